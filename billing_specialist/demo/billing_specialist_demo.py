@@ -1,0 +1,167 @@
+"""Demo ledger: invoices in every state, payments and dispute cases in every stage.
+
+Built with the ORM (not XML) so that invoices are posted, paid and credited through Odoo's own flows and the
+cases follow them exactly as they do in production. Dates are relative to today so the aging looks alive.
+"""
+
+import random
+from datetime import timedelta
+
+from odoo import Command, api, fields, models
+
+DEMO_CUSTOMERS = [
+    "harbor",
+    "northwind",
+    "bluepeak",
+    "greenleaf",
+    "ironworks",
+    "sunrise",
+    "lakeside",
+    "quantum",
+    "redwood",
+    "atlas",
+    "pioneer",
+    "coastal",
+]
+DEMO_PRODUCTS = ["consulting", "widget", "support"]
+
+
+class BillingDisputeDemo(models.Model):
+    _inherit = "billing.dispute"
+
+    @api.model
+    def _demo_generate_data(self):
+        company = self.env.company
+        if not company.chart_template:
+            return
+        rng = random.Random(2026)
+        today = fields.Date.context_today(self)
+        ref = self.env.ref
+        customers = [ref(f"billing_specialist.partner_{key}_demo") for key in DEMO_CUSTOMERS]
+        products = [ref(f"billing_specialist.product_{key}_demo") for key in DEMO_PRODUCTS]
+        journal = self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "sale")], limit=1
+        )
+        bank = self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "bank")], limit=1
+        )
+        writeoff_account = self.env["account.account"].search(
+            [*self.env["account.account"]._check_company_domain(company), ("account_type", "=", "expense")], limit=1
+        )
+        company.billing_writeoff_account_id = writeoff_account
+
+        invoices = self.env["account.move"]
+        vals_list = []
+        for index, customer in enumerate(customers):
+            for number in range(4):
+                days_ago = rng.randint(5, 140)
+                vals_list.append(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": customer.child_ids[:1].id or customer.id,
+                        "invoice_date": today - timedelta(days=days_ago),
+                        "invoice_date_due": today - timedelta(days=days_ago - 30),
+                        "journal_id": journal.id,
+                        "ref": f"PO-{4100 + index * 10 + number}",
+                        "invoice_line_ids": [
+                            Command.create(
+                                {
+                                    "product_id": product.id,
+                                    "quantity": rng.randint(1, 12),
+                                    "price_unit": product.list_price,
+                                    "tax_ids": [Command.clear()],
+                                }
+                            )
+                            for product in rng.sample(products, rng.randint(1, 3))
+                        ],
+                    }
+                )
+        invoices = self.env["account.move"].create(vals_list)
+        invoices.action_post()
+        invoices = invoices.sorted(lambda m: (m.invoice_date, m.id))
+
+        # Payments: a third paid in full, a sixth partly paid, the rest open (most of them overdue).
+        paid, partial, open_invoices = [], [], []
+        for position, invoice in enumerate(invoices):
+            bucket = position % 6
+            (paid if bucket in (0, 3) else partial if bucket == 1 else open_invoices).append(invoice)
+        for invoice in paid + partial:
+            amount = invoice.amount_total if invoice in paid else round(invoice.amount_total * 0.4, 2)
+            self.env["account.payment.register"].with_context(
+                active_model="account.move", active_ids=invoice.ids
+            ).create(
+                {
+                    "amount": amount,
+                    "journal_id": bank.id,
+                    "payment_date": min(invoice.invoice_date + timedelta(days=rng.randint(10, 45)), today),
+                    "payment_difference_handling": "open",
+                }
+            )._create_payments()
+
+        # One case per stage, on open invoices of different customers.
+        reasons = self.env["billing.dispute.reason"].search([])
+        causes = self.env["billing.dispute.root.cause"].search([])
+        specialist = ref("billing_specialist.user_billing_specialist_demo")
+        admin = ref("base.user_admin")
+        used_partners = set()
+        candidates = []
+        for invoice in open_invoices + partial:
+            if invoice.commercial_partner_id.id not in used_partners:
+                used_partners.add(invoice.commercial_partner_id.id)
+                candidates.append(invoice)
+        plans = [
+            "new",
+            "in_progress",
+            "waiting",
+            "overdue",
+            "credit_full",
+            "credit_partial",
+            "write_off",
+            "rejected",
+            "cancelled",
+            "paid",
+        ]
+        Resolve = self.env["billing.dispute.resolve"]
+        for index, (plan, invoice) in enumerate(zip(plans, candidates, strict=False)):
+            amount = round(invoice.amount_residual * (1.0 if plan in ("credit_full", "paid") else 0.25), 2)
+            if plan == "write_off":
+                amount = min(amount, 35.0)
+            case = self.with_context(mail_notrack=True).create(
+                {
+                    "partner_id": invoice.commercial_partner_id.id,
+                    "contact_id": invoice.partner_id.id if invoice.partner_id.parent_id else False,
+                    "reason_id": rng.choice(reasons).id,
+                    "user_id": (specialist if index % 2 == 0 else admin).id,
+                    "channel": rng.choice(["back_office", "portal", "email"]),
+                    "priority": rng.choice(["0", "0", "1", "2"]),
+                    "description": "<p>The customer contests part of this invoice.</p>",
+                    "line_ids": [Command.create({"move_id": invoice.id, "amount_disputed": amount})],
+                }
+            )
+            if plan == "in_progress":
+                case.action_start()
+            elif plan == "waiting":
+                case.action_wait_customer()
+            elif plan == "overdue":
+                case.write({"date_deadline": today - timedelta(days=3)})
+                case._cron_check_sla()
+            elif plan == "cancelled":
+                case.action_cancel()
+            elif plan == "paid":
+                self.env["account.payment.register"].with_context(
+                    active_model="account.move", active_ids=invoice.ids
+                ).create({"journal_id": bank.id})._create_payments()
+            elif plan in ("credit_full", "credit_partial", "write_off", "rejected"):
+                resolution = {"rejected": "reject"}.get(plan, "credit_note" if plan.startswith("credit") else plan)
+                wizard = Resolve.create(
+                    {
+                        "dispute_id": case.id,
+                        "resolution": resolution,
+                        "root_cause_id": rng.choice(causes).id,
+                        "note": "Reviewed against the order and the delivery note.",
+                        "notify_customer": False,
+                    }
+                )
+                if plan == "credit_partial":
+                    wizard.line_ids.amount = round(amount / 2, 2)
+                wizard.action_apply()

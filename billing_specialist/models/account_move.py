@@ -1,0 +1,187 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+from .billing_dispute_stage import OPEN_STATES
+
+
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    billing_dispute_line_ids = fields.One2many(
+        "billing.dispute.line",
+        "move_id",
+        string="Dispute Lines",
+        groups="billing_specialist.group_billing_user",
+    )
+    billing_dispute_count = fields.Integer(
+        string="Disputes",
+        compute="_compute_billing_dispute_count",
+        groups="billing_specialist.group_billing_user",
+    )
+    billing_in_dispute = fields.Boolean(
+        string="In Dispute",
+        compute="_compute_billing_dispute_status",
+        store=True,
+        index=True,
+        copy=False,
+        help="An open dispute case contests this invoice.",
+    )
+    billing_disputed_amount = fields.Monetary(
+        string="Amount in Dispute",
+        compute="_compute_billing_dispute_status",
+        store=True,
+        copy=False,
+        currency_field="currency_id",
+    )
+    billing_dispute_line_id = fields.Many2one(
+        "billing.dispute.line",
+        string="Settles Dispute Line",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The disputed invoice this credit note or write-off settles.",
+    )
+    billing_dispute_id = fields.Many2one(
+        "billing.dispute",
+        string="Settles Dispute",
+        related="billing_dispute_line_id.dispute_id",
+        store=True,
+        index="btree_not_null",
+    )
+
+    @api.depends(
+        "billing_dispute_line_ids.dispute_id.state",
+        "billing_dispute_line_ids.dispute_id.active",
+        "billing_dispute_line_ids.amount_remaining",
+    )
+    def _compute_billing_dispute_status(self):
+        for move in self:
+            lines = move.sudo().billing_dispute_line_ids.filtered(
+                lambda ln: ln.dispute_id.active and ln.dispute_id.state in OPEN_STATES
+            )
+            move.billing_in_dispute = bool(lines)
+            move.billing_disputed_amount = sum(lines.mapped("amount_remaining"))
+
+    def _compute_billing_dispute_count(self):
+        counts = dict(
+            self.env["billing.dispute.line"]._read_group(
+                [("move_id", "in", self.ids)], ["move_id"], ["dispute_id:count_distinct"]
+            )
+        )
+        for move in self:
+            move.billing_dispute_count = counts.get(move, 0)
+
+    # ------------------------------------------------------------------ dispute actions
+
+    def _billing_check_disputable(self):
+        """Raise a UserError naming what prevents opening one dispute case over these invoices."""
+        if not self:
+            raise UserError(self.env._("Select at least one customer invoice to dispute."))
+        wrong_type = self.filtered(lambda m: m.move_type != "out_invoice")
+        if wrong_type:
+            raise UserError(
+                self.env._(
+                    "Only customer invoices can be disputed; %(documents)s are not.",
+                    documents=", ".join(wrong_type.mapped("display_name")),
+                )
+            )
+        not_posted = self.filtered(lambda m: m.state != "posted")
+        if not_posted:
+            raise UserError(
+                self.env._(
+                    "Only posted invoices can be disputed; %(invoices)s are draft or cancelled.",
+                    invoices=", ".join(not_posted.mapped("display_name")),
+                )
+            )
+        if len(self.commercial_partner_id) > 1:
+            raise UserError(
+                self.env._("The selected invoices belong to several customers; dispute each customer's apart.")
+            )
+        if len(self.company_id) > 1:
+            raise UserError(
+                self.env._("The selected invoices belong to several companies; dispute each company's apart.")
+            )
+        if len(self.currency_id) > 1:
+            raise UserError(self.env._("The selected invoices use several currencies; dispute each currency's apart."))
+        paid = self.filtered(lambda m: m.currency_id.is_zero(m.amount_residual))
+        if paid:
+            raise UserError(
+                self.env._(
+                    "%(invoices)s have nothing left to pay and cannot be disputed.",
+                    invoices=", ".join(paid.mapped("name")),
+                )
+            )
+        open_lines = self.env["billing.dispute.line"].search(
+            [("move_id", "in", self.ids), ("dispute_id.state", "in", OPEN_STATES)], limit=1
+        )
+        if open_lines:
+            raise UserError(
+                self.env._(
+                    "%(invoice)s is already disputed in the open case %(case)s.",
+                    invoice=open_lines.move_id.name,
+                    case=open_lines.dispute_id.name,
+                )
+            )
+
+    def _billing_prepare_dispute_vals(self):
+        self._billing_check_disputable()
+        contact = self.partner_id[:1]
+        return {
+            "partner_id": self.commercial_partner_id.id,
+            "contact_id": contact.id if contact != self.commercial_partner_id else False,
+            "company_id": self.company_id.id,
+            "line_ids": [
+                (0, 0, {"move_id": move.id, "amount_disputed": move.amount_residual})
+                for move in self.sorted(lambda m: (m.invoice_date_due or m.date, m.id))
+            ],
+        }
+
+    def action_billing_open_dispute(self):
+        """Open a prefilled dispute case form for the selected invoices of one customer."""
+        vals = self._billing_prepare_dispute_vals()
+        context = {f"default_{key}": value for key, value in vals.items()}
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("New Dispute"),
+            "res_model": "billing.dispute",
+            "view_mode": "form",
+            "target": "current",
+            "context": context,
+        }
+
+    def action_billing_view_disputes(self):
+        self.ensure_one()
+        cases = self.billing_dispute_line_ids.dispute_id
+        action = self.env["ir.actions.act_window"]._for_xml_id("billing_specialist.billing_dispute_action")
+        action.update(domain=[("id", "in", cases.ids)], context={"create": False})
+        if len(cases) == 1:
+            action.update(view_mode="form", views=[(False, "form")], res_id=cases.id)
+        return action
+
+    # ------------------------------------------------------------------ keep the cases in line
+
+    def _billing_related_disputes(self):
+        """Cases whose amounts depend on these moves, as invoices or as their credit notes/write-offs.
+
+        Read as superuser: an accountant posting or resetting an entry may hold no billing group, yet the
+        case must follow the accounting.
+        """
+        moves = self.sudo()
+        return moves.billing_dispute_line_ids.dispute_id | moves.billing_dispute_id
+
+    def _post(self, soft=True):
+        posted = super()._post(soft=soft)
+        posted._billing_related_disputes()._sync_state_with_accounting()
+        return posted
+
+    def button_draft(self):
+        disputes = self._billing_related_disputes()
+        result = super().button_draft()
+        disputes._sync_state_with_accounting()
+        return result
+
+    def button_cancel(self):
+        disputes = self._billing_related_disputes()
+        result = super().button_cancel()
+        disputes._sync_state_with_accounting()
+        return result

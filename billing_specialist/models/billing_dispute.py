@@ -1,0 +1,510 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from .billing_dispute_stage import CLOSED_STATES, OPEN_STATES
+
+PRIORITIES = [("0", "Normal"), ("1", "High"), ("2", "Urgent")]
+CHANNELS = [("back_office", "Back Office"), ("portal", "Portal"), ("email", "E-mail")]
+AMOUNT_FIELDS = (
+    "amount_disputed",
+    "amount_credited",
+    "amount_written_off",
+    "amount_rejected",
+    "amount_paid",
+    "amount_remaining",
+)
+
+
+class BillingDispute(models.Model):
+    _name = "billing.dispute"
+    _description = "Billing Dispute Case"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "priority desc, date_deadline, id desc"
+    _check_company_auto = True
+    _mail_post_access = "read"
+
+    name = fields.Char(
+        string="Reference", required=True, readonly=True, copy=False, default=lambda self: self.env._("New")
+    )
+    active = fields.Boolean(default=True, tracking=True)
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        tracking=True,
+        check_company=True,
+        domain="['|', ('is_company', '=', True), ('parent_id', '=', False)]",
+        help="The commercial partner (company) whose invoices are disputed.",
+    )
+    contact_id = fields.Many2one(
+        "res.partner",
+        tracking=True,
+        check_company=True,
+        domain="[('commercial_partner_id', '=', partner_id)]",
+        help="The person who raised the dispute; follows the case and receives its e-mails.",
+    )
+    currency_id = fields.Many2one("res.currency", compute="_compute_currency_id", store=True, precompute=True)
+    line_ids = fields.One2many("billing.dispute.line", "dispute_id", string="Disputed Invoices", copy=False)
+    invoice_ids = fields.Many2many(
+        "account.move",
+        string="Invoices",
+        compute="_compute_invoice_ids",
+        search="_search_invoice_ids",
+    )
+    invoice_line_ids = fields.Many2many(
+        "account.move.line",
+        string="Disputed Invoice Lines",
+        check_company=True,
+        domain="[('move_id', 'in', invoice_ids), ('display_type', '=', 'product')]",
+        help="Optionally, the invoice lines the customer contests; partial credit notes are built from them.",
+    )
+    settlement_move_ids = fields.One2many(
+        "account.move",
+        "billing_dispute_id",
+        string="Credit Notes and Write-offs",
+        readonly=True,
+    )
+    credit_note_count = fields.Integer(compute="_compute_settlement_counts")
+    writeoff_count = fields.Integer(compute="_compute_settlement_counts")
+
+    amount_disputed = fields.Monetary(
+        compute="_compute_amounts", store=True, tracking=True, help="Total contested by the customer."
+    )
+    amount_credited = fields.Monetary(
+        compute="_compute_amounts", store=True, tracking=True, help="Posted credit notes issued by this case."
+    )
+    amount_written_off = fields.Monetary(
+        compute="_compute_amounts", store=True, tracking=True, help="Posted write-offs booked by this case."
+    )
+    amount_rejected = fields.Monetary(
+        compute="_compute_amounts", store=True, help="Part of the disputed amount that was not accepted."
+    )
+    amount_paid = fields.Monetary(
+        compute="_compute_amounts", store=True, help="Part of the disputed amount the customer paid after all."
+    )
+    amount_remaining = fields.Monetary(
+        compute="_compute_amounts",
+        store=True,
+        tracking=True,
+        help="Still in dispute: disputed less credited, written off, rejected and paid, "
+        "never more than what the invoices still owe.",
+    )
+
+    reason_id = fields.Many2one("billing.dispute.reason", required=True, tracking=True, ondelete="restrict", index=True)
+    root_cause_id = fields.Many2one("billing.dispute.root.cause", tracking=True, ondelete="restrict", index=True)
+    description = fields.Html(sanitize=True, sanitize_attributes=True, sanitize_style=True)
+    resolution_note = fields.Text(
+        string="Resolution", tracking=True, help="What was decided, and why; shown to the customer."
+    )
+    priority = fields.Selection(PRIORITIES, default="0", tracking=True, index=True)
+    user_id = fields.Many2one(
+        "res.users",
+        string="Specialist",
+        tracking=True,
+        index=True,
+        default=lambda self: self._default_user_id(),
+        domain="[('share', '=', False), ('company_ids', 'in', company_id)]",
+    )
+    team_id = fields.Many2one(
+        "crm.team",
+        string="Sales Team",
+        compute="_compute_team_id",
+        store=True,
+        readonly=False,
+        tracking=True,
+        check_company=True,
+        index=True,
+    )
+    channel = fields.Selection(CHANNELS, required=True, default="back_office")
+    stage_id = fields.Many2one(
+        "billing.dispute.stage",
+        tracking=True,
+        index=True,
+        copy=False,
+        ondelete="restrict",
+        group_expand="_read_group_stage_ids",
+        default=lambda self: self._get_stage_for_state("new"),
+    )
+    state = fields.Selection(related="stage_id.state", store=True, index=True)
+    date_opened = fields.Date(
+        string="Opened On", required=True, readonly=True, copy=False, default=fields.Date.context_today
+    )
+    date_deadline = fields.Date(
+        string="Deadline",
+        compute="_compute_date_deadline",
+        store=True,
+        readonly=False,
+        tracking=True,
+        help="Resolve by this date; set from the reason's SLA.",
+    )
+    date_closed = fields.Date(string="Closed On", readonly=True, copy=False)
+    is_overdue = fields.Boolean(compute="_compute_is_overdue", search="_search_is_overdue")
+    sla_breached = fields.Boolean(
+        string="SLA Breached",
+        readonly=True,
+        copy=False,
+        help="The case was still open after its deadline.",
+    )
+    date_escalated = fields.Datetime(readonly=True, copy=False)
+    color = fields.Integer()
+
+    _sql_constraints = [
+        ("name_company_uniq", "unique(name, company_id)", "A dispute reference must be unique per company."),
+    ]
+
+    # ------------------------------------------------------------------ defaults
+
+    def _default_user_id(self):
+        user = self.env.user
+        return user if user.has_group("billing_specialist.group_billing_user") else False
+
+    @api.model
+    def _get_stage_for_state(self, state):
+        return self.env["billing.dispute.stage"].search([("state", "=", state)], limit=1)
+
+    @api.model
+    def _read_group_stage_ids(self, stages, domain):
+        return stages.search([])
+
+    # ------------------------------------------------------------------ computes
+
+    @api.depends("line_ids.move_id.currency_id", "company_id")
+    def _compute_currency_id(self):
+        for case in self:
+            case.currency_id = case.line_ids.move_id.currency_id[:1] or case.company_id.currency_id
+
+    @api.depends("line_ids.move_id")
+    def _compute_invoice_ids(self):
+        for case in self:
+            case.invoice_ids = case.line_ids.move_id
+
+    def _search_invoice_ids(self, operator, value):
+        return [("line_ids.move_id", operator, value)]
+
+    @api.depends("settlement_move_ids.move_type")
+    def _compute_settlement_counts(self):
+        for case in self:
+            moves = case.settlement_move_ids
+            case.credit_note_count = len(moves.filtered(lambda m: m.move_type == "out_refund"))
+            case.writeoff_count = len(moves) - case.credit_note_count
+
+    @api.depends(*(f"line_ids.{fname}" for fname in AMOUNT_FIELDS))
+    def _compute_amounts(self):
+        for case in self:
+            for fname in AMOUNT_FIELDS:
+                case[fname] = sum(case.line_ids.mapped(fname))
+
+    @api.depends("partner_id", "reason_id")
+    def _compute_team_id(self):
+        for case in self:
+            salesperson = case.partner_id.user_id
+            case.team_id = salesperson.sale_team_id or case.reason_id.team_id or case.team_id
+
+    @api.depends("date_opened", "reason_id.sla_days")
+    def _compute_date_deadline(self):
+        for case in self:
+            if case.date_opened and case.reason_id:
+                case.date_deadline = case.date_opened + timedelta(days=case.reason_id.sla_days)
+            else:
+                case.date_deadline = case.date_deadline
+
+    @api.depends("date_deadline", "state")
+    def _compute_is_overdue(self):
+        today = fields.Date.context_today(self)
+        for case in self:
+            case.is_overdue = bool(case.state in OPEN_STATES and case.date_deadline and case.date_deadline < today)
+
+    def _search_is_overdue(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Unsupported search on overdue cases."))
+        domain = [
+            ("state", "in", OPEN_STATES),
+            ("date_deadline", "<", fields.Date.context_today(self)),
+        ]
+        positive = (operator == "=") == value
+        return domain if positive else ["!", "&", *domain]
+
+    @api.onchange("partner_id")
+    def _onchange_partner_id(self):
+        if self.contact_id and self.contact_id.commercial_partner_id != self.partner_id:
+            self.contact_id = False
+
+    # ------------------------------------------------------------------ constraints
+
+    @api.constrains("partner_id", "company_id", "line_ids")
+    def _check_lines_consistency(self):
+        for case in self:
+            if not case.line_ids:
+                raise ValidationError(self.env._("A dispute case needs at least one disputed invoice."))
+            invoices = case.line_ids.move_id
+            if len(invoices.commercial_partner_id) > 1:
+                raise ValidationError(
+                    self.env._(
+                        "A dispute case covers the invoices of one customer; %(invoices)s belong to %(customers)s.",
+                        invoices=", ".join(invoices.mapped("name")),
+                        customers=", ".join(invoices.commercial_partner_id.mapped("display_name")),
+                    )
+                )
+            if len(invoices.currency_id) > 1:
+                raise ValidationError(
+                    self.env._(
+                        "The invoices of a dispute case must share one currency; %(invoices)s use %(currencies)s.",
+                        invoices=", ".join(invoices.mapped("name")),
+                        currencies=", ".join(invoices.currency_id.mapped("name")),
+                    )
+                )
+
+    @api.constrains("state", "root_cause_id")
+    def _check_root_cause(self):
+        for case in self:
+            if case.state in ("resolved", "rejected") and not case.root_cause_id:
+                raise ValidationError(self.env._("Set a root cause on %(case)s before closing it.", case=case.name))
+
+    # ------------------------------------------------------------------ CRUD
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", self.env._("New")) == self.env._("New"):
+                company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
+                vals["name"] = self.env["ir.sequence"].with_company(company).next_by_code(
+                    "billing.dispute"
+                ) or self.env._("New")
+        cases = super().create(vals_list)
+        for case in cases:
+            partners = case.contact_id or case.partner_id
+            case.message_subscribe(partner_ids=partners.ids)
+        cases._send_acknowledgement()
+        return cases
+
+    def write(self, vals):
+        if "stage_id" not in vals:
+            return super().write(vals)
+        new_stage = self.env["billing.dispute.stage"].browse(vals["stage_id"])
+        if not self.env.context.get("billing_dispute_stage_sync"):
+            if new_stage.state in ("resolved", "rejected"):
+                raise UserError(
+                    self.env._(
+                        "A case is resolved or rejected with the Resolve button, which books the "
+                        "accounting and informs the customer; it cannot be moved there by hand."
+                    )
+                )
+            if new_stage.state == "cancelled":
+                self._check_can_cancel()
+        return self._write_stage(new_stage, vals)
+
+    def _write_stage(self, stage, vals):
+        """Change the stage and keep the closing dates, SLA flag and rejected amounts in line with it."""
+        vals = dict(vals, stage_id=stage.id)
+        today = fields.Date.context_today(self)
+        if stage.state in CLOSED_STATES:
+            reopening = self.browse()
+            vals["date_closed"] = today
+        else:
+            reopening = self.filtered(lambda c: c.state in CLOSED_STATES)
+            vals["date_closed"] = False
+        if reopening:
+            reopening._check_no_other_open_case()
+        result = super().write(vals)
+        late = self.filtered(lambda c: c.state in CLOSED_STATES and c.date_deadline and c.date_deadline < today)
+        if late:
+            late.sla_breached = True
+        return result
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_resolved_or_accounting(self):
+        for case in self:
+            if case.state == "resolved" or case.settlement_move_ids:
+                raise UserError(
+                    self.env._(
+                        "%(case)s is resolved or has accounting entries and cannot be deleted; archive it instead.",
+                        case=case.name,
+                    )
+                )
+
+    def _check_can_cancel(self):
+        for case in self:
+            if case.settlement_move_ids.filtered(lambda m: m.state == "posted"):
+                raise UserError(
+                    self.env._(
+                        "%(case)s has posted credit notes or write-offs; reset them to draft before cancelling "
+                        "the case.",
+                        case=case.name,
+                    )
+                )
+
+    def _check_no_other_open_case(self):
+        self.line_ids._check_single_open_case(reopening=True)
+
+    # ------------------------------------------------------------------ mail
+
+    def _send_acknowledgement(self):
+        for case in self.filtered(lambda c: c.company_id.billing_dispute_send_acknowledgement):
+            case._notify_customer("billing_specialist.mail_template_billing_dispute_acknowledgement")
+
+    def _notify_customer(self, template_xmlid):
+        self.ensure_one()
+        self.message_post_with_source(
+            template_xmlid,
+            subtype_xmlid="mail.mt_comment",
+            message_type="comment",
+        )
+
+    def _track_subtype(self, init_values):
+        self.ensure_one()
+        if "stage_id" in init_values and self.state in ("resolved", "rejected"):
+            return self.env.ref("billing_specialist.mt_billing_dispute_closed")
+        return super()._track_subtype(init_values)
+
+    # ------------------------------------------------------------------ accounting sync
+
+    def _sync_state_with_accounting(self):
+        """Close or reopen the cases whose remaining amount the accounting moved.
+
+        Called after posting, resetting or cancelling credit notes and write-offs, and after
+        (un)reconciling payments: a case resolves itself when nothing remains in dispute and
+        reopens when a credit note, write-off or payment behind its resolution is undone.
+        """
+        if self.env.context.get("billing_dispute_skip_sync"):
+            return
+        cases = self.filtered(lambda c: c.active and c.line_ids)
+        to_resolve = cases.filtered(lambda c: c.state in OPEN_STATES and c.currency_id.is_zero(c.amount_remaining))
+        to_reopen = cases.filtered(lambda c: c.state == "resolved" and not c.currency_id.is_zero(c.amount_remaining))
+        default_cause = self.env.ref("billing_specialist.root_cause_settled", raise_if_not_found=False)
+        for case in to_resolve:
+            if not case.root_cause_id and default_cause:
+                case.root_cause_id = default_cause
+            case._set_state("resolved")
+            case.message_post(
+                body=self.env._(
+                    "Resolved automatically: nothing remains in dispute (credited %(credited)s, "
+                    "written off %(written_off)s, paid %(paid)s).",
+                    credited=case._format_amount(case.amount_credited),
+                    written_off=case._format_amount(case.amount_written_off),
+                    paid=case._format_amount(case.amount_paid),
+                )
+            )
+        for case in to_reopen:
+            case._set_state("in_progress")
+            case.message_post(
+                body=self.env._(
+                    "Reopened: %(amount)s is in dispute again because a credit note, write-off or payment "
+                    "behind the resolution was undone.",
+                    amount=case._format_amount(case.amount_remaining),
+                )
+            )
+
+    def _set_state(self, state):
+        stage = self._get_stage_for_state(state)
+        if not stage:
+            raise UserError(self.env._("No dispute stage is configured for the state %(state)s.", state=state))
+        self.with_context(billing_dispute_stage_sync=True).write({"stage_id": stage.id})
+
+    def _format_amount(self, amount):
+        self.ensure_one()
+        return self.env["ir.qweb.field.monetary"].value_to_html(amount, {"display_currency": self.currency_id})
+
+    # ------------------------------------------------------------------ actions
+
+    def action_start(self):
+        self._set_state_from_button("in_progress")
+
+    def action_wait_customer(self):
+        self._set_state_from_button("waiting")
+
+    def action_cancel(self):
+        self._check_can_cancel()
+        self._set_state_from_button("cancelled")
+
+    def action_reopen(self):
+        """Reconsider a closed case: what was rejected is in dispute again."""
+        self._set_state_from_button("in_progress")
+        self.line_ids.write({"amount_rejected": 0.0})
+        self._sync_state_with_accounting()
+
+    def _set_state_from_button(self, state):
+        stage = self._get_stage_for_state(state)
+        if not stage:
+            raise UserError(self.env._("No dispute stage is configured for the state %(state)s.", state=state))
+        self.write({"stage_id": stage.id})
+
+    def action_open_resolve(self):
+        self.ensure_one()
+        if self.state not in OPEN_STATES:
+            raise UserError(self.env._("Only open cases can be resolved; reopen %(case)s first.", case=self.name))
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Resolve %(case)s", case=self.name),
+            "res_model": "billing.dispute.resolve",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_dispute_id": self.id},
+        }
+
+    def action_escalate(self):
+        self._escalate()
+
+    def action_view_invoices(self):
+        return self._action_view_moves(self.invoice_ids, self.env._("Disputed Invoices"))
+
+    def action_view_settlements(self):
+        return self._action_view_moves(self.settlement_move_ids, self.env._("Credit Notes and Write-offs"))
+
+    def _action_view_moves(self, moves, title):
+        action = {
+            "type": "ir.actions.act_window",
+            "name": title,
+            "res_model": "account.move",
+            "domain": [("id", "in", moves.ids)],
+            "view_mode": "list,form",
+            "context": {"create": False},
+        }
+        if len(moves) == 1:
+            action.update(view_mode="form", res_id=moves.id)
+        return action
+
+    # ------------------------------------------------------------------ SLA
+
+    @api.model
+    def _cron_check_sla(self):
+        today = fields.Date.context_today(self)
+        cases = self.search(
+            [("state", "in", OPEN_STATES), ("date_deadline", "<", today), ("date_escalated", "=", False)]
+        )
+        cases._escalate()
+        return cases
+
+    def _escalate(self):
+        activity_type = self.env.ref("billing_specialist.mail_activity_type_billing_escalation")
+        managers = self.env.ref("billing_specialist.group_billing_manager").users.filtered(
+            lambda u: not u.share and u.active
+        )
+        for case in self.filtered(lambda c: c.state in OPEN_STATES and not c.date_escalated):
+            already = case.activity_ids.filtered(lambda a: a.activity_type_id == activity_type)
+            if not already:
+                responsible = (
+                    case.team_id.user_id
+                    or managers.filtered(lambda u, c=case: c.company_id in u.company_ids)[:1]
+                    or case.user_id
+                    or self.env.user
+                )
+                case.activity_schedule(
+                    act_type_xmlid="billing_specialist.mail_activity_type_billing_escalation",
+                    user_id=responsible.id,
+                    date_deadline=fields.Date.context_today(self),
+                    note=self.env._(
+                        "%(case)s for %(customer)s (%(amount)s) is past its deadline of %(deadline)s.",
+                        case=case.name,
+                        customer=case.partner_id.display_name,
+                        amount=case._format_amount(case.amount_remaining),
+                        deadline=case.date_deadline,
+                    ),
+                )
+            vals = {"date_escalated": fields.Datetime.now(), "priority": max(case.priority, "1")}
+            if case.date_deadline and case.date_deadline < fields.Date.context_today(self):
+                vals["sla_breached"] = True
+            case.write(vals)

@@ -1,0 +1,32 @@
+from odoo import fields, models
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    billing_writeoff_account_id = fields.Many2one(
+        "account.account",
+        string="Dispute Write-off Account",
+        check_company=True,
+        domain="[('account_type', 'in', ('expense', 'income_other', 'expense_direct_cost'))]",
+        help="Expense account that absorbs small disputed balances written off from a case.",
+    )
+    billing_writeoff_journal_id = fields.Many2one(
+        "account.journal",
+        string="Dispute Write-off Journal",
+        check_company=True,
+        domain="[('type', '=', 'general')]",
+        help="Miscellaneous journal of the write-off entries; the first general journal when empty.",
+    )
+    billing_writeoff_max_amount = fields.Monetary(
+        string="Write-off Limit",
+        currency_field="currency_id",
+        default=50.0,
+        help="Largest total a specialist may write off in one resolution (company currency); "
+        "billing managers are not limited. Zero means only managers write off.",
+    )
+    billing_dispute_send_acknowledgement = fields.Boolean(
+        string="Acknowledge New Disputes",
+        default=True,
+        help="E-mail the customer an acknowledgement when a case is opened.",
+    )

@@ -1,0 +1,12 @@
+from odoo import fields, models
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    billing_writeoff_account_id = fields.Many2one(related="company_id.billing_writeoff_account_id", readonly=False)
+    billing_writeoff_journal_id = fields.Many2one(related="company_id.billing_writeoff_journal_id", readonly=False)
+    billing_writeoff_max_amount = fields.Monetary(related="company_id.billing_writeoff_max_amount", readonly=False)
+    billing_dispute_send_acknowledgement = fields.Boolean(
+        related="company_id.billing_dispute_send_acknowledgement", readonly=False
+    )

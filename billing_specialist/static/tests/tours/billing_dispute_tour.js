@@ -1,0 +1,105 @@
+/** @odoo-module */
+
+import { registry } from "@web/core/registry";
+import { stepUtils } from "@web_tour/tour_service/tour_utils";
+
+// A specialist opens a dispute from an invoice, then accepts part of it with a credit note.
+registry.category("web_tour.tours").add("billing_specialist_dispute_tour", {
+    steps: () => [
+        {
+            content: "The invoice is not in dispute yet",
+            trigger: ".o_form_view:not(:has(div[name=billing_dispute_banner]:visible))",
+        },
+        {
+            content: "Open a dispute from the invoice",
+            trigger: "button[name=action_billing_open_dispute]",
+            run: "click",
+        },
+        {
+            content: "Choose the reason",
+            trigger: ".o_field_widget[name=reason_id] input",
+            run: "edit Quantity",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item a:contains(Quantity / short shipment)",
+            run: "click",
+        },
+        {
+            content: "The invoice comes prefilled; dispute 300 of it",
+            trigger: ".o_field_widget[name=line_ids] .o_data_row td[name=amount_disputed]",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name=line_ids] .o_data_row td[name=amount_disputed] input",
+            run: "edit 300",
+        },
+        ...stepUtils.saveForm(),
+        {
+            content: "The case is numbered and open",
+            trigger: ".o_field_widget[name=name]:contains(DSP/)",
+        },
+        {
+            trigger: ".o_statusbar_status button.o_arrow_button_current:contains(New)",
+        },
+        {
+            content: "Resolve it",
+            trigger: "button[name=action_open_resolve]",
+            run: "click",
+        },
+        {
+            content: "Give the root cause",
+            trigger: ".modal .o_field_widget[name=root_cause_id] input",
+            run: "edit Shipping",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item a:contains(Shipping or logistics error)",
+            run: "click",
+        },
+        {
+            content: "Accept 120 of the 300",
+            trigger: ".modal .o_field_widget[name=line_ids] .o_data_row td[name=amount]",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=line_ids] .o_data_row td[name=amount] input",
+            run: "edit 120",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=note] textarea",
+            run: "edit 120 accepted for the missing units; the rest was delivered.",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=amount_total]:contains(120.00)",
+        },
+        {
+            content: "Apply: the credit note is posted",
+            trigger: ".modal button[name=action_apply]",
+            run: "click",
+        },
+        {
+            content: "The posted credit note opens",
+            trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains(Posted)",
+        },
+        {
+            trigger: ".o_form_view .o_field_widget[name=move_type]:contains(Credit Note)",
+        },
+        {
+            content: "Back to the case",
+            trigger: ".o_breadcrumb .breadcrumb-item a:contains(DSP/)",
+            run: "click",
+        },
+        {
+            content: "The case is resolved with its amounts from the accounting",
+            trigger: ".o_statusbar_status button.o_arrow_button_current:contains(Resolved)",
+        },
+        {
+            trigger: ".o_field_widget[name=amount_credited]:contains(120.00)",
+        },
+        {
+            trigger: ".o_field_widget[name=amount_rejected]:contains(180.00)",
+        },
+        {
+            trigger: ".o_field_widget[name=amount_remaining]:contains(0.00)",
+        },
+    ],
+});

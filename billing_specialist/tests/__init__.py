@@ -1,0 +1,6 @@
+from . import test_dispute_case
+from . import test_dispute_resolution
+from . import test_dispute_sync
+from . import test_dispute_sla
+from . import test_dispute_security
+from . import test_dispute_tour

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# One command for the main job: a local Odoo 18.0 with billing_specialist and its demo data,
+# served on http://localhost:8069. The first run creates the database; later runs reuse it.
+#   BILLING_DB (default billing_demo), BILLING_PORT (default 8069), BILLING_RESET=1 to rebuild the database.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+DB="${BILLING_DB:-billing_demo}"
+PORT="${BILLING_PORT:-8069}"
+
+ensure_odoo
+ensure_python_deps
+ensure_postgres
+ADDONS="$(odoo_addons_path)"
+
+if [ "${BILLING_RESET:-0}" = "1" ] && db_exists "$DB"; then
+    say "Dropping $DB (BILLING_RESET=1)."
+    dropdb "$DB"
+fi
+if db_exists "$DB"; then
+    say "Reusing database $DB; updating billing_specialist."
+    odoo_cmd server -d "$DB" --addons-path="$ADDONS" -u billing_specialist --stop-after-init --log-level=warn
+else
+    say "Creating database $DB with billing_specialist and demo data (a minute or two)."
+    odoo_cmd server -d "$DB" --addons-path="$ADDONS" -i billing_specialist --stop-after-init --log-level=warn
+fi
+
+cat >&2 <<MSG
+
+  Billing Specialist is served on http://localhost:$PORT  (Ctrl-C stops it)
+    back office, billing manager:    admin / admin
+    back office, billing specialist: billing / billing
+    portal customer (Harbor Supplies): portal / portal
+
+MSG
+exec "$PYTHON" -m odoo server -d "$DB" --db-filter="^$DB\$" --addons-path="$ADDONS" \
+    --http-interface=127.0.0.1 --http-port="$PORT" --log-level=info

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# One command for the tests: a fresh database with billing_specialist (no demo), the whole pytest-odoo
+# suite with the HTTP server for browser tours (headless Chromium), then a demo install and an uninstall.
+# Exits non-zero on any failure. Extra arguments go to pytest (e.g. -k resolution).
+#   BILLING_TEST_DB (default billing_test), BILLING_SKIP_DEMO_CHECK=1 skips the demo/uninstall check.
+set -euo pipefail
+source "$(dirname "$0")/common.sh"
+
+DB="${BILLING_TEST_DB:-billing_test}"
+DEMO_DB="${DB}_demo"
+LOG_DIR="${BILLING_LOG_DIR:-$REPO_ROOT/.test-logs}"
+mkdir -p "$LOG_DIR"
+
+ensure_odoo
+ensure_python_deps
+ensure_postgres
+ensure_chromium
+ADDONS="$(odoo_addons_path)"
+start=$(date +%s)
+
+install_fresh() {  # db, extra args...
+    local db="$1"; shift
+    dropdb --if-exists "$db" >/dev/null 2>&1
+    if ! odoo_cmd server -d "$db" --addons-path="$ADDONS" -i billing_specialist --stop-after-init \
+            --log-level=warn "$@" >"$LOG_DIR/install-$db.log" 2>&1 \
+            || grep -qE " (ERROR|CRITICAL) " "$LOG_DIR/install-$db.log"; then
+        cat "$LOG_DIR/install-$db.log" >&2
+        die "installing billing_specialist into $db failed (log above)."
+    fi
+}
+
+say "Installing billing_specialist into a fresh database $DB."
+install_fresh "$DB" --without-demo=all
+
+say "Running the test suite (pytest-odoo, with the HTTP server and headless Chromium)."
+cd "$REPO_ROOT"
+set +e
+"$PYTHON" -m pytest billing_specialist/tests -p no:cacheprovider \
+    --odoo-database="$DB" --odoo-addons-path="$ADDONS" --odoo-http "$@"
+status=$?
+set -e
+[ $status -eq 0 ] || die "the test suite failed (pytest exit $status)."
+
+if [ "${BILLING_SKIP_DEMO_CHECK:-0}" != "1" ]; then
+    say "Checking that the demo data loads and that the addon uninstalls cleanly ($DEMO_DB)."
+    install_fresh "$DEMO_DB"
+    "$PYTHON" "$REPO_ROOT/tools/check_install.py" -d "$DEMO_DB" --addons-path="$ADDONS" \
+        || die "the demo or uninstall check failed."
+    dropdb --if-exists "$DEMO_DB"
+fi
+say "All green in $(( $(date +%s) - start )) s."
