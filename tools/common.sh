@@ -38,9 +38,14 @@ ensure_odoo() {
 }
 
 ensure_python_deps() {
-    if ! "$PYTHON" -m pip install -q --disable-pip-version-check -r "$REPO_ROOT/requirements-dev.txt" >/dev/null; then
-        die "could not install the pinned Python tools of requirements-dev.txt."
+    local log
+    log="$(mktemp)"
+    if ! PIP_ROOT_USER_ACTION=ignore "$PYTHON" -m pip install -q --disable-pip-version-check \
+            -r "$REPO_ROOT/requirements-dev.txt" >"$log" 2>&1; then
+        cat "$log" >&2
+        die "could not install the pinned Python tools of requirements-dev.txt (pip's output above)."
     fi
+    rm -f "$log"
 }
 
 odoo_addons_path() {

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # One command for the tests: a fresh database with billing_specialist (no demo), the whole pytest-odoo
-# suite with the HTTP server for browser tours (headless Chromium), then a demo install and an uninstall.
+# suite with the HTTP server for browser tours (headless Chromium), an uninstall check, then a demo install.
 # Exits non-zero on any failure. Extra arguments go to pytest (e.g. -k resolution).
-#   BILLING_TEST_DB (default billing_test), BILLING_SKIP_DEMO_CHECK=1 skips the demo/uninstall check.
+#   BILLING_TEST_DB (default billing_test), BILLING_SKIP_DEMO_CHECK=1 skips the demo install check.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -41,11 +41,15 @@ status=$?
 set -e
 [ $status -eq 0 ] || die "the test suite failed (pytest exit $status)."
 
+say "Uninstalling billing_specialist from $DB and checking nothing of it is left."
+"$PYTHON" "$REPO_ROOT/tools/check_install.py" -d "$DB" --addons-path="$ADDONS" --uninstall \
+    || die "the uninstall check failed."
+
 if [ "${BILLING_SKIP_DEMO_CHECK:-0}" != "1" ]; then
-    say "Checking that the demo data loads and that the addon uninstalls cleanly ($DEMO_DB)."
+    say "Installing with demo data into $DEMO_DB and checking the demo."
     install_fresh "$DEMO_DB"
-    "$PYTHON" "$REPO_ROOT/tools/check_install.py" -d "$DEMO_DB" --addons-path="$ADDONS" \
-        || die "the demo or uninstall check failed."
+    "$PYTHON" "$REPO_ROOT/tools/check_install.py" -d "$DEMO_DB" --addons-path="$ADDONS" --demo \
+        || die "the demo check failed."
     dropdb --if-exists "$DEMO_DB"
 fi
 say "All green in $(( $(date +%s) - start )) s."
