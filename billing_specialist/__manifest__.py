@@ -29,6 +29,7 @@
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
         "views/billing_menus.xml",
+        "views/billing_dispute_portal_templates.xml",
     ],
     "demo": [
         "demo/billing_specialist_demo.xml",

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from .billing_dispute_stage import CLOSED_STATES, OPEN_STATES
@@ -20,7 +20,7 @@ AMOUNT_FIELDS = (
 class BillingDispute(models.Model):
     _name = "billing.dispute"
     _description = "Billing Dispute Case"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
     _order = "priority desc, date_deadline, id desc"
     _check_company_auto = True
     _mail_post_access = "read"
@@ -232,6 +232,11 @@ class BillingDispute(models.Model):
     def _onchange_partner_id(self):
         if self.contact_id and self.contact_id.commercial_partner_id != self.partner_id:
             self.contact_id = False
+
+    def _compute_access_url(self):
+        super()._compute_access_url()
+        for case in self:
+            case.access_url = f"/my/disputes/{case.id}"
 
     # ------------------------------------------------------------------ constraints
 
@@ -466,6 +471,68 @@ class BillingDispute(models.Model):
         if len(moves) == 1:
             action.update(view_mode="form", res_id=moves.id)
         return action
+
+    # ------------------------------------------------------------------ portal
+
+    @api.model
+    def _portal_create_from_invoice(self, invoice, partner, reason, amount, description="", invoice_lines=None):
+        """Open a case for ``partner`` (a portal customer's contact) over one of its company's invoices.
+
+        The controller calls this as superuser once it checked the customer's access to the invoice: portal users
+        have no create right on cases. Every value the customer typed is checked here again.
+        """
+        commercial = partner.commercial_partner_id
+        if invoice.commercial_partner_id != commercial:
+            raise UserError(self.env._("You can only dispute your own invoices."))
+        if not reason or not reason.portal_visible or not reason.active:
+            raise UserError(self.env._("Choose one of the proposed reasons."))
+        company = invoice.company_id
+        limit = company.billing_portal_max_disputes_per_day
+        today = fields.Date.context_today(self)
+        opened_today = self.search_count(
+            [("partner_id", "=", commercial.id), ("channel", "=", "portal"), ("date_opened", "=", today)]
+        )
+        if limit and opened_today >= limit:
+            raise UserError(
+                self.env._(
+                    "You have opened %(count)s disputes today, the most we accept in a day; "
+                    "please contact us directly or try again tomorrow.",
+                    count=opened_today,
+                )
+            )
+        invoice._billing_check_disputable()
+        invoice_lines = invoice_lines or self.env["account.move.line"]
+        if invoice_lines - invoice.invoice_line_ids.filtered(lambda aml: aml.display_type == "product"):
+            raise UserError(self.env._("Choose lines of this invoice only."))
+        return self.with_company(company).create(
+            {
+                "partner_id": commercial.id,
+                "contact_id": partner.id if partner != commercial else False,
+                "company_id": company.id,
+                "reason_id": reason.id,
+                "channel": "portal",
+                "user_id": invoice.invoice_user_id.id
+                if invoice.invoice_user_id.has_group("billing_specialist.group_billing_user")
+                else False,
+                "description": description,
+                "invoice_line_ids": [Command.set(invoice_lines.ids)],
+                "line_ids": [Command.create({"move_id": invoice.id, "amount_disputed": amount})],
+            }
+        )
+
+    def _portal_withdraw(self, partner):
+        """The customer withdraws the case: it is cancelled, with a line in the chatter by the customer."""
+        self.ensure_one()
+        if self.state not in OPEN_STATES:
+            raise UserError(self.env._("This dispute is already closed and cannot be withdrawn."))
+        self._check_can_cancel()
+        self._set_state_from_button("cancelled")
+        self.message_post(
+            body=self.env._("The customer withdrew the dispute."),
+            author_id=partner.id,
+            message_type="comment",
+            subtype_xmlid="mail.mt_note",
+        )
 
     # ------------------------------------------------------------------ SLA
 

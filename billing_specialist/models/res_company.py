@@ -30,3 +30,8 @@ class ResCompany(models.Model):
         default=True,
         help="E-mail the customer an acknowledgement when a case is opened.",
     )
+    billing_portal_max_disputes_per_day = fields.Integer(
+        string="Portal Disputes per Day",
+        default=5,
+        help="How many disputes one customer may open on the portal in a day; zero means no limit.",
+    )

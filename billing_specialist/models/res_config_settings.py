@@ -10,3 +10,6 @@ class ResConfigSettings(models.TransientModel):
     billing_dispute_send_acknowledgement = fields.Boolean(
         related="company_id.billing_dispute_send_acknowledgement", readonly=False
     )
+    billing_portal_max_disputes_per_day = fields.Integer(
+        related="company_id.billing_portal_max_disputes_per_day", readonly=False
+    )

@@ -4,3 +4,4 @@ from . import test_dispute_sync
 from . import test_dispute_sla
 from . import test_dispute_security
 from . import test_dispute_tour
+from . import test_portal

@@ -3,6 +3,47 @@
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
 
+/** Resolve the open case shown in the form: accept 120 with a credit note, root cause "Shipping". */
+export function resolveSteps() {
+    return [
+        {
+            content: "Resolve it",
+            trigger: "button[name=action_open_resolve]",
+            run: "click",
+        },
+        {
+            content: "Give the root cause",
+            trigger: ".modal .o_field_widget[name=root_cause_id] input",
+            run: "edit Shipping",
+        },
+        {
+            trigger: ".o-autocomplete--dropdown-item a:contains(Shipping or logistics error)",
+            run: "click",
+        },
+        {
+            content: "Accept 120 of the 300",
+            trigger: ".modal .o_field_widget[name=line_ids] .o_data_row td[name=amount]",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=line_ids] .o_data_row td[name=amount] input",
+            run: "edit 120",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=note] textarea",
+            run: "edit 120 accepted for the missing units; the rest was delivered.",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=amount_total]:contains(120.00)",
+        },
+        {
+            content: "Apply: the credit note is posted",
+            trigger: ".modal button[name=action_apply]",
+            run: "click",
+        },
+    ];
+}
+
 // A specialist opens a dispute from an invoice, then accepts part of it with a credit note.
 registry.category("web_tour.tours").add("billing_specialist_dispute_tour", {
     steps: () => [
@@ -41,41 +82,7 @@ registry.category("web_tour.tours").add("billing_specialist_dispute_tour", {
         {
             trigger: ".o_statusbar_status button.o_arrow_button_current:contains(New)",
         },
-        {
-            content: "Resolve it",
-            trigger: "button[name=action_open_resolve]",
-            run: "click",
-        },
-        {
-            content: "Give the root cause",
-            trigger: ".modal .o_field_widget[name=root_cause_id] input",
-            run: "edit Shipping",
-        },
-        {
-            trigger: ".o-autocomplete--dropdown-item a:contains(Shipping or logistics error)",
-            run: "click",
-        },
-        {
-            content: "Accept 120 of the 300",
-            trigger: ".modal .o_field_widget[name=line_ids] .o_data_row td[name=amount]",
-            run: "click",
-        },
-        {
-            trigger: ".modal .o_field_widget[name=line_ids] .o_data_row td[name=amount] input",
-            run: "edit 120",
-        },
-        {
-            trigger: ".modal .o_field_widget[name=note] textarea",
-            run: "edit 120 accepted for the missing units; the rest was delivered.",
-        },
-        {
-            trigger: ".modal .o_field_widget[name=amount_total]:contains(120.00)",
-        },
-        {
-            content: "Apply: the credit note is posted",
-            trigger: ".modal button[name=action_apply]",
-            run: "click",
-        },
+        ...resolveSteps(),
         {
             content: "The posted credit note opens",
             trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains(Posted)",
@@ -100,6 +107,19 @@ registry.category("web_tour.tours").add("billing_specialist_dispute_tour", {
         },
         {
             trigger: ".o_field_widget[name=amount_remaining]:contains(0.00)",
+        },
+    ],
+});
+
+// A specialist resolves a case opened by a customer on the portal, with a partial credit note.
+registry.category("web_tour.tours").add("billing_specialist_resolve_tour", {
+    steps: () => [
+        {
+            trigger: ".o_field_widget[name=channel]:contains(Portal)",
+        },
+        ...resolveSteps(),
+        {
+            trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains(Posted)",
         },
     ],
 });

@@ -1,0 +1,266 @@
+from collections import OrderedDict
+
+from werkzeug.urls import url_encode
+
+from odoo import http
+from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
+from odoo.http import request
+from odoo.osv import expression
+from odoo.tools import float_round, plaintext2html
+
+from odoo.addons.portal.controllers.portal import CustomerPortal
+from odoo.addons.portal.controllers.portal import pager as portal_pager
+
+from ..models.billing_dispute_stage import CLOSED_STATES, OPEN_STATES
+
+MAX_EVIDENCE_FILES = 5
+MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
+MAX_DESCRIPTION_CHARS = 5000
+
+
+class BillingDisputePortal(CustomerPortal):
+    # ------------------------------------------------------------------ home and list
+
+    def _prepare_home_portal_values(self, counters):
+        values = super()._prepare_home_portal_values(counters)
+        if "dispute_count" in counters:
+            Dispute = request.env["billing.dispute"]
+            values["dispute_count"] = Dispute.search_count([]) if Dispute.has_access("read") else 0
+        return values
+
+    def _dispute_searchbar_sortings(self):
+        _ = request.env._
+        return {
+            "date": {"label": _("Newest"), "order": "date_opened desc, id desc"},
+            "name": {"label": _("Reference"), "order": "name desc"},
+            "amount": {"label": _("Amount in Dispute"), "order": "amount_remaining desc, id desc"},
+            "state": {"label": _("Status"), "order": "state, id desc"},
+        }
+
+    def _dispute_searchbar_filters(self):
+        _ = request.env._
+        return OrderedDict(
+            [
+                ("all", {"label": _("All"), "domain": []}),
+                ("open", {"label": _("Open"), "domain": [("state", "in", OPEN_STATES)]}),
+                ("closed", {"label": _("Closed"), "domain": [("state", "in", CLOSED_STATES)]}),
+            ]
+        )
+
+    def _dispute_searchbar_inputs(self):
+        _ = request.env._
+        return {
+            "all": {"input": "all", "label": _("Search in All")},
+            "name": {"input": "name", "label": _("Search in Reference")},
+            "invoice": {"input": "invoice", "label": _("Search in Invoices")},
+        }
+
+    def _dispute_search_domain(self, search_in, search):
+        if not search:
+            return []
+        domains = {
+            "name": [("name", "ilike", search)],
+            "invoice": [("line_ids.move_id.name", "ilike", search)],
+        }
+        if search_in in domains:
+            return domains[search_in]
+        return expression.OR(list(domains.values()))
+
+    @http.route(["/my/disputes", "/my/disputes/page/<int:page>"], type="http", auth="user", website=True)
+    def portal_my_disputes(self, page=1, sortby="date", filterby="all", search_in="all", search=None, **kw):
+        Dispute = request.env["billing.dispute"]
+        if not Dispute.has_access("read"):
+            return request.redirect("/my")
+        sortings = self._dispute_searchbar_sortings()
+        filters = self._dispute_searchbar_filters()
+        sortby = sortby if sortby in sortings else "date"
+        filterby = filterby if filterby in filters else "all"
+        search_in = search_in if search_in in self._dispute_searchbar_inputs() else "all"
+        domain = expression.AND([filters[filterby]["domain"], self._dispute_search_domain(search_in, search)])
+        total = Dispute.search_count(domain)
+        pager = portal_pager(
+            url="/my/disputes",
+            url_args={"sortby": sortby, "filterby": filterby, "search_in": search_in, "search": search},
+            total=total,
+            page=page,
+            step=self._items_per_page,
+        )
+        disputes = Dispute.search(
+            domain, order=sortings[sortby]["order"], limit=self._items_per_page, offset=pager["offset"]
+        )
+        request.session["my_disputes_history"] = disputes.ids[:100]
+        values = self._prepare_portal_layout_values()
+        values.update(
+            {
+                "disputes": disputes,
+                "page_name": "dispute",
+                "pager": pager,
+                "default_url": "/my/disputes",
+                "searchbar_sortings": sortings,
+                "sortby": sortby,
+                "searchbar_filters": filters,
+                "filterby": filterby,
+                "searchbar_inputs": self._dispute_searchbar_inputs(),
+                "search_in": search_in,
+                "search": search,
+            }
+        )
+        return request.render("billing_specialist.portal_my_disputes", values)
+
+    # ------------------------------------------------------------------ one case
+
+    @http.route(["/my/disputes/<int:dispute_id>"], type="http", auth="public", website=True)
+    def portal_my_dispute(self, dispute_id, access_token=None, **kw):
+        try:
+            dispute_sudo = self._document_check_access("billing.dispute", dispute_id, access_token)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        values = self._get_page_view_values(
+            dispute_sudo,
+            access_token,
+            {
+                "dispute": dispute_sudo,
+                "page_name": "dispute",
+                "credit_notes": dispute_sudo.settlement_move_ids.filtered(
+                    lambda m: m.move_type == "out_refund" and m.state == "posted"
+                ),
+                "message": kw.get("message"),
+                "error": kw.get("error"),
+            },
+            "my_disputes_history",
+            False,
+        )
+        return request.render("billing_specialist.portal_dispute_page", values)
+
+    @http.route(["/my/disputes/<int:dispute_id>/withdraw"], type="http", auth="public", methods=["POST"], website=True)
+    def portal_dispute_withdraw(self, dispute_id, access_token=None, **kw):
+        try:
+            dispute_sudo = self._document_check_access("billing.dispute", dispute_id, access_token)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        url = self._dispute_url(dispute_sudo)
+        try:
+            # Superuser once the access check passed: portal users cannot write cases themselves.
+            dispute_sudo._portal_withdraw(
+                request.env.user.partner_id
+                if not request.env.user._is_public()
+                else dispute_sudo.contact_id or dispute_sudo.partner_id
+            )
+        except UserError as error:
+            return request.redirect(self._url_with(url, error=str(error)))
+        return request.redirect(self._url_with(url, message="withdrawn"))
+
+    @staticmethod
+    def _url_with(url, **params):
+        return f"{url}{'&' if '?' in url else '?'}{url_encode(params)}"
+
+    # ------------------------------------------------------------------ dispute an invoice
+
+    def _invoice_for_dispute(self, invoice_id, access_token):
+        invoice_sudo = self._document_check_access("account.move", invoice_id, access_token)
+        if invoice_sudo.move_type != "out_invoice" or invoice_sudo.state != "posted":
+            raise MissingError(request.env._("This document cannot be disputed."))
+        return invoice_sudo
+
+    def _portal_dispute_partner(self, invoice_sudo):
+        user = request.env.user
+        return invoice_sudo.partner_id if user._is_public() else user.partner_id
+
+    @http.route(["/my/invoices/<int:invoice_id>/dispute"], type="http", auth="public", website=True)
+    def portal_invoice_dispute_form(self, invoice_id, access_token=None, **kw):
+        try:
+            invoice_sudo = self._invoice_for_dispute(invoice_id, access_token)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        open_case = invoice_sudo.sudo().billing_dispute_line_ids.dispute_id.filtered(lambda d: d.state in OPEN_STATES)
+        if open_case:
+            return request.redirect(self._dispute_url(open_case[:1]))
+        return request.render(
+            "billing_specialist.portal_dispute_form", self._dispute_form_values(invoice_sudo, access_token, kw)
+        )
+
+    def _dispute_form_values(self, invoice_sudo, access_token, values, error=None):
+        reasons = request.env["billing.dispute.reason"].sudo().search([("portal_visible", "=", True)])
+        return {
+            **self._prepare_portal_layout_values(),
+            "page_name": "dispute_form",
+            "invoice": invoice_sudo,
+            "access_token": access_token,
+            "reasons": reasons,
+            "product_lines": invoice_sudo.invoice_line_ids.filtered(lambda aml: aml.display_type == "product"),
+            "form": values,
+            "error": error,
+        }
+
+    @http.route(
+        ["/my/invoices/<int:invoice_id>/dispute/submit"], type="http", auth="public", methods=["POST"], website=True
+    )
+    def portal_invoice_dispute_submit(self, invoice_id, access_token=None, **post):
+        try:
+            invoice_sudo = self._invoice_for_dispute(invoice_id, access_token)
+        except (AccessError, MissingError):
+            return request.redirect("/my")
+        env = request.env
+        try:
+            amount = self._parse_amount(post.get("amount"), invoice_sudo)
+            reason = env["billing.dispute.reason"].sudo().browse(self._parse_int(post.get("reason_id"))).exists()
+            line_ids = [self._parse_int(value) for value in request.httprequest.form.getlist("line_ids")]
+            lines = env["account.move.line"].sudo().browse(line_ids).exists()
+            description = (post.get("description") or "").strip()[:MAX_DESCRIPTION_CHARS]
+            files = [f for f in request.httprequest.files.getlist("attachments") if f and f.filename]
+            if len(files) > MAX_EVIDENCE_FILES:
+                raise UserError(env._("Attach at most %(count)s files.", count=MAX_EVIDENCE_FILES))
+            evidence = []
+            for upload in files:
+                content = upload.read(MAX_EVIDENCE_BYTES + 1)
+                if len(content) > MAX_EVIDENCE_BYTES:
+                    raise UserError(env._("%(file)s is larger than 10 MB.", file=upload.filename))
+                evidence.append((upload.filename, content))
+            # Superuser after _document_check_access on the invoice: portal users have no create right on
+            # cases; _portal_create_from_invoice checks the customer, reason, amount and daily limit again.
+            partner = self._portal_dispute_partner(invoice_sudo)
+            with env.cr.savepoint():
+                dispute = (
+                    env["billing.dispute"]
+                    .sudo()
+                    ._portal_create_from_invoice(
+                        invoice_sudo,
+                        partner,
+                        reason,
+                        amount,
+                        description=plaintext2html(description) if description else "",
+                        invoice_lines=lines,
+                    )
+                )
+                if evidence:
+                    dispute.message_post(
+                        body=env._("Evidence sent by the customer."),
+                        author_id=partner.id,
+                        message_type="comment",
+                        subtype_xmlid="mail.mt_comment",
+                        attachments=[(name, content) for name, content in evidence],
+                    )
+        except (UserError, ValidationError) as error:
+            values = self._dispute_form_values(invoice_sudo, access_token, post, error=str(error.args[0]))
+            return request.render("billing_specialist.portal_dispute_form", values, status=400)
+        return request.redirect(self._url_with(self._dispute_url(dispute), message="opened"))
+
+    @staticmethod
+    def _dispute_url(dispute_sudo):
+        """The case's page: its plain URL for a logged-in customer, with the access token for an e-mail link."""
+        return dispute_sudo.get_portal_url() if request.env.user._is_public() else dispute_sudo.access_url
+
+    @staticmethod
+    def _parse_int(value):
+        try:
+            return int(value)
+        except (TypeError, ValueError):
+            return 0
+
+    @staticmethod
+    def _parse_amount(value, invoice):
+        try:
+            amount = float((value or "").replace(",", "."))
+        except ValueError:
+            raise UserError(request.env._("Enter the disputed amount as a number, e.g. 120.50."))
+        return float_round(amount, precision_rounding=invoice.currency_id.rounding)

@@ -1,0 +1,246 @@
+from odoo import Command
+from odoo.http import Request
+from odoo.tests import HttpCase, tagged
+from odoo.tests.common import JsonRpcException
+
+from .common import BillingDisputeCommon
+
+
+@tagged("post_install", "-at_install")
+class TestDisputePortal(BillingDisputeCommon, HttpCase):
+    """Portal pages and their refusals, over HTTP as a customer (or an attacker) would use them."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.invoice = cls._invoice(1000.0)
+        cls.other_invoice = cls._invoice(800.0, partner=cls.other_customer)
+        cls.other_case = cls.env["billing.dispute"].create(
+            {
+                "partner_id": cls.other_customer.id,
+                "reason_id": cls.reason_pricing.id,
+                "line_ids": [Command.create({"move_id": cls.other_invoice.id, "amount_disputed": 100.0})],
+            }
+        )
+
+    def _post(self, url, data=None, files=None, csrf=True):
+        data = dict(data or {})
+        if csrf:
+            data["csrf_token"] = Request.csrf_token(self)
+        return self.url_open(url, data=data, files=files)
+
+    def _submit(self, invoice=None, **values):
+        invoice = invoice or self.invoice
+        data = {"reason_id": self.reason_pricing.id, "amount": "250", "description": "Wrong unit price", **values}
+        return self._post(f"/my/invoices/{invoice.id}/dispute/submit", data)
+
+    def _cases(self, invoice=None):
+        return self.env["billing.dispute"].search([("line_ids.move_id", "=", (invoice or self.invoice).id)])
+
+    def test_home_counter_and_list_show_only_own_cases(self):
+        mine = self._open_case(self.invoice, amount=100.0)
+        self.authenticate("bs_portal", "bs_portal")
+        counters = self.make_jsonrpc_request("/my/counters", {"counters": ["dispute_count"]})
+        self.assertEqual(counters["dispute_count"], 1)
+        page = self.url_open("/my/disputes").text
+        self.assertIn(mine.name, page)
+        self.assertNotIn(self.other_case.name, page)
+        page = self.url_open("/my/disputes?filterby=closed").text
+        self.assertNotIn(mine.name, page)
+        page = self.url_open(f"/my/disputes?search_in=invoice&search={self.invoice.name}").text
+        self.assertIn(mine.name, page)
+
+    def test_open_a_dispute_from_the_invoice(self):
+        self.authenticate("bs_portal", "bs_portal")
+        invoice_page = self.url_open(self.invoice.get_portal_url()).text
+        self.assertIn("Dispute this invoice", invoice_page)
+        form = self.url_open(f"/my/invoices/{self.invoice.id}/dispute")
+        self.assertEqual(form.status_code, 200)
+        line = self.invoice.invoice_line_ids
+        response = self._post(
+            f"/my/invoices/{self.invoice.id}/dispute/submit",
+            {
+                "reason_id": self.reason_quantity.id,
+                "amount": "300.50",
+                "description": "Two boxes missing",
+                "line_ids": line.id,
+            },
+            files={"attachments": ("delivery_note.txt", b"signed: 8 boxes", "text/plain")},
+        )
+        case = self._cases()
+        self.assertEqual(len(case), 1)
+        self.assertIn(f"/my/disputes/{case.id}?", response.url)
+        self.assertIn("message=opened", response.url)
+        self.assertEqual(case.channel, "portal")
+        self.assertEqual(case.partner_id, self.customer)
+        self.assertEqual(case.contact_id, self.customer_contact)
+        self.assertEqual(case.amount_disputed, 300.5)
+        self.assertEqual(case.invoice_line_ids, line)
+        self.assertIn("Two boxes missing", case.description)
+        evidence = self.env["ir.attachment"].search([("res_model", "=", "billing.dispute"), ("res_id", "=", case.id)])
+        self.assertEqual(evidence.mapped("name"), ["delivery_note.txt"])
+        self.assertEqual(evidence.raw, b"signed: 8 boxes")
+        self.assertTrue(case.message_ids.filtered(lambda m: "we received your dispute" in (m.subject or "")))
+        # The invoice page now links to the case, and the form is not offered again.
+        invoice_page = self.url_open(self.invoice.get_portal_url()).text
+        self.assertIn(f"In dispute: {case.name}", invoice_page)
+        again = self.url_open(f"/my/invoices/{self.invoice.id}/dispute")
+        self.assertTrue(again.url.endswith(f"/my/disputes/{case.id}"))
+        case_page = self.url_open(f"/my/disputes/{case.id}").text
+        self.assertIn(case.name, case_page)
+        self.assertIn("Withdraw the dispute", case_page)
+
+    def test_cannot_read_another_customers_case(self):
+        self.authenticate("bs_portal", "bs_portal")
+        response = self.url_open(f"/my/disputes/{self.other_case.id}")
+        self.assertTrue(response.url.endswith("/my"), "another customer's case redirects home")
+        self.assertNotIn(self.other_case.name, response.text)
+        guessed = self.url_open(f"/my/disputes/{self.other_case.id}?access_token=00000000-guess")
+        self.assertNotIn(self.other_case.name, guessed.text)
+        with self.assertRaisesRegex(JsonRpcException, "AccessError|not allowed"):
+            self.make_jsonrpc_request(
+                "/web/dataset/call_kw",
+                {"model": "billing.dispute", "method": "read", "args": [[self.other_case.id], ["name"]], "kwargs": {}},
+            )
+        found = self.make_jsonrpc_request(
+            "/web/dataset/call_kw",
+            {"model": "billing.dispute", "method": "search_read", "args": [[], ["name"]], "kwargs": {}},
+        )
+        self.assertNotIn(self.other_case.name, [row["name"] for row in found])
+
+    def test_access_token_link_works_without_login(self):
+        case = self._open_case(self.invoice, amount=100.0)
+        self.assertIn("/my/disputes/", case.get_portal_url())
+        page = self.url_open(case.get_portal_url())
+        self.assertEqual(page.status_code, 200)
+        self.assertIn(case.name, page.text)
+        self.assertNotIn(case.name, self.url_open(f"/my/disputes/{case.id}").text)
+
+    def test_cannot_dispute_another_customers_invoice(self):
+        self.authenticate("bs_portal", "bs_portal")
+        before = self._count("billing.dispute")
+        response = self._submit(invoice=self.other_invoice)
+        self.assertTrue(response.url.endswith("/my"))
+        self.assertEqual(self._count("billing.dispute"), before)
+        self.assertTrue(self.url_open(f"/my/invoices/{self.other_invoice.id}/dispute").url.endswith("/my"))
+
+    def test_bad_amounts_and_reasons_are_refused(self):
+        self.authenticate("bs_portal", "bs_portal")
+        before = self._count("billing.dispute")
+        for amount, message in (
+            ("1000.01", "more than its open amount"),
+            ("0", "greater than zero"),
+            ("-5", "greater than zero"),
+            ("abc", "as a number"),
+        ):
+            response = self._submit(amount=amount)
+            self.assertEqual(response.status_code, 400, amount)
+            self.assertIn(message, response.text)
+        hidden = self.env.ref("billing_specialist.reason_other")
+        hidden.portal_visible = False
+        response = self._submit(reason_id=hidden.id)
+        self.assertIn("proposed reasons", response.text)
+        foreign_line = self.other_invoice.invoice_line_ids
+        response = self._submit(line_ids=foreign_line.id)
+        self.assertIn("lines of this invoice only", response.text)
+        self.assertEqual(self._count("billing.dispute"), before)
+
+    def test_html_is_escaped(self):
+        self.authenticate("bs_portal", "bs_portal")
+        self._submit(description='<script>alert("x")</script><img src=x onerror=alert(1)>')
+        case = self._cases()
+        self.assertNotIn("<script", case.description)
+        self.assertNotIn("<img", case.description)
+        self.assertIn("&lt;script&gt;", case.description)
+        page = self.url_open(f"/my/disputes/{case.id}").text
+        self.assertNotIn('<script>alert("x")', page)
+
+    def test_post_without_csrf_token_is_refused(self):
+        self.authenticate("bs_portal", "bs_portal")
+        before = self._count("billing.dispute")
+        response = self._post(
+            f"/my/invoices/{self.invoice.id}/dispute/submit",
+            {"reason_id": self.reason_pricing.id, "amount": "10"},
+            csrf=False,
+        )
+        self.assertIn(response.status_code, (400, 403))
+        self.assertEqual(self._count("billing.dispute"), before)
+        case = self._open_case(self.invoice, amount=10.0)
+        response = self._post(f"/my/disputes/{case.id}/withdraw", {"withdraw": "1"}, csrf=False)
+        self.assertIn(response.status_code, (400, 403))
+        self.assertEqual(case.state, "new")
+
+    def test_daily_limit(self):
+        self.company.billing_portal_max_disputes_per_day = 2
+        invoices = [self._invoice(100.0) for _ in range(3)]
+        self.authenticate("bs_portal", "bs_portal")
+        for invoice in invoices[:2]:
+            self._submit(invoice=invoice, amount="10")
+        response = self._submit(invoice=invoices[2], amount="10")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("most we accept in a day", response.text)
+        self.assertFalse(self._cases(invoices[2]))
+
+    def test_withdraw_own_case_only(self):
+        mine = self._open_case(self.invoice, amount=100.0)
+        self.authenticate("bs_portal", "bs_portal")
+        response = self._post(f"/my/disputes/{self.other_case.id}/withdraw")
+        self.assertTrue(response.url.endswith("/my"))
+        self.assertEqual(self.other_case.state, "new")
+        response = self._post(f"/my/disputes/{mine.id}/withdraw")
+        self.assertEqual(mine.state, "cancelled")
+        self.assertTrue(
+            mine.message_ids.filtered(lambda m: "withdrew" in m.body and m.author_id == self.customer_contact)
+        )
+        self.assertFalse(self.invoice.billing_in_dispute)
+        response = self._post(f"/my/disputes/{mine.id}/withdraw")
+        self.assertIn("already closed", response.text)
+
+    def test_cannot_post_on_another_customers_case(self):
+        self.authenticate("bs_portal", "bs_portal")
+        before = len(self.other_case.message_ids)
+        with self.assertRaises(JsonRpcException):
+            self.make_jsonrpc_request(
+                "/mail/message/post",
+                {
+                    "thread_model": "billing.dispute",
+                    "thread_id": self.other_case.id,
+                    "post_data": {"body": "hello", "message_type": "comment"},
+                },
+            )
+        self.assertEqual(len(self.other_case.message_ids), before)
+
+    def test_resolution_and_credit_note_are_shown(self):
+        case = self._open_case(self.invoice, amount=300.0)
+        self._resolve(case, amounts=[120.0], note="Price corrected for two units.")
+        self.authenticate("bs_portal", "bs_portal")
+        page = self.url_open(f"/my/disputes/{case.id}").text
+        refund = case.settlement_move_ids
+        self.assertIn("Price corrected for two units.", page)
+        self.assertIn(refund.name, page)
+        self.assertNotIn("Withdraw the dispute", page)
+        credit_page = self.url_open(refund.get_portal_url())
+        self.assertEqual(credit_page.status_code, 200)
+        self.assertIn(refund.name, credit_page.text)
+
+
+@tagged("post_install", "-at_install")
+class TestDisputePortalTour(BillingDisputeCommon, HttpCase):
+    def test_customer_and_specialist_in_the_browser(self):
+        invoice = self._invoice(1000.0)
+        self.start_tour(invoice.access_url, "billing_portal_open_dispute_tour", login="bs_portal")
+        case = self.env["billing.dispute"].search([("line_ids.move_id", "=", invoice.id)])
+        self.assertEqual((case.channel, case.amount_disputed, case.reason_id), ("portal", 300.0, self.reason_quantity))
+        self.assertTrue(case.message_ids.filtered(lambda m: m.attachment_ids.name == "delivery_note.txt"))
+        customer_message = case.message_ids.filtered(lambda m: "carrier confirms" in (m.body or ""))
+        self.assertEqual(customer_message.author_id, self.customer_contact)
+
+        self.start_tour(f"/odoo/billing.dispute/{case.id}", "billing_specialist_resolve_tour", login="bs_specialist")
+        self.assertEqual(case.state, "resolved")
+        self.assertEqual((case.amount_credited, case.amount_rejected), (120.0, 180.0))
+
+        self.start_tour(case.access_url, "billing_portal_resolution_tour", login="bs_portal")
+
+        other = self._open_case(self._invoice(500.0), amount=50.0)
+        self.start_tour(other.access_url, "billing_portal_withdraw_tour", login="bs_portal")
+        self.assertEqual(other.state, "cancelled")
