@@ -30,6 +30,8 @@
         "views/res_config_settings_views.xml",
         "views/billing_menus.xml",
         "views/billing_dispute_portal_templates.xml",
+        "report/billing_statement_report.xml",
+        "views/billing_statement_portal_templates.xml",
     ],
     "demo": [
         "demo/billing_specialist_demo.xml",

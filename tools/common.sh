@@ -95,6 +95,12 @@ ensure_chromium() {
     apt_install chromium || die "Chromium is missing and apt-get could not install it; browser tests need it."
 }
 
+ensure_wkhtmltopdf() {
+    command -v wkhtmltopdf >/dev/null && return 0
+    say "Installing wkhtmltopdf (Debian's package) for PDF reports."
+    apt_install wkhtmltopdf || say "WARNING: wkhtmltopdf is missing; PDF statements will be served as HTML."
+}
+
 odoo_cmd() {
     "$PYTHON" -m odoo "$@"
 }

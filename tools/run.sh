@@ -11,6 +11,7 @@ PORT="${BILLING_PORT:-8069}"
 ensure_odoo
 ensure_python_deps
 ensure_postgres
+ensure_wkhtmltopdf
 ADDONS="$(odoo_addons_path)"
 
 if [ "${BILLING_RESET:-0}" = "1" ] && db_exists "$DB"; then

@@ -14,6 +14,7 @@ mkdir -p "$LOG_DIR"
 ensure_odoo
 ensure_python_deps
 ensure_postgres
+ensure_wkhtmltopdf
 ensure_chromium
 ADDONS="$(odoo_addons_path)"
 start=$(date +%s)

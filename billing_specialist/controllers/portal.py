@@ -2,9 +2,9 @@ from collections import OrderedDict
 
 from werkzeug.urls import url_encode
 
-from odoo import http
+from odoo import fields, http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
-from odoo.http import request
+from odoo.http import content_disposition, request
 from odoo.osv import expression
 from odoo.tools import float_round, plaintext2html
 
@@ -26,33 +26,32 @@ class BillingDisputePortal(CustomerPortal):
         if "dispute_count" in counters:
             Dispute = request.env["billing.dispute"]
             values["dispute_count"] = Dispute.search_count([]) if Dispute.has_access("read") else 0
+        if "statement_count" in counters:
+            values["statement_count"] = 1 if request.env.user._is_portal() else 0
         return values
 
     def _dispute_searchbar_sortings(self):
-        _ = request.env._
         return {
-            "date": {"label": _("Newest"), "order": "date_opened desc, id desc"},
-            "name": {"label": _("Reference"), "order": "name desc"},
-            "amount": {"label": _("Amount in Dispute"), "order": "amount_remaining desc, id desc"},
-            "state": {"label": _("Status"), "order": "state, id desc"},
+            "date": {"label": request.env._("Newest"), "order": "date_opened desc, id desc"},
+            "name": {"label": request.env._("Reference"), "order": "name desc"},
+            "amount": {"label": request.env._("Amount in Dispute"), "order": "amount_remaining desc, id desc"},
+            "state": {"label": request.env._("Status"), "order": "state, id desc"},
         }
 
     def _dispute_searchbar_filters(self):
-        _ = request.env._
         return OrderedDict(
             [
-                ("all", {"label": _("All"), "domain": []}),
-                ("open", {"label": _("Open"), "domain": [("state", "in", OPEN_STATES)]}),
-                ("closed", {"label": _("Closed"), "domain": [("state", "in", CLOSED_STATES)]}),
+                ("all", {"label": request.env._("All"), "domain": []}),
+                ("open", {"label": request.env._("Open"), "domain": [("state", "in", OPEN_STATES)]}),
+                ("closed", {"label": request.env._("Closed"), "domain": [("state", "in", CLOSED_STATES)]}),
             ]
         )
 
     def _dispute_searchbar_inputs(self):
-        _ = request.env._
         return {
-            "all": {"input": "all", "label": _("Search in All")},
-            "name": {"input": "name", "label": _("Search in Reference")},
-            "invoice": {"input": "invoice", "label": _("Search in Invoices")},
+            "all": {"input": "all", "label": request.env._("Search in All")},
+            "name": {"input": "name", "label": request.env._("Search in Reference")},
+            "invoice": {"input": "invoice", "label": request.env._("Search in Invoices")},
         }
 
     def _dispute_search_domain(self, search_in, search):
@@ -264,3 +263,52 @@ class BillingDisputePortal(CustomerPortal):
         except ValueError:
             raise UserError(request.env._("Enter the disputed amount as a number, e.g. 120.50."))
         return float_round(amount, precision_rounding=invoice.currency_id.rounding)
+
+    # ------------------------------------------------------------------ statement of account
+
+    @http.route(["/my/statement"], type="http", auth="user", website=True)
+    def portal_my_statement(self, date_from=None, date_to=None, output="html", **kw):
+        user = request.env.user
+        if not user._is_portal():
+            return request.redirect("/my")
+        Statement = request.env["billing.statement"]
+        default_from, default_to = Statement._default_period()
+        try:
+            start = fields.Date.to_date(date_from) or default_from
+            end = fields.Date.to_date(date_to) or default_to
+        except ValueError:
+            start, end = default_from, default_to
+        if start > end:
+            start, end = end, start
+        # Superuser: portal users cannot read journal items; the statement only ever reads the items of the
+        # user's own commercial partner in the user's company.
+        statement = Statement.sudo()._get_statement(user.partner_id, user.company_id, start, end)
+        filename = f"statement-{start}-{end}"
+        if output == "xlsx":
+            content = Statement.sudo()._statement_xlsx(statement)
+            return request.make_response(
+                content,
+                [
+                    ("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+                    ("Content-Disposition", content_disposition(f"{filename}.xlsx")),
+                ],
+            )
+        if output == "pdf":
+            report = request.env["ir.actions.report"].sudo()
+            content, _type = report._render_qweb_pdf(
+                "billing_specialist.action_report_billing_statement",
+                [statement["partner"].id],
+                data={"date_from": str(start), "date_to": str(end), "company_id": user.company_id.id},
+            )
+            return request.make_response(
+                content,
+                [("Content-Type", "application/pdf"), ("Content-Disposition", content_disposition(f"{filename}.pdf"))],
+            )
+        values = {
+            **self._prepare_portal_layout_values(),
+            "page_name": "statement",
+            "statement": statement,
+            "date_from": start,
+            "date_to": end,
+        }
+        return request.render("billing_specialist.portal_my_statement", values)

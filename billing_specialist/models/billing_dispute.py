@@ -233,7 +233,7 @@ class BillingDispute(models.Model):
         if self.contact_id and self.contact_id.commercial_partner_id != self.partner_id:
             self.contact_id = False
 
-    def _compute_access_url(self):
+    def _compute_access_url(self):  # pylint: disable=missing-return
         super()._compute_access_url()
         for case in self:
             case.access_url = f"/my/disputes/{case.id}"

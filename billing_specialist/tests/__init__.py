@@ -5,3 +5,4 @@ from . import test_dispute_sla
 from . import test_dispute_security
 from . import test_dispute_tour
 from . import test_portal
+from . import test_statement
