@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import formatLang
 
 from .billing_dispute_stage import CLOSED_STATES, OPEN_STATES
 
@@ -411,7 +412,7 @@ class BillingDispute(models.Model):
 
     def _format_amount(self, amount):
         self.ensure_one()
-        return self.env["ir.qweb.field.monetary"].value_to_html(amount, {"display_currency": self.currency_id})
+        return formatLang(self.env, amount, currency_obj=self.currency_id)
 
     # ------------------------------------------------------------------ actions
 

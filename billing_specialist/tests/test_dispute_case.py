@@ -154,7 +154,13 @@ class TestDisputeBadInput(BillingDisputeCommon):
         self.assertRefused(ValidationError, "greater than zero", self._open_case, invoice, amount=0.0)
         self.assertRefused(ValidationError, "greater than zero", self._open_case, invoice, amount=-5.0)
         self._pay(invoice, 600.0)
-        self.assertRefused(ValidationError, "more than its open amount", self._open_case, invoice, amount=400.01)
+        self.assertRefused(
+            ValidationError,
+            r"400\.01 on .* is more than its open amount \$\s400\.00\.",
+            self._open_case,
+            invoice,
+            amount=400.01,
+        )
         self.assertEqual(self._open_case(invoice, amount=400.0).amount_disputed, 400.0)
 
     def test_raising_the_amount_later_is_checked_too(self):

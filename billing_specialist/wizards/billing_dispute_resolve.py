@@ -1,6 +1,6 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date
+from odoo.tools import format_date, formatLang
 
 from ..models.billing_dispute_stage import OPEN_STATES
 
@@ -154,12 +154,8 @@ class BillingDisputeResolve(models.TransientModel):
                 self.env._(
                     "Writing off %(amount)s is above the %(limit)s a specialist may write off; issue a credit note "
                     "or ask a billing manager.",
-                    amount=self.env["ir.qweb.field.monetary"].value_to_html(
-                        total, {"display_currency": company.currency_id}
-                    ),
-                    limit=self.env["ir.qweb.field.monetary"].value_to_html(
-                        limit, {"display_currency": company.currency_id}
-                    ),
+                    amount=formatLang(self.env, total, currency_obj=company.currency_id),
+                    limit=formatLang(self.env, limit, currency_obj=company.currency_id),
                 )
             )
 
