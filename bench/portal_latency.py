@@ -20,7 +20,6 @@ import time
 import requests
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tools"))
 
 
 def addons_path():
@@ -58,16 +57,16 @@ env["res.users"].with_context(no_reset_password=True).create({
 })
 product = env["product.product"].create({"name": "Bench service", "list_price": 100.0})
 reason = env.ref("billing_specialist.reason_pricing")
-n = {cases}
-invoices = env["account.move"].create([{{
+n = int(CASES)
+invoices = env["account.move"].create([{
     "move_type": "out_invoice", "partner_id": contact.id,
-    "invoice_line_ids": [Command.create({{"product_id": product.id, "quantity": 1, "price_unit": 100.0 + i, "tax_ids": []}})],
-}} for i in range(n)])
+    "invoice_line_ids": [Command.create({"product_id": product.id, "quantity": 1, "price_unit": 100.0 + i, "tax_ids": []})],
+} for i in range(n)])
 invoices.action_post()
-env["billing.dispute"].with_context(mail_notrack=True, tracking_disable=True).create([{{
+env["billing.dispute"].with_context(mail_notrack=True, tracking_disable=True).create([{
     "partner_id": customer.id, "contact_id": contact.id, "reason_id": reason.id, "channel": "portal",
-    "line_ids": [Command.create({{"move_id": inv.id, "amount_disputed": 10.0}})],
-}} for inv in invoices])
+    "line_ids": [Command.create({"move_id": inv.id, "amount_disputed": 10.0})],
+} for inv in invoices])
 env.cr.commit()
 print("seeded", env["billing.dispute"].search_count([("partner_id", "=", customer.id)]))
 """
@@ -85,7 +84,7 @@ def seed(db, addons, cases):
         "--stop-after-init",
         "--log-level=warn",
     )
-    script = SEED.replace("{cases}", str(cases)).replace("{{", "{").replace("}}", "}")
+    script = f"CASES = {int(cases)}\n{SEED}"
     proc = subprocess.run(
         [sys.executable, "-m", "odoo", "shell", "-d", db, f"--addons-path={addons}", "--log-level=warn", "--no-http"],
         input=script,

@@ -140,11 +140,7 @@ class BillingDisputePortal(CustomerPortal):
         url = self._dispute_url(dispute_sudo)
         try:
             # Superuser once the access check passed: portal users cannot write cases themselves.
-            dispute_sudo._portal_withdraw(
-                request.env.user.partner_id
-                if not request.env.user._is_public()
-                else dispute_sudo.contact_id or dispute_sudo.partner_id
-            )
+            dispute_sudo._portal_withdraw(self._portal_author(dispute_sudo.contact_id or dispute_sudo.partner_id))
         except UserError as error:
             return request.redirect(self._url_with(url, error=str(error)))
         return request.redirect(self._url_with(url, message="withdrawn"))
@@ -161,9 +157,11 @@ class BillingDisputePortal(CustomerPortal):
             raise MissingError(request.env._("This document cannot be disputed."))
         return invoice_sudo
 
-    def _portal_dispute_partner(self, invoice_sudo):
+    @staticmethod
+    def _portal_author(fallback_partner):
+        """Who acts: the logged-in customer, or, through an e-mail link with a token, the document's partner."""
         user = request.env.user
-        return invoice_sudo.partner_id if user._is_public() else user.partner_id
+        return fallback_partner if user._is_public() else user.partner_id
 
     @http.route(["/my/invoices/<int:invoice_id>/dispute"], type="http", auth="public", website=True)
     def portal_invoice_dispute_form(self, invoice_id, access_token=None, **kw):
@@ -171,9 +169,9 @@ class BillingDisputePortal(CustomerPortal):
             invoice_sudo = self._invoice_for_dispute(invoice_id, access_token)
         except (AccessError, MissingError):
             return request.redirect("/my")
-        open_case = invoice_sudo.sudo().billing_dispute_line_ids.dispute_id.filtered(lambda d: d.state in OPEN_STATES)
+        open_case = invoice_sudo._billing_open_dispute()
         if open_case:
-            return request.redirect(self._dispute_url(open_case[:1]))
+            return request.redirect(self._dispute_url(open_case))
         return request.render(
             "billing_specialist.portal_dispute_form", self._dispute_form_values(invoice_sudo, access_token, kw)
         )
@@ -217,7 +215,7 @@ class BillingDisputePortal(CustomerPortal):
                 evidence.append((upload.filename, content))
             # Superuser after _document_check_access on the invoice: portal users have no create right on
             # cases; _portal_create_from_invoice checks the customer, reason, amount and daily limit again.
-            partner = self._portal_dispute_partner(invoice_sudo)
+            partner = self._portal_author(invoice_sudo.partner_id)
             with env.cr.savepoint():
                 dispute = (
                     env["billing.dispute"]

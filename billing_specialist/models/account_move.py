@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 from .billing_dispute_stage import OPEN_STATES
@@ -111,17 +111,21 @@ class AccountMove(models.Model):
                     invoices=", ".join(paid.mapped("name")),
                 )
             )
-        open_lines = self.env["billing.dispute.line"].search(
-            [("move_id", "in", self.ids), ("dispute_id.state", "in", OPEN_STATES)], limit=1
-        )
-        if open_lines:
-            raise UserError(
-                self.env._(
-                    "%(invoice)s is already disputed in the open case %(case)s.",
-                    invoice=open_lines.move_id.name,
-                    case=open_lines.dispute_id.name,
+        for move in self:
+            case = move._billing_open_dispute()
+            if case:
+                raise UserError(
+                    self.env._(
+                        "%(invoice)s is already disputed in the open case %(case)s.", invoice=move.name, case=case.name
+                    )
                 )
-            )
+
+    def _billing_open_dispute(self):
+        """The open case that contests this invoice, if any (read as superuser: portal pages show it too)."""
+        self.ensure_one()
+        return self.sudo().billing_dispute_line_ids.dispute_id.filtered(
+            lambda case: case.active and case.state in OPEN_STATES
+        )[:1]
 
     def _billing_prepare_dispute_vals(self):
         self._billing_check_disputable()
@@ -131,7 +135,7 @@ class AccountMove(models.Model):
             "contact_id": contact.id if contact != self.commercial_partner_id else False,
             "company_id": self.company_id.id,
             "line_ids": [
-                (0, 0, {"move_id": move.id, "amount_disputed": move.amount_residual})
+                Command.create({"move_id": move.id, "amount_disputed": move.amount_residual})
                 for move in self.sorted(lambda m: (m.invoice_date_due or m.date, m.id))
             ],
         }
