@@ -28,10 +28,11 @@
         "views/account_move_views.xml",
         "views/res_partner_views.xml",
         "views/res_config_settings_views.xml",
-        "views/billing_menus.xml",
         "views/billing_dispute_portal_templates.xml",
         "report/billing_statement_report.xml",
+        "report/billing_activity_report_views.xml",
         "views/billing_statement_portal_templates.xml",
+        "views/billing_menus.xml",
     ],
     "demo": [
         "demo/billing_specialist_demo.xml",

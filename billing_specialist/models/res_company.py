@@ -35,3 +35,9 @@ class ResCompany(models.Model):
         default=5,
         help="How many disputes one customer may open on the portal in a day; zero means no limit.",
     )
+    billing_aging_buckets = fields.Char(
+        string="Aging Buckets",
+        default="30,60,90,120",
+        help="Upper day counts of the overdue buckets, separated by commas: 30,60,90,120 gives current, 1-30, "
+        "31-60, 61-90, 91-120 and over 120 days.",
+    )

@@ -13,3 +13,4 @@ class ResConfigSettings(models.TransientModel):
     billing_portal_max_disputes_per_day = fields.Integer(
         related="company_id.billing_portal_max_disputes_per_day", readonly=False
     )
+    billing_aging_buckets = fields.Char(related="company_id.billing_aging_buckets", readonly=False)

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import fields, models
 
 from .billing_dispute_stage import OPEN_STATES
@@ -18,6 +20,76 @@ class ResPartner(models.Model):
         groups="billing_specialist.group_billing_user",
         help="Remaining disputed amount of the open cases, in the company currency.",
     )
+
+    billing_overdue_amount = fields.Monetary(
+        string="Overdue",
+        compute="_compute_billing_overview",
+        currency_field="currency_id",
+        groups="billing_specialist.group_billing_user",
+        help="Open amount of the customer's invoices past their due date, company currency.",
+    )
+    billing_avg_days_to_pay = fields.Float(
+        string="Average Days to Pay (12 months)",
+        compute="_compute_billing_overview",
+        digits=(16, 1),
+        groups="billing_specialist.group_billing_user",
+        help="Invoice date to last payment, over the invoices paid in the last 365 days.",
+    )
+    billing_last_payment_date = fields.Date(
+        string="Last Payment",
+        compute="_compute_billing_overview",
+        groups="billing_specialist.group_billing_user",
+    )
+
+    def _compute_billing_overview(self):
+        commercial = self.commercial_partner_id
+        report = self.env["billing.activity.report"]
+        base = [("partner_id", "in", commercial.ids), ("company_id", "in", self.env.companies.ids)]
+        overdue = dict(report._read_group([*base, ("days_overdue", ">", 0)], ["partner_id"], ["amount_residual:sum"]))
+        year_ago = fields.Date.context_today(self) - timedelta(days=365)
+        paid = [
+            *base,
+            ("move_type", "=", "out_invoice"),
+            ("payment_state", "in", ("paid", "in_payment")),
+            ("last_payment_date", ">=", year_ago),
+        ]
+        days = dict(report._read_group(paid, ["partner_id"], ["days_to_pay:avg"]))
+        last_payment = {}
+        payments = self.env["account.payment"]._read_group(
+            [
+                ("partner_id", "child_of", commercial.ids),
+                ("payment_type", "=", "inbound"),
+                ("state", "in", ("in_process", "paid")),
+                ("company_id", "in", self.env.companies.ids),
+            ],
+            ["partner_id"],
+            ["date:max"],
+        )
+        for partner, date in payments:
+            key = partner.commercial_partner_id
+            last_payment[key] = max(date, last_payment.get(key, date))
+        for partner in self:
+            key = partner.commercial_partner_id
+            partner.billing_overdue_amount = overdue.get(key, 0.0)
+            partner.billing_avg_days_to_pay = days.get(key) or 0.0
+            partner.billing_last_payment_date = last_payment.get(key, False)
+
+    def action_billing_send_statement(self):
+        """Open the mail composer with the statement of account (last 90 days) attached."""
+        self.ensure_one()
+        template = self.env.ref("billing_specialist.mail_template_billing_statement")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "mail.compose.message",
+            "view_mode": "form",
+            "target": "new",
+            "context": {
+                "default_model": "res.partner",
+                "default_res_ids": self.commercial_partner_id.ids,
+                "default_template_id": template.id,
+                "default_composition_mode": "comment",
+            },
+        }
 
     def _compute_billing_open_disputes(self):
         commercial = self.commercial_partner_id

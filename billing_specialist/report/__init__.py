@@ -1,1 +1,5 @@
+from . import billing_activity_report
+from . import billing_aging
+from . import billing_kpi
 from . import billing_statement
+from . import billing_workbook

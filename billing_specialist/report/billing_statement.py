@@ -6,16 +6,6 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.misc import xlsxwriter
 
-# (label, first day overdue, last day overdue); None is open-ended.
-AGING_BUCKETS = [
-    ("Current", None, 0),
-    ("1-30", 1, 30),
-    ("31-60", 31, 60),
-    ("61-90", 61, 90),
-    ("91-120", 91, 120),
-    ("Over 120", 121, None),
-]
-
 
 class BillingStatement(models.AbstractModel):
     """Statement of account of one customer for one company and period, in the company currency.
@@ -88,7 +78,11 @@ class BillingStatement(models.AbstractModel):
                     "balance": balance,
                 }
             )
-        aging = self._get_aging(base, date_to)
+        aging_data = self.env["billing.aging"]._get_aging(company, date_to, partner_ids=commercial.ids)
+        aging = [
+            {"label": label, "amount": amount}
+            for label, amount in zip(aging_data["buckets"], aging_data["totals"], strict=True)
+        ]
         return {
             "partner": commercial,
             "company": company,
@@ -102,32 +96,6 @@ class BillingStatement(models.AbstractModel):
             "total_debit": sum(line["debit"] for line in lines),
             "total_credit": sum(line["credit"] for line in lines),
         }
-
-    @api.model
-    def _get_aging(self, base, as_of):
-        """Open amount of each receivable item on ``as_of``, put in overdue buckets by its due date."""
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT %(as_of)s - COALESCE(aml.date_maturity, aml.date) AS days,
-                       aml.balance
-                       - COALESCE((SELECT SUM(p.amount) FROM account_partial_reconcile p
-                                    WHERE p.debit_move_id = aml.id AND p.max_date <= %(as_of)s), 0)
-                       + COALESCE((SELECT SUM(p.amount) FROM account_partial_reconcile p
-                                    WHERE p.credit_move_id = aml.id AND p.max_date <= %(as_of)s), 0) AS open
-                %(base)s AND aml.date <= %(as_of)s
-                """,
-                as_of=as_of,
-                base=base,
-            )
-        )
-        buckets = [{"label": label, "amount": 0.0} for label, _low, _high in AGING_BUCKETS]
-        for days, open_amount in self.env.cr.fetchall():
-            for bucket, (_label, low, high) in zip(buckets, AGING_BUCKETS, strict=True):
-                if (low is None or days >= low) and (high is None or days <= high):
-                    bucket["amount"] += open_amount
-                    break
-        return buckets
 
     @api.model
     def _default_period(self):

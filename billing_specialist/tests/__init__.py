@@ -6,3 +6,4 @@ from . import test_dispute_security
 from . import test_dispute_tour
 from . import test_portal
 from . import test_statement
+from . import test_reporting

@@ -1,1 +1,2 @@
 from . import billing_dispute_resolve
+from . import billing_report_wizard

@@ -1,0 +1,134 @@
+from odoo import api, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+DEFAULT_AGING_EDGES = "30,60,90,120"
+
+
+class BillingAging(models.AbstractModel):
+    """Aged receivables as of any date, by customer, in company currency.
+
+    An item's open amount on the date is its balance less what partial reconciliations dated on or before that day
+    matched (``max_date`` of the partial is the later of its two lines). Reconciliations, payments and credit notes
+    after the date are ignored, so the total ties to the receivable accounts' balance on that date. Two aggregate
+    queries, whatever the size of the ledger.
+    """
+
+    _name = "billing.aging"
+    _description = "Aged Receivables"
+
+    @api.model
+    def _get_buckets(self, company=None):
+        """[(label, first day overdue, last day overdue)], from the company's edges such as "30,60,90,120"."""
+        company = company or self.env.company
+        raw = company.billing_aging_buckets or DEFAULT_AGING_EDGES
+        try:
+            edges = sorted({int(edge) for edge in raw.split(",") if edge.strip()})
+        except ValueError:
+            raise UserError(self.env._("Aging buckets are day counts separated by commas, e.g. 30,60,90,120."))
+        if not edges or edges[0] <= 0:
+            raise UserError(self.env._("Aging buckets are positive day counts, e.g. 30,60,90,120."))
+        buckets = [(self.env._("Current"), None, 0)]
+        previous = 0
+        for edge in edges:
+            buckets.append((f"{previous + 1}-{edge}", previous + 1, edge))
+            previous = edge
+        buckets.append((self.env._("Over %(days)s", days=previous), previous + 1, None))
+        return buckets
+
+    @api.model
+    def _bucket_case(self, buckets, days):
+        whens = [
+            SQL("WHEN %s <= %s THEN %s", days, high, index)
+            for index, (_label, _low, high) in enumerate(buckets)
+            if high is not None
+        ]
+        return SQL("CASE %s ELSE %s END", SQL(" ").join(whens), len(buckets) - 1)
+
+    @api.model
+    def _get_aging(self, companies, as_of, partner_ids=None, buckets=None):
+        """Open receivables on ``as_of`` by commercial partner and bucket.
+
+        :return: dict with ``buckets`` (labels), ``rows`` (partner_id, amounts per bucket, total; largest first),
+            ``totals`` per bucket, ``total`` and ``ledger_balance`` (the receivable accounts' balance on the date).
+        """
+        buckets = buckets or self._get_buckets(companies[:1])
+        for model in ("account.move.line", "account.move", "account.partial.reconcile", "res.partner"):
+            self.env[model].flush_model()
+        partner_filter = SQL()
+        if partner_ids is not None:
+            partner_filter = SQL(
+                "AND aml.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id IN %s)",
+                tuple(partner_ids) or (0,),
+            )
+        days = SQL("(%s::date - COALESCE(aml.date_maturity, aml.date))", as_of)
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH matched AS (
+                    SELECT item_id, SUM(amount) AS amount FROM (
+                        SELECT p.debit_move_id AS item_id, -p.amount AS amount
+                          FROM account_partial_reconcile p
+                         WHERE p.max_date <= %(as_of)s AND p.company_id IN %(companies)s
+                        UNION ALL
+                        SELECT p.credit_move_id, p.amount
+                          FROM account_partial_reconcile p
+                         WHERE p.max_date <= %(as_of)s AND p.company_id IN %(companies)s
+                    ) AS sides
+                    GROUP BY item_id
+                )
+                SELECT COALESCE(partner.commercial_partner_id, aml.partner_id) AS partner_id,
+                       %(bucket)s AS bucket,
+                       SUM(aml.balance + COALESCE(matched.amount, 0)) AS open_amount
+                  FROM account_move_line aml
+                  JOIN account_account account ON account.id = aml.account_id
+                  LEFT JOIN res_partner partner ON partner.id = aml.partner_id
+                  LEFT JOIN matched ON matched.item_id = aml.id
+                 WHERE account.account_type = 'asset_receivable'
+                   AND aml.parent_state = 'posted'
+                   AND aml.date <= %(as_of)s
+                   AND aml.company_id IN %(companies)s
+                   %(partner_filter)s
+                 GROUP BY 1, 2
+                """,
+                as_of=as_of,
+                companies=tuple(companies.ids),
+                bucket=self._bucket_case(buckets, days),
+                partner_filter=partner_filter,
+            )
+        )
+        width = len(buckets)
+        by_partner = {}
+        for partner_id, bucket, amount in self.env.cr.fetchall():
+            by_partner.setdefault(partner_id, [0.0] * width)[bucket] += amount
+        currency = companies[:1].currency_id
+        rows = []
+        for partner_id, amounts in by_partner.items():
+            amounts = [currency.round(amount) for amount in amounts]
+            if any(not currency.is_zero(amount) for amount in amounts):
+                rows.append({"partner_id": partner_id, "amounts": amounts, "total": currency.round(sum(amounts))})
+        rows.sort(key=lambda row: -row["total"])
+        totals = [currency.round(sum(row["amounts"][i] for row in rows)) for i in range(width)]
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT COALESCE(SUM(aml.balance), 0)
+                  FROM account_move_line aml
+                  JOIN account_account account ON account.id = aml.account_id
+                 WHERE account.account_type = 'asset_receivable' AND aml.parent_state = 'posted'
+                   AND aml.date <= %s AND aml.company_id IN %s %s
+                """,
+                as_of,
+                tuple(companies.ids),
+                partner_filter,
+            )
+        )
+        return {
+            "as_of": as_of,
+            "buckets": [label for label, _low, _high in buckets],
+            "rows": rows,
+            "totals": totals,
+            "total": currency.round(sum(totals)),
+            "ledger_balance": currency.round(self.env.cr.fetchone()[0]),
+            "currency": currency,
+        }

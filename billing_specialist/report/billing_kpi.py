@@ -1,0 +1,348 @@
+from datetime import timedelta
+
+from dateutil.relativedelta import relativedelta
+
+from odoo import api, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..models.billing_dispute_stage import OPEN_STATES
+
+
+class BillingKpi(models.AbstractModel):
+    """Billing-activity KPIs for a period, in company currency, each figure stated with its definition.
+
+    Invoices (customer invoices only; credit notes net the sales):
+    - issued: invoices dated in the period; paid: invoices whose last payment (or credit) fell in the period and that
+      are paid now; overdue: invoices still open at the end of the period and past due then (open items, as of).
+    - DSO simple = receivables at the end / net credit sales of the period x days of the period.
+    - DSO countback = days of sales, walking back month by month from the end of the period, that the
+      receivables at the end represent.
+    - Best possible DSO = current (not yet due) receivables at the end / net sales x days.
+    - CEI = (receivables at the start + net sales - receivables at the end)
+            / (receivables at the start + net sales - current receivables at the end) x 100.
+    - Average days to pay = mean of (last payment date - invoice date) over the invoices paid in the period.
+    Disputes: opened (by date opened), closed (by date closed), average days from opening to closing, amounts credited
+    and written off by the cases closed in the period, SLA breaches among cases whose deadline fell in the period.
+    Cash: inbound payments dated in the period, and unapplied cash at the end (open payment credits on receivables).
+    """
+
+    _name = "billing.kpi"
+    _description = "Billing Activity KPIs"
+
+    @api.model
+    def _invoice_filter(self, companies, team_ids=None, partner_ids=None):
+        clauses = [SQL("move.company_id IN %s", tuple(companies.ids))]
+        if partner_ids:
+            clauses.append(SQL("move.commercial_partner_id IN %s", tuple(partner_ids)))
+        if team_ids:
+            clauses.append(
+                SQL(
+                    "move.invoice_user_id IN (SELECT user_id FROM crm_team_member WHERE active AND crm_team_id IN %s)",
+                    tuple(team_ids),
+                )
+            )
+        return SQL(" AND ").join(clauses)
+
+    @api.model
+    def _get_kpis(self, companies, date_from, date_to, team_ids=None, user_ids=None, partner_ids=None):
+        if date_from > date_to:
+            raise UserError(self.env._("The period starts after it ends."))
+        for model in ("account.move", "account.move.line", "account.partial.reconcile", "billing.dispute"):
+            self.env[model].flush_model()
+        currency = companies[:1].currency_id
+        days = (date_to - date_from).days + 1
+        where = self._invoice_filter(companies, team_ids, partner_ids)
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """
+                SELECT COUNT(*) FILTER (WHERE move.move_type = 'out_invoice'),
+                       COALESCE(SUM(move.amount_total_signed) FILTER (WHERE move.move_type = 'out_invoice'), 0),
+                       COALESCE(-SUM(move.amount_total_signed) FILTER (WHERE move.move_type = 'out_refund'), 0)
+                  FROM account_move move
+                 WHERE move.state = 'posted' AND move.move_type IN ('out_invoice', 'out_refund')
+                   AND move.invoice_date BETWEEN %s AND %s AND %s
+                """,
+                date_from,
+                date_to,
+                where,
+            )
+        )
+        issued_count, issued_amount, credit_amount = cr.fetchone()
+        cr.execute(
+            SQL(
+                """
+                WITH paid AS (
+                    SELECT move.id, move.amount_total_signed AS amount, move.invoice_date,
+                           MAX(partial.max_date) AS paid_on
+                      FROM account_move move
+                      JOIN account_move_line aml ON aml.move_id = move.id
+                      JOIN account_partial_reconcile partial ON partial.debit_move_id = aml.id
+                     WHERE move.state = 'posted' AND move.move_type = 'out_invoice'
+                       AND move.payment_state IN ('paid', 'in_payment') AND %s
+                     GROUP BY move.id
+                )
+                SELECT COUNT(*), COALESCE(SUM(amount), 0), AVG(paid_on - invoice_date)
+                  FROM paid WHERE paid_on BETWEEN %s AND %s
+                """,
+                where,
+                date_from,
+                date_to,
+            )
+        )
+        paid_count, paid_amount, avg_days_to_pay = cr.fetchone()
+        net_sales = issued_amount - credit_amount
+
+        aging = self.env["billing.aging"]
+        partners = partner_ids if partner_ids else None
+        end = aging._get_aging(companies, date_to, partner_ids=partners)
+        start_balance = aging._get_aging(companies, date_from - timedelta(days=1), partner_ids=partners)[
+            "ledger_balance"
+        ]
+        end_balance = end["ledger_balance"]
+        current_end = end["totals"][0]
+        overdue_amount = currency.round(sum(end["totals"][1:]))
+        overdue_count = self._overdue_invoice_count(companies, date_to, where)
+
+        def ratio(numerator, denominator, factor=1.0):
+            return round(numerator / denominator * factor, 1) if denominator else None
+
+        cei_denominator = start_balance + net_sales - current_end
+        kpis = {
+            "currency": currency,
+            "date_from": date_from,
+            "date_to": date_to,
+            "days": days,
+            "invoices_issued_count": issued_count,
+            "invoices_issued_amount": currency.round(issued_amount),
+            "credit_notes_amount": currency.round(credit_amount),
+            "net_sales": currency.round(net_sales),
+            "invoices_paid_count": paid_count,
+            "invoices_paid_amount": currency.round(paid_amount),
+            "invoices_overdue_count": overdue_count,
+            "invoices_overdue_amount": overdue_amount,
+            "receivable_start": start_balance,
+            "receivable_end": end_balance,
+            "receivable_current_end": current_end,
+            "dso_simple": ratio(end_balance, net_sales, days),
+            "dso_countback": self._dso_countback(companies, date_to, end_balance, where),
+            "dso_best_possible": ratio(current_end, net_sales, days),
+            "cei": ratio(start_balance + net_sales - end_balance, cei_denominator, 100.0),
+            "avg_days_to_pay": round(float(avg_days_to_pay), 1) if avg_days_to_pay is not None else None,
+            "aging": end,
+        }
+        kpis.update(self._cash_kpis(companies, date_from, date_to, partner_ids))
+        kpis.update(self._dispute_kpis(companies, date_from, date_to, team_ids, user_ids, partner_ids))
+        return kpis
+
+    @api.model
+    def _overdue_invoice_count(self, companies, as_of, where):
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT COUNT(DISTINCT move.id)
+                  FROM account_move move
+                  JOIN account_move_line aml ON aml.move_id = move.id
+                  JOIN account_account account ON account.id = aml.account_id
+                 WHERE move.state = 'posted' AND move.move_type = 'out_invoice' AND move.invoice_date <= %(as_of)s
+                   AND account.account_type = 'asset_receivable'
+                   AND COALESCE(aml.date_maturity, aml.date) < %(as_of)s
+                   AND %(where)s
+                   AND aml.balance - COALESCE((SELECT SUM(p.amount) FROM account_partial_reconcile p
+                                                WHERE p.debit_move_id = aml.id AND p.max_date <= %(as_of)s), 0) > 0.005
+                """,
+                as_of=as_of,
+                where=where,
+            )
+        )
+        return self.env.cr.fetchone()[0]
+
+    @api.model
+    def _dso_countback(self, companies, date_to, receivable, where, max_months=24):
+        """Walk back one calendar month at a time from ``date_to``, consuming each month's net sales."""
+        if receivable <= 0:
+            return 0.0
+        first = date_to - relativedelta(months=max_months) + timedelta(days=1)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT move.invoice_date, SUM(move.amount_total_signed)
+                  FROM account_move move
+                 WHERE move.state = 'posted' AND move.move_type IN ('out_invoice', 'out_refund')
+                   AND move.invoice_date BETWEEN %s AND %s AND %s
+                 GROUP BY move.invoice_date
+                """,
+                first,
+                date_to,
+                where,
+            )
+        )
+        daily = self.env.cr.fetchall()
+        remaining, total_days = receivable, 0.0
+        window_end = date_to
+        for _month in range(max_months):
+            window_start = window_end - relativedelta(months=1) + timedelta(days=1)
+            window_days = (window_end - window_start).days + 1
+            sales = sum(amount for day, amount in daily if window_start <= day <= window_end)
+            if sales <= 0:
+                total_days += window_days
+            elif remaining > sales:
+                remaining -= sales
+                total_days += window_days
+            else:
+                return round(total_days + remaining / sales * window_days, 1)
+            window_end = window_start - timedelta(days=1)
+        return None  # receivables exceed two years of sales: not meaningful
+
+    @api.model
+    def _cash_kpis(self, companies, date_from, date_to, partner_ids=None):
+        partner_clause = (
+            SQL(
+                "AND payment.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id IN %s)",
+                tuple(partner_ids),
+            )
+            if partner_ids
+            else SQL()
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT COUNT(*), COALESCE(SUM(move.amount_total_signed), 0)
+                  FROM account_payment payment
+                  JOIN account_move move ON move.id = payment.move_id
+                 WHERE payment.payment_type = 'inbound' AND payment.partner_type = 'customer'
+                   AND move.state = 'posted' AND move.date BETWEEN %s AND %s AND move.company_id IN %s %s
+                """,
+                date_from,
+                date_to,
+                tuple(companies.ids),
+                partner_clause,
+            )
+        )
+        count, amount = self.env.cr.fetchone()
+        partner_filter = (
+            SQL(
+                "AND aml.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id IN %s)",
+                tuple(partner_ids),
+            )
+            if partner_ids
+            else SQL()
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT COALESCE(-SUM(open_amount), 0) FROM (
+                    SELECT aml.balance
+                           + COALESCE((SELECT SUM(p.amount) FROM account_partial_reconcile p
+                                        WHERE p.credit_move_id = aml.id AND p.max_date <= %(as_of)s), 0)
+                           AS open_amount
+                      FROM account_move_line aml
+                      JOIN account_account account ON account.id = aml.account_id
+                      JOIN account_move move ON move.id = aml.move_id
+                     WHERE account.account_type = 'asset_receivable' AND aml.parent_state = 'posted'
+                       AND aml.balance < 0 AND move.move_type = 'entry' AND aml.date <= %(as_of)s
+                       AND aml.company_id IN %(companies)s %(partner_filter)s
+                ) AS credits
+                WHERE open_amount < 0
+                """,
+                as_of=date_to,
+                companies=tuple(companies.ids),
+                partner_filter=partner_filter,
+            )
+        )
+        unapplied = self.env.cr.fetchone()[0]
+        currency = companies[:1].currency_id
+        return {
+            "payments_count": count,
+            "payments_amount": currency.round(amount),
+            "unapplied_cash_end": currency.round(unapplied),
+            # Filled by the payment-matching runs once they exist (issue 3); None means "not measured".
+            "matching_auto_rate": None,
+        }
+
+    @api.model
+    def _dispute_domain(self, companies, team_ids=None, user_ids=None, partner_ids=None):
+        domain = [("company_id", "in", companies.ids)]
+        if team_ids:
+            domain.append(("team_id", "in", list(team_ids)))
+        if user_ids:
+            domain.append(("user_id", "in", list(user_ids)))
+        if partner_ids:
+            domain.append(("partner_id", "in", list(partner_ids)))
+        return domain
+
+    @api.model
+    def _dispute_kpis(self, companies, date_from, date_to, team_ids=None, user_ids=None, partner_ids=None):
+        Dispute = self.env["billing.dispute"].with_context(active_test=False)
+        base = self._dispute_domain(companies, team_ids, user_ids, partner_ids)
+        opened = [*base, ("date_opened", ">=", date_from), ("date_opened", "<=", date_to)]
+        closed = [
+            *base,
+            ("state", "in", ("resolved", "rejected")),
+            ("date_closed", ">=", date_from),
+            ("date_closed", "<=", date_to),
+        ]
+        company = companies[:1]
+
+        def to_company(amount, currency):
+            return currency._convert(amount or 0.0, company.currency_id, company, date_to)
+
+        measures = ["__count", "amount_disputed:sum", "amount_credited:sum", "amount_written_off:sum"]
+
+        def grouped(domain, field=None):
+            """{record or None: [count, disputed, credited, written off]} in company currency."""
+            result = {}
+            for row in Dispute._read_group(domain, ([field] if field else []) + ["currency_id"], measures):
+                key, currency, values = (row[0], row[1], row[2:]) if field else (None, row[0], row[1:])
+                totals = result.setdefault(key, [0, 0.0, 0.0, 0.0])
+                totals[0] += values[0]
+                for index in (1, 2, 3):
+                    totals[index] += to_company(values[index], currency)
+            return result
+
+        opened_count, opened_amount, _credited, _written_off = grouped(opened).get(None, [0, 0.0, 0.0, 0.0])
+        closed_cases = Dispute.search_fetch(
+            closed, ["state", "date_opened", "date_closed", "amount_credited", "amount_written_off", "currency_id"]
+        )
+        resolution_days = [(case.date_closed - case.date_opened).days for case in closed_cases]
+        breaches = Dispute.search_count(
+            [*base, ("sla_breached", "=", True), ("date_deadline", ">=", date_from), ("date_deadline", "<=", date_to)]
+        )
+        open_at_end = Dispute.search_count(
+            [*base, ("date_opened", "<=", date_to), "|", ("state", "in", OPEN_STATES), ("date_closed", ">", date_to)]
+        )
+
+        def breakdown(field):
+            rows = [
+                {
+                    "label": record.display_name if record else self.env._("Not set"),
+                    "count": count,
+                    "disputed": company.currency_id.round(disputed),
+                    "credited": company.currency_id.round(credited),
+                    "written_off": company.currency_id.round(written_off),
+                }
+                for record, (count, disputed, credited, written_off) in grouped(opened, field).items()
+            ]
+            return sorted(rows, key=lambda row: (-row["count"], row["label"]))
+
+        return {
+            "disputes_opened_count": opened_count,
+            "disputes_opened_amount": company.currency_id.round(opened_amount),
+            "disputes_resolved_count": len(closed_cases.filtered(lambda c: c.state == "resolved")),
+            "disputes_rejected_count": len(closed_cases.filtered(lambda c: c.state == "rejected")),
+            "disputes_avg_resolution_days": round(sum(resolution_days) / len(resolution_days), 1)
+            if resolution_days
+            else None,
+            "disputes_credited": company.currency_id.round(
+                sum(to_company(case.amount_credited, case.currency_id) for case in closed_cases)
+            ),
+            "disputes_written_off": company.currency_id.round(
+                sum(to_company(case.amount_written_off, case.currency_id) for case in closed_cases)
+            ),
+            "disputes_sla_breaches": breaches,
+            "disputes_open_end": open_at_end,
+            "disputes_by_reason": breakdown("reason_id"),
+            "disputes_by_root_cause": breakdown("root_cause_id"),
+            "disputes_by_specialist": breakdown("user_id"),
+        }

@@ -1,0 +1,405 @@
+import io
+
+from odoo import api, fields, models
+from odoo.tools import SQL
+from odoo.tools.misc import xlsxwriter
+from odoo.tools.translate import LazyTranslate
+
+_lt = LazyTranslate(__name__)
+
+KPI_ROWS = [
+    # (key, label, kind, definition)
+    ("invoices_issued_count", _lt("Invoices issued"), "count", _lt("Customer invoices dated in the period")),
+    ("invoices_issued_amount", _lt("Invoiced amount"), "money", _lt("Their total, taxes included")),
+    ("credit_notes_amount", _lt("Credit notes"), "money", _lt("Customer credit notes dated in the period")),
+    ("net_sales", _lt("Net credit sales"), "money", _lt("Invoiced less credit notes")),
+    ("invoices_paid_count", _lt("Invoices paid"), "count", _lt("Paid now, last payment or credit in the period")),
+    ("invoices_paid_amount", _lt("Paid amount"), "money", _lt("Total of those invoices")),
+    ("invoices_overdue_count", _lt("Invoices overdue at period end"), "count", _lt("Open and past due on the last day")),
+    ("invoices_overdue_amount", _lt("Overdue amount at period end"), "money", _lt("Their open amount on the last day")),
+    ("receivable_start", _lt("Receivables at start"), "money", _lt("Receivable balance the day before the period")),
+    ("receivable_end", _lt("Receivables at end"), "money", _lt("Receivable balance on the last day")),
+    ("dso_simple", _lt("DSO (simple)"), "days", _lt("Receivables at end / net sales x days of the period")),
+    ("dso_countback", _lt("DSO (countback)"), "days", _lt("Months of sales, walked back from the end, in receivables")),
+    ("dso_best_possible", _lt("Best possible DSO"), "days", _lt("Current (not yet due) receivables / net sales x days")),
+    ("cei", _lt("Collection effectiveness index (%)"), "percent", _lt("(start + net sales - end) / (start + net sales - current at end) x 100")),
+    ("avg_days_to_pay", _lt("Average days to pay"), "days", _lt("Invoice date to last payment, invoices paid in the period")),
+    ("payments_count", _lt("Customer payments"), "count", _lt("Inbound customer payments dated in the period")),
+    ("payments_amount", _lt("Payments received"), "money", _lt("Their amount")),
+    ("unapplied_cash_end", _lt("Unapplied cash at end"), "money", _lt("Payments not yet applied to invoices, last day")),
+    ("matching_auto_rate", _lt("Auto-applied rate (%)"), "percent", _lt("Share of payments applied by the automatic run")),
+    ("disputes_opened_count", _lt("Disputes opened"), "count", _lt("Cases opened in the period")),
+    ("disputes_opened_amount", _lt("Amount disputed"), "money", _lt("Their disputed amount")),
+    ("disputes_resolved_count", _lt("Disputes resolved"), "count", _lt("Cases resolved in the period")),
+    ("disputes_rejected_count", _lt("Disputes rejected"), "count", _lt("Cases rejected in the period")),
+    ("disputes_avg_resolution_days", _lt("Average resolution days"), "days", _lt("Opening to closing, cases closed")),
+    ("disputes_credited", _lt("Credited by disputes"), "money", _lt("Credit notes of the cases closed in the period")),
+    ("disputes_written_off", _lt("Written off by disputes"), "money", _lt("Write-offs of the cases closed in the period")),
+    ("disputes_sla_breaches", _lt("SLA breaches"), "count", _lt("Cases past their deadline, deadline in the period")),
+    ("disputes_open_end", _lt("Disputes open at period end"), "count", _lt("Opened by the last day, not closed by then")),
+]  # fmt: skip
+
+
+class BillingWorkbook(models.AbstractModel):
+    """The billing-activity workbook: Summary (KPIs, monthly chart), Aging (chart), Invoices, Disputes, Matching.
+
+    Written with xlsxwriter in constant-memory mode (rows are streamed), every cell typed, formats defined once,
+    frozen headers, autofilters, totals as formulas and native charts.
+    """
+
+    _name = "billing.workbook"
+    _description = "Billing Activity Workbook"
+
+    @api.model
+    def _build(self, companies, date_from, date_to, team_ids=None, user_ids=None, partner_ids=None):
+        kpis = self.env["billing.kpi"]._get_kpis(companies, date_from, date_to, team_ids, user_ids, partner_ids)
+        output = io.BytesIO()
+        workbook = xlsxwriter.Workbook(output, {"in_memory": True, "constant_memory": True})
+        formats = self._formats(workbook, kpis["currency"])
+        summary = workbook.add_worksheet(self.env._("Summary"))
+        aging_sheet = workbook.add_worksheet(self.env._("Aging"))
+        invoices_sheet = workbook.add_worksheet(self.env._("Invoices"))
+        disputes_sheet = workbook.add_worksheet(self.env._("Disputes"))
+        matching_sheet = workbook.add_worksheet(self.env._("Matching"))
+        self._write_summary(workbook, summary, formats, kpis, companies, team_ids, user_ids, partner_ids)
+        self._write_aging(workbook, aging_sheet, formats, kpis["aging"])
+        where = self.env["billing.kpi"]._invoice_filter(companies, team_ids, partner_ids)
+        self._write_invoices(invoices_sheet, formats, date_from, date_to, where)
+        self._write_disputes(disputes_sheet, formats, companies, date_from, date_to, team_ids, user_ids, partner_ids)
+        self._write_matching(matching_sheet, formats, companies, date_from, date_to, partner_ids)
+        workbook.close()
+        return output.getvalue()
+
+    @api.model
+    def _formats(self, workbook, currency):
+        decimals = "0" * currency.decimal_places
+        money = f"#,##0.{decimals}" if decimals else "#,##0"
+        if currency.position == "before":
+            money = f'"{currency.symbol}" {money}'
+        else:
+            money = f'{money} "{currency.symbol}"'
+        return {
+            "title": workbook.add_format({"bold": True, "font_size": 14}),
+            "bold": workbook.add_format({"bold": True}),
+            "header": workbook.add_format({"bold": True, "bg_color": "#D9E2F3", "border": 1, "text_wrap": True}),
+            "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+            "money": workbook.add_format({"num_format": money}),
+            "money_total": workbook.add_format({"num_format": money, "bold": True, "top": 1}),
+            "count": workbook.add_format({"num_format": "#,##0"}),
+            "count_total": workbook.add_format({"num_format": "#,##0", "bold": True, "top": 1}),
+            "days": workbook.add_format({"num_format": "0.0"}),
+            "percent": workbook.add_format({"num_format": "0.0"}),
+            "muted": workbook.add_format({"font_color": "#666666", "italic": True}),
+        }
+
+    @staticmethod
+    def _date(value):
+        return fields.Datetime.to_datetime(value)
+
+    def _write_summary(self, workbook, sheet, formats, kpis, companies, team_ids, user_ids, partner_ids):
+        sheet.set_column(0, 0, 38)
+        sheet.set_column(1, 1, 18)
+        sheet.set_column(2, 2, 70)
+        sheet.write(0, 0, self.env._("Billing activity"), formats["title"])
+        sheet.write(1, 0, self.env._("Period"))
+        sheet.write_datetime(1, 1, self._date(kpis["date_from"]), formats["date"])
+        sheet.write_datetime(1, 2, self._date(kpis["date_to"]), formats["date"])
+        sheet.write(2, 0, self.env._("Companies"))
+        sheet.write(2, 1, ", ".join(companies.mapped("name")))
+        filters = []
+        if team_ids:
+            filters.append(", ".join(self.env["crm.team"].browse(team_ids).mapped("name")))
+        if user_ids:
+            filters.append(", ".join(self.env["res.users"].browse(user_ids).mapped("name")))
+        if partner_ids:
+            filters.append(", ".join(self.env["res.partner"].browse(partner_ids).mapped("display_name")))
+        sheet.write(3, 0, self.env._("Filters"))
+        sheet.write(3, 1, "; ".join(filters) or self.env._("None"))
+        row = 5
+        for col, label in enumerate((self.env._("Indicator"), self.env._("Value"), self.env._("Definition"))):
+            sheet.write(row, col, label, formats["header"])
+        for key, label, kind, definition in KPI_ROWS:
+            row += 1
+            value = kpis.get(key)
+            sheet.write(row, 0, str(label))
+            if value is None:
+                sheet.write(row, 1, self.env._("n/a"), formats["muted"])
+            else:
+                sheet.write_number(row, 1, value, formats[kind])
+            sheet.write(row, 2, str(definition), formats["muted"])
+        row += 2
+        monthly = self._monthly(companies, kpis["date_from"], kpis["date_to"])
+        sheet.write(row, 0, self.env._("Month"), formats["header"])
+        sheet.write(row, 1, self.env._("Issued"), formats["header"])
+        sheet.write(row, 2, self.env._("Paid"), formats["header"])
+        first = row + 1
+        for month, issued, paid in monthly:
+            row += 1
+            sheet.write(row, 0, month)
+            sheet.write_number(row, 1, issued, formats["money"])
+            sheet.write_number(row, 2, paid, formats["money"])
+        if monthly:
+            chart = workbook.add_chart({"type": "column"})
+            for col, name in ((1, self.env._("Issued")), (2, self.env._("Paid"))):
+                chart.add_series(
+                    {
+                        "name": name,
+                        "categories": [sheet.name, first, 0, row, 0],
+                        "values": [sheet.name, first, col, row, col],
+                    }
+                )
+            chart.set_title({"name": self.env._("Invoices issued vs paid, by month")})
+            chart.set_y_axis({"num_format": "#,##0"})
+            sheet.insert_chart(5, 4, chart, {"x_scale": 1.4, "y_scale": 1.2})
+        sheet.freeze_panes(6, 0)
+
+    def _monthly(self, companies, date_from, date_to):
+        """[(YYYY-MM, issued, paid)] over the period, company currency."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT to_char(day, 'YYYY-MM') AS month, SUM(issued), SUM(paid) FROM (
+                    SELECT move.invoice_date AS day, move.amount_total_signed AS issued, 0 AS paid
+                      FROM account_move move
+                     WHERE move.state = 'posted' AND move.move_type = 'out_invoice'
+                       AND move.invoice_date BETWEEN %(start)s AND %(end)s AND move.company_id IN %(companies)s
+                    UNION ALL
+                    SELECT partial.max_date, 0, partial.amount
+                      FROM account_partial_reconcile partial
+                      JOIN account_move_line aml ON aml.id = partial.debit_move_id
+                      JOIN account_move move ON move.id = aml.move_id
+                     WHERE move.move_type = 'out_invoice' AND partial.max_date BETWEEN %(start)s AND %(end)s
+                       AND move.company_id IN %(companies)s
+                ) AS flows
+                GROUP BY 1 ORDER BY 1
+                """,
+                start=date_from,
+                end=date_to,
+                companies=tuple(companies.ids),
+            )
+        )
+        return self.env.cr.fetchall()
+
+    def _write_aging(self, workbook, sheet, formats, aging):
+        buckets = aging["buckets"]
+        sheet.write(0, 0, self.env._("Aged receivables on"), formats["bold"])
+        sheet.write_datetime(0, 1, self._date(aging["as_of"]), formats["date"])
+        headers = [self.env._("Customer"), *buckets, self.env._("Total")]
+        for col, label in enumerate(headers):
+            sheet.write(2, col, label, formats["header"])
+        partners = dict(
+            self.env["res.partner"]
+            .browse([row["partner_id"] for row in aging["rows"] if row["partner_id"]])
+            .with_context(active_test=False)
+            .mapped(lambda p: (p.id, p.display_name))
+        )
+        row = 2
+        width = len(buckets)
+        last_col = xlsxwriter.utility.xl_col_to_name(width)
+        for line in aging["rows"]:
+            row += 1
+            sheet.write(row, 0, partners.get(line["partner_id"], self.env._("No customer")))
+            for col, amount in enumerate(line["amounts"], start=1):
+                sheet.write_number(row, col, amount, formats["money"])
+            sheet.write_formula(
+                row, width + 1, f"=SUM(B{row + 1}:{last_col}{row + 1})", formats["money"], line["total"]
+            )
+        total_row = row + 1
+        sheet.write(total_row, 0, self.env._("Total"), formats["bold"])
+        for col in range(1, width + 2):
+            letter = xlsxwriter.utility.xl_col_to_name(col)
+            value = aging["totals"][col - 1] if col <= width else aging["total"]
+            sheet.write_formula(total_row, col, f"=SUM({letter}4:{letter}{total_row})", formats["money_total"], value)
+        sheet.write(total_row + 1, 0, self.env._("Receivable accounts balance"), formats["muted"])
+        sheet.write_number(total_row + 1, width + 1, aging["ledger_balance"], formats["money"])
+        chart = workbook.add_chart({"type": "column"})
+        chart.add_series(
+            {
+                "name": self.env._("Open amount"),
+                "categories": [sheet.name, 2, 1, 2, width],
+                "values": [sheet.name, total_row, 1, total_row, width],
+            }
+        )
+        chart.set_title({"name": self.env._("Aging by bucket")})
+        chart.set_legend({"none": True})
+        sheet.insert_chart(1, width + 3, chart)
+        sheet.freeze_panes(3, 1)
+        sheet.autofilter(2, 0, max(total_row - 1, 2), width + 1)
+        sheet.set_column(0, 0, 32)
+        sheet.set_column(1, width + 1, 14)
+
+    def _write_invoices(self, sheet, formats, date_from, date_to, where):
+        headers = [
+            self.env._("Number"), self.env._("Type"), self.env._("Customer"), self.env._("Salesperson"), self.env._("Invoice Date"), self.env._("Due Date"),
+            self.env._("Total"), self.env._("Open"), self.env._("Paid"), self.env._("Last Payment"), self.env._("Days to Pay"), self.env._("Days Overdue"),
+            self.env._("In Dispute"),
+        ]  # fmt: skip
+        for col, label in enumerate(headers):
+            sheet.write(0, col, label, formats["header"])
+        report = self.env["billing.activity.report"]
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT r.name, r.move_type, partner.name, COALESCE(user_partner.name, ''), r.invoice_date,
+                       r.invoice_date_due, r.amount_total, r.amount_residual, r.amount_paid, r.last_payment_date,
+                       r.days_to_pay, r.days_overdue, r.in_dispute
+                  FROM (%s) AS r
+                  JOIN account_move move ON move.id = r.move_id
+                  JOIN res_partner partner ON partner.id = r.partner_id
+                  LEFT JOIN res_users users ON users.id = r.user_id
+                  LEFT JOIN res_partner user_partner ON user_partner.id = users.partner_id
+                 WHERE r.invoice_date BETWEEN %s AND %s AND %s
+                 ORDER BY r.invoice_date, r.id
+                """,
+                report._table_query,
+                date_from,
+                date_to,
+                where,
+            )
+        )
+        types = {"out_invoice": self.env._("Invoice"), "out_refund": self.env._("Credit Note")}
+        money, date_format, count = formats["money"], formats["date"], formats["count"]
+        row = 0
+        to_datetime = self._date
+        while batch := self.env.cr.fetchmany(5000):
+            for (name, move_type, customer, salesperson, invoice_date, due, total, residual, paid, last_payment,
+                 days_to_pay, days_overdue, in_dispute) in batch:  # fmt: skip
+                row += 1
+                sheet.write_string(row, 0, name)
+                sheet.write_string(row, 1, types.get(move_type, move_type))
+                sheet.write_string(row, 2, customer)
+                sheet.write_string(row, 3, salesperson)
+                sheet.write_datetime(row, 4, to_datetime(invoice_date), date_format)
+                if due:
+                    sheet.write_datetime(row, 5, to_datetime(due), date_format)
+                sheet.write_number(row, 6, total, money)
+                sheet.write_number(row, 7, residual, money)
+                sheet.write_number(row, 8, paid, money)
+                if last_payment:
+                    sheet.write_datetime(row, 9, to_datetime(last_payment), date_format)
+                if days_to_pay is not None:
+                    sheet.write_number(row, 10, days_to_pay, count)
+                sheet.write_number(row, 11, days_overdue, count)
+                sheet.write_boolean(row, 12, bool(in_dispute))
+        total_row = row + 1
+        sheet.write(total_row, 0, self.env._("Total"), formats["bold"])
+        for col, letter in ((6, "G"), (7, "H"), (8, "I")):
+            sheet.write_formula(total_row, col, f"=SUBTOTAL(9,{letter}2:{letter}{total_row})", formats["money_total"])
+        sheet.freeze_panes(1, 1)
+        sheet.autofilter(0, 0, max(row, 1), len(headers) - 1)
+        sheet.set_column(0, 0, 18)
+        sheet.set_column(2, 3, 26)
+        sheet.set_column(4, 12, 13)
+
+    def _write_disputes(self, sheet, formats, companies, date_from, date_to, team_ids, user_ids, partner_ids):
+        headers = [
+            self.env._("Reference"), self.env._("Customer"), self.env._("Reason"), self.env._("Root Cause"), self.env._("Specialist"), self.env._("Status"),
+            self.env._("Opened"), self.env._("Deadline"), self.env._("Closed"), self.env._("Currency"), self.env._("Disputed"), self.env._("Credited"), self.env._("Written Off"),
+            self.env._("Remaining"), self.env._("SLA Breached"),
+        ]  # fmt: skip
+        for col, label in enumerate(headers):
+            sheet.write(0, col, label, formats["header"])
+        domain = [
+            *self.env["billing.kpi"]._dispute_domain(companies, team_ids, user_ids, partner_ids),
+            ("date_opened", "<=", date_to),
+            "|",
+            ("date_closed", "=", False),
+            ("date_closed", ">=", date_from),
+        ]
+        cases = (
+            self.env["billing.dispute"]
+            .with_context(active_test=False)
+            .search_fetch(
+                domain,
+                [
+                    "name", "partner_id", "reason_id", "root_cause_id", "user_id", "stage_id", "date_opened",
+                    "date_deadline", "date_closed", "currency_id", "amount_disputed", "amount_credited",
+                    "amount_written_off", "amount_remaining", "sla_breached",
+                ],
+                order="date_opened, id",
+            )
+        )  # fmt: skip
+        row = 0
+        for case in cases:
+            row += 1
+            sheet.write_string(row, 0, case.name)
+            sheet.write_string(row, 1, case.partner_id.display_name)
+            sheet.write_string(row, 2, case.reason_id.name or "")
+            sheet.write_string(row, 3, case.root_cause_id.name or "")
+            sheet.write_string(row, 4, case.user_id.name or "")
+            sheet.write_string(row, 5, case.stage_id.name or "")
+            for col, value in ((6, case.date_opened), (7, case.date_deadline), (8, case.date_closed)):
+                if value:
+                    sheet.write_datetime(row, col, self._date(value), formats["date"])
+            sheet.write_string(row, 9, case.currency_id.name)
+            for col, value in enumerate(
+                (case.amount_disputed, case.amount_credited, case.amount_written_off, case.amount_remaining), start=10
+            ):
+                sheet.write_number(row, col, value, formats["money"])
+            sheet.write_boolean(row, 14, case.sla_breached)
+        total_row = row + 1
+        sheet.write(total_row, 0, self.env._("Total"), formats["bold"])
+        sheet.write_formula(total_row, 1, f"=SUBTOTAL(3,A2:A{total_row})", formats["count_total"], len(cases))
+        for col, letter in ((10, "K"), (11, "L"), (12, "M"), (13, "N")):
+            sheet.write_formula(total_row, col, f"=SUBTOTAL(9,{letter}2:{letter}{total_row})", formats["money_total"])
+        sheet.freeze_panes(1, 1)
+        sheet.autofilter(0, 0, max(row, 1), len(headers) - 1)
+        sheet.set_column(0, 0, 18)
+        sheet.set_column(1, 4, 24)
+        sheet.set_column(5, 14, 13)
+
+    def _write_matching(self, sheet, formats, companies, date_from, date_to, partner_ids):
+        headers = [
+            self.env._("Payment"),
+            self.env._("Date"),
+            self.env._("Customer"),
+            self.env._("Amount"),
+            self.env._("Applied"),
+            self.env._("Unapplied"),
+        ]
+        for col, label in enumerate(headers):
+            sheet.write(0, col, label, formats["header"])
+        partner_clause = SQL("AND move.commercial_partner_id IN %s", tuple(partner_ids)) if partner_ids else SQL()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT move.name, move.date, COALESCE(partner.name, ''), move.amount_total_signed,
+                       COALESCE((SELECT -SUM(aml.amount_residual) FROM account_move_line aml
+                                  JOIN account_account account ON account.id = aml.account_id
+                                 WHERE aml.move_id = move.id AND account.account_type = 'asset_receivable'), 0)
+                  FROM account_payment payment
+                  JOIN account_move move ON move.id = payment.move_id
+                  LEFT JOIN res_partner partner ON partner.id = move.commercial_partner_id
+                 WHERE payment.payment_type = 'inbound' AND payment.partner_type = 'customer'
+                   AND move.state = 'posted' AND move.date BETWEEN %s AND %s AND move.company_id IN %s %s
+                 ORDER BY move.date, move.id
+                """,
+                date_from,
+                date_to,
+                tuple(companies.ids),
+                partner_clause,
+            )
+        )
+        row = 0
+        for name, date, customer, amount, unapplied in self.env.cr.fetchall():
+            row += 1
+            sheet.write_string(row, 0, name or "")
+            sheet.write_datetime(row, 1, self._date(date), formats["date"])
+            sheet.write_string(row, 2, customer)
+            sheet.write_number(row, 3, amount, formats["money"])
+            sheet.write_formula(row, 4, f"=D{row + 1}-F{row + 1}", formats["money"], amount - unapplied)
+            sheet.write_number(row, 5, unapplied, formats["money"])
+        total_row = row + 1
+        sheet.write(total_row, 0, self.env._("Total"), formats["bold"])
+        for col, letter in ((3, "D"), (4, "E"), (5, "F")):
+            sheet.write_formula(total_row, col, f"=SUBTOTAL(9,{letter}2:{letter}{total_row})", formats["money_total"])
+        sheet.write(
+            total_row + 2,
+            0,
+            self.env._("Applied: the payment's amount already reconciled with invoices or credit notes, as of today."),
+            formats["muted"],
+        )
+        sheet.freeze_panes(1, 0)
+        sheet.autofilter(0, 0, max(row, 1), len(headers) - 1)
+        sheet.set_column(0, 2, 22)
+        sheet.set_column(3, 5, 14)
