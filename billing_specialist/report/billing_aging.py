@@ -37,6 +37,36 @@ class BillingAging(models.AbstractModel):
         return buckets
 
     @api.model
+    def _get_ledger_balance(self, companies, as_of, partner_ids=None):
+        """The receivable accounts' balance on ``as_of`` (one sum; no aging)."""
+        self.env["account.move.line"].flush_model()
+        partner_filter = self._partner_filter(partner_ids)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT COALESCE(SUM(aml.balance), 0)
+                  FROM account_move_line aml
+                  JOIN account_account account ON account.id = aml.account_id
+                 WHERE account.account_type = 'asset_receivable' AND aml.parent_state = 'posted'
+                   AND aml.date <= %s AND aml.company_id IN %s %s
+                """,
+                as_of,
+                tuple(companies.ids),
+                partner_filter,
+            )
+        )
+        return companies[:1].currency_id.round(self.env.cr.fetchone()[0])
+
+    @api.model
+    def _partner_filter(self, partner_ids):
+        if partner_ids is None:
+            return SQL()
+        return SQL(
+            "AND aml.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id IN %s)",
+            tuple(partner_ids) or (0,),
+        )
+
+    @api.model
     def _bucket_case(self, buckets, days):
         whens = [
             SQL("WHEN %s <= %s THEN %s", days, high, index)
@@ -50,17 +80,14 @@ class BillingAging(models.AbstractModel):
         """Open receivables on ``as_of`` by commercial partner and bucket.
 
         :return: dict with ``buckets`` (labels), ``rows`` (partner_id, amounts per bucket, total; largest first),
-            ``totals`` per bucket, ``total`` and ``ledger_balance`` (the receivable accounts' balance on the date).
+            ``totals`` per bucket, ``total``, ``ledger_balance`` (the receivable accounts' balance on the date, which
+            the total equals), ``overdue_documents`` (documents with an overdue debit still open) and
+            ``unapplied_credits`` (open credits: payments and credit notes not yet applied).
         """
         buckets = buckets or self._get_buckets(companies[:1])
         for model in ("account.move.line", "account.move", "account.partial.reconcile", "res.partner"):
             self.env[model].flush_model()
-        partner_filter = SQL()
-        if partner_ids is not None:
-            partner_filter = SQL(
-                "AND aml.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id IN %s)",
-                tuple(partner_ids) or (0,),
-            )
+        partner_filter = self._partner_filter(partner_ids)
         days = SQL("(%s::date - COALESCE(aml.date_maturity, aml.date))", as_of)
         self.env.cr.execute(
             SQL(
@@ -76,31 +103,45 @@ class BillingAging(models.AbstractModel):
                          WHERE p.max_date <= %(as_of)s AND p.company_id IN %(companies)s
                     ) AS sides
                     GROUP BY item_id
+                ), items AS MATERIALIZED (
+                    SELECT COALESCE(partner.commercial_partner_id, aml.partner_id) AS partner_id,
+                           aml.move_id,
+                           %(days)s AS days,
+                           aml.balance + COALESCE(matched.amount, 0) AS open_amount
+                      FROM account_move_line aml
+                      JOIN account_account account ON account.id = aml.account_id
+                      LEFT JOIN res_partner partner ON partner.id = aml.partner_id
+                      LEFT JOIN matched ON matched.item_id = aml.id
+                     WHERE account.account_type = 'asset_receivable'
+                       AND aml.parent_state = 'posted'
+                       AND aml.date <= %(as_of)s
+                       AND aml.company_id IN %(companies)s
+                       %(partner_filter)s
                 )
-                SELECT COALESCE(partner.commercial_partner_id, aml.partner_id) AS partner_id,
-                       %(bucket)s AS bucket,
-                       SUM(aml.balance + COALESCE(matched.amount, 0)) AS open_amount
-                  FROM account_move_line aml
-                  JOIN account_account account ON account.id = aml.account_id
-                  LEFT JOIN res_partner partner ON partner.id = aml.partner_id
-                  LEFT JOIN matched ON matched.item_id = aml.id
-                 WHERE account.account_type = 'asset_receivable'
-                   AND aml.parent_state = 'posted'
-                   AND aml.date <= %(as_of)s
-                   AND aml.company_id IN %(companies)s
-                   %(partner_filter)s
-                 GROUP BY 1, 2
+                SELECT partner_id, %(bucket)s AS bucket, SUM(open_amount), NULL, NULL, NULL
+                  FROM items GROUP BY 1, 2
+                UNION ALL
+                SELECT NULL, -1, NULL,
+                       COUNT(DISTINCT move_id) FILTER (WHERE open_amount > 0.005 AND days > 0),
+                       COALESCE(-SUM(open_amount) FILTER (WHERE open_amount < 0), 0),
+                       COALESCE(SUM(open_amount), 0)
+                  FROM items
                 """,
                 as_of=as_of,
                 companies=tuple(companies.ids),
-                bucket=self._bucket_case(buckets, days),
+                days=days,
+                bucket=self._bucket_case(buckets, SQL("days")),
                 partner_filter=partner_filter,
             )
         )
         width = len(buckets)
         by_partner = {}
-        for partner_id, bucket, amount in self.env.cr.fetchall():
-            by_partner.setdefault(partner_id, [0.0] * width)[bucket] += amount
+        overdue_documents = unapplied_credits = ledger_balance = 0
+        for partner_id, bucket, amount, overdue, unapplied, balance in self.env.cr.fetchall():
+            if bucket == -1:
+                overdue_documents, unapplied_credits, ledger_balance = overdue, unapplied, balance
+            else:
+                by_partner.setdefault(partner_id, [0.0] * width)[bucket] += amount
         currency = companies[:1].currency_id
         rows = []
         for partner_id, amounts in by_partner.items():
@@ -109,26 +150,14 @@ class BillingAging(models.AbstractModel):
                 rows.append({"partner_id": partner_id, "amounts": amounts, "total": currency.round(sum(amounts))})
         rows.sort(key=lambda row: -row["total"])
         totals = [currency.round(sum(row["amounts"][i] for row in rows)) for i in range(width)]
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT COALESCE(SUM(aml.balance), 0)
-                  FROM account_move_line aml
-                  JOIN account_account account ON account.id = aml.account_id
-                 WHERE account.account_type = 'asset_receivable' AND aml.parent_state = 'posted'
-                   AND aml.date <= %s AND aml.company_id IN %s %s
-                """,
-                as_of,
-                tuple(companies.ids),
-                partner_filter,
-            )
-        )
         return {
             "as_of": as_of,
             "buckets": [label for label, _low, _high in buckets],
             "rows": rows,
             "totals": totals,
             "total": currency.round(sum(totals)),
-            "ledger_balance": currency.round(self.env.cr.fetchone()[0]),
+            "ledger_balance": currency.round(ledger_balance),
+            "overdue_documents": overdue_documents,
+            "unapplied_credits": currency.round(unapplied_credits),
             "currency": currency,
         }

@@ -14,7 +14,7 @@ class BillingKpi(models.AbstractModel):
 
     Invoices (customer invoices only; credit notes net the sales):
     - issued: invoices dated in the period; paid: invoices whose last payment (or credit) fell in the period and that
-      are paid now; overdue: invoices still open at the end of the period and past due then (open items, as of).
+      are paid now; overdue: documents with a receivable item past due and still open on the last day (as of).
     - DSO simple = receivables at the end / net credit sales of the period x days of the period.
     - DSO countback = days of sales, walking back month by month from the end of the period, that the
       receivables at the end represent.
@@ -24,7 +24,8 @@ class BillingKpi(models.AbstractModel):
     - Average days to pay = mean of (last payment date - invoice date) over the invoices paid in the period.
     Disputes: opened (by date opened), closed (by date closed), average days from opening to closing, amounts credited
     and written off by the cases closed in the period, SLA breaches among cases whose deadline fell in the period.
-    Cash: inbound payments dated in the period, and unapplied cash at the end (open payment credits on receivables).
+    Cash: inbound payments dated in the period, and unapplied credits at the end (payments and credit notes not yet
+    applied to an invoice, as they stood on the last day).
     """
 
     _name = "billing.kpi"
@@ -97,13 +98,11 @@ class BillingKpi(models.AbstractModel):
         aging = self.env["billing.aging"]
         partners = partner_ids if partner_ids else None
         end = aging._get_aging(companies, date_to, partner_ids=partners)
-        start_balance = aging._get_aging(companies, date_from - timedelta(days=1), partner_ids=partners)[
-            "ledger_balance"
-        ]
+        start_balance = aging._get_ledger_balance(companies, date_from - timedelta(days=1), partner_ids=partners)
         end_balance = end["ledger_balance"]
         current_end = end["totals"][0]
         overdue_amount = currency.round(sum(end["totals"][1:]))
-        overdue_count = self._overdue_invoice_count(companies, date_to, where)
+        overdue_count = end["overdue_documents"]
 
         def ratio(numerator, denominator, factor=1.0):
             return round(numerator / denominator * factor, 1) if denominator else None
@@ -132,31 +131,10 @@ class BillingKpi(models.AbstractModel):
             "avg_days_to_pay": round(float(avg_days_to_pay), 1) if avg_days_to_pay is not None else None,
             "aging": end,
         }
+        kpis["unapplied_credits_end"] = end["unapplied_credits"]
         kpis.update(self._cash_kpis(companies, date_from, date_to, partner_ids))
         kpis.update(self._dispute_kpis(companies, date_from, date_to, team_ids, user_ids, partner_ids))
         return kpis
-
-    @api.model
-    def _overdue_invoice_count(self, companies, as_of, where):
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT COUNT(DISTINCT move.id)
-                  FROM account_move move
-                  JOIN account_move_line aml ON aml.move_id = move.id
-                  JOIN account_account account ON account.id = aml.account_id
-                 WHERE move.state = 'posted' AND move.move_type = 'out_invoice' AND move.invoice_date <= %(as_of)s
-                   AND account.account_type = 'asset_receivable'
-                   AND COALESCE(aml.date_maturity, aml.date) < %(as_of)s
-                   AND %(where)s
-                   AND aml.balance - COALESCE((SELECT SUM(p.amount) FROM account_partial_reconcile p
-                                                WHERE p.debit_move_id = aml.id AND p.max_date <= %(as_of)s), 0) > 0.005
-                """,
-                as_of=as_of,
-                where=where,
-            )
-        )
-        return self.env.cr.fetchone()[0]
 
     @api.model
     def _dso_countback(self, companies, date_to, receivable, where, max_months=24):
@@ -221,42 +199,10 @@ class BillingKpi(models.AbstractModel):
             )
         )
         count, amount = self.env.cr.fetchone()
-        partner_filter = (
-            SQL(
-                "AND aml.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id IN %s)",
-                tuple(partner_ids),
-            )
-            if partner_ids
-            else SQL()
-        )
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT COALESCE(-SUM(open_amount), 0) FROM (
-                    SELECT aml.balance
-                           + COALESCE((SELECT SUM(p.amount) FROM account_partial_reconcile p
-                                        WHERE p.credit_move_id = aml.id AND p.max_date <= %(as_of)s), 0)
-                           AS open_amount
-                      FROM account_move_line aml
-                      JOIN account_account account ON account.id = aml.account_id
-                      JOIN account_move move ON move.id = aml.move_id
-                     WHERE account.account_type = 'asset_receivable' AND aml.parent_state = 'posted'
-                       AND aml.balance < 0 AND move.move_type = 'entry' AND aml.date <= %(as_of)s
-                       AND aml.company_id IN %(companies)s %(partner_filter)s
-                ) AS credits
-                WHERE open_amount < 0
-                """,
-                as_of=date_to,
-                companies=tuple(companies.ids),
-                partner_filter=partner_filter,
-            )
-        )
-        unapplied = self.env.cr.fetchone()[0]
         currency = companies[:1].currency_id
         return {
             "payments_count": count,
             "payments_amount": currency.round(amount),
-            "unapplied_cash_end": currency.round(unapplied),
             # Filled by the payment-matching runs once they exist (issue 3); None means "not measured".
             "matching_auto_rate": None,
         }

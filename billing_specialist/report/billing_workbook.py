@@ -15,7 +15,8 @@ KPI_ROWS = [
     ("net_sales", _lt("Net credit sales"), "money", _lt("Invoiced less credit notes")),
     ("invoices_paid_count", _lt("Invoices paid"), "count", _lt("Paid now, last payment or credit in the period")),
     ("invoices_paid_amount", _lt("Paid amount"), "money", _lt("Total of those invoices")),
-    ("invoices_overdue_count", _lt("Invoices overdue at period end"), "count", _lt("Open and past due on the last day")),
+    ("invoices_overdue_count", _lt("Invoices overdue at period end"), "count",
+     _lt("Documents open and past due on the last day")),
     ("invoices_overdue_amount", _lt("Overdue amount at period end"), "money", _lt("Their open amount on the last day")),
     ("receivable_start", _lt("Receivables at start"), "money", _lt("Receivable balance the day before the period")),
     ("receivable_end", _lt("Receivables at end"), "money", _lt("Receivable balance on the last day")),
@@ -26,7 +27,8 @@ KPI_ROWS = [
     ("avg_days_to_pay", _lt("Average days to pay"), "days", _lt("Invoice date to last payment, invoices paid in the period")),
     ("payments_count", _lt("Customer payments"), "count", _lt("Inbound customer payments dated in the period")),
     ("payments_amount", _lt("Payments received"), "money", _lt("Their amount")),
-    ("unapplied_cash_end", _lt("Unapplied cash at end"), "money", _lt("Payments not yet applied to invoices, last day")),
+    ("unapplied_credits_end", _lt("Unapplied credits at end"), "money",
+     _lt("Payments and credit notes not yet applied to invoices, last day")),
     ("matching_auto_rate", _lt("Auto-applied rate (%)"), "percent", _lt("Share of payments applied by the automatic run")),
     ("disputes_opened_count", _lt("Disputes opened"), "count", _lt("Cases opened in the period")),
     ("disputes_opened_amount", _lt("Amount disputed"), "money", _lt("Their disputed amount")),
@@ -54,7 +56,9 @@ class BillingWorkbook(models.AbstractModel):
     def _build(self, companies, date_from, date_to, team_ids=None, user_ids=None, partner_ids=None):
         kpis = self.env["billing.kpi"]._get_kpis(companies, date_from, date_to, team_ids, user_ids, partner_ids)
         output = io.BytesIO()
-        workbook = xlsxwriter.Workbook(output, {"in_memory": True, "constant_memory": True})
+        # constant_memory streams each row to a temporary file as soon as the next one starts (in_memory would
+        # keep every row in memory and switch it off).
+        workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
         formats = self._formats(workbook, kpis["currency"])
         summary = workbook.add_worksheet(self.env._("Summary"))
         aging_sheet = workbook.add_worksheet(self.env._("Aging"))

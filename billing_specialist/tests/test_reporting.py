@@ -83,7 +83,7 @@ class TestBillingReporting(BillingDisputeCommon):
     def test_cash_and_dispute_kpis(self):
         kpis = self._kpis()
         self.assertEqual((kpis["payments_count"], kpis["payments_amount"]), (3, 1450.0))
-        self.assertEqual(kpis["unapplied_cash_end"], 50.0)
+        self.assertEqual(kpis["unapplied_credits_end"], 50.0)
         self.assertIsNone(kpis["matching_auto_rate"])
         self.assertEqual((kpis["disputes_opened_count"], kpis["disputes_opened_amount"]), (1, 200.0))
         self.assertEqual((kpis["disputes_resolved_count"], kpis["disputes_rejected_count"]), (1, 0))

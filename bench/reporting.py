@@ -1,0 +1,203 @@
+"""Speed and memory of the billing reports on a large ledger.
+
+Builds (once) a database with billing_specialist and a seeded synthetic ledger of about 1,000,000 journal items
+(300,000 customer invoices of 2 lines, 200,000 payments of 2 lines reconciled in full or in part), loaded with COPY,
+then times, in this process with a real Odoo registry:
+  - the aged receivables as of a past date (all customers),
+  - the KPI summary of a period,
+  - the XLSX workbook of a period holding about 100,000 invoices (tracemalloc peak and process peak RSS).
+
+    python3 bench/reporting.py [--db billing_bench_report] [--invoices 300000] [--reset] [--memory]
+
+Budgets (issue 4, 2-core machine): aging <= 3 s, KPIs <= 5 s, workbook <= 20 s and <= 500 MiB peak.
+"""
+
+import argparse
+import io
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+import tracemalloc
+from datetime import date, timedelta
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def addons_path():
+    import odoo
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(odoo.__file__)))
+    extra = os.path.join(root, "addons")
+    return ",".join(p for p in (extra if os.path.isdir(extra) else None, REPO) if p)
+
+
+def db_exists(db):
+    out = subprocess.run(
+        ["psql", "-d", "postgres", "-Atc", f"select 1 from pg_database where datname='{db}'"],
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip() == "1"
+
+
+def copy_rows(cr, table, columns, rows):
+    buffer = io.StringIO()
+    for row in rows:
+        buffer.write("\t".join("\\N" if value is None else str(value) for value in row) + "\n")
+    buffer.seek(0)
+    cr.copy_from(buffer, table, columns=columns)
+
+
+def reserve_ids(cr, table, count):
+    cr.execute(f"SELECT nextval('{table}_id_seq')")
+    first = cr.fetchone()[0]
+    cr.execute(f"SELECT setval('{table}_id_seq', %s)", (first + count,))
+    return first
+
+
+def generate(env, invoices, seed=42):
+    """Seeded ledger: invoices over two years, 60% paid in full, 7% partly, the rest open."""
+    rng = random.Random(seed)
+    cr = env.cr
+    company = env.company
+    today = date.today()
+    partners = env["res.partner"].create([{"name": f"Bench Customer {i:05d}", "is_company": True} for i in range(5000)])
+    partner_ids = partners.ids
+    Journal = env["account.journal"]
+    sale = Journal.search([("company_id", "=", company.id), ("type", "=", "sale")], limit=1)
+    bank = Journal.search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
+    Account = env["account.account"].with_company(company)
+    receivable = Account.search([("account_type", "=", "asset_receivable")], limit=1)
+    income = Account.search([("account_type", "=", "income")], limit=1)
+    outstanding = Account.search([("account_type", "=", "asset_current"), ("reconcile", "=", True)], limit=1)
+    currency = company.currency_id.id
+    n_payments = int(invoices * 0.67)
+    move_id = reserve_ids(cr, "account_move", invoices + n_payments)
+    line_id = reserve_ids(cr, "account_move_line", 2 * (invoices + n_payments))
+    partial_id = reserve_ids(cr, "account_partial_reconcile", n_payments)
+    moves, lines, partials = [], [], []
+    for i in range(invoices):
+        invoice_date = today - timedelta(days=rng.randint(0, 729))
+        due = invoice_date + timedelta(days=30)
+        amount = round(rng.uniform(50, 5000), 2)
+        partner = rng.choice(partner_ids)
+        roll = rng.random()
+        paid = amount if roll < 0.60 else round(amount * rng.uniform(0.2, 0.8), 2) if roll < 0.67 else 0.0
+        residual = round(amount - paid, 2)
+        state = "paid" if residual == 0 else ("partial" if paid else "not_paid")
+        inv_move, inv_rec = move_id, line_id
+        moves.append((inv_move, sale.id, company.id, currency, "posted", "out_invoice", "no", invoice_date,
+                      f"INV/B/{i:07d}", partner, partner, invoice_date, due, amount, amount, residual, residual,
+                      amount, amount, state))  # fmt: skip
+        lines.append((inv_rec, inv_move, company.id, sale.id, receivable.id, partner, invoice_date, due, amount,
+                       amount, 0, amount, currency, currency, "posted", "payment_term", residual, residual,
+                       residual == 0, f"INV/B/{i:07d}"))  # fmt: skip
+        lines.append((line_id + 1, inv_move, company.id, sale.id, income.id, partner, invoice_date, None, -amount,
+                       0, amount, -amount, currency, currency, "posted", "product", 0, 0, False,
+                       f"INV/B/{i:07d}"))  # fmt: skip
+        move_id += 1
+        line_id += 2
+        if paid:
+            pay_date = min(today, invoice_date + timedelta(days=rng.randint(5, 90)))
+            name = f"PAY/B/{i:07d}"
+            moves.append((move_id, bank.id, company.id, currency, "posted", "entry", "no", pay_date, name, partner,
+                          partner, None, None, paid, paid, 0, 0, paid, paid, None))  # fmt: skip
+            lines.append((line_id, move_id, company.id, bank.id, receivable.id, partner, pay_date, pay_date, -paid, 0,
+                           paid, -paid, currency, currency, "posted", "payment_term", 0, 0, True, name))  # fmt: skip
+            lines.append((line_id + 1, move_id, company.id, bank.id, outstanding.id, partner, pay_date, None, paid,
+                           paid, 0, paid, currency, currency, "posted", "product", paid, paid, False, name))  # fmt: skip
+            partials.append((partial_id, inv_rec, line_id, paid, paid, paid, currency, currency, company.id,
+                             max(invoice_date, pay_date)))  # fmt: skip
+            partial_id += 1
+            move_id += 1
+            line_id += 2
+    copy_rows(cr, "account_move", (
+        "id", "journal_id", "company_id", "currency_id", "state", "move_type", "auto_post", "date", "name",
+        "partner_id", "commercial_partner_id", "invoice_date", "invoice_date_due", "amount_total",
+        "amount_total_signed", "amount_residual", "amount_residual_signed", "amount_untaxed", "amount_untaxed_signed",
+        "payment_state"), moves)  # fmt: skip
+    copy_rows(cr, "account_move_line", (
+        "id", "move_id", "company_id", "journal_id", "account_id", "partner_id", "date", "date_maturity", "balance",
+        "debit", "credit", "amount_currency", "currency_id", "company_currency_id", "parent_state", "display_type",
+        "amount_residual", "amount_residual_currency", "reconciled", "move_name"), lines)  # fmt: skip
+    copy_rows(cr, "account_partial_reconcile", (
+        "id", "debit_move_id", "credit_move_id", "amount", "debit_amount_currency", "credit_amount_currency",
+        "debit_currency_id", "credit_currency_id", "company_id", "max_date"), partials)  # fmt: skip
+    cr.execute("ANALYZE account_move; ANALYZE account_move_line; ANALYZE account_partial_reconcile")
+    return len(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", default="billing_bench_report")
+    parser.add_argument("--invoices", type=int, default=300_000)
+    parser.add_argument("--reset", action="store_true")
+    parser.add_argument("--memory", action="store_true", help="also trace Python allocations of the workbook")
+    args = parser.parse_args()
+    import odoo
+    from odoo.modules.registry import Registry
+
+    addons = addons_path()
+    if args.reset and db_exists(args.db):
+        subprocess.run(["dropdb", args.db], check=True)
+    fresh = not db_exists(args.db)
+    if fresh:
+        subprocess.run(
+            [sys.executable, "-m", "odoo", "server", "-d", args.db, f"--addons-path={addons}", "-i",
+             "billing_specialist", "--without-demo=all", "--stop-after-init", "--log-level=warn"],
+            check=True, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+    odoo.tools.config.parse_config(["-d", args.db, f"--addons-path={addons}", "--log-level=warn"])
+    registry = Registry(args.db)
+    if fresh:
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            started = time.perf_counter()
+            count = generate(env, args.invoices)
+            print(f"generated {count:,} journal items in {time.perf_counter() - started:.0f} s")
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        company = env.company
+        cr.execute("SELECT count(*) FROM account_move_line WHERE company_id = %s", (company.id,))
+        total_lines = cr.fetchone()[0]
+        today = date.today()
+        period = (today - timedelta(days=242), today)
+        cr.execute(
+            "SELECT count(*) FROM account_move WHERE move_type = 'out_invoice' AND invoice_date BETWEEN %s AND %s",
+            period,
+        )
+        period_invoices = cr.fetchone()[0]
+        print(f"ledger: {total_lines:,} journal items; period {period[0]} .. {period[1]}: {period_invoices:,} invoices")
+
+        started = time.perf_counter()
+        aging = env["billing.aging"]._get_aging(company, today - timedelta(days=180))
+        aging_s = time.perf_counter() - started
+        print(f"aging as of {today - timedelta(days=180)}: {aging_s:.2f} s ({len(aging['rows']):,} customers, "
+              f"total {aging['total']:,.2f} = ledger {aging['ledger_balance']:,.2f})")  # fmt: skip
+
+        started = time.perf_counter()
+        kpis = env["billing.kpi"]._get_kpis(company, *period)
+        kpi_s = time.perf_counter() - started
+        print(f"KPI summary: {kpi_s:.2f} s (DSO {kpis['dso_simple']}, countback {kpis['dso_countback']}, "
+              f"CEI {kpis['cei']})")  # fmt: skip
+
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        started = time.perf_counter()
+        content = env["billing.workbook"]._build(company, *period)
+        xlsx_s = time.perf_counter() - started
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"XLSX workbook ({period_invoices:,} invoices): {xlsx_s:.2f} s, {len(content) / 2**20:.1f} MiB file, "
+              f"process peak RSS {rss:.0f} MiB (was {rss_before:.0f} MiB before the workbook)")  # fmt: skip
+        if args.memory:
+            tracemalloc.start()
+            env["billing.workbook"]._build(company, *period)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            print(f"XLSX workbook: Python allocations peak {peak / 2**20:.0f} MiB (tracemalloc, slows the run)")
+
+
+if __name__ == "__main__":
+    main()
