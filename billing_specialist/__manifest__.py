@@ -24,6 +24,7 @@
         "data/ir_cron_data.xml",
         "report/billing_statement_report.xml",
         "wizards/billing_dispute_resolve_views.xml",
+        "wizards/billing_statement_wizard_views.xml",
         "views/billing_dispute_views.xml",
         "views/billing_dispute_config_views.xml",
         "views/account_move_views.xml",

@@ -74,21 +74,16 @@ class ResPartner(models.Model):
             partner.billing_avg_days_to_pay = days.get(key) or 0.0
             partner.billing_last_payment_date = last_payment.get(key, False)
 
-    def action_billing_send_statement(self):
-        """Open the mail composer with the statement of account (last 90 days) attached."""
+    def action_billing_statement(self):
+        """Statement of account of the customer: choose the period, then print, download or e-mail it."""
         self.ensure_one()
-        template = self.env.ref("billing_specialist.mail_template_billing_statement")
         return {
             "type": "ir.actions.act_window",
-            "res_model": "mail.compose.message",
+            "name": self.env._("Statement of Account"),
+            "res_model": "billing.statement.wizard",
             "view_mode": "form",
             "target": "new",
-            "context": {
-                "default_model": "res.partner",
-                "default_res_ids": self.commercial_partner_id.ids,
-                "default_template_id": template.id,
-                "default_composition_mode": "comment",
-            },
+            "context": {"default_partner_id": self.commercial_partner_id.id},
         }
 
     def _compute_billing_open_disputes(self):

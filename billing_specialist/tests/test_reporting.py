@@ -154,15 +154,41 @@ class TestBillingReporting(BillingDisputeCommon):
         self.assertIn(("1_30", 500.0), [(bucket, amount) for bucket, amount in groups])
 
     def test_customer_overview(self):
+        # Posting on a contact needs Odoo's "Contact Creation" right, which internal users normally hold.
+        self.specialist.groups_id |= self.env.ref("base.group_partner_manager")
         partner = self.customer.with_user(self.specialist)
         self.assertEqual(partner.billing_overdue_amount, 500.0)
         self.assertEqual(partner.billing_avg_days_to_pay, 60.0)
         self.assertEqual(partner.billing_last_payment_date, self.d(40))
-        action = partner.action_billing_send_statement()
+        action = partner.action_billing_statement()
+        wizard = (
+            self.env["billing.statement.wizard"]
+            .with_user(self.specialist)
+            .with_context(**action["context"])
+            .create({"date_from": self.d(59), "date_to": self.today})
+        )
+        self.assertEqual(wizard.partner_id, self.customer)
+        printed = wizard.action_print()
+        self.assertEqual(printed["report_name"], "billing_specialist.report_billing_statement")
+        self.assertEqual(printed["data"]["date_from"], str(self.d(59)))
+        download = wizard.action_download_xlsx()
+        attachment = self.env["ir.attachment"].browse(int(download["url"].split("/")[3].split("?")[0]))
+        sheet = openpyxl.load_workbook(io.BytesIO(attachment.raw))["Statement"]
+        self.assertEqual(sheet["A2"].value, self.customer.display_name)
+        self.assertEqual(sheet["H8"].value, 1000.0, "opening balance on D-59: A1, paid on D-40, is still open")
+        send = wizard.action_send()
         composer = (
-            self.env["mail.compose.message"].with_user(self.specialist).with_context(**action["context"]).create({})
+            self.env["mail.compose.message"].with_user(self.specialist).with_context(**send["context"]).create({})
         )
         self.assertIn("statement of account", composer.subject)
+        self.assertEqual(composer.attachment_ids.name, f"statement-{self.customer.name}-{self.d(59)}-{self.today}.pdf")
+        composer._action_send_mail()
+        message = self.customer.message_ids[0]
+        self.assertIn("statement of account", message.subject)
+        self.assertEqual(message.attachment_ids, composer.attachment_ids)
+        self.assertEqual(
+            (message.attachment_ids.res_model, message.attachment_ids.res_id), ("res.partner", self.customer.id)
+        )
 
     def test_workbook(self):
         wizard = (
