@@ -7,3 +7,4 @@ from . import test_dispute_tour
 from . import test_portal
 from . import test_statement
 from . import test_reporting
+from . import test_matching_engine

@@ -1,0 +1,351 @@
+"""Candidate search and scoring for cash application.
+
+The engine sees open receivable items (invoices, and credit notes as negative items) and sources (payments or bank
+lines), all amounts already expressed in the source's currency by the caller, and returns, per source, proposals:
+which items, how much to each, a confidence from 0 to 100 and the reasons behind it. It never touches the
+database; the ORM layer decides what to apply (only proposals at or above a threshold are applied automatically).
+
+Confidence scale used below (the automatic run's default threshold is 90):
+    98  the memo names the items exactly and the amount settles them exactly
+    95  ... settles them within the company's tolerance (the difference is proposed as a write-off)
+    93  ... pays one named item in part, or overpays the named items (the rest stays as open credit)
+    90  a reference with one typo names one item and the amount settles it exactly; or, with no reference, the
+        payer's own open items hold exactly one of that amount (the payer identified by the payment itself)
+    80  several named items paid in part (which ones is a guess); or exactly one combination of the payer's open
+        items sums to the amount; or a unique amount for a payer found from the name or account
+    60  a reference with a typo and a different amount
+    40  several open items of that amount (recurring billing): amount alone cannot tell which
+    Disputed items get 20 less and at most their undisputed part unless the memo names them exactly.
+"""
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import combinations
+
+TOKEN_SPLIT = re.compile(r"[\s,;:+&|]+")
+NON_ALNUM = re.compile(r"[^0-9A-Z]")
+DIGITS = re.compile(r"\d+")
+MIN_KEY = 4  # shorter references are too ambiguous to index globally
+AUTO_THRESHOLD = 90
+
+
+def normalize(text):
+    """Upper case, letters and digits only: 'inv/2026-00042 ' -> 'INV202600042'."""
+    return NON_ALNUM.sub("", (text or "").upper())
+
+
+def number_keys(number):
+    """Keys under which an invoice number can appear in a memo.
+
+    'INV/2026/00042' -> INV202600042, 202600042, INV202642, 202642: with or without its prefix, with or without
+    the sequence's leading zeros.
+    """
+    keys = set()
+    full = normalize(number)
+    if len(full) >= MIN_KEY:
+        keys.add(full)
+    parts = [p for p in re.split(r"[^0-9A-Za-z]+", (number or "").upper()) if p]
+    if parts and parts[-1].isdigit():
+        short = parts[:-1] + [str(int(parts[-1]))]
+        keys.add("".join(short))
+        digits = "".join(p for p in parts if p.isdigit())
+        digits_short = "".join(p for p in short if p.isdigit())
+        keys.update(k for k in (digits, digits_short) if len(k) >= MIN_KEY)
+    return {k for k in keys if len(k) >= MIN_KEY}
+
+
+def deletions(key):
+    """The key with one character removed, each way (symmetric-delete index for one-typo search)."""
+    return {key[:i] + key[i + 1 :] for i in range(len(key))}
+
+
+@dataclass(frozen=True)
+class OpenItem:
+    id: int
+    partner_id: int | None
+    number: str
+    amount: float  # open amount, in the source's currency; negative for an open credit note
+    due: date
+    refs: tuple = ()  # customer references (PO numbers), payment references
+    disputed: float = 0.0  # part of the open amount under dispute
+
+
+@dataclass(frozen=True)
+class Source:
+    id: int
+    amount: float
+    memo: str = ""
+    partner_id: int | None = None
+    account_number: str | None = None
+    payer_name: str | None = None
+
+
+@dataclass(frozen=True)
+class Allocation:
+    item_id: int
+    amount: float
+
+
+@dataclass
+class Proposal:
+    source_id: int
+    partner_id: int | None
+    allocations: list
+    confidence: int
+    reasons: list = field(default_factory=list)
+    writeoff: float = 0.0  # difference proposed as a write-off (positive: the customer paid less)
+    remainder: float = 0.0  # amount left on the source as open credit
+
+    @property
+    def item_ids(self):
+        return [allocation.item_id for allocation in self.allocations]
+
+    @property
+    def auto_ok(self):
+        return self.confidence >= AUTO_THRESHOLD
+
+
+class Matcher:
+    """Index the open items once, then ``propose(source)`` for each source."""
+
+    def __init__(self, items, partner_names=None, account_partners=None, tolerance_amount=0.0,
+                 tolerance_percent=0.0, rounding=0.01, max_combination=4, combination_pool=20):  # fmt: skip
+        self.items = {item.id: item for item in items}
+        self.rounding = rounding
+        self.tolerance_amount = tolerance_amount
+        self.tolerance_percent = tolerance_percent
+        self.max_combination = max_combination
+        self.combination_pool = combination_pool
+        self.by_key = {}
+        self.by_deletion = {}
+        self.by_partner = {}
+        self.by_ref = {}
+        for item in items:
+            for key in number_keys(item.number):
+                self.by_key.setdefault(key, set()).add(item.id)
+                for variant in deletions(key):
+                    self.by_deletion.setdefault(variant, set()).add(item.id)
+            for ref in item.refs:
+                key = normalize(ref)
+                if len(key) >= MIN_KEY:
+                    self.by_ref.setdefault(key, set()).add(item.id)
+            self.by_partner.setdefault(item.partner_id, []).append(item)
+        for partner_items in self.by_partner.values():
+            partner_items.sort(key=lambda it: (it.due, it.id))
+        self.partner_names = {}
+        for partner_id, name in (partner_names or {}).items():
+            key = normalize(name)
+            if len(key) >= 5:
+                self.partner_names.setdefault(key, set()).add(partner_id)
+        self.account_partners = {normalize(acc): pid for acc, pid in (account_partners or {}).items()}
+
+    # ------------------------------------------------------------------ helpers
+
+    def _round(self, amount):
+        return round(round(amount / self.rounding) * self.rounding, 6)
+
+    def _is_zero(self, amount):
+        return abs(amount) < self.rounding / 2
+
+    def _within_tolerance(self, difference, amount):
+        if self._is_zero(difference):
+            return True
+        limit = max(self.tolerance_amount, abs(amount) * self.tolerance_percent / 100.0)
+        return limit > 0 and abs(difference) <= limit + self.rounding / 2
+
+    def _candidates(self, memo):
+        """Normalized strings to look up: each token, its digits, and runs of two or three tokens joined."""
+        tokens = [normalize(t) for t in TOKEN_SPLIT.split((memo or "").upper())]
+        tokens = [t for t in tokens if t]
+        found = []
+        for size in (3, 2, 1):
+            for start in range(len(tokens) - size + 1):
+                found.append(normalize("".join(tokens[start : start + size])))
+        for token in tokens:
+            found.extend(DIGITS.findall(token))
+        seen, result = set(), []
+        for candidate in found:
+            if len(candidate) >= MIN_KEY and candidate not in seen:
+                seen.add(candidate)
+                result.append(candidate)
+        return result
+
+    def _exact_hits(self, candidates):
+        hits = set()
+        for candidate in candidates:
+            ids = self.by_key.get(candidate) or self.by_ref.get(candidate)
+            if ids and len(ids) == 1:
+                hits |= ids
+        return hits
+
+    def _fuzzy_hits(self, candidates):
+        """Items whose number is one insertion, deletion or substitution away from a memo candidate."""
+        hits = set()
+        for candidate in candidates:
+            if len(candidate) < 6 or not any(ch.isdigit() for ch in candidate):
+                continue
+            ids = set(self.by_deletion.get(candidate, ()))  # the memo lost a character
+            for variant in deletions(candidate):
+                ids |= self.by_key.get(variant, set())  # the memo has an extra character
+                ids |= self.by_deletion.get(variant, set())  # one character differs
+            if len(ids) == 1:
+                hits |= ids
+        return hits
+
+    def _find_partner(self, source, hits):
+        if source.partner_id:
+            return source.partner_id, None
+        partners = {self.items[i].partner_id for i in hits}
+        if len(partners) == 1:
+            return partners.pop(), "customer found from the reference"
+        if source.account_number:
+            partner = self.account_partners.get(normalize(source.account_number))
+            if partner:
+                return partner, "customer found from the bank account"
+        text = normalize(f"{source.payer_name or ''} {source.memo or ''}")
+        named = {pid for key, pids in self.partner_names.items() if key in text for pid in pids}
+        if len(named) == 1:
+            return named.pop(), "customer found from the name"
+        return None, None
+
+    def _dispute_cap(self, item, named_exactly):
+        """How much of the item may be applied: all of it if the memo names it, else its undisputed part."""
+        if item.disputed <= 0 or named_exactly:
+            return item.amount
+        return max(item.amount - item.disputed, 0.0)
+
+    # ------------------------------------------------------------------ allocation
+
+    def _allocate(self, source, items, named_exactly):
+        """Oldest due first, each item up to its cap; returns allocations and what is left of the source."""
+        remaining = source.amount
+        allocations = []
+        credits = [it for it in items if it.amount < 0]
+        for credit in credits:  # open credit notes offset the invoices first
+            allocations.append(Allocation(credit.id, self._round(credit.amount)))
+            remaining -= credit.amount
+        for item in sorted((it for it in items if it.amount > 0), key=lambda it: (it.due, it.id)):
+            if remaining <= self.rounding / 2:
+                break
+            amount = min(self._dispute_cap(item, named_exactly), remaining)
+            if amount > 0:
+                allocations.append(Allocation(item.id, self._round(amount)))
+                remaining -= amount
+        return allocations, self._round(remaining)
+
+    def _proposal_for_items(self, source, partner_id, items, named_exactly, reasons, base):
+        total = sum(self._dispute_cap(it, named_exactly) if it.amount > 0 else it.amount for it in items)
+        difference = self._round(total - source.amount)
+        allocations, remaining = self._allocate(source, items, named_exactly)
+        proposal = Proposal(source.id, partner_id, allocations, base, list(reasons))
+        disputed = [it for it in items if it.disputed > 0]
+        if disputed and not named_exactly:
+            proposal.confidence -= 20
+            proposal.reasons.append("disputed: only the undisputed part is applied")
+        if self._is_zero(difference):
+            proposal.reasons.append("the amount settles them exactly")
+            return proposal
+        if difference > 0 and self._within_tolerance(difference, source.amount):
+            # short by a small amount: apply in full, write the difference off
+            proposal.allocations = self._full_allocations(items, named_exactly)
+            proposal.writeoff = difference
+            proposal.confidence = min(proposal.confidence, 95) if base >= 98 else proposal.confidence - 5
+            proposal.reasons.append(f"difference {difference:.2f} within tolerance, proposed as a write-off")
+            return proposal
+        if difference < 0:
+            proposal.remainder = remaining
+            proposal.confidence = min(proposal.confidence, 93)
+            proposal.reasons.append(f"overpayment: {remaining:.2f} stays as open credit")
+            return proposal
+        positive = [it for it in items if it.amount > 0]
+        if len(positive) == 1:
+            proposal.confidence = min(proposal.confidence, 93)
+            proposal.reasons.append(f"partial payment, {difference:.2f} stays open")
+        else:
+            proposal.confidence = min(proposal.confidence, 80)
+            proposal.reasons.append(f"pays {len(positive)} items in part (oldest due first), {difference:.2f} open")
+        return proposal
+
+    def _full_allocations(self, items, named_exactly):
+        return [
+            Allocation(it.id, self._round(self._dispute_cap(it, named_exactly) if it.amount > 0 else it.amount))
+            for it in sorted(items, key=lambda it: (it.amount >= 0, it.due, it.id))
+        ]
+
+    # ------------------------------------------------------------------ search
+
+    def propose(self, source, limit=5):
+        """Proposals for ``source``, best first (possibly none)."""
+        candidates = self._candidates(source.memo)
+        exact = self._exact_hits(candidates)
+        partner_id, partner_reason = self._find_partner(source, exact)
+        if exact and partner_id is not None:
+            exact = {i for i in exact if self.items[i].partner_id == partner_id}
+        proposals = []
+        if exact:
+            items = [self.items[i] for i in sorted(exact)]
+            reasons = [f"{', '.join(it.number for it in items)} found in the memo"]
+            if partner_reason:
+                reasons.append(partner_reason)
+            proposals.append(self._proposal_for_items(source, partner_id, items, True, reasons, 98))
+            return proposals
+        fuzzy = self._fuzzy_hits(candidates)
+        if partner_id is not None:
+            fuzzy = {i for i in fuzzy if self.items[i].partner_id == partner_id}
+        if len(fuzzy) == 1:
+            item = self.items[next(iter(fuzzy))]
+            partner_id = partner_id or item.partner_id
+            exact_amount = self._is_zero(self._dispute_cap(item, False) - source.amount)
+            reasons = [f"{item.number} found in the memo with one typo"]
+            proposal = self._proposal_for_items(source, partner_id, [item], False, reasons, 90 if exact_amount else 60)
+            if not exact_amount:
+                proposal.confidence = min(proposal.confidence, 60)
+            proposals.append(proposal)
+            return proposals
+        if partner_id is None:
+            return proposals
+        open_items = [it for it in self.by_partner.get(partner_id, []) if it.amount > 0]
+        same_amount = [it for it in open_items if self._is_zero(self._dispute_cap(it, False) - source.amount)]
+        given = source.partner_id is not None
+        if len(same_amount) == 1:
+            item = same_amount[0]
+            reasons = [f"the only open item of {source.amount:.2f} for this customer"]
+            if partner_reason:
+                reasons.append(partner_reason)
+            proposal = self._proposal_for_items(source, partner_id, [item], False, reasons, 90 if given else 80)
+            proposals.append(proposal)
+            return proposals
+        if len(same_amount) > 1:
+            for item in same_amount[:limit]:
+                reasons = [f"{len(same_amount)} open items of {source.amount:.2f}: amount alone cannot tell which"]
+                proposals.append(self._proposal_for_items(source, partner_id, [item], False, reasons, 40))
+            for proposal in proposals:
+                proposal.confidence = min(proposal.confidence, 40)
+            return proposals
+        combination = self._unique_combination(open_items, source.amount)
+        if combination:
+            reasons = [f"{len(combination)} items sum to the amount"]
+            proposals.append(self._proposal_for_items(source, partner_id, combination, False, reasons, 80))
+            proposals[-1].confidence = min(proposals[-1].confidence, 80)
+            return proposals
+        if open_items:  # nothing fits: the oldest items, as a starting point for the user
+            reasons = ["no reference and no amount match: oldest open items"]
+            proposal = self._proposal_for_items(source, partner_id, open_items[:limit], False, reasons, 30)
+            proposal.confidence = min(proposal.confidence, 30)
+            proposals.append(proposal)
+        return proposals
+
+    def _unique_combination(self, items, amount):
+        """The one set of 2..max items (oldest ``pool``) whose undisputed amounts sum to ``amount``, if unique."""
+        pool = [it for it in items if it.disputed <= 0][: self.combination_pool]
+        target = round(amount / self.rounding)
+        cents = [round(it.amount / self.rounding) for it in pool]
+        found = None
+        for size in range(2, min(self.max_combination, len(pool)) + 1):
+            for combo in combinations(range(len(pool)), size):
+                if sum(cents[i] for i in combo) == target:
+                    if found is not None:
+                        return None  # ambiguous
+                    found = [pool[i] for i in combo]
+        return found
