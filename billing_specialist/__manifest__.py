@@ -33,6 +33,7 @@
         "views/billing_dispute_portal_templates.xml",
         "report/billing_activity_report_views.xml",
         "views/billing_statement_portal_templates.xml",
+        "views/billing_match_views.xml",
         "views/billing_menus.xml",
     ],
     "demo": [

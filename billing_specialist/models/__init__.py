@@ -8,3 +8,4 @@ from . import account_partial_reconcile
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import billing_match_run

@@ -41,3 +41,25 @@ class ResCompany(models.Model):
         help="Upper day counts of the overdue buckets, separated by commas: 30,60,90,120 gives current, 1-30, "
         "31-60, 61-90, 91-120 and over 120 days.",
     )
+    billing_match_threshold = fields.Integer(
+        string="Automatic Matching Threshold",
+        default=90,
+        help="The automatic run applies only proposals of at least this confidence (0-100); the rest waits in "
+        "the matching wizard. 90 applies references found in the memo and unique amounts of the paying customer.",
+    )
+    billing_match_tolerance_amount = fields.Monetary(
+        string="Payment Difference Tolerance",
+        currency_field="currency_id",
+        help="A payment short of the invoices by at most this much (or the percentage) settles them, "
+        "the difference written off.",
+    )
+    billing_match_tolerance_percent = fields.Float(string="Payment Difference Tolerance (%)", digits=(16, 2))
+    billing_match_writeoff_account_id = fields.Many2one(
+        "account.account",
+        string="Payment Difference Account",
+        check_company=True,
+        help="Where tolerated payment differences go; the dispute write-off account when empty.",
+    )
+    billing_match_auto = fields.Boolean(
+        string="Automatic Matching", help="The scheduled action applies confident proposals every hour."
+    )

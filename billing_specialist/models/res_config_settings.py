@@ -14,3 +14,12 @@ class ResConfigSettings(models.TransientModel):
         related="company_id.billing_portal_max_disputes_per_day", readonly=False
     )
     billing_aging_buckets = fields.Char(related="company_id.billing_aging_buckets", readonly=False)
+    billing_match_threshold = fields.Integer(related="company_id.billing_match_threshold", readonly=False)
+    billing_match_tolerance_amount = fields.Monetary(
+        related="company_id.billing_match_tolerance_amount", readonly=False
+    )
+    billing_match_tolerance_percent = fields.Float(related="company_id.billing_match_tolerance_percent", readonly=False)
+    billing_match_writeoff_account_id = fields.Many2one(
+        related="company_id.billing_match_writeoff_account_id", readonly=False
+    )
+    billing_match_auto = fields.Boolean(related="company_id.billing_match_auto", readonly=False)

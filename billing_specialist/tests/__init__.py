@@ -8,3 +8,4 @@ from . import test_portal
 from . import test_statement
 from . import test_reporting
 from . import test_matching_engine
+from . import test_matching

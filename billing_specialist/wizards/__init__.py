@@ -1,3 +1,4 @@
 from . import billing_dispute_resolve
 from . import billing_report_wizard
 from . import billing_statement_wizard
+from . import billing_payment_match

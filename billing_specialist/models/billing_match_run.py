@@ -1,0 +1,366 @@
+import json
+import time
+
+import psycopg2
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..matching import Source
+
+OUTCOMES = [
+    ("applied", "Applied"),
+    ("proposed", "Left for Review"),
+    ("unmatched", "No Proposal"),
+    ("skipped", "Skipped"),
+    ("error", "Error"),
+]
+
+
+class BillingMatchRun(models.Model):
+    """One automatic cash-application run: who, when, how long, what it did, and its undo."""
+
+    _name = "billing.match.run"
+    _description = "Payment Matching Run"
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True, default=lambda self: self.env.company)
+    user_id = fields.Many2one("res.users", readonly=True, default=lambda self: self.env.user)
+    date = fields.Datetime(readonly=True, default=fields.Datetime.now)
+    duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 2))
+    threshold = fields.Integer(readonly=True)
+    state = fields.Selection([("done", "Done"), ("undone", "Undone")], default="done", readonly=True)
+    line_ids = fields.One2many("billing.match.run.line", "run_id", readonly=True)
+    source_count = fields.Integer(string="Sources", compute="_compute_counts", store=True)
+    applied_count = fields.Integer(string="Applied", compute="_compute_counts", store=True)
+    proposed_count = fields.Integer(string="Left for Review", compute="_compute_counts", store=True)
+    unmatched_count = fields.Integer(string="No Proposal", compute="_compute_counts", store=True)
+    skipped_count = fields.Integer(string="Skipped or Failed", compute="_compute_counts", store=True)
+
+    @api.depends("date", "company_id")
+    def _compute_name(self):
+        for run in self:
+            run.name = self.env._(
+                "Matching run %(date)s", date=fields.Datetime.to_string(run.date or fields.Datetime.now())
+            )
+
+    @api.depends("line_ids.outcome")
+    def _compute_counts(self):
+        for run in self:
+            outcomes = run.line_ids.mapped("outcome")
+            run.source_count = len(outcomes)
+            run.applied_count = outcomes.count("applied")
+            run.proposed_count = outcomes.count("proposed")
+            run.unmatched_count = outcomes.count("unmatched")
+            run.skipped_count = outcomes.count("skipped") + outcomes.count("error")
+
+    # ------------------------------------------------------------------ entry point
+
+    @api.model
+    def _run_automatic(self, company=None, payments=None):
+        """Apply, for ``company``, every proposal at or above the company's threshold; record the rest.
+
+        :param payments: the ``account.payment`` records to match, or None for all pending ones.
+        :return: the ``billing.match.run`` record.
+        """
+        company = company or self.env.company
+        started = time.perf_counter()
+        matcher = self.env["billing.payment.match"]._build_matcher(company)
+        payments = payments if payments is not None else self.env["account.payment"]._billing_pending(company)
+        run = self.create({"company_id": company.id, "threshold": company.billing_match_threshold})
+        line_vals = []
+        for payment in payments:
+            vals = {"run_id": run.id, "payment_id": payment.id, "partner_id": payment.partner_id.id}
+            proposals = matcher.propose(payment)
+            if not proposals:
+                line_vals.append({**vals, "outcome": "unmatched"})
+                continue
+            best = proposals[0]
+            vals.update(
+                confidence=best.confidence,
+                reasons="; ".join(best.reasons),
+                allocations=json.dumps([[a.item_id, a.amount] for a in best.allocations]),
+                writeoff=best.writeoff,
+            )
+            if best.confidence < company.billing_match_threshold:
+                line_vals.append({**vals, "outcome": "proposed"})
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    allocations = [(allocation.item_id, allocation.amount) for allocation in best.allocations]
+                    partials, writeoff_move = payment._billing_apply(allocations, best.writeoff, nowait=True)
+                line_vals.append(
+                    {
+                        **vals,
+                        "outcome": "applied",
+                        "partial_ids": [Command.set(partials.ids)],
+                        "writeoff_move_id": writeoff_move.id,
+                    }
+                )
+            except psycopg2.errors.LockNotAvailable:
+                line_vals.append({**vals, "outcome": "skipped", "reasons": self.env._("held by another user or run")})
+            except UserError as error:
+                line_vals.append({**vals, "outcome": "error", "reasons": str(error)})
+        self.env["billing.match.run.line"].create(line_vals)
+        run.duration = time.perf_counter() - started
+        return run
+
+    @api.model
+    def _cron_run(self):
+        for company in self.env["res.company"].search([("billing_match_auto", "=", True)]):
+            self.with_company(company)._run_automatic(company)
+
+    def action_run_now(self):
+        run = self._run_automatic(self.env.company)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": run.id,
+            "view_mode": "form",
+            "target": "current",
+        }
+
+    # ------------------------------------------------------------------ undo
+
+    def action_undo(self):
+        """Take back everything the run applied, as one operation: its reconciliations and write-offs."""
+        for run in self:
+            if run.state == "undone":
+                raise UserError(self.env._("%(run)s was already undone.", run=run.name))
+            applied = run.line_ids.filtered(lambda line: line.outcome == "applied")
+            applied.partial_ids.exists().unlink()
+            writeoffs = applied.writeoff_move_id.filtered(lambda move: move.state == "posted")
+            if writeoffs:
+                writeoffs.line_ids.remove_move_reconcile()
+                writeoffs.button_draft()
+                writeoffs.button_cancel()
+            run.state = "undone"
+        return True
+
+
+class BillingMatchRunLine(models.Model):
+    _name = "billing.match.run.line"
+    _description = "Payment Matching Run: Source"
+    _order = "run_id, id"
+
+    run_id = fields.Many2one("billing.match.run", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="run_id.company_id", store=True)
+    payment_id = fields.Many2one("account.payment", ondelete="set null", index="btree_not_null")
+    partner_id = fields.Many2one("res.partner", string="Customer")
+    outcome = fields.Selection(OUTCOMES, required=True)
+    confidence = fields.Integer()
+    reasons = fields.Char()
+    allocations = fields.Char(help="JSON list of [open item (invoice) id, amount].")
+    writeoff = fields.Float(digits=(16, 2))
+    partial_ids = fields.Many2many("account.partial.reconcile", string="Reconciliations")
+    writeoff_move_id = fields.Many2one("account.move", string="Write-off Entry")
+    invoice_ids = fields.Many2many("account.move", string="Invoices", compute="_compute_invoice_ids")
+
+    @api.depends("allocations")
+    def _compute_invoice_ids(self):
+        for line in self:
+            ids = [item_id for item_id, _amount in json.loads(line.allocations or "[]")]
+            line.invoice_ids = self.env["account.move"].browse(ids).exists()
+
+
+class AccountPayment(models.Model):
+    _inherit = "account.payment"
+
+    def _billing_receivable_lines(self):
+        return self.move_id.line_ids.filtered(
+            lambda aml: aml.account_id.account_type == "asset_receivable" and not aml.reconciled
+        )
+
+    @api.model
+    def _billing_pending(self, company):
+        """Posted inbound customer payments of ``company`` with an amount not yet applied to invoices."""
+        lines = self.env["account.move.line"].search(
+            [
+                ("company_id", "=", company.id),
+                ("parent_state", "=", "posted"),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("reconciled", "=", False),
+                ("amount_residual", "<", 0),
+                ("move_id.origin_payment_id.payment_type", "=", "inbound"),
+            ]
+        )
+        return lines.move_id.origin_payment_id
+
+    def _billing_source(self):
+        self.ensure_one()
+        open_amount = -sum(self._billing_receivable_lines().mapped("amount_residual_currency"))
+        return Source(
+            id=self.id,
+            amount=self.currency_id.round(open_amount),
+            memo=" ".join(filter(None, [self.memo, self.payment_reference])),
+            partner_id=self.partner_id.commercial_partner_id.id or None,
+        )
+
+    def _billing_apply(self, allocations, writeoff=0.0, nowait=False):
+        """Reconcile the payment with the given invoices and credit notes, each for its amount, in one step.
+
+        :param allocations: [(invoice or credit note id, amount)] in the payment's currency; credit notes carry a
+            negative amount. Invoices are settled in the order given; at most one may take less than its open
+            amount, and only by taking what is left of the payment.
+        :param writeoff: how much the payment is short of the allocations, booked to the payment difference account.
+        :param nowait: refuse at once (LockNotAvailable) when another transaction holds one of the rows.
+        :return: (account.partial.reconcile created, write-off move or empty recordset)
+        """
+        self.ensure_one()
+        moves = self.env["account.move"].browse([move_id for move_id, _amount in allocations])
+        amounts = dict(allocations)
+        payment_lines = self._billing_receivable_lines()
+        self._billing_check_applicable(moves, amounts, writeoff)
+        invoices = moves.filtered(lambda m: m.move_type == "out_invoice")
+        credit_notes = moves - invoices
+        open_lines = moves.line_ids.filtered(
+            lambda aml: aml.account_id.account_type == "asset_receivable" and not aml.reconciled
+        )
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM account_move_line WHERE id IN %s FOR UPDATE %s",
+                tuple((payment_lines | open_lines).ids),
+                SQL("NOWAIT") if nowait else SQL(),
+            )
+        )
+        touched = payment_lines | open_lines
+        before = touched.matched_debit_ids | touched.matched_credit_ids
+
+        def receivable(records):
+            return records.line_ids.filtered(
+                lambda aml: aml.account_id.account_type == "asset_receivable" and not aml.reconciled
+            )
+
+        if credit_notes:
+            (receivable(credit_notes) | receivable(invoices)).reconcile()
+        ordered = invoices.sorted(
+            lambda m: m.currency_id.compare_amounts(amounts[m.id], m.amount_residual) < 0
+        )  # full ones first, the partial one last
+        for invoice in ordered:
+            if receivable(invoice) and self._billing_receivable_lines():
+                (receivable(invoice) | self._billing_receivable_lines()).reconcile()
+        writeoff_move = self.env["account.move"]
+        if writeoff and not self.currency_id.is_zero(writeoff):
+            short = invoices.filtered(lambda m: not m.currency_id.is_zero(m.amount_residual))[:1]
+            writeoff_move = self._billing_writeoff(short or invoices[:1], writeoff)
+            (receivable(writeoff_move) | receivable(short)).reconcile()
+            touched |= writeoff_move.line_ids
+        after = touched.matched_debit_ids | touched.matched_credit_ids
+        return after - before, writeoff_move
+
+    def _billing_check_applicable(self, moves, amounts, writeoff=0.0):
+        """Refuse, with a clear message and before anything is written, what cannot be applied."""
+        company = self.company_id
+        currency = self.currency_id
+        if self.state not in ("in_process", "paid") or self.payment_type != "inbound":
+            raise UserError(self.env._("%(payment)s is not a posted customer payment.", payment=self.name))
+        available = -sum(self._billing_receivable_lines().mapped("amount_residual_currency"))
+        if currency.compare_amounts(available, 0.0) <= 0:
+            raise UserError(self.env._("%(payment)s is already fully applied.", payment=self.name))
+        if not moves:
+            raise UserError(self.env._("Choose at least one invoice for %(payment)s.", payment=self.name))
+        wrong = moves.filtered(
+            lambda m: m.state != "posted" or m.move_type not in ("out_invoice", "out_refund") or m.company_id != company
+        )
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "%(documents)s cannot take this payment: only posted customer invoices and credit notes of "
+                    "%(company)s can.",
+                    documents=", ".join(wrong.mapped("display_name")),
+                    company=company.name,
+                )
+            )
+        customer = self.partner_id.commercial_partner_id
+        foreign = moves.filtered(lambda m: customer and m.commercial_partner_id != customer)
+        if foreign:
+            raise UserError(
+                self.env._(
+                    "%(documents)s belong to another customer than %(customer)s, who made %(payment)s.",
+                    documents=", ".join(foreign.mapped("name")),
+                    customer=customer.display_name,
+                    payment=self.name,
+                )
+            )
+        closed = moves.filtered(lambda m: m.currency_id.is_zero(m.amount_residual))
+        if closed:
+            raise UserError(
+                self.env._("%(documents)s are already settled.", documents=", ".join(closed.mapped("name")))
+            )
+        if moves.currency_id - currency:
+            raise UserError(
+                self.env._("%(payment)s and the invoices must be in the same currency here.", payment=self.name)
+            )
+        partial = []
+        for move in moves:
+            amount = amounts[move.id]
+            if move.move_type == "out_refund":
+                if currency.compare_amounts(-amount, move.amount_residual) != 0:
+                    raise UserError(self.env._("Credit note %(note)s is used in full or not at all.", note=move.name))
+                continue
+            if currency.compare_amounts(amount, 0.0) <= 0:
+                raise UserError(self.env._("%(invoice)s must receive a positive amount.", invoice=move.name))
+            if currency.compare_amounts(amount, move.amount_residual) > 0:
+                raise UserError(
+                    self.env._("%(invoice)s is open for %(open)s only.", invoice=move.name, open=move.amount_residual)
+                )
+            if currency.compare_amounts(amount, move.amount_residual) < 0:
+                partial.append(move)
+        if len(partial) > 1:
+            raise UserError(self.env._("Only one invoice can be paid in part by one payment."))
+        covered = available - sum(amount for move_id, amount in amounts.items()
+                                  if moves.browse(move_id).move_type == "out_refund")  # fmt: skip
+        wanted = sum(amount for move_id, amount in amounts.items() if moves.browse(move_id).move_type == "out_invoice")
+        shortfall = currency.round(wanted - covered)
+        if partial and currency.compare_amounts(shortfall, 0.0) != 0:
+            raise UserError(
+                self.env._(
+                    "The invoice paid in part must take exactly what is left of the payment (%(left)s).",
+                    left=currency.round(covered - (wanted - amounts[partial[0].id])),
+                )
+            )
+        if not partial and currency.compare_amounts(shortfall, writeoff or 0.0) > 0:
+            raise UserError(
+                self.env._(
+                    "The invoices need %(short)s more than %(payment)s brings; write the difference off or pay one "
+                    "invoice in part.",
+                    short=shortfall,
+                    payment=self.name,
+                )
+            )
+        if self.date <= company._get_user_fiscal_lock_date(self.journal_id):
+            raise UserError(
+                self.env._("%(payment)s is dated in a locked period; it cannot be applied.", payment=self.name)
+            )
+
+    def _billing_writeoff(self, invoice, amount):
+        company = self.company_id
+        account = company.billing_match_writeoff_account_id or company.billing_writeoff_account_id
+        if not account:
+            raise UserError(self.env._("Set the payment difference account in the Billing settings."))
+        journal = company.billing_writeoff_journal_id or self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "general")], limit=1
+        )
+        receivable = invoice.line_ids.filtered(lambda aml: aml.account_id.account_type == "asset_receivable")[:1]
+        balance = self.currency_id._convert(amount, company.currency_id, company, self.date)
+        label = self.env._("Payment difference %(payment)s / %(invoice)s", payment=self.name, invoice=invoice.name)
+        common = {"name": label, "partner_id": invoice.commercial_partner_id.id, "currency_id": self.currency_id.id}
+        move = self.env["account.move"].create(
+            {
+                "move_type": "entry",
+                "journal_id": journal.id,
+                "date": self.date,
+                "ref": label,
+                "line_ids": [
+                    Command.create({**common, "account_id": receivable.account_id.id, "amount_currency": -amount,
+                                    "balance": -balance}),
+                    Command.create({**common, "account_id": account.id, "amount_currency": amount,
+                                    "balance": balance}),
+                ],
+            }
+        )  # fmt: skip
+        move.action_post()
+        return move

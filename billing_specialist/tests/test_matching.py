@@ -1,0 +1,146 @@
+from datetime import timedelta
+
+from odoo.exceptions import UserError
+from odoo.tests import Form, tagged
+
+from .common import BillingDisputeCommon
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentMatching(BillingDisputeCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.billing_match_tolerance_amount = 1.0
+        cls.inv1 = cls._invoice(1200.0, invoice_date=cls.today - timedelta(days=40))
+        cls.inv2 = cls._invoice(300.0, invoice_date=cls.today - timedelta(days=30))
+        cls.inv3 = cls._invoice(450.0, invoice_date=cls.today - timedelta(days=20))
+        cls.fee1 = cls._invoice(99.0, partner=cls.other_customer, invoice_date=cls.today - timedelta(days=60))
+        cls.fee2 = cls._invoice(99.0, partner=cls.other_customer, invoice_date=cls.today - timedelta(days=30))
+
+    def _payment(self, amount, memo="", partner=None, date=None):
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": (partner or self.customer).id,
+                "amount": amount,
+                "memo": memo,
+                "date": date or self.today,
+                "journal_id": self.bank_journal.id,
+            }
+        )
+        payment.action_post()
+        return payment
+
+    def _run(self, payments):
+        return self.env["billing.match.run"].with_user(self.specialist)._run_automatic(self.company, payments)
+
+    def test_automatic_run_applies_only_confident_proposals(self):
+        named = self._payment(1200.0, memo=f"payment {self.inv1.name.replace('/', ' ')}")
+        unique_amount = self._payment(450.0, memo="thanks")
+        recurring = self._payment(99.0, memo="monthly fee", partner=self.other_customer)
+        run = self._run(named | unique_amount | recurring)
+        self.assertEqual((run.source_count, run.applied_count, run.proposed_count), (3, 2, 1))
+        self.assertEqual(self.inv1.payment_state, "paid" if self.inv1.payment_state == "paid" else "in_payment")
+        self.assertTrue(self.inv1.currency_id.is_zero(self.inv1.amount_residual))
+        self.assertTrue(self.inv3.currency_id.is_zero(self.inv3.amount_residual))
+        self.assertEqual((self.fee1.amount_residual, self.fee2.amount_residual), (99.0, 99.0), "never guessed")
+        line = run.line_ids.filtered(lambda rec: rec.payment_id == recurring)
+        self.assertEqual(line.outcome, "proposed")
+        self.assertIn("amount alone cannot tell which", line.reasons)
+        applied = run.line_ids.filtered(lambda rec: rec.payment_id == named)
+        self.assertTrue(applied.partial_ids)
+        self.assertEqual(applied.invoice_ids, self.inv1)
+        self.assertIn("found in the memo", applied.reasons)
+
+    def test_partial_payment_and_overpayment(self):
+        self._run(self._payment(500.0, memo=self.inv1.name))
+        self.assertEqual(self.inv1.amount_residual, 700.0)
+        over = self._payment(350.0, memo=self.inv2.name)
+        self._run(over)
+        self.assertTrue(self.inv2.currency_id.is_zero(self.inv2.amount_residual))
+        self.assertEqual(-sum(over._billing_receivable_lines().mapped("amount_residual")), 50.0, "stays as credit")
+
+    def test_small_difference_is_written_off(self):
+        run = self._run(self._payment(299.6, memo=self.inv2.name))
+        self.assertTrue(self.inv2.currency_id.is_zero(self.inv2.amount_residual))
+        writeoff = run.line_ids.writeoff_move_id
+        self.assertEqual(writeoff.state, "posted")
+        self.assertAlmostEqual(
+            writeoff.line_ids.filtered(lambda rec: rec.account_id == self.writeoff_account).debit, 0.4
+        )
+
+    def test_undo_takes_everything_back(self):
+        run = self._run(self._payment(1200.0, memo=self.inv1.name) | self._payment(299.6, memo=self.inv2.name))
+        self.assertEqual(run.applied_count, 2)
+        writeoff = run.line_ids.writeoff_move_id
+        run.with_user(self.specialist).action_undo()
+        self.assertEqual(run.state, "undone")
+        self.assertEqual((self.inv1.amount_residual, self.inv2.amount_residual), (1200.0, 300.0))
+        self.assertEqual(writeoff.state, "cancel")
+        with self.assertRaisesRegex(UserError, "already undone"):
+            run.action_undo()
+
+    def test_disputed_invoice_is_not_applied_by_amount(self):
+        self._open_case(self.inv3, amount=200.0)
+        run = self._run(self._payment(450.0, memo="thanks"))
+        self.assertEqual(run.applied_count, 0)
+        self.assertEqual(self.inv3.amount_residual, 450.0)
+        named = self._run(self._payment(450.0, memo=self.inv3.name))
+        self.assertEqual(named.applied_count, 1, "the memo names the disputed invoice exactly")
+
+    def test_wizard_review_change_and_apply(self):
+        payment = self._payment(750.0, memo="")  # 300 + 450, no reference: a combination, left for review
+        action = {"active_model": "account.payment", "active_ids": payment.ids}
+        wizard = Form(self.env["billing.payment.match"].with_user(self.specialist).with_context(**action))
+        with wizard.line_ids.edit(0) as line:
+            self.assertEqual(line.confidence, 80)
+            self.assertFalse(line.selected)
+            self.assertEqual(line.amount, 750.0)
+            line.selected = True
+        wizard = wizard.save()
+        self.assertEqual(sorted(wizard.line_ids.allocation_ids.move_id.ids), sorted((self.inv2 | self.inv3).ids))
+        wizard.action_apply()
+        self.assertTrue(self.inv2.currency_id.is_zero(self.inv2.amount_residual))
+        self.assertTrue(self.inv3.currency_id.is_zero(self.inv3.amount_residual))
+
+    def test_wizard_is_all_or_nothing(self):
+        good = self._payment(1200.0, memo=self.inv1.name)
+        bad = self._payment(300.0, memo=self.inv2.name)
+        wizard = (
+            self.env["billing.payment.match"]
+            .with_user(self.specialist)
+            .with_context(active_model="account.payment", active_ids=(good | bad).ids)
+            .create({})
+        )
+        wizard.line_ids.selected = True
+        bad_line = wizard.line_ids.filtered(lambda rec: rec.payment_id == bad)
+        bad_line.allocation_ids.move_id = self.fee1  # another customer's invoice
+        with self.assertRaisesRegex(UserError, "belong to another customer.*Nothing was applied"):
+            with self.env.cr.savepoint():
+                wizard.action_apply()
+        self.assertEqual(self.inv1.amount_residual, 1200.0, "the good line was rolled back too")
+
+    def test_refusals(self):
+        payment = self._payment(300.0, memo=self.inv2.name)
+        with self.assertRaisesRegex(UserError, "positive amount"):
+            payment._billing_apply([(self.inv2.id, 0.0)])
+        with self.assertRaisesRegex(UserError, "open for"):
+            payment._billing_apply([(self.inv2.id, 300.01)])
+        with self.assertRaisesRegex(UserError, "only posted customer invoices"):
+            payment._billing_apply([(self._invoice(10.0, move_type="in_invoice").id, 10.0)])
+        with self.assertRaisesRegex(UserError, "Only one invoice can be paid in part"):
+            payment._billing_apply([(self.inv1.id, 100.0), (self.inv3.id, 200.0)])
+        payment._billing_apply([(self.inv2.id, 300.0)])
+        with self.assertRaisesRegex(UserError, "already fully applied"):
+            payment._billing_apply([(self.inv3.id, 300.0)])
+        with self.assertRaisesRegex(UserError, "already fully applied"):
+            self.env["billing.payment.match"].with_context(
+                active_model="account.payment", active_ids=payment.ids
+            ).create({})
+        late = self._payment(100.0, date=self.today - timedelta(days=40))
+        self.company.sudo().fiscalyear_lock_date = self.today - timedelta(days=35)
+        with self.assertRaisesRegex(UserError, "locked period"):
+            late._billing_apply([(self.inv3.id, 100.0)])
+        self.assertEqual(self.inv3.amount_residual, 450.0)

@@ -1,0 +1,200 @@
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError
+
+from ..matching import Matcher, OpenItem
+
+
+class BillingMatcher:
+    """The engine indexed on one company's open invoices and credit notes, one index per currency."""
+
+    def __init__(self, env, company):
+        self.env = env
+        self.company = company
+        moves = env["account.move"].search_fetch(
+            [
+                ("company_id", "=", company.id),
+                ("state", "=", "posted"),
+                ("move_type", "in", ("out_invoice", "out_refund")),
+                ("payment_state", "in", ("not_paid", "partial")),
+            ],
+            ["name", "ref", "payment_reference", "commercial_partner_id", "amount_residual", "invoice_date_due",
+             "invoice_date", "currency_id", "move_type", "billing_disputed_amount"],
+        )  # fmt: skip
+        by_currency = {}
+        for move in moves:
+            if move.currency_id.is_zero(move.amount_residual):
+                continue
+            sign = -1 if move.move_type == "out_refund" else 1
+            by_currency.setdefault(move.currency_id.id, []).append(
+                OpenItem(
+                    id=move.id,
+                    partner_id=move.commercial_partner_id.id or None,
+                    number=move.name,
+                    amount=sign * move.amount_residual,
+                    due=move.invoice_date_due or move.invoice_date,
+                    refs=tuple(r for r in (move.ref, move.payment_reference) if r and r != move.name),
+                    disputed=move.billing_disputed_amount or 0.0,
+                )
+            )
+        partners = moves.commercial_partner_id
+        names = {partner.id: partner.name for partner in partners if partner.name}
+        banks = env["res.partner.bank"].search_fetch(
+            [("partner_id", "child_of", partners.ids)], ["acc_number", "partner_id"]
+        )
+        accounts = {bank.acc_number: bank.partner_id.commercial_partner_id.id for bank in banks}
+        self.matchers = {
+            currency_id: Matcher(
+                items,
+                partner_names=names,
+                account_partners=accounts,
+                tolerance_amount=company.billing_match_tolerance_amount,
+                tolerance_percent=company.billing_match_tolerance_percent,
+                rounding=env["res.currency"].browse(currency_id).rounding,
+            )
+            for currency_id, items in by_currency.items()
+        }
+
+    def propose(self, payment):
+        matcher = self.matchers.get(payment.currency_id.id)
+        return matcher.propose(payment._billing_source()) if matcher else []
+
+
+class BillingPaymentMatch(models.TransientModel):
+    """Review and apply proposals for customer payments: accept, change targets or amounts, write off, apply."""
+
+    _name = "billing.payment.match"
+    _description = "Match Payments"
+    _check_company_auto = True
+
+    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    threshold = fields.Integer(related="company_id.billing_match_threshold")
+    line_ids = fields.One2many("billing.payment.match.line", "wizard_id", string="Proposals")
+
+    @api.model
+    def _build_matcher(self, company):
+        return BillingMatcher(self.env, company)
+
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        company = self.env.company
+        context = self.env.context
+        Payment = self.env["account.payment"]
+        if context.get("active_model") == "account.payment" and context.get("active_ids"):
+            payments = Payment.browse(context["active_ids"])
+            pending = payments & Payment._billing_pending(company)
+            if not pending:
+                raise UserError(self.env._("The selected payments are already fully applied (or not posted)."))
+            payments = pending
+        elif context.get("active_model") == "res.partner" and context.get("active_id"):
+            partner = self.env["res.partner"].browse(context["active_id"]).commercial_partner_id
+            payments = Payment._billing_pending(company).filtered(
+                lambda p: p.partner_id.commercial_partner_id == partner
+            )
+        else:
+            payments = Payment._billing_pending(company)
+        matcher = self._build_matcher(company)
+        lines = []
+        for payment in payments.sorted(lambda p: (p.date, p.id))[:500]:
+            proposals = matcher.propose(payment)
+            best = proposals[0] if proposals else None
+            lines.append(
+                Command.create(
+                    {
+                        "payment_id": payment.id,
+                        "confidence": best.confidence if best else 0,
+                        "reasons": "; ".join(best.reasons) if best else self.env._("no proposal"),
+                        "selected": bool(best and best.confidence >= company.billing_match_threshold),
+                        "writeoff": best.writeoff if best else 0.0,
+                        "allocation_ids": [
+                            Command.create({"move_id": a.item_id, "amount": abs(a.amount)})
+                            for a in (best.allocations if best else [])
+                        ],
+                    }
+                )
+            )
+        values.update(company_id=company.id, line_ids=lines)
+        return values
+
+    def action_apply(self):
+        """Apply every ticked line in one transaction: all of them are reconciled, or none is."""
+        self.ensure_one()
+        selected = self.line_ids.filtered("selected")
+        if not selected:
+            raise UserError(self.env._("Tick at least one proposal to apply."))
+        applied = self.env["account.payment"]
+        for line in selected:
+            allocations = [
+                (alloc.move_id.id, -alloc.amount if alloc.move_id.move_type == "out_refund" else alloc.amount)
+                for alloc in line.allocation_ids
+            ]
+            try:
+                line.payment_id._billing_apply(allocations, line.writeoff)
+            except UserError as error:
+                raise UserError(
+                    self.env._("%(payment)s: %(error)s Nothing was applied.", payment=line.payment_id.name,
+                               error=error.args[0])
+                ) from error  # fmt: skip
+            applied |= line.payment_id
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._("%(count)s payments applied.", count=len(applied)),
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }
+
+
+class BillingPaymentMatchLine(models.TransientModel):
+    _name = "billing.payment.match.line"
+    _description = "Match Payments: Proposal"
+    _order = "confidence desc, id"
+
+    wizard_id = fields.Many2one("billing.payment.match", required=True, ondelete="cascade")
+    payment_id = fields.Many2one("account.payment", required=True, readonly=True)
+    partner_id = fields.Many2one(related="payment_id.partner_id")
+    currency_id = fields.Many2one(related="payment_id.currency_id")
+    memo = fields.Char(related="payment_id.memo")
+    payment_date = fields.Date(related="payment_id.date")
+    amount = fields.Monetary(string="Unapplied", compute="_compute_amounts")
+    allocated = fields.Monetary(compute="_compute_amounts")
+    remainder = fields.Monetary(string="Left Open", compute="_compute_amounts")
+    confidence = fields.Integer(readonly=True)
+    reasons = fields.Char(readonly=True)
+    selected = fields.Boolean(string="Apply")
+    writeoff = fields.Monetary(string="Write-off", help="Difference written off: the payment is short by this much.")
+    allocation_ids = fields.One2many("billing.payment.match.allocation", "line_id", string="Invoices")
+
+    @api.depends("payment_id", "allocation_ids.amount", "allocation_ids.move_id", "writeoff")
+    def _compute_amounts(self):
+        for line in self:
+            line.amount = -sum(line.payment_id._billing_receivable_lines().mapped("amount_residual_currency"))
+            line.allocated = sum(
+                -a.amount if a.move_id.move_type == "out_refund" else a.amount for a in line.allocation_ids
+            )
+            line.remainder = line.amount - line.allocated + line.writeoff
+
+
+class BillingPaymentMatchAllocation(models.TransientModel):
+    _name = "billing.payment.match.allocation"
+    _description = "Match Payments: Invoice"
+
+    line_id = fields.Many2one("billing.payment.match.line", required=True, ondelete="cascade")
+    move_id = fields.Many2one(
+        "account.move",
+        string="Invoice",
+        required=True,
+        domain="[('move_type', 'in', ('out_invoice', 'out_refund')), ('state', '=', 'posted'), "
+        "('payment_state', 'in', ('not_paid', 'partial'))]",
+    )
+    currency_id = fields.Many2one(related="move_id.currency_id")
+    open_amount = fields.Monetary(related="move_id.amount_residual", string="Open")
+    in_dispute = fields.Boolean(related="move_id.billing_in_dispute")
+    amount = fields.Monetary(string="Apply")
+
+    @api.depends("move_id", "amount")
+    def _compute_display_name(self):
+        for allocation in self:
+            allocation.display_name = f"{allocation.move_id.name or ''}: {allocation.amount:,.2f}"
