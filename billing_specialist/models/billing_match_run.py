@@ -1,8 +1,6 @@
 import json
 import time
 
-import psycopg2
-
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -60,18 +58,30 @@ class BillingMatchRun(models.Model):
     # ------------------------------------------------------------------ entry point
 
     @api.model
-    def _run_automatic(self, company=None, payments=None):
+    def _run_automatic(self, company=None, payments=None, batch_size=500):
         """Apply, for ``company``, every proposal at or above the company's threshold; record the rest.
 
+        Documented entry point (the button and the scheduled action call it)::
+
+            run = env["billing.match.run"]._run_automatic(company, payments=None)
+
         :param payments: the ``account.payment`` records to match, or None for all pending ones.
-        :return: the ``billing.match.run`` record.
+        :return: the ``billing.match.run`` record, with one line per payment and its outcome.
+
+        Safe by construction: only proposals at or above the threshold are applied; one invoice is never given
+        to two payments of the same run; rows another transaction holds are skipped (``SKIP LOCKED``), never
+        waited for or applied twice; each batch is reconciled in one go inside a savepoint, and a batch that fails
+        is retried payment by payment so one bad payment cannot take the others down or leave half of itself.
         """
         company = company or self.env.company
         started = time.perf_counter()
+        threshold = company.billing_match_threshold
         matcher = self.env["billing.payment.match"]._build_matcher(company)
-        payments = payments if payments is not None else self.env["account.payment"]._billing_pending(company)
-        run = self.create({"company_id": company.id, "threshold": company.billing_match_threshold})
-        line_vals = []
+        if payments is None:
+            payments = self.env["account.payment"]._billing_pending(company)
+        run = self.create({"company_id": company.id, "threshold": threshold})
+        line_vals, ready, taken = [], [], {}
+        Move = self.env["account.move"]
         for payment in payments:
             vals = {"run_id": run.id, "payment_id": payment.id, "partner_id": payment.partner_id.id}
             proposals = matcher.propose(payment)
@@ -79,34 +89,107 @@ class BillingMatchRun(models.Model):
                 line_vals.append({**vals, "outcome": "unmatched"})
                 continue
             best = proposals[0]
+            allocations = [(allocation.item_id, allocation.amount) for allocation in best.allocations]
             vals.update(
                 confidence=best.confidence,
                 reasons="; ".join(best.reasons),
-                allocations=json.dumps([[a.item_id, a.amount] for a in best.allocations]),
+                allocations=json.dumps([list(pair) for pair in allocations]),
                 writeoff=best.writeoff,
             )
-            if best.confidence < company.billing_match_threshold:
+            if best.confidence < threshold:
+                line_vals.append({**vals, "outcome": "proposed"})
+                continue
+            clash = [move_id for move_id, _amount in allocations if move_id in taken]
+            if clash:
+                vals["reasons"] += self.env._("; also proposed for %(payment)s in this run", payment=taken[clash[0]])
                 line_vals.append({**vals, "outcome": "proposed"})
                 continue
             try:
-                with self.env.cr.savepoint():
-                    allocations = [(allocation.item_id, allocation.amount) for allocation in best.allocations]
-                    partials, writeoff_move = payment._billing_apply(allocations, best.writeoff, nowait=True)
-                line_vals.append(
-                    {
-                        **vals,
-                        "outcome": "applied",
-                        "partial_ids": [Command.set(partials.ids)],
-                        "writeoff_move_id": writeoff_move.id,
-                    }
-                )
-            except psycopg2.errors.LockNotAvailable:
-                line_vals.append({**vals, "outcome": "skipped", "reasons": self.env._("held by another user or run")})
+                payment._billing_check_applicable(Move.browse([m for m, _a in allocations]), dict(allocations),
+                                                  best.writeoff)  # fmt: skip
             except UserError as error:
-                line_vals.append({**vals, "outcome": "error", "reasons": str(error)})
+                line_vals.append({**vals, "outcome": "error", "reasons": str(error.args[0])})
+                continue
+            taken.update({move_id: payment.name for move_id, _amount in allocations})
+            ready.append((payment, allocations, best.writeoff, vals))
+        ready, skipped = self._lock_for_run(ready)
+        line_vals += [{**vals, "outcome": "skipped", "reasons": self.env._("held by another user or run")}
+                      for _payment, _allocations, _writeoff, vals in skipped]  # fmt: skip
+        for start in range(0, len(ready), batch_size):
+            line_vals += self._apply_batch(ready[start : start + batch_size])
         self.env["billing.match.run.line"].create(line_vals)
         run.duration = time.perf_counter() - started
         return run
+
+    @api.model
+    def _lock_for_run(self, ready):
+        """Lock the journal items of every payment to apply; those another transaction holds are skipped."""
+        if not ready:
+            return [], []
+        lines_by_entry = []
+        all_ids = set()
+        for payment, allocations, _writeoff, _vals in ready:
+            moves = self.env["account.move"].browse([move_id for move_id, _amount in allocations])
+            lines = payment._billing_receivable_lines() | moves.line_ids.filtered(
+                lambda aml: aml.account_id.account_type == "asset_receivable" and not aml.reconciled
+            )
+            lines_by_entry.append(lines)
+            all_ids.update(lines.ids)
+        self.env.cr.execute(
+            SQL("SELECT id FROM account_move_line WHERE id IN %s FOR UPDATE SKIP LOCKED", tuple(all_ids))
+        )
+        locked = {row[0] for row in self.env.cr.fetchall()}
+        kept, skipped = [], []
+        for entry, lines in zip(ready, lines_by_entry, strict=True):
+            (kept if set(lines.ids) <= locked else skipped).append(entry)
+        return kept, skipped
+
+    @api.model
+    def _apply_batch(self, batch):
+        """Reconcile a batch of (payment, allocations, write-off) in one reconciliation plan."""
+        Line = self.env["account.move.line"]
+        results = []
+        try:
+            with self.env.cr.savepoint():
+                groups, writeoffs = [], []
+                for payment, allocations, writeoff, _vals in batch:
+                    moves = self.env["account.move"].browse([move_id for move_id, _amount in allocations])
+                    writeoff_move = self.env["account.move"]
+                    if writeoff and not payment.currency_id.is_zero(writeoff):
+                        invoice = moves.filtered(lambda m: m.move_type == "out_invoice")[:1]
+                        writeoff_move = payment._billing_writeoff(invoice, writeoff)
+                    writeoffs.append(writeoff_move)
+                    groups.append(
+                        (payment.move_id | moves | writeoff_move).line_ids.filtered(
+                            lambda aml: aml.account_id.account_type == "asset_receivable" and not aml.reconciled
+                        )
+                    )
+                all_lines = Line.union(*groups)
+                before = {line.id: line.matched_debit_ids | line.matched_credit_ids for line in all_lines}
+                Line._reconcile_plan(groups)
+                for (_payment, _allocations, _writeoff, vals), group, writeoff_move in zip(
+                    batch, groups, writeoffs, strict=True
+                ):
+                    created = (group.matched_debit_ids | group.matched_credit_ids) - self.env[
+                        "account.partial.reconcile"
+                    ].union(*(before[line.id] for line in group))
+                    results.append(
+                        {
+                            **vals,
+                            "outcome": "applied",
+                            "partial_ids": [Command.set(created.ids)],
+                            "writeoff_move_id": writeoff_move.id,
+                        }
+                    )
+            return results
+        except (UserError, ValueError) as error:
+            if len(batch) == 1:
+                return [{**batch[0][3], "outcome": "error", "reasons": str(error.args[0])}]
+        # The batch failed as a whole: apply payment by payment, so only the faulty ones are left out.
+        results = []
+        for entry in batch:
+            results += self._apply_batch([entry])
+        return results
 
     @api.model
     def _cron_run(self):

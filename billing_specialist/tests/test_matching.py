@@ -54,6 +54,28 @@ class TestPaymentMatching(BillingDisputeCommon):
         self.assertEqual(applied.invoice_ids, self.inv1)
         self.assertIn("found in the memo", applied.reasons)
 
+    def test_one_invoice_is_never_given_to_two_payments_of_a_run(self):
+        first = self._payment(300.0, memo=self.inv2.name)
+        second = self._payment(300.0, memo=f"again {self.inv2.name}")
+        run = self._run(first | second)
+        self.assertEqual(run.line_ids.filtered(lambda rec: rec.payment_id == first).outcome, "applied")
+        clash = run.line_ids.filtered(lambda rec: rec.payment_id == second)
+        self.assertEqual(clash.outcome, "proposed")
+        self.assertIn(f"also proposed for {first.name}", clash.reasons)
+        self.assertEqual(-sum(second._billing_receivable_lines().mapped("amount_residual")), 300.0)
+
+    def test_batch_failure_isolates_the_faulty_payment(self):
+        good = self._payment(1200.0, memo=self.inv1.name)
+        faulty = self._payment(299.6, memo=self.inv2.name)
+        self.company.billing_writeoff_account_id = False  # the write-off of the second cannot be booked
+        run = self._run(good | faulty)
+        self.assertEqual(run.line_ids.filtered(lambda rec: rec.payment_id == good).outcome, "applied")
+        failed = run.line_ids.filtered(lambda rec: rec.payment_id == faulty)
+        self.assertEqual(failed.outcome, "error")
+        self.assertIn("payment difference account", failed.reasons)
+        self.assertTrue(self.inv1.currency_id.is_zero(self.inv1.amount_residual))
+        self.assertEqual(self.inv2.amount_residual, 300.0, "nothing of the faulty payment was written")
+
     def test_partial_payment_and_overpayment(self):
         self._run(self._payment(500.0, memo=self.inv1.name))
         self.assertEqual(self.inv1.amount_residual, 700.0)
