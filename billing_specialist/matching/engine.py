@@ -288,7 +288,18 @@ class Matcher:
             reasons = [f"{', '.join(it.number for it in items)} found in the memo"]
             if partner_reason:
                 reasons.append(partner_reason)
-            proposals.append(self._proposal_for_items(source, partner_id, items, True, reasons, 98))
+            proposal = self._proposal_for_items(source, partner_id, items, True, reasons, 98)
+            if not self._is_zero(proposal.remainder) or proposal.confidence < 95:
+                # The named items do not take the amount as it is: if another open item of the customer takes it
+                # exactly, the reference may well be a typo for that one. Let a person decide.
+                others = [
+                    it for it in self.by_partner.get(partner_id, [])
+                    if it.id not in exact and it.amount > 0 and self._is_zero(it.amount - source.amount)
+                ]  # fmt: skip
+                if others:
+                    proposal.confidence = min(proposal.confidence, 60)
+                    proposal.reasons.append(f"but {others[0].number} matches the amount exactly")
+            proposals.append(proposal)
             return proposals
         fuzzy = self._fuzzy_hits(candidates)
         if partner_id is not None:

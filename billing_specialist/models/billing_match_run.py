@@ -112,84 +112,115 @@ class BillingMatchRun(models.Model):
                 continue
             taken.update({move_id: payment.name for move_id, _amount in allocations})
             ready.append((payment, allocations, best.writeoff, vals))
-        ready, skipped = self._lock_for_run(ready)
+        # Bulk run: the run's own lines are the audit trail, so the per-document tracking messages are skipped.
+        bulk = self.with_context(tracking_disable=True, mail_notrack=True)
+        ready, skipped = bulk._lock_for_run(ready)
         line_vals += [{**vals, "outcome": "skipped", "reasons": self.env._("held by another user or run")}
                       for _payment, _allocations, _writeoff, vals in skipped]  # fmt: skip
         for start in range(0, len(ready), batch_size):
-            line_vals += self._apply_batch(ready[start : start + batch_size])
+            line_vals += bulk._apply_batch(ready[start : start + batch_size])
         self.env["billing.match.run.line"].create(line_vals)
+        self.env.flush_all()
         run.duration = time.perf_counter() - started
         return run
+
+    @api.model
+    def _receivable_lines(self, moves):
+        """{move id: its open receivable journal items}, read in one query."""
+        lines = self.env["account.move.line"].search_fetch(
+            [
+                ("move_id", "in", moves.ids),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("reconciled", "=", False),
+            ],
+            ["move_id", "amount_residual"],
+        )
+        grouped = {}
+        for line in lines:
+            grouped.setdefault(line.move_id.id, self.env["account.move.line"])
+            grouped[line.move_id.id] |= line
+        return grouped
+
+    @api.model
+    def _entry_moves(self, entry):
+        payment, allocations, _writeoff, _vals = entry
+        return payment.move_id | self.env["account.move"].browse([move_id for move_id, _amount in allocations])
 
     @api.model
     def _lock_for_run(self, ready):
         """Lock the journal items of every payment to apply; those another transaction holds are skipped."""
         if not ready:
             return [], []
-        lines_by_entry = []
-        all_ids = set()
-        for payment, allocations, _writeoff, _vals in ready:
-            moves = self.env["account.move"].browse([move_id for move_id, _amount in allocations])
-            lines = payment._billing_receivable_lines() | moves.line_ids.filtered(
-                lambda aml: aml.account_id.account_type == "asset_receivable" and not aml.reconciled
-            )
-            lines_by_entry.append(lines)
-            all_ids.update(lines.ids)
-        self.env.cr.execute(
-            SQL("SELECT id FROM account_move_line WHERE id IN %s FOR UPDATE SKIP LOCKED", tuple(all_ids))
-        )
+        moves = self.env["account.move"].union(*(self._entry_moves(entry) for entry in ready))
+        by_move = self._receivable_lines(moves)
+        empty = self.env["account.move.line"]
+        groups = [empty.union(*(by_move.get(m.id, empty) for m in self._entry_moves(entry))) for entry in ready]
+        all_ids = tuple({line_id for group in groups for line_id in group.ids})
+        self.env.cr.execute(SQL("SELECT id FROM account_move_line WHERE id IN %s FOR UPDATE SKIP LOCKED", all_ids))
         locked = {row[0] for row in self.env.cr.fetchall()}
         kept, skipped = [], []
-        for entry, lines in zip(ready, lines_by_entry, strict=True):
-            (kept if set(lines.ids) <= locked else skipped).append(entry)
+        for entry, group in zip(ready, groups, strict=True):
+            (kept if set(group.ids) <= locked else skipped).append(entry)
         return kept, skipped
 
     @api.model
     def _apply_batch(self, batch):
-        """Reconcile a batch of (payment, allocations, write-off) in one reconciliation plan."""
+        """Reconcile a batch of (payment, allocations, write-off) in one reconciliation plan, inside a savepoint.
+
+        A batch that fails is retried payment by payment, so only the faulty ones are left out, whole.
+        """
         Line = self.env["account.move.line"]
-        results = []
+        Partial = self.env["account.partial.reconcile"]
         try:
             with self.env.cr.savepoint():
-                groups, writeoffs = [], []
-                for payment, allocations, writeoff, _vals in batch:
-                    moves = self.env["account.move"].browse([move_id for move_id, _amount in allocations])
-                    writeoff_move = self.env["account.move"]
-                    if writeoff and not payment.currency_id.is_zero(writeoff):
-                        invoice = moves.filtered(lambda m: m.move_type == "out_invoice")[:1]
-                        writeoff_move = payment._billing_writeoff(invoice, writeoff)
-                    writeoffs.append(writeoff_move)
-                    groups.append(
-                        (payment.move_id | moves | writeoff_move).line_ids.filtered(
-                            lambda aml: aml.account_id.account_type == "asset_receivable" and not aml.reconciled
-                        )
-                    )
+                writeoffs = self._batch_writeoffs(batch)
+                moves = self.env["account.move"].union(*(self._entry_moves(entry) for entry in batch))
+                by_move = self._receivable_lines(moves | self.env["account.move"].union(*writeoffs))
+                groups = [
+                    Line.union(*(by_move.get(m.id, Line) for m in self._entry_moves(entry) | writeoff))
+                    for entry, writeoff in zip(batch, writeoffs, strict=True)
+                ]
                 all_lines = Line.union(*groups)
                 before = {line.id: line.matched_debit_ids | line.matched_credit_ids for line in all_lines}
                 Line._reconcile_plan(groups)
-                for (_payment, _allocations, _writeoff, vals), group, writeoff_move in zip(
-                    batch, groups, writeoffs, strict=True
-                ):
-                    created = (group.matched_debit_ids | group.matched_credit_ids) - self.env[
-                        "account.partial.reconcile"
-                    ].union(*(before[line.id] for line in group))
+                results = []
+                for entry, group, writeoff in zip(batch, groups, writeoffs, strict=True):
+                    previous = Partial.union(*(before[line.id] for line in group))
+                    created = (group.matched_debit_ids | group.matched_credit_ids) - previous
                     results.append(
                         {
-                            **vals,
+                            **entry[3],
                             "outcome": "applied",
                             "partial_ids": [Command.set(created.ids)],
-                            "writeoff_move_id": writeoff_move.id,
+                            "writeoff_move_id": writeoff.id,
                         }
                     )
-            return results
+                return results
         except (UserError, ValueError) as error:
             if len(batch) == 1:
                 return [{**batch[0][3], "outcome": "error", "reasons": str(error.args[0])}]
-        # The batch failed as a whole: apply payment by payment, so only the faulty ones are left out.
         results = []
         for entry in batch:
             results += self._apply_batch([entry])
         return results
+
+    @api.model
+    def _batch_writeoffs(self, batch):
+        """Create and post, in one go, the write-off entries of the batch; [write-off move or empty] per entry."""
+        Move = self.env["account.move"]
+        vals_list, positions = [], []
+        for position, (payment, allocations, writeoff, _vals) in enumerate(batch):
+            if writeoff and not payment.currency_id.is_zero(writeoff):
+                invoice = Move.browse([m for m, _a in allocations]).filtered(lambda m: m.move_type == "out_invoice")
+                vals_list.append(payment._billing_writeoff_vals(invoice[:1], writeoff))
+                positions.append(position)
+        result = [Move] * len(batch)
+        if vals_list:
+            moves = Move.create(vals_list)
+            moves.action_post()
+            for position, move in zip(positions, moves, strict=True):
+                result[position] = move
+        return result
 
     @api.model
     def _cron_run(self):
@@ -419,7 +450,7 @@ class AccountPayment(models.Model):
                 self.env._("%(payment)s is dated in a locked period; it cannot be applied.", payment=self.name)
             )
 
-    def _billing_writeoff(self, invoice, amount):
+    def _billing_writeoff_vals(self, invoice, amount):
         company = self.company_id
         account = company.billing_match_writeoff_account_id or company.billing_writeoff_account_id
         if not account:
@@ -431,19 +462,19 @@ class AccountPayment(models.Model):
         balance = self.currency_id._convert(amount, company.currency_id, company, self.date)
         label = self.env._("Payment difference %(payment)s / %(invoice)s", payment=self.name, invoice=invoice.name)
         common = {"name": label, "partner_id": invoice.commercial_partner_id.id, "currency_id": self.currency_id.id}
-        move = self.env["account.move"].create(
-            {
-                "move_type": "entry",
-                "journal_id": journal.id,
-                "date": self.date,
-                "ref": label,
-                "line_ids": [
-                    Command.create({**common, "account_id": receivable.account_id.id, "amount_currency": -amount,
-                                    "balance": -balance}),
-                    Command.create({**common, "account_id": account.id, "amount_currency": amount,
-                                    "balance": balance}),
-                ],
-            }
-        )  # fmt: skip
+        return {
+            "move_type": "entry",
+            "journal_id": journal.id,
+            "date": self.date,
+            "ref": label,
+            "line_ids": [
+                Command.create({**common, "account_id": receivable.account_id.id, "amount_currency": -amount,
+                                "balance": -balance}),
+                Command.create({**common, "account_id": account.id, "amount_currency": amount, "balance": balance}),
+            ],
+        }  # fmt: skip
+
+    def _billing_writeoff(self, invoice, amount):
+        move = self.env["account.move"].create(self._billing_writeoff_vals(invoice, amount))
         move.action_post()
         return move

@@ -134,6 +134,13 @@ class TestMatchingEngine(BaseCase):
         self.assertEqual([(a.item_id, a.amount) for a in proposal.allocations], [(8, -50.0), (1, 1200.0)])
         self.assertEqual(proposal.confidence, 98)
 
+    def test_named_item_with_another_amount_while_another_item_matches(self):
+        # 00043 is named but the amount is that of 00044: probably a typo in the reference; never automatic.
+        proposal = self.best(amount=450.0, memo="INV/2026/00043", partner_id=ACME)
+        self.assertEqual(proposal.item_ids, [2])
+        self.assertEqual(proposal.confidence, 60)
+        self.assertIn("but INV/2026/00044 matches the amount exactly", proposal.reasons)
+
     def test_other_customers_items_are_not_taken(self):
         proposal = self.best(amount=99.0, memo="INV/2026/00107", partner_id=ACME)
         self.assertFalse(proposal and 4 in proposal.item_ids)

@@ -1,0 +1,268 @@
+"""Automatic payment matching on a seeded synthetic ledger with ground truth.
+
+Creates (once per size) a database with billing_specialist, customers, 2 x N posted invoices and N posted customer
+payments drawn from the cases the engine handles, in realistic proportions, each with its right answer:
+
+    identifiable (must be applied automatically): invoice number in the memo (written 6 different ways), customer
+        PO reference, one-character typo, unique amount of the customer with no reference, several invoices named,
+        partial payment, overpayment, small difference within tolerance (write-off);
+    not identifiable by policy (must NOT be applied automatically, the right answer should be proposed first):
+        recurring invoices of the same amount with no reference, combinations of invoices with no reference.
+
+Then runs ``billing.match.run._run_automatic`` in a fresh process and prints: sources, wall time, sources per
+second, peak memory (RSS of that process), applied count, precision (wrong automatic applications must be 0),
+recall on the identifiable sources, and top-1 accuracy of the proposals left for review.
+
+    python3 bench/matching.py --sources 1000
+    python3 bench/matching.py --sources 10000
+
+Budgets (issue 3, 2-core machine): 10,000 sources against 20,000 invoices in <= 60 s and <= 1.5 GiB; 0 wrong;
+recall >= 95 %; top-1 of the rest >= 98 %; time at 10,000 <= 12 x time at 1,000.
+"""
+
+import argparse
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+MIX = [  # (case, share, identifiable)
+    ("number", 0.35, True),
+    ("po_ref", 0.08, True),
+    ("typo", 0.07, True),
+    ("unique_amount", 0.10, True),
+    ("several", 0.10, True),
+    ("partial", 0.05, True),
+    ("overpay", 0.04, True),
+    ("tolerance", 0.04, True),
+    ("recurring", 0.10, False),
+    ("combination", 0.07, False),
+]
+
+
+def addons_path():
+    import odoo
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(odoo.__file__)))
+    extra = os.path.join(root, "addons")
+    return ",".join(p for p in (extra if os.path.isdir(extra) else None, REPO) if p)
+
+
+def db_exists(db):
+    out = subprocess.run(["psql", "-d", "postgres", "-Atc", f"select 1 from pg_database where datname='{db}'"],
+                         capture_output=True, text=True)  # fmt: skip
+    return out.stdout.strip() == "1"
+
+
+def memo_variant(rng, name):
+    prefix, year, seq = name.split("/")
+    return rng.choice([
+        name,
+        f"{prefix} {year} {seq}",
+        f"Invoice {prefix}-{year}-{int(seq)}",
+        f"{year}{seq}",
+        f"pmt ref {name.lower()}",
+        f"REF:{prefix}{year}{seq} thanks",
+    ])  # fmt: skip
+
+
+def typo(rng, name):
+    prefix, year, seq = name.split("/")
+    digits = list(seq)
+    kind = rng.choice(["substitute", "insert", "delete"])
+    position = rng.randrange(len(digits))
+    if kind == "substitute":
+        digits[position] = rng.choice([d for d in "0123456789" if d != digits[position]])
+    elif kind == "insert":
+        digits.insert(position, rng.choice("0123456789"))
+    else:
+        del digits[position]
+    return f"{prefix}/{year}/{''.join(digits)}"
+
+
+def generate(env, sources, seed=7):
+    rng = random.Random(seed)
+    company = env.company
+    company.billing_match_tolerance_amount = 1.0
+    company.billing_writeoff_account_id = env["account.account"].search(
+        [*env["account.account"]._check_company_domain(company), ("account_type", "=", "expense")], limit=1
+    )
+    company.billing_dispute_send_acknowledgement = False
+    bank = env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
+    product = env["product.product"].create({"name": "Bench service", "taxes_id": [(5, 0, 0)]})
+    customers = env["res.partner"].create(
+        [{"name": f"Bench Customer {i:05d}", "is_company": True} for i in range(max(sources // 5, 10))]
+    )
+    today = date.today()
+    plan = []  # (case, identifiable, customer, [invoice specs])
+    for case, share, identifiable in MIX:
+        for _ in range(round(sources * share)):
+            plan.append((case, identifiable, rng.choice(customers)))
+    rng.shuffle(plan)
+    invoice_vals, owners = [], []
+    used = set()
+
+    def amount():
+        while True:
+            value = round(rng.uniform(100, 9000), 2)
+            if value not in used:
+                used.add(value)
+                return value
+
+    for index, (case, _identifiable, customer) in enumerate(plan):
+        if case == "recurring":
+            fee = amount()
+            specs = [fee, fee, fee]
+        elif case in ("several", "combination"):
+            specs = [amount() for _ in range(rng.choice([2, 3]))]
+        else:
+            specs = [amount()]
+        for position, value in enumerate(specs):
+            invoice_date = today - timedelta(days=90 - 20 * position - rng.randint(0, 5))
+            invoice_vals.append({
+                "move_type": "out_invoice",
+                "partner_id": customer.id,
+                "invoice_date": invoice_date,
+                "invoice_date_due": invoice_date + timedelta(days=30),
+                "ref": f"PO-{rng.randint(100000, 999999)}" if case == "po_ref" else False,
+                "invoice_line_ids": [(0, 0, {"product_id": product.id, "quantity": 1, "price_unit": value,
+                                             "tax_ids": [(5, 0, 0)]})],
+            })  # fmt: skip
+            owners.append(index)
+    # Unrelated open invoices up to 2 x sources, as noise.
+    while len(invoice_vals) < 2 * sources:
+        invoice_date = today - timedelta(days=rng.randint(0, 120))
+        invoice_vals.append({
+            "move_type": "out_invoice", "partner_id": rng.choice(customers).id, "invoice_date": invoice_date,
+            "invoice_line_ids": [(0, 0, {"product_id": product.id, "quantity": 1, "price_unit": amount(),
+                                         "tax_ids": [(5, 0, 0)]})],
+        })  # fmt: skip
+        owners.append(None)
+    Move = env["account.move"].with_context(tracking_disable=True, mail_notrack=True)
+    invoices = Move.browse()
+    for start in range(0, len(invoice_vals), 1000):
+        batch = Move.create(invoice_vals[start : start + 1000])
+        batch.action_post()
+        invoices |= batch
+        env.cr.commit()
+    per_source = {}
+    for invoice, owner in zip(invoices, owners, strict=True):
+        if owner is not None:
+            per_source.setdefault(owner, []).append(invoice)
+    payment_vals, truths = [], []
+    for index, (case, identifiable, customer) in enumerate(plan):
+        targets = per_source[index]
+        total = sum(inv.amount_total for inv in targets)
+        first = targets[0]
+        memo, paid, truth = "", total, [inv.id for inv in targets]
+        if case == "number":
+            memo = memo_variant(rng, first.name)
+        elif case == "po_ref":
+            memo = f"our order {first.ref}"
+        elif case == "typo":
+            memo = f"payment {typo(rng, first.name)}"
+        elif case == "unique_amount":
+            memo = "payment, thank you"
+        elif case == "several":
+            memo = " + ".join(inv.name for inv in targets)
+        elif case == "partial":
+            memo, paid = first.name, round(first.amount_total * rng.uniform(0.3, 0.9), 2)
+        elif case == "overpay":
+            memo, paid = first.name, round(first.amount_total + rng.uniform(5, 100), 2)
+        elif case == "tolerance":
+            memo, paid = first.name, round(first.amount_total - rng.uniform(0.01, 0.99), 2)
+        elif case == "recurring":
+            memo, paid, truth = "monthly fee", first.amount_total, [first.id]
+        elif case == "combination":
+            memo = ""
+        payment_vals.append({
+            "payment_type": "inbound", "partner_type": "customer", "partner_id": customer.id, "amount": paid,
+            "memo": memo, "date": today, "journal_id": bank.id,
+        })  # fmt: skip
+        truths.append((case, identifiable, sorted(truth)))
+    Payment = env["account.payment"].with_context(tracking_disable=True, mail_notrack=True)
+    env.cr.execute("CREATE TABLE IF NOT EXISTS bench_truth (payment_id int, case_name text, identifiable bool, "
+                   "invoice_ids text)")  # fmt: skip
+    for start in range(0, len(payment_vals), 1000):
+        payments = Payment.create(payment_vals[start : start + 1000])
+        payments.action_post()
+        for payment, (case, identifiable, truth) in zip(payments, truths[start : start + 1000], strict=True):
+            env.cr.execute("INSERT INTO bench_truth VALUES (%s, %s, %s, %s)",
+                           (payment.id, case, identifiable, json.dumps(truth)))  # fmt: skip
+        env.cr.commit()
+
+
+def measure(db, addons):
+    import odoo
+    from odoo.modules.registry import Registry
+
+    odoo.tools.config.parse_config(["-d", db, f"--addons-path={addons}", "--log-level=warn"])
+    registry = Registry(db)
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        started = time.perf_counter()
+        run = env["billing.match.run"]._run_automatic(env.company)
+        wall = time.perf_counter() - started
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        cr.execute("SELECT payment_id, case_name, identifiable, invoice_ids FROM bench_truth")
+        truth = {pid: (case, ident, json.loads(ids)) for pid, case, ident, ids in cr.fetchall()}
+        applied = wrong = identifiable = identified = rest = rest_right = 0
+        wrong_cases, missed = {}, {}
+        for line in run.line_ids:
+            case, ident, expected = truth[line.payment_id.id]
+            proposed = sorted(item for item, _amount in json.loads(line.allocations or "[]"))
+            identifiable += ident
+            if line.outcome == "applied":
+                applied += 1
+                if proposed != expected:
+                    wrong += 1
+                    wrong_cases[case] = wrong_cases.get(case, 0) + 1
+                identified += ident
+            else:
+                missed[case] = missed.get(case, 0) + 1
+                rest += 1
+                rest_right += proposed == expected
+        sources = len(run.line_ids)
+        cr.rollback()  # leave the database as generated, to measure again
+    print(f"sources {sources:,}; wall {wall:.1f} s; {sources / wall:,.0f} sources/s; peak RSS {rss:.0f} MiB "
+          f"(was {rss_before:.0f} MiB before the run)")  # fmt: skip
+    print(f"applied automatically {applied:,}; wrong {wrong} {wrong_cases or ''}; "
+          f"recall {identified / max(identifiable, 1):.1%} of {identifiable:,} identifiable; "
+          f"top-1 of the {rest:,} left {rest_right / max(rest, 1):.1%}; not applied by case: {missed}")  # fmt: skip
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--sources", type=int, default=1000)
+    parser.add_argument("--reset", action="store_true")
+    parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    db = f"billing_bench_match_{args.sources}"
+    addons = addons_path()
+    if args.measure_only:
+        return measure(db, addons)
+    if args.reset and db_exists(db):
+        subprocess.run(["dropdb", db], check=True)
+    if not db_exists(db):
+        started = time.time()
+        subprocess.run([sys.executable, "-m", "odoo", "server", "-d", db, f"--addons-path={addons}", "-i",
+                        "billing_specialist", "--without-demo=all", "--stop-after-init", "--log-level=warn"],
+                       check=True, stderr=subprocess.DEVNULL)  # fmt: skip
+        import odoo
+        from odoo.modules.registry import Registry
+
+        odoo.tools.config.parse_config(["-d", db, f"--addons-path={addons}", "--log-level=warn"])
+        with Registry(db).cursor() as cr:
+            generate(odoo.api.Environment(cr, odoo.SUPERUSER_ID, {}), args.sources)
+        print(f"generated {db} in {time.time() - started:.0f} s")
+    subprocess.run([sys.executable, __file__, "--sources", str(args.sources), "--measure-only"], check=True)
+
+
+if __name__ == "__main__":
+    main()
