@@ -121,6 +121,14 @@ class BillingDispute(models.Model):
         index=True,
     )
     channel = fields.Selection(CHANNELS, required=True, default="back_office")
+    source_payment_id = fields.Many2one(
+        "account.payment",
+        string="Short Payment",
+        readonly=True,
+        copy=False,
+        check_company=True,
+        help="The customer payment whose shortfall opened this case.",
+    )
     stage_id = fields.Many2one(
         "billing.dispute.stage",
         tracking=True,

@@ -119,6 +119,8 @@ class BillingMatchRun(models.Model):
                       for _payment, _allocations, _writeoff, vals in skipped]  # fmt: skip
         for start in range(0, len(ready), batch_size):
             line_vals += bulk._apply_batch(ready[start : start + batch_size])
+            done = min(start + batch_size, len(ready))
+            self.env["ir.cron"]._notify_progress(done=done, remaining=len(ready) - done)  # no-op outside the cron
         self.env["billing.match.run.line"].create(line_vals)
         self.env.flush_all()
         run.duration = time.perf_counter() - started

@@ -1,13 +1,12 @@
 from datetime import timedelta
 
 from odoo.exceptions import UserError
-from odoo.tests import Form, tagged
+from odoo.tests import Form, HttpCase, tagged
 
 from .common import BillingDisputeCommon
 
 
-@tagged("post_install", "-at_install")
-class TestPaymentMatching(BillingDisputeCommon):
+class PaymentMatchingCommon(BillingDisputeCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -36,6 +35,9 @@ class TestPaymentMatching(BillingDisputeCommon):
     def _run(self, payments):
         return self.env["billing.match.run"].with_user(self.specialist)._run_automatic(self.company, payments)
 
+
+@tagged("post_install", "-at_install")
+class TestPaymentMatching(PaymentMatchingCommon):
     def test_automatic_run_applies_only_confident_proposals(self):
         named = self._payment(1200.0, memo=f"payment {self.inv1.name.replace('/', ' ')}")
         unique_amount = self._payment(450.0, memo="thanks")
@@ -127,6 +129,23 @@ class TestPaymentMatching(BillingDisputeCommon):
         self.assertTrue(self.inv2.currency_id.is_zero(self.inv2.amount_residual))
         self.assertTrue(self.inv3.currency_id.is_zero(self.inv3.amount_residual))
 
+    def test_short_payment_opens_a_dispute_for_the_difference(self):
+        payment = self._payment(1000.0, memo=self.inv1.name)  # 200 short on 1200
+        wizard = (
+            self.env["billing.payment.match"]
+            .with_user(self.specialist)
+            .with_context(active_model="account.payment", active_ids=payment.ids)
+            .create({})
+        )
+        wizard.line_ids.write({"selected": True, "open_dispute": True, "dispute_reason_id": self.reason_pricing.id})
+        wizard.action_apply()
+        self.assertEqual(self.inv1.amount_residual, 200.0)
+        case = self.env["billing.dispute"].search([("source_payment_id", "=", payment.id)])
+        self.assertEqual((case.amount_disputed, case.invoice_ids, case.state), (200.0, self.inv1, "new"))
+        self.assertTrue(self.inv1.billing_in_dispute)
+        self._pay(self.inv1, 200.0)
+        self.assertEqual(case.state, "resolved", "the customer paid the difference after all")
+
     def test_wizard_is_all_or_nothing(self):
         good = self._payment(1200.0, memo=self.inv1.name)
         bad = self._payment(300.0, memo=self.inv2.name)
@@ -166,3 +185,13 @@ class TestPaymentMatching(BillingDisputeCommon):
         with self.assertRaisesRegex(UserError, "locked period"):
             late._billing_apply([(self.inv3.id, 100.0)])
         self.assertEqual(self.inv3.amount_residual, 450.0)
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentMatchingTour(PaymentMatchingCommon, HttpCase):
+    def test_review_and_apply_in_the_browser(self):
+        self._payment(750.0, memo="")  # 300 + 450 with no reference: proposed at 80, below the threshold
+        self.start_tour("/odoo/action-billing_specialist.billing_payment_match_action", "billing_specialist_matching_tour",
+                        login="bs_specialist")  # fmt: skip
+        self.assertTrue(self.inv2.currency_id.is_zero(self.inv2.amount_residual))
+        self.assertTrue(self.inv3.currency_id.is_zero(self.inv3.amount_residual))

@@ -130,6 +130,8 @@ class BillingPaymentMatch(models.TransientModel):
             ]
             try:
                 line.payment_id._billing_apply(allocations, line.writeoff)
+                if line.open_dispute:
+                    line._open_short_payment_dispute()
             except UserError as error:
                 raise UserError(
                     self.env._("%(payment)s: %(error)s Nothing was applied.", payment=line.payment_id.name,
@@ -166,6 +168,11 @@ class BillingPaymentMatchLine(models.TransientModel):
     selected = fields.Boolean(string="Apply")
     writeoff = fields.Monetary(string="Write-off", help="Difference written off: the payment is short by this much.")
     allocation_ids = fields.One2many("billing.payment.match.allocation", "line_id", string="Invoices")
+    open_dispute = fields.Boolean(
+        string="Dispute the Difference",
+        help="The payment is short on one invoice: apply it, then open a dispute case for what remains open.",
+    )
+    dispute_reason_id = fields.Many2one("billing.dispute.reason", string="Dispute Reason")
 
     @api.depends("payment_id", "allocation_ids.amount", "allocation_ids.move_id", "writeoff")
     def _compute_amounts(self):
@@ -175,6 +182,31 @@ class BillingPaymentMatchLine(models.TransientModel):
                 -a.amount if a.move_id.move_type == "out_refund" else a.amount for a in line.allocation_ids
             )
             line.remainder = line.amount - line.allocated + line.writeoff
+
+    def _open_short_payment_dispute(self):
+        """After a short payment, open a case for what the payment left open on the invoice it paid in part."""
+        self.ensure_one()
+        invoices = self.allocation_ids.move_id.filtered(
+            lambda m: m.move_type == "out_invoice" and not m.currency_id.is_zero(m.amount_residual)
+        )
+        if len(invoices) != 1:
+            raise UserError(
+                self.env._("To dispute the difference, the payment must leave exactly one invoice partly open.")
+            )
+        if not self.dispute_reason_id:
+            raise UserError(self.env._("Choose the reason of the dispute for the difference."))
+        vals = invoices._billing_prepare_dispute_vals()
+        vals.update(
+            reason_id=self.dispute_reason_id.id,
+            source_payment_id=self.payment_id.id,
+            description=self.env._(
+                "<p>Short payment: %(payment)s left %(amount)s open on %(invoice)s.</p>",
+                payment=self.payment_id.name,
+                amount=invoices.amount_residual,
+                invoice=invoices.name,
+            ),
+        )
+        return self.env["billing.dispute"].create(vals)
 
 
 class BillingPaymentMatchAllocation(models.TransientModel):
