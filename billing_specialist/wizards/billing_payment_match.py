@@ -172,7 +172,9 @@ class BillingPaymentMatchLine(models.TransientModel):
         string="Dispute the Difference",
         help="The payment is short on one invoice: apply it, then open a dispute case for what remains open.",
     )
-    dispute_reason_id = fields.Many2one("billing.dispute.reason", string="Dispute Reason")
+    dispute_reason_id = fields.Many2one(
+        "billing.dispute.reason",
+    )
 
     @api.depends("payment_id", "allocation_ids.amount", "allocation_ids.move_id", "writeoff")
     def _compute_amounts(self):
