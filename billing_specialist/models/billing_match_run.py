@@ -1,6 +1,8 @@
 import json
 import time
 
+import psycopg2
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -175,18 +177,18 @@ class BillingMatchRun(models.Model):
         Partial = self.env["account.partial.reconcile"]
         try:
             with self.env.cr.savepoint():
-                writeoffs = self._batch_writeoffs(batch)
+                writeoff_move, writeoff_lines = self._batch_writeoffs(batch)
                 moves = self.env["account.move"].union(*(self._entry_moves(entry) for entry in batch))
-                by_move = self._receivable_lines(moves | self.env["account.move"].union(*writeoffs))
+                by_move = self._receivable_lines(moves)
                 groups = [
-                    Line.union(*(by_move.get(m.id, Line) for m in self._entry_moves(entry) | writeoff))
-                    for entry, writeoff in zip(batch, writeoffs, strict=True)
+                    Line.union(*(by_move.get(m.id, Line) for m in self._entry_moves(entry))) | writeoff_line
+                    for entry, writeoff_line in zip(batch, writeoff_lines, strict=True)
                 ]
                 all_lines = Line.union(*groups)
                 before = {line.id: line.matched_debit_ids | line.matched_credit_ids for line in all_lines}
                 Line._reconcile_plan(groups)
                 results = []
-                for entry, group, writeoff in zip(batch, groups, writeoffs, strict=True):
+                for entry, group, writeoff_line in zip(batch, groups, writeoff_lines, strict=True):
                     previous = Partial.union(*(before[line.id] for line in group))
                     created = (group.matched_debit_ids | group.matched_credit_ids) - previous
                     results.append(
@@ -194,11 +196,11 @@ class BillingMatchRun(models.Model):
                             **entry[3],
                             "outcome": "applied",
                             "partial_ids": [Command.set(created.ids)],
-                            "writeoff_move_id": writeoff.id,
+                            "writeoff_move_id": writeoff_move.id if writeoff_line else False,
                         }
                     )
                 return results
-        except (UserError, ValueError) as error:
+        except (UserError, psycopg2.Error) as error:
             if len(batch) == 1:
                 return [{**batch[0][3], "outcome": "error", "reasons": str(error.args[0])}]
         results = []
@@ -208,21 +210,38 @@ class BillingMatchRun(models.Model):
 
     @api.model
     def _batch_writeoffs(self, batch):
-        """Create and post, in one go, the write-off entries of the batch; [write-off move or empty] per entry."""
-        Move = self.env["account.move"]
-        vals_list, positions = [], []
+        """Book the tolerated differences of the batch in one journal entry, a receivable line per payment.
+
+        :return: (the entry or an empty recordset, [the payment's receivable write-off line or empty] per entry)
+        """
+        Line = self.env["account.move.line"]
+        line_vals, positions = [], []
         for position, (payment, allocations, writeoff, _vals) in enumerate(batch):
             if writeoff and not payment.currency_id.is_zero(writeoff):
-                invoice = Move.browse([m for m, _a in allocations]).filtered(lambda m: m.move_type == "out_invoice")
-                vals_list.append(payment._billing_writeoff_vals(invoice[:1], writeoff))
+                invoice = (
+                    self.env["account.move"]
+                    .browse([m for m, _a in allocations])
+                    .filtered(lambda m: m.move_type == "out_invoice")[:1]
+                )
+                line_vals.append(payment._billing_writeoff_vals(invoice, writeoff)["line_ids"])
                 positions.append(position)
-        result = [Move] * len(batch)
-        if vals_list:
-            moves = Move.create(vals_list)
-            moves.action_post()
-            for position, move in zip(positions, moves, strict=True):
-                result[position] = move
-        return result
+        result = [Line] * len(batch)
+        if not line_vals:
+            return self.env["account.move"], result
+        first = batch[positions[0]][0]
+        move_vals = first._billing_writeoff_vals(
+            self.env["account.move"].browse([m for m, _a in batch[positions[0]][1]])[:1], batch[positions[0]][2]
+        )
+        move_vals.update(
+            ref=self.env._("Payment differences of the automatic matching run"),
+            line_ids=[command for commands in line_vals for command in commands],
+        )
+        move = self.env["account.move"].create(move_vals)
+        move.action_post()
+        receivable = move.line_ids.filtered(lambda aml: aml.account_id.account_type == "asset_receivable")
+        for position, line in zip(positions, receivable.sorted("id"), strict=True):
+            result[position] = line
+        return move, result
 
     @api.model
     def _cron_run(self):
