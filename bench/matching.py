@@ -14,7 +14,7 @@ second, peak memory (RSS of that process), applied count, precision (wrong autom
 recall on the identifiable sources, and top-1 accuracy of the proposals left for review.
 
     python3 bench/matching.py --sources 1000
-    python3 bench/matching.py --sources 10000
+    python3 bench/matching.py --sources 10000 [--workers 2]
 
 Budgets (issue 3, 2-core machine): 10,000 sources against 20,000 invoices in <= 60 s and <= 1.5 GiB; 0 wrong;
 recall >= 95 %; top-1 of the rest >= 98 %; time at 10,000 <= 12 x time at 1,000.
@@ -197,7 +197,7 @@ def generate(env, sources, seed=7):
         env.cr.commit()
 
 
-def measure(db, addons):
+def measure(db, addons, part=0, parts=1):
     import odoo
     from odoo.modules.registry import Registry
 
@@ -206,8 +206,11 @@ def measure(db, addons):
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        payments = env["account.payment"]._billing_pending(env.company)
+        if parts > 1:  # disjoint customers per process: no invoice or payment is shared between them
+            payments = payments.filtered(lambda p: p.partner_id.commercial_partner_id.id % parts == part)
         started = time.perf_counter()
-        run = env["billing.match.run"]._run_automatic(env.company)
+        run = env["billing.match.run"]._run_automatic(env.company, payments)
         wall = time.perf_counter() - started
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         cr.execute("SELECT payment_id, case_name, identifiable, invoice_ids FROM bench_truth")
@@ -230,23 +233,47 @@ def measure(db, addons):
                 rest_right += proposed == expected
         sources = len(run.line_ids)
         cr.rollback()  # leave the database as generated, to measure again
-    print(f"sources {sources:,}; wall {wall:.1f} s; {sources / wall:,.0f} sources/s; peak RSS {rss:.0f} MiB "
-          f"(was {rss_before:.0f} MiB before the run)")  # fmt: skip
-    print(f"applied automatically {applied:,}; wrong {wrong} {wrong_cases or ''}; "
-          f"recall {identified / max(identifiable, 1):.1%} of {identifiable:,} identifiable; "
-          f"top-1 of the {rest:,} left {rest_right / max(rest, 1):.1%}; not applied by case: {missed}")  # fmt: skip
+    result = {"sources": sources, "wall": wall, "rss": rss, "rss_before": rss_before, "applied": applied,
+              "wrong": wrong, "wrong_cases": wrong_cases, "identifiable": identifiable, "identified": identified,
+              "rest": rest, "rest_right": rest_right, "missed": missed}  # fmt: skip
+    print("RESULT " + json.dumps(result), flush=True)
+
+
+def report(results):
+    def total(key):
+        return sum(r[key] for r in results)
+
+    wall = max(r["wall"] for r in results)
+    sources = total("sources")
+    missed, wrong_cases = {}, {}
+    for r in results:
+        for key, value in r["missed"].items():
+            missed[key] = missed.get(key, 0) + value
+        for key, value in r["wrong_cases"].items():
+            wrong_cases[key] = wrong_cases.get(key, 0) + value
+    print(f"sources {sources:,}; processes {len(results)}; wall {wall:.1f} s; {sources / wall:,.0f} sources/s; "
+          f"peak RSS {max(r['rss'] for r in results):.0f} MiB per process "
+          f"(was {max(r['rss_before'] for r in results):.0f} MiB before the run)")  # fmt: skip
+    print(f"applied automatically {total('applied'):,}; wrong {total('wrong')} {wrong_cases or ''}; "
+          f"recall {total('identified') / max(total('identifiable'), 1):.1%} of {total('identifiable'):,} "
+          f"identifiable; top-1 of the {total('rest'):,} left {total('rest_right') / max(total('rest'), 1):.1%}; "
+          f"not applied by case: {missed}")  # fmt: skip
 
 
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sources", type=int, default=1000)
     parser.add_argument("--reset", action="store_true")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="processes running the entry point side by side on disjoint customers"
+    )
     parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--part", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
     db = f"billing_bench_match_{args.sources}"
     addons = addons_path()
     if args.measure_only:
-        return measure(db, addons)
+        return measure(db, addons, args.part, args.workers)
     if args.reset and db_exists(db):
         subprocess.run(["dropdb", db], check=True)
     if not db_exists(db):
@@ -261,7 +288,16 @@ def main():
         with Registry(db).cursor() as cr:
             generate(odoo.api.Environment(cr, odoo.SUPERUSER_ID, {}), args.sources)
         print(f"generated {db} in {time.time() - started:.0f} s")
-    subprocess.run([sys.executable, __file__, "--sources", str(args.sources), "--measure-only"], check=True)
+    workers = [
+        subprocess.Popen([sys.executable, __file__, "--sources", str(args.sources), "--measure-only",
+                          "--workers", str(args.workers), "--part", str(part)], stdout=subprocess.PIPE, text=True)
+        for part in range(args.workers)
+    ]  # fmt: skip
+    results = []
+    for worker in workers:
+        out, _err = worker.communicate()
+        results += [json.loads(line[7:]) for line in out.splitlines() if line.startswith("RESULT ")]
+    report(results)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,8 @@ class BillingKpi(models.AbstractModel):
     Disputes: opened (by date opened), closed (by date closed), average days from opening to closing, amounts credited
     and written off by the cases closed in the period, SLA breaches among cases whose deadline fell in the period.
     Cash: inbound payments dated in the period, and unapplied credits at the end (payments and credit notes not yet
-    applied to an invoice, as they stood on the last day).
+    applied to an invoice, as they stood on the last day). Matching: payments of the period applied by an automatic
+    run (not undone), their share of the payments, and the payments fully applied otherwise (by hand or wizard).
     """
 
     _name = "billing.kpi"
@@ -49,7 +50,15 @@ class BillingKpi(models.AbstractModel):
     def _get_kpis(self, companies, date_from, date_to, team_ids=None, user_ids=None, partner_ids=None):
         if date_from > date_to:
             raise UserError(self.env._("The period starts after it ends."))
-        for model in ("account.move", "account.move.line", "account.partial.reconcile", "billing.dispute"):
+        for model in (
+            "account.move",
+            "account.move.line",
+            "account.partial.reconcile",
+            "account.payment",
+            "billing.dispute",
+            "billing.match.run",
+            "billing.match.run.line",
+        ):
             self.env[model].flush_model()
         currency = companies[:1].currency_id
         days = (date_to - date_from).days + 1
@@ -186,7 +195,16 @@ class BillingKpi(models.AbstractModel):
         self.env.cr.execute(
             SQL(
                 """
-                SELECT COUNT(*), COALESCE(SUM(move.amount_total_signed), 0)
+                SELECT COUNT(*), COALESCE(SUM(move.amount_total_signed), 0),
+                       COUNT(*) FILTER (WHERE EXISTS (
+                            SELECT 1 FROM billing_match_run_line line
+                              JOIN billing_match_run run ON run.id = line.run_id
+                             WHERE line.payment_id = payment.id AND line.outcome = 'applied' AND run.state = 'done')),
+                       COUNT(*) FILTER (WHERE NOT EXISTS (
+                            SELECT 1 FROM account_move_line aml
+                              JOIN account_account account ON account.id = aml.account_id
+                             WHERE aml.move_id = move.id AND account.account_type = 'asset_receivable'
+                               AND NOT aml.reconciled AND aml.amount_residual != 0))
                   FROM account_payment payment
                   JOIN account_move move ON move.id = payment.move_id
                  WHERE payment.payment_type = 'inbound' AND payment.partner_type = 'customer'
@@ -198,13 +216,14 @@ class BillingKpi(models.AbstractModel):
                 partner_clause,
             )
         )
-        count, amount = self.env.cr.fetchone()
+        count, amount, auto_applied, fully_applied = self.env.cr.fetchone()
         currency = companies[:1].currency_id
         return {
             "payments_count": count,
             "payments_amount": currency.round(amount),
-            # Filled by the payment-matching runs once they exist (issue 3); None means "not measured".
-            "matching_auto_rate": None,
+            "matching_auto_applied": auto_applied,
+            "matching_manual": max(fully_applied - auto_applied, 0),
+            "matching_auto_rate": round(auto_applied / count * 100.0, 1) if count else None,
         }
 
     @api.model

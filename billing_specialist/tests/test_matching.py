@@ -98,11 +98,15 @@ class TestPaymentMatching(PaymentMatchingCommon):
     def test_undo_takes_everything_back(self):
         run = self._run(self._payment(1200.0, memo=self.inv1.name) | self._payment(299.6, memo=self.inv2.name))
         self.assertEqual(run.applied_count, 2)
+        kpis = self.env["billing.kpi"]._get_kpis(self.company, self.today, self.today)
+        self.assertEqual((kpis["matching_auto_applied"], kpis["matching_auto_rate"]), (2, 100.0))
         writeoff = run.line_ids.writeoff_move_id
         run.with_user(self.specialist).action_undo()
         self.assertEqual(run.state, "undone")
         self.assertEqual((self.inv1.amount_residual, self.inv2.amount_residual), (1200.0, 300.0))
         self.assertEqual(writeoff.state, "cancel")
+        kpis = self.env["billing.kpi"]._get_kpis(self.company, self.today, self.today)
+        self.assertEqual((kpis["matching_auto_applied"], kpis["matching_auto_rate"]), (0, 0.0))
         with self.assertRaisesRegex(UserError, "already undone"):
             run.action_undo()
 

@@ -84,7 +84,10 @@ class TestBillingReporting(BillingDisputeCommon):
         kpis = self._kpis()
         self.assertEqual((kpis["payments_count"], kpis["payments_amount"]), (3, 1450.0))
         self.assertEqual(kpis["unapplied_credits_end"], 50.0)
-        self.assertIsNone(kpis["matching_auto_rate"])
+        # Three payments, none applied by an automatic run; the two registered against invoices are fully applied.
+        self.assertEqual(
+            (kpis["matching_auto_applied"], kpis["matching_auto_rate"], kpis["matching_manual"]), (0, 0.0, 2)
+        )
         self.assertEqual((kpis["disputes_opened_count"], kpis["disputes_opened_amount"]), (1, 200.0))
         self.assertEqual((kpis["disputes_resolved_count"], kpis["disputes_rejected_count"]), (1, 0))
         self.assertEqual(kpis["disputes_avg_resolution_days"], 0.0)
@@ -206,7 +209,8 @@ class TestBillingReporting(BillingDisputeCommon):
         values = {summary.cell(row, 1).value: summary.cell(row, 2).value for row in range(7, 40)}
         self.assertEqual(values["Invoices issued"], 2)
         self.assertEqual(values["DSO (simple)"], 30.0)
-        self.assertEqual(values["Auto-applied rate (%)"], "n/a")
+        self.assertEqual(values["Auto-applied rate (%)"], 0.0)
+        self.assertEqual(values["Payments matched by hand"], 2)
         aging = book["Aging"]
         self.assertEqual(aging["A3"].value, "Customer")
         self.assertEqual(aging["C4"].value, 500.0)
