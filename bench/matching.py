@@ -22,7 +22,6 @@ recall >= 95 %; top-1 of the rest >= 98 %; time at 10,000 <= 12 x time at 1,000.
 
 import argparse
 import json
-import os
 import random
 import resource
 import subprocess
@@ -30,7 +29,8 @@ import sys
 import time
 from datetime import date, timedelta
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from _common import addons_path, db_exists, update_module
+
 MIX = [  # (case, share, identifiable)
     ("number", 0.35, True),
     ("po_ref", 0.08, True),
@@ -43,20 +43,6 @@ MIX = [  # (case, share, identifiable)
     ("recurring", 0.10, False),
     ("combination", 0.07, False),
 ]
-
-
-def addons_path():
-    import odoo
-
-    root = os.path.dirname(os.path.dirname(os.path.abspath(odoo.__file__)))
-    extra = os.path.join(root, "addons")
-    return ",".join(p for p in (extra if os.path.isdir(extra) else None, REPO) if p)
-
-
-def db_exists(db):
-    out = subprocess.run(["psql", "-d", "postgres", "-Atc", f"select 1 from pg_database where datname='{db}'"],
-                         capture_output=True, text=True)  # fmt: skip
-    return out.stdout.strip() == "1"
 
 
 def memo_variant(rng, name):
@@ -276,7 +262,9 @@ def main():
         return measure(db, addons, args.part, args.workers)
     if args.reset and db_exists(db):
         subprocess.run(["dropdb", db], check=True)
-    if not db_exists(db):
+    if db_exists(db):
+        update_module(db, addons)
+    else:
         started = time.time()
         subprocess.run([sys.executable, "-m", "odoo", "server", "-d", db, f"--addons-path={addons}", "-i",
                         "billing_specialist", "--without-demo=all", "--stop-after-init", "--log-level=warn"],

@@ -10,7 +10,6 @@ Budget (issue 5): p95 at most 300 ms on a 2-core machine.
 """
 
 import argparse
-import os
 import socket
 import statistics
 import subprocess
@@ -18,30 +17,12 @@ import sys
 import time
 
 import requests
-
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def addons_path():
-    import odoo
-
-    root = os.path.dirname(os.path.dirname(os.path.abspath(odoo.__file__)))
-    extra = os.path.join(root, "addons")
-    return ",".join(p for p in (extra if os.path.isdir(extra) else None, REPO) if p)
+from _common import addons_path, db_exists, update_module
 
 
 def odoo(*args, check=True):
     cmd = [sys.executable, "-m", "odoo", *args]
     return subprocess.run(cmd, check=check, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-
-
-def db_exists(db):
-    out = subprocess.run(
-        ["psql", "-d", "postgres", "-Atc", f"select 1 from pg_database where datname='{db}'"],
-        capture_output=True,
-        text=True,
-    )
-    return out.stdout.strip() == "1"
 
 
 SEED = """
@@ -117,7 +98,9 @@ def main():
     addons = addons_path()
     if args.reset and db_exists(args.db):
         subprocess.run(["dropdb", args.db], check=True)
-    if not db_exists(args.db):
+    if db_exists(args.db):
+        update_module(args.db, addons)
+    else:
         started = time.time()
         seed(args.db, addons, args.cases)
         print(f"created {args.db} with {args.cases} cases in {time.time() - started:.0f} s")

@@ -14,7 +14,6 @@ Budgets (issue 4, 2-core machine): aging <= 3 s, KPIs <= 5 s, workbook <= 20 s a
 
 import argparse
 import io
-import os
 import random
 import resource
 import subprocess
@@ -23,24 +22,7 @@ import time
 import tracemalloc
 from datetime import date, timedelta
 
-REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def addons_path():
-    import odoo
-
-    root = os.path.dirname(os.path.dirname(os.path.abspath(odoo.__file__)))
-    extra = os.path.join(root, "addons")
-    return ",".join(p for p in (extra if os.path.isdir(extra) else None, REPO) if p)
-
-
-def db_exists(db):
-    out = subprocess.run(
-        ["psql", "-d", "postgres", "-Atc", f"select 1 from pg_database where datname='{db}'"],
-        capture_output=True,
-        text=True,
-    )
-    return out.stdout.strip() == "1"
+from _common import addons_path, db_exists, update_module
 
 
 def copy_rows(cr, table, columns, rows):
@@ -144,6 +126,8 @@ def main():
     if args.reset and db_exists(args.db):
         subprocess.run(["dropdb", args.db], check=True)
     fresh = not db_exists(args.db)
+    if not fresh:
+        update_module(args.db, addons)
     if fresh:
         subprocess.run(
             [sys.executable, "-m", "odoo", "server", "-d", args.db, f"--addons-path={addons}", "-i",

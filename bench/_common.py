@@ -1,0 +1,36 @@
+"""Helpers shared by the benchmark scripts (run them as ``python3 bench/<script>.py``)."""
+
+import os
+import subprocess
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def addons_path():
+    """Odoo's own addons (beside the odoo package in a source checkout), then this repository."""
+    import odoo
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(odoo.__file__)))
+    extra = os.path.join(root, "addons")
+    return ",".join(path for path in (extra if os.path.isdir(extra) else None, REPO) if path)
+
+
+def db_exists(db):
+    out = subprocess.run(
+        ["psql", "-d", "postgres", "-Atc", f"select 1 from pg_database where datname='{db}'"],
+        capture_output=True,
+        text=True,
+    )
+    return out.stdout.strip() == "1"
+
+
+def update_module(db, addons):
+    """Bring an existing benchmark database to the addon's current code (new fields, views)."""
+    import sys
+
+    subprocess.run(
+        [sys.executable, "-m", "odoo", "server", "-d", db, f"--addons-path={addons}", "-u", "billing_specialist",
+         "--stop-after-init", "--log-level=warn"],
+        check=True,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
