@@ -9,3 +9,4 @@ from . import test_statement
 from . import test_reporting
 from . import test_matching_engine
 from . import test_matching
+from . import test_matching_concurrency

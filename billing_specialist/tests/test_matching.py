@@ -133,6 +133,18 @@ class TestPaymentMatching(PaymentMatchingCommon):
         self.assertTrue(self.inv2.currency_id.is_zero(self.inv2.amount_residual))
         self.assertTrue(self.inv3.currency_id.is_zero(self.inv3.amount_residual))
 
+    def test_wizard_from_a_customer(self):
+        mine = self._payment(300.0, memo=self.inv2.name)
+        self._payment(99.0, memo="fee", partner=self.other_customer)
+        wizard = (
+            self.env["billing.payment.match"]
+            .with_user(self.specialist)
+            .with_context(active_model="res.partner", active_id=self.customer_contact.id)
+            .create({})
+        )
+        self.assertEqual(wizard.line_ids.payment_id, mine, "only the customer's own payments")
+        self.assertTrue(wizard.line_ids.selected)
+
     def test_short_payment_opens_a_dispute_for_the_difference(self):
         payment = self._payment(1000.0, memo=self.inv1.name)  # 200 short on 1200
         wizard = (
