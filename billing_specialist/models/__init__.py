@@ -9,3 +9,4 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import billing_match_run
+from . import account_bank_statement_line

@@ -60,15 +60,17 @@ class BillingMatchRun(models.Model):
     # ------------------------------------------------------------------ entry point
 
     @api.model
-    def _run_automatic(self, company=None, payments=None, batch_size=500):
+    def _run_automatic(self, company=None, payments=None, statement_lines=None, batch_size=500):
         """Apply, for ``company``, every proposal at or above the company's threshold; record the rest.
 
         Documented entry point (the button and the scheduled action call it)::
 
-            run = env["billing.match.run"]._run_automatic(company, payments=None)
+            run = env["billing.match.run"]._run_automatic(company, payments=None, statement_lines=None)
 
-        :param payments: the ``account.payment`` records to match, or None for all pending ones.
-        :return: the ``billing.match.run`` record, with one line per payment and its outcome.
+        :param payments: the ``account.payment`` records to match.
+        :param statement_lines: the incoming ``account.bank.statement.line`` records to match; when both are None,
+            every pending payment and bank line of the company.
+        :return: the ``billing.match.run`` record, with one line per source and its outcome.
 
         Safe by construction: only proposals at or above the threshold are applied; one invoice is never given
         to two payments of the same run; rows another transaction holds are skipped (``SKIP LOCKED``), never
@@ -79,18 +81,22 @@ class BillingMatchRun(models.Model):
         started = time.perf_counter()
         threshold = company.billing_match_threshold
         matcher = self.env["billing.payment.match"]._build_matcher(company)
-        if payments is None:
+        if payments is None and statement_lines is None:
             payments = self.env["account.payment"]._billing_pending(company)
+            statement_lines = self.env["account.bank.statement.line"]._billing_pending(company)
+        sources = list(payments or []) + list(statement_lines or [])
         run = self.create({"company_id": company.id, "threshold": threshold})
         line_vals, ready, taken = [], [], {}
         Move = self.env["account.move"]
-        for payment in payments:
-            vals = {"run_id": run.id, "payment_id": payment.id, "partner_id": payment.partner_id.id}
+        for payment in sources:
+            source_field = "payment_id" if payment._name == "account.payment" else "statement_line_id"
+            vals = {"run_id": run.id, source_field: payment.id, "partner_id": payment.partner_id.id}
             proposals = matcher.propose(payment)
             if not proposals:
                 line_vals.append({**vals, "outcome": "unmatched"})
                 continue
             best = proposals[0]
+            vals["partner_id"] = best.partner_id or vals["partner_id"]
             allocations = [(allocation.item_id, allocation.amount) for allocation in best.allocations]
             vals.update(
                 confidence=best.confidence,
@@ -112,7 +118,7 @@ class BillingMatchRun(models.Model):
             except UserError as error:
                 line_vals.append({**vals, "outcome": "error", "reasons": str(error.args[0])})
                 continue
-            taken.update({move_id: payment.name for move_id, _amount in allocations})
+            taken.update({move_id: payment.display_name for move_id, _amount in allocations})
             ready.append((payment, allocations, best.writeoff, vals))
         # Bulk run: the run's own lines are the audit trail, so the per-document tracking messages are skipped.
         bulk = self.with_context(tracking_disable=True, mail_notrack=True)
@@ -158,7 +164,10 @@ class BillingMatchRun(models.Model):
         moves = self.env["account.move"].union(*(self._entry_moves(entry) for entry in ready))
         by_move = self._receivable_lines(moves)
         empty = self.env["account.move.line"]
-        groups = [empty.union(*(by_move.get(m.id, empty) for m in self._entry_moves(entry))) for entry in ready]
+        groups = [
+            empty.union(*(by_move.get(m.id, empty) for m in self._entry_moves(entry))) | entry[0].move_id.line_ids
+            for entry in ready
+        ]
         all_ids = tuple({line_id for group in groups for line_id in group.ids})
         self.env.cr.execute(SQL("SELECT id FROM account_move_line WHERE id IN %s FOR UPDATE SKIP LOCKED", all_ids))
         locked = {row[0] for row in self.env.cr.fetchall()}
@@ -177,6 +186,9 @@ class BillingMatchRun(models.Model):
         Partial = self.env["account.partial.reconcile"]
         try:
             with self.env.cr.savepoint():
+                for source, _allocations, _writeoff, vals in batch:
+                    if source._name == "account.bank.statement.line":
+                        source._billing_to_receivable(self.env["res.partner"].browse(vals["partner_id"]))
                 writeoff_move, writeoff_lines = self._batch_writeoffs(batch)
                 moves = self.env["account.move"].union(*(self._entry_moves(entry) for entry in batch))
                 by_move = self._receivable_lines(moves)
@@ -223,14 +235,14 @@ class BillingMatchRun(models.Model):
                     .browse([m for m, _a in allocations])
                     .filtered(lambda m: m.move_type == "out_invoice")[:1]
                 )
-                line_vals.append(payment._billing_writeoff_vals(invoice, writeoff)["line_ids"])
+                line_vals.append(self._writeoff_vals(payment, invoice, writeoff)["line_ids"])
                 positions.append(position)
         result = [Line] * len(batch)
         if not line_vals:
             return self.env["account.move"], result
         first = batch[positions[0]][0]
-        move_vals = first._billing_writeoff_vals(
-            self.env["account.move"].browse([m for m, _a in batch[positions[0]][1]])[:1], batch[positions[0]][2]
+        move_vals = self._writeoff_vals(
+            first, self.env["account.move"].browse([m for m, _a in batch[positions[0]][1]])[:1], batch[positions[0]][2]
         )
         move_vals.update(
             ref=self.env._("Payment differences of the automatic matching run"),
@@ -267,6 +279,7 @@ class BillingMatchRun(models.Model):
                 raise UserError(self.env._("%(run)s was already undone.", run=run.name))
             applied = run.line_ids.filtered(lambda line: line.outcome == "applied")
             applied.partial_ids.exists().unlink()
+            applied.statement_line_id._billing_to_suspense()
             writeoffs = applied.writeoff_move_id.filtered(lambda move: move.state == "posted")
             if writeoffs:
                 writeoffs.line_ids.remove_move_reconcile()
@@ -274,6 +287,116 @@ class BillingMatchRun(models.Model):
                 writeoffs.button_cancel()
             run.state = "undone"
         return True
+
+    @api.model
+    def _check_allocations(self, source_name, currency, available, customer, company, date, journal, moves, amounts,
+                           writeoff=0.0):  # fmt: skip
+        """Refuse, with a clear message and before anything is written, allocations that cannot be applied.
+
+        Shared by payments and bank lines: ``available`` is what the source still has to apply, in ``currency``.
+        """
+        if currency.compare_amounts(available, 0.0) <= 0:
+            raise UserError(self.env._("%(payment)s is already fully applied.", payment=source_name))
+        if not moves:
+            raise UserError(self.env._("Choose at least one invoice for %(payment)s.", payment=source_name))
+        wrong = moves.filtered(
+            lambda m: m.state != "posted" or m.move_type not in ("out_invoice", "out_refund") or m.company_id != company
+        )
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "%(documents)s cannot take this payment: only posted customer invoices and credit notes of "
+                    "%(company)s can.",
+                    documents=", ".join(wrong.mapped("display_name")),
+                    company=company.name,
+                )
+            )
+        foreign = moves.filtered(lambda m: customer and m.commercial_partner_id != customer)
+        if foreign:
+            raise UserError(
+                self.env._(
+                    "%(documents)s belong to another customer than %(customer)s, who made %(payment)s.",
+                    documents=", ".join(foreign.mapped("name")),
+                    customer=customer.display_name,
+                    payment=source_name,
+                )
+            )
+        closed = moves.filtered(lambda m: m.currency_id.is_zero(m.amount_residual))
+        if closed:
+            raise UserError(
+                self.env._("%(documents)s are already settled.", documents=", ".join(closed.mapped("name")))
+            )
+        if moves.currency_id - currency:
+            raise UserError(
+                self.env._("%(payment)s and the invoices must be in the same currency here.", payment=source_name)
+            )
+        partial = []
+        for move in moves:
+            amount = amounts[move.id]
+            if move.move_type == "out_refund":
+                if currency.compare_amounts(-amount, move.amount_residual) != 0:
+                    raise UserError(self.env._("Credit note %(note)s is used in full or not at all.", note=move.name))
+                continue
+            if currency.compare_amounts(amount, 0.0) <= 0:
+                raise UserError(self.env._("%(invoice)s must receive a positive amount.", invoice=move.name))
+            if currency.compare_amounts(amount, move.amount_residual) > 0:
+                raise UserError(
+                    self.env._("%(invoice)s is open for %(open)s only.", invoice=move.name, open=move.amount_residual)
+                )
+            if currency.compare_amounts(amount, move.amount_residual) < 0:
+                partial.append(move)
+        if len(partial) > 1:
+            raise UserError(self.env._("Only one invoice can be paid in part by one payment."))
+        covered = available - sum(amount for move_id, amount in amounts.items()
+                                  if moves.browse(move_id).move_type == "out_refund")  # fmt: skip
+        wanted = sum(amount for move_id, amount in amounts.items() if moves.browse(move_id).move_type == "out_invoice")
+        shortfall = currency.round(wanted - covered)
+        if partial and currency.compare_amounts(shortfall, 0.0) != 0:
+            raise UserError(
+                self.env._(
+                    "The invoice paid in part must take exactly what is left of the payment (%(left)s).",
+                    left=currency.round(covered - (wanted - amounts[partial[0].id])),
+                )
+            )
+        if not partial and currency.compare_amounts(shortfall, writeoff or 0.0) > 0:
+            raise UserError(
+                self.env._(
+                    "The invoices need %(short)s more than %(payment)s brings; write the difference off or pay one "
+                    "invoice in part.",
+                    short=shortfall,
+                    payment=source_name,
+                )
+            )
+        if date <= company._get_user_fiscal_lock_date(journal):
+            raise UserError(
+                self.env._("%(payment)s is dated in a locked period; it cannot be applied.", payment=source_name)
+            )
+
+    @api.model
+    def _writeoff_vals(self, source, invoice, amount):
+        """Journal entry values writing ``amount`` (the source short of the invoice) off to the difference account."""
+        company = source.company_id
+        account = company.billing_match_writeoff_account_id or company.billing_writeoff_account_id
+        if not account:
+            raise UserError(self.env._("Set the payment difference account in the Billing settings."))
+        journal = company.billing_writeoff_journal_id or self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "general")], limit=1
+        )
+        receivable = invoice.line_ids.filtered(lambda aml: aml.account_id.account_type == "asset_receivable")[:1]
+        balance = source.currency_id._convert(amount, company.currency_id, company, source.date)
+        label = self.env._("Payment difference %(payment)s / %(invoice)s", payment=source.name, invoice=invoice.name)
+        common = {"name": label, "partner_id": invoice.commercial_partner_id.id, "currency_id": source.currency_id.id}
+        return {
+            "move_type": "entry",
+            "journal_id": journal.id,
+            "date": source.date,
+            "ref": label,
+            "line_ids": [
+                Command.create({**common, "account_id": receivable.account_id.id, "amount_currency": -amount,
+                                "balance": -balance}),
+                Command.create({**common, "account_id": account.id, "amount_currency": amount, "balance": balance}),
+            ],
+        }  # fmt: skip
 
 
 class BillingMatchRunLine(models.Model):
@@ -284,6 +407,9 @@ class BillingMatchRunLine(models.Model):
     run_id = fields.Many2one("billing.match.run", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="run_id.company_id", store=True)
     payment_id = fields.Many2one("account.payment", ondelete="set null", index="btree_not_null")
+    statement_line_id = fields.Many2one(
+        "account.bank.statement.line", string="Bank Line", ondelete="set null", index="btree_not_null"
+    )
     partner_id = fields.Many2one("res.partner", string="Customer")
     outcome = fields.Selection(OUTCOMES, required=True)
     confidence = fields.Integer()
@@ -388,114 +514,23 @@ class AccountPayment(models.Model):
 
     def _billing_check_applicable(self, moves, amounts, writeoff=0.0):
         """Refuse, with a clear message and before anything is written, what cannot be applied."""
-        company = self.company_id
-        currency = self.currency_id
+        self.ensure_one()
         if self.state not in ("in_process", "paid") or self.payment_type != "inbound":
             raise UserError(self.env._("%(payment)s is not a posted customer payment.", payment=self.name))
-        available = -sum(self._billing_receivable_lines().mapped("amount_residual_currency"))
-        if currency.compare_amounts(available, 0.0) <= 0:
-            raise UserError(self.env._("%(payment)s is already fully applied.", payment=self.name))
-        if not moves:
-            raise UserError(self.env._("Choose at least one invoice for %(payment)s.", payment=self.name))
-        wrong = moves.filtered(
-            lambda m: m.state != "posted" or m.move_type not in ("out_invoice", "out_refund") or m.company_id != company
+        self.env["billing.match.run"]._check_allocations(
+            source_name=self.name,
+            currency=self.currency_id,
+            available=-sum(self._billing_receivable_lines().mapped("amount_residual_currency")),
+            customer=self.partner_id.commercial_partner_id,
+            company=self.company_id,
+            date=self.date,
+            journal=self.journal_id,
+            moves=moves,
+            amounts=amounts,
+            writeoff=writeoff,
         )
-        if wrong:
-            raise UserError(
-                self.env._(
-                    "%(documents)s cannot take this payment: only posted customer invoices and credit notes of "
-                    "%(company)s can.",
-                    documents=", ".join(wrong.mapped("display_name")),
-                    company=company.name,
-                )
-            )
-        customer = self.partner_id.commercial_partner_id
-        foreign = moves.filtered(lambda m: customer and m.commercial_partner_id != customer)
-        if foreign:
-            raise UserError(
-                self.env._(
-                    "%(documents)s belong to another customer than %(customer)s, who made %(payment)s.",
-                    documents=", ".join(foreign.mapped("name")),
-                    customer=customer.display_name,
-                    payment=self.name,
-                )
-            )
-        closed = moves.filtered(lambda m: m.currency_id.is_zero(m.amount_residual))
-        if closed:
-            raise UserError(
-                self.env._("%(documents)s are already settled.", documents=", ".join(closed.mapped("name")))
-            )
-        if moves.currency_id - currency:
-            raise UserError(
-                self.env._("%(payment)s and the invoices must be in the same currency here.", payment=self.name)
-            )
-        partial = []
-        for move in moves:
-            amount = amounts[move.id]
-            if move.move_type == "out_refund":
-                if currency.compare_amounts(-amount, move.amount_residual) != 0:
-                    raise UserError(self.env._("Credit note %(note)s is used in full or not at all.", note=move.name))
-                continue
-            if currency.compare_amounts(amount, 0.0) <= 0:
-                raise UserError(self.env._("%(invoice)s must receive a positive amount.", invoice=move.name))
-            if currency.compare_amounts(amount, move.amount_residual) > 0:
-                raise UserError(
-                    self.env._("%(invoice)s is open for %(open)s only.", invoice=move.name, open=move.amount_residual)
-                )
-            if currency.compare_amounts(amount, move.amount_residual) < 0:
-                partial.append(move)
-        if len(partial) > 1:
-            raise UserError(self.env._("Only one invoice can be paid in part by one payment."))
-        covered = available - sum(amount for move_id, amount in amounts.items()
-                                  if moves.browse(move_id).move_type == "out_refund")  # fmt: skip
-        wanted = sum(amount for move_id, amount in amounts.items() if moves.browse(move_id).move_type == "out_invoice")
-        shortfall = currency.round(wanted - covered)
-        if partial and currency.compare_amounts(shortfall, 0.0) != 0:
-            raise UserError(
-                self.env._(
-                    "The invoice paid in part must take exactly what is left of the payment (%(left)s).",
-                    left=currency.round(covered - (wanted - amounts[partial[0].id])),
-                )
-            )
-        if not partial and currency.compare_amounts(shortfall, writeoff or 0.0) > 0:
-            raise UserError(
-                self.env._(
-                    "The invoices need %(short)s more than %(payment)s brings; write the difference off or pay one "
-                    "invoice in part.",
-                    short=shortfall,
-                    payment=self.name,
-                )
-            )
-        if self.date <= company._get_user_fiscal_lock_date(self.journal_id):
-            raise UserError(
-                self.env._("%(payment)s is dated in a locked period; it cannot be applied.", payment=self.name)
-            )
-
-    def _billing_writeoff_vals(self, invoice, amount):
-        company = self.company_id
-        account = company.billing_match_writeoff_account_id or company.billing_writeoff_account_id
-        if not account:
-            raise UserError(self.env._("Set the payment difference account in the Billing settings."))
-        journal = company.billing_writeoff_journal_id or self.env["account.journal"].search(
-            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "general")], limit=1
-        )
-        receivable = invoice.line_ids.filtered(lambda aml: aml.account_id.account_type == "asset_receivable")[:1]
-        balance = self.currency_id._convert(amount, company.currency_id, company, self.date)
-        label = self.env._("Payment difference %(payment)s / %(invoice)s", payment=self.name, invoice=invoice.name)
-        common = {"name": label, "partner_id": invoice.commercial_partner_id.id, "currency_id": self.currency_id.id}
-        return {
-            "move_type": "entry",
-            "journal_id": journal.id,
-            "date": self.date,
-            "ref": label,
-            "line_ids": [
-                Command.create({**common, "account_id": receivable.account_id.id, "amount_currency": -amount,
-                                "balance": -balance}),
-                Command.create({**common, "account_id": account.id, "amount_currency": amount, "balance": balance}),
-            ],
-        }  # fmt: skip
 
     def _billing_writeoff(self, invoice, amount):
-        move = self.env["account.move"].create(self._billing_writeoff_vals(invoice, amount))
+        move = self.env["account.move"].create(self.env["billing.match.run"]._writeoff_vals(self, invoice, amount))
         move.action_post()
         return move

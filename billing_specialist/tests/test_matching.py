@@ -78,6 +78,46 @@ class TestPaymentMatching(PaymentMatchingCommon):
         self.assertTrue(self.inv1.currency_id.is_zero(self.inv1.amount_residual))
         self.assertEqual(self.inv2.amount_residual, 300.0, "nothing of the faulty payment was written")
 
+    def _bank_line(self, amount, memo="", partner=None, **vals):
+        return self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": self.bank_journal.id,
+                "date": self.today,
+                "payment_ref": memo,
+                "amount": amount,
+                "partner_id": partner.id if partner else False,
+                **vals,
+            }
+        )
+
+    def test_bank_line_without_partner_is_applied_and_undone(self):
+        line = self._bank_line(1200.0, memo=f"transfer {self.inv1.name} acme")
+        self.assertFalse(line.is_reconciled)
+        run = (
+            self.env["billing.match.run"].with_user(self.specialist)._run_automatic(self.company, statement_lines=line)
+        )
+        result = run.line_ids
+        self.assertEqual((result.statement_line_id, result.outcome), (line, "applied"))
+        self.assertIn("customer found from the reference", result.reasons)
+        self.assertTrue(line.is_reconciled)
+        self.assertEqual(line.partner_id, self.customer)
+        self.assertTrue(self.inv1.currency_id.is_zero(self.inv1.amount_residual))
+        run.action_undo()
+        self.assertFalse(line.is_reconciled)
+        self.assertEqual(self.inv1.amount_residual, 1200.0)
+        again = self.env["billing.match.run"]._run_automatic(self.company, statement_lines=line)
+        self.assertEqual(again.applied_count, 1, "an undone bank line can be matched again")
+
+    def test_bank_line_partner_from_account_number_is_left_for_review(self):
+        self.env["res.partner.bank"].create({"acc_number": "BE71 0961 2345 6769", "partner_id": self.customer.id})
+        line = self._bank_line(450.0, memo="invoice payment", account_number="BE71096123456769")
+        run = self.env["billing.match.run"]._run_automatic(self.company, statement_lines=line)
+        result = run.line_ids
+        self.assertEqual(result.outcome, "proposed", "a customer inferred from the account: never automatic")
+        self.assertEqual(result.invoice_ids, self.inv3)
+        self.assertIn("customer found from the bank account", result.reasons)
+        self.assertFalse(line.is_reconciled)
+
     def test_partial_payment_and_overpayment(self):
         self._run(self._payment(500.0, memo=self.inv1.name))
         self.assertEqual(self.inv1.amount_residual, 700.0)

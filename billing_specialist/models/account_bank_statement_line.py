@@ -1,0 +1,88 @@
+from odoo import Command, api, models
+from odoo.exceptions import UserError
+
+from ..matching import Source
+
+
+class AccountBankStatementLine(models.Model):
+    _inherit = "account.bank.statement.line"
+
+    @api.model
+    def _billing_pending(self, company):
+        """Incoming bank lines of ``company`` not reconciled yet (their amount still sits in the suspense account)."""
+        return self.search(
+            [
+                ("company_id", "=", company.id),
+                ("is_reconciled", "=", False),
+                ("amount", ">", 0),
+                ("state", "=", "posted"),
+            ]
+        )
+
+    def _billing_source(self):
+        self.ensure_one()
+        return Source(
+            id=self.id,
+            amount=self.currency_id.round(self.amount),
+            memo=" ".join(filter(None, [self.payment_ref, self.ref])),
+            partner_id=self.partner_id.commercial_partner_id.id or None,
+            account_number=self.account_number or self.partner_bank_id.acc_number or None,
+            payer_name=self.partner_name or None,
+        )
+
+    def _billing_receivable_lines(self):
+        return self.move_id.line_ids.filtered(
+            lambda aml: aml.account_id.account_type == "asset_receivable" and not aml.reconciled
+        )
+
+    def _billing_check_applicable(self, moves, amounts, writeoff=0.0):
+        self.ensure_one()
+        if self.is_reconciled or self.amount <= 0:
+            raise UserError(self.env._("Bank line %(line)s is already reconciled.", line=self.display_name))
+        if self.foreign_currency_id:
+            raise UserError(self.env._("Bank lines in a foreign currency are matched by hand for now."))
+        self.env["billing.match.run"]._check_allocations(
+            source_name=self.payment_ref or self.display_name,
+            currency=self.currency_id,
+            available=self.amount,
+            customer=self.partner_id.commercial_partner_id,
+            company=self.company_id,
+            date=self.date,
+            journal=self.journal_id,
+            moves=moves,
+            amounts=amounts,
+            writeoff=writeoff,
+        )
+
+    def _billing_to_receivable(self, partner):
+        """Move the line's amount from the suspense account to ``partner``'s receivable, ready to reconcile."""
+        self.ensure_one()
+        _liquidity, suspense, _other = self._seek_for_lines()
+        if not suspense or not partner:
+            raise UserError(self.env._("Bank line %(line)s has nothing left to apply.", line=self.display_name))
+        receivable = partner.with_company(self.company_id).property_account_receivable_id
+        self.move_id.with_context(skip_account_move_synchronization=True, skip_readonly_check=True).write(
+            {
+                "partner_id": partner.id,
+                "line_ids": [
+                    Command.update(line.id, {"account_id": receivable.id, "partner_id": partner.id})
+                    for line in suspense
+                ],
+            }
+        )
+        if not self.partner_id:
+            self.with_context(skip_account_move_synchronization=True).partner_id = partner
+
+    def _billing_to_suspense(self):
+        """Undo ``_billing_to_receivable``: the amount goes back to the suspense account, to be matched again."""
+        for st_line in self:
+            lines = st_line.move_id.line_ids.filtered(lambda aml: aml.account_id.account_type == "asset_receivable")
+            lines.remove_move_reconcile()
+            st_line.move_id.with_context(skip_account_move_synchronization=True, skip_readonly_check=True).write(
+                {
+                    "line_ids": [
+                        Command.update(line.id, {"account_id": st_line.journal_id.suspense_account_id.id})
+                        for line in lines
+                    ]
+                }
+            )
