@@ -19,11 +19,18 @@ class AccountBankStatementLine(models.Model):
             ]
         )
 
+    def _billing_currency(self):
+        """The currency the customer paid in: the line's foreign currency, else the journal's."""
+        return self.foreign_currency_id or self.currency_id
+
+    def _billing_amount(self):
+        return self.amount_currency if self.foreign_currency_id else self.amount
+
     def _billing_source(self):
         self.ensure_one()
         return Source(
             id=self.id,
-            amount=self.currency_id.round(self.amount),
+            amount=self._billing_currency().round(self._billing_amount()),
             memo=" ".join(filter(None, [self.payment_ref, self.ref])),
             partner_id=self.partner_id.commercial_partner_id.id or None,
             account_number=self.account_number or self.partner_bank_id.acc_number or None,
@@ -39,12 +46,10 @@ class AccountBankStatementLine(models.Model):
         self.ensure_one()
         if self.is_reconciled or self.amount <= 0:
             raise UserError(self.env._("Bank line %(line)s is already reconciled.", line=self.display_name))
-        if self.foreign_currency_id:
-            raise UserError(self.env._("Bank lines in a foreign currency are matched by hand for now."))
         self.env["billing.match.run"]._check_allocations(
             source_name=self.payment_ref or self.display_name,
-            currency=self.currency_id,
-            available=self.amount,
+            currency=self._billing_currency(),
+            available=self._billing_amount(),
             customer=self.partner_id.commercial_partner_id,
             company=self.company_id,
             date=self.date,

@@ -236,12 +236,12 @@ class BillingMatchRun(models.Model):
         Line = self.env["account.move.line"]
         line_vals, positions = [], []
         for position, (payment, allocations, writeoff, _vals) in enumerate(batch):
-            if writeoff and not payment.currency_id.is_zero(writeoff):
-                invoice = (
-                    self.env["account.move"]
-                    .browse([m for m, _a in allocations])
-                    .filtered(lambda m: m.move_type == "out_invoice")[:1]
-                )
+            invoice = (
+                self.env["account.move"]
+                .browse([m for m, _a in allocations])
+                .filtered(lambda m: m.move_type == "out_invoice")[:1]
+            )
+            if writeoff and not invoice.currency_id.is_zero(writeoff):
                 line_vals.append(self._writeoff_vals(payment, invoice, writeoff)["line_ids"])
                 positions.append(position)
         result = [Line] * len(batch)
@@ -333,10 +333,15 @@ class BillingMatchRun(models.Model):
             raise UserError(
                 self.env._("%(documents)s are already settled.", documents=", ".join(closed.mapped("name")))
             )
-        if moves.currency_id - currency:
+        if len(moves.currency_id) > 1:
             raise UserError(
-                self.env._("%(payment)s and the invoices must be in the same currency here.", payment=source_name)
+                self.env._("The invoices %(payment)s pays must all be in one currency.", payment=source_name)
             )
+        if moves.currency_id != currency:
+            # Paid in another currency than invoiced: what the source brings, at the company's rate of its date (the
+            # rate the reconciliation uses); the amounts below are in the invoices' currency.
+            available = currency._convert(available, moves.currency_id, company, date)
+            currency = moves.currency_id
         partial = []
         for move in moves:
             amount = amounts[move.id]
@@ -381,7 +386,10 @@ class BillingMatchRun(models.Model):
 
     @api.model
     def _writeoff_vals(self, source, invoice, amount):
-        """Journal entry values writing ``amount`` (the source short of the invoice) off to the difference account."""
+        """Journal entry values writing ``amount`` (the source short of the invoice) off to the difference account.
+
+        ``amount`` is in the invoice's currency, like the allocations.
+        """
         company = source.company_id
         account = company.billing_match_writeoff_account_id or company.billing_writeoff_account_id
         if not account:
@@ -390,9 +398,9 @@ class BillingMatchRun(models.Model):
             [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "general")], limit=1
         )
         receivable = invoice.line_ids.filtered(lambda aml: aml.account_id.account_type == "asset_receivable")[:1]
-        balance = source.currency_id._convert(amount, company.currency_id, company, source.date)
+        balance = invoice.currency_id._convert(amount, company.currency_id, company, source.date)
         label = self.env._("Payment difference %(payment)s / %(invoice)s", payment=source.name, invoice=invoice.name)
-        common = {"name": label, "partner_id": invoice.commercial_partner_id.id, "currency_id": source.currency_id.id}
+        common = {"name": label, "partner_id": invoice.commercial_partner_id.id, "currency_id": invoice.currency_id.id}
         return {
             "move_type": "entry",
             "journal_id": journal.id,
@@ -457,6 +465,9 @@ class AccountPayment(models.Model):
         )
         return lines.move_id.origin_payment_id
 
+    def _billing_currency(self):
+        return self.currency_id
+
     def _billing_source(self):
         self.ensure_one()
         open_amount = -sum(self._billing_receivable_lines().mapped("amount_residual_currency"))
@@ -511,7 +522,7 @@ class AccountPayment(models.Model):
             if receivable(invoice) and self._billing_receivable_lines():
                 (receivable(invoice) | self._billing_receivable_lines()).reconcile()
         writeoff_move = self.env["account.move"]
-        if writeoff and not self.currency_id.is_zero(writeoff):
+        if writeoff and not moves.currency_id.is_zero(writeoff):
             short = invoices.filtered(lambda m: not m.currency_id.is_zero(m.amount_residual))[:1]
             writeoff_move = self._billing_writeoff(short or invoices[:1], writeoff)
             (receivable(writeoff_move) | receivable(short)).reconcile()

@@ -161,6 +161,55 @@ class TestPaymentMatching(PaymentMatchingCommon):
         named = self._run(self._payment(450.0, memo=self.inv3.name))
         self.assertEqual(named.applied_count, 1, "the memo names the disputed invoice exactly")
 
+    def _euro(self):
+        """EUR at 2.0 per USD until ten days ago, 2.5 since: invoices of 40 days ago and payments of today differ."""
+        return self.setup_other_currency(
+            "EUR", rates=[("2000-01-01", 2.0), (str(self.today - timedelta(days=10)), 2.5)]
+        )
+
+    def test_payment_in_another_currency_than_the_invoice(self):
+        eur = self._euro()
+        old = self.today - timedelta(days=40)
+        invoice = self._invoice(1000.0, currency_id=eur.id, invoice_date=old)  # 500 USD when invoiced
+        unique = self._invoice(600.0, currency_id=eur.id, invoice_date=old)
+        named = self._payment(400.0, memo=f"pay {invoice.name}")  # 400 USD = 1000 EUR at today's rate
+        by_amount = self._payment(240.0, memo="thanks")  # = 600 EUR, but nothing names it
+        run = self._run(named | by_amount)
+        line = run.line_ids.filtered(lambda rec: rec.payment_id == named)
+        self.assertEqual((line.outcome, line.confidence), ("applied", 93))
+        self.assertIn("paid in USD, invoiced in EUR: 400.00 = 1,000.00 at the rate of", line.reasons)
+        self.assertTrue(eur.is_zero(invoice.amount_residual))
+        self.assertEqual(named._billing_receivable_lines(), self.env["account.move.line"], "payment used in full")
+        exchange = invoice.line_ids.matched_credit_ids.exchange_move_id
+        self.assertEqual(len(exchange), 1, "the rate moved: Odoo books the exchange difference")
+        self.assertAlmostEqual(sum(exchange.line_ids.mapped("debit")), 100.0)  # 500 USD invoiced, 400 USD received
+        guess = run.line_ids.filtered(lambda rec: rec.payment_id == by_amount)
+        self.assertEqual((guess.outcome, guess.confidence, guess.invoice_ids), ("proposed", 85, unique))
+        self.assertEqual(unique.amount_residual, 600.0, "a converted amount alone is never applied")
+
+    def test_partial_payment_in_another_currency(self):
+        eur = self._euro()
+        invoice = self._invoice(1000.0, currency_id=eur.id, invoice_date=self.today - timedelta(days=40))
+        payment = self._payment(200.0, memo=invoice.name)  # 500 EUR: half the invoice
+        line = self._run(payment).line_ids
+        self.assertEqual((line.outcome, line.confidence), ("proposed", 88), "partial and converted: a person checks")
+        with self.assertRaisesRegex(UserError, "exactly what is left of the payment \\(500.0\\)"):
+            payment._billing_apply([(invoice.id, 400.0)])
+        payment._billing_apply([(invoice.id, 500.0)])
+        self.assertEqual(invoice.amount_residual, 500.0)
+        self.assertEqual(invoice.payment_state, "partial")
+        with self.assertRaisesRegex(UserError, "must all be in one currency"):
+            self._payment(50.0)._billing_apply([(invoice.id, 10.0), (self.inv3.id, 10.0)])
+
+    def test_bank_line_in_a_foreign_currency(self):
+        eur = self._euro()
+        invoice = self._invoice(1000.0, currency_id=eur.id, invoice_date=self.today - timedelta(days=40))
+        line = self._bank_line(400.0, memo=invoice.name, foreign_currency_id=eur.id, amount_currency=1000.0)
+        result = self.env["billing.match.run"]._run_automatic(self.company, statement_lines=line).line_ids
+        self.assertEqual((result.outcome, result.confidence), ("applied", 98), "paid in the invoice's currency")
+        self.assertTrue(line.is_reconciled)
+        self.assertTrue(eur.is_zero(invoice.amount_residual))
+
     def test_wizard_review_change_and_apply(self):
         payment = self._payment(750.0, memo="")  # 300 + 450, no reference: a combination, left for review
         action = {"active_model": "account.payment", "active_ids": payment.ids}

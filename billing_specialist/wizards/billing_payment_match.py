@@ -1,3 +1,5 @@
+import dataclasses
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
@@ -54,9 +56,39 @@ class BillingMatcher:
             for currency_id, items in by_currency.items()
         }
 
-    def propose(self, payment):
-        matcher = self.matchers.get(payment.currency_id.id)
-        return matcher.propose(payment._billing_source()) if matcher else []
+    def propose(self, record):
+        """Proposals for a payment or bank line, best first.
+
+        Open items in the source's own currency come first. When they give nothing the automatic run would apply
+        (nothing at or above the company's threshold),
+        the items in the company's other currencies are searched too, with the source's amount converted at the
+        company's rate of its date (the rate the reconciliation uses): such proposals are 5 points less sure and say
+        which conversion they rely on. The allocations are then in the items' currency.
+        """
+        source = record._billing_source()
+        currency = record._billing_currency()
+        matcher = self.matchers.get(currency.id)
+        proposals = matcher.propose(source) if matcher else []
+        if proposals and proposals[0].confidence >= self.company.billing_match_threshold:
+            return proposals
+        for currency_id, other in self.matchers.items():
+            if currency_id == currency.id:
+                continue
+            target = self.env["res.currency"].browse(currency_id)
+            converted = currency._convert(source.amount, target, self.company, record.date)
+            reason = self.env._(
+                "paid in %(paid)s, invoiced in %(invoiced)s: %(amount)s = %(converted)s at the rate of %(date)s",
+                paid=currency.name,
+                invoiced=target.name,
+                amount=f"{source.amount:,.2f}",
+                converted=f"{converted:,.2f}",
+                date=record.date,
+            )
+            for proposal in other.propose(dataclasses.replace(source, amount=converted)):
+                proposal.confidence -= 5
+                proposal.reasons.append(reason)
+                proposals.append(proposal)
+        return sorted(proposals, key=lambda proposal: -proposal.confidence)
 
 
 class BillingPaymentMatch(models.TransientModel):
