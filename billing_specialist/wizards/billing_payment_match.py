@@ -59,11 +59,10 @@ class BillingMatcher:
     def propose(self, record):
         """Proposals for a payment or bank line, best first.
 
-        Open items in the source's own currency come first. When they give nothing the automatic run would apply
-        (nothing at or above the company's threshold),
-        the items in the company's other currencies are searched too, with the source's amount converted at the
-        company's rate of its date (the rate the reconciliation uses): such proposals are 5 points less sure and say
-        which conversion they rely on. The allocations are then in the items' currency.
+        Open items in the source's own currency come first. When they give nothing at or above the company's
+        threshold, the items in the company's other currencies are searched too, with the source's amount converted
+        at the company's rate of its date (the rate the reconciliation uses): such proposals are 5 points less sure
+        and say which conversion they rely on. Their allocations are in the items' currency.
         """
         source = record._billing_source()
         currency = record._billing_currency()
