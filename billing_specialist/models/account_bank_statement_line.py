@@ -42,7 +42,20 @@ class AccountBankStatementLine(models.Model):
             lambda aml: aml.account_id.account_type == "asset_receivable" and not aml.reconciled
         )
 
-    def _billing_check_applicable(self, moves, amounts, writeoff=0.0):
+    def _billing_customer(self, moves, partner=None):
+        """Whom the line is applied for: the partner given, else the line's, else the one customer of ``moves``."""
+        customer = (partner or self.partner_id or moves.commercial_partner_id).commercial_partner_id
+        if len(customer) != 1:
+            raise UserError(
+                self.env._(
+                    "Choose the customer who paid bank line %(line)s: it names none and its invoices belong to "
+                    "several.",
+                    line=self.payment_ref or self.display_name,
+                )
+            )
+        return customer
+
+    def _billing_check_applicable(self, moves, amounts, writeoff=0.0, customer=None):
         self.ensure_one()
         if self.is_reconciled or self.amount <= 0:
             raise UserError(self.env._("Bank line %(line)s is already reconciled.", line=self.display_name))
@@ -50,7 +63,7 @@ class AccountBankStatementLine(models.Model):
             source_name=self.payment_ref or self.display_name,
             currency=self._billing_currency(),
             available=self._billing_amount(),
-            customer=self.partner_id.commercial_partner_id,
+            customer=customer or self.partner_id.commercial_partner_id,
             company=self.company_id,
             date=self.date,
             journal=self.journal_id,
@@ -58,6 +71,21 @@ class AccountBankStatementLine(models.Model):
             amounts=amounts,
             writeoff=writeoff,
         )
+
+    def _billing_apply(self, allocations, writeoff=0.0, nowait=False, partner=None):
+        """Apply the line to the given invoices and credit notes: see ``billing.match.run._apply``.
+
+        The amount moves from the suspense account to the customer's receivable (``partner``, else the line's
+        partner, else the invoices' customer), then is reconciled; all in one step.
+        """
+        self.ensure_one()
+        moves = self.env["account.move"].browse([move_id for move_id, _amount in allocations])
+        customer = self._billing_customer(moves, partner)
+        self._billing_check_applicable(moves, dict(allocations), writeoff, customer=customer)
+        return self.env["billing.match.run"]._apply(self, allocations, writeoff, nowait, customer=customer)
+
+    def _billing_before_reconcile(self, customer):
+        self._billing_to_receivable(customer)
 
     def _billing_to_receivable(self, partner):
         """Move the line's amount from the suspense account to ``partner``'s receivable, ready to reconcile."""
@@ -76,7 +104,10 @@ class AccountBankStatementLine(models.Model):
             }
         )
         if not self.partner_id:
-            self.with_context(skip_account_move_synchronization=True).partner_id = partner
+            # sudo: Community lets invoicing users read bank lines, not write them. Billing specialists apply cash,
+            # so the line takes the customer its amount was just booked to (the journal entry itself is written with
+            # the user's own rights above); nothing else of the line changes.
+            self.sudo().with_context(skip_account_move_synchronization=True).partner_id = partner
 
     def _billing_to_suspense(self):
         """Undo ``_billing_to_receivable``: the amount goes back to the suspense account, to be matched again."""

@@ -385,6 +385,63 @@ class BillingMatchRun(models.Model):
             )
 
     @api.model
+    def _apply(self, source, allocations, writeoff=0.0, nowait=False, customer=None):
+        """Reconcile a payment or bank line with invoices and credit notes, each for its amount, in one step.
+
+        The caller has checked the allocations (``_billing_check_applicable``); nothing is written before the rows
+        are locked.
+
+        :param source: an ``account.payment`` or ``account.bank.statement.line``.
+        :param allocations: [(invoice or credit note id, amount)] in the invoices' currency; credit notes carry a
+            negative amount. Invoices are settled in the order given; at most one may take less than its open
+            amount, and only by taking what is left of the source.
+        :param writeoff: how much the source is short of the allocations, booked to the payment difference account.
+        :param nowait: refuse at once (LockNotAvailable) when another transaction holds one of the rows.
+        :param customer: the customer a bank line without partner is applied for.
+        :return: (account.partial.reconcile created, write-off move or empty recordset)
+        """
+        moves = self.env["account.move"].browse([move_id for move_id, _amount in allocations])
+        amounts = dict(allocations)
+        invoices = moves.filtered(lambda m: m.move_type == "out_invoice")
+        credit_notes = moves - invoices
+
+        def receivable(records):
+            return records.line_ids.filtered(
+                lambda aml: aml.account_id.account_type == "asset_receivable" and not aml.reconciled
+            )
+
+        open_lines = receivable(moves)
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM account_move_line WHERE id IN %s FOR UPDATE %s",
+                tuple((source.move_id.line_ids | open_lines).ids),
+                SQL("NOWAIT") if nowait else SQL(),
+            )
+        )
+        source._billing_before_reconcile(customer)
+        touched = source._billing_receivable_lines() | open_lines
+        before = touched.matched_debit_ids | touched.matched_credit_ids
+        if credit_notes:
+            (receivable(credit_notes) | receivable(invoices)).reconcile()
+        ordered = invoices.sorted(
+            lambda m: m.currency_id.compare_amounts(amounts[m.id], m.amount_residual) < 0
+        )  # full ones first, the partial one last
+        for invoice in ordered:
+            if receivable(invoice) and source._billing_receivable_lines():
+                (receivable(invoice) | source._billing_receivable_lines()).reconcile()
+        writeoff_move = self.env["account.move"]
+        if writeoff and not moves.currency_id.is_zero(writeoff):
+            short = invoices.filtered(lambda m: not m.currency_id.is_zero(m.amount_residual))[:1]
+            writeoff_move = self.env["account.move"].create(
+                self._writeoff_vals(source, short or invoices[:1], writeoff)
+            )
+            writeoff_move.action_post()
+            (receivable(writeoff_move) | receivable(short)).reconcile()
+            touched |= writeoff_move.line_ids
+        after = touched.matched_debit_ids | touched.matched_credit_ids
+        return after - before, writeoff_move
+
+    @api.model
     def _writeoff_vals(self, source, invoice, amount):
         """Journal entry values writing ``amount`` (the source short of the invoice) off to the difference account.
 
@@ -479,56 +536,14 @@ class AccountPayment(models.Model):
         )
 
     def _billing_apply(self, allocations, writeoff=0.0, nowait=False):
-        """Reconcile the payment with the given invoices and credit notes, each for its amount, in one step.
-
-        :param allocations: [(invoice or credit note id, amount)] in the payment's currency; credit notes carry a
-            negative amount. Invoices are settled in the order given; at most one may take less than its open
-            amount, and only by taking what is left of the payment.
-        :param writeoff: how much the payment is short of the allocations, booked to the payment difference account.
-        :param nowait: refuse at once (LockNotAvailable) when another transaction holds one of the rows.
-        :return: (account.partial.reconcile created, write-off move or empty recordset)
-        """
+        """Reconcile the payment with the given invoices and credit notes: see ``billing.match.run._apply``."""
         self.ensure_one()
         moves = self.env["account.move"].browse([move_id for move_id, _amount in allocations])
-        amounts = dict(allocations)
-        payment_lines = self._billing_receivable_lines()
-        self._billing_check_applicable(moves, amounts, writeoff)
-        invoices = moves.filtered(lambda m: m.move_type == "out_invoice")
-        credit_notes = moves - invoices
-        open_lines = moves.line_ids.filtered(
-            lambda aml: aml.account_id.account_type == "asset_receivable" and not aml.reconciled
-        )
-        self.env.cr.execute(
-            SQL(
-                "SELECT id FROM account_move_line WHERE id IN %s FOR UPDATE %s",
-                tuple((payment_lines | open_lines).ids),
-                SQL("NOWAIT") if nowait else SQL(),
-            )
-        )
-        touched = payment_lines | open_lines
-        before = touched.matched_debit_ids | touched.matched_credit_ids
+        self._billing_check_applicable(moves, dict(allocations), writeoff)
+        return self.env["billing.match.run"]._apply(self, allocations, writeoff, nowait)
 
-        def receivable(records):
-            return records.line_ids.filtered(
-                lambda aml: aml.account_id.account_type == "asset_receivable" and not aml.reconciled
-            )
-
-        if credit_notes:
-            (receivable(credit_notes) | receivable(invoices)).reconcile()
-        ordered = invoices.sorted(
-            lambda m: m.currency_id.compare_amounts(amounts[m.id], m.amount_residual) < 0
-        )  # full ones first, the partial one last
-        for invoice in ordered:
-            if receivable(invoice) and self._billing_receivable_lines():
-                (receivable(invoice) | self._billing_receivable_lines()).reconcile()
-        writeoff_move = self.env["account.move"]
-        if writeoff and not moves.currency_id.is_zero(writeoff):
-            short = invoices.filtered(lambda m: not m.currency_id.is_zero(m.amount_residual))[:1]
-            writeoff_move = self._billing_writeoff(short or invoices[:1], writeoff)
-            (receivable(writeoff_move) | receivable(short)).reconcile()
-            touched |= writeoff_move.line_ids
-        after = touched.matched_debit_ids | touched.matched_credit_ids
-        return after - before, writeoff_move
+    def _billing_before_reconcile(self, customer):
+        """Nothing to prepare: a posted payment already sits on the customer's receivable."""
 
     def _billing_check_applicable(self, moves, amounts, writeoff=0.0):
         """Refuse, with a clear message and before anything is written, what cannot be applied."""
@@ -547,8 +562,3 @@ class AccountPayment(models.Model):
             amounts=amounts,
             writeoff=writeoff,
         )
-
-    def _billing_writeoff(self, invoice, amount):
-        move = self.env["account.move"].create(self.env["billing.match.run"]._writeoff_vals(self, invoice, amount))
-        move.action_post()
-        return move

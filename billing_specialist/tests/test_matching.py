@@ -1,5 +1,6 @@
 from datetime import timedelta
 
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import Form, HttpCase, tagged
 
@@ -97,7 +98,9 @@ class TestPaymentMatching(PaymentMatchingCommon):
         line = self._bank_line(1200.0, memo=f"transfer {self.inv1.name} acme")
         self.assertFalse(line.is_reconciled)
         run = (
-            self.env["billing.match.run"].with_user(self.specialist)._run_automatic(self.company, statement_lines=line)
+            self.env["billing.match.run"]
+            .with_user(self.specialist)
+            ._run_automatic(self.company, statement_lines=line.with_user(self.specialist))
         )
         result = run.line_ids
         self.assertEqual((result.statement_line_id, result.outcome), (line, "applied"))
@@ -225,6 +228,88 @@ class TestPaymentMatching(PaymentMatchingCommon):
         self.assertTrue(self.inv2.currency_id.is_zero(self.inv2.amount_residual))
         self.assertTrue(self.inv3.currency_id.is_zero(self.inv3.amount_residual))
 
+    def test_wizard_applies_a_bank_line_left_for_review(self):
+        self.env["res.partner.bank"].create({"acc_number": "BE71 0961 2345 6769", "partner_id": self.customer.id})
+        line = self._bank_line(450.0, memo="invoice payment", account_number="BE71096123456769")
+        action = {"active_model": "account.bank.statement.line", "active_ids": line.ids}
+        wizard = Form(self.env["billing.payment.match"].with_user(self.specialist).with_context(**action))
+        with wizard.line_ids.edit(0) as proposal:
+            self.assertEqual(proposal.source_name, f"Bank: {line.display_name}")
+            self.assertEqual((proposal.partner_id, proposal.confidence, proposal.amount), (self.customer, 80, 450.0))
+            self.assertFalse(proposal.selected, "a customer inferred from the account: a person confirms")
+            self.assertEqual(proposal.remainder, 0.0)
+            proposal.selected = True
+        wizard.save().action_apply()
+        self.assertTrue(line.is_reconciled)
+        self.assertEqual(line.partner_id, self.customer)
+        self.assertTrue(self.inv3.currency_id.is_zero(self.inv3.amount_residual))
+
+    def test_wizard_bank_line_with_no_proposal_customer_chosen_by_hand(self):
+        line = self._bank_line(1500.0, memo="transfer 8812")
+        wizard = (
+            self.env["billing.payment.match"]
+            .with_user(self.specialist)
+            .with_context(active_model="account.bank.statement.line", active_ids=line.ids)
+            .create({})
+        )
+        proposal = wizard.line_ids
+        self.assertEqual(
+            (proposal.statement_line_id, proposal.confidence, proposal.partner_id), (line, 0, self.env["res.partner"])
+        )
+        proposal.write(
+            {
+                "selected": True,
+                "allocation_ids": [
+                    Command.create({"move_id": self.inv1.id, "amount": 1200.0}),
+                    Command.create({"move_id": self.fee1.id, "amount": 99.0}),
+                ],
+            }
+        )
+        with self.assertRaisesRegex(UserError, "Choose the customer who paid bank line transfer 8812"):
+            with self.env.cr.savepoint():
+                wizard.action_apply()
+        self.assertFalse(line.is_reconciled)
+        proposal.allocation_ids.filtered(lambda rec: rec.move_id == self.fee1).unlink()
+        proposal.allocation_ids.amount = 1200.0
+        self.assertEqual(proposal.remainder, 300.0, "left open as the customer's credit")
+        wizard.action_apply()
+        self.assertEqual(line.partner_id, self.customer, "the invoice's customer")
+        self.assertTrue(self.inv1.currency_id.is_zero(self.inv1.amount_residual))
+        credit = line.move_id.line_ids.filtered(lambda rec: rec.account_id.account_type == "asset_receivable")
+        self.assertEqual(sum(credit.mapped("amount_residual")), -300.0)
+
+    def test_wizard_lists_payments_and_bank_lines(self):
+        payment = self._payment(300.0, memo=self.inv2.name)
+        line = self._bank_line(450.0, memo=self.inv3.name)
+        wizard = self.env["billing.payment.match"].with_user(self.specialist).create({})
+        self.assertEqual(wizard.line_ids.payment_id, payment)
+        self.assertEqual(wizard.line_ids.statement_line_id, line)
+        self.assertEqual(wizard.line_ids.filtered("statement_line_id").partner_id, self.customer)
+        self.assertTrue(all(wizard.line_ids.mapped("selected")))
+        wizard.action_apply()
+        self.assertTrue(line.is_reconciled)
+        self.assertFalse(payment._billing_receivable_lines())
+        with self.assertRaisesRegex(UserError, "bank lines are already reconciled"):
+            self.env["billing.payment.match"].with_context(
+                active_model="account.bank.statement.line", active_ids=line.ids
+            ).create({})
+
+    def test_wizard_shows_a_converted_payment_in_both_currencies(self):
+        eur = self._euro()
+        invoice = self._invoice(1000.0, currency_id=eur.id, invoice_date=self.today - timedelta(days=40))
+        payment = self._payment(200.0, memo=invoice.name)
+        wizard = (
+            self.env["billing.payment.match"]
+            .with_context(active_model="account.payment", active_ids=payment.ids)
+            .create({})
+        )
+        proposal = wizard.line_ids
+        self.assertEqual((proposal.currency_id, proposal.invoice_currency_id), (self.company.currency_id, eur))
+        self.assertEqual((proposal.amount, proposal.allocated, proposal.remainder), (200.0, 500.0, 0.0))
+        proposal.selected = True
+        wizard.action_apply()
+        self.assertEqual(invoice.amount_residual, 500.0)
+
     def test_wizard_from_a_customer(self):
         mine = self._payment(300.0, memo=self.inv2.name)
         self._payment(99.0, memo="fee", partner=self.other_customer)
@@ -299,7 +384,15 @@ class TestPaymentMatching(PaymentMatchingCommon):
 class TestPaymentMatchingTour(PaymentMatchingCommon, HttpCase):
     def test_review_and_apply_in_the_browser(self):
         self._payment(750.0, memo="")  # 300 + 450 with no reference: proposed at 80, below the threshold
+        self.env["res.partner.bank"].create({"acc_number": "BE71 0961 2345 6769", "partner_id": self.customer.id})
+        fee = self._invoice(80.0, invoice_date=self.today - timedelta(days=10))
+        bank_line = self.env["account.bank.statement.line"].create(
+            {"journal_id": self.bank_journal.id, "date": self.today, "payment_ref": "invoice payment", "amount": 80.0,
+             "account_number": "BE71096123456769"}
+        )  # fmt: skip
         self.start_tour("/odoo/action-billing_specialist.billing_payment_match_action", "billing_specialist_matching_tour",
                         login="bs_specialist")  # fmt: skip
         self.assertTrue(self.inv2.currency_id.is_zero(self.inv2.amount_residual))
         self.assertTrue(self.inv3.currency_id.is_zero(self.inv3.amount_residual))
+        self.assertTrue(bank_line.is_reconciled)
+        self.assertTrue(fee.currency_id.is_zero(fee.amount_residual))

@@ -2,20 +2,32 @@
 
 import { registry } from "@web/core/registry";
 
-// A specialist reviews a proposal left below the threshold, accepts it and applies it.
+const rows = ".modal .o_field_widget[name=line_ids] .o_data_row";
+
+// A specialist reviews two proposals left below the threshold (a payment paying two invoices with no reference,
+// a bank line whose customer was found from the bank account), accepts both and applies them.
 registry.category("web_tour.tours").add("billing_specialist_matching_tour", {
     steps: () => [
         {
-            content: "The proposal explains itself",
-            trigger: ".modal .o_field_widget[name=line_ids] .o_data_row td[name=reasons]:contains(2 items sum to the amount)",
+            content: "The payment's proposal explains itself",
+            trigger: `${rows} td[name=reasons]:contains(2 items sum to the amount)`,
         },
         {
-            content: "Below the threshold, it is not ticked: tick it",
-            trigger: ".modal .o_field_widget[name=line_ids] .o_data_row td[name=selected] input:not(:checked)",
+            content: "The bank line is listed with the customer found from its account",
+            trigger: `${rows}:contains(Bank:) td[name=reasons]:contains(customer found from the bank account)`,
+        },
+        {
+            content: "Below the threshold, the payment is not ticked: tick it",
+            trigger: `${rows}:contains(2 items sum to the amount) td[name=selected] input:not(:checked)`,
             run: "click",
         },
         {
-            trigger: ".modal .o_field_widget[name=line_ids] .o_data_row td[name=selected] input:checked",
+            content: "Tick the bank line too",
+            trigger: `${rows}:contains(Bank:) td[name=selected] input:not(:checked)`,
+            run: "click",
+        },
+        {
+            trigger: `${rows}:contains(Bank:) td[name=selected] input:checked`,
         },
         {
             content: "Apply",
@@ -23,7 +35,7 @@ registry.category("web_tour.tours").add("billing_specialist_matching_tour", {
             run: "click",
         },
         {
-            trigger: ".o_notification:contains(1 payments applied)",
+            trigger: ".o_notification:contains(2 payments applied)",
         },
     ],
 });
