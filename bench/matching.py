@@ -1,9 +1,11 @@
 """Automatic payment matching on a seeded synthetic ledger with ground truth.
 
-Creates (once per size) a database with billing_specialist, customers, 2 x N posted invoices and N posted customer
-payments drawn from the cases the engine handles, in realistic proportions, each with its right answer:
+Creates (once per size) a database with billing_specialist, customers, 2 x N posted invoices and N sources (posted
+customer payments and incoming bank statement lines) drawn from the cases the engine handles, in realistic
+proportions, each with its right answer:
 
-    identifiable (must be applied automatically): invoice number in the memo (written 6 different ways), customer
+    identifiable (must be applied automatically): invoice number in the memo (written 6 different ways), a bank line
+        with no customer whose memo names the invoice, a payment in another currency than the invoice, customer
         PO reference, one-character typo, unique amount of the customer with no reference, several invoices named,
         partial payment, overpayment, small difference within tolerance (write-off);
     not identifiable by policy (must NOT be applied automatically, the right answer should be proposed first):
@@ -32,7 +34,9 @@ from datetime import date, timedelta
 from _common import addons_path, db_exists, update_module
 
 MIX = [  # (case, share, identifiable)
-    ("number", 0.35, True),
+    ("number", 0.29, True),
+    ("bank_line", 0.04, True),  # a bank statement line naming no customer: found from the invoice number
+    ("foreign", 0.02, True),  # paid in the company's currency, invoiced in EUR, the rate moved since
     ("po_ref", 0.08, True),
     ("typo", 0.07, True),
     ("unique_amount", 0.10, True),
@@ -80,6 +84,13 @@ def generate(env, sources, seed=7):
     )
     company.billing_dispute_send_acknowledgement = False
     bank = env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
+    # EUR: 1.8 per company unit when invoiced, 2.0 since (payments in the company's currency convert exactly).
+    eur = env.ref("base.EUR")
+    eur.active = True
+    env["res.currency.rate"].create([
+        {"currency_id": eur.id, "name": "2000-01-01", "rate": 1.8},
+        {"currency_id": eur.id, "name": date.today() - timedelta(days=10), "rate": 2.0},
+    ])  # fmt: skip
     product = env["product.product"].create({"name": "Bench service", "taxes_id": [(5, 0, 0)]})
     customers = env["res.partner"].create(
         [{"name": f"Bench Customer {i:05d}", "is_company": True} for i in range(max(sources // 5, 10))]
@@ -116,6 +127,7 @@ def generate(env, sources, seed=7):
                 "invoice_date": invoice_date,
                 "invoice_date_due": invoice_date + timedelta(days=30),
                 "ref": f"PO-{rng.randint(100000, 999999)}" if case == "po_ref" else False,
+                "currency_id": eur.id if case == "foreign" else company.currency_id.id,
                 "invoice_line_ids": [(0, 0, {"product_id": product.id, "quantity": 1, "price_unit": value,
                                              "tax_ids": [(5, 0, 0)]})],
             })  # fmt: skip
@@ -140,14 +152,16 @@ def generate(env, sources, seed=7):
     for invoice, owner in zip(invoices, owners, strict=True):
         if owner is not None:
             per_source.setdefault(owner, []).append(invoice)
-    payment_vals, truths = [], []
+    payment_vals, bank_vals, truths, bank_truths = [], [], [], []
     for index, (case, identifiable, customer) in enumerate(plan):
         targets = per_source[index]
         total = sum(inv.amount_total for inv in targets)
         first = targets[0]
         memo, paid, truth = "", total, [inv.id for inv in targets]
-        if case == "number":
+        if case in ("number", "bank_line"):
             memo = memo_variant(rng, first.name)
+        elif case == "foreign":
+            memo, paid = first.name, round(first.amount_total / 2.0, 2)  # EUR at 2.0 per company unit
         elif case == "po_ref":
             memo = f"our order {first.ref}"
         elif case == "typo":
@@ -166,21 +180,30 @@ def generate(env, sources, seed=7):
             memo, paid, truth = "monthly fee", first.amount_total, [first.id]
         elif case == "combination":
             memo = ""
+        if case == "bank_line":
+            bank_vals.append({"journal_id": bank.id, "date": today, "amount": paid, "payment_ref": f"transfer {memo}"})
+            bank_truths.append((case, identifiable, sorted(truth), customer.id))
+            continue
         payment_vals.append({
             "payment_type": "inbound", "partner_type": "customer", "partner_id": customer.id, "amount": paid,
             "memo": memo, "date": today, "journal_id": bank.id,
         })  # fmt: skip
-        truths.append((case, identifiable, sorted(truth)))
+        truths.append((case, identifiable, sorted(truth), customer.id))
     Payment = env["account.payment"].with_context(tracking_disable=True, mail_notrack=True)
-    env.cr.execute("CREATE TABLE IF NOT EXISTS bench_truth (payment_id int, case_name text, identifiable bool, "
-                   "invoice_ids text)")  # fmt: skip
+    env.cr.execute("CREATE TABLE IF NOT EXISTS bench_truth (source text, case_name text, identifiable bool, "
+                   "invoice_ids text, customer_id int)")  # fmt: skip
     for start in range(0, len(payment_vals), 1000):
         payments = Payment.create(payment_vals[start : start + 1000])
         payments.action_post()
-        for payment, (case, identifiable, truth) in zip(payments, truths[start : start + 1000], strict=True):
-            env.cr.execute("INSERT INTO bench_truth VALUES (%s, %s, %s, %s)",
-                           (payment.id, case, identifiable, json.dumps(truth)))  # fmt: skip
+        for payment, (case, identifiable, truth, owner) in zip(payments, truths[start : start + 1000], strict=True):
+            env.cr.execute("INSERT INTO bench_truth VALUES (%s, %s, %s, %s, %s)",
+                           (f"account.payment,{payment.id}", case, identifiable, json.dumps(truth), owner))  # fmt: skip
         env.cr.commit()
+    bank_lines = env["account.bank.statement.line"].create(bank_vals)
+    for line, (case, identifiable, truth, owner) in zip(bank_lines, bank_truths, strict=True):
+        env.cr.execute("INSERT INTO bench_truth VALUES (%s, %s, %s, %s, %s)",
+                       (f"account.bank.statement.line,{line.id}", case, identifiable, json.dumps(truth), owner))  # fmt: skip
+    env.cr.commit()
 
 
 def measure(db, addons, part=0, parts=1):
@@ -192,19 +215,22 @@ def measure(db, addons, part=0, parts=1):
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        cr.execute("SELECT source, case_name, identifiable, invoice_ids, customer_id FROM bench_truth")
+        truth = {source: (case, ident, json.loads(ids), owner) for source, case, ident, ids, owner in cr.fetchall()}
         payments = env["account.payment"]._billing_pending(env.company)
-        if parts > 1:  # disjoint customers per process: no invoice or payment is shared between them
-            payments = payments.filtered(lambda p: p.partner_id.commercial_partner_id.id % parts == part)
+        bank_lines = env["account.bank.statement.line"]._billing_pending(env.company)
+        if parts > 1:  # disjoint customers per process: no invoice or source is shared between them
+            payments = payments.filtered(lambda p: truth[f"{p._name},{p.id}"][3] % parts == part)
+            bank_lines = bank_lines.filtered(lambda b: truth[f"{b._name},{b.id}"][3] % parts == part)
         started = time.perf_counter()
-        run = env["billing.match.run"]._run_automatic(env.company, payments)
+        run = env["billing.match.run"]._run_automatic(env.company, payments, bank_lines)
         wall = time.perf_counter() - started
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        cr.execute("SELECT payment_id, case_name, identifiable, invoice_ids FROM bench_truth")
-        truth = {pid: (case, ident, json.loads(ids)) for pid, case, ident, ids in cr.fetchall()}
         applied = wrong = identifiable = identified = rest = rest_right = 0
         wrong_cases, missed = {}, {}
         for line in run.line_ids:
-            case, ident, expected = truth[line.payment_id.id]
+            source = line.payment_id or line.statement_line_id
+            case, ident, expected, _owner = truth[f"{source._name},{source.id}"]
             proposed = sorted(item for item, _amount in json.loads(line.allocations or "[]"))
             identifiable += ident
             if line.outcome == "applied":

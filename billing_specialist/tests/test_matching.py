@@ -190,6 +190,23 @@ class TestPaymentMatching(PaymentMatchingCommon):
         self.assertEqual((guess.outcome, guess.confidence, guess.invoice_ids), ("proposed", 85, unique))
         self.assertEqual(unique.amount_residual, 600.0, "a converted amount alone is never applied")
 
+    def test_conversion_rounding_is_no_difference(self):
+        eur = self._euro()
+        invoice = self._invoice(999.99, currency_id=eur.id, invoice_date=self.today - timedelta(days=40))
+        payment = self._payment(400.0, memo=invoice.name)  # 1000.00 EUR: a cent over, from rounding 399.996 USD
+        line = self._run(payment).line_ids
+        self.assertEqual((line.outcome, line.confidence), ("applied", 93))
+        self.assertIn("(999.99: the difference is the conversion's rounding)", line.reasons)
+        self.assertTrue(eur.is_zero(invoice.amount_residual))
+        self.assertFalse(payment._billing_receivable_lines(), "and the payment is used in full")
+        overpaid = self._invoice(1000.0, currency_id=eur.id, invoice_date=self.today - timedelta(days=40))
+        line = self._run(self._payment(400.02, memo=overpaid.name)).line_ids  # 1000.05 EUR: a real overpayment
+        self.assertEqual((line.outcome, line.confidence), ("proposed", 88))
+        short = self._invoice(1000.01, currency_id=eur.id, invoice_date=self.today - timedelta(days=40))
+        line = self._run(self._payment(400.0, memo=short.name)).line_ids  # a cent short: written off, in EUR
+        self.assertEqual((line.outcome, line.confidence, line.writeoff), ("applied", 90, 0.01))
+        self.assertTrue(eur.is_zero(short.amount_residual))
+
     def test_partial_payment_in_another_currency(self):
         eur = self._euro()
         invoice = self._invoice(1000.0, currency_id=eur.id, invoice_date=self.today - timedelta(days=40))

@@ -83,7 +83,19 @@ class BillingMatcher:
                 converted=f"{converted:,.2f}",
                 date=record.date,
             )
-            for proposal in other.propose(dataclasses.replace(source, amount=converted)):
+            found = other.propose(dataclasses.replace(source, amount=converted))
+            if found:
+                # Rounding the payment to its own cents leaves up to this much in the invoices' currency: an amount
+                # that much above the items proposed is taken as theirs, not as an overpayment. (Below them, the
+                # invoice would stay open by a cent: that is the tolerance write-off's job.)
+                noise = currency._convert(currency.rounding, target, self.company, record.date, round=False) / 2
+                items = target.round(sum(other.items[a.item_id].amount for a in found[0].allocations))
+                if 0 < target.round(converted - items) <= noise + target.rounding / 2:
+                    found = other.propose(dataclasses.replace(source, amount=items))
+                    reason += self.env._(
+                        " (%(items)s: the difference is the conversion's rounding)", items=f"{items:,.2f}"
+                    )
+            for proposal in found:
                 proposal.confidence -= 5
                 proposal.reasons.append(reason)
                 proposals.append(proposal)
