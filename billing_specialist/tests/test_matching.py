@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import Form, HttpCase, tagged
+from odoo.tools.misc import formatLang
 
 from .common import BillingDisputeCommon
 
@@ -180,7 +181,11 @@ class TestPaymentMatching(PaymentMatchingCommon):
         run = self._run(named | by_amount)
         line = run.line_ids.filtered(lambda rec: rec.payment_id == named)
         self.assertEqual((line.outcome, line.confidence), ("applied", 93))
-        self.assertIn("paid in USD, invoiced in EUR: 400.00 = 1,000.00 at the rate of", line.reasons)
+        paid, invoiced = (
+            formatLang(self.env, 400.0, currency_obj=named.currency_id),
+            formatLang(self.env, 1000.0, currency_obj=eur),
+        )
+        self.assertIn(f"paid in USD, invoiced in EUR: {paid} = {invoiced} at the rate of", line.reasons)
         self.assertTrue(eur.is_zero(invoice.amount_residual))
         self.assertEqual(named._billing_receivable_lines(), self.env["account.move.line"], "payment used in full")
         exchange = invoice.line_ids.matched_credit_ids.exchange_move_id
@@ -196,7 +201,8 @@ class TestPaymentMatching(PaymentMatchingCommon):
         payment = self._payment(400.0, memo=invoice.name)  # 1000.00 EUR: a cent over, from rounding 399.996 USD
         line = self._run(payment).line_ids
         self.assertEqual((line.outcome, line.confidence), ("applied", 93))
-        self.assertIn("(999.99: the difference is the conversion's rounding)", line.reasons)
+        items = formatLang(self.env, 999.99, currency_obj=eur)
+        self.assertIn(f"({items}: the difference is the conversion's rounding)", line.reasons)
         self.assertTrue(eur.is_zero(invoice.amount_residual))
         self.assertFalse(payment._billing_receivable_lines(), "and the payment is used in full")
         overpaid = self._invoice(1000.0, currency_id=eur.id, invoice_date=self.today - timedelta(days=40))

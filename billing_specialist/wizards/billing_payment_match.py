@@ -2,6 +2,7 @@ import dataclasses
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools.misc import format_date, formatLang
 
 from ..matching import Matcher, OpenItem
 
@@ -79,9 +80,9 @@ class BillingMatcher:
                 "paid in %(paid)s, invoiced in %(invoiced)s: %(amount)s = %(converted)s at the rate of %(date)s",
                 paid=currency.name,
                 invoiced=target.name,
-                amount=f"{source.amount:,.2f}",
-                converted=f"{converted:,.2f}",
-                date=record.date,
+                amount=formatLang(self.env, source.amount, currency_obj=currency),
+                converted=formatLang(self.env, converted, currency_obj=target),
+                date=format_date(self.env, record.date),
             )
             found = other.propose(dataclasses.replace(source, amount=converted))
             if found:
@@ -93,7 +94,8 @@ class BillingMatcher:
                 if 0 < target.round(converted - items) <= noise + target.rounding / 2:
                     found = other.propose(dataclasses.replace(source, amount=items))
                     reason += self.env._(
-                        " (%(items)s: the difference is the conversion's rounding)", items=f"{items:,.2f}"
+                        " (%(items)s: the difference is the conversion's rounding)",
+                        items=formatLang(self.env, items, currency_obj=target),
                     )
             for proposal in found:
                 proposal.confidence -= 5
