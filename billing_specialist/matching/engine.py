@@ -23,11 +23,20 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import combinations
 
+from odoo.tools.translate import LazyTranslate
+
+# Reasons are lazy terms: the ORM layer renders them in the user's language (``env._``); plain ``str()`` gives English.
+_lt = LazyTranslate(__name__, default_lang="en_US")
+
 TOKEN_SPLIT = re.compile(r"[\s,;:+&|]+")
 NON_ALNUM = re.compile(r"[^0-9A-Z]")
 DIGITS = re.compile(r"\d+")
 MIN_KEY = 4  # shorter references are too ambiguous to index globally
 AUTO_THRESHOLD = 90
+
+
+def _amount(value):
+    return f"{value:.2f}"
 
 
 def normalize(text):
@@ -104,6 +113,10 @@ class Proposal:
     @property
     def auto_ok(self):
         return self.confidence >= AUTO_THRESHOLD
+
+    def explain(self, translate=str):
+        """The reasons as one text, each rendered by ``translate`` (``env._`` for the user's language)."""
+        return "; ".join(translate(reason) for reason in self.reasons)
 
 
 class Matcher:
@@ -198,15 +211,15 @@ class Matcher:
             return source.partner_id, None
         partners = {self.items[i].partner_id for i in hits}
         if len(partners) == 1:
-            return partners.pop(), "customer found from the reference"
+            return partners.pop(), _lt("customer found from the reference")
         if source.account_number:
             partner = self.account_partners.get(normalize(source.account_number))
             if partner:
-                return partner, "customer found from the bank account"
+                return partner, _lt("customer found from the bank account")
         text = normalize(f"{source.payer_name or ''} {source.memo or ''}")
         named = {pid for key, pids in self.partner_names.items() if key in text for pid in pids}
         if len(named) == 1:
-            return named.pop(), "customer found from the name"
+            return named.pop(), _lt("customer found from the name")
         return None, None
 
     def _dispute_cap(self, item, named_exactly):
@@ -242,29 +255,37 @@ class Matcher:
         disputed = [it for it in items if it.disputed > 0]
         if disputed and not named_exactly:
             proposal.confidence -= 20
-            proposal.reasons.append("disputed: only the undisputed part is applied")
+            proposal.reasons.append(_lt("disputed: only the undisputed part is applied"))
         if self._is_zero(difference):
-            proposal.reasons.append("the amount settles them exactly")
+            proposal.reasons.append(_lt("the amount settles them exactly"))
             return proposal
         if difference > 0 and self._within_tolerance(difference, source.amount):
             # short by a small amount: apply in full, write the difference off
             proposal.allocations = self._full_allocations(items, named_exactly)
             proposal.writeoff = difference
             proposal.confidence = min(proposal.confidence, 95) if base >= 98 else proposal.confidence - 5
-            proposal.reasons.append(f"difference {difference:.2f} within tolerance, proposed as a write-off")
+            proposal.reasons.append(
+                _lt("difference %(amount)s within tolerance, proposed as a write-off", amount=_amount(difference))
+            )
             return proposal
         if difference < 0:
             proposal.remainder = remaining
             proposal.confidence = min(proposal.confidence, 93)
-            proposal.reasons.append(f"overpayment: {remaining:.2f} stays as open credit")
+            proposal.reasons.append(_lt("overpayment: %(amount)s stays as open credit", amount=_amount(remaining)))
             return proposal
         positive = [it for it in items if it.amount > 0]
         if len(positive) == 1:
             proposal.confidence = min(proposal.confidence, 93)
-            proposal.reasons.append(f"partial payment, {difference:.2f} stays open")
+            proposal.reasons.append(_lt("partial payment, %(amount)s stays open", amount=_amount(difference)))
         else:
             proposal.confidence = min(proposal.confidence, 80)
-            proposal.reasons.append(f"pays {len(positive)} items in part (oldest due first), {difference:.2f} open")
+            proposal.reasons.append(
+                _lt(
+                    "pays %(count)s items in part (oldest due first), %(amount)s open",
+                    count=len(positive),
+                    amount=_amount(difference),
+                )
+            )
         return proposal
 
     def _full_allocations(self, items, named_exactly):
@@ -285,7 +306,7 @@ class Matcher:
         proposals = []
         if exact:
             items = [self.items[i] for i in sorted(exact)]
-            reasons = [f"{', '.join(it.number for it in items)} found in the memo"]
+            reasons = [_lt("%(numbers)s found in the memo", numbers=", ".join(it.number for it in items))]
             if partner_reason:
                 reasons.append(partner_reason)
             proposal = self._proposal_for_items(source, partner_id, items, True, reasons, 98)
@@ -298,7 +319,7 @@ class Matcher:
                 ]  # fmt: skip
                 if others:
                     proposal.confidence = min(proposal.confidence, 60)
-                    proposal.reasons.append(f"but {others[0].number} matches the amount exactly")
+                    proposal.reasons.append(_lt("but %(number)s matches the amount exactly", number=others[0].number))
             proposals.append(proposal)
             return proposals
         fuzzy = self._fuzzy_hits(candidates)
@@ -308,7 +329,7 @@ class Matcher:
             item = self.items[next(iter(fuzzy))]
             partner_id = partner_id or item.partner_id
             exact_amount = self._is_zero(self._dispute_cap(item, False) - source.amount)
-            reasons = [f"{item.number} found in the memo with one typo"]
+            reasons = [_lt("%(number)s found in the memo with one typo", number=item.number)]
             proposal = self._proposal_for_items(source, partner_id, [item], False, reasons, 90 if exact_amount else 60)
             if not exact_amount:
                 proposal.confidence = min(proposal.confidence, 60)
@@ -321,7 +342,7 @@ class Matcher:
         given = source.partner_id is not None
         if len(same_amount) == 1:
             item = same_amount[0]
-            reasons = [f"the only open item of {source.amount:.2f} for this customer"]
+            reasons = [_lt("the only open item of %(amount)s for this customer", amount=_amount(source.amount))]
             if partner_reason:
                 reasons.append(partner_reason)
             proposal = self._proposal_for_items(source, partner_id, [item], False, reasons, 90 if given else 80)
@@ -329,19 +350,25 @@ class Matcher:
             return proposals
         if len(same_amount) > 1:
             for item in same_amount[:limit]:
-                reasons = [f"{len(same_amount)} open items of {source.amount:.2f}: amount alone cannot tell which"]
+                reasons = [
+                    _lt(
+                        "%(count)s open items of %(amount)s: amount alone cannot tell which",
+                        count=len(same_amount),
+                        amount=_amount(source.amount),
+                    )
+                ]
                 proposals.append(self._proposal_for_items(source, partner_id, [item], False, reasons, 40))
             for proposal in proposals:
                 proposal.confidence = min(proposal.confidence, 40)
             return proposals
         combination = self._unique_combination(open_items, source.amount)
         if combination:
-            reasons = [f"{len(combination)} items sum to the amount"]
+            reasons = [_lt("%(count)s items sum to the amount", count=len(combination))]
             proposals.append(self._proposal_for_items(source, partner_id, combination, False, reasons, 80))
             proposals[-1].confidence = min(proposals[-1].confidence, 80)
             return proposals
         if open_items:  # nothing fits: the oldest items, as a starting point for the user
-            reasons = ["no reference and no amount match: oldest open items"]
+            reasons = [_lt("no reference and no amount match: oldest open items")]
             proposal = self._proposal_for_items(source, partner_id, open_items[:limit], False, reasons, 30)
             proposal.confidence = min(proposal.confidence, 30)
             proposals.append(proposal)

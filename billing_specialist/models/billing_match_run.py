@@ -103,7 +103,7 @@ class BillingMatchRun(models.Model):
             allocations = [(allocation.item_id, allocation.amount) for allocation in best.allocations]
             vals.update(
                 confidence=best.confidence,
-                reasons="; ".join(best.reasons),
+                reasons=best.explain(self.env._),
                 allocations=json.dumps([list(pair) for pair in allocations]),
                 writeoff=best.writeoff,
             )
@@ -265,8 +265,10 @@ class BillingMatchRun(models.Model):
 
     @api.model
     def _cron_run(self):
+        # A scheduled action runs with no language in its context: write the reasons in its user's language.
+        runs = self.with_context(lang=self.env.context.get("lang") or self.env.user.lang)
         for company in self.env["res.company"].search([("billing_match_auto", "=", True)]):
-            self.with_company(company)._run_automatic(company)
+            runs.with_company(company)._run_automatic(company)
 
     def action_run_now(self):
         run = self._run_automatic(self.env.company)

@@ -4,6 +4,7 @@ from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import Form, HttpCase, tagged
 from odoo.tools.misc import formatLang
+from odoo.tools.translate import code_translations
 
 from .common import BillingDisputeCommon
 
@@ -60,6 +61,44 @@ class TestPaymentMatching(PaymentMatchingCommon):
         self.assertTrue(applied.partial_ids)
         self.assertEqual(applied.invoice_ids, self.inv1)
         self.assertIn("found in the memo", applied.reasons)
+
+    def test_reasons_are_in_the_users_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        self.specialist.lang = "fr_FR"
+        french = code_translations.get_python_translations("billing_specialist", "fr_FR")
+        code_translations.python_translations[("billing_specialist", "fr_FR")] = {
+            **french,
+            "%(numbers)s found in the memo": "%(numbers)s trouvé dans le libellé",
+            "the amount settles them exactly": "le montant les solde exactement",
+        }
+        self.addCleanup(code_translations.python_translations.clear)
+        Run = self.env["billing.match.run"].with_user(self.specialist).with_context(lang=self.specialist.lang)
+        line = Run._run_automatic(self.company, self._payment(1200.0, memo=self.inv1.name)).line_ids
+        self.assertEqual(line.outcome, "applied")
+        self.assertEqual(line.reasons, f"{self.inv1.name} trouvé dans le libellé; le montant les solde exactement")
+
+    def test_scheduled_action_runs_companies_that_ask_for_it(self):
+        cron = self.env.ref("billing_specialist.ir_cron_billing_match")
+        named = self._payment(1200.0, memo=self.inv1.name)
+        Run = self.env["billing.match.run"]
+        cron.method_direct_trigger()
+        self.assertFalse(Run.search([("company_id", "=", self.company.id)]), "automatic matching is off by default")
+        self.assertEqual(self.inv1.payment_state, "not_paid")
+        self.company.billing_match_auto = True
+        self.env["res.lang"]._activate_lang("fr_FR")
+        cron.user_id.lang = "fr_FR"
+        code_translations.python_translations[("billing_specialist", "fr_FR")] = {
+            **code_translations.get_python_translations("billing_specialist", "fr_FR"),
+            "the amount settles them exactly": "le montant les solde exactement",
+        }
+        self.addCleanup(code_translations.python_translations.clear)
+        cron.method_direct_trigger()
+        run = Run.search([("company_id", "=", self.company.id)])
+        self.assertEqual(len(run), 1)
+        line = run.line_ids.filtered(lambda rec: rec.payment_id == named)
+        self.assertEqual(line.outcome, "applied")
+        self.assertIn(self.inv1.payment_state, ("paid", "in_payment"))
+        self.assertIn("le montant les solde exactement", line.reasons, "written in the language of the action's user")
 
     def test_one_invoice_is_never_given_to_two_payments_of_a_run(self):
         first = self._payment(300.0, memo=self.inv2.name)
@@ -202,7 +241,7 @@ class TestPaymentMatching(PaymentMatchingCommon):
         line = self._run(payment).line_ids
         self.assertEqual((line.outcome, line.confidence), ("applied", 93))
         items = formatLang(self.env, 999.99, currency_obj=eur)
-        self.assertIn(f"({items}: the difference is the conversion's rounding)", line.reasons)
+        self.assertIn(f"{items} owed: the difference is the conversion's rounding", line.reasons)
         self.assertTrue(eur.is_zero(invoice.amount_residual))
         self.assertFalse(payment._billing_receivable_lines(), "and the payment is used in full")
         overpaid = self._invoice(1000.0, currency_id=eur.id, invoice_date=self.today - timedelta(days=40))

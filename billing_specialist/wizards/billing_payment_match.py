@@ -3,8 +3,11 @@ import dataclasses
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools.misc import format_date, formatLang
+from odoo.tools.translate import LazyTranslate
 
 from ..matching import Matcher, OpenItem
+
+_lt = LazyTranslate(__name__)
 
 
 class BillingMatcher:
@@ -76,7 +79,7 @@ class BillingMatcher:
                 continue
             target = self.env["res.currency"].browse(currency_id)
             converted = currency._convert(source.amount, target, self.company, record.date)
-            reason = self.env._(
+            reason = _lt(
                 "paid in %(paid)s, invoiced in %(invoiced)s: %(amount)s = %(converted)s at the rate of %(date)s",
                 paid=currency.name,
                 invoiced=target.name,
@@ -85,6 +88,7 @@ class BillingMatcher:
                 date=format_date(self.env, record.date),
             )
             found = other.propose(dataclasses.replace(source, amount=converted))
+            rounding = None
             if found:
                 # Rounding the payment to its own cents leaves up to this much in the invoices' currency: an amount
                 # that much above the items proposed is taken as theirs, not as an overpayment. (Below them, the
@@ -93,13 +97,15 @@ class BillingMatcher:
                 items = target.round(sum(other.items[a.item_id].amount for a in found[0].allocations))
                 if 0 < target.round(converted - items) <= noise + target.rounding / 2:
                     found = other.propose(dataclasses.replace(source, amount=items))
-                    reason += self.env._(
-                        " (%(items)s: the difference is the conversion's rounding)",
+                    rounding = _lt(
+                        "%(items)s owed: the difference is the conversion's rounding",
                         items=formatLang(self.env, items, currency_obj=target),
                     )
             for proposal in found:
                 proposal.confidence -= 5
                 proposal.reasons.append(reason)
+                if rounding:
+                    proposal.reasons.append(rounding)
                 proposals.append(proposal)
         return sorted(proposals, key=lambda proposal: -proposal.confidence)
 
@@ -159,7 +165,7 @@ class BillingPaymentMatch(models.TransientModel):
                         "payment_id" if source._name == "account.payment" else "statement_line_id": source.id,
                         "partner_id": (source.partner_id.commercial_partner_id or partner).id,
                         "confidence": best.confidence if best else 0,
-                        "reasons": "; ".join(best.reasons) if best else self.env._("no proposal"),
+                        "reasons": best.explain(self.env._) if best else self.env._("no proposal"),
                         "selected": bool(best and best.confidence >= company.billing_match_threshold),
                         "writeoff": best.writeoff if best else 0.0,
                         "allocation_ids": [
