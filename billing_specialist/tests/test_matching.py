@@ -62,16 +62,21 @@ class TestPaymentMatching(PaymentMatchingCommon):
         self.assertEqual(applied.invoice_ids, self.inv1)
         self.assertIn("found in the memo", applied.reasons)
 
-    def test_reasons_are_in_the_users_language(self):
+    def _translate_to_french(self, terms):
+        """Activate French and give these of the addon's terms a French translation, for this test only."""
         self.env["res.lang"]._activate_lang("fr_FR")
-        self.specialist.lang = "fr_FR"
-        french = code_translations.get_python_translations("billing_specialist", "fr_FR")
         code_translations.python_translations[("billing_specialist", "fr_FR")] = {
-            **french,
-            "%(numbers)s found in the memo": "%(numbers)s trouvé dans le libellé",
-            "the amount settles them exactly": "le montant les solde exactement",
+            **code_translations.get_python_translations("billing_specialist", "fr_FR"),
+            **terms,
         }
         self.addCleanup(code_translations.python_translations.clear)
+
+    def test_reasons_are_in_the_users_language(self):
+        self._translate_to_french({
+            "%(numbers)s found in the memo": "%(numbers)s trouvé dans le libellé",
+            "the amount settles them exactly": "le montant les solde exactement",
+        })  # fmt: skip
+        self.specialist.lang = "fr_FR"
         Run = self.env["billing.match.run"].with_user(self.specialist).with_context(lang=self.specialist.lang)
         line = Run._run_automatic(self.company, self._payment(1200.0, memo=self.inv1.name)).line_ids
         self.assertEqual(line.outcome, "applied")
@@ -85,13 +90,8 @@ class TestPaymentMatching(PaymentMatchingCommon):
         self.assertFalse(Run.search([("company_id", "=", self.company.id)]), "automatic matching is off by default")
         self.assertEqual(self.inv1.payment_state, "not_paid")
         self.company.billing_match_auto = True
-        self.env["res.lang"]._activate_lang("fr_FR")
+        self._translate_to_french({"the amount settles them exactly": "le montant les solde exactement"})
         cron.user_id.lang = "fr_FR"
-        code_translations.python_translations[("billing_specialist", "fr_FR")] = {
-            **code_translations.get_python_translations("billing_specialist", "fr_FR"),
-            "the amount settles them exactly": "le montant les solde exactement",
-        }
-        self.addCleanup(code_translations.python_translations.clear)
         cron.method_direct_trigger()
         run = Run.search([("company_id", "=", self.company.id)])
         self.assertEqual(len(run), 1)

@@ -79,33 +79,35 @@ class BillingMatcher:
                 continue
             target = self.env["res.currency"].browse(currency_id)
             converted = currency._convert(source.amount, target, self.company, record.date)
-            reason = _lt(
-                "paid in %(paid)s, invoiced in %(invoiced)s: %(amount)s = %(converted)s at the rate of %(date)s",
-                paid=currency.name,
-                invoiced=target.name,
-                amount=formatLang(self.env, source.amount, currency_obj=currency),
-                converted=formatLang(self.env, converted, currency_obj=target),
-                date=format_date(self.env, record.date),
-            )
             found = other.propose(dataclasses.replace(source, amount=converted))
-            rounding = None
-            if found:
-                # Rounding the payment to its own cents leaves up to this much in the invoices' currency: an amount
-                # that much above the items proposed is taken as theirs, not as an overpayment. (Below them, the
-                # invoice would stay open by a cent: that is the tolerance write-off's job.)
-                noise = currency._convert(currency.rounding, target, self.company, record.date, round=False) / 2
-                items = target.round(sum(other.items[a.item_id].amount for a in found[0].allocations))
-                if 0 < target.round(converted - items) <= noise + target.rounding / 2:
-                    found = other.propose(dataclasses.replace(source, amount=items))
-                    rounding = _lt(
+            if not found:
+                continue
+            reasons = [
+                _lt(
+                    "paid in %(paid)s, invoiced in %(invoiced)s: %(amount)s = %(converted)s at the rate of %(date)s",
+                    paid=currency.name,
+                    invoiced=target.name,
+                    amount=formatLang(self.env, source.amount, currency_obj=currency),
+                    converted=formatLang(self.env, converted, currency_obj=target),
+                    date=format_date(self.env, record.date),
+                )
+            ]
+            # Rounding the payment to its own cents leaves up to this much in the invoices' currency: an amount that
+            # much above the items proposed is taken as theirs, not as an overpayment. (Below them, the invoice would
+            # stay open by a cent: that is the tolerance write-off's job.)
+            noise = currency._convert(currency.rounding, target, self.company, record.date, round=False) / 2
+            items = target.round(sum(other.items[a.item_id].amount for a in found[0].allocations))
+            if 0 < target.round(converted - items) <= noise + target.rounding / 2:
+                found = other.propose(dataclasses.replace(source, amount=items))
+                reasons.append(
+                    _lt(
                         "%(items)s owed: the difference is the conversion's rounding",
                         items=formatLang(self.env, items, currency_obj=target),
                     )
+                )
             for proposal in found:
                 proposal.confidence -= 5
-                proposal.reasons.append(reason)
-                if rounding:
-                    proposal.reasons.append(rounding)
+                proposal.reasons += reasons
                 proposals.append(proposal)
         return sorted(proposals, key=lambda proposal: -proposal.confidence)
 
