@@ -1,3 +1,3 @@
 """Payment-matching engine in plain Python: candidate search and scoring, no ORM (the models call it)."""
 
-from .engine import Allocation, Matcher, OpenItem, Proposal, Source, normalize
+from .engine import Allocation, ClosedNumbers, Matcher, OpenItem, Proposal, Source, normalize

@@ -14,8 +14,14 @@ Confidence scale used below (the automatic run's default threshold is 90):
     80  several named items paid in part (which ones is a guess); or exactly one combination of the payer's open
         items sums to the amount; or a unique amount for a payer found from the name or account
     60  a reference with a typo and a different amount
-    40  several open items of that amount (recurring billing): amount alone cannot tell which
+    30  no reference and no amount match: the payer's oldest open items, as a starting point
     Disputed items get 20 less and at most their undisputed part unless the memo names them exactly.
+
+Conflicting evidence is never applied automatically: when the clues point to different items or customers (the memo
+names an invoice already paid, or another customer's item; the payer's bank account and name disagree; the memo's
+items do not take the amount while a part of them, or another item, takes it exactly; the amount is that of several
+open items, or of one item and also of a sum of others), every proposal is *held*: confidence 0, ``conflict`` set,
+and a reason naming the conflict. The company's threshold is at least 1, so a held proposal waits for a person.
 """
 
 import re
@@ -105,6 +111,7 @@ class Proposal:
     reasons: list = field(default_factory=list)
     writeoff: float = 0.0  # difference proposed as a write-off (positive: the customer paid less)
     remainder: float = 0.0  # amount left on the source as open credit
+    conflict: bool = False  # the evidence disagrees: never applied automatically, whatever the threshold
 
     @property
     def item_ids(self):
@@ -112,18 +119,45 @@ class Proposal:
 
     @property
     def auto_ok(self):
-        return self.confidence >= AUTO_THRESHOLD
+        return not self.conflict and self.confidence >= AUTO_THRESHOLD
+
+    def hold(self, reason):
+        """Keep the proposal for review: the evidence behind it points elsewhere too (``reason`` says where)."""
+        self.conflict = True
+        self.confidence = 0
+        if all(known is not reason for known in self.reasons):  # lazy terms cannot be compared with ==
+            self.reasons.append(reason)
 
     def explain(self, translate=str):
         """The reasons as one text, each rendered by ``translate`` (``env._`` for the user's language)."""
         return "; ".join(translate(reason) for reason in self.reasons)
 
 
+class ClosedNumbers:
+    """The numbers of a company's settled invoices, under every key a memo may show them with (``number_keys``).
+
+    A memo naming one of them is likely a duplicate payment. Built once, shared by the matchers of every currency.
+    A key that two settled invoices share names neither.
+    """
+
+    def __init__(self, numbers=()):
+        self.by_key = {}
+        for number in numbers:
+            for key in number_keys(number):
+                known = self.by_key.get(key, number)
+                self.by_key[key] = number if known == number else None
+
+
 class Matcher:
-    """Index the open items once, then ``propose(source)`` for each source."""
+    """Index the open items once, then ``propose(source)`` for each source.
+
+    ``closed_numbers``: the numbers of the company's settled invoices (or a ``ClosedNumbers`` built from them): a
+    memo naming one of them holds the proposals for review (possible duplicate payment).
+    """
 
     def __init__(self, items, partner_names=None, account_partners=None, tolerance_amount=0.0,
-                 tolerance_percent=0.0, rounding=0.01, max_combination=4, combination_pool=20):  # fmt: skip
+                 tolerance_percent=0.0, rounding=0.01, max_combination=4, combination_pool=20,
+                 closed_numbers=None):  # fmt: skip
         self.items = {item.id: item for item in items}
         self.rounding = rounding
         self.tolerance_amount = tolerance_amount
@@ -146,12 +180,17 @@ class Matcher:
             self.by_partner.setdefault(item.partner_id, []).append(item)
         for partner_items in self.by_partner.values():
             partner_items.sort(key=lambda it: (it.due, it.id))
+        self.partner_labels = dict(partner_names or {})
         self.partner_names = {}
-        for partner_id, name in (partner_names or {}).items():
+        for partner_id, name in self.partner_labels.items():
             key = normalize(name)
             if len(key) >= 5:
                 self.partner_names.setdefault(key, set()).add(partner_id)
         self.account_partners = {normalize(acc): pid for acc, pid in (account_partners or {}).items()}
+        self.closed = (
+            closed_numbers if isinstance(closed_numbers, ClosedNumbers) else ClosedNumbers(closed_numbers or ())
+        )
+        self._pair_sums = {}  # partner -> (pool, cents, pair sums) for the search of sums of items
 
     # ------------------------------------------------------------------ helpers
 
@@ -160,6 +199,16 @@ class Matcher:
 
     def _is_zero(self, amount):
         return abs(amount) < self.rounding / 2
+
+    def _cents(self, amount):
+        return round(amount / self.rounding)
+
+    def _label(self, partner_id):
+        return self.partner_labels.get(partner_id) or f"#{partner_id}"
+
+    def _named_partners(self, text):
+        """The customers whose name (five characters or more) appears in the normalized ``text``."""
+        return {pid for key, pids in self.partner_names.items() if key in text for pid in pids}
 
     def _within_tolerance(self, difference, amount):
         if self._is_zero(difference):
@@ -216,8 +265,7 @@ class Matcher:
             partner = self.account_partners.get(normalize(source.account_number))
             if partner:
                 return partner, _lt("customer found from the bank account")
-        text = normalize(f"{source.payer_name or ''} {source.memo or ''}")
-        named = {pid for key, pids in self.partner_names.items() if key in text for pid in pids}
+        named = self._named_partners(normalize(f"{source.payer_name or ''} {source.memo or ''}"))
         if len(named) == 1:
             return named.pop(), _lt("customer found from the name")
         return None, None
@@ -297,13 +345,21 @@ class Matcher:
     # ------------------------------------------------------------------ search
 
     def propose(self, source, limit=5):
-        """Proposals for ``source``, best first (possibly none)."""
+        """Proposals for ``source``, best first (possibly none); all held for review when the evidence disagrees."""
         candidates = self._candidates(source.memo)
         exact = self._exact_hits(candidates)
         partner_id, partner_reason = self._find_partner(source, exact)
+        named = [self.items[i] for i in sorted(exact)]  # every item the memo names, whoever it belongs to
         if exact and partner_id is not None:
             exact = {i for i in exact if self.items[i].partner_id == partner_id}
-        proposals = []
+        proposals = self._search(source, candidates, exact, partner_id, partner_reason, limit)
+        if proposals:
+            for reason in self._closed_conflicts(candidates) + self._partner_conflicts(source, named):
+                for proposal in proposals:
+                    proposal.hold(reason)
+        return proposals
+
+    def _search(self, source, candidates, exact, partner_id, partner_reason, limit):
         if exact:
             items = [self.items[i] for i in sorted(exact)]
             reasons = [_lt("%(numbers)s found in the memo", numbers=", ".join(it.number for it in items))]
@@ -311,17 +367,8 @@ class Matcher:
                 reasons.append(partner_reason)
             proposal = self._proposal_for_items(source, partner_id, items, True, reasons, 98)
             if not self._is_zero(proposal.remainder) or proposal.confidence < 95:
-                # The named items do not take the amount as it is: if another open item of the customer takes it
-                # exactly, the reference may well be a typo for that one. Let a person decide.
-                others = [
-                    it for it in self.by_partner.get(partner_id, [])
-                    if it.id not in exact and it.amount > 0 and self._is_zero(it.amount - source.amount)
-                ]  # fmt: skip
-                if others:
-                    proposal.confidence = min(proposal.confidence, 60)
-                    proposal.reasons.append(_lt("but %(number)s matches the amount exactly", number=others[0].number))
-            proposals.append(proposal)
-            return proposals
+                self._hold_if_amount_elsewhere(proposal, source, partner_id, items)
+            return [proposal]
         fuzzy = self._fuzzy_hits(candidates)
         if partner_id is not None:
             fuzzy = {i for i in fuzzy if self.items[i].partner_id == partner_id}
@@ -333,10 +380,14 @@ class Matcher:
             proposal = self._proposal_for_items(source, partner_id, [item], False, reasons, 90 if exact_amount else 60)
             if not exact_amount:
                 proposal.confidence = min(proposal.confidence, 60)
-            proposals.append(proposal)
-            return proposals
+                self._hold_if_amount_elsewhere(proposal, source, partner_id, [item])
+            return [proposal]
         if partner_id is None:
-            return proposals
+            return []
+        return self._search_amount(source, partner_id, partner_reason, limit)
+
+    def _search_amount(self, source, partner_id, partner_reason, limit):
+        """No reference: the payer's open items of that amount, a sum of them, else the oldest ones."""
         open_items = [it for it in self.by_partner.get(partner_id, []) if it.amount > 0]
         same_amount = [it for it in open_items if self._is_zero(self._dispute_cap(it, False) - source.amount)]
         given = source.partner_id is not None
@@ -346,20 +397,20 @@ class Matcher:
             if partner_reason:
                 reasons.append(partner_reason)
             proposal = self._proposal_for_items(source, partner_id, [item], False, reasons, 90 if given else 80)
-            proposals.append(proposal)
-            return proposals
+            others = self._sum_of_others(partner_id, open_items, item, source.amount)
+            if others:
+                proposal.hold(_lt("also the sum of %(numbers)s", numbers=" + ".join(it.number for it in others)))
+            return [proposal]
+        proposals = []
         if len(same_amount) > 1:
+            reason = _lt(
+                "%(count)s open items of %(amount)s: amount alone cannot tell which",
+                count=len(same_amount),
+                amount=_amount(source.amount),
+            )
             for item in same_amount[:limit]:
-                reasons = [
-                    _lt(
-                        "%(count)s open items of %(amount)s: amount alone cannot tell which",
-                        count=len(same_amount),
-                        amount=_amount(source.amount),
-                    )
-                ]
-                proposals.append(self._proposal_for_items(source, partner_id, [item], False, reasons, 40))
-            for proposal in proposals:
-                proposal.confidence = min(proposal.confidence, 40)
+                proposals.append(self._proposal_for_items(source, partner_id, [item], False, [reason], 40))
+                proposals[-1].hold(reason)
             return proposals
         combination = self._unique_combination(open_items, source.amount)
         if combination:
@@ -387,3 +438,138 @@ class Matcher:
                         return None  # ambiguous
                     found = [pool[i] for i in combo]
         return found
+
+    # ------------------------------------------------------------------ conflicting evidence
+
+    def _closed_conflicts(self, candidates):
+        """The memo names a settled invoice: the payment may well pay it a second time."""
+        if not self.closed.by_key:
+            return []
+        closed = {candidate: self.closed.by_key.get(candidate) for candidate in candidates}
+        # Open items named by a key that no settled invoice shares: the memo names them, not a settled one.
+        strong = set()
+        for candidate, number in closed.items():
+            if not number:
+                strong |= self.by_key.get(candidate, set()) | self.by_ref.get(candidate, set())
+        reasons, seen = [], set()
+        for candidate, number in closed.items():
+            if not number or number in seen:
+                continue
+            if (self.by_key.get(candidate, set()) | self.by_ref.get(candidate, set())) & strong:
+                continue  # the digits of an open item named in full, which a settled invoice also has
+            seen.add(number)
+            reasons.append(_lt("%(number)s is already paid: possible duplicate payment", number=number))
+        return reasons
+
+    def _payer_evidence(self, source):
+        """Who pays, by each clue that says so, surest first: [(clue, customer)]."""
+        evidence = []
+        if source.partner_id:
+            evidence.append(("customer", source.partner_id))
+        if source.account_number:
+            account = self.account_partners.get(normalize(source.account_number))
+            if account:
+                evidence.append(("account", account))
+        if source.payer_name and not source.partner_id:
+            named = self._named_partners(normalize(source.payer_name))
+            if len(named) == 1:
+                evidence.append(("name", next(iter(named))))
+        return evidence
+
+    def _partner_conflicts(self, source, named):
+        """The payer, its bank account, its name and the items the memo names point to different customers."""
+        evidence = self._payer_evidence(source)
+        if not evidence:
+            return []
+        clue, customer = evidence[0]
+        reasons = []
+        for other_clue, other in evidence[1:]:
+            if other == customer:
+                continue
+            if other_clue == "account":  # the customer given and its bank account disagree
+                reason = _lt("the bank account is that of %(other)s, the payer is %(customer)s", other=self._label(other),
+                             customer=self._label(customer))  # fmt: skip
+            else:  # the bank account and the payer's name disagree
+                reason = _lt("the bank account is that of %(customer)s, the payer's name is %(other)s",
+                             customer=self._label(customer), other=self._label(other))  # fmt: skip
+            reasons.append(reason)
+        item = next((it for it in named if it.partner_id != customer), None)
+        if item is not None:
+            values = {"number": item.number, "other": self._label(item.partner_id), "customer": self._label(customer)}
+            if clue == "customer":
+                reasons.append(_lt("the memo names %(number)s of %(other)s, the payer is %(customer)s", **values))
+            elif clue == "account":
+                reasons.append(
+                    _lt("the memo names %(number)s of %(other)s, the bank account is that of %(customer)s", **values)
+                )
+            else:
+                reasons.append(
+                    _lt("the memo names %(number)s of %(other)s, the payer's name is %(customer)s", **values)
+                )
+        return reasons
+
+    def _hold_if_amount_elsewhere(self, proposal, source, partner_id, named):
+        """The named items do not take the amount as it is, but another item, or some of them alone, does."""
+        ids = {it.id for it in named}
+        # The reference may well be a typo for another open item of the customer that takes the amount exactly.
+        others = [
+            it for it in self.by_partner.get(partner_id, [])
+            if it.id not in ids and it.amount > 0 and self._is_zero(it.amount - source.amount)
+        ]  # fmt: skip
+        if others:
+            proposal.hold(_lt("but %(number)s matches the amount exactly", number=others[0].number))
+            return
+        part = self._named_part(named, source.amount)
+        if part:
+            proposal.hold(_lt("the amount is that of %(numbers)s alone", numbers=", ".join(it.number for it in part)))
+
+    def _named_part(self, named, amount, most=10):
+        """Some (not all) of the named items whose open amounts sum to ``amount`` exactly (up to ``most`` named)."""
+        if not 2 <= len(named) <= most:
+            return None
+        target = self._cents(amount)
+        cents = [self._cents(it.amount) for it in named]
+        for size in range(1, len(named)):
+            for combo in combinations(range(len(named)), size):
+                if sum(cents[i] for i in combo) == target:
+                    return [named[i] for i in combo]
+        return None
+
+    def _pool(self, partner_id, open_items):
+        """The customer's oldest ``pool`` undisputed open items, their cents and pair sums (computed once)."""
+        cached = self._pair_sums.get(partner_id)
+        if cached is None:
+            pool = [it for it in open_items if it.disputed <= 0][: self.combination_pool]
+            cents = [self._cents(it.amount) for it in pool]
+            sums = {}
+            for i, j in combinations(range(len(pool)), 2):
+                sums.setdefault(cents[i] + cents[j], []).append((i, j))
+            cached = self._pair_sums[partner_id] = (pool, cents, sums)
+        return cached
+
+    def _sum_of_others(self, partner_id, open_items, item, amount):
+        """Two to four other open items of the customer (oldest ``pool``) whose amounts sum to ``amount``, if any.
+
+        Pair sums are indexed once per customer, so this costs the pool's size squared at worst, never its 4th power.
+        """
+        pool, cents, sums = self._pool(partner_id, open_items)
+        target = self._cents(amount)
+        excluded = {index for index, it in enumerate(pool) if it.id == item.id}
+        size = min(self.max_combination, 4)
+        if size >= 2:
+            for pair in sums.get(target, ()):
+                if not excluded.intersection(pair):
+                    return [pool[i] for i in pair]
+        if size >= 3:
+            for k in range(len(pool)):
+                for pair in () if k in excluded else sums.get(target - cents[k], ()):
+                    if k not in pair and not excluded.intersection(pair):
+                        return [pool[i] for i in sorted((k, *pair))]
+        if size >= 4:
+            for first, pairs in sums.items():
+                for second in sums.get(target - first, ()):
+                    for pair in pairs:
+                        combo = set(pair) | set(second)
+                        if len(combo) == 4 and not excluded & combo:
+                            return [pool[i] for i in sorted(combo)]
+        return None

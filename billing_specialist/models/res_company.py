@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
 
 
 class ResCompany(models.Model):
@@ -44,8 +45,9 @@ class ResCompany(models.Model):
     billing_match_threshold = fields.Integer(
         string="Automatic Matching Threshold",
         default=90,
-        help="The automatic run applies only proposals of at least this confidence (0-100); the rest waits in "
-        "the matching wizard. 90 applies references found in the memo and unique amounts of the paying customer.",
+        help="The automatic run applies only proposals of at least this confidence (1-100); the rest waits in "
+        "the matching wizard. 90 applies references found in the memo and unique amounts of the paying customer. "
+        "Proposals whose evidence disagrees have confidence 0: never applied automatically.",
     )
     billing_match_tolerance_amount = fields.Monetary(
         string="Payment Difference Tolerance",
@@ -63,3 +65,15 @@ class ResCompany(models.Model):
     billing_match_auto = fields.Boolean(
         string="Automatic Matching", help="The scheduled action applies confident proposals every hour."
     )
+
+    @api.constrains("billing_match_threshold")
+    def _check_billing_match_threshold(self):
+        # Confidence 0 means "never automatic" (conflicting evidence): a threshold of 0 would apply it.
+        for company in self:
+            if not 1 <= company.billing_match_threshold <= 100:
+                raise ValidationError(
+                    self.env._(
+                        "The automatic matching threshold of %(company)s is a confidence from 1 to 100.",
+                        company=company.name,
+                    )
+                )

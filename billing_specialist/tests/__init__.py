@@ -8,5 +8,6 @@ from . import test_portal
 from . import test_statement
 from . import test_reporting
 from . import test_matching_engine
+from . import test_matching_conflicts
 from . import test_matching
 from . import test_matching_concurrency

@@ -2,7 +2,7 @@ from datetime import date
 
 from odoo.tests import BaseCase, tagged
 
-from odoo.addons.billing_specialist.matching import Matcher, OpenItem, Source, normalize
+from odoo.addons.billing_specialist.matching import ClosedNumbers, Matcher, OpenItem, Source, normalize
 from odoo.addons.billing_specialist.matching.engine import number_keys
 
 ACME, GLOBEX, INITECH = 1, 2, 3
@@ -81,7 +81,7 @@ class TestMatchingEngine(BaseCase):
     def test_recurring_amounts_are_never_guessed(self):
         proposals = self.matcher.propose(Source(id=1, amount=99.0, memo="monthly fee", partner_id=GLOBEX))
         self.assertEqual([p.item_ids for p in proposals], [[4], [5], [6]], "oldest due first")
-        self.assertTrue(all(p.confidence == 40 and not p.auto_ok for p in proposals))
+        self.assertTrue(all(p.conflict and p.confidence == 0 and not p.auto_ok for p in proposals), "held")
         named = self.best(amount=99.0, memo="fee INV/2026/00108", partner_id=GLOBEX)
         self.assertEqual((named.item_ids, named.confidence), ([5], 98))
 
@@ -138,9 +138,127 @@ class TestMatchingEngine(BaseCase):
         # 00043 is named but the amount is that of 00044: probably a typo in the reference; never automatic.
         proposal = self.best(amount=450.0, memo="INV/2026/00043", partner_id=ACME)
         self.assertEqual(proposal.item_ids, [2])
-        self.assertEqual(proposal.confidence, 60)
+        self.assertEqual((proposal.confidence, proposal.conflict), (0, True))
         self.assertIn("but INV/2026/00044 matches the amount exactly", proposal.explain())
 
     def test_other_customers_items_are_not_taken(self):
         proposal = self.best(amount=99.0, memo="INV/2026/00107", partner_id=ACME)
         self.assertFalse(proposal and 4 in proposal.item_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestMatchingConflicts(BaseCase):
+    """Evidence that points to different items or customers holds every proposal for review, at any threshold."""
+
+    def setUp(self):
+        super().setUp()
+        self.items = [
+            item(1, "INV/2026/00053", 1200.0, due=(2026, 2, 1), refs=["PO-7781"]),
+            item(2, "INV/2026/00060", 700.0, due=(2026, 1, 10)),
+            item(3, "INV/2026/00061", 500.0, due=(2026, 1, 20)),
+            item(4, "INV/2026/00070", 1200.0, partner=GLOBEX),
+            item(5, "INV/2026/00071", 350.0, partner=GLOBEX, refs=["PO-5555"]),
+            item(6, "INV/2026/00080", 640.0, partner=INITECH),
+        ]
+        self.matcher = Matcher(
+            self.items,
+            partner_names={ACME: "Acme Retail", GLOBEX: "Globex Stores", INITECH: "Initech Ltd"},
+            account_partners={"BE71 0961 2345 6769": INITECH, "FR76 3000 6000 0112 3456 7890 189": ACME},
+            closed_numbers=["INV/2026/00052", "INV/2025/00999", "EXP/2026/00053"],
+        )
+
+    def best(self, **kwargs):
+        proposals = self.matcher.propose(Source(id=100, **kwargs))
+        return proposals[0] if proposals else None
+
+    def assertHeld(self, proposal, reason):
+        self.assertTrue(proposal, "kept for review, not dropped")
+        self.assertEqual((proposal.confidence, proposal.conflict, proposal.auto_ok), (0, True, False))
+        self.assertIn(reason, proposal.explain())
+
+    def test_memo_names_an_invoice_already_paid(self):
+        # 00052 is paid; 00053 (one typo away, same amount) would otherwise take the payment at 90.
+        for memo in ("INV/2026/00052", "payment inv 2026-52", "INV/2026/00052 INV/2026/00053"):
+            proposal = self.best(amount=1200.0, memo=memo, partner_id=ACME)
+            self.assertHeld(proposal, "INV/2026/00052 is already paid: possible duplicate payment")
+        unknown = self.best(amount=1200.0, memo="INV/2026/00052", partner_id=ACME)
+        self.assertEqual(unknown.item_ids, [1], "the open invoice is still shown to the reviewer")
+        # Without the settled numbers, the typo search took it automatically: the defect this covers.
+        blind = Matcher(self.items, partner_names={ACME: "Acme Retail"}).propose(
+            Source(id=1, amount=1200.0, memo="INV/2026/00052", partner_id=ACME)
+        )[0]
+        self.assertTrue(blind.auto_ok)
+
+    def test_open_invoice_named_in_full_is_not_mistaken_for_a_paid_one(self):
+        # EXP/2026/00053 is paid and shares the digits 202600053 with the open INV/2026/00053.
+        proposal = self.best(amount=1200.0, memo="INV/2026/00053", partner_id=ACME)
+        self.assertEqual((proposal.item_ids, proposal.confidence, proposal.conflict), ([1], 98, False))
+        digits_only = self.best(amount=1200.0, memo="2026/00053", partner_id=ACME)
+        self.assertHeld(digits_only, "EXP/2026/00053 is already paid")
+
+    def test_memo_names_another_customers_invoice(self):
+        # Acme's line names Globex's 00070 of 1,200, which is also the amount of Acme's own 00053.
+        proposal = self.best(amount=1200.0, memo="INV/2026/00070", partner_id=ACME)
+        self.assertEqual(proposal.item_ids, [1])
+        self.assertHeld(proposal, "the memo names INV/2026/00070 of Globex Stores, the payer is Acme Retail")
+        both = self.best(amount=1200.0, memo="INV/2026/00053 INV/2026/00070", partner_id=ACME)
+        self.assertHeld(both, "the memo names INV/2026/00070 of Globex Stores, the payer is Acme Retail")
+        by_po = self.best(amount=1200.0, memo="INV/2026/00053 PO-5555", partner_id=ACME)
+        self.assertHeld(by_po, "the memo names INV/2026/00071 of Globex Stores")
+
+    def test_memo_and_bank_account_name_different_customers(self):
+        # No customer on the line: the memo names Globex's invoice, the bank account is Acme's.
+        proposal = self.best(amount=1200.0, memo="INV/2026/00070", account_number="FR7630006000011234567890189")
+        self.assertHeld(proposal, "the memo names INV/2026/00070 of Globex Stores, the bank account is that of Acme")
+        named = self.best(amount=1200.0, memo="INV/2026/00070", payer_name="ACME RETAIL SA")
+        self.assertHeld(named, "the memo names INV/2026/00070 of Globex Stores, the payer's name is Acme Retail")
+
+    def test_bank_account_and_payer_disagree(self):
+        proposal = self.best(amount=640.0, memo="", partner_id=ACME, account_number="BE71 0961 2345 6769")
+        self.assertHeld(proposal, "the bank account is that of Initech Ltd, the payer is Acme Retail")
+        by_name = self.best(amount=640.0, memo="", account_number="BE71096123456769", payer_name="Acme Retail")
+        self.assertHeld(by_name, "the bank account is that of Initech Ltd, the payer's name is Acme Retail")
+        agreeing = self.best(amount=640.0, memo="", account_number="BE71096123456769", payer_name="INITECH LTD")
+        self.assertEqual((agreeing.item_ids, agreeing.conflict), ([6], False))
+
+    def test_amount_of_one_invoice_and_of_a_sum_of_others(self):
+        # 1,200 is Acme's 00053 and also 700 + 500 (00060 + 00061): no reference tells which.
+        proposal = self.best(amount=1200.0, memo="thank you", partner_id=ACME)
+        self.assertEqual(proposal.item_ids, [1])
+        self.assertHeld(proposal, "also the sum of INV/2026/00060 + INV/2026/00061")
+        alone = self.best(amount=640.0, memo="", partner_id=INITECH)
+        self.assertEqual((alone.item_ids, alone.confidence, alone.conflict), ([6], 90, False))
+
+    def test_sum_of_three_or_four_others(self):
+        # Powers of two: each total is the sum of one set only (700 = 100+200+400, 1,500 = all four).
+        others = [item(i, f"INV/1/000{i}", amount) for i, amount in ((2, 100.0), (3, 200.0), (4, 400.0), (5, 800.0))]
+        for amount, expected in ((700.0, [2, 3, 4]), (1500.0, [2, 3, 4, 5])):
+            single = item(1, "INV/1/0001", amount, due=(2025, 1, 1))
+            matcher = Matcher([single, *others])
+            proposal = matcher.propose(Source(id=1, amount=amount, partner_id=ACME))[0]
+            self.assertEqual(proposal.item_ids, [1])
+            numbers = " + ".join(f"INV/1/000{i}" for i in expected)
+            self.assertHeld(proposal, f"also the sum of {numbers}")
+        single = item(1, "INV/1/0001", 50.0)
+        self.assertFalse(Matcher([single, *others]).propose(Source(id=1, amount=50.0, partner_id=ACME))[0].conflict)
+
+    def test_two_named_invoices_and_the_amount_of_one(self):
+        # The memo names 00060 and 00061 (1,200 together) but pays 500: that is 00061 alone, not 00060 in part.
+        proposal = self.best(amount=500.0, memo="INV/2026/00060 INV/2026/00061", partner_id=ACME)
+        self.assertHeld(proposal, "the amount is that of INV/2026/00061 alone")
+        reference_and_po = self.best(amount=1200.0, memo="INV/2026/00060 PO-7781", partner_id=ACME)
+        self.assertHeld(reference_and_po, "the amount is that of INV/2026/00053 alone")
+        both = self.best(amount=1200.0, memo="INV/2026/00060 INV/2026/00061", partner_id=ACME)
+        self.assertEqual((both.confidence, both.conflict), (98, False), "the amount settles both: no conflict")
+
+    def test_typo_with_another_amount_while_another_item_matches(self):
+        proposal = self.best(amount=500.0, memo="INV/2026/000600", partner_id=ACME)  # a typo for 00060 (700)
+        self.assertEqual(proposal.item_ids, [2])
+        self.assertHeld(proposal, "but INV/2026/00061 matches the amount exactly")
+
+    def test_closed_numbers_built_once_and_shared(self):
+        closed = ClosedNumbers(["INV/2026/00052", "RINV/2026/00052"])
+        self.assertEqual(closed.by_key["INV202600052"], "INV/2026/00052")
+        self.assertIsNone(closed.by_key["202600052"], "digits two settled documents share name neither")
+        matcher = Matcher(self.items, closed_numbers=closed)
+        self.assertIs(matcher.closed, closed)

@@ -6,6 +6,7 @@ from odoo.tools.misc import format_date, formatLang
 from odoo.tools.translate import LazyTranslate
 
 from ..matching import Matcher, OpenItem
+from ..models.billing_matcher_inputs import closed_invoice_numbers
 
 _lt = LazyTranslate(__name__)
 
@@ -48,6 +49,7 @@ class BillingMatcher:
             [("partner_id", "child_of", partners.ids)], ["acc_number", "partner_id"]
         )
         accounts = {bank.acc_number: bank.partner_id.commercial_partner_id.id for bank in banks}
+        closed = closed_invoice_numbers(env, company)  # a memo naming a paid invoice is held (duplicate payment)
         self.matchers = {
             currency_id: Matcher(
                 items,
@@ -56,6 +58,7 @@ class BillingMatcher:
                 tolerance_amount=company.billing_match_tolerance_amount,
                 tolerance_percent=company.billing_match_tolerance_percent,
                 rounding=env["res.currency"].browse(currency_id).rounding,
+                closed_numbers=closed,
             )
             for currency_id, items in by_currency.items()
         }
@@ -72,8 +75,8 @@ class BillingMatcher:
         currency = record._billing_currency()
         matcher = self.matchers.get(currency.id)
         proposals = matcher.propose(source) if matcher else []
-        if proposals and proposals[0].confidence >= self.company.billing_match_threshold:
-            return proposals
+        if proposals and (proposals[0].conflict or proposals[0].confidence >= self.company.billing_match_threshold):
+            return proposals  # conflicting evidence is for a person to settle, not for another currency
         for currency_id, other in self.matchers.items():
             if currency_id == currency.id:
                 continue
@@ -106,7 +109,7 @@ class BillingMatcher:
                     )
                 )
             for proposal in found:
-                proposal.confidence -= 5
+                proposal.confidence = max(proposal.confidence - 5, 0)
                 proposal.reasons += reasons
                 proposals.append(proposal)
         return sorted(proposals, key=lambda proposal: -proposal.confidence)
