@@ -1,15 +1,8 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.tools import SQL
 
-AGING_SELECTION = [
-    ("0_current", "Current"),
-    ("1_30", "1-30"),
-    ("2_60", "31-60"),
-    ("3_90", "61-90"),
-    ("4_120", "91-120"),
-    ("5_older", "Over 120"),
-    ("9_closed", "Settled"),
-]
+CREDIT_BUCKET = "80_credit"
+SETTLED_BUCKET = "90_settled"
 
 
 class BillingActivityReport(models.Model):
@@ -52,7 +45,13 @@ class BillingActivityReport(models.Model):
     last_payment_date = fields.Date(readonly=True)
     days_to_pay = fields.Integer(string="Days to Pay", readonly=True, aggregator="avg")
     days_overdue = fields.Integer(readonly=True, aggregator="max")
-    aging_bucket = fields.Selection(AGING_SELECTION, string="Aging Today", readonly=True)
+    aging_bucket = fields.Selection(
+        selection="_selection_aging_bucket",
+        string="Aging Today",
+        readonly=True,
+        help="The company's aging buckets (Settings), as the aged receivables use them; open credit notes are "
+        "unapplied credits, never overdue.",
+    )
     in_dispute = fields.Boolean(readonly=True)
     disputed_amount = fields.Monetary(string="Amount in Dispute", readonly=True)
 
@@ -64,11 +63,44 @@ class BillingActivityReport(models.Model):
         ],
         "account.move.line": ["move_id", "account_id", "balance"],
         "account.partial.reconcile": ["debit_move_id", "credit_move_id", "max_date"],
-        "crm.team.member": ["user_id", "crm_team_id", "active"],
+        "res.users": ["sale_team_id"],
+        "res.company": ["billing_aging_buckets"],
     }  # fmt: skip
 
-    @property
-    def _table_query(self):
+    @api.model
+    def _selection_aging_bucket(self):
+        """Keys "00" (current), "01".. (overdue buckets), then unapplied credits and settled documents; labels from
+        ``billing.aging._get_buckets``, the current company's first (the one source of the bucket edges)."""
+        labels = {}
+        Aging = self.env["billing.aging"]
+        for company in self.env.company | self.env.companies | self.env["res.company"].sudo().search([]):
+            for index, (label, _low, _high) in enumerate(Aging._get_buckets(company)):
+                labels.setdefault(f"{index:02d}", label)
+        return [
+            *sorted(labels.items()),
+            (CREDIT_BUCKET, self.env._("Unapplied Credit")),
+            (SETTLED_BUCKET, self.env._("Settled")),
+        ]
+
+    @api.model
+    def _team_sql(self, user_column):
+        """The sales team of a salesperson: the user's main team (``res.users.sale_team_id``), as the dispute cases
+        take it; the KPI filter uses this same expression."""
+        return SQL("(SELECT team_user.sale_team_id FROM res_users team_user WHERE team_user.id = %s)", user_column)
+
+    @api.model
+    def _aging_edges_sql(self):
+        """(company_id, edges) of every company, from ``billing.aging._get_buckets``: the view ages with them."""
+        Aging = self.env["billing.aging"]
+        rows = [
+            SQL("(%s, %s::int[])", company.id, [high for _label, _low, high in Aging._get_buckets(company) if high])
+            for company in self.env["res.company"].sudo().with_context(active_test=False).search([])
+        ]
+        return SQL("(VALUES %s) AS aging_edges(company_id, days)", SQL(", ").join(rows))
+
+    @api.model
+    def _select(self):
+        overdue_days = SQL("CURRENT_DATE - move.invoice_date_due")
         return SQL(
             """
             SELECT move.id AS id,
@@ -79,7 +111,7 @@ class BillingActivityReport(models.Model):
                    move.invoice_date_due,
                    move.commercial_partner_id AS partner_id,
                    move.invoice_user_id AS user_id,
-                   team.crm_team_id AS team_id,
+                   %(team)s AS team_id,
                    move.company_id,
                    company.currency_id,
                    move.payment_state,
@@ -90,32 +122,46 @@ class BillingActivityReport(models.Model):
                    CASE WHEN move.payment_state IN ('paid', 'in_payment') AND move.move_type = 'out_invoice'
                         THEN payment.last_date - move.invoice_date END AS days_to_pay,
                    CASE WHEN move.amount_residual_signed > 0 AND move.invoice_date_due < CURRENT_DATE
-                        THEN CURRENT_DATE - move.invoice_date_due ELSE 0 END AS days_overdue,
-                   CASE WHEN move.amount_residual_signed = 0 THEN '9_closed'
-                        WHEN move.invoice_date_due IS NULL OR CURRENT_DATE <= move.invoice_date_due THEN '0_current'
-                        WHEN CURRENT_DATE - move.invoice_date_due <= 30 THEN '1_30'
-                        WHEN CURRENT_DATE - move.invoice_date_due <= 60 THEN '2_60'
-                        WHEN CURRENT_DATE - move.invoice_date_due <= 90 THEN '3_90'
-                        WHEN CURRENT_DATE - move.invoice_date_due <= 120 THEN '4_120'
-                        ELSE '5_older' END AS aging_bucket,
+                        THEN %(overdue_days)s ELSE 0 END AS days_overdue,
+                   CASE WHEN move.amount_residual_signed = 0 THEN %(settled)s
+                        WHEN move.amount_residual_signed < 0 THEN %(credit)s
+                        WHEN move.invoice_date_due IS NULL OR CURRENT_DATE <= move.invoice_date_due THEN '00'
+                        ELSE lpad((SELECT COUNT(*) + 1 FROM unnest(aging_edges.days) AS edge
+                                    WHERE edge < %(overdue_days)s)::text, 2, '0')
+                        END AS aging_bucket,
                    COALESCE(move.billing_in_dispute, FALSE) AS in_dispute,
                    CASE WHEN move.amount_total = 0 THEN 0
                         ELSE COALESCE(move.billing_disputed_amount, 0) * move.amount_total_signed / move.amount_total
                         END AS disputed_amount
-              FROM account_move move
-              JOIN res_company company ON company.id = move.company_id
-              LEFT JOIN LATERAL (
-                    SELECT MAX(partial.max_date) AS last_date
-                      FROM account_move_line aml
-                      JOIN account_partial_reconcile partial
-                        ON partial.debit_move_id = aml.id OR partial.credit_move_id = aml.id
-                     WHERE aml.move_id = move.id
-              ) AS payment ON TRUE
-              LEFT JOIN LATERAL (
-                    SELECT member.crm_team_id FROM crm_team_member member
-                     WHERE member.user_id = move.invoice_user_id AND member.active
-                     ORDER BY member.id LIMIT 1
-              ) AS team ON TRUE
-             WHERE move.state = 'posted' AND move.move_type IN ('out_invoice', 'out_refund')
-            """
+            """,
+            team=self._team_sql(SQL.identifier("move", "invoice_user_id")),
+            overdue_days=overdue_days,
+            settled=SETTLED_BUCKET,
+            credit=CREDIT_BUCKET,
         )
+
+    @api.model
+    def _from(self):
+        return SQL(
+            """
+            FROM account_move move
+            JOIN res_company company ON company.id = move.company_id
+            LEFT JOIN %s ON aging_edges.company_id = move.company_id
+            LEFT JOIN LATERAL (
+                  SELECT MAX(partial.max_date) AS last_date
+                    FROM account_move_line aml
+                    JOIN account_partial_reconcile partial
+                      ON partial.debit_move_id = aml.id OR partial.credit_move_id = aml.id
+                   WHERE aml.move_id = move.id
+            ) AS payment ON TRUE
+            """,
+            self._aging_edges_sql(),
+        )
+
+    @api.model
+    def _where(self):
+        return SQL("WHERE move.state = 'posted' AND move.move_type IN ('out_invoice', 'out_refund')")
+
+    @property
+    def _table_query(self):
+        return SQL("%s %s %s", self._select(), self._from(), self._where())

@@ -39,6 +39,8 @@ class BillingAging(models.AbstractModel):
     @api.model
     def _get_ledger_balance(self, companies, as_of, partner_ids=None):
         """The receivable accounts' balance on ``as_of`` (one sum; no aging)."""
+        if not companies:
+            raise UserError(self.env._("Choose at least one company for the aged receivables."))
         self.env["account.move.line"].flush_model()
         partner_filter = self._partner_filter(partner_ids)
         self.env.cr.execute(
@@ -79,11 +81,18 @@ class BillingAging(models.AbstractModel):
     def _get_aging(self, companies, as_of, partner_ids=None, buckets=None):
         """Open receivables on ``as_of`` by commercial partner and bucket.
 
-        :return: dict with ``buckets`` (labels), ``rows`` (partner_id, amounts per bucket, total; largest first),
-            ``totals`` per bucket, ``total``, ``ledger_balance`` (the receivable accounts' balance on the date, which
-            the total equals), ``overdue_documents`` (documents with an overdue debit still open) and
-            ``unapplied_credits`` (open credits: payments and credit notes not yet applied).
+        Open debits are aged by due date; open credits (payments and credit notes not yet applied) are never aged
+        into the overdue buckets: they sit in a last column of their own, so that the total still ties to the
+        ledger while an overdue figure only ever counts what customers owe past due.
+
+        :return: dict with ``buckets`` (labels: the age buckets, then "Unapplied credits"), ``rows`` (partner_id,
+            amounts per column, total; largest first), ``totals`` per column, ``total``, ``ledger_balance`` (the
+            receivable accounts' balance on the date, which the total equals), ``overdue_amount`` (open debits past
+            due), ``overdue_documents`` (documents with an overdue debit still open) and ``unapplied_credits`` (open
+            credits, as a positive amount).
         """
+        if not companies:
+            raise UserError(self.env._("Choose at least one company for the aged receivables."))
         buckets = buckets or self._get_buckets(companies[:1])
         for model in ("account.move.line", "account.move", "account.partial.reconcile", "res.partner"):
             self.env[model].flush_model()
@@ -118,7 +127,8 @@ class BillingAging(models.AbstractModel):
                        AND aml.company_id IN %(companies)s
                        %(partner_filter)s
                 )
-                SELECT partner_id, %(bucket)s AS bucket, SUM(open_amount), NULL, NULL, NULL
+                SELECT partner_id, CASE WHEN open_amount < 0 THEN %(credit_column)s ELSE %(bucket)s END AS bucket,
+                       SUM(open_amount), NULL, NULL, NULL
                   FROM items GROUP BY 1, 2
                 UNION ALL
                 SELECT NULL, -1, NULL,
@@ -131,10 +141,11 @@ class BillingAging(models.AbstractModel):
                 companies=tuple(companies.ids),
                 days=days,
                 bucket=self._bucket_case(buckets, SQL("days")),
+                credit_column=len(buckets),
                 partner_filter=partner_filter,
             )
         )
-        width = len(buckets)
+        width = len(buckets) + 1  # the age buckets, then the unapplied credits
         by_partner = {}
         overdue_documents = unapplied_credits = ledger_balance = 0
         for partner_id, bucket, amount, overdue, unapplied, balance in self.env.cr.fetchall():
@@ -152,11 +163,12 @@ class BillingAging(models.AbstractModel):
         totals = [currency.round(sum(row["amounts"][i] for row in rows)) for i in range(width)]
         return {
             "as_of": as_of,
-            "buckets": [label for label, _low, _high in buckets],
+            "buckets": [label for label, _low, _high in buckets] + [self.env._("Unapplied credits")],
             "rows": rows,
             "totals": totals,
             "total": currency.round(sum(totals)),
             "ledger_balance": currency.round(ledger_balance),
+            "overdue_amount": currency.round(sum(totals[1 : len(buckets)])),
             "overdue_documents": overdue_documents,
             "unapplied_credits": currency.round(unapplied_credits),
             "currency": currency,

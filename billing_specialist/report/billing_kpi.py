@@ -3,7 +3,7 @@ from datetime import timedelta
 from dateutil.relativedelta import relativedelta
 
 from odoo import api, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..models.billing_dispute_stage import OPEN_STATES
@@ -14,7 +14,8 @@ class BillingKpi(models.AbstractModel):
 
     Invoices (customer invoices only; credit notes net the sales):
     - issued: invoices dated in the period; paid: invoices whose last payment (or credit) fell in the period and that
-      are paid now; overdue: documents with a receivable item past due and still open on the last day (as of).
+      are paid now; overdue: open debits past due on the last day (as of), and the documents they belong to.
+      Unapplied credits are reported apart and never net the overdue amount.
     - DSO simple = receivables at the end / net credit sales of the period x days of the period.
     - DSO countback = days of sales, walking back month by month from the end of the period, that the
       receivables at the end represent.
@@ -22,6 +23,8 @@ class BillingKpi(models.AbstractModel):
     - CEI = (receivables at the start + net sales - receivables at the end)
             / (receivables at the start + net sales - current receivables at the end) x 100.
     - Average days to pay = mean of (last payment date - invoice date) over the invoices paid in the period.
+    A ratio whose inputs make it meaningless (no net sales, negative receivables, nothing collectible, a CEI outside
+    0-100) is None, with the reason in ``na_reasons``: the report shows "n/a" and the reason, never a wrong number.
     Disputes: opened (by date opened), closed (by date closed), average days from opening to closing, amounts credited
     and written off by the cases closed in the period, SLA breaches among cases whose deadline fell in the period.
     Cash: inbound payments dated in the period, and unapplied credits at the end (payments and credit notes not yet
@@ -38,16 +41,22 @@ class BillingKpi(models.AbstractModel):
         if partner_ids:
             clauses.append(SQL("move.commercial_partner_id IN %s", tuple(partner_ids)))
         if team_ids:
-            clauses.append(
-                SQL(
-                    "move.invoice_user_id IN (SELECT user_id FROM crm_team_member WHERE active AND crm_team_id IN %s)",
-                    tuple(team_ids),
-                )
-            )
+            # The salesperson's main team, as the analysis view and the dispute cases take it.
+            team = self.env["billing.activity.report"]._team_sql(SQL.identifier("move", "invoice_user_id"))
+            clauses.append(SQL("%s IN %s", team, tuple(team_ids)))
         return SQL(" AND ").join(clauses)
 
     @api.model
+    def _check_companies(self, companies):
+        """The companies reported on: at least one, all among the user's (the scheduled mail runs as superuser)."""
+        if not companies:
+            raise UserError(self.env._("Choose at least one of your companies for the report."))
+        if not self.env.su and companies - self.env.user.company_ids:
+            raise AccessError(self.env._("You can only report on your own companies."))
+
+    @api.model
     def _get_kpis(self, companies, date_from, date_to, team_ids=None, user_ids=None, partner_ids=None):
+        self._check_companies(companies)
         if date_from > date_to:
             raise UserError(self.env._("The period starts after it ends."))
         for model in (
@@ -110,13 +119,6 @@ class BillingKpi(models.AbstractModel):
         start_balance = aging._get_ledger_balance(companies, date_from - timedelta(days=1), partner_ids=partners)
         end_balance = end["ledger_balance"]
         current_end = end["totals"][0]
-        overdue_amount = currency.round(sum(end["totals"][1:]))
-        overdue_count = end["overdue_documents"]
-
-        def ratio(numerator, denominator, factor=1.0):
-            return round(numerator / denominator * factor, 1) if denominator else None
-
-        cei_denominator = start_balance + net_sales - current_end
         kpis = {
             "currency": currency,
             "date_from": date_from,
@@ -128,27 +130,94 @@ class BillingKpi(models.AbstractModel):
             "net_sales": currency.round(net_sales),
             "invoices_paid_count": paid_count,
             "invoices_paid_amount": currency.round(paid_amount),
-            "invoices_overdue_count": overdue_count,
-            "invoices_overdue_amount": overdue_amount,
+            "invoices_overdue_count": end["overdue_documents"],
+            "invoices_overdue_amount": end["overdue_amount"],
             "receivable_start": start_balance,
             "receivable_end": end_balance,
             "receivable_current_end": current_end,
-            "dso_simple": ratio(end_balance, net_sales, days),
-            "dso_countback": self._dso_countback(companies, date_to, end_balance, where),
-            "dso_best_possible": ratio(current_end, net_sales, days),
-            "cei": ratio(start_balance + net_sales - end_balance, cei_denominator, 100.0),
             "avg_days_to_pay": round(float(avg_days_to_pay), 1) if avg_days_to_pay is not None else None,
             "aging": end,
+            "unapplied_credits_end": end["unapplied_credits"],
         }
-        kpis["unapplied_credits_end"] = end["unapplied_credits"]
         kpis.update(self._cash_kpis(companies, date_from, date_to, partner_ids))
         kpis.update(self._dispute_kpis(companies, date_from, date_to, team_ids, user_ids, partner_ids))
+        kpis["na_reasons"] = self._set_ratios(kpis, companies, where)
         return kpis
+
+    @api.model
+    def _set_ratios(self, kpis, companies, where):
+        """Set the DSOs and the CEI on ``kpis``; a figure whose inputs make it meaningless is None.
+
+        :return: {key: reason} for every figure left at None, the reason in words for the reader.
+        """
+        net_sales, days = kpis["net_sales"], kpis["days"]
+        start, end, current = kpis["receivable_start"], kpis["receivable_end"], kpis["receivable_current_end"]
+        reasons = {}
+        if net_sales <= 0:
+            no_sales = (
+                self.env._("no sales in the period")
+                if not kpis["invoices_issued_amount"]
+                else self.env._("credit notes are at least the invoices of the period (net sales not positive)")
+            )
+            reasons.update(dso_simple=no_sales, dso_best_possible=no_sales)
+        negative_end = self.env._(
+            "the receivables at the end are negative: unapplied credits exceed what customers owe"
+        )
+        if end < 0:
+            reasons.update(dso_simple=reasons.get("dso_simple", negative_end), dso_countback=negative_end)
+        if "dso_simple" not in reasons:
+            kpis["dso_simple"] = round(end / net_sales * days, 1)
+        if "dso_best_possible" not in reasons:
+            kpis["dso_best_possible"] = round(current / net_sales * days, 1)
+        if "dso_countback" not in reasons:
+            kpis["dso_countback"] = self._dso_countback(companies, kpis["date_to"], end, where)
+            if kpis["dso_countback"] is None:
+                reasons["dso_countback"] = self.env._("the receivables exceed two years of net sales")
+        cei, reasons["cei"] = self._cei(start, net_sales, end, current)
+        kpis["cei"] = cei
+        reasons.update(
+            avg_days_to_pay=self.env._("no invoice paid in the period") if kpis["avg_days_to_pay"] is None else None,
+            matching_auto_rate=self.env._("no customer payment in the period")
+            if kpis["matching_auto_rate"] is None
+            else None,
+            disputes_avg_resolution_days=self.env._("no case closed in the period")
+            if kpis["disputes_avg_resolution_days"] is None
+            else None,
+        )
+        if kpis["avg_days_to_pay"] is not None and kpis["avg_days_to_pay"] < 0:
+            kpis["avg_days_to_pay"] = None
+            reasons["avg_days_to_pay"] = self.env._(
+                "the invoices paid in the period were paid before their date (prepayments)"
+            )
+        for key in ("dso_simple", "dso_best_possible", "dso_countback"):
+            kpis.setdefault(key, None)
+        return {key: reason for key, reason in reasons.items() if reason and kpis.get(key) is None}
+
+    @api.model
+    def _cei(self, start, net_sales, end, current):
+        """(CEI or None, reason when None): collected / collectible x 100, meaningful between 0 and 100."""
+        if start < 0 or end < 0:
+            return None, self.env._(
+                "negative receivables at the start or the end: unapplied credits exceed what customers owe"
+            )
+        collectible = start + net_sales - current
+        if collectible <= 0:
+            return None, self.env._(
+                "nothing was collectible: receivables at start plus net sales do not exceed what is not yet due"
+            )
+        cei = round((start + net_sales - end) / collectible * 100.0, 1)
+        if cei > 100:
+            return None, self.env._("unapplied credits at the end exceed the overdue receivables")
+        if cei < 0:
+            return None, self.env._(
+                "the receivables grew by more than the net sales (refunds paid out or opening entries)"
+            )
+        return cei, None
 
     @api.model
     def _dso_countback(self, companies, date_to, receivable, where, max_months=24):
         """Walk back one calendar month at a time from ``date_to``, consuming each month's net sales."""
-        if receivable <= 0:
+        if not receivable:
             return 0.0
         first = date_to - relativedelta(months=max_months) + timedelta(days=1)
         self.env.cr.execute(

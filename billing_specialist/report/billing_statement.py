@@ -2,7 +2,7 @@ import io
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.misc import xlsxwriter
 
@@ -19,7 +19,30 @@ class BillingStatement(models.AbstractModel):
     _description = "Customer Statement of Account"
 
     @api.model
+    def _check_statement_access(self, partners, company):
+        """Refuse, before anything is read, a statement the current user may not see.
+
+        The reader needs invoicing rights (billing specialists have them), read access to the customers, and the
+        company among the user's allowed companies. Superuser callers (the portal, after checking that the
+        statement is the customer's own) skip the check.
+        """
+        if self.env.su:
+            return
+        user = self.env.user
+        if not (
+            user.has_group("billing_specialist.group_billing_user") or user.has_group("account.group_account_invoice")
+        ):
+            raise AccessError(
+                self.env._("Only billing specialists and invoicing users can print statements of account.")
+            )
+        if not company or company not in user.company_ids:
+            raise AccessError(self.env._("You cannot print statements of account for this company."))
+        partners.check_access("read")
+        partners.commercial_partner_id.check_access("read")
+
+    @api.model
     def _get_statement(self, partner, company, date_from, date_to):
+        self._check_statement_access(partner, company)
         if date_from > date_to:
             raise UserError(self.env._("The statement starts after it ends."))
         commercial = partner.commercial_partner_id
@@ -108,7 +131,8 @@ class BillingStatement(models.AbstractModel):
     def _statement_xlsx(self, statement):
         """The statement as an XLSX workbook: typed cells, currency and date formats, a formula for the total."""
         output = io.BytesIO()
-        workbook = xlsxwriter.Workbook(output, {"in_memory": True})
+        # Text from the data (names, references) is never read as a formula; the addon writes its own with write_formula.
+        workbook = xlsxwriter.Workbook(output, {"in_memory": True, "strings_to_formulas": False})
         sheet = workbook.add_worksheet(self.env._("Statement")[:31])
         currency = statement["currency"]
         money = "#,##0.%s" % ("0" * currency.decimal_places) if currency.decimal_places else "#,##0"
@@ -119,12 +143,12 @@ class BillingStatement(models.AbstractModel):
         date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
         amount_format = workbook.add_format({"num_format": symbol + money})
         total_format = workbook.add_format({"num_format": symbol + money, "bold": True, "top": 1})
-        sheet.write(0, 0, self.env._("Statement of account"), title)
-        sheet.write(1, 0, statement["partner"].display_name, bold)
-        sheet.write(2, 0, statement["company"].name)
-        sheet.write(3, 0, self.env._("From"))
+        sheet.write_string(0, 0, self.env._("Statement of account"), title)
+        sheet.write_string(1, 0, statement["partner"].display_name or "", bold)
+        sheet.write_string(2, 0, statement["company"].name or "")
+        sheet.write_string(3, 0, self.env._("From"))
         sheet.write_datetime(3, 1, fields.Datetime.to_datetime(statement["date_from"]), date_format)
-        sheet.write(4, 0, self.env._("To"))
+        sheet.write_string(4, 0, self.env._("To"))
         sheet.write_datetime(4, 1, fields.Datetime.to_datetime(statement["date_to"]), date_format)
         columns = [
             self.env._("Date"),
@@ -138,33 +162,33 @@ class BillingStatement(models.AbstractModel):
         ]
         row = 6
         for col, label in enumerate(columns):
-            sheet.write(row, col, label, header)
+            sheet.write_string(row, col, label, header)
         row += 1
-        sheet.write(row, 1, self.env._("Opening balance"), bold)
+        sheet.write_string(row, 1, self.env._("Opening balance"), bold)
         sheet.write_number(row, 7, statement["opening"], amount_format)
         first_data_row = row + 1
         for line in statement["lines"]:
             row += 1
             sheet.write_datetime(row, 0, fields.Datetime.to_datetime(line["date"]), date_format)
-            sheet.write(row, 1, line["name"])
-            sheet.write(row, 2, line["kind"])
-            sheet.write(row, 3, line["ref"])
+            sheet.write_string(row, 1, line["name"] or "")
+            sheet.write_string(row, 2, line["kind"])
+            sheet.write_string(row, 3, line["ref"])
             if line["date_maturity"]:
                 sheet.write_datetime(row, 4, fields.Datetime.to_datetime(line["date_maturity"]), date_format)
             sheet.write_number(row, 5, line["debit"], amount_format)
             sheet.write_number(row, 6, line["credit"], amount_format)
             sheet.write_formula(row, 7, f"=H{row}+F{row + 1}-G{row + 1}", amount_format, line["balance"])
         row += 1
-        sheet.write(row, 1, self.env._("Closing balance"), bold)
+        sheet.write_string(row, 1, self.env._("Closing balance"), bold)
         if statement["lines"]:
             sheet.write_formula(row, 5, f"=SUM(F{first_data_row + 1}:F{row})", total_format, statement["total_debit"])
             sheet.write_formula(row, 6, f"=SUM(G{first_data_row + 1}:G{row})", total_format, statement["total_credit"])
         sheet.write_formula(row, 7, f"=H{row}", total_format, statement["closing"])
         row += 2
-        sheet.write(row, 0, self.env._("Aging on %(date)s", date=statement["date_to"]), bold)
+        sheet.write_string(row, 0, self.env._("Aging on %(date)s", date=statement["date_to"]), bold)
         row += 1
         for col, bucket in enumerate(statement["aging"]):
-            sheet.write(row, col, bucket["label"], header)
+            sheet.write_string(row, col, bucket["label"], header)
             sheet.write_number(row + 1, col, bucket["amount"], amount_format)
         sheet.freeze_panes(7, 0)
         sheet.autofilter(6, 0, 6, len(columns) - 1)
@@ -189,6 +213,7 @@ class ReportBillingStatement(models.AbstractModel):
         date_to = fields.Date.to_date(data.get("date_to")) or default_to
         company = self.env["res.company"].browse(data.get("company_id")) or self.env.company
         partners = self.env["res.partner"].browse(docids or data.get("partner_ids") or [])
+        Statement._check_statement_access(partners, company)
         return {
             "doc_ids": partners.ids,
             "doc_model": "res.partner",

@@ -62,7 +62,9 @@ class BillingWorkbook(models.AbstractModel):
         output = io.BytesIO()
         # constant_memory streams each row to a temporary file as soon as the next one starts (in_memory would
         # keep every row in memory and switch it off).
-        workbook = xlsxwriter.Workbook(output, {"constant_memory": True})
+        # Text from the data (names, references) is written with write_string and never read as a formula; the
+        # addon writes its own formulas with write_formula.
+        workbook = xlsxwriter.Workbook(output, {"constant_memory": True, "strings_to_formulas": False})
         formats = self._formats(workbook, kpis["currency"])
         summary = workbook.add_worksheet(self.env._("Summary"))
         aging_sheet = workbook.add_worksheet(self.env._("Aging"))
@@ -108,12 +110,12 @@ class BillingWorkbook(models.AbstractModel):
         sheet.set_column(0, 0, 38)
         sheet.set_column(1, 1, 18)
         sheet.set_column(2, 2, 70)
-        sheet.write(0, 0, self.env._("Billing activity"), formats["title"])
-        sheet.write(1, 0, self.env._("Period"))
+        sheet.write_string(0, 0, self.env._("Billing activity"), formats["title"])
+        sheet.write_string(1, 0, self.env._("Period"))
         sheet.write_datetime(1, 1, self._date(kpis["date_from"]), formats["date"])
         sheet.write_datetime(1, 2, self._date(kpis["date_to"]), formats["date"])
-        sheet.write(2, 0, self.env._("Companies"))
-        sheet.write(2, 1, ", ".join(companies.mapped("name")))
+        sheet.write_string(2, 0, self.env._("Companies"))
+        sheet.write_string(2, 1, ", ".join(companies.mapped("name")))
         filters = []
         if team_ids:
             filters.append(", ".join(self.env["crm.team"].browse(team_ids).mapped("name")))
@@ -121,29 +123,32 @@ class BillingWorkbook(models.AbstractModel):
             filters.append(", ".join(self.env["res.users"].browse(user_ids).mapped("name")))
         if partner_ids:
             filters.append(", ".join(self.env["res.partner"].browse(partner_ids).mapped("display_name")))
-        sheet.write(3, 0, self.env._("Filters"))
-        sheet.write(3, 1, "; ".join(filters) or self.env._("None"))
+        sheet.write_string(3, 0, self.env._("Filters"))
+        sheet.write_string(3, 1, "; ".join(filters) or self.env._("None"))
         row = 5
         for col, label in enumerate((self.env._("Indicator"), self.env._("Value"), self.env._("Definition"))):
-            sheet.write(row, col, label, formats["header"])
+            sheet.write_string(row, col, label, formats["header"])
         for key, label, kind, definition in KPI_ROWS:
             row += 1
             value = kpis.get(key)
-            sheet.write(row, 0, str(label))
+            sheet.write_string(row, 0, str(label))
             if value is None:
-                sheet.write(row, 1, self.env._("n/a"), formats["muted"])
+                sheet.write_string(row, 1, self.env._("n/a"), formats["muted"])
             else:
                 sheet.write_number(row, 1, value, formats[kind])
-            sheet.write(row, 2, str(definition), formats["muted"])
+            reason = kpis["na_reasons"].get(key)
+            if reason:
+                definition = self.env._("%(definition)s. n/a: %(reason)s", definition=definition, reason=reason)
+            sheet.write_string(row, 2, str(definition), formats["muted"])
         row += 2
         monthly = self._monthly(companies, kpis["date_from"], kpis["date_to"])
-        sheet.write(row, 0, self.env._("Month"), formats["header"])
-        sheet.write(row, 1, self.env._("Issued"), formats["header"])
-        sheet.write(row, 2, self.env._("Paid"), formats["header"])
+        sheet.write_string(row, 0, self.env._("Month"), formats["header"])
+        sheet.write_string(row, 1, self.env._("Issued"), formats["header"])
+        sheet.write_string(row, 2, self.env._("Paid"), formats["header"])
         first = row + 1
         for month, issued, paid in monthly:
             row += 1
-            sheet.write(row, 0, month)
+            sheet.write_string(row, 0, month)
             sheet.write_number(row, 1, issued, formats["money"])
             sheet.write_number(row, 2, paid, formats["money"])
         if monthly:
@@ -190,11 +195,11 @@ class BillingWorkbook(models.AbstractModel):
 
     def _write_aging(self, workbook, sheet, formats, aging):
         buckets = aging["buckets"]
-        sheet.write(0, 0, self.env._("Aged receivables on"), formats["bold"])
+        sheet.write_string(0, 0, self.env._("Aged receivables on"), formats["bold"])
         sheet.write_datetime(0, 1, self._date(aging["as_of"]), formats["date"])
         headers = [self.env._("Customer"), *buckets, self.env._("Total")]
         for col, label in enumerate(headers):
-            sheet.write(2, col, label, formats["header"])
+            sheet.write_string(2, col, label, formats["header"])
         partners = dict(
             self.env["res.partner"]
             .browse([row["partner_id"] for row in aging["rows"] if row["partner_id"]])
@@ -206,19 +211,19 @@ class BillingWorkbook(models.AbstractModel):
         last_col = xlsxwriter.utility.xl_col_to_name(width)
         for line in aging["rows"]:
             row += 1
-            sheet.write(row, 0, partners.get(line["partner_id"], self.env._("No customer")))
+            sheet.write_string(row, 0, partners.get(line["partner_id"], self.env._("No customer")))
             for col, amount in enumerate(line["amounts"], start=1):
                 sheet.write_number(row, col, amount, formats["money"])
             sheet.write_formula(
                 row, width + 1, f"=SUM(B{row + 1}:{last_col}{row + 1})", formats["money"], line["total"]
             )
         total_row = row + 1
-        sheet.write(total_row, 0, self.env._("Total"), formats["bold"])
+        sheet.write_string(total_row, 0, self.env._("Total"), formats["bold"])
         for col in range(1, width + 2):
             letter = xlsxwriter.utility.xl_col_to_name(col)
             value = aging["totals"][col - 1] if col <= width else aging["total"]
             sheet.write_formula(total_row, col, f"=SUM({letter}4:{letter}{total_row})", formats["money_total"], value)
-        sheet.write(total_row + 1, 0, self.env._("Receivable accounts balance"), formats["muted"])
+        sheet.write_string(total_row + 1, 0, self.env._("Receivable accounts balance"), formats["muted"])
         sheet.write_number(total_row + 1, width + 1, aging["ledger_balance"], formats["money"])
         chart = workbook.add_chart({"type": "column"})
         chart.add_series(
@@ -243,7 +248,7 @@ class BillingWorkbook(models.AbstractModel):
             self.env._("In Dispute"),
         ]  # fmt: skip
         for col, label in enumerate(headers):
-            sheet.write(0, col, label, formats["header"])
+            sheet.write_string(0, col, label, formats["header"])
         report = self.env["billing.activity.report"]
         self.env.cr.execute(
             SQL(
@@ -290,7 +295,7 @@ class BillingWorkbook(models.AbstractModel):
                 sheet.write_number(row, 11, days_overdue, count)
                 sheet.write_boolean(row, 12, bool(in_dispute))
         total_row = row + 1
-        sheet.write(total_row, 0, self.env._("Total"), formats["bold"])
+        sheet.write_string(total_row, 0, self.env._("Total"), formats["bold"])
         for col, letter in ((6, "G"), (7, "H"), (8, "I")):
             sheet.write_formula(total_row, col, f"=SUBTOTAL(9,{letter}2:{letter}{total_row})", formats["money_total"])
         sheet.freeze_panes(1, 1)
@@ -306,7 +311,7 @@ class BillingWorkbook(models.AbstractModel):
             self.env._("Remaining"), self.env._("SLA Breached"),
         ]  # fmt: skip
         for col, label in enumerate(headers):
-            sheet.write(0, col, label, formats["header"])
+            sheet.write_string(0, col, label, formats["header"])
         domain = [
             *self.env["billing.kpi"]._dispute_domain(companies, team_ids, user_ids, partner_ids),
             ("date_opened", "<=", date_to),
@@ -346,7 +351,7 @@ class BillingWorkbook(models.AbstractModel):
                 sheet.write_number(row, col, value, formats["money"])
             sheet.write_boolean(row, 14, case.sla_breached)
         total_row = row + 1
-        sheet.write(total_row, 0, self.env._("Total"), formats["bold"])
+        sheet.write_string(total_row, 0, self.env._("Total"), formats["bold"])
         sheet.write_formula(total_row, 1, f"=SUBTOTAL(3,A2:A{total_row})", formats["count_total"], len(cases))
         for col, letter in ((10, "K"), (11, "L"), (12, "M"), (13, "N")):
             sheet.write_formula(total_row, col, f"=SUBTOTAL(9,{letter}2:{letter}{total_row})", formats["money_total"])
@@ -366,7 +371,7 @@ class BillingWorkbook(models.AbstractModel):
             self.env._("Unapplied"),
         ]
         for col, label in enumerate(headers):
-            sheet.write(0, col, label, formats["header"])
+            sheet.write_string(0, col, label, formats["header"])
         partner_clause = SQL("AND move.commercial_partner_id IN %s", tuple(partner_ids)) if partner_ids else SQL()
         self.env.cr.execute(
             SQL(
@@ -398,10 +403,10 @@ class BillingWorkbook(models.AbstractModel):
             sheet.write_formula(row, 4, f"=D{row + 1}-F{row + 1}", formats["money"], amount - unapplied)
             sheet.write_number(row, 5, unapplied, formats["money"])
         total_row = row + 1
-        sheet.write(total_row, 0, self.env._("Total"), formats["bold"])
+        sheet.write_string(total_row, 0, self.env._("Total"), formats["bold"])
         for col, letter in ((3, "D"), (4, "E"), (5, "F")):
             sheet.write_formula(total_row, col, f"=SUBTOTAL(9,{letter}2:{letter}{total_row})", formats["money_total"])
-        sheet.write(
+        sheet.write_string(
             total_row + 2,
             0,
             self.env._("Applied: the payment's amount already reconciled with invoices or credit notes, as of today."),

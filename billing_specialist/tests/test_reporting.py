@@ -63,7 +63,8 @@ class TestBillingReporting(BillingDisputeCommon):
         self.assertEqual(kpis["net_sales"], 900.0)
         self.assertEqual((kpis["invoices_paid_count"], kpis["invoices_paid_amount"]), (2, 1400.0))
         self.assertEqual(kpis["avg_days_to_pay"], 37.5)
-        self.assertEqual((kpis["invoices_overdue_count"], kpis["invoices_overdue_amount"]), (1, 450.0))
+        # A2's 500 open past due; B's unapplied payment of 50 is a credit reported apart, not netted.
+        self.assertEqual((kpis["invoices_overdue_count"], kpis["invoices_overdue_amount"]), (1, 500.0))
         self.assertEqual(kpis["receivable_start"], 1000.0)
         self.assertEqual(kpis["receivable_end"], 450.0)
         self.assertEqual(kpis["receivable_current_end"], 0.0)
@@ -110,16 +111,21 @@ class TestBillingReporting(BillingDisputeCommon):
 
     def test_aging_as_of_ties_to_the_ledger(self):
         aging = self.env["billing.aging"]._get_aging(self.company, self.today)
-        self.assertEqual(aging["buckets"], ["Current", "1-30", "31-60", "61-90", "91-120", "Over 120"])
+        self.assertEqual(
+            aging["buckets"], ["Current", "1-30", "31-60", "61-90", "91-120", "Over 120", "Unapplied credits"]
+        )
         rows = {row["partner_id"]: row for row in aging["rows"]}
-        self.assertEqual(rows[self.customer.id]["amounts"], [0.0, 500.0, 0.0, 0.0, 0.0, 0.0])
-        self.assertEqual(rows[self.other_customer.id]["amounts"], [0.0, -50.0, 0.0, 0.0, 0.0, 0.0])
+        self.assertEqual(rows[self.customer.id]["amounts"], [0.0, 500.0, 0.0, 0.0, 0.0, 0.0, 0.0])
+        self.assertEqual(
+            rows[self.other_customer.id]["amounts"], [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, -50.0], "credits apart"
+        )
+        self.assertEqual((aging["overdue_amount"], aging["unapplied_credits"]), (500.0, 50.0))
         self.assertEqual(aging["total"], aging["ledger_balance"])
         # As of D-45: A1 still fully open (paid on D-40), 25 days past due; A2 open and not yet due; the later
         # payments and credit note are ignored.
         past = self.env["billing.aging"]._get_aging(self.company, self.d(45))
         rows = {row["partner_id"]: row for row in past["rows"]}
-        self.assertEqual(rows[self.customer.id]["amounts"], [600.0, 1000.0, 0.0, 0.0, 0.0, 0.0])
+        self.assertEqual(rows[self.customer.id]["amounts"], [600.0, 1000.0, 0.0, 0.0, 0.0, 0.0, 0.0])
         self.assertNotIn(self.other_customer.id, rows)
         self.assertEqual(past["total"], 1600.0)
         self.assertEqual(past["ledger_balance"], 1600.0)
@@ -130,8 +136,8 @@ class TestBillingReporting(BillingDisputeCommon):
         third = self.env["res.partner"].create({"name": "Euro Buyer", "is_company": True})
         self._invoice(200.0, partner=third, currency_id=eur.id, invoice_date=self.d(20), invoice_date_due=self.d(20))
         aging = self.env["billing.aging"]._get_aging(self.company, self.today, partner_ids=third.ids)
-        self.assertEqual(aging["buckets"], ["Current", "1-15", "16-45", "Over 45"])
-        self.assertEqual(aging["rows"][0]["amounts"], [0.0, 0.0, 100.0, 0.0])
+        self.assertEqual(aging["buckets"], ["Current", "1-15", "16-45", "Over 45", "Unapplied credits"])
+        self.assertEqual(aging["rows"][0]["amounts"], [0.0, 0.0, 100.0, 0.0, 0.0])
 
     def test_other_company_is_not_counted(self):
         other = self.setup_other_company()["company"]
@@ -145,16 +151,16 @@ class TestBillingReporting(BillingDisputeCommon):
         rows = self.env["billing.activity.report"].search([("move_id", "in", (self.inv_a1 | self.inv_a2).ids)])
         a1 = rows.filtered(lambda r: r.move_id == self.inv_a1)
         a2 = rows.filtered(lambda r: r.move_id == self.inv_a2)
-        self.assertEqual((a1.days_to_pay, a1.last_payment_date, a1.aging_bucket), (60, self.d(40), "9_closed"))
+        self.assertEqual((a1.days_to_pay, a1.last_payment_date, a1.aging_bucket), (60, self.d(40), "90_settled"))
         self.assertEqual((a2.amount_total, a2.amount_residual, a2.amount_paid), (600.0, 500.0, 100.0))
-        self.assertEqual((a2.days_overdue, a2.aging_bucket), (20, "1_30"))
+        self.assertEqual((a2.days_overdue, a2.aging_bucket), (20, "01"))
         refund = self.case.settlement_move_ids
         refund_row = self.env["billing.activity.report"].search([("move_id", "=", refund.id)])
         self.assertEqual((refund_row.move_type, refund_row.amount_total), ("out_refund", -100.0))
         groups = self.env["billing.activity.report"]._read_group(
             [("partner_id", "=", self.customer.id)], ["aging_bucket"], ["amount_residual:sum"]
         )
-        self.assertIn(("1_30", 500.0), [(bucket, amount) for bucket, amount in groups])
+        self.assertIn(("01", 500.0), [(bucket, amount) for bucket, amount in groups])
 
     def test_customer_overview(self):
         # Posting on a contact needs Odoo's "Contact Creation" right, which internal users normally hold.
@@ -214,7 +220,9 @@ class TestBillingReporting(BillingDisputeCommon):
         aging = book["Aging"]
         self.assertEqual(aging["A3"].value, "Customer")
         self.assertEqual(aging["C4"].value, 500.0)
-        self.assertEqual(aging["H4"].value, "=SUM(B4:G4)")
+        self.assertEqual(aging["H3"].value, "Unapplied credits")
+        self.assertEqual(aging["H5"].value, -50.0)
+        self.assertEqual(aging["I4"].value, "=SUM(B4:H4)")
         self.assertEqual(aging["A6"].value, "Total")
         self.assertEqual(aging["C6"].value, "=SUM(C4:C5)")
         self.assertEqual(aging.freeze_panes, "B4")

@@ -4,6 +4,7 @@ from datetime import timedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 from odoo.tools import formatLang
 
 from ..report.billing_workbook import KPI_ROWS
@@ -36,14 +37,26 @@ class BillingReportWizard(models.TransientModel):
     @api.depends("date_from", "date_to", "company_ids", "team_ids", "user_ids", "partner_ids")
     def _compute_kpi_html(self):
         for wizard in self:
-            if not (wizard.date_from and wizard.date_to and wizard.company_ids) or wizard.date_from > wizard.date_to:
+            if not (wizard.date_from and wizard.date_to) or wizard.date_from > wizard.date_to:
                 wizard.kpi_html = wizard.aging_html = False
+                continue
+            if not wizard._companies(raise_if_none=False):
+                wizard.kpi_html = Markup("<p class='text-muted'>%s</p>") % self.env._(
+                    "Choose at least one of your companies."
+                )
+                wizard.aging_html = False
                 continue
             kpis = wizard._get_kpis()
             currency = kpis["currency"]
             rows = []
             for key, label, kind, definition in KPI_ROWS:
                 value = kpis.get(key)
+                reason = kpis["na_reasons"].get(key)
+                if reason:
+                    definition = Markup("%s<br/><em>%s</em>") % (
+                        str(definition),
+                        self.env._("n/a: %(reason)s", reason=reason),
+                    )
                 if value is None:
                     shown = self.env._("n/a")
                 elif kind == "money":
@@ -56,7 +69,7 @@ class BillingReportWizard(models.TransientModel):
                     Markup(
                         "<tr><td>%s</td><td class='text-end fw-bold'>%s</td><td class='text-muted small'>%s</td></tr>"
                     )
-                    % (str(label), shown, str(definition))
+                    % (str(label), shown, definition if reason else str(definition))
                 )
             wizard.kpi_html = Markup("<table class='table table-sm o_billing_kpis'>%s</table>") % Markup("").join(rows)
             wizard.aging_html = wizard._aging_table(kpis["aging"])
@@ -108,16 +121,24 @@ class BillingReportWizard(models.TransientModel):
             "partner_ids": self.partner_ids.commercial_partner_id.ids or None,
         }
 
+    def _companies(self, raise_if_none=True):
+        """The chosen companies the user may report on (others are left out); a clear error when none is left."""
+        self.ensure_one()
+        companies = self.company_ids if self.env.su else self.company_ids & self.env.user.company_ids
+        if not companies and raise_if_none:
+            raise UserError(self.env._("Choose at least one of your companies for the report."))
+        return companies
+
     def _get_kpis(self):
         self.ensure_one()
-        return self.env["billing.kpi"]._get_kpis(self.company_ids, self.date_from, self.date_to, **self._filters())
+        return self.env["billing.kpi"]._get_kpis(self._companies(), self.date_from, self.date_to, **self._filters())
 
     def action_open_analysis(self):
         self.ensure_one()
         domain = [
             ("invoice_date", ">=", self.date_from),
             ("invoice_date", "<=", self.date_to),
-            ("company_id", "in", self.company_ids.ids),
+            ("company_id", "in", self._companies().ids),
         ]
         if self.team_ids:
             domain.append(("team_id", "in", self.team_ids.ids))
@@ -132,7 +153,9 @@ class BillingReportWizard(models.TransientModel):
 
     def action_download_xlsx(self):
         self.ensure_one()
-        content = self.env["billing.workbook"]._build(self.company_ids, self.date_from, self.date_to, **self._filters())
+        content = self.env["billing.workbook"]._build(
+            self._companies(), self.date_from, self.date_to, **self._filters()
+        )
         attachment = self.env["ir.attachment"].create(
             {
                 "name": self._workbook_filename(),

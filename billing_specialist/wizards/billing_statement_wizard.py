@@ -15,8 +15,11 @@ class BillingStatementWizard(models.TransientModel):
     date_to = fields.Date(required=True, default=fields.Date.context_today)
 
     def _report_data(self):
+        """The report's options. The customer travels in them too: with options, the web client's report URL
+        carries no record ids, so without it the PDF came out blank."""
         self.ensure_one()
         return {
+            "partner_ids": self.partner_id.commercial_partner_id.ids,
             "date_from": fields.Date.to_string(self.date_from),
             "date_to": fields.Date.to_string(self.date_to),
             "company_id": self.company_id.id,
