@@ -1,4 +1,6 @@
+import re
 from collections import OrderedDict
+from decimal import Decimal
 
 from werkzeug.urls import url_encode
 
@@ -6,7 +8,7 @@ from odoo import fields, http
 from odoo.exceptions import AccessError, MissingError, UserError, ValidationError
 from odoo.http import content_disposition, request
 from odoo.osv import expression
-from odoo.tools import float_round, plaintext2html
+from odoo.tools import formatLang, plaintext2html
 
 from odoo.addons.portal.controllers.portal import CustomerPortal
 from odoo.addons.portal.controllers.portal import pager as portal_pager
@@ -16,6 +18,8 @@ from ..models.billing_dispute_stage import CLOSED_STATES, OPEN_STATES
 MAX_EVIDENCE_FILES = 5
 MAX_EVIDENCE_BYTES = 10 * 1024 * 1024
 MAX_DESCRIPTION_CHARS = 5000
+# A plain decimal number, comma or point as separator: no exponent, no nan/inf, no expression.
+AMOUNT_PATTERN = re.compile(r"[+-]?(?:\d{1,15}(?:[.,]\d*)?|[.,]\d+)", re.ASCII)
 
 
 class BillingDisputePortal(CustomerPortal):
@@ -256,11 +260,30 @@ class BillingDisputePortal(CustomerPortal):
 
     @staticmethod
     def _parse_amount(value, invoice):
-        try:
-            amount = float((value or "").replace(",", "."))
-        except ValueError:
-            raise UserError(request.env._("Enter the disputed amount as a number, e.g. 120.50."))
-        return float_round(amount, precision_rounding=invoice.currency_id.rounding)
+        """The disputed amount as typed: a finite, positive number within the invoice's open amount, with no
+        more decimals than its currency has. Anything else is a message on the form, never a server error."""
+        env = request.env
+        text = (value or "").strip()
+        if not AMOUNT_PATTERN.fullmatch(text):
+            raise UserError(env._("Enter the disputed amount as a number, e.g. 120.50."))
+        amount = Decimal(text.replace(",", "."))
+        currency = invoice.currency_id
+        if -amount.as_tuple().exponent > currency.decimal_places:
+            raise UserError(
+                env._("Enter the disputed amount with at most %(digits)s decimals.", digits=currency.decimal_places)
+            )
+        if amount <= 0:
+            raise UserError(env._("The disputed amount must be greater than zero."))
+        if currency.compare_amounts(float(amount), invoice.amount_residual) > 0:
+            raise UserError(
+                env._(
+                    "The disputed amount %(amount)s on %(invoice)s is more than its open amount %(open)s.",
+                    amount=formatLang(env, float(amount), currency_obj=currency),
+                    invoice=invoice.name,
+                    open=formatLang(env, invoice.amount_residual, currency_obj=currency),
+                )
+            )
+        return float(amount)
 
     # ------------------------------------------------------------------ statement of account
 

@@ -1,9 +1,10 @@
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import UserError, ValidationError
-from odoo.tools import formatLang
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL, formatLang
 
+from .billing_dispute_line import refuse_protected_fields
 from .billing_dispute_stage import CLOSED_STATES, OPEN_STATES
 
 PRIORITIES = [("0", "Normal"), ("1", "High"), ("2", "Urgent")]
@@ -16,6 +17,20 @@ AMOUNT_FIELDS = (
     "amount_paid",
     "amount_remaining",
 )
+# Audit and computed fields: the application sets them (as superuser, from private methods that RPC cannot call);
+# a client's write or create that carries them is refused, whatever its context.
+CREATE_PROTECTED_FIELDS = frozenset(
+    {*AMOUNT_FIELDS, "state", "date_opened", "date_closed", "sla_breached", "date_escalated", "settlement_move_ids"}
+)
+WRITE_PROTECTED_FIELDS = CREATE_PROTECTED_FIELDS | {
+    "name",
+    "currency_id",
+    "source_payment_id",
+    "invoice_ids",
+    "credit_note_count",
+    "writeoff_count",
+    "is_overdue",
+}
 
 
 class BillingDispute(models.Model):
@@ -272,6 +287,35 @@ class BillingDispute(models.Model):
                     )
                 )
 
+    @api.constrains("partner_id", "contact_id", "line_ids", "invoice_line_ids")
+    def _check_customer_owns_invoices(self):
+        """The case's customer owns every invoice of the case, its contact and its contested lines.
+
+        Its portal users read the case, its invoices and its chatter: another customer's must never be on it.
+        """
+        for case in self:
+            foreign = case.line_ids.move_id.filtered(lambda m, c=case: m.commercial_partner_id != c.partner_id)
+            if foreign:
+                raise ValidationError(
+                    self.env._(
+                        "%(invoices)s belong to %(owners)s, not to %(customer)s: a case's customer must own all "
+                        "its invoices.",
+                        invoices=", ".join(foreign.mapped("name")),
+                        owners=", ".join(foreign.commercial_partner_id.mapped("display_name")),
+                        customer=case.partner_id.display_name,
+                    )
+                )
+            if case.contact_id and case.contact_id.commercial_partner_id != case.partner_id:
+                raise ValidationError(
+                    self.env._(
+                        "The contact %(contact)s does not belong to the customer %(customer)s.",
+                        contact=case.contact_id.display_name,
+                        customer=case.partner_id.display_name,
+                    )
+                )
+            if case.invoice_line_ids.move_id - case.line_ids.move_id:
+                raise ValidationError(self.env._("The contested invoice lines must belong to the case's invoices."))
+
     @api.constrains("state", "root_cause_id")
     def _check_root_cause(self):
         for case in self:
@@ -282,7 +326,11 @@ class BillingDispute(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        Stage = self.env["billing.dispute.stage"]
         for vals in vals_list:
+            refuse_protected_fields(self, vals, CREATE_PROTECTED_FIELDS)
+            if vals.get("stage_id") and Stage.browse(vals["stage_id"]).state in CLOSED_STATES and not self.env.su:
+                raise UserError(self.env._("A new case starts open; it is closed by resolving or cancelling it."))
             if vals.get("name", self.env._("New")) == self.env._("New"):
                 company = self.env["res.company"].browse(vals.get("company_id")) or self.env.company
                 vals["name"] = self.env["ir.sequence"].with_company(company).next_by_code(
@@ -296,20 +344,71 @@ class BillingDispute(models.Model):
         return cases
 
     def write(self, vals):
-        if "stage_id" not in vals:
-            return super().write(vals)
-        new_stage = self.env["billing.dispute.stage"].browse(vals["stage_id"])
-        if not self.env.context.get("billing_dispute_stage_sync"):
-            if new_stage.state in ("resolved", "rejected"):
+        refuse_protected_fields(self, vals, WRITE_PROTECTED_FIELDS)
+        previous_customers = {case.id: case.partner_id for case in self} if "partner_id" in vals else {}
+        if "stage_id" in vals:
+            new_stage = self.env["billing.dispute.stage"].browse(vals["stage_id"])
+            self._check_stage_move(new_stage)
+            result = self._write_stage(new_stage, vals)
+        else:
+            result = super().write(vals)
+        if previous_customers:
+            self._follow_new_customer(previous_customers)
+        return result
+
+    def _check_stage_move(self, stage):
+        """The rules of a stage change, whoever asks: a client's write, a button, the wizard or the sync.
+
+        Only the application's own code (superuser, from the private ``_set_state``) closes a case as resolved
+        or rejected, and even it never resolves a case with money still in dispute nor cancels one with posted
+        accounting. A client moves a closed case only back to an open stage, and only as a billing manager.
+        """
+        if not self.env.su:
+            if stage.state in ("resolved", "rejected"):
                 raise UserError(
                     self.env._(
                         "A case is resolved or rejected with the Resolve button, which books the "
                         "accounting and informs the customer; it cannot be moved there by hand."
                     )
                 )
-            if new_stage.state == "cancelled":
-                self._check_can_cancel()
-        return self._write_stage(new_stage, vals)
+            closed = self.filtered(lambda c: c.state in CLOSED_STATES and c.stage_id != stage)
+            if closed and stage.state in CLOSED_STATES:
+                raise UserError(self.env._("%(case)s is already closed; reopen it first.", case=closed[0].name))
+            if closed:
+                closed._check_can_reopen()
+        if stage.state == "resolved":
+            in_dispute = self.filtered(lambda c: not c.currency_id.is_zero(c.amount_remaining))
+            if in_dispute:
+                raise UserError(
+                    self.env._(
+                        "%(case)s still has %(amount)s in dispute and cannot be resolved.",
+                        case=in_dispute[0].name,
+                        amount=in_dispute[0]._format_amount(in_dispute[0].amount_remaining),
+                    )
+                )
+        if stage.state == "cancelled":
+            self._check_can_cancel()
+
+    def _check_can_reopen(self):
+        if not self.env.su and not self.env.user.has_group("billing_specialist.group_billing_manager"):
+            raise AccessError(
+                self.env._(
+                    "Only a billing manager can reopen a closed case (%(cases)s).", cases=", ".join(self.mapped("name"))
+                )
+            )
+
+    def _follow_new_customer(self, previous_customers):
+        """After a change of customer, the old customer's people stop following the case and its token link dies."""
+        for case in self:
+            old = previous_customers[case.id]
+            if old == case.partner_id:
+                continue
+            stale = case.message_partner_ids.filtered(
+                lambda p, o=old: p.commercial_partner_id == o.commercial_partner_id
+            )
+            case.message_unsubscribe(partner_ids=stale.ids)
+            case.message_subscribe(partner_ids=(case.contact_id or case.partner_id).ids)
+            case.access_token = False
 
     def _write_stage(self, stage, vals):
         """Change the stage and keep the closing dates, SLA flag and rejected amounts in line with it."""
@@ -326,7 +425,7 @@ class BillingDispute(models.Model):
         result = super().write(vals)
         late = self.filtered(lambda c: c.state in CLOSED_STATES and c.date_deadline and c.date_deadline < today)
         if late:
-            late.sla_breached = True
+            late.sudo().write({"sla_breached": True})
         return result
 
     @api.ondelete(at_uninstall=False)
@@ -413,10 +512,15 @@ class BillingDispute(models.Model):
             )
 
     def _set_state(self, state):
+        """Move the cases as the application (resolution wizard, accounting sync, reopening).
+
+        Private, so never callable over RPC; superuser marks the write as the application's own, which no client
+        can send (a context key could). ``write`` still refuses what the accounting contradicts.
+        """
         stage = self._get_stage_for_state(state)
         if not stage:
             raise UserError(self.env._("No dispute stage is configured for the state %(state)s.", state=state))
-        self.with_context(billing_dispute_stage_sync=True).write({"stage_id": stage.id})
+        self.sudo().write({"stage_id": stage.id})
 
     def _format_amount(self, amount):
         self.ensure_one()
@@ -425,20 +529,32 @@ class BillingDispute(models.Model):
     # ------------------------------------------------------------------ actions
 
     def action_start(self):
+        self._check_open()
         self._set_state_from_button("in_progress")
 
     def action_wait_customer(self):
+        self._check_open()
         self._set_state_from_button("waiting")
 
     def action_cancel(self):
+        self._check_open()
         self._check_can_cancel()
         self._set_state_from_button("cancelled")
 
     def action_reopen(self):
-        """Reconsider a closed case: what was rejected is in dispute again."""
-        self._set_state_from_button("in_progress")
-        self.line_ids.write({"amount_rejected": 0.0})
+        """Reconsider a closed case (billing managers): what was rejected is in dispute again."""
+        self._check_can_reopen()
+        not_closed = self.filtered(lambda c: c.state not in CLOSED_STATES)
+        if not_closed:
+            raise UserError(self.env._("%(case)s is not closed.", case=not_closed[0].name))
+        self._set_state("in_progress")
+        self.line_ids._reset_rejected()
         self._sync_state_with_accounting()
+
+    def _check_open(self):
+        closed = self.filtered(lambda c: c.state in CLOSED_STATES)
+        if closed:
+            raise UserError(self.env._("%(case)s is closed; a billing manager can reopen it.", case=closed[0].name))
 
     def _set_state_from_button(self, state):
         stage = self._get_stage_for_state(state)
@@ -498,7 +614,8 @@ class BillingDispute(models.Model):
         company = invoice.company_id
         limit = company.billing_portal_max_disputes_per_day
         today = fields.Date.context_today(self)
-        opened_today = self.search_count(
+        self._portal_lock_customer(commercial)
+        opened_today = self.with_context(active_test=False).search_count(
             [("partner_id", "=", commercial.id), ("channel", "=", "portal"), ("date_opened", "=", today)]
         )
         if limit and opened_today >= limit:
@@ -528,6 +645,17 @@ class BillingDispute(models.Model):
                 "line_ids": [Command.create({"move_id": invoice.id, "amount_disputed": amount})],
             }
         )
+
+    @api.model
+    def _portal_lock_customer(self, commercial):
+        """Serialize the portal submissions of one customer until this transaction ends.
+
+        A no-op update of the customer's row: a concurrent submission waits for this one, and once this one
+        commits PostgreSQL refuses the other's older snapshot (repeatable read: "could not serialize access") and
+        Odoo replays that request, which then counts this case. A lock alone (advisory or FOR UPDATE) would let
+        the other count from its snapshot taken before this case existed.
+        """
+        self.env.cr.execute(SQL("UPDATE res_partner SET write_date = write_date WHERE id = %s", commercial.id))
 
     def _portal_withdraw(self, partner):
         """The customer withdraws the case: it is cancelled, with a line in the chatter by the customer."""
@@ -583,4 +711,4 @@ class BillingDispute(models.Model):
             vals = {"date_escalated": fields.Datetime.now(), "priority": max(case.priority, "1")}
             if case.date_deadline and case.date_deadline < fields.Date.context_today(self):
                 vals["sla_breached"] = True
-            case.write(vals)
+            case.sudo().write(vals)

@@ -1,7 +1,42 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
-from .billing_dispute_stage import OPEN_STATES
+from .billing_dispute_stage import CLOSED_STATES, OPEN_STATES
+
+# Figures the accounting and the resolution set: only the addon's own code writes them, as superuser in a private
+# method (never reachable over RPC), whatever the client sends.
+LINE_PROTECTED_FIELDS = frozenset(
+    {
+        "amount_rejected",
+        "amount_credited",
+        "amount_written_off",
+        "amount_paid",
+        "amount_remaining",
+        "settlement_move_ids",
+        "company_id",
+        "currency_id",
+        "dispute_state",
+        "invoice_date",
+        "invoice_date_due",
+        "invoice_amount_total",
+        "invoice_amount_residual",
+    }
+)
+
+
+def refuse_protected_fields(records, vals, protected):
+    """Refuse a client's values for fields the application alone sets (audit and computed figures)."""
+    if records.env.su:
+        return
+    forbidden = sorted(protected.intersection(vals))
+    if forbidden:
+        raise AccessError(
+            records.env._(
+                "%(fields)s (%(model)s) are set by the application and cannot be written.",
+                fields=", ".join(records._fields[fname].string for fname in forbidden),
+                model=records._description,
+            )
+        )
 
 
 class BillingDisputeLine(models.Model):
@@ -50,6 +85,75 @@ class BillingDisputeLine(models.Model):
     _sql_constraints = [
         ("dispute_move_uniq", "unique(dispute_id, move_id)", "An invoice is listed once per dispute case."),
     ]
+
+    # ------------------------------------------------------------------ CRUD
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            refuse_protected_fields(self, vals, LINE_PROTECTED_FIELDS)
+        lines = super().create(vals_list)
+        lines._check_case_editable()
+        return lines
+
+    def write(self, vals):
+        refuse_protected_fields(self, vals, LINE_PROTECTED_FIELDS)
+        self._check_case_editable(vals)
+        result = super().write(vals)
+        if "dispute_id" in vals:
+            self._check_case_editable()
+        return result
+
+    def _check_case_editable(self, vals=None):
+        """A closed case's invoices are its record: they change only when a manager reopens it.
+
+        An invoice that already has credit notes or write-offs of the case stays on its line.
+        """
+        if self.env.su:
+            return
+        closed = self.filtered(lambda ln: ln.dispute_id.state in CLOSED_STATES)
+        if closed:
+            raise UserError(
+                self.env._(
+                    "%(case)s is closed: its disputed invoices cannot be changed; a billing manager can reopen it.",
+                    case=closed[0].dispute_id.name,
+                )
+            )
+        if vals and {"move_id", "dispute_id"}.intersection(vals):
+            booked = self.filtered("settlement_move_ids")
+            if booked:
+                raise UserError(
+                    self.env._(
+                        "%(invoice)s has credit notes or write-offs of %(case)s and cannot be replaced or moved "
+                        "to another case.",
+                        invoice=booked[0].move_id.name,
+                        case=booked[0].dispute_id.name,
+                    )
+                )
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_closed_or_accounting(self):
+        for line in self:
+            if line.dispute_id.state in CLOSED_STATES or line.settlement_move_ids:
+                raise UserError(
+                    self.env._(
+                        "%(invoice)s cannot be removed from %(case)s: the case is closed or has credit notes or "
+                        "write-offs on it.",
+                        invoice=line.move_id.name,
+                        case=line.dispute_id.name,
+                    )
+                )
+
+    def _add_rejected(self, amount):
+        """Record ``amount`` as rejected on the line (resolution wizard): private, the client cannot call it."""
+        self.ensure_one()
+        self.sudo().write({"amount_rejected": self.amount_rejected + amount})
+
+    def _reset_rejected(self):
+        """A reopened case reconsiders what was rejected (action_reopen, after its manager check)."""
+        self.sudo().write({"amount_rejected": 0.0})
+
+    # ------------------------------------------------------------------ computes
 
     @api.depends(
         "amount_disputed",

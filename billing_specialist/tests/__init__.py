@@ -11,3 +11,4 @@ from . import test_matching_engine
 from . import test_matching_conflicts
 from . import test_matching
 from . import test_matching_concurrency
+from . import test_dispute_concurrency

@@ -145,6 +145,32 @@ class TestDisputePortal(BillingDisputeCommon, HttpCase):
         self.assertIn("lines of this invoice only", response.text)
         self.assertEqual(self._count("billing.dispute"), before)
 
+    def test_non_numbers_and_out_of_range_amounts_are_a_message_not_a_crash(self):
+        self.authenticate("bs_portal", "bs_portal")
+        before = self._count("billing.dispute")
+        for amount, message in (
+            ("nan", "as a number"),
+            ("NaN", "as a number"),
+            ("inf", "as a number"),
+            ("-inf", "as a number"),
+            ("Infinity", "as a number"),
+            ("1e400", "as a number"),
+            ("1e308*10", "as a number"),
+            ("1e2", "as a number"),
+            ("", "as a number"),
+            ("   ", "as a number"),
+            ("9" * 40, "as a number"),
+            ("12.345", "at most 2 decimals"),
+            ("99999999", "more than its open amount"),
+        ):
+            response = self._submit(amount=amount)
+            self.assertEqual(response.status_code, 400, amount)
+            self.assertIn(message, response.text, amount)
+            self.assertIn('name="amount"', response.text, "the form is shown again")
+        self.assertEqual(self._count("billing.dispute"), before)
+        response = self._submit(amount="1000,00")
+        self.assertEqual(self._cases().amount_disputed, 1000.0, "a comma is a decimal separator")
+
     def test_html_is_escaped(self):
         self.authenticate("bs_portal", "bs_portal")
         self._submit(description='<script>alert("x")</script><img src=x onerror=alert(1)>')

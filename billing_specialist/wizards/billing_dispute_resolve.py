@@ -177,7 +177,7 @@ class BillingDisputeResolve(models.TransientModel):
         case.write({"root_cause_id": self.root_cause_id.id, "resolution_note": self.note or case.resolution_note})
         if self.resolution == "reject" or self.close_case:
             for dline in case.line_ids:
-                dline.amount_rejected += dline.amount_remaining
+                dline._add_rejected(dline.amount_remaining)
         if self.resolution == "reject":
             case._set_state("rejected")
             template = "billing_specialist.mail_template_billing_dispute_rejected"
