@@ -1,3 +1,5 @@
+import math
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -75,5 +77,46 @@ class ResCompany(models.Model):
                     self.env._(
                         "The automatic matching threshold of %(company)s is a confidence from 1 to 100.",
                         company=company.name,
+                    )
+                )
+
+    @api.constrains(
+        "billing_writeoff_max_amount",
+        "billing_match_tolerance_amount",
+        "billing_match_tolerance_percent",
+        "billing_portal_max_disputes_per_day",
+    )
+    def _check_billing_limits(self):
+        """Limits are finite, not negative numbers (JSON-RPC accepts NaN and Infinity; a limit of NaN compares
+        false to everything and so would lift it)."""
+        for company in self:
+            amounts = {
+                self.env._("Write-off Limit"): company.billing_writeoff_max_amount,
+                self.env._("Payment Difference Tolerance"): company.billing_match_tolerance_amount,
+                self.env._("Portal Disputes per Day"): company.billing_portal_max_disputes_per_day,
+            }
+            for label, value in amounts.items():
+                if not math.isfinite(value or 0.0) or (value or 0.0) < 0:
+                    raise ValidationError(
+                        self.env._("%(setting)s must be zero or a positive number.", setting=label)
+                    )
+            percent = company.billing_match_tolerance_percent or 0.0
+            if not math.isfinite(percent) or not 0 <= percent <= 100:
+                raise ValidationError(self.env._("The payment difference tolerance is a percentage from 0 to 100."))
+
+    @api.constrains("billing_aging_buckets")
+    def _check_billing_aging_buckets(self):
+        """Checked when saved, not when a report opens: positive day counts, rising, at most 12 of them."""
+        for company in self.filtered("billing_aging_buckets"):
+            parts = [part.strip() for part in company.billing_aging_buckets.split(",") if part.strip()]
+            if not parts or not all(part.isdigit() for part in parts):
+                raise ValidationError(
+                    self.env._("Aging buckets are day counts separated by commas, e.g. 30,60,90,120.")
+                )
+            edges = [int(part) for part in parts]
+            if edges[0] <= 0 or edges != sorted(set(edges)) or len(edges) > 12 or edges[-1] > 3650:
+                raise ValidationError(
+                    self.env._(
+                        "Aging buckets are rising day counts from 1 to 3650, at most 12 of them, e.g. 30,60,90,120."
                     )
                 )
