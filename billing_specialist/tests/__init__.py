@@ -12,3 +12,6 @@ from . import test_matching_conflicts
 from . import test_matching
 from . import test_matching_concurrency
 from . import test_dispute_concurrency
+from . import test_report_security
+from . import test_reporting_figures
+from . import test_settings_limits
