@@ -1,7 +1,14 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from .billing_dispute_line import is_booking, refuse_protected_fields
 from .billing_dispute_stage import OPEN_STATES
+
+# Set by the application alone: the link of a credit note or write-off to the disputed invoice it settles (it counts
+# in the case's amounts and can resolve it) and the dispute figures computed from the cases.
+PROTECTED_FIELDS = frozenset(
+    {"billing_dispute_line_id", "billing_dispute_id", "billing_in_dispute", "billing_disputed_amount"}
+)
 
 
 class AccountMove(models.Model):
@@ -70,6 +77,18 @@ class AccountMove(models.Model):
         )
         for move in self:
             move.billing_dispute_count = counts.get(move, 0)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not is_booking(self.env):
+            for vals in vals_list:
+                refuse_protected_fields(self, vals, PROTECTED_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not is_booking(self.env):
+            refuse_protected_fields(self, vals, PROTECTED_FIELDS)
+        return super().write(vals)
 
     # ------------------------------------------------------------------ dispute actions
 

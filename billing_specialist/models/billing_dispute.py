@@ -4,7 +4,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL, formatLang
 
-from .billing_dispute_line import refuse_protected_fields
+from .billing_dispute_line import is_booking, refuse_protected_fields
 from .billing_dispute_stage import CLOSED_STATES, OPEN_STATES
 
 PRIORITIES = [("0", "Normal"), ("1", "High"), ("2", "Urgent")]
@@ -482,8 +482,8 @@ class BillingDispute(models.Model):
         (un)reconciling payments: a case resolves itself when nothing remains in dispute and
         reopens when a credit note, write-off or payment behind its resolution is undone.
         """
-        if self.env.context.get("billing_dispute_skip_sync"):
-            return
+        if is_booking(self.env):
+            return  # the resolution sets the state itself once all its bookings are made
         cases = self.filtered(lambda c: c.active and c.line_ids)
         to_resolve = cases.filtered(lambda c: c.state in OPEN_STATES and c.currency_id.is_zero(c.amount_remaining))
         to_reopen = cases.filtered(lambda c: c.state == "resolved" and not c.currency_id.is_zero(c.amount_remaining))

@@ -24,6 +24,17 @@ LINE_PROTECTED_FIELDS = frozenset(
 )
 
 
+# The resolution's own bookings (credit notes, write-offs) carry this object in their context under BOOKING_KEY. JSON
+# cannot carry a Python object, so no client can pass for the resolution by sending the key (it could with a flag).
+BOOKING = object()
+BOOKING_KEY = "billing_dispute_booking"
+
+
+def is_booking(env):
+    """Whether ``env`` is the dispute resolution booking its credit notes or write-offs."""
+    return env.context.get(BOOKING_KEY) is BOOKING
+
+
 def refuse_protected_fields(records, vals, protected):
     """Refuse a client's values for fields the application alone sets (audit and computed figures)."""
     if records.env.su:

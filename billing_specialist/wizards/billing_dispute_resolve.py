@@ -2,6 +2,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date, formatLang
 
+from ..models.billing_dispute_line import BOOKING, BOOKING_KEY
 from ..models.billing_dispute_stage import OPEN_STATES
 
 RESOLUTIONS = [
@@ -168,7 +169,7 @@ class BillingDisputeResolve(models.TransientModel):
         accepted = self.line_ids.filtered(lambda wl: not wl.currency_id.is_zero(wl.amount))
         moves = self.env["account.move"]
         if self.resolution != "reject":
-            booking = self.with_context(billing_dispute_skip_sync=True)
+            booking = self.with_context(**{BOOKING_KEY: BOOKING})
             for wline in accepted:
                 if self.resolution == "credit_note":
                     moves |= booking._create_credit_note(wline)
@@ -203,7 +204,7 @@ class BillingDisputeResolve(models.TransientModel):
         return {"type": "ir.actions.act_window_close"}
 
     def _create_credit_note(self, wline):
-        invoice = wline.move_id
+        invoice = wline.move_id.with_env(self.env)  # the booking's environment (see action_apply)
         case = self.dispute_id
         default_values = {
             "date": self.date,
