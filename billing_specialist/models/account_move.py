@@ -1,7 +1,13 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from .billing_dispute_line import refuse_protected_fields
 from .billing_dispute_stage import OPEN_STATES
+
+# Figures the cases compute on their invoices: over RPC an accountant could clear an invoice's dispute flag (and
+# with it the dispute's effect on matching and reports), or move a settlement to another case through the related
+# field's inverse.
+MOVE_PROTECTED_FIELDS = frozenset({"billing_in_dispute", "billing_disputed_amount", "billing_dispute_id"})
 
 
 class AccountMove(models.Model):
@@ -48,6 +54,16 @@ class AccountMove(models.Model):
         store=True,
         index="btree_not_null",
     )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            refuse_protected_fields(self, vals, MOVE_PROTECTED_FIELDS)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        refuse_protected_fields(self, vals, MOVE_PROTECTED_FIELDS)
+        return super().write(vals)
 
     @api.depends(
         "billing_dispute_line_ids.dispute_id.state",

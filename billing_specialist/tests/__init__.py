@@ -15,3 +15,4 @@ from . import test_dispute_concurrency
 from . import test_report_security
 from . import test_reporting_figures
 from . import test_settings_limits
+from . import test_attack_pass
