@@ -270,6 +270,16 @@ class BillingDispute(models.Model):
             if not case.line_ids:
                 raise ValidationError(self.env._("A dispute case needs at least one disputed invoice."))
             invoices = case.line_ids.move_id
+            if invoices.company_id - case.company_id:
+                raise ValidationError(
+                    self.env._(
+                        "%(invoices)s belong to %(companies)s: a case stays in the company of its invoices.",
+                        invoices=", ".join(
+                            invoices.filtered(lambda m, c=case: m.company_id != c.company_id).mapped("name")
+                        ),
+                        companies=", ".join((invoices.company_id - case.company_id).mapped("name")),
+                    )
+                )
             if len(invoices.commercial_partner_id) > 1:
                 raise ValidationError(
                     self.env._(
@@ -352,6 +362,9 @@ class BillingDispute(models.Model):
             result = self._write_stage(new_stage, vals)
         else:
             result = super().write(vals)
+        if vals.get("active"):
+            # Restoring an archived open case must not give its invoices a second open case.
+            self.filtered(lambda c: c.state in OPEN_STATES)._check_no_other_open_case()
         if previous_customers:
             self._follow_new_customer(previous_customers)
         return result

@@ -25,7 +25,7 @@ class ResCompany(models.Model):
         string="Write-off Limit",
         currency_field="currency_id",
         default=50.0,
-        help="Largest total a specialist may write off in one resolution (company currency); "
+        help="Largest total a specialist may write off on one case, all its resolutions together (company currency); "
         "billing managers are not limited. Zero means only managers write off.",
     )
     billing_dispute_send_acknowledgement = fields.Boolean(
@@ -97,9 +97,7 @@ class ResCompany(models.Model):
             }
             for label, value in amounts.items():
                 if not math.isfinite(value or 0.0) or (value or 0.0) < 0:
-                    raise ValidationError(
-                        self.env._("%(setting)s must be zero or a positive number.", setting=label)
-                    )
+                    raise ValidationError(self.env._("%(setting)s must be zero or a positive number.", setting=label))
             percent = company.billing_match_tolerance_percent or 0.0
             if not math.isfinite(percent) or not 0 <= percent <= 100:
                 raise ValidationError(self.env._("The payment difference tolerance is a percentage from 0 to 100."))

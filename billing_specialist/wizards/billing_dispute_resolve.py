@@ -5,6 +5,8 @@ from odoo.tools import format_date, formatLang
 from ..models.billing_dispute_line import BOOKING, BOOKING_KEY
 from ..models.billing_dispute_stage import OPEN_STATES
 
+# The account types the company setting offers for the write-off account (res.company.billing_writeoff_account_id).
+WRITEOFF_ACCOUNT_TYPES = ("expense", "income_other", "expense_direct_cost")
 RESOLUTIONS = [
     ("credit_note", "Accept: credit note"),
     ("write_off", "Accept: write-off"),
@@ -106,6 +108,7 @@ class BillingDisputeResolve(models.TransientModel):
             if not (self.note or "").strip():
                 raise UserError(self.env._("Say why the dispute is rejected; the customer will read it."))
             return
+        self._check_lines_of_the_case()
         for wline in self.line_ids:
             currency = wline.currency_id
             if currency.compare_amounts(wline.amount, 0.0) < 0:
@@ -140,22 +143,62 @@ class BillingDisputeResolve(models.TransientModel):
         if self.resolution == "write_off":
             self._check_writeoff(accepted)
 
+    def _check_lines_of_the_case(self):
+        """The wizard's lines are client values: each names one invoice of this case, once.
+
+        A line of another case would book on that case behind its state (even a closed one); the same invoice twice
+        passes each line's ceiling and so accepts twice what is in dispute.
+        """
+        case = self.dispute_id
+        foreign = self.line_ids.filtered(lambda wl: wl.dispute_line_id.dispute_id != case)
+        if foreign:
+            raise UserError(
+                self.env._(
+                    "%(invoice)s is not an invoice of %(case)s.", invoice=foreign[0].move_id.name, case=case.name
+                )
+            )
+        if len(self.line_ids.dispute_line_id) != len(self.line_ids):
+            raise UserError(self.env._("Enter the accepted amount of each invoice once."))
+
     def _check_writeoff(self, accepted):
         if not self.writeoff_account_id:
             raise UserError(self.env._("Set the write-off account (Billing settings) before writing off a balance."))
         if not self.writeoff_journal_id:
             raise UserError(self.env._("Set the write-off journal (Billing settings) before writing off a balance."))
+        # Client values too: the domains of the settings hold here, not only in the view.
+        if self.writeoff_account_id.account_type not in WRITEOFF_ACCOUNT_TYPES:
+            raise UserError(
+                self.env._(
+                    "%(account)s cannot take a write-off: choose an expense or other income account as write-off "
+                    "account.",
+                    account=self.writeoff_account_id.display_name,
+                )
+            )
+        if self.writeoff_journal_id.type != "general":
+            raise UserError(
+                self.env._(
+                    "%(journal)s is not a miscellaneous journal: choose one as write-off journal.",
+                    journal=self.writeoff_journal_id.display_name,
+                )
+            )
         if self.env.user.has_group("billing_specialist.group_billing_manager"):
             return
         company = self.company_id
-        total = sum(wl.currency_id._convert(wl.amount, company.currency_id, company, self.date) for wl in accepted)
+        case = self.dispute_id
+        # The limit holds for the case as a whole: resolutions that keep the case open cannot split a write-off.
+        earlier = case.currency_id._convert(case.amount_written_off, company.currency_id, company, self.date)
+        total = earlier + sum(
+            wl.currency_id._convert(wl.amount, company.currency_id, company, self.date) for wl in accepted
+        )
         limit = company.billing_writeoff_max_amount
         if company.currency_id.compare_amounts(total, limit) > 0:
             raise UserError(
                 self.env._(
-                    "Writing off %(amount)s is above the %(limit)s a specialist may write off; issue a credit note "
-                    "or ask a billing manager.",
+                    "Writing off %(amount)s on %(case)s (%(earlier)s of it already written off) is above the "
+                    "%(limit)s a specialist may write off on a case; issue a credit note or ask a billing manager.",
                     amount=formatLang(self.env, total, currency_obj=company.currency_id),
+                    case=case.name,
+                    earlier=formatLang(self.env, earlier, currency_obj=company.currency_id),
                     limit=formatLang(self.env, limit, currency_obj=company.currency_id),
                 )
             )
