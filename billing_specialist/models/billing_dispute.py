@@ -629,7 +629,13 @@ class BillingDispute(models.Model):
         today = fields.Date.context_today(self)
         self._portal_lock_customer(commercial)
         opened_today = self.with_context(active_test=False).search_count(
-            [("partner_id", "=", commercial.id), ("channel", "=", "portal"), ("date_opened", "=", today)]
+            [
+                ("partner_id", "=", commercial.id),
+                ("channel", "=", "portal"),
+                ("date_opened", "=", today),
+                # Cases the customer opened, not a specialist's cases marked "portal": those would lock them out.
+                ("create_uid.share", "=", True),
+            ]
         )
         if limit and opened_today >= limit:
             raise UserError(

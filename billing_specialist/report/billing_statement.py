@@ -209,10 +209,16 @@ class ReportBillingStatement(models.AbstractModel):
         data = data or {}
         Statement = self.env["billing.statement"]
         default_from, default_to = Statement._default_period()
-        date_from = fields.Date.to_date(data.get("date_from")) or default_from
-        date_to = fields.Date.to_date(data.get("date_to")) or default_to
-        company = self.env["res.company"].browse(data.get("company_id")) or self.env.company
-        partners = self.env["res.partner"].browse(docids or data.get("partner_ids") or [])
+        # The options come from the report URL: anything a client typed there is checked before it is used.
+        try:
+            date_from = fields.Date.to_date(data.get("date_from")) or default_from
+            date_to = fields.Date.to_date(data.get("date_to")) or default_to
+            company_id = int(data.get("company_id") or 0)
+            partner_ids = [int(pid) for pid in (docids or data.get("partner_ids") or [])]
+        except (TypeError, ValueError):
+            raise UserError(self.env._("The statement's dates, company or customers are not valid.")) from None
+        company = self.env["res.company"].browse(company_id) or self.env.company
+        partners = self.env["res.partner"].browse(partner_ids)
         Statement._check_statement_access(partners, company)
         return {
             "doc_ids": partners.ids,

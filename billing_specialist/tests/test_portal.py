@@ -207,6 +207,17 @@ class TestDisputePortal(BillingDisputeCommon, HttpCase):
         self.assertIn("most we accept in a day", response.text)
         self.assertFalse(self._cases(invoices[2]))
 
+    def test_daily_limit_counts_the_customers_own_cases_only(self):
+        """A specialist's cases marked "portal" do not use up the customer's daily limit (attack pass)."""
+        self.company.billing_portal_max_disputes_per_day = 2
+        for _ in range(2):
+            self._open_case(self._invoice(100.0), channel="portal")
+        invoice = self._invoice(100.0)
+        self.authenticate("bs_portal", "bs_portal")
+        response = self._submit(invoice=invoice, amount="10")
+        self.assertNotEqual(response.status_code, 400, response.text[:300])
+        self.assertTrue(self._cases(invoice))
+
     def test_withdraw_own_case_only(self):
         mine = self._open_case(self.invoice, amount=100.0)
         self.authenticate("bs_portal", "bs_portal")

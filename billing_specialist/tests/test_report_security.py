@@ -91,6 +91,15 @@ class TestReportSecurity(BillingDisputeCommon, HttpCase):
         self.assertIn(self.inv.name, page.text)
         self.assertNotIn(self.foreign.name, page.text)
 
+    def test_statement_report_with_garbage_options_is_a_clear_refusal(self):
+        """Options typed into the report URL are checked: bad dates or ids are a message, not a server error."""
+        self.authenticate("bs_specialist", "bs_specialist")
+        for options in ({"date_from": "garbage"}, {"date_to": "2026-13-45"}, {"company_id": "x"}):
+            page = self._report("html", self.customer, **options)
+            self.assertEqual(page.status_code, 400, options)
+            self.assertIn("not valid", page.text)
+            self.assertNotIn(self.inv.name, page.text)
+
     def test_print_pdf_from_the_wizard_carries_the_customer(self):
         wizard = (
             self.env["billing.statement.wizard"]
