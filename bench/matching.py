@@ -258,7 +258,7 @@ def measure(db, addons, part=0, parts=1):
         for line in run.line_ids:
             source = line.payment_id or line.statement_line_id
             case, ident, expected, _owner = truth[f"{source._name},{source.id}"]
-            proposed = sorted(item for item, _amount in json.loads(line.allocations or "[]"))
+            proposed = sorted(line.allocation_ids.move_id.ids)
             identifiable += ident
             if line.outcome == "applied":
                 applied += 1
