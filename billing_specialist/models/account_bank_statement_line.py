@@ -107,9 +107,7 @@ class AccountBankStatementLine(models.Model):
             moves.setdefault(customer, []).append(st_line.move_id)
             if not st_line.partner_id:
                 partnerless.setdefault(customer, []).append(st_line)
-        Line = self.env["account.move.line"].with_context(
-            skip_account_move_synchronization=True, tracking_disable=True
-        )
+        Line = self.env["account.move.line"].with_context(skip_account_move_synchronization=True, tracking_disable=True)
         for (receivable, customer), suspense in items.items():
             Line.union(*suspense).write({"account_id": receivable.id, "partner_id": customer.id})
         Move = self.env["account.move"].with_context(skip_account_move_synchronization=True, skip_readonly_check=True)
@@ -119,9 +117,9 @@ class AccountBankStatementLine(models.Model):
         # the line takes the customer its amount was just booked to (the journal entry itself is written with the
         # user's own rights above); nothing else of the line changes.
         for customer, partnerless_lines in partnerless.items():
-            self.union(*partnerless_lines).sudo().with_context(skip_account_move_synchronization=True).partner_id = (
-                customer
-            )
+            self.union(*partnerless_lines).sudo().with_context(
+                skip_account_move_synchronization=True
+            ).partner_id = customer
 
     def _billing_to_suspense(self):
         """Undo ``_billing_to_receivable_many``: the amount goes back to the suspense account, to be matched again."""

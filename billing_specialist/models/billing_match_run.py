@@ -69,9 +69,7 @@ class BillingMatchRun(models.Model):
     def _check_written_by_run(self):
         """A run is history: only the run itself (as superuser, ``sudo()``) writes it, never a client."""
         if not self.env.su:
-            raise AccessError(
-                self.env._("%(model)s is written by the matching run only.", model=self._description)
-            )
+            raise AccessError(self.env._("%(model)s is written by the matching run only.", model=self._description))
 
     # ------------------------------------------------------------------ entry point
 

@@ -320,7 +320,9 @@ class BillingPaymentApply(models.AbstractModel):
         the invoice's Payments button shows it."""
         for app in batch:
             if app.source._name == "account.payment":
-                invoices = self.env["account.move"].browse(app.move_ids).filtered(lambda m: m.move_type == "out_invoice")
+                invoices = (
+                    self.env["account.move"].browse(app.move_ids).filtered(lambda m: m.move_type == "out_invoice")
+                )
                 app.source.invoice_ids = [Command.link(invoice.id) for invoice in invoices]
 
     @api.model

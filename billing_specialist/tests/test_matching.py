@@ -268,12 +268,18 @@ class TestPaymentMatching(PaymentMatchingCommon):
             with self.assertRaises(AccessError), self.env.cr.savepoint():
                 run.with_user(user).write({"state": "done"})
             with self.assertRaises(AccessError), self.env.cr.savepoint():
-                line.with_user(user).write({"outcome": "applied", "partial_ids": [Command.set(other.line_ids.partial_ids.ids)]})
+                line.with_user(user).write(
+                    {"outcome": "applied", "partial_ids": [Command.set(other.line_ids.partial_ids.ids)]}
+                )
             with self.assertRaises(AccessError), self.env.cr.savepoint():
                 line.allocation_ids.with_user(user).write({"amount": 1.0})
             with self.assertRaises(AccessError), self.env.cr.savepoint():
                 self.env["billing.match.run.line"].with_user(user).create(
-                    {"run_id": run.id, "outcome": "applied", "partial_ids": [Command.set(other.line_ids.partial_ids.ids)]}
+                    {
+                        "run_id": run.id,
+                        "outcome": "applied",
+                        "partial_ids": [Command.set(other.line_ids.partial_ids.ids)],
+                    }
                 )
         self.assertEqual((line.outcome, line.partial_count, len(line.partial_ids)), ("applied", 1, 1))
         self.assertEqual(other.line_ids.partial_ids.exists(), other.line_ids.partial_ids)
@@ -293,7 +299,9 @@ class TestPaymentMatching(PaymentMatchingCommon):
         """Weakness 6: the run applied a bank line to X; a user moved it to Y: undo refuses, Y stays paid."""
         other = self._invoice(1200.0, invoice_date=self.today - timedelta(days=5))
         line = self._bank_line(1200.0, memo=self.inv1.name, partner=self.customer)
-        run = self.env["billing.match.run"].with_user(self.specialist)._run_automatic(self.company, statement_lines=line)
+        run = (
+            self.env["billing.match.run"].with_user(self.specialist)._run_automatic(self.company, statement_lines=line)
+        )
         self.assertEqual(run.applied_count, 1)
         receivable = line.move_id.line_ids.filtered(lambda aml: aml.account_id.account_type == "asset_receivable")
         receivable.remove_move_reconcile()
