@@ -200,8 +200,8 @@ class BillingMatchRun(models.Model):
             if run.state == "undone":
                 raise UserError(self.env._("%(run)s was already undone.", run=run.name))
             applied = run.line_ids.filtered(lambda line: line.outcome == "applied")
-            applied._check_undoable()
-            applied.partial_ids.unlink()
+            applied._check_undoable(applied.partial_ids)
+            applied.partial_ids.exists().unlink()  # unlinking one may take its exchange partial along
             applied.statement_line_id._billing_to_suspense()
             writeoffs = applied.writeoff_move_id.filtered(lambda move: move.state == "posted")
             if writeoffs:
@@ -263,8 +263,8 @@ class BillingMatchRunLine(models.Model):
         self.ensure_one()
         return (self.payment_id or self.statement_line_id).display_name or self.env._("a deleted payment")
 
-    def _check_undoable(self):
-        """Refuse, naming the item, when what the run recorded was changed since."""
+    def _check_undoable(self, recorded):
+        """Refuse, naming the item, when what the run recorded (``recorded``: all its partials) was changed since."""
         for line in self:
             partials = line.partial_ids
             if len(partials) != line.partial_count:
@@ -289,7 +289,7 @@ class BillingMatchRunLine(models.Model):
                     )
                 receivable |= line.writeoff_move_id.line_ids
             receivable = receivable.filtered(lambda aml: aml.account_id.account_type == "asset_receivable")
-            if (receivable.matched_debit_ids | receivable.matched_credit_ids) - partials:
+            if (receivable.matched_debit_ids | receivable.matched_credit_ids) - recorded:
                 raise UserError(
                     self.env._(
                         "%(item)s was reconciled with other items since the run; undo it by hand.",

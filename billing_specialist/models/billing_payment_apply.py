@@ -275,13 +275,12 @@ class BillingPaymentApply(models.AbstractModel):
         self.env["account.bank.statement.line"]._billing_to_receivable_many(
             [(app.source, app.customer) for app in batch if app.source._name == "account.bank.statement.line"]
         )
-        writeoff_moves = self._book_writeoffs(batch)
+        writeoffs = self._book_writeoffs(batch)
         moves = self.env["account.move"].browse({move_id for app in batch for move_id in app.move_ids})
-        by_move = self._receivable_lines(moves | self.env["account.move"].union(*writeoff_moves))
-        by_move.update(self._receivable_lines(self.env["account.move"].union(*(a.source.move_id for a in batch))))
+        by_move = self._receivable_lines(moves | self.env["account.move"].union(*(a.source.move_id for a in batch)))
         plans, groups = [], []
-        for app, writeoff_move in zip(batch, writeoff_moves, strict=True):
-            plan, group = self._plan(app, writeoff_move, by_move)
+        for app, (_writeoff_move, writeoff_line) in zip(batch, writeoffs, strict=True):
+            plan, group = self._plan(app, writeoff_line, by_move)
             plans.append(plan)
             groups.append(group)
         all_lines = Line.union(*groups)
@@ -289,17 +288,19 @@ class BillingPaymentApply(models.AbstractModel):
         # Reconciling moves residual amounts and creates partials; it never changes an invoice's lines. So the
         # invoice-line sync around it is skipped, as Odoo's register-payment wizard does: in bulk it took about half
         # of the reconciliation time. The balance check still runs.
-        synced = Line.with_context(skip_invoice_sync=True).with_prefetch(tuple(all_lines.ids))
-        synced._reconcile_plan([[pair.with_env(synced.env) for pair in plan] for plan in plans])
+        synced = Line.with_context(skip_invoice_sync=True)
+        prefetch = tuple(all_lines.ids)  # one prefetch set: Odoo reads the pairs' lines in a few queries
+        # Linked first, so the fields that depend on the link are recomputed once, with the reconciliation's.
         self._link_payments(batch)
+        synced._reconcile_plan([[pair.with_env(synced.env).with_prefetch(prefetch) for pair in plan] for plan in plans])
         results = []
-        for group, writeoff_move in zip(groups, writeoff_moves, strict=True):
+        for group, (writeoff_move, _writeoff_line) in zip(groups, writeoffs, strict=True):
             previous = self.env["account.partial.reconcile"].union(*(before[line.id] for line in group))
             results.append(((group.matched_debit_ids | group.matched_credit_ids) - previous, writeoff_move))
         return results
 
     @api.model
-    def _plan(self, application, writeoff_move, by_move):
+    def _plan(self, application, writeoff_line, by_move):
         """The reconciliation pairs of one application, in order, and all its journal items."""
         Line = self.env["account.move.line"]
         moves = self.env["account.move"].browse(application.move_ids)
@@ -308,22 +309,40 @@ class BillingPaymentApply(models.AbstractModel):
         invoices = invoices.sorted(lambda m: m.currency_id.compare_amounts(amounts[m.id], m.amount_residual) < 0)
         credits = [by_move.get(m.id, Line) for m in moves - invoices]
         credits.append(by_move.get(application.source.move_id.id, Line))
-        if writeoff_move:
-            credits.append(by_move.get(writeoff_move.id, Line))
+        credits.append(writeoff_line)
         debits = [by_move.get(m.id, Line) for m in invoices]
         plan = [debit | credit for debit in debits for credit in credits if debit and credit]
         return plan, Line.union(*debits, *credits)
 
     @api.model
     def _link_payments(self, batch):
-        """List each payment on the invoices it settles (``matched_payment_ids``), as the register-payment wizard does;
-        the invoice's Payments button shows it."""
-        for app in batch:
-            if app.source._name == "account.payment":
-                invoices = (
-                    self.env["account.move"].browse(app.move_ids).filtered(lambda m: m.move_type == "out_invoice")
-                )
-                app.source.invoice_ids = [Command.link(invoice.id) for invoice in invoices]
+        """List each payment on the invoices it settles (``matched_payment_ids``), as the register-payment wizard does:
+        the invoice's Payments button shows it.
+
+        Written in one statement into the relation (an ORM write per payment re-synchronised each payment's journal
+        entry: a quarter of a run's time), then the ORM is told (cache invalidated, dependent fields marked).
+        """
+        pairs = {
+            (move_id, app.source.id)
+            for app in batch
+            if app.source._name == "account.payment"
+            for move_id, amount in app.allocations
+            if amount > 0
+        }
+        if not pairs:
+            return
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO account_move__account_payment (invoice_id, payment_id) VALUES %s ON CONFLICT DO NOTHING",
+                SQL(", ").join(SQL("(%s, %s)", move_id, payment_id) for move_id, payment_id in sorted(pairs)),
+            )
+        )
+        invoices = self.env["account.move"].browse({move_id for move_id, _payment_id in pairs})
+        payments = self.env["account.payment"].browse({payment_id for _move_id, payment_id in pairs})
+        invoices.invalidate_recordset(["matched_payment_ids"])
+        payments.invalidate_recordset(["invoice_ids"])
+        invoices.modified(["matched_payment_ids"])
+        payments.modified(["invoice_ids"])
 
     @api.model
     def _receivable_lines(self, moves):
@@ -346,31 +365,38 @@ class BillingPaymentApply(models.AbstractModel):
 
     @api.model
     def _book_writeoffs(self, batch):
-        """Book each application's write-off in its own entry (created and posted together).
+        """Book the write-offs of the batch in one journal entry: per application, the entry of
+        ``_prepare_writeoff_vals`` (a receivable line and a difference line). One entry, not one each: naming and
+        posting an entry costs more than all its lines.
 
-        :return: [the write-off entry or an empty recordset] per application
+        :return: [(the entry, the application's receivable write-off line) or two empty recordsets] per application
         """
-        Move = self.env["account.move"]
-        vals_list, positions = [], []
+        Move, Line = self.env["account.move"], self.env["account.move.line"]
+        moves_vals, positions = [], []
         for position, app in enumerate(batch):
             moves = Move.browse(app.move_ids)
             if app.writeoff and not moves.currency_id[:1].is_zero(app.writeoff):
                 # The invoice left short: the one paid last (the full ones are settled first).
                 invoice = moves.filtered(lambda m: m.move_type == "out_invoice")[-1:]
-                company = app.source.company_id
-                account, journal = self._writeoff_defaults(company)
+                account, journal = self._writeoff_defaults(app.source.company_id)
                 label = self.env._(
                     "Payment difference %(payment)s / %(invoice)s", payment=app.source.name, invoice=invoice.name
                 )
-                vals_list.append(self._prepare_writeoff_vals(invoice, app.writeoff, app.source.date, label, account,
-                                                             journal))  # fmt: skip
+                moves_vals.append(
+                    self._prepare_writeoff_vals(invoice, app.writeoff, app.source.date, label, account, journal)
+                )
                 positions.append(position)
-        result = [Move] * len(batch)
-        if vals_list:
-            writeoffs = Move.create(vals_list)
-            writeoffs.action_post()
-            for position, move in zip(positions, writeoffs, strict=True):
-                result[position] = move
+        result = [(Move, Line)] * len(batch)
+        if not moves_vals:
+            return result
+        vals = dict(moves_vals[0], line_ids=[command for v in moves_vals for command in v["line_ids"]])
+        if len(moves_vals) > 1:
+            vals.update(ref=self.env._("Payment differences of the automatic matching run"), partner_id=False)
+        writeoff = Move.create(vals)
+        writeoff.action_post()
+        receivable = writeoff.line_ids.filtered(lambda aml: aml.account_id.account_type == "asset_receivable")
+        for position, line in zip(positions, receivable.sorted("id"), strict=True):
+            result[position] = (writeoff, line)
         return result
 
     @api.model
