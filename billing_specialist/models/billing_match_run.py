@@ -66,10 +66,12 @@ class BillingMatchRun(models.Model):
         return super().write(vals)
 
     @api.model
-    def _check_written_by_run(self):
+    def _check_written_by_run(self, model=None):
         """A run is history: only the run itself (as superuser, ``sudo()``) writes it, never a client."""
         if not self.env.su:
-            raise AccessError(self.env._("%(model)s is written by the matching run only.", model=self._description))
+            raise AccessError(
+                self.env._("%(model)s is written by the matching run only.", model=(model or self)._description)
+            )
 
     # ------------------------------------------------------------------ entry point
 
@@ -252,11 +254,11 @@ class BillingMatchRunLine(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self.env["billing.match.run"]._check_written_by_run()
+        self.env["billing.match.run"]._check_written_by_run(self)
         return super().create(vals_list)
 
     def write(self, vals):
-        self.env["billing.match.run"]._check_written_by_run()
+        self.env["billing.match.run"]._check_written_by_run(self)
         return super().write(vals)
 
     def _item_name(self):
@@ -311,9 +313,9 @@ class BillingMatchRunAllocation(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        self.env["billing.match.run"]._check_written_by_run()
+        self.env["billing.match.run"]._check_written_by_run(self)
         return super().create(vals_list)
 
     def write(self, vals):
-        self.env["billing.match.run"]._check_written_by_run()
+        self.env["billing.match.run"]._check_written_by_run(self)
         return super().write(vals)

@@ -6,6 +6,7 @@ from odoo.tests import Form, HttpCase, tagged
 from odoo.tools.misc import formatLang
 from odoo.tools.translate import code_translations
 
+from ..models.billing_payment_apply import Application
 from .common import BillingDisputeCommon
 
 
@@ -209,6 +210,18 @@ class TestPaymentMatching(PaymentMatchingCommon):
         by_origin = {p.credit_move_id.move_id: p.amount for p in receivable.matched_credit_ids}
         self.assertEqual(by_origin, {payment.move_id: 299.6, line.writeoff_move_id: 0.4})
         self.assertEqual(line.partial_ids, receivable.matched_credit_ids)
+
+    def test_automatic_path_honours_each_allocations_amount(self):
+        """The batch path reconciles what the engine allocated, in its order: not Odoo's oldest-due-first."""
+        payment = self._payment(1300.0)
+        allocations = [(self.inv1.id, 1000.0), (self.inv2.id, 300.0)]  # the older invoice is the one paid in part
+        moves = self.inv1 | self.inv2
+        payment._billing_check_applicable(moves, dict(allocations), automatic=True)
+        Apply = self.env["billing.payment.apply"].with_user(self.specialist)
+        [(partials, writeoff)] = Apply._apply_batch([Application(payment, allocations)])
+        self.assertEqual((self.inv1.amount_residual, self.inv2.amount_residual), (200.0, 0.0))
+        self.assertEqual(sorted(partials.mapped("amount")), [300.0, 1000.0])
+        self.assertFalse(writeoff)
 
     def test_matched_invoices_list_the_payment(self):
         """Odoo's Payments smart button of an invoice settled by the matching shows the payment."""
