@@ -223,6 +223,17 @@ class TestPaymentMatching(PaymentMatchingCommon):
         self.assertEqual(sorted(partials.mapped("amount")), [300.0, 1000.0])
         self.assertFalse(writeoff)
 
+    def test_credit_note_and_partial_invoice_in_one_application(self):
+        refund = self._invoice(200.0, move_type="out_refund")
+        payment = self._payment(1100.0)
+        allocations = [(self.inv2.id, 100.0), (self.inv1.id, 1200.0), (refund.id, -200.0)]
+        partials, _writeoff = payment.with_user(self.specialist)._billing_apply(allocations)
+        self.assertEqual(
+            (self.inv1.amount_residual, self.inv2.amount_residual, refund.amount_residual), (0.0, 200.0, 0.0)
+        )
+        self.assertFalse(payment._billing_receivable_lines(), "the payment is used in full")
+        self.assertEqual(sum(partials.mapped("amount")), 1300.0)
+
     def test_matched_invoices_list_the_payment(self):
         """Odoo's Payments smart button of an invoice settled by the matching shows the payment."""
         automatic = self._payment(1200.0, memo=self.inv1.name)
