@@ -258,7 +258,7 @@ def measure(db, addons, part=0, parts=1):
         for line in run.line_ids:
             source = line.payment_id or line.statement_line_id
             case, ident, expected, _owner = truth[f"{source._name},{source.id}"]
-            proposed = sorted(item for item, _amount in json.loads(line.allocations or "[]"))
+            proposed = sorted(line.allocation_ids.move_id.ids)
             identifiable += ident
             if line.outcome == "applied":
                 applied += 1
@@ -302,6 +302,7 @@ def report(results):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--sources", type=int, default=1000)
+    parser.add_argument("--db", help="database name (default billing_bench_match_<sources>)")
     parser.add_argument("--reset", action="store_true")
     parser.add_argument(
         "--workers", type=int, default=1, help="processes running the entry point side by side on disjoint customers"
@@ -309,7 +310,7 @@ def main():
     parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--part", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    db = f"billing_bench_match_{args.sources}"
+    db = args.db or f"billing_bench_match_{args.sources}"
     addons = addons_path()
     if args.measure_only:
         return measure(db, addons, args.part, args.workers)
@@ -334,7 +335,7 @@ def main():
     # fresh database, 80 s on the third run). Vacuum first, so that every run starts from the state as generated.
     subprocess.run(["vacuumdb", "--analyze", "--quiet", db], check=True)
     workers = [
-        subprocess.Popen([sys.executable, __file__, "--sources", str(args.sources), "--measure-only",
+        subprocess.Popen([sys.executable, __file__, "--sources", str(args.sources), "--db", db, "--measure-only",
                           "--workers", str(args.workers), "--part", str(part)], stdout=subprocess.PIPE, text=True)
         for part in range(args.workers)
     ]  # fmt: skip

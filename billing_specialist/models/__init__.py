@@ -8,5 +8,7 @@ from . import account_partial_reconcile
 from . import res_company
 from . import res_config_settings
 from . import res_partner
+from . import billing_payment_apply
 from . import billing_match_run
+from . import account_payment
 from . import account_bank_statement_line

@@ -1,11 +1,12 @@
 from datetime import timedelta
 
 from odoo import Command
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, HttpCase, tagged
 from odoo.tools.misc import formatLang
 from odoo.tools.translate import code_translations
 
+from ..models.billing_payment_apply import Application
 from .common import BillingDisputeCommon
 
 
@@ -195,6 +196,157 @@ class TestPaymentMatching(PaymentMatchingCommon):
         self.assertEqual((kpis["matching_auto_applied"], kpis["matching_auto_rate"]), (0, 0.0))
         with self.assertRaisesRegex(UserError, "already undone"):
             run.action_undo()
+
+    def test_run_records_allocations_and_reconciles_their_amounts(self):
+        payment = self._payment(299.6, memo=self.inv2.name)
+        line = self._run(payment).line_ids
+        self.assertEqual(line.outcome, "applied")
+        self.assertEqual(
+            [(a.move_id, a.amount, a.currency_id) for a in line.allocation_ids],
+            [(self.inv2, 300.0, self.inv2.currency_id)],
+        )
+        self.assertEqual((line.writeoff, line.currency_id), (0.4, self.inv2.currency_id))
+        receivable = self.inv2.line_ids.filtered(lambda aml: aml.account_id.account_type == "asset_receivable")
+        by_origin = {p.credit_move_id.move_id: p.amount for p in receivable.matched_credit_ids}
+        self.assertEqual(by_origin, {payment.move_id: 299.6, line.writeoff_move_id: 0.4})
+        self.assertEqual(line.partial_ids, receivable.matched_credit_ids)
+
+    def test_automatic_path_honours_each_allocations_amount(self):
+        """The batch path reconciles what the engine allocated, in its order: not Odoo's oldest-due-first."""
+        payment = self._payment(1300.0)
+        allocations = [(self.inv1.id, 1000.0), (self.inv2.id, 300.0)]  # the older invoice is the one paid in part
+        moves = self.inv1 | self.inv2
+        payment._billing_check_applicable(moves, dict(allocations), automatic=True)
+        Apply = self.env["billing.payment.apply"].with_user(self.specialist)
+        [(partials, writeoff)] = Apply._apply_batch([Application(payment, allocations)])
+        self.assertEqual((self.inv1.amount_residual, self.inv2.amount_residual), (200.0, 0.0))
+        self.assertEqual(sorted(partials.mapped("amount")), [300.0, 1000.0])
+        self.assertFalse(writeoff)
+
+    def test_credit_note_and_partial_invoice_in_one_application(self):
+        refund = self._invoice(200.0, move_type="out_refund")
+        payment = self._payment(1100.0)
+        allocations = [(self.inv2.id, 100.0), (self.inv1.id, 1200.0), (refund.id, -200.0)]
+        partials, _writeoff = payment.with_user(self.specialist)._billing_apply(allocations)
+        self.assertEqual(
+            (self.inv1.amount_residual, self.inv2.amount_residual, refund.amount_residual), (0.0, 200.0, 0.0)
+        )
+        self.assertFalse(payment._billing_receivable_lines(), "the payment is used in full")
+        self.assertEqual(sum(partials.mapped("amount")), 1300.0)
+
+    def test_matched_invoices_list_the_payment(self):
+        """Odoo's Payments smart button of an invoice settled by the matching shows the payment."""
+        automatic = self._payment(1200.0, memo=self.inv1.name)
+        self._run(automatic)
+        self.assertEqual(self.inv1.matched_payment_ids, automatic)
+        self.assertEqual(self.inv1.payment_count, 1)
+        manual = self._payment(750.0)
+        manual.with_user(self.specialist)._billing_apply([(self.inv2.id, 300.0), (self.inv3.id, 450.0)])
+        self.assertEqual((self.inv2 | self.inv3).matched_payment_ids, manual)
+        self.assertEqual(self.inv3.open_payments()["res_id"], manual.id, "the invoice's Payments button")
+
+    def test_specialist_cannot_write_off_beyond_the_limit_through_matching(self):
+        """Weakness 1: a large write-off typed on the review wizard is refused, nothing is reconciled."""
+        invoice = self._invoice(3855.0)
+        payment = self._payment(1.0, memo=invoice.name)
+        wizard = (
+            self.env["billing.payment.match"]
+            .with_user(self.specialist)
+            .with_context(active_model="account.payment", active_ids=payment.ids)
+            .create({})
+        )
+        wizard.line_ids.write(
+            {
+                "selected": True,
+                "writeoff": 3854.0,
+                "allocation_ids": [Command.clear(), Command.create({"move_id": invoice.id, "amount": 3855.0})],
+            }
+        )
+        moves_before = self._count("account.move")
+        with self.assertRaisesRegex(UserError, "Writing off .*3,854.00 is above the .*50.00 a specialist may"):
+            with self.env.cr.savepoint():
+                wizard.action_apply()
+        self.assertEqual(invoice.amount_residual, 3855.0)
+        self.assertEqual(payment._billing_available(), 1.0, "nothing reconciled")
+        self.assertEqual(self._count("account.move"), moves_before, "no write-off booked")
+        with self.assertRaisesRegex(UserError, "must be the difference"):
+            payment.with_user(self.specialist)._billing_apply([(invoice.id, 3855.0)], writeoff=3855.0)
+        with self.assertRaisesRegex(UserError, "above the payment tolerance"):
+            payment.with_user(self.manager)._billing_check_applicable(invoice, {invoice.id: 3855.0}, 3854.0,
+                                                                      automatic=True)  # fmt: skip
+        payment.with_user(self.manager)._billing_apply([(invoice.id, 3855.0)], writeoff=3854.0)
+        self.assertTrue(invoice.currency_id.is_zero(invoice.amount_residual), "a manager is not limited")
+
+    def test_specialist_writes_off_within_the_limit_on_the_wizard(self):
+        payment = self._payment(280.0, memo=self.inv2.name)  # 20 short: above the tolerance, within the limit
+        _partials, writeoff = payment.with_user(self.specialist)._billing_apply([(self.inv2.id, 300.0)], 20.0)
+        self.assertTrue(self.inv2.currency_id.is_zero(self.inv2.amount_residual))
+        self.assertEqual(writeoff.line_ids.filtered(lambda aml: aml.account_id == self.writeoff_account).debit, 20.0)
+
+    def test_run_history_is_not_writable_by_clients(self):
+        """Weakness 6/8: a run's state, outcomes and recorded reconciliations are not writable over RPC."""
+        run = self._run(self._payment(1200.0, memo=self.inv1.name))
+        other = self._run(self._payment(300.0, memo=self.inv2.name))
+        line = run.line_ids
+        for user in (self.specialist, self.manager):
+            with self.assertRaises(AccessError), self.env.cr.savepoint():
+                run.with_user(user).write({"state": "done"})
+            with self.assertRaises(AccessError), self.env.cr.savepoint():
+                line.with_user(user).write(
+                    {"outcome": "applied", "partial_ids": [Command.set(other.line_ids.partial_ids.ids)]}
+                )
+            with self.assertRaises(AccessError), self.env.cr.savepoint():
+                line.allocation_ids.with_user(user).write({"amount": 1.0})
+            with self.assertRaises(AccessError), self.env.cr.savepoint():
+                self.env["billing.match.run.line"].with_user(user).create(
+                    {
+                        "run_id": run.id,
+                        "outcome": "applied",
+                        "partial_ids": [Command.set(other.line_ids.partial_ids.ids)],
+                    }
+                )
+        self.assertEqual((line.outcome, line.partial_count, len(line.partial_ids)), ("applied", 1, 1))
+        self.assertEqual(other.line_ids.partial_ids.exists(), other.line_ids.partial_ids)
+
+    def test_second_undo_never_takes_another_runs_reconciliation(self):
+        payment = self._payment(300.0, memo=self.inv2.name)
+        first = self._run(payment)
+        first.with_user(self.specialist).action_undo()
+        second = self._run(payment)
+        self.assertEqual(second.applied_count, 1)
+        first.sudo().state = "done"  # as if the state had been rewritten
+        with self.assertRaisesRegex(UserError, f"{payment.name} was unreconciled or reconciled again"):
+            first.with_user(self.specialist).action_undo()
+        self.assertTrue(self.inv2.currency_id.is_zero(self.inv2.amount_residual), "the second run's stays")
+
+    def test_undo_refuses_a_bank_line_reconciled_again_by_hand(self):
+        """Weakness 6: the run applied a bank line to X; a user moved it to Y: undo refuses, Y stays paid."""
+        other = self._invoice(1200.0, invoice_date=self.today - timedelta(days=5))
+        line = self._bank_line(1200.0, memo=self.inv1.name, partner=self.customer)
+        run = (
+            self.env["billing.match.run"].with_user(self.specialist)._run_automatic(self.company, statement_lines=line)
+        )
+        self.assertEqual(run.applied_count, 1)
+        receivable = line.move_id.line_ids.filtered(lambda aml: aml.account_id.account_type == "asset_receivable")
+        receivable.remove_move_reconcile()
+        (receivable | other.line_ids.filtered(lambda aml: aml.account_id == receivable.account_id)).reconcile()
+        self.assertTrue(other.currency_id.is_zero(other.amount_residual))
+        with self.assertRaisesRegex(UserError, f"{line.display_name} was unreconciled or reconciled again"):
+            run.with_user(self.specialist).action_undo()
+        self.assertTrue(other.currency_id.is_zero(other.amount_residual), "the user's reconciliation stays")
+        self.assertEqual(run.state, "done")
+
+    def test_undo_refuses_a_bank_line_whose_credit_was_used_since(self):
+        line = self._bank_line(1500.0, memo=self.inv1.name, partner=self.customer)  # 300 left as credit
+        run = self.env["billing.match.run"]._run_automatic(self.company, statement_lines=line)
+        self.assertEqual(run.applied_count, 1)
+        receivable = line.move_id.line_ids.filtered(
+            lambda aml: aml.account_id.account_type == "asset_receivable" and not aml.reconciled
+        )
+        (receivable | self.inv2.line_ids.filtered(lambda aml: aml.account_id == receivable.account_id)).reconcile()
+        with self.assertRaisesRegex(UserError, "reconciled with other items since the run"):
+            run.action_undo()
+        self.assertTrue(self.inv2.currency_id.is_zero(self.inv2.amount_residual))
 
     def test_disputed_invoice_is_not_applied_by_amount(self):
         self._open_case(self.inv3, amount=200.0)

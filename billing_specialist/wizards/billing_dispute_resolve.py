@@ -1,6 +1,6 @@
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import format_date, formatLang
+from odoo.tools import format_date
 
 from ..models.billing_dispute_line import BOOKING, BOOKING_KEY
 from ..models.billing_dispute_stage import OPEN_STATES
@@ -181,27 +181,16 @@ class BillingDisputeResolve(models.TransientModel):
                     journal=self.writeoff_journal_id.display_name,
                 )
             )
-        if self.env.user.has_group("billing_specialist.group_billing_manager"):
-            return
         company = self.company_id
-        case = self.dispute_id
         # The limit holds for the case as a whole: resolutions that keep the case open cannot split a write-off.
-        earlier = case.currency_id._convert(case.amount_written_off, company.currency_id, company, self.date)
+        earlier = self.dispute_id.currency_id._convert(
+            self.dispute_id.amount_written_off, company.currency_id, company, self.date
+        )
         total = earlier + sum(
             wl.currency_id._convert(wl.amount, company.currency_id, company, self.date) for wl in accepted
         )
-        limit = company.billing_writeoff_max_amount
-        if company.currency_id.compare_amounts(total, limit) > 0:
-            raise UserError(
-                self.env._(
-                    "Writing off %(amount)s on %(case)s (%(earlier)s of it already written off) is above the "
-                    "%(limit)s a specialist may write off on a case; issue a credit note or ask a billing manager.",
-                    amount=formatLang(self.env, total, currency_obj=company.currency_id),
-                    case=case.name,
-                    earlier=formatLang(self.env, earlier, currency_obj=company.currency_id),
-                    limit=formatLang(self.env, limit, currency_obj=company.currency_id),
-                )
-            )
+        # The one write-off rule (limit, manager exemption), as for payment differences; no payment, no tolerance.
+        self.env["billing.payment.apply"]._check_writeoff(company, total)
 
     # ------------------------------------------------------------------ apply
 
@@ -327,47 +316,14 @@ class BillingDisputeResolve(models.TransientModel):
 
     def _create_writeoff(self, wline):
         invoice = wline.move_id
-        company = self.company_id
-        receivable = invoice.line_ids.filtered(
-            lambda aml: aml.account_id.account_type == "asset_receivable" and not aml.reconciled
-        )
-        balance = invoice.currency_id._convert(wline.amount, company.currency_id, company, self.date)
         label = self.env._(
             "Write-off of %(invoice)s (dispute %(case)s)", invoice=invoice.name, case=self.dispute_id.name
         )
-        common = {
-            "name": label,
-            "partner_id": invoice.commercial_partner_id.id,
-            "currency_id": invoice.currency_id.id,
-        }
-        move = self.env["account.move"].create(
-            {
-                "move_type": "entry",
-                "journal_id": self.writeoff_journal_id.id,
-                "date": self.date,
-                "ref": label,
-                "partner_id": invoice.commercial_partner_id.id,
-                "billing_dispute_line_id": wline.dispute_line_id.id,
-                "line_ids": [
-                    Command.create(
-                        {
-                            **common,
-                            "account_id": receivable[0].account_id.id,
-                            "amount_currency": -wline.amount,
-                            "balance": -balance,
-                        }
-                    ),
-                    Command.create(
-                        {
-                            **common,
-                            "account_id": self.writeoff_account_id.id,
-                            "amount_currency": wline.amount,
-                            "balance": balance,
-                        }
-                    ),
-                ],
-            }
+        vals = self.env["billing.payment.apply"]._prepare_writeoff_vals(
+            invoice, wline.amount, self.date, label, self.writeoff_account_id, self.writeoff_journal_id
         )
+        vals["billing_dispute_line_id"] = wline.dispute_line_id.id
+        move = self.env["account.move"].create(vals)
         move.action_post()
         self._reconcile_with_invoice(move, invoice)
         return move

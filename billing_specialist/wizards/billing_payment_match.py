@@ -1,118 +1,7 @@
-import dataclasses
-
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools.misc import format_date, formatLang
-from odoo.tools.translate import LazyTranslate
 
-from ..matching import Matcher, OpenItem
-from ..models.billing_matcher_inputs import closed_invoice_numbers
-
-_lt = LazyTranslate(__name__)
-
-
-class BillingMatcher:
-    """The engine indexed on one company's open invoices and credit notes, one index per currency."""
-
-    def __init__(self, env, company):
-        self.env = env
-        self.company = company
-        moves = env["account.move"].search_fetch(
-            [
-                ("company_id", "=", company.id),
-                ("state", "=", "posted"),
-                ("move_type", "in", ("out_invoice", "out_refund")),
-                ("payment_state", "in", ("not_paid", "partial")),
-            ],
-            ["name", "ref", "payment_reference", "commercial_partner_id", "amount_residual", "invoice_date_due",
-             "invoice_date", "currency_id", "move_type", "billing_disputed_amount"],
-        )  # fmt: skip
-        by_currency = {}
-        for move in moves:
-            if move.currency_id.is_zero(move.amount_residual):
-                continue
-            sign = -1 if move.move_type == "out_refund" else 1
-            by_currency.setdefault(move.currency_id.id, []).append(
-                OpenItem(
-                    id=move.id,
-                    partner_id=move.commercial_partner_id.id or None,
-                    number=move.name,
-                    amount=sign * move.amount_residual,
-                    due=move.invoice_date_due or move.invoice_date,
-                    refs=tuple(r for r in (move.ref, move.payment_reference) if r and r != move.name),
-                    disputed=move.billing_disputed_amount or 0.0,
-                )
-            )
-        partners = moves.commercial_partner_id
-        names = {partner.id: partner.name for partner in partners if partner.name}
-        banks = env["res.partner.bank"].search_fetch(
-            [("partner_id", "child_of", partners.ids)], ["acc_number", "partner_id"]
-        )
-        accounts = {bank.acc_number: bank.partner_id.commercial_partner_id.id for bank in banks}
-        closed = closed_invoice_numbers(env, company)  # a memo naming a paid invoice is held (duplicate payment)
-        self.matchers = {
-            currency_id: Matcher(
-                items,
-                partner_names=names,
-                account_partners=accounts,
-                tolerance_amount=company.billing_match_tolerance_amount,
-                tolerance_percent=company.billing_match_tolerance_percent,
-                rounding=env["res.currency"].browse(currency_id).rounding,
-                closed_numbers=closed,
-            )
-            for currency_id, items in by_currency.items()
-        }
-
-    def propose(self, record):
-        """Proposals for a payment or bank line, best first.
-
-        Open items in the source's own currency come first. When they give nothing at or above the company's
-        threshold, the items in the company's other currencies are searched too, with the source's amount converted
-        at the company's rate of its date (the rate the reconciliation uses): such proposals are 5 points less sure
-        and say which conversion they rely on. Their allocations are in the items' currency.
-        """
-        source = record._billing_source()
-        currency = record._billing_currency()
-        matcher = self.matchers.get(currency.id)
-        proposals = matcher.propose(source) if matcher else []
-        if proposals and (proposals[0].conflict or proposals[0].confidence >= self.company.billing_match_threshold):
-            return proposals  # conflicting evidence is for a person to settle, not for another currency
-        for currency_id, other in self.matchers.items():
-            if currency_id == currency.id:
-                continue
-            target = self.env["res.currency"].browse(currency_id)
-            converted = currency._convert(source.amount, target, self.company, record.date)
-            found = other.propose(dataclasses.replace(source, amount=converted))
-            if not found:
-                continue
-            reasons = [
-                _lt(
-                    "paid in %(paid)s, invoiced in %(invoiced)s: %(amount)s = %(converted)s at the rate of %(date)s",
-                    paid=currency.name,
-                    invoiced=target.name,
-                    amount=formatLang(self.env, source.amount, currency_obj=currency),
-                    converted=formatLang(self.env, converted, currency_obj=target),
-                    date=format_date(self.env, record.date),
-                )
-            ]
-            # Rounding the payment to its own cents leaves up to this much in the invoices' currency: an amount that
-            # much above the items proposed is taken as theirs, not as an overpayment. (Below them, the invoice would
-            # stay open by a cent: that is the tolerance write-off's job.)
-            noise = currency._convert(currency.rounding, target, self.company, record.date, round=False) / 2
-            items = target.round(sum(other.items[a.item_id].amount for a in found[0].allocations))
-            if 0 < target.round(converted - items) <= noise + target.rounding / 2:
-                found = other.propose(dataclasses.replace(source, amount=items))
-                reasons.append(
-                    _lt(
-                        "%(items)s owed: the difference is the conversion's rounding",
-                        items=formatLang(self.env, items, currency_obj=target),
-                    )
-                )
-            for proposal in found:
-                proposal.confidence = max(proposal.confidence - 5, 0)
-                proposal.reasons += reasons
-                proposals.append(proposal)
-        return sorted(proposals, key=lambda proposal: -proposal.confidence)
+from ..models.billing_matcher import BillingMatcher
 
 
 class BillingPaymentMatch(models.TransientModel):
@@ -125,10 +14,6 @@ class BillingPaymentMatch(models.TransientModel):
     company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
     threshold = fields.Integer(related="company_id.billing_match_threshold")
     line_ids = fields.One2many("billing.payment.match.line", "wizard_id", string="Proposals")
-
-    @api.model
-    def _build_matcher(self, company):
-        return BillingMatcher(self.env, company)
 
     @api.model
     def _sources(self, company):
@@ -158,7 +43,7 @@ class BillingPaymentMatch(models.TransientModel):
     def default_get(self, fields_list):
         values = super().default_get(fields_list)
         company = self.env.company
-        matcher = self._build_matcher(company)
+        matcher = BillingMatcher(self.env, company)
         lines = []
         for source in sorted(self._sources(company), key=lambda rec: (rec.date, rec._name, rec.id))[:500]:
             proposals = matcher.propose(source)

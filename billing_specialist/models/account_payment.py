@@ -1,0 +1,68 @@
+from odoo import api, models
+from odoo.exceptions import UserError
+
+from ..matching import Source
+from .billing_payment_apply import Application
+
+
+class AccountPayment(models.Model):
+    _inherit = "account.payment"
+
+    def _billing_receivable_lines(self):
+        return self.move_id.line_ids.filtered(
+            lambda aml: aml.account_id.account_type == "asset_receivable" and not aml.reconciled
+        )
+
+    @api.model
+    def _billing_pending(self, company):
+        """Posted inbound customer payments of ``company`` with an amount not yet applied to invoices."""
+        lines = self.env["account.move.line"].search(
+            [
+                ("company_id", "=", company.id),
+                ("parent_state", "=", "posted"),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("reconciled", "=", False),
+                ("amount_residual", "<", 0),
+                ("move_id.origin_payment_id.payment_type", "=", "inbound"),
+            ]
+        )
+        return lines.move_id.origin_payment_id
+
+    def _billing_currency(self):
+        return self.currency_id
+
+    def _billing_label(self):
+        return self.name
+
+    def _billing_available(self):
+        """What the payment still has to apply, in its currency."""
+        return -sum(self._billing_receivable_lines().mapped("amount_residual_currency"))
+
+    def _billing_source(self):
+        self.ensure_one()
+        return Source(
+            id=self.id,
+            amount=self.currency_id.round(self._billing_available()),
+            memo=" ".join(filter(None, [self.memo, self.payment_reference])),
+            partner_id=self.partner_id.commercial_partner_id.id or None,
+        )
+
+    def _billing_apply(self, allocations, writeoff=0.0, nowait=False):
+        """Reconcile the payment with the given invoices and credit notes: see ``billing.payment.apply``.
+
+        :param allocations: [(invoice or credit note id, amount)] in the invoices' currency, credit notes negative.
+        :return: (account.partial.reconcile created, write-off move or empty recordset)
+        """
+        self.ensure_one()
+        moves = self.env["account.move"].browse([move_id for move_id, _amount in allocations])
+        self._billing_check_applicable(moves, dict(allocations), writeoff)
+        return self.env["billing.payment.apply"]._apply(Application(self, list(allocations), writeoff), nowait)
+
+    def _billing_check_applicable(self, moves, amounts, writeoff=0.0, customer=None, automatic=False):
+        """Refuse, with a clear message and before anything is written, what cannot be applied."""
+        self.ensure_one()
+        if self.state not in ("in_process", "paid") or self.payment_type != "inbound":
+            raise UserError(self.env._("%(payment)s is not a posted customer payment.", payment=self.name))
+        self.env["billing.payment.apply"]._check_allocations(
+            self, moves, amounts, writeoff, customer=self.partner_id.commercial_partner_id, automatic=automatic
+        )

@@ -1,0 +1,436 @@
+import dataclasses
+
+import psycopg2
+
+from odoo import Command, api, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+from odoo.tools.misc import formatLang
+
+
+@dataclasses.dataclass
+class Application:
+    """One source to apply: a payment or bank line, its allocations and the difference to write off.
+
+    ``allocations`` is [(invoice or credit note id, amount)] in the invoices' currency, credit notes negative, in the
+    order the invoices are settled; ``writeoff`` is what the source is short of them (invoices' currency).
+    ``customer`` is the customer a bank line is applied for; ``vals`` the automatic run's values for its run line.
+    """
+
+    source: models.BaseModel
+    allocations: list
+    writeoff: float = 0.0
+    customer: models.BaseModel = None
+    vals: dict = dataclasses.field(default_factory=dict)
+
+    @property
+    def move_ids(self):
+        return [move_id for move_id, _amount in self.allocations]
+
+
+class BillingPaymentApply(models.AbstractModel):
+    """Applying a payment, in one place: the checks, the reconciliation of each allocation for its amount, the
+    write-off of a payment difference and its limits. Used by the review wizard, the automatic run and the dispute
+    resolution (as OCA's ``mass.reconcile.base`` holds what its history model only records).
+
+    Write-off rules, wherever a write-off is booked (company currency, at the rate of the source's date):
+
+    - the automatic run books only differences within the tolerance (``billing_match_tolerance_amount``, or the
+      percentage of the source's amount), whoever runs it;
+    - a person (review wizard, dispute resolution) may write off up to the company's limit
+      (``billing_writeoff_max_amount``) or, for a payment difference, the tolerance if it is larger; billing managers
+      are not limited.
+    """
+
+    _name = "billing.payment.apply"
+    _description = "Apply Payments and Write-offs"
+
+    # ------------------------------------------------------------------ checks
+
+    @api.model
+    def _check_writeoff(self, company, amount, tolerated=0.0, automatic=False):
+        """Refuse a write-off of ``amount`` (company currency) that the rules above do not allow.
+
+        :param tolerated: the payment-difference tolerance for this source, in company currency (0 outside matching).
+        :param automatic: booked by the automatic run: the tolerance only, no exemption.
+        """
+        currency = company.currency_id
+        if currency.compare_amounts(amount, tolerated) <= 0:
+            return
+        if automatic:
+            raise UserError(
+                self.env._(
+                    "The difference of %(amount)s is above the payment tolerance (%(tolerance)s); a person decides.",
+                    amount=formatLang(self.env, amount, currency_obj=currency),
+                    tolerance=formatLang(self.env, tolerated, currency_obj=currency),
+                )
+            )
+        if self.env.user.has_group("billing_specialist.group_billing_manager"):
+            return
+        limit = max(company.billing_writeoff_max_amount, tolerated)
+        if currency.compare_amounts(amount, limit) > 0:
+            raise UserError(
+                self.env._(
+                    "Writing off %(amount)s is above the %(limit)s a specialist may write off; issue a credit note "
+                    "or ask a billing manager.",
+                    amount=formatLang(self.env, amount, currency_obj=currency),
+                    limit=formatLang(self.env, limit, currency_obj=currency),
+                )
+            )
+
+    @api.model
+    def _tolerance(self, company, amount):
+        """The payment difference tolerated on a source of ``amount`` (both in company currency)."""
+        return max(company.billing_match_tolerance_amount, abs(amount) * company.billing_match_tolerance_percent / 100)
+
+    @api.model
+    def _check_allocations(self, source, moves, amounts, writeoff=0.0, customer=None, automatic=False):
+        """Refuse, with a clear message and before anything is written, allocations that cannot be applied.
+
+        Shared by payments and bank lines (``source``): what it still has to apply is ``source._billing_available()``
+        in ``source._billing_currency()``; ``amounts`` is {move id: amount} in the invoices' currency.
+        """
+        name, company = source._billing_label(), source.company_id
+        currency, available = source._billing_currency(), source._billing_available()
+        if currency.compare_amounts(available, 0.0) <= 0:
+            raise UserError(self.env._("%(payment)s is already fully applied.", payment=name))
+        self._check_documents(source, moves, customer)
+        if moves.currency_id != currency:
+            # Paid in another currency than invoiced: what the source brings, at the company's rate of its date (the
+            # rate the reconciliation uses); the amounts below are in the invoices' currency.
+            available = currency._convert(available, moves.currency_id, company, source.date)
+            currency = moves.currency_id
+        partial = self._check_amounts(moves, amounts, currency)
+        credit = -sum(amount for move_id, amount in amounts.items() if moves.browse(move_id).move_type == "out_refund")
+        wanted = sum(amount for move_id, amount in amounts.items() if moves.browse(move_id).move_type == "out_invoice")
+        shortfall = currency.round(wanted - available - credit)
+        if partial and currency.compare_amounts(shortfall, 0.0) != 0:
+            raise UserError(
+                self.env._(
+                    "The invoice paid in part must take exactly what is left of the payment (%(left)s).",
+                    left=currency.round(available + credit - (wanted - amounts[partial.id])),
+                )
+            )
+        if not partial and currency.compare_amounts(shortfall, writeoff or 0.0) > 0:
+            raise UserError(
+                self.env._(
+                    "The invoices need %(short)s more than %(payment)s brings; write the difference off or pay one "
+                    "invoice in part.",
+                    short=shortfall,
+                    payment=name,
+                )
+            )
+        if not currency.is_zero(writeoff or 0.0):
+            if currency.compare_amounts(writeoff, shortfall) != 0:
+                raise UserError(
+                    self.env._(
+                        "The write-off of %(payment)s must be the difference, %(short)s: what the invoices need more "
+                        "than it brings.",
+                        payment=name,
+                        short=max(shortfall, 0.0),
+                    )
+                )
+            to_company = company.currency_id
+            self._check_writeoff(
+                company,
+                currency._convert(writeoff, to_company, company, source.date),
+                self._tolerance(company, currency._convert(available, to_company, company, source.date)),
+                automatic,
+            )
+        if source.date <= company._get_user_fiscal_lock_date(source.journal_id):
+            raise UserError(self.env._("%(payment)s is dated in a locked period; it cannot be applied.", payment=name))
+
+    @api.model
+    def _check_documents(self, source, moves, customer):
+        name, company = source._billing_label(), source.company_id
+        if not moves:
+            raise UserError(self.env._("Choose at least one invoice for %(payment)s.", payment=name))
+        wrong = moves.filtered(
+            lambda m: m.state != "posted" or m.move_type not in ("out_invoice", "out_refund") or m.company_id != company
+        )
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "%(documents)s cannot take this payment: only posted customer invoices and credit notes of "
+                    "%(company)s can.",
+                    documents=", ".join(wrong.mapped("display_name")),
+                    company=company.name,
+                )
+            )
+        foreign = moves.filtered(lambda m: customer and m.commercial_partner_id != customer)
+        if foreign:
+            raise UserError(
+                self.env._(
+                    "%(documents)s belong to another customer than %(customer)s, who made %(payment)s.",
+                    documents=", ".join(foreign.mapped("name")),
+                    customer=customer.display_name,
+                    payment=name,
+                )
+            )
+        closed = moves.filtered(lambda m: m.currency_id.is_zero(m.amount_residual))
+        if closed:
+            raise UserError(
+                self.env._("%(documents)s are already settled.", documents=", ".join(closed.mapped("name")))
+            )
+        if len(moves.currency_id) > 1:
+            raise UserError(self.env._("The invoices %(payment)s pays must all be in one currency.", payment=name))
+
+    @api.model
+    def _check_amounts(self, moves, amounts, currency):
+        """Check each allocation's amount; return the one invoice paid in part, if any."""
+        partial = moves.browse()
+        for move in moves:
+            amount = amounts[move.id]
+            if move.move_type == "out_refund":
+                if currency.compare_amounts(-amount, move.amount_residual) != 0:
+                    raise UserError(self.env._("Credit note %(note)s is used in full or not at all.", note=move.name))
+                continue
+            if currency.compare_amounts(amount, 0.0) <= 0:
+                raise UserError(self.env._("%(invoice)s must receive a positive amount.", invoice=move.name))
+            if currency.compare_amounts(amount, move.amount_residual) > 0:
+                raise UserError(
+                    self.env._("%(invoice)s is open for %(open)s only.", invoice=move.name, open=move.amount_residual)
+                )
+            if currency.compare_amounts(amount, move.amount_residual) < 0:
+                partial |= move
+        if len(partial) > 1:
+            raise UserError(self.env._("Only one invoice can be paid in part by one payment."))
+        return partial
+
+    # ------------------------------------------------------------------ apply
+
+    @api.model
+    def _apply(self, application, nowait=False):
+        """Reconcile one checked application (``_billing_check_applicable``) at once, after locking its rows.
+
+        :param nowait: refuse at once (LockNotAvailable) when another transaction holds one of the rows.
+        :return: (account.partial.reconcile created, write-off move or empty recordset)
+        """
+        moves = self.env["account.move"].browse(application.move_ids)
+        lines = application.source.move_id.line_ids | self.env["account.move.line"].union(
+            *self._receivable_lines(moves).values()
+        )
+        self.env.cr.execute(
+            SQL(
+                "SELECT id FROM account_move_line WHERE id IN %s FOR UPDATE %s",
+                tuple(lines.ids),
+                SQL("NOWAIT") if nowait else SQL(),
+            )
+        )
+        return self._reconcile([application])[0]
+
+    @api.model
+    def _lock(self, batch):
+        """Lock the journal items of every application; those another transaction holds are skipped.
+
+        :return: (applications locked, applications skipped)
+        """
+        if not batch:
+            return [], []
+        moves = self.env["account.move"].browse({move_id for app in batch for move_id in app.move_ids})
+        by_move = self._receivable_lines(moves)
+        empty = self.env["account.move.line"]
+        groups = [
+            app.source.move_id.line_ids.ids + [line.id for m in app.move_ids for line in by_move.get(m, empty)]
+            for app in batch
+        ]
+        all_ids = tuple({line_id for group in groups for line_id in group})
+        self.env.cr.execute(SQL("SELECT id FROM account_move_line WHERE id IN %s FOR UPDATE SKIP LOCKED", all_ids))
+        locked = {row[0] for row in self.env.cr.fetchall()}
+        kept, skipped = [], []
+        for app, group in zip(batch, groups, strict=True):
+            (kept if set(group) <= locked else skipped).append(app)
+        return kept, skipped
+
+    @api.model
+    def _apply_batch(self, batch):
+        """Reconcile a batch of locked, checked applications in one reconciliation plan, inside a savepoint.
+
+        A batch that fails is retried application by application, so only the faulty ones are left out, whole.
+
+        :return: [(partials created, write-off move) or the error message] per application
+        """
+        try:
+            with self.env.cr.savepoint():
+                return self._reconcile(batch)
+        except (UserError, psycopg2.Error) as error:
+            if len(batch) == 1:
+                return [str(error.args[0])]
+        results = []
+        for application in batch:
+            results += self._apply_batch([application])
+        return results
+
+    @api.model
+    def _reconcile(self, batch):
+        """Reconcile each application's allocations for their amounts, in one ``_reconcile_plan``.
+
+        Per source the plan pairs each invoice (fully paid ones first, the one paid in part last) with, in turn, the
+        credit notes, the source and the write-off: Odoo reconciles the pairs in that order, each for what is left on
+        both sides, so every invoice takes exactly its allocation and the write-off lands on the invoice left short.
+
+        :return: [(partials created, write-off move or empty recordset)] per application
+        """
+        Line = self.env["account.move.line"]
+        self.env["account.bank.statement.line"]._billing_to_receivable_many(
+            [(app.source, app.customer) for app in batch if app.source._name == "account.bank.statement.line"]
+        )
+        writeoffs = self._book_writeoffs(batch)
+        moves = self.env["account.move"].browse({move_id for app in batch for move_id in app.move_ids})
+        by_move = self._receivable_lines(moves | self.env["account.move"].union(*(a.source.move_id for a in batch)))
+        plans, groups = [], []
+        for app, (_writeoff_move, writeoff_line) in zip(batch, writeoffs, strict=True):
+            plan, group = self._plan(app, writeoff_line, by_move)
+            plans.append(plan)
+            groups.append(group)
+        all_lines = Line.union(*groups)
+        before = {line.id: line.matched_debit_ids | line.matched_credit_ids for line in all_lines}
+        # Reconciling moves residual amounts and creates partials; it never changes an invoice's lines. So the
+        # invoice-line sync around it is skipped, as Odoo's register-payment wizard does: in bulk it took about half
+        # of the reconciliation time. The balance check still runs.
+        synced = Line.with_context(skip_invoice_sync=True)
+        prefetch = tuple(all_lines.ids)  # one prefetch set: Odoo reads the pairs' lines in a few queries
+        # Linked first, so the fields that depend on the link are recomputed once, with the reconciliation's.
+        self._link_payments(batch)
+        synced._reconcile_plan([[pair.with_env(synced.env).with_prefetch(prefetch) for pair in plan] for plan in plans])
+        results = []
+        for group, (writeoff_move, _writeoff_line) in zip(groups, writeoffs, strict=True):
+            previous = self.env["account.partial.reconcile"].union(*(before[line.id] for line in group))
+            results.append(((group.matched_debit_ids | group.matched_credit_ids) - previous, writeoff_move))
+        return results
+
+    @api.model
+    def _plan(self, application, writeoff_line, by_move):
+        """The reconciliation pairs of one application, in order, and all its journal items."""
+        Line = self.env["account.move.line"]
+        moves = self.env["account.move"].browse(application.move_ids)
+        amounts = dict(application.allocations)
+        invoices = moves.filtered(lambda m: m.move_type == "out_invoice")
+        invoices = invoices.sorted(lambda m: m.currency_id.compare_amounts(amounts[m.id], m.amount_residual) < 0)
+        credits = [by_move.get(m.id, Line) for m in moves - invoices]
+        credits.append(by_move.get(application.source.move_id.id, Line))
+        credits.append(writeoff_line)
+        debits = [by_move.get(m.id, Line) for m in invoices]
+        plan = [debit | credit for debit in debits for credit in credits if debit and credit]
+        return plan, Line.union(*debits, *credits)
+
+    @api.model
+    def _link_payments(self, batch):
+        """List each payment on the invoices it settles (``matched_payment_ids``), as the register-payment wizard does:
+        the invoice's Payments button shows it.
+
+        Written in one statement into the relation (an ORM write per payment re-synchronised each payment's journal
+        entry: a quarter of a run's time), then the ORM is told (cache invalidated, dependent fields marked).
+        """
+        pairs = {
+            (move_id, app.source.id)
+            for app in batch
+            if app.source._name == "account.payment"
+            for move_id, amount in app.allocations
+            if amount > 0
+        }
+        if not pairs:
+            return
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO account_move__account_payment (invoice_id, payment_id) VALUES %s ON CONFLICT DO NOTHING",
+                SQL(", ").join(SQL("(%s, %s)", move_id, payment_id) for move_id, payment_id in sorted(pairs)),
+            )
+        )
+        invoices = self.env["account.move"].browse({move_id for move_id, _payment_id in pairs})
+        payments = self.env["account.payment"].browse({payment_id for _move_id, payment_id in pairs})
+        invoices.invalidate_recordset(["matched_payment_ids"])
+        payments.invalidate_recordset(["invoice_ids"])
+        invoices.modified(["matched_payment_ids"])
+        payments.modified(["invoice_ids"])
+
+    @api.model
+    def _receivable_lines(self, moves):
+        """{move id: its open receivable journal items}, read in one query."""
+        lines = self.env["account.move.line"].search_fetch(
+            [
+                ("move_id", "in", moves.ids),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("reconciled", "=", False),
+            ],
+            ["move_id", "amount_residual"],
+        )
+        grouped = {}
+        for line in lines:
+            grouped.setdefault(line.move_id.id, self.env["account.move.line"])
+            grouped[line.move_id.id] |= line
+        return grouped
+
+    # ------------------------------------------------------------------ write-offs
+
+    @api.model
+    def _book_writeoffs(self, batch):
+        """Book the write-offs of the batch in one journal entry: per application, the entry of
+        ``_prepare_writeoff_vals`` (a receivable line and a difference line). One entry, not one each: naming and
+        posting an entry costs more than all its lines.
+
+        :return: [(the entry, the application's receivable write-off line) or two empty recordsets] per application
+        """
+        Move, Line = self.env["account.move"], self.env["account.move.line"]
+        moves_vals, positions = [], []
+        for position, app in enumerate(batch):
+            moves = Move.browse(app.move_ids)
+            if app.writeoff and not moves.currency_id[:1].is_zero(app.writeoff):
+                # The invoice left short: the one paid last (the full ones are settled first).
+                invoice = moves.filtered(lambda m: m.move_type == "out_invoice")[-1:]
+                account, journal = self._writeoff_defaults(app.source.company_id)
+                label = self.env._(
+                    "Payment difference %(payment)s / %(invoice)s", payment=app.source.name, invoice=invoice.name
+                )
+                moves_vals.append(
+                    self._prepare_writeoff_vals(invoice, app.writeoff, app.source.date, label, account, journal)
+                )
+                positions.append(position)
+        result = [(Move, Line)] * len(batch)
+        if not moves_vals:
+            return result
+        vals = dict(moves_vals[0], line_ids=[command for v in moves_vals for command in v["line_ids"]])
+        if len(moves_vals) > 1:
+            vals.update(ref=self.env._("Payment differences of the automatic matching run"), partner_id=False)
+        writeoff = Move.create(vals)
+        writeoff.action_post()
+        receivable = writeoff.line_ids.filtered(lambda aml: aml.account_id.account_type == "asset_receivable")
+        for position, line in zip(positions, receivable.sorted("id"), strict=True):
+            result[position] = (writeoff, line)
+        return result
+
+    @api.model
+    def _writeoff_defaults(self, company):
+        """The account and journal of payment differences."""
+        account = company.billing_match_writeoff_account_id or company.billing_writeoff_account_id
+        if not account:
+            raise UserError(self.env._("Set the payment difference account in the Billing settings."))
+        journal = company.billing_writeoff_journal_id or self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "general")], limit=1
+        )
+        return account, journal
+
+    @api.model
+    def _prepare_writeoff_vals(self, invoice, amount, date, label, account, journal):
+        """Values of the entry writing ``amount`` (invoice currency) of ``invoice`` off to ``account``.
+
+        The one write-off builder: payment differences and dispute resolutions use it; the caller has checked the
+        amount (``_check_writeoff``).
+        """
+        company = invoice.company_id
+        receivable = invoice.line_ids.filtered(lambda aml: aml.account_id.account_type == "asset_receivable")[:1]
+        balance = invoice.currency_id._convert(amount, company.currency_id, company, date)
+        partner = invoice.commercial_partner_id
+        common = {"name": label, "partner_id": partner.id, "currency_id": invoice.currency_id.id}
+        return {
+            "move_type": "entry",
+            "journal_id": journal.id,
+            "date": date,
+            "ref": label,
+            "partner_id": partner.id,
+            "line_ids": [
+                Command.create({**common, "account_id": receivable.account_id.id, "amount_currency": -amount,
+                                "balance": -balance}),
+                Command.create({**common, "account_id": account.id, "amount_currency": amount, "balance": balance}),
+            ],
+        }  # fmt: skip
