@@ -339,6 +339,7 @@ class BillingDispute(models.Model):
         Stage = self.env["billing.dispute.stage"]
         for vals in vals_list:
             refuse_protected_fields(self, vals, CREATE_PROTECTED_FIELDS)
+            self._check_portal_channel(vals)
             if vals.get("stage_id") and Stage.browse(vals["stage_id"]).state in CLOSED_STATES and not self.env.su:
                 raise UserError(self.env._("A new case starts open; it is closed by resolving or cancelling it."))
             if vals.get("name", self.env._("New")) == self.env._("New"):
@@ -353,8 +354,18 @@ class BillingDispute(models.Model):
         cases._send_acknowledgement()
         return cases
 
+    def _check_portal_channel(self, vals, cases=None):
+        """Only the portal opens cases with channel *Portal*: they count toward the customer's daily limit, so a
+        case marked so by hand would lock the customer out (and one unmarked would lift the limit)."""
+        if self.env.su:
+            return
+        if vals.get("channel") == "portal" or (cases and "portal" in cases.mapped("channel")):
+            raise UserError(self.env._("Only cases the customer opens on the portal have the channel Portal."))
+
     def write(self, vals):
         refuse_protected_fields(self, vals, WRITE_PROTECTED_FIELDS)
+        if "channel" in vals:
+            self._check_portal_channel(vals, self)
         previous_customers = {case.id: case.partner_id for case in self} if "partner_id" in vals else {}
         if "stage_id" in vals:
             new_stage = self.env["billing.dispute.stage"].browse(vals["stage_id"])
@@ -633,8 +644,6 @@ class BillingDispute(models.Model):
                 ("partner_id", "=", commercial.id),
                 ("channel", "=", "portal"),
                 ("date_opened", "=", today),
-                # Cases the customer opened, not a specialist's cases marked "portal": those would lock them out.
-                ("create_uid.share", "=", True),
             ]
         )
         if limit and opened_today >= limit:

@@ -1,4 +1,5 @@
 from odoo import Command
+from odoo.exceptions import UserError
 from odoo.http import Request
 from odoo.tests import HttpCase, tagged
 from odoo.tests.common import JsonRpcException
@@ -211,7 +212,11 @@ class TestDisputePortal(BillingDisputeCommon, HttpCase):
         """A specialist's cases marked "portal" do not use up the customer's daily limit (attack pass)."""
         self.company.billing_portal_max_disputes_per_day = 2
         for _ in range(2):
-            self._open_case(self._invoice(100.0), channel="portal")
+            with self.assertRaisesRegex(UserError, "Only cases the customer opens"), self.cr.savepoint():
+                self._open_case(self._invoice(100.0), channel="portal")
+        case = self._open_case(self._invoice(100.0))
+        with self.assertRaisesRegex(UserError, "Only cases the customer opens"), self.cr.savepoint():
+            case.with_user(self.specialist).channel = "portal"
         invoice = self._invoice(100.0)
         self.authenticate("bs_portal", "bs_portal")
         response = self._submit(invoice=invoice, amount="10")
