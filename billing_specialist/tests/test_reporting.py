@@ -243,6 +243,17 @@ class TestBillingReporting(BillingDisputeCommon):
             charts = [name for name in archive.namelist() if name.startswith("xl/charts/chart")]
         self.assertEqual(len(charts), 2, "aging by bucket and monthly issued vs paid")
 
+    def test_wizard_form_shows_the_figures(self):
+        """The form computes on a new record (onchange): its companies are NewIds, the figures must still show."""
+        wizard = (
+            self.env["billing.report.wizard"]
+            .with_user(self.specialist)
+            .new({"date_from": self.period[0], "date_to": self.period[1]})
+        )
+        self.assertIn("Net credit sales", wizard.kpi_html)
+        self.assertNotIn("Choose at least one", wizard.kpi_html)
+        self.assertIn(self.customer.name, wizard.aging_html)
+
     def test_analysis_action_and_weekly_mail(self):
         wizard = self.env["billing.report.wizard"].create(
             {"date_from": self.period[0], "date_to": self.period[1], "partner_ids": [Command.set(self.customer.ids)]}

@@ -124,7 +124,9 @@ class BillingReportWizard(models.TransientModel):
     def _companies(self, raise_if_none=True):
         """The chosen companies the user may report on (others are left out); a clear error when none is left."""
         self.ensure_one()
-        companies = self.company_ids if self.env.su else self.company_ids & self.env.user.company_ids
+        # _origin: on the form (a new record) the companies are NewIds, and NewId & real ids is always empty.
+        chosen = self.company_ids._origin
+        companies = chosen if self.env.su else chosen & self.env.user.company_ids
         if not companies and raise_if_none:
             raise UserError(self.env._("Choose at least one of your companies for the report."))
         return companies
