@@ -7,6 +7,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command
 from odoo.tests import tagged
+from odoo.tools import format_date
 
 from .common import BillingDisputeCommon
 
@@ -253,6 +254,8 @@ class TestBillingReporting(BillingDisputeCommon):
         self.assertIn("Net credit sales", wizard.kpi_html)
         self.assertNotIn("Choose at least one", wizard.kpi_html)
         self.assertIn(self.customer.name, wizard.aging_html)
+        self.assertIn(f"On {format_date(self.env, self.today)}.", wizard.aging_html)
+        self.assertNotIn("largest shown", wizard.aging_html, "two customers: none left out")
 
     def test_analysis_action_and_weekly_mail(self):
         wizard = self.env["billing.report.wizard"].create(
