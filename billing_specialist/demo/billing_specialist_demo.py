@@ -143,7 +143,8 @@ class BillingDisputeDemo(models.Model):
             elif plan == "waiting":
                 case.action_wait_customer()
             elif plan == "overdue":
-                case.write({"date_deadline": today - timedelta(days=3)})
+                # Opened earlier, so that its deadline (opening + the reason's SLA) is three days past.
+                case.write({"date_opened": today - timedelta(days=case.reason_id.sla_days + 3)})
                 case._cron_check_sla()
             elif plan == "cancelled":
                 case.action_cancel()

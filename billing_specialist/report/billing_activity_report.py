@@ -78,7 +78,7 @@ class BillingActivityReport(models.Model):
                 labels.setdefault(f"{index:02d}", label)
         return [
             *sorted(labels.items()),
-            (CREDIT_BUCKET, self.env._("Unapplied Credit")),
+            (CREDIT_BUCKET, self.env._("Unapplied credits")),
             (SETTLED_BUCKET, self.env._("Settled")),
         ]
 

@@ -7,6 +7,7 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command
 from odoo.tests import tagged
+from odoo.tools import format_date
 
 from .common import BillingDisputeCommon
 
@@ -242,6 +243,19 @@ class TestBillingReporting(BillingDisputeCommon):
         with zipfile.ZipFile(io.BytesIO(attachment.raw)) as archive:
             charts = [name for name in archive.namelist() if name.startswith("xl/charts/chart")]
         self.assertEqual(len(charts), 2, "aging by bucket and monthly issued vs paid")
+
+    def test_wizard_form_shows_the_figures(self):
+        """The form computes on a new record (onchange): its companies are NewIds, the figures must still show."""
+        wizard = (
+            self.env["billing.report.wizard"]
+            .with_user(self.specialist)
+            .new({"date_from": self.period[0], "date_to": self.period[1]})
+        )
+        self.assertIn("Net credit sales", wizard.kpi_html)
+        self.assertNotIn("Choose at least one", wizard.kpi_html)
+        self.assertIn(self.customer.name, wizard.aging_html)
+        self.assertIn(f"On {format_date(self.env, self.today)}.", wizard.aging_html)
+        self.assertNotIn("largest shown", wizard.aging_html, "two customers: none left out")
 
     def test_analysis_action_and_weekly_mail(self):
         wizard = self.env["billing.report.wizard"].create(

@@ -149,7 +149,7 @@ class TestReportingFigures(BillingDisputeCommon):
         self.assertEqual([labels[key] for key in sorted(labels)[:4]], aging["buckets"][:4])
         self.assertEqual(aging["rows"][0]["amounts"][1], 100.0, "billing.aging puts it in the same bucket")
         refund = self._credit_note(50.0)
-        self.assertEqual(labels[Report.search([("move_id", "=", refund.id)]).aging_bucket], "Unapplied Credit")
+        self.assertEqual(labels[Report.search([("move_id", "=", refund.id)]).aging_bucket], "Unapplied credits")
 
     def test_sales_team_has_one_source(self):
         self.env["ir.config_parameter"].sudo().set_param("sales_team.membership_multi", True)

@@ -5,7 +5,7 @@ from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import formatLang
+from odoo.tools import format_date, formatLang
 
 from ..report.billing_workbook import KPI_ROWS
 
@@ -100,14 +100,20 @@ class BillingReportWizard(models.TransientModel):
             Markup("").join(cell % money(amount) for amount in aging["totals"]),
             money(aging["total"]),
         )
-        note = self.env._(
-            "On %(date)s. Receivable accounts balance: %(balance)s. %(count)s customers; the %(limit)s largest shown, "
-            "all in the workbook.",
-            date=aging["as_of"],
-            balance=money(aging["ledger_balance"]),
-            count=len(aging["rows"]),
-            limit=limit,
-        )
+        values = {
+            "date": format_date(self.env, aging["as_of"]),
+            "balance": money(aging["ledger_balance"]),
+            "count": len(aging["rows"]),
+            "limit": limit,
+        }
+        if len(aging["rows"]) > limit:
+            note = self.env._(
+                "On %(date)s. Receivable accounts balance: %(balance)s. %(count)s customers; the %(limit)s largest "
+                "shown, all in the workbook.",
+                **values,
+            )
+        else:
+            note = self.env._("On %(date)s. Receivable accounts balance: %(balance)s. %(count)s customers.", **values)
         return Markup(
             "<p class='text-muted small'>%s</p><table class='table table-sm o_billing_aging'>"
             "<thead><tr><th>%s</th>%s<th class='text-end'>%s</th></tr></thead><tbody>%s%s</tbody></table>"
@@ -124,7 +130,9 @@ class BillingReportWizard(models.TransientModel):
     def _companies(self, raise_if_none=True):
         """The chosen companies the user may report on (others are left out); a clear error when none is left."""
         self.ensure_one()
-        companies = self.company_ids if self.env.su else self.company_ids & self.env.user.company_ids
+        # _origin: on the form (a new record) the companies are NewIds, and NewId & real ids is always empty.
+        chosen = self.company_ids._origin
+        companies = chosen if self.env.su else chosen & self.env.user.company_ids
         if not companies and raise_if_none:
             raise UserError(self.env._("Choose at least one of your companies for the report."))
         return companies
