@@ -32,6 +32,7 @@
         "views/res_config_settings_views.xml",
         "views/billing_dispute_portal_templates.xml",
         "report/billing_activity_report_views.xml",
+        "wizards/billing_report_wizard_views.xml",
         "views/billing_statement_portal_templates.xml",
         "views/billing_match_views.xml",
         "views/billing_menus.xml",

@@ -25,6 +25,14 @@ class BillingActivityReport(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     user_id = fields.Many2one("res.users", string="Salesperson", readonly=True)
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
+    specialist_id = fields.Many2one(
+        "res.users",
+        string="Specialist",
+        readonly=True,
+        help="Who handles the document's dispute: the specialist of the invoice's latest case, or of the case a "
+        "credit note settles; empty for a document never disputed. The report's Specialists filter, like the "
+        "dispute figures, keeps the documents of those specialists' cases.",
+    )
     company_id = fields.Many2one("res.company", readonly=True)
     currency_id = fields.Many2one("res.currency", string="Company Currency", readonly=True)
     payment_state = fields.Selection(
@@ -59,11 +67,13 @@ class BillingActivityReport(models.Model):
         "account.move": [
             "name", "state", "move_type", "commercial_partner_id", "invoice_user_id", "invoice_date",
             "invoice_date_due", "company_id", "amount_total", "amount_total_signed", "amount_residual_signed",
-            "payment_state", "billing_in_dispute", "billing_disputed_amount",
+            "payment_state", "billing_in_dispute", "billing_disputed_amount", "billing_dispute_id",
         ],
         "account.move.line": ["move_id", "account_id", "balance"],
         "account.partial.reconcile": ["debit_move_id", "credit_move_id", "max_date"],
         "res.users": ["sale_team_id"],
+        "billing.dispute": ["user_id", "date_opened"],
+        "billing.dispute.line": ["dispute_id", "move_id"],
         "res.company": ["billing_aging_buckets"],
     }  # fmt: skip
 
@@ -112,6 +122,7 @@ class BillingActivityReport(models.Model):
                    move.commercial_partner_id AS partner_id,
                    move.invoice_user_id AS user_id,
                    %(team)s AS team_id,
+                   COALESCE(latest_case.user_id, settled_case.user_id) AS specialist_id,
                    move.company_id,
                    company.currency_id,
                    move.payment_state,
@@ -154,6 +165,15 @@ class BillingActivityReport(models.Model):
                       ON partial.debit_move_id = aml.id OR partial.credit_move_id = aml.id
                    WHERE aml.move_id = move.id
             ) AS payment ON TRUE
+            LEFT JOIN LATERAL (
+                  SELECT dispute.user_id
+                    FROM billing_dispute_line dispute_line
+                    JOIN billing_dispute dispute ON dispute.id = dispute_line.dispute_id
+                   WHERE dispute_line.move_id = move.id
+                   ORDER BY dispute.date_opened DESC, dispute.id DESC
+                   LIMIT 1
+            ) AS latest_case ON TRUE
+            LEFT JOIN billing_dispute settled_case ON settled_case.id = move.billing_dispute_id
             """,
             self._aging_edges_sql(),
         )

@@ -69,6 +69,62 @@ class BillingAging(models.AbstractModel):
         )
 
     @api.model
+    def _open_items_sql(self, companies, as_of, partner_ids=None, days=None):
+        """The CTEs ``matched`` and ``items``: every receivable item of ``companies`` dated on or before ``as_of``,
+        with its commercial partner, move, age in days and open amount on that date (``aml_id``, ``partner_id``,
+        ``move_id``, ``days``, ``open_amount``). The aging and its drill-down read the same items."""
+        return SQL(
+            """
+            matched AS (
+                SELECT item_id, SUM(amount) AS amount FROM (
+                    SELECT p.debit_move_id AS item_id, -p.amount AS amount
+                      FROM account_partial_reconcile p
+                     WHERE p.max_date <= %(as_of)s AND p.company_id IN %(companies)s
+                    UNION ALL
+                    SELECT p.credit_move_id, p.amount
+                      FROM account_partial_reconcile p
+                     WHERE p.max_date <= %(as_of)s AND p.company_id IN %(companies)s
+                ) AS sides
+                GROUP BY item_id
+            ), items AS MATERIALIZED (
+                SELECT aml.id AS aml_id,
+                       COALESCE(partner.commercial_partner_id, aml.partner_id) AS partner_id,
+                       aml.move_id,
+                       %(days)s AS days,
+                       aml.balance + COALESCE(matched.amount, 0) AS open_amount
+                  FROM account_move_line aml
+                  JOIN account_account account ON account.id = aml.account_id
+                  LEFT JOIN res_partner partner ON partner.id = aml.partner_id
+                  LEFT JOIN matched ON matched.item_id = aml.id
+                 WHERE account.account_type = 'asset_receivable'
+                   AND aml.parent_state = 'posted'
+                   AND aml.date <= %(as_of)s
+                   AND aml.company_id IN %(companies)s
+                   %(partner_filter)s
+            )
+            """,
+            as_of=as_of,
+            companies=tuple(companies.ids),
+            days=days or SQL("0"),
+            partner_filter=self._partner_filter(partner_ids),
+        )
+
+    @api.model
+    def _get_open_item_ids(self, companies, as_of, partner_ids=None):
+        """The receivable journal items still open on ``as_of`` (what the aging of that day adds up), ids."""
+        if not companies:
+            raise UserError(self.env._("Choose at least one company for the aged receivables."))
+        for model in ("account.move.line", "account.move", "account.partial.reconcile", "res.partner"):
+            self.env[model].flush_model()
+        self.env.cr.execute(
+            SQL(
+                "WITH %s SELECT aml_id FROM items WHERE ROUND(open_amount, 6) != 0 ORDER BY aml_id",
+                self._open_items_sql(companies, as_of, partner_ids),
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
+
+    @api.model
     def _bucket_case(self, buckets, days):
         whens = [
             SQL("WHEN %s <= %s THEN %s", days, high, index)
@@ -96,37 +152,11 @@ class BillingAging(models.AbstractModel):
         buckets = buckets or self._get_buckets(companies[:1])
         for model in ("account.move.line", "account.move", "account.partial.reconcile", "res.partner"):
             self.env[model].flush_model()
-        partner_filter = self._partner_filter(partner_ids)
         days = SQL("(%s::date - COALESCE(aml.date_maturity, aml.date))", as_of)
         self.env.cr.execute(
             SQL(
                 """
-                WITH matched AS (
-                    SELECT item_id, SUM(amount) AS amount FROM (
-                        SELECT p.debit_move_id AS item_id, -p.amount AS amount
-                          FROM account_partial_reconcile p
-                         WHERE p.max_date <= %(as_of)s AND p.company_id IN %(companies)s
-                        UNION ALL
-                        SELECT p.credit_move_id, p.amount
-                          FROM account_partial_reconcile p
-                         WHERE p.max_date <= %(as_of)s AND p.company_id IN %(companies)s
-                    ) AS sides
-                    GROUP BY item_id
-                ), items AS MATERIALIZED (
-                    SELECT COALESCE(partner.commercial_partner_id, aml.partner_id) AS partner_id,
-                           aml.move_id,
-                           %(days)s AS days,
-                           aml.balance + COALESCE(matched.amount, 0) AS open_amount
-                      FROM account_move_line aml
-                      JOIN account_account account ON account.id = aml.account_id
-                      LEFT JOIN res_partner partner ON partner.id = aml.partner_id
-                      LEFT JOIN matched ON matched.item_id = aml.id
-                     WHERE account.account_type = 'asset_receivable'
-                       AND aml.parent_state = 'posted'
-                       AND aml.date <= %(as_of)s
-                       AND aml.company_id IN %(companies)s
-                       %(partner_filter)s
-                )
+                WITH %(items)s
                 SELECT partner_id, CASE WHEN open_amount < 0 THEN %(credit_column)s ELSE %(bucket)s END AS bucket,
                        SUM(open_amount), NULL, NULL, NULL
                   FROM items GROUP BY 1, 2
@@ -137,12 +167,9 @@ class BillingAging(models.AbstractModel):
                        COALESCE(SUM(open_amount), 0)
                   FROM items
                 """,
-                as_of=as_of,
-                companies=tuple(companies.ids),
-                days=days,
+                items=self._open_items_sql(companies, as_of, partner_ids, days),
                 bucket=self._bucket_case(buckets, SQL("days")),
                 credit_column=len(buckets),
-                partner_filter=partner_filter,
             )
         )
         width = len(buckets) + 1  # the age buckets, then the unapplied credits

@@ -1,7 +1,7 @@
 import io
 
 from odoo import api, fields, models
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 from odoo.tools.misc import xlsxwriter
 from odoo.tools.translate import LazyTranslate
 
@@ -44,6 +44,27 @@ KPI_ROWS = [
     ("disputes_sla_breaches", _lt("SLA breaches"), "count", _lt("Cases past their deadline, deadline in the period")),
     ("disputes_open_end", _lt("Disputes open at period end"), "count", _lt("Opened by the last day, not closed by then")),
 ]  # fmt: skip
+
+KPI_GROUPS = [
+    # (key, label, KPI keys): the key figures as the report groups them
+    ("invoicing", _lt("Invoicing"), ("invoices_issued_count", "invoices_issued_amount", "credit_notes_amount",
+                                     "net_sales")),
+    ("collections", _lt("Collections"), ("invoices_paid_count", "invoices_paid_amount", "invoices_overdue_count",
+                                         "invoices_overdue_amount", "receivable_start", "receivable_end",
+                                         "dso_simple", "dso_countback", "dso_best_possible", "cei",
+                                         "avg_days_to_pay", "payments_count", "payments_amount",
+                                         "unapplied_credits_end")),
+    ("disputes", _lt("Disputes"), ("disputes_opened_count", "disputes_opened_amount", "disputes_resolved_count",
+                                   "disputes_rejected_count", "disputes_avg_resolution_days", "disputes_credited",
+                                   "disputes_written_off", "disputes_sla_breaches", "disputes_open_end")),
+    ("matching", _lt("Matching"), ("matching_auto_applied", "matching_auto_rate", "matching_manual")),
+]  # fmt: skip
+
+
+def grouped_kpi_rows():
+    """[(group label, [(key, label, kind, definition)])] in the order of ``KPI_GROUPS``: every KPI row once."""
+    rows = {row[0]: row for row in KPI_ROWS}
+    return [(label, [rows[key] for key in keys]) for _group, label, keys in KPI_GROUPS]
 
 
 class BillingWorkbook(models.AbstractModel):
@@ -116,30 +137,15 @@ class BillingWorkbook(models.AbstractModel):
         sheet.write_datetime(1, 2, self._date(kpis["date_to"]), formats["date"])
         sheet.write_string(2, 0, self.env._("Companies"))
         sheet.write_string(2, 1, ", ".join(companies.mapped("name")))
-        filters = []
-        if team_ids:
-            filters.append(", ".join(self.env["crm.team"].browse(team_ids).mapped("name")))
-        if user_ids:
-            filters.append(", ".join(self.env["res.users"].browse(user_ids).mapped("name")))
-        if partner_ids:
-            filters.append(", ".join(self.env["res.partner"].browse(partner_ids).mapped("display_name")))
         sheet.write_string(3, 0, self.env._("Filters"))
-        sheet.write_string(3, 1, "; ".join(filters) or self.env._("None"))
+        sheet.write_string(3, 1, self._filters_text(companies, kpis, team_ids, user_ids, partner_ids))
         row = 5
         for col, label in enumerate((self.env._("Indicator"), self.env._("Value"), self.env._("Definition"))):
             sheet.write_string(row, col, label, formats["header"])
-        for key, label, kind, definition in KPI_ROWS:
+        for group_label, rows in grouped_kpi_rows():
             row += 1
-            value = kpis.get(key)
-            sheet.write_string(row, 0, str(label))
-            if value is None:
-                sheet.write_string(row, 1, self.env._("n/a"), formats["muted"])
-            else:
-                sheet.write_number(row, 1, value, formats[kind])
-            reason = kpis["na_reasons"].get(key)
-            if reason:
-                definition = self.env._("%(definition)s. n/a: %(reason)s", definition=definition, reason=reason)
-            sheet.write_string(row, 2, str(definition), formats["muted"])
+            sheet.write_string(row, 0, str(group_label), formats["bold"])
+            row = self._write_kpi_rows(sheet, formats, kpis, rows, row)
         row += 2
         monthly = self._monthly(companies, kpis["date_from"], kpis["date_to"])
         sheet.write_string(row, 0, self.env._("Month"), formats["header"])
@@ -165,6 +171,45 @@ class BillingWorkbook(models.AbstractModel):
             chart.set_y_axis({"num_format": "#,##0"})
             sheet.insert_chart(5, 4, chart, {"x_scale": 1.4, "y_scale": 1.2})
         sheet.freeze_panes(6, 0)
+
+    def _filters_text(self, companies, kpis, team_ids=None, user_ids=None, partner_ids=None):
+        """Every filter of the report, named: "Companies: A; Sales teams: B; ...; Period: 01/03/2026 - 31/03/2026".
+        A filter left empty (all teams, all customers) is not listed; "None" only when nothing is set."""
+        parts = []
+        named = [
+            (self.env._("Companies"), companies.mapped("name")),
+            (self.env._("Sales teams"), self.env["crm.team"].browse(team_ids or []).mapped("name")),
+            (self.env._("Specialists"), self.env["res.users"].browse(user_ids or []).mapped("name")),
+            (self.env._("Customers"), self.env["res.partner"].browse(partner_ids or []).mapped("display_name")),
+        ]
+        for label, names in named:
+            if names:
+                parts.append(f"{label}: {', '.join(names)}")
+        if kpis.get("date_from") and kpis.get("date_to"):
+            parts.append(
+                self.env._(
+                    "Period: %(start)s - %(end)s",
+                    start=format_date(self.env, kpis["date_from"]),
+                    end=format_date(self.env, kpis["date_to"]),
+                )
+            )
+        return "; ".join(parts) or self.env._("None")
+
+    def _write_kpi_rows(self, sheet, formats, kpis, rows, row):
+        """Write the KPI ``rows`` (value and definition) after ``row``; return the last row written."""
+        for key, label, kind, definition in rows:
+            row += 1
+            value = kpis.get(key)
+            sheet.write_string(row, 0, str(label))
+            if value is None:
+                sheet.write_string(row, 1, self.env._("n/a"), formats["muted"])
+            else:
+                sheet.write_number(row, 1, value, formats[kind])
+            reason = kpis["na_reasons"].get(key)
+            if reason:
+                definition = self.env._("%(definition)s. n/a: %(reason)s", definition=definition, reason=reason)
+            sheet.write_string(row, 2, str(definition), formats["muted"])
+        return row
 
     def _monthly(self, companies, date_from, date_to):
         """[(YYYY-MM, issued, paid)] over the period, company currency."""
@@ -222,7 +267,9 @@ class BillingWorkbook(models.AbstractModel):
         for col in range(1, width + 2):
             letter = xlsxwriter.utility.xl_col_to_name(col)
             value = aging["totals"][col - 1] if col <= width else aging["total"]
-            sheet.write_formula(total_row, col, f"=SUM({letter}4:{letter}{total_row})", formats["money_total"], value)
+            sheet.write_formula(
+                total_row, col, f"=SUBTOTAL(9,{letter}4:{letter}{total_row})", formats["money_total"], value
+            )
         sheet.write_string(total_row + 1, 0, self.env._("Receivable accounts balance"), formats["muted"])
         sheet.write_number(total_row + 1, width + 1, aging["ledger_balance"], formats["money"])
         chart = workbook.add_chart({"type": "column"})
@@ -237,7 +284,7 @@ class BillingWorkbook(models.AbstractModel):
         chart.set_legend({"none": True})
         sheet.insert_chart(1, width + 3, chart)
         sheet.freeze_panes(3, 1)
-        sheet.autofilter(2, 0, max(total_row - 1, 2), width + 1)
+        sheet.autofilter(2, 0, total_row - 1, width + 1)
         sheet.set_column(0, 0, 32)
         sheet.set_column(1, width + 1, 14)
 
@@ -299,7 +346,7 @@ class BillingWorkbook(models.AbstractModel):
         for col, letter in ((6, "G"), (7, "H"), (8, "I")):
             sheet.write_formula(total_row, col, f"=SUBTOTAL(9,{letter}2:{letter}{total_row})", formats["money_total"])
         sheet.freeze_panes(1, 1)
-        sheet.autofilter(0, 0, max(row, 1), len(headers) - 1)
+        sheet.autofilter(0, 0, row, len(headers) - 1)
         sheet.set_column(0, 0, 18)
         sheet.set_column(2, 3, 26)
         sheet.set_column(4, 12, 13)
@@ -356,33 +403,43 @@ class BillingWorkbook(models.AbstractModel):
         for col, letter in ((10, "K"), (11, "L"), (12, "M"), (13, "N")):
             sheet.write_formula(total_row, col, f"=SUBTOTAL(9,{letter}2:{letter}{total_row})", formats["money_total"])
         sheet.freeze_panes(1, 1)
-        sheet.autofilter(0, 0, max(row, 1), len(headers) - 1)
+        sheet.autofilter(0, 0, row, len(headers) - 1)
         sheet.set_column(0, 0, 18)
         sheet.set_column(1, 4, 24)
         sheet.set_column(5, 14, 13)
 
     def _write_matching(self, sheet, formats, companies, date_from, date_to, partner_ids):
+        """The customer payments of the period, what is applied of each, and the latest matching run's verdict on
+        it (outcome, confidence 0-100, the reasons in words); empty when no run looked at the payment."""
         headers = [
-            self.env._("Payment"),
-            self.env._("Date"),
-            self.env._("Customer"),
-            self.env._("Amount"),
-            self.env._("Applied"),
-            self.env._("Unapplied"),
-        ]
+            self.env._("Payment"), self.env._("Date"), self.env._("Customer"), self.env._("Amount"),
+            self.env._("Applied"), self.env._("Unapplied"), self.env._("Matching Outcome"), self.env._("Confidence"),
+            self.env._("Reasons"),
+        ]  # fmt: skip
         for col, label in enumerate(headers):
             sheet.write_string(0, col, label, formats["header"])
         partner_clause = SQL("AND move.commercial_partner_id IN %s", tuple(partner_ids)) if partner_ids else SQL()
+        self.env["billing.match.run.line"].flush_model()
+        self.env["billing.match.run"].flush_model(["state", "date"])
         self.env.cr.execute(
             SQL(
                 """
                 SELECT move.name, move.date, COALESCE(partner.name, ''), move.amount_total_signed,
                        COALESCE((SELECT -SUM(aml.amount_residual) FROM account_move_line aml
                                   JOIN account_account account ON account.id = aml.account_id
-                                 WHERE aml.move_id = move.id AND account.account_type = 'asset_receivable'), 0)
+                                 WHERE aml.move_id = move.id AND account.account_type = 'asset_receivable'), 0),
+                       verdict.outcome, verdict.state, verdict.confidence, verdict.reasons
                   FROM account_payment payment
                   JOIN account_move move ON move.id = payment.move_id
                   LEFT JOIN res_partner partner ON partner.id = move.commercial_partner_id
+                  LEFT JOIN LATERAL (
+                        SELECT line.outcome, run.state, line.confidence, line.reasons
+                          FROM billing_match_run_line line
+                          JOIN billing_match_run run ON run.id = line.run_id
+                         WHERE line.payment_id = payment.id
+                         ORDER BY run.date DESC, line.id DESC
+                         LIMIT 1
+                  ) AS verdict ON TRUE
                  WHERE payment.payment_type = 'inbound' AND payment.partner_type = 'customer'
                    AND move.state = 'posted' AND move.date BETWEEN %s AND %s AND move.company_id IN %s %s
                  ORDER BY move.date, move.id
@@ -393,8 +450,9 @@ class BillingWorkbook(models.AbstractModel):
                 partner_clause,
             )
         )
+        outcomes = dict(self.env["billing.match.run.line"]._fields["outcome"]._description_selection(self.env))
         row = 0
-        for name, date, customer, amount, unapplied in self.env.cr.fetchall():
+        for name, date, customer, amount, unapplied, outcome, run_state, confidence, reasons in self.env.cr.fetchall():
             row += 1
             sheet.write_string(row, 0, name or "")
             sheet.write_datetime(row, 1, self._date(date), formats["date"])
@@ -402,6 +460,15 @@ class BillingWorkbook(models.AbstractModel):
             sheet.write_number(row, 3, amount, formats["money"])
             sheet.write_formula(row, 4, f"=D{row + 1}-F{row + 1}", formats["money"], amount - unapplied)
             sheet.write_number(row, 5, unapplied, formats["money"])
+            if outcome:
+                label = outcomes.get(outcome, outcome)
+                if run_state == "undone":
+                    label = self.env._("%(outcome)s (run undone)", outcome=label)
+                sheet.write_string(row, 6, label)
+            if confidence is not None and outcome:
+                sheet.write_number(row, 7, confidence, formats["count"])
+            # The reasons quote references and memos from the bank: always text, never a formula.
+            sheet.write_string(row, 8, reasons or "")
         total_row = row + 1
         sheet.write_string(total_row, 0, self.env._("Total"), formats["bold"])
         for col, letter in ((3, "D"), (4, "E"), (5, "F")):
@@ -409,10 +476,15 @@ class BillingWorkbook(models.AbstractModel):
         sheet.write_string(
             total_row + 2,
             0,
-            self.env._("Applied: the payment's amount already reconciled with invoices or credit notes, as of today."),
+            self.env._(
+                "Applied: the payment's amount already reconciled with invoices or credit notes, as of today. "
+                "Matching outcome, confidence (0-100) and reasons: the latest matching run that looked at the payment."
+            ),
             formats["muted"],
         )
         sheet.freeze_panes(1, 0)
-        sheet.autofilter(0, 0, max(row, 1), len(headers) - 1)
+        sheet.autofilter(0, 0, row, len(headers) - 1)
         sheet.set_column(0, 2, 22)
         sheet.set_column(3, 5, 14)
+        sheet.set_column(6, 7, 16)
+        sheet.set_column(8, 8, 80)

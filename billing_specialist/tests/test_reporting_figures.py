@@ -48,7 +48,7 @@ class TestReportingFigures(BillingDisputeCommon):
         action = wizard.action_download_xlsx()
         attachment = self.env["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
         sheet = openpyxl.load_workbook(io.BytesIO(attachment.raw))["Summary"]
-        return {sheet.cell(row, 1).value: (sheet.cell(row, 2).value, sheet.cell(row, 3).value) for row in range(7, 40)}
+        return {sheet.cell(row, 1).value: (sheet.cell(row, 2).value, sheet.cell(row, 3).value) for row in range(7, 45)}
 
     # ------------------------------------------------------------------ impossible key figures
 

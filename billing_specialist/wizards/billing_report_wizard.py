@@ -1,41 +1,167 @@
 import base64
 from datetime import timedelta
 
+from dateutil.relativedelta import relativedelta
 from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date, formatLang
 
-from ..report.billing_workbook import KPI_ROWS
+from ..report.billing_workbook import grouped_kpi_rows
+
+PERIOD_PRESETS = [
+    ("this_month", "This Month"),
+    ("last_month", "Last Month"),
+    ("this_quarter", "This Quarter"),
+    ("year_to_date", "Year to Date"),
+    ("last_12_months", "Last 12 Months"),
+    ("custom", "Custom"),
+]
+COMPARISONS = [
+    ("previous_period", "Previous Period"),
+    ("previous_year", "Same Period Last Year"),
+    ("none", "No Comparison"),
+]
+
+
+def preset_dates(preset, today):
+    """(first day, last day) of a preset period; None for "custom".
+
+    The current month, the current quarter and the year to date end today, not on their last day: the aging as of
+    a later day would age items that are not due yet. Last month is the whole previous calendar month; the last 12
+    months end today and start the day after the same date a year ago.
+    """
+    if preset == "this_month":
+        return today.replace(day=1), today
+    if preset == "last_month":
+        last = today.replace(day=1) - timedelta(days=1)
+        return last.replace(day=1), last
+    if preset == "this_quarter":
+        return today.replace(month=(today.month - 1) // 3 * 3 + 1, day=1), today
+    if preset == "year_to_date":
+        return today.replace(month=1, day=1), today
+    if preset == "last_12_months":
+        return today - relativedelta(years=1) + timedelta(days=1), today
+    return None
+
+
+def comparison_dates(date_from, date_to, comparison, preset=None):
+    """(first day, last day) of the period to compare with; None for no comparison.
+
+    - previous_year: the same days a year before (29 February becomes the 28th).
+    - previous_period: the period of the same length immediately before. A period that starts on the 1st of a
+      month is moved back by whole calendar months (the months it spans; three for a quarter), so that March is
+      compared with February and 1-15 March with 1-15 February; any other period by its number of days.
+    """
+    if comparison == "previous_year":
+        return date_from - relativedelta(years=1), date_to - relativedelta(years=1)
+    if comparison != "previous_period":
+        return None
+    if date_from.day == 1:
+        months = 3 if preset == "this_quarter" else (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
+        day_before = date_from - timedelta(days=1)
+        if date_to == date_to + relativedelta(day=31):  # whole months: up to the day before
+            return date_from - relativedelta(months=months), day_before
+        return date_from - relativedelta(months=months), min(date_to - relativedelta(months=months), day_before)
+    days = (date_to - date_from).days + 1
+    return date_from - timedelta(days=days), date_from - timedelta(days=1)
+
+
+def kpi_change(current, previous):
+    """(absolute change, change in %) from ``previous`` to ``current``; None where it means nothing: a figure that
+    is n/a on either side has no change, and a previous figure of 0 has no change in %."""
+    if current is None or previous is None:
+        return None, None
+    delta = current - previous
+    return delta, (round(delta / abs(previous) * 100.0, 1) if previous else None)
 
 
 class BillingReportWizard(models.TransientModel):
-    """Billing-activity report: a period and filters, the KPIs at a glance, the analysis and the XLSX workbook."""
+    """Billing-activity report: a period and filters, the KPIs against the previous period, the aging with its
+    drill-down, the analysis and the XLSX workbook."""
 
     _name = "billing.report.wizard"
     _description = "Billing Activity Report"
 
-    def _default_date_from(self):
-        today = fields.Date.context_today(self)
-        return (today.replace(day=1) - timedelta(days=1)).replace(day=1)
-
-    def _default_date_to(self):
-        return fields.Date.context_today(self).replace(day=1) - timedelta(days=1)
-
-    date_from = fields.Date(required=True, default=_default_date_from)
-    date_to = fields.Date(required=True, default=_default_date_to)
+    period_preset = fields.Selection(
+        PERIOD_PRESETS,
+        string="Period",
+        required=True,
+        default="last_month",
+        help="Sets the dates; changing a date by hand makes the period Custom. This month, this quarter and the "
+        "year to date end today.",
+    )
+    date_from = fields.Date(
+        required=True, compute="_compute_dates", store=True, readonly=False, precompute=True
+    )
+    date_to = fields.Date(required=True, compute="_compute_dates", store=True, readonly=False, precompute=True)
+    comparison = fields.Selection(
+        COMPARISONS,
+        string="Compare With",
+        required=True,
+        default="previous_period",
+        help="Previous Period: the same length immediately before (a period starting on the 1st moves back by "
+        "whole months: March against February). Same Period Last Year: the same days a year before.",
+    )
+    compare_date_from = fields.Date(compute="_compute_compare_dates")
+    compare_date_to = fields.Date(compute="_compute_compare_dates")
     company_ids = fields.Many2many(
         "res.company", string="Companies", required=True, default=lambda self: self.env.companies
     )
     team_ids = fields.Many2many("crm.team", string="Sales Teams")
-    user_ids = fields.Many2many("res.users", string="Specialists", domain="[('share', '=', False)]")
+    user_ids = fields.Many2many(
+        "res.users",
+        string="Specialists",
+        domain="[('share', '=', False)]",
+        help="Keeps the dispute cases these specialists handle: the dispute figures, and in the analysis the "
+        "documents of their cases.",
+    )
     partner_ids = fields.Many2many("res.partner", string="Customers")
     kpi_html = fields.Html(string="Key Figures", compute="_compute_kpi_html", sanitize=False)
     aging_html = fields.Html(string="Aged Receivables", compute="_compute_kpi_html", sanitize=False)
+    aging_line_ids = fields.Many2many(
+        "billing.report.aging.line", string="Open Items by Customer", compute="_compute_aging_line_ids"
+    )
+    analysis_note = fields.Char(compute="_compute_analysis_note")
 
-    @api.depends("date_from", "date_to", "company_ids", "team_ids", "user_ids", "partner_ids")
+    @api.depends("period_preset")
+    def _compute_dates(self):
+        today = fields.Date.context_today(self)
+        for wizard in self:
+            dates = preset_dates(wizard.period_preset, today)
+            if dates:
+                wizard.date_from, wizard.date_to = dates
+            elif not (wizard.date_from and wizard.date_to):
+                wizard.date_from, wizard.date_to = preset_dates("last_month", today)
+
+    @api.onchange("date_from", "date_to")
+    def _onchange_dates_custom(self):
+        """Dates set by hand that are not the preset's make the period Custom (and the preset keeps them)."""
+        today = fields.Date.context_today(self)
+        for wizard in self:
+            if preset_dates(wizard.period_preset, today) not in (None, (wizard.date_from, wizard.date_to)):
+                wizard.period_preset = "custom"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Dates given with a preset (an RPC, the weekly mail) are a custom period: the dates win over the preset.
+        for vals in vals_list:
+            if ("date_from" in vals or "date_to" in vals) and "period_preset" not in vals:
+                vals["period_preset"] = "custom"
+        return super().create(vals_list)
+
+    @api.depends("date_from", "date_to", "comparison", "period_preset")
+    def _compute_compare_dates(self):
+        for wizard in self:
+            dates = None
+            if wizard.date_from and wizard.date_to and wizard.date_from <= wizard.date_to:
+                dates = comparison_dates(wizard.date_from, wizard.date_to, wizard.comparison, wizard.period_preset)
+            wizard.compare_date_from, wizard.compare_date_to = dates or (False, False)
+
+    @api.depends("date_from", "date_to", "company_ids", "team_ids", "user_ids", "partner_ids", "comparison")
     def _compute_kpi_html(self):
+        QWeb = self.env["ir.qweb"]
         for wizard in self:
             if not (wizard.date_from and wizard.date_to) or wizard.date_from > wizard.date_to:
                 wizard.kpi_html = wizard.aging_html = False
@@ -47,34 +173,73 @@ class BillingReportWizard(models.TransientModel):
                 wizard.aging_html = False
                 continue
             kpis = wizard._get_kpis()
-            currency = kpis["currency"]
-            rows = []
-            for key, label, kind, definition in KPI_ROWS:
-                value = kpis.get(key)
-                reason = kpis["na_reasons"].get(key)
-                if reason:
-                    definition = Markup("%s<br/><em>%s</em>") % (
-                        str(definition),
-                        self.env._("n/a: %(reason)s", reason=reason),
-                    )
-                if value is None:
-                    shown = self.env._("n/a")
-                elif kind == "money":
-                    shown = formatLang(self.env, value, currency_obj=currency)
-                elif kind == "count":
-                    shown = str(value)
-                else:
-                    shown = formatLang(self.env, value, digits=1)
-                rows.append(
-                    Markup(
-                        "<tr><td>%s</td><td class='text-end fw-bold'>%s</td><td class='text-muted small'>%s</td></tr>"
-                    )
-                    % (str(label), shown, definition if reason else str(definition))
-                )
-            wizard.kpi_html = Markup("<table class='table table-sm o_billing_kpis'>%s</table>") % Markup("").join(rows)
-            wizard.aging_html = wizard._aging_table(kpis["aging"])
+            previous = wizard._get_previous_kpis()
+            wizard.kpi_html = QWeb._render("billing_specialist.billing_report_kpis", wizard._kpi_values(kpis, previous))
+            wizard.aging_html = QWeb._render("billing_specialist.billing_report_aging", wizard._aging_values(kpis["aging"]))
 
-    def _aging_table(self, aging, limit=50):
+    def _get_previous_kpis(self):
+        """The key figures of the comparison period, with the same filters; None without a comparison."""
+        self.ensure_one()
+        if not self.compare_date_from:
+            return None
+        return self.env["billing.kpi"]._get_kpis(
+            self._companies(), self.compare_date_from, self.compare_date_to, **self._filters()
+        )
+
+    def _format_kpi(self, value, kind, currency):
+        if value is None:
+            return self.env._("n/a")
+        if kind == "money":
+            return formatLang(self.env, value, currency_obj=currency)
+        if kind == "count":
+            return formatLang(self.env, value, digits=0)
+        return formatLang(self.env, value, digits=1)
+
+    def _kpi_row(self, row, kpis, previous):
+        """One key figure for the template: its value, the previous one and the change, formatted for the user."""
+        key, label, kind, definition = row
+        currency = kpis["currency"]
+        value = kpis.get(key)
+        values = {
+            "key": key,
+            "label": str(label),
+            "definition": str(definition),
+            "reason": kpis["na_reasons"].get(key),
+            "value": self._format_kpi(value, kind, currency),
+        }
+        if previous is not None:
+            delta, percent = kpi_change(value, previous.get(key))
+            sign = "+" if delta and delta > 0 else ""
+            values.update(
+                previous=self._format_kpi(previous.get(key), kind, currency),
+                delta=sign + self._format_kpi(delta, kind, currency) if delta is not None else self.env._("n/a"),
+                percent=(
+                    ("+" if percent > 0 else "") + formatLang(self.env, percent, digits=1) + " %"
+                    if percent is not None
+                    else self.env._("n/a")
+                ),
+                trend=(delta > 0) - (delta < 0) if delta is not None else 0,
+            )
+        return values
+
+    def _kpi_values(self, kpis, previous):
+        return {
+            "groups": [
+                {"label": str(label), "rows": [self._kpi_row(row, kpis, previous) for row in rows]}
+                for label, rows in grouped_kpi_rows()
+            ],
+            "compare": previous is not None,
+            "period": self._period_label(self.date_from, self.date_to),
+            "compare_period": previous and self._period_label(self.compare_date_from, self.compare_date_to),
+            "comparison": dict(self._fields["comparison"]._description_selection(self.env)).get(self.comparison),
+        }
+
+    def _period_label(self, date_from, date_to):
+        return self.env._(
+            "%(start)s - %(end)s", start=format_date(self.env, date_from), end=format_date(self.env, date_to)
+        )
+
+    def _aging_values(self, aging, limit=50):
         currency = aging["currency"]
 
         def money(value):
@@ -84,47 +249,69 @@ class BillingReportWizard(models.TransientModel):
             [row["partner_id"] for row in aging["rows"][:limit] if row["partner_id"]]
         )
         names = {partner.id: partner.display_name for partner in partners}
-        cell = Markup("<td class='text-end'>%s</td>")
-        head = Markup("").join(Markup("<th class='text-end'>%s</th>") % label for label in aging["buckets"])
-        body = Markup("").join(
-            Markup("<tr><td>%s</td>%s<td class='text-end fw-bold'>%s</td></tr>")
-            % (
-                names.get(row["partner_id"], self.env._("No customer")),
-                Markup("").join(cell % money(amount) for amount in row["amounts"]),
-                money(row["total"]),
-            )
-            for row in aging["rows"][:limit]
-        )
-        foot = Markup("<tr class='fw-bold'><td>%s</td>%s<td class='text-end'>%s</td></tr>") % (
-            self.env._("Total"),
-            Markup("").join(cell % money(amount) for amount in aging["totals"]),
-            money(aging["total"]),
-        )
-        values = {
+        return {
+            "buckets": aging["buckets"],
+            "rows": [
+                {
+                    "name": names.get(row["partner_id"], self.env._("No customer")),
+                    "amounts": [money(amount) for amount in row["amounts"]],
+                    "total": money(row["total"]),
+                }
+                for row in aging["rows"][:limit]
+            ],
+            "totals": [money(amount) for amount in aging["totals"]],
+            "total": money(aging["total"]),
             "date": format_date(self.env, aging["as_of"]),
             "balance": money(aging["ledger_balance"]),
             "count": len(aging["rows"]),
             "limit": limit,
         }
-        if len(aging["rows"]) > limit:
-            note = self.env._(
-                "On %(date)s. Receivable accounts balance: %(balance)s. %(count)s customers; the %(limit)s largest "
-                "shown, all in the workbook.",
-                **values,
-            )
-        else:
-            note = self.env._("On %(date)s. Receivable accounts balance: %(balance)s. %(count)s customers.", **values)
-        return Markup(
-            "<p class='text-muted small'>%s</p><table class='table table-sm o_billing_aging'>"
-            "<thead><tr><th>%s</th>%s<th class='text-end'>%s</th></tr></thead><tbody>%s%s</tbody></table>"
-        ) % (note, self.env._("Customer"), head, self.env._("Total"), body, foot)
+
+    @api.depends("date_to", "company_ids", "partner_ids")
+    def _compute_aging_line_ids(self):
+        """One real (transient) line per customer of the aging, so that each row has a working button even on the
+        unsaved form: as Odoo's replenishment report (``stock.replenishment.info``) creates its options."""
+        Line = self.env["billing.report.aging.line"]
+        for wizard in self:
+            companies = wizard._companies(raise_if_none=False)
+            if not (wizard.date_to and companies):
+                wizard.aging_line_ids = Line
+                continue
+            wizard.aging_line_ids = Line._create_from_aging(companies, wizard.date_to, wizard._filters()["partner_ids"])
+
+    @api.depends("date_from", "date_to")
+    def _compute_analysis_note(self):
+        today = fields.Date.context_today(self)
+        for wizard in self:
+            if not (wizard.date_from and wizard.date_to):
+                wizard.analysis_note = False
+                continue
+            values = {
+                "start": format_date(self.env, wizard.date_from),
+                "end": format_date(self.env, wizard.date_to),
+                "today": format_date(self.env, today),
+            }
+            if wizard.date_to < today:
+                wizard.analysis_note = self.env._(
+                    "Open Analysis lists the documents dated %(start)s - %(end)s with what is open today "
+                    "(%(today)s); the aged receivables count every open item as of %(end)s. Payments and credit "
+                    "notes after %(end)s, and documents dated before %(start)s, make the open totals differ.",
+                    **values,
+                )
+            else:
+                wizard.analysis_note = self.env._(
+                    "Open Analysis lists the documents dated %(start)s - %(end)s; the aged receivables also count "
+                    "the open items dated before %(start)s. Remove the Report Period filter to see them all.",
+                    **values,
+                )
 
     def _filters(self):
         self.ensure_one()
+        # _origin: on the form (a new record) the related records are NewIds (see _companies).
         return {
-            "team_ids": self.team_ids.ids or None,
-            "user_ids": self.user_ids.ids or None,
-            "partner_ids": self.partner_ids.commercial_partner_id.ids or None,
+            "team_ids": self.team_ids._origin.ids or None,
+            "user_ids": self.user_ids._origin.ids or None,
+            "partner_ids": self.partner_ids._origin.commercial_partner_id.ids or None,
         }
 
     def _companies(self, raise_if_none=True):
@@ -142,18 +329,29 @@ class BillingReportWizard(models.TransientModel):
         return self.env["billing.kpi"]._get_kpis(self._companies(), self.date_from, self.date_to, **self._filters())
 
     def action_open_analysis(self):
+        """The analysis with the wizard's filters as facets of the search bar, each removable: the period (Report
+        Period), the sales teams, the specialists and the customers. Their values travel in the context and the
+        search view's filters read them (as Odoo's journal items do for "Report Dates", ``date_between``); the
+        companies are the action's domain (the company switcher and the record rules govern them anyway)."""
         self.ensure_one()
-        domain = [
-            ("invoice_date", ">=", self.date_from),
-            ("invoice_date", "<=", self.date_to),
-            ("company_id", "in", self._companies().ids),
-        ]
-        if self.team_ids:
-            domain.append(("team_id", "in", self.team_ids.ids))
-        if self.partner_ids:
-            domain.append(("partner_id", "in", self.partner_ids.commercial_partner_id.ids))
+        companies = self._companies()
+        filters = self._filters()
+        context = {
+            "search_default_filter_invoices": 1,
+            "search_default_filter_report_period": 1,
+            "billing_date_from": fields.Date.to_string(self.date_from),
+            "billing_date_to": fields.Date.to_string(self.date_to),
+        }
+        for key, name in (("team_ids", "teams"), ("user_ids", "specialists"), ("partner_ids", "customers")):
+            if filters[key]:
+                context[f"search_default_filter_report_{name}"] = 1
+                context[f"billing_{key}"] = filters[key]
         action = self.env["ir.actions.act_window"]._for_xml_id("billing_specialist.billing_activity_report_action")
-        action["domain"] = domain
+        action.update(
+            name=self.env._("Billing Activity %(period)s", period=self._period_label(self.date_from, self.date_to)),
+            domain=[("company_id", "in", companies.ids)],
+            context=context,
+        )
         return action
 
     def _workbook_filename(self):

@@ -1,0 +1,77 @@
+from markupsafe import Markup
+
+from odoo import api, fields, models
+from odoo.tools import format_date
+
+
+class BillingReportAgingLine(models.TransientModel):
+    """One customer's row of the report's aged receivables, with the button that opens its open items.
+
+    Real (transient) records, created by the wizard's compute, so that the row's button works on the unsaved form.
+    """
+
+    _name = "billing.report.aging.line"
+    _description = "Billing Report Aging Row"
+    _order = "amount_total desc, id"
+
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    date_as_of = fields.Date(string="As Of", readonly=True)
+    company_ids = fields.Many2many("res.company", string="Companies", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    amount_current = fields.Monetary(string="Current", readonly=True)
+    amount_overdue = fields.Monetary(string="Overdue", readonly=True)
+    amount_credits = fields.Monetary(string="Unapplied Credits", readonly=True)
+    amount_total = fields.Monetary(string="Total", readonly=True)
+
+    @api.model
+    def _create_from_aging(self, companies, as_of, partner_ids=None, limit=50):
+        """The rows of the aging of ``companies`` on ``as_of``: the ``limit`` largest customers."""
+        aging = self.env["billing.aging"]._get_aging(companies, as_of, partner_ids=partner_ids)
+        return self.create(
+            [
+                {
+                    "partner_id": row["partner_id"],
+                    "date_as_of": as_of,
+                    "company_ids": [fields.Command.set(companies.ids)],
+                    "currency_id": aging["currency"].id,
+                    "amount_current": row["amounts"][0],
+                    "amount_overdue": sum(row["amounts"][1:-1]),
+                    "amount_credits": row["amounts"][-1],
+                    "amount_total": row["total"],
+                }
+                for row in aging["rows"][:limit]
+            ]
+        )
+
+    def action_open_items(self):
+        """The customer's receivable journal items still open on the aging's date: what its row adds up.
+
+        The list shows each item's open amount today; items paid after the date are listed (they were open then).
+        """
+        self.ensure_one()
+        companies = self.company_ids
+        self.env["billing.kpi"]._check_companies(companies)
+        partner_ids = self.partner_id.ids if self.partner_id else None
+        item_ids = self.env["billing.aging"]._get_open_item_ids(companies, self.date_as_of, partner_ids=partner_ids)
+        if not self.partner_id:
+            # "No customer": the items without a partner only.
+            items = self.env["account.move.line"].browse(item_ids).filtered(lambda item: not item.partner_id)
+            item_ids = items.ids
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._(
+                "Open items of %(customer)s on %(date)s",
+                customer=self.partner_id.display_name or self.env._("no customer"),
+                date=format_date(self.env, self.date_as_of),
+            ),
+            "res_model": "account.move.line",
+            "view_mode": "list,form",
+            "views": [(self.env.ref("account.view_move_line_tree").id, "list"), (False, "form")],
+            "domain": [("id", "in", item_ids)],
+            "context": {"create": False},
+            "help": Markup("<p>%s</p>")
+            % self.env._(
+                "The receivable items open on %(date)s. The Amount Due column shows what is open today.",
+                date=format_date(self.env, self.date_as_of),
+            ),
+        }
