@@ -49,9 +49,10 @@ class BillingReportAgingLine(models.TransientModel):
         The list shows each item's open amount today; items paid after the date are listed (they were open then).
         """
         self.ensure_one()
-        companies = self.company_ids
+        # _origin: called on the form's value of a new wizard, the row's relations are NewIds.
+        companies = self.company_ids._origin
         self.env["billing.kpi"]._check_companies(companies)
-        partner_ids = self.partner_id.ids if self.partner_id else None
+        partner_ids = self.partner_id._origin.ids or None
         item_ids = self.env["billing.aging"]._get_open_item_ids(companies, self.date_as_of, partner_ids=partner_ids)
         if not self.partner_id:
             # "No customer": the items without a partner only.
