@@ -27,7 +27,6 @@ class BillingActivityReport(models.Model):
     team_id = fields.Many2one("crm.team", string="Sales Team", readonly=True)
     specialist_id = fields.Many2one(
         "res.users",
-        string="Specialist",
         readonly=True,
         help="Who handles the document's dispute: the specialist of the invoice's latest case, or of the case a "
         "credit note settles; empty for a document never disputed. The report's Specialists filter, like the "

@@ -263,7 +263,9 @@ class TestBillingReporting(BillingDisputeCommon):
             {"date_from": self.period[0], "date_to": self.period[1], "partner_ids": [Command.set(self.customer.ids)]}
         )
         action = wizard.action_open_analysis()
-        rows = self.env["billing.activity.report"].search(analysis_domain(self.env, action, ignore=("filter_invoices",)))
+        rows = self.env["billing.activity.report"].search(
+            analysis_domain(self.env, action, ignore=("filter_invoices",))
+        )
         self.assertEqual(rows.move_id, self.inv_a2 | self.case.settlement_move_ids)
         self.env["billing.report.wizard"].with_user(self.specialist)._cron_send_weekly_workbook()
         mail = self.env["mail.mail"].search([("recipient_ids", "in", self.manager.partner_id.ids)])

@@ -144,7 +144,9 @@ class TestReportingWizard(BillingDisputeCommon):
         self.assertEqual((acme.amount_total, acme.date_as_of), (400.0, as_of))
         action = acme.action_open_items()
         items = self.env["account.move.line"].search(action["domain"])
-        receivable = (self.c1 | self.c2).line_ids.filtered(lambda l: l.account_id.account_type == "asset_receivable")
+        receivable = (self.c1 | self.c2).line_ids.filtered(
+            lambda item: item.account_id.account_type == "asset_receivable"
+        )
         self.assertEqual(items, receivable)
         self.assertNotIn(later, items.move_id)
         self.assertEqual(sum(items.mapped("balance")), 500.0)
@@ -207,7 +209,7 @@ class TestReportingWizard(BillingDisputeCommon):
         )
         payment = self._pay(self.c1, 300.0, date=date(2025, 3, 19))
         run = self.env["billing.match.run"].sudo().create({"company_id": self.company.id})
-        reasons = "=HYPERLINK(\"http://x\") memo names INV/2025/00001"
+        reasons = '=HYPERLINK("http://x") memo names INV/2025/00001'
         self.env["billing.match.run.line"].sudo().create(
             {"run_id": run.id, "payment_id": payment.id, "outcome": "proposed", "confidence": 85, "reasons": reasons}
         )

@@ -59,7 +59,11 @@ def comparison_dates(date_from, date_to, comparison, preset=None):
     if comparison != "previous_period":
         return None
     if date_from.day == 1:
-        months = 3 if preset == "this_quarter" else (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
+        months = (
+            3
+            if preset == "this_quarter"
+            else (date_to.year - date_from.year) * 12 + date_to.month - date_from.month + 1
+        )
         day_before = date_from - timedelta(days=1)
         if date_to == date_to + relativedelta(day=31):  # whole months: up to the day before
             return date_from - relativedelta(months=months), day_before
@@ -92,9 +96,7 @@ class BillingReportWizard(models.TransientModel):
         help="Sets the dates; changing a date by hand makes the period Custom. This month, this quarter and the "
         "year to date end today.",
     )
-    date_from = fields.Date(
-        required=True, compute="_compute_dates", store=True, readonly=False, precompute=True
-    )
+    date_from = fields.Date(required=True, compute="_compute_dates", store=True, readonly=False, precompute=True)
     date_to = fields.Date(required=True, compute="_compute_dates", store=True, readonly=False, precompute=True)
     comparison = fields.Selection(
         COMPARISONS,
@@ -175,7 +177,9 @@ class BillingReportWizard(models.TransientModel):
             kpis = wizard._get_kpis()
             previous = wizard._get_previous_kpis()
             wizard.kpi_html = QWeb._render("billing_specialist.billing_report_kpis", wizard._kpi_values(kpis, previous))
-            wizard.aging_html = QWeb._render("billing_specialist.billing_report_aging", wizard._aging_values(kpis["aging"]))
+            wizard.aging_html = QWeb._render(
+                "billing_specialist.billing_report_aging", wizard._aging_values(kpis["aging"])
+            )
 
     def _get_previous_kpis(self):
         """The key figures of the comparison period, with the same filters; None without a comparison."""
