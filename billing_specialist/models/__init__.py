@@ -14,3 +14,4 @@ from . import account_payment
 from . import account_bank_statement_line
 from . import res_users
 from . import crm_team_member
+from . import billing_settings

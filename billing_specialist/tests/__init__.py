@@ -18,3 +18,4 @@ from . import test_settings_limits
 from . import test_dispute_booking
 from . import test_attack_pass
 from . import test_dispute_assignment
+from . import test_billing_settings
