@@ -346,9 +346,11 @@ class BillingDisputePortal(CustomerPortal):
         env = request.env
         moves = env["account.move"].sudo().browse([line["move_id"] for line in statement["lines"]]).exists()
         moves = moves.filtered(
-            lambda m: m.move_type in ("out_invoice", "out_refund")
-            and m.state == "posted"
-            and m.commercial_partner_id == statement["partner"]
+            lambda m: (
+                m.move_type in ("out_invoice", "out_refund")
+                and m.state == "posted"
+                and m.commercial_partner_id == statement["partner"]
+            )
         )
         readable = moves.with_env(env)._filtered_access("read")
         cases = (
@@ -365,6 +367,8 @@ class BillingDisputePortal(CustomerPortal):
             links[move.id] = {
                 "url": move.access_url if move in readable else move.get_portal_url(),
                 "dispute": case.name if case else False,
-                "dispute_url": (case.access_url if case in readable_cases else case.get_portal_url()) if case else False,
+                "dispute_url": (case.access_url if case in readable_cases else case.get_portal_url())
+                if case
+                else False,
             }
         return links

@@ -91,8 +91,12 @@ class BillingSettings(models.TransientModel):
             raise AccessError(self.env._("These settings belong to another company or user."))
         values = {fname: self._fields[fname].convert_to_write(self[fname], self) for fname in BILLING_COMPANY_FIELDS}
         self.company_id.sudo().write(values)
-        return {"type": "ir.actions.client", "tag": "display_notification", "params": {
-            "message": self.env._("Billing settings of %(company)s saved.", company=self.company_id.name),
-            "type": "success",
-            "next": {"type": "ir.actions.act_window_close"},
-        }}
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": self.env._("Billing settings of %(company)s saved.", company=self.company_id.name),
+                "type": "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }

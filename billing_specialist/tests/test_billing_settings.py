@@ -43,7 +43,11 @@ class TestBillingSettings(BillingDisputeCommon):
 
     def test_only_the_managers_current_company_and_only_billing_fields(self):
         settings = self._settings(self.manager).create(
-            {"company_id": self.other_company.id, "billing_aging_buckets": "10,20", "billing_dispute_assignment": "leader"}
+            {
+                "company_id": self.other_company.id,
+                "billing_aging_buckets": "10,20",
+                "billing_dispute_assignment": "leader",
+            }
         )
         self.assertEqual(settings.company_id, self.company, "a client's company_id is ignored")
         settings.write({"company_id": self.other_company.id})
@@ -62,7 +66,9 @@ class TestBillingSettings(BillingDisputeCommon):
         self.assertEqual(self.other_company.billing_aging_buckets, "30,60,90,120")
 
     def test_another_managers_settings_cannot_be_saved(self):
-        settings = self._settings(self.manager).create({"billing_aging_buckets": "10,20", "billing_dispute_assignment": "leader"})
+        settings = self._settings(self.manager).create(
+            {"billing_aging_buckets": "10,20", "billing_dispute_assignment": "leader"}
+        )
         other_manager = self.manager.copy({"login": "bs_manager_2", "name": "Max Manager"})
         with self.assertRaises(AccessError):
             settings.with_user(other_manager).action_save()

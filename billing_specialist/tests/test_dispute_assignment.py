@@ -39,8 +39,10 @@ class TestDisputeAssignment(BillingDisputeCommon):
         invoice = invoice or self._invoice(500.0)
         Dispute = self.env["billing.dispute"].with_user(self.portal_user).sudo()
         return Dispute._portal_create_from_invoice(
-            invoice.with_env(Dispute.env), (partner or self.customer_contact).with_env(Dispute.env),
-            self.reason_pricing.with_env(Dispute.env), 100.0,
+            invoice.with_env(Dispute.env),
+            (partner or self.customer_contact).with_env(Dispute.env),
+            self.reason_pricing.with_env(Dispute.env),
+            100.0,
         )
 
     def test_leader_gets_the_case_an_activity_and_the_team_a_note(self):
@@ -54,9 +56,7 @@ class TestDisputeAssignment(BillingDisputeCommon):
         note = case.message_ids.filtered(lambda m: "assigned to Morgan Manager" in (m.body or ""))
         self.assertEqual(len(note), 1)
         # The billing members hear of it; the member without billing rights is not told.
-        self.assertEqual(
-            set(note.partner_ids.ids), {self.specialist.partner_id.id, self.specialist_b.partner_id.id}
-        )
+        self.assertEqual(set(note.partner_ids.ids), {self.specialist.partner_id.id, self.specialist_b.partner_id.id})
 
     def test_acknowledgement_is_signed_by_the_company(self):
         case = self._portal_case()
@@ -180,9 +180,7 @@ class TestDisputeSignatureAndScreens(BillingDisputeCommon):
         )
         new_stage = str(cases[0].stage_id.id)
         self.assertEqual(bars[new_stage], {"on_time": 1, "due_soon": 1, "overdue": 1})
-        self.assertEqual(
-            Dispute.search(domain + [("deadline_status", "=", "due_soon")]), cases[1]
-        )
+        self.assertEqual(Dispute.search(domain + [("deadline_status", "=", "due_soon")]), cases[1])
         self.assertEqual(Dispute.search(domain + [("deadline_status", "!=", "on_time")]), cases[:2] | closed)
         self.assertEqual(Dispute.search(domain + [("deadline_status", "=", False)]), closed)
         groups = Dispute.read_group(domain, ["amount_remaining:sum"], ["stage_id"])
@@ -203,9 +201,9 @@ class TestDisputeSignatureAndScreens(BillingDisputeCommon):
         self.assertFalse(invoice.with_user(self.specialist).billing_open_dispute_id)
 
     def test_form_hides_state_buttons_on_a_new_case_and_counts_invoices(self):
-        arch = self.env["billing.dispute"].with_user(self.specialist).get_views([(False, "form")])["views"]["form"][
-            "arch"
-        ]
+        arch = (
+            self.env["billing.dispute"].with_user(self.specialist).get_views([(False, "form")])["views"]["form"]["arch"]
+        )
         self.assertIn("not id or state != 'new'", arch)
         self.assertIn('name="invoice_count"', arch)
         case = self._open_case(self._invoice(100.0) | self._invoice(200.0))

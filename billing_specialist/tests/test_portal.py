@@ -303,8 +303,11 @@ class TestDisputePortal(BillingDisputeCommon, HttpCase):
 class TestDisputePortalTour(BillingDisputeCommon, HttpCase):
     def test_customer_and_specialist_in_the_browser(self):
         invoice = self._invoice(1000.0)
+        self.company.billing_dispute_default_user_id = self.specialist
         self.start_tour(invoice.access_url, "billing_portal_open_dispute_tour", login="bs_portal")
         case = self.env["billing.dispute"].search([("line_ids.move_id", "=", invoice.id)])
+        self.assertEqual(case.user_id, self.specialist, "the case lands with a named specialist")
+        self.assertEqual(case.activity_ids.user_id, self.specialist)
         self.assertEqual((case.channel, case.amount_disputed, case.reason_id), ("portal", 300.0, self.reason_quantity))
         self.assertTrue(case.message_ids.filtered(lambda m: m.attachment_ids.name == "delivery_note.txt"))
         customer_message = case.message_ids.filtered(lambda m: "carrier confirms" in (m.body or ""))
