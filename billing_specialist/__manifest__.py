@@ -36,6 +36,7 @@
         "views/billing_statement_portal_templates.xml",
         "views/billing_match_views.xml",
         "views/billing_menus.xml",
+        "views/billing_settings_views.xml",
     ],
     "demo": [
         "demo/billing_specialist_demo.xml",

@@ -331,5 +331,44 @@ class BillingDisputePortal(CustomerPortal):
             "statement": statement,
             "date_from": start,
             "date_to": end,
+            "links": self._statement_links(statement),
         }
         return request.render("billing_specialist.portal_my_statement", values)
+
+    @staticmethod
+    def _statement_links(statement):
+        """For each line of the statement: the page of its invoice or credit note, and its open case if any.
+
+        The statement holds the user's own commercial partner's documents only; each is checked again here
+        (customer invoice or credit note of that partner) before a link is given. A document the user cannot
+        open by the portal's record rules gets its tokenised link, as in the e-mails the customer received.
+        """
+        env = request.env
+        moves = env["account.move"].sudo().browse([line["move_id"] for line in statement["lines"]]).exists()
+        moves = moves.filtered(
+            lambda m: (
+                m.move_type in ("out_invoice", "out_refund")
+                and m.state == "posted"
+                and m.commercial_partner_id == statement["partner"]
+            )
+        )
+        readable = moves.with_env(env)._filtered_access("read")
+        cases = (
+            env["billing.dispute.line"]
+            .sudo()
+            .search([("move_id", "in", moves.ids), ("dispute_id.state", "in", OPEN_STATES)])
+            .filtered(lambda dl: dl.dispute_id.partner_id == statement["partner"])
+        )
+        case_of = {dl.move_id.id: dl.dispute_id for dl in cases}
+        readable_cases = cases.dispute_id.with_env(env)._filtered_access("read")
+        links = {}
+        for move in moves:
+            case = case_of.get(move.id)
+            links[move.id] = {
+                "url": move.access_url if move in readable else move.get_portal_url(),
+                "dispute": case.name if case else False,
+                "dispute_url": (case.access_url if case in readable_cases else case.get_portal_url())
+                if case
+                else False,
+            }
+        return links

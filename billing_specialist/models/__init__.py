@@ -12,3 +12,6 @@ from . import billing_payment_apply
 from . import billing_match_run
 from . import account_payment
 from . import account_bank_statement_line
+from . import res_users
+from . import crm_team_member
+from . import billing_settings

@@ -40,6 +40,13 @@ class AccountMove(models.Model):
         copy=False,
         currency_field="currency_id",
     )
+    billing_open_dispute_id = fields.Many2one(
+        "billing.dispute",
+        string="Open Dispute",
+        compute="_compute_billing_open_dispute_id",
+        groups="billing_specialist.group_billing_user",
+        help="The open case that contests this invoice.",
+    )
     billing_dispute_line_id = fields.Many2one(
         "billing.dispute.line",
         string="Settles Dispute Line",
@@ -68,6 +75,11 @@ class AccountMove(models.Model):
             )
             move.billing_in_dispute = bool(lines)
             move.billing_disputed_amount = sum(lines.mapped("amount_remaining"))
+
+    @api.depends("billing_in_dispute")
+    def _compute_billing_open_dispute_id(self):
+        for move in self:
+            move.billing_open_dispute_id = move._billing_open_dispute() if move.id else False
 
     def _compute_billing_dispute_count(self):
         counts = dict(

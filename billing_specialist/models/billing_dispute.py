@@ -2,10 +2,25 @@ from datetime import timedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import SQL, formatLang
+from odoo.osv import expression
+from odoo.tools import SQL, formataddr, formatLang
 
 from .billing_dispute_line import is_booking, refuse_protected_fields
 from .billing_dispute_stage import CLOSED_STATES, OPEN_STATES
+
+DUE_SOON_DAYS = 2
+
+
+def deadline_status(state, deadline, today):
+    """Where an open case stands against its deadline: overdue, due soon (within two days) or on time."""
+    if state not in OPEN_STATES:
+        return False
+    if deadline and deadline < today:
+        return "overdue"
+    if deadline and deadline <= today + timedelta(days=DUE_SOON_DAYS):
+        return "due_soon"
+    return "on_time"
+
 
 PRIORITIES = [("0", "Normal"), ("1", "High"), ("2", "Urgent")]
 CHANNELS = [("back_office", "Back Office"), ("portal", "Portal"), ("email", "E-mail")]
@@ -30,6 +45,8 @@ WRITE_PROTECTED_FIELDS = CREATE_PROTECTED_FIELDS | {
     "credit_note_count",
     "writeoff_count",
     "is_overdue",
+    "deadline_status",
+    "invoice_count",
 }
 
 
@@ -84,6 +101,7 @@ class BillingDispute(models.Model):
         string="Credit Notes and Write-offs",
         readonly=True,
     )
+    invoice_count = fields.Integer(compute="_compute_invoice_ids")
     credit_note_count = fields.Integer(compute="_compute_settlement_counts")
     writeoff_count = fields.Integer(compute="_compute_settlement_counts")
 
@@ -167,6 +185,12 @@ class BillingDispute(models.Model):
     )
     date_closed = fields.Date(string="Closed On", readonly=True, copy=False)
     is_overdue = fields.Boolean(compute="_compute_is_overdue", search="_search_is_overdue")
+    deadline_status = fields.Selection(
+        [("on_time", "On Time"), ("due_soon", "Due Soon"), ("overdue", "Overdue")],
+        compute="_compute_deadline_status",
+        search="_search_deadline_status",
+        help="Of an open case: overdue after its deadline, due soon within two days of it, else on time.",
+    )
     sla_breached = fields.Boolean(
         string="SLA Breached",
         readonly=True,
@@ -205,6 +229,7 @@ class BillingDispute(models.Model):
     def _compute_invoice_ids(self):
         for case in self:
             case.invoice_ids = case.line_ids.move_id
+            case.invoice_count = len(case.invoice_ids)
 
     def _search_invoice_ids(self, operator, value):
         return [("line_ids.move_id", operator, value)]
@@ -251,6 +276,53 @@ class BillingDispute(models.Model):
         ]
         positive = (operator == "=") == value
         return domain if positive else ["!", "&", *domain]
+
+    @api.depends("date_deadline", "state")
+    def _compute_deadline_status(self):
+        today = fields.Date.context_today(self)
+        for case in self:
+            case.deadline_status = deadline_status(case.state, case.date_deadline, today)
+
+    def _search_deadline_status(self, operator, value):
+        if operator not in ("=", "!=", "in", "not in"):
+            raise UserError(self.env._("Unsupported search on the deadline status."))
+        values = {value} if isinstance(value, str) or not value else set(value)
+        today = fields.Date.context_today(self)
+        soon = today + timedelta(days=DUE_SOON_DAYS)
+        domains = {
+            "overdue": [("state", "in", OPEN_STATES), ("date_deadline", "<", today)],
+            "due_soon": [("state", "in", OPEN_STATES), ("date_deadline", ">=", today), ("date_deadline", "<=", soon)],
+            "on_time": [
+                ("state", "in", OPEN_STATES),
+                "|",
+                ("date_deadline", "=", False),
+                ("date_deadline", ">", soon),
+            ],
+            False: [("state", "not in", OPEN_STATES)],
+        }
+        unknown = values - set(domains)
+        if unknown:
+            raise UserError(self.env._("Unknown deadline status: %(value)s.", value=", ".join(map(str, unknown))))
+        domain = expression.OR([domains[v] for v in values]) if values else expression.FALSE_DOMAIN
+        return domain if operator in ("=", "in") else ["!", *expression.normalize_domain(domain)]
+
+    def _read_group_groupby(self, groupby_spec, query):
+        """Group by the deadline status in SQL (the kanban's colour bar), as mail does for ``activity_state``."""
+        if groupby_spec != "deadline_status":
+            return super()._read_group_groupby(groupby_spec, query)
+        today = fields.Date.context_today(self)
+        deadline = self._field_to_sql(self._table, "date_deadline", query)
+        state = self._field_to_sql(self._table, "state", query)
+        return SQL(
+            "CASE WHEN %(state)s NOT IN %(open)s OR %(state)s IS NULL THEN NULL "
+            "WHEN %(deadline)s < %(today)s THEN 'overdue' "
+            "WHEN %(deadline)s <= %(soon)s THEN 'due_soon' ELSE 'on_time' END",
+            state=state,
+            open=tuple(OPEN_STATES),
+            deadline=deadline,
+            today=today,
+            soon=today + timedelta(days=DUE_SOON_DAYS),
+        )
 
     @api.onchange("partner_id")
     def _onchange_partner_id(self):
@@ -483,12 +555,27 @@ class BillingDispute(models.Model):
         for case in self.filtered(lambda c: c.company_id.billing_dispute_send_acknowledgement):
             case._notify_customer("billing_specialist.mail_template_billing_dispute_acknowledgement")
 
-    def _notify_customer(self, template_xmlid):
+    def _notify_customer(self, template_xmlid, signer=None):
+        """E-mail the customer from ``template_xmlid``, signed by ``signer`` (an internal user: who resolved the
+        case) or else by the company: never by the portal, public or superuser account that happened to act."""
         self.ensure_one()
+        company = self.company_id
+        signer = signer and signer.filtered(lambda u: not u.share and not u._is_superuser())
+        if signer:
+            author, email_from = signer.partner_id, signer.email_formatted or company.email_formatted
+        else:
+            # The company's address, else its name over the address of a person of the company handling it.
+            author, email_from = company.partner_id, company.email_formatted
+            staff = (self.user_id | self.env.user).filtered(lambda u: not u.share and u.email)[:1]
+            if not email_from and staff:
+                email_from = formataddr((company.name, staff.email))
+        extra = {"email_from": email_from} if email_from else {}
         self.message_post_with_source(
             template_xmlid,
             subtype_xmlid="mail.mt_comment",
             message_type="comment",
+            author_id=author.id,
+            **extra,
         )
 
     def _track_subtype(self, init_values):
@@ -658,21 +745,88 @@ class BillingDispute(models.Model):
         invoice_lines = invoice_lines or self.env["account.move.line"]
         if invoice_lines - invoice.invoice_line_ids.filtered(lambda aml: aml.display_type == "product"):
             raise UserError(self.env._("Choose lines of this invoice only."))
-        return self.with_company(company).create(
+        case = self.with_company(company).create(
             {
                 "partner_id": commercial.id,
                 "contact_id": partner.id if partner != commercial else False,
                 "company_id": company.id,
                 "reason_id": reason.id,
                 "channel": "portal",
-                "user_id": invoice.invoice_user_id.id
-                if invoice.invoice_user_id.has_group("billing_specialist.group_billing_user")
-                else False,
+                "user_id": False,
                 "description": description,
                 "invoice_line_ids": [Command.set(invoice_lines.ids)],
                 "line_ids": [Command.create({"move_id": invoice.id, "amount_disputed": amount})],
             }
         )
+        case._assign_to_specialist()
+        return case
+
+    # ------------------------------------------------------------------ assignment
+
+    def _assign_to_specialist(self):
+        """Give a new case to a person: the leader of its team, or the team's members in turn (the company's
+        choice), else the company's default specialist. The team is the reason's, else the case's. The assignee
+        gets an activity and the team a note; never OdooBot, a portal user or someone outside the company."""
+        self.ensure_one()
+        company = self.company_id
+        team = self.reason_id.team_id or self.team_id
+        members = self.env["res.users"]
+        user = members
+        if team:
+            members = team.member_ids._billing_can_handle_cases(company)
+            if company.billing_dispute_assignment == "round_robin":
+                user = self._pick_round_robin(team, members)
+            else:
+                user = team.user_id._billing_can_handle_cases(company)
+        user = user or company.billing_dispute_default_user_id._billing_can_handle_cases(company)
+        if not user:
+            self.message_post(
+                body=self.env._("No specialist could be assigned: set a team on the reason or a default specialist."),
+                subtype_xmlid="mail.mt_note",
+            )
+            return
+        self.sudo().write({"user_id": user.id, "team_id": team.id or self.team_id.id})
+        self.activity_schedule(
+            act_type_xmlid="mail.mail_activity_data_todo",
+            user_id=user.id,
+            date_deadline=self.date_deadline or fields.Date.context_today(self),
+            summary=self.env._("New dispute from %(customer)s", customer=self.partner_id.display_name),
+            note=self.env._(
+                "%(customer)s disputes %(amount)s on %(invoices)s (%(reason)s).",
+                customer=self.partner_id.display_name,
+                amount=self._format_amount(self.amount_disputed),
+                invoices=", ".join(self.invoice_ids.mapped("name")),
+                reason=self.reason_id.name,
+            ),
+        )
+        notified = (members | team.user_id._billing_can_handle_cases(company)) - user
+        self.message_post(
+            body=self.env._(
+                "New dispute from %(customer)s on the portal, assigned to %(user)s.",
+                customer=self.partner_id.display_name,
+                user=user.name,
+            ),
+            subtype_xmlid="mail.mt_note",
+            message_type="comment",
+            partner_ids=notified.partner_id.ids,
+        )
+
+    def _pick_round_robin(self, team, members):
+        """The member of ``team`` who waited longest for a case (never assigned first), and mark the turn.
+
+        The team's row is locked first (a no-op update, as for the portal limit): a concurrent assignment in
+        the same team waits, then PostgreSQL refuses its older snapshot and Odoo replays it, so two cases
+        never both go to the same member's turn."""
+        if not members:
+            return members
+        self.env.cr.execute(SQL("UPDATE crm_team SET write_date = write_date WHERE id = %s", team.id))
+        memberships = team.sudo().crm_team_member_ids
+        memberships.invalidate_recordset(["billing_last_turn"])
+        turn = memberships.filtered(lambda m: m.active and m.user_id in members).sorted(
+            lambda m: (m.billing_last_turn, m.id)
+        )[:1]
+        turn.billing_last_turn = max(memberships.mapped("billing_last_turn")) + 1
+        return turn.user_id
 
     @api.model
     def _portal_lock_customer(self, commercial):

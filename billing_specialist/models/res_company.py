@@ -33,6 +33,20 @@ class ResCompany(models.Model):
         default=True,
         help="E-mail the customer an acknowledgement when a case is opened.",
     )
+    billing_dispute_assignment = fields.Selection(
+        [("leader", "Team Leader"), ("round_robin", "Round-robin")],
+        string="Assign Portal Cases To",
+        default="leader",
+        required=True,
+        help="Who gets a case a customer opens on the portal: the leader of the reason's team, or each member of "
+        "that team in turn. Without a team, or without a billing specialist in it, the default specialist.",
+    )
+    billing_dispute_default_user_id = fields.Many2one(
+        "res.users",
+        string="Default Specialist",
+        domain="[('share', '=', False)]",
+        help="Handles the portal cases no team takes; must be a billing specialist of the company.",
+    )
     billing_portal_max_disputes_per_day = fields.Integer(
         string="Portal Disputes per Day",
         default=5,
@@ -101,6 +115,17 @@ class ResCompany(models.Model):
             percent = company.billing_match_tolerance_percent or 0.0
             if not math.isfinite(percent) or not 0 <= percent <= 100:
                 raise ValidationError(self.env._("The payment difference tolerance is a percentage from 0 to 100."))
+
+    @api.constrains("billing_dispute_default_user_id")
+    def _check_billing_dispute_default_user(self):
+        for company in self.filtered("billing_dispute_default_user_id"):
+            if not company.billing_dispute_default_user_id._billing_can_handle_cases(company):
+                raise ValidationError(
+                    self.env._(
+                        "The default specialist of %(company)s must be an active billing specialist of the company.",
+                        company=company.name,
+                    )
+                )
 
     @api.constrains("billing_aging_buckets")
     def _check_billing_aging_buckets(self):

@@ -10,6 +10,15 @@ class ResConfigSettings(models.TransientModel):
     billing_dispute_send_acknowledgement = fields.Boolean(
         related="company_id.billing_dispute_send_acknowledgement", readonly=False
     )
+    billing_dispute_assignment = fields.Selection(related="company_id.billing_dispute_assignment", readonly=False)
+    billing_dispute_default_user_id = fields.Many2one(
+        related="company_id.billing_dispute_default_user_id",
+        readonly=False,
+        domain=lambda self: (
+            "[('share', '=', False), ('company_ids', 'in', company_id), "
+            f"('groups_id', 'in', {self.env.ref('billing_specialist.group_billing_user').id})]"
+        ),
+    )
     billing_portal_max_disputes_per_day = fields.Integer(
         related="company_id.billing_portal_max_disputes_per_day", readonly=False
     )

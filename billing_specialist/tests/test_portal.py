@@ -265,13 +265,49 @@ class TestDisputePortal(BillingDisputeCommon, HttpCase):
         self.assertEqual(credit_page.status_code, 200)
         self.assertIn(refund.name, credit_page.text)
 
+    def test_portal_case_lands_with_a_named_specialist(self):
+        team = self.env["crm.team"].create(
+            {"name": "Billing Desk", "user_id": self.specialist.id, "member_ids": [Command.set(self.specialist.ids)]}
+        )
+        self.reason_pricing.team_id = team
+        self.authenticate("bs_portal", "bs_portal")
+        self._submit()
+        case = self._cases()
+        self.assertEqual(case.user_id, self.specialist)
+        self.assertEqual(case.activity_ids.user_id, self.specialist)
+        ack = case.message_ids.filtered(lambda m: "we received your dispute" in (m.subject or ""))
+        self.assertEqual(ack.author_id, self.company.partner_id, "signed by the company, not the customer")
+        self.assertIn("Sam Specialist", self.url_open(f"/my/disputes/{case.id}").text)
+
+    def test_statement_links_documents_and_flags_disputed_items(self):
+        disputed = self._invoice(300.0)
+        case = self._open_case(disputed, amount=100.0)
+        self.authenticate("bs_portal", "bs_portal")
+        page = self.url_open("/my/statement").text
+        self.assertIn(f'href="/my/invoices/{self.invoice.id}"', page)
+        self.assertIn(f'href="/my/invoices/{disputed.id}"', page)
+        self.assertIn(f"In dispute: {case.name}", page)
+        self.assertIn(f'href="/my/disputes/{case.id}"', page)
+        self.assertEqual(page.count("o_billing_statement_disputed"), 1, "only the disputed invoice is flagged")
+        self.assertNotIn(self.other_invoice.name, page)
+        self.assertNotIn(self.other_case.name, page)
+        # The other customer sees neither our documents nor our case on his statement.
+        self.authenticate("bs_portal_other", "bs_portal_other")
+        page = self.url_open("/my/statement").text
+        self.assertNotIn(case.name, page)
+        self.assertNotIn(f"/my/invoices/{disputed.id}", page)
+        self.assertIn(f"In dispute: {self.other_case.name}", page)
+
 
 @tagged("post_install", "-at_install")
 class TestDisputePortalTour(BillingDisputeCommon, HttpCase):
     def test_customer_and_specialist_in_the_browser(self):
         invoice = self._invoice(1000.0)
+        self.company.billing_dispute_default_user_id = self.specialist
         self.start_tour(invoice.access_url, "billing_portal_open_dispute_tour", login="bs_portal")
         case = self.env["billing.dispute"].search([("line_ids.move_id", "=", invoice.id)])
+        self.assertEqual(case.user_id, self.specialist, "the case lands with a named specialist")
+        self.assertEqual(case.activity_ids.user_id, self.specialist)
         self.assertEqual((case.channel, case.amount_disputed, case.reason_id), ("portal", 300.0, self.reason_quantity))
         self.assertTrue(case.message_ids.filtered(lambda m: m.attachment_ids.name == "delivery_note.txt"))
         customer_message = case.message_ids.filtered(lambda m: "carrier confirms" in (m.body or ""))

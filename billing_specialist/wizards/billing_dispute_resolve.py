@@ -228,7 +228,7 @@ class BillingDisputeResolve(models.TransientModel):
                 )
             )
         if template and self.notify_customer:
-            case._notify_customer(template)
+            case._notify_customer(template, signer=self.env.user)
         if len(moves) == 1:
             return case._action_view_moves(
                 moves, self.env._("Credit Note") if moves.move_type == "out_refund" else self.env._("Write-off")
