@@ -253,21 +253,14 @@ class Matcher:
         limit = max(self.tolerance_amount, abs(amount) * self.tolerance_percent / 100.0)
         return limit > 0 and abs(difference) <= limit + self.rounding / 2
 
-    def _candidates(self, memo, unpadded=True):
-        """Normalized strings to look up: each token, its digits, and runs of two or three tokens joined.
-
-        ``unpadded`` adds each run with the leading zeros of its last number removed ('INV 2026 042' is INV/2026/00042
-        written with other separators and padding, not a typo): for the exact search only, as a shorter string is
-        closer to more numbers.
-        """
-        raw = [t for t in TOKEN_SPLIT.split((memo or "").upper()) if normalize(t)]
-        tokens = [normalize(t) for t in raw]
+    def _candidates(self, memo):
+        """Normalized strings to look up: each token, its digits, and runs of two or three tokens joined."""
+        tokens = [normalize(t) for t in TOKEN_SPLIT.split((memo or "").upper())]
+        tokens = [t for t in tokens if t]
         found = []
         for size in (3, 2, 1):
             for start in range(len(tokens) - size + 1):
                 found.append("".join(tokens[start : start + size]))
-                if unpadded:
-                    found.append(normalize(LAST_PADDING.sub("", "/".join(raw[start : start + size]))))
         for token in tokens:
             found.extend(DIGITS.findall(token))
         seen, result = set(), []
@@ -298,6 +291,22 @@ class Matcher:
             if len(ids) == 1:
                 hits |= ids
         return hits
+
+    @staticmethod
+    def _written_differently(memo, number):
+        """Whether ``memo`` has ``number`` with other separators and leading zeros ('INV 2026 0042'): not a typo.
+
+        Only words the reason: such a memo may as well be a typo (a digit dropped from 01234), so it is searched
+        like one.
+        """
+        unpadded = normalize(LAST_PADDING.sub("", number))
+        forms = {unpadded, "".join(DIGITS.findall(unpadded))}  # with or without its prefix
+        tokens = [t for t in TOKEN_SPLIT.split((memo or "").upper()) if normalize(t)]
+        return any(
+            normalize(LAST_PADDING.sub("", "/".join(tokens[start : start + size]))) in forms
+            for size in (1, 2, 3)
+            for start in range(len(tokens) - size + 1)
+        )
 
     def _find_partner(self, source, hits):
         if source.partner_id:
@@ -423,14 +432,17 @@ class Matcher:
             if not self._is_zero(proposal.remainder) or proposal.confidence < 95:
                 self._hold_if_amount_elsewhere(proposal, source, partner_id, items)
             return [proposal]
-        fuzzy = self._fuzzy_hits(self._candidates(source.memo, unpadded=False))
+        fuzzy = self._fuzzy_hits(candidates)
         if partner_id is not None:
             fuzzy = {i for i in fuzzy if self.items[i].partner_id == partner_id}
         if len(fuzzy) == 1:
             item = self.items[next(iter(fuzzy))]
             partner_id = partner_id or item.partner_id
             exact_amount = self._is_zero(self._dispute_cap(item, False) - source.amount)
-            reasons = [_lt("%(number)s found in the memo with one typo", number=item.number)]
+            if self._written_differently(source.memo, item.number):
+                reasons = [_lt("%(number)s found in the memo, written with other zeros", number=item.number)]
+            else:
+                reasons = [_lt("%(number)s found in the memo with one typo", number=item.number)]
             proposal = self._proposal_for_items(source, partner_id, [item], False, reasons, 90 if exact_amount else 60)
             if not exact_amount:
                 proposal.confidence = min(proposal.confidence, 60)
