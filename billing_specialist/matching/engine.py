@@ -11,11 +11,33 @@ Confidence scale used below (the automatic run's default threshold is 90):
     93  ... pays one named item in part, or overpays the named items (the rest stays as open credit)
     90  a reference with one typo names one item and the amount settles it exactly; or, with no reference, the
         payer's own open items hold exactly one of that amount (the payer identified by the payment itself)
+    90  ... or exactly one combination of the payer's own open items sums to the amount and the chance that this is
+        a coincidence is below 1 in 1,000 (see "Combinations" below)
     80  several named items paid in part (which ones is a guess); or exactly one combination of the payer's open
-        items sums to the amount; or a unique amount for a payer found from the name or account
+        items sums to the amount (a coincidence too likely, or the payer not given); or a unique amount for a payer
+        found from the name or account
     60  a reference with a typo and a different amount
     30  no reference and no amount match: the payer's oldest open items, as a starting point
     Disputed items get 20 less and at most their undisputed part unless the memo names them exactly.
+     0  held for review: conflicting evidence (below), or a line naming neither customer nor reference for which a
+        few open items of other customers (at most 3) have exactly its amount
+
+Combinations. With no reference, a payment of the payer's own items is often the sum of a few of them. The engine
+tries every set of 1 to ``max_combination`` of the payer's oldest ``combination_pool`` undisputed open items (``N``
+sets in all: sum of C(n, k)); when exactly one set sums to the amount, the question is whether that is a
+coincidence: an amount that pays something else, or an amount mistyped, landing on a sum by chance. The model
+treats the items' amounts as drawn at random from the payer's own amounts (mean m, standard deviation s over the
+pool): the sum of k of them is then about normal with standard deviation s * sqrt(k), so the chance that it falls
+on the amount to within the amounts' granularity g is at most g / (s * sqrt(2 * pi * k)) (the density at its peak,
+wherever the amount lies: conservative). ``g`` is the rounding, or the largest of 0.10, 1, 10, 100, 1,000 (in
+units of the rounding's) that divides the amount and half the items or more: round amounts coincide more often.
+Summed over the sets tried (a union bound):
+
+    P(coincidence) <= sum over k of C(n, k) * min(1, g / (s * sqrt(2 * pi * k)))
+
+Equal amounts give s = 0, so P = 1: recurring same-amount invoices are never guessed. The unique set is applied
+automatically (90) only if the payer is given by the payment itself, every undisputed open item of the payer was in
+the pool, and P < 1 / 1,000; the reason states the odds ("1 in 9,000 chance of a coincidence"), rounded down.
 
 Conflicting evidence is never applied automatically: when the clues point to different items or customers (the memo
 names an invoice already paid, or another customer's item; the payer's bank account and name disagree; the memo's
@@ -24,6 +46,7 @@ open items, or of one item and also of a sum of others), every proposal is *held
 and a reason naming the conflict. The company's threshold is at least 1, so a held proposal waits for a person.
 """
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -39,10 +62,17 @@ NON_ALNUM = re.compile(r"[^0-9A-Z]")
 DIGITS = re.compile(r"\d+")
 MIN_KEY = 4  # shorter references are too ambiguous to index globally
 AUTO_THRESHOLD = 90
+MAX_COINCIDENCE = 1 / 1000  # a unique combination is applied automatically below this chance of a coincidence
+ACROSS_CUSTOMERS = 3  # a line with no customer and no reference: at most this many items of its amount proposed
+LAST_PADDING = re.compile(r"(?<![0-9])0+(?=[0-9]+[^0-9]*$)")  # leading zeros of the last run of digits
 
 
-def _amount(value):
-    return f"{value:.2f}"
+def _format_amount(value):
+    return f"{value:,.2f}"
+
+
+def _format_count(value):
+    return f"{value:,}"
 
 
 def normalize(text):
@@ -153,11 +183,13 @@ class Matcher:
 
     ``closed_numbers``: the numbers of the company's settled invoices (or a ``ClosedNumbers`` built from them): a
     memo naming one of them holds the proposals for review (possible duplicate payment).
+    ``format_amount`` and ``format_count`` render amounts and counts in the reasons (the ORM layer passes the
+    currency's and the user's format; plain Python gives ``35,237.50`` and ``9,000``).
     """
 
     def __init__(self, items, partner_names=None, account_partners=None, tolerance_amount=0.0,
                  tolerance_percent=0.0, rounding=0.01, max_combination=4, combination_pool=20,
-                 closed_numbers=None):  # fmt: skip
+                 closed_numbers=None, format_amount=None, format_count=None):  # fmt: skip
         self.items = {item.id: item for item in items}
         self.rounding = rounding
         self.tolerance_amount = tolerance_amount
@@ -168,7 +200,12 @@ class Matcher:
         self.by_deletion = {}
         self.by_partner = {}
         self.by_ref = {}
+        self.by_cents = {}  # open amount -> undisputed open invoices of that amount, across customers
+        self.format_amount = format_amount or _format_amount
+        self.format_count = format_count or _format_count
         for item in items:
+            if item.amount > 0 and item.disputed <= 0:
+                self.by_cents.setdefault(self._cents(item.amount), []).append(item)
             for key in number_keys(item.number):
                 self.by_key.setdefault(key, set()).add(item.id)
                 for variant in deletions(key):
@@ -223,7 +260,7 @@ class Matcher:
         found = []
         for size in (3, 2, 1):
             for start in range(len(tokens) - size + 1):
-                found.append(normalize("".join(tokens[start : start + size])))
+                found.append("".join(tokens[start : start + size]))
         for token in tokens:
             found.extend(DIGITS.findall(token))
         seen, result = set(), []
@@ -254,6 +291,22 @@ class Matcher:
             if len(ids) == 1:
                 hits |= ids
         return hits
+
+    @staticmethod
+    def _written_differently(memo, number):
+        """Whether ``memo`` has ``number`` with other separators and leading zeros ('INV 2026 0042'): not a typo.
+
+        Only words the reason: such a memo may as well be a typo (a digit dropped from 01234), so it is searched
+        like one.
+        """
+        unpadded = normalize(LAST_PADDING.sub("", number))
+        forms = {unpadded, "".join(DIGITS.findall(unpadded))}  # with or without its prefix
+        tokens = [t for t in TOKEN_SPLIT.split((memo or "").upper()) if normalize(t)]
+        return any(
+            normalize(LAST_PADDING.sub("", "/".join(tokens[start : start + size]))) in forms
+            for size in (1, 2, 3)
+            for start in range(len(tokens) - size + 1)
+        )
 
     def _find_partner(self, source, hits):
         if source.partner_id:
@@ -305,7 +358,10 @@ class Matcher:
             proposal.confidence -= 20
             proposal.reasons.append(_lt("disputed: only the undisputed part is applied"))
         if self._is_zero(difference):
-            proposal.reasons.append(_lt("the amount settles them exactly"))
+            if len(items) == 1:
+                proposal.reasons.append(_lt("the amount settles it exactly"))
+            else:
+                proposal.reasons.append(_lt("the amount settles them exactly"))
             return proposal
         if difference > 0 and self._within_tolerance(difference, source.amount):
             # short by a small amount: apply in full, write the difference off
@@ -313,25 +369,32 @@ class Matcher:
             proposal.writeoff = difference
             proposal.confidence = min(proposal.confidence, 95) if base >= 98 else proposal.confidence - 5
             proposal.reasons.append(
-                _lt("difference %(amount)s within tolerance, proposed as a write-off", amount=_amount(difference))
+                _lt(
+                    "difference %(amount)s within tolerance, proposed as a write-off",
+                    amount=self.format_amount(difference),
+                )  # fmt: skip
             )
             return proposal
         if difference < 0:
             proposal.remainder = remaining
             proposal.confidence = min(proposal.confidence, 93)
-            proposal.reasons.append(_lt("overpayment: %(amount)s stays as open credit", amount=_amount(remaining)))
+            proposal.reasons.append(
+                _lt("overpayment: %(amount)s stays as open credit", amount=self.format_amount(remaining))
+            )
             return proposal
         positive = [it for it in items if it.amount > 0]
         if len(positive) == 1:
             proposal.confidence = min(proposal.confidence, 93)
-            proposal.reasons.append(_lt("partial payment, %(amount)s stays open", amount=_amount(difference)))
+            proposal.reasons.append(
+                _lt("partial payment: %(amount)s stays open", amount=self.format_amount(difference))
+            )
         else:
             proposal.confidence = min(proposal.confidence, 80)
             proposal.reasons.append(
                 _lt(
-                    "pays %(count)s items in part (oldest due first), %(amount)s open",
-                    count=len(positive),
-                    amount=_amount(difference),
+                    "pays %(count)s items in part (oldest due first): %(amount)s stays open",
+                    count=self.format_count(len(positive)),
+                    amount=self.format_amount(difference),
                 )
             )
         return proposal
@@ -376,15 +439,64 @@ class Matcher:
             item = self.items[next(iter(fuzzy))]
             partner_id = partner_id or item.partner_id
             exact_amount = self._is_zero(self._dispute_cap(item, False) - source.amount)
-            reasons = [_lt("%(number)s found in the memo with one typo", number=item.number)]
+            if self._written_differently(source.memo, item.number):
+                reasons = [_lt("%(number)s found in the memo, written with other zeros", number=item.number)]
+            else:
+                reasons = [_lt("%(number)s found in the memo with one typo", number=item.number)]
             proposal = self._proposal_for_items(source, partner_id, [item], False, reasons, 90 if exact_amount else 60)
             if not exact_amount:
                 proposal.confidence = min(proposal.confidence, 60)
                 self._hold_if_amount_elsewhere(proposal, source, partner_id, [item])
             return [proposal]
         if partner_id is None:
-            return []
+            return self._search_across(source)
         return self._search_amount(source, partner_id, partner_reason, limit)
+
+    def _across(self, source):
+        """The undisputed open invoices of any customer whose open amount is exactly the source's."""
+        return self.by_cents.get(self._cents(source.amount), [])
+
+    def _search_across(self, source):
+        """Neither customer nor reference: the few open items, across customers, that the amount settles exactly.
+
+        For a person to choose from, never applied automatically (every proposal is held): nothing says who paid.
+        """
+        items = self._across(source)
+        if not items or len(items) > ACROSS_CUSTOMERS:
+            return []
+        if len(items) == 1:
+            reason = _lt("no customer or reference found: the only open item of %(amount)s, for review",
+                         amount=self.format_amount(source.amount))  # fmt: skip
+        else:
+            reason = _lt("no customer or reference found: one of %(count)s open items of %(amount)s, for review",
+                         count=self.format_count(len(items)), amount=self.format_amount(source.amount))  # fmt: skip
+        proposals = []
+        for item in sorted(items, key=lambda it: (it.due, it.id)):
+            label = _lt("%(number)s of %(customer)s", number=item.number, customer=self._label(item.partner_id))
+            proposal = self._proposal_for_items(source, item.partner_id, [item], False, [reason, label], 0)
+            proposal.hold(reason)
+            proposals.append(proposal)
+        return proposals
+
+    def explain_no_proposal(self, source):
+        """Why ``propose(source)`` gives nothing, as a lazy reason: duplicate, no customer, no open item, no fit."""
+        candidates = self._candidates(source.memo)
+        closed = self._closed_conflicts(candidates)
+        if closed:
+            return closed[0]
+        partner_id, _reason = self._find_partner(source, self._exact_hits(candidates))
+        amount = self.format_amount(source.amount)
+        if partner_id is None:
+            count = len(self._across(source))
+            if count > ACROSS_CUSTOMERS:
+                return _lt("no customer or reference found, and %(count)s open items of %(amount)s across customers: "
+                           "too many to propose", count=self.format_count(count), amount=amount)  # fmt: skip
+            return _lt("no customer or reference found, and no open item of %(amount)s", amount=amount)
+        customer = self._label(partner_id)
+        if not any(it.amount > 0 for it in self.by_partner.get(partner_id, ())):
+            return _lt("no open item for %(customer)s", customer=customer)
+        return _lt("the amount %(amount)s does not fit the open items of %(customer)s", amount=amount,
+                   customer=customer)  # fmt: skip
 
     def _search_amount(self, source, partner_id, partner_reason, limit):
         """No reference: the payer's open items of that amount, a sum of them, else the oldest ones."""
@@ -393,7 +505,9 @@ class Matcher:
         given = source.partner_id is not None
         if len(same_amount) == 1:
             item = same_amount[0]
-            reasons = [_lt("the only open item of %(amount)s for this customer", amount=_amount(source.amount))]
+            reasons = [
+                _lt("the only open item of %(amount)s for this customer", amount=self.format_amount(source.amount))
+            ]
             if partner_reason:
                 reasons.append(partner_reason)
             proposal = self._proposal_for_items(source, partner_id, [item], False, reasons, 90 if given else 80)
@@ -405,19 +519,16 @@ class Matcher:
         if len(same_amount) > 1:
             reason = _lt(
                 "%(count)s open items of %(amount)s: amount alone cannot tell which",
-                count=len(same_amount),
-                amount=_amount(source.amount),
+                count=self.format_count(len(same_amount)),
+                amount=self.format_amount(source.amount),
             )
             for item in same_amount[:limit]:
                 proposals.append(self._proposal_for_items(source, partner_id, [item], False, [reason], 40))
                 proposals[-1].hold(reason)
             return proposals
-        combination = self._unique_combination(open_items, source.amount)
+        combination = self._search_combination(source, partner_id, partner_reason, open_items)
         if combination:
-            reasons = [_lt("%(count)s items sum to the amount", count=len(combination))]
-            proposals.append(self._proposal_for_items(source, partner_id, combination, False, reasons, 80))
-            proposals[-1].confidence = min(proposals[-1].confidence, 80)
-            return proposals
+            return [combination]
         if open_items:  # nothing fits: the oldest items, as a starting point for the user
             reasons = [_lt("no reference and no amount match: oldest open items")]
             proposal = self._proposal_for_items(source, partner_id, open_items[:limit], False, reasons, 30)
@@ -425,11 +536,74 @@ class Matcher:
             proposals.append(proposal)
         return proposals
 
-    def _unique_combination(self, items, amount):
-        """The one set of 2..max items (oldest ``pool``) whose undisputed amounts sum to ``amount``, if unique."""
-        pool = [it for it in items if it.disputed <= 0][: self.combination_pool]
-        target = round(amount / self.rounding)
-        cents = [round(it.amount / self.rounding) for it in pool]
+    def _search_combination(self, source, partner_id, partner_reason, open_items):
+        """The one set of the payer's items summing to the amount: automatic (90) when unlikely to be a coincidence.
+
+        See the module's docstring for the model. Automatic only for a payer given by the source itself and when
+        the pool held every undisputed open item of the payer (else a set outside it was never tried).
+        """
+        pool, cents, _sums = self._pool(partner_id, open_items)
+        combination = self._unique_combination(pool, cents, source.amount)
+        if not combination:
+            return None
+        chance = self._coincidence(cents, self._cents(source.amount))
+        undisputed = sum(1 for it in open_items if it.disputed <= 0)
+        values = {"count": self.format_count(len(combination)), "total": self.format_count(len(pool))}
+        if len(pool) == undisputed:
+            reasons = [_lt("%(count)s of the customer's %(total)s open items sum to the amount", **values)]
+        else:
+            reasons = [_lt("%(count)s of the customer's %(total)s oldest open items sum to the amount", **values)]
+        odds = self._odds(chance)
+        if odds >= 2:
+            reasons.append(_lt("1 in %(odds)s chance of a coincidence", odds=self.format_count(odds)))
+        else:
+            reasons.append(_lt("this may well be a coincidence"))
+        if partner_reason:
+            reasons.append(partner_reason)
+        sure = source.partner_id is not None and len(pool) == undisputed and chance < MAX_COINCIDENCE
+        proposal = self._proposal_for_items(source, partner_id, combination, False, reasons, 90 if sure else 80)
+        proposal.confidence = min(proposal.confidence, 90 if sure else 80)
+        return proposal
+
+    def _granularity(self, cents, target):
+        """The step the amounts are written in, in units of the rounding: 1, or 10, 100... for round amounts."""
+        step = 1
+        for candidate in (10, 100, 1000, 10000, 100000):
+            if target % candidate or 2 * sum(1 for c in cents if c % candidate == 0) < len(cents):
+                break
+            step = candidate
+        return step
+
+    def _coincidence(self, cents, target):
+        """Upper bound of the chance that one of the sets tried sums to ``target`` by chance (module docstring)."""
+        count = len(cents)
+        if count == 0:
+            return 1.0
+        mean = sum(cents) / count
+        spread = math.sqrt(sum((c - mean) ** 2 for c in cents) / count)
+        if spread == 0:
+            return 1.0
+        step = self._granularity(cents, target)
+        chance = 0.0
+        for size in range(1, min(self.max_combination, count) + 1):
+            hit = step / (spread * math.sqrt(2 * math.pi * size))
+            chance += math.comb(count, size) * min(1.0, hit)
+        return min(chance, 1.0)
+
+    @staticmethod
+    def _odds(chance):
+        """1 / ``chance`` rounded down to two significant digits (9,071 -> 9,000): never overstated."""
+        if chance <= 0:
+            return 10**9
+        odds = 1 / chance
+        if odds < 100:
+            return max(int(odds), 1)
+        unit = 10 ** (int(math.log10(odds)) - 1)
+        return int(odds // unit) * unit
+
+    def _unique_combination(self, pool, cents, amount):
+        """The one set of 2..max items of the ``pool`` whose amounts (``cents``) sum to ``amount``, if unique."""
+        target = self._cents(amount)
         found = None
         for size in range(2, min(self.max_combination, len(pool)) + 1):
             for combo in combinations(range(len(pool)), size):

@@ -135,7 +135,9 @@ class BillingMatchRun(models.Model):
             source_field = "payment_id" if source._name == "account.payment" else "statement_line_id"
             vals = {"run_id": run.id, source_field: source.id, "partner_id": source.partner_id.id}
             if not proposals:
-                line_vals.append({**vals, "outcome": "unmatched"})
+                line_vals.append(
+                    {**vals, "outcome": "unmatched", "reasons": self.env._(matcher.explain_no_proposal(source))}
+                )
                 continue
             best = proposals[0]
             vals["partner_id"] = best.partner_id or vals["partner_id"]

@@ -48,18 +48,30 @@ class BillingMatcher:
         )
         accounts = {bank.acc_number: bank.partner_id.commercial_partner_id.id for bank in banks}
         closed = closed_invoice_numbers(env, company)  # a memo naming a paid invoice is held (duplicate payment)
-        self.matchers = {
-            currency_id: Matcher(
-                items,
-                partner_names=names,
-                account_partners=accounts,
-                tolerance_amount=company.billing_match_tolerance_amount,
-                tolerance_percent=company.billing_match_tolerance_percent,
-                rounding=env["res.currency"].browse(currency_id).rounding,
-                closed_numbers=closed,
-            )
-            for currency_id, items in by_currency.items()
-        }
+        self._options = {"partner_names": names, "account_partners": accounts, "closed_numbers": closed}
+        self.matchers = {currency_id: self._matcher(currency_id, items) for currency_id, items in by_currency.items()}
+
+    def _matcher(self, currency_id, items):
+        """The engine on ``items`` (open in that currency), its reasons in the currency's and the user's format."""
+        currency = self.env["res.currency"].browse(currency_id)
+        return Matcher(
+            items,
+            tolerance_amount=self.company.billing_match_tolerance_amount,
+            tolerance_percent=self.company.billing_match_tolerance_percent,
+            rounding=currency.rounding,
+            format_amount=lambda value: formatLang(self.env, value, digits=currency.decimal_places),
+            format_count=lambda value: formatLang(self.env, value, digits=0),
+            **self._options,
+        )
+
+    def explain_no_proposal(self, record):
+        """Why ``propose(record)`` gave nothing, as a lazy reason (render it with ``env._``)."""
+        currency = record._billing_currency()
+        matcher = self.matchers.get(currency.id) or self._matcher(currency.id, [])
+        source = record._billing_source()
+        if source.partner_id:  # a customer with nothing open is named too
+            matcher.partner_labels.setdefault(source.partner_id, record.partner_id.commercial_partner_id.name)
+        return matcher.explain_no_proposal(source)
 
     def propose(self, record):
         """Proposals for a payment or bank line, best first.

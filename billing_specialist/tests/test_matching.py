@@ -75,13 +75,13 @@ class TestPaymentMatching(PaymentMatchingCommon):
     def test_reasons_are_in_the_users_language(self):
         self._translate_to_french({
             "%(numbers)s found in the memo": "%(numbers)s trouvé dans le libellé",
-            "the amount settles them exactly": "le montant les solde exactement",
+            "the amount settles it exactly": "le montant le solde exactement",
         })  # fmt: skip
         self.specialist.lang = "fr_FR"
         Run = self.env["billing.match.run"].with_user(self.specialist).with_context(lang=self.specialist.lang)
         line = Run._run_automatic(self.company, self._payment(1200.0, memo=self.inv1.name)).line_ids
         self.assertEqual(line.outcome, "applied")
-        self.assertEqual(line.reasons, f"{self.inv1.name} trouvé dans le libellé; le montant les solde exactement")
+        self.assertEqual(line.reasons, f"{self.inv1.name} trouvé dans le libellé; le montant le solde exactement")
 
     def test_scheduled_action_runs_companies_that_ask_for_it(self):
         cron = self.env.ref("billing_specialist.ir_cron_billing_match")
@@ -91,7 +91,7 @@ class TestPaymentMatching(PaymentMatchingCommon):
         self.assertFalse(Run.search([("company_id", "=", self.company.id)]), "automatic matching is off by default")
         self.assertEqual(self.inv1.payment_state, "not_paid")
         self.company.billing_match_auto = True
-        self._translate_to_french({"the amount settles them exactly": "le montant les solde exactement"})
+        self._translate_to_french({"the amount settles it exactly": "le montant le solde exactement"})
         cron.user_id.lang = "fr_FR"
         cron.method_direct_trigger()
         run = Run.search([("company_id", "=", self.company.id)])
@@ -99,7 +99,7 @@ class TestPaymentMatching(PaymentMatchingCommon):
         line = run.line_ids.filtered(lambda rec: rec.payment_id == named)
         self.assertEqual(line.outcome, "applied")
         self.assertIn(self.inv1.payment_state, ("paid", "in_payment"))
-        self.assertIn("le montant les solde exactement", line.reasons, "written in the language of the action's user")
+        self.assertIn("le montant le solde exactement", line.reasons, "written in the language of the action's user")
 
     def test_one_invoice_is_never_given_to_two_payments_of_a_run(self):
         first = self._payment(300.0, memo=self.inv2.name)

@@ -48,6 +48,7 @@ class BillingPaymentMatch(models.TransientModel):
         for source in sorted(self._sources(company), key=lambda rec: (rec.date, rec._name, rec.id))[:500]:
             proposals = matcher.propose(source)
             best = proposals[0] if proposals else None
+            reasons = best.explain(self.env._) if best else self.env._(matcher.explain_no_proposal(source))
             partner = self.env["res.partner"].browse(best.partner_id if best and best.partner_id else [])
             lines.append(
                 Command.create(
@@ -55,7 +56,7 @@ class BillingPaymentMatch(models.TransientModel):
                         "payment_id" if source._name == "account.payment" else "statement_line_id": source.id,
                         "partner_id": (source.partner_id.commercial_partner_id or partner).id,
                         "confidence": best.confidence if best else 0,
-                        "reasons": best.explain(self.env._) if best else self.env._("no proposal"),
+                        "reasons": reasons,
                         "selected": bool(best and best.confidence >= company.billing_match_threshold),
                         "writeoff": best.writeoff if best else 0.0,
                         "allocation_ids": [
