@@ -34,6 +34,7 @@
         "report/billing_activity_report_views.xml",
         "views/billing_statement_portal_templates.xml",
         "views/billing_match_views.xml",
+        "views/billing_match_review_views.xml",
         "views/billing_menus.xml",
     ],
     "demo": [

@@ -12,3 +12,5 @@ from . import billing_payment_apply
 from . import billing_match_run
 from . import account_payment
 from . import account_bank_statement_line
+from . import billing_match_review
+from . import billing_match_review_allocation

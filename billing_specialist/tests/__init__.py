@@ -17,3 +17,4 @@ from . import test_reporting_figures
 from . import test_settings_limits
 from . import test_dispute_booking
 from . import test_attack_pass
+from . import test_matching_review
