@@ -55,7 +55,7 @@ class BillingMatchReview(models.Model):
         help="The unapplied amount in the company's currency: the list sums it for the rows selected.",
     )  # fmt: skip
     confidence = fields.Integer(readonly=True, aggregator="max")
-    confidence_band = fields.Selection(BANDS, string="Confidence Band", readonly=True)
+    confidence_band = fields.Selection(BANDS, readonly=True)
     reasons = fields.Text(readonly=True)
     has_proposal = fields.Boolean(readonly=True)
     skipped = fields.Boolean(readonly=True, help="Set aside by the user: hidden from the rows to review.")
@@ -128,9 +128,12 @@ class BillingMatchReview(models.Model):
             order="invoice_date_due, id",
         )
         for row in rows:
-            row.open_item_ids = moves.filtered(
-                lambda m, row=row: m.commercial_partner_id == row.partner_id and m.company_id == row.company_id
-            ) - row.allocation_ids.move_id
+            row.open_item_ids = (
+                moves.filtered(
+                    lambda m, row=row: m.commercial_partner_id == row.partner_id and m.company_id == row.company_id
+                )
+                - row.allocation_ids.move_id
+            )
 
     # ------------------------------------------------------------------ rows are the refresh's; clients edit a few
 
@@ -315,7 +318,9 @@ class BillingMatchReview(models.Model):
                 SQL("SELECT id FROM %s WHERE id IN %s FOR UPDATE NOWAIT", SQL.identifier(self._table), tuple(self.ids))
             )
         except psycopg2.errors.LockNotAvailable as error:
-            raise UserError(self.env._("These rows are being applied by another request; refresh the screen.")) from error
+            raise UserError(
+                self.env._("These rows are being applied by another request; refresh the screen.")
+            ) from error
         found = {row_id for (row_id,) in self.env.cr.fetchall()}
         if found != set(self.ids):
             raise UserError(self.env._("Some of these rows were applied already; refresh the screen."))

@@ -76,7 +76,9 @@ class BillingMatchRun(models.Model):
     def _left_sources(self):
         """The run's sources still waiting to be applied: those it did not apply (all of them once undone)."""
         self.ensure_one()
-        lines = self.line_ids if self.state == "undone" else self.line_ids.filtered(lambda l: l.outcome != "applied")
+        lines = (
+            self.line_ids if self.state == "undone" else self.line_ids.filtered(lambda rec: rec.outcome != "applied")
+        )
         payments = lines.payment_id & self.env["account.payment"]._billing_pending(self.company_id)
         bank_lines = lines.statement_line_id & self.env["account.bank.statement.line"]._billing_pending(self.company_id)
         return list(payments) + list(bank_lines)

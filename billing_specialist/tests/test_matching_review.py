@@ -1,9 +1,10 @@
 from datetime import timedelta
 
-from odoo import Command
+from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.tests import HttpCase, tagged
 
+from . import test_matching_concurrency as concurrency
 from .test_matching import PaymentMatchingCommon
 
 
@@ -248,6 +249,43 @@ class TestMatchingReviewSecurity(MatchingReviewCommon):
         with self.assertRaises(AccessError):
             self.env["billing.match.review"].with_user(self.internal_user).action_open_review()
         self.assertFalse(self.env["billing.match.review"].sudo().search([]))
+
+
+@tagged("post_install", "-at_install")
+class TestMatchingReviewConcurrency(concurrency.TestMatchingConcurrency):
+    """Two real transactions apply the same review row: the second is refused at once, nothing applied twice.
+
+    Reuses the committed fixture of the run's concurrency test (not its test).
+    """
+
+    test_rows_held_by_another_transaction_are_skipped = None
+
+    def _row(self, cr):
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        payment = env["account.payment"].browse(self.ids["payment"])
+        return env["billing.match.review"]._refresh(env["res.company"].browse(self.company_id), [payment])
+
+    def test_a_row_applied_by_another_request_is_refused(self):
+        with self.registry.cursor() as cr:
+            self._row(cr)
+        with self.registry.cursor() as first:
+            first.execute("SELECT id FROM billing_match_review WHERE payment_id = %s", [self.ids["payment"]])
+            row_id = first.fetchone()[0]
+            first.execute("SELECT id FROM billing_match_review WHERE id = %s FOR UPDATE", [row_id])
+            with self.registry.cursor() as second:
+                row = api.Environment(second, SUPERUSER_ID, {})["billing.match.review"].browse(row_id)
+                with self.assertRaisesRegex(UserError, "being applied by another request"):
+                    row.action_apply()
+                second.rollback()
+            first.rollback()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            self.assertEqual(env["account.move"].browse(self.ids["invoice"]).amount_residual, 640.0)
+            env["billing.match.review"].browse(row_id).action_apply()
+            self.assertTrue(env["account.move"].browse(self.ids["invoice"]).payment_state in ("paid", "in_payment"))
+            cr.rollback()
+        with self.registry.cursor() as cr:
+            cr.execute("DELETE FROM billing_match_review WHERE id = %s", [row_id])
 
 
 @tagged("post_install", "-at_install")
