@@ -178,6 +178,13 @@ class TestMatchingReview(MatchingReviewCommon):
         other = self._payment(99.0, memo="fee", partner=self.other_customer)
         line = self._bank_line(450.0, memo=self.inv3.name)
         self.assertEqual(self._review(active_model="account.payment", active_ids=other.ids).payment_id, other)
+        action = (
+            self.env.ref("billing_specialist.billing_match_review_action_payment")
+            .with_user(self.specialist)
+            .with_context(active_model="account.payment", active_ids=other.ids)
+            .run()
+        )
+        self.assertEqual((action["res_model"], action["domain"][0][0]), ("billing.match.review", "id"), "the binding")
         rows = self._review(active_model="res.partner", active_id=self.customer_contact.id)
         self.assertEqual(rows.payment_id, mine, "only the customer's own payments")
         rows = self._review(active_model="account.bank.statement.line", active_ids=line.ids)
