@@ -35,6 +35,7 @@
         "wizards/billing_report_wizard_views.xml",
         "views/billing_statement_portal_templates.xml",
         "views/billing_match_views.xml",
+        "views/billing_match_review_views.xml",
         "views/billing_menus.xml",
         "views/billing_settings_views.xml",
     ],

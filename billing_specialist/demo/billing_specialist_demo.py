@@ -166,3 +166,79 @@ class BillingDisputeDemo(models.Model):
                 if plan == "credit_partial":
                     wizard.line_ids.amount = round(amount / 2, 2)
                 wizard.action_apply()
+
+    @api.model
+    def _demo_generate_matching(self):
+        """Unapplied payments and bank lines of every kind, so Match Payments and the runs have something to show."""
+        company = self.env.company
+        if not company.chart_template:
+            return
+        today = fields.Date.context_today(self)
+        bank = self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "bank")], limit=1
+        )
+        open_items = self.env["account.move"].search(
+            [("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
+             ("payment_state", "=", "not_paid"), ("billing_in_dispute", "=", False)],
+            order="invoice_date, id",
+        )  # fmt: skip
+        by_customer = {}
+        for invoice in open_items:
+            by_customer.setdefault(invoice.commercial_partner_id, []).append(invoice)
+        pairs = [items for items in by_customer.values() if len(items) >= 2]
+        singles = [items[0] for items in by_customer.values()]
+        if len(pairs) < 3 or len(singles) < 8:
+            return
+        paid = self.env["account.move"].search(
+            [("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("payment_state", "in", ("paid", "in_payment"))],
+            limit=1,
+        )  # fmt: skip
+        exact, spaced, short, over = singles[0], singles[1], singles[2], singles[3]
+        combination = pairs[0]
+        payments = [
+            (exact.commercial_partner_id, exact.amount_residual, f"Payment {exact.name}"),
+            (spaced.commercial_partner_id, spaced.amount_residual, spaced.name.replace("/", " ")),
+            (short.commercial_partner_id, round(short.amount_residual * 0.9, 2), f"{short.name} less discount"),
+            (over.commercial_partner_id, over.amount_residual + 25.0, f"{over.name} with thanks"),
+            (combination[0].commercial_partner_id, combination[0].amount_residual + combination[1].amount_residual, ""),
+            (singles[4].commercial_partner_id, 123.45, "on account"),
+        ]
+        Payment = self.env["account.payment"]
+        created = Payment.create(
+            [{"payment_type": "inbound", "partner_type": "customer", "partner_id": partner.id, "amount": amount,
+              "memo": memo, "date": today - timedelta(days=index), "journal_id": bank.id}
+             for index, (partner, amount, memo) in enumerate(payments)]
+        )  # fmt: skip
+        created.action_post()
+        with_account = singles[5].commercial_partner_id
+        self.env["res.partner.bank"].create({"acc_number": "BE71 0961 2345 6769", "partner_id": with_account.id})
+        named, no_ref, duplicate = singles[6], pairs[1], paid
+        lines = [
+            {
+                "payment_ref": f"Transfer {named.name}",
+                "amount": named.amount_residual,
+                "partner_id": named.partner_id.id,
+            },
+            {
+                "payment_ref": "Invoice payment",
+                "amount": singles[5].amount_residual,
+                "account_number": "BE71096123456769",
+                "partner_name": with_account.name.upper(),
+            },
+            {
+                "payment_ref": "Monthly payment",
+                "amount": no_ref[0].amount_residual + no_ref[1].amount_residual,
+                "partner_id": no_ref[0].commercial_partner_id.id,
+            },
+            {"payment_ref": "SEPA credit 000123", "amount": singles[7].amount_residual},
+            {"payment_ref": "Transfer 8812", "amount": 777.77},
+        ]
+        if duplicate:
+            lines.append({"payment_ref": f"Payment {duplicate.name}", "amount": duplicate.amount_total,
+                          "partner_id": duplicate.commercial_partner_id.id})  # fmt: skip
+        statement_lines = self.env["account.bank.statement.line"].create(
+            [{"journal_id": bank.id, "date": today - timedelta(days=index), **vals} for index, vals in enumerate(lines)]
+        )
+        # One automatic run over most of them, so Matching Runs has history and a "Review the N left"; the first
+        # payment is left out so the review screen also shows a proposal sure enough to apply.
+        self.env["billing.match.run"]._run_automatic(company, payments=created[1:], statement_lines=statement_lines)

@@ -15,3 +15,5 @@ from . import account_bank_statement_line
 from . import res_users
 from . import crm_team_member
 from . import billing_settings
+from . import billing_match_review
+from . import billing_match_review_allocation

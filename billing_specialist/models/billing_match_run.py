@@ -16,7 +16,11 @@ OUTCOMES = [
 
 
 class BillingMatchRun(models.Model):
-    """One automatic cash-application run: who, when, how long, what it did, and its undo."""
+    """One cash-application run: who, when, how long, what it did, and its undo.
+
+    Automatic runs are the engine's (button, scheduled action); manual runs record what a person applied on the
+    review screen (``billing.match.review``), with the same history and undo.
+    """
 
     _name = "billing.match.run"
     _description = "Payment Matching Run"
@@ -30,21 +34,35 @@ class BillingMatchRun(models.Model):
     duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 2))
     threshold = fields.Integer(readonly=True)
     state = fields.Selection([("done", "Done"), ("undone", "Undone")], default="done", readonly=True)
+    mode = fields.Selection(
+        [("automatic", "Automatic"), ("manual", "Manual")], default="automatic", required=True, readonly=True,
+        help="Automatic: applied by the engine at or above the threshold. Manual: applied by a person on the review "
+        "screen.",
+    )  # fmt: skip
     line_ids = fields.One2many("billing.match.run.line", "run_id", readonly=True)
     source_count = fields.Integer(string="Sources", compute="_compute_counts", store=True)
     applied_count = fields.Integer(string="Applied", compute="_compute_counts", store=True)
     proposed_count = fields.Integer(string="Left for Review", compute="_compute_counts", store=True)
     unmatched_count = fields.Integer(string="No Proposal", compute="_compute_counts", store=True)
     skipped_count = fields.Integer(string="Skipped or Failed", compute="_compute_counts", store=True)
+    kept_count = fields.Integer(
+        string="Applied and Kept", compute="_compute_counts", store=True,
+        help="Applied by the run and not undone: summed over runs, each payment counts once (a source left for "
+        "review is tried again by the next run, so sources and leftovers are not summed).",
+    )  # fmt: skip
+    left_count = fields.Integer(string="Left to Review", compute="_compute_left_count")
 
-    @api.depends("date", "company_id")
+    @api.depends("date", "company_id", "mode")
     def _compute_name(self):
         for run in self:
-            run.name = self.env._(
-                "Matching run %(date)s", date=fields.Datetime.to_string(run.date or fields.Datetime.now())
+            date = fields.Datetime.to_string(run.date or fields.Datetime.now())
+            run.name = (
+                self.env._("Manual matching %(date)s", date=date)
+                if run.mode == "manual"
+                else self.env._("Matching run %(date)s", date=date)
             )
 
-    @api.depends("line_ids.outcome")
+    @api.depends("line_ids.outcome", "state")
     def _compute_counts(self):
         for run in self:
             outcomes = run.line_ids.mapped("outcome")
@@ -53,6 +71,36 @@ class BillingMatchRun(models.Model):
             run.proposed_count = outcomes.count("proposed")
             run.unmatched_count = outcomes.count("unmatched")
             run.skipped_count = outcomes.count("skipped") + outcomes.count("error")
+            run.kept_count = run.applied_count if run.state == "done" else 0
+
+    def _left_sources(self):
+        """The run's sources still waiting to be applied: those it did not apply (all of them once undone)."""
+        self.ensure_one()
+        lines = (
+            self.line_ids if self.state == "undone" else self.line_ids.filtered(lambda rec: rec.outcome != "applied")
+        )
+        payments = lines.payment_id & self.env["account.payment"]._billing_pending(self.company_id)
+        bank_lines = lines.statement_line_id & self.env["account.bank.statement.line"]._billing_pending(self.company_id)
+        return list(payments) + list(bank_lines)
+
+    def _compute_left_count(self):
+        for run in self:
+            run.left_count = len(run._left_sources())
+
+    def action_review_left(self):
+        """The review screen on the sources this run left."""
+        self.ensure_one()
+        return self.env["billing.match.review"]._action_open(
+            self.company_id, self._left_sources(), name=self.env._("Left by %(run)s", run=self.name)
+        )
+
+    @api.model
+    def _record_manual(self, company, line_vals):
+        """Record what a person applied on the review screen as a manual run (history and undo)."""
+        run = self.sudo().create({"company_id": company.id, "threshold": company.billing_match_threshold,
+                                  "mode": "manual"})  # fmt: skip
+        self.env["billing.match.run.line"].sudo().create([{**vals, "run_id": run.id} for vals in line_vals])
+        return run.with_env(self.env)
 
     # ------------------------------------------------------------------ audit records are written by the run only
 
@@ -248,11 +296,13 @@ class BillingMatchRunLine(models.Model):
     partial_count = fields.Integer(help="How many reconciliations the run made: undo checks none is gone.")
     writeoff_move_id = fields.Many2one("account.move", string="Write-off Entry")
     invoice_ids = fields.Many2many("account.move", string="Invoices", compute="_compute_invoice_ids")
+    invoice_names = fields.Char(string="Invoice Numbers", compute="_compute_invoice_ids")
 
     @api.depends("allocation_ids.move_id")
     def _compute_invoice_ids(self):
         for line in self:
             line.invoice_ids = line.allocation_ids.move_id
+            line.invoice_names = ", ".join(line.invoice_ids.mapped("name"))  # full numbers, never cut
 
     @api.model_create_multi
     def create(self, vals_list):

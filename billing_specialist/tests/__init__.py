@@ -21,3 +21,4 @@ from . import test_dispute_assignment
 from . import test_billing_settings
 from . import test_reporting_wizard
 from . import test_matching_reasons
+from . import test_matching_review

@@ -2,40 +2,119 @@
 
 import { registry } from "@web/core/registry";
 
-const rows = ".modal .o_field_widget[name=line_ids] .o_data_row";
+const row = (text) => `.o_list_renderer .o_data_row:contains(${text})`;
 
-// A specialist reviews two proposals left below the threshold (a payment paying two invoices with no reference,
-// a bank line whose customer was found from the bank account), accepts both and applies them.
+// A specialist filters the review screen on one customer, opens a short payment to pay its invoice in full with a
+// write-off of the difference, applies it with a bank line whose customer was found from the bank account, then
+// undoes the manual run that recorded both.
 registry.category("web_tour.tours").add("billing_specialist_matching_tour", {
     steps: () => [
         {
-            content: "The payment's proposal explains itself",
-            trigger: `${rows} td[name=reasons]:contains(2 items sum to the amount)`,
+            content: "Every pending payment and bank line is listed, another customer's too",
+            trigger: `${row("Globex Stores")}`,
         },
         {
-            content: "The bank line is listed with the customer found from its account",
-            trigger: `${rows}:contains(Bank:) td[name=reasons]:contains(customer found from the bank account)`,
+            content: "The combination explains itself, in full",
+            trigger: `${row("Acme Retail")} td[name=reasons]:contains(open items sum to the amount)`,
         },
         {
-            content: "Below the threshold, the payment is not ticked: tick it",
-            trigger: `${rows}:contains(2 items sum to the amount) td[name=selected] input:not(:checked)`,
+            content: "Filter on the customer",
+            trigger: ".o_searchview_input",
+            run: "edit Acme",
+        },
+        {
+            trigger: ".o_searchview_autocomplete li.o_menu_item:contains(Search Customer)",
             run: "click",
         },
         {
-            content: "Tick the bank line too",
-            trigger: `${rows}:contains(Bank:) td[name=selected] input:not(:checked)`,
+            trigger: ".o_searchview_facet:contains(Acme)",
+        },
+        {
+            content: "Only the customer's rows remain",
+            trigger: ".o_list_renderer:not(:has(.o_data_row:contains(Globex Stores))) .o_data_row:contains(invoice payment)",
+        },
+        {
+            content: "Open the short payment",
+            trigger: `${row("short")} td[name=name]`,
             run: "click",
         },
         {
-            trigger: `${rows}:contains(Bank:) td[name=selected] input:checked`,
-        },
-        {
-            content: "Apply",
-            trigger: ".modal button[name=action_apply]",
+            content: "The customer's other open items are listed with their open amounts",
+            trigger: ".o_notebook a:contains(Other Open Items)",
             run: "click",
         },
         {
-            trigger: ".o_notification:contains(2 payments applied)",
+            trigger: ".o_field_widget[name=open_item_ids] .o_data_row td[name=amount_residual]:contains(1,200.00)",
+        },
+        {
+            trigger: ".o_notebook a:contains(Invoices to Pay)",
+            run: "click",
+        },
+        {
+            content: "Pay the invoice in full",
+            trigger: ".o_field_widget[name=allocation_ids] .o_data_row td[name=amount]",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name=allocation_ids] .o_data_row td[name=amount] input",
+            run: "edit 300",
+        },
+        {
+            content: "and write the 10 short off (within the specialist's limit)",
+            trigger: ".o_field_widget[name=writeoff] input",
+            run: "edit 10",
+        },
+        {
+            trigger: ".o_field_widget[name=remainder]:contains(0.00)",
+        },
+        {
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_saved",
+        },
+        {
+            content: "Back to the list",
+            trigger: ".o_breadcrumb .breadcrumb-item a",
+            run: "click",
+        },
+        {
+            trigger: `${row("short")} td[name=writeoff]:contains(10.00)`,
+        },
+        {
+            content: "Select the short payment",
+            trigger: `${row("short")} .o_list_record_selector input`,
+            run: "click",
+        },
+        {
+            content: "and the bank line",
+            trigger: `${row("invoice payment")} .o_list_record_selector input`,
+            run: "click",
+        },
+        {
+            content: "Apply the two rows",
+            trigger: ".o_control_panel button[name=action_apply]",
+            run: "click",
+        },
+        {
+            content: "The confirmation names the manual run, which opens",
+            trigger: ".o_notification:contains(2 applied, recorded in Manual matching)",
+        },
+        {
+            trigger: ".o_form_view .o_field_widget[name=mode]:contains(Manual)",
+        },
+        {
+            content: "Undo it",
+            trigger: "button[name=action_undo]",
+            run: "click",
+        },
+        {
+            trigger: ".modal-footer .btn-primary",
+            run: "click",
+        },
+        {
+            trigger: ".o_statusbar_status button.o_arrow_button_current:contains(Undone)",
         },
     ],
 });

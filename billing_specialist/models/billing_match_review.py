@@ -1,0 +1,397 @@
+import psycopg2
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+from odoo.tools.misc import formatLang
+
+from .billing_matcher import BillingMatcher
+
+# What a client may change on a review row (the rest is written by the refresh, as superuser).
+CLIENT_FIELDS = {"partner_id", "allocation_ids", "writeoff", "open_dispute", "dispute_reason_id"}
+BANDS = [("high", "Apply"), ("medium", "Likely"), ("low", "Weak"), ("none", "No Proposal")]
+MEDIUM_CONFIDENCE = 60
+
+
+class BillingMatchReview(models.Model):
+    """One pending payment or bank line on the review screen, with the engine's best proposal.
+
+    Rows are the user's own working copy for one company: rebuilt from the engine each time the screen opens
+    (``_refresh``), changed by the user (invoices, amounts, write-off, customer of a bank line), then applied in one
+    transaction through ``billing.payment.apply`` and recorded as a manual ``billing.match.run`` (same history and
+    undo as the automatic run). A row applied is deleted: the run holds its history.
+    """
+
+    _name = "billing.match.review"
+    _description = "Payment Matching Review"
+    _order = "confidence desc, date, id"
+    _check_company_auto = True
+    _rec_name = "name"
+
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    user_id = fields.Many2one("res.users", required=True, readonly=True, index=True, ondelete="cascade")
+    source_type = fields.Selection(
+        [("payment", "Payment"), ("bank_line", "Bank Line")], string="Source", required=True, readonly=True
+    )
+    payment_id = fields.Many2one("account.payment", readonly=True, ondelete="cascade", index="btree_not_null")
+    statement_line_id = fields.Many2one(
+        "account.bank.statement.line", string="Bank Line", readonly=True, ondelete="cascade", index="btree_not_null"
+    )
+    name = fields.Char(string="Payment or Bank Line", readonly=True)
+    date = fields.Date(readonly=True)
+    journal_id = fields.Many2one("account.journal", readonly=True)
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        domain="[('parent_id', '=', False)]",
+        help="Who paid. A bank line that names nobody is applied for this customer.",
+    )
+    memo = fields.Char(string="Reference", readonly=True)
+    currency_id = fields.Many2one("res.currency", readonly=True)
+    amount = fields.Monetary(string="Unapplied", readonly=True)
+    company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
+    amount_company = fields.Monetary(
+        string="Amount", currency_field="company_currency_id", readonly=True,
+        help="The unapplied amount in the company's currency: the list sums it for the rows selected.",
+    )  # fmt: skip
+    confidence = fields.Integer(readonly=True, aggregator="max")
+    confidence_band = fields.Selection(BANDS, readonly=True)
+    reasons = fields.Text(readonly=True)
+    has_proposal = fields.Boolean(readonly=True)
+    skipped = fields.Boolean(readonly=True, help="Set aside by the user: hidden from the rows to review.")
+    allocation_ids = fields.One2many("billing.match.review.allocation", "review_id", string="Invoices to Pay")
+    invoice_names = fields.Text(string="Invoices", compute="_compute_invoice_names", store=True)
+    invoice_currency_id = fields.Many2one("res.currency", compute="_compute_amounts")
+    allocated = fields.Monetary(compute="_compute_amounts", currency_field="invoice_currency_id")
+    writeoff = fields.Monetary(
+        string="Write-off",
+        currency_field="invoice_currency_id",
+        help="Difference written off, in the invoices' currency: the payment is short by this much. Within your "
+        "write-off limit; a billing manager is not limited.",
+    )
+    remainder = fields.Monetary(string="Left Open", compute="_compute_amounts")
+    open_dispute = fields.Boolean(
+        string="Dispute the Difference",
+        help="The payment is short on one invoice: apply it, then open a dispute case for what remains open.",
+    )
+    dispute_reason_id = fields.Many2one("billing.dispute.reason")
+    open_item_ids = fields.Many2many(
+        "account.move", string="Other Open Items", compute="_compute_open_item_ids",
+        help="The customer's other open invoices and credit notes, with what is still open on each.",
+    )  # fmt: skip
+
+    _sql_constraints = [
+        (
+            "one_source",
+            "CHECK((payment_id IS NULL) != (statement_line_id IS NULL))",
+            "A review row is for either a payment or a bank line.",
+        ),
+    ]
+
+    @api.depends("allocation_ids.move_id", "allocation_ids.amount")
+    def _compute_invoice_names(self):
+        for row in self:
+            row.invoice_names = "\n".join(
+                f"{alloc.move_id.name}: {formatLang(self.env, alloc.amount, currency_obj=alloc.move_id.currency_id)}"
+                for alloc in row.allocation_ids
+                if alloc.move_id
+            )
+
+    @api.depends("amount", "currency_id", "allocation_ids.amount", "allocation_ids.move_id", "writeoff")
+    def _compute_amounts(self):
+        for row in self:
+            invoice_currency = row.allocation_ids.move_id.currency_id
+            row.invoice_currency_id = invoice_currency if len(invoice_currency) == 1 else row.currency_id
+            row.allocated = sum(
+                -a.amount if a.move_id.move_type == "out_refund" else a.amount for a in row.allocation_ids
+            )
+            taken = row.allocated - row.writeoff
+            source = row.payment_id or row.statement_line_id
+            if source and row.invoice_currency_id != row.currency_id:
+                taken = row.invoice_currency_id._convert(taken, row.currency_id, row.company_id, row.date)
+            row.remainder = row.amount - taken
+
+    @api.depends("partner_id", "company_id", "allocation_ids.move_id")
+    def _compute_open_item_ids(self):
+        rows = self.filtered("partner_id")
+        (self - rows).open_item_ids = False
+        if not rows:
+            return
+        moves = self.env["account.move"].search(
+            [
+                ("company_id", "in", rows.company_id.ids),
+                ("commercial_partner_id", "in", rows.partner_id.ids),
+                ("state", "=", "posted"),
+                ("move_type", "in", ("out_invoice", "out_refund")),
+                ("payment_state", "in", ("not_paid", "partial")),
+            ],
+            order="invoice_date_due, id",
+        )
+        for row in rows:
+            row.open_item_ids = (
+                moves.filtered(
+                    lambda m, row=row: m.commercial_partner_id == row.partner_id and m.company_id == row.company_id
+                )
+                - row.allocation_ids.move_id
+            )
+
+    # ------------------------------------------------------------------ rows are the refresh's; clients edit a few
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            raise AccessError(self.env._("Review rows are built by the review screen only; open it to refresh."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            protected = set(vals) - CLIENT_FIELDS
+            if protected:
+                raise AccessError(
+                    self.env._("These fields are set by the matching engine: %(fields)s.",
+                               fields=", ".join(sorted(protected)))
+                )  # fmt: skip
+            if "partner_id" in vals and self.filtered("payment_id"):
+                raise UserError(self.env._("A payment is applied for its own customer; change the payment instead."))
+        return super().write(vals)
+
+    def _source(self):
+        self.ensure_one()
+        return self.payment_id or self.statement_line_id
+
+    # ------------------------------------------------------------------ refresh
+
+    @api.model
+    def _refresh(self, company, sources=None):
+        """Rebuild the current user's rows of ``company`` for ``sources`` (default: every pending one).
+
+        Rows of sources no longer pending go; rows the user skipped stay skipped. :return: the rows of ``sources``.
+        """
+        self.check_access("read")  # billing users only: rows are written as superuser below
+        Payment, BankLine = self.env["account.payment"], self.env["account.bank.statement.line"]
+        pending = Payment._billing_pending(company), BankLine._billing_pending(company)
+        if sources is None:
+            sources = list(pending[0]) + list(pending[1])
+        pending_keys = {(rec._name, rec.id) for records in pending for rec in records}
+        sources = [source for source in sources if (source._name, source.id) in pending_keys]
+        wanted = {(source._name, source.id) for source in sources}
+        Rows = self.sudo()  # history of the engine, written by the screen itself (see ``create``)
+        existing = Rows.search([("company_id", "=", company.id), ("user_id", "=", self.env.uid)])
+        skipped = {(row._source()._name, row._source().id) for row in existing if row.skipped}
+        existing.filtered(
+            lambda row: (key := (row._source()._name, row._source().id)) in wanted or key not in pending_keys
+        ).unlink()
+        matcher = BillingMatcher(self.env, company)
+        vals_list = [self._prepare_row_vals(company, matcher, source, (source._name, source.id) in skipped)
+                     for source in sources]  # fmt: skip
+        return Rows.create(vals_list).with_env(self.env)
+
+    @api.model
+    def _prepare_row_vals(self, company, matcher, source, skipped=False):
+        proposals = matcher.propose(source)
+        best = proposals[0] if proposals else None
+        partner = source.partner_id.commercial_partner_id
+        if not partner and best and best.partner_id:
+            partner = self.env["res.partner"].browse(best.partner_id)
+        currency, amount = source._billing_currency(), source._billing_available()
+        confidence = best.confidence if best else 0
+        if not best or not confidence:
+            band = "none"
+        else:
+            band = ("high" if confidence >= company.billing_match_threshold
+                    else "medium" if confidence >= MEDIUM_CONFIDENCE else "low")  # fmt: skip
+        Move = self.env["account.move"]
+        return {
+            "company_id": company.id,
+            "user_id": self.env.uid,
+            "source_type": "payment" if source._name == "account.payment" else "bank_line",
+            "payment_id" if source._name == "account.payment" else "statement_line_id": source.id,
+            "name": source._billing_label() if source._name == "account.payment" else source.display_name,
+            "date": source.date,
+            "journal_id": source.journal_id.id,
+            "partner_id": partner.id,
+            "memo": source._billing_source().memo,
+            "currency_id": currency.id,
+            "amount": amount,
+            "amount_company": currency._convert(amount, company.currency_id, company, source.date),
+            "confidence": confidence,
+            "confidence_band": band,
+            "reasons": best.explain(self.env._) if best else self.env._(matcher.explain_no_proposal(source)),
+            "has_proposal": bool(best and best.allocations),
+            "skipped": skipped,
+            "writeoff": best.writeoff if best else 0.0,
+            "allocation_ids": [
+                Command.create({"move_id": a.item_id, "amount": abs(a.amount)})
+                for a in (best.allocations if best else [])
+                if Move.browse(a.item_id).exists()
+            ],
+        }
+
+    @api.model
+    def _action_open(self, company, sources=None, name=None):
+        """Refresh, then the review screen: on ``sources`` when given, else on every pending row."""
+        rows = self._refresh(company, sources)
+        action = self.env["ir.actions.act_window"]._for_xml_id("billing_specialist.billing_match_review_action")
+        if sources is not None:
+            action["domain"] = [("id", "in", rows.ids)]
+            action["context"] = {"search_default_to_review": 0}
+            if name:
+                action["display_name"] = name
+        return action
+
+    @api.model
+    def action_open_review(self):
+        """Entry point of the menu and of the *Match Payments* actions on payments, bank lines and customers."""
+        company = self.env.company
+        context = self.env.context
+        active_model, active_ids = context.get("active_model"), context.get("active_ids")
+        if active_model in ("account.payment", "account.bank.statement.line") and active_ids:
+            selected = self.env[active_model].browse(active_ids)
+            pending = selected & self.env[active_model]._billing_pending(company)
+            if not pending:
+                raise UserError(
+                    self.env._("The selected payments are already fully applied (or not posted).")
+                    if active_model == "account.payment"
+                    else self.env._("The selected bank lines are already reconciled (or not incoming).")
+                )
+            return self._action_open(company, list(pending))
+        if active_model == "res.partner" and context.get("active_id"):
+            partner = self.env["res.partner"].browse(context["active_id"]).commercial_partner_id
+            sources = [
+                source
+                for model in ("account.payment", "account.bank.statement.line")
+                for source in self.env[model]._billing_pending(company)
+                if source.partner_id.commercial_partner_id == partner
+            ]
+            return self._action_open(company, sources, name=self.env._("Match Payments: %s", partner.display_name))
+        return self._action_open(company)
+
+    def action_refresh(self):
+        return self.action_open_review()
+
+    # ------------------------------------------------------------------ skip
+
+    def action_skip(self):
+        self.check_access("write")
+        self.sudo().skipped = True
+        return True
+
+    def action_unskip(self):
+        self.check_access("write")
+        self.sudo().skipped = False
+        return True
+
+    # ------------------------------------------------------------------ apply
+
+    def action_apply(self):
+        """Apply these rows in one transaction through ``billing.payment.apply``; record them as a manual run.
+
+        All or nothing: the first row refused (checks of ``billing.payment.apply``: amounts, customer, write-off
+        limit, lock dates) rolls every row back. Rows another request is applying are refused at once (``NOWAIT``);
+        a row applied is deleted, so it cannot be applied twice.
+        """
+        if not self:
+            raise UserError(self.env._("Select at least one row to apply."))
+        self.check_access("write")
+        if len(self.company_id) > 1:
+            raise UserError(self.env._("Apply the rows of one company at a time."))
+        rows = self._lock_rows()
+        run = self.env["billing.match.run"]._record_manual(rows.company_id, [row._apply_row() for row in rows])
+        rows.sudo().unlink()
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "type": "success",
+                "message": self.env._("%(count)s applied, recorded in %(run)s (it can be undone there).",
+                                      count=len(rows), run="%s"),
+                "links": [{"label": run.name, "url": f"/odoo/action-billing_specialist.billing_match_run_action/{run.id}"}],
+                "next": {"type": "ir.actions.act_window", "res_model": "billing.match.run", "res_id": run.id,
+                         "views": [[False, "form"]], "target": "current"},
+            },
+        }  # fmt: skip
+
+    def _lock_rows(self):
+        """Lock the rows for this transaction; refuse those another request holds or already applied."""
+        try:
+            self.env.cr.execute(
+                SQL("SELECT id FROM %s WHERE id IN %s FOR UPDATE NOWAIT", SQL.identifier(self._table), tuple(self.ids))
+            )
+        except psycopg2.errors.LockNotAvailable as error:
+            raise UserError(
+                self.env._("These rows are being applied by another request; refresh the screen.")
+            ) from error
+        found = {row_id for (row_id,) in self.env.cr.fetchall()}
+        if found != set(self.ids):
+            raise UserError(self.env._("Some of these rows were applied already; refresh the screen."))
+        self.invalidate_recordset()
+        return self
+
+    def _apply_row(self):
+        """Apply one row (``billing.payment.apply`` checks and reconciles); :return: its manual run line values."""
+        self.ensure_one()
+        allocations = [
+            (alloc.move_id.id, -alloc.amount if alloc.move_id.move_type == "out_refund" else alloc.amount)
+            for alloc in self.allocation_ids
+        ]
+        source = self._source()
+        try:
+            if self.statement_line_id:
+                partials, writeoff_move = source._billing_apply(
+                    allocations, self.writeoff, nowait=True, partner=self.partner_id
+                )
+            else:
+                partials, writeoff_move = source._billing_apply(allocations, self.writeoff, nowait=True)
+            if self.open_dispute:
+                self._open_short_payment_dispute()
+        except UserError as error:
+            raise UserError(
+                self.env._("%(payment)s: %(error)s Nothing was applied.", payment=self.name, error=error.args[0])
+            ) from error
+        except psycopg2.errors.LockNotAvailable as error:
+            raise UserError(
+                self.env._("%(payment)s is being applied by another user; nothing was applied.", payment=self.name)
+            ) from error
+        moves = self.allocation_ids.move_id
+        return {
+            "payment_id": self.payment_id.id,
+            "statement_line_id": self.statement_line_id.id,
+            "partner_id": (source.partner_id.commercial_partner_id or self.partner_id).id,
+            "confidence": self.confidence,
+            "reasons": self.reasons,
+            "currency_id": moves.currency_id[:1].id,
+            "writeoff": self.writeoff,
+            "allocation_ids": [
+                Command.create({"move_id": move_id, "amount": amount, "currency_id": moves.browse(move_id).currency_id.id})
+                for move_id, amount in allocations
+            ],
+            "outcome": "applied",
+            "partial_ids": [Command.set(partials.ids)],
+            "partial_count": len(partials),
+            "writeoff_move_id": writeoff_move.id,
+        }  # fmt: skip
+
+    def _open_short_payment_dispute(self):
+        """After a short payment, open a case for what the payment left open on the invoice it paid in part."""
+        self.ensure_one()
+        invoices = self.allocation_ids.move_id.filtered(
+            lambda m: m.move_type == "out_invoice" and not m.currency_id.is_zero(m.amount_residual)
+        )
+        if len(invoices) != 1:
+            raise UserError(
+                self.env._("To dispute the difference, the payment must leave exactly one invoice partly open.")
+            )
+        if not self.dispute_reason_id:
+            raise UserError(self.env._("Choose the reason of the dispute for the difference."))
+        vals = invoices._billing_prepare_dispute_vals()
+        vals.update(
+            reason_id=self.dispute_reason_id.id,
+            source_payment_id=self.payment_id.id,
+            description=self.env._(
+                "<p>Short payment: %(payment)s left %(amount)s open on %(invoice)s.</p>",
+                payment=self.name,
+                amount=formatLang(self.env, invoices.amount_residual, currency_obj=invoices.currency_id),
+                invoice=invoices.name,
+            ),
+        )
+        return self.env["billing.dispute"].create(vals)

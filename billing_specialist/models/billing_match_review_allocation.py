@@ -1,0 +1,24 @@
+from odoo import fields, models
+
+
+class BillingMatchReviewAllocation(models.Model):
+    """An invoice or credit note a review row pays, and how much of it (credit notes: the positive amount used)."""
+
+    _name = "billing.match.review.allocation"
+    _description = "Payment Matching Review: Invoice"
+    _order = "review_id, id"
+
+    review_id = fields.Many2one("billing.match.review", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="review_id.company_id", store=True)
+    move_id = fields.Many2one(
+        "account.move",
+        string="Invoice",
+        required=True,
+        ondelete="cascade",
+        domain="[('company_id', '=', company_id), ('move_type', 'in', ('out_invoice', 'out_refund')), "
+        "('state', '=', 'posted'), ('payment_state', 'in', ('not_paid', 'partial'))]",
+    )
+    currency_id = fields.Many2one(related="move_id.currency_id")
+    open_amount = fields.Monetary(related="move_id.amount_residual", string="Open")
+    in_dispute = fields.Boolean(related="move_id.billing_in_dispute")
+    amount = fields.Monetary(string="Apply")
