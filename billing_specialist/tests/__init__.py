@@ -10,3 +10,4 @@ from . import test_reporting
 from . import test_matching_engine
 from . import test_matching
 from . import test_matching_concurrency
+from . import test_reconcile_overhead
