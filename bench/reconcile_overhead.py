@@ -225,6 +225,8 @@ def report(results, modes):
             print(f"  {key:<4} without {median['without', key]:6.2f} s "
                   f"({', '.join(f'{r[key]:.2f}' for r in runs['without'])}), with {median['with', key]:6.2f} s "
                   f"({', '.join(f'{r[key]:.2f}' for r in runs['with'])}): ratio {ratio:.3f} ({ratio - 1:+.1%})")  # fmt: skip
+        paired = [w["cpu"] / wo["cpu"] - 1 for w, wo in zip(runs["with"], runs["without"], strict=True)]
+        print(f"  CPU with / without, run by run (neighbours in time): {', '.join(f'{r:+.1%}' for r in paired)}")
         print(f"  {'PASS' if ok else 'FAIL'}: CPU {cpu_ratio - 1:+.1%} with the addon (budget +{BUDGET - 1:.0%})")
     return verdict
 
