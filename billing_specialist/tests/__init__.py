@@ -22,3 +22,4 @@ from . import test_billing_settings
 from . import test_reporting_wizard
 from . import test_matching_reasons
 from . import test_matching_review
+from . import test_reconcile_overhead
