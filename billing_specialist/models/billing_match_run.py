@@ -15,6 +15,27 @@ OUTCOMES = [
 ]
 
 
+class BillingMatchHistory(models.AbstractModel):
+    """A run, its lines and allocations are history: only the run itself (as superuser, ``sudo()``) writes them."""
+
+    _name = "billing.match.history"
+    _description = "Payment Matching History"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_written_by_run()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_written_by_run()
+        return super().write(vals)
+
+    @api.model
+    def _check_written_by_run(self):
+        if not self.env.su:
+            raise AccessError(self.env._("%(model)s is written by the matching run only.", model=self._description))
+
+
 class BillingMatchRun(models.Model):
     """One cash-application run: who, when, how long, what it did, and its undo.
 
@@ -23,6 +44,7 @@ class BillingMatchRun(models.Model):
     """
 
     _name = "billing.match.run"
+    _inherit = ["billing.match.history"]
     _description = "Payment Matching Run"
     _order = "id desc"
     _check_company_auto = True
@@ -101,25 +123,6 @@ class BillingMatchRun(models.Model):
                                   "mode": "manual"})  # fmt: skip
         self.env["billing.match.run.line"].sudo().create([{**vals, "run_id": run.id} for vals in line_vals])
         return run.with_env(self.env)
-
-    # ------------------------------------------------------------------ audit records are written by the run only
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._check_written_by_run()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._check_written_by_run()
-        return super().write(vals)
-
-    @api.model
-    def _check_written_by_run(self, model=None):
-        """A run is history: only the run itself (as superuser, ``sudo()``) writes it, never a client."""
-        if not self.env.su:
-            raise AccessError(
-                self.env._("%(model)s is written by the matching run only.", model=(model or self)._description)
-            )
 
     # ------------------------------------------------------------------ entry point
 
@@ -276,6 +279,7 @@ class BillingMatchRun(models.Model):
 
 class BillingMatchRunLine(models.Model):
     _name = "billing.match.run.line"
+    _inherit = ["billing.match.history"]
     _description = "Payment Matching Run: Source"
     _order = "run_id, id"
 
@@ -303,15 +307,6 @@ class BillingMatchRunLine(models.Model):
         for line in self:
             line.invoice_ids = line.allocation_ids.move_id
             line.invoice_names = ", ".join(line.invoice_ids.mapped("name"))  # full numbers, never cut
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env["billing.match.run"]._check_written_by_run(self)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.env["billing.match.run"]._check_written_by_run(self)
-        return super().write(vals)
 
     def _item_name(self):
         self.ensure_one()
@@ -354,6 +349,7 @@ class BillingMatchRunLine(models.Model):
 
 class BillingMatchRunAllocation(models.Model):
     _name = "billing.match.run.allocation"
+    _inherit = ["billing.match.history"]
     _description = "Payment Matching Run: Allocation"
     _order = "line_id, id"
 
@@ -362,12 +358,3 @@ class BillingMatchRunAllocation(models.Model):
     move_id = fields.Many2one("account.move", string="Invoice", required=True, ondelete="cascade")
     currency_id = fields.Many2one("res.currency", required=True)
     amount = fields.Monetary(help="Proposed for the invoice; negative for a credit note.")
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self.env["billing.match.run"]._check_written_by_run(self)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self.env["billing.match.run"]._check_written_by_run(self)
-        return super().write(vals)

@@ -142,5 +142,34 @@ class BillingDisputeCommon(AccountTestInvoicingCommon):
             ._create_payments()
         )
 
+    def _payment(self, amount, memo="", partner=None, date=None):
+        """A posted inbound payment of ``partner`` (the customer by default), not applied to any invoice."""
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": (partner or self.customer).id,
+                "amount": amount,
+                "memo": memo,
+                "date": date or self.today,
+                "journal_id": self.bank_journal.id,
+            }
+        )
+        payment.action_post()
+        return payment
+
+    def _bank_line(self, amount, memo="", partner=None, **vals):
+        """An incoming bank statement line, its amount still in the suspense account."""
+        return self.env["account.bank.statement.line"].create(
+            {
+                "journal_id": self.bank_journal.id,
+                "date": self.today,
+                "payment_ref": memo,
+                "amount": amount,
+                "partner_id": partner.id if partner else False,
+                **vals,
+            }
+        )
+
     def _count(self, model):
         return self.env[model].sudo().with_context(active_test=False).search_count([])

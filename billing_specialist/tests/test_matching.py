@@ -21,21 +21,6 @@ class PaymentMatchingCommon(BillingDisputeCommon):
         cls.fee1 = cls._invoice(99.0, partner=cls.other_customer, invoice_date=cls.today - timedelta(days=60))
         cls.fee2 = cls._invoice(99.0, partner=cls.other_customer, invoice_date=cls.today - timedelta(days=30))
 
-    def _payment(self, amount, memo="", partner=None, date=None):
-        payment = self.env["account.payment"].create(
-            {
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": (partner or self.customer).id,
-                "amount": amount,
-                "memo": memo,
-                "date": date or self.today,
-                "journal_id": self.bank_journal.id,
-            }
-        )
-        payment.action_post()
-        return payment
-
     def _run(self, payments):
         return self.env["billing.match.run"].with_user(self.specialist)._run_automatic(self.company, payments)
 
@@ -122,18 +107,6 @@ class TestPaymentMatching(PaymentMatchingCommon):
         self.assertIn("payment difference account", failed.reasons)
         self.assertTrue(self.inv1.currency_id.is_zero(self.inv1.amount_residual))
         self.assertEqual(self.inv2.amount_residual, 300.0, "nothing of the faulty payment was written")
-
-    def _bank_line(self, amount, memo="", partner=None, **vals):
-        return self.env["account.bank.statement.line"].create(
-            {
-                "journal_id": self.bank_journal.id,
-                "date": self.today,
-                "payment_ref": memo,
-                "amount": amount,
-                "partner_id": partner.id if partner else False,
-                **vals,
-            }
-        )
 
     def test_bank_line_without_partner_is_applied_and_undone(self):
         line = self._bank_line(1200.0, memo=f"transfer {self.inv1.name} acme")

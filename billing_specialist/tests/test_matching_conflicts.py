@@ -13,20 +13,6 @@ class TestMatchingConflicts(BillingDisputeCommon):
         super().setUpClass()
         cls.company.billing_match_threshold = 1
 
-    def _payment(self, amount, memo="", partner=None):
-        payment = self.env["account.payment"].create(
-            {
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": (partner or self.customer).id,
-                "amount": amount,
-                "memo": memo,
-                "journal_id": self.bank_journal.id,
-            }
-        )
-        payment.action_post()
-        return payment
-
     def _run(self, payments=None, statement_lines=None):
         Run = self.env["billing.match.run"].with_user(self.specialist)
         return Run._run_automatic(self.company, payments=payments, statement_lines=statement_lines)

@@ -192,30 +192,8 @@ class TestMatchingReasons(BaseCase):
 class TestMatchingReasonsRun(BillingDisputeCommon):
     """Through the automatic run: bank lines with little to go on, combinations by their odds, no-proposal reasons."""
 
-    def _payment(self, amount, memo="", partner=None):
-        payment = self.env["account.payment"].create(
-            {
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": (partner or self.customer).id,
-                "amount": amount,
-                "memo": memo,
-                "journal_id": self.bank_journal.id,
-            }
-        )
-        payment.action_post()
-        return payment
-
-    def _bank_line(self, amount, memo="SEPA CREDIT TRANSFER", partner=None):
-        return self.env["account.bank.statement.line"].create(
-            {
-                "journal_id": self.bank_journal.id,
-                "date": self.today,
-                "payment_ref": memo,
-                "amount": amount,
-                "partner_id": partner.id if partner else False,
-            }
-        )
+    def _bank_line(self, amount, memo="SEPA CREDIT TRANSFER", partner=None, **vals):
+        return super()._bank_line(amount, memo, partner, **vals)
 
     def _run(self, payments=None, statement_lines=None):
         Run = self.env["billing.match.run"].with_user(self.specialist)

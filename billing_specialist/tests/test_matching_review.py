@@ -9,18 +9,6 @@ from .test_matching import PaymentMatchingCommon
 
 
 class MatchingReviewCommon(PaymentMatchingCommon):
-    def _bank_line(self, amount, memo="", partner=None, **vals):
-        return self.env["account.bank.statement.line"].create(
-            {
-                "journal_id": self.bank_journal.id,
-                "date": self.today,
-                "payment_ref": memo,
-                "amount": amount,
-                "partner_id": partner.id if partner else False,
-                **vals,
-            }
-        )
-
     def _review(self, user=None, **context):
         """Open the review screen as ``user`` (the specialist) and return the rows it shows (all pages)."""
         Review = self.env["billing.match.review"].with_user(user or self.specialist).with_context(**context)
@@ -46,7 +34,7 @@ class TestMatchingReview(MatchingReviewCommon):
         self.assertEqual((row.partner_id, row.journal_id), (self.customer, self.bank_journal))
         self.assertIn(self.inv2.name, row.invoice_names, "the full number, never cut")
         self.assertIn(self.inv3.name, row.invoice_names)
-        self.assertIn("2 items sum to the amount", row.reasons)
+        self.assertIn("2 of the customer's 3 open items sum to the amount", row.reasons)
         self.assertEqual(by_source[named].confidence_band, "high")
         empty = by_source[nothing]
         self.assertEqual((empty.source_type, empty.confidence_band, empty.has_proposal), ("bank_line", "none", False))
@@ -95,7 +83,7 @@ class TestMatchingReview(MatchingReviewCommon):
         self.assertFalse(rows.exists(), "an applied row is gone: it cannot be applied twice")
         recorded = run.line_ids.filtered(lambda rec: rec.payment_id == first)
         self.assertEqual(recorded.invoice_ids, self.inv2 | self.inv3)
-        self.assertIn("2 items sum to the amount", recorded.reasons)
+        self.assertIn("2 of the customer's 3 open items sum to the amount", recorded.reasons)
         with self.assertRaises(MissingError), self.env.cr.savepoint():
             rows.with_user(self.specialist).action_apply()
         run.with_user(self.specialist).action_undo()
