@@ -1,3 +1,5 @@
+import math
+
 import psycopg2
 
 from odoo import Command, api, fields, models
@@ -153,6 +155,17 @@ class BillingMatchReview(models.Model):
                 )  # fmt: skip
             if "partner_id" in vals and self.filtered("payment_id"):
                 raise UserError(self.env._("A payment is applied for its own customer; change the payment instead."))
+            if "partner_id" in vals and self.filtered(
+                lambda row: (
+                    row.statement_line_id.partner_id
+                    and row.statement_line_id.partner_id.commercial_partner_id.id != vals["partner_id"]
+                )
+            ):
+                raise UserError(
+                    self.env._("This bank line names its customer; change the bank line instead, then refresh.")
+                )
+            if not math.isfinite(vals.get("writeoff") or 0.0):
+                raise UserError(self.env._("The write-off must be a finite number."))
         return super().write(vals)
 
     def _source(self):
@@ -337,8 +350,9 @@ class BillingMatchReview(models.Model):
         source = self._source()
         try:
             if self.statement_line_id:
+                # The customer chosen on the row only for a line that names none (the line's own otherwise).
                 partials, writeoff_move = source._billing_apply(
-                    allocations, self.writeoff, nowait=True, partner=self.partner_id
+                    allocations, self.writeoff, nowait=True, partner=None if source.partner_id else self.partner_id
                 )
             else:
                 partials, writeoff_move = source._billing_apply(allocations, self.writeoff, nowait=True)

@@ -1,4 +1,7 @@
-from odoo import fields, models
+import math
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 
 class BillingMatchReviewAllocation(models.Model):
@@ -22,3 +25,21 @@ class BillingMatchReviewAllocation(models.Model):
     open_amount = fields.Monetary(related="move_id.amount_residual", string="Open")
     in_dispute = fields.Boolean(related="move_id.billing_in_dispute")
     amount = fields.Monetary(string="Apply")
+
+    @api.model
+    def _check_client_vals(self, vals):
+        if not math.isfinite(vals.get("amount") or 0.0):
+            raise UserError(self.env._("The amount applied to an invoice must be a finite number."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_client_vals(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._check_client_vals(vals)
+        if "review_id" in vals and not self.env.su:
+            # Record rules are checked on the rows before a write only: the new row must be one's own as well.
+            self.env["billing.match.review"].browse(vals["review_id"]).check_access("write")
+        return super().write(vals)

@@ -1,4 +1,5 @@
 import dataclasses
+import math
 
 import psycopg2
 
@@ -92,6 +93,17 @@ class BillingPaymentApply(models.AbstractModel):
         """
         name, company = source._billing_label(), source.company_id
         currency, available = source._billing_currency(), source._billing_available()
+        if not math.isfinite(writeoff or 0.0) or not all(math.isfinite(amount) for amount in amounts.values()):
+            raise UserError(self.env._("The amounts applied from %(payment)s must be finite numbers.", payment=name))
+        if (writeoff or 0.0) < 0:
+            # An overpayment is the customer's credit: booking it as a negative write-off would move it to the
+            # profit and loss, whatever the limit (which bounds what the customer paid short).
+            raise UserError(
+                self.env._(
+                    "The write-off of %(payment)s cannot be negative: an overpayment stays the customer's credit.",
+                    payment=name,
+                )
+            )
         if currency.compare_amounts(available, 0.0) <= 0:
             raise UserError(self.env._("%(payment)s is already fully applied.", payment=name))
         self._check_documents(source, moves, customer)
