@@ -23,3 +23,4 @@ from . import test_reporting_wizard
 from . import test_matching_reasons
 from . import test_matching_review
 from . import test_reconcile_overhead
+from . import test_dispute_mail_gateway
