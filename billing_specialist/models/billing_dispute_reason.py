@@ -43,9 +43,7 @@ class BillingDisputeReason(models.Model):
         best, best_hits = self.browse(), 0
         for reason in self.search([("keywords", "!=", False)]):
             words = [w.strip() for w in reason.keywords.split(",") if w.strip()]
-            hits = sum(
-                1 for w in words if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text or "", re.IGNORECASE)
-            )
+            hits = sum(1 for w in words if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text or "", re.IGNORECASE))
             if hits > best_hits:
                 best, best_hits = reason, hits
         return best

@@ -179,3 +179,15 @@ class TestDisputeMailGateway(BillingDisputeCommon, MockEmail):
         self.assertEqual(Reason._billing_from_text("it was brokenly packed"), Reason.browse())
         case = self._receive(f"Dispute {self.inv_a.name}", "Nothing about the cause.")
         self.assertEqual(case.reason_id, self.env.ref("billing_specialist.reason_other"))
+
+    def test_alias_per_company_and_renamed_in_settings(self):
+        other = self.setup_other_company(name="Other Co")["company"]
+        self.assertTrue(other.billing_dispute_alias_id, "a new company gets its billing alias")
+        self.assertNotEqual(other.billing_dispute_alias_id, self.alias)
+        self.assertEqual(other.billing_dispute_alias_id.alias_model_id.model, "billing.dispute")
+        self.assertIn(f"'company_id': {other.id}", other.billing_dispute_alias_id.alias_defaults)
+        settings = self.env["res.config.settings"].create({"billing_dispute_alias_name": "disputes"})
+        settings.execute()
+        self.assertEqual(self.alias.alias_name, "disputes")
+        case = self._receive(f"Dispute {self.inv_a.name}", "damaged", to=f"disputes@{self.alias_domain.name}")
+        self.assertEqual(case.line_ids.move_id, self.inv_a)
