@@ -21,6 +21,7 @@
         "data/billing_dispute_root_cause_data.xml",
         "data/mail_activity_type_data.xml",
         "data/mail_template_data.xml",
+        "data/mail_alias_data.xml",
         "data/ir_cron_data.xml",
         "report/billing_statement_report.xml",
         "wizards/billing_dispute_resolve_views.xml",

@@ -64,6 +64,8 @@ MIN_KEY = 4  # shorter references are too ambiguous to index globally
 AUTO_THRESHOLD = 90
 MAX_COINCIDENCE = 1 / 1000  # a unique combination is applied automatically below this chance of a coincidence
 ACROSS_CUSTOMERS = 3  # a line with no customer and no reference: at most this many items of its amount proposed
+NUMBER_LIKE = re.compile(r"\b[A-Za-z]{2,}[A-Za-z]*[/\-_.#]?[0-9]+(?:[/\-_.][0-9A-Za-z]+)*\b")
+DIGITS_ONLY = re.compile(r"[^0-9]")
 LAST_PADDING = re.compile(r"(?<![0-9])0+(?=[0-9]+[^0-9]*$)")  # leading zeros of the last run of digits
 
 
@@ -98,6 +100,16 @@ def number_keys(number):
         digits_short = "".join(p for p in short if p.isdigit())
         keys.update(k for k in (digits, digits_short) if len(k) >= MIN_KEY)
     return {k for k in keys if len(k) >= MIN_KEY}
+
+
+def number_like(text):
+    """The words of ``text`` that look like document numbers ('INV/2026/00042', 'PO-88123'): letters first, then
+    four digits or more, as written (deduplicated, in order). Dates and amounts have no letters: never listed."""
+    found = []
+    for word in NUMBER_LIKE.findall(text or ""):
+        if len(DIGITS_ONLY.sub("", word)) >= MIN_KEY and word not in found:
+            found.append(word)
+    return found
 
 
 def deletions(key):
@@ -477,6 +489,18 @@ class Matcher:
             proposal.hold(reason)
             proposals.append(proposal)
         return proposals
+
+    def named_items(self, text):
+        """The items whose number ``text`` names: exactly, or with other separators or leading zeros.
+
+        For free text (an e-mail): a number one typo away is no evidence there, so it is not taken.
+        """
+        candidates = self._candidates(text)
+        hits = self._exact_hits(candidates)
+        for item_id in self._fuzzy_hits(candidates) - hits:
+            if self._written_differently(text, self.items[item_id].number):
+                hits.add(item_id)
+        return [self.items[i] for i in sorted(hits)]
 
     def explain_no_proposal(self, source):
         """Why ``propose(source)`` gives nothing, as a lazy reason: duplicate, no customer, no open item, no fit."""

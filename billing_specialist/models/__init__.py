@@ -3,6 +3,7 @@ from . import billing_dispute_reason
 from . import billing_dispute_root_cause
 from . import billing_dispute
 from . import billing_dispute_line
+from . import billing_dispute_gateway
 from . import account_move
 from . import account_partial_reconcile
 from . import res_company

@@ -336,10 +336,13 @@ class BillingDispute(models.Model):
 
     # ------------------------------------------------------------------ constraints
 
-    @api.constrains("partner_id", "company_id", "line_ids")
+    @api.constrains("partner_id", "company_id", "line_ids", "stage_id", "channel")
     def _check_lines_consistency(self):
         for case in self:
-            if not case.line_ids:
+            # A case e-mailed without a number we could find waits, open or cancelled, for the specialist to add
+            # the invoices; it is never resolved or rejected without them.
+            waiting = case.channel == "email" and case.state not in ("resolved", "rejected")
+            if not case.line_ids and not waiting:
                 raise ValidationError(self.env._("A dispute case needs at least one disputed invoice."))
             invoices = case.line_ids.move_id
             if invoices.company_id - case.company_id:
@@ -802,8 +805,9 @@ class BillingDispute(models.Model):
         notified = (members | team.user_id._billing_can_handle_cases(company)) - user
         self.message_post(
             body=self.env._(
-                "New dispute from %(customer)s on the portal, assigned to %(user)s.",
+                "New dispute from %(customer)s by %(channel)s, assigned to %(user)s.",
                 customer=self.partner_id.display_name,
+                channel=dict(self._fields["channel"]._description_selection(self.env)).get(self.channel),
                 user=user.name,
             ),
             subtype_xmlid="mail.mt_note",

@@ -1,4 +1,6 @@
-from odoo import fields, models
+import re
+
+from odoo import api, fields, models
 
 
 class BillingDisputeReason(models.Model):
@@ -26,7 +28,22 @@ class BillingDisputeReason(models.Model):
         help="Customers can choose this reason when they dispute an invoice on the portal.",
     )
     active = fields.Boolean(default=True)
+    keywords = fields.Char(
+        help="Comma-separated words or phrases: an e-mail to the billing alias that contains one of them opens its "
+        "case with this reason (the reason with the most matches wins, then the first in order).",
+    )
 
     _sql_constraints = [
         ("sla_days_positive", "CHECK(sla_days >= 0)", "The SLA cannot be negative."),
     ]
+
+    @api.model
+    def _billing_from_text(self, text):
+        """The active reason whose keywords ``text`` mentions most (whole words, any case), else an empty recordset."""
+        best, best_hits = self.browse(), 0
+        for reason in self.search([("keywords", "!=", False)]):
+            words = [w.strip() for w in reason.keywords.split(",") if w.strip()]
+            hits = sum(1 for w in words if re.search(rf"(?<!\w){re.escape(w)}(?!\w)", text or "", re.IGNORECASE))
+            if hits > best_hits:
+                best, best_hits = reason, hits
+        return best

@@ -1,5 +1,7 @@
 import math
 
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
@@ -81,6 +83,54 @@ class ResCompany(models.Model):
     billing_match_auto = fields.Boolean(
         string="Automatic Matching", help="The scheduled action applies confident proposals every hour."
     )
+    billing_dispute_alias_id = fields.Many2one(
+        "mail.alias",
+        string="Billing Alias",
+        copy=False,
+        readonly=True,
+        ondelete="set null",
+        help="E-mails to this address open dispute cases of this company (customers only; others get a polite "
+        "refusal).",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        companies = super().create(vals_list)
+        companies._billing_ensure_dispute_alias()
+        return companies
+
+    def _billing_ensure_dispute_alias(self):
+        """Give each company its billing alias (billing@its alias domain) that opens dispute cases, once."""
+        Alias = self.env["mail.alias"].sudo()
+        model_id = self.env["ir.model"]._get_id("billing.dispute")
+        for company in self.sudo().filtered(lambda c: not c.billing_dispute_alias_id):
+            domain = company.alias_domain_id
+            name = "billing"
+            if Alias.search_count([("alias_name", "=", name), ("alias_domain_id", "=", domain.id)]):
+                name = f"billing-{company.id}"
+            company.billing_dispute_alias_id = Alias.create(
+                {
+                    "alias_name": name,
+                    "alias_domain_id": domain.id,
+                    "alias_model_id": model_id,
+                    "alias_contact": "everyone",
+                    "alias_defaults": repr({"company_id": company.id}),
+                    "alias_bounced_content": company._billing_alias_refusal(),
+                }
+            )
+
+    def _billing_alias_refusal(self):
+        """The polite answer to a sender who is no customer of the company (editable on the alias)."""
+        return Markup("<p>%s</p><p>%s</p><p>%s</p>") % (
+            self.env._("Dear Sender,"),
+            self.env._(
+                "Thank you for writing to %(company)s. We open billing disputes for our customers only, and we "
+                "could not find a customer account with invoices for the address you wrote from. Please write "
+                "again from the address our invoices are sent to, or contact your account manager.",
+                company=self.name,
+            ),
+            self.env._("Kind regards,"),
+        )
 
     @api.constrains("billing_match_threshold")
     def _check_billing_match_threshold(self):
