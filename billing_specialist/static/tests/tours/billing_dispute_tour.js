@@ -160,3 +160,37 @@ registry.category("web_tour.tours").add("billing_specialist_dispute_kanban_tour"
         },
     ],
 });
+
+// The billing report: last month's key figures against the month before, then the aging and an aging row's items.
+registry.category("web_tour.tours").add("billing_specialist_report_tour", {
+    steps: () => [
+        {
+            content: "Key figures, grouped, each with its change against the previous period",
+            trigger: ".modal .o_billing_kpis tr[data-kpi=invoices_issued_count]:contains(+2)",
+        },
+        {
+            trigger: ".modal .o_billing_kpis thead:contains(Disputes)",
+        },
+        screenshot("report-key-figures"),
+        {
+            content: "The aged receivables",
+            trigger: ".modal .o_notebook a:contains(Aged Receivables)",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=aging_line_ids] .o_data_row:contains(Globex Stores)",
+        },
+        screenshot("report-aging"),
+        {
+            content: "Drill down to a customer's open items",
+            trigger: ".modal .o_data_row:contains(Acme Retail) button[name=action_open_items]",
+            run: "click",
+        },
+        {
+            trigger: ".o_breadcrumb:contains(Open items of Acme Retail)",
+        },
+        {
+            trigger: ".o_list_view .o_data_row:contains(INV/)",
+        },
+    ],
+});
