@@ -16,7 +16,9 @@ class TestReportingWizardTour(ScreenshotTourMixin, BillingDisputeCommon, HttpCas
 
         def invoice(amount, partner, day, month=last_month):  # due 30 days after its date
             when = month + relativedelta(days=day)
-            return self._invoice(amount, partner=partner, invoice_date=when, invoice_date_due=when + relativedelta(days=30))
+            return self._invoice(
+                amount, partner=partner, invoice_date=when, invoice_date_due=when + relativedelta(days=30)
+            )
 
         invoice(900.0, self.customer, 4, month=before)
         self._pay(invoice(600.0, initech, 9, month=before), 600.0, date=before + relativedelta(days=20))
