@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.tests import HttpCase, tagged
 
 from . import test_matching_concurrency as concurrency
+from .screenshots import ScreenshotTourMixin
 from .test_matching import PaymentMatchingCommon
 
 
@@ -284,7 +285,7 @@ class TestMatchingReviewConcurrency(concurrency.TestMatchingConcurrency):
 
 
 @tagged("post_install", "-at_install")
-class TestMatchingReviewTour(MatchingReviewCommon, HttpCase):
+class TestMatchingReviewTour(ScreenshotTourMixin, MatchingReviewCommon, HttpCase):
     def test_review_change_apply_and_undo_in_the_browser(self):
         combination = self._payment(750.0, memo="")  # 300 + 450 with no reference: proposed at 80
         short = self._payment(290.0, memo=f"short {self.inv2.name}")  # 10 short: paid in part unless written off

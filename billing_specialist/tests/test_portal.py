@@ -5,6 +5,7 @@ from odoo.tests import HttpCase, tagged
 from odoo.tests.common import JsonRpcException
 
 from .common import BillingDisputeCommon
+from .screenshots import ScreenshotTourMixin
 
 
 @tagged("post_install", "-at_install")
@@ -300,7 +301,7 @@ class TestDisputePortal(BillingDisputeCommon, HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestDisputePortalTour(BillingDisputeCommon, HttpCase):
+class TestDisputePortalTour(ScreenshotTourMixin, BillingDisputeCommon, HttpCase):
     def test_customer_and_specialist_in_the_browser(self):
         invoice = self._invoice(1000.0)
         self.company.billing_dispute_default_user_id = self.specialist

@@ -2,9 +2,13 @@
 
 import { registry } from "@web/core/registry";
 import { stepUtils } from "@web_tour/tour_service/tour_utils";
+import { screenshot } from "@billing_specialist/../tests/tours/billing_screenshot";
 
-/** Resolve the open case shown in the form: accept 120 with a credit note, root cause "Shipping". */
-export function resolveSteps() {
+/**
+ * Resolve the open case shown in the form: accept 120 with a credit note, root cause "Shipping".
+ * `shot` names the screenshot of the filled wizard, if any.
+ */
+export function resolveSteps(shot = null) {
     return [
         {
             content: "Resolve it",
@@ -36,6 +40,7 @@ export function resolveSteps() {
         {
             trigger: ".modal .o_field_widget[name=amount_total]:contains(120.00)",
         },
+        ...(shot ? [screenshot(shot)] : []),
         {
             content: "Apply: the credit note is posted",
             trigger: ".modal button[name=action_apply]",
@@ -82,7 +87,8 @@ registry.category("web_tour.tours").add("billing_specialist_dispute_tour", {
         {
             trigger: ".o_statusbar_status button.o_arrow_button_current:contains(New)",
         },
-        ...resolveSteps(),
+        screenshot("dispute-form"),
+        ...resolveSteps("resolve-wizard"),
         {
             content: "The posted credit note opens",
             trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains(Posted)",
@@ -108,6 +114,7 @@ registry.category("web_tour.tours").add("billing_specialist_dispute_tour", {
         {
             trigger: ".o_field_widget[name=amount_remaining]:contains(0.00)",
         },
+        screenshot("dispute-resolved"),
     ],
 });
 
@@ -120,6 +127,70 @@ registry.category("web_tour.tours").add("billing_specialist_resolve_tour", {
         ...resolveSteps(),
         {
             trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains(Posted)",
+        },
+    ],
+});
+
+// The board: a column per stage with the amount in dispute, the colour bar following the deadlines.
+registry.category("web_tour.tours").add("billing_specialist_dispute_kanban_tour", {
+    steps: () => [
+        {
+            content: "Each card shows the customer and the amount in dispute",
+            trigger: ".o_kanban_group:contains(New) .o_kanban_record:contains(Acme Retail):contains(450.00)",
+        },
+        {
+            content: "The column shows what is in dispute in it",
+            trigger: ".o_kanban_group:contains(New) .o_kanban_counter:contains(570)",
+        },
+        {
+            content: "The overdue case colours its column's bar",
+            trigger: ".o_kanban_group:contains(New) .o_column_progress .bg-danger",
+        },
+        {
+            trigger: ".o_kanban_group:contains(In Progress) .o_column_progress .bg-warning",
+        },
+        screenshot("dispute-kanban"),
+        {
+            content: "Open a case",
+            trigger: ".o_kanban_record:contains(Initech Supplies)",
+            run: "click",
+        },
+        {
+            trigger: ".o_form_view .o_field_widget[name=partner_id]:contains(Initech Supplies)",
+        },
+    ],
+});
+
+// The billing report: last month's key figures against the month before, then the aging and an aging row's items.
+registry.category("web_tour.tours").add("billing_specialist_report_tour", {
+    steps: () => [
+        {
+            content: "Key figures, grouped, each with its change against the previous period",
+            trigger: ".modal .o_billing_kpis tr[data-kpi=invoices_issued_count]:contains(+2)",
+        },
+        {
+            trigger: ".modal .o_billing_kpis thead:contains(Disputes)",
+        },
+        screenshot("report-key-figures"),
+        {
+            content: "The aged receivables",
+            trigger: ".modal .o_notebook a:contains(Aged Receivables)",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=aging_line_ids] .o_data_row:contains(Globex Stores)",
+        },
+        screenshot("report-aging"),
+        {
+            content: "Drill down to a customer's open items",
+            trigger: ".modal .o_data_row:contains(Acme Retail) button[name=action_open_items]",
+            run: "click",
+        },
+        {
+            trigger: ".o_breadcrumb:contains(Open items of Acme Retail)",
+        },
+        {
+            trigger: ".o_list_view .o_data_row:contains(INV/)",
         },
     ],
 });

@@ -1,6 +1,7 @@
 /** @odoo-module */
 
 import { registry } from "@web/core/registry";
+import { screenshot } from "@billing_specialist/../tests/tours/billing_screenshot";
 
 const row = (text) => `.o_list_renderer .o_data_row:contains(${text})`;
 
@@ -17,6 +18,7 @@ registry.category("web_tour.tours").add("billing_specialist_matching_tour", {
             content: "The combination explains itself, in full",
             trigger: `${row("Acme Retail")} td[name=reasons]:contains(open items sum to the amount)`,
         },
+        screenshot("review-list"),
         {
             content: "Filter on the customer",
             trigger: ".o_searchview_input",
@@ -67,6 +69,7 @@ registry.category("web_tour.tours").add("billing_specialist_matching_tour", {
         {
             trigger: ".o_field_widget[name=remainder]:contains(0.00)",
         },
+        screenshot("review-row"),
         {
             trigger: ".o_form_button_save",
             run: "click",
@@ -92,6 +95,7 @@ registry.category("web_tour.tours").add("billing_specialist_matching_tour", {
             trigger: `${row("invoice payment")} .o_list_record_selector input`,
             run: "click",
         },
+        screenshot("review-selected", ".o_list_renderer .o_data_row.o_data_row_selected ~ .o_data_row_selected"),
         {
             content: "Apply the two rows",
             trigger: ".o_control_panel button[name=action_apply]",
@@ -104,6 +108,7 @@ registry.category("web_tour.tours").add("billing_specialist_matching_tour", {
         {
             trigger: ".o_form_view .o_field_widget[name=mode]:contains(Manual)",
         },
+        screenshot("manual-run"),
         {
             content: "Undo it",
             trigger: "button[name=action_undo]",

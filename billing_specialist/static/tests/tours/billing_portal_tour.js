@@ -1,6 +1,7 @@
 /** @odoo-module */
 
 import { registry } from "@web/core/registry";
+import { screenshot } from "@billing_specialist/../tests/tours/billing_screenshot";
 
 function selectOptionContaining(text) {
     return function () {
@@ -39,6 +40,7 @@ registry.category("web_tour.tours").add("billing_portal_open_dispute_tour", {
                 this.anchor.files = transfer.files;
             },
         },
+        screenshot("portal-dispute-form"),
         {
             trigger: "button[name=submit_dispute]",
             run: "click",
@@ -48,9 +50,14 @@ registry.category("web_tour.tours").add("billing_portal_open_dispute_tour", {
             trigger: ".alert-success:contains(We received your dispute)",
         },
         {
+            content: "and lands with a named specialist, the customer's contact",
+            trigger: ".o_portal_contact_details:contains(Sam Specialist)",
+        },
+        {
             content: "The evidence is on the case",
             trigger: "#chatterRoot:shadow .o-mail-Message:contains(Evidence sent by the customer):contains(delivery_note)",
         },
+        screenshot("portal-case"),
         {
             content: "Go to the list of disputes",
             trigger: ".o_portal_submenu a[href='/my/disputes']",
@@ -85,6 +92,7 @@ registry.category("web_tour.tours").add("billing_portal_resolution_tour", {
         {
             trigger: ".o_billing_dispute_resolution:contains(accepted for the missing units)",
         },
+        screenshot("portal-resolution"),
         {
             content: "Open the credit note",
             trigger: "a.o_billing_credit_note_link",
