@@ -10,7 +10,7 @@
     "license": "LGPL-3",
     "application": True,
     "installable": True,
-    "depends": ["account", "crm", "portal", "mail"],
+    "depends": ["account", "account_payment", "crm", "portal", "mail"],
     "data": [
         "security/billing_specialist_groups.xml",
         "security/ir.model.access.csv",

@@ -211,6 +211,38 @@ class AccountMove(models.Model):
         moves = self.sudo()
         return moves.billing_dispute_line_ids.dispute_id | moves.billing_dispute_id
 
+    # ------------------------------------------------------------------ portal payment: the undisputed part only
+
+    def _billing_undisputed_residual(self):
+        """What the customer owes on the invoice beyond the amount in dispute (invoice currency, never negative)."""
+        self.ensure_one()
+        if not self.billing_in_dispute:
+            return self.amount_residual
+        return max(self.currency_id.round(self.amount_residual - self.billing_disputed_amount), 0.0)
+
+    def _get_invoice_next_payment_values(self, custom_amount=None):
+        """*Pay Now* on an invoice in dispute offers the undisputed amount, not what the customer contests."""
+        values = super()._get_invoice_next_payment_values(custom_amount=custom_amount)
+        if not values or custom_amount is not None or not self.billing_in_dispute:
+            return values
+        undisputed = self._billing_undisputed_residual()
+        currency = self.currency_id
+        if currency.compare_amounts(values["amount_due"], undisputed) > 0:
+            if values["installment_state"] == "epd":
+                # The early payment discount is for the whole invoice paid in time, not for a part of it.
+                values["installment_state"] = None
+                for key in [key for key in values if key.startswith("epd_")] + ["discount_date"]:
+                    values.pop(key, None)
+            values["amount_due"] = undisputed
+        if currency.compare_amounts(values["next_amount_to_pay"], undisputed) > 0:
+            values["next_amount_to_pay"] = undisputed
+        values["billing_amount_in_dispute"] = self.billing_disputed_amount
+        return values
+
+    def _has_to_be_paid(self):
+        """Nothing to pay online while all that is open is in dispute."""
+        return super()._has_to_be_paid() and not self.currency_id.is_zero(self._billing_undisputed_residual())
+
     def _post(self, soft=True):
         posted = super()._post(soft=soft)
         disputes = posted._billing_related_disputes()
