@@ -34,3 +34,17 @@ def update_module(db, addons):
         check=True,
         stderr=subprocess.DEVNULL,
     )  # fmt: skip
+
+
+def unique_amounts(rng, low=100, high=9000):
+    """A function giving amounts (two decimals, drawn uniformly) never given before: no accidental equal amounts."""
+    used = set()
+
+    def amount():
+        while True:
+            value = round(rng.uniform(low, high), 2)
+            if value not in used:
+                used.add(value)
+                return value
+
+    return amount

@@ -31,7 +31,7 @@ import sys
 import time
 from datetime import date, timedelta
 
-from _common import addons_path, db_exists, update_module
+from _common import addons_path, db_exists, unique_amounts, update_module
 
 MIX = [  # (case, share, identifiable)
     ("number", 0.29, True),
@@ -128,14 +128,7 @@ def generate(env, sources, seed=7):
             plan.append((case, identifiable, rng.choice(customers)))
     rng.shuffle(plan)
     invoice_vals, owners = [], []
-    used = set()
-
-    def amount():
-        while True:
-            value = round(rng.uniform(100, 9000), 2)
-            if value not in used:
-                used.add(value)
-                return value
+    amount = unique_amounts(rng)
 
     for index, (case, _identifiable, customer) in enumerate(plan):
         if case == "recurring":

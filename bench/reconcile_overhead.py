@@ -33,7 +33,7 @@ import sys
 import time
 from datetime import date, timedelta
 
-from _common import addons_path, db_exists, update_module
+from _common import addons_path, db_exists, unique_amounts, update_module
 
 BUDGET = 1.05
 WITHOUT_MODULES = "account,crm,portal,mail"
@@ -53,14 +53,7 @@ def generate(env, invoices, disputes, seed=11):
     customers = env["res.partner"].create(
         [{"name": f"Bench Customer {i:05d}", "is_company": True} for i in range(max(invoices // 5, 10))]
     )
-    used = set()
-
-    def amount():
-        while True:
-            value = round(rng.uniform(100, 9000), 2)
-            if value not in used:
-                used.add(value)
-                return value
+    amount = unique_amounts(rng)
 
     def invoice_vals(day):
         return {
