@@ -56,7 +56,8 @@ class BillingMatchReview(models.Model):
         string="Amount", currency_field="company_currency_id", readonly=True,
         help="The unapplied amount in the company's currency: the list sums it for the rows selected.",
     )  # fmt: skip
-    confidence = fields.Integer(readonly=True, aggregator="max")
+    # no aggregate: a group row's label (the customer) then spans the first columns instead of being cut
+    confidence = fields.Integer(readonly=True, aggregator=None)
     confidence_band = fields.Selection(BANDS, readonly=True)
     reasons = fields.Text(readonly=True)
     has_proposal = fields.Boolean(readonly=True)

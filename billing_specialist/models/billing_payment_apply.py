@@ -119,8 +119,11 @@ class BillingPaymentApply(models.AbstractModel):
         if partial and currency.compare_amounts(shortfall, 0.0) != 0:
             raise UserError(
                 self.env._(
-                    "The invoice paid in part must take exactly what is left of the payment (%(left)s).",
-                    left=currency.round(available + credit - (wanted - amounts[partial.id])),
+                    "The invoice paid in part must take exactly what is left of the payment (%(left)s): a payment "
+                    "cannot both pay an invoice in part and leave an amount unapplied.",
+                    left=formatLang(
+                        self.env, available + credit - (wanted - amounts[partial.id]), currency_obj=currency
+                    ),
                 )
             )
         if not partial and currency.compare_amounts(shortfall, writeoff or 0.0) > 0:
@@ -128,7 +131,7 @@ class BillingPaymentApply(models.AbstractModel):
                 self.env._(
                     "The invoices need %(short)s more than %(payment)s brings; write the difference off or pay one "
                     "invoice in part.",
-                    short=shortfall,
+                    short=formatLang(self.env, shortfall, currency_obj=currency),
                     payment=name,
                 )
             )
@@ -139,7 +142,7 @@ class BillingPaymentApply(models.AbstractModel):
                         "The write-off of %(payment)s must be the difference, %(short)s: what the invoices need more "
                         "than it brings.",
                         payment=name,
-                        short=max(shortfall, 0.0),
+                        short=formatLang(self.env, max(shortfall, 0.0), currency_obj=currency),
                     )
                 )
             to_company = company.currency_id

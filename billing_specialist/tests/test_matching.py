@@ -381,7 +381,7 @@ class TestPaymentMatching(PaymentMatchingCommon):
         payment = self._payment(200.0, memo=invoice.name)  # 500 EUR: half the invoice
         line = self._run(payment).line_ids
         self.assertEqual((line.outcome, line.confidence), ("proposed", 88), "partial and converted: a person checks")
-        with self.assertRaisesRegex(UserError, "exactly what is left of the payment \\(500.0\\)"):
+        with self.assertRaisesRegex(UserError, "exactly what is left of the payment \\(500\\.00\\s€\\)"):
             payment._billing_apply([(invoice.id, 400.0)])
         payment._billing_apply([(invoice.id, 500.0)])
         self.assertEqual(invoice.amount_residual, 500.0)

@@ -151,6 +151,9 @@ class TestReportingWizard(BillingDisputeCommon):
         self.assertNotIn(later, items.move_id)
         self.assertEqual(sum(items.mapped("balance")), 500.0)
         self.assertIn(format_date(self.env, as_of), action["name"])
+        # The list shows what each item still owes, so its total is the aging row's.
+        list_arch = self.env["account.move.line"].get_view(action["views"][0][0], "list")["arch"]
+        self.assertIn('name="amount_residual"', list_arch)
         globex = lines.filtered(lambda line: line.partner_id == self.other_customer)
         self.assertEqual(self.env["account.move.line"].search(globex.action_open_items()["domain"]).move_id, self.g1)
         other = self.setup_other_company()["company"]
@@ -168,6 +171,8 @@ class TestReportingWizard(BillingDisputeCommon):
         self.assertEqual(case.user_id, self.specialist)
         wizard = self._wizard(user_ids=[Command.set(self.specialist.ids)])
         action = wizard.action_open_analysis()
+        # The web client titles the screen with display_name: the period must be in it.
+        self.assertIn(format_date(self.env, self.period[1]), action["display_name"])
         self.assertEqual(action["domain"], [("company_id", "in", self.company.ids)], "the rest is removable")
         context = action["context"]
         self.assertEqual(context["search_default_filter_report_period"], 1)

@@ -58,6 +58,7 @@ class BillingReportAgingLine(models.TransientModel):
             # "No customer": the items without a partner only.
             items = self.env["account.move.line"].browse(item_ids).filtered(lambda item: not item.partner_id)
             item_ids = items.ids
+        view = self.env.ref("billing_specialist.billing_report_open_items_view_list")
         return {
             "type": "ir.actions.act_window",
             "name": self.env._(
@@ -67,12 +68,12 @@ class BillingReportAgingLine(models.TransientModel):
             ),
             "res_model": "account.move.line",
             "view_mode": "list,form",
-            "views": [(self.env.ref("account.view_move_line_tree").id, "list"), (False, "form")],
+            "views": [(view.id, "list"), (False, "form")],
             "domain": [("id", "in", item_ids)],
             "context": {"create": False},
             "help": Markup("<p>%s</p>")
             % self.env._(
-                "The receivable items open on %(date)s. The Amount Due column shows what is open today.",
+                "The receivable items open on %(date)s. The Open Today column shows what is still open.",
                 date=format_date(self.env, self.date_as_of),
             ),
         }

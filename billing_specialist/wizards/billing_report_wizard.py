@@ -351,8 +351,11 @@ class BillingReportWizard(models.TransientModel):
                 context[f"search_default_filter_report_{name}"] = 1
                 context[f"billing_{key}"] = filters[key]
         action = self.env["ir.actions.act_window"]._for_xml_id("billing_specialist.billing_activity_report_action")
+        title = self.env._("Billing Activity %(period)s", period=self._period_label(self.date_from, self.date_to))
         action.update(
-            name=self.env._("Billing Activity %(period)s", period=self._period_label(self.date_from, self.date_to)),
+            # the web client titles the action with its display_name (read from the record), not its name
+            name=title,
+            display_name=title,
             domain=[("company_id", "in", companies.ids)],
             context=context,
         )

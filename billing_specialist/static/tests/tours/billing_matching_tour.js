@@ -46,7 +46,7 @@ registry.category("web_tour.tours").add("billing_specialist_matching_tour", {
             run: "click",
         },
         {
-            trigger: ".o_field_widget[name=open_item_ids] .o_data_row td[name=amount_residual]:contains(1,200.00)",
+            trigger: ".o_field_widget[name=open_item_ids] .o_data_row td[name=amount_residual_signed]:contains(1,200.00)",
         },
         {
             trigger: ".o_notebook a:contains(Invoices to Pay)",
