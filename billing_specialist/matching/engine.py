@@ -136,6 +136,9 @@ class Source:
     partner_id: int | None = None
     account_number: str | None = None
     payer_name: str | None = None
+    # Invoices this source has already settled (an overpayment's rest, a partly applied payment): its memo naming
+    # them is no sign of a duplicate payment.
+    settled_numbers: tuple = ()
 
 
 @dataclass(frozen=True)
@@ -402,9 +405,11 @@ class Matcher:
             )
         else:
             proposal.confidence = min(proposal.confidence, 80)
+            paid = len([a for a in allocations if a.amount > 0])
             proposal.reasons.append(
                 _lt(
-                    "pays %(count)s items in part (oldest due first): %(amount)s stays open",
+                    "pays %(paid)s of the %(count)s items, oldest due first: %(amount)s stays open",
+                    paid=self.format_count(paid),
                     count=self.format_count(len(positive)),
                     amount=self.format_amount(difference),
                 )
@@ -429,7 +434,7 @@ class Matcher:
             exact = {i for i in exact if self.items[i].partner_id == partner_id}
         proposals = self._search(source, candidates, exact, partner_id, partner_reason, limit)
         if proposals:
-            for reason in self._closed_conflicts(candidates) + self._partner_conflicts(source, named):
+            for reason in self._closed_conflicts(candidates, source) + self._partner_conflicts(source, named):
                 for proposal in proposals:
                     proposal.hold(reason)
         return proposals
@@ -505,7 +510,7 @@ class Matcher:
     def explain_no_proposal(self, source):
         """Why ``propose(source)`` gives nothing, as a lazy reason: duplicate, no customer, no open item, no fit."""
         candidates = self._candidates(source.memo)
-        closed = self._closed_conflicts(candidates)
+        closed = self._closed_conflicts(candidates, source)
         if closed:
             return closed[0]
         partner_id, _reason = self._find_partner(source, self._exact_hits(candidates))
@@ -639,8 +644,8 @@ class Matcher:
 
     # ------------------------------------------------------------------ conflicting evidence
 
-    def _closed_conflicts(self, candidates):
-        """The memo names a settled invoice: the payment may well pay it a second time."""
+    def _closed_conflicts(self, candidates, source=None):
+        """The memo names a settled invoice (not one this source settled): it may well be paid a second time."""
         if not self.closed.by_key:
             return []
         closed = {candidate: self.closed.by_key.get(candidate) for candidate in candidates}
@@ -651,7 +656,7 @@ class Matcher:
                 strong |= self.by_key.get(candidate, set()) | self.by_ref.get(candidate, set())
         reasons, seen = [], set()
         for candidate, number in closed.items():
-            if not number or number in seen:
+            if not number or number in seen or (source and number in source.settled_numbers):
                 continue
             if (self.by_key.get(candidate, set()) | self.by_ref.get(candidate, set())) & strong:
                 continue  # the digits of an open item named in full, which a settled invoice also has

@@ -37,6 +37,7 @@ class AccountBankStatementLine(models.Model):
             partner_id=self.partner_id.commercial_partner_id.id or None,
             account_number=self.account_number or self.partner_bank_id.acc_number or None,
             payer_name=self.partner_name or None,
+            settled_numbers=self.move_id._billing_settled_invoice_names(),
         )
 
     def _billing_receivable_lines(self):

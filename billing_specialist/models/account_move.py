@@ -211,6 +211,13 @@ class AccountMove(models.Model):
         moves = self.sudo()
         return moves.billing_dispute_line_ids.dispute_id | moves.billing_dispute_id
 
+    def _billing_settled_invoice_names(self):
+        """Numbers of the customer invoices and credit notes reconciled with these entries' receivable lines."""
+        lines = self.line_ids.filtered(lambda aml: aml.account_id.account_type == "asset_receivable")
+        partials = lines.matched_debit_ids | lines.matched_credit_ids
+        moves = (partials.debit_move_id | partials.credit_move_id).move_id - self
+        return tuple(moves.filtered(lambda m: m.move_type in ("out_invoice", "out_refund")).mapped("name"))
+
     # ------------------------------------------------------------------ portal payment: the undisputed part only
 
     def _billing_undisputed_residual(self):

@@ -45,6 +45,7 @@ class AccountPayment(models.Model):
             amount=self.currency_id.round(self._billing_available()),
             memo=" ".join(filter(None, [self.memo, self.payment_reference])),
             partner_id=self.partner_id.commercial_partner_id.id or None,
+            settled_numbers=self.move_id._billing_settled_invoice_names(),
         )
 
     def _billing_apply(self, allocations, writeoff=0.0, nowait=False):

@@ -11,7 +11,7 @@ from .billing_matcher import BillingMatcher
 
 # What a client may change on a review row (the rest is written by the refresh, as superuser).
 CLIENT_FIELDS = {"partner_id", "allocation_ids", "writeoff", "open_dispute", "dispute_reason_id"}
-BANDS = [("high", "Apply"), ("medium", "Likely"), ("low", "Weak"), ("none", "No Proposal")]
+BANDS = [("high", "Apply"), ("medium", "Likely"), ("low", "Weak"), ("conflict", "Conflict"), ("none", "No Proposal")]
 MEDIUM_CONFIDENCE = 60
 
 
@@ -209,7 +209,9 @@ class BillingMatchReview(models.Model):
             partner = self.env["res.partner"].browse(best.partner_id)
         currency, amount = source._billing_currency(), source._billing_available()
         confidence = best.confidence if best else 0
-        if not best or not confidence:
+        if best and best.conflict and best.allocations:
+            band = "conflict"  # a proposal whose evidence disagrees: a person decides (the reasons say why)
+        elif not best or not confidence:
             band = "none"
         else:
             band = ("high" if confidence >= company.billing_match_threshold

@@ -91,6 +91,26 @@ class TestMatchingReasons(BaseCase):
             number = "INV/2026/00052" if source.partner_id else "INV/2025/00777"
             self.assertEqual(str(matcher.explain_no_proposal(source)), duplicate.replace("INV/2026/00052", number))
 
+    def test_rest_of_a_payment_naming_the_invoice_it_paid_is_no_duplicate(self):
+        """An overpayment applied to INV/2026/00052 keeps its memo: its rest is not "a second payment of 00052"."""
+        matcher = self.matcher([item(1, "INV/2026/00053", 25.0)], closed_numbers=["INV/2026/00052"])
+        rest = Source(id=1, amount=25.0, memo="INV/2026/00052", partner_id=ACME, settled_numbers=("INV/2026/00052",))
+        self.assertNotIn("possible duplicate payment", str(matcher.explain_no_proposal(rest)))
+        for proposal in matcher.propose(rest):
+            self.assertNotIn("possible duplicate payment", proposal.explain())
+            self.assertFalse(proposal.conflict)
+        # Another payment naming the same paid invoice is still held as a likely duplicate.
+        other = Source(id=2, amount=25.0, memo="INV/2026/00052", partner_id=ACME)
+        self.assertIn("possible duplicate payment", matcher.propose(other)[0].explain())
+
+    def test_items_paid_in_part_counts_the_items_that_get_money(self):
+        items = [item(1, "INV/2026/00061", 500.0, due=(2026, 1, 1)), item(2, "INV/2026/00062", 700.0, due=(2026, 2, 1)),
+                 item(3, "INV/2026/00063", 900.0, due=(2026, 3, 1))]  # fmt: skip
+        memo = "INV/2026/00061 INV/2026/00062 INV/2026/00063"
+        best = self.best(self.matcher(items), amount=300.0, memo=memo, partner_id=ACME)
+        self.assertEqual([a.item_id for a in best.allocations], [1])
+        self.assertIn("pays 1 of the 3 items, oldest due first: 1,800.00 stays open", best.explain())
+
     def test_no_proposal_says_why(self):
         items = [item(i, f"INV/2026/0010{i}", 99.0, partner=i) for i in (1, 2, 3, 4)]
         items.append(item(9, "RINV/2026/00009", -50.0, partner=UMBRELLA))

@@ -42,6 +42,23 @@ class TestMatchingReview(MatchingReviewCommon):
         self.assertEqual(set(rows.search([("has_proposal", "=", False)]).statement_line_id), {nothing}, "filter")
         self.assertEqual(row.open_item_ids, self.inv1, "the customer's other open items, with their open amount")
 
+    def test_conflicting_evidence_is_badged_as_such_and_an_overpayments_rest_is_no_duplicate(self):
+        """A proposal held for conflicting evidence says "Conflict", not "No Proposal" (walk of issue 10); the rest of
+        an overpayment applied to the invoice its memo names is not called a duplicate payment of it."""
+        paid = self._invoice(640.0)
+        self._pay(paid, 640.0)
+        twin = self._invoice(640.0)  # open, same amount as the paid one
+        duplicate = self._payment(640.0, memo=paid.name)
+        overpaid = self._payment(1225.0, memo=self.inv1.name)  # inv1 is 1,200: 25 stays as credit
+        self.env["billing.match.run"]._run_automatic(self.company, payments=overpaid, statement_lines=[])
+        self.assertTrue(self.inv1.currency_id.is_zero(self.inv1.amount_residual), "the run applied 1,200 of it")
+        by_source = {row.payment_id: row for row in self._review()}
+        held = by_source[duplicate]
+        self.assertEqual((held.confidence, held.confidence_band), (0, "conflict"))
+        self.assertIn(twin.name, held.invoice_names)
+        self.assertIn(f"{paid.name} is already paid: possible duplicate payment", held.reasons)
+        self.assertNotIn("possible duplicate payment", by_source[overpaid].reasons)
+
     def test_refresh_replaces_rows_and_keeps_skips(self):
         payment = self._payment(750.0)
         line = self._bank_line(1500.0, memo="transfer 8812")
