@@ -482,10 +482,12 @@ class Matcher:
         if not items or len(items) > ACROSS_CUSTOMERS:
             return []
         if len(items) == 1:
-            reason = _lt("no customer or reference found: the only open item of %(amount)s, for review",
+            reason = _lt("no customer and no open invoice named in the memo: "
+                         "the only open item of %(amount)s, for review",
                          amount=self.format_amount(source.amount))  # fmt: skip
         else:
-            reason = _lt("no customer or reference found: one of %(count)s open items of %(amount)s, for review",
+            reason = _lt("no customer and no open invoice named in the memo: "
+                         "one of %(count)s open items of %(amount)s, for review",
                          count=self.format_count(len(items)), amount=self.format_amount(source.amount))  # fmt: skip
         proposals = []
         for item in sorted(items, key=lambda it: (it.due, it.id)):
@@ -518,9 +520,12 @@ class Matcher:
         if partner_id is None:
             count = len(self._across(source))
             if count > ACROSS_CUSTOMERS:
-                return _lt("no customer or reference found, and %(count)s open items of %(amount)s across customers: "
+                return _lt("no customer and no open invoice named in the memo, "
+                           "and %(count)s open items of %(amount)s across customers: "
                            "too many to propose", count=self.format_count(count), amount=amount)  # fmt: skip
-            return _lt("no customer or reference found, and no open item of %(amount)s", amount=amount)
+            return _lt(
+                "no customer and no open invoice named in the memo, and no open item of %(amount)s", amount=amount
+            )
         customer = self._label(partner_id)
         if not any(it.amount > 0 for it in self.by_partner.get(partner_id, ())):
             return _lt("no open item for %(customer)s", customer=customer)
@@ -559,7 +564,7 @@ class Matcher:
         if combination:
             return [combination]
         if open_items:  # nothing fits: the oldest items, as a starting point for the user
-            reasons = [_lt("no reference and no amount match: oldest open items")]
+            reasons = [_lt("no open invoice named in the memo and no amount match: oldest open items")]
             proposal = self._proposal_for_items(source, partner_id, open_items[:limit], False, reasons, 30)
             proposal.confidence = min(proposal.confidence, 30)
             proposals.append(proposal)

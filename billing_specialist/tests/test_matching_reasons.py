@@ -121,10 +121,13 @@ class TestMatchingReasons(BaseCase):
             self.assertEqual(matcher.propose(source), [])
             return str(matcher.explain_no_proposal(source))
 
-        self.assertEqual(why(amount=12.5, memo="thanks"), "no customer or reference found, and no open item of 12.50")
+        self.assertEqual(
+            why(amount=12.5, memo="thanks"),
+            "no customer and no open invoice named in the memo, and no open item of 12.50",
+        )
         self.assertEqual(
             why(amount=99.0, memo="thanks"),
-            "no customer or reference found, and 4 open items of 99.00 across customers: too many to propose",
+            "no customer and no open invoice named in the memo, and 4 open items of 99.00 across customers: too many to propose",
         )
         self.assertEqual(why(amount=99.0, partner_id=UMBRELLA), "no open item for Umbrella")
         self.assertEqual(why(amount=99.0, payer_name="UMBRELLA CORP"), "no open item for Umbrella")
@@ -246,7 +249,10 @@ class TestMatchingReasonsRun(BillingDisputeCommon):
         result = self._run(statement_lines=line).line_ids
         self.assertEqual((result.outcome, result.confidence, result.partner_id), ("proposed", 0, self.other_customer))
         self.assertEqual(result.invoice_ids, globex)
-        self.assertIn("no customer or reference found: the only open item of 640.00, for review", result.reasons)
+        self.assertIn(
+            "no customer and no open invoice named in the memo: the only open item of 640.00, for review",
+            result.reasons,
+        )
         self.assertFalse(line.is_reconciled)
         self.assertEqual(globex.payment_state, "not_paid")
 
@@ -261,5 +267,7 @@ class TestMatchingReasonsRun(BillingDisputeCommon):
         self.assertEqual(by_source[duplicate].outcome, "unmatched")
         self.assertEqual(by_source[duplicate].reasons, f"{paid.name} is already paid: possible duplicate payment")
         self.assertEqual(by_source[stranger].outcome, "unmatched")
-        self.assertEqual(by_source[stranger].reasons, "no customer or reference found, and no open item of 12.50")
+        self.assertEqual(
+            by_source[stranger].reasons, "no customer and no open invoice named in the memo, and no open item of 12.50"
+        )
         self.assertFalse(duplicate.move_id.line_ids.filtered("reconciled") - paid.line_ids)
