@@ -51,6 +51,9 @@ class TestDisputePortal(BillingDisputeCommon, HttpCase):
         self.assertNotIn(mine.name, page)
         page = self.url_open(f"/my/disputes?search_in=invoice&search={self.invoice.name}").text
         self.assertIn(mine.name, page)
+        # The home card shows its count (Odoo 18 hides card counts unless asked to show them).
+        home = self.url_open("/my").text
+        self.assertRegex(home, r'<span class="fw-bold" data-placeholder_count="dispute_count"')
 
     def test_open_a_dispute_from_the_invoice(self):
         self.authenticate("bs_portal", "bs_portal")
