@@ -72,7 +72,11 @@ class BillingMatchReview(models.Model):
         help="Difference written off, in the invoices' currency: the payment is short by this much. Within your "
         "write-off limit; a billing manager is not limited.",
     )
-    remainder = fields.Monetary(string="Left Open", compute="_compute_amounts")
+    remainder = fields.Monetary(
+        string="Payment Not Applied",
+        compute="_compute_amounts",
+        help="What stays of the payment once these invoices take their amounts: the customer's open credit.",
+    )
     open_dispute = fields.Boolean(
         string="Dispute the Difference",
         help="The payment is short on one invoice: apply it, then open a dispute case for what remains open.",
