@@ -23,6 +23,7 @@
         "data/mail_template_data.xml",
         "data/mail_alias_data.xml",
         "data/ir_cron_data.xml",
+        "data/billing_followup_data.xml",
         "report/billing_statement_report.xml",
         "wizards/billing_dispute_resolve_views.xml",
         "wizards/billing_statement_wizard_views.xml",
@@ -39,6 +40,7 @@
         "views/billing_match_review_views.xml",
         "views/billing_menus.xml",
         "views/billing_settings_views.xml",
+        "views/billing_collection_views.xml",
     ],
     "demo": [
         "demo/billing_specialist_demo.xml",

@@ -18,3 +18,6 @@ from . import crm_team_member
 from . import billing_settings
 from . import billing_match_review
 from . import billing_match_review_allocation
+from . import billing_followup_level
+from . import billing_collection
+from . import billing_promise

@@ -7,7 +7,14 @@ from .billing_dispute_stage import OPEN_STATES
 # Set by the application alone: the link of a credit note or write-off to the disputed invoice it settles (it counts
 # in the case's amounts and can resolve it) and the dispute figures computed from the cases.
 PROTECTED_FIELDS = frozenset(
-    {"billing_dispute_line_id", "billing_dispute_id", "billing_in_dispute", "billing_disputed_amount"}
+    {
+        "billing_dispute_line_id",
+        "billing_dispute_id",
+        "billing_in_dispute",
+        "billing_disputed_amount",
+        "billing_followup_level_id",
+        "billing_followup_date",
+    }
 )
 
 
@@ -62,6 +69,16 @@ class AccountMove(models.Model):
         store=True,
         index="btree_not_null",
     )
+
+    billing_followup_level_id = fields.Many2one(
+        "billing.followup.level",
+        string="Follow-up Level",
+        readonly=True,
+        copy=False,
+        index="btree_not_null",
+        help="The highest follow-up level this invoice was already sent at (the run never sends it again).",
+    )
+    billing_followup_date = fields.Date(string="Last Follow-up", readonly=True, copy=False)
 
     @api.depends(
         "billing_dispute_line_ids.dispute_id.state",

@@ -60,6 +60,21 @@ class ResCompany(models.Model):
         help="Upper day counts of the overdue buckets, separated by commas: 30,60,90,120 gives current, 1-30, "
         "31-60, 61-90, 91-120 and over 120 days.",
     )
+    billing_followup_skip_dispute_days = fields.Boolean(
+        string="Days in Dispute Do Not Count",
+        default=True,
+        help="The days an invoice spends in an open dispute case are not counted toward its next follow-up level.",
+    )
+    billing_promise_tolerance_days = fields.Integer(
+        string="Promise Tolerance (days)",
+        default=3,
+        help="Days after the promised date before a promise is judged (bank transfers take time).",
+    )
+    billing_portal_promise_max_days = fields.Integer(
+        string="Portal Promises Up To (days)",
+        default=30,
+        help="How far ahead a customer may promise to pay on the portal; zero turns portal promises off.",
+    )
     billing_match_threshold = fields.Integer(
         string="Automatic Matching Threshold",
         default=90,
@@ -97,6 +112,7 @@ class ResCompany(models.Model):
     def create(self, vals_list):
         companies = super().create(vals_list)
         companies._billing_ensure_dispute_alias()
+        self.env["billing.followup.level"]._seed_ladder(companies)
         return companies
 
     def _billing_ensure_dispute_alias(self):
@@ -165,6 +181,14 @@ class ResCompany(models.Model):
             percent = company.billing_match_tolerance_percent or 0.0
             if not math.isfinite(percent) or not 0 <= percent <= 100:
                 raise ValidationError(self.env._("The payment difference tolerance is a percentage from 0 to 100."))
+
+    @api.constrains("billing_promise_tolerance_days", "billing_portal_promise_max_days")
+    def _check_billing_promise_days(self):
+        for company in self:
+            if not 0 <= company.billing_promise_tolerance_days <= 90:
+                raise ValidationError(self.env._("The promise tolerance is between 0 and 90 days."))
+            if not 0 <= company.billing_portal_promise_max_days <= 365:
+                raise ValidationError(self.env._("Portal promises reach at most 365 days ahead (zero: none)."))
 
     @api.constrains("billing_dispute_default_user_id")
     def _check_billing_dispute_default_user(self):
