@@ -21,3 +21,9 @@ from . import billing_match_review_allocation
 from . import billing_followup_level
 from . import billing_collection
 from . import billing_promise
+from . import billing_followup_history
+from . import billing_followup_ledger
+from . import billing_followup_run
+from . import billing_followup_line
+from . import mail_mail
+from . import res_partner_followup

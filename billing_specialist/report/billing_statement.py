@@ -69,9 +69,9 @@ class BillingStatement(models.AbstractModel):
             SQL(
                 """
                 SELECT move.id, move.name, move.move_type, move.ref, aml.date,
-                       MAX(aml.date_maturity), SUM(aml.debit), SUM(aml.credit)
+                       MAX(aml.date_maturity), SUM(aml.debit), SUM(aml.credit), move.billing_in_dispute
                 %s AND aml.date BETWEEN %s AND %s
-                GROUP BY move.id, move.name, move.move_type, move.ref, aml.date
+                GROUP BY move.id, move.name, move.move_type, move.ref, aml.date, move.billing_in_dispute
                 ORDER BY aml.date, move.id
                 """,
                 base,
@@ -85,7 +85,7 @@ class BillingStatement(models.AbstractModel):
             "out_receipt": self.env._("Receipt"),
         }
         lines, balance = [], opening
-        for move_id, name, move_type, ref, date, due, debit, credit in cr.fetchall():
+        for move_id, name, move_type, ref, date, due, debit, credit, in_dispute in cr.fetchall():
             balance += debit - credit
             kind = labels.get(move_type) or (self.env._("Payment") if credit > debit else self.env._("Other"))
             lines.append(
@@ -99,6 +99,7 @@ class BillingStatement(models.AbstractModel):
                     "debit": debit,
                     "credit": credit,
                     "balance": balance,
+                    "in_dispute": bool(in_dispute),
                 }
             )
         aging_data = self.env["billing.aging"]._get_aging(company, date_to, partner_ids=commercial.ids)

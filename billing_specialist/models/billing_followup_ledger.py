@@ -1,0 +1,198 @@
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from odoo import api, models
+from odoo.tools import SQL
+
+from ..followup import Item, Plan, effective_days, plan_customer
+
+
+@dataclass
+class OpenItem:
+    """An open customer invoice as the follow-up reads it (amounts in the invoice currency and the company's)."""
+
+    move_id: int
+    partner_id: int
+    contact_id: int
+    currency_id: int
+    name: str
+    invoice_date: object
+    due: object
+    residual: float
+    residual_company: float
+    disputed: float
+    promised: bool
+    sent_level_id: int | None
+    raw_days: int = 0
+    item: Item | None = None
+
+    @property
+    def chased_amount(self):
+        """What the follow-up asks for: the open amount less the part in dispute."""
+        return max(self.residual - self.disputed, 0.0)
+
+    @property
+    def mark(self):
+        if self.disputed and not self.chased_amount:
+            return "dispute"
+        if self.promised:
+            return "promise"
+        return "dispute_part" if self.disputed else ""
+
+
+@dataclass
+class CustomerFollowup:
+    partner_id: int
+    plan: Plan
+    items: list = field(default_factory=list)  # every open item, shown in the message
+
+
+class BillingFollowupLedger(models.AbstractModel):
+    """Reads, for a company and a date, every customer's open invoices at once and plans their follow-ups."""
+
+    _name = "billing.followup.ledger"
+    _description = "Follow-up Ledger"
+
+    @api.model
+    def _ladder(self, company):
+        """The company's active levels by delay, and each level's (active or not) index in that ladder."""
+        levels = self.env["billing.followup.level"].sudo().with_context(active_test=False)
+        all_levels = levels.search([("company_id", "=", company.id)], order="delay, id")
+        active = all_levels.filtered("active")
+        delays = active.mapped("delay")
+        index = {}
+        for level in all_levels:
+            index[level.id] = max((i for i, delay in enumerate(delays) if delay <= level.delay), default=-1)
+        return active, index
+
+    @api.model
+    def _plan(self, company, today):
+        """Every customer of ``company`` with open invoices, planned: {partner_id: CustomerFollowup}."""
+        levels, level_index = self._ladder(company)
+        delays = levels.mapped("delay")
+        items = self._open_items(company, today)
+        intervals = self._dispute_intervals(company, [it.move_id for it in items if it.raw_days > 0])
+        skip = company.billing_followup_skip_dispute_days
+        bumps = self._level_bumps(company)
+        by_partner = defaultdict(list)
+        for it in items:
+            days = effective_days(it.due, today, intervals.get(it.move_id, ()), skip) if it.raw_days > 0 else 0
+            it.item = Item(
+                move_id=it.move_id,
+                days=days,
+                chased=bool(it.chased_amount) and not it.promised and it.raw_days > 0,
+                sent=level_index.get(it.sent_level_id, -1),
+            )
+            by_partner[it.partner_id].append(it)
+        result = {}
+        for partner_id, partner_items in by_partner.items():
+            plan = plan_customer([it.item for it in partner_items], delays, bumps.get(partner_id, 0))
+            result[partner_id] = CustomerFollowup(partner_id, plan, partner_items)
+        return result
+
+    @api.model
+    def _open_items(self, company, today):
+        """Open posted customer invoices (receivable lines with a residual), oldest open due date first."""
+        for model in ("account.move", "account.move.line", "billing.promise"):
+            self.env[model].flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT move.id, move.commercial_partner_id, move.partner_id, move.currency_id, move.name,
+                       move.invoice_date, MIN(aml.date_maturity), SUM(aml.amount_residual_currency),
+                       SUM(aml.amount_residual),
+                       CASE WHEN move.billing_in_dispute THEN COALESCE(move.billing_disputed_amount, 0) ELSE 0 END,
+                       EXISTS (
+                           SELECT 1 FROM billing_promise_move_rel rel
+                           JOIN billing_promise promise ON promise.id = rel.promise_id
+                           WHERE rel.move_id = move.id AND promise.state = 'open'
+                             AND promise.date_deadline >= %(today)s
+                       ),
+                       move.billing_followup_level_id
+                  FROM account_move_line aml
+                  JOIN account_move move ON move.id = aml.move_id
+                  JOIN account_account account ON account.id = aml.account_id
+                 WHERE aml.company_id = %(company)s
+                   AND aml.parent_state = 'posted'
+                   AND move.move_type = 'out_invoice'
+                   AND account.account_type = 'asset_receivable'
+                   AND NOT aml.reconciled
+                   AND aml.amount_residual_currency > 0
+                 GROUP BY move.id
+                 ORDER BY MIN(aml.date_maturity), move.id
+                """,
+                company=company.id,
+                today=today,
+            )
+        )
+        items = []
+        for row in self.env.cr.fetchall():
+            item = OpenItem(*row)
+            item.due = item.due or item.invoice_date or today
+            item.raw_days = (today - item.due).days
+            items.append(item)
+        return items
+
+    @api.model
+    def _dispute_intervals(self, company, move_ids):
+        """{move_id: [(date_opened, date_closed or None)]} of every case (open or closed) over these invoices."""
+        if not move_ids:
+            return {}
+        self.env["billing.dispute"].flush_model(["date_opened", "date_closed", "active"])
+        self.env["billing.dispute.line"].flush_model(["move_id", "dispute_id"])
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT line.move_id, dispute.date_opened, dispute.date_closed
+                  FROM billing_dispute_line line
+                  JOIN billing_dispute dispute ON dispute.id = line.dispute_id
+                 WHERE dispute.company_id = %s AND line.move_id = ANY(%s)
+                """,
+                company.id,
+                move_ids,
+            )
+        )
+        intervals = defaultdict(list)
+        for move_id, opened, closed in self.env.cr.fetchall():
+            intervals[move_id].append((opened, closed))
+        return intervals
+
+    @api.model
+    def _level_bumps(self, company):
+        self.env["billing.collection"].flush_model(["level_bump"])
+        self.env.cr.execute(
+            SQL(
+                "SELECT partner_id, level_bump FROM billing_collection WHERE company_id = %s AND level_bump > 0",
+                company.id,
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _unapplied_credits(self, company, partner_ids):
+        """{partner_id: [(name, date, currency_id, open amount)]}: unreconciled payments and credit notes."""
+        if not partner_ids:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT move.commercial_partner_id, move.name, aml.date, aml.currency_id,
+                       -SUM(aml.amount_residual_currency)
+                  FROM account_move_line aml
+                  JOIN account_move move ON move.id = aml.move_id
+                  JOIN account_account account ON account.id = aml.account_id
+                 WHERE aml.company_id = %(company)s AND aml.parent_state = 'posted'
+                   AND account.account_type = 'asset_receivable' AND NOT aml.reconciled
+                   AND aml.amount_residual_currency < 0
+                   AND move.commercial_partner_id = ANY(%(partners)s)
+                 GROUP BY move.commercial_partner_id, move.id, move.name, aml.date, aml.currency_id
+                 ORDER BY aml.date, move.id
+                """,
+                company=company.id,
+                partners=list(partner_ids),
+            )
+        )
+        credits = defaultdict(list)
+        for partner_id, *credit in self.env.cr.fetchall():
+            credits[partner_id].append(tuple(credit))
+        return credits

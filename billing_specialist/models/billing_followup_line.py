@@ -1,0 +1,301 @@
+import logging
+
+from odoo import Command, api, fields, models
+from odoo.tools import SQL, format_date, formatLang
+
+_logger = logging.getLogger(__name__)
+
+CHANNELS = [("email", "E-mail"), ("letter", "Letter"), ("activity", "Call"), ("none", "None")]
+OUTCOMES = [
+    ("planned", "To Send"),
+    ("emailed", "E-mailed"),
+    ("letter", "Letter to Print"),
+    ("activity", "Call Scheduled"),
+    ("nothing", "Nothing Sent"),
+    ("error", "Failed"),
+]
+
+
+class BillingFollowupLine(models.Model):
+    """One customer's message of a follow-up run: its level, items, contacts and what was actually done."""
+
+    _name = "billing.followup.line"
+    _inherit = ["billing.followup.history"]
+    _description = "Follow-up Run Line"
+    _order = "run_id desc, amount_due desc, id"
+    _check_company_auto = True
+
+    run_id = fields.Many2one("billing.followup.run", required=True, index=True, ondelete="cascade", readonly=True)
+    company_id = fields.Many2one(related="run_id.company_id", store=True, index=True)
+    date = fields.Date(related="run_id.date", store=True)
+    run_state = fields.Selection(related="run_id.state", string="Run Status", store=True, index=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, readonly=True)
+    collection_id = fields.Many2one("billing.collection", index=True, readonly=True, ondelete="set null")
+    level_id = fields.Many2one("billing.followup.level", string="Level", readonly=True, ondelete="restrict")
+    channel = fields.Selection(CHANNELS, readonly=True, default="none")
+    send_email = fields.Boolean(readonly=True)
+    send_letter = fields.Boolean(string="Letter", readonly=True)
+    attach_statement = fields.Boolean(readonly=True)
+    recipient_ids = fields.Many2many("res.partner", string="Recipients", readonly=True)
+    contact_note = fields.Char(string="Contact", readonly=True, help="Who the message goes to, and why.")
+    move_ids = fields.Many2many("account.move", string="Items Followed Up", readonly=True)
+    item_levels = fields.Json(readonly=True, help="The level each item followed up reached: {invoice id: level id}.")
+    content = fields.Json(readonly=True, help="The open items by currency and the unapplied credits, as sent.")
+    currency_id = fields.Many2one(related="company_id.currency_id")
+    amount_due = fields.Monetary(string="Followed Up", readonly=True, help="In the company currency.")
+    amount_text = fields.Char(string="Amounts", readonly=True, help="The amounts followed up, per currency.")
+    next_action_date = fields.Date(readonly=True, help="The day the next level would be reached.")
+    statement_date_from = fields.Date(readonly=True)
+    outcome = fields.Selection(OUTCOMES, default="planned", readonly=True, index=True)
+    result = fields.Text(readonly=True, help="What was done for this customer, or why nothing was sent.")
+    mail_id = fields.Many2one("mail.mail", string="E-mail", readonly=True, ondelete="set null")
+    message_id = fields.Many2one("mail.message", string="Chatter Message", readonly=True, ondelete="set null")
+
+    def _compute_display_name(self):
+        for line in self:
+            line.display_name = f"{line.partner_id.display_name} - {line.level_id.name or ''}"
+
+    # ------------------------------------------------------------------ planning
+
+    @api.model
+    def _prepare_vals_list(self, run, todo):
+        """Line values of the customers planned in ``todo`` ({partner_id: CustomerFollowup})."""
+        company = run.company_id
+        levels, _index = self.env["billing.followup.ledger"]._ladder(company)
+        partners = self.env["res.partner"].browse(list(todo))
+        collections = {c.partner_id.id: c for c in self.env["billing.collection"].sudo()._for_partners(partners, company)}
+        credits = self.env["billing.followup.ledger"]._unapplied_credits(company, list(todo))
+        contacts = self._contacts(todo)
+        vals_list = []
+        for partner in partners:
+            followup = todo[partner.id]
+            level = levels[followup.plan.level]
+            recipients, contact_note = contacts[partner.id]
+            chased = [it for it in followup.items if it.item.chased and it.item.reached is not None]
+            email = level.send_email and bool(recipients)
+            letter = level.send_letter or (level.send_email and not recipients)
+            channel = "email" if email else "letter" if letter else "activity" if level.create_activity else "none"
+            next_in = followup.plan.next_in
+            vals_list.append(
+                {
+                    "run_id": run.id,
+                    "partner_id": partner.id,
+                    "collection_id": collections[partner.id].id,
+                    "level_id": level.id,
+                    "channel": channel,
+                    "send_email": email,
+                    "send_letter": letter,
+                    "attach_statement": level.attach_statement and email,
+                    "recipient_ids": [Command.set(recipients)] if email else [],
+                    "contact_note": contact_note,
+                    "move_ids": [Command.set([it.move_id for it in chased])],
+                    "item_levels": {
+                        str(it.move_id): levels[it.item.reached].id for it in chased if it.item.reached > it.item.sent
+                    },
+                    "content": self._content(partner, followup.items, credits.get(partner.id, [])),
+                    "amount_due": sum(it.residual_company * it.chased_amount / it.residual for it in chased),
+                    "amount_text": self._amount_text(partner, chased),
+                    "next_action_date": next_in is not None and fields.Date.add(run.date, days=max(next_in, 1)),
+                    "statement_date_from": min(it.invoice_date or it.due for it in followup.items),
+                }
+            )
+        return vals_list
+
+    @api.model
+    def _contacts(self, todo):
+        """{partner_id: (recipient ids, why)}: the invoices' contacts with an e-mail, else the billing contact,
+        else the customer's own e-mail, else none (a letter)."""
+        Partner = self.env["res.partner"].sudo().with_context(active_test=False)
+        contact_ids = {it.contact_id for f in todo.values() for it in f.items if it.item.chased}
+        emails = {p["id"]: p["email"] for p in Partner.browse(list(contact_ids | set(todo))).read(["email"])}
+        billing = {}
+        for child in Partner.search_read(
+            [("parent_id", "in", list(todo)), ("type", "=", "invoice"), ("email", "!=", False)],
+            ["parent_id", "email"],
+            order="id",
+        ):
+            billing.setdefault(child["parent_id"][0], child["id"])
+        result = {}
+        for partner_id, followup in todo.items():
+            invoice_contacts = sorted(
+                {it.contact_id for it in followup.items if it.item.chased and emails.get(it.contact_id)}
+            )
+            if invoice_contacts:
+                result[partner_id] = (invoice_contacts, self.env._("the invoices' contacts"))
+            elif partner_id in billing:
+                result[partner_id] = ([billing[partner_id]], self.env._("the billing contact"))
+            elif emails.get(partner_id):
+                result[partner_id] = ([partner_id], self.env._("the customer's e-mail"))
+            else:
+                result[partner_id] = ([], self.env._("no e-mail address: letter"))
+        return result
+
+    @api.model
+    def _content(self, partner, items, credits):
+        """The open items by currency (with their marks) and the unapplied credits, formatted in the partner's
+        language: what the e-mail and the letter show."""
+        env = self.with_context(lang=partner.lang or self.env.lang).env
+        Currency = env["res.currency"]
+        marks = {
+            "dispute": env._("in dispute"),
+            "dispute_part": env._("partly in dispute"),
+            "promise": env._("promised"),
+        }
+        groups = {}
+        for it in items:
+            currency = Currency.browse(it.currency_id)
+            group = groups.setdefault(it.currency_id, {"currency": currency.name, "items": [], "sum": 0.0})
+            group["sum"] += it.residual
+            group["items"].append(
+                {
+                    "name": it.name,
+                    "date": format_date(env, it.invoice_date),
+                    "due": format_date(env, it.due),
+                    "days": max(it.raw_days, 0),
+                    "amount": formatLang(env, it.residual, currency_obj=currency),
+                    "mark": marks.get(it.mark, ""),
+                    "chased": bool(it.item.chased and it.item.reached is not None),
+                }
+            )
+        for currency_id, group in groups.items():
+            group["total"] = formatLang(env, group.pop("sum"), currency_obj=Currency.browse(currency_id))
+        return {
+            "groups": list(groups.values()),
+            "credits": [
+                {
+                    "name": name,
+                    "date": format_date(env, date),
+                    "amount": formatLang(env, amount, currency_obj=Currency.browse(currency_id)),
+                }
+                for name, date, currency_id, amount in credits
+            ],
+        }
+
+    @api.model
+    def _amount_text(self, partner, chased):
+        totals = {}
+        for it in chased:
+            totals[it.currency_id] = totals.get(it.currency_id, 0.0) + it.chased_amount
+        Currency = self.env["res.currency"]
+        return "; ".join(formatLang(self.env, amount, currency_obj=Currency.browse(cid)) for cid, amount in totals.items())
+
+    # ------------------------------------------------------------------ sending
+
+    def _send(self):
+        """Send each line in its own savepoint: one failing customer leaves the others sent."""
+        for line in self:
+            try:
+                with self.env.cr.savepoint():
+                    line._send_one()
+            except Exception as error:  # noqa: BLE001 - any failure of one customer is recorded, the run goes on
+                _logger.warning("Follow-up of customer %s failed: %s", line.partner_id.id, error)
+                self.env.invalidate_all()
+                line.write({"outcome": "error", "result": self.env._("Not sent: %(error)s", error=error)})
+
+    def _send_one(self):
+        """Queue the e-mail, note the letter, schedule the calls; then record the level on the items and customer."""
+        self.ensure_one()
+        done = []
+        vals = {}
+        if self.send_email:
+            mail = self._queue_email()
+            vals.update(mail_id=mail.id, message_id=mail.mail_message_id.id)
+            done.append(self.env._("e-mailed to %(to)s (%(who)s)", to=", ".join(self.recipient_ids.mapped("email")),
+                                   who=self.contact_note))  # fmt: skip
+        if self.send_letter:
+            done.append(self.env._("letter to print") if self.channel == "email" else self.env._(
+                "letter to print (%(why)s)", why=self.contact_note))  # fmt: skip
+        done += self._schedule_activities()
+        if not done:
+            self.write({"outcome": "nothing", "result": self.env._("Nothing sent: the level has no action.")})
+            return
+        if not self.send_email:
+            message = self.partner_id.sudo().message_post(
+                body=self.env._("Follow-up %(level)s: %(done)s.", level=self.level_id.name, done="; ".join(done)),
+                message_type="comment",
+                subtype_xmlid="mail.mt_note",
+            )
+            vals["message_id"] = message.id
+        outcome = "emailed" if self.send_email else "letter" if self.send_letter else "activity"
+        self.write({**vals, "outcome": outcome, "result": "; ".join(done).capitalize()})
+        self._record_sent()
+
+    def _queue_email(self):
+        """The e-mail, rendered from the level's template on the customer, queued for Odoo's mail queue."""
+        template = self.level_id.mail_template_id or self.env.ref("billing_specialist.mail_template_billing_followup")
+        template = template.sudo()
+        partner = self.partner_id
+        context = {"followup": self}
+        subject = template._render_field("subject", partner.ids, compute_lang=True, add_context=context)[partner.id]
+        body = template._render_field("body_html", partner.ids, compute_lang=True, add_context=context,
+                                      engine="qweb")[partner.id]  # fmt: skip
+        company = self.company_id
+        return self.env["mail.mail"].sudo().create(
+            {
+                "model": "res.partner",
+                "res_id": partner.id,
+                "subject": subject,
+                "body_html": body,
+                "body": body,
+                "email_from": company.email_formatted or self.run_id.user_id.email_formatted,
+                "author_id": self.run_id.user_id.partner_id.id,
+                "recipient_ids": [Command.set(self.recipient_ids.ids)],
+                "message_type": "email_outgoing",
+                "auto_delete": False,
+                "billing_followup_line_id": self.id,
+            }
+        )
+
+    def _schedule_activities(self):
+        """A call for the specialist when the level says so; a heads-up for the salesperson when it escalates."""
+        done = []
+        level, collection = self.level_id, self.collection_id.sudo()
+        if level.create_activity:
+            user = collection.user_id or collection.team_id.user_id or self.run_id.user_id
+            collection.activity_schedule(
+                "mail.mail_activity_data_call",
+                date_deadline=self.date,
+                summary=level.activity_summary or level.name,
+                note=self.amount_text,
+                user_id=user.id,
+            )
+            done.append(self.env._("call scheduled for %(user)s", user=user.name))
+        salesperson = self.partner_id.user_id
+        if level.escalate_salesperson and salesperson:
+            collection.activity_schedule(
+                "mail.mail_activity_data_todo",
+                date_deadline=self.date,
+                summary=self.env._("Escalated: %(level)s", level=level.name),
+                note=self.amount_text,
+                user_id=salesperson.id,
+            )
+            done.append(self.env._("escalated to %(user)s", user=salesperson.name))
+        return done
+
+    def _record_sent(self):
+        """The level each item was sent at (protected fields, written here only), and the customer's account."""
+        rows = [(int(move_id), level_id) for move_id, level_id in (self.item_levels or {}).items()]
+        if rows:
+            self.env["account.move"].flush_model(["billing_followup_level_id", "billing_followup_date"])
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE account_move move
+                       SET billing_followup_level_id = sent.level_id, billing_followup_date = %s
+                      FROM (SELECT * FROM unnest(%s::int[], %s::int[]) AS t(move_id, level_id)) sent
+                     WHERE move.id = sent.move_id
+                    """,
+                    self.date,
+                    [row[0] for row in rows],
+                    [row[1] for row in rows],
+                )
+            )
+            self.env["account.move"].invalidate_model(["billing_followup_level_id", "billing_followup_date"])
+        self.collection_id.sudo().with_context(tracking_disable=True).write(
+            {
+                "level_id": self.level_id.id,
+                "last_followup_date": self.date,
+                "next_action_date": self.next_action_date,
+                "level_bump": 0,
+            }
+        )

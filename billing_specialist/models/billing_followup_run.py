@@ -1,0 +1,168 @@
+import logging
+import time
+import zlib
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+# pg_try_advisory_xact_lock(LOCK_KEY, company id): one follow-up run per company at a time.
+LOCK_KEY = zlib.crc32(b"billing.followup.run") & 0x7FFFFFFF
+
+
+class BillingFollowupRun(models.Model):
+    """A follow-up run of one company on one day: a preview of one line per customer to remind, then the sending.
+
+    *Run Now* builds the preview (nothing sent); *Send* plans again under the company's run lock (what was paid or
+    disputed since the preview is not chased) and sends each customer in its own savepoint. The daily scheduled
+    action does both for every company.
+    """
+
+    _name = "billing.followup.run"
+    _inherit = ["billing.followup.history"]
+    _description = "Follow-up Run"
+    _order = "id desc"
+    _check_company_auto = True
+
+    name = fields.Char(compute="_compute_name", store=True)
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    date = fields.Date(required=True, readonly=True, default=fields.Date.context_today)
+    user_id = fields.Many2one("res.users", readonly=True, default=lambda self: self.env.user)
+    state = fields.Selection(
+        [("preview", "Preview"), ("done", "Sent"), ("cancelled", "Cancelled")], default="preview", readonly=True
+    )
+    mode = fields.Selection([("manual", "Manual"), ("scheduled", "Scheduled")], default="manual", readonly=True)
+    duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 2))
+    line_ids = fields.One2many("billing.followup.line", "run_id", readonly=True)
+    line_count = fields.Integer(string="Customers", compute="_compute_counts", store=True)
+    emailed_count = fields.Integer(string="E-mailed", compute="_compute_counts", store=True)
+    letter_count = fields.Integer(string="Letters", compute="_compute_counts", store=True)
+    nothing_count = fields.Integer(string="Nothing Sent", compute="_compute_counts", store=True)
+    error_count = fields.Integer(string="Failed", compute="_compute_counts", store=True)
+
+    @api.depends("date", "company_id")
+    def _compute_name(self):
+        for run in self:
+            run.name = self.env._("Follow-up %(date)s", date=run.date or "")
+
+    @api.depends("line_ids.outcome", "line_ids.send_letter")
+    def _compute_counts(self):
+        for run in self:
+            outcomes = run.line_ids.mapped("outcome")
+            run.line_count = len(outcomes)
+            run.emailed_count = outcomes.count("emailed")
+            run.letter_count = len(run.line_ids.filtered(lambda ln: ln.send_letter and ln.outcome != "error"))
+            run.nothing_count = outcomes.count("nothing")
+            run.error_count = outcomes.count("error")
+
+    # ------------------------------------------------------------------ checks
+
+    @api.model
+    def _check_can_run(self, company):
+        """Refuse a run by anyone but a billing specialist of ``company`` (the scheduled action runs as superuser)."""
+        if self.env.su:
+            return
+        user = self.env.user
+        if not user.has_group("billing_specialist.group_billing_user"):
+            raise AccessError(self.env._("Only billing specialists can run follow-ups."))
+        if company not in user.company_ids:
+            raise AccessError(
+                self.env._("You cannot run follow-ups for %(company)s.", company=company.sudo().display_name)
+            )
+
+    @api.model
+    def _lock(self, company):
+        """Hold the company's run lock until the transaction ends; refuse when another run holds it."""
+        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", LOCK_KEY, company.id))
+        if not self.env.cr.fetchone()[0]:
+            raise UserError(
+                self.env._(
+                    "Another follow-up run of %(company)s is under way; try again when it has finished.",
+                    company=company.sudo().display_name,
+                )
+            )
+
+    # ------------------------------------------------------------------ entry points
+
+    @api.model
+    def action_run_now(self):
+        """*Run Now*: a preview of today's follow-ups of the current company (nothing is sent)."""
+        run = self._start(self.env.company, mode="manual")
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": run.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+        }
+
+    @api.model
+    def _start(self, company, mode="manual"):
+        self._check_can_run(company)
+        started = time.perf_counter()
+        run = self.sudo().create({"company_id": company.id, "mode": mode, "user_id": self.env.user.id})
+        run._build_lines()
+        run.duration = time.perf_counter() - started
+        return run.with_env(self.env)
+
+    def action_send(self):
+        """Send the previewed run: plan again under the company's lock, then each customer in its own savepoint."""
+        self.ensure_one()
+        self._check_can_run(self.company_id)
+        if self.state != "preview":
+            raise UserError(self.env._("Only a previewed follow-up run can be sent; %(run)s is not.", run=self.name))
+        self._lock(self.company_id)
+        started = time.perf_counter()
+        run = self.sudo()
+        run.line_ids.unlink()
+        run.date = fields.Date.context_today(run)
+        run._build_lines()
+        run.line_ids._send()
+        run.write({"state": "done", "duration": run.duration + time.perf_counter() - started})
+        return True
+
+    def action_cancel(self):
+        self.ensure_one()
+        self._check_can_run(self.company_id)
+        if self.state != "preview":
+            raise UserError(self.env._("Only a previewed follow-up run can be cancelled."))
+        self.sudo().state = "cancelled"
+
+    def action_print_letters(self):
+        """The letters of the run, one PDF (each letter is kept as an attachment of its line once printed)."""
+        self.ensure_one()
+        lines = self.line_ids.filtered(lambda ln: ln.send_letter and ln.outcome != "error")
+        if not lines:
+            raise UserError(self.env._("This run has no letter to print."))
+        return self.env.ref("billing_specialist.action_report_billing_followup_letter").report_action(lines)
+
+    @api.model
+    def _run_company(self, company, mode="scheduled"):
+        """Preview and send ``company``'s follow-ups of today at once (the scheduled action, the benchmark)."""
+        run = self._start(company, mode=mode)
+        run.action_send()
+        return run
+
+    @api.model
+    def _cron_run(self):
+        """Daily: every company with a follow-up ladder, each in its own savepoint."""
+        companies = self.env["billing.followup.level"].sudo().search([]).company_id
+        for company in companies:
+            try:
+                with self.env.cr.savepoint():
+                    self.sudo().with_company(company)._run_company(company, mode="scheduled")
+            except Exception:
+                _logger.exception("Follow-up run of company %s failed", company.id)
+
+    # ------------------------------------------------------------------ lines
+
+    def _build_lines(self):
+        """One line per customer with something new to follow up today."""
+        self.ensure_one()
+        Line = self.env["billing.followup.line"].sudo()
+        planned = self.env["billing.followup.ledger"]._plan(self.company_id, self.date)
+        todo = {pid: followup for pid, followup in planned.items() if followup.plan.new}
+        vals_list = Line._prepare_vals_list(self, todo)
+        return Line.create(vals_list)
