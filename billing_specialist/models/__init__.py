@@ -26,4 +26,3 @@ from . import billing_followup_ledger
 from . import billing_followup_run
 from . import billing_followup_line
 from . import mail_mail
-from . import res_partner_followup

@@ -31,7 +31,7 @@ class BillingFollowupLine(models.Model):
     run_state = fields.Selection(related="run_id.state", string="Run Status", store=True, index=True)
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, readonly=True)
     collection_id = fields.Many2one("billing.collection", index=True, readonly=True, ondelete="set null")
-    level_id = fields.Many2one("billing.followup.level", string="Level", readonly=True, ondelete="restrict")
+    level_id = fields.Many2one("billing.followup.level", string="Follow-up Level", readonly=True, ondelete="restrict")
     channel = fields.Selection(CHANNELS, readonly=True, default="none")
     send_email = fields.Boolean(readonly=True)
     send_letter = fields.Boolean(string="Letter", readonly=True)
@@ -63,7 +63,9 @@ class BillingFollowupLine(models.Model):
         company = run.company_id
         levels, _index = self.env["billing.followup.ledger"]._ladder(company)
         partners = self.env["res.partner"].browse(list(todo))
-        collections = {c.partner_id.id: c for c in self.env["billing.collection"].sudo()._for_partners(partners, company)}
+        collections = {
+            c.partner_id.id: c for c in self.env["billing.collection"].sudo()._for_partners(partners, company)
+        }
         credits = self.env["billing.followup.ledger"]._unapplied_credits(company, list(todo))
         contacts = self._contacts(todo)
         vals_list = []
@@ -177,7 +179,9 @@ class BillingFollowupLine(models.Model):
         for it in chased:
             totals[it.currency_id] = totals.get(it.currency_id, 0.0) + it.chased_amount
         Currency = self.env["res.currency"]
-        return "; ".join(formatLang(self.env, amount, currency_obj=Currency.browse(cid)) for cid, amount in totals.items())
+        return "; ".join(
+            formatLang(self.env, amount, currency_obj=Currency.browse(cid)) for cid, amount in totals.items()
+        )
 
     # ------------------------------------------------------------------ sending
 
@@ -187,7 +191,7 @@ class BillingFollowupLine(models.Model):
             try:
                 with self.env.cr.savepoint():
                     line._send_one()
-            except Exception as error:  # noqa: BLE001 - any failure of one customer is recorded, the run goes on
+            except Exception as error:  # any failure of one customer is recorded, the run goes on
                 _logger.warning("Follow-up of customer %s failed: %s", line.partner_id.id, error)
                 self.env.invalidate_all()
                 line.write({"outcome": "error", "result": self.env._("Not sent: %(error)s", error=error)})
@@ -230,20 +234,24 @@ class BillingFollowupLine(models.Model):
         body = template._render_field("body_html", partner.ids, compute_lang=True, add_context=context,
                                       engine="qweb")[partner.id]  # fmt: skip
         company = self.company_id
-        return self.env["mail.mail"].sudo().create(
-            {
-                "model": "res.partner",
-                "res_id": partner.id,
-                "subject": subject,
-                "body_html": body,
-                "body": body,
-                "email_from": company.email_formatted or self.run_id.user_id.email_formatted,
-                "author_id": self.run_id.user_id.partner_id.id,
-                "recipient_ids": [Command.set(self.recipient_ids.ids)],
-                "message_type": "email_outgoing",
-                "auto_delete": False,
-                "billing_followup_line_id": self.id,
-            }
+        return (
+            self.env["mail.mail"]
+            .sudo()
+            .create(
+                {
+                    "model": "res.partner",
+                    "res_id": partner.id,
+                    "subject": subject,
+                    "body_html": body,
+                    "body": body,
+                    "email_from": company.email_formatted or self.run_id.user_id.email_formatted,
+                    "author_id": self.run_id.user_id.partner_id.id,
+                    "recipient_ids": [Command.set(self.recipient_ids.ids)],
+                    "message_type": "email_outgoing",
+                    "auto_delete": False,
+                    "billing_followup_line_id": self.id,
+                }
+            )
         )
 
     def _schedule_activities(self):

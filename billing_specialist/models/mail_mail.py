@@ -37,13 +37,17 @@ class MailMail(models.Model):
             content, _kind = report.with_company(line.company_id)._render_qweb_pdf(
                 report.report_name, line.partner_id.ids, data=data
             )
-            attachment = self.env["ir.attachment"].sudo().create(
-                {
-                    "name": self.env._("Statement - %(customer)s.pdf", customer=line.partner_id.name),
-                    "raw": content,
-                    "res_model": "mail.message",
-                    "res_id": mail.mail_message_id.id,
-                    "mimetype": "application/pdf",
-                }
+            attachment = (
+                self.env["ir.attachment"]
+                .sudo()
+                .create(
+                    {
+                        "name": self.env._("Statement - %(customer)s.pdf", customer=line.partner_id.name),
+                        "raw": content,
+                        "res_model": "mail.message",
+                        "res_id": mail.mail_message_id.id,
+                        "mimetype": "application/pdf",
+                    }
+                )
             )
             mail.attachment_ids = [Command.link(attachment.id)]

@@ -106,7 +106,9 @@ class TestFollowupRun(BillingDisputeCommon):
         self.assertEqual(len(line), 1)
         self.assertEqual(line.level_id, self.final)
         self.assertEqual(len(self._mails(self.customer)), 1)
-        self.assertEqual(sorted(g["currency"] for g in line.content["groups"]), sorted(["EUR", self.company.currency_id.name]))
+        self.assertEqual(
+            sorted(g["currency"] for g in line.content["groups"]), sorted(["EUR", self.company.currency_id.name])
+        )
         self.assertEqual(len(line.move_ids), 3)
         self.assertIn(oldest.name, line.mail_id.body_html)
         self.assertIn("EUR", line.mail_id.body_html)
@@ -179,8 +181,13 @@ class TestFollowupRun(BillingDisputeCommon):
     def test_invoice_under_an_open_promise_is_not_followed_up(self):
         invoice = self._overdue(10)
         promise = self.env["billing.promise"].create(
-            {"partner_id": self.customer.id, "move_ids": [Command.set(invoice.ids)], "amount": 100.0,
-             "date": self.today, "tolerance_days": 0}  # fmt: skip
+            {
+                "partner_id": self.customer.id,
+                "move_ids": [Command.set(invoice.ids)],
+                "amount": 100.0,
+                "date": self.today,
+                "tolerance_days": 0,
+            }  # fmt: skip
         )
         self.assertFalse(self._preview().line_ids)
         promise.date = self.today - timedelta(days=1)  # deadline passed, not judged yet: chased again
@@ -220,9 +227,11 @@ class TestFollowupRun(BillingDisputeCommon):
         self.assertFalse(line.mail_id)
         self.assertFalse(self._mails(nomail))
         self.assertIn("letter to print", line.message_id.body)
-        html = self.env["ir.actions.report"]._render_qweb_html(
-            "billing_specialist.action_report_billing_followup_letter", line.ids
-        )[0].decode()
+        html = (
+            self.env["ir.actions.report"]
+            ._render_qweb_html("billing_specialist.action_report_billing_followup_letter", line.ids)[0]
+            .decode()
+        )
         self.assertIn("No Mail", html)
         self.assertEqual(run.action_print_letters()["type"], "ir.actions.report")
 
@@ -250,7 +259,7 @@ class TestFollowupRun(BillingDisputeCommon):
 
         def failing(line):
             if line.partner_id == self.customer:
-                raise UserError("SMTP says no")
+                raise UserError(self.env._("SMTP says no"))
             return original(line)
 
         with patch.object(BillingFollowupLine, "_queue_email", failing):
