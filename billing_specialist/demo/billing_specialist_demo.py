@@ -242,3 +242,17 @@ class BillingDisputeDemo(models.Model):
         # One automatic run over most of them, so Matching Runs has history and a "Review the N left"; the first
         # payment is left out so the review screen also shows a proposal sure enough to apply.
         self.env["billing.match.run"]._run_automatic(company, payments=created[1:], statement_lines=statement_lines)
+
+    @api.model
+    def _demo_generate_followup(self):
+        """A follow-up history: a run three weeks ago and one today, so customers stand at different levels."""
+        company = self.env.company
+        if not company.chart_template or not self.env["billing.followup.level"].search_count(
+            [("company_id", "=", company.id)]
+        ):
+            return
+        today = fields.Date.context_today(self)
+        Run = self.env["billing.followup.run"].sudo().with_context(tracking_disable=True)
+        Run._run_company(company, mode="scheduled", date=today - timedelta(days=21))
+        Run._run_company(company, mode="scheduled")
+        Run._start(company, mode="manual")  # today's preview: nothing new to send

@@ -129,7 +129,7 @@ class BillingFollowupLine(models.Model):
             elif emails.get(partner_id):
                 result[partner_id] = ([partner_id], self.env._("the customer's e-mail"))
             else:
-                result[partner_id] = ([], self.env._("no e-mail address: letter"))
+                result[partner_id] = ([], self.env._("no e-mail address"))
         return result
 
     @api.model
@@ -207,8 +207,12 @@ class BillingFollowupLine(models.Model):
             done.append(self.env._("e-mailed to %(to)s (%(who)s)", to=", ".join(self.recipient_ids.mapped("email")),
                                    who=self.contact_note))  # fmt: skip
         if self.send_letter:
-            done.append(self.env._("letter to print") if self.channel == "email" else self.env._(
-                "letter to print (%(why)s)", why=self.contact_note))  # fmt: skip
+            fallback = self.level_id.send_email and not self.send_email
+            done.append(
+                self.env._("letter to print (%(why)s)", why=self.contact_note)
+                if fallback
+                else self.env._("letter to print")
+            )
         done += self._schedule_activities()
         if not done:
             self.write({"outcome": "nothing", "result": self.env._("Nothing sent: the level has no action.")})
@@ -221,7 +225,8 @@ class BillingFollowupLine(models.Model):
             )
             vals["message_id"] = message.id
         outcome = "emailed" if self.send_email else "letter" if self.send_letter else "activity"
-        self.write({**vals, "outcome": outcome, "result": "; ".join(done).capitalize()})
+        result = "; ".join(done)
+        self.write({**vals, "outcome": outcome, "result": result[:1].upper() + result[1:]})
         self._record_sent()
 
     def _queue_email(self):

@@ -99,13 +99,19 @@ class BillingFollowupRun(models.Model):
         }
 
     @api.model
-    def _start(self, company, mode="manual"):
+    def _start(self, company, mode="manual", date=None):
+        """A previewed run of ``company`` as of ``date`` (today by default): its lines, nothing sent."""
         self._check_can_run(company)
         started = time.perf_counter()
-        run = self.sudo().create({"company_id": company.id, "mode": mode, "user_id": self.env.user.id})
+        run = self._create_run(company, mode, date)
         run._build_lines()
         run.duration = time.perf_counter() - started
         return run.with_env(self.env)
+
+    @api.model
+    def _create_run(self, company, mode, date):
+        vals = {"company_id": company.id, "mode": mode, "user_id": self.env.user.id}
+        return self.sudo().create({**vals, "date": date} if date else vals)
 
     def action_send(self):
         """Send the previewed run: plan again under the company's lock, then each customer in its own savepoint."""
@@ -113,15 +119,19 @@ class BillingFollowupRun(models.Model):
         self._check_can_run(self.company_id)
         if self.state != "preview":
             raise UserError(self.env._("Only a previewed follow-up run can be sent; %(run)s is not.", run=self.name))
+        run = self.sudo()
+        run.date = fields.Date.context_today(run)
+        run._execute()
+        return True
+
+    def _execute(self):
+        """Under the company's run lock: plan (again), send every line, mark the run sent."""
         self._lock(self.company_id)
         started = time.perf_counter()
-        run = self.sudo()
-        run.line_ids.unlink()
-        run.date = fields.Date.context_today(run)
-        run._build_lines()
-        run.line_ids._send()
-        run.write({"state": "done", "duration": run.duration + time.perf_counter() - started})
-        return True
+        self.line_ids.unlink()
+        self._build_lines()
+        self.line_ids._send()
+        self.write({"state": "done", "duration": self.duration + time.perf_counter() - started})
 
     def action_cancel(self):
         self.ensure_one()
@@ -139,11 +149,12 @@ class BillingFollowupRun(models.Model):
         return self.env.ref("billing_specialist.action_report_billing_followup_letter").report_action(lines)
 
     @api.model
-    def _run_company(self, company, mode="scheduled"):
-        """Preview and send ``company``'s follow-ups of today at once (the scheduled action, the benchmark)."""
-        run = self._start(company, mode=mode)
-        run.action_send()
-        return run
+    def _run_company(self, company, mode="scheduled", date=None):
+        """Plan and send ``company``'s follow-ups at once (the scheduled action, the benchmark, the demo)."""
+        self._check_can_run(company)
+        run = self._create_run(company, mode, date)
+        run._execute()
+        return run.with_env(self.env)
 
     @api.model
     def _cron_run(self):
