@@ -119,6 +119,7 @@ class BillingFollowupRun(models.Model):
         self._check_can_run(self.company_id)
         if self.state != "preview":
             raise UserError(self.env._("Only a previewed follow-up run can be sent; %(run)s is not.", run=self.name))
+        self._lock(self.company_id)
         run = self.sudo()
         run.date = fields.Date.context_today(run)
         run._execute()
