@@ -218,10 +218,22 @@ class BillingFollowupLine(models.Model):
             self.write({"outcome": "nothing", "result": self.env._("Nothing sent: the level has no action.")})
             return
         if not self.send_email:
-            message = self.partner_id.sudo().message_post(
-                body=self.env._("Follow-up %(level)s: %(done)s.", level=self.level_id.name, done="; ".join(done)),
-                message_type="comment",
-                subtype_xmlid="mail.mt_note",
+            # A note in the customer's chatter (no one to notify: nothing was e-mailed).
+            message = (
+                self.env["mail.message"]
+                .sudo()
+                .create(
+                    {
+                        "model": "res.partner",
+                        "res_id": self.partner_id.id,
+                        "body": self.env._(
+                            "Follow-up %(level)s: %(done)s.", level=self.level_id.name, done="; ".join(done)
+                        ),
+                        "message_type": "comment",
+                        "subtype_id": self.env["ir.model.data"]._xmlid_to_res_id("mail.mt_note"),
+                        "author_id": self.run_id.user_id.partner_id.id,
+                    }
+                )
             )
             vals["message_id"] = message.id
         outcome = "emailed" if self.send_email else "letter" if self.send_letter else "activity"

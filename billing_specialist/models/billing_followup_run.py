@@ -36,26 +36,36 @@ class BillingFollowupRun(models.Model):
     mode = fields.Selection([("manual", "Manual"), ("scheduled", "Scheduled")], default="manual", readonly=True)
     duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 2))
     line_ids = fields.One2many("billing.followup.line", "run_id", readonly=True)
-    line_count = fields.Integer(string="Customers", compute="_compute_counts", store=True)
-    emailed_count = fields.Integer(string="E-mailed", compute="_compute_counts", store=True)
-    letter_count = fields.Integer(string="Letters", compute="_compute_counts", store=True)
-    nothing_count = fields.Integer(string="Nothing Sent", compute="_compute_counts", store=True)
-    error_count = fields.Integer(string="Failed", compute="_compute_counts", store=True)
+    line_count = fields.Integer(string="Customers", compute="_compute_counts")
+    emailed_count = fields.Integer(string="E-mailed", compute="_compute_counts")
+    letter_count = fields.Integer(string="Letters", compute="_compute_counts")
+    nothing_count = fields.Integer(string="Nothing Sent", compute="_compute_counts")
+    error_count = fields.Integer(string="Failed", compute="_compute_counts")
 
     @api.depends("date", "company_id")
     def _compute_name(self):
         for run in self:
             run.name = self.env._("Follow-up %(date)s", date=run.date or "")
 
-    @api.depends("line_ids.outcome", "line_ids.send_letter")
     def _compute_counts(self):
+        # One grouped read for all runs (a stored count would be recomputed at every line the run sends).
+        groups = self.env["billing.followup.line"]._read_group(
+            [("run_id", "in", self.ids)], ["run_id", "outcome", "send_letter"], ["__count"]
+        )
+        counts = {}
+        for run, outcome, letter, count in groups:
+            run_counts = counts.setdefault(run, {"lines": 0, "letters": 0})
+            run_counts["lines"] += count
+            run_counts[outcome] = run_counts.get(outcome, 0) + count
+            if letter and outcome != "error":
+                run_counts["letters"] += count
         for run in self:
-            outcomes = run.line_ids.mapped("outcome")
-            run.line_count = len(outcomes)
-            run.emailed_count = outcomes.count("emailed")
-            run.letter_count = len(run.line_ids.filtered(lambda ln: ln.send_letter and ln.outcome != "error"))
-            run.nothing_count = outcomes.count("nothing")
-            run.error_count = outcomes.count("error")
+            run_counts = counts.get(run, {})
+            run.line_count = run_counts.get("lines", 0)
+            run.emailed_count = run_counts.get("emailed", 0)
+            run.letter_count = run_counts.get("letters", 0)
+            run.nothing_count = run_counts.get("nothing", 0)
+            run.error_count = run_counts.get("error", 0)
 
     # ------------------------------------------------------------------ checks
 
