@@ -111,6 +111,7 @@ class TestFollowupRun(BillingDisputeCommon):
         )
         self.assertEqual(len(line.move_ids), 3)
         self.assertIn(oldest.name, line.mail_id.body_html)
+        self.assertIn(self.final.name, line.mail_id.subject)
         self.assertIn("EUR", line.mail_id.body_html)
         self.assertEqual(oldest.billing_followup_level_id, self.final)
         collection = line.collection_id
@@ -317,7 +318,10 @@ class TestFollowupRun(BillingDisputeCommon):
 
     def test_run_now_then_send_and_scheduled_run(self):
         self._overdue(10)
-        action = self.Run.with_user(self.specialist).action_run_now()
+        menu_action = self.env.ref("billing_specialist.billing_followup_run_now_action")
+        with self.assertRaises(AccessError):
+            menu_action.with_user(self.internal_user).run()
+        action = menu_action.with_user(self.specialist).run()
         run = self.Run.browse(action["res_id"])
         self.assertEqual(run.state, "preview")
         self.assertFalse(self._mails(self.customer), "a preview sends nothing")
