@@ -76,7 +76,12 @@ class BillingFollowupLedger(models.AbstractModel):
         bumps = self._level_bumps(company)
         by_partner = defaultdict(list)
         for it in items:
-            days = effective_days(it.due, today, intervals.get(it.move_id, ()), skip) if it.raw_days > 0 else 0
+            paused = intervals.get(it.move_id, ())
+            if it.disputed and it.chased_amount:
+                # Partly in dispute: the undisputed rest is chased and its days count while the case is open (a
+                # small dispute cannot freeze a large invoice); closed cases still paused it.
+                paused = [(opened, closed) for opened, closed in paused if closed]
+            days = effective_days(it.due, today, paused, skip) if it.raw_days > 0 else 0
             it.item = Item(
                 move_id=it.move_id,
                 days=days,

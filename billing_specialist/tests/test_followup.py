@@ -179,6 +179,14 @@ class TestFollowupRun(BillingDisputeCommon):
         marks = {ln["name"]: ln["in_dispute"] for ln in statement["lines"]}
         self.assertTrue(marks[other.name])
 
+    def test_a_small_open_dispute_does_not_freeze_the_rest(self):
+        invoice = self._overdue(40, 1000.0)
+        case = self._open_case(invoice, amount=10.0)
+        case.sudo().date_opened = self.today - timedelta(days=20)
+        line = self._line(self._preview(), self.customer)
+        self.assertEqual(line.level_id, self.firm, "the undisputed 990 counts its 40 days")
+        self.assertEqual(line.amount_due, 990.0)
+
     def test_invoice_under_an_open_promise_is_not_followed_up(self):
         invoice = self._overdue(10)
         promise = self.env["billing.promise"].create(
