@@ -1,4 +1,8 @@
+import logging
+
 from odoo import Command, fields, models
+
+_logger = logging.getLogger(__name__)
 
 
 class MailMail(models.Model):
@@ -28,26 +32,39 @@ class MailMail(models.Model):
         )
         report = self.env.ref("billing_specialist.action_report_billing_statement").sudo()
         for mail in mails:
-            line = mail.billing_followup_line_id
-            data = {
-                "company_id": line.company_id.id,
-                "date_from": fields.Date.to_string(line.statement_date_from or line.date),
-                "date_to": fields.Date.to_string(line.date),
-            }
-            content, _kind = report.with_company(line.company_id)._render_qweb_pdf(
-                report.report_name, line.partner_id.ids, data=data
-            )
-            attachment = (
-                self.env["ir.attachment"]
-                .sudo()
-                .create(
+            try:
+                mail._billing_attach_statement(report)
+            except Exception as error:  # the statement fails this e-mail alone, not its batch
+                _logger.warning("Statement of follow-up e-mail %s not rendered: %s", mail.id, error)
+                mail.write(
                     {
-                        "name": self.env._("Statement - %(customer)s.pdf", customer=line.partner_id.name),
-                        "raw": content,
-                        "res_model": "mail.message",
-                        "res_id": mail.mail_message_id.id,
-                        "mimetype": "application/pdf",
+                        "state": "exception",
+                        "failure_type": "unknown",
+                        "failure_reason": self.env._("The statement of account could not be printed: %s", error),
                     }
                 )
+
+    def _billing_attach_statement(self, report):
+        line = self.billing_followup_line_id
+        data = {
+            "company_id": line.company_id.id,
+            "date_from": fields.Date.to_string(line.statement_date_from or line.date),
+            "date_to": fields.Date.to_string(line.date),
+        }
+        content, _kind = report.with_company(line.company_id)._render_qweb_pdf(
+            report.report_name, line.partner_id.ids, data=data
+        )
+        attachment = (
+            self.env["ir.attachment"]
+            .sudo()
+            .create(
+                {
+                    "name": self.env._("Statement - %(customer)s.pdf", customer=line.partner_id.name),
+                    "raw": content,
+                    "res_model": "mail.message",
+                    "res_id": self.mail_message_id.id,
+                    "mimetype": "application/pdf",
+                }
             )
-            mail.attachment_ids = [Command.link(attachment.id)]
+        )
+        self.attachment_ids = [Command.link(attachment.id)]

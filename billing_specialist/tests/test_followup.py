@@ -10,6 +10,7 @@ from odoo.addons.billing_specialist.followup import effective_days, level_index,
 from odoo.addons.billing_specialist.followup.engine import Item
 from odoo.addons.billing_specialist.models.billing_followup_line import BillingFollowupLine
 from odoo.addons.billing_specialist.models.billing_followup_run import LOCK_KEY
+from odoo.addons.billing_specialist.models.mail_mail import MailMail
 
 from .common import BillingDisputeCommon
 
@@ -258,6 +259,16 @@ class TestFollowupRun(BillingDisputeCommon):
         self.assertTrue(firm.attach_statement)
         firm.mail_id._billing_attach_statements()
         self.assertEqual(len(firm.mail_id.attachment_ids), 1)
+        self._overdue(36, partner=self.customer_contact.copy({"parent_id": False, "name": "Broken Statement"}))
+        broken = self._send().line_ids.mail_id
+
+        def failing(mail, report):
+            raise UserError(self.env._("wkhtmltopdf crashed"))
+
+        with patch.object(MailMail, "_billing_attach_statement", failing):
+            broken._billing_attach_statements()
+        self.assertEqual(broken.state, "exception")
+        self.assertIn("wkhtmltopdf crashed", broken.failure_reason)
 
     # ------------------------------------------------------------------ failures and refusals
 
