@@ -3,3 +3,4 @@ from . import wizards
 from . import report
 from . import controllers
 from . import demo
+from . import promises

@@ -24,6 +24,7 @@
         "data/mail_alias_data.xml",
         "data/ir_cron_data.xml",
         "data/billing_followup_data.xml",
+        "data/billing_promise_data.xml",
         "report/billing_statement_report.xml",
         "wizards/billing_dispute_resolve_views.xml",
         "wizards/billing_statement_wizard_views.xml",
@@ -41,6 +42,8 @@
         "views/billing_menus.xml",
         "views/billing_settings_views.xml",
         "views/billing_collection_views.xml",
+        "views/billing_promise_views.xml",
+        "views/billing_promise_portal_templates.xml",
     ],
     "demo": [
         "demo/billing_specialist_demo.xml",
