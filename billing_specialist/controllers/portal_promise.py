@@ -69,7 +69,7 @@ class BillingPromisePortal(PortalAccount):
             with env.cr.savepoint():
                 env["billing.promise"].sudo()._portal_create(invoice_sudo, author, date, amount)
         except (UserError, ValidationError) as error:
-            values = super()._invoice_get_page_view_values(invoice_sudo, access_token)
+            values = self._invoice_get_page_view_values(invoice_sudo, access_token)
             values.update(self._promise_values(invoice_sudo, error=str(error.args[0]), form=post))
             return request.render("account.portal_invoice_page", values, status=400)
         url = invoice_sudo.get_portal_url() if env.user._is_public() else invoice_sudo.access_url

@@ -156,7 +156,13 @@ class BillingPromise(models.Model):
             if partner:
                 vals["partner_id"] = partner.commercial_partner_id.id
 
-    @api.constrains("move_ids", "partner_id", "company_id", "currency_id")
+    @api.constrains("move_ids", "partner_id", "company_id", "currency_id", "amount")
+    def _check_invoices_and_amount(self):
+        """The invoices first (their open amount means nothing otherwise), then the amount."""
+        for promise in self:
+            promise._check_invoices()
+            promise._check_amount()
+
     def _check_invoices(self):
         for promise in self:
             invoices = promise.move_ids
@@ -212,7 +218,6 @@ class BillingPromise(models.Model):
         """What is left to pay on the invoices beyond their amounts in dispute (their currency)."""
         return sum(invoice._billing_undisputed_residual() for invoice in invoices)
 
-    @api.constrains("amount", "move_ids")
     def _check_amount(self):
         for promise in self:
             currency = promise.currency_id
@@ -251,7 +256,7 @@ class BillingPromise(models.Model):
                 docs=self._invoice_names(promise.move_ids),
             )
             author = self.env.user.partner_id if not self.env.user._is_public() else promise.partner_id
-            for record in promise.partner_id.sudo() | promise.move_ids.sudo():
+            for record in [promise.partner_id.sudo(), *promise.move_ids.sudo()]:
                 record.message_post(body=body, author_id=author.id, subtype_xmlid="mail.mt_note")
 
     def action_cancel(self):
