@@ -24,7 +24,9 @@ class BillingPromisePortal(PortalAccount):
         max_days = invoice_sudo.company_id.billing_portal_promise_max_days
         amount = invoice_sudo._billing_undisputed_residual()
         return {
-            "billing_promise": invoice_sudo._billing_open_promise() if invoice_sudo.move_type == "out_invoice" else None,
+            "billing_promise": invoice_sudo._billing_open_promise()
+            if invoice_sudo.move_type == "out_invoice"
+            else None,
             "billing_promise_allowed": invoice_sudo._billing_portal_promise_allowed(),
             "billing_promise_min": fields.Date.to_string(today),
             "billing_promise_max": fields.Date.to_string(today + timedelta(days=max_days)),

@@ -246,7 +246,9 @@ class AccountMove(models.Model):
     def _billing_open_promise(self):
         """The open promise covering this invoice, if any (read as superuser: the portal page shows it)."""
         self.ensure_one()
-        return self.env["billing.promise"].sudo().search([("state", "=", "open"), ("move_ids", "in", self.ids)], limit=1)
+        return (
+            self.env["billing.promise"].sudo().search([("state", "=", "open"), ("move_ids", "in", self.ids)], limit=1)
+        )
 
     def _billing_portal_promise_allowed(self):
         """Whether the customer may promise to pay this invoice on the portal now: a posted customer invoice with

@@ -1,8 +1,10 @@
 import logging
 import math
 
+import psycopg2
+
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..promises import judge
@@ -387,7 +389,7 @@ class BillingPromise(models.Model):
             try:
                 with self.env.cr.savepoint():
                     promise._apply_judgement(verdict, amount_paid, today)
-            except (UserError, ValidationError, AccessError) as error:
+            except (UserError, psycopg2.Error) as error:
                 _logger.warning("Promise %s could not be judged: %s", promise.id, error)
                 continue
             judged |= promise
