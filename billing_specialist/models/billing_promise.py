@@ -383,7 +383,14 @@ class BillingPromise(models.Model):
         judged = self.sudo().browse()
         for promise in promises:
             amount_paid = paid.get(promise.id, 0.0)
-            verdict = judge(promise.amount, amount_paid, promise.date_deadline, today, promise.currency_id.rounding)
+            verdict = judge(
+                promise.amount,
+                amount_paid,
+                promise.date_deadline,
+                today,
+                promise.currency_id.rounding,
+                still_open=self._promisable_amount(promise.move_ids),
+            )
             if verdict.state == "open":
                 continue
             try:
@@ -433,13 +440,22 @@ class BillingPromise(models.Model):
         """Store the outcome; a broken promise (or one kept in small part) escalates the customer."""
         self.ensure_one()
         self.write({"state": verdict.state, "amount_paid": amount_paid, "date_judged": today})
-        body = self.env._(
-            "Promise to pay %(amount)s by %(date)s %(outcome)s: %(paid)s paid.",
-            amount=self.currency_id.format(self.amount),
-            date=fields.Date.to_string(self.date),
-            outcome=dict(PROMISE_STATES)[verdict.state].lower(),
-            paid=self.currency_id.format(amount_paid),
-        )
+        if verdict.state == "cancelled":
+            body = self.env._(
+                "Promise to pay %(amount)s by %(date)s closed: nothing is left to pay on %(docs)s (credited, "
+                "written off or in dispute).",
+                amount=self.currency_id.format(self.amount),
+                date=fields.Date.to_string(self.date),
+                docs=self._invoice_names(self.move_ids),
+            )
+        else:
+            body = self.env._(
+                "Promise to pay %(amount)s by %(date)s %(outcome)s: %(paid)s paid.",
+                amount=self.currency_id.format(self.amount),
+                date=fields.Date.to_string(self.date),
+                outcome=dict(PROMISE_STATES)[verdict.state].lower(),
+                paid=self.currency_id.format(amount_paid),
+            )
         self.partner_id.message_post(body=body, subtype_xmlid="mail.mt_note")
         if verdict.escalate:
             self._escalate(today)

@@ -200,6 +200,8 @@ class TestPromiseRecording(PromiseCommon):
         self.assertNotIn(theirs, visible)
         with self.assertRaises(AccessError):
             mine.with_user(self.portal_user).write({"note": "changed"})
+        with self.assertRaises(AccessError):
+            self._promise(self.invoice_2, 100.0, user=self.portal_user)
 
 
 @tagged("post_install", "-at_install")
@@ -219,6 +221,10 @@ class TestPromiseJudge(PromiseCommon):
         self.assertEqual(judge(100, 0, day, after, 0.01), judge.__globals__["Judgement"]("broken", True))
         self.assertTrue(judge(100, 49.99, day, after, 0.01).escalate)
         self.assertFalse(judge(100, 50, day, after, 0.01).escalate)
+        # Credited down to 60 after the promise: 60 paid keeps it, nothing owed closes it.
+        self.assertEqual(judge(100, 60, day, after, 0.01, still_open=0.0).state, "kept")
+        self.assertEqual(judge(100, 0, day, day, 0.01, still_open=0.0).state, "cancelled")
+        self.assertEqual(judge(100, 0, day, after, 0.01, still_open=60.0).state, "broken")
 
     def test_broken_on_the_day_after_the_deadline_escalates_once(self):
         promise = self._promise(self.invoice, 600.0)
@@ -274,13 +280,31 @@ class TestPromiseJudge(PromiseCommon):
 
     def test_credit_note_is_not_a_payment(self):
         promise = self._promise(self.invoice, 1000.0)
-        refund = self._invoice(1000.0, move_type="out_refund")
-        (self.invoice.line_ids | refund.line_ids).filtered(
-            lambda aml: aml.account_id.account_type == "asset_receivable"
-        ).reconcile()
-        self.assertTrue(self.invoice.currency_id.is_zero(self.invoice.amount_residual))
+        self._credit(self.invoice, 400.0)
         self._judge(promise.date_deadline + timedelta(days=1))
         self.assertEqual((promise.state, promise.amount_paid), ("broken", 0.0))
+        self.assertEqual(self._collection().broken_promise_count, 1)
+
+    def test_credit_note_lowers_what_is_due(self):
+        promise = self._promise(self.invoice, 1000.0)
+        self._credit(self.invoice, 400.0)
+        self._pay(self.invoice, 600.0)
+        self._judge(promise.date_deadline + timedelta(days=1))
+        self.assertEqual((promise.state, promise.amount_paid), ("kept", 600.0))
+
+    def test_fully_credited_promise_is_closed_without_escalation(self):
+        promise = self._promise(self.invoice, 1000.0)
+        self._credit(self.invoice, 1000.0)
+        self._judge(self.today)
+        self.assertEqual(promise.state, "cancelled")
+        self.assertFalse(self._collection().broken_promise_count)
+
+    def _credit(self, invoice, amount):
+        refund = self._invoice(amount, move_type="out_refund")
+        (invoice.line_ids | refund.line_ids).filtered(
+            lambda aml: aml.account_id.account_type == "asset_receivable" and not aml.reconciled
+        ).reconcile()
+        return refund
 
     def test_payment_applied_before_the_promise_does_not_count(self):
         self._pay(self.invoice, 400.0)
