@@ -133,6 +133,9 @@ class TestPromiseRecording(PromiseCommon):
         self._assert_refused(self._promise, foreign, 50.0, user=self.env.user)
         # The specialist of the first company cannot even read it.
         self._assert_refused(self._promise, foreign, 50.0)
+        # A promise of the other company is invisible to the first company's specialist.
+        theirs = self._promise(foreign, 50.0, user=self.env.user, company_id=company_2.id)
+        self.assertFalse(self.env(user=self.specialist)["billing.promise"].search([("id", "=", theirs.id)]))
 
     def test_one_open_promise_per_invoice(self):
         first = self._promise(self.invoice, 300.0)
