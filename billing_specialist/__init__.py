@@ -4,3 +4,4 @@ from . import report
 from . import controllers
 from . import demo
 from . import followup
+from . import promises

@@ -25,6 +25,7 @@
         "data/ir_cron_data.xml",
         "data/billing_followup_data.xml",
         "data/billing_followup_run_data.xml",
+        "data/billing_promise_data.xml",
         "report/billing_statement_report.xml",
         "wizards/billing_dispute_resolve_views.xml",
         "wizards/billing_statement_wizard_views.xml",
@@ -44,6 +45,8 @@
         "views/billing_collection_views.xml",
         "report/billing_followup_letter.xml",
         "views/billing_followup_run_views.xml",
+        "views/billing_promise_views.xml",
+        "views/billing_promise_portal_templates.xml",
     ],
     "demo": [
         "demo/billing_specialist_demo.xml",

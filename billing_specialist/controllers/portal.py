@@ -22,6 +22,18 @@ MAX_DESCRIPTION_CHARS = 5000
 AMOUNT_PATTERN = re.compile(r"[+-]?(?:\d{1,15}(?:[.,]\d*)?|[.,]\d+)", re.ASCII)
 
 
+def parse_decimal(env, value, currency):
+    """An amount typed on a portal form, strictly: a plain decimal number (comma or point, no exponent, no nan or
+    inf, no expression) with no more decimals than ``currency`` has. Anything else is a UserError for the form."""
+    text = (value or "").strip()
+    if not AMOUNT_PATTERN.fullmatch(text):
+        raise UserError(env._("Enter the amount as a number, e.g. 120.50."))
+    amount = Decimal(text.replace(",", "."))
+    if -amount.as_tuple().exponent > currency.decimal_places:
+        raise UserError(env._("Enter the amount with at most %(digits)s decimals.", digits=currency.decimal_places))
+    return amount
+
+
 class BillingDisputePortal(CustomerPortal):
     # ------------------------------------------------------------------ home and list
 
@@ -263,15 +275,8 @@ class BillingDisputePortal(CustomerPortal):
         """The disputed amount as typed: a finite, positive number within the invoice's open amount, with no
         more decimals than its currency has. Anything else is a message on the form, never a server error."""
         env = request.env
-        text = (value or "").strip()
-        if not AMOUNT_PATTERN.fullmatch(text):
-            raise UserError(env._("Enter the disputed amount as a number, e.g. 120.50."))
-        amount = Decimal(text.replace(",", "."))
         currency = invoice.currency_id
-        if -amount.as_tuple().exponent > currency.decimal_places:
-            raise UserError(
-                env._("Enter the disputed amount with at most %(digits)s decimals.", digits=currency.decimal_places)
-            )
+        amount = parse_decimal(env, value, currency)
         if amount <= 0:
             raise UserError(env._("The disputed amount must be greater than zero."))
         if currency.compare_amounts(float(amount), invoice.amount_residual) > 0:

@@ -8,6 +8,7 @@ import random
 from datetime import timedelta
 
 from odoo import Command, api, fields, models
+from odoo.tools import SQL
 
 DEMO_CUSTOMERS = [
     "harbor",
@@ -256,3 +257,89 @@ class BillingDisputeDemo(models.Model):
         Run._run_company(company, mode="scheduled", date=today - timedelta(days=21))
         Run._run_company(company, mode="scheduled")
         Run._start(company, mode="manual")  # today's preview: nothing new to send
+
+    @api.model
+    def _demo_generate_promises(self):
+        """Promises to pay in every outcome: open, kept, partially kept and broken (judged by the nightly job).
+
+        The closed ones were made ten days ago for five days ago; their payments are dated accordingly (the
+        judge counts what was applied between the promise and its deadline).
+        """
+        company = self.env.company
+        if not company.chart_template:
+            return
+        today = fields.Date.context_today(self)
+        Promise = self.env["billing.promise"]
+        bank = self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "bank")], limit=1
+        )
+        invoices = self.env["account.move"].search(
+            [
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "=", "not_paid"),
+                ("company_id", "=", company.id),
+                ("billing_in_dispute", "=", False),
+            ],
+            order="invoice_date_due, id",
+        )
+        picks, seen = [], set()
+        for invoice in invoices:
+            if invoice.commercial_partner_id.id not in seen:
+                seen.add(invoice.commercial_partner_id.id)
+                picks.append(invoice)
+        specialist = self.env.ref("billing_specialist.user_billing_specialist_demo")
+        plans = [("open", 1.0, "phone"), ("kept", 1.0, "email"), ("partial", 0.6, "phone"), ("broken", 0.0, "portal")]
+        closed, payments = Promise, self.env["account.payment"]
+        for (plan, paid_share, channel), invoice in zip(plans, picks, strict=False):
+            amount = invoice._billing_undisputed_residual()
+            promise = Promise.with_user(specialist).create(
+                {
+                    "partner_id": invoice.commercial_partner_id.id,
+                    "move_ids": [Command.set(invoice.ids)],
+                    "amount": amount,
+                    "date": today + timedelta(days=7 if plan == "open" else 0),
+                    "tolerance_days": 3 if plan == "open" else 0,
+                    "channel": channel,
+                    "note": "Promised on the phone by accounts payable." if channel == "phone" else False,
+                }
+            )
+            if plan == "open":
+                continue
+            closed |= promise
+            if paid_share:
+                payments |= (
+                    self.env["account.payment.register"]
+                    .with_context(active_model="account.move", active_ids=invoice.ids)
+                    .create(
+                        {
+                            "amount": round(amount * paid_share, 2),
+                            "journal_id": bank.id,
+                            "payment_date": today - timedelta(days=6),
+                            "payment_difference_handling": "open",
+                        }
+                    )
+                    ._create_payments()
+                )
+        self.env.flush_all()
+        if closed:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE billing_promise SET create_date = %s, date = %s, date_deadline = %s WHERE id IN %s",
+                    today - timedelta(days=10),
+                    today - timedelta(days=5),
+                    today - timedelta(days=5),
+                    tuple(closed.ids),
+                )
+            )
+        partials = payments.move_id.line_ids.matched_debit_ids
+        if partials:
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE account_partial_reconcile SET create_date = %s WHERE id IN %s",
+                    today - timedelta(days=6),
+                    tuple(partials.ids),
+                )
+            )
+        self.env.invalidate_all()
+        Promise._judge_promises(today)

@@ -26,3 +26,4 @@ from . import billing_followup_ledger
 from . import billing_followup_run
 from . import billing_followup_line
 from . import mail_mail
+from . import mail_activity

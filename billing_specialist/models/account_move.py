@@ -235,6 +235,33 @@ class AccountMove(models.Model):
         moves = (partials.debit_move_id | partials.credit_move_id).move_id - self
         return tuple(moves.filtered(lambda m: m.move_type in ("out_invoice", "out_refund")).mapped("name"))
 
+    # ------------------------------------------------------------------ promises to pay
+
+    def action_billing_record_promise(self):
+        """A promise to pay these invoices (of one customer), in a dialog."""
+        if not self or len(self.commercial_partner_id) > 1 or len(self.company_id) > 1:
+            raise UserError(self.env._("Select the invoices of one customer to record a promise to pay."))
+        return self.env["billing.promise"]._action_record(self.commercial_partner_id, self)
+
+    def _billing_open_promise(self):
+        """The open promise covering this invoice, if any (read as superuser: the portal page shows it)."""
+        self.ensure_one()
+        return (
+            self.env["billing.promise"].sudo().search([("state", "=", "open"), ("move_ids", "in", self.ids)], limit=1)
+        )
+
+    def _billing_portal_promise_allowed(self):
+        """Whether the customer may promise to pay this invoice on the portal now: a posted customer invoice with
+        an undisputed amount open, no open promise yet, and a company that takes portal promises."""
+        self.ensure_one()
+        return bool(
+            self.move_type == "out_invoice"
+            and self.state == "posted"
+            and self.company_id.billing_portal_promise_max_days > 0
+            and not self.currency_id.is_zero(self._billing_undisputed_residual())
+            and not self._billing_open_promise()
+        )
+
     # ------------------------------------------------------------------ portal payment: the undisputed part only
 
     def _billing_undisputed_residual(self):

@@ -1,5 +1,16 @@
+import logging
+import math
+
+import psycopg2
+
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
+
+from ..promises import judge
+from .billing_dispute_line import refuse_protected_fields
+
+_logger = logging.getLogger(__name__)
 
 PROMISE_STATES = [
     ("open", "Open"),
@@ -16,6 +27,8 @@ PROMISE_CHANNELS = [
     ("meeting", "Meeting"),
     ("other", "Other"),
 ]
+# Set by the application alone (the judge, the recording user): never taken from a client.
+PROTECTED_FIELDS = frozenset({"state", "amount_paid", "date_judged", "user_id"})
 
 
 class BillingPromise(models.Model):
@@ -48,7 +61,15 @@ class BillingPromise(models.Model):
         domain="[('move_type', '=', 'out_invoice'), ('state', '=', 'posted'), "
         "('payment_state', 'in', ('not_paid', 'partial')), ('commercial_partner_id', '=', partner_id)]",
     )
-    currency_id = fields.Many2one("res.currency", required=True, default=lambda self: self.env.company.currency_id)
+    currency_id = fields.Many2one(
+        "res.currency",
+        required=True,
+        compute="_compute_currency_id",
+        store=True,
+        precompute=True,
+        readonly=True,
+        help="The promised invoices' currency.",
+    )
     amount = fields.Monetary(required=True, tracking=True)
     date = fields.Date(string="Promised Date", required=True, tracking=True)
     tolerance_days = fields.Integer(
@@ -90,3 +111,384 @@ class BillingPromise(models.Model):
         for promise in self:
             if not 0 <= promise.tolerance_days <= 90:
                 raise ValidationError(self.env._("The tolerance of a promise is between 0 and 90 days."))
+
+    @api.depends("move_ids", "company_id")
+    def _compute_currency_id(self):
+        for promise in self:
+            promise.currency_id = promise.move_ids.currency_id[:1] or promise.company_id.currency_id
+
+    # ------------------------------------------------------------------ validation
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            refuse_protected_fields(self, vals, PROTECTED_FIELDS)
+            self._check_amount_value(vals)
+            self._normalize_partner(vals)
+        promises = super().create(vals_list)
+        promises._post_recorded()
+        return promises
+
+    def write(self, vals):
+        refuse_protected_fields(self, vals, PROTECTED_FIELDS)
+        self._check_amount_value(vals)
+        self._normalize_partner(vals)
+        closed = self.filtered(lambda p: p.state != "open")
+        if closed and not self.env.su and any(not fname.startswith("message_") for fname in vals):
+            raise UserError(
+                self.env._(
+                    "%(promises)s already judged or cancelled: a closed promise cannot be changed.",
+                    promises=", ".join(closed.mapped("display_name")),
+                )
+            )
+        return super().write(vals)
+
+    def _check_amount_value(self, vals):
+        """Refuse a promised amount that is not a finite number before it reaches the database."""
+        if "amount" not in vals:
+            return
+        amount = vals["amount"]
+        if isinstance(amount, bool) or not isinstance(amount, int | float) or not math.isfinite(amount):
+            raise ValidationError(self.env._("The promised amount must be a number greater than zero."))
+
+    def _normalize_partner(self, vals):
+        """A promise is the customer's, not a contact's: keep the commercial partner."""
+        if vals.get("partner_id"):
+            partner = self.env["res.partner"].browse(vals["partner_id"]).exists()
+            if partner:
+                vals["partner_id"] = partner.commercial_partner_id.id
+
+    @api.constrains("move_ids", "partner_id", "company_id", "currency_id", "amount")
+    def _check_invoices_and_amount(self):
+        """The invoices first (their open amount means nothing otherwise), then the amount."""
+        for promise in self:
+            promise._check_invoices()
+            promise._check_amount()
+
+    def _check_invoices(self):
+        for promise in self:
+            invoices = promise.move_ids
+            if not invoices:
+                raise ValidationError(self.env._("A promise to pay covers at least one invoice."))
+            names = promise._invoice_names
+            wrong = invoices.filtered(lambda m: m.move_type != "out_invoice" or m.state != "posted")
+            if wrong:
+                raise ValidationError(
+                    self.env._("Only posted customer invoices can be promised; %(docs)s are not.", docs=names(wrong))
+                )
+            foreign = invoices.filtered(
+                lambda m, p=promise: m.commercial_partner_id != p.partner_id or m.company_id != p.company_id
+            )
+            if foreign:
+                raise ValidationError(
+                    self.env._(
+                        "%(docs)s are not invoices of %(customer)s in %(company)s.",
+                        docs=names(foreign),
+                        customer=promise.partner_id.display_name,
+                        company=promise.company_id.name,
+                    )
+                )
+            settled = invoices.filtered(lambda m: m.currency_id.is_zero(m.amount_residual))
+            if settled:
+                raise ValidationError(self.env._("%(docs)s have nothing left to pay.", docs=names(settled)))
+            if invoices.currency_id != promise.currency_id:
+                raise ValidationError(self.env._("The invoices of one promise share one currency, the promise's."))
+            promise._check_not_covered()
+
+    def _check_not_covered(self):
+        """One open promise per invoice: the payments applied to it are judged against one promise only."""
+        others = (
+            self.sudo()
+            .search([("id", "!=", self.id), ("state", "=", "open"), ("move_ids", "in", self.move_ids.ids)])
+            .filtered(lambda p: p.move_ids & self.move_ids)
+        )
+        if others:
+            raise ValidationError(
+                self.env._(
+                    "%(docs)s already have an open promise (%(promises)s): cancel it before recording another.",
+                    docs=self._invoice_names(others.move_ids & self.move_ids),
+                    promises=", ".join(others.mapped("display_name")),
+                )
+            )
+
+    @staticmethod
+    def _invoice_names(invoices):
+        return ", ".join(invoices.mapped("display_name"))
+
+    @staticmethod
+    def _promisable_amount(invoices):
+        """What is left to pay on the invoices beyond their amounts in dispute (their currency)."""
+        return sum(invoice._billing_undisputed_residual() for invoice in invoices)
+
+    def _check_amount(self):
+        for promise in self:
+            currency = promise.currency_id
+            if not math.isfinite(promise.amount) or currency.compare_amounts(promise.amount, 0.0) <= 0:
+                raise ValidationError(self.env._("The promised amount must be a number greater than zero."))
+            open_amount = self._promisable_amount(promise.move_ids)
+            if currency.compare_amounts(promise.amount, open_amount) > 0:
+                raise ValidationError(
+                    self.env._(
+                        "The promised amount %(amount)s is more than the %(open)s left to pay on %(docs)s "
+                        "(amounts in dispute excluded).",
+                        amount=currency.format(promise.amount),
+                        open=currency.format(open_amount),
+                        docs=self._invoice_names(promise.move_ids),
+                    )
+                )
+
+    @api.constrains("date")
+    def _check_date(self):
+        for promise in self:
+            if promise.date < fields.Date.context_today(promise):
+                raise ValidationError(
+                    self.env._("The promised date %(date)s is in the past.", date=fields.Date.to_string(promise.date))
+                )
+
+    # ------------------------------------------------------------------ recording and cancelling
+
+    def _post_recorded(self):
+        """Say on the customer and on each invoice that the promise was made."""
+        for promise in self:
+            body = self.env._(
+                "Promise to pay %(amount)s by %(date)s (%(channel)s) recorded for %(docs)s.",
+                amount=promise.currency_id.format(promise.amount),
+                date=fields.Date.to_string(promise.date),
+                channel=dict(PROMISE_CHANNELS)[promise.channel],
+                docs=self._invoice_names(promise.move_ids),
+            )
+            author = self.env.user.partner_id if not self.env.user._is_public() else promise.partner_id
+            for record in [promise.partner_id.sudo(), *promise.move_ids.sudo()]:
+                record.message_post(body=body, author_id=author.id, subtype_xmlid="mail.mt_note")
+
+    def action_cancel(self):
+        """Withdraw open promises (the customer called back, the invoices were credited...)."""
+        self.check_access("write")
+        closed = self.filtered(lambda p: p.state != "open")
+        if closed:
+            raise UserError(
+                self.env._(
+                    "Only open promises can be cancelled; %(promises)s are already closed.",
+                    promises=", ".join(closed.mapped("display_name")),
+                )
+            )
+        self.sudo().write({"state": "cancelled"})
+        return True
+
+    @api.onchange("move_ids")
+    def _onchange_move_ids(self):
+        if self.move_ids:
+            self.amount = self._promisable_amount(self.move_ids)
+
+    @api.model
+    def _action_record(self, partner, invoices=None):
+        """The promise form in a dialog, with the invoices (else the customer's overdue, else open ones) and their
+        open amount filled in; recording it checks everything again."""
+        self.check_access("create")
+        partner = partner.commercial_partner_id
+        company = invoices.company_id[:1] if invoices else self.env.company
+        if not invoices:
+            invoices = self.env["account.move"].search(
+                [
+                    ("move_type", "=", "out_invoice"),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                    ("commercial_partner_id", "=", partner.id),
+                    ("company_id", "=", company.id),
+                ],
+                order="invoice_date_due, id",
+            )
+            overdue = invoices.filtered(lambda m: m.invoice_date_due and m.invoice_date_due < fields.Date.today())
+            invoices = overdue or invoices
+            covered = self.sudo().search([("state", "=", "open"), ("move_ids", "in", invoices.ids)]).move_ids
+            invoices -= covered
+            invoices = invoices.filtered(lambda m: m.currency_id == invoices[:1].currency_id)
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Record a Promise to Pay"),
+            "res_model": "billing.promise",
+            "view_mode": "form",
+            "views": [(self.env.ref("billing_specialist.billing_promise_view_form").id, "form")],
+            "target": "new",
+            "context": {
+                "default_partner_id": partner.id,
+                "default_company_id": company.id,
+                "default_move_ids": [fields.Command.set(invoices.ids)],
+                "default_amount": self._promisable_amount(invoices),
+                "dialog_size": "medium",
+            },
+        }
+
+    @api.model
+    def _portal_create(self, invoice, author, date, amount):
+        """A customer's promise from the invoice's portal page, created as superuser once the portal checked the
+        access to the invoice and who the author is; the company's limits are checked here, the rest by create."""
+        company = invoice.company_id
+        max_days = company.billing_portal_promise_max_days
+        if not max_days:
+            raise UserError(self.env._("Promises to pay are not taken on the portal; please contact us."))
+        existing = invoice._billing_open_promise()
+        if existing:
+            raise UserError(
+                self.env._(
+                    "You already promised to pay this invoice by %(date)s.", date=fields.Date.to_string(existing.date)
+                )
+            )
+        if not invoice._billing_portal_promise_allowed():
+            raise UserError(self.env._("This invoice has nothing left to promise."))
+        today = fields.Date.context_today(self)
+        last_day = fields.Date.add(today, days=max_days)
+        if date < today:
+            raise UserError(self.env._("The date you will pay on cannot be in the past."))
+        if date > last_day:
+            raise UserError(
+                self.env._(
+                    "You can promise to pay up to %(days)s days ahead, by %(date)s at the latest.",
+                    days=max_days,
+                    date=fields.Date.to_string(last_day),
+                )
+            )
+        collection = self.env["billing.collection"]._for_partners(invoice.commercial_partner_id, company)
+        promise = self.with_company(company).create(
+            {
+                "company_id": company.id,
+                "partner_id": invoice.commercial_partner_id.id,
+                "move_ids": [fields.Command.set(invoice.ids)],
+                "amount": amount,
+                "date": date,
+                "tolerance_days": company.billing_promise_tolerance_days,
+                "channel": "portal",
+                "user_id": collection.user_id.id,
+                "note": self.env._("Promised on the portal by %(author)s.", author=author.display_name),
+            }
+        )
+        return promise
+
+    # ------------------------------------------------------------------ judging
+
+    @api.model
+    def _cron_judge(self):
+        self._judge_promises()
+
+    @api.model
+    def _judge_promises(self, today=None):
+        """Judge every open promise whose deadline has passed on ``today``, or that is already paid in full.
+
+        Each promise is judged in its own savepoint: one that fails is logged and left open for the next run.
+        :return: the promises judged
+        """
+        today = today or fields.Date.context_today(self)
+        promises = self.sudo().search([("state", "=", "open")])
+        paid = promises._amounts_paid()
+        judged = self.sudo().browse()
+        for promise in promises:
+            amount_paid = paid.get(promise.id, 0.0)
+            verdict = judge(
+                promise.amount,
+                amount_paid,
+                promise.date_deadline,
+                today,
+                promise.currency_id.rounding,
+                still_open=self._promisable_amount(promise.move_ids),
+            )
+            if verdict.state == "open":
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    promise._apply_judgement(verdict, amount_paid, today)
+            except (UserError, psycopg2.Error) as error:
+                _logger.warning("Promise %s could not be judged: %s", promise.id, error)
+                continue
+            judged |= promise
+        return judged
+
+    def _amounts_paid(self):
+        """{promise id: payments applied to its invoices since the promise was made, up to its deadline}.
+
+        Counted: reconciliations of the invoices' receivable lines with a payment or a bank statement line (not a
+        credit note, not a dispute write-off), created from the promise's creation to its deadline, in the
+        invoices' currency.
+        """
+        if not self:
+            return {}
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT rel.promise_id, SUM(apr.debit_amount_currency)
+                  FROM billing_promise_move_rel rel
+                  JOIN billing_promise promise ON promise.id = rel.promise_id
+                  JOIN account_move_line inv_line ON inv_line.move_id = rel.move_id
+                  JOIN account_account account ON account.id = inv_line.account_id
+                  JOIN account_partial_reconcile apr ON apr.debit_move_id = inv_line.id
+                  JOIN account_move_line pay_line ON pay_line.id = apr.credit_move_id
+                  JOIN account_move pay_move ON pay_move.id = pay_line.move_id
+                 WHERE rel.promise_id IN %(ids)s
+                   AND account.account_type = 'asset_receivable'
+                   AND pay_move.move_type = 'entry'
+                   AND (pay_move.origin_payment_id IS NOT NULL OR pay_move.statement_line_id IS NOT NULL)
+                   AND apr.create_date >= promise.create_date
+                   AND apr.create_date::date <= promise.date_deadline
+                 GROUP BY rel.promise_id
+                """,
+                ids=tuple(self.ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _apply_judgement(self, verdict, amount_paid, today):
+        """Store the outcome; a broken promise (or one kept in small part) escalates the customer."""
+        self.ensure_one()
+        self.write({"state": verdict.state, "amount_paid": amount_paid, "date_judged": today})
+        if verdict.state == "cancelled":
+            body = self.env._(
+                "Promise to pay %(amount)s by %(date)s closed: nothing is left to pay on %(docs)s (credited, "
+                "written off or in dispute).",
+                amount=self.currency_id.format(self.amount),
+                date=fields.Date.to_string(self.date),
+                docs=self._invoice_names(self.move_ids),
+            )
+        else:
+            body = self.env._(
+                "Promise to pay %(amount)s by %(date)s %(outcome)s: %(paid)s paid.",
+                amount=self.currency_id.format(self.amount),
+                date=fields.Date.to_string(self.date),
+                outcome=dict(PROMISE_STATES)[verdict.state].lower(),
+                paid=self.currency_id.format(amount_paid),
+            )
+        self.partner_id.message_post(body=body, subtype_xmlid="mail.mt_note")
+        if verdict.escalate:
+            self._escalate(today)
+
+    def _escalate(self, today):
+        """One follow-up level up at the next run, one broken promise more, a call for the specialist today."""
+        collection = self.env["billing.collection"].sudo()._for_partners(self.partner_id, self.company_id)
+        collection.write(
+            {
+                "level_bump": collection.level_bump + 1,
+                "broken_promise_count": collection.broken_promise_count + 1,
+                "next_action_date": today,
+            }
+        )
+        user = self._escalation_user(collection)
+        if user:
+            self.partner_id.activity_schedule(
+                "billing_specialist.mail_activity_type_billing_broken_promise",
+                date_deadline=today,
+                summary=self.env._("Broken promise: call %(customer)s", customer=self.partner_id.display_name),
+                note=self.env._("%(promise)s was not kept.", promise=self.display_name),
+                user_id=user.id,
+            )
+
+    def _escalation_user(self, collection):
+        """Who calls: the customer's specialist, else who recorded the promise, else the team leader, else the
+        company's default specialist (active internal users only; nobody: no activity, the message stays)."""
+        for user in (
+            collection.user_id,
+            self.user_id,
+            collection.team_id.user_id,
+            self.company_id.billing_dispute_default_user_id,
+        ):
+            if user and user.active and not user.share:
+                return user
+        return self.env["res.users"]

@@ -16,6 +16,8 @@ BILLING_COMPANY_FIELDS = (
     "billing_match_tolerance_amount",
     "billing_match_tolerance_percent",
     "billing_match_writeoff_account_id",
+    "billing_promise_tolerance_days",
+    "billing_portal_promise_max_days",
 )
 
 
@@ -54,6 +56,8 @@ class BillingSettings(models.TransientModel):
     billing_match_writeoff_account_id = fields.Many2one(
         "account.account", string="Payment Difference Account", check_company=True
     )
+    billing_promise_tolerance_days = fields.Integer(string="Promise Tolerance (days)")
+    billing_portal_promise_max_days = fields.Integer(string="Portal Promises Up To (days)")
 
     @api.model
     def _check_manager(self):

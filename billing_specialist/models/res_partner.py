@@ -41,6 +41,12 @@ class ResPartner(models.Model):
         groups="billing_specialist.group_billing_user",
     )
 
+    billing_open_promise_count = fields.Integer(
+        string="Open Promises",
+        compute="_compute_billing_open_promise_count",
+        groups="billing_specialist.group_billing_user",
+    )
+
     def _compute_billing_overview(self):
         commercial = self.commercial_partner_id
         report = self.env["billing.activity.report"]
@@ -164,4 +170,28 @@ class ResPartner(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("billing_specialist.billing_followup_line_action")
         action["domain"] = [("partner_id", "=", self.commercial_partner_id.id), ("run_state", "=", "done")]
         action["context"] = {"create": False}
+        return action
+
+    # ------------------------------------------------------------------ promises to pay
+
+    def _compute_billing_open_promise_count(self):
+        counts = dict(
+            self.env["billing.promise"]._read_group(
+                [("partner_id", "in", self.commercial_partner_id.ids), ("state", "=", "open")],
+                ["partner_id"],
+                ["__count"],
+            )
+        )
+        for partner in self:
+            partner.billing_open_promise_count = counts.get(partner.commercial_partner_id, 0)
+
+    def action_billing_record_promise(self):
+        self.ensure_one()
+        return self.env["billing.promise"]._action_record(self)
+
+    def action_billing_view_promises(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("billing_specialist.billing_promise_action")
+        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id)]
+        action["context"] = {"search_default_filter_open": 1}
         return action
