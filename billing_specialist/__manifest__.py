@@ -41,6 +41,10 @@
         "views/billing_menus.xml",
         "views/billing_settings_views.xml",
         "views/billing_collection_views.xml",
+        "security/billing_worklist_security.xml",
+        "report/billing_worklist_views.xml",
+        "wizards/billing_collection_call_views.xml",
+        "views/res_partner_collection_views.xml",
     ],
     "demo": [
         "demo/billing_specialist_demo.xml",
