@@ -101,10 +101,14 @@ class BillingCollection(models.Model):
             body += Markup("<p>%s</p>") % note
         if promise:
             body += Markup("<p>%s</p>") % self.env._("Promise to pay: %(promise)s", promise=promise.display_name)
-        message = self.partner_id.with_company(self.company_id).message_post(
-            body=body, message_type="comment", subtype_xmlid="mail.mt_note"
+        # Superuser rights, the user still the author: a specialist may not edit the customer, yet logs his calls
+        # on it (checked above).
+        message = (
+            self.partner_id.sudo()
+            .with_company(self.company_id)
+            .message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
         )
-        self._due_call_activities().action_feedback(feedback=note or labels[outcome])
+        self._due_call_activities().sudo().action_feedback(feedback=note or labels[outcome])
         self.sudo().write({"last_call_date": fields.Date.context_today(self), "last_call_outcome": outcome})
         return message
 

@@ -11,7 +11,8 @@ from odoo.tools import SQL, formatLang
 #   broken points   = BROKEN_POINTS x the customer's broken promises (billing.collection.broken_promise_count)
 #   level points    = LEVEL_POINTS x the rank of the customer's follow-up level in its company's ladder (1 = first)
 #   action points   = ACTION_POINTS when the next action is due today or earlier
-#   priority points = PRIORITY_POINTS when a promise was broken since the last call logged (or none was logged):
+#   priority points = PRIORITY_POINTS when a promise was judged broken after the day of the last call logged (or no
+#                     call was logged):
 #                     a broken promise puts the customer at the top of today's list until someone calls.
 # Order: score descending, then customer name, then id (the same ledger always gives the same order).
 AMOUNT_UNIT = 1000
@@ -222,7 +223,7 @@ class BillingWorklist(models.Model):
                          WHERE promise.partner_id = customer.partner_id AND promise.company_id = customer.company_id
                            AND promise.state = 'broken'
                            AND (collection.last_call_date IS NULL
-                                OR COALESCE(promise.date_judged, promise.write_date::date) >= collection.last_call_date)
+                                OR COALESCE(promise.date_judged, promise.write_date::date) > collection.last_call_date)
                     ) AS since_call
               ) AS broken ON TRUE
             """,
