@@ -1,4 +1,7 @@
+import io
 from datetime import timedelta
+
+import openpyxl
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
@@ -331,3 +334,56 @@ class TestWorklist(BillingDisputeCommon):
             ).create({"user_id": self.specialist.id})
         self.assertFalse(self.acme_account.user_id)
         self.assertFalse(self.acme_account.last_call_date)
+
+    # ------------------------------------------------------------------ collection KPIs
+
+    def test_collection_kpis_on_the_fixed_ledger(self):
+        Promise = self.env["billing.promise"].sudo()
+        for amount, state in ((500.0, "kept"), (200.0, "partial")):
+            promise = Promise.create(
+                {"partner_id": self.customer.id, "move_ids": [Command.set(self.acme_old.ids)], "amount": amount,
+                 "date": self.today}
+            )  # fmt: skip
+            promise.write({"state": state, "date_judged": self.today})
+        kpis = self.env["billing.kpi"].with_user(self.manager)._get_kpis(
+            self.company, self.today - timedelta(days=30), self.today
+        )
+        figures = {key: kpis[key] for key in kpis if key.startswith(("promises_", "collection_"))}
+        self.assertEqual(
+            figures,
+            {
+                "promises_made_count": 4,
+                "promises_made_amount": 4800.0,  # 100 (broken) + 4,000 (Hooli, open) + 500 + 200
+                "promises_kept_count": 1,
+                "promises_kept_amount": 500.0,
+                "promises_partial_count": 1,
+                "promises_partial_amount": 200.0,
+                "promises_broken_count": 1,
+                "promises_broken_amount": 100.0,
+                "promises_kept_rate": 33.3,
+                "collection_customers_overdue": 4,
+                "collection_followup_amount": 8000.0,  # 3,000 + 4,500 + 500 + 0
+                "collection_disputed_amount": 1500.0,
+                "collection_promised_amount": 4000.0,
+            },
+        )
+        self.assertEqual(kpis["customers_by_level"], [{"label": self.levels[1].display_name, "count": 1}])
+        self.assertNotIn("promises_kept_rate", kpis["na_reasons"])
+        last_year = self.env["billing.kpi"]._get_kpis(
+            self.company, self.today - timedelta(days=400), self.today - timedelta(days=370)
+        )
+        self.assertIsNone(last_year["promises_kept_rate"])
+        self.assertEqual(last_year["na_reasons"]["promises_kept_rate"], "no promise judged in the period")
+        wizard = self.env["billing.report.wizard"].with_user(self.manager).create(
+            {"date_from": self.today - timedelta(days=30), "date_to": self.today,
+             "company_ids": [Command.set(self.company.ids)]}
+        )  # fmt: skip
+        self.assertIn('data-kpi="promises_broken_count"', wizard.kpi_html)
+        self.assertIn("Customers per follow-up level", wizard.kpi_html)
+        book = openpyxl.load_workbook(io.BytesIO(self.env["billing.workbook"]._build(
+            self.company, self.today - timedelta(days=30), self.today
+        )))  # fmt: skip
+        summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row[0]}
+        self.assertEqual(summary["Promises broken"], 1)
+        self.assertEqual(summary["Overdue paused by disputes today"], 1500.0)
+        self.assertEqual(summary[self.levels[1].display_name], 1)
