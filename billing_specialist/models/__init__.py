@@ -22,4 +22,3 @@ from . import billing_followup_level
 from . import billing_collection
 from . import billing_promise
 from . import billing_collection_worklist
-from . import res_partner_collection

@@ -51,9 +51,7 @@ class BillingCollection(models.Model):
                 if any(vals.get(key) for key in PORTFOLIO_FIELDS) and not self.env.user.has_group(
                     "billing_specialist.group_billing_manager"
                 ):
-                    raise AccessError(
-                        self.env._("Only a billing manager assigns customers to specialists and teams.")
-                    )
+                    raise AccessError(self.env._("Only a billing manager assigns customers to specialists and teams."))
         return super().create(vals_list)
 
     def _check_specialist(self):

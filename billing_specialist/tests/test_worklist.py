@@ -30,11 +30,17 @@ class TestWorklist(BillingDisputeCommon):
     def setUpClass(cls):
         super().setUpClass()
         T = cls.today
-        cls.initech = cls.env["res.partner"].create({"name": "Initech", "is_company": True, "email": "ap@initech.example"})
+        cls.initech = cls.env["res.partner"].create(
+            {"name": "Initech", "is_company": True, "email": "ap@initech.example"}
+        )
         cls.hooli = cls.env["res.partner"].create({"name": "Hooli", "is_company": True})
         cls.umbrella = cls.env["res.partner"].create({"name": "Umbrella", "is_company": True})
-        cls.acme_old = cls._invoice(1000.0, invoice_date=T - timedelta(days=70), invoice_date_due=T - timedelta(days=40))
-        cls.acme_new = cls._invoice(2000.0, invoice_date=T - timedelta(days=40), invoice_date_due=T - timedelta(days=10))
+        cls.acme_old = cls._invoice(
+            1000.0, invoice_date=T - timedelta(days=70), invoice_date_due=T - timedelta(days=40)
+        )
+        cls.acme_new = cls._invoice(
+            2000.0, invoice_date=T - timedelta(days=40), invoice_date_due=T - timedelta(days=10)
+        )
         cls.globex_inv = cls._invoice(
             6000.0, partner=cls.other_customer, invoice_date=T - timedelta(days=230),
             invoice_date_due=T - timedelta(days=200),
@@ -158,8 +164,10 @@ class TestWorklist(BillingDisputeCommon):
             }
         ).action_post()
         self.manager.company_ids |= other_company
-        both = self.env["billing.worklist"].with_user(self.manager).with_context(
-            allowed_company_ids=[self.company.id, other_company.id]
+        both = (
+            self.env["billing.worklist"]
+            .with_user(self.manager)
+            .with_context(allowed_company_ids=[self.company.id, other_company.id])
         )
         self.assertEqual(len(both.search([("partner_id", "=", self.initech.id)])), 2)
         one = self.env["billing.worklist"].with_user(self.manager).with_context(allowed_company_ids=self.company.ids)
@@ -179,7 +187,7 @@ class TestWorklist(BillingDisputeCommon):
         wizard = (
             self.env[action["res_model"]]
             .with_user(user or self.manager)
-            .with_context(action["context"])
+            .with_context(**action["context"])
             .create({"outcome": outcome, **vals})
         )
         return wizard, wizard.action_apply()
@@ -212,7 +220,9 @@ class TestWorklist(BillingDisputeCommon):
         account = self.acme_account
         tomorrow = self.today + timedelta(days=1)
         self.assertEqual(account.next_action_date, tomorrow)
-        calls = account.activity_ids.filtered(lambda a: a.activity_type_id == self.env.ref("mail.mail_activity_data_call"))
+        calls = account.activity_ids.filtered(
+            lambda a: a.activity_type_id == self.env.ref("mail.mail_activity_data_call")
+        )
         self.assertEqual((len(calls), calls.date_deadline), (1, tomorrow))
         self._call(self.customer, "wrong_contact")
         self.assertEqual(account.next_action_note, "Find the right contact")
@@ -266,7 +276,7 @@ class TestWorklist(BillingDisputeCommon):
         self.acme_account.with_user(self.manager).user_id = self.specialist
         row = self._row(self.customer, self.specialist)
         action = row.with_user(self.specialist).action_schedule_next_action()
-        Schedule = self.env[action["res_model"]].with_user(self.specialist).with_context(action["context"])
+        Schedule = self.env[action["res_model"]].with_user(self.specialist).with_context(**action["context"])
         in_three = self.today + timedelta(days=3)
         Schedule.create({"date": in_three, "note": "Call the payables clerk"}).action_apply()
         account = self.acme_account
@@ -300,7 +310,7 @@ class TestWorklist(BillingDisputeCommon):
         team = self.env["crm.team"].create({"name": "Collectors", "company_id": self.company.id})
         rows = self._rows().filtered(lambda r: r.partner_id in (self.customer | self.hooli))
         action = rows.with_user(self.manager).action_assign()
-        Assign = self.env[action["res_model"]].with_user(self.manager).with_context(action["context"])
+        Assign = self.env[action["res_model"]].with_user(self.manager).with_context(**action["context"])
         wizard = Assign.create({"user_id": self.specialist.id, "team_id": team.id})
         self.assertEqual(wizard.partner_ids, self.customer | self.hooli)
         wizard.action_apply()
@@ -323,7 +333,11 @@ class TestWorklist(BillingDisputeCommon):
             )
         # A specialist cannot give himself customers nor move the call date (the portfolio is the manager's).
         account = self.acme_account.with_user(self.specialist)
-        for vals in ({"user_id": self.specialist.id}, {"team_id": False, "user_id": False}, {"last_call_date": self.today}):
+        for vals in (
+            {"user_id": self.specialist.id},
+            {"team_id": False, "user_id": False},
+            {"last_call_date": self.today},
+        ):
             with self.subTest(vals=vals), self.assertRaises(AccessError):
                 account.write(vals)
         with self.assertRaises(AccessError):
@@ -345,8 +359,10 @@ class TestWorklist(BillingDisputeCommon):
                  "date": self.today}
             )  # fmt: skip
             promise.write({"state": state, "date_judged": self.today})
-        kpis = self.env["billing.kpi"].with_user(self.manager)._get_kpis(
-            self.company, self.today - timedelta(days=30), self.today
+        kpis = (
+            self.env["billing.kpi"]
+            .with_user(self.manager)
+            ._get_kpis(self.company, self.today - timedelta(days=30), self.today)
         )
         figures = {key: kpis[key] for key in kpis if key.startswith(("promises_", "collection_"))}
         self.assertEqual(

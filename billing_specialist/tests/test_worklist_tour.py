@@ -20,8 +20,12 @@ class TestWorklistTour(ScreenshotTourMixin, BillingDisputeCommon, HttpCase):
         )
         Collection = self.env["billing.collection"]
         Collection._for_partners(self.customer | initech, self.company).write({"user_id": self.specialist.id})
-        broken = self.env["billing.promise"].sudo().create(
-            {"partner_id": initech.id, "move_ids": [Command.set(initech_invoice.ids)], "amount": 300.0, "date": T}
+        broken = (
+            self.env["billing.promise"]
+            .sudo()
+            .create(
+                {"partner_id": initech.id, "move_ids": [Command.set(initech_invoice.ids)], "amount": 300.0, "date": T}
+            )
         )
         broken.write({"state": "broken", "date_judged": T})
         Collection._for_partners(initech, self.company).sudo().broken_promise_count = 1
