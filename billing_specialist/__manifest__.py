@@ -47,6 +47,10 @@
         "views/billing_followup_run_views.xml",
         "views/billing_promise_views.xml",
         "views/billing_promise_portal_templates.xml",
+        "security/billing_worklist_security.xml",
+        "report/billing_worklist_views.xml",
+        "wizards/billing_collection_call_views.xml",
+        "views/res_partner_collection_views.xml",
     ],
     "demo": [
         "demo/billing_specialist_demo.xml",

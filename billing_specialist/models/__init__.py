@@ -27,3 +27,4 @@ from . import billing_followup_run
 from . import billing_followup_line
 from . import mail_mail
 from . import mail_activity
+from . import billing_collection_worklist

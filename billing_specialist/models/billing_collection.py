@@ -55,7 +55,14 @@ class BillingCollection(models.Model):
         help="Levels added by broken promises to the next follow-up (the run uses and clears them).",
     )
     last_followup_date = fields.Date(string="Last Follow-up", readonly=True)
-    next_action_date = fields.Date(string="Next Action", tracking=True)
+    next_followup_date = fields.Date(
+        string="Next Follow-up",
+        readonly=True,
+        help="The day the next follow-up level would be reached (set by the run).",
+    )
+    next_action_date = fields.Date(
+        string="Next Action", tracking=True, help="The next call or step the specialist scheduled (worklist)."
+    )
     next_action_note = fields.Char()
     broken_promise_count = fields.Integer(string="Broken Promises", readonly=True)
     note = fields.Text(string="Collection Notes")

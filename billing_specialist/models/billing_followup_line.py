@@ -320,7 +320,7 @@ class BillingFollowupLine(models.Model):
             {
                 "level_id": self.level_id.id,
                 "last_followup_date": self.date,
-                "next_action_date": self.next_action_date,
+                "next_followup_date": self.next_action_date,
                 "level_bump": 0,
             }
         )

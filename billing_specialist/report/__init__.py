@@ -3,3 +3,4 @@ from . import billing_aging
 from . import billing_kpi
 from . import billing_statement
 from . import billing_workbook
+from . import billing_worklist

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
@@ -141,6 +141,7 @@ class BillingKpi(models.AbstractModel):
         }
         kpis.update(self._cash_kpis(companies, date_from, date_to, partner_ids))
         kpis.update(self._dispute_kpis(companies, date_from, date_to, team_ids, user_ids, partner_ids))
+        kpis.update(self._collection_kpis(companies, date_from, date_to, partner_ids))
         kpis["na_reasons"] = self._set_ratios(kpis, companies, where)
         return kpis
 
@@ -182,6 +183,9 @@ class BillingKpi(models.AbstractModel):
             else None,
             disputes_avg_resolution_days=self.env._("no case closed in the period")
             if kpis["disputes_avg_resolution_days"] is None
+            else None,
+            promises_kept_rate=self.env._("no promise judged in the period")
+            if kpis["promises_kept_rate"] is None
             else None,
         )
         if kpis["avg_days_to_pay"] is not None and kpis["avg_days_to_pay"] < 0:
@@ -380,3 +384,93 @@ class BillingKpi(models.AbstractModel):
             "disputes_by_root_cause": breakdown("root_cause_id"),
             "disputes_by_specialist": breakdown("user_id"),
         }
+
+    @api.model
+    def _collection_kpis(self, companies, date_from, date_to, partner_ids=None):
+        """Promises to pay of the period and the collections as they stand today.
+
+        - made: promises recorded in the period (their creation day); kept / partially kept / broken: promises
+          judged in the period (``date_judged``), by outcome; amounts are the promised amounts, company currency
+          (converted on the last day). Kept rate = kept / judged x 100 (partially kept are not kept).
+        - today (not as of the period's end: disputes and promises have no history): the overdue amount still
+          followed up, the part paused by open disputes and the part covered by open promises (as the worklist
+          counts them), and the customers per follow-up level (``billing.collection.level_id``).
+        """
+        for model in ("billing.promise", "billing.collection", "account.move", "account.move.line"):
+            self.env[model].flush_model()
+        company = companies[:1]
+        Promise = self.env["billing.promise"].sudo()
+        base = [("company_id", "in", companies.ids)]
+        if partner_ids:
+            base.append(("partner_id", "in", list(partner_ids)))
+
+        def totals(domain, groupby="state"):
+            """{state: [count, amount in company currency]}"""
+            result = {}
+            for key, currency, count, amount in Promise._read_group(
+                domain, [groupby, "currency_id"], ["__count", "amount:sum"]
+            ):
+                row = result.setdefault(key, [0, 0.0])
+                row[0] += count
+                row[1] += currency._convert(amount or 0.0, company.currency_id, company, date_to)
+            return result
+
+        start = fields.Datetime.to_datetime(date_from)
+        end = fields.Datetime.to_datetime(date_to) + timedelta(days=1)
+        made = totals([*base, ("create_date", ">=", start), ("create_date", "<", end)], "company_id")
+        made_count = sum(row[0] for row in made.values())
+        made_amount = sum(row[1] for row in made.values())
+        judged = totals([*base, ("date_judged", ">=", date_from), ("date_judged", "<=", date_to)])
+        kpis = {
+            "promises_made_count": made_count,
+            "promises_made_amount": company.currency_id.round(made_amount),
+        }
+        for state in ("kept", "partial", "broken"):
+            count, amount = judged.get(state, [0, 0.0])
+            kpis[f"promises_{state}_count"] = count
+            kpis[f"promises_{state}_amount"] = company.currency_id.round(amount)
+        judged_count = sum(judged.get(state, [0])[0] for state in ("kept", "partial", "broken"))
+        kpis["promises_kept_rate"] = (
+            round(kpis["promises_kept_count"] / judged_count * 100.0, 1) if judged_count else None
+        )
+        kpis.update(self._followup_amounts(companies, partner_ids))
+        kpis["customers_by_level"] = self._customers_by_level(companies, partner_ids)
+        return kpis
+
+    @api.model
+    def _followup_amounts(self, companies, partner_ids=None):
+        """Today's overdue amounts as the worklist splits them: followed up, paused by disputes, under promise."""
+        Worklist = self.env["billing.worklist"]
+        Worklist.flush_model()
+        partner_clause = SQL("AND worklist.partner_id IN %s", tuple(partner_ids)) if partner_ids else SQL()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT COUNT(*), COALESCE(SUM(worklist.followup_amount), 0), COALESCE(SUM(worklist.disputed_amount), 0),
+                       COALESCE(SUM(worklist.promised_amount), 0)
+                  FROM (%s) AS worklist
+                 WHERE worklist.company_id IN %s %s
+                """,
+                Worklist._table_query,
+                tuple(companies.ids),
+                partner_clause,
+            )
+        )
+        customers, followup, disputed, promised = self.env.cr.fetchone()
+        currency = companies[:1].currency_id
+        return {
+            "collection_customers_overdue": customers,
+            "collection_followup_amount": currency.round(followup),
+            "collection_disputed_amount": currency.round(disputed),
+            "collection_promised_amount": currency.round(promised),
+        }
+
+    @api.model
+    def _customers_by_level(self, companies, partner_ids=None):
+        """[{"label": level name, "count": customers}] by ladder order, then the customers at no level yet."""
+        domain = [("company_id", "in", companies.ids), ("level_id", "!=", False)]
+        if partner_ids:
+            domain.append(("partner_id", "in", list(partner_ids)))
+        groups = self.env["billing.collection"].sudo()._read_group(domain, ["level_id"], ["__count"])
+        rows = sorted(groups, key=lambda group: (group[0].delay, group[0].company_id.id, group[0].id))
+        return [{"label": level.display_name, "count": count} for level, count in rows]

@@ -43,6 +43,23 @@ KPI_ROWS = [
     ("disputes_written_off", _lt("Written off by disputes"), "money", _lt("Write-offs of the cases closed in the period")),
     ("disputes_sla_breaches", _lt("SLA breaches"), "count", _lt("Cases past their deadline, deadline in the period")),
     ("disputes_open_end", _lt("Disputes open at period end"), "count", _lt("Opened by the last day, not closed by then")),
+    ("promises_made_count", _lt("Promises to pay made"), "count", _lt("Promises recorded in the period")),
+    ("promises_made_amount", _lt("Amount promised"), "money", _lt("Their promised amount")),
+    ("promises_kept_count", _lt("Promises kept"), "count", _lt("Judged kept in the period")),
+    ("promises_kept_amount", _lt("Amount of kept promises"), "money", _lt("Their promised amount")),
+    ("promises_partial_count", _lt("Promises partially kept"), "count", _lt("Judged partially kept in the period")),
+    ("promises_partial_amount", _lt("Amount of partially kept promises"), "money", _lt("Their promised amount")),
+    ("promises_broken_count", _lt("Promises broken"), "count", _lt("Judged broken in the period")),
+    ("promises_broken_amount", _lt("Amount of broken promises"), "money", _lt("Their promised amount")),
+    ("promises_kept_rate", _lt("Promises kept (%)"), "percent", _lt("Kept / judged in the period x 100")),
+    ("collection_customers_overdue", _lt("Customers with overdue items today"), "count",
+     _lt("Customers on the collections worklist today")),
+    ("collection_followup_amount", _lt("Overdue in follow-up today"), "money",
+     _lt("Overdue today, less the parts in dispute or under promise")),
+    ("collection_disputed_amount", _lt("Overdue paused by disputes today"), "money",
+     _lt("Overdue parts of invoices in an open dispute")),
+    ("collection_promised_amount", _lt("Overdue under promise today"), "money",
+     _lt("Overdue invoices covered by an open promise, not yet past its deadline")),
 ]  # fmt: skip
 
 KPI_GROUPS = [
@@ -58,6 +75,13 @@ KPI_GROUPS = [
                                    "disputes_rejected_count", "disputes_avg_resolution_days", "disputes_credited",
                                    "disputes_written_off", "disputes_sla_breaches", "disputes_open_end")),
     ("matching", _lt("Matching"), ("matching_auto_applied", "matching_auto_rate", "matching_manual")),
+    ("promises", _lt("Promises and Follow-up"), ("promises_made_count", "promises_made_amount",
+                                                 "promises_kept_count", "promises_kept_amount",
+                                                 "promises_partial_count", "promises_partial_amount",
+                                                 "promises_broken_count", "promises_broken_amount",
+                                                 "promises_kept_rate", "collection_customers_overdue",
+                                                 "collection_followup_amount", "collection_disputed_amount",
+                                                 "collection_promised_amount")),
 ]  # fmt: skip
 
 
@@ -146,6 +170,7 @@ class BillingWorkbook(models.AbstractModel):
             row += 1
             sheet.write_string(row, 0, str(group_label), formats["bold"])
             row = self._write_kpi_rows(sheet, formats, kpis, rows, row)
+        row = self._write_levels(sheet, formats, kpis["customers_by_level"], row + 2)
         row += 2
         monthly = self._monthly(companies, kpis["date_from"], kpis["date_to"])
         sheet.write_string(row, 0, self.env._("Month"), formats["header"])
@@ -209,6 +234,19 @@ class BillingWorkbook(models.AbstractModel):
             if reason:
                 definition = self.env._("%(definition)s. n/a: %(reason)s", definition=definition, reason=reason)
             sheet.write_string(row, 2, str(definition), formats["muted"])
+        return row
+
+    def _write_levels(self, sheet, formats, levels, row):
+        """Customers per follow-up level today, from ``row``; return the last row written."""
+        sheet.write_string(row, 0, self.env._("Follow-up level (today)"), formats["header"])
+        sheet.write_string(row, 1, self.env._("Customers"), formats["header"])
+        if not levels:
+            row += 1
+            sheet.write_string(row, 0, self.env._("No customer has been followed up yet"), formats["muted"])
+        for level in levels:
+            row += 1
+            sheet.write_string(row, 0, level["label"])
+            sheet.write_number(row, 1, level["count"], formats["count"])
         return row
 
     def _monthly(self, companies, date_from, date_to):

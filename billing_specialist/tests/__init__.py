@@ -29,3 +29,5 @@ from . import test_dispute_mail_gateway
 from . import test_portal_payment
 from . import test_followup
 from . import test_promise
+from . import test_worklist
+from . import test_worklist_tour

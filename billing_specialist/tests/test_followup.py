@@ -119,7 +119,7 @@ class TestFollowupRun(BillingDisputeCommon):
         self.assertEqual(collection.level_id, self.final)
         self.assertEqual(collection.last_followup_date, self.today)
         # The next level: the 65-day item reaches 90 in 25 days, the 10-day one 30 in 20, the 12-day one in 18.
-        self.assertEqual(collection.next_action_date, self.today + timedelta(days=18))
+        self.assertEqual(collection.next_followup_date, self.today + timedelta(days=18))
         # The customer's chatter shows the e-mail; the Billing tab its level and history.
         self.assertEqual(line.mail_id.mail_message_id.res_id, self.customer.id)
         customer = self.customer.with_user(self.specialist)

@@ -114,7 +114,7 @@ class TestReportingWizard(BillingDisputeCommon):
         self.assertEqual(self._kpi_cells(wizard, "payments_count"), ("1", "0", "+1", "n/a"))
         self.assertEqual(self._kpi_cells(wizard, "avg_days_to_pay"), ("7.0", "n/a", "n/a", "n/a"))
         groups = html.fromstring(str(wizard.kpi_html)).xpath("//thead/tr/th[1]/text()")
-        self.assertEqual(groups, ["Invoicing", "Collections", "Disputes", "Matching"])
+        self.assertEqual(groups, ["Invoicing", "Collections", "Disputes", "Matching", "Promises and Follow-up"])
         period = f"{format_date(self.env, self.period[0])} - {format_date(self.env, self.period[1])}"
         self.assertIn(period, str(wizard.kpi_html), "dates in the user's format")
         last_year = self._wizard(comparison="previous_year")

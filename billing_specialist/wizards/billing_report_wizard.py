@@ -232,6 +232,7 @@ class BillingReportWizard(models.TransientModel):
                 {"label": str(label), "rows": [self._kpi_row(row, kpis, previous) for row in rows]}
                 for label, rows in grouped_kpi_rows()
             ],
+            "levels": kpis.get("customers_by_level", []),
             "compare": previous is not None,
             "period": self._period_label(self.date_from, self.date_to),
             "compare_period": previous and self._period_label(self.compare_date_from, self.compare_date_to),

@@ -1,0 +1,71 @@
+/** @odoo-module */
+
+import { registry } from "@web/core/registry";
+import { screenshot } from "@billing_specialist/../tests/tours/billing_screenshot";
+
+// A specialist opens My Worklist, logs a call with Acme Retail (who promises to pay), then schedules the next call.
+registry.category("web_tour.tours").add("billing_specialist_worklist_tour", {
+    steps: () => [
+        {
+            content: "My Worklist ranks the customer whose promise broke first",
+            trigger: ".o_list_view .o_data_row:first-child td[name=partner_id]:contains(Initech)",
+        },
+        {
+            trigger: ".o_list_view .o_data_row td[name=partner_id]:contains(Acme Retail)",
+        },
+        screenshot("worklist"),
+        {
+            content: "Log a call with Acme Retail",
+            trigger: ".o_data_row:has(td[name=partner_id]:contains(Acme Retail)) button[name=action_log_call]",
+            run: "click",
+        },
+        {
+            content: "The customer promised to pay",
+            trigger: ".modal .o_field_widget[name=outcome] input[data-value=promised]",
+            run: "click",
+        },
+        {
+            content: "The overdue invoices come prefilled; promise 1,200",
+            trigger: ".modal .o_field_widget[name=promise_move_ids] .o_tag",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=promise_amount] input",
+            run: "edit 1200",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=promise_date] input",
+            run: "edit 12/31/2099",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=note] textarea",
+            run: "edit Pays 1,200 by wire at the end of the year",
+        },
+        screenshot("worklist-log-call"),
+        {
+            content: "Log the call: the promise is recorded",
+            trigger: ".modal button[name=action_apply]",
+            run: "click",
+        },
+        {
+            content: "Back on the worklist",
+            trigger: ".o_list_view:not(:has(.modal))",
+        },
+        {
+            content: "Schedule the next action for Initech",
+            trigger:
+                ".o_data_row:has(td[name=partner_id]:contains(Initech)) button[name=action_schedule_next_action]",
+            run: "click",
+        },
+        {
+            trigger: ".modal .o_field_widget[name=note] input",
+            run: "edit Ask why the promise was missed",
+        },
+        {
+            trigger: ".modal button[name=action_apply]",
+            run: "click",
+        },
+        {
+            trigger: ".o_list_view:not(:has(.modal))",
+        },
+    ],
+});

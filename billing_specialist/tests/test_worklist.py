@@ -1,0 +1,405 @@
+import io
+from datetime import timedelta
+
+import openpyxl
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+
+from .common import BillingDisputeCommon
+
+
+@tagged("post_install", "-at_install")
+class TestWorklist(BillingDisputeCommon):
+    """Who to call today, on a fixed ledger whose scores are worked out by hand below.
+
+    Today T. Age of an item = min(days overdue, 180) / 30; age points = sum(open x age) / 1,000.
+    - Acme Retail: 1,000 due T-40 and 2,000 due T-10: (1000 x 40/30 + 2000 x 10/30) / 1000 = 2.00 age points;
+      level "Firm Reminder" (2nd of the ladder) = 20 level points. Score 22.00.
+    - Globex Stores: 6,000 due T-200 (age capped at 6) = 36.00, 1,500 of it in dispute: -1500 x 6 / 1000 = -9.00.
+      Score 27.00.
+    - Initech: 500 due T-5 = 500 x 5/30 / 1000 = 0.08 (0.0833); 2 broken promises = 50; next action due today = 50;
+      a promise broken and no call since = 1,000. Score 1,100.08.
+    - Hooli: 4,000 due T-90 = 12.00, all covered by an open promise: -12.00. Score 0.00.
+    - Umbrella: 800 not due yet: not on the list.
+    Order: Initech, Globex, Acme, Hooli.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        T = cls.today
+        cls.initech = cls.env["res.partner"].create(
+            {"name": "Initech", "is_company": True, "email": "ap@initech.example"}
+        )
+        cls.hooli = cls.env["res.partner"].create({"name": "Hooli", "is_company": True})
+        cls.umbrella = cls.env["res.partner"].create({"name": "Umbrella", "is_company": True})
+        cls.acme_old = cls._invoice(
+            1000.0, invoice_date=T - timedelta(days=70), invoice_date_due=T - timedelta(days=40)
+        )
+        cls.acme_new = cls._invoice(
+            2000.0, invoice_date=T - timedelta(days=40), invoice_date_due=T - timedelta(days=10)
+        )
+        cls.globex_inv = cls._invoice(
+            6000.0, partner=cls.other_customer, invoice_date=T - timedelta(days=230),
+            invoice_date_due=T - timedelta(days=200),
+        )  # fmt: skip
+        cls.initech_inv = cls._invoice(
+            500.0, partner=cls.initech, invoice_date=T - timedelta(days=35), invoice_date_due=T - timedelta(days=5)
+        )
+        cls.hooli_inv = cls._invoice(
+            4000.0, partner=cls.hooli, invoice_date=T - timedelta(days=120), invoice_date_due=T - timedelta(days=90)
+        )
+        cls._invoice(800.0, partner=cls.umbrella, invoice_date=T, invoice_date_due=T + timedelta(days=10))
+        cls.levels = cls.env["billing.followup.level"].search([("company_id", "=", cls.company.id)], order="delay")
+        Collection = cls.env["billing.collection"]
+        cls.acme_account = Collection._for_partners(cls.customer, cls.company)
+        cls.acme_account.sudo().level_id = cls.levels[1]
+        cls.initech_account = Collection._for_partners(cls.initech, cls.company)
+        cls.initech_account.sudo().write({"broken_promise_count": 2, "next_action_date": T})
+        Promise = cls.env["billing.promise"].sudo()
+        broken = Promise.create(
+            {"partner_id": cls.initech.id, "move_ids": [Command.set(cls.initech_inv.ids)], "amount": 100.0, "date": T}
+        )
+        broken.write({"state": "broken", "date_judged": T})
+        cls.hooli_promise = Promise.create(
+            {
+                "partner_id": cls.hooli.id,
+                "move_ids": [Command.set(cls.hooli_inv.ids)],
+                "amount": 4000.0,
+                "date": T + timedelta(days=5),
+            }
+        )
+
+    def setUp(self):
+        super().setUp()
+        self._open_case(self.globex_inv, amount=1500.0)
+
+    def _rows(self, user=None):
+        self.env.invalidate_all()  # a SQL view: read it afresh, as each request of the client does
+        return self.env["billing.worklist"].with_user(user or self.manager).search([])
+
+    def _row(self, partner, user=None):
+        return self._rows(user).filtered(lambda row: row.partner_id == partner)
+
+    # ------------------------------------------------------------------ the score
+
+    def test_order_on_a_fixed_ledger(self):
+        rows = self._rows()
+        self.assertEqual(rows.partner_id, self.initech | self.other_customer | self.customer | self.hooli)
+        self.assertEqual(
+            [row.partner_id for row in rows], [self.initech, self.other_customer, self.customer, self.hooli]
+        )
+        expected = {self.initech: 1100.08, self.other_customer: 27.0, self.customer: 22.0, self.hooli: 0.0}
+        for row in rows:
+            self.assertAlmostEqual(row.score, expected[row.partner_id], places=2, msg=row.partner_id.name)
+        self.assertNotIn(self.umbrella, rows.partner_id, "nothing overdue: not on the list")
+
+    def test_each_score_part(self):
+        acme = self._row(self.customer)
+        self.assertEqual((acme.overdue_amount, acme.item_count, acme.max_days_overdue), (3000.0, 2, 40))
+        self.assertAlmostEqual(acme.points_age, 2.0, places=2)
+        self.assertEqual((acme.level_id, acme.level_rank, acme.points_level), (self.levels[1], 2, 20.0))
+        self.assertEqual((acme.points_paused, acme.points_broken, acme.points_action, acme.points_priority), (0,) * 4)
+        globex = self._row(self.other_customer)
+        self.assertEqual(globex.max_days_overdue, 200)
+        self.assertEqual((globex.disputed_amount, globex.followup_amount), (1500.0, 4500.0))
+        self.assertAlmostEqual(globex.points_age, 36.0, places=2)
+        self.assertAlmostEqual(globex.points_paused, -9.0, places=2)
+        initech = self._row(self.initech)
+        self.assertAlmostEqual(initech.points_age, 0.08, places=2)
+        self.assertEqual((initech.broken_promise_count, initech.points_broken), (2, 50.0))
+        self.assertEqual((initech.points_action, initech.points_priority), (50.0, 1000.0))
+        self.assertTrue(initech.broken_since_call)
+        self.assertIn("promise broken since the last call", initech.reason)
+        hooli = self._row(self.hooli)
+        self.assertEqual((hooli.promised_amount, hooli.followup_amount), (4000.0, 0.0))
+        self.assertAlmostEqual(hooli.points_age + hooli.points_paused, 0.0, places=2)
+
+    def test_promise_past_its_deadline_no_longer_pauses(self):
+        self.hooli_promise.sudo().write({"date": self.today - timedelta(days=10), "tolerance_days": 3})
+        hooli = self._row(self.hooli)
+        self.assertEqual((hooli.promised_amount, hooli.points_paused), (0.0, 0.0))
+        self.assertAlmostEqual(hooli.score, 12.0, places=2)
+
+    # ------------------------------------------------------------------ who sees what
+
+    def test_specialist_sees_his_portfolio_and_team_only(self):
+        other_specialist = new_test_user(
+            self.env, login="bs_specialist_2", groups="base.group_user,billing_specialist.group_billing_user",
+            company_id=self.company.id, company_ids=[Command.set(self.company.ids)],
+        )  # fmt: skip
+        # One team each (Odoo's default): the specialist and the customer's salesperson are both in Collectors.
+        salesperson = new_test_user(self.env, login="bs_sales", groups="base.group_user")
+        team = self.env["crm.team"].create(
+            {"name": "Collectors", "company_id": self.company.id,
+             "member_ids": [Command.set((salesperson | self.specialist).ids)]}
+        )  # fmt: skip
+        Collection = self.env["billing.collection"].with_user(self.manager)
+        Collection._for_partners(self.customer, self.company).user_id = self.specialist  # portfolio
+        Collection._for_partners(self.other_customer, self.company).user_id = other_specialist
+        Collection._for_partners(self.initech, self.company).team_id = team  # no specialist, his team
+        self.hooli.user_id = salesperson  # no account team: the salesperson's team, which he is also in
+        mine = self._rows(self.specialist)
+        self.assertEqual(mine.partner_id, self.customer | self.initech | self.hooli)
+        theirs = self._rows(other_specialist)
+        self.assertEqual(theirs.partner_id, self.other_customer)
+        self.assertEqual(self._rows(self.manager).partner_id, mine.partner_id | self.other_customer)
+        my_filter = self.env["billing.worklist"].with_user(self.manager).search([("is_mine", "=", True)])
+        self.assertFalse(my_filter, "the manager has no portfolio nor team")
+        with self.assertRaises(AccessError):
+            self._row(self.other_customer).with_user(self.specialist).action_log_call()
+
+    def test_other_company_never_shows(self):
+        other = self.setup_other_company(name="Worklist Other Co")
+        other_company = other["company"]
+        self.env["account.move"].with_company(other_company).create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.initech.id,
+                "invoice_date": self.today - timedelta(days=60),
+                "invoice_date_due": self.today - timedelta(days=30),
+                "invoice_line_ids": [Command.create({"name": "x", "price_unit": 900.0, "tax_ids": []})],
+            }
+        ).action_post()
+        self.manager.company_ids |= other_company
+        both = (
+            self.env["billing.worklist"]
+            .with_user(self.manager)
+            .with_context(allowed_company_ids=[self.company.id, other_company.id])
+        )
+        self.assertEqual(len(both.search([("partner_id", "=", self.initech.id)])), 2)
+        one = self.env["billing.worklist"].with_user(self.manager).with_context(allowed_company_ids=self.company.ids)
+        self.assertEqual(one.search([("partner_id", "=", self.initech.id)]).company_id, self.company)
+        self.acme_account.with_user(self.manager).user_id = self.specialist
+        self.env["billing.collection"]._for_partners(self.initech, other_company).sudo().user_id = self.specialist
+        self.assertNotIn(other_company, self._rows(self.specialist).company_id)
+        account = self.env["billing.collection"]._for_partners(self.initech, other_company)
+        with self.assertRaises(AccessError):
+            account.with_user(self.specialist).action_log_call()
+
+    # ------------------------------------------------------------------ log a call
+
+    def _call(self, partner, outcome, user=None, **vals):
+        row = self._row(partner, user or self.specialist) or self._row(partner)
+        action = row.with_user(user or self.manager).action_log_call()
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(user or self.manager)
+            .with_context(**action["context"])
+            .create({"outcome": outcome, **vals})
+        )
+        return wizard, wizard.action_apply()
+
+    def _notes(self, partner):
+        return self.env["mail.message"].search(
+            [("model", "=", "res.partner"), ("res_id", "=", partner.id), ("body", "ilike", "Call logged")]
+        )
+
+    def test_log_a_call_reached_closes_the_due_call_and_clears_the_priority(self):
+        activity = self.initech_account.activity_schedule(
+            "mail.mail_activity_data_call", date_deadline=self.today, user_id=self.specialist.id
+        )
+        _wizard, result = self._call(self.initech, "reached", note="Spoke to AP, payment run on Friday")
+        self.assertEqual(result["type"], "ir.actions.act_window_close")
+        self.assertFalse(activity.exists(), "the due call activity is done")
+        notes = self._notes(self.initech)
+        self.assertEqual(len(notes), 1)
+        self.assertIn("Spoke to AP", notes.body)
+        self.assertEqual(notes.author_id, self.manager.partner_id)
+        self.assertEqual(
+            (self.initech_account.last_call_date, self.initech_account.last_call_outcome), (self.today, "reached")
+        )
+        row = self._row(self.initech)
+        self.assertFalse(row.broken_since_call)
+        self.assertEqual(row.points_priority, 0.0)
+
+    def test_log_a_call_no_answer_and_wrong_contact_schedule_a_retry(self):
+        self._call(self.customer, "no_answer")
+        account = self.acme_account
+        tomorrow = self.today + timedelta(days=1)
+        self.assertEqual(account.next_action_date, tomorrow)
+        calls = account.activity_ids.filtered(
+            lambda a: a.activity_type_id == self.env.ref("mail.mail_activity_data_call")
+        )
+        self.assertEqual((len(calls), calls.date_deadline), (1, tomorrow))
+        self._call(self.customer, "wrong_contact")
+        self.assertEqual(account.next_action_note, "Find the right contact")
+        self.assertEqual(len(account.activity_ids), 1, "the pending call moves, no second one")
+        self.assertEqual(len(self._notes(self.customer)), 2)
+
+    def test_log_a_call_promised_records_the_promise(self):
+        wizard, _result = self._call(
+            self.customer, "promised", promise_date=self.today + timedelta(days=7), note="Pays on the 7th"
+        )
+        self.assertEqual(wizard.promise_move_ids, self.acme_old | self.acme_new)
+        self.assertEqual(wizard.promise_amount, 3000.0)
+        promise = self.env["billing.promise"].search([("partner_id", "=", self.customer.id)])
+        self.assertEqual(len(promise), 1)
+        self.assertEqual(
+            (promise.amount, promise.date, promise.channel, promise.state, promise.company_id),
+            (3000.0, self.today + timedelta(days=7), "phone", "open", self.company),
+        )
+        self.assertEqual(promise.move_ids, self.acme_old | self.acme_new)
+        self.assertIn("Promise to pay: Acme Retail", self._notes(self.customer).body)
+        row = self._row(self.customer)
+        self.assertEqual((row.promised_amount, row.followup_amount), (3000.0, 0.0))
+
+    def test_log_a_call_disputes_opens_a_case_form(self):
+        _wizard, action = self._call(self.customer, "disputes", note="Says the prices are wrong")
+        self.assertEqual((action["res_model"], action["view_mode"]), ("billing.dispute", "form"))
+        self.assertEqual(action["context"]["default_partner_id"], self.customer.id)
+        moves = [command[2]["move_id"] for command in action["context"]["default_line_ids"]]
+        self.assertEqual(moves, (self.acme_old | self.acme_new).ids)
+        self.assertEqual(len(self._notes(self.customer)), 1)
+
+    def test_promise_refusals_write_nothing(self):
+        promises = self._count("billing.promise")
+        messages = self._count("mail.message")
+        cases = [
+            {"promise_date": self.today - timedelta(days=1)},  # in the past
+            {"promise_date": self.today + timedelta(days=3), "promise_amount": 3000.01},  # above the open amount
+            {"promise_date": self.today + timedelta(days=3), "promise_amount": -5.0},
+            {"promise_date": self.today + timedelta(days=3), "promise_move_ids": [Command.set(self.hooli_inv.ids)]},
+        ]
+        for vals in cases:
+            with self.subTest(vals=vals), self.assertRaises(UserError), self.env.cr.savepoint():
+                self._call(self.customer, "promised", **vals)
+        self.assertEqual(self._count("billing.promise"), promises)
+        self.assertEqual(self._count("mail.message"), messages)
+        self.assertFalse(self.acme_account.last_call_date)
+
+    # ------------------------------------------------------------------ other quick actions
+
+    def test_schedule_the_next_action(self):
+        self.acme_account.with_user(self.manager).user_id = self.specialist
+        row = self._row(self.customer, self.specialist)
+        action = row.with_user(self.specialist).action_schedule_next_action()
+        Schedule = self.env[action["res_model"]].with_user(self.specialist).with_context(**action["context"])
+        in_three = self.today + timedelta(days=3)
+        Schedule.create({"date": in_three, "note": "Call the payables clerk"}).action_apply()
+        account = self.acme_account
+        self.assertEqual((account.next_action_date, account.next_action_note), (in_three, "Call the payables clerk"))
+        self.assertEqual(account.activity_ids.date_deadline, in_three)
+        self.assertEqual(account.activity_ids.user_id, self.specialist)
+        with self.assertRaises(UserError):
+            Schedule.create({"date": self.today - timedelta(days=1)}).action_apply()
+        self.assertEqual(account.next_action_date, in_three)
+        Schedule.create({"date": self.today}).action_apply()
+        self.assertEqual(len(account.activity_ids), 1)
+        self.assertEqual(self._row(self.customer).points_action, 50.0)
+
+    def test_other_row_actions(self):
+        row = self._row(self.customer).with_user(self.manager)
+        promise_action = row.action_record_promise()
+        self.assertEqual(
+            (promise_action["res_model"], promise_action["context"]["default_outcome"]),
+            ("billing.collection.call", "promised"),
+        )
+        statement = row.action_send_statement()
+        self.assertEqual(statement["res_model"], "billing.statement.wizard")
+        self.assertEqual(statement["context"]["default_partner_id"], self.customer.id)
+        dispute = self._row(self.other_customer).with_user(self.manager).action_open_dispute()
+        self.assertEqual(dispute["context"]["default_partner_id"], self.other_customer.id)
+        self.assertNotIn("default_line_ids", dispute["context"], "its only overdue invoice is already in dispute")
+
+    # ------------------------------------------------------------------ portfolio and refusals
+
+    def test_bulk_assignment_by_a_manager(self):
+        team = self.env["crm.team"].create({"name": "Collectors", "company_id": self.company.id})
+        rows = self._rows().filtered(lambda r: r.partner_id in (self.customer | self.hooli))
+        action = rows.with_user(self.manager).action_assign()
+        Assign = self.env[action["res_model"]].with_user(self.manager).with_context(**action["context"])
+        wizard = Assign.create({"user_id": self.specialist.id, "team_id": team.id})
+        self.assertEqual(wizard.partner_ids, self.customer | self.hooli)
+        wizard.action_apply()
+        accounts = self.env["billing.collection"].search([("partner_id", "in", (self.customer | self.hooli).ids)])
+        self.assertEqual((accounts.user_id, accounts.team_id), (self.specialist, team))
+        self.assertEqual(self.customer.with_user(self.specialist).billing_collection_user_id, self.specialist)
+        with self.assertRaises(UserError):
+            Assign.create({"user_id": self.internal_user.id}).action_apply()
+
+    def test_access_refusals(self):
+        with self.assertRaises(AccessError):
+            self.env["billing.worklist"].with_user(self.internal_user).search([])
+        with self.assertRaises(AccessError):
+            self.env["billing.worklist"].with_user(self.portal_user).search([])
+        with self.assertRaises(AccessError):
+            self.acme_account.with_user(self.internal_user).action_log_call()
+        with self.assertRaises(AccessError):
+            self.env["billing.collection.call"].with_user(self.portal_user).create(
+                {"collection_id": self.acme_account.id, "outcome": "reached"}
+            )
+        # A specialist cannot give himself customers nor move the call date (the portfolio is the manager's).
+        account = self.acme_account.with_user(self.specialist)
+        for vals in (
+            {"user_id": self.specialist.id},
+            {"team_id": False, "user_id": False},
+            {"last_call_date": self.today},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                account.write(vals)
+        with self.assertRaises(AccessError):
+            self.customer.with_user(self.specialist).billing_collection_user_id = self.specialist
+        with self.assertRaises(AccessError):
+            self.env["billing.collection.assign"].with_user(self.specialist).with_context(
+                active_model="billing.worklist", active_ids=self._rows().ids
+            ).create({"user_id": self.specialist.id})
+        self.assertFalse(self.acme_account.user_id)
+        self.assertFalse(self.acme_account.last_call_date)
+
+    # ------------------------------------------------------------------ collection KPIs
+
+    def test_collection_kpis_on_the_fixed_ledger(self):
+        Promise = self.env["billing.promise"].sudo()
+        for amount, state in ((500.0, "kept"), (200.0, "partial")):
+            promise = Promise.create(
+                {"partner_id": self.customer.id, "move_ids": [Command.set(self.acme_old.ids)], "amount": amount,
+                 "date": self.today}
+            )  # fmt: skip
+            promise.write({"state": state, "date_judged": self.today})
+        kpis = (
+            self.env["billing.kpi"]
+            .with_user(self.manager)
+            ._get_kpis(self.company, self.today - timedelta(days=30), self.today)
+        )
+        figures = {key: kpis[key] for key in kpis if key.startswith(("promises_", "collection_"))}
+        self.assertEqual(
+            figures,
+            {
+                "promises_made_count": 4,
+                "promises_made_amount": 4800.0,  # 100 (broken) + 4,000 (Hooli, open) + 500 + 200
+                "promises_kept_count": 1,
+                "promises_kept_amount": 500.0,
+                "promises_partial_count": 1,
+                "promises_partial_amount": 200.0,
+                "promises_broken_count": 1,
+                "promises_broken_amount": 100.0,
+                "promises_kept_rate": 33.3,
+                "collection_customers_overdue": 4,
+                "collection_followup_amount": 8000.0,  # 3,000 + 4,500 + 500 + 0
+                "collection_disputed_amount": 1500.0,
+                "collection_promised_amount": 4000.0,
+            },
+        )
+        self.assertEqual(kpis["customers_by_level"], [{"label": self.levels[1].display_name, "count": 1}])
+        self.assertNotIn("promises_kept_rate", kpis["na_reasons"])
+        last_year = self.env["billing.kpi"]._get_kpis(
+            self.company, self.today - timedelta(days=400), self.today - timedelta(days=370)
+        )
+        self.assertIsNone(last_year["promises_kept_rate"])
+        self.assertEqual(last_year["na_reasons"]["promises_kept_rate"], "no promise judged in the period")
+        wizard = self.env["billing.report.wizard"].with_user(self.manager).create(
+            {"date_from": self.today - timedelta(days=30), "date_to": self.today,
+             "company_ids": [Command.set(self.company.ids)]}
+        )  # fmt: skip
+        self.assertIn('data-kpi="promises_broken_count"', wizard.kpi_html)
+        self.assertIn("Customers per follow-up level", wizard.kpi_html)
+        book = openpyxl.load_workbook(io.BytesIO(self.env["billing.workbook"]._build(
+            self.company, self.today - timedelta(days=30), self.today
+        )))  # fmt: skip
+        summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row[0]}
+        self.assertEqual(summary["Promises broken"], 1)
+        self.assertEqual(summary["Overdue paused by disputes today"], 1500.0)
+        self.assertEqual(summary[self.levels[1].display_name], 1)

@@ -1,0 +1,93 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+
+from ..models.billing_collection_worklist import CALL_OUTCOMES
+
+
+class BillingCollectionCall(models.TransientModel):
+    """Log a call with a customer: its outcome posts on the customer's chatter and closes the due call activity;
+    "promised to pay" records the promise, "disputes" opens a new dispute case, and a next action can be set."""
+
+    _name = "billing.collection.call"
+    _description = "Log a Collection Call"
+    _check_company_auto = True
+
+    collection_id = fields.Many2one("billing.collection", required=True, ondelete="cascade", check_company=True)
+    company_id = fields.Many2one(related="collection_id.company_id")
+    partner_id = fields.Many2one(related="collection_id.partner_id", string="Customer")
+    outcome = fields.Selection(CALL_OUTCOMES, required=True, default="reached")
+    note = fields.Text()
+    next_action_date = fields.Date(
+        compute="_compute_next_action", store=True, readonly=False, help="When to call again (optional)."
+    )
+    next_action_note = fields.Char(compute="_compute_next_action", store=True, readonly=False)
+    promise_move_ids = fields.Many2many(
+        "account.move",
+        string="Invoices Promised",
+        compute="_compute_promise_move_ids",
+        store=True,
+        readonly=False,
+        check_company=True,
+        domain="[('company_id', '=', company_id), ('commercial_partner_id', '=', partner_id), "
+        "('move_type', '=', 'out_invoice'), ('state', '=', 'posted'), "
+        "('payment_state', 'in', ('not_paid', 'partial'))]",
+    )
+    promise_currency_id = fields.Many2one("res.currency", compute="_compute_promise_currency_id")
+    promise_amount = fields.Monetary(
+        string="Amount Promised",
+        currency_field="promise_currency_id",
+        compute="_compute_promise_amount",
+        store=True,
+        readonly=False,
+    )
+    promise_date = fields.Date(string="Promised Date")
+
+    @api.depends("outcome")
+    def _compute_next_action(self):
+        today = fields.Date.context_today(self)
+        for wizard in self:
+            if wizard.outcome == "no_answer":
+                wizard.next_action_date = today + timedelta(days=1)
+                wizard.next_action_note = self.env._("Call again")
+            elif wizard.outcome == "wrong_contact":
+                wizard.next_action_date = today + timedelta(days=1)
+                wizard.next_action_note = self.env._("Find the right contact")
+            else:
+                wizard.next_action_date = wizard.next_action_date or False
+                wizard.next_action_note = wizard.next_action_note or False
+
+    @api.depends("outcome", "collection_id")
+    def _compute_promise_move_ids(self):
+        for wizard in self:
+            if wizard.outcome == "promised" and wizard.collection_id and not wizard.promise_move_ids:
+                invoices = wizard.collection_id._overdue_invoices()
+                wizard.promise_move_ids = invoices.filtered(lambda move: not move.billing_in_dispute)
+            elif wizard.outcome != "promised":
+                wizard.promise_move_ids = False
+
+    @api.depends("promise_move_ids", "company_id")
+    def _compute_promise_currency_id(self):
+        for wizard in self:
+            wizard.promise_currency_id = wizard.promise_move_ids.currency_id[:1] or wizard.company_id.currency_id
+
+    @api.depends("promise_move_ids")
+    def _compute_promise_amount(self):
+        for wizard in self:
+            wizard.promise_amount = sum(wizard.promise_move_ids.mapped("amount_residual"))
+
+    def action_apply(self):
+        self.ensure_one()
+        collection = self.collection_id
+        collection._check_specialist()
+        promise = self.env["billing.promise"]
+        if self.outcome == "promised":
+            moves = self.promise_move_ids._origin
+            vals = collection._prepare_promise_vals(self.promise_amount, self.promise_date, moves, self.note)
+            promise = promise.create(vals)
+        if self.next_action_date:
+            collection._schedule_next_action(self.next_action_date, self.next_action_note)
+        collection._log_call(self.outcome, self.note, promise)
+        if self.outcome == "disputes":
+            return collection.action_open_dispute()
+        return {"type": "ir.actions.act_window_close"}
