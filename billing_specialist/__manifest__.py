@@ -37,6 +37,7 @@
         "views/billing_statement_portal_templates.xml",
         "views/billing_match_views.xml",
         "views/billing_match_review_views.xml",
+        "views/billing_invoice_run_views.xml",
         "views/billing_menus.xml",
         "views/billing_settings_views.xml",
     ],

@@ -18,3 +18,6 @@ from . import crm_team_member
 from . import billing_settings
 from . import billing_match_review
 from . import billing_match_review_allocation
+from . import billing_invoice_delivery
+from . import billing_invoice_run_line
+from . import billing_invoice_run

@@ -1,0 +1,303 @@
+import logging
+
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from .billing_invoice_run_line import error_text
+
+_logger = logging.getLogger(__name__)
+
+DONE_OUTCOMES = ("posted_sent", "posted_printed", "skipped")
+
+
+class BillingInvoiceRun(models.Model):
+    """A billing run: a selection of draft customer invoices checked, posted and delivered, with a log.
+
+    Each invoice is posted inside its own savepoint, so one that fails leaves the others posted. The run's lines say
+    what happened to each invoice; a rerun takes only the lines not done yet and never posts or sends twice. Small
+    runs are processed when the user clicks Run; bigger ones by the scheduled action, in batches that commit.
+    """
+
+    _name = "billing.invoice.run"
+    _inherit = ["mail.thread"]
+    _description = "Billing Run"
+    _order = "id desc"
+    _check_company_auto = True
+
+    _FOREGROUND_LIMIT = 50  # more invoices than this go to the scheduled action
+    _BATCH_SIZE = 50
+
+    name = fields.Char(required=True, readonly=True, copy=False, default=lambda self: self.env._("New"))
+    company_id = fields.Many2one("res.company", required=True, readonly=True, default=lambda self: self.env.company)
+    user_id = fields.Many2one(
+        "res.users", string="Owner", required=True, default=lambda self: self.env.user, tracking=True,
+        help="Receives the run's summary by e-mail.",
+    )  # fmt: skip
+    state = fields.Selection(
+        [("draft", "Draft"), ("running", "Running"), ("done", "Done")], default="draft", required=True,
+        readonly=True, tracking=True, copy=False,
+    )  # fmt: skip
+    due_today = fields.Boolean(
+        string="Due to Go Out Today", help="Select every draft customer invoice dated today or earlier, or undated."
+    )
+    date_from = fields.Date(string="Invoice Date From")
+    date_to = fields.Date(string="Invoice Date To")
+    partner_ids = fields.Many2many("res.partner", string="Customers")
+    team_ids = fields.Many2many("crm.team", string="Sales Teams")
+    journal_ids = fields.Many2many(
+        "account.journal", string="Journals", check_company=True, domain="[('type', '=', 'sale')]"
+    )
+    mail_template_id = fields.Many2one(
+        "mail.template", string="E-mail Template", domain="[('model', '=', 'account.move')]",
+        help="Leave empty for the invoice's default template.",
+    )  # fmt: skip
+    line_ids = fields.One2many("billing.invoice.run.line", "run_id", string="Invoices", readonly=True)
+    print_attachment_id = fields.Many2one("ir.attachment", string="Letters to Print", readonly=True, copy=False)
+    date_done = fields.Datetime(readonly=True, copy=False)
+    invoice_count = fields.Integer(string="Selected", compute="_compute_counts", store=True)
+    pending_count = fields.Integer(string="To Do", compute="_compute_counts", store=True)
+    sent_count = fields.Integer(string="Posted and Sent", compute="_compute_counts", store=True)
+    printed_count = fields.Integer(string="Posted and Printed", compute="_compute_counts", store=True)
+    blocked_count = fields.Integer(string="Blocked", compute="_compute_counts", store=True)
+    failed_count = fields.Integer(string="Failed", compute="_compute_counts", store=True)
+    skipped_count = fields.Integer(string="Skipped", compute="_compute_counts", store=True)
+    bounced_count = fields.Integer(string="Bounced", compute="_compute_bounced_count")
+
+    @api.constrains("mail_template_id")
+    def _check_mail_template(self):
+        for run in self:
+            if run.mail_template_id and run.mail_template_id.model != "account.move":
+                raise ValidationError(
+                    self.env._(
+                        "The e-mail template %(template)s is for %(model)s: a billing run needs a template for "
+                        "invoices (Journal Entry).",
+                        template=run.mail_template_id.name,
+                        model=run.mail_template_id.model,
+                    )
+                )
+
+    @api.constrains("date_from", "date_to")
+    def _check_dates(self):
+        for run in self:
+            if run.date_from and run.date_to and run.date_from > run.date_to:
+                raise ValidationError(self.env._("The invoice date range ends before it starts."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("name", self.env._("New")) == self.env._("New"):
+                vals["name"] = self.env["ir.sequence"].next_by_code("billing.invoice.run") or self.env._("New")
+        return super().create(vals_list)
+
+    @api.depends("line_ids.outcome")
+    def _compute_counts(self):
+        for run in self:
+            outcomes = run.line_ids.mapped("outcome")
+            run.invoice_count = len(outcomes)
+            run.pending_count = outcomes.count("pending")
+            run.sent_count = outcomes.count("posted_sent")
+            run.printed_count = outcomes.count("posted_printed")
+            run.blocked_count = outcomes.count("blocked")
+            run.failed_count = outcomes.count("failed")
+            run.skipped_count = outcomes.count("skipped")
+
+    def _compute_bounced_count(self):
+        for run in self:
+            run.bounced_count = len(run.line_ids.filtered(lambda line: line.mail_state in ("exception", "bounce")))
+
+    # ------------------------------------------------------------------ selection
+
+    def _get_selection_domain(self):
+        """The draft customer invoices of the run's company its criteria select."""
+        self.ensure_one()
+        domain = [
+            ("company_id", "=", self.company_id.id),
+            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("state", "=", "draft"),
+        ]
+        if self.due_today:
+            today = fields.Date.context_today(self)
+            domain += ["|", ("invoice_date", "=", False), ("invoice_date", "<=", today)]
+        if self.date_from:
+            domain.append(("invoice_date", ">=", self.date_from))
+        if self.date_to:
+            domain.append(("invoice_date", "<=", self.date_to))
+        if self.partner_ids:
+            domain.append(("commercial_partner_id", "in", self.partner_ids.commercial_partner_id.ids))
+        if self.team_ids:  # the invoice's team (with Sales), else its salesperson's
+            team_field = "team_id" if "team_id" in self.env["account.move"]._fields else "invoice_user_id.sale_team_id"
+            domain.append((team_field, "in", self.team_ids.ids))
+        if self.journal_ids:
+            domain.append(("journal_id", "in", self.journal_ids.ids))
+        return domain
+
+    def action_select_invoices(self):
+        """Add to the run the draft invoices its criteria select (a preview: nothing is posted)."""
+        for run in self:
+            run._check_can_change()
+            if not (run.due_today or run.date_from or run.date_to or run.partner_ids or run.team_ids
+                    or run.journal_ids):  # fmt: skip
+                raise UserError(self.env._("Choose what to select: a date range, customers, sales teams, journals, "
+                                           "or the invoices due to go out today."))  # fmt: skip
+            moves = self.env["account.move"].search(run._get_selection_domain(), order="invoice_date, id")
+            run._add_invoices(moves - run.line_ids.move_id)
+        return True
+
+    def _add_invoices(self, moves):
+        """Add ``moves`` to the run: draft customer invoices of its company only, else refused naming them."""
+        self.ensure_one()
+        self._check_can_change()
+        moves.check_access("write")
+        other = moves.filtered(lambda move: move.company_id != self.company_id)
+        if other:
+            raise UserError(self.env._("%(invoices)s belong to another company than the run (%(company)s).",
+                                       invoices=", ".join(other.mapped("display_name")),
+                                       company=self.company_id.name))  # fmt: skip
+        wrong = moves.filtered(lambda move: move.state != "draft" or not move.is_sale_document())
+        if wrong:
+            raise UserError(self.env._("A billing run posts draft customer invoices only; not: %(invoices)s.",
+                                       invoices=", ".join(wrong.mapped("display_name"))))  # fmt: skip
+        self.sudo().line_ids = [Command.create({"move_id": move.id}) for move in moves - self.line_ids.move_id]
+
+    @api.model
+    def _create_for_invoices(self, moves, **vals):
+        """A draft run over ``moves`` (e.g. the invoices selected in a list), in their company."""
+        run = self.create({"company_id": moves.company_id[:1].id or self.env.company.id, **vals})
+        run._add_invoices(moves)
+        return run
+
+    def _check_can_change(self):
+        for run in self:
+            if run.state == "done":
+                raise UserError(self.env._("%(run)s is done: start a new run.", run=run.name))
+
+    # ------------------------------------------------------------------ running
+
+    def action_run(self):
+        """Process the run now when small, else queue it for the scheduled action (it commits batch by batch)."""
+        self.check_access("write")
+        for run in self:
+            if run.state == "done" and not run.line_ids.filtered(lambda line: line.outcome in ("blocked", "failed")):
+                raise UserError(self.env._("%(run)s has nothing left to do.", run=run.name))
+            if not run.line_ids:
+                run.action_select_invoices()
+            todo = run.line_ids.filtered(lambda line: line.outcome not in DONE_OUTCOMES)
+            run.state = "running"
+            if len(todo) > self._FOREGROUND_LIMIT:
+                self.env.ref("billing_specialist.ir_cron_billing_invoice_run")._trigger()
+                run.message_post(body=self.env._("%(count)s invoices queued: the scheduled action processes them "
+                                                 "in the background.", count=len(todo)))  # fmt: skip
+            else:
+                run._process(todo)
+        return True
+
+    def _process(self, lines, commit=False):
+        """Post and deliver ``lines`` in batches; ``commit`` (the scheduled action only) commits each batch."""
+        self.ensure_one()
+        lines = lines.filtered(lambda line: line.outcome not in DONE_OUTCOMES)
+        for start in range(0, len(lines), self._BATCH_SIZE):
+            self._process_batch(lines[start : start + self._BATCH_SIZE])
+            if commit:
+                done = min(start + self._BATCH_SIZE, len(lines))
+                self.env["ir.cron"]._notify_progress(done=done, remaining=len(lines) - done)
+                self.env.cr.commit()  # the scheduled action's batches survive a later crash
+        self._finish()
+
+    def _process_batch(self, lines):
+        """Post each invoice of ``lines`` in its own savepoint, then deliver those posted in one go."""
+        posted = lines.browse()
+        for line in lines:
+            move = line.move_id
+            if not move:
+                line._record("skipped", self.env._("The invoice was deleted."))
+            elif move.state == "posted":
+                if line.outcome == "failed" and not move.is_move_sent:  # posted by this run, delivery failed
+                    posted |= line
+                else:
+                    line._record("skipped", self.env._("Already posted; not posted or sent again."))
+            elif move.state != "draft":
+                line._record("skipped", self.env._("The invoice is cancelled."))
+            elif line._post():
+                posted |= line
+        if posted:
+            self._deliver(posted)
+
+    def _deliver(self, lines):
+        """Deliver the posted invoices of ``lines`` together; when that fails, one by one so only the culprit fails."""
+        delivery = self.env["billing.invoice.delivery"]
+        template = self.mail_template_id or None
+        try:
+            with self.env.cr.savepoint():
+                results = delivery._deliver(lines.move_id, mail_template=template)
+        except Exception:  # pylint: disable=broad-exception-caught  # retried one by one below
+            _logger.info("Billing run %s: delivering the batch failed, retrying invoice by invoice", self.name)
+            results = {}
+            for line in lines:
+                try:
+                    with self.env.cr.savepoint():
+                        results.update(delivery._deliver(line.move_id, mail_template=template))
+                except Exception as error:  # pylint: disable=broad-exception-caught
+                    results[line.move_id.id] = ("failed", self.env._("Posted, but not delivered: %(error)s",
+                                                                     error=error_text(error)), None)  # fmt: skip
+        for line in lines:
+            outcome, message, mail_message = results[line.move_id.id]
+            line._record(outcome, message, mail_message_id=mail_message.id if mail_message else False)
+
+    def _finish(self):
+        """Done when no invoice is left to do: the letters to print in one PDF, the summary to the owner."""
+        self.ensure_one()
+        if self.line_ids.filtered(lambda line: line.outcome == "pending"):
+            return
+        printed = self.line_ids.filtered(lambda line: line.outcome == "posted_printed").move_id
+        if printed and not self.print_attachment_id:
+            values = self.env["billing.invoice.delivery"]._batch_print(printed, self.name.replace("/", "_"))
+            if values:
+                self.sudo().print_attachment_id = self.env["ir.attachment"].create(
+                    {**values, "res_model": self._name, "res_id": self.id}
+                )
+        self.sudo().write({"state": "done", "date_done": fields.Datetime.now()})
+        self._send_summary()
+
+    def _send_summary(self):
+        self.ensure_one()
+        body = Markup("<p>%s</p><ul>%s</ul>") % (
+            self.env._("%(run)s is done: %(count)s invoices.", run=self.name, count=self.invoice_count),
+            Markup().join(
+                Markup("<li>%s: %s</li>") % (label, count)
+                for label, count in (
+                    (self.env._("Posted and sent"), self.sent_count),
+                    (self.env._("Posted and printed"), self.printed_count),
+                    (self.env._("Blocked by a check"), self.blocked_count),
+                    (self.env._("Failed"), self.failed_count),
+                    (self.env._("Skipped"), self.skipped_count),
+                )
+            ),
+        )
+        self.message_post(
+            body=body,
+            subject=self.env._("Billing run %(run)s: summary", run=self.name),
+            partner_ids=self.user_id.partner_id.ids,
+            subtype_xmlid="mail.mt_comment",
+            attachment_ids=self.print_attachment_id.ids,
+        )
+
+    @api.model
+    def _cron_process(self, limit=None):
+        """The scheduled action: process the runs queued for the background, as their owners, batch by batch."""
+        runs = self.sudo().search([("state", "=", "running")], order="id", limit=limit)
+        for run in runs:
+            run = run.with_user(run.user_id).with_company(run.company_id)
+            lang = run.user_id.lang
+            run = run.with_context(lang=lang, allowed_company_ids=run.company_id.ids)
+            run._process(run.line_ids, commit=True)
+
+    # ------------------------------------------------------------------ actions
+
+    def action_view_invoices(self):
+        self.ensure_one()
+        outcome = self.env.context.get("billing_outcome")
+        lines = self.line_ids.filtered(lambda line: not outcome or line.outcome == outcome)
+        return lines.move_id._get_records_action(name=self.env._("Invoices of %(run)s", run=self.name))
+
