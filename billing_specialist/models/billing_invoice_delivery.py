@@ -29,7 +29,9 @@ class BillingInvoiceDelivery(models.AbstractModel):
         its print record) or ``failed`` (``message`` says why; the invoice is then not marked sent). Raises what
         ``account.move.send`` raises: the caller isolates failures with a savepoint.
         """
-        sender = self.env["account.move.send"]
+        # Queued for the mail queue (sent within minutes), not sent one by one while the run waits.
+        moves = moves.with_context(mail_notify_force_send=False)
+        sender = self.env["account.move.send"].with_context(mail_notify_force_send=False)
         settings = {"mail_template": mail_template} if mail_template else {}
         by_mail, by_contact, letters = moves.browse(), moves.browse(), moves.browse()
         for move in moves:

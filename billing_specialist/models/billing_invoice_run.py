@@ -2,7 +2,7 @@ import logging
 
 from markupsafe import Markup
 
-from odoo import Command, api, fields, models
+from odoo import Command, api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
 
 from .billing_invoice_run_line import error_text
@@ -291,7 +291,13 @@ class BillingInvoiceRun(models.Model):
             run = run.with_user(run.user_id).with_company(run.company_id)
             lang = run.user_id.lang
             run = run.with_context(lang=lang, allowed_company_ids=run.company_id.ids)
-            run._process(run.line_ids, commit=True)
+            run._process(run.line_ids, commit=self._can_commit())
+
+    @api.model
+    def _can_commit(self):
+        """Only the scheduled action (run by the cron runner, which gives it a progress record) commits its batches;
+        never a user's request, never a test."""
+        return bool(self.env.context.get("ir_cron_progress_id")) and not modules.module.current_test
 
     # ------------------------------------------------------------------ actions
 
