@@ -202,7 +202,8 @@ class BillingInvoiceRun(models.Model):
             if commit:
                 done = min(start + self._BATCH_SIZE, len(lines))
                 self.env["ir.cron"]._notify_progress(done=done, remaining=len(lines) - done)
-                self.env.cr.commit()  # the scheduled action's batches survive a later crash
+                # Background only (see _can_commit): each batch kept when a later one crashes the worker.
+                self.env.cr.commit()  # pylint: disable=invalid-commit
         self._finish()
 
     def _process_batch(self, lines):
@@ -306,4 +307,3 @@ class BillingInvoiceRun(models.Model):
         outcome = self.env.context.get("billing_outcome")
         lines = self.line_ids.filtered(lambda line: not outcome or line.outcome == outcome)
         return lines.move_id._get_records_action(name=self.env._("Invoices of %(run)s", run=self.name))
-

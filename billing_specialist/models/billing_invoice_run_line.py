@@ -1,5 +1,4 @@
 from odoo import api, fields, models
-
 from odoo.exceptions import UserError
 
 from ..exceptions import BillingCheckBlocked
@@ -51,9 +50,11 @@ class BillingInvoiceRunLine(models.Model):
     def _compute_mail_state(self):
         order = ["bounce", "exception", "ready", "sent", "canceled"]  # the worst recipient's status shows
         for line in self:
-            statuses = line.mail_message_id.sudo().notification_ids.filtered(
-                lambda notif: notif.notification_type == "email"
-            ).mapped("notification_status")
+            statuses = (
+                line.mail_message_id.sudo()
+                .notification_ids.filtered(lambda notif: notif.notification_type == "email")
+                .mapped("notification_status")
+            )
             line.mail_state = next((status for status in order if status in statuses), False)
 
     def _record(self, outcome, message="", **vals):

@@ -137,12 +137,16 @@ class TestBillingRun(BillingDisputeCommon):
     def test_selection_by_criteria_and_due_today(self):
         """Select Invoices previews the drafts the criteria select: own company, draft, customer invoices only."""
         mine = self._draft(100.0, partner=self.other_customer)
-        later = self._draft(100.0, partner=self.other_customer, invoice_date=self.today.replace(year=self.today.year + 1))
+        later = self._draft(
+            100.0, partner=self.other_customer, invoice_date=self.today.replace(year=self.today.year + 1)
+        )
         self._draft(100.0)  # another customer
         self._invoice(100.0, partner=self.other_customer)  # posted already
         self._draft(100.0, partner=self.other_customer, move_type="in_invoice")  # a vendor bill
-        run = self.env["billing.invoice.run"].with_user(self.specialist).create(
-            {"partner_ids": [Command.set(self.other_customer.ids)], "due_today": True}
+        run = (
+            self.env["billing.invoice.run"]
+            .with_user(self.specialist)
+            .create({"partner_ids": [Command.set(self.other_customer.ids)], "due_today": True})
         )
         run.action_select_invoices()
         self.assertEqual(run.line_ids.move_id, mine)
