@@ -18,3 +18,6 @@ from . import crm_team_member
 from . import billing_settings
 from . import billing_match_review
 from . import billing_match_review_allocation
+from . import billing_invoice_check
+from . import billing_invoice_check_result
+from . import billing_invoice_checker
