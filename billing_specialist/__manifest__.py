@@ -40,6 +40,8 @@
         "views/billing_invoice_run_views.xml",
         "views/billing_menus.xml",
         "views/billing_settings_views.xml",
+        "views/billing_invoice_check_views.xml",
+        "wizards/billing_invoice_check_override_views.xml",
     ],
     "demo": [
         "demo/billing_specialist_demo.xml",

@@ -21,3 +21,6 @@ from . import billing_match_review_allocation
 from . import billing_invoice_delivery
 from . import billing_invoice_run_line
 from . import billing_invoice_run
+from . import billing_invoice_check
+from . import billing_invoice_check_result
+from . import billing_invoice_checker

@@ -97,6 +97,7 @@ class ResCompany(models.Model):
     def create(self, vals_list):
         companies = super().create(vals_list)
         companies._billing_ensure_dispute_alias()
+        self.env["billing.invoice.check"]._ensure_for_companies(companies)
         return companies
 
     def _billing_ensure_dispute_alias(self):

@@ -2,3 +2,4 @@ from . import billing_dispute_resolve
 from . import billing_report_wizard
 from . import billing_report_aging_line
 from . import billing_statement_wizard
+from . import billing_invoice_check_override
