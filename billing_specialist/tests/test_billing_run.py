@@ -247,3 +247,25 @@ class TestBillingRun(BillingDisputeCommon):
             )
         with self.assertRaises(AccessError):
             run.with_user(self.specialist).unlink()
+
+    def test_blocked_by_a_check_then_fixed_and_sent(self):
+        """A blocking pre-send check stops one invoice (recorded with the check), the others go; once fixed it goes."""
+        Check = self.env["billing.invoice.check"]
+        Check._ensure_for_companies(self.company)
+        Check.search([("company_id", "=", self.company.id), ("code", "=", "po_required")]).mode = "block"
+        self.other_customer.billing_po_required = True
+        without_po = self._draft(100.0, partner=self.other_customer)
+        fine = self._draft(200.0)
+        run = self._run(without_po | fine)
+        run.action_run()
+        self.assertEqual(self._outcomes(run), {without_po: "blocked", fine: "posted_sent"})
+        blocked = run.line_ids.filtered(lambda rec: rec.move_id == without_po)
+        self.assertEqual(blocked.check_codes, "po_required")
+        self.assertTrue(blocked.message)
+        self.assertEqual((without_po.state, without_po.is_move_sent), ("draft", False))
+        self.assertEqual(run.blocked_count, 1)
+
+        without_po.ref = "PO-4711"
+        run.with_user(self.specialist).action_run()
+        self.assertEqual(self._outcomes(run), {without_po: "posted_printed", fine: "posted_sent"})
+        self.assertEqual(len(self._emails(fine)), 1)
