@@ -28,3 +28,4 @@ from . import test_attack_pass_2
 from . import test_dispute_mail_gateway
 from . import test_portal_payment
 from . import test_billing_run
+from . import test_billing_run_tour
