@@ -104,7 +104,9 @@ class BillingInvoiceCheck(models.Model):
     def _ensure_for_companies(self, companies=None):
         """Seed the missing checks of ``companies`` (every company by default) with their defaults."""
         companies = (companies or self.env["res.company"].sudo().search([])).sudo()
-        existing = {(check.company_id.id, check.code) for check in self.sudo().search([("company_id", "in", companies.ids)])}
+        existing = {
+            (check.company_id.id, check.code) for check in self.sudo().search([("company_id", "in", companies.ids)])
+        }
         vals_list = [
             {"company_id": company.id, "code": code, **CHECK_DEFAULTS.get(code, {})}
             for company in companies

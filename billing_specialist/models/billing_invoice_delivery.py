@@ -5,7 +5,8 @@ from odoo.tools import pdf
 class BillingInvoiceDelivery(models.AbstractModel):
     """Delivers posted customer invoices with Odoo's own sending (``account.move.send``), and says how.
 
-    E-mail (with the PDF) when the invoice contact or the customer has an address, else a printed PDF for a letter.
+    E-mail (with the PDF) when the invoice contact or the customer has an address, else (or when the customer's
+    invoice sending is not by e-mail) a printed PDF for a letter.
     Odoo marks an invoice sent as soon as its PDF exists, even when no e-mail could go out for want of an address
     (odoo/odoo#289484): here an invoice is marked sent only with the mail message or the printed PDF that proves it.
     """
@@ -36,7 +37,7 @@ class BillingInvoiceDelivery(models.AbstractModel):
         by_mail, by_contact, letters = moves.browse(), moves.browse(), moves.browse()
         for move in moves:
             recipient = self._recipient(move)
-            if not recipient:
+            if not recipient or sender._get_default_sending_method(move) != "email":
                 letters |= move
             elif recipient == move.partner_id:
                 by_mail |= move

@@ -1,9 +1,12 @@
 import logging
 
+import psycopg2.errors
+
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models, modules
 from odoo.exceptions import UserError, ValidationError
+from odoo.tools import SQL
 
 from .billing_invoice_run_line import error_text
 
@@ -196,6 +199,7 @@ class BillingInvoiceRun(models.Model):
     def _process(self, lines, commit=False):
         """Post and deliver ``lines`` in batches; ``commit`` (the scheduled action only) commits each batch."""
         self.ensure_one()
+        self._lock()
         lines = lines.filtered(lambda line: line.outcome not in DONE_OUTCOMES)
         for start in range(0, len(lines), self._BATCH_SIZE):
             self._process_batch(lines[start : start + self._BATCH_SIZE])
@@ -205,6 +209,16 @@ class BillingInvoiceRun(models.Model):
                 # Background only (see _can_commit): each batch kept when a later one crashes the worker.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
         self._finish()
+
+    def _lock(self):
+        """One process at a time per run (a click on Run while the scheduled action works on it is refused)."""
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL("SELECT id FROM billing_invoice_run WHERE id = %s FOR UPDATE NOWAIT", self.id))
+        except psycopg2.errors.LockNotAvailable:
+            raise UserError(
+                self.env._("%(run)s is being processed right now; try again in a moment.", run=self.name)
+            ) from None
 
     def _process_batch(self, lines):
         """Post each invoice of ``lines`` in its own savepoint, then deliver those posted in one go."""
@@ -292,7 +306,25 @@ class BillingInvoiceRun(models.Model):
             run = run.with_user(run.user_id).with_company(run.company_id)
             lang = run.user_id.lang
             run = run.with_context(lang=lang, allowed_company_ids=run.company_id.ids)
-            run._process(run.line_ids, commit=self._can_commit())
+            try:
+                run._process(run.line_ids, commit=self._can_commit())
+            except UserError as error:  # e.g. being processed by a click on Run: the next call takes it
+                _logger.info("Billing run %s left for later: %s", run.name, error)
+
+    @api.model
+    def _cron_due_today(self):
+        """The daily scheduled action (inactive until switched on): a run per company over its drafts due today.
+
+        The runs belong to the scheduled action's user, for the companies that user works in.
+        """
+        for company in self.env.user.company_ids:
+            run = self.with_company(company).create({"company_id": company.id, "due_today": True})
+            run.action_select_invoices()
+            if run.line_ids:
+                run.state = "running"  # processed by the background action, batch by batch
+            else:
+                run.unlink()
+        self.env.ref("billing_specialist.ir_cron_billing_invoice_run")._trigger()
 
     @api.model
     def _can_commit(self):

@@ -269,3 +269,25 @@ class TestBillingRun(BillingDisputeCommon):
         run.with_user(self.specialist).action_run()
         self.assertEqual(self._outcomes(run), {without_po: "posted_printed", fine: "posted_sent"})
         self.assertEqual(len(self._emails(fine)), 1)
+
+    def test_customer_who_gets_letters_is_printed_even_with_an_email(self):
+        """The customer's own invoice sending setting (Download, not by e-mail) is respected: a letter."""
+        letters = self.env["res.partner"].create(
+            {"name": "Initech", "email": "ap@initech.example.com", "street": "2 Side Street"}
+        )
+        letters.with_company(self.company).invoice_sending_method = "manual"
+        invoice = self._draft(100.0, partner=letters)
+        run = self._run(invoice)
+        run.action_run()
+        self.assertEqual(run.line_ids.outcome, "posted_printed")
+        self.assertFalse(self._emails(invoice))
+
+    def test_daily_run_of_the_invoices_due_today(self):
+        due = self._draft(100.0)
+        later = self._draft(100.0, invoice_date=self.today.replace(year=self.today.year + 1))
+        Run = self.env["billing.invoice.run"]
+        Run._cron_due_today()
+        run = Run.search([("line_ids.move_id", "=", due.id)])
+        self.assertEqual((run.state, run.line_ids.move_id), ("running", due))
+        Run._cron_process()
+        self.assertEqual((run.state, due.state, later.state), ("done", "posted", "draft"))
