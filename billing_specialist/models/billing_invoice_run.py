@@ -1,7 +1,6 @@
 import logging
 
 import psycopg2.errors
-
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models, modules
