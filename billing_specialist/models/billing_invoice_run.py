@@ -220,8 +220,8 @@ class BillingInvoiceRun(models.Model):
             ) from None
 
     def _process_batch(self, lines):
-        """Post each invoice of ``lines`` in its own savepoint, then deliver those posted in one go."""
-        posted = lines.browse()
+        """Post the drafts of ``lines`` (together, each isolated on failure), then deliver those posted in one go."""
+        posted, drafts = lines.browse(), lines.browse()
         for line in lines:
             move = line.move_id
             if not move:
@@ -233,8 +233,9 @@ class BillingInvoiceRun(models.Model):
                     line._record("skipped", self.env._("Already posted; not posted or sent again."))
             elif move.state != "draft":
                 line._record("skipped", self.env._("The invoice is cancelled."))
-            elif line._post():
-                posted |= line
+            else:
+                drafts |= line
+        posted |= drafts._post_together()
         if posted:
             self._deliver(posted)
 

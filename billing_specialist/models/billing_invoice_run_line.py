@@ -69,20 +69,50 @@ class BillingInvoiceRunLine(models.Model):
             with self.env.cr.savepoint():
                 move.action_post()
         except BillingCheckBlocked as error:
-            findings = [(code, text) for move_id, code, text in error.findings if move_id == move.id]
-            self._record(
-                "blocked",
-                "\n".join(text for _code, text in findings) or str(error.args[0]),
-                check_codes=", ".join(dict.fromkeys(code for code, _text in findings)),
-            )
+            self._record_blocked(error)
             return False
         except Exception as error:  # pylint: disable=broad-exception-caught  # one invoice never stops the run
             self._record("failed", error_text(error))
             return False
-        if move.state != "posted":  # e.g. dated in the future and set to post itself then
-            self._record("failed", self.env._("Not posted: the invoice is %(state)s.", state=move.state))
+        return self._check_posted()
+
+    def _check_posted(self):
+        """True when the line's invoice is posted; else recorded as failed."""
+        if self.move_id.state != "posted":  # e.g. dated in the future and set to post itself then
+            self._record("failed", self.env._("Not posted: the invoice is %(state)s.", state=self.move_id.state))
             return False
         return True
+
+    def _record_blocked(self, error):
+        """Record the blocking findings of ``error`` (a BillingCheckBlocked) on the lines of the invoices it names."""
+        for line in self:
+            findings = [(code, text) for move_id, code, text in error.findings if move_id == line.move_id.id]
+            line._record(
+                "blocked",
+                "\n".join(text for _code, text in findings) or str(error.args[0]),
+                check_codes=", ".join(dict.fromkeys(code for code, _text in findings)),
+            )
+
+    def _post_together(self):
+        """Post the invoices of these lines in one go (one savepoint), as Odoo posts many at once; the blocked ones
+        are recorded and the rest tried again together; on any other error, one by one (``_post``) so that only the
+        culprit fails. Return the lines posted."""
+        todo = self
+        while todo:
+            try:
+                with self.env.cr.savepoint():
+                    todo.move_id.action_post()
+            except BillingCheckBlocked as error:
+                blocked = todo.filtered(lambda line: line.move_id.id in {finding[0] for finding in error.findings})
+                if not blocked:
+                    break
+                blocked._record_blocked(error)
+                todo -= blocked
+                continue
+            except Exception:  # pylint: disable=broad-exception-caught  # tried one by one below
+                break
+            return todo.filtered(lambda line: line._check_posted())
+        return todo.filtered(lambda line: line._post())
 
 
 def error_text(error):
