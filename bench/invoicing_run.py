@@ -82,7 +82,6 @@ def measure(db, addons, pdf=False):
         started = time.perf_counter()
         run = env["billing.invoice.run"].create({"due_today": True})
         run.action_select_invoices()
-        run.state = "running"
         run._process(run.line_ids)  # the scheduled action's path, minus its commits
         env.flush_all()
         wall = time.perf_counter() - started

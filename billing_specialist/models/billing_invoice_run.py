@@ -4,7 +4,7 @@ import psycopg2.errors
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models, modules
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from .billing_invoice_run_line import error_text
@@ -12,6 +12,7 @@ from .billing_invoice_run_line import error_text
 _logger = logging.getLogger(__name__)
 
 DONE_OUTCOMES = ("posted_sent", "posted_printed", "skipped")
+_PROTECTED_FIELDS = {"state", "started_uid", "print_attachment_id", "date_done"}
 
 
 class BillingInvoiceRun(models.Model):
@@ -58,6 +59,10 @@ class BillingInvoiceRun(models.Model):
     line_ids = fields.One2many("billing.invoice.run.line", "run_id", string="Invoices", readonly=True)
     print_attachment_id = fields.Many2one("ir.attachment", string="Letters to Print", readonly=True, copy=False)
     date_done = fields.Datetime(readonly=True, copy=False)
+    started_uid = fields.Many2one(
+        "res.users", string="Started By", readonly=True, copy=False,
+        help="Who clicked Run: the scheduled action processes the run with this user's rights.",
+    )  # fmt: skip
     invoice_count = fields.Integer(string="Selected", compute="_compute_counts", store=True)
     pending_count = fields.Integer(string="To Do", compute="_compute_counts", store=True)
     sent_count = fields.Integer(string="Posted and Sent", compute="_compute_counts", store=True)
@@ -92,6 +97,14 @@ class BillingInvoiceRun(models.Model):
             if vals.get("name", self.env._("New")) == self.env._("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("billing.invoice.run") or self.env._("New")
         return super().create(vals_list)
+
+    def write(self, vals):
+        """What the run does is the run's to write (as superuser): its state, who started it, its letters."""
+        if not self.env.su and _PROTECTED_FIELDS & set(vals):
+            raise AccessError(self.env._("A billing run's state and results are written by the run itself."))
+        if not self.env.su and "company_id" in vals and self.line_ids:
+            raise UserError(self.env._("The run has invoices already: its company cannot change."))
+        return super().write(vals)
 
     @api.depends("line_ids.outcome")
     def _compute_counts(self):
@@ -186,7 +199,7 @@ class BillingInvoiceRun(models.Model):
             if not run.line_ids:
                 run.action_select_invoices()
             todo = run.line_ids.filtered(lambda line: line.outcome not in DONE_OUTCOMES)
-            run.state = "running"
+            run.sudo().write({"state": "running", "started_uid": self.env.uid})
             if len(todo) > self._FOREGROUND_LIMIT:
                 self.env.ref("billing_specialist.ir_cron_billing_invoice_run")._trigger()
                 run.message_post(body=self.env._("%(count)s invoices queued: the scheduled action processes them "
@@ -303,7 +316,7 @@ class BillingInvoiceRun(models.Model):
         """The scheduled action: process the runs queued for the background, as their owners, batch by batch."""
         runs = self.sudo().search([("state", "=", "running")], order="id", limit=limit)
         for run in runs:
-            run = run.with_user(run.user_id).with_company(run.company_id)
+            run = run.with_user(run.started_uid or run.user_id).with_company(run.company_id)
             lang = run.user_id.lang
             run = run.with_context(lang=lang, allowed_company_ids=run.company_id.ids)
             try:
@@ -321,7 +334,7 @@ class BillingInvoiceRun(models.Model):
             run = self.with_company(company).create({"company_id": company.id, "due_today": True})
             run.action_select_invoices()
             if run.line_ids:
-                run.state = "running"  # processed by the background action, batch by batch
+                run.sudo().write({"state": "running", "started_uid": self.env.uid})  # for the background action
             else:
                 run.unlink()
         self.env.ref("billing_specialist.ir_cron_billing_invoice_run")._trigger()

@@ -247,6 +247,13 @@ class TestBillingRun(BillingDisputeCommon):
             )
         with self.assertRaises(AccessError):
             run.with_user(self.specialist).unlink()
+        # The run's own state is the run's: a client cannot queue a run for the background as someone else, or
+        # mark it done.
+        queued = self._run(self._draft(50.0))
+        for vals in ({"state": "running"}, {"state": "done"}, {"started_uid": self.manager.id}):
+            with self.assertRaises(AccessError):
+                queued.with_user(self.specialist).write(vals)
+        self.assertEqual((queued.state, queued.started_uid.id), ("draft", False))
 
     def test_blocked_by_a_check_then_fixed_and_sent(self):
         """A blocking pre-send check stops one invoice (recorded with the check), the others go; once fixed it goes."""
