@@ -107,7 +107,8 @@ class BillingInvoiceRunLine(models.Model):
                 with self.env.cr.savepoint():
                     todo.move_id.with_context(tracking_disable=True).action_post()
             except BillingCheckBlocked as error:
-                blocked = todo.filtered(lambda line: line.move_id.id in {finding[0] for finding in error.findings})
+                blocked_ids = {finding[0] for finding in error.findings}
+                blocked = todo.filtered(lambda line: line.move_id.id in blocked_ids)
                 if not blocked:
                     break
                 blocked._record_blocked(error)
