@@ -108,7 +108,7 @@ class BillingInvoiceRunLine(models.Model):
                     todo.move_id.with_context(tracking_disable=True).action_post()
             except BillingCheckBlocked as error:
                 blocked_ids = {finding[0] for finding in error.findings}
-                blocked = todo.filtered(lambda line: line.move_id.id in blocked_ids)
+                blocked = todo.browse([line.id for line in todo if line.move_id.id in blocked_ids])
                 if not blocked:
                     break
                 blocked._record_blocked(error)
