@@ -72,6 +72,23 @@ class BillingInvoiceCheck(models.Model):
             )
         )
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._refuse_non_finite(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._refuse_non_finite(vals)
+        return super().write(vals)
+
+    def _refuse_non_finite(self, vals):
+        """NaN and Infinity (JSON-RPC accepts them) are refused before the ORM tries to round them."""
+        for name in ("tolerance_amount", "tolerance_percent", "factor"):
+            value = vals.get(name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValidationError(self.env._("Check parameters must be finite numbers."))
+
     @api.depends("code")
     def _compute_name(self):
         labels = dict(self._fields["code"]._description_selection(self.env))

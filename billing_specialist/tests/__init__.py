@@ -27,3 +27,4 @@ from . import test_reconcile_overhead
 from . import test_attack_pass_2
 from . import test_dispute_mail_gateway
 from . import test_portal_payment
+from . import test_invoice_checks
