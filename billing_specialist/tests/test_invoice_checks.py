@@ -1,4 +1,7 @@
+import io
 from datetime import timedelta
+
+import openpyxl
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
@@ -208,6 +211,33 @@ class TestInvoiceChecks(BillingDisputeCommon):
         case = self._open_case(invoice)
         self._resolve(case)
         self.assertEqual(case.state, "resolved", "the resolution's own credit note is not stopped")
+
+    def test_report_errors_prevented_beside_disputes(self):
+        self._set("po_required")
+        self.customer.billing_po_required = True
+        blocked = self._draft(100.0)
+        with self.assertRaises(BillingCheckBlocked):
+            blocked.action_post()
+        blocked._billing_run_checks()  # Run Checks keeps the finding the failed post rolled back
+        blocked.ref = "PO-5"
+        blocked.action_post()
+        case = self._open_case(self._invoice(300.0, ref="PO-6"))
+        case.sudo().root_cause_id = self.cause_pricing
+        start = self.today.replace(day=1)
+        prevented, reached = self.env["billing.kpi"].with_user(self.specialist)._billing_errors_by_month(
+            self.company, start, self.today
+        )
+        month = self.today.strftime("%Y-%m")
+        self.assertEqual(prevented, {month: {"block": 1}})
+        self.assertEqual(reached, {month: {self.cause_pricing: 1}})
+        content = self.env["billing.workbook"].with_user(self.specialist)._build(self.company, start, self.today)
+        sheet = openpyxl.load_workbook(io.BytesIO(content))["Billing Errors"]
+        headers = [cell.value for cell in sheet[1]]
+        self.assertEqual(headers[:5], ["Month", "Blocked and Corrected", "Warned and Corrected", "Overridden",
+                                       "Errors Prevented"])  # fmt: skip
+        self.assertEqual(headers[5:], [self.cause_pricing.name, "Disputes"])
+        self.assertEqual([cell.value for cell in sheet[2]][:4], [month, 1, 0, 0])
+        self.assertEqual(sheet.cell(2, 6).value, 1)
 
     # ------------------------------------------------------------------ override
 
