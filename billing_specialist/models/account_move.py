@@ -392,7 +392,7 @@ class AccountMove(models.Model):
                 env = self.env(cr=cr, su=True)
                 moves = env["account.move"].browse(self.ids).exists()
                 env["billing.invoice.check.result"]._record(moves, findings)
-        except Exception:  # noqa: BLE001 - never hide the refusal behind a bookkeeping error
+        except Exception:  # never hide the refusal behind a bookkeeping error
             _logger.info("Findings of a refused post not kept for %s", self.ids, exc_info=True)
 
     def _billing_blocked_message(self, blocks):
@@ -415,8 +415,10 @@ class AccountMove(models.Model):
         reason = (override.reason or "").strip()
         if override.uid != self.env.uid or not reason:
             raise UserError(self.env._("Overriding the pre-send checks needs a reason."))
-        results = self.env["billing.invoice.check.result"].sudo().search(
-            [("move_id", "in", self.ids), ("state", "=", "open"), ("severity", "=", "block")]
+        results = (
+            self.env["billing.invoice.check.result"]
+            .sudo()
+            .search([("move_id", "in", self.ids), ("state", "=", "open"), ("severity", "=", "block")])
         )
         results.write({"state": "overridden", "overridden_by": self.env.uid, "override_reason": reason})
         for move, found in results.grouped("move_id").items():

@@ -38,9 +38,7 @@ class BillingInvoiceCheck(models.Model):
         help="Near-duplicate: amounts within this percentage count as the same. Unusual amount: the usual band "
         "is at least this percentage of the customer's average either side.",
     )
-    days_window = fields.Integer(
-        string="Days Window", help="Near-duplicate: invoice dates at most this many days apart."
-    )
+    days_window = fields.Integer(help="Near-duplicate: invoice dates at most this many days apart.")
     min_history = fields.Integer(
         string="Minimum History",
         default=10,
@@ -121,7 +119,9 @@ class BillingInvoiceCheck(models.Model):
     def _ensure_for_companies(self, companies=None):
         """Seed the missing checks of ``companies`` (every company by default) with their defaults."""
         companies = (companies or self.env["res.company"].sudo().search([])).sudo()
-        existing = {(check.company_id.id, check.code) for check in self.sudo().search([("company_id", "in", companies.ids)])}
+        existing = {
+            (check.company_id.id, check.code) for check in self.sudo().search([("company_id", "in", companies.ids)])
+        }
         vals_list = [
             {"company_id": company.id, "code": code, **CHECK_DEFAULTS.get(code, {})}
             for company in companies

@@ -135,9 +135,12 @@ class BillingInvoiceChecker(models.AbstractModel):
                 and move.commercial_partner_id.billing_po_required
                 and not (move.ref or "").strip()
             ):
-                yield move.id, self.env._(
-                    "%(customer)s requires a PO reference on its invoices; the Customer Reference is empty.",
-                    customer=move.commercial_partner_id.display_name,
+                yield (
+                    move.id,
+                    self.env._(
+                        "%(customer)s requires a PO reference on its invoices; the Customer Reference is empty.",
+                        customer=move.commercial_partner_id.display_name,
+                    ),
                 )
 
     # ------------------------------------------------------------------ unusual amount
@@ -177,14 +180,17 @@ class BillingInvoiceChecker(models.AbstractModel):
             key = (move.company_id.id, move.commercial_partner_id.id, move.move_type, move.currency_id.id)
             stats = history.get(key)
             if is_unusual_amount(move.amount_total, stats, check.min_history, check.factor, check.tolerance_percent):
-                yield move.id, self.env._(
-                    "%(amount)s is unusual for %(customer)s: its last %(count)s documents averaged %(mean)s "
-                    "(standard deviation %(stddev)s).",
-                    amount=move.currency_id.format(move.amount_total),
-                    customer=move.commercial_partner_id.display_name,
-                    count=stats.count,
-                    mean=move.currency_id.format(stats.mean),
-                    stddev=move.currency_id.format(stats.stddev),
+                yield (
+                    move.id,
+                    self.env._(
+                        "%(amount)s is unusual for %(customer)s: its last %(count)s documents averaged %(mean)s "
+                        "(standard deviation %(stddev)s).",
+                        amount=move.currency_id.format(move.amount_total),
+                        customer=move.commercial_partner_id.display_name,
+                        count=stats.count,
+                        mean=move.currency_id.format(stats.mean),
+                        stddev=move.currency_id.format(stats.stddev),
+                    ),
                 )
 
     # ------------------------------------------------------------------ taxes and fiscal position
@@ -218,9 +224,12 @@ class BillingInvoiceChecker(models.AbstractModel):
         untaxed = dict(self.env.cr.fetchall())
         for move_id, line_ids in untaxed.items():
             lines = self.env["account.move.line"].browse(line_ids)
-            yield move_id, self.env._(
-                "No tax on %(lines)s, though the product or account normally carries one.",
-                lines=", ".join(f"'{(line.product_id.display_name or line.name or '').strip()}'" for line in lines),
+            yield (
+                move_id,
+                self.env._(
+                    "No tax on %(lines)s, though the product or account normally carries one.",
+                    lines=", ".join(f"'{(line.product_id.display_name or line.name or '').strip()}'" for line in lines),
+                ),
             )
         yield from self._check_fiscal_position(moves)
 
@@ -236,11 +245,14 @@ class BillingInvoiceChecker(models.AbstractModel):
                 )
             wanted = expected[key]
             if wanted != move.fiscal_position_id:
-                yield move.id, self.env._(
-                    "Fiscal position %(actual)s, but %(customer)s's country and VAT number imply %(expected)s.",
-                    actual=move.fiscal_position_id.display_name or self.env._("none"),
-                    customer=move.partner_id.display_name,
-                    expected=wanted.display_name or self.env._("none"),
+                yield (
+                    move.id,
+                    self.env._(
+                        "Fiscal position %(actual)s, but %(customer)s's country and VAT number imply %(expected)s.",
+                        actual=move.fiscal_position_id.display_name or self.env._("none"),
+                        customer=move.partner_id.display_name,
+                        expected=wanted.display_name or self.env._("none"),
+                    ),
                 )
 
     # ------------------------------------------------------------------ delivery
@@ -252,11 +264,14 @@ class BillingInvoiceChecker(models.AbstractModel):
                 continue
             if any(has_postal_address(p.street, p.city, p.zip, p.country_id) for p in contact | customer):
                 continue
-            yield move.id, self.env._(
-                "%(customer)s has no e-mail (on %(contact)s or the customer) and no postal address: the invoice "
-                "cannot be delivered.",
-                customer=customer.display_name,
-                contact=contact.display_name,
+            yield (
+                move.id,
+                self.env._(
+                    "%(customer)s has no e-mail (on %(contact)s or the customer) and no postal address: the invoice "
+                    "cannot be delivered.",
+                    customer=customer.display_name,
+                    contact=contact.display_name,
+                ),
             )
 
     # ------------------------------------------------------------------ currency
@@ -286,11 +301,14 @@ class BillingInvoiceChecker(models.AbstractModel):
         for move in moves:
             currency_id, total = usual.get((move.company_id.id, move.commercial_partner_id.id), (None, 0))
             if total >= checks[move.company_id.id].min_history and currency_id != move.currency_id.id:
-                yield move.id, self.env._(
-                    "Invoiced in %(currency)s, but %(customer)s is usually invoiced in %(usual)s.",
-                    currency=move.currency_id.name,
-                    customer=move.commercial_partner_id.display_name,
-                    usual=self.env["res.currency"].browse(currency_id).name,
+                yield (
+                    move.id,
+                    self.env._(
+                        "Invoiced in %(currency)s, but %(customer)s is usually invoiced in %(usual)s.",
+                        currency=move.currency_id.name,
+                        customer=move.commercial_partner_id.display_name,
+                        usual=self.env["res.currency"].browse(currency_id).name,
+                    ),
                 )
 
     # ------------------------------------------------------------------ recent dispute on the same product
@@ -363,6 +381,7 @@ class BillingInvoiceChecker(models.AbstractModel):
                         products=", ".join(self.env["product.product"].browse(product_ids).mapped("display_name")),
                     )
                 )
-            yield move_id, self.env._(
-                "The customer disputed the same product recently: %(cases)s.", cases="; ".join(parts)
+            yield (
+                move_id,
+                self.env._("The customer disputed the same product recently: %(cases)s.", cases="; ".join(parts)),
             )

@@ -335,8 +335,10 @@ class BillingKpi(models.AbstractModel):
             ("date_opened", ">=", date_from),
             ("date_opened", "<=", date_to),
         ]
-        groups = self.env["billing.dispute"].with_context(active_test=False)._read_group(
-            disputes, ["date_opened:month", "root_cause_id"], ["__count"]
+        groups = (
+            self.env["billing.dispute"]
+            .with_context(active_test=False)
+            ._read_group(disputes, ["date_opened:month", "root_cause_id"], ["__count"])
         )
         for month, cause, count in groups:
             reached.setdefault(month.strftime("%Y-%m"), {})[cause or None] = count

@@ -514,7 +514,9 @@ class BillingWorkbook(models.AbstractModel):
             sheet.write_string(row, 0, month)
             for col, key in enumerate(("block", "warn", "overridden"), start=1):
                 sheet.write_number(row, col, counts.get(key, 0), formats["count"])
-            sheet.write_formula(row, 4, f"=B{row + 1}+C{row + 1}", formats["count"], counts.get("block", 0) + counts.get("warn", 0))
+            sheet.write_formula(
+                row, 4, f"=B{row + 1}+C{row + 1}", formats["count"], counts.get("block", 0) + counts.get("warn", 0)
+            )
             for col, cause in enumerate(keys, start=5):
                 sheet.write_number(row, col, cases.get(cause, 0), formats["count"])
             sheet.write_number(row, 5 + len(keys), sum(cases.values()), formats["count"])

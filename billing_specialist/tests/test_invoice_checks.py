@@ -224,8 +224,8 @@ class TestInvoiceChecks(BillingDisputeCommon):
         case = self._open_case(self._invoice(300.0, ref="PO-6"))
         case.sudo().root_cause_id = self.cause_pricing
         start = self.today.replace(day=1)
-        prevented, reached = self.env["billing.kpi"].with_user(self.specialist)._billing_errors_by_month(
-            self.company, start, self.today
+        prevented, reached = (
+            self.env["billing.kpi"].with_user(self.specialist)._billing_errors_by_month(self.company, start, self.today)
         )
         month = self.today.strftime("%Y-%m")
         self.assertEqual(prevented, {month: {"block": 1}})
@@ -273,8 +273,10 @@ class TestInvoiceChecks(BillingDisputeCommon):
         move = self._blocked_draft()
         with self.assertRaises(AccessError):
             move.with_user(self.specialist).action_billing_override_checks()
-        wizard = self.env["billing.invoice.check.override"].with_user(self.specialist).create(
-            {"move_ids": [Command.set(move.ids)], "reason": "I know better"}
+        wizard = (
+            self.env["billing.invoice.check.override"]
+            .with_user(self.specialist)
+            .create({"move_ids": [Command.set(move.ids)], "reason": "I know better"})
         )
         with self.assertRaises(AccessError):
             wizard.action_confirm()
