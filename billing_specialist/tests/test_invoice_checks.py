@@ -197,6 +197,22 @@ class TestInvoiceChecks(BillingDisputeCommon):
         self.assertEqual(result.state, "corrected", "kept for the report of billing errors prevented")
         self.assertTrue(result.date_corrected)
 
+    def test_run_checks_contract_for_billing_runs(self):
+        self._set("po_required")
+        self._set("delivery", mode="warn")
+        self.customer.billing_po_required = True
+        invoice = self._draft(100.0)
+        nowhere = self._draft(100.0, partner=self.other_customer)
+        bill = self._draft(100.0, move_type="in_invoice", partner=self.other_customer)
+        results = (invoice | nowhere | bill)._billing_run_checks()
+        self.assertEqual(set(results), {invoice.id, nowhere.id, bill.id})
+        self.assertEqual([(code, severity) for code, severity, _msg in results[invoice.id]], [("po_required", "block")])
+        self.assertEqual([(code, severity) for code, severity, _msg in results[nowhere.id]], [("delivery", "warn")])
+        self.assertEqual(results[bill.id], [], "vendor bills are not checked")
+        self.assertEqual(invoice.state, "draft", "checking posts nothing")
+        bill.action_post()
+        self.assertEqual(bill.state, "posted")
+
     def test_run_checks_refuses_posted_invoices(self):
         with self.assertRaisesRegex(Exception, "draft customer invoices"):
             self._invoice(100.0).action_billing_run_checks()
