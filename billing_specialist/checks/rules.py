@@ -65,4 +65,3 @@ def is_unusual_amount(amount, history, min_history, factor, min_percent):
 def has_postal_address(street, city, zip_code, country):
     """A letter needs a street, a town (or postcode) and a country."""
     return bool((street or "").strip() and ((city or "").strip() or (zip_code or "").strip()) and country)
-

@@ -1,3 +1,4 @@
+import logging
 from dataclasses import dataclass
 
 from markupsafe import Markup
@@ -9,6 +10,8 @@ from ..exceptions import BillingCheckBlocked
 from .billing_dispute_line import is_booking, refuse_protected_fields
 from .billing_dispute_stage import OPEN_STATES
 from .billing_invoice_checker import CHECKED_TYPES
+
+_logger = logging.getLogger(__name__)
 
 # Set by the application alone: the link of a credit note or write-off to the disputed invoice it settles (it counts
 # in the case's amounts and can resolve it) and the dispute figures computed from the cases.
@@ -339,8 +342,9 @@ class AccountMove(models.Model):
         return True
 
     def action_billing_override_checks(self):
-        """Open the override wizard (billing managers only; the wizard checks again when it posts)."""
+        """Open the override wizard on fresh findings (billing managers only; the wizard checks again)."""
         self._billing_check_override_rights()
+        self._billing_run_checks()
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Override Checks and Post"),
@@ -375,7 +379,21 @@ class AccountMove(models.Model):
         if isinstance(override, CheckOverride):
             moves._billing_apply_override(override)
             return
+        moves._billing_keep_refused_findings(findings)
         raise BillingCheckBlocked(moves._billing_blocked_message(blocks), findings=blocks)
+
+    def _billing_keep_refused_findings(self, findings):
+        """The refused post rolls its transaction back; keep its findings (banner, override, report of errors
+        prevented) in a short transaction of their own. Best effort: invoices not committed yet, or findings
+        locked by the caller's transaction, are left out rather than waited for."""
+        try:
+            with self.env.registry.cursor() as cr:
+                cr.execute("SET LOCAL lock_timeout = '2s'")
+                env = self.env(cr=cr, su=True)
+                moves = env["account.move"].browse(self.ids).exists()
+                env["billing.invoice.check.result"]._record(moves, findings)
+        except Exception:  # never hide the refusal behind a bookkeeping error
+            _logger.info("Findings of a refused post not kept for %s", self.ids, exc_info=True)
 
     def _billing_blocked_message(self, blocks):
         labels = dict(self.env["billing.invoice.check"]._fields["code"]._description_selection(self.env))
@@ -397,8 +415,10 @@ class AccountMove(models.Model):
         reason = (override.reason or "").strip()
         if override.uid != self.env.uid or not reason:
             raise UserError(self.env._("Overriding the pre-send checks needs a reason."))
-        results = self.env["billing.invoice.check.result"].sudo().search(
-            [("move_id", "in", self.ids), ("state", "=", "open"), ("severity", "=", "block")]
+        results = (
+            self.env["billing.invoice.check.result"]
+            .sudo()
+            .search([("move_id", "in", self.ids), ("state", "=", "open"), ("severity", "=", "block")])
         )
         results.write({"state": "overridden", "overridden_by": self.env.uid, "override_reason": reason})
         for move, found in results.grouped("move_id").items():

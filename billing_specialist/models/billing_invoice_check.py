@@ -38,9 +38,7 @@ class BillingInvoiceCheck(models.Model):
         help="Near-duplicate: amounts within this percentage count as the same. Unusual amount: the usual band "
         "is at least this percentage of the customer's average either side.",
     )
-    days_window = fields.Integer(
-        string="Days Window", help="Near-duplicate: invoice dates at most this many days apart."
-    )
+    days_window = fields.Integer(help="Near-duplicate: invoice dates at most this many days apart.")
     min_history = fields.Integer(
         string="Minimum History",
         default=10,
@@ -71,6 +69,23 @@ class BillingInvoiceCheck(models.Model):
                 "(commercial_partner_id, move_type, invoice_date) WHERE state != 'cancel'"
             )
         )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._refuse_non_finite(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._refuse_non_finite(vals)
+        return super().write(vals)
+
+    def _refuse_non_finite(self, vals):
+        """NaN and Infinity (JSON-RPC accepts them) are refused before the ORM tries to round them."""
+        for name in ("tolerance_amount", "tolerance_percent", "factor"):
+            value = vals.get(name)
+            if isinstance(value, float) and not math.isfinite(value):
+                raise ValidationError(self.env._("Check parameters must be finite numbers."))
 
     @api.depends("code")
     def _compute_name(self):

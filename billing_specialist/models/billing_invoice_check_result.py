@@ -25,7 +25,7 @@ class BillingInvoiceCheckResult(models.Model):
     message = fields.Char(required=True)
     date = fields.Datetime(string="Found On", required=True, default=fields.Datetime.now)
     date_corrected = fields.Datetime(string="Corrected On")
-    overridden_by = fields.Many2one("res.users", string="Overridden By")
+    overridden_by = fields.Many2one("res.users")
     override_reason = fields.Text()
 
     @api.model

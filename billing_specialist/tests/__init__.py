@@ -29,3 +29,4 @@ from . import test_dispute_mail_gateway
 from . import test_portal_payment
 from . import test_billing_run
 from . import test_billing_run_tour
+from . import test_invoice_checks
