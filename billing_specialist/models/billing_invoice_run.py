@@ -183,6 +183,19 @@ class BillingInvoiceRun(models.Model):
         run._add_invoices(moves)
         return run
 
+    @api.model
+    def _action_new_run(self, moves):
+        """The invoice list's action: a draft run over the selected invoices, opened to check and run."""
+        run = self._create_for_invoices(moves)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": run.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
+
     def _check_can_change(self):
         for run in self:
             if run.state == "done":
@@ -303,7 +316,8 @@ class BillingInvoiceRun(models.Model):
                 )
             ),
         )
-        self.message_post(
+        # The owner is told even when it is the owner who ran it (Odoo skips the author otherwise).
+        self.with_context(mail_notify_author=True).message_post(
             body=body,
             subject=self.env._("Billing run %(run)s: summary", run=self.name),
             partner_ids=self.user_id.partner_id.ids,

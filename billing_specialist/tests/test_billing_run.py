@@ -87,6 +87,8 @@ class TestBillingRun(BillingDisputeCommon):
         summary = run.message_ids.filtered(lambda msg: self.specialist.partner_id in msg.partner_ids)
         self.assertEqual(len(summary), 1)
         self.assertIn("Posted and sent: 2", summary.body)
+        self.assertEqual(summary.notification_ids.res_partner_id, self.specialist.partner_id)
+        self.assertEqual(summary.notification_ids.notification_type, "email")  # the owner's preference: e-mail
 
     def test_no_invoice_marked_sent_without_mail_or_print(self):
         """Odoo marks an invoice sent when its PDF exists even if no e-mail left (odoo/odoo#289484): not here."""
@@ -298,3 +300,23 @@ class TestBillingRun(BillingDisputeCommon):
         self.assertEqual((run.state, run.line_ids.move_id), ("running", due))
         Run._cron_process()
         self.assertEqual((run.state, due.state, later.state), ("done", "posted", "draft"))
+
+    def test_run_from_the_invoice_list(self):
+        """The list's Billing Run action: a draft run over the selected drafts; a posted one among them is refused."""
+        drafts = self._draft(100.0) | self._draft(200.0)
+        action = self.env["ir.actions.server"].browse(
+            self.env.ref("billing_specialist.account_move_action_billing_invoice_run").id
+        )
+        result = (
+            action.with_user(self.specialist)
+            .with_context(active_model="account.move", active_ids=drafts.ids, active_id=drafts[0].id)
+            .run()
+        )
+        run = self.env["billing.invoice.run"].browse(result["res_id"])
+        self.assertEqual((run.state, run.line_ids.move_id), ("draft", drafts))
+        posted = self._invoice(300.0)
+        with self.assertRaisesRegex(UserError, "draft customer invoices only"):
+            action.with_user(self.specialist).with_context(
+                active_model="account.move", active_ids=(drafts | posted).ids, active_id=posted.id
+            ).run()
+        self.assertEqual(posted.state, "posted")
