@@ -320,3 +320,23 @@ class TestBillingRun(BillingDisputeCommon):
                 active_model="account.move", active_ids=(drafts | posted).ids, active_id=posted.id
             ).run()
         self.assertEqual(posted.state, "posted")
+
+    def test_one_invoice_failing_to_deliver_does_not_stop_the_others(self):
+        """A customer whose invoice layout is not an invoice report cannot be sent to: that invoice fails (posted, not
+        marked sent); the others of the batch are sent. Fixed, the retry sends it without posting it again."""
+        misconfigured = self.env["res.partner"].create({"name": "Hooli", "email": "ap@hooli.example.com"})
+        misconfigured.invoice_template_pdf_report_id = self.env.ref("account.action_account_original_vendor_bill")
+        first, broken, last = self._draft(100.0), self._draft(200.0, partner=misconfigured), self._draft(300.0)
+        run = self._run(first | broken | last)
+        run.action_run()
+        self.assertEqual(self._outcomes(run), {first: "posted_sent", broken: "failed", last: "posted_sent"})
+        line = run.line_ids.filtered(lambda rec: rec.move_id == broken)
+        self.assertIn("not delivered", line.message)
+        self.assertEqual((broken.state, broken.is_move_sent, len(self._emails(broken))), ("posted", False, 0))
+        posted_name = broken.name
+
+        misconfigured.invoice_template_pdf_report_id = False
+        run.with_user(self.specialist).action_run()
+        self.assertEqual(line.outcome, "posted_sent")
+        self.assertEqual((broken.name, broken.is_move_sent, len(self._emails(broken))), (posted_name, True, 1))
+        self.assertEqual((len(self._emails(first)), len(self._emails(last))), (1, 1))
