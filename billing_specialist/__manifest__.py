@@ -40,6 +40,7 @@
         "views/billing_statement_portal_templates.xml",
         "views/billing_match_views.xml",
         "views/billing_match_review_views.xml",
+        "views/billing_invoice_run_views.xml",
         "views/billing_menus.xml",
         "views/billing_settings_views.xml",
         "views/billing_collection_views.xml",
@@ -51,6 +52,8 @@
         "report/billing_worklist_views.xml",
         "wizards/billing_collection_call_views.xml",
         "views/res_partner_collection_views.xml",
+        "views/billing_invoice_check_views.xml",
+        "wizards/billing_invoice_check_override_views.xml",
     ],
     "demo": [
         "demo/billing_specialist_demo.xml",

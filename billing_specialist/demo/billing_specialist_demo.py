@@ -343,3 +343,41 @@ class BillingDisputeDemo(models.Model):
             )
         self.env.invalidate_all()
         Promise._judge_promises(today)
+
+    @api.model
+    def _demo_generate_checks(self):
+        """Two drafts the pre-send checks stop: a near-duplicate of a posted invoice, and an invoice without the PO
+        reference its customer requires (both checks set to block in the demo)."""
+        company = self.env.company
+        if not company.chart_template:
+            return
+        checks = self.env["billing.invoice.check"].search(
+            [("company_id", "=", company.id), ("code", "in", ("duplicate", "po_required"))]
+        )
+        checks.mode = "block"
+        posted = self.env["account.move"].search(
+            [("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted")],
+            order="invoice_date desc, id desc",
+            limit=1,
+        )
+        customer = self.env.ref("billing_specialist.partner_northwind_demo")
+        customer.billing_po_required = True
+        drafts = posted.copy({"invoice_date": posted.invoice_date, "ref": posted.ref})
+        drafts |= self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": customer.child_ids[:1].id or customer.id,
+                "invoice_date": fields.Date.context_today(self),
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.env.ref("billing_specialist.product_support_demo").id,
+                            "quantity": 1,
+                            "price_unit": 300.0,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
+        drafts._billing_run_checks()

@@ -1,8 +1,17 @@
-from odoo import Command, api, fields, models
-from odoo.exceptions import UserError
+import logging
+from dataclasses import dataclass
 
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError
+
+from ..exceptions import BillingCheckBlocked
 from .billing_dispute_line import is_booking, refuse_protected_fields
 from .billing_dispute_stage import OPEN_STATES
+from .billing_invoice_checker import CHECKED_TYPES
+
+_logger = logging.getLogger(__name__)
 
 # Set by the application alone: the link of a credit note or write-off to the disputed invoice it settles (it counts
 # in the case's amounts and can resolve it) and the dispute figures computed from the cases.
@@ -14,8 +23,25 @@ PROTECTED_FIELDS = frozenset(
         "billing_disputed_amount",
         "billing_followup_level_id",
         "billing_followup_date",
+        "billing_check_result_ids",
+        "billing_check_state",
     }
 )
+
+
+@dataclass(frozen=True)
+class CheckOverride:
+    """A billing manager's decision to post despite blocking checks, with the reason.
+
+    Only the override wizard puts one in the context (under ``CHECK_OVERRIDE_KEY``): JSON cannot carry a Python
+    object, so no client can override by sending the key; ``_post`` still verifies the user is a billing manager.
+    """
+
+    reason: str
+    uid: int
+
+
+CHECK_OVERRIDE_KEY = "billing_check_override"
 
 
 class AccountMove(models.Model):
@@ -79,6 +105,38 @@ class AccountMove(models.Model):
         help="The highest follow-up level this invoice was already sent at (the run never sends it again).",
     )
     billing_followup_date = fields.Date(string="Last Follow-up", readonly=True, copy=False)
+    billing_check_result_ids = fields.One2many(
+        "billing.invoice.check.result",
+        "move_id",
+        string="Check Findings",
+        domain=[("state", "!=", "corrected")],
+        readonly=True,
+        help="What the pre-send checks found at their last run, and the blocks a billing manager overrode.",
+    )
+    billing_check_state = fields.Selection(
+        [("block", "Blocked"), ("warn", "Warnings"), ("overridden", "Overridden")],
+        string="Check Status",
+        compute="_compute_billing_check_state",
+        store=True,
+        index="btree_not_null",
+        copy=False,
+        help="Blocked: a blocking pre-send check stops posting. Warnings: posting goes on, see the findings. "
+        "Overridden: a billing manager posted despite a block. Empty: no finding.",
+    )
+
+    @api.depends("billing_check_result_ids.state", "billing_check_result_ids.severity")
+    def _compute_billing_check_state(self):
+        for move in self:
+            results = move.billing_check_result_ids
+            open_severities = set(results.filtered(lambda r: r.state == "open").mapped("severity"))
+            if "block" in open_severities:
+                move.billing_check_state = "block"
+            elif "warn" in open_severities:
+                move.billing_check_state = "warn"
+            elif results.filtered(lambda r: r.state == "overridden"):
+                move.billing_check_state = "overridden"
+            else:
+                move.billing_check_state = False
 
     @api.depends(
         "billing_dispute_line_ids.dispute_id.state",
@@ -294,7 +352,127 @@ class AccountMove(models.Model):
         """Nothing to pay online while all that is open is in dispute."""
         return super()._has_to_be_paid() and not self.currency_id.is_zero(self._billing_undisputed_residual())
 
+    # ------------------------------------------------------------------ pre-send checks
+
+    def _billing_run_checks(self):
+        """Run the pre-send checks on these invoices and store the findings on them (no post).
+
+        :return: {move_id: [(check_code, severity, message), ...]} for every move of ``self`` (empty lists for
+            moves without a finding and for documents the checks do not concern)
+        """
+        moves = self.filtered(lambda m: m.move_type in CHECKED_TYPES).sudo()
+        findings = self.env["billing.invoice.checker"].sudo()._run(moves)
+        self.env["billing.invoice.check.result"].sudo()._record(moves, findings)
+        return {move.id: list(findings.get(move.id, ())) for move in self}
+
+    def action_billing_run_checks(self):
+        """Run Checks on drafts: the findings show as a banner on each invoice."""
+        wrong = self.filtered(lambda m: m.move_type not in CHECKED_TYPES or m.state != "draft")
+        if not self or wrong:
+            raise UserError(
+                self.env._(
+                    "Pre-send checks run on draft customer invoices and credit notes; %(documents)s are not.",
+                    documents=", ".join(wrong.mapped("display_name")) or self.env._("nothing is selected"),
+                )
+            )
+        self.check_access("write")
+        self._billing_run_checks()
+        return True
+
+    def action_billing_override_checks(self):
+        """Open the override wizard on fresh findings (billing managers only; the wizard checks again)."""
+        self._billing_check_override_rights()
+        self._billing_run_checks()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Override Checks and Post"),
+            "res_model": "billing.invoice.check.override",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": "account.move", "active_ids": self.ids},
+        }
+
+    def _billing_check_override_rights(self):
+        if not self.env.user.has_group("billing_specialist.group_billing_manager"):
+            raise AccessError(self.env._("Only a billing manager can override the pre-send checks."))
+
+    def _billing_enforce_checks(self):
+        """Run the checks of the drafts being posted; raise BillingCheckBlocked listing every blocking finding of
+        every invoice, unless a billing manager overrides them (with a reason, logged on the invoices)."""
+        if is_booking(self.env):  # a dispute's own credit notes and write-offs
+            return
+        moves = self.filtered(lambda m: m.state == "draft" and m.move_type in CHECKED_TYPES)
+        if not moves:
+            return
+        findings = moves._billing_run_checks()
+        blocks = [
+            (move_id, code, message)
+            for move_id, items in findings.items()
+            for code, severity, message in items
+            if severity == "block"
+        ]
+        if not blocks:
+            return
+        override = self.env.context.get(CHECK_OVERRIDE_KEY)
+        if isinstance(override, CheckOverride):
+            moves._billing_apply_override(override)
+            return
+        moves._billing_keep_refused_findings(findings)
+        raise BillingCheckBlocked(moves._billing_blocked_message(blocks), findings=blocks)
+
+    def _billing_keep_refused_findings(self, findings):
+        """The refused post rolls its transaction back; keep its findings (banner, override, report of errors
+        prevented) in a short transaction of their own. Best effort: invoices not committed yet, or findings
+        locked by the caller's transaction, are left out rather than waited for."""
+        try:
+            with self.env.registry.cursor() as cr:
+                cr.execute("SET LOCAL lock_timeout = '2s'")
+                env = self.env(cr=cr, su=True)
+                moves = env["account.move"].browse(self.ids).exists()
+                env["billing.invoice.check.result"]._record(moves, findings)
+        except Exception:  # never hide the refusal behind a bookkeeping error
+            _logger.info("Findings of a refused post not kept for %s", self.ids, exc_info=True)
+
+    def _billing_blocked_message(self, blocks):
+        labels = dict(self.env["billing.invoice.check"]._fields["code"]._description_selection(self.env))
+        lines = []
+        for move_id, code, message in blocks:
+            move = self.browse(move_id)
+            lines.append(
+                f"- {move.display_name} ({move.commercial_partner_id.display_name}): {labels.get(code, code)}: {message}"
+            )
+        return self.env._(
+            "Pre-send checks stop posting:\n%(findings)s\nCorrect the invoices, or ask a billing manager to override "
+            "the checks with a reason.",
+            findings="\n".join(lines),
+        )
+
+    def _billing_apply_override(self, override):
+        """Mark the open blocking findings overridden by the manager, with the reason, and log it in the chatter."""
+        self._billing_check_override_rights()
+        reason = (override.reason or "").strip()
+        if override.uid != self.env.uid or not reason:
+            raise UserError(self.env._("Overriding the pre-send checks needs a reason."))
+        results = (
+            self.env["billing.invoice.check.result"]
+            .sudo()
+            .search([("move_id", "in", self.ids), ("state", "=", "open"), ("severity", "=", "block")])
+        )
+        results.write({"state": "overridden", "overridden_by": self.env.uid, "override_reason": reason})
+        for move, found in results.grouped("move_id").items():
+            items = Markup().join(Markup("<li>%s</li>") % result.message for result in found)
+            move.message_post(
+                body=Markup("<p>%s</p><ul>%s</ul>")
+                % (
+                    self.env._(
+                        "Pre-send checks overridden by %(user)s: %(reason)s", user=self.env.user.name, reason=reason
+                    ),
+                    items,
+                )
+            )
+
     def _post(self, soft=True):
+        self._billing_enforce_checks()
         posted = super()._post(soft=soft)
         disputes = posted._billing_related_disputes()
         if disputes:  # entries no case involves cost one query, not a sync

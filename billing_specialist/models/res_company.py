@@ -113,6 +113,7 @@ class ResCompany(models.Model):
         companies = super().create(vals_list)
         companies._billing_ensure_dispute_alias()
         self.env["billing.followup.level"]._seed_ladder(companies)
+        self.env["billing.invoice.check"]._ensure_for_companies(companies)
         return companies
 
     def _billing_ensure_dispute_alias(self):

@@ -21,6 +21,12 @@ class ResPartner(models.Model):
         help="Remaining disputed amount of the open cases, in the company currency.",
     )
 
+    billing_po_required = fields.Boolean(
+        string="PO Reference Required",
+        help="The customer pays only invoices that quote its purchase order: the pre-send checks flag an invoice "
+        "without a Customer Reference.",
+    )
+
     billing_overdue_amount = fields.Monetary(
         string="Overdue",
         compute="_compute_billing_overview",

@@ -311,6 +311,44 @@ class BillingKpi(models.AbstractModel):
         return domain
 
     @api.model
+    def _billing_errors_by_month(self, companies, date_from, date_to, team_ids=None, user_ids=None, partner_ids=None):
+        """Billing errors prevented beside those that reached customers, per month (YYYY-MM).
+
+        Prevented: pre-send check findings corrected in the month (the invoice was fixed before it went out), blocks
+        and warnings apart, and blocks a billing manager overrode. Reached customers: dispute cases opened in the
+        month by root cause (None while the cause is not known), rejected and cancelled cases left out.
+        :return: ({month: {"block": n, "warn": n, "overridden": n}}, {month: {root cause or None: n}})
+        """
+        self._check_companies(companies)
+        Result = self.env["billing.invoice.check.result"]
+        base = [("company_id", "in", companies.ids)]
+        if partner_ids:
+            base.append(("partner_id", "in", list(partner_ids)))
+        start, end = fields.Datetime.to_datetime(date_from), fields.Datetime.to_datetime(date_to + timedelta(days=1))
+        prevented = {}
+        corrected = [*base, ("state", "=", "corrected"), ("date_corrected", ">=", start), ("date_corrected", "<", end)]
+        for month, severity, count in Result._read_group(corrected, ["date_corrected:month", "severity"], ["__count"]):
+            prevented.setdefault(month.strftime("%Y-%m"), {})[severity] = count
+        overridden = [*base, ("state", "=", "overridden"), ("date", ">=", start), ("date", "<", end)]
+        for month, count in Result._read_group(overridden, ["date:month"], ["__count"]):
+            prevented.setdefault(month.strftime("%Y-%m"), {})["overridden"] = count
+        reached = {}
+        disputes = [
+            *self._dispute_domain(companies, team_ids, user_ids, partner_ids),
+            ("state", "not in", ("rejected", "cancelled")),
+            ("date_opened", ">=", date_from),
+            ("date_opened", "<=", date_to),
+        ]
+        groups = (
+            self.env["billing.dispute"]
+            .with_context(active_test=False)
+            ._read_group(disputes, ["date_opened:month", "root_cause_id"], ["__count"])
+        )
+        for month, cause, count in groups:
+            reached.setdefault(month.strftime("%Y-%m"), {})[cause or None] = count
+        return prevented, reached
+
+    @api.model
     def _dispute_kpis(self, companies, date_from, date_to, team_ids=None, user_ids=None, partner_ids=None):
         Dispute = self.env["billing.dispute"].with_context(active_test=False)
         base = self._dispute_domain(companies, team_ids, user_ids, partner_ids)

@@ -116,12 +116,17 @@ class BillingWorkbook(models.AbstractModel):
         invoices_sheet = workbook.add_worksheet(self.env._("Invoices"))
         disputes_sheet = workbook.add_worksheet(self.env._("Disputes"))
         matching_sheet = workbook.add_worksheet(self.env._("Matching"))
+        errors_sheet = workbook.add_worksheet(self.env._("Billing Errors"))
         self._write_summary(workbook, summary, formats, kpis, companies, team_ids, user_ids, partner_ids)
         self._write_aging(workbook, aging_sheet, formats, kpis["aging"])
         where = self.env["billing.kpi"]._invoice_filter(companies, team_ids, partner_ids)
         self._write_invoices(invoices_sheet, formats, date_from, date_to, where)
         self._write_disputes(disputes_sheet, formats, companies, date_from, date_to, team_ids, user_ids, partner_ids)
         self._write_matching(matching_sheet, formats, companies, date_from, date_to, partner_ids)
+        errors = self.env["billing.kpi"]._billing_errors_by_month(
+            companies, date_from, date_to, team_ids, user_ids, partner_ids
+        )
+        self._write_billing_errors(errors_sheet, formats, *errors)
         workbook.close()
         return output.getvalue()
 
@@ -526,3 +531,48 @@ class BillingWorkbook(models.AbstractModel):
         sheet.set_column(3, 5, 14)
         sheet.set_column(6, 7, 16)
         sheet.set_column(8, 8, 80)
+
+    def _write_billing_errors(self, sheet, formats, prevented, reached):
+        """Per month: errors the pre-send checks prevented, beside disputes (errors that reached customers) by
+        root cause."""
+        causes = sorted({cause for counts in reached.values() for cause in counts if cause}, key=lambda c: c.name)
+        keys = [*causes, None] if any(None in counts for counts in reached.values()) else causes
+        headers = [
+            self.env._("Month"), self.env._("Blocked and Corrected"), self.env._("Warned and Corrected"),
+            self.env._("Overridden"), self.env._("Errors Prevented"),
+            *[cause.name if cause else self.env._("Root Cause Not Known") for cause in keys],
+            self.env._("Disputes"),
+        ]  # fmt: skip
+        for col, label in enumerate(headers):
+            sheet.write_string(0, col, label, formats["header"])
+        row = 0
+        for month in sorted(set(prevented) | set(reached)):
+            row += 1
+            counts, cases = prevented.get(month, {}), reached.get(month, {})
+            sheet.write_string(row, 0, month)
+            for col, key in enumerate(("block", "warn", "overridden"), start=1):
+                sheet.write_number(row, col, counts.get(key, 0), formats["count"])
+            sheet.write_formula(
+                row, 4, f"=B{row + 1}+C{row + 1}", formats["count"], counts.get("block", 0) + counts.get("warn", 0)
+            )
+            for col, cause in enumerate(keys, start=5):
+                sheet.write_number(row, col, cases.get(cause, 0), formats["count"])
+            sheet.write_number(row, 5 + len(keys), sum(cases.values()), formats["count"])
+        total_row = row + 1
+        sheet.write_string(total_row, 0, self.env._("Total"), formats["bold"])
+        for col in range(1, len(headers)):
+            letter = xlsxwriter.utility.xl_col_to_name(col)
+            sheet.write_formula(total_row, col, f"=SUM({letter}2:{letter}{total_row})", formats["count_total"])
+        sheet.write_string(
+            total_row + 2,
+            0,
+            self.env._(
+                "Errors prevented: pre-send check findings corrected before the invoice went out, in the month they "
+                "were corrected (overridden blocks apart). Disputes: cases opened in the month by root cause, "
+                "rejected and cancelled cases left out."
+            ),
+            formats["muted"],
+        )
+        sheet.freeze_panes(1, 1)
+        sheet.set_column(0, 0, 12)
+        sheet.set_column(1, len(headers) - 1, 16)

@@ -31,3 +31,6 @@ from . import test_followup
 from . import test_promise
 from . import test_worklist
 from . import test_worklist_tour
+from . import test_billing_run
+from . import test_billing_run_tour
+from . import test_invoice_checks

@@ -212,7 +212,7 @@ class TestBillingReporting(BillingDisputeCommon):
         action = wizard.action_download_xlsx()
         attachment = self.env["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
         book = openpyxl.load_workbook(io.BytesIO(attachment.raw))
-        self.assertEqual(book.sheetnames, ["Summary", "Aging", "Invoices", "Disputes", "Matching"])
+        self.assertEqual(book.sheetnames, ["Summary", "Aging", "Invoices", "Disputes", "Matching", "Billing Errors"])
         summary = book["Summary"]
         values = {summary.cell(row, 1).value: summary.cell(row, 2).value for row in range(7, 45)}
         self.assertEqual(values["Invoices issued"], 2)

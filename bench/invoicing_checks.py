@@ -1,0 +1,141 @@
+"""Speed of the pre-send invoice checks on a large ledger.
+
+Builds (once) a database with billing_specialist and a seeded synthetic history of 200,000 posted customer invoices
+(2,000 customers, two years, one product line each) and 10,000 draft invoices dated today, loaded with COPY, then
+times every check on all the drafts at once (``account.move._billing_run_checks``: the checks, and the findings
+stored on the invoices), each check apart, and the peak RSS.
+
+    python3 bench/invoicing_checks.py [--db billing_bench_checks] [--history 200000] [--drafts 10000] [--reset]
+
+Budget (issue 12, 2-core machine): checks on 10,000 drafts against 200,000 posted invoices <= 20 s.
+"""
+
+import argparse
+import random
+import resource
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+
+from _common import addons_path, db_exists, update_module
+from reporting import copy_rows, reserve_ids
+
+
+def generate(env, history, drafts, seed=12):
+    """Customers billed about the same amount each month (some in another currency), 5% of drafts odd."""
+    rng = random.Random(seed)
+    cr = env.cr
+    company = env.company
+    today = date.today()
+    partners = env["res.partner"].create(
+        [
+            {
+                "name": f"Check Customer {i:04d}",
+                "is_company": True,
+                "email": f"ap{i}@example.com" if i % 50 else False,
+                "billing_po_required": i % 10 == 0,
+            }
+            for i in range(2000)
+        ]
+    )
+    partner_ids = partners.ids
+    usual = {pid: round(rng.uniform(100, 5000), 2) for pid in partner_ids}
+    sale = env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "sale")], limit=1)
+    income = env["account.account"].with_company(company).search([("account_type", "=", "income")], limit=1)
+    product = env["product.product"].create({"name": "Check Bench Service", "list_price": 100.0})
+    tax = product.taxes_id[:1]
+    currency = company.currency_id.id
+    move_id = reserve_ids(cr, "account_move", history + drafts)
+    line_id = reserve_ids(cr, "account_move_line", history + drafts)
+    moves, lines, tax_rel = [], [], []
+    for i in range(history + drafts):
+        draft = i >= history
+        partner = rng.choice(partner_ids)
+        day = today if draft else today - timedelta(days=rng.randint(1, 729))
+        amount = round(usual[partner] * rng.uniform(0.9, 1.1), 2)
+        if draft and rng.random() < 0.05:
+            amount = round(amount * 8, 2)
+        state = "draft" if draft else "posted"
+        name = "/" if draft else f"INV/C/{i:07d}"
+        moves.append((move_id, sale.id, company.id, currency, state, "out_invoice", "no", day, name, partner,
+                       partner, day, day + timedelta(days=30), amount, amount, amount, amount, amount, amount,
+                       "not_paid", f"PO-{i}"))  # fmt: skip
+        lines.append((line_id, move_id, company.id, sale.id, income.id, partner, day, -amount, 0, amount, -amount,
+                       currency, currency, state, "product", product.id, 1.0, amount, name))  # fmt: skip
+        if draft and rng.random() < 0.95:
+            tax_rel.append((line_id, tax.id))
+        move_id += 1
+        line_id += 1
+    copy_rows(cr, "account_move", (
+        "id", "journal_id", "company_id", "currency_id", "state", "move_type", "auto_post", "date", "name",
+        "partner_id", "commercial_partner_id", "invoice_date", "invoice_date_due", "amount_total",
+        "amount_total_signed", "amount_residual", "amount_residual_signed", "amount_untaxed", "amount_untaxed_signed",
+        "payment_state", "ref"), moves)  # fmt: skip
+    copy_rows(cr, "account_move_line", (
+        "id", "move_id", "company_id", "journal_id", "account_id", "partner_id", "date", "balance", "debit", "credit",
+        "amount_currency", "currency_id", "company_currency_id", "parent_state", "display_type", "product_id",
+        "quantity", "price_unit", "move_name"), lines)  # fmt: skip
+    copy_rows(cr, "account_move_line_account_tax_rel", ("account_move_line_id", "account_tax_id"), tax_rel)
+    cr.execute("ANALYZE account_move; ANALYZE account_move_line; ANALYZE account_move_line_account_tax_rel")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", default="billing_bench_checks")
+    parser.add_argument("--history", type=int, default=200_000)
+    parser.add_argument("--drafts", type=int, default=10_000)
+    parser.add_argument("--reset", action="store_true")
+    args = parser.parse_args()
+    import odoo
+    from odoo.modules.registry import Registry
+
+    addons = addons_path()
+    if args.reset and db_exists(args.db):
+        subprocess.run(["dropdb", args.db], check=True)
+    fresh = not db_exists(args.db)
+    if not fresh:
+        update_module(args.db, addons)
+    else:
+        subprocess.run(
+            [sys.executable, "-m", "odoo", "server", "-d", args.db, f"--addons-path={addons}", "-i",
+             "billing_specialist", "--without-demo=all", "--stop-after-init", "--log-level=warn"],
+            check=True, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+    odoo.tools.config.parse_config(["-d", args.db, f"--addons-path={addons}", "--log-level=warn"])
+    registry = Registry(args.db)
+    if fresh:
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            started = time.perf_counter()
+            generate(env, args.history, args.drafts)
+            print(f"generated {args.history:,} posted and {args.drafts:,} draft invoices in "
+                  f"{time.perf_counter() - started:.0f} s")  # fmt: skip
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        env["billing.invoice.check"].search([("company_id", "=", env.company.id)]).mode = "warn"
+        drafts = env["account.move"].search([("state", "=", "draft"), ("move_type", "=", "out_invoice")])
+        cr.execute("SELECT count(*) FROM account_move WHERE state = 'posted' AND move_type = 'out_invoice'")
+        print(f"ledger: {cr.fetchone()[0]:,} posted invoices; {len(drafts):,} drafts to check")
+        checker = env["billing.invoice.checker"]
+        checks = env["billing.invoice.check"]._by_company(env.company)[env.company.id]
+        env.flush_all()
+        for code, check in checks.items():
+            env.invalidate_all()
+            started = time.perf_counter()
+            found = list(getattr(checker, f"_check_{code}")(drafts, {env.company.id: check}))
+            print(f"  {code:15} {time.perf_counter() - started:6.2f} s  {len(found):6,} findings")
+        env.invalidate_all()
+        started = time.perf_counter()
+        results = drafts._billing_run_checks()
+        env.flush_all()
+        elapsed = time.perf_counter() - started
+        flagged = sum(1 for items in results.values() if items)
+        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"all checks on {len(drafts):,} drafts, findings stored: {elapsed:.2f} s (budget 20 s); "
+              f"{flagged:,} drafts with findings; process peak RSS {rss:.0f} MiB")  # fmt: skip
+        cr.rollback()
+
+
+if __name__ == "__main__":
+    main()
