@@ -3,6 +3,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .billing_dispute_line import refuse_protected_fields
+
 CALL_OUTCOMES = [
     ("no_answer", "No Answer"),
     ("reached", "Reached"),
@@ -13,8 +15,21 @@ CALL_OUTCOMES = [
 
 # Fields of the collection account only a billing manager (or the application) changes: the portfolio.
 PORTFOLIO_FIELDS = {"user_id", "team_id"}
-# Fields the application alone writes (a client write would move the customer on the worklist).
-APPLICATION_FIELDS = {"last_call_date", "last_call_outcome"}
+# Fields the application alone writes: the call log, the follow-up run's and the promise judge's figures (a client
+# write would move the customer on the worklist or skip follow-up levels).
+APPLICATION_FIELDS = frozenset(
+    {
+        "last_call_date",
+        "last_call_outcome",
+        "level_id",
+        "level_bump",
+        "broken_promise_count",
+        "last_followup_date",
+        "next_followup_date",
+    }
+)
+# An account belongs to one customer in one company for good.
+IDENTITY_FIELDS = frozenset({"partner_id", "company_id"})
 
 
 class BillingCollection(models.Model):
@@ -36,8 +51,7 @@ class BillingCollection(models.Model):
 
     def write(self, vals):
         if not self.env.su:
-            if APPLICATION_FIELDS & set(vals):
-                raise AccessError(self.env._("The last call is set by logging a call."))
+            refuse_protected_fields(self, vals, APPLICATION_FIELDS | IDENTITY_FIELDS)
             if PORTFOLIO_FIELDS & set(vals) and not self.env.user.has_group("billing_specialist.group_billing_manager"):
                 raise AccessError(self.env._("Only a billing manager assigns customers to specialists and teams."))
         return super().write(vals)
@@ -46,8 +60,7 @@ class BillingCollection(models.Model):
     def create(self, vals_list):
         if not self.env.su:
             for vals in vals_list:
-                if APPLICATION_FIELDS & set(vals):
-                    raise AccessError(self.env._("The last call is set by logging a call."))
+                refuse_protected_fields(self, vals, APPLICATION_FIELDS)
                 if any(vals.get(key) for key in PORTFOLIO_FIELDS) and not self.env.user.has_group(
                     "billing_specialist.group_billing_manager"
                 ):

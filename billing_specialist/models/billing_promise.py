@@ -83,8 +83,15 @@ class BillingPromise(models.Model):
         help="Promised date plus tolerance.",
     )
     channel = fields.Selection(PROMISE_CHANNELS, required=True, default="phone")
-    note = fields.Text()
-    user_id = fields.Many2one("res.users", string="Recorded By", default=lambda self: self.env.user, readonly=True)
+    # Internal: the customer reads its own promises (portal), not the specialists' notes or names.
+    note = fields.Text(groups="billing_specialist.group_billing_user")
+    user_id = fields.Many2one(
+        "res.users",
+        string="Recorded By",
+        default=lambda self: self.env.user,
+        readonly=True,
+        groups="billing_specialist.group_billing_user",
+    )
     state = fields.Selection(PROMISE_STATES, required=True, default="open", readonly=True, tracking=True, index=True)
     amount_paid = fields.Monetary(
         string="Paid", readonly=True, help="Payments applied to the promised invoices since the promise was made."

@@ -18,6 +18,7 @@ BILLING_COMPANY_FIELDS = (
     "billing_match_writeoff_account_id",
     "billing_promise_tolerance_days",
     "billing_portal_promise_max_days",
+    "billing_followup_skip_dispute_days",
 )
 
 
@@ -58,6 +59,10 @@ class BillingSettings(models.TransientModel):
     )
     billing_promise_tolerance_days = fields.Integer(string="Promise Tolerance (days)")
     billing_portal_promise_max_days = fields.Integer(string="Portal Promises Up To (days)")
+    billing_followup_skip_dispute_days = fields.Boolean(
+        string="Days in Dispute Do Not Count",
+        help="The days an invoice spends in an open dispute case are not counted toward its next follow-up level.",
+    )
 
     @api.model
     def _check_manager(self):

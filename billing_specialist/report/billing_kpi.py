@@ -8,6 +8,9 @@ from odoo.tools import SQL
 
 from ..models.billing_dispute_stage import OPEN_STATES
 
+# How long after a follow-up message the payments it brought in are counted (level effectiveness).
+EFFECTIVENESS_DAYS = 30
+
 
 class BillingKpi(models.AbstractModel):
     """Billing-activity KPIs for a period, in company currency, each figure stated with its definition.
@@ -473,7 +476,95 @@ class BillingKpi(models.AbstractModel):
         )
         kpis.update(self._followup_amounts(companies, partner_ids))
         kpis["customers_by_level"] = self._customers_by_level(companies, partner_ids)
+        kpis["level_effectiveness"] = self._level_effectiveness(companies, date_from, date_to, partner_ids)
         return kpis
+
+    @api.model
+    def _level_effectiveness(self, companies, date_from, date_to, partner_ids=None, today=None):
+        """How well each follow-up level works: of the messages sent at that level in the period (e-mail, letter or
+        call, from follow-up runs), the share of the amount followed up that customers paid within
+        ``EFFECTIVENESS_DAYS`` days of the message (payments and bank entries reconciled with the items followed
+        up, by reconciliation date; credit notes do not count). Only messages whose days are over count; a level
+        without them has no rate (None) and says why.
+
+        :return: [{"label", "messages", "amount", "collected", "rate", "reason"}] in ladder order
+        """
+        today = today or fields.Date.context_today(self)
+        Line = self.env["billing.followup.line"]
+        for model in ("billing.followup.line", "account.partial.reconcile", "account.move.line", "account.move"):
+            self.env[model].flush_model()
+        rel = Line._fields["move_ids"]
+        partner_clause = SQL("AND line.partner_id IN %s", tuple(partner_ids)) if partner_ids else SQL()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH line AS (
+                    SELECT line.id, line.level_id, line.date, line.amount_due,
+                           line.date + %(days)s <= %(today)s AS matured
+                      FROM billing_followup_line line
+                     WHERE line.company_id IN %(companies)s AND line.run_state = 'done'
+                       AND line.outcome IN ('emailed', 'letter', 'activity')
+                       AND line.date BETWEEN %(date_from)s AND %(date_to)s %(partner_clause)s
+                ), collected AS (
+                    SELECT line.id, SUM(partial.amount) AS amount
+                      FROM line
+                      JOIN %(rel)s rel ON rel.%(col_line)s = line.id
+                      JOIN account_move_line item ON item.move_id = rel.%(col_move)s
+                           AND item.display_type = 'payment_term'
+                      JOIN account_partial_reconcile partial ON partial.debit_move_id = item.id
+                      JOIN account_move_line payment ON payment.id = partial.credit_move_id
+                      JOIN account_move payment_move ON payment_move.id = payment.move_id
+                           AND payment_move.move_type = 'entry'
+                     WHERE line.matured AND partial.max_date >= line.date
+                       AND partial.max_date <= line.date + %(days)s
+                     GROUP BY line.id
+                )
+                SELECT line.level_id, COUNT(*), COUNT(*) FILTER (WHERE line.matured),
+                       COALESCE(SUM(line.amount_due) FILTER (WHERE line.matured), 0),
+                       COALESCE(SUM(LEAST(COALESCE(collected.amount, 0), line.amount_due)), 0)
+                  FROM line LEFT JOIN collected ON collected.id = line.id
+                 GROUP BY line.level_id
+                """,
+                days=EFFECTIVENESS_DAYS,
+                today=today,
+                companies=tuple(companies.ids),
+                date_from=date_from,
+                date_to=date_to,
+                partner_clause=partner_clause,
+                rel=SQL.identifier(rel.relation),
+                col_line=SQL.identifier(rel.column1),
+                col_move=SQL.identifier(rel.column2),
+            )
+        )
+        rows = self.env.cr.fetchall()
+        levels = self.env["billing.followup.level"].sudo().with_context(active_test=False).browse([r[0] for r in rows])
+        by_level = {level_id: rest for level_id, *rest in rows}
+        currency = companies[:1].currency_id
+        result = []
+        for level in levels.sorted(lambda lv: (lv.delay, lv.company_id.id, lv.id)):
+            messages, matured, amount, collected = by_level[level.id]
+            rate, reason = None, None
+            if not matured:
+                reason = self.env._(
+                    "the %(days)s days after its %(count)s message(s) are not over yet",
+                    days=EFFECTIVENESS_DAYS,
+                    count=messages,
+                )
+            elif currency.is_zero(amount):
+                reason = self.env._("nothing was followed up at this level")
+            else:
+                rate = round(float(collected) / float(amount) * 100.0, 1)
+            result.append(
+                {
+                    "label": level.display_name,
+                    "messages": messages,
+                    "amount": currency.round(float(amount)),
+                    "collected": currency.round(float(collected)),
+                    "rate": rate,
+                    "reason": reason,
+                }
+            )
+        return result
 
     @api.model
     def _followup_amounts(self, companies, partner_ids=None):

@@ -5,6 +5,8 @@ from odoo.tools import SQL, format_date
 from odoo.tools.misc import xlsxwriter
 from odoo.tools.translate import LazyTranslate
 
+from .billing_kpi import EFFECTIVENESS_DAYS
+
 _lt = LazyTranslate(__name__)
 
 KPI_ROWS = [
@@ -176,6 +178,7 @@ class BillingWorkbook(models.AbstractModel):
             sheet.write_string(row, 0, str(group_label), formats["bold"])
             row = self._write_kpi_rows(sheet, formats, kpis, rows, row)
         row = self._write_levels(sheet, formats, kpis["customers_by_level"], row + 2)
+        row = self._write_effectiveness(sheet, formats, kpis["level_effectiveness"], row + 2)
         row += 2
         monthly = self._monthly(companies, kpis["date_from"], kpis["date_to"])
         sheet.write_string(row, 0, self.env._("Month"), formats["header"])
@@ -252,6 +255,37 @@ class BillingWorkbook(models.AbstractModel):
             row += 1
             sheet.write_string(row, 0, level["label"])
             sheet.write_number(row, 1, level["count"], formats["count"])
+        return row
+
+    def _write_effectiveness(self, sheet, formats, levels, row):
+        """Effectiveness of each follow-up level in the period, from ``row``; return the last row written."""
+        headers = (
+            self.env._("Follow-up level: paid within %(days)s days", days=EFFECTIVENESS_DAYS),
+            self.env._("Rate (%)"),
+            self.env._("Messages, amount followed up, amount paid within the days"),
+        )
+        for col, label in enumerate(headers):
+            sheet.write_string(row, col, label, formats["header"])
+        if not levels:
+            row += 1
+            sheet.write_string(row, 0, self.env._("No follow-up message in the period"), formats["muted"])
+        for level in levels:
+            row += 1
+            sheet.write_string(row, 0, level["label"])
+            if level["rate"] is None:
+                sheet.write_string(row, 1, self.env._("n/a: %(reason)s", reason=level["reason"]), formats["muted"])
+            else:
+                sheet.write_number(row, 1, level["rate"])
+            sheet.write_string(
+                row,
+                2,
+                self.env._(
+                    "%(messages)s messages, %(amount)s followed up, %(collected)s paid",
+                    messages=level["messages"],
+                    amount=f"{level['amount']:,.2f}",
+                    collected=f"{level['collected']:,.2f}",
+                ),
+            )
         return row
 
     def _monthly(self, companies, date_from, date_to):

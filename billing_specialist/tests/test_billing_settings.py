@@ -27,7 +27,10 @@ class TestBillingSettings(BillingDisputeCommon):
         form.billing_aging_buckets = "15,45"
         form.billing_dispute_assignment = "round_robin"
         form.billing_dispute_default_user_id = self.specialist
+        self.assertTrue(form.billing_followup_skip_dispute_days)
+        form.billing_followup_skip_dispute_days = False
         form.save().action_save()
+        self.assertFalse(self.company.billing_followup_skip_dispute_days)
         self.assertEqual(self.company.billing_aging_buckets, "15,45")
         self.assertEqual(self.company.billing_dispute_assignment, "round_robin")
         self.assertEqual(self.company.billing_dispute_default_user_id, self.specialist)

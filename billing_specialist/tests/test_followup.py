@@ -351,3 +351,34 @@ class TestFollowupRun(BillingDisputeCommon):
         scheduled = self.Run.search([("mode", "=", "scheduled"), ("company_id", "=", self.company.id)])
         self.assertEqual(scheduled.line_ids.partner_id, self.other_customer)
         self.assertEqual(fields.Date.today(), scheduled.date)
+
+    # ------------------------------------------------------------------ effectiveness of each level (report)
+
+    def test_level_effectiveness_counts_payments_within_the_days_after_the_message(self):
+        run_day = self.today - timedelta(days=40)
+        paying, silent, credited = self._customer("Pays Soon"), self._customer("Never Pays"), self._customer("Credited")
+        paid_invoice = self._overdue(50, 100.0, partner=paying)  # 10 days overdue on the run day: reminder
+        self._overdue(50, 200.0, partner=silent)
+        credited_invoice = self._overdue(50, 300.0, partner=credited)
+        self.Run.sudo()._run_company(self.company, date=run_day)
+        self._pay(paid_invoice, 100.0, date=run_day + timedelta(days=5))
+        # A credit note settles an invoice but is no payment the reminder brought in.
+        refund = credited_invoice._reverse_moves([{"invoice_date": run_day + timedelta(days=3)}])
+        refund.action_post()  # reconciled with its invoice by Odoo
+        self.assertEqual(credited_invoice.payment_state, "reversed")
+        # Today's run: the older items reach the firm level, whose 30 days are not over.
+        self.Run.sudo()._run_company(self.company)
+
+        rows = self.env["billing.kpi"]._level_effectiveness(self.company, run_day, self.today)
+        by_label = {row["label"]: row for row in rows}
+        reminder = by_label[self.reminder.display_name]
+        self.assertEqual((reminder["messages"], reminder["amount"], reminder["collected"]), (3, 600.0, 100.0))
+        self.assertEqual(reminder["rate"], 16.7)
+        firm = by_label[self.firm.display_name]
+        self.assertIsNone(firm["rate"])
+        self.assertIn("not over yet", firm["reason"])
+        # Before the reminder's 30 days were over, it had no rate either.
+        early = self.env["billing.kpi"]._level_effectiveness(
+            self.company, run_day, self.today, today=run_day + timedelta(days=29)
+        )
+        self.assertIsNone(early[0]["rate"])

@@ -206,6 +206,14 @@ class TestPromiseRecording(PromiseCommon):
         with self.assertRaises(AccessError):
             self._promise(self.invoice_2, 100.0, user=self.portal_user)
 
+    def test_portal_user_cannot_read_internal_notes(self):
+        mine = self._promise(self.invoice, 100.0, note="Customer sounded evasive; escalate if late.")
+        as_portal = mine.with_user(self.portal_user)
+        self.assertEqual(as_portal.read(["amount"])[0]["amount"], 100.0)
+        for field in ("note", "user_id"):
+            with self.assertRaises(AccessError):
+                as_portal.read([field])
+
 
 @tagged("post_install", "-at_install")
 class TestPromiseJudge(PromiseCommon):

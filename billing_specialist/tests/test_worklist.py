@@ -337,9 +337,20 @@ class TestWorklist(BillingDisputeCommon):
             {"user_id": self.specialist.id},
             {"team_id": False, "user_id": False},
             {"last_call_date": self.today},
+            # The run's and the judge's figures: writing them would skip levels or move the customer on the list.
+            {"level_id": False},
+            {"level_bump": 5},
+            {"broken_promise_count": 0},
+            {"last_followup_date": self.today},
+            {"next_followup_date": self.today},
+            {"company_id": self.env.company.id},
         ):
             with self.subTest(vals=vals), self.assertRaises(AccessError):
                 account.write(vals)
+        with self.assertRaises(AccessError):
+            self.env["billing.collection"].with_user(self.specialist).create(
+                {"partner_id": self.umbrella.id, "level_bump": 3}
+            )
         with self.assertRaises(AccessError):
             self.customer.with_user(self.specialist).billing_collection_user_id = self.specialist
         with self.assertRaises(AccessError):

@@ -233,11 +233,24 @@ class BillingReportWizard(models.TransientModel):
                 for label, rows in grouped_kpi_rows()
             ],
             "levels": kpis.get("customers_by_level", []),
+            "effectiveness": self._effectiveness_values(kpis),
             "compare": previous is not None,
             "period": self._period_label(self.date_from, self.date_to),
             "compare_period": previous and self._period_label(self.compare_date_from, self.compare_date_to),
             "comparison": dict(self._fields["comparison"]._description_selection(self.env)).get(self.comparison),
         }
+
+    def _effectiveness_values(self, kpis):
+        currency = kpis["currency"]
+        return [
+            {
+                **row,
+                "amount": formatLang(self.env, row["amount"], currency_obj=currency),
+                "collected": formatLang(self.env, row["collected"], currency_obj=currency),
+                "rate": self._format_kpi(row["rate"], "percent", currency) + " %" if row["rate"] is not None else None,
+            }
+            for row in kpis.get("level_effectiveness", [])
+        ]
 
     def _period_label(self, date_from, date_to):
         return self.env._(
