@@ -276,7 +276,12 @@ class BillingFollowupLine(models.Model):
         done = []
         level, collection = self.level_id, self.collection_id.sudo()
         if level.create_activity:
-            user = collection.user_id or collection.team_id.user_id or self.run_id.user_id
+            user = (
+                collection.user_id
+                or collection.team_id.user_id
+                or self.company_id.billing_dispute_default_user_id
+                or self.run_id.user_id
+            )
             collection.activity_schedule(
                 "mail.mail_activity_data_call",
                 date_deadline=self.date,
@@ -287,7 +292,8 @@ class BillingFollowupLine(models.Model):
             done.append(self.env._("call scheduled for %(user)s", user=user.name))
         salesperson = self.partner_id.user_id
         if level.escalate_salesperson and salesperson:
-            collection.activity_schedule(
+            # On the customer, which a salesperson without billing rights can open (the collection account not).
+            self.partner_id.sudo().activity_schedule(
                 "mail.mail_activity_data_todo",
                 date_deadline=self.date,
                 summary=self.env._("Escalated: %(level)s", level=level.name),

@@ -251,8 +251,11 @@ class TestFollowupRun(BillingDisputeCommon):
         self._overdue(95)
         line = self._line(self._send(), self.customer)
         self.assertEqual(line.level_id, self.collections)
-        activities = line.collection_id.sudo().activity_ids
-        self.assertEqual(sorted(activities.user_id.ids), sorted({self.specialist.id, salesperson.id}))
+        self.assertEqual(line.collection_id.sudo().activity_ids.user_id, self.specialist)
+        # The salesperson's heads-up is on the customer, which he can open without billing rights.
+        escalation = self.customer.sudo().activity_ids.filtered(lambda act: act.user_id == salesperson)
+        self.assertEqual(len(escalation), 1)
+        self.assertIn(self.collections.name, escalation.summary)
         self.assertTrue(line.send_letter)
         self._overdue(35, partner=self.other_customer)
         firm = self._line(self._send(), self.other_customer)
