@@ -8,7 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..promises import judge
-from .billing_dispute_line import refuse_protected_fields
+from .billing_dispute_line import refuse_protected_fields, without_protected_defaults
 
 _logger = logging.getLogger(__name__)
 
@@ -28,7 +28,8 @@ PROMISE_CHANNELS = [
     ("other", "Other"),
 ]
 # Set by the application alone (the judge, the recording user): never taken from a client.
-PROTECTED_FIELDS = frozenset({"state", "amount_paid", "date_judged", "user_id"})
+# The deadline is computed from the date and the company-limited tolerance: never written directly.
+PROTECTED_FIELDS = frozenset({"state", "amount_paid", "date_judged", "user_id", "date_deadline"})
 
 
 class BillingPromise(models.Model):
@@ -118,6 +119,10 @@ class BillingPromise(models.Model):
             promise.currency_id = promise.move_ids.currency_id[:1] or promise.company_id.currency_id
 
     # ------------------------------------------------------------------ validation
+
+    @api.model
+    def default_get(self, fields_list):
+        return super(BillingPromise, without_protected_defaults(self, PROTECTED_FIELDS)).default_get(fields_list)
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -1,0 +1,103 @@
+"""Attack pass on issues 11 (collections) and 12 (pre-send checks, billing runs): each test replays an attack
+through the entry point a client has (ORM with the attacker's user, as JSON-RPC's call_kw runs it, or HTTP) and
+proves it is refused or ignored with nothing written."""
+
+from datetime import timedelta
+
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from .common import BillingDisputeCommon
+
+
+@tagged("post_install", "-at_install")
+class TestAttackPass3(BillingDisputeCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.billing_promise_tolerance_days = 3
+        cls.company.billing_portal_promise_max_days = 30
+        cls.invoice = cls._invoice(1000.0)
+        cls.env["billing.followup.level"]._seed_ladder(cls.company)
+        cls.levels = cls.env["billing.followup.level"].search([("company_id", "=", cls.company.id)])
+
+    def _overdue(self, days, amount=100.0):
+        date = self.today - timedelta(days=days)
+        return self._invoice(amount, invoice_date=date, invoice_date_due=date, invoice_payment_term_id=False)
+
+    def _promise_vals(self, **vals):
+        return {
+            "partner_id": self.customer.id,
+            "move_ids": [Command.set(self.invoice.ids)],
+            "amount": 400.0,
+            "date": self.today + timedelta(days=2),
+            **vals,
+        }
+
+    # ------------------------------------------------------------------ client-sent default_* keys
+
+    def test_promise_context_defaults_cannot_set_protected_fields(self):
+        """``default_state=kept`` (and the paid amount, judge date, recorder) in the context of a create: the ORM
+        filled them after the create's guard, so a specialist recorded a promise already kept (KPIs, no judging)."""
+        env = self.env(user=self.specialist)
+        promise = (
+            env["billing.promise"]
+            .with_context(
+                default_state="kept",
+                default_amount_paid=400.0,
+                default_user_id=self.manager.id,
+                default_date_judged=str(self.today),
+                default_date_deadline=str(self.today + timedelta(days=900)),
+            )
+            .create(self._promise_vals())
+        )
+        self.assertEqual(promise.state, "open")
+        self.assertEqual(promise.amount_paid, 0.0)
+        self.assertFalse(promise.date_judged)
+        self.assertEqual(promise.user_id, self.specialist)
+        self.assertEqual(promise.date_deadline, self.today + timedelta(days=5))
+
+    def test_promise_deadline_cannot_be_written(self):
+        """The deadline (date + tolerance of at most 90 days) written directly: the covered invoices left the
+        follow-ups for years, past the company's limits."""
+        promise = self.env(user=self.specialist)["billing.promise"].create(self._promise_vals())
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            promise.write({"date_deadline": self.today + timedelta(days=900)})
+        promise.invalidate_recordset()
+        self.assertEqual(promise.date_deadline, self.today + timedelta(days=5))
+
+    def test_invoice_context_default_cannot_set_followup_level(self):
+        """An invoicing user creates an invoice with ``default_billing_followup_level_id`` = the last level: the run
+        would never remind it at the lower levels (never the same level twice)."""
+        env = self.env(user=self.internal_user)
+        move = (
+            env["account.move"]
+            .with_context(
+                default_move_type="out_invoice",
+                default_billing_followup_level_id=self.levels[-1].id,
+                default_billing_followup_date=str(self.today),
+            )
+            .create({"partner_id": self.customer.id})
+        )
+        self.assertEqual(move.move_type, "out_invoice", "ordinary defaults still apply")
+        self.assertFalse(move.billing_followup_level_id)
+        self.assertFalse(move.billing_followup_date)
+
+    # ------------------------------------------------------------------ billing runs: state on create
+
+    def test_run_created_done_or_started_by_someone_else_is_refused(self):
+        """``create`` did not guard what ``write`` guards: a run created done (never processed) or 'started' by a
+        manager (the scheduled action processes it with the manager's rights), with fake counts."""
+        Run = self.env(user=self.specialist)["billing.invoice.run"]
+        before = self._count("billing.invoice.run")
+        for vals in ({"state": "done"}, {"state": "running", "started_uid": self.manager.id}, {"sent_count": 7},
+                     {"date_done": "2026-01-01 00:00:00"}):  # fmt: skip
+            with self.assertRaises(AccessError), self.env.cr.savepoint():
+                Run.create({"due_today": True, **vals})
+        self.assertEqual(self._count("billing.invoice.run"), before)
+        run = Run.with_context(default_state="done", default_started_uid=self.manager.id).create({"due_today": True})
+        self.assertEqual(run.state, "draft")
+        self.assertFalse(run.started_uid)
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            run.write({"sent_count": 7})
