@@ -202,6 +202,7 @@ class BillingPromise(models.Model):
 
     def _check_not_covered(self):
         """One open promise per invoice: the payments applied to it are judged against one promise only."""
+        self._lock_invoices()
         others = (
             self.sudo()
             .search([("id", "!=", self.id), ("state", "=", "open"), ("move_ids", "in", self.move_ids.ids)])
@@ -215,6 +216,17 @@ class BillingPromise(models.Model):
                     promises=", ".join(others.mapped("display_name")),
                 )
             )
+
+    def _lock_invoices(self):
+        """Serialize the promises of these invoices until this transaction ends (two portal clicks, two tabs).
+
+        A no-op update of the invoices' rows, as ``billing.dispute._portal_lock_customer``: a concurrent promise
+        waits for this one, and once this one commits PostgreSQL refuses the other's older snapshot ("could not
+        serialize access"); Odoo replays that request, which then sees this promise and refuses a second one.
+        """
+        self.env.cr.execute(
+            SQL("UPDATE account_move SET write_date = write_date WHERE id IN %s", tuple(self.move_ids.ids))
+        )
 
     @staticmethod
     def _invoice_names(invoices):
