@@ -101,6 +101,19 @@ class BillingInvoiceRun(models.Model):
                     )
                 )
 
+    @api.constrains("user_id", "company_id")
+    def _check_owner(self):
+        """The owner is e-mailed the summary and the letters of every customer: an internal user of the company."""
+        for run in self:
+            if run.user_id.share or run.company_id not in run.user_id.company_ids:
+                raise ValidationError(
+                    self.env._(
+                        "The owner of a billing run must be an internal user of %(company)s; %(user)s is not.",
+                        company=run.company_id.name,
+                        user=run.user_id.name,
+                    )
+                )
+
     @api.constrains("date_from", "date_to")
     def _check_dates(self):
         for run in self:

@@ -5,7 +5,7 @@ proves it is refused or ignored with nothing written."""
 from datetime import timedelta
 
 from odoo import SUPERUSER_ID, Command, api, fields
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.modules.registry import Registry
 from odoo.service.model import retrying
 from odoo.tests import BaseCase, tagged
@@ -104,6 +104,37 @@ class TestAttackPass3(BillingDisputeCommon):
         self.assertFalse(run.started_uid)
         with self.assertRaises(AccessError), self.env.cr.savepoint():
             run.write({"sent_count": 7})
+
+    def test_run_owner_must_be_an_internal_user_of_the_company(self):
+        """The owner gets the run's summary with the batch PDF of every customer's letters attached: a portal user
+        (a customer) as owner received other customers' invoices."""
+        Run = self.env(user=self.specialist)["billing.invoice.run"]
+        before = self._count("billing.invoice.run")
+        with self.assertRaisesRegex(ValidationError, "internal user"), self.env.cr.savepoint():
+            Run.create({"due_today": True, "user_id": self.portal_user.id})
+        self.assertEqual(self._count("billing.invoice.run"), before)
+        run = Run.create({"due_today": True})
+        with self.assertRaisesRegex(ValidationError, "internal user"), self.env.cr.savepoint():
+            run.write({"user_id": self.portal_user.id})
+        self.assertEqual(run.user_id, self.specialist)
+
+    def test_call_wizard_refuses_nan_or_infinite_promise_amount(self):
+        """NaN or Infinity as the promised amount of a logged call crashed in the rounding (a server error, no
+        message): refused with a clear message, nothing written."""
+        collection = self.env["billing.collection"]._for_partners(self.customer, self.company)
+        invoice = self._overdue(10, 500.0)
+        Call = self.env(user=self.specialist)["billing.collection.call"]
+        vals = {"collection_id": collection.id, "outcome": "promised", "promise_date": str(self.today),
+                "promise_move_ids": [Command.set(invoice.ids)]}  # fmt: skip
+        before = self._count("billing.promise")
+        for value in (float("nan"), float("inf")):
+            with self.assertRaisesRegex(UserError, "greater than zero"), self.env.cr.savepoint():
+                Call.create({**vals, "promise_amount": value}).action_apply()
+            wizard = Call.create(vals)
+            with self.assertRaisesRegex(UserError, "greater than zero"), self.env.cr.savepoint():
+                wizard.write({"promise_amount": value})
+                wizard.action_apply()
+        self.assertEqual(self._count("billing.promise"), before)
 
 
 @tagged("post_install", "-at_install")
