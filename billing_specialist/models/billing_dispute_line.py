@@ -60,7 +60,8 @@ def without_protected_defaults(records, protected):
     keys = {f"default_{fname}" for fname in protected}
     if records.env.su or keys.isdisjoint(records.env.context):
         return records
-    return records.with_context({key: value for key, value in records.env.context.items() if key not in keys})
+    context = {key: value for key, value in records.env.context.items() if key not in keys}
+    return records.with_env(records.env(context=context))  # a new context: with_context(**) would keep the keys
 
 
 class BillingDisputeLine(models.Model):
