@@ -7,7 +7,7 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 
 from ..exceptions import BillingCheckBlocked
-from .billing_dispute_line import is_booking, refuse_protected_fields
+from .billing_dispute_line import is_booking, refuse_protected_fields, without_protected_defaults
 from .billing_dispute_stage import OPEN_STATES
 from .billing_invoice_checker import CHECKED_TYPES
 
@@ -171,6 +171,10 @@ class AccountMove(models.Model):
         )
         for move in self:
             move.billing_dispute_count = counts.get(move, 0)
+
+    @api.model
+    def default_get(self, fields_list):
+        return super(AccountMove, without_protected_defaults(self, PROTECTED_FIELDS)).default_get(fields_list)
 
     @api.model_create_multi
     def create(self, vals_list):

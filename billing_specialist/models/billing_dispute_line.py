@@ -50,6 +50,20 @@ def refuse_protected_fields(records, vals, protected):
         )
 
 
+def without_protected_defaults(records, protected):
+    """``records`` without a client's ``default_<field>`` context keys for fields the application alone sets.
+
+    ``refuse_protected_fields`` sees the values given to ``create``; the ORM fills the missing ones from the context's
+    defaults after it, so ``default_get`` must ignore these keys. (Odoo drops every ``default_*`` key itself when
+    code goes superuser: only the user's own creates need this.)
+    """
+    keys = {f"default_{fname}" for fname in protected}
+    if records.env.su or keys.isdisjoint(records.env.context):
+        return records
+    context = {key: value for key, value in records.env.context.items() if key not in keys}
+    return records.with_env(records.env(context=context))  # a new context: with_context(**) would keep the keys
+
+
 class BillingDisputeLine(models.Model):
     """One disputed invoice of a case, with the amounts that follow its accounting."""
 

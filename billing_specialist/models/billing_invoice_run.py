@@ -7,12 +7,28 @@ from odoo import Command, api, fields, models, modules
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from .billing_dispute_line import without_protected_defaults
 from .billing_invoice_run_line import error_text
 
 _logger = logging.getLogger(__name__)
 
 DONE_OUTCOMES = ("posted_sent", "posted_printed", "skipped")
-_PROTECTED_FIELDS = {"state", "started_uid", "print_attachment_id", "date_done"}
+# What the run does, and the counts of its outcomes: the run's to write (as superuser), never a client's.
+_PROTECTED_FIELDS = frozenset(
+    {
+        "state",
+        "started_uid",
+        "print_attachment_id",
+        "date_done",
+        "invoice_count",
+        "pending_count",
+        "sent_count",
+        "printed_count",
+        "blocked_count",
+        "failed_count",
+        "skipped_count",
+    }
+)
 
 
 class BillingInvoiceRun(models.Model):
@@ -85,26 +101,47 @@ class BillingInvoiceRun(models.Model):
                     )
                 )
 
+    @api.constrains("user_id", "company_id")
+    def _check_owner(self):
+        """The owner is e-mailed the summary and the letters of every customer: an internal user of the company."""
+        for run in self:
+            if run.user_id.share or run.company_id not in run.user_id.company_ids:
+                raise ValidationError(
+                    self.env._(
+                        "The owner of a billing run must be an internal user of %(company)s; %(user)s is not.",
+                        company=run.company_id.name,
+                        user=run.user_id.name,
+                    )
+                )
+
     @api.constrains("date_from", "date_to")
     def _check_dates(self):
         for run in self:
             if run.date_from and run.date_to and run.date_from > run.date_to:
                 raise ValidationError(self.env._("The invoice date range ends before it starts."))
 
+    @api.model
+    def default_get(self, fields_list):
+        return super(BillingInvoiceRun, without_protected_defaults(self, _PROTECTED_FIELDS)).default_get(fields_list)
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._refuse_protected(vals)
             if vals.get("name", self.env._("New")) == self.env._("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("billing.invoice.run") or self.env._("New")
         return super().create(vals_list)
 
     def write(self, vals):
         """What the run does is the run's to write (as superuser): its state, who started it, its letters."""
-        if not self.env.su and _PROTECTED_FIELDS & set(vals):
-            raise AccessError(self.env._("A billing run's state and results are written by the run itself."))
+        self._refuse_protected(vals)
         if not self.env.su and "company_id" in vals and self.line_ids:
             raise UserError(self.env._("The run has invoices already: its company cannot change."))
         return super().write(vals)
+
+    def _refuse_protected(self, vals):
+        if not self.env.su and _PROTECTED_FIELDS & set(vals):
+            raise AccessError(self.env._("A billing run's state and results are written by the run itself."))
 
     @api.depends("line_ids.outcome")
     def _compute_counts(self):

@@ -8,7 +8,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from ..promises import judge
-from .billing_dispute_line import refuse_protected_fields
+from .billing_dispute_line import refuse_protected_fields, without_protected_defaults
 
 _logger = logging.getLogger(__name__)
 
@@ -28,7 +28,8 @@ PROMISE_CHANNELS = [
     ("other", "Other"),
 ]
 # Set by the application alone (the judge, the recording user): never taken from a client.
-PROTECTED_FIELDS = frozenset({"state", "amount_paid", "date_judged", "user_id"})
+# The deadline is computed from the date and the company-limited tolerance: never written directly.
+PROTECTED_FIELDS = frozenset({"state", "amount_paid", "date_judged", "user_id", "date_deadline"})
 
 
 class BillingPromise(models.Model):
@@ -126,6 +127,10 @@ class BillingPromise(models.Model):
 
     # ------------------------------------------------------------------ validation
 
+    @api.model
+    def default_get(self, fields_list):
+        return super(BillingPromise, without_protected_defaults(self, PROTECTED_FIELDS)).default_get(fields_list)
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
@@ -204,6 +209,7 @@ class BillingPromise(models.Model):
 
     def _check_not_covered(self):
         """One open promise per invoice: the payments applied to it are judged against one promise only."""
+        self._lock_invoices()
         others = (
             self.sudo()
             .search([("id", "!=", self.id), ("state", "=", "open"), ("move_ids", "in", self.move_ids.ids)])
@@ -217,6 +223,17 @@ class BillingPromise(models.Model):
                     promises=", ".join(others.mapped("display_name")),
                 )
             )
+
+    def _lock_invoices(self):
+        """Serialize the promises of these invoices until this transaction ends (two portal clicks, two tabs).
+
+        A no-op update of the invoices' rows, as ``billing.dispute._portal_lock_customer``: a concurrent promise
+        waits for this one, and once this one commits PostgreSQL refuses the other's older snapshot ("could not
+        serialize access"); Odoo replays that request, which then sees this promise and refuses a second one.
+        """
+        self.env.cr.execute(
+            SQL("UPDATE account_move SET write_date = write_date WHERE id IN %s", tuple(self.move_ids.ids))
+        )
 
     @staticmethod
     def _invoice_names(invoices):

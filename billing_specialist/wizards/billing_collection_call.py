@@ -1,6 +1,8 @@
+import math
 from datetime import timedelta
 
 from odoo import api, fields, models
+from odoo.exceptions import UserError
 
 from ..models.billing_collection_worklist import CALL_OUTCOMES
 
@@ -42,6 +44,22 @@ class BillingCollectionCall(models.TransientModel):
         readonly=False,
     )
     promise_date = fields.Date(string="Promised Date")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._refuse_non_finite(vals)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._refuse_non_finite(vals)
+        return super().write(vals)
+
+    def _refuse_non_finite(self, vals):
+        """NaN and Infinity (JSON-RPC accepts them) get a clear message, not a rounding crash."""
+        amount = vals.get("promise_amount")
+        if isinstance(amount, float) and not math.isfinite(amount):
+            raise UserError(self.env._("The promised amount must be a number greater than zero."))
 
     @api.depends("outcome")
     def _compute_next_action(self):
