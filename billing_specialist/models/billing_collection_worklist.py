@@ -3,7 +3,7 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from .billing_dispute_line import refuse_protected_fields
+from .billing_dispute_line import refuse_protected_fields, without_protected_defaults
 
 CALL_OUTCOMES = [
     ("no_answer", "No Answer"),
@@ -14,7 +14,7 @@ CALL_OUTCOMES = [
 ]
 
 # Fields of the collection account only a billing manager (or the application) changes: the portfolio.
-PORTFOLIO_FIELDS = {"user_id", "team_id"}
+PORTFOLIO_FIELDS = frozenset({"user_id", "team_id"})
 # Fields the application alone writes: the call log, the follow-up run's and the promise judge's figures (a client
 # write would move the customer on the worklist or skip follow-up levels).
 APPLICATION_FIELDS = frozenset(
@@ -55,6 +55,13 @@ class BillingCollection(models.Model):
             if PORTFOLIO_FIELDS & set(vals) and not self.env.user.has_group("billing_specialist.group_billing_manager"):
                 raise AccessError(self.env._("Only a billing manager assigns customers to specialists and teams."))
         return super().write(vals)
+
+    @api.model
+    def default_get(self, fields_list):
+        protected = APPLICATION_FIELDS
+        if not self.env.user.has_group("billing_specialist.group_billing_manager"):
+            protected |= PORTFOLIO_FIELDS
+        return super(BillingCollection, without_protected_defaults(self, protected)).default_get(fields_list)
 
     @api.model_create_multi
     def create(self, vals_list):

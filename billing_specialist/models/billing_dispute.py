@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, formataddr, formatLang
 
-from .billing_dispute_line import is_booking, refuse_protected_fields
+from .billing_dispute_line import is_booking, refuse_protected_fields, without_protected_defaults
 from .billing_dispute_stage import CLOSED_STATES, OPEN_STATES
 
 DUE_SOON_DAYS = 2
@@ -409,6 +409,10 @@ class BillingDispute(models.Model):
 
     # ------------------------------------------------------------------ CRUD
 
+    @api.model
+    def default_get(self, fields_list):
+        return super(BillingDispute, without_protected_defaults(self, CREATE_PROTECTED_FIELDS)).default_get(fields_list)
+
     @api.model_create_multi
     def create(self, vals_list):
         Stage = self.env["billing.dispute.stage"]
@@ -423,6 +427,12 @@ class BillingDispute(models.Model):
                     "billing.dispute"
                 ) or self.env._("New")
         cases = super().create(vals_list)
+        if not self.env.su:
+            # Values may also come from the context's defaults (default_channel, default_stage_id), which the ORM
+            # adds after the checks above: check what was created.
+            self._check_portal_channel({}, cases)
+            if any(state in CLOSED_STATES for state in cases.mapped("state")):
+                raise UserError(self.env._("A new case starts open; it is closed by resolving or cancelling it."))
         for case in cases:
             partners = case.contact_id or case.partner_id
             case.message_subscribe(partner_ids=partners.ids)

@@ -113,6 +113,12 @@ class BillingDisputeLine(models.Model):
 
     # ------------------------------------------------------------------ CRUD
 
+    @api.model
+    def default_get(self, fields_list):
+        return super(BillingDisputeLine, without_protected_defaults(self, LINE_PROTECTED_FIELDS)).default_get(
+            fields_list
+        )
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:

@@ -197,3 +197,55 @@ class TestPortalPromiseConcurrency(BaseCase):
             late.rollback()
         with self.registry.cursor() as cr:
             self.assertEqual(self._open_count(cr), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestContextDefaultsOnCasesAndAccounts(BillingDisputeCommon):
+    """``default_<field>`` keys a client sends with ``create`` never set what the application alone sets."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.invoice = cls._invoice(1000.0)
+
+    def test_case_context_defaults_cannot_mark_portal_close_or_set_amounts(self):
+        resolved = self.env.ref("billing_specialist.stage_resolved")
+        for key, value in (("default_channel", "portal"), ("default_stage_id", resolved.id)):
+            before = self._count("billing.dispute")
+            env = self.env(user=self.specialist, context={key: value})
+            with self.subTest(key=key), self.assertRaises(UserError):
+                env["billing.dispute"].create(
+                    {
+                        "partner_id": self.customer.id,
+                        "reason_id": self.reason_pricing.id,
+                        "line_ids": [Command.create({"move_id": self.invoice.id, "amount_disputed": 100.0})],
+                    }
+                )
+            self.assertEqual(self._count("billing.dispute"), before)
+        env = self.env(user=self.specialist, context={"default_amount_credited": 900.0, "default_sla_breached": True})
+        case = env["billing.dispute"].create(
+            {
+                "partner_id": self.customer.id,
+                "reason_id": self.reason_pricing.id,
+                "line_ids": [Command.create({"move_id": self.invoice.id, "amount_disputed": 100.0})],
+            }
+        )
+        self.assertEqual(case.amount_credited, 0.0)
+        self.assertFalse(case.sla_breached)
+        line_env = self.env(user=self.specialist, context={"default_amount_written_off": 50.0})
+        line = line_env["billing.dispute.line"].create(
+            {"dispute_id": case.id, "move_id": self._invoice(200.0).id, "amount_disputed": 10.0}
+        )
+        self.assertEqual(line.amount_written_off, 0.0)
+
+    def test_collection_context_defaults_cannot_set_levels_or_portfolio(self):
+        env = self.env(
+            user=self.specialist,
+            context={"default_level_bump": 3, "default_broken_promise_count": 0, "default_user_id": self.specialist.id},
+        )
+        account = env["billing.collection"].create({"partner_id": self.customer.id})
+        self.assertEqual(account.level_bump, 0)
+        self.assertFalse(account.user_id, "a specialist does not give himself customers")
+        manager_env = self.env(user=self.manager, context={"default_user_id": self.specialist.id})
+        other = manager_env["billing.collection"].create({"partner_id": self.other_customer.id})
+        self.assertEqual(other.user_id, self.specialist, "a billing manager assigns")
