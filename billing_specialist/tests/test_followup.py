@@ -200,7 +200,13 @@ class TestFollowupRun(BillingDisputeCommon):
             }  # fmt: skip
         )
         self.assertFalse(self._preview().line_ids)
-        promise.date = self.today - timedelta(days=1)  # deadline passed, not judged yet: chased again
+        # A day later: the deadline has passed and the promise is not judged yet: chased again. (A promised date
+        # cannot be set in the past: move the promise back in time instead.)
+        yesterday = self.today - timedelta(days=1)
+        self.env.cr.execute(
+            "UPDATE billing_promise SET date = %s, date_deadline = %s WHERE id = %s", (yesterday, yesterday, promise.id)
+        )
+        promise.invalidate_recordset()
         self.assertTrue(self._preview().line_ids)
 
     def test_broken_promise_bump_is_used_and_cleared(self):

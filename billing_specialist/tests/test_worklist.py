@@ -118,7 +118,12 @@ class TestWorklist(BillingDisputeCommon):
         self.assertAlmostEqual(hooli.points_age + hooli.points_paused, 0.0, places=2)
 
     def test_promise_past_its_deadline_no_longer_pauses(self):
-        self.hooli_promise.sudo().write({"date": self.today - timedelta(days=10), "tolerance_days": 3})
+        # Made for ten days ago with 3 days of tolerance (a promised date cannot be set in the past: move it back).
+        self.env.cr.execute(
+            "UPDATE billing_promise SET date = %s, tolerance_days = 3, date_deadline = %s WHERE id = %s",
+            (self.today - timedelta(days=10), self.today - timedelta(days=7), self.hooli_promise.id),
+        )
+        self.hooli_promise.invalidate_recordset()
         hooli = self._row(self.hooli)
         self.assertEqual((hooli.promised_amount, hooli.points_paused), (0.0, 0.0))
         self.assertAlmostEqual(hooli.score, 12.0, places=2)
