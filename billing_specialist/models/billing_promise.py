@@ -372,6 +372,7 @@ class BillingPromise(models.Model):
                     date=fields.Date.to_string(last_day),
                 )
             )
+        self._portal_check_amount_and_history(invoice, amount)
         collection = self.env["billing.collection"]._for_partners(invoice.commercial_partner_id, company)
         promise = self.with_company(company).create(
             {
@@ -387,6 +388,28 @@ class BillingPromise(models.Model):
             }
         )
         return promise
+
+    def _portal_check_amount_and_history(self, invoice, amount):
+        """A portal promise covers at least the company's share of the open amount (a token promise would pause the
+        whole invoice's follow-ups), and an invoice whose promise was broken takes new ones through the specialist."""
+        company, currency = invoice.company_id, invoice.currency_id
+        minimum = currency.round(
+            invoice._billing_undisputed_residual() * company.billing_portal_promise_min_percent / 100
+        )
+        if 0 < amount and currency.compare_amounts(amount, minimum) < 0:  # zero and below: create says why
+            raise UserError(
+                self.env._(
+                    "Please promise at least %(percent)s %% of the open amount, %(minimum)s.",
+                    percent=company.billing_portal_promise_min_percent,
+                    minimum=currency.format(minimum),
+                )
+            )
+        if self.sudo().search_count([("move_ids", "in", invoice.ids), ("state", "=", "broken")], limit=1):
+            raise UserError(
+                self.env._(
+                    "An earlier promise to pay this invoice was not kept: please contact us to agree on a new date."
+                )
+            )
 
     # ------------------------------------------------------------------ judging
 

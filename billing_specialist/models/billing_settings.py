@@ -19,6 +19,7 @@ BILLING_COMPANY_FIELDS = (
     "billing_promise_tolerance_days",
     "billing_portal_promise_max_days",
     "billing_followup_skip_dispute_days",
+    "billing_portal_promise_min_percent",
 )
 
 
@@ -59,6 +60,7 @@ class BillingSettings(models.TransientModel):
     )
     billing_promise_tolerance_days = fields.Integer(string="Promise Tolerance (days)")
     billing_portal_promise_max_days = fields.Integer(string="Portal Promises Up To (days)")
+    billing_portal_promise_min_percent = fields.Integer(string="Portal Promises Cover at Least (%)")
     billing_followup_skip_dispute_days = fields.Boolean(
         string="Days in Dispute Do Not Count",
         help="The days an invoice spends in an open dispute case are not counted toward its next follow-up level.",

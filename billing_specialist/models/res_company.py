@@ -75,6 +75,12 @@ class ResCompany(models.Model):
         default=30,
         help="How far ahead a customer may promise to pay on the portal; zero turns portal promises off.",
     )
+    billing_portal_promise_min_percent = fields.Integer(
+        string="Portal Promises Cover at Least (%)",
+        default=50,
+        help="Share of an invoice's open amount a customer must promise on the portal (a token promise would pause "
+        "the whole invoice's follow-ups).",
+    )
     billing_match_threshold = fields.Integer(
         string="Automatic Matching Threshold",
         default=90,
@@ -183,13 +189,17 @@ class ResCompany(models.Model):
             if not math.isfinite(percent) or not 0 <= percent <= 100:
                 raise ValidationError(self.env._("The payment difference tolerance is a percentage from 0 to 100."))
 
-    @api.constrains("billing_promise_tolerance_days", "billing_portal_promise_max_days")
+    @api.constrains(
+        "billing_promise_tolerance_days", "billing_portal_promise_max_days", "billing_portal_promise_min_percent"
+    )
     def _check_billing_promise_days(self):
         for company in self:
             if not 0 <= company.billing_promise_tolerance_days <= 90:
                 raise ValidationError(self.env._("The promise tolerance is between 0 and 90 days."))
             if not 0 <= company.billing_portal_promise_max_days <= 365:
                 raise ValidationError(self.env._("Portal promises reach at most 365 days ahead (zero: none)."))
+            if not 1 <= company.billing_portal_promise_min_percent <= 100:
+                raise ValidationError(self.env._("Portal promises cover from 1 to 100 % of the open amount."))
 
     @api.constrains("billing_dispute_default_user_id")
     def _check_billing_dispute_default_user(self):

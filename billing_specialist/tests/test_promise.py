@@ -358,11 +358,11 @@ class TestPromisePortal(PromiseCommon, HttpCase):
         page = self.url_open(self.invoice.get_portal_url()).text
         self.assertIn("I will pay on", page)
         day = self.today + timedelta(days=10)
-        response = self._post_promise(self.invoice, day, "400,50")
+        response = self._post_promise(self.invoice, day, "600,50")
         self.assertEqual(response.status_code, 200)
         self.assertIn("promise=recorded", response.url)
         promise = self._promises(self.invoice)
-        self.assertEqual((promise.amount, promise.date, promise.channel), (400.5, day, "portal"))
+        self.assertEqual((promise.amount, promise.date, promise.channel), (600.5, day, "portal"))
         self.assertEqual(promise.partner_id, self.customer)
         self.assertEqual(promise.date_deadline, day + timedelta(days=3))
         self.assertFalse(promise.user_id)
@@ -385,6 +385,8 @@ class TestPromisePortal(PromiseCommon, HttpCase):
             (self.today, "0", "greater than zero"),
             (self.today, "99999999999999", "more than"),
             (self.today, "10.123", "decimals"),
+            # A token promise would pause the whole invoice: at least the company's share (50 %) of 1,000.
+            (self.today, "499.99", "at least 50 %"),
         ]
         for date, amount, expected in cases:
             with self.subTest(date=date, amount=amount):
@@ -395,6 +397,15 @@ class TestPromisePortal(PromiseCommon, HttpCase):
         response = self._post_promise(self.invoice, self.today, "10", csrf=False)
         self.assertNotEqual(response.status_code, 200)
         self.assertFalse(self._promises(self.invoice))
+
+    def test_no_new_portal_promise_after_a_broken_one(self):
+        broken = self._promise(self.invoice, 600.0)
+        broken.sudo().write({"state": "broken", "date_judged": self.today})
+        self.authenticate("bs_portal", "bs_portal")
+        response = self._post_promise(self.invoice, self.today + timedelta(days=5), "1000")
+        self.assertEqual(response.status_code, 400)
+        self.assertIn("was not kept", response.text)
+        self.assertEqual(self._promises(self.invoice), broken)
 
     def test_another_customers_invoice_is_refused(self):
         self.authenticate("bs_portal", "bs_portal")
@@ -410,9 +421,9 @@ class TestPromisePortal(PromiseCommon, HttpCase):
     def test_token_link_without_login(self):
         self.authenticate(None, None)
         token = self.invoice._portal_ensure_token()
-        response = self._post_promise(self.invoice, self.today, "250", access_token=token)
+        response = self._post_promise(self.invoice, self.today, "750", access_token=token)
         self.assertEqual(response.status_code, 200)
-        self.assertEqual(self._promises(self.invoice).amount, 250.0)
+        self.assertEqual(self._promises(self.invoice).amount, 750.0)
         response = self._post_promise(self.invoice_2, self.today, "250", access_token="00000000-guess")
         self.assertTrue(response.url.endswith("/my") or "/web/login" in response.url)
         self.assertFalse(self._promises(self.invoice_2))
