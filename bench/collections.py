@@ -15,12 +15,10 @@ Budgets (issue 11, 2-core machine): preview <= 30 s, full run <= 90 s, peak RSS 
 import argparse
 import random
 import resource
-import subprocess
-import sys
 import time
 from datetime import date, timedelta
 
-from _common import addons_path, db_exists, update_module
+from _common import prepare_registry
 from reporting import copy_rows, reserve_ids
 
 CUSTOMERS, INVOICES, OVERDUE, DISPUTED, PROMISED = 5000, 50_000, 20_000, 500, 300
@@ -125,28 +123,13 @@ def main():
     parser.add_argument("--reset", action="store_true")
     args = parser.parse_args()
     import odoo
-    from odoo.modules.registry import Registry
 
-    addons = addons_path()
-    if args.reset and db_exists(args.db):
-        subprocess.run(["dropdb", args.db], check=True)
-    fresh = not db_exists(args.db)
-    if not fresh:
-        update_module(args.db, addons)
-    if fresh:
-        subprocess.run(
-            [sys.executable, "-m", "odoo", "server", "-d", args.db, f"--addons-path={addons}", "-i",
-             "billing_specialist", "--without-demo=all", "--stop-after-init", "--log-level=warn"],
-            check=True, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-    odoo.tools.config.parse_config(["-d", args.db, f"--addons-path={addons}", "--log-level=warn"])
-    registry = Registry(args.db)
-    if fresh:
-        with registry.cursor() as cr:
-            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-            started = time.perf_counter()
-            count = generate(env)
-            print(f"generated {count:,} open invoices in {time.perf_counter() - started:.0f} s")
+    registry = prepare_registry(args.db, args.reset, generate, lambda count: f"{count:,} open invoices")
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        started = time.perf_counter()
+        count = generate(env)
+        print(f"generated {count:,} open invoices in {time.perf_counter() - started:.0f} s")
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         company = env.company

@@ -13,12 +13,10 @@ Budget (issue 12, 2-core machine): checks on 10,000 drafts against 200,000 poste
 import argparse
 import random
 import resource
-import subprocess
-import sys
 import time
 from datetime import date, timedelta
 
-from _common import addons_path, db_exists, update_module
+from _common import prepare_registry
 from reporting import copy_rows, reserve_ids
 
 
@@ -88,28 +86,18 @@ def main():
     parser.add_argument("--reset", action="store_true")
     args = parser.parse_args()
     import odoo
-    from odoo.modules.registry import Registry
 
-    addons = addons_path()
-    if args.reset and db_exists(args.db):
-        subprocess.run(["dropdb", args.db], check=True)
-    fresh = not db_exists(args.db)
-    if not fresh:
-        update_module(args.db, addons)
-    else:
-        subprocess.run(
-            [sys.executable, "-m", "odoo", "server", "-d", args.db, f"--addons-path={addons}", "-i",
-             "billing_specialist", "--without-demo=all", "--stop-after-init", "--log-level=warn"],
-            check=True, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-    odoo.tools.config.parse_config(["-d", args.db, f"--addons-path={addons}", "--log-level=warn"])
-    registry = Registry(args.db)
-    if fresh:
-        with registry.cursor() as cr:
-            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-            started = time.perf_counter()
-            generate(env, args.history, args.drafts)
-            print(f"generated {args.history:,} posted and {args.drafts:,} draft invoices in "
+    registry = prepare_registry(
+        args.db,
+        args.reset,
+        lambda env: generate(env, args.history, args.drafts),
+        lambda _result: f"{args.history:,} posted and {args.drafts:,} draft invoices",
+    )
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        started = time.perf_counter()
+        generate(env, args.history, args.drafts)
+        print(f"generated {args.history:,} posted and {args.drafts:,} draft invoices in "
                   f"{time.perf_counter() - started:.0f} s")  # fmt: skip
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})

@@ -16,13 +16,11 @@ import argparse
 import io
 import random
 import resource
-import subprocess
-import sys
 import time
 import tracemalloc
 from datetime import date, timedelta
 
-from _common import addons_path, db_exists, update_module
+from _common import prepare_registry
 
 
 def copy_rows(cr, table, columns, rows):
@@ -120,28 +118,15 @@ def main():
     parser.add_argument("--memory", action="store_true", help="also trace Python allocations of the workbook")
     args = parser.parse_args()
     import odoo
-    from odoo.modules.registry import Registry
 
-    addons = addons_path()
-    if args.reset and db_exists(args.db):
-        subprocess.run(["dropdb", args.db], check=True)
-    fresh = not db_exists(args.db)
-    if not fresh:
-        update_module(args.db, addons)
-    if fresh:
-        subprocess.run(
-            [sys.executable, "-m", "odoo", "server", "-d", args.db, f"--addons-path={addons}", "-i",
-             "billing_specialist", "--without-demo=all", "--stop-after-init", "--log-level=warn"],
-            check=True, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-    odoo.tools.config.parse_config(["-d", args.db, f"--addons-path={addons}", "--log-level=warn"])
-    registry = Registry(args.db)
-    if fresh:
-        with registry.cursor() as cr:
-            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-            started = time.perf_counter()
-            count = generate(env, args.invoices)
-            print(f"generated {count:,} journal items in {time.perf_counter() - started:.0f} s")
+    registry = prepare_registry(
+        args.db, args.reset, lambda env: generate(env, args.invoices), lambda count: f"{count:,} journal items"
+    )
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        started = time.perf_counter()
+        count = generate(env, args.invoices)
+        print(f"generated {count:,} journal items in {time.perf_counter() - started:.0f} s")
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         company = env.company

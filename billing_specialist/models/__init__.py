@@ -1,3 +1,4 @@
+from . import billing_finite_mixin
 from . import billing_dispute_stage
 from . import billing_dispute_reason
 from . import billing_dispute_root_cause

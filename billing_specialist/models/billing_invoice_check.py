@@ -12,6 +12,8 @@ class BillingInvoiceCheck(models.Model):
 
     _name = "billing.invoice.check"
     _description = "Invoice Pre-send Check"
+    _inherit = ["billing.finite.mixin"]
+    _finite_fields = ("tolerance_amount", "tolerance_percent", "factor")
     _order = "company_id, sequence, id"
     _check_company_auto = True
 
@@ -69,23 +71,6 @@ class BillingInvoiceCheck(models.Model):
                 "(commercial_partner_id, move_type, invoice_date) WHERE state != 'cancel'"
             )
         )
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            self._refuse_non_finite(vals)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._refuse_non_finite(vals)
-        return super().write(vals)
-
-    def _refuse_non_finite(self, vals):
-        """NaN and Infinity (JSON-RPC accepts them) are refused before the ORM tries to round them."""
-        for name in ("tolerance_amount", "tolerance_percent", "factor"):
-            value = vals.get(name)
-            if isinstance(value, float) and not math.isfinite(value):
-                raise ValidationError(self.env._("Check parameters must be finite numbers."))
 
     @api.depends("code")
     def _compute_name(self):

@@ -33,7 +33,15 @@ class BillingMatchHistory(models.AbstractModel):
     @api.model
     def _check_written_by_run(self):
         if not self.env.su:
-            raise AccessError(self.env._("%(model)s is written by the matching run only.", model=self._description))
+            raise AccessError(
+                self.env._(
+                    "%(model)s is written by %(writer)s only.", model=self._description, writer=self._history_writer()
+                )
+            )
+
+    @api.model
+    def _history_writer(self):
+        return self.env._("the matching run")
 
 
 class BillingMatchRun(models.Model):

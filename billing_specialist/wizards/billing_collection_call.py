@@ -1,8 +1,6 @@
-import math
 from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
 
 from ..models.billing_collection_worklist import CALL_OUTCOMES
 
@@ -13,6 +11,8 @@ class BillingCollectionCall(models.TransientModel):
 
     _name = "billing.collection.call"
     _description = "Log a Collection Call"
+    _inherit = ["billing.finite.mixin"]
+    _finite_fields = ("promise_amount",)
     _check_company_auto = True
 
     collection_id = fields.Many2one("billing.collection", required=True, ondelete="cascade", check_company=True)
@@ -44,22 +44,6 @@ class BillingCollectionCall(models.TransientModel):
         readonly=False,
     )
     promise_date = fields.Date(string="Promised Date")
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        for vals in vals_list:
-            self._refuse_non_finite(vals)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._refuse_non_finite(vals)
-        return super().write(vals)
-
-    def _refuse_non_finite(self, vals):
-        """NaN and Infinity (JSON-RPC accepts them) get a clear message, not a rounding crash."""
-        amount = vals.get("promise_amount")
-        if isinstance(amount, float) and not math.isfinite(amount):
-            raise UserError(self.env._("The promised amount must be a number greater than zero."))
 
     @api.depends("outcome")
     def _compute_next_action(self):
