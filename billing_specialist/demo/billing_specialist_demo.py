@@ -245,6 +245,19 @@ class BillingDisputeDemo(models.Model):
         self.env["billing.match.run"]._run_automatic(company, payments=created[1:], statement_lines=statement_lines)
 
     @api.model
+    def _demo_generate_portfolio(self):
+        """A collection portfolio: the demo specialist has most customers, the administrator three, so that each
+        one's *My Worklist* has someone to call (the customers of Odoo's own demo stay unassigned)."""
+        company = self.env.company
+        customers = [self.env.ref(f"billing_specialist.partner_{key}_demo") for key in DEMO_CUSTOMERS]
+        accounts = self.env["billing.collection"]._for_partners(self.env["res.partner"].union(*customers), company)
+        by_partner = {account.partner_id: account for account in accounts}
+        specialist = self.env.ref("billing_specialist.user_billing_specialist_demo")
+        admin = self.env.ref("base.user_admin")
+        for key, customer in zip(DEMO_CUSTOMERS, customers, strict=True):
+            by_partner[customer].user_id = admin if key in ("atlas", "coastal", "redwood") else specialist
+
+    @api.model
     def _demo_generate_followup(self):
         """A follow-up history: a run three weeks ago and one today, so customers stand at different levels."""
         company = self.env.company
