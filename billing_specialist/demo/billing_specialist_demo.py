@@ -394,3 +394,36 @@ class BillingDisputeDemo(models.Model):
             }
         )
         drafts._billing_run_checks()
+
+    @api.model
+    def _demo_generate_billing_run(self):
+        """A billing run of the demo specialist, so *Billing Runs* shows outcomes: two new invoices posted and
+        e-mailed, the two drafts the checks stop (above) blocked."""
+        company = self.env.company
+        if not company.chart_template:
+            return
+        specialist = self.env.ref("billing_specialist.user_billing_specialist_demo")
+        Move = self.env["account.move"].with_user(specialist)
+        blocked = Move.search(
+            [("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "draft"),
+             ("billing_check_result_ids", "!=", False)]
+        )  # fmt: skip
+        product = self.env.ref("billing_specialist.product_consulting_demo")
+        today = fields.Date.context_today(self)
+        drafts = Move.create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.env.ref(f"billing_specialist.partner_{key}_demo").id,
+                    "invoice_date": today,
+                    "ref": f"PO-{5100 + index}",
+                    "invoice_line_ids": [
+                        Command.create(
+                            {"product_id": product.id, "quantity": 2 + index, "price_unit": product.list_price}
+                        )
+                    ],
+                }
+                for index, key in enumerate(("harbor", "lakeside"))
+            ]
+        )
+        self.env["billing.invoice.run"].with_user(specialist)._create_for_invoices(drafts | blocked).action_run()
