@@ -51,7 +51,7 @@ class BillingDisputeDemo(models.Model):
         )
         company.billing_writeoff_account_id = writeoff_account
 
-        invoices = self.env["account.move"]
+        admin = ref("base.user_admin")
         vals_list = []
         for index, customer in enumerate(customers):
             for number in range(4):
@@ -63,6 +63,7 @@ class BillingDisputeDemo(models.Model):
                         "invoice_date": today - timedelta(days=days_ago),
                         "invoice_date_due": today - timedelta(days=days_ago - 30),
                         "journal_id": journal.id,
+                        "invoice_user_id": admin.id,  # the portal shows a salesperson, not OdooBot
                         "ref": f"PO-{4100 + index * 10 + number}",
                         "invoice_line_ids": [
                             Command.create(
@@ -103,7 +104,6 @@ class BillingDisputeDemo(models.Model):
         reasons = self.env["billing.dispute.reason"].search([])
         causes = self.env["billing.dispute.root.cause"].search([])
         specialist = ref("billing_specialist.user_billing_specialist_demo")
-        admin = ref("base.user_admin")
         used_partners = set()
         candidates = []
         for invoice in open_invoices + partial:

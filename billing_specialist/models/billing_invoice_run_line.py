@@ -29,7 +29,7 @@ class BillingInvoiceRunLine(models.Model):
     currency_id = fields.Many2one(related="move_id.currency_id")
     outcome = fields.Selection(OUTCOMES, required=True, default="pending", readonly=True, index=True)
     message = fields.Text(readonly=True, help="Why the invoice was blocked, failed or skipped.")
-    check_codes = fields.Char(string="Check Codes", readonly=True, help="The pre-send checks that blocked the invoice.")
+    check_codes = fields.Char(readonly=True, help="The pre-send checks that blocked the invoice.")
     check_names = fields.Char(string="Checks", compute="_compute_check_names",
                               help="The pre-send checks that blocked the invoice.")  # fmt: skip
     mail_message_id = fields.Many2one("mail.message", string="E-mail", readonly=True, ondelete="set null")
