@@ -51,7 +51,7 @@ class BillingDisputeDemo(models.Model):
         )
         company.billing_writeoff_account_id = writeoff_account
 
-        invoices = self.env["account.move"]
+        admin = ref("base.user_admin")
         vals_list = []
         for index, customer in enumerate(customers):
             for number in range(4):
@@ -63,6 +63,7 @@ class BillingDisputeDemo(models.Model):
                         "invoice_date": today - timedelta(days=days_ago),
                         "invoice_date_due": today - timedelta(days=days_ago - 30),
                         "journal_id": journal.id,
+                        "invoice_user_id": admin.id,  # the portal shows a salesperson, not OdooBot
                         "ref": f"PO-{4100 + index * 10 + number}",
                         "invoice_line_ids": [
                             Command.create(
@@ -103,7 +104,6 @@ class BillingDisputeDemo(models.Model):
         reasons = self.env["billing.dispute.reason"].search([])
         causes = self.env["billing.dispute.root.cause"].search([])
         specialist = ref("billing_specialist.user_billing_specialist_demo")
-        admin = ref("base.user_admin")
         used_partners = set()
         candidates = []
         for invoice in open_invoices + partial:
@@ -245,6 +245,19 @@ class BillingDisputeDemo(models.Model):
         self.env["billing.match.run"]._run_automatic(company, payments=created[1:], statement_lines=statement_lines)
 
     @api.model
+    def _demo_generate_portfolio(self):
+        """A collection portfolio: the demo specialist has most customers, the administrator three, so that each
+        one's *My Worklist* has someone to call (the customers of Odoo's own demo stay unassigned)."""
+        company = self.env.company
+        customers = [self.env.ref(f"billing_specialist.partner_{key}_demo") for key in DEMO_CUSTOMERS]
+        accounts = self.env["billing.collection"]._for_partners(self.env["res.partner"].union(*customers), company)
+        by_partner = {account.partner_id: account for account in accounts}
+        specialist = self.env.ref("billing_specialist.user_billing_specialist_demo")
+        admin = self.env.ref("base.user_admin")
+        for key, customer in zip(DEMO_CUSTOMERS, customers, strict=True):
+            by_partner[customer].user_id = admin if key in ("atlas", "coastal", "redwood") else specialist
+
+    @api.model
     def _demo_generate_followup(self):
         """A follow-up history: a run three weeks ago and one today, so customers stand at different levels."""
         company = self.env.company
@@ -381,3 +394,36 @@ class BillingDisputeDemo(models.Model):
             }
         )
         drafts._billing_run_checks()
+
+    @api.model
+    def _demo_generate_billing_run(self):
+        """A billing run of the demo specialist, so *Billing Runs* shows outcomes: two new invoices posted and
+        e-mailed, the two drafts the checks stop (above) blocked."""
+        company = self.env.company
+        if not company.chart_template:
+            return
+        specialist = self.env.ref("billing_specialist.user_billing_specialist_demo")
+        Move = self.env["account.move"].with_user(specialist)
+        blocked = Move.search(
+            [("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "draft"),
+             ("billing_check_result_ids", "!=", False)]
+        )  # fmt: skip
+        product = self.env.ref("billing_specialist.product_consulting_demo")
+        today = fields.Date.context_today(self)
+        drafts = Move.create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.env.ref(f"billing_specialist.partner_{key}_demo").id,
+                    "invoice_date": today,
+                    "ref": f"PO-{5100 + index}",
+                    "invoice_line_ids": [
+                        Command.create(
+                            {"product_id": product.id, "quantity": 2 + index, "price_unit": product.list_price}
+                        )
+                    ],
+                }
+                for index, key in enumerate(("harbor", "lakeside"))
+            ]
+        )
+        self.env["billing.invoice.run"].with_user(specialist)._create_for_invoices(drafts | blocked).action_run()

@@ -428,6 +428,10 @@ class AccountMove(models.Model):
         """The refused post rolls its transaction back; keep its findings (banner, override, report of errors
         prevented) in a short transaction of their own. Best effort: invoices not committed yet, or findings
         locked by the caller's transaction, are left out rather than waited for."""
+        if not self.env.registry.ready:
+            # Installing or updating modules (e.g. demo data): all of it is one uncommitted transaction, whose
+            # invoices another transaction cannot see and whose table locks it would wait for.
+            return
         try:
             with self.env.registry.cursor() as cr:
                 cr.execute("SET LOCAL lock_timeout = '2s'")

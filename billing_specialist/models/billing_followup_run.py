@@ -45,7 +45,8 @@ class BillingFollowupRun(models.Model):
     @api.depends("date", "company_id")
     def _compute_name(self):
         for run in self:
-            run.name = self.env._("Follow-up %(date)s", date=run.date or "")
+            # The number tells apart the runs of one day (a preview, a scheduled run, a broken promise's rerun).
+            run.name = self.env._("Follow-up %(date)s #%(number)s", date=run.date or "", number=run.id or "")
 
     def _compute_counts(self):
         # One grouped read for all runs (a stored count would be recomputed at every line the run sends).

@@ -29,7 +29,9 @@ class BillingInvoiceRunLine(models.Model):
     currency_id = fields.Many2one(related="move_id.currency_id")
     outcome = fields.Selection(OUTCOMES, required=True, default="pending", readonly=True, index=True)
     message = fields.Text(readonly=True, help="Why the invoice was blocked, failed or skipped.")
-    check_codes = fields.Char(string="Checks", readonly=True, help="The pre-send checks that blocked the invoice.")
+    check_codes = fields.Char(readonly=True, help="The pre-send checks that blocked the invoice.")
+    check_names = fields.Char(string="Checks", compute="_compute_check_names",
+                              help="The pre-send checks that blocked the invoice.")  # fmt: skip
     mail_message_id = fields.Many2one("mail.message", string="E-mail", readonly=True, ondelete="set null")
     mail_state = fields.Selection(
         [("ready", "Queued"), ("sent", "Sent"), ("exception", "Failed"), ("bounce", "Bounced"),
@@ -82,6 +84,14 @@ class BillingInvoiceRunLine(models.Model):
             self._record("failed", self.env._("Not posted: the invoice is %(state)s.", state=self.move_id.state))
             return False
         return True
+
+    @api.depends("check_codes")
+    def _compute_check_names(self):
+        """The checks' names as the user knows them (Configuration > Invoice Checks), not their codes."""
+        labels = dict(self.env["billing.invoice.check"]._fields["code"]._description_selection(self.env))
+        for line in self:
+            codes = (line.check_codes or "").split(", ")
+            line.check_names = ", ".join(labels.get(code, code) for code in codes if code)
 
     def _record_blocked(self, error):
         """Record the blocking findings of ``error`` (a BillingCheckBlocked) on the lines of the invoices it names."""

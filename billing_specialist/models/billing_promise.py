@@ -77,11 +77,11 @@ class BillingPromise(models.Model):
         string="Tolerance (days)", default=lambda self: self.env.company.billing_promise_tolerance_days
     )
     date_deadline = fields.Date(
-        string="Judged On",
+        string="Deadline",
         compute="_compute_date_deadline",
         store=True,
         index=True,
-        help="Promised date plus tolerance.",
+        help="Promised date plus tolerance: payments applied until this day count; judged the day after.",
     )
     channel = fields.Selection(PROMISE_CHANNELS, required=True, default="phone")
     # Internal: the customer reads its own promises (portal), not the specialists' notes or names.
@@ -97,7 +97,7 @@ class BillingPromise(models.Model):
     amount_paid = fields.Monetary(
         string="Paid", readonly=True, help="Payments applied to the promised invoices since the promise was made."
     )
-    date_judged = fields.Date(readonly=True)
+    date_judged = fields.Date(string="Judged On", readonly=True)
 
     @api.depends("partner_id", "amount", "date", "currency_id")
     def _compute_name(self):

@@ -258,16 +258,18 @@ class BillingWorklist(models.Model):
     def _compute_reason(self):
         today = fields.Date.context_today(self)
         for row in self:
-            money = formatLang(self.env, row.overdue_amount, currency_obj=row.currency_id)
-            parts = [self.env._("%(amount)s overdue up to %(days)s days", amount=money, days=row.max_days_overdue)]
+            # What makes the row urgent comes first: the list shows the beginning of the sentence.
+            parts = []
             if row.broken_since_call:
                 parts.append(self.env._("promise broken since the last call"))
             elif row.broken_promise_count:
                 parts.append(self.env._("%(count)s broken promise(s)", count=row.broken_promise_count))
-            if row.level_id:
-                parts.append(self.env._("level %(level)s", level=row.level_id.name))
             if row.next_action_date and row.next_action_date <= today:
                 parts.append(self.env._("next action due"))
+            money = formatLang(self.env, row.overdue_amount, currency_obj=row.currency_id)
+            parts.append(self.env._("%(amount)s overdue up to %(days)s days", amount=money, days=row.max_days_overdue))
+            if row.level_id:
+                parts.append(self.env._("level %(level)s", level=row.level_id.name))
             if row.disputed_amount or row.promised_amount:
                 parts.append(
                     self.env._(

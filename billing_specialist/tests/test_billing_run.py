@@ -270,6 +270,7 @@ class TestBillingRun(BillingDisputeCommon):
         self.assertEqual(self._outcomes(run), {without_po: "blocked", fine: "posted_sent"})
         blocked = run.line_ids.filtered(lambda rec: rec.move_id == without_po)
         self.assertEqual(blocked.check_codes, "po_required")
+        self.assertEqual(blocked.check_names, "PO Reference Required")  # the check's name, not its code
         self.assertTrue(blocked.message)
         self.assertEqual((without_po.state, without_po.is_move_sent), ("draft", False))
         self.assertEqual(run.blocked_count, 1)

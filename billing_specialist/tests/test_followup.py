@@ -5,6 +5,7 @@ from unittest.mock import patch
 from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from odoo.addons.billing_specialist.followup import effective_days, level_index, paused_days, plan_customer
 from odoo.addons.billing_specialist.followup.engine import Item
@@ -200,13 +201,13 @@ class TestFollowupRun(BillingDisputeCommon):
             }  # fmt: skip
         )
         self.assertFalse(self._preview().line_ids)
-        # A day later: the deadline has passed and the promise is not judged yet: chased again. (A promised date
-        # cannot be set in the past: move the promise back in time instead.)
-        yesterday = self.today - timedelta(days=1)
+        # Deadline passed, not judged yet: chased again (a past date is refused through the ORM: written in SQL).
+        self.env.flush_all()
         self.env.cr.execute(
-            "UPDATE billing_promise SET date = %s, date_deadline = %s WHERE id = %s", (yesterday, yesterday, promise.id)
-        )
-        promise.invalidate_recordset()
+            SQL("UPDATE billing_promise SET date = %(day)s, date_deadline = %(day)s WHERE id = %(id)s",
+                day=self.today - timedelta(days=1), id=promise.id)
+        )  # fmt: skip
+        self.env.invalidate_all()
         self.assertTrue(self._preview().line_ids)
 
     def test_broken_promise_bump_is_used_and_cleared(self):
