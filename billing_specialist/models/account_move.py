@@ -364,9 +364,16 @@ class AccountMove(models.Model):
         :return: {move_id: [(check_code, severity, message), ...]} for every move of ``self`` (empty lists for
             moves without a finding and for documents the checks do not concern)
         """
-        moves = self.filtered(lambda m: m.move_type in CHECKED_TYPES).sudo()
-        findings = self.env["billing.invoice.checker"].sudo()._run(moves)
-        self.env["billing.invoice.check.result"].sudo()._record(moves, findings)
+        findings = self._billing_find()
+        self.env["billing.invoice.check.result"].sudo()._record(self._billing_checked(), findings)
+        return findings
+
+    def _billing_checked(self):
+        return self.filtered(lambda m: m.move_type in CHECKED_TYPES).sudo()
+
+    def _billing_find(self):
+        """The pre-send checks' findings, nothing stored: {move_id: [(check_code, severity, message), ...]}."""
+        findings = self.env["billing.invoice.checker"].sudo()._run(self._billing_checked())
         return {move.id: list(findings.get(move.id, ())) for move in self}
 
     def action_billing_run_checks(self):
@@ -408,18 +415,20 @@ class AccountMove(models.Model):
         moves = self.filtered(lambda m: m.state == "draft" and m.move_type in CHECKED_TYPES)
         if not moves:
             return
-        findings = moves._billing_run_checks()
+        # Found first, stored after: a refused post keeps its findings in a transaction of its own, which must not
+        # wait for rows this one would have locked by storing them.
+        findings = moves._billing_find()
         blocks = [
             (move_id, code, message)
             for move_id, items in findings.items()
             for code, severity, message in items
             if severity == "block"
         ]
-        if not blocks:
-            return
         override = self.env.context.get(CHECK_OVERRIDE_KEY)
-        if isinstance(override, CheckOverride):
-            moves._billing_apply_override(override)
+        if not blocks or isinstance(override, CheckOverride):
+            self.env["billing.invoice.check.result"].sudo()._record(moves._billing_checked(), findings)
+            if blocks:
+                moves._billing_apply_override(override)
             return
         moves._billing_keep_refused_findings(findings)
         raise BillingCheckBlocked(moves._billing_blocked_message(blocks), findings=blocks)

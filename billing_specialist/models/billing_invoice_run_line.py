@@ -94,7 +94,9 @@ class BillingInvoiceRunLine(models.Model):
             line.check_names = ", ".join(labels.get(code, code) for code in codes if code)
 
     def _record_blocked(self, error):
-        """Record the blocking findings of ``error`` (a BillingCheckBlocked) on the lines of the invoices it names."""
+        """Record the blocking findings of ``error`` (a BillingCheckBlocked) on the lines of the invoices it names,
+        and on the invoices themselves (the refused post's savepoint took them back)."""
+        self.move_id._billing_run_checks()
         for line in self:
             findings = [(code, text) for move_id, code, text in error.findings if move_id == line.move_id.id]
             line._record(
