@@ -51,7 +51,7 @@ registry.category("web_tour.tours").add("billing_specialist_invoice_run_tour", {
             trigger: `${line("Globex Stores")} td[name=outcome]:contains(Blocked by a Check)`,
         },
         {
-            trigger: `${line("Globex Stores")} td[name=check_codes]:contains(po_required)`,
+            trigger: `${line("Globex Stores")} td[name=check_names]:contains(PO Reference Required)`,
         },
         screenshot("invoice-run-blocked"),
         {
