@@ -1,6 +1,7 @@
 import io
 from datetime import timedelta
 
+import lxml.html
 import openpyxl
 
 from odoo import Command
@@ -254,6 +255,19 @@ class TestInvoiceChecks(BillingDisputeCommon):
         self.assertEqual(headers[5:], [self.cause_pricing.name, "Disputes"])
         self.assertEqual([cell.value for cell in sheet[2]][:4], [month, 1, 0, 0])
         self.assertEqual(sheet.cell(2, 6).value, 1)
+        # The report on screen shows the same month: one block corrected, one dispute of the pricing cause.
+        wizard = (
+            self.env["billing.report.wizard"]
+            .with_user(self.specialist)
+            .create({"date_from": start, "date_to": self.today, "company_ids": [Command.set(self.company.ids)]})
+        )
+        row = lxml.html.fromstring(wizard.kpi_html).xpath(
+            f"//table[contains(@class, 'o_billing_errors')]//tr[@data-month='{month}']"
+        )
+        self.assertEqual(len(row), 1)
+        cells = [cell.text_content().strip() for cell in row[0].xpath("./td")]
+        self.assertEqual(cells[:5], [month, "1", "0", "0", "1"])
+        self.assertIn(f"{self.cause_pricing.display_name}: 1", cells[5])
 
     # ------------------------------------------------------------------ override
 

@@ -176,7 +176,8 @@ class BillingReportWizard(models.TransientModel):
                 continue
             kpis = wizard._get_kpis()
             previous = wizard._get_previous_kpis()
-            wizard.kpi_html = QWeb._render("billing_specialist.billing_report_kpis", wizard._kpi_values(kpis, previous))
+            values = {**wizard._kpi_values(kpis, previous), "errors": wizard._billing_error_rows()}
+            wizard.kpi_html = QWeb._render("billing_specialist.billing_report_kpis", values)
             wizard.aging_html = QWeb._render(
                 "billing_specialist.billing_report_aging", wizard._aging_values(kpis["aging"])
             )
@@ -341,6 +342,30 @@ class BillingReportWizard(models.TransientModel):
         if not companies and raise_if_none:
             raise UserError(self.env._("Choose at least one of your companies for the report."))
         return companies
+
+    def _billing_error_rows(self):
+        """Per month: billing errors the pre-send checks prevented beside the disputes that reached customers."""
+        prevented, reached = self.env["billing.kpi"]._billing_errors_by_month(
+            self._companies(), self.date_from, self.date_to, **self._filters()
+        )
+        rows = []
+        for month in sorted(set(prevented) | set(reached)):
+            stopped, disputes = prevented.get(month, {}), reached.get(month, {})
+            causes = sorted(disputes.items(), key=lambda item: (-item[1], item[0].display_name if item[0] else ""))
+            rows.append(
+                {
+                    "month": month,
+                    "blocked": stopped.get("block", 0),
+                    "warned": stopped.get("warn", 0),
+                    "overridden": stopped.get("overridden", 0),
+                    "disputes": sum(disputes.values()),
+                    "causes": ", ".join(
+                        f"{cause.display_name if cause else self.env._('cause not known yet')}: {count}"
+                        for cause, count in causes
+                    ),
+                }
+            )
+        return rows
 
     def _get_kpis(self):
         self.ensure_one()
