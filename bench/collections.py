@@ -127,11 +127,6 @@ def main():
     registry = prepare_registry(args.db, args.reset, generate, lambda count: f"{count:,} open invoices")
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        started = time.perf_counter()
-        count = generate(env)
-        print(f"generated {count:,} open invoices in {time.perf_counter() - started:.0f} s")
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         company = env.company
         Run = env["billing.followup.run"]
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

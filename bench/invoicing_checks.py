@@ -95,12 +95,6 @@ def main():
     )
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        started = time.perf_counter()
-        generate(env, args.history, args.drafts)
-        print(f"generated {args.history:,} posted and {args.drafts:,} draft invoices in "
-                  f"{time.perf_counter() - started:.0f} s")  # fmt: skip
-    with registry.cursor() as cr:
-        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         env["billing.invoice.check"].search([("company_id", "=", env.company.id)]).mode = "warn"
         drafts = env["account.move"].search([("state", "=", "draft"), ("move_type", "=", "out_invoice")])
         cr.execute("SELECT count(*) FROM account_move WHERE state = 'posted' AND move_type = 'out_invoice'")
