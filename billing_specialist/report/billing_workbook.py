@@ -276,14 +276,15 @@ class BillingWorkbook(models.AbstractModel):
                 sheet.write_string(row, 1, self.env._("n/a: %(reason)s", reason=level["reason"]), formats["muted"])
             else:
                 sheet.write_number(row, 1, level["rate"])
+            amount, collected = (format(level[key], ",.2f") for key in ("amount", "collected"))
             sheet.write_string(
                 row,
                 2,
                 self.env._(
                     "%(messages)s messages, %(amount)s followed up, %(collected)s paid",
                     messages=level["messages"],
-                    amount=f"{level['amount']:,.2f}",
-                    collected=f"{level['collected']:,.2f}",
+                    amount=amount,
+                    collected=collected,
                 ),
             )
         return row

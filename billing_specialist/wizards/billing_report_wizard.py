@@ -348,6 +348,7 @@ class BillingReportWizard(models.TransientModel):
         prevented, reached = self.env["billing.kpi"]._billing_errors_by_month(
             self._companies(), self.date_from, self.date_to, **self._filters()
         )
+        unknown = self.env._("cause not known yet")
         rows = []
         for month in sorted(set(prevented) | set(reached)):
             stopped, disputes = prevented.get(month, {}), reached.get(month, {})
@@ -360,8 +361,7 @@ class BillingReportWizard(models.TransientModel):
                     "overridden": stopped.get("overridden", 0),
                     "disputes": sum(disputes.values()),
                     "causes": ", ".join(
-                        f"{cause.display_name if cause else self.env._('cause not known yet')}: {count}"
-                        for cause, count in causes
+                        f"{cause.display_name if cause else unknown}: {count}" for cause, count in causes
                     ),
                 }
             )
