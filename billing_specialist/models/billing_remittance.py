@@ -313,6 +313,7 @@ class BillingRemittance(models.Model):
                 raise UserError(self.env._("%(name)s cannot be applied as it is: %(reasons)s", name=remittance.name,
                                            reasons=proposal.explain(self.env._)))  # fmt: skip
             allocations = [(allocation.item_id, allocation.amount) for allocation in proposal.allocations]
+            currency = self.env["account.move"].browse(allocations[0][0]).currency_id
             if source._name == "account.bank.statement.line":
                 partials, writeoff_move = source._billing_apply(
                     allocations, proposal.writeoff, partner=None if source.partner_id else remittance.partner_id
@@ -323,10 +324,11 @@ class BillingRemittance(models.Model):
                 "payment_id": remittance.payment_id.id, "statement_line_id": remittance.statement_line_id.id,
                 "partner_id": remittance.partner_id.id, "confidence": proposal.confidence,
                 "reasons": proposal.explain(self.env._), "remittance_id": remittance.id,
-                "currency_id": self.env["account.move"].browse(allocations[0][0]).currency_id.id,
+                "currency_id": currency.id,
                 "writeoff": proposal.writeoff, "outcome": "applied", "partial_ids": [Command.set(partials.ids)],
                 "partial_count": len(partials), "writeoff_move_id": writeoff_move.id,
-                "allocation_ids": [Command.create({"move_id": move_id, "amount": amount}) for move_id, amount in allocations],
+                "allocation_ids": [Command.create({"move_id": move_id, "amount": amount, "currency_id": currency.id})
+                                   for move_id, amount in allocations],
             }])  # fmt: skip
             remittance._billing_after_apply(source, allocations)
         return True
