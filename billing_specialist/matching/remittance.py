@@ -14,10 +14,10 @@ the engine's ``Proposal`` for the payment it explains, each reference resolved t
         is open, or deductions on several invoices (a payment pays one invoice in part only)
 """
 
+import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
-import datetime as dt
 
 from odoo.tools.translate import LazyTranslate
 
@@ -360,8 +360,11 @@ def _explain(matcher, proposal, label, seen, written):
     deducted = [line for line in seen.values() if line.deduction > 0]
     if deducted:
         proposal.reasons.append(
-            _lt("%(count)s deductions (%(amount)s): each opens a dispute case", count=matcher.format_count(len(deducted)),
-                amount=matcher.format_amount(sum(line.deduction for line in deducted)))  # fmt: skip
+            _lt(
+                "%(count)s deductions (%(amount)s): each opens a dispute case",
+                count=matcher.format_count(len(deducted)),
+                amount=matcher.format_amount(sum(line.deduction for line in deducted)),
+            )  # fmt: skip
         )
 
 
@@ -382,4 +385,6 @@ def _settle_total(matcher, proposal, source, partial):
         proposal.reasons.append(_lt("the payment is %(amount)s more than the remittance: it stays as open credit",
                                     amount=matcher.format_amount(-difference)))  # fmt: skip
     else:
-        proposal.hold(_lt("the payment is %(amount)s short of the remittance", amount=matcher.format_amount(difference)))
+        proposal.hold(
+            _lt("the payment is %(amount)s short of the remittance", amount=matcher.format_amount(difference))
+        )

@@ -56,12 +56,12 @@ def read_xlsx(content):
     """Rows of the first sheet of an XLSX workbook (cell values: text, numbers, dates)."""
     _check_size(content)
     try:
-        import openpyxl  # noqa: PLC0415 (optional: only needed for spreadsheets)
+        import openpyxl  # optional: only needed for spreadsheets
     except ImportError as error:
         raise RemittanceFileError(_lt("Reading spreadsheets needs the Python package openpyxl.")) from error
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as error:  # noqa: BLE001 - any unreadable workbook gets one clear message
+    except Exception as error:  # any unreadable workbook gets one clear message
         raise RemittanceFileError(_lt("The spreadsheet cannot be read.")) from error
     try:
         sheet = workbook.worksheets[0]
@@ -73,10 +73,10 @@ def read_xlsx(content):
 def read_pdf_text(content):
     """The text of a PDF, page after page (``odoo.tools.pdf``)."""
     _check_size(content)
-    from odoo.tools.pdf import PdfFileReader  # noqa: PLC0415
+    from odoo.tools.pdf import PdfFileReader
 
     try:
         reader = PdfFileReader(io.BytesIO(content), strict=False)
         return "\n".join((page.extract_text() or "") for page in reader.pages)
-    except Exception as error:  # noqa: BLE001 - any unreadable PDF gets one clear message
+    except Exception as error:  # any unreadable PDF gets one clear message
         raise RemittanceFileError(_lt("The PDF cannot be read.")) from error

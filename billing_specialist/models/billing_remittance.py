@@ -45,9 +45,7 @@ class BillingRemittance(models.Model):
         domain="[('parent_id', '=', False)]",
     )  # fmt: skip
     date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
-    currency_id = fields.Many2one(
-        "res.currency", required=True, default=lambda self: self.env.company.currency_id
-    )
+    currency_id = fields.Many2one("res.currency", required=True, default=lambda self: self.env.company.currency_id)
     reference = fields.Char(help="The customer's reference of the advice (its payment run or advice number).")
     source = fields.Selection(SOURCES, required=True, default="manual", readonly=True)
     attachment_id = fields.Many2one("ir.attachment", string="Source File", readonly=True, copy=False)
@@ -146,9 +144,12 @@ class BillingRemittance(models.Model):
         duplicate = self.sudo().search([("company_id", "=", company.id), ("duplicate_key", "=", key)], limit=1)
         if duplicate:
             raise UserError(
-                self.env._("This advice was imported already: %(name)s (%(reference)s) of %(date)s.",
-                           name=duplicate.name, reference=duplicate.reference or "-",
-                           date=format_date(self.env, duplicate.date))  # fmt: skip
+                self.env._(
+                    "This advice was imported already: %(name)s (%(reference)s) of %(date)s.",
+                    name=duplicate.name,
+                    reference=duplicate.reference or "-",
+                    date=format_date(self.env, duplicate.date),
+                )  # fmt: skip
             )
         vals = {
             "company_id": company.id,
@@ -167,8 +168,10 @@ class BillingRemittance(models.Model):
         # sudo: the protected fields (source, key) are the application's; access was checked above.
         remittance = self.sudo().with_company(company).create(vals).with_env(self.env)
         if attachment:
-            remittance.sudo().attachment_id = self.env["ir.attachment"].sudo().create(
-                {"name": attachment[0], "raw": attachment[1], "res_model": self._name, "res_id": remittance.id}
+            remittance.sudo().attachment_id = (
+                self.env["ir.attachment"]
+                .sudo()
+                .create({"name": attachment[0], "raw": attachment[1], "res_model": self._name, "res_id": remittance.id})
             )
         remittance._billing_match_payment()
         return remittance
@@ -237,7 +240,8 @@ class BillingRemittance(models.Model):
         )  # fmt: skip
         ranked = sorted(fits, key=lambda rec: (abs(rec.amount_total - amount), abs((rec.date - record.date).days)))
         if len(ranked) > 1 and (abs(ranked[0].amount_total - amount), abs((ranked[0].date - record.date).days)) == (
-            abs(ranked[1].amount_total - amount), abs((ranked[1].date - record.date).days)
+            abs(ranked[1].amount_total - amount),
+            abs((ranked[1].date - record.date).days),
         ):
             return self.browse()
         return ranked[0].with_env(self.env) if ranked else self.browse()
@@ -335,7 +339,7 @@ class BillingRemittance(models.Model):
 
     def _billing_proposal(self, source):
         """The engine's proposal for ``source`` following this remittance."""
-        from .billing_matcher import BillingMatcher  # noqa: PLC0415 (the matcher imports this model's helpers)
+        from .billing_matcher import BillingMatcher
 
         return BillingMatcher(self.env, self.company_id)._remittance_proposal(source, self)
 

@@ -68,7 +68,7 @@ class BillingRemittanceFormat(models.Model):
         for fmt in self:
             formats = fmt._date_formats()
             if not formats or any("%" not in item for item in formats):
-                raise ValidationError(self.env._("Each date format needs a code such as %d, %m or %Y."))
+                raise ValidationError(self.env._("Each date format needs codes such as %(codes)s.", codes="%d, %m, %Y"))
 
     def _date_formats(self):
         return tuple(item.strip() for item in (self.date_formats or "").split(",") if item.strip())

@@ -65,8 +65,10 @@ class BillingRemittance(models.Model):
                 "state": "error", "error_message": error.args[0],
             })  # fmt: skip
             if attachment:
-                remittance.attachment_id = self.env["ir.attachment"].sudo().create(
-                    {"name": filename, "raw": content, "res_model": self._name, "res_id": remittance.id}
+                remittance.attachment_id = (
+                    self.env["ir.attachment"]
+                    .sudo()
+                    .create({"name": filename, "raw": content, "res_model": self._name, "res_id": remittance.id})
                 )
         return remittance
 

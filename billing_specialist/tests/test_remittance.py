@@ -10,8 +10,16 @@ from odoo.tests import tagged
 from odoo.addons.mail.tests.common import MockEmail
 
 from ..matching.engine import Matcher, OpenItem, Source
-from ..matching.remittance import Layout, RemittanceParseError, RemittanceRef, parse_amount, parse_rows, \
-    propose_remittance  # fmt: skip
+from ..matching.remittance import (
+    Advice,
+    AdviceLine,
+    Layout,
+    RemittanceParseError,
+    RemittanceRef,
+    parse_amount,
+    parse_rows,
+    propose_remittance,
+)
 from .common import BillingDisputeCommon
 
 
@@ -126,7 +134,7 @@ class TestRemittanceImport(RemittanceCommon):
             self._import(bad.encode(), fmt=fmt)
 
     def test_xlsx_with_numbers_and_dates(self):
-        import openpyxl  # noqa: PLC0415
+        import openpyxl
 
         book = openpyxl.Workbook()
         sheet = book.active
@@ -188,7 +196,7 @@ class TestRemittanceImport(RemittanceCommon):
             self._format(line_pattern=r"(?P<ref>\S+)")
         with self.assertRaisesRegex(ValidationError, "not valid"):
             self._format(line_pattern=r"(?P<reference>[")
-        with self.assertRaisesRegex(ValidationError, "code such as"):
+        with self.assertRaisesRegex(ValidationError, "codes such as"):
             self._format(date_formats="dd.mm.yyyy")
 
     def test_plain_parsing(self):
@@ -216,8 +224,6 @@ class TestRemittanceAccess(RemittanceCommon):
         with self.assertRaises(UserError):
             self._import(csv, partner=foreign)
         Remittance = self.Remittance.with_user(self.specialist)
-        from ..matching.remittance import Advice, AdviceLine  # noqa: PLC0415
-
         advice = Advice([AdviceLine(self.inv1.name, 1200.0)])
         with self.assertRaises(AccessError):
             Remittance._billing_import(self.customer, other_company, advice, "manual")
@@ -251,8 +257,10 @@ class TestRemittanceAccess(RemittanceCommon):
 @tagged("post_install", "-at_install")
 class TestRemittanceMatching(RemittanceCommon):
     def _run(self, payments=None, lines=None):
-        return self.env["billing.match.run"].with_user(self.specialist)._run_automatic(
-            self.company, payments=payments, statement_lines=lines
+        return (
+            self.env["billing.match.run"]
+            .with_user(self.specialist)
+            ._run_automatic(self.company, payments=payments, statement_lines=lines)
         )
 
     def test_lump_sum_applied_invoice_by_invoice_with_a_typo_and_a_deduction_opening_a_case(self):
@@ -358,8 +366,6 @@ class TestRemittanceMatching(RemittanceCommon):
     def test_engine_only_resolves_the_customers_own_items(self):
         items = [OpenItem(1, 7, "INV/2026/00012", 100.0, date(2026, 1, 1)),
                  OpenItem(2, 8, "INV/2026/00013", 100.0, date(2026, 1, 1))]  # fmt: skip
-        from ..matching.remittance import AdviceLine  # noqa: PLC0415
-
         advice = RemittanceRef(5, "RA-1", 7, (AdviceLine("INV-2026-13", 100.0),))
         proposal = propose_remittance(Matcher(items), Source(9, 100.0, partner_id=7), advice)
         self.assertTrue(proposal.conflict)

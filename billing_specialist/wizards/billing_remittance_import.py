@@ -17,7 +17,7 @@ class BillingRemittanceImport(models.TransientModel):
         "res.partner", string="Customer", required=True, check_company=True, domain="[('parent_id', '=', False)]"
     )
     format_id = fields.Many2one(
-        "billing.remittance.format", string="Format", compute="_compute_format_id", store=True, readonly=False,
+        "billing.remittance.format", compute="_compute_format_id", store=True, readonly=False,
         check_company=True, help="How the file is laid out: the customer's saved format by default.",
     )  # fmt: skip
     file = fields.Binary(required=True)
@@ -30,7 +30,9 @@ class BillingRemittanceImport(models.TransientModel):
     def _compute_format_id(self):
         Format = self.env["billing.remittance.format"]
         for wizard in self:
-            wizard.format_id = Format._for_customer(wizard.partner_id, wizard.company_id) if wizard.partner_id else False
+            wizard.format_id = (
+                Format._for_customer(wizard.partner_id, wizard.company_id) if wizard.partner_id else False
+            )
 
     def action_import(self):
         """Read the file and create the remittance; refused as a whole, naming the rows, when a row is wrong."""
