@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 from odoo.tools.translate import LazyTranslate
 
-from .engine import Allocation, Proposal, normalize
+from .engine import Allocation, Proposal, deletions, normalize
 
 _lt = LazyTranslate(__name__, default_lang="en_US")
 
@@ -272,24 +272,46 @@ class RemittanceRef:
 def resolve_reference(matcher, reference, partner_id):
     """The customer's open item that ``reference`` names, and how: ('exact'|'written'|'typo', item) or (None, None).
 
-    Exact keys (the number, its variants, the customer's PO numbers), then one typo; the customer's items only, so
-    one customer's reference never picks another's invoice.
+    The engine's keys (the number and its variants, the customer's PO numbers), then one typo, searched among the
+    advice's customer's items only: the advice says who pays, so a key only has to be unique among that customer's
+    items, and one customer's reference never picks another's invoice.
     """
     candidates = matcher._candidates(reference)
-    exact = [matcher.items[i] for i in sorted(matcher._exact_hits(candidates))]
-    own = [item for item in exact if item.partner_id == partner_id]
-    if len(own) == 1:
-        item = own[0]
-        written = normalize(reference) not in (normalize(item.number),) + tuple(normalize(r) for r in item.refs)
-        return ("written" if written else "exact"), item
-    if own:
+    exact = _own_hits(matcher, candidates, partner_id, _exact_ids)
+    if len(exact) == 1:
+        item = matcher.items[exact.pop()]
+        keys = {normalize(item.number), *(normalize(ref) for ref in item.refs)}
+        return ("exact" if normalize(reference) in keys else "written"), item
+    if exact:
         return None, None
-    fuzzy = [matcher.items[i] for i in sorted(matcher._fuzzy_hits(candidates))]
-    own = [item for item in fuzzy if item.partner_id == partner_id]
-    if len(own) == 1:
-        written = matcher._written_differently(reference, own[0].number)
-        return ("written" if written else "typo"), own[0]
+    fuzzy = _own_hits(matcher, [c for c in candidates if len(c) >= 6 and any(ch.isdigit() for ch in c)], partner_id,
+                      _fuzzy_ids)  # fmt: skip
+    if len(fuzzy) == 1:
+        item = matcher.items[fuzzy.pop()]
+        return ("written" if matcher._written_differently(reference, item.number) else "typo"), item
     return None, None
+
+
+def _exact_ids(matcher, candidate):
+    return matcher.by_key.get(candidate, set()) | matcher.by_ref.get(candidate, set())
+
+
+def _fuzzy_ids(matcher, candidate):
+    """Items one insertion, deletion or substitution away from ``candidate`` (the engine's symmetric-delete index)."""
+    ids = set(matcher.by_deletion.get(candidate, ()))
+    for variant in deletions(candidate):
+        ids |= matcher.by_key.get(variant, set()) | matcher.by_deletion.get(variant, set())
+    return ids
+
+
+def _own_hits(matcher, candidates, partner_id, lookup):
+    """The customer's items that a candidate names alone (a candidate naming several of them names none)."""
+    hits = set()
+    for candidate in candidates:
+        own = {i for i in lookup(matcher, candidate) if matcher.items[i].partner_id == partner_id}
+        if len(own) == 1:
+            hits |= own
+    return hits
 
 
 def propose_remittance(matcher, source, remittance):
