@@ -85,7 +85,9 @@ def bench_lumps(env, rng, lumps, per_lump, verbose=False):
             ref = written(rng, move.name, typo=rng.random() < 0.1 and index == 1)
             paid = f"{move.amount_residual - deduction:.2f}".replace(".", ",")
             lines.append(f"{ref};{paid};{f'{deduction:.2f}'.replace('.', ',') if deduction else ''};short shipped")
-        total = round(sum(named.mapped("amount_residual")) - (round(named[0].amount_residual * 0.05, 2) if deduct else 0), 2)
+        total = round(
+            sum(named.mapped("amount_residual")) - (round(named[0].amount_residual * 0.05, 2) if deduct else 0), 2
+        )
         cases.append((customer, "\n".join(lines).encode(), total))
         truth[customer.id] = sorted(named.ids)
     env["billing.remittance.format"].create({
@@ -138,8 +140,10 @@ def main():
         print(f"import: {count:,} lines in {wall:.2f} s ({count / wall:,.0f} lines/s; budget 10,000 in <= 10 s)")
         result = bench_lumps(env, random.Random(7), args.lumps, args.per_lump, args.verbose)
         share = 100.0 * result["applied"] / max(result["lumps"], 1)
-        print(f"lump sums: {result['applied']}/{result['lumps']} applied automatically ({share:.1f} %, target >= 99 %),"
-              f" wrong {result['wrong']} (must be 0), deduction cases {result['cases']}, run {result['wall']:.2f} s")
+        print(
+            f"lump sums: {result['applied']}/{result['lumps']} applied automatically ({share:.1f} %, target >= 99 %),"
+            f" wrong {result['wrong']} (must be 0), deduction cases {result['cases']}, run {result['wall']:.2f} s"
+        )
         cr.rollback()
 
 

@@ -270,7 +270,8 @@ class RemittanceRef:
 
 
 def resolve_reference(matcher, reference, partner_id):
-    """The customer's open item that ``reference`` names, and how: ('exact'|'written'|'typo', item) or (None, None).
+    """The customer's open item that ``reference`` names, and how: ('exact'|'written'|'typo', item) or (None, None);
+    ('other', item) when it names exactly an item of another customer (and none of this customer's).
 
     The engine's keys (the number and its variants, the customer's PO numbers), then one typo, searched among the
     advice's customer's items only: the advice says who pays, so a key only has to be unique among that customer's
@@ -284,6 +285,9 @@ def resolve_reference(matcher, reference, partner_id):
         return ("exact" if normalize(reference) in keys else "written"), item
     if exact:
         return None, None
+    others = {i for candidate in candidates for i in _exact_ids(matcher, candidate)}
+    if others:  # it names another customer's invoice exactly: not taken as a typo for one of this customer's
+        return "other", matcher.items[min(others)]
     fuzzy = _own_hits(matcher, [c for c in candidates if len(c) >= 6 and any(ch.isdigit() for ch in c)], partner_id,
                       _fuzzy_ids)  # fmt: skip
     if len(fuzzy) == 1:
@@ -321,6 +325,10 @@ def propose_remittance(matcher, source, remittance):
     seen, written, partial = {}, [], []
     for line in remittance.lines:
         how, item = resolve_reference(matcher, line.reference, remittance.partner_id)
+        if how == "other":
+            proposal.hold(_lt("remittance %(advice)s names %(number)s, an invoice of another customer", advice=label,
+                              number=item.number))  # fmt: skip
+            continue
         if item is None:
             proposal.hold(_lt("remittance %(advice)s names %(ref)s: no open invoice of the customer", advice=label,
                               ref=line.reference))  # fmt: skip

@@ -342,7 +342,7 @@ class TestRemittanceMatching(RemittanceCommon):
         line = self._run(payments=payment).line_ids
         self.assertNotEqual(line.outcome, "applied")
         self.assertEqual(self.inv_other.payment_state, "not_paid")
-        self.assertIn("no open invoice of the customer", line.reasons)
+        self.assertIn(f"names {self.inv_other.name}, an invoice of another customer", line.reasons)
         with self.assertRaisesRegex(UserError, "cannot be applied"):
             remittance.with_user(self.specialist).action_apply()
 
@@ -368,8 +368,9 @@ class TestRemittanceMatching(RemittanceCommon):
                  OpenItem(2, 8, "INV/2026/00013", 100.0, date(2026, 1, 1))]  # fmt: skip
         advice = RemittanceRef(5, "RA-1", 7, (AdviceLine("INV-2026-13", 100.0),))
         proposal = propose_remittance(Matcher(items), Source(9, 100.0, partner_id=7), advice)
-        self.assertTrue(proposal.conflict)
+        self.assertTrue(proposal.conflict, "one typo from its own INV/2026/00012, but exactly another's 00013")
         self.assertEqual(proposal.allocations, [])
+        self.assertIn("an invoice of another customer", proposal.explain())
 
 
 @tagged("post_install", "-at_install")
