@@ -50,7 +50,7 @@ class BillingMatcher:
         accounts = {bank.acc_number: bank.partner_id.commercial_partner_id.id for bank in banks}
         closed = closed_invoice_numbers(env, company)  # a memo naming a paid invoice is held (duplicate payment)
         self._options = {"partner_names": names, "account_partners": accounts, "closed_numbers": closed}
-        self._remittances = None  # the company's remittance advices not applied yet, read on first use
+        self._remittances = None  # {customer: its remittance advices not applied yet}, read on first use
         self.matchers = {currency_id: self._matcher(currency_id, items) for currency_id, items in by_currency.items()}
 
     def _matcher(self, currency_id, items):
@@ -80,10 +80,12 @@ class BillingMatcher:
 
         Its references go through the engine's reference search on the open items in the record's currency.
         """
+        Remittance = self.env["billing.remittance"]
         if remittance is None:
-            if self._remittances is None:  # read once per matcher, on first use
-                self._remittances = self.env["billing.remittance"]._billing_waiting(self.company)
-            remittance = self.env["billing.remittance"]._billing_for_source(record, self._remittances)
+            if self._remittances is None:  # read once per matcher, on first use, by customer
+                self._remittances = Remittance._billing_waiting(self.company).grouped("partner_id")
+            waiting = self._remittances.get(record.partner_id.commercial_partner_id, Remittance)
+            remittance = Remittance._billing_for_source(record, waiting) if waiting else Remittance
         if not remittance:
             return None
         currency = record._billing_currency()
