@@ -95,6 +95,11 @@ class BillingRemittance(models.Model):
             raise UserError(self.env._("An applied remittance cannot be changed."))
         return super().write(vals)
 
+    def _billing_check_open(self):
+        """Refuse changing the lines of an applied remittance: it is history."""
+        if self.filtered(lambda rec: rec.state == "applied"):
+            raise UserError(self.env._("An applied remittance cannot be changed."))
+
     @api.ondelete(at_uninstall=False)
     def _unlink_except_applied(self):
         if self.filtered(lambda rec: rec.state == "applied"):

@@ -1,4 +1,8 @@
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+
+# Set by the application when the advice is applied, never by a client.
+PROTECTED_FIELDS = {"move_id", "dispute_id"}
 
 
 class BillingRemittanceLine(models.Model):
@@ -26,3 +30,27 @@ class BillingRemittanceLine(models.Model):
     _sql_constraints = [
         ("deduction_positive", "CHECK(amount_deduction >= 0)", "A deduction cannot be negative."),
     ]
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            self._check_client_vals(vals_list)
+            self.env["billing.remittance"].browse([v.get("remittance_id") for v in vals_list])._billing_check_open()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su:
+            self._check_client_vals([vals])
+            (
+                self.remittance_id | self.env["billing.remittance"].browse(vals.get("remittance_id"))
+            )._billing_check_open()
+        return super().write(vals)
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_applied(self):
+        self.remittance_id._billing_check_open()
+
+    @api.model
+    def _check_client_vals(self, vals_list):
+        if any(PROTECTED_FIELDS & set(vals) for vals in vals_list):
+            raise AccessError(self.env._("The invoice and case of a remittance line are set by the application."))

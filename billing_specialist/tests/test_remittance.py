@@ -241,6 +241,16 @@ class TestRemittanceAccess(RemittanceCommon):
             )
         self.env["billing.remittance.format"].with_user(self.manager).create({"name": "X"})
 
+    def test_another_companys_remittances_are_not_seen(self):
+        other_company = self.setup_other_company()["company"]
+        self._import(f"ref,amount\n{self.inv1.name},1200\n".encode())
+        hidden = self.Remittance.sudo().create({"company_id": other_company.id, "partner_id": self.other_customer.id})
+        seen = self.Remittance.with_user(self.specialist).search([])
+        self.assertEqual(len(seen), 1)
+        self.assertNotIn(hidden, seen)
+        with self.assertRaises(AccessError):
+            hidden.with_user(self.specialist).read(["name"])
+
     def test_client_cannot_set_state_or_payment(self):
         remittance = self._import(f"ref,amount\n{self.inv1.name},1200\n".encode())
         payment = self._payment(5.0, partner=self.other_customer)
@@ -357,9 +367,17 @@ class TestRemittanceMatching(RemittanceCommon):
 
     def test_apply_button_applies_the_matched_payment(self):
         remittance = self._import(f"ref,amount\n{self.inv3.name},450\n".encode())
+        line = remittance.line_ids.with_user(self.specialist)
+        with self.assertRaises(AccessError):
+            line.write({"move_id": self.inv1.id})
+        line.amount_paid = 450.0  # a waiting advice can be corrected
         payment = self._payment(450.0)
         remittance.with_user(self.specialist).action_apply()
         self.assertEqual(remittance.state, "applied")
+        for attempt in (lambda: line.write({"amount_paid": 1.0}), line.unlink,
+                        lambda: remittance.with_user(self.specialist).write({"reference": "X"})):  # fmt: skip
+            with self.assertRaisesRegex(UserError, "applied remittance"):
+                attempt()
         self.assertEqual(self.inv3.payment_state, "in_payment" if self.inv3.payment_state == "in_payment" else "paid")
         self.assertIn(self.inv3, payment.invoice_ids)
 
