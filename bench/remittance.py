@@ -73,6 +73,9 @@ def generate_lumps(env, rng, lumps, per_lump):
     today = date.today()
     cases, truth = [], {}
     for number in range(lumps):
+        if number % 10 == 0:
+            env.cr.commit()
+            env.cr.execute("ANALYZE account_move, account_move_line, account_partial_reconcile")
         customer = env["res.partner"].create({"name": f"Remit Customer {number:04d}", "is_company": True})
         amounts = [round(rng.uniform(100, 5000), 2) for _ in range(per_lump)]
         recurring = [99.0, 99.0]
@@ -96,7 +99,10 @@ def generate_lumps(env, rng, lumps, per_lump):
         "column_reason": "reason", "decimal_comma": True,
     })  # fmt: skip
     payments = env["account.payment"]
-    for customer, content, total in cases:
+    for index, (customer, content, total) in enumerate(cases):
+        if index % 10 == 0:  # committed and analysed as it grows, as a production ledger is
+            env.cr.commit()
+            env.cr.execute("ANALYZE account_move, account_move_line, account_payment, billing_remittance")
         env["billing.remittance.import"].create({
             "partner_id": customer.id, "file": base64.b64encode(content), "filename": "advice.csv",
         }).action_import()  # fmt: skip
@@ -144,6 +150,9 @@ def main():
     try:
         run_bench(scratch, args)
     finally:
+        import odoo.sql_db
+
+        odoo.sql_db.close_db(scratch)
         subprocess.run(["dropdb", "--if-exists", scratch], check=False)
 
 

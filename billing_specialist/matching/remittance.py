@@ -288,12 +288,30 @@ def resolve_reference(matcher, reference, partner_id):
     others = {i for candidate in candidates for i in _exact_ids(matcher, candidate)}
     if others:  # it names another customer's invoice exactly: not taken as a typo for one of this customer's
         return "other", matcher.items[min(others)]
-    fuzzy = _own_hits(matcher, [c for c in candidates if len(c) >= 6 and any(ch.isdigit() for ch in c)], partner_id,
-                      _fuzzy_ids)  # fmt: skip
+    fuzzy = {
+        i
+        for candidate in candidates
+        if len(candidate) >= 6 and any(ch.isdigit() for ch in candidate)
+        for i in _fuzzy_ids(matcher, candidate)
+        if matcher.items[i].partner_id == partner_id
+    }
+    if len(fuzzy) > 1:  # several one edit away from some variant: the one whose full number is one edit away
+        written = normalize(reference)
+        fuzzy = {i for i in fuzzy if _one_edit(written, normalize(matcher.items[i].number))}
     if len(fuzzy) == 1:
         item = matcher.items[fuzzy.pop()]
         return ("written" if matcher._written_differently(reference, item.number) else "typo"), item
     return None, None
+
+
+def _one_edit(first, second):
+    """Whether two strings differ by one insertion, deletion or substitution at most."""
+    if abs(len(first) - len(second)) > 1:
+        return False
+    if len(first) == len(second):
+        return sum(a != b for a, b in zip(first, second, strict=True)) <= 1
+    short, long = sorted((first, second), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
 def _exact_ids(matcher, candidate):

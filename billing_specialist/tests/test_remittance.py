@@ -19,6 +19,7 @@ from ..matching.remittance import (
     parse_amount,
     parse_rows,
     propose_remittance,
+    resolve_reference,
 )
 from .common import BillingDisputeCommon
 
@@ -380,6 +381,15 @@ class TestRemittanceMatching(RemittanceCommon):
                 attempt()
         self.assertEqual(self.inv3.payment_state, "in_payment" if self.inv3.payment_state == "in_payment" else "paid")
         self.assertIn(self.inv3, payment.invoice_ids)
+
+    def test_engine_typo_resolved_among_the_customers_items_only_when_one_fits(self):
+        items = [OpenItem(n, n // 10, f"INV/2026/{n:05d}", 100.0 + n, date(2026, 1, 1)) for n in range(1, 400)]
+        matcher = Matcher(items)
+        # 00312 mistyped: other customers' 00302, 00322... are one typo away too; among customer 31's, only 00312.
+        self.assertEqual(resolve_reference(matcher, "INV/2026/003O2", 31), ("typo", matcher.items[312]))
+        # Each of customer 30's 00300-00309 is one typo away from 0030X: none is taken.
+        self.assertEqual(resolve_reference(matcher, "INV/2026/0030X", 30), (None, None))
+        self.assertEqual(resolve_reference(matcher, "2026/317", 31), ("written", matcher.items[317]))
 
     def test_engine_only_resolves_the_customers_own_items(self):
         items = [OpenItem(1, 7, "INV/2026/00012", 100.0, date(2026, 1, 1)),
