@@ -10,6 +10,8 @@ from datetime import timedelta
 from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
+from ..matching.remittance import Advice, AdviceLine
+
 DEMO_CUSTOMERS = [
     "harbor",
     "northwind",
@@ -427,3 +429,41 @@ class BillingDisputeDemo(models.Model):
             ]
         )
         self.env["billing.invoice.run"].with_user(specialist)._create_for_invoices(drafts | blocked).action_run()
+
+    @api.model
+    def _demo_generate_remittances(self):
+        """A remittance advice applied with a deduction (its case opened) and one waiting for its payment."""
+        company = self.env.company
+        if not company.chart_template:
+            return
+        open_items = self.env["account.move"].search(
+            [("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
+             ("payment_state", "=", "not_paid"), ("billing_in_dispute", "=", False)],
+            order="invoice_date, id",
+        )  # fmt: skip
+        by_customer = {}
+        for invoice in open_items:
+            by_customer.setdefault(invoice.commercial_partner_id, []).append(invoice)
+        customers = sorted((c for c, items in by_customer.items() if len(items) >= 2), key=lambda c: c.id)
+        if len(customers) < 2:
+            return
+        first, second = by_customer[customers[0]][:2], by_customer[customers[1]][:1]
+        Remittance = self.env["billing.remittance"]
+        deduction = round(min(25.0, first[1].amount_residual / 2), 2)
+        applied = Remittance._billing_import(customers[0], company, Advice([
+            AdviceLine(first[0].name.replace("/", "-"), first[0].amount_residual),
+            AdviceLine(first[1].name, first[1].amount_residual - deduction, deduction, "2 units damaged in transit"),
+        ]), "manual", reference="AP-RUN-0412")  # fmt: skip
+        bank = self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "bank")], limit=1
+        )
+        payment = self.env["account.payment"].create({
+            "payment_type": "inbound", "partner_type": "customer", "partner_id": customers[0].id,
+            "amount": applied.amount_total, "memo": "AP RUN 0412", "journal_id": bank.id,
+            "date": fields.Date.context_today(self),
+        })  # fmt: skip
+        payment.action_post()
+        self.env["billing.match.run"]._run_automatic(company, payments=payment, statement_lines=[])
+        Remittance._billing_import(customers[1], company, Advice([
+            AdviceLine(second[0].name, second[0].amount_residual),
+        ]), "manual", reference="REMIT-2209")  # fmt: skip

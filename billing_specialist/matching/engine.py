@@ -157,6 +157,7 @@ class Proposal:
     writeoff: float = 0.0  # difference proposed as a write-off (positive: the customer paid less)
     remainder: float = 0.0  # amount left on the source as open credit
     conflict: bool = False  # the evidence disagrees: never applied automatically, whatever the threshold
+    remittance_id: int | None = None  # the remittance advice this proposal follows (matching/remittance.py)
 
     @property
     def item_ids(self):

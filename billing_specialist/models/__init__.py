@@ -35,3 +35,9 @@ from . import billing_invoice_run
 from . import billing_invoice_check
 from . import billing_invoice_check_result
 from . import billing_invoice_checker
+from . import billing_remittance_format
+from . import billing_remittance_deduction_rule
+from . import billing_remittance
+from . import billing_remittance_line
+from . import billing_remittance_gateway
+from . import billing_dispute_remittance

@@ -67,3 +67,10 @@ class AccountPayment(models.Model):
         self.env["billing.payment.apply"]._check_allocations(
             self, moves, amounts, writeoff, customer=self.partner_id.commercial_partner_id, automatic=automatic
         )
+
+    def action_post(self):
+        result = super().action_post()
+        received = self.filtered(lambda pay: pay.payment_type == "inbound" and pay.partner_type == "customer")
+        if received:  # a remittance advice waiting for this payment is matched to it now
+            self.env["billing.remittance"].sudo()._billing_match_sources(received)
+        return result

@@ -82,6 +82,10 @@ class BillingMatchReview(models.Model):
         help="The payment is short on one invoice: apply it, then open a dispute case for what remains open.",
     )
     dispute_reason_id = fields.Many2one("billing.dispute.reason")
+    remittance_id = fields.Many2one(
+        "billing.remittance", string="Remittance Advice", readonly=True,
+        help="The customer's breakdown of this payment: the proposal follows it, invoice by invoice.",
+    )  # fmt: skip
     open_item_ids = fields.Many2many(
         "account.move", string="Other Open Items", compute="_compute_open_item_ids",
         help="The customer's other open invoices and credit notes, with what is still open on each.",
@@ -240,6 +244,7 @@ class BillingMatchReview(models.Model):
             "has_proposal": bool(best and best.allocations),
             "skipped": skipped,
             "writeoff": best.writeoff if best else 0.0,
+            "remittance_id": best.remittance_id if best else False,
             "allocation_ids": [
                 Command.create({"move_id": a.item_id, "amount": abs(a.amount)})
                 for a in (best.allocations if best else [])
@@ -365,6 +370,8 @@ class BillingMatchReview(models.Model):
                 partials, writeoff_move = source._billing_apply(allocations, self.writeoff, nowait=True)
             if self.open_dispute:
                 self._open_short_payment_dispute()
+            if self.remittance_id:
+                self.remittance_id._billing_after_apply(source, allocations)
         except UserError as error:
             raise UserError(
                 self.env._("%(payment)s: %(error)s Nothing was applied.", payment=self.name, error=error.args[0])
@@ -390,6 +397,7 @@ class BillingMatchReview(models.Model):
             "partial_ids": [Command.set(partials.ids)],
             "partial_count": len(partials),
             "writeoff_move_id": writeoff_move.id,
+            "remittance_id": self.remittance_id.id,
         }  # fmt: skip
 
     def _open_short_payment_dispute(self):

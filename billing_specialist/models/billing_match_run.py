@@ -207,6 +207,7 @@ class BillingMatchRun(models.Model):
                 reasons=best.explain(self.env._),
                 currency_id=moves.currency_id[:1].id,
                 writeoff=best.writeoff,
+                remittance_id=best.remittance_id,
                 allocation_ids=[Command.create({"move_id": move.id, "amount": amount, "currency_id": move.currency_id.id})
                                 for move, (_id, amount) in zip(moves, allocations, strict=True)],
             )  # fmt: skip
@@ -235,6 +236,10 @@ class BillingMatchRun(models.Model):
         if isinstance(result, str):
             return {**application.vals, "outcome": "error", "reasons": result}
         partials, writeoff_move = result
+        if application.vals.get("remittance_id"):
+            self.env["billing.remittance"].browse(application.vals["remittance_id"])._billing_after_apply(
+                application.source, application.allocations
+            )
         return {
             **application.vals,
             "outcome": "applied",
@@ -271,6 +276,7 @@ class BillingMatchRun(models.Model):
                 writeoffs.button_draft()
                 writeoffs.button_cancel()
             run.sudo().state = "undone"
+            self.env["billing.remittance"]._billing_undone(applied)
         return True
 
     def action_run_now(self):
@@ -307,6 +313,7 @@ class BillingMatchRunLine(models.Model):
     partial_ids = fields.Many2many("account.partial.reconcile", string="Reconciliations")
     partial_count = fields.Integer(help="How many reconciliations the run made: undo checks none is gone.")
     writeoff_move_id = fields.Many2one("account.move", string="Write-off Entry")
+    remittance_id = fields.Many2one("billing.remittance", string="Remittance Advice", ondelete="set null")
     invoice_ids = fields.Many2many("account.move", string="Invoices", compute="_compute_invoice_ids")
     invoice_names = fields.Char(string="Invoice Numbers", compute="_compute_invoice_ids")
 

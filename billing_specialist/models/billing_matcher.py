@@ -4,6 +4,7 @@ from odoo.tools.misc import format_date, formatLang
 from odoo.tools.translate import LazyTranslate
 
 from ..matching import Matcher, OpenItem
+from ..matching.remittance import propose_remittance
 from .billing_matcher_inputs import closed_invoice_numbers
 
 _lt = LazyTranslate(__name__)
@@ -49,6 +50,7 @@ class BillingMatcher:
         accounts = {bank.acc_number: bank.partner_id.commercial_partner_id.id for bank in banks}
         closed = closed_invoice_numbers(env, company)  # a memo naming a paid invoice is held (duplicate payment)
         self._options = {"partner_names": names, "account_partners": accounts, "closed_numbers": closed}
+        self._remittances = None  # {customer: its remittance advices not applied yet}, read on first use
         self.matchers = {currency_id: self._matcher(currency_id, items) for currency_id, items in by_currency.items()}
 
     def _matcher(self, currency_id, items):
@@ -73,6 +75,23 @@ class BillingMatcher:
             matcher.partner_labels.setdefault(source.partner_id, record.partner_id.commercial_partner_id.name)
         return matcher.explain_no_proposal(source)
 
+    def _remittance_proposal(self, record, remittance=None):
+        """The proposal of the remittance advice that explains ``record`` (see ``billing.remittance``), or None.
+
+        Its references go through the engine's reference search on the open items in the record's currency.
+        """
+        Remittance = self.env["billing.remittance"]
+        if remittance is None:
+            if self._remittances is None:  # read once per matcher, on first use, by customer
+                self._remittances = Remittance._billing_waiting(self.company).grouped("partner_id")
+            waiting = self._remittances.get(record.partner_id.commercial_partner_id, Remittance)
+            remittance = Remittance._billing_for_source(record, waiting) if waiting else Remittance
+        if not remittance:
+            return None
+        currency = record._billing_currency()
+        matcher = self.matchers.get(currency.id) or self._matcher(currency.id, [])
+        return propose_remittance(matcher, record._billing_source(), remittance._billing_ref())
+
     def propose(self, record):
         """Proposals for a payment or bank line, best first.
 
@@ -83,8 +102,13 @@ class BillingMatcher:
         """
         source = record._billing_source()
         currency = record._billing_currency()
+        remitted = self._remittance_proposal(record)
+        if remitted and (remitted.conflict or remitted.confidence >= self.company.billing_match_threshold):
+            return [remitted]  # the customer's own breakdown decides, or holds for a person
         matcher = self.matchers.get(currency.id)
         proposals = matcher.propose(source) if matcher else []
+        if remitted:
+            proposals = sorted([remitted, *proposals], key=lambda proposal: -proposal.confidence)
         if proposals and (proposals[0].conflict or proposals[0].confidence >= self.company.billing_match_threshold):
             return proposals  # conflicting evidence is for a person to settle, not for another currency
         for currency_id, other in self.matchers.items():

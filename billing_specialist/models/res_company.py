@@ -114,10 +114,21 @@ class ResCompany(models.Model):
         "refusal).",
     )
 
+    billing_remittance_date_window = fields.Integer(
+        string="Remittance Date Window (days)", default=10,
+        help="A payment is matched to a remittance advice dated at most this many days before or after it.",
+    )  # fmt: skip
+    billing_remittance_alias_id = fields.Many2one(
+        "mail.alias", string="Remittance Alias", copy=False, readonly=True, ondelete="set null",
+        help="E-mails to this address (body, CSV, spreadsheet or PDF attached) create remittance advices of this "
+        "company (customers only; others get a polite refusal).",
+    )  # fmt: skip
+
     @api.model_create_multi
     def create(self, vals_list):
         companies = super().create(vals_list)
         companies._billing_ensure_dispute_alias()
+        companies._billing_ensure_remittance_alias()
         self.env["billing.followup.level"]._seed_ladder(companies)
         self.env["billing.invoice.check"]._ensure_for_companies(companies)
         return companies
@@ -142,6 +153,26 @@ class ResCompany(models.Model):
                 }
             )
 
+    def _billing_ensure_remittance_alias(self):
+        """Give each company its remittance alias (remittance@ its alias domain, else remittance-<id>@), once."""
+        Alias = self.env["mail.alias"].sudo()
+        model_id = self.env["ir.model"]._get_id("billing.remittance")
+        for company in self.sudo().filtered(lambda c: not c.billing_remittance_alias_id):
+            domain = company.alias_domain_id
+            name = "remittance"
+            if Alias.search_count([("alias_name", "=", name), ("alias_domain_id", "=", domain.id)]):
+                name = f"remittance-{company.id}"
+            company.billing_remittance_alias_id = Alias.create(
+                {
+                    "alias_name": name,
+                    "alias_domain_id": domain.id,
+                    "alias_model_id": model_id,
+                    "alias_contact": "everyone",
+                    "alias_defaults": repr({"company_id": company.id}),
+                    "alias_bounced_content": company._billing_alias_refusal(),
+                }
+            )
+
     def _billing_alias_refusal(self):
         """The polite answer to a sender who is no customer of the company (editable on the alias)."""
         return Markup("<p>%s</p><p>%s</p><p>%s</p>") % (
@@ -154,6 +185,11 @@ class ResCompany(models.Model):
             ),
             self.env._("Kind regards,"),
         )
+
+    @api.constrains("billing_remittance_date_window")
+    def _check_billing_remittance_date_window(self):
+        if any(company.billing_remittance_date_window < 0 for company in self):
+            raise ValidationError(self.env._("The remittance date window cannot be negative."))
 
     @api.constrains("billing_match_threshold")
     def _check_billing_match_threshold(self):

@@ -6,3 +6,4 @@ from . import billing_collection_call
 from . import billing_collection_schedule
 from . import billing_collection_assign
 from . import billing_invoice_check_override
+from . import billing_remittance_import

@@ -1,0 +1,438 @@
+"""Remittance advices in plain Python: reading their lines (CSV/XLSX rows, text) and proposing from them.
+
+A remittance advice is the customer's own breakdown of one payment: which invoices it pays, how much of each, and
+what it deducts (with a reason in words). Reading is driven by a ``Layout`` (the customer's saved format: columns by
+header name or 1-based position, separate debit/credit columns, decimal comma, date formats, a regular expression
+with named groups for text); nothing read is ever executed or evaluated. ``propose_remittance`` turns an advice into
+the engine's ``Proposal`` for the payment it explains, each reference resolved through the engine's reference search
+(variants, leading zeros, one typo), with a confidence and reasons like any other source:
+
+    98  every reference names one open invoice of the customer exactly, and the lines take the payment exactly
+    95  ... the payment is short of the lines within the company's tolerance (the difference is a write-off)
+    92  ... one reference or more has one typo
+     0  held for review: a reference naming nothing, another customer's invoice, an invoice twice, more paid than
+        is open, or deductions on several invoices (a payment pays one invoice in part only)
+"""
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass, field
+
+from odoo.tools.translate import LazyTranslate
+
+from .engine import Allocation, Proposal, deletions, normalize
+
+_lt = LazyTranslate(__name__, default_lang="en_US")
+
+MAX_AMOUNT = 1e12  # larger amounts are refused: a misread column, not a payment
+DEFAULT_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%m/%d/%Y", "%d-%m-%Y")
+MAX_NAMED_IN_REASONS = 5
+DEFAULT_LINE_PATTERN = (
+    r"(?P<reference>[A-Za-z][A-Za-z0-9/\-_.#]*\d)\s+(?P<amount>-?[\d.,' ]*\d)"
+    r"(?:\s+(?P<deduction>[\d.,' ]*\d)(?:\s+(?P<reason>[A-Za-z].*))?)?\s*$"
+)
+
+
+class RemittanceParseError(ValueError):
+    """Rows that cannot be read: ``errors`` is [(row number, message)], all of them, for one clear message."""
+
+    def __init__(self, errors):
+        super().__init__("; ".join(f"{row}: {message}" for row, message in errors))
+        self.errors = errors
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where a customer's advice keeps what: each column a header name or a 1-based position ('' for none)."""
+
+    reference: str = "1"
+    amount: str = "2"
+    debit: str = ""
+    credit: str = ""
+    deduction: str = ""
+    reason: str = ""
+    date: str = ""
+    has_header: bool = True
+    skip_rows: int = 0
+    decimal_comma: bool = False
+    date_formats: tuple = DEFAULT_DATE_FORMATS
+    line_pattern: str = DEFAULT_LINE_PATTERN
+
+
+@dataclass(frozen=True)
+class AdviceLine:
+    reference: str
+    paid: float
+    deduction: float = 0.0
+    reason: str = ""
+    row: int = 0
+    date: dt.date | None = None
+
+
+@dataclass
+class Advice:
+    """What was read: the lines (in file order) and the latest date found, if any."""
+
+    lines: list = field(default_factory=list)
+    date: dt.date | None = None
+
+    @property
+    def total(self):
+        return round(sum(line.paid for line in self.lines), 6)
+
+
+def parse_amount(text, decimal_comma=False):
+    """'1.234,56' (decimal comma) or '1,234.56' -> 1234.56; '(12.00)' and '12.00-' -> -12.0; '' -> 0.0.
+
+    :raise ValueError: not a number, not finite, or too large.
+    """
+    value = str(text if text is not None else "").strip().replace("\u00a0", "").replace(" ", "").replace("'", "")
+    if not value:
+        return 0.0
+    negative = value.startswith("(") and value.endswith(")") or value.endswith("-")
+    value = value.strip("()").rstrip("-")
+    for symbol in ("€", "$", "£", "CHF", "EUR", "USD", "GBP"):
+        value = value.replace(symbol, "")
+    if decimal_comma:
+        value = value.replace(".", "").replace(",", ".")
+    else:
+        value = value.replace(",", "")
+    if not re.fullmatch(r"[+-]?\d+(\.\d+)?", value):
+        raise ValueError(_lt("%(value)s is not an amount", value=str(text).strip()))
+    amount = float(value)
+    if not math.isfinite(amount) or abs(amount) > MAX_AMOUNT:
+        raise ValueError(_lt("%(value)s is not a plausible amount", value=str(text).strip()))
+    return -amount if negative else amount
+
+
+def parse_date(value, formats=DEFAULT_DATE_FORMATS):
+    """A date from a cell (a date, a datetime, or text in one of ``formats``); None for an empty cell."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value).strip()
+    for fmt in formats:
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError(_lt("%(value)s is not a date in the formats %(formats)s", value=text,
+                         formats=", ".join(formats)))  # fmt: skip
+
+
+def _column_index(spec, header):
+    """The 0-based index of a column given by header name (any case) or 1-based position; None when not set."""
+    spec = (spec or "").strip()
+    if not spec:
+        return None
+    if spec.isdigit():
+        return int(spec) - 1
+    names = [normalize(str(cell)) for cell in header]
+    wanted = normalize(spec)
+    if wanted in names:
+        return names.index(wanted)
+    raise ValueError(_lt("the column %(column)s is not in the header", column=spec))
+
+
+def _cell(row, index):
+    if index is None or index >= len(row):
+        return ""
+    value = row[index]
+    return "" if value is None else value
+
+
+def _amount_cell(value, decimal_comma):
+    if isinstance(value, bool):
+        raise ValueError(_lt("%(value)s is not an amount", value=str(value)))
+    if isinstance(value, (int, float)):
+        if not math.isfinite(value) or abs(value) > MAX_AMOUNT:
+            raise ValueError(_lt("%(value)s is not a plausible amount", value=str(value)))
+        return float(value)
+    return parse_amount(value, decimal_comma)
+
+
+def parse_rows(rows, layout):
+    """Read an advice from table rows (lists of cells: text, numbers or dates), as ``layout`` says.
+
+    Empty rows are skipped. Every row that cannot be read is reported, with its 1-based row number in the file.
+
+    :raise RemittanceParseError: with all the rows refused; nothing is returned then.
+    """
+    rows = [list(row) for row in rows]
+    start = max(layout.skip_rows, 0)
+    header = rows[start] if layout.has_header and len(rows) > start else []
+    first = start + (1 if layout.has_header else 0)
+    try:
+        columns = {
+            name: _column_index(getattr(layout, name), header)
+            for name in ("reference", "amount", "debit", "credit", "deduction", "reason", "date")
+        }
+    except ValueError as error:
+        raise RemittanceParseError([(start + 1, error.args[0])]) from error
+    if columns["reference"] is None:
+        raise RemittanceParseError([(start + 1, _lt("no reference column is set"))])
+    two_columns = columns["debit"] is not None or columns["credit"] is not None
+    if not two_columns and columns["amount"] is None:
+        raise RemittanceParseError([(start + 1, _lt("no amount column (or debit and credit columns) is set"))])
+    advice, errors = Advice(), []
+    for number, row in enumerate(rows[first:], start=first + 1):
+        if not any(str(cell).strip() for cell in row if cell is not None):
+            continue
+        try:
+            line = _read_row(row, number, columns, two_columns, layout)
+        except ValueError as error:
+            errors.append((number, error.args[0]))
+            continue
+        advice.lines.append(line)
+        if line.date and (advice.date is None or line.date > advice.date):
+            advice.date = line.date
+    if errors:
+        raise RemittanceParseError(errors)
+    if not advice.lines:
+        raise RemittanceParseError([(first + 1, _lt("no line to import"))])
+    return advice
+
+
+def _read_row(row, number, columns, two_columns, layout):
+    reference = str(_cell(row, columns["reference"])).strip()
+    if not reference:
+        raise ValueError(_lt("no invoice reference"))
+    if two_columns:
+        debit = _amount_cell(_cell(row, columns["debit"]), layout.decimal_comma)
+        credit = _amount_cell(_cell(row, columns["credit"]), layout.decimal_comma)
+        if debit < 0 or credit < 0:
+            raise ValueError(_lt("a debit or credit cannot be negative"))
+        paid = debit - credit  # a credit: a credit note the customer takes off the payment
+    else:
+        paid = _amount_cell(_cell(row, columns["amount"]), layout.decimal_comma)
+        if paid < 0:
+            raise ValueError(_lt("the amount paid cannot be negative (use debit and credit columns for credit notes)"))
+    deduction = _amount_cell(_cell(row, columns["deduction"]), layout.decimal_comma)
+    if deduction < 0:
+        raise ValueError(_lt("a deduction cannot be negative"))
+    if not paid and not deduction:
+        raise ValueError(_lt("neither an amount paid nor a deduction"))
+    reason = str(_cell(row, columns["reason"])).strip()[:200]
+    when = parse_date(_cell(row, columns["date"]), layout.date_formats) if columns["date"] is not None else None
+    return AdviceLine(reference[:100], round(paid, 6), round(deduction, 6), reason, number, when)
+
+
+def parse_text(text, layout):
+    """Read an advice from free text (an e-mail body, a PDF's text): each line matched by ``layout.line_pattern``.
+
+    The pattern's named groups: ``reference`` and ``amount`` (required), ``deduction`` and ``reason`` (optional).
+    Lines that do not match are ignored (greetings, headings, totals that name no invoice).
+    """
+    try:
+        pattern = re.compile(layout.line_pattern or DEFAULT_LINE_PATTERN)
+    except re.error as error:
+        raise RemittanceParseError([(0, _lt("the line pattern is not valid: %(error)s", error=str(error)))]) from error
+    if not {"reference", "amount"} <= set(pattern.groupindex):
+        raise RemittanceParseError([(0, _lt("the line pattern needs the groups reference and amount"))])
+    advice, errors = Advice(), []
+    for number, raw in enumerate((text or "").splitlines()[:10000], start=1):
+        match = pattern.search(raw.strip()[:500])
+        if not match:
+            continue
+        groups = match.groupdict()
+        try:
+            paid = parse_amount(groups.get("amount"), layout.decimal_comma)
+            deduction = parse_amount(groups.get("deduction") or "", layout.decimal_comma)
+            if paid < 0 or deduction < 0:
+                raise ValueError(_lt("amounts cannot be negative"))
+        except ValueError as error:
+            errors.append((number, error.args[0]))
+            continue
+        reason = (groups.get("reason") or "").strip()[:200]
+        advice.lines.append(AdviceLine(groups["reference"].strip()[:100], paid, deduction, reason, number))
+    if errors:
+        raise RemittanceParseError(errors)
+    if not advice.lines:
+        raise RemittanceParseError([(0, _lt("no line of the text names an invoice and an amount"))])
+    return advice
+
+
+# ---------------------------------------------------------------------- matching
+
+
+@dataclass(frozen=True)
+class RemittanceRef:
+    """An advice as the engine sees it: its record id, label (reference), customer and lines."""
+
+    id: int
+    label: str
+    partner_id: int
+    lines: tuple
+
+
+def resolve_reference(matcher, reference, partner_id):
+    """The customer's open item that ``reference`` names, and how: ('exact'|'written'|'typo', item) or (None, None);
+    ('other', item) when it names exactly an item of another customer (and none of this customer's).
+
+    The engine's keys (the number and its variants, the customer's PO numbers), then one typo, searched among the
+    advice's customer's items only: the advice says who pays, so a key only has to be unique among that customer's
+    items, and one customer's reference never picks another's invoice.
+    """
+    candidates = matcher._candidates(reference)
+    exact = _own_hits(matcher, candidates, partner_id, _exact_ids)
+    if len(exact) == 1:
+        item = matcher.items[exact.pop()]
+        keys = {normalize(item.number), *(normalize(ref) for ref in item.refs)}
+        return ("exact" if normalize(reference) in keys else "written"), item
+    if exact:
+        return None, None
+    others = {i for candidate in candidates for i in _exact_ids(matcher, candidate)}
+    if others:  # it names another customer's invoice exactly: not taken as a typo for one of this customer's
+        return "other", matcher.items[min(others)]
+    fuzzy = {
+        i
+        for candidate in candidates
+        if len(candidate) >= 6 and any(ch.isdigit() for ch in candidate)
+        for i in _fuzzy_ids(matcher, candidate)
+        if matcher.items[i].partner_id == partner_id
+    }
+    if len(fuzzy) > 1:  # several one edit away from some variant: the one whose full number is one edit away
+        written = normalize(reference)
+        fuzzy = {i for i in fuzzy if _one_edit(written, normalize(matcher.items[i].number))}
+    if len(fuzzy) == 1:
+        item = matcher.items[fuzzy.pop()]
+        return ("written" if matcher._written_differently(reference, item.number) else "typo"), item
+    return None, None
+
+
+def _one_edit(first, second):
+    """Whether two strings differ by one insertion, deletion or substitution at most."""
+    if abs(len(first) - len(second)) > 1:
+        return False
+    if len(first) == len(second):
+        return sum(a != b for a, b in zip(first, second, strict=True)) <= 1
+    short, long = sorted((first, second), key=len)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def _exact_ids(matcher, candidate):
+    return matcher.by_key.get(candidate, set()) | matcher.by_ref.get(candidate, set())
+
+
+def _fuzzy_ids(matcher, candidate):
+    """Items one insertion, deletion or substitution away from ``candidate`` (the engine's symmetric-delete index)."""
+    ids = set(matcher.by_deletion.get(candidate, ()))
+    for variant in deletions(candidate):
+        ids |= matcher.by_key.get(variant, set()) | matcher.by_deletion.get(variant, set())
+    return ids
+
+
+def _own_hits(matcher, candidates, partner_id, lookup):
+    """The customer's items that a candidate names alone (a candidate naming several of them names none)."""
+    hits = set()
+    for candidate in candidates:
+        own = {i for i in lookup(matcher, candidate) if matcher.items[i].partner_id == partner_id}
+        if len(own) == 1:
+            hits |= own
+    return hits
+
+
+def propose_remittance(matcher, source, remittance):
+    """The proposal an advice makes for ``source`` (its payment): each line's invoice for the amount it pays."""
+    proposal = Proposal(source.id, remittance.partner_id, [], 98, [], remittance_id=remittance.id)
+    label = remittance.label
+    seen, written, partial = {}, [], []
+    for line in remittance.lines:
+        how, item = resolve_reference(matcher, line.reference, remittance.partner_id)
+        if how == "other":
+            proposal.hold(_lt("remittance %(advice)s names %(number)s, an invoice of another customer", advice=label,
+                              number=item.number))  # fmt: skip
+            continue
+        if item is None:
+            proposal.hold(_lt("remittance %(advice)s names %(ref)s: no open invoice of the customer", advice=label,
+                              ref=line.reference))  # fmt: skip
+            continue
+        if item.id in seen:
+            proposal.hold(_lt("remittance %(advice)s names %(number)s twice", advice=label, number=item.number))
+            continue
+        seen[item.id] = line
+        if how == "typo":
+            proposal.confidence = min(proposal.confidence, 92)
+        if how != "exact":
+            written.append((item.number, line.reference, how))
+        _check_line(matcher, proposal, label, item, line, partial)
+        proposal.allocations.append(_allocation(matcher, item, line))
+    if len(partial) > 1:
+        proposal.hold(_lt("remittance %(advice)s leaves %(count)s invoices partly open (%(numbers)s): a payment pays "
+                          "one invoice in part only; apply it in parts", advice=label,
+                          count=matcher.format_count(len(partial)), numbers=", ".join(partial)))  # fmt: skip
+    _explain(matcher, proposal, label, seen, written)
+    _settle_total(matcher, proposal, source, bool(partial))
+    return proposal
+
+
+def _allocation(matcher, item, line):
+    amount = item.amount if item.amount < 0 else line.paid
+    return Allocation(item.id, matcher._round(amount))
+
+
+def _check_line(matcher, proposal, label, item, line, partial):
+    """Hold the proposal when the line cannot be applied as written; note an invoice the line leaves partly open."""
+    values = {"advice": label, "number": item.number, "paid": matcher.format_amount(line.paid)}
+    if item.amount < 0 or line.paid < 0:
+        if not matcher._is_zero(item.amount - line.paid):
+            proposal.hold(_lt("remittance %(advice)s takes %(paid)s for %(number)s, which is no credit note open for "
+                              "that amount", **values))  # fmt: skip
+        return
+    if line.paid - item.amount > matcher.rounding / 2:
+        proposal.hold(_lt("remittance %(advice)s pays %(paid)s on %(number)s, open for %(open)s only",
+                          open=matcher.format_amount(item.amount), **values))  # fmt: skip
+    elif item.amount - line.paid > matcher.rounding / 2:
+        partial.append(item.number)
+
+
+def _explain(matcher, proposal, label, seen, written):
+    count = matcher.format_count(len(seen))
+    proposal.reasons.insert(0, _lt("remittance %(advice)s names %(count)s open invoices of the customer",
+                                   advice=label, count=count))  # fmt: skip
+    for number, reference, how in written[:MAX_NAMED_IN_REASONS]:
+        if how == "typo":
+            reason = _lt("remittance %(advice)s names %(number)s (written %(ref)s, one typo)", advice=label,
+                         number=number, ref=reference)  # fmt: skip
+        else:
+            reason = _lt("remittance %(advice)s names %(number)s (written %(ref)s)", advice=label, number=number,
+                         ref=reference)  # fmt: skip
+        proposal.reasons.insert(1, reason)
+    if len(written) > MAX_NAMED_IN_REASONS:
+        proposal.reasons.append(_lt("and %(count)s more written differently",
+                                    count=matcher.format_count(len(written) - MAX_NAMED_IN_REASONS)))  # fmt: skip
+    deducted = [line for line in seen.values() if line.deduction > 0]
+    if deducted:
+        proposal.reasons.append(
+            _lt(
+                "%(count)s deductions (%(amount)s): each opens a dispute case",
+                count=matcher.format_count(len(deducted)),
+                amount=matcher.format_amount(sum(line.deduction for line in deducted)),
+            )  # fmt: skip
+        )
+
+
+def _settle_total(matcher, proposal, source, partial):
+    """The payment against the lines: exact, short within tolerance (a write-off), or more (open credit)."""
+    wanted = sum(allocation.amount for allocation in proposal.allocations)
+    difference = matcher._round(wanted - source.amount)
+    if matcher._is_zero(difference):
+        proposal.reasons.append(_lt("the payment is the remittance's total"))
+    elif difference > 0 and not partial and matcher._within_tolerance(difference, source.amount):
+        proposal.writeoff = difference
+        proposal.confidence = min(proposal.confidence, 95)
+        proposal.reasons.append(_lt("difference %(amount)s within tolerance, proposed as a write-off",
+                                    amount=matcher.format_amount(difference)))  # fmt: skip
+    elif difference < 0:
+        proposal.remainder = -difference
+        proposal.confidence = min(proposal.confidence, 93)
+        proposal.reasons.append(_lt("the payment is %(amount)s more than the remittance: it stays as open credit",
+                                    amount=matcher.format_amount(-difference)))  # fmt: skip
+    else:
+        proposal.hold(
+            _lt("the payment is %(amount)s short of the remittance", amount=matcher.format_amount(difference))
+        )

@@ -1,0 +1,402 @@
+import hashlib
+
+from markupsafe import Markup
+
+from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError
+from odoo.tools.misc import format_date, formatLang
+
+from ..matching.engine import Matcher, OpenItem
+from ..matching.remittance import (
+    AdviceLine,
+    RemittanceParseError,
+    RemittanceRef,
+    parse_rows,
+    parse_text,
+    resolve_reference,
+)
+from ..matching.remittance_files import RemittanceFileError, kind_of, read_csv, read_pdf_text, read_xlsx
+
+SOURCES = [("csv", "CSV"), ("xlsx", "Spreadsheet"), ("email", "E-mail"), ("pdf", "PDF"), ("manual", "Manual")]
+STATES = [("new", "Waiting for Payment"), ("matched", "Matched"), ("applied", "Applied"), ("error", "Error")]
+# Written by the application only (import, matching, applying), never by a client.
+PROTECTED_FIELDS = {"state", "error_message", "payment_id", "statement_line_id", "duplicate_key", "source"}
+
+
+class BillingRemittance(models.Model):
+    """A customer's remittance advice: the breakdown of one payment, invoice by invoice, with its deductions.
+
+    Imported from a file (``billing.remittance.import``) or an e-mail to the company's remittance alias; it waits
+    for its payment (state *new*), is matched to it (a payment or bank line of the customer whose amount is its total
+    within the tolerance and whose date is within the company's window: *matched*), then applied as it says through
+    ``billing.payment.apply`` (*applied*), each deduction opening a dispute case. The same advice twice is refused.
+    """
+
+    _name = "billing.remittance"
+    _description = "Remittance Advice"
+    _inherit = ["mail.thread"]
+    _order = "date desc, id desc"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, readonly=True, copy=False, default=lambda self: self.env._("New"))
+    company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, index=True, check_company=True, tracking=True,
+        domain="[('parent_id', '=', False)]",
+    )  # fmt: skip
+    date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
+    currency_id = fields.Many2one("res.currency", required=True, default=lambda self: self.env.company.currency_id)
+    reference = fields.Char(help="The customer's reference of the advice (its payment run or advice number).")
+    source = fields.Selection(SOURCES, required=True, default="manual", readonly=True)
+    attachment_id = fields.Many2one("ir.attachment", string="Source File", readonly=True, copy=False)
+    state = fields.Selection(STATES, default="new", required=True, readonly=True, tracking=True, index=True)
+    error_message = fields.Text(readonly=True)
+    payment_id = fields.Many2one("account.payment", readonly=True, check_company=True, copy=False, tracking=True)
+    statement_line_id = fields.Many2one(
+        "account.bank.statement.line", string="Bank Line", readonly=True, check_company=True, copy=False
+    )
+    duplicate_key = fields.Char(readonly=True, copy=False, index=True)
+    line_ids = fields.One2many("billing.remittance.line", "remittance_id", string="Lines", copy=True)
+    line_count = fields.Integer(compute="_compute_amounts", store=True)
+    amount_total = fields.Monetary(string="Total Paid", compute="_compute_amounts", store=True)
+    amount_deducted = fields.Monetary(string="Deducted", compute="_compute_amounts", store=True)
+    dispute_ids = fields.Many2many("billing.dispute", string="Dispute Cases", compute="_compute_dispute_ids")
+    dispute_count = fields.Integer(compute="_compute_dispute_ids")
+
+    _sql_constraints = [
+        ("duplicate_key_unique", "UNIQUE(company_id, duplicate_key)", "This remittance advice was imported already."),
+    ]
+
+    @api.depends("line_ids.amount_paid", "line_ids.amount_deduction")
+    def _compute_amounts(self):
+        for remittance in self:
+            remittance.line_count = len(remittance.line_ids)
+            remittance.amount_total = sum(remittance.line_ids.mapped("amount_paid"))
+            remittance.amount_deducted = sum(remittance.line_ids.mapped("amount_deduction"))
+
+    def _compute_dispute_ids(self):
+        for remittance in self:
+            remittance.dispute_ids = remittance.line_ids.dispute_id
+            remittance.dispute_count = len(remittance.dispute_ids)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su and any(PROTECTED_FIELDS & set(vals) for vals in vals_list):
+            raise AccessError(self.env._("The state and payment of a remittance are set by the application."))
+        for vals in vals_list:
+            if not vals.get("name") or vals["name"] == self.env._("New"):
+                vals["name"] = self.env["ir.sequence"].sudo().next_by_code("billing.remittance") or "/"
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if not self.env.su and PROTECTED_FIELDS & set(vals):
+            raise AccessError(self.env._("The state and payment of a remittance are set by the application."))
+        if not self.env.su and self.filtered(lambda rec: rec.state == "applied"):
+            raise UserError(self.env._("An applied remittance cannot be changed."))
+        return super().write(vals)
+
+    def _billing_check_open(self):
+        """Refuse changing the lines of an applied remittance: it is history."""
+        if self.filtered(lambda rec: rec.state == "applied"):
+            raise UserError(self.env._("An applied remittance cannot be changed."))
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_applied(self):
+        if self.filtered(lambda rec: rec.state == "applied"):
+            raise UserError(self.env._("An applied remittance is history: it cannot be deleted."))
+
+    # ------------------------------------------------------------------ import
+
+    @api.model
+    def _billing_check_customer(self, partner, company):
+        """Refuse an advice for anyone but a customer (company) of ``company``, a company the user works in."""
+        if company not in self.env.user.company_ids and not self.env.su:
+            raise AccessError(self.env._("You do not work in %(company)s.", company=company.name))
+        if not partner or partner != partner.commercial_partner_id:
+            raise UserError(self.env._("Choose the customer (the company, not a contact) the advice is from."))
+        if partner.company_id and partner.company_id != company:
+            raise UserError(
+                self.env._("%(customer)s is no customer of %(company)s.", customer=partner.name, company=company.name)
+            )
+
+    @api.model
+    def _billing_duplicate_key(self, company, partner, currency, date, lines):
+        """The advice's fingerprint: customer, currency, date, total and its set of lines (order aside)."""
+        rounding = currency.decimal_places
+        rows = sorted(
+            f"{(line.reference or '').strip().upper()}|{line.paid:.{rounding}f}|{line.deduction:.{rounding}f}"
+            for line in lines
+        )
+        total = sum(line.paid for line in lines)
+        text = "\n".join([str(company.id), str(partner.id), currency.name, str(date), f"{total:.{rounding}f}", *rows])
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @api.model
+    def _billing_import(self, partner, company, advice, source, date=None, reference=None, currency=None,
+                        attachment=None):  # fmt: skip
+        """Create the remittance of an ``Advice`` read from a file or an e-mail; refuse a duplicate, naming it.
+
+        :param attachment: (file name, content as bytes) of the source file, kept on the remittance.
+        """
+        self.check_access("create")
+        self._billing_check_customer(partner, company)
+        currency = currency or company.currency_id
+        date = date or advice.date or fields.Date.context_today(self)
+        if currency.compare_amounts(advice.total, 0.0) <= 0:
+            raise UserError(self.env._("The advice pays nothing: its total is %(total)s.",
+                                       total=formatLang(self.env, advice.total, currency_obj=currency)))  # fmt: skip
+        key = self._billing_duplicate_key(company, partner, currency, date, advice.lines)
+        duplicate = self.sudo().search([("company_id", "=", company.id), ("duplicate_key", "=", key)], limit=1)
+        if duplicate:
+            raise UserError(
+                self.env._(
+                    "This advice was imported already: %(name)s (%(reference)s) of %(date)s.",
+                    name=duplicate.name,
+                    reference=duplicate.reference or "-",
+                    date=format_date(self.env, duplicate.date),
+                )  # fmt: skip
+            )
+        vals = {
+            "company_id": company.id,
+            "partner_id": partner.id,
+            "date": date,
+            "currency_id": currency.id,
+            "reference": reference,
+            "source": source,
+            "duplicate_key": key,
+            "line_ids": [
+                Command.create({"sequence": index, "reference": line.reference, "amount_paid": line.paid,
+                                "amount_deduction": line.deduction, "deduction_reason": line.reason})
+                for index, line in enumerate(advice.lines)
+            ],
+        }  # fmt: skip
+        # sudo: the protected fields (source, key) are the application's; access was checked above.
+        remittance = self.sudo().with_company(company).create(vals).with_env(self.env)
+        if attachment:
+            remittance.sudo().attachment_id = (
+                self.env["ir.attachment"]
+                .sudo()
+                .create({"name": attachment[0], "raw": attachment[1], "res_model": self._name, "res_id": remittance.id})
+            )
+        remittance._billing_match_payment()
+        return remittance
+
+    @api.model
+    def _billing_read(self, filename, content, layout, text=None):
+        """Read an advice from a file (CSV, XLSX, PDF) or from ``text`` with ``layout``; :return: (advice, source).
+
+        :raise UserError: naming every row refused (nothing is imported then).
+        """
+        kind = "email" if content is None else kind_of(filename, content)
+        try:
+            if kind == "csv":
+                return parse_rows(read_csv(content), layout), "csv"
+            if kind == "xlsx":
+                return parse_rows(read_xlsx(content), layout), "xlsx"
+            if kind == "pdf":
+                return parse_text(read_pdf_text(content), layout), "pdf"
+            if kind == "email":
+                return parse_text(text, layout), "email"
+        except RemittanceFileError as error:
+            raise UserError(self.env._(error.args[0])) from error
+        except RemittanceParseError as error:
+            rows = "; ".join(
+                self.env._("row %(row)s: %(error)s", row=row, error=self.env._(message)) if row
+                else self.env._(message)
+                for row, message in error.errors[:50]
+            )  # fmt: skip
+            more = len(error.errors) - 50
+            if more > 0:
+                rows += self.env._("; and %(count)s more rows", count=more)
+            raise UserError(self.env._("%(file)s cannot be imported, nothing was imported: %(rows)s.",
+                                       file=filename or self.env._("The text"), rows=rows)) from error  # fmt: skip
+        raise UserError(self.env._("%(file)s is no CSV, spreadsheet (XLSX) or PDF file.", file=filename))
+
+    # ------------------------------------------------------------------ matching
+
+    @api.model
+    def _billing_waiting(self, company):
+        """The company's remittances not applied yet (waiting for their payment, or matched to it)."""
+        return self.sudo().search([("company_id", "=", company.id), ("state", "in", ("new", "matched"))])
+
+    @api.model
+    def _billing_for_source(self, record, waiting=None):
+        """The remittance that explains ``record`` (payment or bank line), or an empty recordset.
+
+        Its own if one was matched to it; else a waiting one of the same customer and currency whose total is the
+        record's amount within the company's tolerance, dated within the company's window; the closest in amount,
+        then in date. Two equally close: none (a person chooses).
+        """
+        company = record.company_id
+        waiting = self._billing_waiting(company) if waiting is None else waiting
+        field = "payment_id" if record._name == "account.payment" else "statement_line_id"
+        own = waiting.filtered(lambda rec: rec[field] == record)
+        if own:
+            return own[:1]
+        partner = record.partner_id.commercial_partner_id
+        currency = record._billing_currency()
+        amount = record._billing_available()
+        tolerance = self.env["billing.payment.apply"]._tolerance(company, amount)
+        window = company.billing_remittance_date_window
+        fits = waiting.filtered(
+            lambda rec: rec.partner_id == partner and rec.currency_id == currency and not rec.payment_id
+            and not rec.statement_line_id and abs((rec.date - record.date).days) <= window
+            and currency.compare_amounts(abs(rec.amount_total - amount), tolerance) <= 0
+        )  # fmt: skip
+        ranked = sorted(fits, key=lambda rec: (abs(rec.amount_total - amount), abs((rec.date - record.date).days)))
+        if len(ranked) > 1 and (abs(ranked[0].amount_total - amount), abs((ranked[0].date - record.date).days)) == (
+            abs(ranked[1].amount_total - amount),
+            abs((ranked[1].date - record.date).days),
+        ):
+            return self.browse()
+        return ranked[0].with_env(self.env) if ranked else self.browse()
+
+    def _billing_ref(self):
+        """The remittance as the plain engine sees it (matching/remittance.py)."""
+        self.ensure_one()
+
+        lines = tuple(
+            AdviceLine(line.reference, line.amount_paid, line.amount_deduction, line.deduction_reason or "")
+            for line in self.line_ids.sorted(lambda rec: (rec.sequence, rec.id))
+        )
+        return RemittanceRef(self.id, self.reference or self.name, self.partner_id.id, lines)
+
+    def _billing_match_payment(self):
+        """Match waiting remittances to a pending payment or bank line of their customer, if one fits."""
+        for remittance in self.filtered(lambda rec: rec.state == "new"):
+            company = remittance.company_id
+            pending = list(self.env["account.payment"]._billing_pending(company).filtered(
+                lambda pay, rec=remittance: pay.partner_id.commercial_partner_id == rec.partner_id))  # fmt: skip
+            pending += list(self.env["account.bank.statement.line"]._billing_pending(company).filtered(
+                lambda line, rec=remittance: line.partner_id.commercial_partner_id == rec.partner_id))  # fmt: skip
+            for source in pending:
+                if self._billing_for_source(source, remittance) == remittance:
+                    remittance._billing_set_source(source, "matched")
+                    break
+
+    @api.model
+    def _billing_match_sources(self, sources):
+        """A payment posted or a bank line arrived: the waiting remittance that explains it is matched to it."""
+        waiting = {}
+        for source in sources:
+            company = source.company_id
+            if company not in waiting:
+                waiting[company] = self._billing_waiting(company).filtered(lambda rec: rec.state == "new")
+            if not waiting[company]:
+                continue
+            remittance = self._billing_for_source(source, waiting[company])
+            if remittance:
+                waiting[company] -= remittance
+                remittance._billing_set_source(source, "matched")
+
+    def _billing_set_source(self, source, state):
+        field = "payment_id" if source._name == "account.payment" else "statement_line_id"
+        self.sudo().write({field: source.id, "state": state, "error_message": False})
+
+    # ------------------------------------------------------------------ applying
+
+    def _billing_source_record(self):
+        return self.payment_id or self.statement_line_id
+
+    def action_match(self):
+        """Look for the payment now (it is also looked for when a payment is posted and by the automatic run)."""
+        self.check_access("write")
+        self._billing_match_payment()
+        waiting = self.filtered(lambda rec: rec.state == "new")
+        if waiting:
+            raise UserError(self.env._("No pending payment of %(customer)s fits %(name)s yet: it waits for it.",
+                                       customer=waiting[0].partner_id.name, name=waiting[0].name))  # fmt: skip
+        return True
+
+    def action_apply(self):
+        """Apply the matched payment as the remittance says, through ``billing.payment.apply`` (a manual run)."""
+        self.check_access("write")
+        for remittance in self:
+            if remittance.state == "new":
+                remittance.action_match()
+            source = remittance._billing_source_record()
+            if remittance.state != "matched" or not source:
+                raise UserError(self.env._("%(name)s has no payment to apply.", name=remittance.name))
+            proposal = remittance._billing_proposal(source)
+            if proposal.conflict:
+                raise UserError(self.env._("%(name)s cannot be applied as it is: %(reasons)s", name=remittance.name,
+                                           reasons=proposal.explain(self.env._)))  # fmt: skip
+            allocations = [(allocation.item_id, allocation.amount) for allocation in proposal.allocations]
+            currency = self.env["account.move"].browse(allocations[0][0]).currency_id
+            if source._name == "account.bank.statement.line":
+                partials, writeoff_move = source._billing_apply(
+                    allocations, proposal.writeoff, partner=None if source.partner_id else remittance.partner_id
+                )
+            else:
+                partials, writeoff_move = source._billing_apply(allocations, proposal.writeoff)
+            self.env["billing.match.run"]._record_manual(remittance.company_id, [{
+                "payment_id": remittance.payment_id.id, "statement_line_id": remittance.statement_line_id.id,
+                "partner_id": remittance.partner_id.id, "confidence": proposal.confidence,
+                "reasons": proposal.explain(self.env._), "remittance_id": remittance.id,
+                "currency_id": currency.id,
+                "writeoff": proposal.writeoff, "outcome": "applied", "partial_ids": [Command.set(partials.ids)],
+                "partial_count": len(partials), "writeoff_move_id": writeoff_move.id,
+                "allocation_ids": [Command.create({"move_id": move_id, "amount": amount, "currency_id": currency.id})
+                                   for move_id, amount in allocations],
+            }])  # fmt: skip
+            remittance._billing_after_apply(source, allocations)
+        return True
+
+    def _billing_proposal(self, source):
+        """The engine's proposal for ``source`` following this remittance."""
+        from .billing_matcher import BillingMatcher
+
+        return BillingMatcher(self.env, self.company_id)._remittance_proposal(source, self)
+
+    def _billing_after_apply(self, source, allocations):
+        """``source`` was applied as this remittance says: record it, and open a case for each deduction."""
+        self.ensure_one()
+        lines = self.line_ids.sorted(lambda rec: (rec.sequence, rec.id))
+        moves = self.env["account.move"].browse([move_id for move_id, _amount in allocations])
+        items = [OpenItem(move.id, self.partner_id.id, move.name, move.amount_residual, move.invoice_date_due or
+                          move.date, tuple(r for r in (move.ref, move.payment_reference) if r)) for move in moves]  # fmt: skip
+        matcher = Matcher(items)
+        for line in lines:  # each line to the invoice it names among those applied (a person may have changed them)
+            _how, item = resolve_reference(matcher, line.reference, self.partner_id.id)
+            line.sudo().move_id = item.id if item else False
+        self._billing_set_source(source, "applied")
+        for line in lines.filtered(lambda rec: rec.amount_deduction > 0 and rec.move_id and not rec.dispute_id):
+            self._billing_open_deduction_case(line, source)
+
+    def _billing_open_deduction_case(self, line, source):
+        """A case for what the deduction left open on the invoice (never written off), its reason from the words."""
+        move = line.move_id
+        amount = min(line.amount_deduction, move.amount_residual)
+        if move.currency_id.compare_amounts(amount, 0.0) <= 0:
+            return
+        try:
+            with self.env.cr.savepoint():
+                vals = move._billing_prepare_dispute_vals()
+                vals.update(
+                    reason_id=self.env["billing.remittance.deduction.rule"]._reason_for(
+                        line.deduction_reason, self.company_id).id,
+                    source_payment_id=source.id if source._name == "account.payment" else False,
+                    remittance_id=self.id,
+                    line_ids=[Command.create({"move_id": move.id, "amount_disputed": amount})],
+                    description=Markup("<p>%s</p>") % self.env._(
+                        "Deducted by %(customer)s on remittance %(name)s: %(amount)s on %(invoice)s (%(reason)s).",
+                        customer=self.partner_id.name, name=self.reference or self.name, invoice=move.name,
+                        amount=formatLang(self.env, amount, currency_obj=move.currency_id),
+                        reason=line.deduction_reason or "-"),
+                )  # fmt: skip
+                line.sudo().dispute_id = self.env["billing.dispute"].create(vals)
+        except UserError as error:
+            self.message_post(body=self.env._("No case opened for the deduction on %(invoice)s: %(error)s",
+                                              invoice=move.name, error=error.args[0]))  # fmt: skip
+
+    @api.model
+    def _billing_undone(self, run_lines):
+        """A run was undone: the remittances it applied wait to be applied again (their cases stay open)."""
+        remittances = run_lines.remittance_id.filtered(lambda rec: rec.state == "applied")
+        remittances.sudo().write({"state": "matched"})
+
+    def action_view_disputes(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("billing_specialist.billing_dispute_action")
+        action.update(domain=[("id", "in", self.dispute_ids.ids)], context={"create": False})
+        return action

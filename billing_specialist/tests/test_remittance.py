@@ -1,0 +1,470 @@
+import base64
+import io
+from datetime import date, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tests import tagged
+
+from odoo.addons.mail.tests.common import MockEmail
+
+from ..matching.engine import Matcher, OpenItem, Source
+from ..matching.remittance import (
+    Advice,
+    AdviceLine,
+    Layout,
+    RemittanceParseError,
+    RemittanceRef,
+    parse_amount,
+    parse_rows,
+    propose_remittance,
+    resolve_reference,
+)
+from .common import BillingDisputeCommon
+
+
+def _pdf(lines):
+    """A minimal PDF (Helvetica, one page) showing ``lines`` of text, written by hand."""
+    text = " T* ".join("({})Tj".format(line.replace("(", r"\(").replace(")", r"\)")) for line in lines)
+    stream = f"BT /F1 11 Tf 14 TL 40 800 Td {text} ET".encode()
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+    ]
+    out, offsets = io.BytesIO(), []
+    out.write(b"%PDF-1.4\n")
+    for number, body in enumerate(objects, start=1):
+        offsets.append(out.tell())
+        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
+    xref = out.tell()
+    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
+    for offset in offsets:
+        out.write(b"%010d 00000 n \n" % offset)
+    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
+    return out.getvalue()
+
+
+class RemittanceCommon(BillingDisputeCommon):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.billing_match_tolerance_amount = 1.0
+        cls.inv1 = cls._invoice(1200.0, invoice_date=cls.today - timedelta(days=40))
+        cls.inv2 = cls._invoice(300.0, invoice_date=cls.today - timedelta(days=30))
+        cls.inv3 = cls._invoice(450.0, invoice_date=cls.today - timedelta(days=20))
+        cls.inv_other = cls._invoice(700.0, partner=cls.other_customer)
+        cls.Remittance = cls.env["billing.remittance"]
+
+    def _import(self, content, filename="advice.csv", partner=None, fmt=None, user=None, **vals):
+        """Import a file through the wizard as ``user`` (the specialist); the remittance created."""
+        env = self.env(user=user or self.specialist)
+        wizard = env["billing.remittance.import"].create({
+            "partner_id": (partner or self.customer).id, "file": base64.b64encode(content), "filename": filename,
+            **({"format_id": fmt.id} if fmt else {}), **vals,
+        })  # fmt: skip
+        action = wizard.action_import()
+        return env["billing.remittance"].browse(action["res_id"])
+
+    def _format(self, **vals):
+        return self.env["billing.remittance.format"].create({"name": "Acme", "partner_id": self.customer.id, **vals})
+
+    def _typo(self, invoice):
+        """The invoice's number with one character mistyped (a letter O for the zero before its last digit)."""
+        return invoice.name[:-2] + "O" + invoice.name[-1]
+
+    def _count(self, model="billing.remittance"):
+        return self.env[model].sudo().search_count([])
+
+
+@tagged("post_install", "-at_install")
+class TestRemittanceImport(RemittanceCommon):
+    def test_csv_by_header_names_with_deduction_reason_and_date(self):
+        fmt = self._format(column_reference="Document", column_amount="Paid", column_deduction="Deducted",
+                           column_reason="Why", column_date="Paid On")  # fmt: skip
+        csv = (
+            "Paid On,Document,Paid,Deducted,Why\n"
+            f"2026-03-02,{self.inv1.name},1160.00,40.00,damaged on delivery\n"
+            f"2026-03-03,{self.inv2.name},300.00,,\n"
+        )
+        remittance = self._import(csv.encode(), fmt=fmt, reference="PAYRUN-7")
+        self.assertEqual(remittance.source, "csv")
+        self.assertEqual(remittance.state, "new")
+        self.assertEqual(remittance.partner_id, self.customer)
+        self.assertEqual(remittance.date, date(2026, 3, 3), "the latest date of the file")
+        self.assertEqual(remittance.amount_total, 1460.0)
+        self.assertEqual(remittance.amount_deducted, 40.0)
+        self.assertEqual(remittance.line_ids.mapped("reference"), [self.inv1.name, self.inv2.name])
+        self.assertEqual(remittance.line_ids[0].deduction_reason, "damaged on delivery")
+        self.assertTrue(remittance.attachment_id, "the source file is kept")
+        self.assertEqual(base64.b64decode(remittance.attachment_id.datas), csv.encode())
+
+    def test_positions_without_header_after_skipped_rows(self):
+        fmt = self._format(column_reference="3", column_amount="1", has_header=False, skip_rows=2)
+        csv = f"Remittance from Acme\n\n1200.00,x,{self.inv1.name}\n450.00,y,{self.inv3.name}\n"
+        remittance = self._import(csv.encode(), fmt=fmt)
+        self.assertEqual(remittance.line_ids.mapped("amount_paid"), [1200.0, 450.0])
+        self.assertEqual(remittance.line_ids.mapped("reference"), [self.inv1.name, self.inv3.name])
+
+    def test_debit_credit_columns_and_decimal_comma(self):
+        note = self._invoice(100.0, move_type="out_refund")
+        fmt = self._format(column_reference="Beleg", column_amount="", column_debit="Soll", column_credit="Haben",
+                           decimal_comma=True, date_formats="%d.%m.%Y", column_date="Datum")  # fmt: skip
+        csv = (
+            "Datum;Beleg;Soll;Haben\n"
+            f"03.03.2026;{self.inv1.name};1.200,00;\n"
+            f"03.03.2026;{note.name};;100,00\n"
+            f"04.03.2026;{self.inv2.name};299,50;\n"
+        )
+        remittance = self._import(csv.encode("latin-1"), fmt=fmt)
+        self.assertEqual(remittance.line_ids.mapped("amount_paid"), [1200.0, -100.0, 299.5])
+        self.assertEqual(remittance.amount_total, 1399.5)
+        self.assertEqual(remittance.date, date(2026, 3, 4))
+
+    def test_several_date_formats_and_a_bad_date_names_its_row(self):
+        fmt = self._format(column_reference="ref", column_amount="amount", column_date="date",
+                           date_formats="%d/%m/%Y, %Y-%m-%d")  # fmt: skip
+        csv = f"ref,amount,date\n{self.inv1.name},1200,28/02/2026\n{self.inv2.name},300,2026-03-01\n"
+        self.assertEqual(self._import(csv.encode(), fmt=fmt).date, date(2026, 3, 1))
+        bad = f"ref,amount,date\n{self.inv3.name},450,March 1st\n"
+        with self.assertRaisesRegex(UserError, "row 2: March 1st is not a date"):
+            self._import(bad.encode(), fmt=fmt)
+
+    def test_xlsx_with_numbers_and_dates(self):
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.append(["Invoice", "Amount", "Deduction", "Reason", "Date"])
+        sheet.append([self.inv1.name, 1150.0, 50.0, "price difference", date(2026, 4, 1)])
+        sheet.append([self.inv3.name, 450, None, None, date(2026, 4, 2)])
+        buffer = io.BytesIO()
+        book.save(buffer)
+        fmt = self._format(column_reference="invoice", column_amount="amount", column_deduction="deduction",
+                           column_reason="reason", column_date="date")  # fmt: skip
+        remittance = self._import(buffer.getvalue(), filename="advice.xlsx", fmt=fmt)
+        self.assertEqual(remittance.source, "xlsx")
+        self.assertEqual(remittance.line_ids.mapped("amount_paid"), [1150.0, 450.0])
+        self.assertEqual(remittance.line_ids.mapped("amount_deduction"), [50.0, 0.0])
+        self.assertEqual(remittance.date, date(2026, 4, 2))
+
+    def test_pdf_file_read_with_the_customers_pattern(self):
+        fmt = self._format(line_pattern=r"Inv\.\s*(?P<reference>\S+)\s+paid\s+(?P<amount>[\d.,]+)")
+        pdf = _pdf(["Acme Retail - payment advice", f"Inv. {self.inv2.name} paid 300.00",
+                    f"Inv. {self.inv3.name} paid 450.00", "Total 750.00"])  # fmt: skip
+        remittance = self._import(pdf, filename="advice.pdf", fmt=fmt)
+        self.assertEqual(remittance.source, "pdf")
+        self.assertEqual(remittance.line_ids.mapped("reference"), [self.inv2.name, self.inv3.name])
+        self.assertEqual(remittance.amount_total, 750.0)
+
+    def test_same_advice_twice_is_refused_naming_the_first(self):
+        csv = f"ref,amount\n{self.inv1.name},1200\n{self.inv2.name},300\n".encode()
+        first = self._import(csv, reference="ADV-1", date=self.today)
+        reordered = f"ref,amount\n{self.inv2.name},300.00\n{self.inv1.name},1200.00\n".encode()
+        with self.assertRaisesRegex(UserError, f"imported already: {first.name} \\(ADV-1\\)"):
+            self._import(reordered, date=self.today)
+        self.assertEqual(self._count(), 1)
+        # Another date is another advice.
+        self._import(csv, date=self.today - timedelta(days=1))
+        self.assertEqual(self._count(), 2)
+
+    def test_bad_rows_are_all_named_and_nothing_is_imported(self):
+        csv = (
+            "ref,amount\n"
+            f"{self.inv1.name},1200\n"
+            f"{self.inv2.name},abc\n"
+            f"{self.inv3.name},nan\n"
+            f"{self.inv3.name},1e300\n"
+            f"{self.inv3.name},-5\n"
+            ",12\n"
+        )
+        before = (self._count(), self._count("billing.remittance.line"), self._count("ir.attachment"))
+        with self.assertRaises(UserError) as caught:
+            self._import(csv.encode())
+        message = str(caught.exception)
+        for row in (3, 4, 5, 6, 7):
+            self.assertIn(f"row {row}:", message)
+        self.assertNotIn("row 2:", message)
+        self.assertIn("nothing was imported", message)
+        self.assertEqual(before, (self._count(), self._count("billing.remittance.line"), self._count("ir.attachment")))
+
+    def test_format_checks_its_pattern_and_date_formats(self):
+        with self.assertRaisesRegex(ValidationError, "reference and amount"):
+            self._format(line_pattern=r"(?P<ref>\S+)")
+        with self.assertRaisesRegex(ValidationError, "not valid"):
+            self._format(line_pattern=r"(?P<reference>[")
+        with self.assertRaisesRegex(ValidationError, "codes such as"):
+            self._format(date_formats="dd.mm.yyyy")
+
+    def test_plain_parsing(self):
+        self.assertEqual(parse_amount("1.234,56", decimal_comma=True), 1234.56)
+        self.assertEqual(parse_amount("1,234.56"), 1234.56)
+        self.assertEqual(parse_amount("(12.00)"), -12.0)
+        self.assertEqual(parse_amount("€ 1 234.50"), 1234.5)
+        for bad in ("nan", "inf", "1e400", "12..5", "1,2,3.4.5"):
+            with self.assertRaises(ValueError, msg=bad):
+                parse_amount(bad)
+        with self.assertRaises(RemittanceParseError) as caught:
+            parse_rows([["ref", "amount"]], Layout(reference="ref", amount="amount"))
+        self.assertIn("no line", str(caught.exception))
+        with self.assertRaises(RemittanceParseError):
+            parse_rows([["ref", "amount"], ["A1", "1"]], Layout(reference="invoice", amount="amount"))
+
+
+@tagged("post_install", "-at_install")
+class TestRemittanceAccess(RemittanceCommon):
+    def test_another_companys_customer_and_company_are_refused(self):
+        other_company = self.setup_other_company()["company"]
+        foreign = self.env["res.partner"].create({"name": "Foreign Co", "is_company": True,
+                                                  "company_id": other_company.id})  # fmt: skip
+        csv = f"ref,amount\n{self.inv1.name},1200\n".encode()
+        with self.assertRaises(UserError):
+            self._import(csv, partner=foreign)
+        Remittance = self.Remittance.with_user(self.specialist)
+        advice = Advice([AdviceLine(self.inv1.name, 1200.0)])
+        with self.assertRaises(AccessError):
+            Remittance._billing_import(self.customer, other_company, advice, "manual")
+        self.assertEqual(self._count(), 0)
+
+    def test_only_billing_users_import_and_only_managers_configure(self):
+        csv = f"ref,amount\n{self.inv1.name},1200\n".encode()
+        with self.assertRaises(AccessError):
+            self._import(csv, user=self.internal_user)
+        with self.assertRaises(AccessError):
+            self.env["billing.remittance.format"].with_user(self.specialist).create({"name": "X"})
+        with self.assertRaises(AccessError):
+            self.env["billing.remittance.deduction.rule"].with_user(self.specialist).create(
+                {"keyword": "x", "reason_id": self.reason_pricing.id}
+            )
+        self.env["billing.remittance.format"].with_user(self.manager).create({"name": "X"})
+
+    def test_another_companys_remittances_are_not_seen(self):
+        other_company = self.setup_other_company()["company"]
+        self._import(f"ref,amount\n{self.inv1.name},1200\n".encode())
+        hidden = self.Remittance.sudo().create({"company_id": other_company.id, "partner_id": self.other_customer.id})
+        seen = self.Remittance.with_user(self.specialist).search([])
+        self.assertEqual(len(seen), 1)
+        self.assertNotIn(hidden, seen)
+        with self.assertRaises(AccessError):
+            hidden.with_user(self.specialist).read(["name"])
+
+    def test_client_cannot_set_state_or_payment(self):
+        remittance = self._import(f"ref,amount\n{self.inv1.name},1200\n".encode())
+        payment = self._payment(5.0, partner=self.other_customer)
+        as_specialist = remittance.with_user(self.specialist)
+        for vals in ({"state": "applied"}, {"payment_id": payment.id}, {"duplicate_key": "x"}):
+            with self.assertRaises(AccessError):
+                as_specialist.write(vals)
+        with self.assertRaises(AccessError):
+            self.Remittance.with_user(self.specialist).create({"partner_id": self.customer.id, "state": "applied"})
+        self.assertEqual(remittance.state, "new")
+        self.assertFalse(remittance.payment_id)
+
+
+@tagged("post_install", "-at_install")
+class TestRemittanceMatching(RemittanceCommon):
+    def _run(self, payments=None, lines=None):
+        return (
+            self.env["billing.match.run"]
+            .with_user(self.specialist)
+            ._run_automatic(self.company, payments=payments, statement_lines=lines)
+        )
+
+    def test_lump_sum_applied_invoice_by_invoice_with_a_typo_and_a_deduction_opening_a_case(self):
+        csv = (
+            "ref,amount,deduction,reason\n"
+            f"{self.inv1.name},1160.00,40.00,2 units damaged\n"
+            f"{self._typo(self.inv2)},300.00,,\n"
+            f"{self.inv3.name.split('/', 1)[1]},450.00,,\n"
+        )
+        fmt = self._format(column_reference="ref", column_amount="amount", column_deduction="deduction",
+                           column_reason="reason")  # fmt: skip
+        remittance = self._import(csv.encode(), fmt=fmt, reference="RA-123")
+        payment = self._payment(1910.0, memo="ACME PAYMENT RUN 77")
+        self.assertEqual(remittance.state, "matched", "the payment was posted after the advice: matched at once")
+        self.assertEqual(remittance.payment_id, payment)
+        run = self._run(payments=payment)
+        line = run.line_ids
+        self.assertEqual(line.outcome, "applied", line.reasons)
+        self.assertEqual(line.remittance_id, remittance)
+        self.assertEqual(line.confidence, 92, "one reference with a typo")
+        self.assertIn("remittance RA-123 names 3 open invoices", line.reasons)
+        self.assertIn(f"names {self.inv2.name} (written {self._typo(self.inv2)}, one typo)", line.reasons)
+        self.assertIn(f"names {self.inv3.name} (written {self.inv3.name.split('/', 1)[1]})", line.reasons)
+        self.assertEqual((self.inv2.payment_state, self.inv3.payment_state), ("paid", "paid"))
+        self.assertEqual(self.inv1.amount_residual, 40.0, "the deducted part stays open, never written off")
+        self.assertFalse(line.writeoff_move_id)
+        self.assertEqual(remittance.state, "applied")
+        self.assertEqual(remittance.line_ids.move_id, self.inv1 | self.inv2 | self.inv3)
+        case = remittance.line_ids[0].dispute_id
+        self.assertTrue(case)
+        self.assertEqual(case.reason_id, self.env.ref("billing_specialist.reason_damaged"))
+        self.assertEqual(case.remittance_id, remittance)
+        self.assertEqual(case.source_payment_id, payment)
+        self.assertEqual(case.line_ids.move_id, self.inv1)
+        self.assertEqual(case.amount_disputed, 40.0)
+        self.assertFalse(remittance.line_ids[1:].dispute_id)
+
+    def test_waiting_remittance_is_matched_by_the_run_when_a_bank_line_arrives(self):
+        remittance = self._import(f"ref,amount\n{self.inv2.name},300\n{self.inv3.name},450\n".encode())
+        self.assertEqual(remittance.state, "new")
+        self.assertEqual(self._run(payments=self.env["account.payment"]).source_count, 0)
+        line = self._bank_line(750.0, memo="TRANSFER", partner=self.customer)
+        run = self._run(lines=line)
+        self.assertEqual(run.line_ids.outcome, "applied", run.line_ids.reasons)
+        self.assertEqual(remittance.state, "applied")
+        self.assertEqual(remittance.statement_line_id, line)
+        self.assertEqual((self.inv2.payment_state, self.inv3.payment_state), ("paid", "paid"))
+        # Undo takes it back: the remittance waits to be applied again.
+        run.action_undo()
+        self.assertEqual(remittance.state, "matched")
+        self.assertEqual(self.inv2.payment_state, "not_paid")
+
+    def test_payment_outside_the_date_window_or_amount_is_not_matched(self):
+        remittance = self._import(f"ref,amount\n{self.inv2.name},300\n".encode(), date=self.today)
+        self._payment(300.0, date=self.today + timedelta(days=11))
+        self._payment(310.0)
+        self.assertEqual(remittance.state, "new")
+        self.company.billing_remittance_date_window = 15
+        remittance.with_user(self.specialist).action_match()
+        self.assertEqual(remittance.state, "matched")
+
+    def test_review_screen_shows_the_remittance_and_applying_the_row_applies_it(self):
+        remittance = self._import(f"ref,amount\n{self.inv1.name},1200\n{self.inv2.name},300\n".encode())
+        self.company.billing_match_threshold = 99  # so that the run leaves it for a person
+        payment = self._payment(1500.0)
+        Review = self.env["billing.match.review"].with_user(self.specialist)
+        row = Review._refresh(self.company, [payment])
+        self.assertEqual(row.remittance_id, remittance)
+        self.assertIn("remittance", row.reasons)
+        self.assertEqual(row.allocation_ids.move_id, self.inv1 | self.inv2)
+        row.action_apply()
+        self.assertEqual(remittance.state, "applied")
+        self.assertEqual(self.env["billing.match.run.line"].search([("payment_id", "=", payment.id)]).remittance_id,
+                         remittance)  # fmt: skip
+
+    def test_another_customers_invoice_is_never_taken(self):
+        remittance = self._import(f"ref,amount\n{self.inv_other.name},700\n".encode())
+        payment = self._payment(700.0)
+        line = self._run(payments=payment).line_ids
+        self.assertNotEqual(line.outcome, "applied")
+        self.assertEqual(self.inv_other.payment_state, "not_paid")
+        self.assertIn(f"names {self.inv_other.name}, an invoice of another customer", line.reasons)
+        with self.assertRaisesRegex(UserError, "cannot be applied"):
+            remittance.with_user(self.specialist).action_apply()
+
+    def test_deductions_on_two_invoices_wait_for_a_person(self):
+        csv = f"ref,amount,deduction\n{self.inv1.name},1100,100\n{self.inv2.name},250,50\n"
+        fmt = self._format(column_reference="ref", column_amount="amount", column_deduction="deduction")
+        self._import(csv.encode(), fmt=fmt)
+        line = self._run(payments=self._payment(1350.0)).line_ids
+        self.assertEqual(line.outcome, "proposed")
+        self.assertIn("leaves 2 invoices partly open", line.reasons)
+        self.assertEqual(self.inv1.payment_state, "not_paid")
+
+    def test_apply_button_applies_the_matched_payment(self):
+        remittance = self._import(f"ref,amount\n{self.inv3.name},450\n".encode())
+        line = remittance.line_ids.with_user(self.specialist)
+        with self.assertRaises(AccessError):
+            line.write({"move_id": self.inv1.id})
+        line.amount_paid = 450.0  # a waiting advice can be corrected
+        payment = self._payment(450.0)
+        remittance.with_user(self.specialist).action_apply()
+        self.assertEqual(remittance.state, "applied")
+        for attempt in (lambda: line.write({"amount_paid": 1.0}), line.unlink,
+                        lambda: remittance.with_user(self.specialist).write({"reference": "X"})):  # fmt: skip
+            with self.assertRaisesRegex(UserError, "applied remittance"):
+                attempt()
+        self.assertEqual(self.inv3.payment_state, "in_payment" if self.inv3.payment_state == "in_payment" else "paid")
+        self.assertIn(self.inv3, payment.invoice_ids)
+
+    def test_engine_typo_resolved_among_the_customers_items_only_when_one_fits(self):
+        items = [OpenItem(n, n // 10, f"INV/2026/{n:05d}", 100.0 + n, date(2026, 1, 1)) for n in range(1, 400)]
+        matcher = Matcher(items)
+        # 00312 mistyped: other customers' 00302, 00322... are one typo away too; among customer 31's, only 00312.
+        self.assertEqual(resolve_reference(matcher, "INV/2026/003O2", 31), ("typo", matcher.items[312]))
+        # Each of customer 30's 00300-00309 is one typo away from 0030X: none is taken.
+        self.assertEqual(resolve_reference(matcher, "INV/2026/0030X", 30), (None, None))
+        self.assertEqual(resolve_reference(matcher, "2026/317", 31), ("written", matcher.items[317]))
+
+    def test_engine_only_resolves_the_customers_own_items(self):
+        items = [OpenItem(1, 7, "INV/2026/00012", 100.0, date(2026, 1, 1)),
+                 OpenItem(2, 8, "INV/2026/00013", 100.0, date(2026, 1, 1))]  # fmt: skip
+        advice = RemittanceRef(5, "RA-1", 7, (AdviceLine("INV-2026-13", 100.0),))
+        proposal = propose_remittance(Matcher(items), Source(9, 100.0, partner_id=7), advice)
+        self.assertTrue(proposal.conflict, "one typo from its own INV/2026/00012, but exactly another's 00013")
+        self.assertEqual(proposal.allocations, [])
+        self.assertIn("an invoice of another customer", proposal.explain())
+
+
+@tagged("post_install", "-at_install")
+class TestRemittanceMail(RemittanceCommon, MockEmail):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.alias_domain = cls.env["mail.alias.domain"].create({"name": "remit-test.example.com"})
+        cls.company.alias_domain_id = cls.alias_domain
+        cls.company._billing_ensure_remittance_alias()
+        cls.alias = cls.company.billing_remittance_alias_id
+        cls.alias.alias_domain_id = cls.alias_domain
+
+    def _receive(self, body, sender=None, attachment=None):
+        msg = EmailMessage()
+        msg["From"] = sender or f"Alice Payables <{self.customer_contact.email}>"
+        msg["To"] = self.alias.alias_full_name
+        msg["Subject"] = "Payment advice 0042"
+        msg["Message-ID"] = make_msgid(domain="acme.example.com")
+        msg.set_content(body)
+        if attachment:
+            name, content, subtype = attachment
+            msg.add_attachment(content, maintype="application", subtype=subtype, filename=name)
+        before = self.Remittance.search([]).ids
+        self.env["mail.thread"].sudo().message_process(None, msg.as_string())
+        return self.Remittance.search([("id", "not in", before)])
+
+    def test_alias_exists_per_company(self):
+        self.assertEqual(self.alias.alias_model_id.model, "billing.remittance")
+        self.assertIn("remittance", self.alias.alias_name)
+
+    def test_body_creates_a_remittance_for_the_senders_customer(self):
+        remittance = self._receive(f"Hello,\nwe paid:\n{self.inv2.name} 300.00\n{self.inv3.name} 440.00 10.00 "
+                                   "short shipped\nRegards")  # fmt: skip
+        self.assertEqual(len(remittance), 1)
+        self.assertEqual(remittance.partner_id, self.customer)
+        self.assertEqual(remittance.source, "email")
+        self.assertEqual(remittance.state, "new")
+        self.assertEqual(remittance.amount_total, 740.0)
+        self.assertEqual(remittance.line_ids[1].deduction_reason, "short shipped")
+        self.assertEqual(remittance.reference, "Payment advice 0042")
+
+    def test_csv_attachment(self):
+        csv = f"ref,amount\n{self.inv1.name},1200\n".encode()
+        remittance = self._receive("See attached.", attachment=("advice.csv", csv, "octet-stream"))
+        self.assertEqual(remittance.source, "csv")
+        self.assertEqual(remittance.amount_total, 1200.0)
+        self.assertEqual(remittance.attachment_id.name, "advice.csv")
+
+    def test_pdf_attachment(self):
+        pdf = _pdf(["Remittance advice", f"{self.inv1.name} 1,200.00", f"{self.inv3.name} 450.00"])
+        remittance = self._receive("See attached.", attachment=("advice.pdf", pdf, "pdf"))
+        self.assertEqual(remittance.source, "pdf")
+        self.assertEqual(remittance.line_ids.mapped("reference"), [self.inv1.name, self.inv3.name])
+        self.assertEqual(remittance.amount_total, 1650.0)
+
+    def test_unreadable_or_duplicate_advice_is_kept_as_an_error(self):
+        body = f"{self.inv2.name} 300.00\n"
+        self.assertEqual(self._receive(body).state, "new")
+        duplicate = self._receive(body)
+        self.assertEqual(duplicate.state, "error")
+        self.assertIn("imported already", duplicate.error_message)
+        self.assertEqual(self._receive("Hello, nothing here").state, "error")
+
+    def test_stranger_is_refused(self):
+        with self.mock_mail_gateway():
+            found = self._receive(f"{self.inv2.name} 300.00", sender="Mallory <mallory@evil.example.com>")
+        self.assertFalse(found)
+        self.assertEqual(self._count(), 0)
