@@ -157,6 +157,7 @@ class Proposal:
     writeoff: float = 0.0  # difference proposed as a write-off (positive: the customer paid less)
     remainder: float = 0.0  # amount left on the source as open credit
     conflict: bool = False  # the evidence disagrees: never applied automatically, whatever the threshold
+    learned_fee: float = 0.0  # the write-off is a fee or discount the customer deducted before (``LearningMatcher``)
 
     @property
     def item_ids(self):
@@ -333,6 +334,9 @@ class Matcher:
             partner = self.account_partners.get(normalize(source.account_number))
             if partner:
                 return partner, _lt("customer found from the bank account")
+        learned = self._learned_payer(source)
+        if learned:
+            return learned
         named = self._named_partners(normalize(f"{source.payer_name or ''} {source.memo or ''}"))
         if len(named) == 1:
             return named.pop(), _lt("customer found from the name")
@@ -372,6 +376,10 @@ class Matcher:
         if disputed and not named_exactly:
             proposal.confidence -= 20
             proposal.reasons.append(_lt("disputed: only the undisputed part is applied"))
+        if difference > 0 and not self._within_tolerance(difference, source.amount):
+            learned = self._learned_deduction(source, partner_id, items, named_exactly, difference, proposal)
+            if learned:
+                return learned
         if self._is_zero(difference):
             if len(items) == 1:
                 proposal.reasons.append(_lt("the amount settles it exactly"))
@@ -432,7 +440,9 @@ class Matcher:
         named = [self.items[i] for i in sorted(exact)]  # every item the memo names, whoever it belongs to
         if exact and partner_id is not None:
             exact = {i for i in exact if self.items[i].partner_id == partner_id}
-        proposals = self._search(source, candidates, exact, partner_id, partner_reason, limit)
+        searched = self._search_source(source, partner_id)
+        proposals = self._search(searched, candidates, exact, partner_id, partner_reason, limit)
+        self._learned_lift(source, proposals)
         if proposals:
             for reason in self._closed_conflicts(candidates, source) + self._partner_conflicts(source, named):
                 for proposal in proposals:
@@ -467,7 +477,30 @@ class Matcher:
             return [proposal]
         if partner_id is None:
             return self._search_across(source)
-        return self._search_amount(source, partner_id, partner_reason, limit)
+        return self._learned_search(source, candidates, partner_id, partner_reason) or self._search_amount(
+            source, partner_id, partner_reason, limit
+        )
+
+    # ------------------------------------------------------------------ hooks for learned habits (see learning.py)
+
+    def _learned_payer(self, source, names=True):
+        """(customer, reason) from the payer's account or name as learned on confirmed matches, else None."""
+        return None
+
+    def _search_source(self, source, partner_id):
+        """The source as searched: ``LearningMatcher`` gives it the customer its payer is known to be."""
+        return source
+
+    def _learned_search(self, source, candidates, partner_id, partner_reason):
+        """Proposals from the way the customer is known to write its references (none without habits)."""
+        return []
+
+    def _learned_deduction(self, source, partner_id, items, named_exactly, difference, proposal):
+        """``proposal`` with the customer's recurring fee or discount written off, when ``difference`` is one."""
+        return None
+
+    def _learned_lift(self, source, proposals):
+        """Name the customer's habits behind the best proposal, and lift it when they back it."""
 
     def _across(self, source):
         """The undisputed open invoices of any customer whose open amount is exactly the source's."""
@@ -678,6 +711,9 @@ class Matcher:
             account = self.account_partners.get(normalize(source.account_number))
             if account:
                 evidence.append(("account", account))
+        learned = self._learned_payer(source, names=False)
+        if learned:
+            evidence.append(("account", learned[0]))
         if source.payer_name and not source.partner_id:
             named = self._named_partners(normalize(source.payer_name))
             if len(named) == 1:

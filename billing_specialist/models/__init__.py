@@ -34,3 +34,4 @@ from . import billing_invoice_run
 from . import billing_invoice_check
 from . import billing_invoice_check_result
 from . import billing_invoice_checker
+from . import billing_match_habit
