@@ -149,7 +149,10 @@ class BillingMatchHabit(models.Model):
             if source.partner_name:
                 lessons.append(("payer_name", normalize(source.partner_name)))
         memo = source._billing_source().memo
-        ways = {reference_way(memo, inv.name, (inv.ref, inv.payment_reference)) for inv in invoices}
+        ways = {
+            reference_way(memo, inv.name, tuple(r for r in (inv.ref, inv.payment_reference) if r and r != inv.name))
+            for inv in invoices
+        }
         if len(ways) == 1 and None not in ways:
             lessons.append(("reference_pattern", ways.pop()))
         total = sum(line.allocation_ids.mapped("amount"))
