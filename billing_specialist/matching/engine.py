@@ -377,9 +377,8 @@ class Matcher:
             proposal.confidence -= 20
             proposal.reasons.append(_lt("disputed: only the undisputed part is applied"))
         if difference > 0 and not self._within_tolerance(difference, source.amount):
-            learned = self._learned_deduction(source, partner_id, items, named_exactly, difference, proposal)
-            if learned:
-                return learned
+            if self._learned_deduction(partner_id, items, named_exactly, difference, proposal):
+                return proposal
         if self._is_zero(difference):
             if len(items) == 1:
                 proposal.reasons.append(_lt("the amount settles it exactly"))
@@ -484,8 +483,8 @@ class Matcher:
     # ------------------------------------------------------------------ hooks for learned habits (see learning.py)
 
     def _learned_payer(self, source, names=True):
-        """(customer, reason) from the payer's account or name as learned on confirmed matches, else None."""
-        return None
+        """(customer, reason) from the payer's account or name as learned on confirmed matches, else ()."""
+        return ()
 
     def _search_source(self, source, partner_id):
         """The source as searched: ``LearningMatcher`` gives it the customer its payer is known to be."""
@@ -495,9 +494,9 @@ class Matcher:
         """Proposals from the way the customer is known to write its references (none without habits)."""
         return []
 
-    def _learned_deduction(self, source, partner_id, items, named_exactly, difference, proposal):
-        """``proposal`` with the customer's recurring fee or discount written off, when ``difference`` is one."""
-        return None
+    def _learned_deduction(self, partner_id, items, named_exactly, difference, proposal):
+        """Write the customer's recurring fee or discount off ``proposal`` when ``difference`` is one: done?"""
+        return False
 
     def _learned_lift(self, source, proposals):
         """Name the customer's habits behind the best proposal, and lift it when they back it."""

@@ -24,14 +24,14 @@ class LearningMatcher(Matcher):
         customer's, whatever was learned, and an account learned for two customers names neither (``Habits.payer``).
         """
         if not self.habits or source.partner_id:
-            return None
+            return ()
         habit = None
         if source.account_number and normalize(source.account_number) not in self.account_partners:
             habit = self.habits.payer("payer_account", source.account_number)
         if habit is None and names and source.payer_name:
             habit = self.habits.payer("payer_name", source.payer_name)
         if habit is None:
-            return None
+            return ()
         return habit.partner_id, self.habits.payer_reason(habit, self._label(habit.partner_id))
 
     def _strong_payer(self, source, partner_id):
@@ -107,20 +107,20 @@ class LearningMatcher(Matcher):
             proposal.hold(_lt("also the sum of %(numbers)s", numbers=" + ".join(it.number for it in others)))
         return [proposal]
 
-    def _learned_deduction(self, source, partner_id, items, named_exactly, difference, proposal):
+    def _learned_deduction(self, partner_id, items, named_exactly, difference, proposal):
         if not self.habits or partner_id is None or any(it.partner_id != partner_id for it in items):
-            return None
+            return False
         total = sum(it.amount for it in items)
         habit = self.habits.deduction(partner_id, total, difference, self.rounding)
         if habit is None:
-            return None
+            return False
         proposal.allocations = self._full_allocations(items, named_exactly)
         proposal.writeoff = proposal.learned_fee = difference
         proposal.confidence = min(proposal.confidence, 95)
         proposal.reasons.append(
             self.habits.deduction_reason(habit, self._label(partner_id), self.format_amount(difference))
         )
-        return proposal
+        return True
 
     def _learned_lift(self, source, proposals):
         """Name the customer's way of writing references behind the best proposal; lift it to 90 at most.

@@ -65,5 +65,11 @@ class AccountPayment(models.Model):
         if self.state not in ("in_process", "paid") or self.payment_type != "inbound":
             raise UserError(self.env._("%(payment)s is not a posted customer payment.", payment=self.name))
         self.env["billing.payment.apply"]._check_allocations(
-            self, moves, amounts, writeoff, customer=self.partner_id.commercial_partner_id, automatic=automatic, learned_fee=learned_fee
+            self,
+            moves,
+            amounts,
+            writeoff,
+            customer=self.partner_id.commercial_partner_id,
+            automatic=automatic,
+            learned_fee=learned_fee,
         )

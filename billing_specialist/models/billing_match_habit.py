@@ -63,26 +63,28 @@ class BillingMatchHabit(models.Model):
 
     def _describe(self):
         key = self.key or ""
-        _ = self.env._
         if self.kind == "payer_account":
-            return _("Pays from account %(account)s", account=mask_account(key))
+            return self.env._("Pays from account %(account)s", account=mask_account(key))
         if self.kind == "payer_name":
-            return _("Pays under the name %(name)s", name=key)
+            return self.env._("Pays under the name %(name)s", name=key)
         if self.kind == "days_to_pay":
-            return _("Pays %(days)s days after the invoice date", days=key)
+            return self.env._("Pays %(days)s days after the invoice date", days=key)
         if self.kind == "reference_pattern":
-            ways = {"number": _("Writes the invoice number"), "variant": _("Writes the invoice number its own way"),
-                    "sequence": _("Writes the invoice's sequence number only"),
-                    "typo": _("Writes references with typos")}  # fmt: skip
+            ways = {
+                "number": self.env._("Writes the invoice number"),
+                "variant": self.env._("Writes the invoice number its own way"),
+                "sequence": self.env._("Writes the invoice's sequence number only"),
+                "typo": self.env._("Writes references with typos"),
+            }
             if key.startswith("po:"):
-                return _("Writes its PO number (%(pattern)s)", pattern=key[3:])
+                return self.env._("Writes its PO number (%(pattern)s)", pattern=key[3:])
             return ways.get(key, key)
         name, _sep, value = key.partition(":")
         if name == "fee":
-            return _("Deducts a fee of %(amount)s", amount=value)
+            return self.env._("Deducts a fee of %(amount)s", amount=value)
         if name == "discount":
-            return _("Deducts a discount of %(percent)s%%", percent=value)
-        return _("Pays the exact amount")
+            return self.env._("Deducts a discount of %(percent)s%%", percent=value)
+        return self.env._("Pays the exact amount")
 
     # ------------------------------------------------------------------ clients: read, and switch off
 
@@ -188,7 +190,9 @@ class BillingMatchHabit(models.Model):
         """The company's habits still in use, for ``LearningMatcher``: active, with their evidence counted since
         the fading period (``billing_habit_fade_days``; 0: never fades), in one query."""
         fade = company.billing_habit_fade_days
-        since = fields.Date.context_today(self) - timedelta(days=fade) if fade > 0 else fields.Date.to_date("1900-01-01")
+        since = (
+            fields.Date.context_today(self) - timedelta(days=fade) if fade > 0 else fields.Date.to_date("1900-01-01")
+        )
         self.env["billing.match.habit"].flush_model()
         self.env["billing.match.habit.evidence"].flush_model()
         rows = self.env.execute_query(

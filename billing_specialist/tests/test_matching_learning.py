@@ -60,8 +60,12 @@ class TestMatchingLearning(PaymentMatchingCommon):
         Review.action_open_review()
         field = "payment_id" if source._name == "account.payment" else "statement_line_id"
         row = Review.search([(field, "=", source.id)])
-        vals = {"allocation_ids": [Command.clear(), Command.create({"move_id": invoice.id,
-                                                                   "amount": amount or invoice.amount_residual})]}
+        vals = {
+            "allocation_ids": [
+                Command.clear(),
+                Command.create({"move_id": invoice.id, "amount": amount or invoice.amount_residual}),
+            ]
+        }
         if partner:
             vals["partner_id"] = partner.id
         if writeoff:
@@ -79,8 +83,10 @@ class TestMatchingLearning(PaymentMatchingCommon):
             self._apply_by_hand(line, invoice, partner=customer)
 
     def _run_line(self, line):
-        return self.env["billing.match.run"].with_user(self.specialist)._run_automatic(
-            self.company, payments=self.env["account.payment"], statement_lines=line
+        return (
+            self.env["billing.match.run"]
+            .with_user(self.specialist)
+            ._run_automatic(self.company, payments=self.env["account.payment"], statement_lines=line)
         )
 
     def _habits(self, customer, kind=None):
