@@ -47,6 +47,19 @@ class TestHabitsEngine(BaseCase):
         line = Source(3, 1000.0, "", account_number=ACCOUNT)
         self.assertFalse([p for p in matcher.propose(line) if p.auto_ok], "an account learned for two: neither")
 
+    def test_a_recurring_discount_and_a_faint_habit(self):
+        items = [OpenItem(1, 1, "INV/2026/00042", 1000.0, date(2026, 1, 1)),
+                 OpenItem(2, 1, "INV/2026/00043", 2000.0, date(2026, 1, 1))]  # fmt: skip
+        seen = date(2026, 10, 2)
+        habits = Habits([Habit(1, "amount_relation", "discount:2", 3, seen),
+                         Habit(1, "amount_relation", "fee:7.50", 2, seen)])  # fmt: skip
+        matcher = LearningMatcher(items, habits=habits, partner_names={1: "Northwind"})
+        best = matcher.propose(Source(1, 1960.0, "INV/2026/00043", partner_id=1))[0]
+        self.assertEqual((best.writeoff, best.confidence), (40.0, 95))
+        self.assertIn("Northwind deducts a discount of 2%, 40.00, proposed as a write-off", best.explain())
+        best = matcher.propose(Source(2, 992.5, "INV/2026/00042", partner_id=1))[0]
+        self.assertEqual(best.writeoff, 0.0, "a fee seen twice is not yet a habit: a partial payment")
+
 
 @tagged("post_install", "-at_install")
 class TestMatchingLearning(PaymentMatchingCommon):
