@@ -221,4 +221,6 @@ class BillingMatchHabitEvidence(models.Model):
     line_id = fields.Many2one("billing.match.run.line", string="Match", required=True, ondelete="cascade",
                               index=True)  # fmt: skip
     run_id = fields.Many2one(related="line_id.run_id", string="Run")
+    payment_id = fields.Many2one(related="line_id.payment_id")
+    statement_line_id = fields.Many2one(related="line_id.statement_line_id", string="Bank Line")
     date = fields.Date(required=True, help="The date of the payment or bank line.")

@@ -291,6 +291,10 @@ class TestMatchingLearning(PaymentMatchingCommon):
             evidence.unlink()
         with self.assertRaises(AccessError), self.env.cr.savepoint():
             habit.unlink()
+        # The customer's Billing tab lists them (switched on and off on the habits' own screen).
+        views = self.env["res.partner"].with_user(self.specialist).get_views([(False, "form")])
+        self.assertIn("billing_match_habit_ids", views["views"]["form"]["arch"])
+        Habit.get_views([(False, "list"), (False, "form"), (False, "search")])
         other = self.env["res.company"].create({"name": "Other Billing Co"})
         self.env["billing.match.habit"].sudo().create({"company_id": other.id, "partner_id": self.customer.id,
                                                        "kind": "payer_name", "key": "ACME"})  # fmt: skip
