@@ -44,6 +44,7 @@
         "views/billing_invoice_run_views.xml",
         "views/billing_menus.xml",
         "views/billing_remittance_views.xml",
+        "views/billing_match_habit_views.xml",
         "views/billing_settings_views.xml",
         "views/billing_collection_views.xml",
         "report/billing_followup_letter.xml",

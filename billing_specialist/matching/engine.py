@@ -158,6 +158,7 @@ class Proposal:
     remainder: float = 0.0  # amount left on the source as open credit
     conflict: bool = False  # the evidence disagrees: never applied automatically, whatever the threshold
     remittance_id: int | None = None  # the remittance advice this proposal follows (matching/remittance.py)
+    learned_fee: float = 0.0  # the write-off is a fee or discount the customer deducted before (``LearningMatcher``)
 
     @property
     def item_ids(self):
@@ -334,6 +335,9 @@ class Matcher:
             partner = self.account_partners.get(normalize(source.account_number))
             if partner:
                 return partner, _lt("customer found from the bank account")
+        learned = self._learned_payer(source)
+        if learned:
+            return learned
         named = self._named_partners(normalize(f"{source.payer_name or ''} {source.memo or ''}"))
         if len(named) == 1:
             return named.pop(), _lt("customer found from the name")
@@ -373,6 +377,9 @@ class Matcher:
         if disputed and not named_exactly:
             proposal.confidence -= 20
             proposal.reasons.append(_lt("disputed: only the undisputed part is applied"))
+        if difference > 0 and not self._within_tolerance(difference, source.amount):
+            if self._learned_deduction(partner_id, items, named_exactly, difference, proposal):
+                return proposal
         if self._is_zero(difference):
             if len(items) == 1:
                 proposal.reasons.append(_lt("the amount settles it exactly"))
@@ -433,7 +440,9 @@ class Matcher:
         named = [self.items[i] for i in sorted(exact)]  # every item the memo names, whoever it belongs to
         if exact and partner_id is not None:
             exact = {i for i in exact if self.items[i].partner_id == partner_id}
-        proposals = self._search(source, candidates, exact, partner_id, partner_reason, limit)
+        searched = self._search_source(source, partner_id)
+        proposals = self._search(searched, candidates, exact, partner_id, partner_reason, limit)
+        self._learned_lift(source, proposals)
         if proposals:
             for reason in self._closed_conflicts(candidates, source) + self._partner_conflicts(source, named):
                 for proposal in proposals:
@@ -468,7 +477,30 @@ class Matcher:
             return [proposal]
         if partner_id is None:
             return self._search_across(source)
-        return self._search_amount(source, partner_id, partner_reason, limit)
+        return self._learned_search(source, candidates, partner_id, partner_reason) or self._search_amount(
+            source, partner_id, partner_reason, limit
+        )
+
+    # ------------------------------------------------------------------ hooks for learned habits (see learning.py)
+
+    def _learned_payer(self, source, names=True):
+        """(customer, reason) from the payer's account or name as learned on confirmed matches, else ()."""
+        return ()
+
+    def _search_source(self, source, partner_id):
+        """The source as searched: ``LearningMatcher`` gives it the customer its payer is known to be."""
+        return source
+
+    def _learned_search(self, source, candidates, partner_id, partner_reason):
+        """Proposals from the way the customer is known to write its references (none without habits)."""
+        return []
+
+    def _learned_deduction(self, partner_id, items, named_exactly, difference, proposal):
+        """Write the customer's recurring fee or discount off ``proposal`` when ``difference`` is one: done?"""
+        return False
+
+    def _learned_lift(self, source, proposals):
+        """Name the customer's habits behind the best proposal, and lift it when they back it."""
 
     def _across(self, source):
         """The undisputed open invoices of any customer whose open amount is exactly the source's."""
@@ -679,6 +711,9 @@ class Matcher:
             account = self.account_partners.get(normalize(source.account_number))
             if account:
                 evidence.append(("account", account))
+        learned = self._learned_payer(source, names=False)
+        if learned:
+            evidence.append(("account", learned[0]))
         if source.payer_name and not source.partner_id:
             named = self._named_partners(normalize(source.payer_name))
             if len(named) == 1:

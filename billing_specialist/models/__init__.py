@@ -41,3 +41,4 @@ from . import billing_remittance
 from . import billing_remittance_line
 from . import billing_remittance_gateway
 from . import billing_dispute_remittance
+from . import billing_match_habit

@@ -64,13 +64,13 @@ class AccountBankStatementLine(models.Model):
     def _billing_available(self):
         return self._billing_amount()
 
-    def _billing_check_applicable(self, moves, amounts, writeoff=0.0, customer=None, automatic=False):
+    def _billing_check_applicable(self, moves, amounts, writeoff=0.0, customer=None, automatic=False, learned_fee=0.0):
         self.ensure_one()
         if self.is_reconciled or self.amount <= 0:
             raise UserError(self.env._("Bank line %(line)s is already reconciled.", line=self.display_name))
         self.env["billing.payment.apply"]._check_allocations(
             self, moves, amounts, writeoff, customer=customer or self.partner_id.commercial_partner_id,
-            automatic=automatic,
+            automatic=automatic, learned_fee=learned_fee,
         )  # fmt: skip
 
     def _billing_apply(self, allocations, writeoff=0.0, nowait=False, partner=None):

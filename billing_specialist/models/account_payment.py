@@ -59,13 +59,19 @@ class AccountPayment(models.Model):
         self._billing_check_applicable(moves, dict(allocations), writeoff)
         return self.env["billing.payment.apply"]._apply(Application(self, list(allocations), writeoff), nowait)
 
-    def _billing_check_applicable(self, moves, amounts, writeoff=0.0, customer=None, automatic=False):
+    def _billing_check_applicable(self, moves, amounts, writeoff=0.0, customer=None, automatic=False, learned_fee=0.0):
         """Refuse, with a clear message and before anything is written, what cannot be applied."""
         self.ensure_one()
         if self.state not in ("in_process", "paid") or self.payment_type != "inbound":
             raise UserError(self.env._("%(payment)s is not a posted customer payment.", payment=self.name))
         self.env["billing.payment.apply"]._check_allocations(
-            self, moves, amounts, writeoff, customer=self.partner_id.commercial_partner_id, automatic=automatic
+            self,
+            moves,
+            amounts,
+            writeoff,
+            customer=self.partner_id.commercial_partner_id,
+            automatic=automatic,
+            learned_fee=learned_fee,
         )
 
     def action_post(self):

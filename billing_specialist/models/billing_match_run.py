@@ -81,6 +81,11 @@ class BillingMatchRun(models.Model):
         "review is tried again by the next run, so sources and leftovers are not summed).",
     )  # fmt: skip
     left_count = fields.Integer(string="Left to Review", compute="_compute_left_count")
+    learned = fields.Boolean(
+        readonly=True,
+        help="What the run applied has taught the matching its customers' habits (a manual run at once, an "
+        "automatic one after the company's days without undo); undoing the run takes it back.",
+    )
 
     @api.depends("date", "company_id", "mode")
     def _compute_name(self):
@@ -129,7 +134,9 @@ class BillingMatchRun(models.Model):
         """Record what a person applied on the review screen as a manual run (history and undo)."""
         run = self.sudo().create({"company_id": company.id, "threshold": company.billing_match_threshold,
                                   "mode": "manual"})  # fmt: skip
-        self.env["billing.match.run.line"].sudo().create([{**vals, "run_id": run.id} for vals in line_vals])
+        lines = self.env["billing.match.run.line"].sudo().create([{**vals, "run_id": run.id} for vals in line_vals])
+        self.env["billing.match.habit"]._learn(lines)  # applied by a person: confirmed at once
+        run.learned = True
         return run.with_env(self.env)
 
     # ------------------------------------------------------------------ entry point
@@ -223,7 +230,8 @@ class BillingMatchRun(models.Model):
             if source._name == "account.bank.statement.line":
                 customer = source.partner_id.commercial_partner_id or Partner.browse(vals["partner_id"])
             try:
-                source._billing_check_applicable(moves, dict(allocations), best.writeoff, customer, automatic=True)
+                source._billing_check_applicable(moves, dict(allocations), best.writeoff, customer, automatic=True,
+                                                 learned_fee=best.learned_fee)  # fmt: skip
             except UserError as error:
                 line_vals.append({**vals, "outcome": "error", "reasons": str(error.args[0])})
                 continue
@@ -277,6 +285,7 @@ class BillingMatchRun(models.Model):
                 writeoffs.button_cancel()
             run.sudo().state = "undone"
             self.env["billing.remittance"]._billing_undone(applied)
+            self.env["billing.match.habit"]._unlearn(run.line_ids)  # what its matches taught, if anything
         return True
 
     def action_run_now(self):

@@ -3,7 +3,7 @@ import dataclasses
 from odoo.tools.misc import format_date, formatLang
 from odoo.tools.translate import LazyTranslate
 
-from ..matching import Matcher, OpenItem
+from ..matching import LearningMatcher, OpenItem
 from ..matching.remittance import propose_remittance
 from .billing_matcher_inputs import closed_invoice_numbers
 
@@ -51,12 +51,17 @@ class BillingMatcher:
         closed = closed_invoice_numbers(env, company)  # a memo naming a paid invoice is held (duplicate payment)
         self._options = {"partner_names": names, "account_partners": accounts, "closed_numbers": closed}
         self._remittances = None  # {customer: its remittance advices not applied yet}, read on first use
+        habits = env["billing.match.habit"]._engine_habits(company)  # what confirmed matches taught
+        # Customers known by a learned account but with nothing open: named in the reasons, not searched by name.
+        self._labels = {p.id: p.name for p in env["res.partner"].browse(habits.by_partner) if p.id not in names}
+        self._options = {"partner_names": names, "account_partners": accounts, "closed_numbers": closed,
+                         "habits": habits}  # fmt: skip
         self.matchers = {currency_id: self._matcher(currency_id, items) for currency_id, items in by_currency.items()}
 
     def _matcher(self, currency_id, items):
         """The engine on ``items`` (open in that currency), its reasons in the currency's and the user's format."""
         currency = self.env["res.currency"].browse(currency_id)
-        return Matcher(
+        matcher = LearningMatcher(
             items,
             tolerance_amount=self.company.billing_match_tolerance_amount,
             tolerance_percent=self.company.billing_match_tolerance_percent,
@@ -65,6 +70,9 @@ class BillingMatcher:
             format_count=lambda value: formatLang(self.env, value, digits=0),
             **self._options,
         )
+        for partner_id, name in self._labels.items():
+            matcher.partner_labels.setdefault(partner_id, name)
+        return matcher
 
     def explain_no_proposal(self, record):
         """Why ``propose(record)`` gave nothing, as a lazy reason (render it with ``env._``)."""

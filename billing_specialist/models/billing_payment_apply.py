@@ -49,15 +49,28 @@ class BillingPaymentApply(models.AbstractModel):
     # ------------------------------------------------------------------ checks
 
     @api.model
-    def _check_writeoff(self, company, amount, tolerated=0.0, automatic=False):
+    def _check_writeoff(self, company, amount, tolerated=0.0, automatic=False, learned=False):
         """Refuse a write-off of ``amount`` (company currency) that the rules above do not allow.
 
         :param tolerated: the payment-difference tolerance for this source, in company currency (0 outside matching).
         :param automatic: booked by the automatic run: the tolerance only, no exemption.
+        :param learned: the write-off is the fee or discount the customer deducted on earlier confirmed matches
+            (``LearningMatcher``): the automatic run may book it up to the company's write-off limit.
         """
         currency = company.currency_id
         if currency.compare_amounts(amount, tolerated) <= 0:
             return
+        if automatic and learned:
+            if currency.compare_amounts(amount, company.billing_writeoff_max_amount) <= 0:
+                return
+            raise UserError(
+                self.env._(
+                    "The customer's usual deduction of %(amount)s is above the write-off limit (%(limit)s); a person "
+                    "decides.",
+                    amount=formatLang(self.env, amount, currency_obj=currency),
+                    limit=formatLang(self.env, company.billing_writeoff_max_amount, currency_obj=currency),
+                )
+            )
         if automatic:
             raise UserError(
                 self.env._(
@@ -85,7 +98,7 @@ class BillingPaymentApply(models.AbstractModel):
         return max(company.billing_match_tolerance_amount, abs(amount) * company.billing_match_tolerance_percent / 100)
 
     @api.model
-    def _check_allocations(self, source, moves, amounts, writeoff=0.0, customer=None, automatic=False):
+    def _check_allocations(self, source, moves, amounts, writeoff=0.0, customer=None, automatic=False, learned_fee=0.0):
         """Refuse, with a clear message and before anything is written, allocations that cannot be applied.
 
         Shared by payments and bank lines (``source``): what it still has to apply is ``source._billing_available()``
@@ -151,6 +164,7 @@ class BillingPaymentApply(models.AbstractModel):
                 currency._convert(writeoff, to_company, company, source.date),
                 self._tolerance(company, currency._convert(available, to_company, company, source.date)),
                 automatic,
+                learned=bool(learned_fee) and currency.compare_amounts(writeoff, learned_fee) == 0,
             )
         if source.date <= company._get_user_fiscal_lock_date(source.journal_id):
             raise UserError(self.env._("%(payment)s is dated in a locked period; it cannot be applied.", payment=name))

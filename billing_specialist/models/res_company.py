@@ -104,6 +104,17 @@ class ResCompany(models.Model):
     billing_match_auto = fields.Boolean(
         string="Automatic Matching", help="The scheduled action applies confident proposals every hour."
     )
+    billing_learn_after_days = fields.Integer(
+        string="Learn from Automatic Matches After (days)",
+        default=7,
+        help="A match the automatic run applied teaches the customer's habits once it has stood this many days "
+        "without being undone; a match a person applied teaches at once.",
+    )
+    billing_habit_fade_days = fields.Integer(
+        string="Forget Habits After (days)",
+        default=365,
+        help="A habit not seen on a confirmed match for this many days is no longer used (0: never).",
+    )
     billing_dispute_alias_id = fields.Many2one(
         "mail.alias",
         string="Billing Alias",

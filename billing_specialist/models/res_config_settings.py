@@ -33,6 +33,8 @@ class ResConfigSettings(models.TransientModel):
     )
     billing_match_auto = fields.Boolean(related="company_id.billing_match_auto", readonly=False)
     billing_remittance_date_window = fields.Integer(related="company_id.billing_remittance_date_window", readonly=False)
+    billing_learn_after_days = fields.Integer(related="company_id.billing_learn_after_days", readonly=False)
+    billing_habit_fade_days = fields.Integer(related="company_id.billing_habit_fade_days", readonly=False)
     billing_dispute_alias_id = fields.Many2one(related="company_id.billing_dispute_alias_id")
     billing_dispute_alias_name = fields.Char(
         related="company_id.billing_dispute_alias_id.alias_name", readonly=False, string="Billing Alias Name"

@@ -8,6 +8,9 @@ from .billing_dispute_stage import OPEN_STATES
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
+    billing_match_habit_ids = fields.One2many(
+        "billing.match.habit", "partner_id", string="What Matching Learned", context={"active_test": False}
+    )
     billing_open_dispute_count = fields.Integer(
         string="Open Disputes",
         compute="_compute_billing_open_disputes",

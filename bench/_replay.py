@@ -1,0 +1,201 @@
+"""The replay mode of ``bench/matching.py``: 12 months in time order, learning on vs off (see its docstring)."""
+
+import json
+import random
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+
+from _common import db_exists, unique_amounts, update_module
+
+PROFILES = [  # (profile, share of customers, identifiable)
+    ("number", 0.45, True),  # a payment of the customer naming the invoice number (written its own way)
+    ("po", 0.10, True),  # a payment naming the customer's PO number
+    ("unique", 0.05, True),  # a payment of the customer, no reference, the amount of one open invoice
+    ("account", 0.20, True),  # a bank transfer from the customer's own account, naming nothing, exact amount
+    ("fee", 0.10, True),  # the same, an intermediary bank's fee of the customer's usual size deducted
+    ("recurring", 0.10, False),  # two same-amount invoices a month, one paid, no reference: never guessed
+]
+FEES = [5.0, 7.5, 10.0, 12.5, 15.0, 20.0, 25.0]
+MONTHS = 12
+
+
+def _setup(env, customers_count, rng):
+    company = env.company
+    company.billing_match_tolerance_amount = 1.0
+    company.billing_writeoff_max_amount = 50.0
+    company.billing_habit_fade_days = 730  # the replay's first month is a year back
+    company.billing_writeoff_account_id = env["account.account"].search(
+        [*env["account.account"]._check_company_domain(company), ("account_type", "=", "expense")], limit=1
+    )
+    company.billing_dispute_send_acknowledgement = False
+    bank = env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
+    product = env["product.product"].create({"name": "Bench service", "taxes_id": [(5, 0, 0)]})
+    partners = env["res.partner"].create(
+        [{"name": f"Replay Customer {i:05d}", "is_company": True} for i in range(customers_count)]
+    )
+    plan = []
+    for profile, share, identifiable in PROFILES:
+        plan += [(profile, identifiable)] * round(customers_count * share)
+    plan = (plan + [("number", True)] * customers_count)[:customers_count]
+    rng.shuffle(plan)
+    customers = [
+        {"partner": partner, "profile": profile, "identifiable": identifiable, "fee": rng.choice(FEES),
+         "account": f"BE{rng.randint(10**13, 10**14 - 1)}", "payer": f"PAYER {index:05d} LTD"}
+        for index, (partner, (profile, identifiable)) in enumerate(zip(partners, plan, strict=True))
+    ]  # fmt: skip
+    return bank, product, customers
+
+
+def _month(env, rng, month, bank, product, customers, amount):
+    """Invoices of the month and the payments or bank lines that pay them, with the right answers."""
+    from matching import memo_variant, typo
+
+    start = date.today() - timedelta(days=30 * (MONTHS - month))
+    vals, owners = [], []
+    for index, customer in enumerate(customers):
+        fee = amount()
+        count = 2 if customer["profile"] == "recurring" else 1
+        for _ in range(count):
+            vals.append({
+                "move_type": "out_invoice", "partner_id": customer["partner"].id,
+                "invoice_date": start + timedelta(days=rng.randint(0, 5)),
+                "ref": f"PO-{rng.randint(100000, 999999)}" if customer["profile"] == "po" else False,
+                "invoice_line_ids": [(0, 0, {"product_id": product.id, "quantity": 1,
+                                             "price_unit": fee if customer["profile"] == "recurring" else amount(),
+                                             "tax_ids": [(5, 0, 0)]})],
+            })  # fmt: skip
+            owners.append(index)
+    Move = env["account.move"].with_context(tracking_disable=True, mail_notrack=True)
+    invoices = Move.create(vals)
+    invoices.action_post()
+    first = {}
+    for invoice, owner in zip(invoices, owners, strict=True):
+        first.setdefault(owner, invoice)
+    payments, lines, truth = [], [], {}
+    for index, customer in enumerate(customers):
+        invoice, profile = first[index], customer["profile"]
+        day = invoice.invoice_date + timedelta(days=rng.randint(10, 24))
+        expected = (invoice.id, customer["fee"] if profile == "fee" else 0.0, customer)
+        if profile in ("account", "fee"):
+            paid = invoice.amount_total - (customer["fee"] if profile == "fee" else 0.0)
+            # Noise: one transfer in 20 comes from another account of the customer, never seen before.
+            account = customer["account"] if rng.random() >= 0.05 else f"DE{rng.randint(10**15, 10**16 - 1)}"
+            lines.append(({"journal_id": bank.id, "date": day, "amount": round(paid, 2), "payment_ref": "transfer",
+                           "account_number": account, "partner_name": customer["payer"]}, expected))  # fmt: skip
+            continue
+        # Noise: one memo in 10 of the invoice-number writers has a typo.
+        written = typo(rng, invoice.name) if rng.random() < 0.1 else memo_variant(rng, invoice.name)
+        memo = {"number": written, "po": f"our order {invoice.ref}"}.get(profile, "")
+        payments.append(({"payment_type": "inbound", "partner_type": "customer", "partner_id": customer["partner"].id,
+                          "amount": invoice.amount_total, "memo": memo or "monthly fee", "date": day,
+                          "journal_id": bank.id}, expected))  # fmt: skip
+    Payment = env["account.payment"].with_context(tracking_disable=True, mail_notrack=True)
+    posted = Payment.create([vals for vals, _expected in payments])
+    posted.action_post()
+    statement_lines = env["account.bank.statement.line"].create([vals for vals, _expected in lines])
+    for record, (_vals, expected) in zip(list(posted) + list(statement_lines), payments + lines, strict=True):
+        truth[(record._name, record.id)] = expected
+    return posted, statement_lines, truth
+
+
+def _by_hand(env, company, sources, truth):
+    """A person applies what the run left, as the right answers say (the review screen: a manual run)."""
+    Review = env["billing.match.review"]
+    rows = Review._refresh(company, sources)
+    for row in rows:
+        source = row.payment_id or row.statement_line_id
+        invoice_id, writeoff, customer = truth[(source._name, source.id)]
+        invoice = env["account.move"].browse(invoice_id)
+        row.write({"partner_id": customer["partner"].id, "writeoff": writeoff,
+                   "allocation_ids": [(5, 0, 0), (0, 0, {"move_id": invoice_id, "amount": invoice.amount_residual})]})  # fmt: skip
+    if rows:
+        rows.action_apply()
+
+
+def _score(run, truth):
+    stats = {"sources": 0, "identifiable": 0, "auto_right": 0, "wrong": 0, "rest": 0, "rest_top1": 0}
+    left = []
+    for line in run.line_ids:
+        source = line.payment_id or line.statement_line_id
+        invoice_id, writeoff, customer = truth[(source._name, source.id)]
+        right = line.allocation_ids.move_id.ids == [invoice_id] and abs((line.writeoff or 0.0) - writeoff) < 0.005
+        stats["sources"] += 1
+        stats["identifiable"] += customer["identifiable"]
+        if line.outcome == "applied":
+            stats["auto_right" if right else "wrong"] += 1
+            if not right:
+                left.append(source)  # a person corrects it: not done here, counted as wrong
+        else:
+            stats["rest"] += 1
+            stats["rest_top1"] += right
+            left.append(source)
+    return stats, left
+
+
+def replay_pass(db, addons, learning, sources):
+    import odoo
+    from odoo.modules.registry import Registry
+    from odoo.tools import SQL
+
+    odoo.tools.config.parse_config(["-d", db, f"--addons-path={addons}", "--log-level=warn"])
+    with Registry(db).cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        rng = random.Random(13)
+        amount = unique_amounts(rng)
+        bank, product, customers = _setup(env, max(sources // MONTHS, 10), rng)
+        company, Habit, months = env.company, env["billing.match.habit"], []
+        started = time.perf_counter()
+        for month in range(MONTHS):
+            payments, lines, truth = _month(env, rng, month, bank, product, customers, amount)
+            # The whole replay is one transaction that autovacuum cannot see into: refresh the planner's
+            # statistics on what it wrote, or PostgreSQL plans the reconciliation's queries for empty tables.
+            env.flush_all()
+            env.cr.execute("ANALYZE account_move, account_move_line, account_partial_reconcile, account_payment, "
+                           "account_bank_statement_line, billing_match_habit, billing_match_habit_evidence")  # fmt: skip
+            run = env["billing.match.run"]._run_automatic(company, payments, lines)
+            stats, left = _score(run, truth)
+            _by_hand(env, company, left, truth)
+            env.flush_all()
+            env.execute_query(SQL("UPDATE billing_match_run SET date = date - interval '30 days'"))
+            env.invalidate_all()
+            if learning:
+                Habit._cron_learn()  # the month's automatic matches have stood for 30 days
+            else:
+                Habit.sudo().with_context(active_test=False).search([]).unlink()
+            months.append(stats)
+        cr.rollback()
+    print("RESULT " + json.dumps({"learning": learning, "months": months, "wall": time.perf_counter() - started}))
+
+
+def replay_report(results):
+    for result in sorted(results, key=lambda r: not r["learning"]):
+        print(f"learning {'on' if result['learning'] else 'off'} (wall {result['wall']:.0f} s)")
+        print("  month  sources  automatic(right answer)  wrong  top-1 of the rest")
+        for index, m in enumerate(result["months"], 1):
+            rate = m["auto_right"] / max(m["identifiable"], 1)
+            top1 = m["rest_top1"] / max(m["rest"], 1)
+            print(f"  {index:>5}  {m['sources']:>7}  {rate:>22.1%}  {m['wrong']:>5}  {top1:>17.1%}")
+        late = result["months"][5:]
+        rate = sum(m["auto_right"] for m in late) / max(sum(m["identifiable"] for m in late), 1)
+        wrong = sum(m["wrong"] for m in result["months"])
+        print(f"  months 6-12: {rate:.1%} of the sources with a right answer applied automatically; wrong in all "
+              f"12 months: {wrong}")  # fmt: skip
+
+
+def replay_main(args, addons, script):
+    db = args.db or f"billing_bench_replay_{args.sources}"
+    if args.replay_pass:
+        return replay_pass(db, addons, args.replay_pass == "on", args.sources)
+    if db_exists(db):
+        update_module(db, addons)
+    else:
+        subprocess.run([sys.executable, "-m", "odoo", "server", "-d", db, f"--addons-path={addons}", "-i",
+                        "billing_specialist", "--without-demo=all", "--stop-after-init", "--log-level=warn"],
+                       check=True, stderr=subprocess.DEVNULL)  # fmt: skip
+    for mode in ("on", "off"):
+        out = subprocess.run([sys.executable, script, "--replay-pass", mode, "--sources", str(args.sources),
+                              "--db", db], check=True, stdout=subprocess.PIPE, text=True).stdout  # fmt: skip
+        replay_report([json.loads(line[7:]) for line in out.splitlines() if line.startswith("RESULT ")])
+        sys.stdout.flush()

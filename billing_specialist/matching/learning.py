@@ -1,0 +1,149 @@
+"""The engine with what confirmed matches taught (``Habits``): see ``habits.py`` for what is used and how."""
+
+import dataclasses
+
+from odoo.tools.translate import LazyTranslate
+
+from .engine import Matcher, normalize
+from .habits import LIFTED, WAYS, Habits, memo_numbers, reference_way, sequence_number
+
+_lt = LazyTranslate(__name__, default_lang="en_US")
+
+
+class LearningMatcher(Matcher):
+    """``Matcher`` that also reads the customers' habits (``habits``: a ``Habits``; none: the plain engine)."""
+
+    def __init__(self, items, habits=None, **options):
+        super().__init__(items, **options)
+        self.habits = habits or Habits()
+
+    def _learned_payer(self, source, names=True):
+        """The one customer this account (or, with ``names``, this payer name) paid for on confirmed matches.
+
+        Never one customer's habit for another: an account on record (``res.partner.bank``) for a customer is that
+        customer's, whatever was learned, and an account learned for two customers names neither (``Habits.payer``).
+        """
+        if not self.habits or source.partner_id:
+            return ()
+        habit = None
+        if source.account_number and normalize(source.account_number) not in self.account_partners:
+            habit = self.habits.payer("payer_account", source.account_number)
+        if habit is None and names and source.payer_name:
+            habit = self.habits.payer("payer_name", source.payer_name)
+        if habit is None:
+            return ()
+        return habit.partner_id, self.habits.payer_reason(habit, self._label(habit.partner_id))
+
+    def _strong_payer(self, source, partner_id):
+        """Whether the payer's learned account (or name) has been seen often enough to stand for the customer."""
+        learned = self._learned_payer(source)
+        if not learned or learned[0] != partner_id:
+            return False
+        habit = self.habits.payer("payer_account", source.account_number or "") or self.habits.payer(
+            "payer_name", source.payer_name or ""
+        )
+        return habit is not None and habit.count >= self.habits.min_evidence
+
+    def _search_source(self, source, partner_id):
+        if source.partner_id is None and partner_id is not None and self._strong_payer(source, partner_id):
+            return dataclasses.replace(source, partner_id=partner_id)
+        return source
+
+    def _learned_search(self, source, candidates, partner_id, partner_reason):
+        """The invoice's sequence number alone, for a customer known to write it so; else a learned deduction."""
+        if not self.habits:
+            return []
+        open_items = [it for it in self.by_partner.get(partner_id, []) if it.amount > 0]
+        if self.habits.has_way(partner_id, "sequence"):
+            numbers = memo_numbers(source.memo)
+            named = [it for it in open_items if sequence_number(it.number) in numbers]
+            if len(named) == 1:
+                return [self._sequence_proposal(source, partner_id, partner_reason, named[0], open_items)]
+        return self._deduction_search(source, partner_id, partner_reason, open_items)
+
+    def _sequence_proposal(self, source, partner_id, partner_reason, item, open_items):
+        """The item the memo names by its sequence number alone: 90 when it settles it (80 without a known payer).
+
+        A bare number is a weak reference: paid in part, it waits for a person (80); and when other open items of
+        the customer have the same amount, it is held (identical amounts stay ambiguous whatever was learned).
+        """
+        reasons = [_lt("%(number)s found in the memo by its sequence number", number=item.number)]
+        if partner_reason:
+            reasons.append(partner_reason)
+        base = 90 if source.partner_id is not None else 80
+        proposal = self._proposal_for_items(source, partner_id, [item], False, reasons, base)
+        if not self._is_zero(proposal.remainder) or proposal.allocations[0].amount < item.amount - self.rounding / 2:
+            proposal.confidence = min(proposal.confidence, 80)
+        twins = [it for it in open_items if it.id != item.id and self._is_zero(it.amount - item.amount)]
+        if twins:
+            proposal.hold(_lt("%(count)s other open items of the same amount: a sequence number alone cannot tell "
+                              "which", count=self.format_count(len(twins))))  # fmt: skip
+        return proposal
+
+    def _deduction_search(self, source, partner_id, partner_reason, open_items):
+        """No reference: the one open item the amount settles once the customer's usual fee or discount is added."""
+        if any(self._is_zero(it.amount - source.amount) for it in open_items):
+            return []  # an item of the amount itself: the plain search decides
+        fitting = [
+            it for it in open_items
+            if it.disputed <= 0
+            and self.habits.deduction(partner_id, it.amount, self._round(it.amount - source.amount), self.rounding)
+        ]  # fmt: skip
+        if not fitting:
+            return []
+        reason = _lt("the only open item the amount settles after the customer's usual deduction")
+        given = source.partner_id is not None
+        if len(fitting) > 1:  # recurring invoices of one amount: which one is a guess
+            reason = _lt("%(count)s open items fit the amount after the customer's usual deduction: amount alone "
+                         "cannot tell which", count=self.format_count(len(fitting)))  # fmt: skip
+            proposals = [self._proposal_for_items(source, partner_id, [it], False, [reason], 40) for it in fitting]
+            for proposal in proposals:
+                proposal.hold(reason)
+            return proposals
+        reasons = [reason] + ([partner_reason] if partner_reason else [])
+        proposal = self._proposal_for_items(source, partner_id, fitting, False, reasons, 90 if given else 80)
+        others = self._sum_of_others(partner_id, open_items, fitting[0], source.amount)
+        if others:
+            proposal.hold(_lt("also the sum of %(numbers)s", numbers=" + ".join(it.number for it in others)))
+        return [proposal]
+
+    def _learned_deduction(self, partner_id, items, named_exactly, difference, proposal):
+        if not self.habits or partner_id is None or any(it.partner_id != partner_id for it in items):
+            return False
+        total = sum(it.amount for it in items)
+        habit = self.habits.deduction(partner_id, total, difference, self.rounding)
+        if habit is None:
+            return False
+        proposal.allocations = self._full_allocations(items, named_exactly)
+        proposal.writeoff = proposal.learned_fee = difference
+        proposal.confidence = min(proposal.confidence, 95)
+        proposal.reasons.append(
+            self.habits.deduction_reason(habit, self._label(partner_id), self.format_amount(difference))
+        )
+        return True
+
+    def _learned_lift(self, source, proposals):
+        """Name the customer's way of writing references behind the best proposal; lift it to 90 at most.
+
+        Only a proposal that settles its items (exactly, or with the tolerance or a learned deduction written off)
+        and is not held: a habit never settles conflicting evidence nor picks between recurring invoices.
+        """
+        if not self.habits or not proposals or proposals[0].conflict or proposals[0].partner_id is None:
+            return
+        best = proposals[0]
+        items = [self.items[a.item_id] for a in best.allocations]
+        invoices = [it for it in items if it.amount > 0]
+        if not invoices or any(it.partner_id != best.partner_id for it in items):
+            return
+        ways = {reference_way(source.memo, it.number, it.refs) for it in invoices}
+        way = ways.pop() if len(ways) == 1 else None
+        key = way if way in WAYS else (way if way and way.startswith("po:") else None)
+        habit = key and self.habits.get(best.partner_id, "reference_pattern", key)
+        if not habit:
+            return
+        best.reasons.append(self.habits.way_reason(habit, self._label(best.partner_id)))
+        settled = self._is_zero(best.remainder) and all(
+            self._is_zero(it.amount - a.amount) for it, a in zip(items, best.allocations, strict=True)
+        )
+        if settled and 80 <= best.confidence < LIFTED:
+            best.confidence = LIFTED

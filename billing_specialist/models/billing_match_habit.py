@@ -1,0 +1,226 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+from odoo.tools.misc import format_date
+
+from ..matching import Habit, Habits, normalize
+from ..matching.habits import amount_relations, days_bucket, mask_account, reference_way
+from .billing_dispute_line import refuse_protected_fields, without_protected_defaults
+
+KINDS = [
+    ("payer_account", "Payer Bank Account"),
+    ("payer_name", "Payer Name"),
+    ("reference_pattern", "Reference"),
+    ("amount_relation", "Amount"),
+    ("days_to_pay", "Days to Pay"),
+]
+
+
+class BillingMatchHabit(models.Model):
+    """One customer's way of paying, learned from confirmed matches (``matching/habits.py`` says what is used).
+
+    Written by the learning only (as superuser): from a match a person applied, at once; from an automatic run's
+    match once it has stood for the company's days without being undone (daily scheduled action). Undoing a run
+    takes back the evidence its matches gave. A user sees the habits and may switch one off (``active``): nothing
+    else is written by a client.
+    """
+
+    _name = "billing.match.habit"
+    _description = "Matching Habit"
+    _order = "partner_id, kind, evidence_count desc, id"
+    _check_company_auto = True
+
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True, index=True,
+                                 check_company=True, ondelete="cascade")  # fmt: skip
+    kind = fields.Selection(KINDS, required=True, readonly=True)
+    key = fields.Char(required=True, readonly=True, help="The normalized value: account number, pattern, fee size.")
+    name = fields.Char(string="What Was Learned", compute="_compute_name")
+    active = fields.Boolean(default=True, help="Switch off to keep the matching from using this habit.")
+    evidence_ids = fields.One2many("billing.match.habit.evidence", "habit_id", readonly=True)
+    evidence_count = fields.Integer(string="Confirmed Matches", compute="_compute_evidence", store=True)
+    first_seen = fields.Date(compute="_compute_evidence", store=True)
+    last_seen = fields.Date(compute="_compute_evidence", store=True)
+
+    _sql_constraints = [
+        ("habit_unique", "unique (company_id, partner_id, kind, key)", "A habit is recorded once per customer."),
+    ]
+
+    @api.depends("evidence_ids.date")
+    def _compute_evidence(self):
+        for habit in self:
+            dates = habit.evidence_ids.mapped("date")
+            habit.evidence_count = len(dates)
+            habit.first_seen = min(dates) if dates else False
+            habit.last_seen = max(dates) if dates else False
+
+    @api.depends("kind", "key")
+    def _compute_name(self):
+        for habit in self:
+            habit.name = habit._describe()
+
+    def _describe(self):
+        key = self.key or ""
+        if self.kind == "payer_account":
+            return self.env._("Pays from account %(account)s", account=mask_account(key))
+        if self.kind == "payer_name":
+            return self.env._("Pays under the name %(name)s", name=key)
+        if self.kind == "days_to_pay":
+            return self.env._("Pays %(days)s days after the invoice date", days=key)
+        if self.kind == "reference_pattern":
+            ways = {
+                "number": self.env._("Writes the invoice number"),
+                "variant": self.env._("Writes the invoice number its own way"),
+                "sequence": self.env._("Writes the invoice's sequence number only"),
+                "typo": self.env._("Writes references with typos"),
+            }
+            if key.startswith("po:"):
+                return self.env._("Writes its PO number (%(pattern)s)", pattern=key[3:])
+            return ways.get(key, key)
+        name, _sep, value = key.partition(":")
+        if name == "fee":
+            return self.env._("Deducts a fee of %(amount)s", amount=value)
+        if name == "discount":
+            return self.env._("Deducts a discount of %(percent)s%%", percent=value)
+        return self.env._("Pays the exact amount")
+
+    # ------------------------------------------------------------------ clients: read, and switch off
+
+    @api.model
+    def default_get(self, fields_list):
+        return super(BillingMatchHabit, without_protected_defaults(self, self._protected())).default_get(fields_list)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not self.env.su:
+            raise AccessError(self.env._("Matching habits are learned from confirmed matches, never entered."))
+        return super().create(vals_list)
+
+    def write(self, vals):
+        refuse_protected_fields(self, vals, self._protected())
+        return super().write(vals)
+
+    @api.model
+    def _protected(self):
+        return frozenset(fname for fname in self._fields if fname != "active")
+
+    # ------------------------------------------------------------------ learning
+
+    @api.model
+    def _learn(self, run_lines):
+        """Record what the applied ``run_lines`` (billing.match.run.line) teach, as superuser."""
+        Habit, Evidence = self.sudo().with_context(active_test=False), self.env["billing.match.habit.evidence"].sudo()
+        lessons = []
+        for line in run_lines.filtered(lambda rec: rec.outcome == "applied"):
+            lessons += [(line, *lesson) for lesson in self._lessons(line)]
+        if not lessons:
+            return Habit
+        wanted = {(line.company_id.id, partner.id, kind, key) for line, partner, kind, key, _date in lessons}
+        existing = Habit.search([("company_id", "in", list({w[0] for w in wanted})),
+                                 ("partner_id", "in", list({w[1] for w in wanted}))])  # fmt: skip
+        by_key = {(h.company_id.id, h.partner_id.id, h.kind, h.key): h for h in existing}
+        missing = [w for w in wanted if w not in by_key]
+        created = Habit.create([{"company_id": c, "partner_id": p, "kind": k, "key": v} for c, p, k, v in missing])
+        by_key.update(zip(missing, created, strict=True))
+        Evidence.create([
+            {"habit_id": by_key[(line.company_id.id, partner.id, kind, key)].id, "line_id": line.id, "date": day}
+            for line, partner, kind, key, day in lessons
+        ])  # fmt: skip
+        return existing | created
+
+    @api.model
+    def _lessons(self, line):
+        """[(customer, kind, key, date)] that one applied run line teaches (nothing when its invoices are of several
+        customers, or the payer is another customer than the invoices')."""
+        moves = line.allocation_ids.move_id
+        invoices = moves.filtered(lambda move: move.move_type == "out_invoice")
+        customer = moves.commercial_partner_id
+        source = line.payment_id or line.statement_line_id
+        if len(customer) != 1 or not invoices or not source:
+            return []
+        if source.partner_id and source.partner_id.commercial_partner_id != customer:
+            return []  # paid by someone else for this customer: neither its account nor its ways are the customer's
+        day = source.date
+        lessons = []
+        if line.statement_line_id:  # a customer payment's bank account is the company's (inbound): not the payer's
+            account = source.account_number or source.partner_bank_id.acc_number
+            if account:
+                lessons.append(("payer_account", normalize(account)))
+            if source.partner_name:
+                lessons.append(("payer_name", normalize(source.partner_name)))
+        memo = source._billing_source().memo
+        ways = {
+            reference_way(memo, inv.name, tuple(r for r in (inv.ref, inv.payment_reference) if r and r != inv.name))
+            for inv in invoices
+        }
+        if len(ways) == 1 and None not in ways:
+            lessons.append(("reference_pattern", ways.pop()))
+        total = sum(line.allocation_ids.mapped("amount"))
+        lessons += [("amount_relation", key) for key in amount_relations(total, line.writeoff or 0.0)]
+        days = min((day - (inv.invoice_date or day)).days for inv in invoices)
+        lessons.append(("days_to_pay", days_bucket(days)))
+        return [(customer, kind, key, day) for kind, key in lessons if key]
+
+    @api.model
+    def _unlearn(self, run_lines):
+        """Take back what ``run_lines`` taught: their evidence, and the habits left with none."""
+        evidence = self.env["billing.match.habit.evidence"].sudo().search([("line_id", "in", run_lines.ids)])
+        habits = evidence.habit_id
+        evidence.unlink()
+        habits.filtered(lambda habit: not habit.evidence_ids).unlink()
+
+    @api.model
+    def _cron_learn(self):
+        """Learn from automatic runs that have stood for the company's days without being undone."""
+        Run = self.env["billing.match.run"].sudo()
+        for company in self.env["res.company"].search([]):
+            since = fields.Datetime.now() - timedelta(days=company.billing_learn_after_days)
+            runs = Run.search([("company_id", "=", company.id), ("mode", "=", "automatic"), ("state", "=", "done"),
+                               ("learned", "=", False), ("date", "<=", since)])  # fmt: skip
+            if runs:
+                self._learn(runs.line_ids)
+                runs.learned = True
+
+    # ------------------------------------------------------------------ what the engine reads
+
+    @api.model
+    def _engine_habits(self, company):
+        """The company's habits still in use, for ``LearningMatcher``: active, with their evidence counted since
+        the fading period (``billing_habit_fade_days``; 0: never fades), in one query."""
+        fade = company.billing_habit_fade_days
+        since = (
+            fields.Date.context_today(self) - timedelta(days=fade) if fade > 0 else fields.Date.to_date("1900-01-01")
+        )
+        self.env["billing.match.habit"].flush_model()
+        self.env["billing.match.habit.evidence"].flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT h.partner_id, h.kind, h.key, COUNT(e.id), MAX(e.date)
+                     FROM billing_match_habit h JOIN billing_match_habit_evidence e ON e.habit_id = h.id
+                    WHERE h.company_id = %s AND h.active AND e.date >= %s
+                 GROUP BY h.id""",
+                company.id,
+                since,
+            )
+        )
+        return Habits([Habit(*row) for row in rows], format_date=lambda value: format_date(self.env, value))
+
+
+class BillingMatchHabitEvidence(models.Model):
+    """One confirmed match behind a habit: the run line that taught it (undoing the run takes it back)."""
+
+    _name = "billing.match.habit.evidence"
+    _inherit = ["billing.match.history"]
+    _description = "Matching Habit Evidence"
+    _order = "date desc, id desc"
+
+    habit_id = fields.Many2one("billing.match.habit", required=True, ondelete="cascade", index=True)
+    company_id = fields.Many2one(related="habit_id.company_id", store=True)
+    line_id = fields.Many2one("billing.match.run.line", string="Match", required=True, ondelete="cascade",
+                              index=True)  # fmt: skip
+    run_id = fields.Many2one(related="line_id.run_id", string="Run")
+    payment_id = fields.Many2one(related="line_id.payment_id")
+    statement_line_id = fields.Many2one(related="line_id.statement_line_id", string="Bank Line")
+    date = fields.Date(required=True, help="The date of the payment or bank line.")

@@ -1,0 +1,301 @@
+from datetime import date, timedelta
+
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import BaseCase, tagged
+from odoo.tools import SQL
+
+from odoo.addons.billing_specialist.matching import Habit, Habits, LearningMatcher, OpenItem, Source
+from odoo.addons.billing_specialist.matching.habits import amount_relations, reference_way
+
+from .test_matching import PaymentMatchingCommon
+
+ACCOUNT = "BE71 0961 2345 6769"
+
+
+@tagged("post_install", "-at_install")
+class TestHabitsEngine(BaseCase):
+    """How a memo and an amount are read as habits, and the engine with habits, without a database."""
+
+    def test_reference_ways(self):
+        number = "INV/2026/00042"
+        self.assertEqual(reference_way("our order PO-88123", number, ("PO-88123",)), r"po:PO-\d{5}")
+        self.assertEqual(reference_way("INV/2026/00042", number), "number")
+        self.assertEqual(reference_way("inv 2026 42", number), "variant")
+        self.assertEqual(reference_way("payment 42", number), "sequence")
+        self.assertEqual(reference_way("INV/2026/00024", number), "typo")
+        self.assertIsNone(reference_way("thank you", number))
+
+    def test_amount_relations(self):
+        self.assertEqual(amount_relations(1000.0, 0.0), ["exact"])
+        self.assertEqual(amount_relations(1000.0, 20.0), ["fee:20.00", "discount:2"])
+        self.assertEqual(amount_relations(1234.56, 15.0), ["fee:15.00"])
+
+    def test_a_habit_is_used_for_its_own_customer_only(self):
+        items = [OpenItem(1, 1, "INV/2026/00042", 1000.0, date(2026, 1, 1)),
+                 OpenItem(2, 2, "INV/2026/00043", 1000.0, date(2026, 1, 1))]  # fmt: skip
+        seen = date(2026, 10, 2)
+        habits = Habits([Habit(1, "amount_relation", "fee:15.00", 3, seen),
+                         Habit(1, "payer_account", "BE71096123456769", 3, seen),
+                         Habit(2, "payer_account", "BE71096123456769", 1, seen)])  # fmt: skip
+        matcher = LearningMatcher(items, habits=habits, partner_names={1: "Northwind", 2: "Globex"})
+        other = matcher.propose(Source(1, 985.0, "INV/2026/00043", partner_id=2))[0]
+        self.assertEqual((other.writeoff, other.learned_fee), (0.0, 0.0), "customer 1's fee is not customer 2's")
+        own = matcher.propose(Source(2, 985.0, "INV/2026/00042", partner_id=1))[0]
+        self.assertEqual((own.writeoff, own.learned_fee, own.confidence), (15.0, 15.0, 95))
+        self.assertIn("Northwind deducts a fee of 15.00", own.explain())
+        line = Source(3, 1000.0, "", account_number=ACCOUNT)
+        self.assertFalse([p for p in matcher.propose(line) if p.auto_ok], "an account learned for two: neither")
+
+    def test_a_recurring_discount_and_a_faint_habit(self):
+        items = [OpenItem(1, 1, "INV/2026/00042", 1000.0, date(2026, 1, 1)),
+                 OpenItem(2, 1, "INV/2026/00043", 2000.0, date(2026, 1, 1))]  # fmt: skip
+        seen = date(2026, 10, 2)
+        habits = Habits([Habit(1, "amount_relation", "discount:2", 3, seen),
+                         Habit(1, "amount_relation", "fee:7.50", 2, seen)])  # fmt: skip
+        matcher = LearningMatcher(items, habits=habits, partner_names={1: "Northwind"})
+        best = matcher.propose(Source(1, 1960.0, "INV/2026/00043", partner_id=1))[0]
+        self.assertEqual((best.writeoff, best.confidence), (40.0, 95))
+        self.assertIn("Northwind deducts a discount of 2%, 40.00, proposed as a write-off", best.explain())
+        best = matcher.propose(Source(2, 992.5, "INV/2026/00042", partner_id=1))[0]
+        self.assertEqual(best.writeoff, 0.0, "a fee seen twice is not yet a habit: a partial payment")
+
+
+@tagged("post_install", "-at_install")
+class TestMatchingLearning(PaymentMatchingCommon):
+    """Habits learned from confirmed matches, taken back on undo, used by the engine within the safety rules."""
+
+    # ------------------------------------------------------------------ helpers
+
+    def _apply_by_hand(self, source, invoice, amount=None, writeoff=0.0, partner=None):
+        """Apply ``source`` to ``invoice`` on the review screen, as the specialist: a manual run."""
+        Review = self.env["billing.match.review"].with_user(self.specialist)
+        Review.action_open_review()
+        field = "payment_id" if source._name == "account.payment" else "statement_line_id"
+        row = Review.search([(field, "=", source.id)])
+        vals = {
+            "allocation_ids": [
+                Command.clear(),
+                Command.create({"move_id": invoice.id, "amount": amount or invoice.amount_residual}),
+            ]
+        }
+        if partner:
+            vals["partner_id"] = partner.id
+        if writeoff:
+            vals["writeoff"] = writeoff
+        row.write(vals)
+        row.action_apply()
+        return self.env["billing.match.run"].search([("mode", "=", "manual")], limit=1)
+
+    def _teach_account(self, customer, times=3, account=ACCOUNT, amount=500.0):
+        """``times`` bank lines from ``account`` naming no customer, applied by hand to new invoices of
+        ``customer``."""
+        for index in range(times):
+            invoice = self._invoice(amount + index, partner=customer)
+            line = self._bank_line(amount + index, memo="transfer", account_number=account)
+            self._apply_by_hand(line, invoice, partner=customer)
+
+    def _run_line(self, line):
+        return (
+            self.env["billing.match.run"]
+            .with_user(self.specialist)
+            ._run_automatic(self.company, payments=self.env["account.payment"], statement_lines=line)
+        )
+
+    def _habits(self, customer, kind=None):
+        domain = [("partner_id", "=", customer.id)] + ([("kind", "=", kind)] if kind else [])
+        return self.env["billing.match.habit"].with_context(active_test=False).search(domain)
+
+    def _age_runs(self, runs, days):
+        self.env.flush_all()
+        self.env.execute_query(SQL("UPDATE billing_match_run SET date = date - %s * interval '1 day' WHERE id IN %s",
+                                   days, tuple(runs.ids)))  # fmt: skip
+        runs.invalidate_recordset(["date"])
+
+    # ------------------------------------------------------------------ learning and un-learning
+
+    def test_a_match_applied_by_hand_teaches_at_once(self):
+        line = self._bank_line(1200.0, memo=f"inv {self.inv1.name}", account_number=ACCOUNT,
+                               partner_name="ACME RETAIL PAYABLES")  # fmt: skip
+        run = self._apply_by_hand(line, self.inv1, partner=self.customer)
+        self.assertTrue(run.learned)
+        habits = self._habits(self.customer)
+        learned = {(h.kind, h.key): h.evidence_count for h in habits}
+        self.assertEqual(learned, {
+            ("payer_account", "BE71096123456769"): 1, ("payer_name", "ACMERETAILPAYABLES"): 1,
+            ("reference_pattern", "number"): 1, ("amount_relation", "exact"): 1, ("days_to_pay", "35-41"): 1,
+        })  # fmt: skip
+        self.assertEqual(habits.evidence_ids.line_id, run.line_ids, "each habit knows the match that taught it")
+        self.assertEqual(set(habits.mapped("last_seen")), {self.today})
+        self.assertIn("Pays from account BE71…6769", habits.mapped("name"))
+
+    def test_an_automatic_match_teaches_after_the_days_unless_undone(self):
+        self.company.billing_learn_after_days = 7
+        kept = self._run(self._payment(1200.0, memo=self.inv1.name))
+        undone = self._run(self._payment(300.0, memo=self.inv2.name))
+        self.assertEqual((kept.applied_count, undone.applied_count), (1, 1))
+        Habit = self.env["billing.match.habit"]
+        Habit._cron_learn()
+        self.assertFalse(self._habits(self.customer), "not before the days have passed")
+        undone.action_undo()
+        self._age_runs(kept | undone, 8)
+        Habit._cron_learn()
+        self.assertTrue(kept.learned)
+        self.assertFalse(undone.learned, "an undone run teaches nothing")
+        self.assertEqual(self._habits(self.customer).evidence_ids.line_id, kept.line_ids)
+        Habit._cron_learn()  # learned once, not twice
+        self.assertEqual(self._habits(self.customer, "reference_pattern").evidence_count, 1)
+
+    def test_undo_takes_back_what_the_run_taught(self):
+        first = self._apply_by_hand(self._payment(1200.0, memo=self.inv1.name), self.inv1)
+        second = self._apply_by_hand(self._payment(300.0, memo="thanks"), self.inv2)
+        number = self._habits(self.customer, "reference_pattern")
+        self.assertEqual((number.key, number.evidence_count), ("number", 1))
+        exact = self._habits(self.customer, "amount_relation")
+        self.assertEqual(exact.evidence_count, 2)
+        first.action_undo()
+        self.assertFalse(number.exists(), "a habit left with no evidence is gone")
+        self.assertEqual(exact.evidence_count, 1)
+        self.assertEqual(exact.evidence_ids.line_id, second.line_ids)
+        # An automatic run undone after it taught takes its lesson back too.
+        run = self._run(self._payment(450.0, memo=self.inv3.name))
+        self._age_runs(run, 30)
+        self.env["billing.match.habit"]._cron_learn()
+        self.assertEqual(exact.evidence_count, 2)
+        run.action_undo()
+        self.assertEqual(exact.evidence_count, 1)
+
+    # ------------------------------------------------------------------ the engine uses them
+
+    def test_a_learned_payer_account_identifies_the_customer(self):
+        invoice = self._invoice(777.0, partner=self.customer)
+        line = self._bank_line(777.0, memo="transfer", account_number=ACCOUNT)
+        run = self._run_line(line)
+        self.assertNotEqual(run.line_ids.outcome, "applied", "an unknown account names no customer")
+        self._teach_account(self.customer, times=3)
+        run = self._run_line(line)
+        self.assertEqual(run.line_ids.outcome, "applied")
+        self.assertEqual(run.line_ids.invoice_ids, invoice)
+        self.assertIn("account BE71…6769 paid Acme Retail's invoices 3 times, last on", run.line_ids.reasons)
+        self.assertTrue(invoice.currency_id.is_zero(invoice.amount_residual))
+
+    def test_a_reference_pattern_seen_three_times_raises_confidence(self):
+        target = self._invoice(750.0, partner=self.customer)  # also inv2 + inv3: amount alone is a conflict
+        sequence = str(int(target.name.split("/")[-1]))
+        payment = self._payment(750.0, memo=f"paid {sequence}")
+        for index in range(2):
+            taught = self._invoice(610.0 + index, partner=self.customer)
+            self._apply_by_hand(self._payment(610.0 + index, memo=f"payment {int(taught.name.split('/')[-1])}"), taught)
+        run = self._run(payment)
+        self.assertEqual(run.line_ids.outcome, "proposed", "seen twice: not yet a habit")
+        taught = self._invoice(612.0, partner=self.customer)
+        self._apply_by_hand(self._payment(612.0, memo=f"payment {int(taught.name.split('/')[-1])}"), taught)
+        run = self._run(payment)
+        self.assertEqual((run.line_ids.outcome, run.line_ids.confidence), ("applied", 90))
+        self.assertEqual(run.line_ids.invoice_ids, target)
+        self.assertIn("Acme Retail writes the invoice's sequence number only: 3 earlier payments, last on",
+                      run.line_ids.reasons)  # fmt: skip
+
+    def test_a_recurring_fee_is_written_off_within_the_limit_and_not_beyond(self):
+        self.company.billing_writeoff_max_amount = 50.0
+        for index in range(3):
+            taught = self._invoice(800.0 + index, partner=self.customer)
+            self._apply_by_hand(self._payment(785.0 + index, memo=taught.name), taught, amount=800.0 + index,
+                                writeoff=15.0)  # fmt: skip
+        fee = self._habits(self.customer, "amount_relation").filtered(lambda h: h.key == "fee:15.00")
+        self.assertEqual(fee.evidence_count, 3)
+        run = self._run(self._payment(1185.0, memo=self.inv1.name))
+        self.assertEqual((run.line_ids.outcome, run.line_ids.writeoff), ("applied", 15.0))
+        self.assertIn("Acme Retail deducts a fee of 15.00, proposed as a write-off: 3 earlier payments",
+                      run.line_ids.reasons)  # fmt: skip
+        self.assertTrue(self.inv1.currency_id.is_zero(self.inv1.amount_residual))
+        self.company.billing_writeoff_max_amount = 10.0  # the usual fee is now above the limit
+        payment = self._payment(285.0, memo=self.inv2.name)
+        moves_before = self.env["account.move"].search_count([])
+        run = self._run(payment)
+        self.assertEqual(run.line_ids.outcome, "error")
+        self.assertIn("above the write-off limit", run.line_ids.reasons)
+        self.assertEqual(self.inv2.amount_residual, 300.0)
+        self.assertEqual(self.env["account.move"].search_count([]), moves_before, "no write-off booked")
+
+    def test_faded_and_switched_off_habits_are_not_used(self):
+        self._teach_account(self.customer, times=3)
+        invoice = self._invoice(777.0, partner=self.customer)
+        line = self._bank_line(777.0, memo="transfer", account_number=ACCOUNT)
+        habit = self._habits(self.customer, "payer_account")
+        habit.with_user(self.specialist).active = False
+        Habit = self.env["billing.match.habit"]
+        self.assertIsNone(Habit._engine_habits(self.company).payer("payer_account", ACCOUNT), "switched off")
+        habit.with_user(self.specialist).active = True
+        self.assertEqual(Habit._engine_habits(self.company).payer("payer_account", ACCOUNT).count, 3)
+        self.company.billing_habit_fade_days = 365
+        self.env.flush_all()
+        self.env.execute_query(SQL("UPDATE billing_match_habit_evidence SET date = date - 400"))
+        self.env.invalidate_all()
+        run = self._run_line(line)
+        self.assertNotEqual(run.line_ids.outcome, "applied", "not seen for 400 days: faded")
+        self.assertEqual(invoice.amount_residual, 777.0)
+
+    # ------------------------------------------------------------------ safety
+
+    def test_learning_never_guesses_between_recurring_invoices(self):
+        self._teach_account(self.other_customer, times=3)  # Globex, which has fee1 and fee2 of 99.00 open
+        for habit in self._habits(self.other_customer):
+            self.assertGreaterEqual(habit.evidence_count, 1)
+        line = self._bank_line(99.0, memo="monthly fee", account_number=ACCOUNT)
+        run = self._run_line(line)
+        self.assertEqual(run.line_ids.outcome, "proposed")
+        self.assertEqual(run.line_ids.confidence, 0)
+        self.assertIn("open items of 99.00: amount alone cannot tell which", run.line_ids.reasons)
+        self.assertEqual((self.fee1.amount_residual, self.fee2.amount_residual), (99.0, 99.0))
+
+    def test_one_customers_habit_never_identifies_another(self):
+        self._teach_account(self.customer, times=2)
+        self._teach_account(self.other_customer, times=2, amount=600.0)
+        invoice = self._invoice(777.0, partner=self.customer)
+        line = self._bank_line(777.0, memo="transfer", account_number=ACCOUNT)
+        run = self._run_line(line)
+        self.assertNotEqual(run.line_ids.outcome, "applied", "an account learned for two customers names neither")
+        self.assertNotIn("BE71", run.line_ids.reasons or "")
+        self.assertEqual(invoice.amount_residual, 777.0)
+        # An account on record for one customer is that customer's, whatever was learned for another.
+        self.env["res.partner.bank"].create({"acc_number": "NL91ABNA0417164300", "partner_id": self.customer.id})
+        self._teach_account(self.other_customer, times=3, account="NL91ABNA0417164300", amount=700.0)
+        globex = self._invoice(888.0, partner=self.other_customer)
+        line = self._bank_line(888.0, memo="transfer", account_number="NL91ABNA0417164300")
+        run = self._run_line(line)
+        self.assertNotEqual(run.line_ids.outcome, "applied")
+        self.assertEqual(globex.amount_residual, 888.0)
+
+    # ------------------------------------------------------------------ access
+
+    def test_clients_only_switch_habits_off(self):
+        self._teach_account(self.customer, times=1)
+        habit = self._habits(self.customer, "payer_account").with_user(self.specialist)
+        habit.active = False
+        self.assertFalse(habit.active)
+        for vals in ({"key": "XX"}, {"partner_id": self.other_customer.id}, {"evidence_count": 99},
+                     {"last_seen": self.today + timedelta(days=1)}):  # fmt: skip
+            with self.subTest(vals=vals), self.assertRaises(AccessError), self.env.cr.savepoint():
+                habit.write(vals)
+        Habit = self.env["billing.match.habit"].with_user(self.specialist)
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            Habit.create({"company_id": self.company.id, "partner_id": self.customer.id, "kind": "payer_account",
+                          "key": "X"})  # fmt: skip
+        defaults = Habit.with_context(default_key="X", default_evidence_count=5).default_get(["key", "active"])
+        self.assertNotIn("key", defaults)
+        evidence = habit.evidence_ids.with_user(self.specialist)
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            evidence.write({"date": self.today - timedelta(days=1)})
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            evidence.unlink()
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            habit.unlink()
+        # The customer's Billing tab lists them (switched on and off on the habits' own screen).
+        views = self.env["res.partner"].with_user(self.specialist).get_views([(False, "form")])
+        self.assertIn("billing_match_habit_ids", views["views"]["form"]["arch"])
+        Habit.get_views([(False, "list"), (False, "form"), (False, "search")])
+        other = self.env["res.company"].create({"name": "Other Billing Co"})
+        self.env["billing.match.habit"].sudo().create({"company_id": other.id, "partner_id": self.customer.id,
+                                                       "kind": "payer_name", "key": "ACME"})  # fmt: skip
+        self.assertFalse(Habit.search([("company_id", "=", other.id)]), "another company's habits are not seen")
