@@ -17,6 +17,7 @@ the engine's ``Proposal`` for the payment it explains, each reference resolved t
 import datetime as dt
 import math
 import re
+import re._parser as sre_parse
 from dataclasses import dataclass, field
 
 from odoo.tools.translate import LazyTranslate
@@ -221,6 +222,41 @@ def _read_row(row, number, columns, two_columns, layout):
     return AdviceLine(reference[:100], round(paid, 6), round(deduction, 6), reason, number, when)
 
 
+_REPEATS = (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, sre_parse.POSSESSIVE_REPEAT)
+
+
+def _subpatterns(value):
+    """The sub-patterns held in a parsed node's argument (nested in tuples and lists)."""
+    if isinstance(value, sre_parse.SubPattern):
+        yield value
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            yield from _subpatterns(item)
+
+
+def _nested_repeat(parsed, outer=None):
+    """Whether a repeat sits inside another repeat, one of them unbounded: ``(a+)+``, ``(\\w*)*``, ``(a{1,9})*``."""
+    for op, value in parsed:
+        inner = None
+        if op in _REPEATS and value[1] > 1:
+            inner = value[1]
+            if outer is not None and sre_parse.MAXREPEAT in (outer, inner):
+                return True
+        if any(_nested_repeat(sub, inner or outer) for sub in _subpatterns(value)):
+            return True
+    return False
+
+
+def check_line_pattern(pattern):
+    """Refuse a text line pattern that could take exponential time on a line (a repeat inside a repeat).
+
+    :raise ValueError: with the reason.
+    """
+    if _nested_repeat(sre_parse.parse(pattern)):
+        raise ValueError(_lt("a repeated group holds a repetition itself (as in (a+)+): it can take a catastrophic "
+                             "time on some lines; write it without nesting"))  # fmt: skip
+
+
 def parse_text(text, layout):
     """Read an advice from free text (an e-mail body, a PDF's text): each line matched by ``layout.line_pattern``.
 
@@ -233,6 +269,10 @@ def parse_text(text, layout):
         raise RemittanceParseError([(0, _lt("the line pattern is not valid: %(error)s", error=str(error)))]) from error
     if not {"reference", "amount"} <= set(pattern.groupindex):
         raise RemittanceParseError([(0, _lt("the line pattern needs the groups reference and amount"))])
+    try:
+        check_line_pattern(pattern.pattern)
+    except ValueError as error:
+        raise RemittanceParseError([(0, error.args[0])]) from error
     advice, errors = Advice(), []
     for number, raw in enumerate((text or "").splitlines()[:10000], start=1):
         match = pattern.search(raw.strip()[:500])

@@ -16,11 +16,14 @@ from ..matching.remittance import (
     resolve_reference,
 )
 from ..matching.remittance_files import RemittanceFileError, kind_of, read_csv, read_pdf_text, read_xlsx
+from .billing_dispute_line import without_protected_defaults
 
 SOURCES = [("csv", "CSV"), ("xlsx", "Spreadsheet"), ("email", "E-mail"), ("pdf", "PDF"), ("manual", "Manual")]
 STATES = [("new", "Waiting for Payment"), ("matched", "Matched"), ("applied", "Applied"), ("error", "Error")]
 # Written by the application only (import, matching, applying), never by a client.
 PROTECTED_FIELDS = {"state", "error_message", "payment_id", "statement_line_id", "duplicate_key", "source"}
+# Fixed once the remittance is matched to a payment or bank line: they are what it was matched on.
+MATCHED_FIELDS = {"partner_id", "company_id", "currency_id"}
 
 
 class BillingRemittance(models.Model):
@@ -79,6 +82,10 @@ class BillingRemittance(models.Model):
             remittance.dispute_ids = remittance.line_ids.dispute_id
             remittance.dispute_count = len(remittance.dispute_ids)
 
+    @api.model
+    def default_get(self, fields_list):
+        return super(BillingRemittance, without_protected_defaults(self, PROTECTED_FIELDS)).default_get(fields_list)
+
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.su and any(PROTECTED_FIELDS & set(vals) for vals in vals_list):
@@ -93,6 +100,9 @@ class BillingRemittance(models.Model):
             raise AccessError(self.env._("The state and payment of a remittance are set by the application."))
         if not self.env.su and self.filtered(lambda rec: rec.state == "applied"):
             raise UserError(self.env._("An applied remittance cannot be changed."))
+        if not self.env.su and MATCHED_FIELDS & set(vals) and self.filtered(lambda rec: rec._billing_source_record()):
+            raise UserError(self.env._("The customer, company and currency of a remittance matched to a payment "
+                                       "cannot be changed."))  # fmt: skip
         return super().write(vals)
 
     def _billing_check_open(self):
@@ -317,6 +327,9 @@ class BillingRemittance(models.Model):
             source = remittance._billing_source_record()
             if remittance.state != "matched" or not source:
                 raise UserError(self.env._("%(name)s has no payment to apply.", name=remittance.name))
+            if source.partner_id and source.partner_id.commercial_partner_id != remittance.partner_id:
+                raise UserError(self.env._("%(name)s is %(customer)s's advice: it cannot apply another customer's "
+                                           "payment.", name=remittance.name, customer=remittance.partner_id.name))  # fmt: skip
             proposal = remittance._billing_proposal(source)
             if proposal.conflict:
                 raise UserError(self.env._("%(name)s cannot be applied as it is: %(reasons)s", name=remittance.name,

@@ -3,7 +3,7 @@ import re
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from ..matching.remittance import DEFAULT_DATE_FORMATS, DEFAULT_LINE_PATTERN, Layout
+from ..matching.remittance import DEFAULT_DATE_FORMATS, DEFAULT_LINE_PATTERN, Layout, check_line_pattern
 
 COLUMN_HELP = "A header name (any case) or a 1-based column position; empty when the advice has no such column."
 
@@ -62,6 +62,12 @@ class BillingRemittanceFormat(models.Model):
                 raise ValidationError(self.env._("The text line pattern is not valid: %s", error)) from error
             if not {"reference", "amount"} <= groups:
                 raise ValidationError(self.env._("The text line pattern needs the named groups reference and amount."))
+            try:
+                check_line_pattern(fmt.line_pattern)
+            except ValueError as error:
+                raise ValidationError(
+                    self.env._("The text line pattern is refused: %s.", self.env._(error.args[0]))
+                ) from error
 
     @api.constrains("date_formats")
     def _check_date_formats(self):

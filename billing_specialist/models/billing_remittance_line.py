@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
+from .billing_dispute_line import without_protected_defaults
+
 # Set by the application when the advice is applied, never by a client.
 PROTECTED_FIELDS = {"move_id", "dispute_id"}
 
@@ -30,6 +32,10 @@ class BillingRemittanceLine(models.Model):
     _sql_constraints = [
         ("deduction_positive", "CHECK(amount_deduction >= 0)", "A deduction cannot be negative."),
     ]
+
+    @api.model
+    def default_get(self, fields_list):
+        return super(BillingRemittanceLine, without_protected_defaults(self, PROTECTED_FIELDS)).default_get(fields_list)
 
     @api.model_create_multi
     def create(self, vals_list):
