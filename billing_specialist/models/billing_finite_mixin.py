@@ -3,9 +3,12 @@ import math
 from odoo import api, models
 from odoo.exceptions import ValidationError
 
+# Larger than any amount a billing team handles, small enough for a numeric(16, 2)-style column and float precision.
+MAX_ABS = 1e13
+
 
 class BillingFiniteMixin(models.AbstractModel):
-    """Refuses NaN and Infinity in the float fields listed in ``_finite_fields`` with a clear message.
+    """Refuses NaN, Infinity and absurd sizes in the float fields listed in ``_finite_fields`` with a clear message.
 
     JSON-RPC accepts them; the ORM would otherwise crash rounding them (a server error, no message), or store a value
     that compares false to every limit.
@@ -32,3 +35,5 @@ class BillingFiniteMixin(models.AbstractModel):
                 raise ValidationError(
                     self.env._("%(field)s must be a number (not NaN or infinity).", field=self._fields[name].string)
                 )
+            if isinstance(value, int | float) and abs(value) >= MAX_ABS:
+                raise ValidationError(self.env._("%(field)s is too large.", field=self._fields[name].string))

@@ -12,6 +12,8 @@ class BillingRemittanceLine(models.Model):
 
     _name = "billing.remittance.line"
     _description = "Remittance Advice Line"
+    _inherit = ["billing.finite.mixin"]
+    _finite_fields = ("amount_paid", "amount_deduction")
     _order = "remittance_id, sequence, id"
     _check_company_auto = True
 

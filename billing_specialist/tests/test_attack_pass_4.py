@@ -93,3 +93,14 @@ class TestAttackPass4(RemittanceCommon):
             .create({"remittance_id": remittance.id, "reference": "X1", "amount_paid": 5.0})
         )
         self.assertFalse(line.move_id)
+
+    def test_line_amounts_written_over_rpc_are_finite_and_sane(self):
+        """The file parser bounds amounts; a client writing a line directly got none of it: NaN compares false to
+        every check, and 1e300 breaks the sums."""
+        remittance = self._import(f"ref,amount\n{self.inv_other.name},700\n".encode())
+        line = remittance.line_ids.with_user(self.specialist)
+        for value in (float("nan"), float("inf"), 1e300, -1e300):
+            for field in ("amount_paid", "amount_deduction"):
+                with self.subTest(field=field, value=value), self.assertRaises(ValidationError):
+                    line.write({field: value})
+        self.assertEqual(line.amount_paid, 700.0)
