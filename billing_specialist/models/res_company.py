@@ -146,53 +146,48 @@ class ResCompany(models.Model):
 
     def _billing_ensure_dispute_alias(self):
         """Give each company its billing alias (billing@its alias domain) that opens dispute cases, once."""
-        Alias = self.env["mail.alias"].sudo()
-        model_id = self.env["ir.model"]._get_id("billing.dispute")
-        for company in self.sudo().filtered(lambda c: not c.billing_dispute_alias_id):
-            domain = company.alias_domain_id
-            name = "billing"
-            if Alias.search_count([("alias_name", "=", name), ("alias_domain_id", "=", domain.id)]):
-                name = f"billing-{company.id}"
-            company.billing_dispute_alias_id = Alias.create(
-                {
-                    "alias_name": name,
-                    "alias_domain_id": domain.id,
-                    "alias_model_id": model_id,
-                    "alias_contact": "everyone",
-                    "alias_defaults": repr({"company_id": company.id}),
-                    "alias_bounced_content": company._billing_alias_refusal(),
-                }
-            )
+        self._billing_ensure_alias("billing_dispute_alias_id", "billing.dispute", "billing")
 
     def _billing_ensure_remittance_alias(self):
         """Give each company its remittance alias (remittance@ its alias domain, else remittance-<id>@), once."""
+        self._billing_ensure_alias("billing_remittance_alias_id", "billing.remittance", "remittance")
+
+    def _billing_ensure_alias(self, field, model, name):
+        """Give each company an alias of ``model`` in ``field``: ``name``@ its alias domain, else ``name``-<id>@.
+        Senders who are no customers of the company get the polite refusal (editable on the alias)."""
         Alias = self.env["mail.alias"].sudo()
-        model_id = self.env["ir.model"]._get_id("billing.remittance")
-        for company in self.sudo().filtered(lambda c: not c.billing_remittance_alias_id):
+        model_id = self.env["ir.model"]._get_id(model)
+        for company in self.sudo().filtered(lambda c: not c[field]):
             domain = company.alias_domain_id
-            name = "remittance"
-            if Alias.search_count([("alias_name", "=", name), ("alias_domain_id", "=", domain.id)]):
-                name = f"remittance-{company.id}"
-            company.billing_remittance_alias_id = Alias.create(
+            alias_name = name
+            if Alias.search_count([("alias_name", "=", alias_name), ("alias_domain_id", "=", domain.id)]):
+                alias_name = f"{name}-{company.id}"
+            company[field] = Alias.create(
                 {
-                    "alias_name": name,
+                    "alias_name": alias_name,
                     "alias_domain_id": domain.id,
                     "alias_model_id": model_id,
                     "alias_contact": "everyone",
                     "alias_defaults": repr({"company_id": company.id}),
-                    "alias_bounced_content": company._billing_alias_refusal(),
+                    "alias_bounced_content": company._billing_alias_refusal(model),
                 }
             )
 
-    def _billing_alias_refusal(self):
+    def _billing_alias_refusal(self, model="billing.dispute"):
         """The polite answer to a sender who is no customer of the company (editable on the alias)."""
+        what = (
+            self.env._("We take remittance advices")
+            if model == "billing.remittance"
+            else self.env._("We open billing disputes")
+        )
         return Markup("<p>%s</p><p>%s</p><p>%s</p>") % (
             self.env._("Dear Sender,"),
             self.env._(
-                "Thank you for writing to %(company)s. We open billing disputes for our customers only, and we "
+                "Thank you for writing to %(company)s. %(what)s for our customers only, and we "
                 "could not find a customer account with invoices for the address you wrote from. Please write "
                 "again from the address our invoices are sent to, or contact your account manager.",
                 company=self.name,
+                what=what,
             ),
             self.env._("Kind regards,"),
         )

@@ -429,6 +429,13 @@ class TestRemittanceMail(RemittanceCommon, MockEmail):
     def test_alias_exists_per_company(self):
         self.assertEqual(self.alias.alias_model_id.model, "billing.remittance")
         self.assertIn("remittance", self.alias.alias_name)
+        # A new company gets its own, and a stranger's refusal speaks of remittance advices, not disputes.
+        other = self.env["res.company"].create({"name": "Remittance Alias Co"})
+        alias = other.billing_remittance_alias_id
+        self.assertEqual(alias.alias_model_id.model, "billing.remittance")
+        self.assertNotEqual(alias, self.alias)
+        self.assertIn("We take remittance advices", alias.alias_bounced_content)
+        self.assertIn("We open billing disputes", other.billing_dispute_alias_id.alias_bounced_content)
 
     def test_body_creates_a_remittance_for_the_senders_customer(self):
         remittance = self._receive(f"Hello,\nwe paid:\n{self.inv2.name} 300.00\n{self.inv3.name} 440.00 10.00 "
