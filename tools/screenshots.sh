@@ -14,6 +14,8 @@ TOURS=(
     billing_specialist/tests/test_dispute_tour.py
     billing_specialist/tests/test_portal.py::TestDisputePortalTour
     billing_specialist/tests/test_reporting_tour.py
+    billing_specialist/tests/test_worklist_tour.py
+    billing_specialist/tests/test_billing_run_tour.py
 )
 
 ensure_odoo
