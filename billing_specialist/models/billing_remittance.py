@@ -17,6 +17,7 @@ from ..matching.remittance import (
 )
 from ..matching.remittance_files import RemittanceFileError, kind_of, read_csv, read_pdf_text, read_xlsx
 from .billing_dispute_line import without_protected_defaults
+from .billing_dispute_stage import OPEN_STATES
 
 SOURCES = [("csv", "CSV"), ("xlsx", "Spreadsheet"), ("email", "E-mail"), ("pdf", "PDF"), ("manual", "Manual")]
 STATES = [("new", "Waiting for Payment"), ("matched", "Matched"), ("applied", "Applied"), ("error", "Error")]
@@ -404,9 +405,24 @@ class BillingRemittance(models.Model):
 
     @api.model
     def _billing_undone(self, run_lines):
-        """A run was undone: the remittances it applied wait to be applied again (their cases stay open)."""
+        """A run was undone: the remittances it applied wait to be applied again, and the deduction cases they
+        opened are taken back with them when nobody worked them since (still new, no credit note or write-off):
+        cancelled, with a note, so applying again opens them afresh. A case a person moved on stays as it is and is
+        told that the payment was taken back."""
         remittances = run_lines.remittance_id.filtered(lambda rec: rec.state == "applied")
         remittances.sudo().write({"state": "matched"})
+        for line in remittances.line_ids.filtered("dispute_id"):
+            case = line.dispute_id.sudo()
+            note = self.env._(
+                "The payment of remittance advice %(remittance)s was taken back (its matching run was undone).",
+                remittance=line.remittance_id.display_name,
+            )
+            if case.state == "new" and not case.settlement_move_ids:
+                case._set_state("cancelled")
+                case.message_post(body=note + " " + self.env._("This case, opened for its deduction, is cancelled."))
+                line.sudo().dispute_id = False
+            elif case.state in OPEN_STATES:
+                case.message_post(body=note)
 
     def action_view_disputes(self):
         self.ensure_one()

@@ -309,6 +309,42 @@ class TestRemittanceMatching(RemittanceCommon):
         self.assertEqual(case.amount_disputed, 40.0)
         self.assertFalse(remittance.line_ids[1:].dispute_id)
 
+    def _applied_with_a_deduction(self):
+        csv = f"ref,amount,deduction,reason\n{self.inv1.name},1160.00,40.00,damaged\n{self.inv2.name},300.00,,\n"
+        fmt = self._format(column_reference="ref", column_amount="amount", column_deduction="deduction",
+                           column_reason="reason")  # fmt: skip
+        remittance = self._import(csv.encode(), fmt=fmt, reference="RA-UNDO")
+        run = self._run(payments=self._payment(1460.0, memo="ACME"))
+        self.assertEqual(remittance.state, "applied", run.line_ids.reasons)
+        return remittance, run
+
+    def test_undo_takes_back_the_deduction_case_nobody_worked(self):
+        remittance, run = self._applied_with_a_deduction()
+        case = remittance.line_ids[0].dispute_id
+        self.assertEqual(case.state, "new")
+        run.with_user(self.specialist).action_undo()
+        self.assertEqual(remittance.state, "matched")
+        self.assertEqual(case.state, "cancelled")
+        self.assertFalse(remittance.line_ids.dispute_id)
+        self.assertFalse(self.inv1.billing_in_dispute)
+        self.assertIn("taken back", case.message_ids[0].body)
+        # Applied again: a fresh case for the deduction, not the cancelled one.
+        self._run(payments=remittance.payment_id)
+        self.assertEqual(remittance.state, "applied")
+        again = remittance.line_ids[0].dispute_id
+        self.assertTrue(again)
+        self.assertNotEqual(again, case)
+        self.assertEqual(again.amount_disputed, 40.0)
+
+    def test_undo_leaves_a_worked_deduction_case_open_and_tells_it(self):
+        remittance, run = self._applied_with_a_deduction()
+        case = remittance.line_ids[0].dispute_id
+        case.with_user(self.specialist).action_start()  # a person took it up
+        run.with_user(self.specialist).action_undo()
+        self.assertEqual(case.state, "in_progress")
+        self.assertEqual(remittance.line_ids[0].dispute_id, case)
+        self.assertIn("taken back", case.message_ids[0].body)
+
     def test_waiting_remittance_is_matched_by_the_run_when_a_bank_line_arrives(self):
         remittance = self._import(f"ref,amount\n{self.inv2.name},300\n{self.inv3.name},450\n".encode())
         self.assertEqual(remittance.state, "new")
