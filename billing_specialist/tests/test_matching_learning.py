@@ -129,6 +129,26 @@ class TestMatchingLearning(PaymentMatchingCommon):
         self.assertEqual(set(habits.mapped("last_seen")), {self.today})
         self.assertIn("Pays from account BE71…6769", habits.mapped("name"))
 
+    def test_a_match_undone_by_hand_takes_back_what_it_taught(self):
+        """Not with the run's Undo: the reconciliation removed from the invoice by an accountant."""
+        line = self._bank_line(1200.0, memo=f"inv {self.inv1.name}", account_number=ACCOUNT,
+                               partner_name="ACME RETAIL PAYABLES")  # fmt: skip
+        run = self._apply_by_hand(line, self.inv1, partner=self.customer)
+        kept = self._apply_by_hand(
+            self._bank_line(300.0, memo=f"inv {self.inv2.name}", account_number=ACCOUNT), self.inv2,
+            partner=self.customer,
+        )  # fmt: skip
+        self.assertTrue(self._habits(self.customer, "payer_account"))
+        self.assertEqual(self._habits(self.customer, "payer_account").evidence_count, 2)
+        self.inv1.line_ids.filtered(lambda ln: ln.account_id.account_type == "asset_receivable").with_user(
+            self.specialist
+        ).remove_move_reconcile()
+        self.assertEqual(self.inv1.payment_state, "not_paid")
+        habits = self._habits(self.customer)
+        self.assertNotIn(run.line_ids, habits.evidence_ids.line_id, "the first match taught nothing any more")
+        self.assertEqual(habits.evidence_ids.line_id, kept.line_ids, "the other match still teaches")
+        self.assertEqual(self._habits(self.customer, "payer_account").evidence_count, 1)
+
     def test_an_automatic_match_teaches_after_the_days_unless_undone(self):
         self.company.billing_learn_after_days = 7
         kept = self._run(self._payment(1200.0, memo=self.inv1.name))
