@@ -44,7 +44,9 @@ class BillingFollowupLine(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     amount_due = fields.Monetary(string="Followed Up", readonly=True, help="In the company currency.")
     amount_text = fields.Char(string="Amounts", readonly=True, help="The amounts followed up, per currency.")
-    next_action_date = fields.Date(readonly=True, help="The day the next level would be reached.")
+    next_followup_date = fields.Date(
+        string="Next Follow-up", readonly=True, help="The day the next level would be reached."
+    )
     statement_date_from = fields.Date(readonly=True)
     outcome = fields.Selection(OUTCOMES, default="planned", readonly=True, index=True)
     result = fields.Text(readonly=True, help="What was done for this customer, or why nothing was sent.")
@@ -97,7 +99,7 @@ class BillingFollowupLine(models.Model):
                     "content": self._content(partner, followup.items, credits.get(partner.id, [])),
                     "amount_due": sum(it.residual_company * it.chased_amount / it.residual for it in chased),
                     "amount_text": self._amount_text(partner, chased),
-                    "next_action_date": next_in is not None and fields.Date.add(run.date, days=max(next_in, 1)),
+                    "next_followup_date": next_in is not None and fields.Date.add(run.date, days=max(next_in, 1)),
                     "statement_date_from": min(it.invoice_date or it.due for it in followup.items),
                 }
             )
@@ -326,7 +328,7 @@ class BillingFollowupLine(models.Model):
             {
                 "level_id": self.level_id.id,
                 "last_followup_date": self.date,
-                "next_followup_date": self.next_action_date,
+                "next_followup_date": self.next_followup_date,
                 "level_bump": 0,
             }
         )

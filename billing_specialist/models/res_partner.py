@@ -151,15 +151,17 @@ class ResPartner(models.Model):
         string="Follow-ups", compute="_compute_billing_followup", groups="billing_specialist.group_billing_user"
     )
 
+    def _billing_collections(self):
+        """{commercial partner: its collection account in the current company} (missing ones left out)."""
+        accounts = self.env["billing.collection"].search(
+            [("partner_id", "in", self.commercial_partner_id.ids), ("company_id", "=", self.env.company.id)]
+        )
+        return {account.partner_id: account for account in accounts}
+
     def _compute_billing_followup(self):
         commercial = self.commercial_partner_id
         company = self.env.company
-        collections = {
-            c.partner_id: c
-            for c in self.env["billing.collection"].search(
-                [("partner_id", "in", commercial.ids), ("company_id", "=", company.id)]
-            )
-        }
+        collections = self._billing_collections()
         counts = dict(
             self.env["billing.followup.line"]._read_group(
                 [("partner_id", "in", commercial.ids), ("company_id", "=", company.id), ("run_state", "=", "done")],
@@ -238,12 +240,9 @@ class ResPartner(models.Model):
     )
 
     def _compute_billing_collection(self):
-        collections = self.env["billing.collection"].search(
-            [("partner_id", "in", self.commercial_partner_id.ids), ("company_id", "=", self.env.company.id)]
-        )
-        by_partner = {collection.partner_id.id: collection for collection in collections}
+        by_partner = self._billing_collections()
         for partner in self:
-            collection = by_partner.get(partner.commercial_partner_id.id, self.env["billing.collection"])
+            collection = by_partner.get(partner.commercial_partner_id, self.env["billing.collection"])
             partner.billing_collection_user_id = collection.user_id
             partner.billing_collection_team_id = collection.team_id
             partner.billing_next_action_date = collection.next_action_date
