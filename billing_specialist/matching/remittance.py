@@ -29,6 +29,7 @@ _lt = LazyTranslate(__name__, default_lang="en_US")
 MAX_AMOUNT = 1e12  # larger amounts are refused: a misread column, not a payment
 DEFAULT_DATE_FORMATS = ("%Y-%m-%d", "%d/%m/%Y", "%d.%m.%Y", "%m/%d/%Y", "%d-%m-%Y")
 MAX_NAMED_IN_REASONS = 5
+MAX_TEXT_LINES = 20000  # lines of an e-mail body or a PDF's text read for an advice; more is refused
 DEFAULT_LINE_PATTERN = (
     r"(?P<reference>[A-Za-z][A-Za-z0-9/\-_.#]*\d)\s+(?P<amount>-?[\d.,' ]*\d)"
     r"(?:\s+(?P<deduction>[\d.,' ]*\d)(?:\s+(?P<reason>[A-Za-z].*))?)?\s*$"
@@ -273,8 +274,11 @@ def parse_text(text, layout):
         check_line_pattern(pattern.pattern)
     except ValueError as error:
         raise RemittanceParseError([(0, error.args[0])]) from error
+    lines = (text or "").splitlines()
+    if len(lines) > MAX_TEXT_LINES:  # refused, not cut: a cut advice would be imported short of its lines
+        raise RemittanceParseError([(0, _lt("the text has more than %(count)s lines", count=MAX_TEXT_LINES))])
     advice, errors = Advice(), []
-    for number, raw in enumerate((text or "").splitlines()[:10000], start=1):
+    for number, raw in enumerate(lines, start=1):
         match = pattern.search(raw.strip()[:500])
         if not match:
             continue

@@ -49,10 +49,15 @@ class BillingRemittance(models.Model):
         )
         filename = attachment.fname if attachment else None
         content = self._raw(attachment.content) if attachment else None
-        text = html2plaintext(msg_dict.get("body") or "")[:MAX_TEXT]
+        body = "" if attachment else msg_dict.get("body") or ""
         subject = (msg_dict.get("subject") or "")[:100]
         try:
             with self.env.cr.savepoint():
+                if len(body) > MAX_TEXT * 10:  # refused, not cut: a cut advice would be imported short of its lines
+                    raise UserError(self.env._("The e-mail's text is too long to be read as an advice."))
+                text = html2plaintext(body)
+                if len(text) > MAX_TEXT:
+                    raise UserError(self.env._("The e-mail's text is too long to be read as an advice."))
                 advice, source = self._billing_read(filename, content, layout, text=text)
                 remittance = self.with_company(company)._billing_import(
                     customer, company, advice, source, reference=subject,

@@ -5,6 +5,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+MAX_LEARNING_DAYS = 36500  # the days of the learning settings: 100 years at most
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
@@ -196,6 +198,16 @@ class ResCompany(models.Model):
     def _check_billing_remittance_date_window(self):
         if any(company.billing_remittance_date_window < 0 for company in self):
             raise ValidationError(self.env._("The remittance date window cannot be negative."))
+
+    @api.constrains("billing_learn_after_days", "billing_habit_fade_days")
+    def _check_billing_learning_days(self):
+        """Days from 0 to 100 years: a negative wait would learn at once from an automatic match (before it could be
+        undone), and a huge one overflows the date arithmetic of the matching and the learning cron."""
+        for company in self:
+            for days in (company.billing_learn_after_days, company.billing_habit_fade_days):
+                if not 0 <= days <= MAX_LEARNING_DAYS:
+                    raise ValidationError(self.env._("The learning days of %(company)s are from 0 to %(max)s.",
+                                                     company=company.name, max=MAX_LEARNING_DAYS))  # fmt: skip
 
     @api.constrains("billing_match_threshold")
     def _check_billing_match_threshold(self):

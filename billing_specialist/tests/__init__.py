@@ -38,3 +38,4 @@ from . import test_attack_pass_3
 from . import test_remittance
 from . import test_matching_learning
 from . import test_attack_pass_4
+from . import test_attack_pass_5
