@@ -47,7 +47,6 @@ class TestRemittanceConcurrency(BaseCase):
             with self.registry.cursor() as cr:
                 try:
                     self._import(cr)  # waits on the first transaction's key, then fails on it
-                    cr.commit()
                     outcome["result"] = "imported"
                 except psycopg2.errors.UniqueViolation as error:
                     cr.rollback()
@@ -60,7 +59,7 @@ class TestRemittanceConcurrency(BaseCase):
             thread.start()
             thread.join(timeout=2)
             self.assertTrue(thread.is_alive(), "the second import waits for the first transaction's key")
-            first.commit()
+        # leaving the block commits the first import
         thread.join(timeout=30)
         self.assertFalse(thread.is_alive())
         self.assertIn("imported already", outcome["result"])
