@@ -159,7 +159,12 @@ class LearningMatcher(Matcher):
 
     def _learned_typo(self, source, proposal, item):
         """A reference one typo off, with the slip the customer is known for: named, and raised to 80 (no higher)."""
-        if not self.habits or proposal.conflict or proposal.partner_id is None or item.partner_id != proposal.partner_id:
+        if (
+            not self.habits
+            or proposal.conflict
+            or proposal.partner_id is None
+            or item.partner_id != proposal.partner_id
+        ):
             return
         habit = self.habits.slips(proposal.partner_id).get(reference_way(source.memo, item.number, item.refs))
         if habit is None:

@@ -378,7 +378,9 @@ class BillingPaymentApply(models.AbstractModel):
         amounts = dict(application.allocations)
         moves = self.env["account.move"].browse(application.move_ids)
         partial = moves.filtered(
-            lambda m: m.move_type == "out_invoice" and m.currency_id.compare_amounts(amounts[m.id], m.amount_residual) < 0
+            lambda m: (
+                m.move_type == "out_invoice" and m.currency_id.compare_amounts(amounts[m.id], m.amount_residual) < 0
+            )
         )
         return partial if len(partial) > 1 else moves.browse()
 
@@ -410,7 +412,11 @@ class BillingPaymentApply(models.AbstractModel):
                 cap = min(remaining, line.amount_residual_currency)
                 if currency.compare_amounts(cap, 0.0) <= 0:
                     break
-                debit = {"aml": line, "amount_residual_currency": cap, "amount_residual": self._capped_balance(line, cap)}
+                debit = {
+                    "aml": line,
+                    "amount_residual_currency": cap,
+                    "amount_residual": self._capped_balance(line, cap),
+                }
                 for credit in credits:
                     result = Line._prepare_reconciliation_single_partial(debit, credit)
                     if result.get("partial_values"):

@@ -62,7 +62,6 @@ class TestHabitsEngine(BaseCase):
         best = matcher.propose(Source(2, 992.5, "INV/2026/00042", partner_id=1))[0]
         self.assertEqual(best.writeoff, 0.0, "a fee seen twice is not yet a habit: a partial payment")
 
-
     def test_a_known_slip_is_named_and_raises_the_typo_to_80_only(self):
         seen = date(2026, 10, 2)
         items = [OpenItem(1, 1, "INV/2026/00142", 1000.0, date(2026, 1, 1))]
