@@ -10,7 +10,8 @@ from datetime import date, timedelta
 from _common import db_exists, unique_amounts, update_module
 
 PROFILES = [  # (profile, share of customers, identifiable)
-    ("number", 0.45, True),  # a payment of the customer naming the invoice number (written its own way)
+    ("number", 0.35, True),  # a payment of the customer naming the invoice number (written its own way)
+    ("remittance", 0.10, True),  # a lump sum for 3 invoices with a remittance advice, before or after it
     ("po", 0.10, True),  # a payment naming the customer's PO number
     ("unique", 0.05, True),  # a payment of the customer, no reference, the amount of one open invoice
     ("account", 0.20, True),  # a bank transfer from the customer's own account, naming nothing, exact amount
@@ -19,6 +20,8 @@ PROFILES = [  # (profile, share of customers, identifiable)
 ]
 FEES = [5.0, 7.5, 10.0, 12.5, 15.0, 20.0, 25.0]
 MONTHS = 12
+REMITTED = 3  # invoices a remittance-backed lump sum pays
+DEDUCTION_REASONS = ["damaged on delivery", "price difference", "short shipped", "late delivery penalty"]
 
 
 def _setup(env, customers_count, rng):
@@ -56,7 +59,7 @@ def _month(env, rng, month, bank, product, customers, amount):
     vals, owners = [], []
     for index, customer in enumerate(customers):
         fee = amount()
-        count = 2 if customer["profile"] == "recurring" else 1
+        count = {"recurring": 2, "remittance": REMITTED}.get(customer["profile"], 1)
         for _ in range(count):
             vals.append({
                 "move_type": "out_invoice", "partner_id": customer["partner"].id,
@@ -70,14 +73,20 @@ def _month(env, rng, month, bank, product, customers, amount):
     Move = env["account.move"].with_context(tracking_disable=True, mail_notrack=True)
     invoices = Move.create(vals)
     invoices.action_post()
-    first = {}
+    first, owned = {}, {}
     for invoice, owner in zip(invoices, owners, strict=True):
         first.setdefault(owner, invoice)
-    payments, lines, truth = [], [], {}
+        owned.setdefault(owner, []).append(invoice)
+    payments, lines, truth, advices = [], [], {}, []
     for index, customer in enumerate(customers):
         invoice, profile = first[index], customer["profile"]
         day = invoice.invoice_date + timedelta(days=rng.randint(10, 24))
-        expected = (invoice.id, customer["fee"] if profile == "fee" else 0.0, customer)
+        expected = (invoice.id, customer["fee"] if profile == "fee" else 0.0, customer, None)
+        if profile == "remittance":
+            vals, advice = _remitted(rng, customer, owned[index], day, bank)
+            payments.append((vals, (None, 0.0, customer, advice["allocations"])))
+            advices.append(advice)
+            continue
         if profile in ("account", "fee"):
             paid = invoice.amount_total - (customer["fee"] if profile == "fee" else 0.0)
             # Noise: one transfer in 20 comes from another account of the customer, never seen before.
@@ -91,13 +100,52 @@ def _month(env, rng, month, bank, product, customers, amount):
         payments.append(({"payment_type": "inbound", "partner_type": "customer", "partner_id": customer["partner"].id,
                           "amount": invoice.amount_total, "memo": memo or "monthly fee", "date": day,
                           "journal_id": bank.id}, expected))  # fmt: skip
+    before = [advice for advice in advices if advice["before"]]
+    _import_advices(env, before)  # these wait for their payment: matched when it is posted
     Payment = env["account.payment"].with_context(tracking_disable=True, mail_notrack=True)
     posted = Payment.create([vals for vals, _expected in payments])
     posted.action_post()
+    _import_advices(env, [advice for advice in advices if not advice["before"]])  # matched to the pending payment
     statement_lines = env["account.bank.statement.line"].create([vals for vals, _expected in lines])
     for record, (_vals, expected) in zip(list(posted) + list(statement_lines), payments + lines, strict=True):
         truth[(record._name, record.id)] = expected
     return posted, statement_lines, truth
+
+
+def _remitted(rng, customer, invoices, day, bank):
+    """A lump sum for ``invoices`` and its advice: one advice in three deducts something from one or two invoices
+    (a reason in words); one reference in ten written its own way, one in twenty with a typo; the advice comes
+    before the payment or after it, half and half."""
+    from matching import memo_variant, typo
+
+    deducted = set(rng.sample(range(len(invoices)), rng.choice([1, 2]))) if rng.random() < 1 / 3 else set()
+    rows, allocations = [], []
+    for position, invoice in enumerate(invoices):
+        deduction = round(rng.uniform(5.0, min(80.0, invoice.amount_total / 4)), 2) if position in deducted else 0.0
+        paid = round(invoice.amount_total - deduction, 2)
+        draw = rng.random()
+        reference = typo(rng, invoice.name) if draw < 0.05 else memo_variant(rng, invoice.name) if draw < 0.15 else (
+            invoice.name)  # fmt: skip
+        rows.append((reference, paid, deduction, rng.choice(DEDUCTION_REASONS) if deduction else ""))
+        allocations.append((invoice.id, paid))
+    total = round(sum(paid for _ref, paid, _deduction, _reason in rows), 2)
+    vals = {"payment_type": "inbound", "partner_type": "customer", "partner_id": customer["partner"].id,
+            "amount": total, "memo": f"PAYMENT RUN {rng.randint(1000, 9999)}", "date": day, "journal_id": bank.id}  # fmt: skip
+    advice = {"partner": customer["partner"], "date": day, "rows": rows, "allocations": allocations,
+              "before": rng.random() < 0.5}  # fmt: skip
+    return vals, advice
+
+
+def _import_advices(env, advices):
+    from odoo.addons.billing_specialist.matching.remittance import Advice, AdviceLine
+
+    Remittance = env["billing.remittance"].with_context(tracking_disable=True, mail_notrack=True)
+    for advice in advices:
+        lines = [
+            AdviceLine(reference, paid, deduction, reason) for reference, paid, deduction, reason in advice["rows"]
+        ]
+        Remittance._billing_import(advice["partner"], env.company, Advice(lines), "csv", date=advice["date"],
+                                   reference=f"RA-{advice['partner'].id}-{advice['date']}")  # fmt: skip
 
 
 def _by_hand(env, company, sources, truth):
@@ -106,23 +154,46 @@ def _by_hand(env, company, sources, truth):
     rows = Review._refresh(company, sources)
     for row in rows:
         source = row.payment_id or row.statement_line_id
-        invoice_id, writeoff, customer = truth[(source._name, source.id)]
-        invoice = env["account.move"].browse(invoice_id)
+        invoice_id, writeoff, customer, allocations = truth[(source._name, source.id)]
+        if allocations is None:
+            allocations = [(invoice_id, env["account.move"].browse(invoice_id).amount_residual)]
         row.write({"partner_id": customer["partner"].id, "writeoff": writeoff,
-                   "allocation_ids": [(5, 0, 0), (0, 0, {"move_id": invoice_id, "amount": invoice.amount_residual})]})  # fmt: skip
+                   "allocation_ids": [(5, 0, 0)] + [(0, 0, {"move_id": move_id, "amount": amount})
+                                                    for move_id, amount in allocations]})  # fmt: skip
     if rows:
         rows.action_apply()
 
 
+def _right(line, invoice_id, writeoff, allocations):
+    """Whether the run line's proposal is the right answer: the invoice (and the fee written off), or for a
+    remittance-backed lump sum every invoice of the advice for exactly its amount paid, nothing written off."""
+    if abs((line.writeoff or 0.0) - writeoff) >= 0.005:
+        return False
+    if allocations is None:
+        return line.allocation_ids.move_id.ids == [invoice_id]
+    proposed = sorted((alloc.move_id.id, alloc.amount) for alloc in line.allocation_ids)
+    return len(proposed) == len(allocations) and all(
+        move_id == want_id and abs(amount - want) < 0.005
+        for (move_id, amount), (want_id, want) in zip(proposed, sorted(allocations), strict=True)
+    )
+
+
 def _score(run, truth):
-    stats = {"sources": 0, "identifiable": 0, "auto_right": 0, "wrong": 0, "rest": 0, "rest_top1": 0}
+    stats = {"sources": 0, "identifiable": 0, "auto_right": 0, "wrong": 0, "rest": 0, "rest_top1": 0,
+             "remit": 0, "remit_auto": 0, "remit_wrong": 0, "remit_top1": 0}  # fmt: skip
     left = []
     for line in run.line_ids:
         source = line.payment_id or line.statement_line_id
-        invoice_id, writeoff, customer = truth[(source._name, source.id)]
-        right = line.allocation_ids.move_id.ids == [invoice_id] and abs((line.writeoff or 0.0) - writeoff) < 0.005
+        invoice_id, writeoff, customer, allocations = truth[(source._name, source.id)]
+        right = _right(line, invoice_id, writeoff, allocations)
         stats["sources"] += 1
         stats["identifiable"] += customer["identifiable"]
+        if allocations is not None:
+            stats["remit"] += 1
+            if line.outcome == "applied":
+                stats["remit_auto" if right else "remit_wrong"] += 1
+            else:
+                stats["remit_top1"] += right
         if line.outcome == "applied":
             stats["auto_right" if right else "wrong"] += 1
             if not right:
@@ -172,16 +243,25 @@ def replay_pass(db, addons, learning, sources):
 def replay_report(results):
     for result in sorted(results, key=lambda r: not r["learning"]):
         print(f"learning {'on' if result['learning'] else 'off'} (wall {result['wall']:.0f} s)")
-        print("  month  sources  automatic(right answer)  wrong  top-1 of the rest")
+        print("  month  sources  automatic(right answer)  wrong  top-1 of the rest  |  remittance-backed: sources  "
+              "automatic  wrong  top-1 of the rest")  # fmt: skip
         for index, m in enumerate(result["months"], 1):
             rate = m["auto_right"] / max(m["identifiable"], 1)
             top1 = m["rest_top1"] / max(m["rest"], 1)
-            print(f"  {index:>5}  {m['sources']:>7}  {rate:>22.1%}  {m['wrong']:>5}  {top1:>17.1%}")
+            remit = m["remit_auto"] / max(m["remit"], 1)
+            remit_rest = m["remit"] - m["remit_auto"] - m["remit_wrong"]
+            remit_top1 = f"{m['remit_top1'] / remit_rest:.1%}" if remit_rest else "-"
+            print(f"  {index:>5}  {m['sources']:>7}  {rate:>22.1%}  {m['wrong']:>5}  {top1:>17.1%}  |  "
+                  f"{m['remit']:>26}  {remit:>9.1%}  {m['remit_wrong']:>5}  {remit_top1:>17}")  # fmt: skip
         late = result["months"][5:]
         rate = sum(m["auto_right"] for m in late) / max(sum(m["identifiable"] for m in late), 1)
         wrong = sum(m["wrong"] for m in result["months"])
         print(f"  months 6-12: {rate:.1%} of the sources with a right answer applied automatically; wrong in all "
               f"12 months: {wrong}")  # fmt: skip
+        months = result["months"]
+        remit = sum(m["remit_auto"] for m in months) / max(sum(m["remit"] for m in months), 1)
+        print(f"  remittance-backed lump sums, months 1-12: {remit:.1%} applied automatically "
+              f"({sum(m['remit'] for m in months)} sources); wrong: {sum(m['remit_wrong'] for m in months)}")  # fmt: skip
 
 
 def replay_main(args, addons, script):

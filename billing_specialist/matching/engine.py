@@ -126,6 +126,7 @@ class OpenItem:
     due: date
     refs: tuple = ()  # customer references (PO numbers), payment references
     disputed: float = 0.0  # part of the open amount under dispute
+    invoice_date: date | None = None  # for the customer's usual days to pay (``LearningMatcher``)
 
 
 @dataclass(frozen=True)
@@ -139,6 +140,7 @@ class Source:
     # Invoices this source has already settled (an overpayment's rest, a partly applied payment): its memo naming
     # them is no sign of a duplicate payment.
     settled_numbers: tuple = ()
+    date: "date | None" = None  # the payment's date (the customer's usual days to pay, ``LearningMatcher``)
 
 
 @dataclass(frozen=True)
@@ -474,6 +476,7 @@ class Matcher:
             if not exact_amount:
                 proposal.confidence = min(proposal.confidence, 60)
                 self._hold_if_amount_elsewhere(proposal, source, partner_id, [item])
+            self._learned_typo(source, proposal, item)
             return [proposal]
         if partner_id is None:
             return self._search_across(source)
@@ -501,6 +504,9 @@ class Matcher:
 
     def _learned_lift(self, source, proposals):
         """Name the customer's habits behind the best proposal, and lift it when they back it."""
+
+    def _learned_typo(self, source, proposal, item):
+        """Name the customer's known slip behind a reference with one typo, and raise the proposal it makes."""
 
     def _across(self, source):
         """The undisputed open invoices of any customer whose open amount is exactly the source's."""

@@ -14,10 +14,17 @@ What the engine does with them:
   is named in the reasons and lifts a proposal that settles its items from 80 to 90 (never above), and the
   sequence number alone is searched among that customer's open items;
 - a fee (or a discount percentage) deducted ``MIN_EVIDENCE`` times is proposed as the write-off when a payment is
-  short of its items by exactly that much.
+  short of its items by exactly that much;
+- a slip seen ``MIN_EVIDENCE`` times (the customer drops a character of the invoice number, adds one, or changes
+  one: ``typo:dropped|extra|changed``) is named in the reasons of a reference with that slip and raises it to 80
+  (never above: a person confirms); among several of the customer's invoices one typo away, the one its slip
+  reaches is proposed (80);
+- the usual days to pay (one week-bucket holding ``MIN_EVIDENCE`` payments and half of the customer's or more)
+  break a tie: among held proposals of one item each (same-amount invoices), the only one whose invoice date fits
+  comes first, still held; and they add ``DAYS_BONUS`` to a proposal below ``DAYS_CEILING`` whose invoices fit.
 
 Never: a habit is used for its own customer only; it never lifts a proposal held for conflicting evidence (equal
-amounts of recurring invoices stay ambiguous), and the days to pay are shown, not used.
+amounts of recurring invoices stay ambiguous), and neither a slip nor the days to pay reach the automatic threshold.
 """
 
 import re
@@ -32,6 +39,11 @@ _lt = LazyTranslate(__name__, default_lang="en_US")
 
 MIN_EVIDENCE = 3  # confirmed matches before a habit counts
 LIFTED = 90  # a proposal backed by a habit reaches at most this confidence
+SLIP_LIFTED = 80  # a reference with the customer's known slip: proposed, for a person to confirm
+DAYS_BONUS = 5  # a proposal whose invoices fit the customer's usual days to pay
+DAYS_CEILING = 85  # ... never above this: timing alone never applies anything
+DAYS_SLACK = 3  # days either side of the usual week-bucket that still fit
+SLIPS = ("dropped", "extra", "changed")
 SHAPE = re.compile(r"\d+")
 
 # Ways of writing a reference that the engine names in its reasons (a typo is seen, never a habit to count on).
@@ -97,10 +109,24 @@ def reference_way(memo, number, refs=()):
     sequence = sequence_number(number)
     if sequence and sequence in memo_numbers(memo):
         return "sequence"
-    for key in variants:
-        close = deletions(key)
-        if any(len(k) >= 6 and (k in close or key in deletions(k) or close & deletions(k)) for k in keys):
-            return "typo"
+    for key in sorted(variants):
+        for written in sorted(keys):
+            slip = typo_slip(written, key) if len(written) >= 6 else None
+            if slip:
+                return f"typo:{slip}"
+    return None
+
+
+def typo_slip(written, key):
+    """How ``written`` is one character off ``key``: 'dropped', 'extra', 'changed' (or two swapped), else None."""
+    if written == key:
+        return None
+    if written in deletions(key):
+        return "dropped"
+    if key in deletions(written):
+        return "extra"
+    if len(written) == len(key) and deletions(written) & deletions(key):
+        return "changed"
     return None
 
 
@@ -123,6 +149,12 @@ def days_bucket(days):
     """Days to pay in weeks: '28-34'."""
     start = max(days, 0) // 7 * 7
     return f"{start}-{start + 6}"
+
+
+def days_range(key):
+    """'28-34' -> (28, 34); None for anything else."""
+    low, _sep, high = (key or "").partition("-")
+    return (int(low), int(high)) if low.isdigit() and high.isdigit() else None
 
 
 class Habits:
@@ -156,6 +188,30 @@ class Habits:
 
     def has_way(self, partner_id, way):
         return self.get(partner_id, "reference_pattern", way) is not None
+
+    def slips(self, partner_id):
+        """The customer's slips seen often enough to count: {'typo:dropped': habit}."""
+        return {
+            key: habit
+            for (kind, key), habit in self.by_partner.get(partner_id, {}).items()
+            if kind == "reference_pattern" and key.startswith("typo:") and habit.count >= self.min_evidence
+        }
+
+    def usual_days(self, partner_id):
+        """The customer's usual days to pay: the week-bucket seen ``min_evidence`` times and on half of its
+        payments or more, else None."""
+        habits = [h for (kind, _key), h in self.by_partner.get(partner_id, {}).items() if kind == "days_to_pay"]
+        if not habits:
+            return None
+        best = max(habits, key=lambda habit: (habit.count, habit.last_seen))
+        if best.count < self.min_evidence or 2 * best.count < sum(habit.count for habit in habits):
+            return None
+        return best if days_range(best.key) else None
+
+    @staticmethod
+    def fits_days(habit, days):
+        low, high = days_range(habit.key)
+        return low - DAYS_SLACK <= days <= high + DAYS_SLACK
 
     def deduction(self, partner_id, total, difference, rounding):
         """The customer's recurring fee or discount that is exactly ``difference`` on ``total``, else None."""
@@ -192,6 +248,21 @@ class Habits:
             return _lt("%(customer)s writes the invoice's sequence number only: %(count)s earlier payments, last on "
                        "%(date)s", **values)  # fmt: skip
         return None
+
+    def slip_reason(self, habit, customer):
+        values = {"customer": customer, **self.evidence(habit)}
+        if habit.key == "typo:dropped":
+            return _lt("%(customer)s drops a character of the invoice number: %(count)s earlier payments, last on "
+                       "%(date)s", **values)  # fmt: skip
+        if habit.key == "typo:extra":
+            return _lt("%(customer)s adds a character to the invoice number: %(count)s earlier payments, last on "
+                       "%(date)s", **values)  # fmt: skip
+        return _lt("%(customer)s mistypes a character of the invoice number: %(count)s earlier payments, last on "
+                   "%(date)s", **values)  # fmt: skip
+
+    def days_reason(self, habit, customer):
+        return _lt("%(customer)s usually pays %(days)s days after the invoice date: %(count)s earlier payments, last "
+                   "on %(date)s", customer=customer, days=habit.key, **self.evidence(habit))  # fmt: skip
 
     def payer_reason(self, habit, customer):
         values = {"customer": customer, **self.evidence(habit)}

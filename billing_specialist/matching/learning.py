@@ -5,7 +5,17 @@ import dataclasses
 from odoo.tools.translate import LazyTranslate
 
 from .engine import Matcher, normalize
-from .habits import LIFTED, WAYS, Habits, memo_numbers, reference_way, sequence_number
+from .habits import (
+    DAYS_BONUS,
+    DAYS_CEILING,
+    LIFTED,
+    SLIP_LIFTED,
+    WAYS,
+    Habits,
+    memo_numbers,
+    reference_way,
+    sequence_number,
+)
 
 _lt = LazyTranslate(__name__, default_lang="en_US")
 
@@ -54,6 +64,9 @@ class LearningMatcher(Matcher):
         if not self.habits:
             return []
         open_items = [it for it in self.by_partner.get(partner_id, []) if it.amount > 0]
+        slipped = self._slip_search(source, partner_id, partner_reason, open_items)
+        if slipped:
+            return slipped
         if self.habits.has_way(partner_id, "sequence"):
             numbers = memo_numbers(source.memo)
             named = [it for it in open_items if sequence_number(it.number) in numbers]
@@ -122,7 +135,82 @@ class LearningMatcher(Matcher):
         )
         return True
 
+    def _slip_search(self, source, partner_id, partner_reason, open_items):
+        """The one open item of the customer that the memo names with the customer's known slip (80 at most).
+
+        Reached when no item is named exactly and no single one is one typo away (several are): the customer's
+        habit (it drops a character, say) tells which. Never automatic: a person confirms.
+        """
+        slips = self.habits.slips(partner_id)
+        if not slips or not source.memo:
+            return []
+        named = [it for it in open_items if reference_way(source.memo, it.number, it.refs) in slips]
+        if len(named) != 1:
+            return []
+        item = named[0]
+        habit = slips[reference_way(source.memo, item.number, item.refs)]
+        reasons = [_lt("%(number)s found in the memo with the customer's usual slip", number=item.number),
+                   self.habits.slip_reason(habit, self._label(partner_id))]  # fmt: skip
+        if partner_reason:
+            reasons.append(partner_reason)
+        proposal = self._proposal_for_items(source, partner_id, [item], False, reasons, SLIP_LIFTED)
+        proposal.confidence = min(proposal.confidence, SLIP_LIFTED)
+        return [proposal]
+
+    def _learned_typo(self, source, proposal, item):
+        """A reference one typo off, with the slip the customer is known for: named, and raised to 80 (no higher)."""
+        if (
+            not self.habits
+            or proposal.conflict
+            or proposal.partner_id is None
+            or item.partner_id != proposal.partner_id
+        ):
+            return
+        habit = self.habits.slips(proposal.partner_id).get(reference_way(source.memo, item.number, item.refs))
+        if habit is None:
+            return
+        proposal.reasons.append(self.habits.slip_reason(habit, self._label(proposal.partner_id)))
+        proposal.confidence = max(proposal.confidence, SLIP_LIFTED)
+
     def _learned_lift(self, source, proposals):
+        """The customer's habits behind the proposals: its way of writing references, its usual days to pay."""
+        self._lift_by_way(source, proposals)
+        self._days_to_pay(source, proposals)
+
+    def _days_to_pay(self, source, proposals):
+        """The customer's usual days to pay: a tie-break among held single-item proposals (the only one that fits
+        comes first, still held), and a small bonus (``DAYS_BONUS``, up to ``DAYS_CEILING``) to a proposal whose
+        invoices fit. Timing alone never applies anything, and never settles recurring invoices of one amount."""
+        if not self.habits or not proposals or source.date is None or proposals[0].partner_id is None:
+            return
+        partner_id = proposals[0].partner_id
+        habit = self.habits.usual_days(partner_id)
+        if habit is None:
+            return
+
+        def fits(proposal):
+            items = [self.items[a.item_id] for a in proposal.allocations if self.items[a.item_id].amount > 0]
+            return bool(items) and all(
+                it.partner_id == partner_id and it.invoice_date is not None
+                and self.habits.fits_days(habit, (source.date - it.invoice_date).days)
+                for it in items
+            )  # fmt: skip
+
+        reason = self.habits.days_reason(habit, self._label(partner_id))
+        best = proposals[0]
+        if best.conflict:
+            single = all(p.partner_id == partner_id and len(p.allocations) == 1 for p in proposals)
+            fitting = [p for p in proposals if fits(p)] if single and len(proposals) > 1 else []
+            if len(fitting) == 1:
+                proposals.remove(fitting[0])
+                proposals.insert(0, fitting[0])
+                fitting[0].reasons.append(reason)  # still held: a person confirms
+            return
+        if 0 < best.confidence < DAYS_CEILING and fits(best):
+            best.confidence = min(best.confidence + DAYS_BONUS, DAYS_CEILING)
+            best.reasons.append(reason)
+
+    def _lift_by_way(self, source, proposals):
         """Name the customer's way of writing references behind the best proposal; lift it to 90 at most.
 
         Only a proposal that settles its items (exactly, or with the tolerance or a learned deduction written off)

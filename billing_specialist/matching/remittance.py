@@ -11,7 +11,10 @@ the engine's ``Proposal`` for the payment it explains, each reference resolved t
     95  ... the payment is short of the lines within the company's tolerance (the difference is a write-off)
     92  ... one reference or more has one typo
      0  held for review: a reference naming nothing, another customer's invoice, an invoice twice, more paid than
-        is open, or deductions on several invoices (a payment pays one invoice in part only)
+        is open, or invoices left partly open (deductions) while the payment is not exactly the advice's total
+
+Deductions on several invoices are applied as written: each invoice takes exactly its amount paid (the application
+caps each one, see ``billing.payment.apply._reconcile_capped``), the deductions stay open on them.
 """
 
 import datetime as dt
@@ -405,10 +408,6 @@ def propose_remittance(matcher, source, remittance):
             written.append((item.number, line.reference, how))
         _check_line(matcher, proposal, label, item, line, partial)
         proposal.allocations.append(_allocation(matcher, item, line))
-    if len(partial) > 1:
-        proposal.hold(_lt("remittance %(advice)s leaves %(count)s invoices partly open (%(numbers)s): a payment pays "
-                          "one invoice in part only; apply it in parts", advice=label,
-                          count=matcher.format_count(len(partial)), numbers=", ".join(partial)))  # fmt: skip
     _explain(matcher, proposal, label, seen, written)
     _settle_total(matcher, proposal, source, bool(partial))
     return proposal
@@ -466,7 +465,15 @@ def _settle_total(matcher, proposal, source, partial):
     difference = matcher._round(wanted - source.amount)
     if matcher._is_zero(difference):
         proposal.reasons.append(_lt("the payment is the remittance's total"))
-    elif difference > 0 and not partial and matcher._within_tolerance(difference, source.amount):
+    elif partial:  # an invoice left open by its deduction takes exactly its amount paid: no more, no less
+        amount = matcher.format_amount(abs(difference))
+        if difference > 0:
+            proposal.hold(_lt("the payment is %(amount)s short of the remittance, which leaves invoices partly open: "
+                              "each must take exactly its amount paid", amount=amount))  # fmt: skip
+        else:
+            proposal.hold(_lt("the payment is %(amount)s more than the remittance, which leaves invoices partly "
+                              "open: each must take exactly its amount paid", amount=amount))  # fmt: skip
+    elif difference > 0 and matcher._within_tolerance(difference, source.amount):
         proposal.writeoff = difference
         proposal.confidence = min(proposal.confidence, 95)
         proposal.reasons.append(_lt("difference %(amount)s within tolerance, proposed as a write-off",

@@ -38,6 +38,7 @@ class AccountBankStatementLine(models.Model):
             account_number=self.account_number or self.partner_bank_id.acc_number or None,
             payer_name=self.partner_name or None,
             settled_numbers=self.move_id._billing_settled_invoice_names(),
+            date=self.date,
         )
 
     def _billing_receivable_lines(self):

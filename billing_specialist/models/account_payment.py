@@ -46,6 +46,7 @@ class AccountPayment(models.Model):
             memo=" ".join(filter(None, [self.memo, self.payment_reference])),
             partner_id=self.partner_id.commercial_partner_id.id or None,
             settled_numbers=self.move_id._billing_settled_invoice_names(),
+            date=self.date,
         )
 
     def _billing_apply(self, allocations, writeoff=0.0, nowait=False):

@@ -75,6 +75,9 @@ class BillingMatchHabit(models.Model):
                 "variant": self.env._("Writes the invoice number its own way"),
                 "sequence": self.env._("Writes the invoice's sequence number only"),
                 "typo": self.env._("Writes references with typos"),
+                "typo:dropped": self.env._("Drops a character of the invoice number"),
+                "typo:extra": self.env._("Adds a character to the invoice number"),
+                "typo:changed": self.env._("Mistypes a character of the invoice number"),
             }
             if key.startswith("po:"):
                 return self.env._("Writes its PO number (%(pattern)s)", pattern=key[3:])

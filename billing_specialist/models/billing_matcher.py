@@ -40,6 +40,7 @@ class BillingMatcher:
                     due=move.invoice_date_due or move.invoice_date,
                     refs=tuple(r for r in (move.ref, move.payment_reference) if r and r != move.name),
                     disputed=move.billing_disputed_amount or 0.0,
+                    invoice_date=move.invoice_date or None,
                 )
             )
         partners = moves.commercial_partner_id

@@ -126,17 +126,28 @@ class BillingPaymentApply(models.AbstractModel):
             available = currency._convert(available, moves.currency_id, company, source.date)
             currency = moves.currency_id
         partial = self._check_amounts(moves, amounts, currency)
+        if len(partial) > 1 and moves.currency_id != source._billing_currency():
+            raise UserError(self.env._("Several invoices can be paid in part by %(payment)s only in their own "
+                                       "currency.", payment=name))  # fmt: skip
         credit = -sum(amount for move_id, amount in amounts.items() if moves.browse(move_id).move_type == "out_refund")
         wanted = sum(amount for move_id, amount in amounts.items() if moves.browse(move_id).move_type == "out_invoice")
         shortfall = currency.round(wanted - available - credit)
         if partial and currency.compare_amounts(shortfall, 0.0) != 0:
+            left = formatLang(
+                self.env, available + credit - (wanted - sum(amounts[move.id] for move in partial)),
+                currency_obj=currency,
+            )  # fmt: skip
             raise UserError(
                 self.env._(
                     "The invoice paid in part must take exactly what is left of the payment (%(left)s): a payment "
                     "cannot both pay an invoice in part and leave an amount unapplied.",
-                    left=formatLang(
-                        self.env, available + credit - (wanted - amounts[partial.id]), currency_obj=currency
-                    ),
+                    left=left,
+                )
+                if len(partial) == 1
+                else self.env._(
+                    "The invoices paid in part must take together exactly what is left of the payment (%(left)s): "
+                    "a payment cannot both pay invoices in part and leave an amount unapplied or short.",
+                    left=left,
                 )
             )
         if not partial and currency.compare_amounts(shortfall, writeoff or 0.0) > 0:
@@ -206,7 +217,12 @@ class BillingPaymentApply(models.AbstractModel):
 
     @api.model
     def _check_amounts(self, moves, amounts, currency):
-        """Check each allocation's amount; return the one invoice paid in part, if any."""
+        """Check each allocation's amount; return the invoices paid in part, if any.
+
+        Several invoices may be paid in part by one payment (a remittance advice with deductions on several of
+        them): ``_check_allocations`` then requires the payment to bring exactly what they take together, and
+        ``_reconcile`` gives each exactly its amount (``_reconcile_capped``).
+        """
         partial = moves.browse()
         for move in moves:
             amount = amounts[move.id]
@@ -222,8 +238,6 @@ class BillingPaymentApply(models.AbstractModel):
                 )
             if currency.compare_amounts(amount, move.amount_residual) < 0:
                 partial |= move
-        if len(partial) > 1:
-            raise UserError(self.env._("Only one invoice can be paid in part by one payment."))
         return partial
 
     # ------------------------------------------------------------------ apply
@@ -298,6 +312,10 @@ class BillingPaymentApply(models.AbstractModel):
         credit notes, the source and the write-off: Odoo reconciles the pairs in that order, each for what is left on
         both sides, so every invoice takes exactly its allocation and the write-off lands on the invoice left short.
 
+        A pair cannot cap what it reconciles, so an application paying several invoices in part (a remittance
+        advice with deductions on several of them) has only its other invoices in the plan; then each invoice paid
+        in part takes exactly its amount from what is left (``_reconcile_capped``).
+
         :return: [(partials created, write-off move or empty recordset)] per application
         """
         Line = self.env["account.move.line"]
@@ -307,9 +325,10 @@ class BillingPaymentApply(models.AbstractModel):
         writeoffs = self._book_writeoffs(batch)
         moves = self.env["account.move"].browse({move_id for app in batch for move_id in app.move_ids})
         by_move = self._receivable_lines(moves | self.env["account.move"].union(*(a.source.move_id for a in batch)))
+        splits = [self._split_invoices(app) for app in batch]  # read before reconciling changes the residuals
         plans, groups = [], []
-        for app, (_writeoff_move, writeoff_line) in zip(batch, writeoffs, strict=True):
-            plan, group = self._plan(app, writeoff_line, by_move)
+        for app, (_writeoff_move, writeoff_line), split in zip(batch, writeoffs, splits, strict=True):
+            plan, group = self._plan(app, writeoff_line, by_move, split)
             plans.append(plan)
             groups.append(group)
         all_lines = Line.union(*groups)
@@ -322,6 +341,9 @@ class BillingPaymentApply(models.AbstractModel):
         # Linked first, so the fields that depend on the link are recomputed once, with the reconciliation's.
         self._link_payments(batch)
         synced._reconcile_plan([[pair.with_env(synced.env).with_prefetch(prefetch) for pair in plan] for plan in plans])
+        for app, split in zip(batch, splits, strict=True):
+            if split:
+                self._reconcile_capped(app, split, by_move)
         results = []
         for group, (writeoff_move, _writeoff_line) in zip(groups, writeoffs, strict=True):
             previous = self.env["account.partial.reconcile"].union(*(before[line.id] for line in group))
@@ -329,19 +351,100 @@ class BillingPaymentApply(models.AbstractModel):
         return results
 
     @api.model
-    def _plan(self, application, writeoff_line, by_move):
-        """The reconciliation pairs of one application, in order, and all its journal items."""
+    def _plan(self, application, writeoff_line, by_move, split=None):
+        """The reconciliation pairs of one application, in order, and all its journal items.
+
+        :param split: the invoices paid in part left out of the pairs (``_split_invoices``); their items are in the
+            journal items returned all the same.
+        """
         Line = self.env["account.move.line"]
         moves = self.env["account.move"].browse(application.move_ids)
         amounts = dict(application.allocations)
         invoices = moves.filtered(lambda m: m.move_type == "out_invoice")
-        invoices = invoices.sorted(lambda m: m.currency_id.compare_amounts(amounts[m.id], m.amount_residual) < 0)
         credits = [by_move.get(m.id, Line) for m in moves - invoices]
         credits.append(by_move.get(application.source.move_id.id, Line))
         credits.append(writeoff_line)
+        split = split or moves.browse()
+        invoices = (invoices - split).sorted(
+            lambda m: m.currency_id.compare_amounts(amounts[m.id], m.amount_residual) < 0
+        )
         debits = [by_move.get(m.id, Line) for m in invoices]
         plan = [debit | credit for debit in debits for credit in credits if debit and credit]
-        return plan, Line.union(*debits, *credits)
+        return plan, Line.union(*debits, *credits, *(by_move.get(m.id, Line) for m in split))
+
+    @api.model
+    def _split_invoices(self, application):
+        """The invoices ``application`` pays in part when they are several (one paid in part is the plan's)."""
+        amounts = dict(application.allocations)
+        moves = self.env["account.move"].browse(application.move_ids)
+        partial = moves.filtered(
+            lambda m: (
+                m.move_type == "out_invoice" and m.currency_id.compare_amounts(amounts[m.id], m.amount_residual) < 0
+            )
+        )
+        return partial if len(partial) > 1 else moves.browse()
+
+    @api.model
+    def _reconcile_capped(self, application, invoices, by_move):
+        """Give each of ``invoices`` exactly its allocation, from the application's credit notes left, then its source.
+
+        Odoo's own computation of one partial (``_prepare_reconciliation_single_partial``: rates, exchange
+        differences) on the invoice's receivable capped to the amount; the partials are created at once, with their
+        exchange difference entries and cash-basis entries as ``_reconcile_plan`` makes them. Nothing here is read
+        from the context a client sends.
+
+        :raise UserError: when the credits left cannot pay an invoice its amount (the checks make that impossible).
+        """
+        Line = self.env["account.move.line"]
+        amounts = dict(application.allocations)
+        moves = self.env["account.move"].browse(application.move_ids)
+        credit_lines = Line.union(*(by_move.get(m.id, Line) for m in moves.filtered(lambda m: m.move_type == "out_refund")),
+                                  by_move.get(application.source.move_id.id, Line))  # fmt: skip
+        credits = [{"aml": line, "amount_residual": line.amount_residual,
+                    "amount_residual_currency": line.amount_residual_currency}
+                   for line in credit_lines if not line.reconciled]  # fmt: skip
+        disabled = self.env["ir.config_parameter"].sudo().get_param("account.disable_partial_exchange_diff")
+        Line = Line.with_context(no_exchange_difference=bool(disabled), no_exchange_difference_no_recursive=False)
+        results = []
+        for invoice in invoices:
+            currency, remaining = invoice.currency_id, amounts[invoice.id]
+            for line in by_move.get(invoice.id, Line).sorted(lambda aml: (aml.date_maturity or aml.date, aml.id)):
+                cap = min(remaining, line.amount_residual_currency)
+                if currency.compare_amounts(cap, 0.0) <= 0:
+                    break
+                debit = {
+                    "aml": line,
+                    "amount_residual_currency": cap,
+                    "amount_residual": self._capped_balance(line, cap),
+                }
+                for credit in credits:
+                    result = Line._prepare_reconciliation_single_partial(debit, credit)
+                    if result.get("partial_values"):
+                        results.append(result)
+                    if result["debit_values"] is None:
+                        remaining -= cap
+                        break
+            if not currency.is_zero(remaining):
+                raise UserError(self.env._("%(payment)s does not bring the %(amount)s it should pay on %(invoice)s.",
+                                           payment=application.source._billing_label(), invoice=invoice.name,
+                                           amount=formatLang(self.env, amounts[invoice.id], currency_obj=currency)))  # fmt: skip
+        partials = self.env["account.partial.reconcile"].create([result["partial_values"] for result in results])
+        exchanges = [(partial, result["exchange_values"]) for partial, result in zip(partials, results, strict=True)
+                     if result.get("exchange_values") and result["exchange_values"]["move_values"]["line_ids"]]  # fmt: skip
+        if exchanges:
+            created = Line._create_exchange_difference_moves([values for _partial, values in exchanges])
+            for (partial, _values), move in zip(exchanges, created, strict=True):
+                partial.exchange_move_id = move
+        if partials and application.source.company_id.tax_exigibility:
+            partials._create_tax_cash_basis_moves()
+        return partials
+
+    @api.model
+    def _capped_balance(self, line, amount):
+        """``amount`` of ``line``'s currency in the company's, at the line's own rate (the one Odoo reconciles at)."""
+        if line.currency_id == line.company_currency_id or line.currency_id.is_zero(line.amount_residual_currency):
+            return amount
+        return line.company_currency_id.round(line.amount_residual * amount / line.amount_residual_currency)
 
     @api.model
     def _link_payments(self, batch):

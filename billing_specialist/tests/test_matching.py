@@ -406,8 +406,8 @@ class TestPaymentMatching(PaymentMatchingCommon):
             payment._billing_apply([(self.inv2.id, 300.01)])
         with self.assertRaisesRegex(UserError, "only posted customer invoices"):
             payment._billing_apply([(self._invoice(10.0, move_type="in_invoice").id, 10.0)])
-        with self.assertRaisesRegex(UserError, "Only one invoice can be paid in part"):
-            payment._billing_apply([(self.inv1.id, 100.0), (self.inv3.id, 200.0)])
+        with self.assertRaisesRegex(UserError, "take together exactly what is left"):
+            payment._billing_apply([(self.inv1.id, 100.0), (self.inv3.id, 100.0)])
         payment._billing_apply([(self.inv2.id, 300.0)])
         with self.assertRaisesRegex(UserError, "already fully applied"):
             payment._billing_apply([(self.inv3.id, 300.0)])

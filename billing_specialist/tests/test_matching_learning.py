@@ -23,7 +23,9 @@ class TestHabitsEngine(BaseCase):
         self.assertEqual(reference_way("INV/2026/00042", number), "number")
         self.assertEqual(reference_way("inv 2026 42", number), "variant")
         self.assertEqual(reference_way("payment 42", number), "sequence")
-        self.assertEqual(reference_way("INV/2026/00024", number), "typo")
+        self.assertEqual(reference_way("INV/2026/00024", number), "typo:changed")
+        self.assertEqual(reference_way("INV/206/00042", number), "typo:dropped")
+        self.assertEqual(reference_way("INV/20216/00042", number), "typo:extra")
         self.assertIsNone(reference_way("thank you", number))
 
     def test_amount_relations(self):
@@ -59,6 +61,80 @@ class TestHabitsEngine(BaseCase):
         self.assertIn("Northwind deducts a discount of 2%, 40.00, proposed as a write-off", best.explain())
         best = matcher.propose(Source(2, 992.5, "INV/2026/00042", partner_id=1))[0]
         self.assertEqual(best.writeoff, 0.0, "a fee seen twice is not yet a habit: a partial payment")
+
+    def test_a_known_slip_is_named_and_raises_the_typo_to_80_only(self):
+        seen = date(2026, 10, 2)
+        items = [OpenItem(1, 1, "INV/2026/00142", 1000.0, date(2026, 1, 1))]
+        source = Source(2, 900.0, "INV/206/00142", partner_id=1)  # a character dropped, and paid in part
+        plain = LearningMatcher(items).propose(source)[0]
+        self.assertEqual(plain.confidence, 60)
+        other_slip = Habits([Habit(1, "reference_pattern", "typo:extra", 5, seen)])
+        self.assertEqual(LearningMatcher(items, habits=other_slip).propose(source)[0].confidence, 60)
+        faint = Habits([Habit(1, "reference_pattern", "typo:dropped", 2, seen)])
+        self.assertEqual(LearningMatcher(items, habits=faint).propose(source)[0].confidence, 60)
+        known = Habits([Habit(1, "reference_pattern", "typo:dropped", 4, seen)])
+        best = LearningMatcher(items, habits=known).propose(source)[0]
+        self.assertEqual(best.confidence, 80)
+        self.assertIn("drops a character of the invoice number: 4 earlier payments, last on 2026-10-02",
+                      best.explain())  # fmt: skip
+        # Another customer's slip says nothing about this one.
+        elsewhere = Habits([Habit(9, "reference_pattern", "typo:dropped", 4, seen)])
+        self.assertEqual(LearningMatcher(items, habits=elsewhere).propose(source)[0].confidence, 60)
+
+    def test_a_known_slip_tells_which_of_two_lookalikes_never_automatically(self):
+        seen = date(2026, 10, 2)
+        # The memo is one typo from both: 51423 with its 3 dropped, 5143 with a 3 changed into a 2. Same amounts.
+        items = [OpenItem(1, 1, "INV/2026/51423", 500.0, date(2026, 1, 1)),
+                 OpenItem(2, 1, "INV/2026/5143", 500.0, date(2026, 1, 1))]  # fmt: skip
+        source = Source(3, 500.0, "INV/2026/5142", partner_id=1)
+        plain = LearningMatcher(items).propose(source)
+        self.assertTrue(plain[0].conflict, "without the habit: two open items of 500, amount alone cannot tell")
+        for slip, item_id in (("typo:dropped", 1), ("typo:changed", 2)):
+            best = LearningMatcher(items, habits=Habits([Habit(1, "reference_pattern", slip, 3, seen)])).propose(
+                source
+            )[0]
+            self.assertEqual(best.item_ids, [item_id], slip)
+            self.assertEqual(best.confidence, 80, "a person confirms")
+            self.assertFalse(best.auto_ok)
+            self.assertIn("with the customer's usual slip", best.explain())
+
+    def test_usual_days_to_pay_break_a_tie_but_never_apply(self):
+        seen, paid = date(2026, 10, 2), date(2026, 6, 30)
+        # Two invoices of 500 (recurring): one dated 30 days before the payment, the other 5; the older one first
+        # by due date otherwise.
+        items = [OpenItem(1, 1, "INV/2026/00041", 500.0, date(2026, 7, 20), invoice_date=date(2026, 5, 31)),
+                 OpenItem(2, 1, "INV/2026/00042", 500.0, date(2026, 7, 10), invoice_date=date(2026, 6, 25))]  # fmt: skip
+        source = Source(3, 500.0, "monthly fee", partner_id=1, date=paid)
+        plain = LearningMatcher(items).propose(source)
+        self.assertEqual(plain[0].item_ids, [2])
+        habits = Habits([Habit(1, "days_to_pay", "28-34", 12, seen), Habit(1, "days_to_pay", "0-6", 2, seen)])
+        proposals = LearningMatcher(items, habits=habits).propose(source)
+        self.assertEqual(proposals[0].item_ids, [1], "the invoice the customer's timing fits comes first")
+        self.assertTrue(all(p.conflict and p.confidence == 0 for p in proposals), "still held: a person decides")
+        self.assertIn("usually pays 28-34 days after the invoice date: 12 earlier payments, last on 2026-10-02",
+                      proposals[0].explain())  # fmt: skip
+        # No dominant bucket (12 of 26 payments), or another customer's habit: nothing changes.
+        split = Habits([Habit(1, "days_to_pay", "28-34", 12, seen), Habit(1, "days_to_pay", "0-6", 14, seen)])
+        self.assertEqual(LearningMatcher(items, habits=split).propose(source)[0].item_ids, [2])
+        other = Habits([Habit(9, "days_to_pay", "28-34", 12, seen)])
+        self.assertEqual(LearningMatcher(items, habits=other).propose(source)[0].item_ids, [2])
+
+    def test_usual_days_to_pay_add_a_small_bonus_below_the_threshold(self):
+        seen = date(2026, 10, 2)
+        items = [OpenItem(1, 1, "INV/2026/00041", 730.0, date(2026, 7, 1), invoice_date=date(2026, 6, 1))]
+        habits = Habits([Habit(1, "days_to_pay", "28-34", 6, seen)])
+        names = {1: "Northwind Traders"}
+        # The payer found from its name: the only open item of the amount, 80; its timing fits: 85, never 90.
+        on_time = Source(2, 730.0, "", payer_name="Northwind Traders", date=date(2026, 7, 1))
+        best = LearningMatcher(items, habits=habits, partner_names=names).propose(on_time)[0]
+        self.assertEqual(best.confidence, 85)
+        self.assertIn("Northwind Traders usually pays 28-34 days after the invoice date", best.explain())
+        late = Source(2, 730.0, "", payer_name="Northwind Traders", date=date(2026, 8, 20))
+        self.assertEqual(LearningMatcher(items, habits=habits, partner_names=names).propose(late)[0].confidence, 80)
+        # Already automatic (the payer given): unchanged, and no reason added.
+        given = LearningMatcher(items, habits=habits).propose(Source(2, 730.0, "", partner_id=1, date=date(2026, 7, 1)))
+        self.assertEqual(given[0].confidence, 90)
+        self.assertNotIn("usually pays", given[0].explain())
 
 
 @tagged("post_install", "-at_install")
@@ -268,6 +344,33 @@ class TestMatchingLearning(PaymentMatchingCommon):
         self.assertEqual(run.line_ids.confidence, 0)
         self.assertIn("open items of 99.00: amount alone cannot tell which", run.line_ids.reasons)
         self.assertEqual((self.fee1.amount_residual, self.fee2.amount_residual), (99.0, 99.0))
+
+    def test_learned_days_to_pay_order_the_review_of_recurring_invoices_never_apply(self):
+        for index in range(3):  # Globex pays about 30 days after the invoice date
+            invoice = self._invoice(200.0 + index, partner=self.other_customer,
+                                    invoice_date=self.today - timedelta(days=30))  # fmt: skip
+            self._apply_by_hand(self._payment(200.0 + index, partner=self.other_customer), invoice)
+        self.assertEqual(self._habits(self.other_customer, "days_to_pay").key, "28-34")
+        payment = self._payment(99.0, memo="monthly fee", partner=self.other_customer)
+        line = self._run(payment).line_ids
+        self.assertEqual((line.outcome, line.confidence), ("proposed", 0), "recurring invoices: never applied")
+        self.assertIn("usually pays 28-34 days after the invoice date: 3 earlier payments", line.reasons)
+        self.assertEqual(line.allocation_ids.move_id, self.fee2, "fee2 (30 days old) fits, fee1 (60) does not")
+        self.assertEqual((self.fee1.amount_residual, self.fee2.amount_residual), (99.0, 99.0))
+
+    def test_a_learned_slip_raises_the_typo_proposal(self):
+        invoices = [self._invoice(300.0 + index) for index in range(4)]
+        for invoice in invoices[:3]:  # Acme drops a character of the number (the year's last digit)
+            self._apply_by_hand(self._payment(invoice.amount_total, memo=invoice.name[:7] + invoice.name[8:]), invoice)
+        self.assertEqual(self._habits(self.customer, "reference_pattern").key, "typo:dropped")
+        last = invoices[3]
+        memo = last.name[:7] + last.name[8:]  # the same slip
+        line = self._run(self._payment(100.0, memo=memo)).line_ids  # paid in part
+        # 60 for a typo and another amount; 80 with the known slip; 85 as it also comes on the usual days: never 90.
+        self.assertEqual((line.outcome, line.confidence), ("proposed", 85), line.reasons)
+        self.assertIn("drops a character of the invoice number: 3 earlier payments", line.reasons)
+        self.assertIn("usually pays 0-6 days after the invoice date", line.reasons)
+        self.assertEqual(line.allocation_ids.move_id, last)
 
     def test_one_customers_habit_never_identifies_another(self):
         self._teach_account(self.customer, times=2)

@@ -393,14 +393,98 @@ class TestRemittanceMatching(RemittanceCommon):
         with self.assertRaisesRegex(UserError, "cannot be applied"):
             remittance.with_user(self.specialist).action_apply()
 
-    def test_deductions_on_two_invoices_wait_for_a_person(self):
-        csv = f"ref,amount,deduction\n{self.inv1.name},1100,100\n{self.inv2.name},250,50\n"
-        fmt = self._format(column_reference="ref", column_amount="amount", column_deduction="deduction")
-        self._import(csv.encode(), fmt=fmt)
-        line = self._run(payments=self._payment(1350.0)).line_ids
-        self.assertEqual(line.outcome, "proposed")
-        self.assertIn("leaves 2 invoices partly open", line.reasons)
-        self.assertEqual(self.inv1.payment_state, "not_paid")
+    def _three_invoice_advice(self, reference="RA-SPLIT"):
+        """An advice paying inv1, inv2 and inv3 (1,800 in all) with deductions on inv1 (100) and inv2 (50)."""
+        csv = (
+            "ref,amount,deduction,reason\n"
+            f"{self.inv1.name},1100.00,100.00,2 units damaged\n"
+            f"{self.inv2.name},250.00,50.00,price difference\n"
+            f"{self.inv3.name},450.00,,\n"
+        )
+        fmt = self._format(column_reference="ref", column_amount="amount", column_deduction="deduction",
+                           column_reason="reason")  # fmt: skip
+        return self._import(csv.encode(), fmt=fmt, reference=reference)
+
+    def test_deductions_on_two_invoices_applied_exactly_and_undone_exactly(self):
+        remittance = self._three_invoice_advice()
+        payment = self._payment(1800.0, memo="ACME PAYMENT RUN 78")
+        run = self._run(payments=payment)
+        line = run.line_ids
+        self.assertEqual((line.outcome, line.confidence), ("applied", 98), line.reasons)
+        self.assertEqual(line.remittance_id, remittance)
+        self.assertIn("2 deductions", line.reasons)
+        residuals = [self.inv1.amount_residual, self.inv2.amount_residual, self.inv3.amount_residual]
+        self.assertEqual(residuals, [100.0, 50.0, 0.0], "each invoice took exactly its amount paid")
+        self.assertEqual((self.inv1.payment_state, self.inv2.payment_state), ("partial", "partial"))
+        self.assertTrue(payment.move_id.line_ids.filtered(lambda aml: aml.account_id.account_type == "asset_receivable")
+                        .reconciled, "the payment is fully applied")  # fmt: skip
+        self.assertFalse(line.writeoff_move_id, "a deduction is never written off")
+        self.assertEqual(line.partial_count, len(line.partial_ids))
+        self.assertEqual(remittance.state, "applied")
+        cases = remittance.line_ids.dispute_id
+        self.assertEqual(len(cases), 2)
+        self.assertEqual(cases.mapped("amount_disputed"), [100.0, 50.0])
+        self.assertEqual(cases.line_ids.move_id, self.inv1 | self.inv2)
+        self.assertEqual(cases.mapped("source_payment_id"), payment)
+        self.assertEqual(cases[0].reason_id, self.env.ref("billing_specialist.reason_damaged"))
+        # Undo takes it back exactly: every invoice open as before, the payment unapplied, the cases cancelled.
+        run.with_user(self.specialist).action_undo()
+        self.assertEqual([self.inv1.amount_residual, self.inv2.amount_residual, self.inv3.amount_residual],
+                         [1200.0, 300.0, 450.0])  # fmt: skip
+        self.assertFalse(line.partial_ids.exists())
+        self.assertEqual(payment._billing_available(), 1800.0)
+        self.assertEqual(set(cases.mapped("state")), {"cancelled"})
+        self.assertEqual(remittance.state, "matched")
+
+    def test_deductions_on_two_invoices_wait_when_the_payment_is_not_the_total(self):
+        self._three_invoice_advice()
+        payment = self._payment(1799.5)
+        line = self._run(payments=payment).line_ids
+        self.assertEqual(line.outcome, "proposed", "within the tolerance, but invoices stay open: exact or nothing")
+        self.assertIn("short of the remittance, which leaves invoices partly open", line.reasons)
+        self.assertEqual(self.inv1.amount_residual, 1200.0)
+        self.assertEqual(payment._billing_available(), 1799.5)
+        # More than the advice: held too (the rest cannot stay on the payment while invoices take exact parts).
+        items = [OpenItem(1, 7, "INV/2026/00012", 100.0, date(2026, 1, 1)),
+                 OpenItem(2, 7, "INV/2026/00013", 100.0, date(2026, 1, 1))]  # fmt: skip
+        advice = RemittanceRef(5, "RA-1", 7, (AdviceLine("INV/2026/00012", 90.0, 10.0),
+                                              AdviceLine("INV/2026/00013", 95.0, 5.0)))  # fmt: skip
+        matcher = Matcher(items, tolerance_amount=1.0)
+        self.assertTrue(propose_remittance(matcher, Source(9, 185.5, partner_id=7), advice).conflict)
+        exact = propose_remittance(matcher, Source(9, 185.0, partner_id=7), advice)
+        self.assertEqual((exact.conflict, exact.confidence), (False, 98))
+        self.assertEqual([a.amount for a in exact.allocations], [90.0, 95.0])
+
+    def test_several_invoices_in_part_refused_unless_the_payment_is_exactly_theirs(self):
+        payment = self._payment(1800.0)
+        partials = self._count("account.partial.reconcile")
+        for allocations in (
+            [(self.inv1.id, 1100.0), (self.inv2.id, 250.0)],  # 450 left unapplied
+            [(self.inv1.id, 1100.0), (self.inv2.id, 250.0), (self.inv3.id, 450.0), (self.inv_other.id, 1.0)],
+            [(self.inv1.id, 1100.0), (self.inv2.id, 301.0), (self.inv3.id, 399.0)],  # more than inv2 is open for
+        ):
+            with self.assertRaises(UserError):
+                payment.with_user(self.specialist)._billing_apply(allocations)
+        with self.assertRaisesRegex(UserError, "take together exactly what is left"):
+            payment.with_user(self.specialist)._billing_apply([(self.inv1.id, 1100.0), (self.inv2.id, 250.0)],
+                                                              writeoff=0.0)  # fmt: skip
+        self.assertEqual(self._count("account.partial.reconcile"), partials, "nothing written")
+        self.assertEqual(self.inv1.amount_residual, 1200.0)
+
+    def test_review_screen_applies_deductions_on_two_invoices_exactly(self):
+        remittance = self._three_invoice_advice()
+        self.company.billing_match_threshold = 99  # so that the run leaves it for a person
+        payment = self._payment(1800.0)
+        row = self.env["billing.match.review"].with_user(self.specialist)._refresh(self.company, [payment])
+        self.assertEqual(row.remittance_id, remittance)
+        self.assertEqual(row.allocation_ids.mapped("amount"), [1100.0, 250.0, 450.0])
+        row.action_apply()
+        self.assertEqual([self.inv1.amount_residual, self.inv2.amount_residual, self.inv3.amount_residual],
+                         [100.0, 50.0, 0.0])  # fmt: skip
+        self.assertEqual(len(remittance.line_ids.dispute_id), 2)
+        run = self.env["billing.match.run.line"].search([("payment_id", "=", payment.id)]).run_id
+        run.with_user(self.specialist).action_undo()
+        self.assertEqual(self.inv2.amount_residual, 300.0)
 
     def test_apply_button_applies_the_matched_payment(self):
         remittance = self._import(f"ref,amount\n{self.inv3.name},450\n".encode())
