@@ -10,6 +10,8 @@ the engine's ``Proposal`` for the payment it explains, each reference resolved t
     98  every reference names one open invoice of the customer exactly, and the lines take the payment exactly
     95  ... the payment is short of the lines within the company's tolerance (the difference is a write-off)
     92  ... one reference or more has one typo
+    90  ... a typo gives another customer's number, but the customer's only invoice one typo away is open for
+        exactly the line's amount paid plus deduction (and the other customer's is not)
      0  held for review: a reference naming nothing, another customer's invoice, an invoice twice, more paid than
         is open, or invoices left partly open (deductions) while the payment is not exactly the advice's total
 
@@ -316,13 +318,17 @@ class RemittanceRef:
     lines: tuple
 
 
-def resolve_reference(matcher, reference, partner_id):
+def resolve_reference(matcher, reference, partner_id, amount=None):
     """The customer's open item that ``reference`` names, and how: ('exact'|'written'|'typo', item) or (None, None);
     ('other', item) when it names exactly an item of another customer (and none of this customer's).
 
     The engine's keys (the number and its variants, the customer's PO numbers), then one typo, searched among the
     advice's customer's items only: the advice says who pays, so a key only has to be unique among that customer's
     items, and one customer's reference never picks another's invoice.
+
+    A typo can land on another customer's number (numbers are dense): it is then taken for the customer's own
+    invoice only when ``amount`` (what the line pays plus its deduction) corroborates it: the customer's only item
+    one typo away is open for exactly that amount and the other customer's is not ('typo_other', item).
     """
     candidates = matcher._candidates(reference)
     exact = _own_hits(matcher, candidates, partner_id, _exact_ids)
@@ -333,8 +339,20 @@ def resolve_reference(matcher, reference, partner_id):
     if exact:
         return None, None
     others = {i for candidate in candidates for i in _exact_ids(matcher, candidate)}
-    if others:  # it names another customer's invoice exactly: not taken as a typo for one of this customer's
-        return "other", matcher.items[min(others)]
+    item = _own_typo(matcher, candidates, reference, partner_id)
+    if others:  # it names another customer's invoice exactly: a typo for the customer's own only if amounts agree
+        other = matcher.items[min(others)]
+        if item and amount is not None and all(not matcher._is_zero(matcher.items[i].amount - amount) for i in others) \
+                and matcher._is_zero(item.amount - amount):  # fmt: skip
+            return "typo_other", item
+        return "other", other
+    if item:
+        return ("written" if matcher._written_differently(reference, item.number) else "typo"), item
+    return None, None
+
+
+def _own_typo(matcher, candidates, reference, partner_id):
+    """The customer's only open item one typo away from the reference, or None."""
     fuzzy = {
         i
         for candidate in candidates
@@ -345,10 +363,7 @@ def resolve_reference(matcher, reference, partner_id):
     if len(fuzzy) > 1:  # several one edit away from some variant: the one whose full number is one edit away
         written = normalize(reference)
         fuzzy = {i for i in fuzzy if _one_edit(written, normalize(matcher.items[i].number))}
-    if len(fuzzy) == 1:
-        item = matcher.items[fuzzy.pop()]
-        return ("written" if matcher._written_differently(reference, item.number) else "typo"), item
-    return None, None
+    return matcher.items[fuzzy.pop()] if len(fuzzy) == 1 else None
 
 
 def _one_edit(first, second):
@@ -389,7 +404,7 @@ def propose_remittance(matcher, source, remittance):
     label = remittance.label
     seen, written, partial = {}, [], []
     for line in remittance.lines:
-        how, item = resolve_reference(matcher, line.reference, remittance.partner_id)
+        how, item = resolve_reference(matcher, line.reference, remittance.partner_id, line.paid + line.deduction)
         if how == "other":
             proposal.hold(_lt("remittance %(advice)s names %(number)s, an invoice of another customer", advice=label,
                               number=item.number))  # fmt: skip
@@ -404,6 +419,8 @@ def propose_remittance(matcher, source, remittance):
         seen[item.id] = line
         if how == "typo":
             proposal.confidence = min(proposal.confidence, 92)
+        elif how == "typo_other":  # the amount decides between two numbers: surer than no number, less than one
+            proposal.confidence = min(proposal.confidence, 90)
         if how != "exact":
             written.append((item.number, line.reference, how))
         _check_line(matcher, proposal, label, item, line, partial)
@@ -441,6 +458,10 @@ def _explain(matcher, proposal, label, seen, written):
         if how == "typo":
             reason = _lt("remittance %(advice)s names %(number)s (written %(ref)s, one typo)", advice=label,
                          number=number, ref=reference)  # fmt: skip
+        elif how == "typo_other":
+            reason = _lt("remittance %(advice)s names %(number)s (written %(ref)s, one typo: another customer's "
+                         "number, but only %(number)s is open for the line's amount)", advice=label, number=number,
+                         ref=reference)  # fmt: skip
         else:
             reason = _lt("remittance %(advice)s names %(number)s (written %(ref)s)", advice=label, number=number,
                          ref=reference)  # fmt: skip

@@ -393,6 +393,34 @@ class TestRemittanceMatching(RemittanceCommon):
         with self.assertRaisesRegex(UserError, "cannot be applied"):
             remittance.with_user(self.specialist).action_apply()
 
+    def _typo_naming_another_customer(self, other_amount):
+        """A reference one typo from inv1's number (a middle digit) that is exactly another customer's invoice PO."""
+        digit = "7" if self.inv1.name[-4] != "7" else "8"
+        written = self.inv1.name[:-4] + digit + self.inv1.name[-3:]
+        other = self._invoice(other_amount, partner=self.other_customer, ref=written)
+        return written, other
+
+    def test_typo_on_another_customers_number_taken_when_the_amount_says_which(self):
+        written, other = self._typo_naming_another_customer(999.0)
+        csv = f"ref,amount,deduction\n{written},1160.00,40.00\n{self.inv2.name},300.00,\n"
+        fmt = self._format(column_reference="ref", column_amount="amount", column_deduction="deduction")
+        remittance = self._import(csv.encode(), fmt=fmt)
+        payment = self._payment(1460.0)
+        line = self._run(payments=payment).line_ids
+        self.assertEqual((line.outcome, line.confidence), ("applied", 90), line.reasons)
+        self.assertIn("another customer's number, but only", line.reasons)
+        self.assertEqual((self.inv1.amount_residual, self.inv2.amount_residual), (40.0, 0.0))
+        self.assertEqual(other.amount_residual, 999.0, "the other customer's invoice is never touched")
+        self.assertEqual(remittance.line_ids.filtered(lambda rec: rec.amount_deduction).dispute_id.invoice_ids, self.inv1)
+
+    def test_typo_on_another_customers_number_held_when_its_amount_fits_too(self):
+        written, other = self._typo_naming_another_customer(1200.0)
+        self._import(f"ref,amount\n{written},1200.00\n".encode())
+        line = self._run(payments=self._payment(1200.0)).line_ids
+        self.assertNotEqual(line.outcome, "applied")
+        self.assertIn("an invoice of another customer", line.reasons)
+        self.assertEqual((self.inv1.amount_residual, other.amount_residual), (1200.0, 1200.0))
+
     def _three_invoice_advice(self, reference="RA-SPLIT"):
         """An advice paying inv1, inv2 and inv3 (1,800 in all) with deductions on inv1 (100) and inv2 (50)."""
         csv = (
