@@ -411,7 +411,9 @@ class TestRemittanceMatching(RemittanceCommon):
         self.assertIn("another customer's number, but only", line.reasons)
         self.assertEqual((self.inv1.amount_residual, self.inv2.amount_residual), (40.0, 0.0))
         self.assertEqual(other.amount_residual, 999.0, "the other customer's invoice is never touched")
-        self.assertEqual(remittance.line_ids.filtered(lambda rec: rec.amount_deduction).dispute_id.invoice_ids, self.inv1)
+        self.assertEqual(
+            remittance.line_ids.filtered(lambda rec: rec.amount_deduction).dispute_id.invoice_ids, self.inv1
+        )
 
     def test_typo_on_another_customers_number_held_when_its_amount_fits_too(self):
         written, other = self._typo_naming_another_customer(1200.0)
