@@ -464,6 +464,95 @@ class BillingDisputeDemo(models.Model):
         })  # fmt: skip
         payment.action_post()
         self.env["billing.match.run"]._run_automatic(company, payments=payment, statement_lines=[])
-        Remittance._billing_import(customers[1], company, Advice([
+        waiting = Remittance._billing_import(customers[1], company, Advice([
             AdviceLine(second[0].name, second[0].amount_residual),
         ]), "manual", reference="REMIT-2209")  # fmt: skip
+        self._demo_remittance_by_email(customers[1], company, waiting)
+        if len(customers) > 2:
+            self._demo_remittance_matched(customers[2], by_customer[customers[2]][:2], company, bank)
+        self._demo_remittance_format(company)
+
+    @api.model
+    def _demo_remittance_by_email(self, customer, company, waiting):
+        """The customer e-mails the waiting advice again: kept in the Error state, naming the first one."""
+        body = "".join(f"<p>{line.reference} {line.amount_paid:.2f}</p>" for line in waiting.line_ids)
+        self.env["billing.remittance"].with_context(default_company_id=company.id).message_new(
+            {"email_from": customer.email, "subject": "Remittance REMIT-2209 (resent)", "body": body},
+            {"company_id": company.id},
+        )
+
+    @api.model
+    def _demo_remittance_matched(self, customer, invoices, company, bank):
+        """An advice whose payment has arrived, with a short-shipment deduction: matched, for a person to apply
+        on the review screen (the automatic run has not seen it yet)."""
+        deduction = round(min(40.0, invoices[-1].amount_residual / 2), 2)
+        lines = [AdviceLine(invoices[0].name, invoices[0].amount_residual)]
+        if len(invoices) > 1:
+            lines.append(AdviceLine(invoices[1].name, invoices[1].amount_residual - deduction, deduction,
+                                    "3 cartons short-shipped"))  # fmt: skip
+        advice = self.env["billing.remittance"]._billing_import(
+            customer, company, Advice(lines), "manual", reference="REMIT-7731"
+        )
+        payment = self.env["account.payment"].create({
+            "payment_type": "inbound", "partner_type": "customer", "partner_id": customer.id,
+            "amount": advice.amount_total, "memo": "REMIT 7731", "journal_id": bank.id,
+            "date": fields.Date.context_today(self) - timedelta(days=1),
+        })  # fmt: skip
+        payment.action_post()  # matches the waiting advice to it
+
+    @api.model
+    def _demo_remittance_format(self, company):
+        """Northwind's saved layout: its AP system's CSV export (header names, debit/credit, decimal comma, German
+        dates) and a pattern for the lines of its PDF advices."""
+        self.env["billing.remittance.format"].create({
+            "name": "Northwind AP export", "company_id": company.id,
+            "partner_id": self.env.ref("billing_specialist.partner_northwind_demo").id,
+            "column_reference": "Invoice No", "column_amount": False, "column_debit": "Debit",
+            "column_credit": "Credit", "column_deduction": "Deduction", "column_reason": "Reason",
+            "column_date": "Value Date", "decimal_comma": True, "date_formats": "%d.%m.%Y, %Y-%m-%d",
+            "line_pattern": r"(?P<reference>INV/\d{4}/\d+)\s+(?P<amount>[\d.]*\d,\d\d)"
+                            r"(?:\s+(?P<deduction>[\d.]*\d,\d\d)\s+(?P<reason>.+))?\s*$",
+        })  # fmt: skip
+
+    @api.model
+    def _demo_generate_learning(self):
+        """Habits learned: Northwind paid three invoices by bank transfer from one account, naming its PO numbers,
+        applied by the specialist (a person's match teaches at once); a fourth transfer from that account naming
+        nothing waits on the review screen, identified by what was learned."""
+        company = self.env.company
+        if not company.chart_template:
+            return
+        today = fields.Date.context_today(self)
+        northwind = self.env.ref("billing_specialist.partner_northwind_demo")
+        specialist = self.env.ref("billing_specialist.user_billing_specialist_demo")
+        product = self.env.ref("billing_specialist.product_consulting_demo")
+        journal = self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "sale")], limit=1
+        )
+        bank = self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "bank")], limit=1
+        )
+        invoices = self.env["account.move"].create([{
+            "move_type": "out_invoice", "partner_id": northwind.id, "journal_id": journal.id,
+            "invoice_date": today - timedelta(days=days), "invoice_date_due": today - timedelta(days=days - 30),
+            "ref": f"PO-{7701 + index}",
+            "invoice_line_ids": [Command.create({"product_id": product.id, "quantity": 2 + index,
+                                                 "price_unit": product.list_price, "tax_ids": [Command.clear()]})],
+        } for index, days in enumerate((120, 90, 60, 20))])  # fmt: skip
+        invoices.action_post()
+        account = "NL91 ABNA 0417 1643 00"
+        lines = self.env["account.bank.statement.line"].create([{
+            "journal_id": bank.id, "date": invoice.invoice_date + timedelta(days=28), "payment_ref": invoice.ref,
+            "amount": invoice.amount_residual, "account_number": account, "partner_name": "NORTHWIND TRADERS INC",
+        } for invoice in invoices[:3]] + [{
+            "journal_id": bank.id, "date": today - timedelta(days=1), "payment_ref": "Transfer 000871",
+            "amount": invoices[3].amount_residual, "account_number": account, "partner_name": "NORTHWIND TRADERS INC",
+        }])  # fmt: skip
+        Review = self.env["billing.match.review"].with_user(specialist)
+        Review.action_open_review()
+        for line, invoice in zip(lines[:3], invoices[:3], strict=True):
+            row = Review.search([("statement_line_id", "=", line.id)])
+            row.write({"partner_id": northwind.id, "allocation_ids": [
+                Command.clear(), Command.create({"move_id": invoice.id, "amount": invoice.amount_residual})]})  # fmt: skip
+            row.action_apply()
+        Review.action_refresh()

@@ -451,9 +451,11 @@ def _check_line(matcher, proposal, label, item, line, partial):
 
 
 def _explain(matcher, proposal, label, seen, written):
-    count = matcher.format_count(len(seen))
-    proposal.reasons.insert(0, _lt("remittance %(advice)s names %(count)s open invoices of the customer",
-                                   advice=label, count=count))  # fmt: skip
+    if len(seen) == 1:
+        proposal.reasons.insert(0, _lt("remittance %(advice)s names 1 open invoice of the customer", advice=label))
+    else:
+        proposal.reasons.insert(0, _lt("remittance %(advice)s names %(count)s open invoices of the customer",
+                                       advice=label, count=matcher.format_count(len(seen))))  # fmt: skip
     for number, reference, how in written[:MAX_NAMED_IN_REASONS]:
         if how == "typo":
             reason = _lt("remittance %(advice)s names %(number)s (written %(ref)s, one typo)", advice=label,
@@ -470,14 +472,12 @@ def _explain(matcher, proposal, label, seen, written):
         proposal.reasons.append(_lt("and %(count)s more written differently",
                                     count=matcher.format_count(len(written) - MAX_NAMED_IN_REASONS)))  # fmt: skip
     deducted = [line for line in seen.values() if line.deduction > 0]
-    if deducted:
-        proposal.reasons.append(
-            _lt(
-                "%(count)s deductions (%(amount)s): each opens a dispute case",
-                count=matcher.format_count(len(deducted)),
-                amount=matcher.format_amount(sum(line.deduction for line in deducted)),
-            )  # fmt: skip
-        )
+    amount = matcher.format_amount(sum(line.deduction for line in deducted))
+    if len(deducted) == 1:
+        proposal.reasons.append(_lt("a deduction of %(amount)s: it opens a dispute case", amount=amount))
+    elif deducted:
+        proposal.reasons.append(_lt("%(count)s deductions (%(amount)s): each opens a dispute case",
+                                    count=matcher.format_count(len(deducted)), amount=amount))  # fmt: skip
 
 
 def _settle_total(matcher, proposal, source, partial):

@@ -1,3 +1,4 @@
+import re
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -40,7 +41,9 @@ class BillingMatchHabit(models.Model):
     name = fields.Char(string="What Was Learned", compute="_compute_name")
     active = fields.Boolean(default=True, help="Switch off to keep the matching from using this habit.")
     evidence_ids = fields.One2many("billing.match.habit.evidence", "habit_id", readonly=True)
-    evidence_count = fields.Integer(string="Confirmed Matches", compute="_compute_evidence", store=True)
+    evidence_count = fields.Integer(
+        string="Confirmed Matches", compute="_compute_evidence", store=True, aggregator=None
+    )  # summed over a customer's habits it counts matches many times
     first_seen = fields.Date(compute="_compute_evidence", store=True)
     last_seen = fields.Date(compute="_compute_evidence", store=True)
 
@@ -56,7 +59,7 @@ class BillingMatchHabit(models.Model):
             habit.first_seen = min(dates) if dates else False
             habit.last_seen = max(dates) if dates else False
 
-    @api.depends("kind", "key")
+    @api.depends("kind", "key", "evidence_ids")
     def _compute_name(self):
         for habit in self:
             habit.name = habit._describe()
@@ -66,7 +69,9 @@ class BillingMatchHabit(models.Model):
         if self.kind == "payer_account":
             return self.env._("Pays from account %(account)s", account=mask_account(key))
         if self.kind == "payer_name":
-            return self.env._("Pays under the name %(name)s", name=key)
+            # The key is normalized (ACMERETAILPAYABLES); a person reads the name as the bank wrote it last.
+            written = self.sudo().evidence_ids[:1].statement_line_id.partner_name
+            return self.env._("Pays under the name %(name)s", name=written or key)
         if self.kind == "days_to_pay":
             return self.env._("Pays %(days)s days after the invoice date", days=key)
         if self.kind == "reference_pattern":
@@ -79,8 +84,9 @@ class BillingMatchHabit(models.Model):
                 "typo:extra": self.env._("Adds a character to the invoice number"),
                 "typo:changed": self.env._("Mistypes a character of the invoice number"),
             }
-            if key.startswith("po:"):
-                return self.env._("Writes its PO number (%(pattern)s)", pattern=key[3:])
+            if key.startswith("po:"):  # PO-\d{4} -> PO-####: the shape a person reads, one # per digit
+                shape = re.sub(r"\\d\{(\d+)\}", lambda match: "#" * int(match.group(1)), key[3:])
+                return self.env._("Writes its PO number (%(pattern)s)", pattern=shape)
             return ways.get(key, key)
         name, _sep, value = key.partition(":")
         if name == "fee":

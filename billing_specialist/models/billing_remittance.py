@@ -159,13 +159,12 @@ class BillingRemittance(models.Model):
         key = self._billing_duplicate_key(company, partner, currency, date, advice.lines)
         duplicate = self.sudo().search([("company_id", "=", company.id), ("duplicate_key", "=", key)], limit=1)
         if duplicate:
+            values = {"name": duplicate.name, "reference": duplicate.reference,
+                      "date": format_date(self.env, duplicate.date)}  # fmt: skip
             raise UserError(
-                self.env._(
-                    "This advice was imported already: %(name)s (%(reference)s) of %(date)s.",
-                    name=duplicate.name,
-                    reference=duplicate.reference or "-",
-                    date=format_date(self.env, duplicate.date),
-                )  # fmt: skip
+                self.env._("This advice was imported already: %(name)s (%(reference)s) of %(date)s.", **values)
+                if duplicate.reference
+                else self.env._("This advice was imported already: %(name)s of %(date)s.", **values)
             )
         vals = {
             "company_id": company.id,

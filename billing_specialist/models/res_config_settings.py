@@ -39,3 +39,7 @@ class ResConfigSettings(models.TransientModel):
     billing_dispute_alias_name = fields.Char(
         related="company_id.billing_dispute_alias_id.alias_name", readonly=False, string="Billing Alias Name"
     )
+    billing_remittance_alias_id = fields.Many2one(related="company_id.billing_remittance_alias_id")
+    billing_remittance_alias_name = fields.Char(
+        related="company_id.billing_remittance_alias_id.alias_name", readonly=False, string="Remittance Alias Name"
+    )

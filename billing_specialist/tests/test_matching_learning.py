@@ -204,6 +204,22 @@ class TestMatchingLearning(PaymentMatchingCommon):
         self.assertEqual(habits.evidence_ids.line_id, run.line_ids, "each habit knows the match that taught it")
         self.assertEqual(set(habits.mapped("last_seen")), {self.today})
         self.assertIn("Pays from account BE71…6769", habits.mapped("name"))
+        self.assertIn(
+            "Pays under the name ACME RETAIL PAYABLES",
+            habits.with_user(self.specialist).mapped("name"),
+            "the payer's name as the bank wrote it, not its normalized key",
+        )
+
+    def test_habits_read_as_a_person_writes_them(self):
+        habit = self.env["billing.match.habit"].sudo().create({
+            "company_id": self.company.id, "partner_id": self.customer.id, "kind": "reference_pattern",
+            "key": r"po:PO-\d{5}/\d{2}",
+        })  # fmt: skip
+        self.assertEqual(habit.with_user(self.specialist).name, "Writes its PO number (PO-#####/##)",
+                         "the PO number's shape, not a regular expression")  # fmt: skip
+        fields = self.env["billing.match.habit"].with_user(self.specialist).fields_get(["evidence_count"])
+        self.assertFalse(fields["evidence_count"].get("aggregator"),
+                         "a customer's group row does not add up the matches behind each of its habits")  # fmt: skip
 
     def test_a_match_undone_by_hand_takes_back_what_it_taught(self):
         """Not with the run's Undo: the reconciliation removed from the invoice by an accountant."""

@@ -6,6 +6,7 @@ from email.utils import make_msgid
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
+from odoo.tools.misc import format_date
 
 from odoo.addons.mail.tests.common import MockEmail
 
@@ -59,6 +60,11 @@ class RemittanceCommon(BillingDisputeCommon):
         cls.inv3 = cls._invoice(450.0, invoice_date=cls.today - timedelta(days=20))
         cls.inv_other = cls._invoice(700.0, partner=cls.other_customer)
         cls.Remittance = cls.env["billing.remittance"]
+        # What was there before (the demo data's advices, on a database with demo data) is not counted.
+        cls.before_ids = {
+            model: max(cls.env[model].sudo().search([], order="id desc", limit=1).ids or [0])
+            for model in ("billing.remittance", "billing.remittance.line", "ir.attachment")
+        }
 
     def _import(self, content, filename="advice.csv", partner=None, fmt=None, user=None, **vals):
         """Import a file through the wizard as ``user`` (the specialist); the remittance created."""
@@ -78,7 +84,7 @@ class RemittanceCommon(BillingDisputeCommon):
         return invoice.name[:-2] + "O" + invoice.name[-1]
 
     def _count(self, model="billing.remittance"):
-        return self.env[model].sudo().search_count([])
+        return self.env[model].sudo().search_count([("id", ">", self.before_ids[model])])
 
 
 @tagged("post_install", "-at_install")
@@ -169,8 +175,14 @@ class TestRemittanceImport(RemittanceCommon):
             self._import(reordered, date=self.today)
         self.assertEqual(self._count(), 1)
         # Another date is another advice.
-        self._import(csv, date=self.today - timedelta(days=1))
+        second = self._import(csv, date=self.today - timedelta(days=1))
         self.assertEqual(self._count(), 2)
+        with self.assertRaises(UserError) as refused:  # without a reference: no empty "(-)" in the message
+            self._import(csv, date=self.today - timedelta(days=1))
+        self.assertEqual(
+            refused.exception.args[0],
+            f"This advice was imported already: {second.name} of {format_date(self.env, second.date)}.",
+        )
 
     def test_bad_rows_are_all_named_and_nothing_is_imported(self):
         csv = (
@@ -550,6 +562,19 @@ class TestRemittanceMatching(RemittanceCommon):
         self.assertEqual(proposal.allocations, [])
         self.assertIn("an invoice of another customer", proposal.explain())
 
+    def test_engine_reasons_count_one_invoice_and_one_deduction_in_the_singular(self):
+        items = [OpenItem(1, 7, "INV/2026/00012", 100.0, date(2026, 1, 1)),
+                 OpenItem(2, 7, "INV/2026/00013", 100.0, date(2026, 1, 1))]  # fmt: skip
+        one = RemittanceRef(5, "RA-1", 7, (AdviceLine("INV/2026/00012", 60.0, 40.0, "short"),))
+        reasons = propose_remittance(Matcher(items), Source(9, 60.0, partner_id=7), one).explain()
+        self.assertIn("remittance RA-1 names 1 open invoice of the customer", reasons)
+        self.assertIn("a deduction of 40.00: it opens a dispute case", reasons)
+        self.assertNotIn("1 deductions", reasons)
+        two = RemittanceRef(6, "RA-2", 7, (AdviceLine("INV/2026/00012", 90.0, 10.0, "short"),
+                                           AdviceLine("INV/2026/00013", 100.0)))  # fmt: skip
+        reasons = propose_remittance(Matcher(items), Source(9, 190.0, partner_id=7), two).explain()
+        self.assertIn("remittance RA-2 names 2 open invoices of the customer", reasons)
+
 
 @tagged("post_install", "-at_install")
 class TestRemittanceMail(RemittanceCommon, MockEmail):
@@ -579,6 +604,13 @@ class TestRemittanceMail(RemittanceCommon, MockEmail):
     def test_alias_exists_per_company(self):
         self.assertEqual(self.alias.alias_model_id.model, "billing.remittance")
         self.assertIn("remittance", self.alias.alias_name)
+
+    def test_alias_shown_and_renamed_in_settings(self):
+        settings = self.env["res.config.settings"].create({})
+        self.assertEqual(settings.billing_remittance_alias_id, self.alias, "the settings show the alias")
+        settings.billing_remittance_alias_name = "advices"
+        settings.execute()
+        self.assertEqual(self.alias.alias_name, "advices")
         # A new company gets its own, and a stranger's refusal speaks of remittance advices, not disputes.
         other = self.env["res.company"].create({"name": "Remittance Alias Co"})
         alias = other.billing_remittance_alias_id

@@ -49,10 +49,7 @@ class BillingRemittanceImport(models.TransientModel):
             self.partner_id.commercial_partner_id, self.company_id, advice, source, date=self.date,
             reference=self.reference, currency=self.currency_id, attachment=(self.filename or "remittance", content),
         )  # fmt: skip
-        return {
-            "type": "ir.actions.act_window",
-            "res_model": "billing.remittance",
-            "res_id": remittance.id,
-            "view_mode": "form",
-            "target": "current",
-        }
+        # The menu's action on the new advice: the Billing menus and the breadcrumb back to the advices stay.
+        action = self.env["ir.actions.act_window"]._for_xml_id("billing_specialist.billing_remittance_action")
+        action.update(res_id=remittance.id, views=[(False, "form")], view_mode="form", target="current")
+        return action
