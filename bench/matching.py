@@ -21,6 +21,14 @@ recall on the identifiable sources, and top-1 accuracy of the proposals left for
 Budgets (issue 3, 2-core machine): 10,000 sources against 20,000 invoices in <= 60 s and <= 1.5 GiB; 0 wrong;
 recall >= 95 %; top-1 of the rest >= 98 %; time at 10,000 <= 12 x time at 1,000.
 
+Large ledgers (issue 14): ``--copy`` (always above 20,000 sources) loads the same cases and ground truth with COPY
+(``_ledger_copy.py``) instead of the ORM; ``--check`` verifies the ledger after the run; ``--generate-only`` stops
+after building the database. The report splits the run's time between the Odoo process's CPU (Python) and its
+PostgreSQL backend's CPU.
+
+    python3 bench/matching.py --sources 100000 --generate-only
+    python3 bench/matching.py --sources 10000 --copy --check
+
 Replay (issue 13): ``--replay`` builds 12 months of a ledger month by month (customers with their own habits:
 invoice numbers or PO numbers in the memo, bank transfers from their own account naming nothing, an intermediary
 bank's fee deducted, recurring same-amount invoices), and in each month runs the automatic matching on that month's
@@ -468,7 +476,7 @@ def main():
             cr.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
             size = cr.fetchone()[0]
         print(f"generated {db} in {time.time() - started:.0f} s ({'COPY' if copy else 'ORM'}: "
-              f"{time.time() - generated:.0f} s after the module's installation); database size {size}")
+              f"{time.time() - generated:.0f} s after the module's installation); database size {size}")  # fmt: skip
     # A measured run is rolled back: its rows are dead but still fill the tables' pages, and autovacuum may have
     # recorded those tables as empty meanwhile, which misleads PostgreSQL's planner on the next run (seen: 36 s on a
     # fresh database, 80 s on the third run). Vacuum first, so that every run starts from the state as generated.
