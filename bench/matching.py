@@ -21,6 +21,14 @@ recall on the identifiable sources, and top-1 accuracy of the proposals left for
 Budgets (issue 3, 2-core machine): 10,000 sources against 20,000 invoices in <= 60 s and <= 1.5 GiB; 0 wrong;
 recall >= 95 %; top-1 of the rest >= 98 %; time at 10,000 <= 12 x time at 1,000.
 
+Large ledgers (issue 14): ``--copy`` (always above 20,000 sources) loads the same cases and ground truth with COPY
+(``_ledger_copy.py``) instead of the ORM; ``--check`` verifies the ledger after the run; ``--generate-only`` stops
+after building the database. The report splits the run's time between the Odoo process's CPU (Python) and its
+PostgreSQL backend's CPU.
+
+    python3 bench/matching.py --sources 100000 --generate-only
+    python3 bench/matching.py --sources 10000 --copy --check
+
 Replay (issue 13): ``--replay`` builds 12 months of a ledger month by month (customers with their own habits:
 invoice numbers or PO numbers in the memo, bank transfers from their own account naming nothing, an intermediary
 bank's fee deducted, recurring same-amount invoices), and in each month runs the automatic matching on that month's
@@ -36,6 +44,7 @@ Target (issue 13): >= 97 % automatic by month 6 with learning, 0 wrong.
 
 import argparse
 import json
+import os
 import random
 import resource
 import subprocess
@@ -45,6 +54,8 @@ from datetime import date, timedelta
 
 from _common import addons_path, db_exists, unique_amounts, update_module
 from _replay import replay_main
+
+COPY_ABOVE = 20_000  # sources: above, the ledger is loaded with COPY (bench/_ledger_copy.py), not the ORM
 
 MIX = [  # (case, share, identifiable)
     ("number", 0.29, True),
@@ -114,8 +125,11 @@ def history(env, rng, customers, product, bank, amount, count):
     env.cr.commit()
 
 
-def generate(env, sources, seed=7):
-    rng = random.Random(seed)
+def setup(env):
+    """The settings and records both generators share: tolerance, write-off account, EUR rates, the product.
+
+    :return: (bank journal, EUR currency, product)
+    """
     company = env.company
     company.billing_match_tolerance_amount = 1.0
     company.billing_writeoff_account_id = env["account.account"].search(
@@ -131,6 +145,13 @@ def generate(env, sources, seed=7):
         {"currency_id": eur.id, "name": date.today() - timedelta(days=10), "rate": 2.0},
     ])  # fmt: skip
     product = env["product.product"].create({"name": "Bench service", "taxes_id": [(5, 0, 0)]})
+    return bank, eur, product
+
+
+def generate(env, sources, seed=7):
+    rng = random.Random(seed)
+    company = env.company
+    bank, eur, product = setup(env)
     customers = env["res.partner"].create(
         [{"name": f"Bench Customer {i:05d}", "is_company": True} for i in range(max(sources // 5, 10))]
     )
@@ -239,7 +260,7 @@ def generate(env, sources, seed=7):
     env.cr.commit()
 
 
-def measure(db, addons, part=0, parts=1):
+def measure(db, addons, part=0, parts=1, check=False):
     import odoo
     from odoo.modules.registry import Registry
 
@@ -255,10 +276,16 @@ def measure(db, addons, part=0, parts=1):
         if parts > 1:  # disjoint customers per process: no invoice or source is shared between them
             payments = payments.filtered(lambda p: truth[f"{p._name},{p.id}"][3] % parts == part)
             bank_lines = bank_lines.filtered(lambda b: truth[f"{b._name},{b.id}"][3] % parts == part)
+        before = ledger_state(cr) if check else None
+        cr.execute("SELECT pg_backend_pid()")
+        backend = cr.fetchone()[0]
+        cpu, pg_cpu = process_cpu(), backend_cpu(backend)
         started = time.perf_counter()
         run = env["billing.match.run"]._run_automatic(env.company, payments, bank_lines)
         wall = time.perf_counter() - started
+        cpu, pg_cpu = process_cpu() - cpu, backend_cpu(backend) - pg_cpu
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        checked = check_ledger(env, run, truth, before) if check else None
         applied = wrong = identifiable = identified = rest = rest_right = 0
         wrong_cases, missed = {}, {}
         for line in run.line_ids:
@@ -279,9 +306,95 @@ def measure(db, addons, part=0, parts=1):
         sources = len(run.line_ids)
         cr.rollback()  # leave the database as generated, to measure again
     result = {"sources": sources, "wall": wall, "rss": rss, "rss_before": rss_before, "applied": applied,
+              "python_cpu": cpu, "postgres_cpu": pg_cpu, "check": checked,
               "wrong": wrong, "wrong_cases": wrong_cases, "identifiable": identifiable, "identified": identified,
               "rest": rest, "rest_right": rest_right, "missed": missed}  # fmt: skip
     print("RESULT " + json.dumps(result), flush=True)
+
+
+def process_cpu():
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def backend_cpu(pid):
+    """CPU seconds (user + system) the PostgreSQL backend ``pid`` has used (on this machine; 0 if unreadable)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def ledger_state(cr):
+    """What the check compares after the run: open receivable of the invoices, last reconciliation id."""
+    cr.execute("""SELECT coalesce(sum(aml.amount_residual), 0) FROM account_move_line aml
+                    JOIN account_move m ON m.id = aml.move_id
+                    JOIN account_account a ON a.id = aml.account_id
+                   WHERE m.move_type = 'out_invoice' AND m.state = 'posted' AND a.account_type = 'asset_receivable'
+               """)  # fmt: skip
+    open_amount = cr.fetchone()[0]
+    cr.execute("SELECT coalesce(max(id), 0) FROM account_partial_reconcile")
+    return {"open": open_amount, "last_partial": cr.fetchone()[0]}
+
+
+def check_ledger(env, run, truth, before):
+    """Verify the ledger after ``run``: what the invoices' receivables lost is what the run reconciled with them;
+    no reconciled item keeps a residual; each invoice's residual and payment state agree with its receivable item;
+    every entry balances; the invoices of each applied source were paid (partly for partial payments); a new
+    invoice posted through the ORM takes the next number of its journal. :return: {check: problems found}"""
+    env.flush_all()
+    cr = env.cr
+    after = ledger_state(cr)
+    cr.execute("""SELECT coalesce(sum(p.amount), 0) FROM account_partial_reconcile p
+                    JOIN account_move_line aml ON aml.id = p.debit_move_id
+                    JOIN account_move m ON m.id = aml.move_id
+                   WHERE p.id > %s AND m.move_type = 'out_invoice'""", (before["last_partial"],))  # fmt: skip
+    reconciled = cr.fetchone()[0]
+    problems = {"open_decrease_vs_reconciled": round(float(before["open"] - after["open"] - reconciled), 2)}
+    cr.execute("""SELECT count(*) FROM account_move_line
+                   WHERE reconciled AND (amount_residual <> 0 OR amount_residual_currency <> 0)""")
+    problems["reconciled_with_residual"] = cr.fetchone()[0]
+    cr.execute("""SELECT count(*) FROM account_move m
+                    JOIN account_move_line aml ON aml.move_id = m.id AND aml.display_type = 'payment_term'
+                   WHERE m.move_type = 'out_invoice' AND m.state = 'posted'
+                     AND (m.amount_residual <> aml.amount_residual_currency
+                          OR (m.payment_state IN ('paid', 'in_payment')) <> (m.amount_residual = 0)
+                          OR (m.payment_state = 'not_paid') <> (m.amount_residual = m.amount_total))""")
+    problems["invoice_residual_or_state"] = cr.fetchone()[0]
+    cr.execute("SELECT count(*) FROM (SELECT move_id FROM account_move_line GROUP BY move_id "
+               "HAVING sum(balance) <> 0 OR sum(debit) <> sum(credit)) unbalanced")  # fmt: skip
+    problems["unbalanced_moves"] = cr.fetchone()[0]
+    applied = run.line_ids.filtered(lambda line: line.outcome == "applied")
+    moves = applied.allocation_ids.move_id
+    with moves._check_balanced({"records": moves | applied.writeoff_move_id}):
+        pass  # Odoo's own check (raises on an unbalanced entry)
+    unpaid = 0
+    for line in applied:
+        source = line.payment_id or line.statement_line_id
+        case = truth[f"{source._name},{source.id}"][0]
+        states = set(line.allocation_ids.move_id.mapped("payment_state"))
+        unpaid += not states <= ({"partial"} if case == "partial" else {"paid", "in_payment"})
+    problems["applied_invoices_not_paid"] = unpaid
+    problems["new_invoice_numbering"] = _post_new_invoice(env)
+    return {name: value for name, value in problems.items() if value}
+
+
+def _post_new_invoice(env):
+    """0 if an invoice posted through the ORM now takes the next number of the sales journal, else its name."""
+    cr = env.cr
+    customer = env["res.partner"].search([("name", "like", "Bench Customer")], limit=1)
+    product = env["product.product"].search([("name", "=", "Bench service")], limit=1)
+    invoice = env["account.move"].create({
+        "move_type": "out_invoice", "partner_id": customer.id, "invoice_date": date.today(),
+        "invoice_line_ids": [(0, 0, {"product_id": product.id, "quantity": 1, "price_unit": 10.0})],
+    })  # fmt: skip
+    cr.execute("SELECT max(sequence_number) FROM account_move WHERE journal_id = %s AND sequence_prefix = %s",
+               (invoice.journal_id.id, f"INV/{date.today().year}/"))  # fmt: skip
+    last = cr.fetchone()[0]
+    invoice.action_post()
+    return 0 if invoice.sequence_number == last + 1 and invoice.name.endswith(f"{last + 1:05d}") else invoice.name
 
 
 def report(results):
@@ -303,6 +416,15 @@ def report(results):
           f"recall {total('identified') / max(total('identifiable'), 1):.1%} of {total('identifiable'):,} "
           f"identifiable; top-1 of the {total('rest'):,} left {total('rest_right') / max(total('rest'), 1):.1%}; "
           f"not applied by case: {missed}")  # fmt: skip
+    cpu, pg_cpu = total("python_cpu"), total("postgres_cpu")
+    busy = sum(r["wall"] for r in results)
+    print(f"time: Python (Odoo process CPU) {cpu:.1f} s = {cpu / busy:.0%}; PostgreSQL (backend CPU) {pg_cpu:.1f} s "
+          f"= {pg_cpu / busy:.0%}; waiting (I/O, locks, the other) {max(busy - cpu - pg_cpu, 0):.1f} s "
+          f"(sum over {len(results)} process(es) of {busy:.1f} s wall)")  # fmt: skip
+    checks = [r["check"] for r in results if r["check"] is not None]
+    if checks:
+        problems = {key: value for check in checks for key, value in check.items()}
+        print(f"ledger check after the run: {'OK' if not problems else problems}")
 
 
 def main():
@@ -310,6 +432,9 @@ def main():
     parser.add_argument("--sources", type=int, default=1000)
     parser.add_argument("--db", help="database name (default billing_bench_match_<sources>)")
     parser.add_argument("--reset", action="store_true")
+    parser.add_argument("--copy", action="store_true", help=f"load the ledger with COPY (always above {COPY_ABOVE:,})")
+    parser.add_argument("--generate-only", action="store_true", help="build the database, measure nothing")
+    parser.add_argument("--check", action="store_true", help="verify the ledger after the run (residuals, balance)")
     parser.add_argument(
         "--workers", type=int, default=1, help="processes running the entry point side by side on disjoint customers"
     )
@@ -323,7 +448,7 @@ def main():
     if args.replay or args.replay_pass:
         return replay_main(args, addons, __file__)
     if args.measure_only:
-        return measure(db, addons, args.part, args.workers)
+        return measure(db, addons, args.part, args.workers, args.check)
     if args.reset and db_exists(db):
         subprocess.run(["dropdb", db], check=True)
     if db_exists(db):
@@ -337,16 +462,31 @@ def main():
         from odoo.modules.registry import Registry
 
         odoo.tools.config.parse_config(["-d", db, f"--addons-path={addons}", "--log-level=warn"])
+        copy = args.copy or args.sources > COPY_ABOVE
+        generated = time.time()
         with Registry(db).cursor() as cr:
-            generate(odoo.api.Environment(cr, odoo.SUPERUSER_ID, {}), args.sources)
-        print(f"generated {db} in {time.time() - started:.0f} s")
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            if copy:
+                from _ledger_copy import generate_copy
+
+                rows = generate_copy(env, args.sources)
+                print("COPY rows: " + ", ".join(f"{table} {count:,}" for table, count in rows.items() if count))
+            else:
+                generate(env, args.sources)
+            cr.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+            size = cr.fetchone()[0]
+        print(f"generated {db} in {time.time() - started:.0f} s ({'COPY' if copy else 'ORM'}: "
+              f"{time.time() - generated:.0f} s after the module's installation); database size {size}")  # fmt: skip
     # A measured run is rolled back: its rows are dead but still fill the tables' pages, and autovacuum may have
     # recorded those tables as empty meanwhile, which misleads PostgreSQL's planner on the next run (seen: 36 s on a
     # fresh database, 80 s on the third run). Vacuum first, so that every run starts from the state as generated.
     subprocess.run(["vacuumdb", "--analyze", "--quiet", db], check=True)
+    if args.generate_only:
+        return
     workers = [
         subprocess.Popen([sys.executable, __file__, "--sources", str(args.sources), "--db", db, "--measure-only",
-                          "--workers", str(args.workers), "--part", str(part)], stdout=subprocess.PIPE, text=True)
+                          "--workers", str(args.workers), "--part", str(part), *(["--check"] if args.check else [])],
+                         stdout=subprocess.PIPE, text=True)
         for part in range(args.workers)
     ]  # fmt: skip
     results = []
