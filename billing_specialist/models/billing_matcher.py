@@ -108,7 +108,9 @@ class BillingMatcher:
             "partners": sorted(own),
             "foreign": sorted(i for i in named if items[i].partner_id not in own),
             "closed": {candidate: closed[candidate] for candidate in candidates if candidate in closed},
-            "accounts": {acc: pid for acc, pid in self._options["account_partners"].items() if normalize(acc) in wanted},
+            "accounts": {
+                acc: pid for acc, pid in self._options["account_partners"].items() if normalize(acc) in wanted
+            },
         }
 
     def _matcher(self, currency_id, items):

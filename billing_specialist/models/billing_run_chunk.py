@@ -49,8 +49,10 @@ class BillingRunChunk(models.Model):
         [("pending", "Waiting"), ("running", "Running"), ("done", "Done"), ("failed", "Failed")],
         default="pending", required=True, readonly=True,
     )  # fmt: skip
-    after_id = fields.Many2one("billing.run.chunk", string="After", readonly=True, ondelete="set null",
-                               help="Processed only once this chunk is done (the same customer's sources).")  # fmt: skip
+    after_id = fields.Many2one(
+        "billing.run.chunk", string="Waits For", readonly=True, ondelete="set null",
+        help="Processed only once this chunk is done (the same customer's sources).",
+    )  # fmt: skip
     source_refs = fields.Json(readonly=True, help='[["account.payment", id], ...]')
     partner_ids = fields.Json(readonly=True, help="The customers whose sources the chunk holds.")
     hints = fields.Json(readonly=True, help="What the chunk's restricted index needs besides its customers' items.")
@@ -165,7 +167,7 @@ class BillingRunChunk(models.Model):
                 run._billing_chunk_process(chunk.with_env(run.env))
         except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
             raise  # another transaction's doing, not the chunk's: the whole call is retried (cron, queue_job)
-        except Exception as error:  # noqa: BLE001 - any failure fails this chunk only; the error is kept on it
+        except Exception as error:
             _logger.warning("Chunk %s of %s failed", chunk.id, run, exc_info=True)
             chunk.write({"state": "failed", "error": str(error.args[0] if error.args else error)})
             return False
@@ -225,7 +227,9 @@ class BillingRunChunk(models.Model):
         """Retry a failed chunk alone: billing managers, or the user who started the run."""
         for chunk in self:
             chunk.check_access("read")
-            if not (self.env.user.has_group("billing_specialist.group_billing_manager") or chunk.user_id == self.env.user):
+            if not (
+                self.env.user.has_group("billing_specialist.group_billing_manager") or chunk.user_id == self.env.user
+            ):
                 raise UserError(self.env._("Only a billing manager or %(user)s, who started the run, may retry it.",
                                            user=chunk.user_id.name))  # fmt: skip
             if chunk.state != "failed":

@@ -131,7 +131,9 @@ class TestRestrictedIndex(BillingDisputeCommon):
         paid = self._invoice(180.0, partner=self.other_customer, name="INV/2026/09999")
         self._pay(paid, 180.0)
         self._invoice(180.0)  # the customer's own item of the amount
-        bank = self.env["res.partner.bank"].create({"acc_number": "NL91ABNA0417164300", "partner_id": self.other_customer.id})
+        bank = self.env["res.partner.bank"].create(
+            {"acc_number": "NL91ABNA0417164300", "partner_id": self.other_customer.id}
+        )
         sources = [
             self._payment(250.0, memo=f"for {other.name}"),  # names another customer's invoice: held
             self._payment(410.0, memo="INV/2026/5550"),  # one typo from two invoices of two customers: no typo hit
@@ -145,7 +147,9 @@ class TestRestrictedIndex(BillingDisputeCommon):
             expected = self._proposals(full, source)
             hints = full.chunk_hints([source], [self.customer.id])
             restricted = BillingMatcher(self.env, self.company, hints=hints)
-            self.assertNotIn(other.id, restricted.matchers[self.company.currency_id.id].by_partner.get(self.customer.id, []))
+            self.assertNotIn(
+                other.id, restricted.matchers[self.company.currency_id.id].by_partner.get(self.customer.id, [])
+            )
             self.assertEqual(self._proposals(restricted, source), expected, source.display_name)
             differs |= self._proposals(BillingMatcher(self.env, self.company, hints=naive), source) != expected
             results.append(expected)

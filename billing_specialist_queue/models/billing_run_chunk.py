@@ -39,9 +39,10 @@ class BillingRunChunk(models.Model):
     def _billing_after_done(self):
         """Enqueue what waited for this chunk, and wake the chunk cron: when two workers finish a run's last chunks
         at once, neither sees the other's; the cron, after both committed, enqueues the rest and finishes the run."""
-        super()._billing_after_done()
+        result = super()._billing_after_done()
         self._billing_siblings().filtered(lambda rec: rec.state == "pending")._billing_dispatch()
         self.env.ref("billing_specialist.ir_cron_billing_run_chunk").sudo()._trigger()
+        return result
 
     @api.model
     def _cron_process(self):

@@ -1,4 +1,5 @@
-from odoo.tests import common as odoo_test_common, tagged
+from odoo.tests import common as odoo_test_common
+from odoo.tests import tagged
 
 from odoo.addons.billing_specialist.tests.chunks_common import RunChunksCommon
 
@@ -6,7 +7,7 @@ if not hasattr(odoo_test_common, "SETATTR_SOURCES"):
     # Odoo 18.0 sources older than queue_job's test helpers: they only register a path in this dict.
     odoo_test_common.SETATTR_SOURCES = {}
 
-from odoo.addons.queue_job.tests.common import trap_jobs  # noqa: E402
+from odoo.addons.queue_job.tests.common import trap_jobs
 
 
 @tagged("post_install", "-at_install")
@@ -64,7 +65,9 @@ class TestQueueChunks(RunChunksCommon):
         self.env["billing.run.chunk"]._cron_process()
         jobs = self.env["queue.job"].sudo().search([("identity_key", "=", f"billing-chunk-{chunk.id}-0")])
         self.assertEqual(len(jobs), 1)
-        self.assertEqual((jobs.channel, jobs.method_name, jobs.records), ("root.billing", "_billing_process_job", chunk))
+        self.assertEqual(
+            (jobs.channel, jobs.method_name, jobs.records), ("root.billing", "_billing_process_job", chunk)
+        )
         self.assertEqual(jobs.job_function_id._parse_retry_pattern(), {1: 10, 5: 60, 10: 300})
 
     def test_failing_chunk_leaves_the_others_applied_and_the_run_resumable(self):
