@@ -60,7 +60,7 @@ class BillingMatcher:
         else:
             accounts, closed = dict(hints["accounts"]), self._hinted_closed(hints, moves)
         self._options = {"partner_names": names, "account_partners": accounts, "closed_numbers": closed}
-        self._waiting = None  # every remittance advice not applied yet (planning chunks)
+        self._waiting = self._items = None  # planning chunks: remittance advices not applied yet, open items by id
         self._remittances = None  # {customer: its remittance advices not applied yet}, read on first use
         habits = env["billing.match.habit"]._engine_habits(company)  # what confirmed matches taught
         # Customers known by a learned account but with nothing open: named in the reasons, not searched by name.
@@ -86,11 +86,14 @@ class BillingMatcher:
         whole-ledger matcher does: the items of other customers that a memo (or the customers' remittance advices)
         names exactly or one typo away, the settled numbers and the bank accounts they name (JSON-ready)."""
         sources = [record._billing_source() for record in records]
-        if self._waiting is None:
-            self._waiting = self.env["billing.remittance"]._billing_waiting(self.company)
+        if self._waiting is None:  # read once for all the chunks planned: advices by customer, every open item by id
+            waiting = self.env["billing.remittance"]._billing_waiting(self.company)
+            self._waiting = {partner.id: rems for partner, rems in waiting.grouped("partner_id").items()}
+            self._items = {i: item for matcher in self.matchers.values() for i, item in matcher.items.items()}
         own = set(partner_ids)
         texts = [source.memo for source in sources]
-        texts += self._waiting.filtered(lambda rem: rem.partner_id.id in own).line_ids.mapped("reference")
+        for partner_id in own & set(self._waiting):
+            texts += self._waiting[partner_id].line_ids.mapped("reference")
         any_matcher = next(iter(self.matchers.values()), None) or self._matcher(self.company.currency_id.id, [])
         candidates = {candidate for text in texts for candidate in any_matcher._candidates(text)}
         named = set()
@@ -101,12 +104,11 @@ class BillingMatcher:
                     named |= matcher.by_deletion.get(candidate, set())
                     for variant in deletions(candidate):
                         named |= matcher.by_key.get(variant, set()) | matcher.by_deletion.get(variant, set())
-        items = {item_id: item for matcher in self.matchers.values() for item_id, item in matcher.items.items()}
         closed = self._options["closed_numbers"].by_key
         wanted = {normalize(source.account_number or "") for source in sources} - {""}
         return {
             "partners": sorted(own),
-            "foreign": sorted(i for i in named if items[i].partner_id not in own),
+            "foreign": sorted(i for i in named if self._items[i].partner_id not in own),
             "closed": {candidate: closed[candidate] for candidate in candidates if candidate in closed},
             "accounts": {
                 acc: pid for acc, pid in self._options["account_partners"].items() if normalize(acc) in wanted
