@@ -258,8 +258,9 @@ def measure(db, addons, part=0, parts=1, chunk_size=0):
         if parts > 1:  # disjoint customers per process: no invoice or source is shared between them
             payments = payments.filtered(lambda p: truth[f"{p._name},{p.id}"][3] % parts == part)
             bank_lines = bank_lines.filtered(lambda b: truth[f"{b._name},{b.id}"][3] % parts == part)
-        if chunk_size:  # the large-run path: planned in chunks by customer, then the chunk cron's calls (no commit)
-            env["ir.config_parameter"].set_param("billing_specialist.run_chunk_size", str(chunk_size))
+        # --chunk-size: the large-run path, planned in chunks by customer, then the chunk cron's calls (no commit);
+        # without it, the whole run in one go, whatever its size.
+        env["ir.config_parameter"].set_param("billing_specialist.run_chunk_size", str(chunk_size or 10**9))
         started = time.perf_counter()
         run = env["billing.match.run"]._run_automatic(env.company, payments, bank_lines)
         while chunk_size and env["billing.run.chunk"]._billing_next():
