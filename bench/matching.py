@@ -16,7 +16,10 @@ second, peak memory (RSS of that process), applied count, precision (wrong autom
 recall on the identifiable sources, and top-1 accuracy of the proposals left for review.
 
     python3 bench/matching.py --sources 1000
-    python3 bench/matching.py --sources 10000 [--workers 2]
+    python3 bench/matching.py --sources 10000 [--workers 2] [--chunk-size 500]
+
+``--chunk-size K`` runs a large run's path (issue 14): planned in chunks of at most K sources by customer, then the
+chunk cron's calls one after the other in the same process (rolled back like the rest, so nothing is committed).
 
 Budgets (issue 3, 2-core machine): 10,000 sources against 20,000 invoices in <= 60 s and <= 1.5 GiB; 0 wrong;
 recall >= 95 %; top-1 of the rest >= 98 %; time at 10,000 <= 12 x time at 1,000.
@@ -260,7 +263,7 @@ def generate(env, sources, seed=7):
     env.cr.commit()
 
 
-def measure(db, addons, part=0, parts=1, check=False):
+def measure(db, addons, part=0, parts=1, check=False, chunk_size=0):
     import odoo
     from odoo.modules.registry import Registry
 
@@ -277,11 +280,16 @@ def measure(db, addons, part=0, parts=1, check=False):
             payments = payments.filtered(lambda p: truth[f"{p._name},{p.id}"][3] % parts == part)
             bank_lines = bank_lines.filtered(lambda b: truth[f"{b._name},{b.id}"][3] % parts == part)
         before = ledger_state(cr) if check else None
+        # --chunk-size: the large-run path, planned in chunks by customer, then the chunk cron's calls (no commit);
+        # without it, the whole run in one go, whatever its size.
+        env["ir.config_parameter"].set_param("billing_specialist.run_chunk_size", str(chunk_size or 10**9))
         cr.execute("SELECT pg_backend_pid()")
         backend = cr.fetchone()[0]
         cpu, pg_cpu = process_cpu(), backend_cpu(backend)
         started = time.perf_counter()
         run = env["billing.match.run"]._run_automatic(env.company, payments, bank_lines)
+        while chunk_size and env["billing.run.chunk"]._billing_next():
+            env["billing.run.chunk"]._cron_process()
         wall = time.perf_counter() - started
         cpu, pg_cpu = process_cpu() - cpu, backend_cpu(backend) - pg_cpu
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -442,13 +450,14 @@ def main():
     parser.add_argument("--replay-pass", choices=["on", "off"], help=argparse.SUPPRESS)
     parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--part", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--chunk-size", type=int, default=0, help="run the chunked path, at most this many per chunk")
     args = parser.parse_args()
     db = args.db or f"billing_bench_match_{args.sources}"
     addons = addons_path()
     if args.replay or args.replay_pass:
         return replay_main(args, addons, __file__)
     if args.measure_only:
-        return measure(db, addons, args.part, args.workers, args.check)
+        return measure(db, addons, args.part, args.workers, args.check, args.chunk_size)
     if args.reset and db_exists(db):
         subprocess.run(["dropdb", db], check=True)
     if db_exists(db):
@@ -485,8 +494,8 @@ def main():
         return
     workers = [
         subprocess.Popen([sys.executable, __file__, "--sources", str(args.sources), "--db", db, "--measure-only",
-                          "--workers", str(args.workers), "--part", str(part), *(["--check"] if args.check else [])],
-                         stdout=subprocess.PIPE, text=True)
+                          "--workers", str(args.workers), "--part", str(part), "--chunk-size", str(args.chunk_size),
+                          *(["--check"] if args.check else [])], stdout=subprocess.PIPE, text=True)
         for part in range(args.workers)
     ]  # fmt: skip
     results = []

@@ -108,3 +108,19 @@ odoo_cmd() {
 db_exists() {
     [ "$(psql -d postgres -Atc "select 1 from pg_database where datname = '$1'")" = "1" ]
 }
+
+queue_job_addons_dir() {
+    # The folder holding queue_job (OCA, installed from the package index into odoo/addons), or nothing.
+    "$PYTHON" -c 'import os, odoo.addons.queue_job as q; print(os.path.dirname(os.path.dirname(q.__file__)))' 2>/dev/null
+}
+
+ensure_queue_job() {
+    # OCA wheels declare a dependency on an "odoo" distribution that the package index does not provide: --no-deps.
+    # QUEUE_JOB_SPEC pins another release (e.g. 'odoo-addon-queue-job==18.0.4.1.2.2').
+    if [ -z "$(queue_job_addons_dir)" ]; then
+        say "Installing queue_job (OCA) from the package index."
+        PIP_ROOT_USER_ACTION=ignore "$PYTHON" -m pip install -q --disable-pip-version-check --no-deps \
+            "${QUEUE_JOB_SPEC:-odoo-addon-queue-job>=18.0,<18.1}" || die "could not install odoo-addon-queue-job."
+    fi
+    [ -n "$(queue_job_addons_dir)" ] || die "queue_job is installed but not importable as odoo.addons.queue_job."
+}

@@ -5,7 +5,7 @@ source "$(dirname "$0")/common.sh"
 ensure_python_deps
 cd "$REPO_ROOT"
 say "ruff"
-"$PYTHON" -m ruff check billing_specialist tools bench
-"$PYTHON" -m ruff format --check billing_specialist tools bench
+"$PYTHON" -m ruff check billing_specialist billing_specialist_queue tools bench
+"$PYTHON" -m ruff format --check billing_specialist billing_specialist_queue tools bench
 say "pylint-odoo"
-"$PYTHON" -m pylint --rcfile=.pylintrc billing_specialist
+"$PYTHON" -m pylint --rcfile=.pylintrc billing_specialist billing_specialist_queue

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # One command for the tests: a fresh database with billing_specialist (no demo), the whole pytest-odoo
-# suite with the HTTP server for browser tours (headless Chromium), an uninstall check, then a demo install.
+# suite with the HTTP server for browser tours (headless Chromium), the glue addon billing_specialist_queue's tests
+# in a second database with OCA's queue_job (installed from the package index when missing), an uninstall check,
+# then a demo install.
 # Exits non-zero on any failure. Extra arguments go to pytest (e.g. -k resolution).
 #   BILLING_TEST_DB (default billing_test), BILLING_SKIP_DEMO_CHECK=1 skips the demo install check.
 set -euo pipefail
@@ -8,6 +10,7 @@ source "$(dirname "$0")/common.sh"
 
 DB="${BILLING_TEST_DB:-billing_test}"
 DEMO_DB="${DB}_demo"
+QUEUE_DB="${DB}_queue"
 LOG_DIR="${BILLING_LOG_DIR:-$REPO_ROOT/.test-logs}"
 mkdir -p "$LOG_DIR"
 
@@ -41,6 +44,24 @@ set +e
 status=$?
 set -e
 [ $status -eq 0 ] || die "the test suite failed (pytest exit $status)."
+
+say "Installing queue_job and billing_specialist_queue into a fresh database $QUEUE_DB; running its tests."
+ensure_queue_job
+QUEUE_ADDONS="$ADDONS,$(queue_job_addons_dir)"
+dropdb --if-exists "$QUEUE_DB" >/dev/null 2>&1
+if ! odoo_cmd server -d "$QUEUE_DB" --addons-path="$QUEUE_ADDONS" -i billing_specialist_queue --stop-after-init \
+        --log-level=warn --without-demo=all >"$LOG_DIR/install-$QUEUE_DB.log" 2>&1 \
+        || grep -qE " (ERROR|CRITICAL) " "$LOG_DIR/install-$QUEUE_DB.log"; then
+    cat "$LOG_DIR/install-$QUEUE_DB.log" >&2
+    die "installing billing_specialist_queue into $QUEUE_DB failed (log above)."
+fi
+set +e
+"$PYTHON" -m pytest billing_specialist_queue/tests -p no:cacheprovider \
+    --odoo-database="$QUEUE_DB" --odoo-addons-path="$QUEUE_ADDONS"
+status=$?
+set -e
+[ $status -eq 0 ] || die "the billing_specialist_queue tests failed (pytest exit $status)."
+dropdb --if-exists "$QUEUE_DB"
 
 say "Uninstalling billing_specialist from $DB and checking nothing of it is left."
 "$PYTHON" "$REPO_ROOT/tools/check_install.py" -d "$DB" --addons-path="$ADDONS" --uninstall \

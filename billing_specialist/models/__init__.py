@@ -12,6 +12,7 @@ from . import res_config_settings
 from . import res_partner
 from . import billing_payment_apply
 from . import billing_match_run
+from . import billing_run_chunk
 from . import account_payment
 from . import account_bank_statement_line
 from . import res_users

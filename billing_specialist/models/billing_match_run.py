@@ -63,13 +63,20 @@ class BillingMatchRun(models.Model):
     date = fields.Datetime(readonly=True, default=fields.Datetime.now)
     duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 2))
     threshold = fields.Integer(readonly=True)
-    state = fields.Selection([("done", "Done"), ("undone", "Undone")], default="done", readonly=True)
+    state = fields.Selection(
+        [("running", "In Progress"), ("done", "Done"), ("undone", "Undone")], default="done", readonly=True,
+        help="In progress: a large run whose chunks are still being processed (see the Chunks tab).",
+    )  # fmt: skip
     mode = fields.Selection(
         [("automatic", "Automatic"), ("manual", "Manual")], default="automatic", required=True, readonly=True,
         help="Automatic: applied by the engine at or above the threshold. Manual: applied by a person on the review "
         "screen.",
     )  # fmt: skip
     line_ids = fields.One2many("billing.match.run.line", "run_id", readonly=True)
+    chunk_ids = fields.One2many("billing.run.chunk", "match_run_id", string="Chunks", readonly=True)
+    chunk_done_count = fields.Integer(string="Chunks Done", compute="_compute_chunk_counts")
+    chunk_failed_count = fields.Integer(string="Chunks Failed", compute="_compute_chunk_counts")
+    chunk_remaining_count = fields.Integer(string="Chunks Remaining", compute="_compute_chunk_counts")
     source_count = fields.Integer(string="Sources", compute="_compute_counts", store=True)
     applied_count = fields.Integer(string="Applied", compute="_compute_counts", store=True)
     proposed_count = fields.Integer(string="Left for Review", compute="_compute_counts", store=True)
@@ -107,6 +114,14 @@ class BillingMatchRun(models.Model):
             run.unmatched_count = outcomes.count("unmatched")
             run.skipped_count = outcomes.count("skipped") + outcomes.count("error")
             run.kept_count = run.applied_count if run.state == "done" else 0
+
+    @api.depends("chunk_ids.state")
+    def _compute_chunk_counts(self):
+        for run in self:
+            states = run.chunk_ids.mapped("state")
+            run.chunk_done_count = states.count("done")
+            run.chunk_failed_count = states.count("failed")
+            run.chunk_remaining_count = states.count("pending") + states.count("running")
 
     def _left_sources(self):
         """The run's sources still waiting to be applied: those it did not apply (all of them once undone)."""
@@ -171,7 +186,19 @@ class BillingMatchRun(models.Model):
         sources = list(payments or []) + list(statement_lines or [])
         # sudo: the run and its lines are history that clients cannot write (see ``_check_written_by_run``).
         run = self.sudo().create({"company_id": company.id, "threshold": threshold})
-        line_vals, ready = self._prepare_applications(run, matcher, sources, threshold)
+        size = self.env["billing.run.chunk"]._billing_chunk_size()
+        if len(sources) > size:  # a large run: in chunks by customer, each committed on its own (see _plan_chunks)
+            run.with_env(self.env)._plan_chunks(matcher, sources, size)
+        else:  # applied with the user's rights; the run records as superuser
+            run.with_env(self.env)._match_sources(matcher, sources, batch_size, progress=True)
+        run.duration = time.perf_counter() - started
+        return run.with_env(self.env)
+
+    def _match_sources(self, matcher, sources, batch_size=500, progress=False):
+        """Propose, apply what may be applied and record a line per source in this run (its lines are added)."""
+        self.ensure_one()
+        run = self.sudo()
+        line_vals, ready = self._prepare_applications(run, matcher, sources, self.threshold)
         # Bulk run: the run's own lines are the audit trail, so the per-document tracking messages are skipped.
         Apply = self.env["billing.payment.apply"].with_context(tracking_disable=True, mail_notrack=True)
         ready, skipped = Apply._lock(ready)
@@ -182,11 +209,48 @@ class BillingMatchRun(models.Model):
             for application, result in zip(batch, Apply._apply_batch(batch), strict=True):
                 line_vals.append(self._result_vals(application, result))
             done = min(start + batch_size, len(ready))
-            self.env["ir.cron"]._notify_progress(done=done, remaining=len(ready) - done)  # no-op outside the cron
+            if progress:
+                self.env["ir.cron"]._notify_progress(done=done, remaining=len(ready) - done)  # no-op outside the cron
         self.env["billing.match.run.line"].sudo().create(line_vals)
         self.env.flush_all()
-        run.duration = time.perf_counter() - started
-        return run.with_env(self.env)
+
+    # ------------------------------------------------------------------ chunks (large runs)
+
+    def _plan_chunks(self, matcher, sources, size):
+        """Split this run's sources into chunks by customer (``billing.run.chunk``) and have them processed.
+
+        Each customer chunk gets the hints its restricted index needs (``BillingMatcher.chunk_hints``), computed
+        here on the whole ledger's index, so its proposals are those of a run in one go.
+        """
+        self.ensure_one()
+        by_customer, rest = {}, []
+        for source in sources:
+            customer = source.partner_id.commercial_partner_id.id
+            if customer:
+                by_customer.setdefault(customer, []).append(source)
+            else:
+                rest.append(source)
+        self.sudo().state = "running"
+        chunks = self.env["billing.run.chunk"]._billing_plan(self, by_customer, rest, size, hints=matcher.chunk_hints)
+        chunks._billing_dispatch()
+        return chunks
+
+    def _billing_chunk_process(self, chunk):
+        """Match a chunk's sources still pending (a source the run already recorded is not tried again)."""
+        self.ensure_one()
+        recorded = set(self.line_ids.payment_id.ids), set(self.line_ids.statement_line_id.ids)
+        sources = [
+            source for source in chunk._billing_sources()
+            if source.exists() and source.id not in recorded[source._name == "account.bank.statement.line"]
+            and not source._billing_currency().is_zero(source._billing_available())
+            and not (source._name == "account.bank.statement.line" and source.is_reconciled)
+        ]  # fmt: skip
+        matcher = BillingMatcher(self.env, self.company_id, hints=chunk.hints if chunk.kind == "customer" else None)
+        self._match_sources(matcher, sources)
+
+    def _billing_chunks_finished(self):
+        """Every chunk is done: the run is done, its duration the planning's plus its chunks'."""
+        self.sudo().write({"state": "done", "duration": self.duration + sum(self.chunk_ids.mapped("duration"))})
 
     @api.model
     def _prepare_applications(self, run, matcher, sources, threshold):
@@ -260,7 +324,8 @@ class BillingMatchRun(models.Model):
     def _cron_run(self):
         # A scheduled action runs with no language in its context: write the reasons in its user's language.
         runs = self.with_context(lang=self.env.context.get("lang") or self.env.user.lang)
-        for company in self.env["res.company"].search([("billing_match_auto", "=", True)]):
+        busy = self.sudo().search([("state", "=", "running")]).company_id  # a large run still in progress
+        for company in self.env["res.company"].search([("billing_match_auto", "=", True)]) - busy:
             runs.with_company(company)._run_automatic(company)
 
     # ------------------------------------------------------------------ undo
@@ -275,6 +340,10 @@ class BillingMatchRun(models.Model):
         for run in self:
             if run.state == "undone":
                 raise UserError(self.env._("%(run)s was already undone.", run=run.name))
+            if run.chunk_ids.filtered(lambda chunk: chunk.state in ("pending", "running")):
+                raise UserError(
+                    self.env._("%(run)s is still in progress: undo it once its chunks are done.", run=run.name)
+                )
             applied = run.line_ids.filtered(lambda line: line.outcome == "applied")
             applied._check_undoable(applied.partial_ids)
             applied.partial_ids.exists().unlink()  # unlinking one may take its exchange partial along

@@ -3,7 +3,8 @@ import dataclasses
 from odoo.tools.misc import format_date, formatLang
 from odoo.tools.translate import LazyTranslate
 
-from ..matching import LearningMatcher, OpenItem
+from ..matching import ClosedNumbers, LearningMatcher, OpenItem
+from ..matching.engine import deletions, normalize, number_keys
 from ..matching.remittance import propose_remittance
 from .billing_matcher_inputs import closed_invoice_numbers
 
@@ -13,16 +14,22 @@ _lt = LazyTranslate(__name__)
 class BillingMatcher:
     """The engine indexed on one company's open invoices and credit notes, one index per currency."""
 
-    def __init__(self, env, company):
+    def __init__(self, env, company, hints=None):
+        """:param hints: None for the whole ledger; else a chunk's index (``chunk_hints``): its customers' open
+        items, the other customers' items its memos name or nearly name, the settled numbers and bank accounts
+        they name. The proposals for the chunk's sources are then those of the whole ledger's index."""
         self.env = env
         self.company = company
+        domain = [
+            ("company_id", "=", company.id),
+            ("state", "=", "posted"),
+            ("move_type", "in", ("out_invoice", "out_refund")),
+            ("payment_state", "in", ("not_paid", "partial")),
+        ]
+        if hints is not None:
+            domain += ["|", ("commercial_partner_id", "in", hints["partners"]), ("id", "in", hints["foreign"])]
         moves = env["account.move"].search_fetch(
-            [
-                ("company_id", "=", company.id),
-                ("state", "=", "posted"),
-                ("move_type", "in", ("out_invoice", "out_refund")),
-                ("payment_state", "in", ("not_paid", "partial")),
-            ],
+            domain,
             ["name", "ref", "payment_reference", "commercial_partner_id", "amount_residual", "invoice_date_due",
              "invoice_date", "currency_id", "move_type", "billing_disputed_amount"],
         )  # fmt: skip
@@ -45,19 +52,69 @@ class BillingMatcher:
             )
         partners = moves.commercial_partner_id
         names = {partner.id: partner.name for partner in partners if partner.name}
-        banks = env["res.partner.bank"].search_fetch(
-            [("partner_id", "child_of", partners.ids)], ["acc_number", "partner_id"]
-        )
-        accounts = {bank.acc_number: bank.partner_id.commercial_partner_id.id for bank in banks}
-        closed = closed_invoice_numbers(env, company)  # a memo naming a paid invoice is held (duplicate payment)
+        if hints is None:
+            banks = env["res.partner.bank"].search_fetch(
+                [("partner_id", "child_of", partners.ids)], ["acc_number", "partner_id"]
+            )
+            accounts = {bank.acc_number: bank.partner_id.commercial_partner_id.id for bank in banks}
+            closed = closed_invoice_numbers(env, company)  # a memo naming a paid invoice is held (duplicate payment)
+        else:
+            accounts, closed = dict(hints["accounts"]), self._hinted_closed(hints, moves)
         self._options = {"partner_names": names, "account_partners": accounts, "closed_numbers": closed}
+        self._waiting = self._items = None  # planning chunks: remittance advices not applied yet, open items by id
         self._remittances = None  # {customer: its remittance advices not applied yet}, read on first use
         habits = env["billing.match.habit"]._engine_habits(company)  # what confirmed matches taught
         # Customers known by a learned account but with nothing open: named in the reasons, not searched by name.
-        self._labels = {p.id: p.name for p in env["res.partner"].browse(habits.by_partner) if p.id not in names}
+        labelled = set(habits.by_partner) | set(accounts.values() if hints is not None else ())  # a chunk's too
+        self._labels = {p.id: p.name for p in env["res.partner"].browse(labelled) if p.id not in names}
         self._options = {"partner_names": names, "account_partners": accounts, "closed_numbers": closed,
                          "habits": habits}  # fmt: skip
         self.matchers = {currency_id: self._matcher(currency_id, items) for currency_id, items in by_currency.items()}
+
+    def _hinted_closed(self, hints, moves):
+        """The settled numbers a chunk's memos name, and the named items of other customers settled since."""
+        closed = ClosedNumbers()
+        closed.by_key.update(hints["closed"])
+        settled = self.env["account.move"].browse(hints["foreign"]) - moves
+        for name in settled.exists().filtered(lambda move: move.payment_state in ("paid", "in_payment")).mapped("name"):
+            for key in number_keys(name):
+                known = closed.by_key.get(key, name)
+                closed.by_key[key] = name if known == name else None
+        return closed
+
+    def chunk_hints(self, records, partner_ids):
+        """What a matcher restricted to ``partner_ids`` needs to propose for ``records`` (their sources) as this
+        whole-ledger matcher does: the items of other customers that a memo (or the customers' remittance advices)
+        names exactly or one typo away, the settled numbers and the bank accounts they name (JSON-ready)."""
+        sources = [record._billing_source() for record in records]
+        if self._waiting is None:  # read once for all the chunks planned: advices by customer, every open item by id
+            waiting = self.env["billing.remittance"]._billing_waiting(self.company)
+            self._waiting = {partner.id: rems for partner, rems in waiting.grouped("partner_id").items()}
+            self._items = {i: item for matcher in self.matchers.values() for i, item in matcher.items.items()}
+        own = set(partner_ids)
+        texts = [source.memo for source in sources]
+        for partner_id in own & set(self._waiting):
+            texts += self._waiting[partner_id].line_ids.mapped("reference")
+        any_matcher = next(iter(self.matchers.values()), None) or self._matcher(self.company.currency_id.id, [])
+        candidates = {candidate for text in texts for candidate in any_matcher._candidates(text)}
+        named = set()
+        for matcher in self.matchers.values():
+            for candidate in candidates:
+                named |= matcher.by_key.get(candidate, set()) | matcher.by_ref.get(candidate, set())
+                if len(candidate) >= 6 and any(ch.isdigit() for ch in candidate):
+                    named |= matcher.by_deletion.get(candidate, set())
+                    for variant in deletions(candidate):
+                        named |= matcher.by_key.get(variant, set()) | matcher.by_deletion.get(variant, set())
+        closed = self._options["closed_numbers"].by_key
+        wanted = {normalize(source.account_number or "") for source in sources} - {""}
+        return {
+            "partners": sorted(own),
+            "foreign": sorted(i for i in named if self._items[i].partner_id not in own),
+            "closed": {candidate: closed[candidate] for candidate in candidates if candidate in closed},
+            "accounts": {
+                acc: pid for acc, pid in self._options["account_partners"].items() if normalize(acc) in wanted
+            },
+        }
 
     def _matcher(self, currency_id, items):
         """The engine on ``items`` (open in that currency), its reasons in the currency's and the user's format."""

@@ -1,0 +1,242 @@
+import logging
+import time
+
+import psycopg2
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+DEFAULT_CHUNK_SIZE = 500
+CHUNK_SIZE_PARAM = "billing_specialist.run_chunk_size"
+
+
+class BillingRunChunk(models.Model):
+    """A part of a large run (matching; follow-up or billing runs may plug in): the sources of a few customers, at
+    most the chunk size, processed in one transaction by the cron (which commits after each chunk) or as a
+    ``queue_job`` job (``billing_specialist_queue``).
+
+    No two chunks of a run touch one customer: a customer with more sources than the chunk size has its own chunks,
+    each after the previous one (``after_id``); the sources naming no customer (``kind`` "rest") run last, once every
+    customer chunk is done. A chunk is processed at most once: the row is locked while it runs and a done chunk is a
+    no-op, so a retried job or a second cron never applies twice.
+
+    The run implements (see ``billing.match.run``): ``_billing_chunk_process(chunk)`` (do and record the chunk's
+    work in the run) and ``_billing_chunks_finished()`` (called when no chunk is left to do).
+    """
+
+    _name = "billing.run.chunk"
+    _inherit = ["billing.match.history"]
+    _description = "Run Chunk"
+    _order = "res_model, res_id, sequence, id"
+    _check_company_auto = True
+
+    company_id = fields.Many2one("res.company", required=True, readonly=True)
+    user_id = fields.Many2one("res.users", string="Run by", readonly=True, help="Whose rights the chunk runs with.")
+    res_model = fields.Char(string="Run Model", required=True, readonly=True)
+    res_id = fields.Many2oneReference(string="Run", model_field="res_model", required=True, readonly=True)
+    match_run_id = fields.Many2one("billing.match.run", ondelete="cascade", index="btree_not_null", readonly=True)
+    sequence = fields.Integer(readonly=True)
+    kind = fields.Selection(
+        [("customer", "Customers"), ("rest", "No Customer")], default="customer", required=True, readonly=True,
+        help="Customers: the sources of the customers listed. No customer: the sources naming no customer, which may "
+        "settle any customer's invoices; processed once every other chunk of the run is done.",
+    )  # fmt: skip
+    state = fields.Selection(
+        [("pending", "Waiting"), ("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+        default="pending", required=True, readonly=True,
+    )  # fmt: skip
+    after_id = fields.Many2one(
+        "billing.run.chunk", string="Waits For", readonly=True, ondelete="set null",
+        help="Processed only once this chunk is done (the same customer's sources).",
+    )  # fmt: skip
+    source_refs = fields.Json(readonly=True, help='[["account.payment", id], ...]')
+    partner_ids = fields.Json(readonly=True, help="The customers whose sources the chunk holds.")
+    hints = fields.Json(readonly=True, help="What the chunk's restricted index needs besides its customers' items.")
+    source_count = fields.Integer(string="Sources", readonly=True)
+    attempts = fields.Integer(readonly=True)
+    error = fields.Text(readonly=True)
+    duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 2))
+    date_done = fields.Datetime(string="Done on", readonly=True)
+
+    @api.model
+    def _history_writer(self):
+        return self.env._("its run")
+
+    @api.model
+    def _billing_chunk_size(self):
+        """At most this many sources per chunk (system parameter ``billing_specialist.run_chunk_size``)."""
+        value = self.env["ir.config_parameter"].sudo().get_param(CHUNK_SIZE_PARAM)
+        try:
+            return max(int(value), 1) if value else DEFAULT_CHUNK_SIZE
+        except ValueError:
+            return DEFAULT_CHUNK_SIZE
+
+    # ------------------------------------------------------------------ planning
+
+    @api.model
+    def _billing_plan(self, run, by_customer, rest, size, hints=None):
+        """Create the chunks of ``run``: ``by_customer`` {customer id: [source records]}, ``rest`` the sources naming
+        no customer; ``hints(records, customer ids)`` gives a customer chunk's ``hints``. :return: the chunks."""
+        parts, current, current_partners = [], [], []
+        for partner_id in sorted(by_customer):
+            records = by_customer[partner_id]
+            if len(records) > size:  # a large customer: its own chunks, one after the other
+                parts += [([partner_id], records[start : start + size], bool(start))
+                          for start in range(0, len(records), size)]  # fmt: skip
+                continue
+            if len(current) + len(records) > size:
+                parts.append((current_partners, current, False))
+                current, current_partners = [], []
+            current, current_partners = current + records, current_partners + [partner_id]
+        if current:
+            parts.append((current_partners, current, False))
+        vals = {"company_id": run.company_id.id, "user_id": run.env.uid, "res_model": run._name, "res_id": run.id}
+        if run._name == "billing.match.run":
+            vals["match_run_id"] = run.id
+        chunks, previous = self.browse(), self.browse()
+        for sequence, (partner_ids, records, chained) in enumerate(parts):
+            previous = self.sudo().create({
+                **vals, "sequence": sequence, "partner_ids": partner_ids, "after_id": previous.id if chained else False,
+                "source_refs": [[rec._name, rec.id] for rec in records], "source_count": len(records),
+                "hints": hints(records, partner_ids) if hints else None,
+            })  # fmt: skip
+            chunks |= previous
+        for start in range(0, len(rest), size):  # may touch any customer: one after the other, after all the others
+            previous = self.sudo().create({
+                **vals, "sequence": len(parts) + start, "kind": "rest", "after_id": previous.id if start else False,
+                "source_refs": [[rec._name, rec.id] for rec in rest[start : start + size]],
+                "source_count": len(rest[start : start + size]),
+            })  # fmt: skip
+            chunks |= previous
+        return chunks
+
+    # ------------------------------------------------------------------ processing
+
+    def _billing_run(self):
+        self.ensure_one()
+        return self.env[self.res_model].browse(self.res_id)
+
+    def _billing_sources(self):
+        """The chunk's source records, in the planned order."""
+        self.ensure_one()
+        return [self.env[model].browse(res_id) for model, res_id in self.source_refs or []]
+
+    def _billing_siblings(self):
+        return self.sudo().search([("res_model", "=", self.res_model), ("res_id", "=", self.res_id)])
+
+    def _billing_ready(self):
+        """Waiting, and whatever it comes after is done (for a "rest" chunk: every customer chunk of the run)."""
+        self.ensure_one()
+        if self.state != "pending" or (self.after_id and self.after_id.state != "done"):
+            return False
+        if self.kind == "rest":
+            return all(chunk.state == "done" for chunk in self._billing_siblings() if chunk.kind == "customer")
+        return True
+
+    def _billing_lock(self):
+        """Lock the chunk's row, or False when another transaction holds it (processing it)."""
+        try:
+            with self.env.cr.savepoint(flush=False):
+                self.env.cr.execute(SQL("SELECT id FROM billing_run_chunk WHERE id = %s FOR UPDATE NOWAIT", self.id))
+        except psycopg2.errors.LockNotAvailable:
+            return False
+        self.invalidate_recordset()
+        return True
+
+    def _billing_process(self):
+        """Process the chunk once, as its run's user: a done, held or not-yet-ready chunk is left alone.
+
+        The work runs inside a savepoint: a chunk that raises is rolled back whole and marked failed with its error
+        (the other chunks keep what they applied; retry it with ``action_retry``). :return: True once done.
+        """
+        self.ensure_one()
+        chunk = self.sudo()
+        if not chunk._billing_lock() or not chunk._billing_ready():
+            return chunk.state == "done"
+        run = chunk._billing_run().with_user(chunk.user_id).with_company(chunk.company_id)
+        if run.state != "running":
+            return False
+        started = time.perf_counter()
+        chunk.write({"state": "running", "attempts": chunk.attempts + 1})
+        try:
+            with self.env.cr.savepoint():
+                run._billing_chunk_process(chunk.with_env(run.env))
+        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
+            raise  # another transaction's doing, not the chunk's: the whole call is retried (cron, queue_job)
+        except Exception as error:
+            _logger.warning("Chunk %s of %s failed", chunk.id, run, exc_info=True)
+            chunk.write({"state": "failed", "error": str(error.args[0] if error.args else error)})
+            return False
+        chunk.write({"state": "done", "error": False, "date_done": fields.Datetime.now(),
+                     "duration": time.perf_counter() - started})  # fmt: skip
+        chunk._billing_finish_run()
+        chunk._billing_after_done()
+        return True
+
+    def _billing_finish_run(self):
+        """Tell the chunk's run when none of its chunks is left to do."""
+        self.ensure_one()
+        run = self._billing_run()
+        if run.state == "running" and all(other.state == "done" for other in self._billing_siblings()):
+            run.with_user(self.user_id).with_company(self.company_id)._billing_chunks_finished()
+
+    def _billing_after_done(self):
+        """Hook: the chunk is done (``billing_specialist_queue`` enqueues the chunks that waited for it)."""
+
+    def _billing_dispatch(self):
+        """Have the chunks processed: by default the chunk cron, triggered now (it commits after each chunk)."""
+        if self:
+            self.env.ref("billing_specialist.ir_cron_billing_run_chunk").sudo()._trigger()
+
+    @api.model
+    def _billing_finish_runs(self):
+        """Finish the runs in progress whose chunks are all done (their last chunks ended at the same time in two
+        workers, neither seeing the other's)."""
+        for (model,) in self.sudo()._read_group([], ["res_model"]):
+            for run in self.env[model].sudo().search([("state", "=", "running")]):
+                chunks = self.sudo().search([("res_model", "=", model), ("res_id", "=", run.id)])
+                if chunks and all(chunk.state == "done" for chunk in chunks):
+                    chunks[-1:]._billing_finish_run()
+
+    @api.model
+    def _billing_next(self):
+        """The first chunk ready to run, of any run (oldest first)."""
+        for chunk in self.sudo().search([("state", "=", "pending")], order="id"):
+            if chunk._billing_ready():
+                return chunk
+        return self.browse()
+
+    @api.model
+    def _cron_process(self):
+        """Scheduled action: one chunk per call; the cron commits after it and calls again while chunks remain."""
+        self._billing_finish_runs()
+        chunk = self._billing_next()
+        if not chunk:
+            return
+        chunk._billing_process()
+        remaining = self.sudo().search([("state", "=", "pending")]).filtered(lambda rec: rec._billing_ready())
+        self.env["ir.cron"]._notify_progress(done=1, remaining=len(remaining))
+
+    # ------------------------------------------------------------------ retry
+
+    def action_retry(self):
+        """Retry a failed chunk alone: billing managers, or the user who started the run."""
+        for chunk in self:
+            chunk.check_access("read")
+            if not (
+                self.env.user.has_group("billing_specialist.group_billing_manager") or chunk.user_id == self.env.user
+            ):
+                raise UserError(self.env._("Only a billing manager or %(user)s, who started the run, may retry it.",
+                                           user=chunk.user_id.name))  # fmt: skip
+            if chunk.state != "failed":
+                raise UserError(self.env._("Only a failed chunk can be retried; this one is %(state)s.",
+                                           state=dict(self._fields["state"].selection)[chunk.state]))  # fmt: skip
+            if chunk.sudo()._billing_run().state != "running":
+                raise UserError(self.env._("The run was undone or finished: the chunk cannot be retried."))
+            chunk.sudo().write({"state": "pending", "error": False})
+        self.sudo()._billing_dispatch()
+        return True

@@ -1,0 +1,170 @@
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
+
+from ..models.billing_matcher import BillingMatcher
+from .chunks_common import RunChunksCommon
+from .common import BillingDisputeCommon
+
+
+@tagged("post_install", "-at_install")
+class TestMatchRunChunks(RunChunksCommon):
+    def test_large_run_is_planned_in_chunks_by_customer(self):
+        run = self._start()
+        self.assertEqual(run.state, "running")
+        self.assertFalse(run.line_ids, "a large run is planned; the chunk cron applies it")
+        cron = self.env.ref("billing_specialist.ir_cron_billing_run_chunk")
+        self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), "the chunk cron is woken")
+        chunks = run.chunk_ids.sorted("sequence")
+        self.assertEqual([(c.kind, c.source_count) for c in chunks],
+                         [("customer", 2), ("customer", 1), ("customer", 2), ("rest", 1)])  # fmt: skip
+        acme = self.customer.id
+        self.assertEqual([c.partner_ids for c in chunks[:3]],
+                         [[acme], [acme], sorted([self.other_customer.id, self.third_customer.id])])  # fmt: skip
+        self.assertEqual(chunks[1].after_id, chunks[0], "one customer's chunks run one after the other")
+        customers = [p for c in chunks if not c.after_id for p in c.partner_ids or []]
+        self.assertEqual(len(customers), len(set(customers)), "no two parallel chunks touch one customer")
+        self.assertEqual(self.env["billing.run.chunk"]._billing_next(), chunks[0])
+        self.assertFalse(chunks[1]._billing_ready() or chunks[3]._billing_ready())
+
+    def test_cron_processes_the_chunks_and_reports_progress(self):
+        run = self._start()
+        cron = self.env.ref("billing_specialist.ir_cron_billing_run_chunk")
+        progress = self.env["ir.cron.progress"].sudo().create({"cron_id": cron.id})
+        self.env["billing.run.chunk"].with_context(ir_cron_progress_id=progress.id)._cron_process()
+        self.assertEqual((progress.done, progress.remaining), (1, 2), "the 2nd Acme and Globex/Initech chunks")
+        self.assertEqual(run.chunk_done_count, 1)
+        self._drain()
+        self.assertEqual(run.state, "done")
+        self.assertEqual((run.chunk_done_count, run.chunk_remaining_count, run.chunk_failed_count), (3 + 1, 0, 0))
+        self.assertEqual((run.source_count, run.applied_count), (6, 6))
+        self.assertEqual(self._residuals(), [0.0] * 6)
+        self.assertEqual(set(run.line_ids.mapped("outcome")), {"applied"})
+
+    def test_chunk_processed_twice_applies_nothing_twice(self):
+        run = self._start()
+        first = run.chunk_ids.sorted("sequence")[0]
+        self.assertTrue(first._billing_process())
+        partials = run.line_ids.partial_ids
+        self.assertEqual(len(run.line_ids), 2)
+        self.assertTrue(first._billing_process(), "a done chunk is a no-op")
+        first.sudo().state = "pending"  # its state lost: the sources themselves are no longer pending
+        first._billing_process()
+        self.assertEqual(len(run.line_ids), 2)
+        self.assertEqual(run.line_ids.partial_ids, partials)
+        self.assertEqual(self.env["account.partial.reconcile"].search_count([("id", "not in", partials.ids),
+                         ("debit_move_id.move_id", "in", [inv.id for inv in self.acme])]), 0)  # fmt: skip
+
+    def test_failing_chunk_leaves_the_others_applied_and_the_run_resumable(self):
+        run = self._start()
+        chunks = run.chunk_ids.sorted("sequence")
+        hints = chunks[2].hints
+        chunks[2].sudo().hints = {"broken": True}  # this chunk's work raises (KeyError) when processed
+        self._drain()
+        self.assertEqual(chunks.mapped("state"), ["done", "done", "failed", "pending"])
+        self.assertIn("partners", chunks[2].error)
+        self.assertEqual(self._residuals(), [0.0, 0.0, 0.0, 500.0, 700.0, 321.0], "rolled back whole; the rest waits")
+        self.assertEqual(run.state, "running")
+        with self.assertRaisesRegex(UserError, "Only a billing manager or Sam Specialist"):
+            chunks[2].with_user(self._other_specialist()).action_retry()
+        with self.assertRaisesRegex(UserError, "Only a failed chunk"):
+            chunks[0].with_user(self.specialist).action_retry()
+        chunks[2].sudo().hints = hints  # the cause fixed
+        chunks[2].with_user(self.specialist).action_retry()
+        self.assertEqual(chunks[2].state, "pending")
+        self._drain()
+        self.assertEqual(chunks.mapped("state"), ["done"] * 4)
+        self.assertEqual(chunks[2].attempts, 2)
+        self.assertEqual(run.state, "done")
+        self.assertEqual(self._residuals(), [0.0] * 6)
+        self.assertEqual(run.applied_count, 6)
+
+    def _other_specialist(self):
+        return new_test_user(self.env, login="bs_specialist_2", groups="base.group_user,billing_specialist.group_billing_user",
+                             company_id=self.company.id, company_ids=self.company.ids)  # fmt: skip
+
+    def test_undo_takes_back_every_chunk(self):
+        run = self._start()
+        self.env["billing.run.chunk"]._cron_process()
+        with self.assertRaisesRegex(UserError, "still in progress"):
+            run.with_user(self.specialist).action_undo()
+        self._drain()
+        self.assertEqual(self._residuals(), [0.0] * 6)
+        run.with_user(self.specialist).action_undo()
+        self.assertEqual(run.state, "undone")
+        self.assertEqual(self._residuals(), [100.0, 101.0, 102.0, 500.0, 700.0, 321.0])
+        self.assertFalse(self.loose.line_ids.matched_credit_ids)
+
+    def test_chunks_are_history_clients_cannot_write(self):
+        run = self._start()
+        chunk = run.chunk_ids[:1]
+        self.assertEqual(chunk.with_user(self.specialist).source_count, 2)
+        with self.assertRaises(AccessError):
+            chunk.with_user(self.manager).write({"state": "done"})
+        with self.assertRaises(AccessError):
+            self.env["billing.run.chunk"].with_user(self.manager).create(
+                {"company_id": self.company.id, "res_model": run._name, "res_id": run.id}
+            )
+        with self.assertRaises(AccessError):
+            chunk.with_user(self.internal_user).read(["state"])
+
+    def test_cron_plans_no_second_run_while_one_is_in_progress(self):
+        self.company.billing_match_auto = True
+        run = self._start()
+        Run = self.env["billing.match.run"]
+        self.env.ref("billing_specialist.ir_cron_billing_match").sudo().method_direct_trigger()
+        self.assertEqual(Run.search([("company_id", "=", self.company.id)]), run)
+
+
+@tagged("post_install", "-at_install")
+class TestRestrictedIndex(BillingDisputeCommon):
+    """A chunk's index holds its customers' items and what its hints add: its proposals are the whole ledger's."""
+
+    def _proposals(self, matcher, source):
+        return [(p.confidence, p.conflict, [a.item_id for a in p.allocations], p.explain())
+                for p in matcher.propose(source)]  # fmt: skip
+
+    def test_restricted_index_proposes_as_the_whole_ledger(self):
+        own = self._invoice(250.0, name="INV/2026/07777")
+        typo_own = self._invoice(410.0, name="INV/2026/55501")
+        other = self._invoice(250.0, partner=self.other_customer, name="INV/2026/08888")
+        self._invoice(410.0, partner=self.other_customer, name="INV/2026/55502")  # one typo from typo_own
+        paid = self._invoice(180.0, partner=self.other_customer, name="INV/2026/09999")
+        self._pay(paid, 180.0)
+        self._invoice(180.0)  # the customer's own item of the amount
+        bank = self.env["res.partner.bank"].create(
+            {"acc_number": "NL91ABNA0417164300", "partner_id": self.other_customer.id}
+        )
+        sources = [
+            self._payment(250.0, memo=f"for {other.name}"),  # names another customer's invoice: held
+            self._payment(410.0, memo="INV/2026/5550"),  # one typo from two invoices of two customers: no typo hit
+            self._payment(180.0, memo=f"again {paid.name}"),  # names a paid invoice: possible duplicate
+            self._bank_line(250.0, memo=own.name, partner=self.customer, account_number=bank.acc_number),
+        ]
+        full = BillingMatcher(self.env, self.company)
+        naive = {"partners": [self.customer.id], "foreign": [], "closed": {}, "accounts": {}}
+        differs, results = False, []
+        for source in sources:
+            expected = self._proposals(full, source)
+            hints = full.chunk_hints([source], [self.customer.id])
+            restricted = BillingMatcher(self.env, self.company, hints=hints)
+            self.assertNotIn(
+                other.id, restricted.matchers[self.company.currency_id.id].by_partner.get(self.customer.id, [])
+            )
+            self.assertEqual(self._proposals(restricted, source), expected, source.display_name)
+            differs |= self._proposals(BillingMatcher(self.env, self.company, hints=naive), source) != expected
+            results.append(expected)
+        self.assertTrue(differs, "the customers' items alone would propose otherwise")
+        self.assertEqual([[(c, conflict) for c, conflict, _a, _r in found] for found in results],
+                         [[(0, True)], [(90, False)], [(0, True)], [(0, True)]])  # fmt: skip
+        self.assertEqual(results[1][0][2], typo_own.ids, "no typo hit: the amount finds the customer's own")
+
+    def test_item_named_and_settled_since_planning_counts_as_settled(self):
+        other = self._invoice(250.0, partner=self.other_customer)
+        self._invoice(250.0)
+        payment = self._payment(250.0, memo=f"for {other.name}")
+        hints = BillingMatcher(self.env, self.company).chunk_hints([payment], [self.customer.id])
+        self.assertEqual(hints["foreign"], other.ids)
+        self._pay(other, 250.0)  # settled by an earlier chunk
+        proposals = BillingMatcher(self.env, self.company, hints=hints).propose(payment)
+        self.assertTrue(proposals and all(p.conflict for p in proposals))
+        self.assertIn("possible duplicate payment", proposals[0].explain())
