@@ -22,7 +22,15 @@ from .billing_dispute_stage import OPEN_STATES
 SOURCES = [("csv", "CSV"), ("xlsx", "Spreadsheet"), ("email", "E-mail"), ("pdf", "PDF"), ("manual", "Manual")]
 STATES = [("new", "Waiting for Payment"), ("matched", "Matched"), ("applied", "Applied"), ("error", "Error")]
 # Written by the application only (import, matching, applying), never by a client.
-PROTECTED_FIELDS = {"state", "error_message", "payment_id", "statement_line_id", "duplicate_key", "source"}
+PROTECTED_FIELDS = {
+    "state",
+    "error_message",
+    "payment_id",
+    "statement_line_id",
+    "duplicate_key",
+    "source",
+    "email_from",
+}
 # Fixed once the remittance is matched to a payment or bank line: they are what it was matched on.
 MATCHED_FIELDS = {"partner_id", "company_id", "currency_id"}
 
@@ -53,6 +61,10 @@ class BillingRemittance(models.Model):
     reference = fields.Char(help="The customer's reference of the advice (its payment run or advice number).")
     source = fields.Selection(SOURCES, required=True, default="manual", readonly=True)
     attachment_id = fields.Many2one("ir.attachment", string="Source File", readonly=True, copy=False)
+    email_from = fields.Char(
+        string="Sent By", readonly=True, copy=False,
+        help="The sender of the e-mail the advice came in (an address that can be forged: it is not verified).",
+    )  # fmt: skip
     state = fields.Selection(STATES, default="new", required=True, readonly=True, tracking=True, index=True)
     error_message = fields.Text(readonly=True)
     payment_id = fields.Many2one("account.payment", readonly=True, check_company=True, copy=False, tracking=True)
@@ -144,7 +156,7 @@ class BillingRemittance(models.Model):
 
     @api.model
     def _billing_import(self, partner, company, advice, source, date=None, reference=None, currency=None,
-                        attachment=None):  # fmt: skip
+                        attachment=None, email_from=None):  # fmt: skip
         """Create the remittance of an ``Advice`` read from a file or an e-mail; refuse a duplicate, naming it.
 
         :param attachment: (file name, content as bytes) of the source file, kept on the remittance.
@@ -174,6 +186,7 @@ class BillingRemittance(models.Model):
             "reference": reference,
             "source": source,
             "duplicate_key": key,
+            "email_from": email_from,
             "line_ids": [
                 Command.create({"sequence": index, "reference": line.reference, "amount_paid": line.paid,
                                 "amount_deduction": line.deduction, "deduction_reason": line.reason})
@@ -397,6 +410,11 @@ class BillingRemittance(models.Model):
                         amount=formatLang(self.env, amount, currency_obj=move.currency_id),
                         reason=line.deduction_reason or "-"),
                 )  # fmt: skip
+                if self.email_from:  # a sender address can be forged: say where the deduction comes from
+                    vals["description"] += Markup("<p>%s</p>") % self.env._(
+                        "The advice came by e-mail from %(sender)s (an address that is not verified).",
+                        sender=self.email_from,
+                    )
                 line.sudo().dispute_id = self.env["billing.dispute"].create(vals)
         except UserError as error:
             self.message_post(body=self.env._("No case opened for the deduction on %(invoice)s: %(error)s",

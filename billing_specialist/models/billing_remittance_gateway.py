@@ -51,6 +51,7 @@ class BillingRemittance(models.Model):
         content = self._raw(attachment.content) if attachment else None
         body = "" if attachment else msg_dict.get("body") or ""
         subject = (msg_dict.get("subject") or "")[:100]
+        sender = (msg_dict.get("email_from") or "")[:200]
         try:
             with self.env.cr.savepoint():
                 if len(body) > MAX_TEXT * 10:  # refused, not cut: a cut advice would be imported short of its lines
@@ -61,13 +62,13 @@ class BillingRemittance(models.Model):
                 advice, source = self._billing_read(filename, content, layout, text=text)
                 remittance = self.with_company(company)._billing_import(
                     customer, company, advice, source, reference=subject,
-                    attachment=(filename, content) if attachment else None,
+                    attachment=(filename, content) if attachment else None, email_from=sender,
                 )  # fmt: skip
         except UserError as error:
             _logger.info("Remittance e-mail from %s kept as an error: %s", customer.name, error.args[0])
             remittance = self.sudo().create({
                 "company_id": company.id, "partner_id": customer.id, "reference": subject, "source": "email",
-                "state": "error", "error_message": error.args[0],
+                "state": "error", "error_message": error.args[0], "email_from": sender,
             })  # fmt: skip
             if attachment:
                 remittance.attachment_id = (

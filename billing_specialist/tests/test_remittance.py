@@ -63,7 +63,7 @@ class RemittanceCommon(BillingDisputeCommon):
         # What was there before (the demo data's advices, on a database with demo data) is not counted.
         cls.before_ids = {
             model: max(cls.env[model].sudo().search([], order="id desc", limit=1).ids or [0])
-            for model in ("billing.remittance", "billing.remittance.line", "ir.attachment")
+            for model in ("billing.remittance", "billing.remittance.line", "ir.attachment", "account.partial.reconcile")
         }
 
     def _import(self, content, filename="advice.csv", partner=None, fmt=None, user=None, **vals):
@@ -629,6 +629,19 @@ class TestRemittanceMail(RemittanceCommon, MockEmail):
         self.assertEqual(remittance.amount_total, 740.0)
         self.assertEqual(remittance.line_ids[1].deduction_reason, "short shipped")
         self.assertEqual(remittance.reference, "Payment advice 0042")
+
+    def test_deduction_case_of_an_emailed_advice_names_its_unverified_sender(self):
+        remittance = self._receive(f"{self.inv2.name} 300.00\n{self.inv3.name} 440.00 10.00 short shipped\n")
+        self.assertIn(f"<{self.customer_contact.email}>", remittance.email_from)
+        with self.assertRaises(AccessError):  # written by the gateway only
+            remittance.with_user(self.specialist).write({"email_from": "boss@acme.example.com"})
+        payment = self._payment(740.0)
+        self.env["billing.match.run"].with_user(self.specialist)._run_automatic(self.company, payments=payment)
+        case = remittance.line_ids.dispute_id
+        self.assertEqual(case.invoice_ids, self.inv3)
+        self.assertIn("came by e-mail from", case.description)
+        self.assertIn(self.customer_contact.email, case.description)
+        self.assertIn("not verified", case.description)
 
     def test_csv_attachment(self):
         csv = f"ref,amount\n{self.inv1.name},1200\n".encode()
