@@ -428,6 +428,10 @@ class BillingRemittance(models.Model):
         told that the payment was taken back."""
         remittances = run_lines.remittance_id.filtered(lambda rec: rec.state == "applied")
         remittances.sudo().write({"state": "matched"})
+        for remittance in remittances:
+            remittance.sudo().message_post(body=self.env._(
+                "Its matching run was undone: the payment is no longer applied; the advice waits to be applied again."
+            ))  # fmt: skip
         for line in remittances.line_ids.filtered("dispute_id"):
             case = line.dispute_id.sudo()
             note = self.env._(

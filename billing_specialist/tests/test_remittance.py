@@ -336,6 +336,7 @@ class TestRemittanceMatching(RemittanceCommon):
         self.assertEqual(case.state, "new")
         run.with_user(self.specialist).action_undo()
         self.assertEqual(remittance.state, "matched")
+        self.assertIn("matching run was undone", remittance.message_ids[0].body, "the advice's chatter tells it")
         self.assertEqual(case.state, "cancelled")
         self.assertFalse(remittance.line_ids.dispute_id)
         self.assertFalse(self.inv1.billing_in_dispute)
