@@ -39,9 +39,7 @@ class BillingRunChunk(models.Model):
     res_model = fields.Char(string="Run Model", required=True, readonly=True)
     res_id = fields.Many2oneReference(string="Run", model_field="res_model", required=True, readonly=True)
     match_run_id = fields.Many2one("billing.match.run", ondelete="cascade", index="btree_not_null", readonly=True)
-    followup_run_id = fields.Many2one(
-        "billing.followup.run", ondelete="cascade", index="btree_not_null", readonly=True
-    )
+    followup_run_id = fields.Many2one("billing.followup.run", ondelete="cascade", index="btree_not_null", readonly=True)
     invoice_run_id = fields.Many2one("billing.invoice.run", ondelete="cascade", index="btree_not_null", readonly=True)
     sequence = fields.Integer(readonly=True)
     kind = fields.Selection(

@@ -94,8 +94,10 @@ class InvoiceRunChunksCommon(ChunksCommon):
         )
 
     def _start_run(self):
-        run = self.env["billing.invoice.run"].with_user(self.specialist)._create_for_invoices(
-            self.drafts.with_user(self.specialist)
+        run = (
+            self.env["billing.invoice.run"]
+            .with_user(self.specialist)
+            ._create_for_invoices(self.drafts.with_user(self.specialist))
         )
         run.action_run()
         return run

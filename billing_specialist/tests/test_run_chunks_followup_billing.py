@@ -121,3 +121,14 @@ class TestInvoiceRunChunks(InvoiceRunChunksCommon):
         self.assertEqual(run.state, "done")
         self.assertEqual(set(globex_initech.mapped("state")), {"posted"})
         self.assertEqual(len(self._emails()), 5, "one e-mail per invoice")
+
+    def test_daily_run_above_the_chunk_size_goes_in_chunks(self):
+        Run = self.env["billing.invoice.run"]
+        Run._cron_due_today()
+        run = Run.search([("line_ids.move_id", "in", self.drafts.ids)])
+        self.assertEqual((run.state, len(run.line_ids), run.chunk_ids), ("running", 5, run.chunk_ids.browse()))
+        Run._cron_process()  # the background action plans it in chunks instead of batches
+        self.assertEqual(run.chunk_ids.mapped("source_count"), [2, 1, 2])
+        self.assertEqual(set(self.drafts.mapped("state")), {"draft"})
+        self._drain()
+        self.assertEqual((run.state, run.sent_count), ("done", 5))
