@@ -17,11 +17,13 @@ class BillingFollowupRun(models.Model):
 
     *Run Now* builds the preview (nothing sent); *Send* plans again under the company's run lock (what was paid or
     disputed since the preview is not chased) and sends each customer in its own savepoint. The daily scheduled
-    action does both for every company.
+    action does both for every company. A run with more customers than the chunk size is sent in chunks of customers
+    (``billing.run.chunk``), each committed on its own by the chunk cron or a queue job; a customer the run already
+    sent (its line no longer "to send") is never sent again, and no other run of the company starts meanwhile.
     """
 
     _name = "billing.followup.run"
-    _inherit = ["billing.followup.history"]
+    _inherit = ["billing.followup.history", "billing.run.chunked.mixin"]
     _description = "Follow-up Run"
     _order = "id desc"
     _check_company_auto = True
@@ -31,11 +33,14 @@ class BillingFollowupRun(models.Model):
     date = fields.Date(required=True, readonly=True, default=fields.Date.context_today)
     user_id = fields.Many2one("res.users", readonly=True, default=lambda self: self.env.user)
     state = fields.Selection(
-        [("preview", "Preview"), ("done", "Sent"), ("cancelled", "Cancelled")], default="preview", readonly=True
-    )
+        [("preview", "Preview"), ("running", "Sending"), ("done", "Sent"), ("cancelled", "Cancelled")],
+        default="preview", readonly=True,
+        help="Sending: a large run whose chunks of customers are still being sent (see the Chunks tab).",
+    )  # fmt: skip
     mode = fields.Selection([("manual", "Manual"), ("scheduled", "Scheduled")], default="manual", readonly=True)
     duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 2))
     line_ids = fields.One2many("billing.followup.line", "run_id", readonly=True)
+    chunk_ids = fields.One2many("billing.run.chunk", "followup_run_id", string="Chunks", readonly=True)
     line_count = fields.Integer(string="Customers", compute="_compute_counts")
     emailed_count = fields.Integer(string="E-mailed", compute="_compute_counts")
     letter_count = fields.Integer(string="Letters", compute="_compute_counts")
@@ -137,13 +142,53 @@ class BillingFollowupRun(models.Model):
         return True
 
     def _execute(self):
-        """Under the company's run lock: plan (again), send every line, mark the run sent."""
+        """Under the company's run lock: plan (again), send every line, mark the run sent. A run above the chunk size
+        is sent in chunks of customers instead (``_plan_chunks``): it stays *Sending* until they are done."""
         self._lock(self.company_id)
+        self._check_none_sending(self.company_id)
         started = time.perf_counter()
         self.line_ids.unlink()
         self._build_lines()
+        size = self.env["billing.run.chunk"]._billing_chunk_size()
+        if len(self.line_ids) > size:
+            self._plan_chunks(size)
+            self.sudo().duration += time.perf_counter() - started
+            return
         self.line_ids._send()
         self.write({"state": "done", "duration": self.duration + time.perf_counter() - started})
+
+    @api.model
+    def _check_none_sending(self, company):
+        """Refuse a run while another run of ``company`` is still sending its chunks: it would chase the customers
+        that run has not reached yet a second time."""
+        sending = self.sudo().search([("company_id", "=", company.id), ("state", "=", "running")], limit=1)
+        if sending:
+            raise UserError(self.env._("%(run)s of %(company)s is still being sent; try again when it has finished.",
+                                       run=sending.name, company=company.sudo().display_name))  # fmt: skip
+
+    # ------------------------------------------------------------------ chunks (large runs)
+
+    def _plan_chunks(self, size):
+        """Split the run's lines into chunks by customer (one line per customer: its messages stay in one chunk) and
+        have them sent (the chunk cron, or queue jobs with ``billing_specialist_queue``)."""
+        self.ensure_one()
+        self.sudo().state = "running"
+        by_customer = {line.partner_id.id: [line] for line in self.line_ids}
+        chunks = self.env["billing.run.chunk"]._billing_plan(self, by_customer, [], size)
+        chunks._billing_dispatch()
+        return chunks
+
+    def _billing_chunk_process(self, chunk):
+        """Send the chunk's customers this run has not sent yet: a line no longer "to send" (e-mailed, printed,
+        failed...) or with its e-mail or note recorded is left alone, so a chunk processed twice sends nothing twice."""
+        lines = self.env["billing.followup.line"].sudo().union(*chunk._billing_sources()).exists()
+        lines.filtered(
+            lambda line: line.run_id == self and line.outcome == "planned" and not (line.mail_id or line.message_id)
+        )._send()
+
+    def _billing_chunks_finished(self):
+        """Every chunk is done: the run is sent, its duration the planning's plus its chunks'."""
+        self.sudo().write({"state": "done", "duration": self.duration + sum(self.chunk_ids.mapped("duration"))})
 
     def action_cancel(self):
         self.ensure_one()
@@ -172,6 +217,7 @@ class BillingFollowupRun(models.Model):
     def _cron_run(self):
         """Daily: every company with a follow-up ladder, each in its own savepoint."""
         companies = self.env["billing.followup.level"].sudo().search([]).company_id
+        companies -= self.sudo().search([("state", "=", "running")]).company_id  # still sending a large run
         for company in companies:
             try:
                 with self.env.cr.savepoint():

@@ -36,11 +36,13 @@ class BillingInvoiceRun(models.Model):
 
     Each invoice is posted inside its own savepoint, so one that fails leaves the others posted. The run's lines say
     what happened to each invoice; a rerun takes only the lines not done yet and never posts or sends twice. Small
-    runs are processed when the user clicks Run; bigger ones by the scheduled action, in batches that commit.
+    runs are processed when the user clicks Run; bigger ones by the scheduled action, in batches that commit; a run
+    above the chunk size in chunks of customers (``billing.run.chunk``: the chunk cron, or queue jobs with
+    ``billing_specialist_queue``), each committed on its own.
     """
 
     _name = "billing.invoice.run"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "billing.run.chunked.mixin"]
     _description = "Billing Run"
     _order = "id desc"
     _check_company_auto = True
@@ -73,6 +75,7 @@ class BillingInvoiceRun(models.Model):
         help="Leave empty for the invoice's default template.",
     )  # fmt: skip
     line_ids = fields.One2many("billing.invoice.run.line", "run_id", string="Invoices", readonly=True)
+    chunk_ids = fields.One2many("billing.run.chunk", "invoice_run_id", string="Chunks", readonly=True)
     print_attachment_id = fields.Many2one("ir.attachment", string="Letters to Print", readonly=True, copy=False)
     date_done = fields.Datetime(readonly=True, copy=False)
     started_uid = fields.Many2one(
@@ -241,16 +244,23 @@ class BillingInvoiceRun(models.Model):
     # ------------------------------------------------------------------ running
 
     def action_run(self):
-        """Process the run now when small, else queue it for the scheduled action (it commits batch by batch)."""
+        """Process the run now when small, else queue it for the scheduled action (it commits batch by batch); above
+        the chunk size, in chunks of customers."""
         self.check_access("write")
+        size = self.env["billing.run.chunk"]._billing_chunk_size()
         for run in self:
             if run.state == "done" and not run.line_ids.filtered(lambda line: line.outcome in ("blocked", "failed")):
                 raise UserError(self.env._("%(run)s has nothing left to do.", run=run.name))
+            if run._billing_chunks_in_progress():
+                raise UserError(self.env._("%(run)s is being processed in chunks: retry a failed chunk from its Chunks "
+                                           "tab.", run=run.name))  # fmt: skip
             if not run.line_ids:
                 run.action_select_invoices()
             todo = run.line_ids.filtered(lambda line: line.outcome not in DONE_OUTCOMES)
             run.sudo().write({"state": "running", "started_uid": self.env.uid})
-            if len(todo) > self._FOREGROUND_LIMIT:
+            if len(todo) > size:
+                run._plan_chunks(todo, size)
+            elif len(todo) > self._FOREGROUND_LIMIT:
                 self.env.ref("billing_specialist.ir_cron_billing_invoice_run")._trigger()
                 run.message_post(body=self.env._("%(count)s invoices queued: the scheduled action processes them "
                                                  "in the background.", count=len(todo)))  # fmt: skip
@@ -362,14 +372,50 @@ class BillingInvoiceRun(models.Model):
             attachment_ids=self.print_attachment_id.ids,
         )
 
+    # ------------------------------------------------------------------ chunks (large runs)
+
+    def _plan_chunks(self, lines, size):
+        """Split ``lines`` into chunks by customer (the invoices' commercial partner: one customer's invoices in one
+        chunk, or its own chunks one after the other) and have them processed (chunk cron or queue jobs)."""
+        self.ensure_one()
+        by_customer = {}
+        for line in lines:
+            by_customer.setdefault(line.move_id.commercial_partner_id.id, []).append(line)
+        chunks = self.env["billing.run.chunk"]._billing_plan(self, by_customer, [], size)
+        self.message_post(body=self.env._("%(count)s invoices in %(chunks)s chunks of customers: processed in the "
+                                          "background.", count=len(lines), chunks=len(chunks)))  # fmt: skip
+        chunks._billing_dispatch()
+        return chunks
+
+    def _billing_chunk_process(self, chunk):
+        """Post and deliver the chunk's invoices this run has not done yet: a line posted and sent, printed or
+        skipped is left alone, an invoice posted meanwhile is skipped, so a chunk processed twice never posts or
+        sends an invoice twice. In the run owner's language, without locking the run (other chunks run at once)."""
+        run = self.with_context(lang=self.user_id.lang, allowed_company_ids=self.company_id.ids)
+        lines = run.env["billing.invoice.run.line"].union(*chunk._billing_sources()).exists()
+        lines = lines.filtered(lambda line: line.run_id == self and line.outcome not in DONE_OUTCOMES)
+        for start in range(0, len(lines), self._BATCH_SIZE):
+            run._process_batch(lines[start : start + self._BATCH_SIZE])
+
+    def _billing_chunks_finished(self):
+        """Every chunk is done: the letters in one PDF, the summary to the owner, the run done."""
+        self.with_context(lang=self.user_id.lang, allowed_company_ids=self.company_id.ids)._finish()
+
     @api.model
     def _cron_process(self, limit=None):
-        """The scheduled action: process the runs queued for the background, as their owners, batch by batch."""
-        runs = self.sudo().search([("state", "=", "running")], order="id", limit=limit)
+        """The scheduled action: process the runs queued for the background, as their owners, batch by batch (not
+        those processed in chunks: the chunk cron or queue jobs do)."""
+        domain = [("state", "=", "running"), ("chunk_ids", "not any", [("state", "!=", "done")])]
+        runs = self.sudo().search(domain, order="id", limit=limit)
+        size = self.env["billing.run.chunk"]._billing_chunk_size()
         for run in runs:
             run = run.with_user(run.started_uid or run.user_id).with_company(run.company_id)
             lang = run.user_id.lang
             run = run.with_context(lang=lang, allowed_company_ids=run.company_id.ids)
+            todo = run.line_ids.filtered(lambda line: line.outcome not in DONE_OUTCOMES)
+            if len(todo) > size:  # e.g. the daily run of the invoices due today
+                run._plan_chunks(todo, size)
+                continue
             try:
                 run._process(run.line_ids, commit=self._can_commit())
             except UserError as error:  # e.g. being processed by a click on Run: the next call takes it

@@ -15,7 +15,7 @@ CHUNK_SIZE_PARAM = "billing_specialist.run_chunk_size"
 
 
 class BillingRunChunk(models.Model):
-    """A part of a large run (matching; follow-up or billing runs may plug in): the sources of a few customers, at
+    """A part of a large run (matching, follow-up or billing run): the sources of a few customers, at
     most the chunk size, processed in one transaction by the cron (which commits after each chunk) or as a
     ``queue_job`` job (``billing_specialist_queue``).
 
@@ -24,7 +24,7 @@ class BillingRunChunk(models.Model):
     customer chunk is done. A chunk is processed at most once: the row is locked while it runs and a done chunk is a
     no-op, so a retried job or a second cron never applies twice.
 
-    The run implements (see ``billing.match.run``): ``_billing_chunk_process(chunk)`` (do and record the chunk's
+    The run implements (see ``billing.match.run``, ``billing.followup.run``, ``billing.invoice.run``): ``_billing_chunk_process(chunk)`` (do and record the chunk's
     work in the run) and ``_billing_chunks_finished()`` (called when no chunk is left to do).
     """
 
@@ -39,6 +39,8 @@ class BillingRunChunk(models.Model):
     res_model = fields.Char(string="Run Model", required=True, readonly=True)
     res_id = fields.Many2oneReference(string="Run", model_field="res_model", required=True, readonly=True)
     match_run_id = fields.Many2one("billing.match.run", ondelete="cascade", index="btree_not_null", readonly=True)
+    followup_run_id = fields.Many2one("billing.followup.run", ondelete="cascade", index="btree_not_null", readonly=True)
+    invoice_run_id = fields.Many2one("billing.invoice.run", ondelete="cascade", index="btree_not_null", readonly=True)
     sequence = fields.Integer(readonly=True)
     kind = fields.Selection(
         [("customer", "Customers"), ("rest", "No Customer")], default="customer", required=True, readonly=True,
@@ -95,8 +97,8 @@ class BillingRunChunk(models.Model):
         if current:
             parts.append((current_partners, current, False))
         vals = {"company_id": run.company_id.id, "user_id": run.env.uid, "res_model": run._name, "res_id": run.id}
-        if run._name == "billing.match.run":
-            vals["match_run_id"] = run.id
+        vals.update({name: run.id for name, field in self._fields.items()  # the run's Chunks tab
+                     if field.type == "many2one" and field.comodel_name == run._name})  # fmt: skip
         chunks, previous = self.browse(), self.browse()
         for sequence, (partner_ids, records, chained) in enumerate(parts):
             previous = self.sudo().create({

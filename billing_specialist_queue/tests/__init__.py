@@ -1,1 +1,2 @@
 from . import test_queue_chunks
+from . import test_queue_runs
