@@ -66,11 +66,12 @@ class BillingFollowupLedger(models.AbstractModel):
         return active, index
 
     @api.model
-    def _plan(self, company, today):
-        """Every customer of ``company`` with open invoices, planned: {partner_id: CustomerFollowup}."""
+    def _plan(self, company, today, partner_ids=None):
+        """Every customer of ``company`` with open invoices (of ``partner_ids``, commercial partners, when given),
+        planned: {partner_id: CustomerFollowup}."""
         levels, level_index = self._ladder(company)
         delays = levels.mapped("delay")
-        items = self._open_items(company, today)
+        items = self._open_items(company, today, partner_ids)
         intervals = self._dispute_intervals(company, [it.move_id for it in items if it.raw_days > 0])
         skip = company.billing_followup_skip_dispute_days
         bumps = self._level_bumps(company)
@@ -96,8 +97,9 @@ class BillingFollowupLedger(models.AbstractModel):
         return result
 
     @api.model
-    def _open_items(self, company, today):
-        """Open posted customer invoices (receivable lines with a residual), oldest open due date first."""
+    def _open_items(self, company, today, partner_ids=None):
+        """Open posted customer invoices (receivable lines with a residual), oldest open due date first; of
+        ``partner_ids`` (commercial partners) only when given."""
         for model in ("account.move", "account.move.line", "billing.promise"):
             self.env[model].flush_model()
         self.env.cr.execute(
@@ -123,11 +125,14 @@ class BillingFollowupLedger(models.AbstractModel):
                    AND account.account_type = 'asset_receivable'
                    AND NOT aml.reconciled
                    AND aml.amount_residual_currency > 0
+                   AND (%(all)s OR move.commercial_partner_id = ANY(%(partners)s))
                  GROUP BY move.id
                  ORDER BY MIN(aml.date_maturity), move.id
                 """,
                 company=company.id,
                 today=today,
+                all=partner_ids is None,
+                partners=list(partner_ids or []),
             )
         )
         items = []

@@ -2,7 +2,7 @@ import logging
 import time
 import zlib
 
-from odoo import api, fields, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
@@ -182,9 +182,27 @@ class BillingFollowupRun(models.Model):
         """Send the chunk's customers this run has not sent yet: a line no longer "to send" (e-mailed, printed,
         failed...) or with its e-mail or note recorded is left alone, so a chunk processed twice sends nothing twice."""
         lines = self.env["billing.followup.line"].sudo().union(*chunk._billing_sources()).exists()
-        lines.filtered(
+        lines = lines.filtered(
             lambda line: line.run_id == self and line.outcome == "planned" and not (line.mail_id or line.message_id)
-        )._send()
+        )
+        self._replan_lines(lines)._send()
+
+    def _replan_lines(self, lines):
+        """Plan ``lines``' customers again as of now (the chunk may run hours after planning, or days on a retry):
+        each line is what a run would send today; a customer with nothing new to follow up any more (paid, promised,
+        disputed since) is left with nothing sent. :return: the lines still to send."""
+        if not lines:
+            return lines
+        planned = self.env["billing.followup.ledger"]._plan(self.company_id, self.date, lines.partner_id.ids)
+        todo = {pid: followup for pid, followup in planned.items() if followup.plan.new}
+        vals_by_partner = {vals["partner_id"]: vals for vals in lines._prepare_vals_list(self, todo)}
+        for line in lines:
+            vals = vals_by_partner.get(line.partner_id.id)
+            if vals:  # its recipients too when a letter now (no e-mail)
+                vals["recipient_ids"] = vals["recipient_ids"] or [Command.clear()]
+            line.write(vals or {"outcome": "nothing", "result": self.env._(
+                "Nothing sent: nothing left to follow up since the run was planned (paid, promised or disputed).")})
+        return lines.filtered(lambda line: line.outcome == "planned")
 
     def _billing_chunks_finished(self):
         """Every chunk is done: the run is sent, its duration the planning's plus its chunks'."""

@@ -177,6 +177,10 @@ class BillingMatchRun(models.Model):
         ``billing.payment.apply``'s, with the user's rights; the run only records it.
         """
         company = company or self.env.company
+        running = self.sudo().search([("company_id", "=", company.id), ("state", "=", "running")], limit=1)
+        if running:  # its chunks wait: a second run would plan the same customers' sources again
+            raise UserError(self.env._("%(run)s of %(company)s is still in progress; start a new run once it is done.",
+                                       run=running.name, company=company.sudo().display_name))  # fmt: skip
         started = time.perf_counter()
         threshold = company.billing_match_threshold
         matcher = BillingMatcher(self.env, company)

@@ -131,9 +131,12 @@ class BillingRunChunk(models.Model):
         return self.sudo().search([("res_model", "=", self.res_model), ("res_id", "=", self.res_id)])
 
     def _billing_ready(self):
-        """Waiting, and whatever it comes after is done (for a "rest" chunk: every customer chunk of the run)."""
+        """Waiting, its run in progress, and whatever it comes after is done (for a "rest" chunk: every customer
+        chunk of the run)."""
         self.ensure_one()
         if self.state != "pending" or (self.after_id and self.after_id.state != "done"):
+            return False
+        if self.sudo()._billing_run().exists().state != "running":  # undone meanwhile: nothing to apply or wait for
             return False
         if self.kind == "rest":
             return all(chunk.state == "done" for chunk in self._billing_siblings() if chunk.kind == "customer")
