@@ -2,10 +2,11 @@
 a second run planned while one is in progress, and a chunk left waiting by a run that is no longer in progress. Each
 test replays the attack through the entry point a client or the scheduler has and proves nothing wrong is written."""
 
-from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import new_test_user, tagged
 
-from .chunks_common import FollowupChunksCommon, RunChunksCommon
+from ..models.billing_run_chunk import CHUNK_SIZE_PARAM, DEFAULT_CHUNK_SIZE
+from .chunks_common import FollowupChunksCommon, InvoiceRunChunksCommon, RunChunksCommon
 from .test_run_chunks_followup_billing import BROKEN_REFS
 
 
@@ -81,3 +82,52 @@ class TestAttackPass6Matching(RunChunksCommon):
         with self.assertRaisesRegex(UserError, "undone or finished"):
             chunks[0].sudo().state = "failed"
             chunks[0].with_user(self.specialist).action_retry()
+
+    def test_billing_manager_of_another_company_can_neither_read_nor_retry_a_chunk(self):
+        """Held: the chunks' company rule, through the chunk and through its run's Chunks tab."""
+        other = self.env["res.company"].create({"name": "Stark Billing"})
+        outsider = new_test_user(self.env, login="bs_outsider", company_id=other.id, company_ids=other.ids,
+                                 groups="base.group_user,billing_specialist.group_billing_manager")  # fmt: skip
+        run = self._start()
+        chunk = run.chunk_ids.sorted("sequence")[:1]
+        chunk.sudo().state = "failed"
+        with self.assertRaises(AccessError):
+            chunk.with_user(outsider).action_retry()
+        self.assertEqual(chunk.state, "failed")
+        self.assertFalse(self.env["billing.run.chunk"].with_user(outsider).search([]))
+        with self.assertRaises(AccessError):
+            run.with_user(outsider).chunk_ids.mapped("state")
+
+    def test_chunk_size_parameter_out_of_range_is_bounded(self):
+        """Held: zero or negative means one source a chunk, text the default; a huge size runs in one go."""
+        Chunk, params = self.env["billing.run.chunk"], self.env["ir.config_parameter"].sudo()
+        for value, size in (("0", 1), ("-5", 1), ("lots", DEFAULT_CHUNK_SIZE), ("2.5", DEFAULT_CHUNK_SIZE),
+                            (" 3 ", 3), ("10000000000", 10000000000)):  # fmt: skip
+            params.set_param(CHUNK_SIZE_PARAM, value)
+            self.assertEqual(Chunk._billing_chunk_size(), size, value)
+        run = self._start()
+        self.assertFalse(run.chunk_ids)
+        self.assertEqual((run.state, run.applied_count), ("done", 6))
+
+
+@tagged("post_install", "-at_install")
+class TestAttackPass6Invoices(InvoiceRunChunksCommon):
+    def test_billing_chunk_retried_after_an_invoice_was_posted_by_hand_skips_it(self):
+        """Held: an invoice posted by hand between a chunk's failure and its retry is neither posted nor sent again."""
+        run = self._start_run()
+        chunks = run.chunk_ids.sorted("sequence")
+        last = chunks[-1]  # Globex's and Initech's invoices
+        refs = last.source_refs
+        last.sudo().source_refs = BROKEN_REFS
+        self._drain()
+        self.assertEqual(last.state, "failed")
+        globex = self.drafts.filtered(lambda move: move.partner_id == self.other_customer)
+        globex.action_post()
+        last.sudo().source_refs = refs
+        last.with_user(self.specialist).action_retry()
+        self._drain()
+        self.assertEqual(run.state, "done")
+        line = run.line_ids.filtered(lambda rec: rec.move_id == globex)
+        self.assertEqual(line.outcome, "skipped")
+        self.assertFalse(self._emails(globex))
+        self.assertEqual(len(self._emails(self.drafts - globex)), 4)
