@@ -188,20 +188,20 @@ class BillingFollowupRun(models.Model):
         self._replan_lines(lines)._send()
 
     def _replan_lines(self, lines):
-        """Plan ``lines``' customers again as of now (the chunk may run hours after planning, or days on a retry):
-        each line is what a run would send today; a customer with nothing new to follow up any more (paid, promised,
+        """Plan ``lines``' customers again on the ledger as it is now (the chunk may run hours after planning, days on
+        a retry): each line is what the run would send now; a customer with nothing new to follow up any more (paid, promised,
         disputed since) is left with nothing sent. :return: the lines still to send."""
         if not lines:
             return lines
         planned = self.env["billing.followup.ledger"]._plan(self.company_id, self.date, lines.partner_id.ids)
         todo = {pid: followup for pid, followup in planned.items() if followup.plan.new}
         vals_by_partner = {vals["partner_id"]: vals for vals in lines._prepare_vals_list(self, todo)}
+        why = self.env._("Nothing sent: settled since the run was planned (paid, promised or disputed).")
         for line in lines:
             vals = vals_by_partner.get(line.partner_id.id)
             if vals:  # its recipients too when a letter now (no e-mail)
                 vals["recipient_ids"] = vals["recipient_ids"] or [Command.clear()]
-            line.write(vals or {"outcome": "nothing", "result": self.env._(
-                "Nothing sent: nothing left to follow up since the run was planned (paid, promised or disputed).")})
+            line.write(vals or {"outcome": "nothing", "result": why})
         return lines.filtered(lambda line: line.outcome == "planned")
 
     def _billing_chunks_finished(self):

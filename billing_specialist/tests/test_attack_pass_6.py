@@ -109,6 +109,20 @@ class TestAttackPass6Matching(RunChunksCommon):
         self.assertFalse(run.chunk_ids)
         self.assertEqual((run.state, run.applied_count), ("done", 6))
 
+    def test_default_context_keys_change_no_chunk(self):
+        """Held: the chunks are created as superuser, which drops a client's ``default_*`` keys."""
+        self._sources()
+        context = {"default_state": "done", "default_kind": "rest", "default_attempts": 9, "default_user_id": 1,
+                   "default_after_id": False, "default_date_done": "2020-01-01 00:00:00"}  # fmt: skip
+        action = self.env["billing.match.run"].with_user(self.specialist).with_context(**context).action_run_now()
+        run = self.env["billing.match.run"].browse(action["res_id"])
+        self.assertEqual((run.state, run.user_id), ("running", self.specialist))
+        chunks = run.chunk_ids.sorted("sequence")
+        self.assertEqual(chunks.mapped("kind"), ["customer"] * 3 + ["rest"])
+        self.assertEqual(set(chunks.mapped("state")), {"pending"})
+        self.assertEqual((set(chunks.mapped("attempts")), chunks.user_id), ({0}, self.specialist))
+        self.assertFalse(any(chunks.mapped("date_done")))
+
 
 @tagged("post_install", "-at_install")
 class TestAttackPass6Invoices(InvoiceRunChunksCommon):
