@@ -243,6 +243,14 @@ class BillingInvoiceRun(models.Model):
 
     # ------------------------------------------------------------------ running
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_running(self):
+        """A run still processing its chunks is not deleted: its jobs would lose their run half-way."""
+        running = self.filtered(lambda run: run.state == "running")
+        if running:
+            raise UserError(self.env._("%(run)s is still running: delete it once it is done.",
+                                       run=running[0].display_name))  # fmt: skip
+
     def action_run(self):
         """Process the run now when small, else queue it for the scheduled action (it commits batch by batch); above
         the chunk size, in chunks of customers."""

@@ -145,3 +145,14 @@ class TestAttackPass6Invoices(InvoiceRunChunksCommon):
         self.assertEqual(line.outcome, "skipped")
         self.assertFalse(self._emails(globex))
         self.assertEqual(len(self._emails(self.drafts - globex)), 4)
+
+    def test_billing_run_still_running_is_not_deleted(self):
+        run = self._start_run()
+        self.assertEqual(run.state, "running")
+        with self.assertRaisesRegex(UserError, "still running"):
+            run.with_user(self.manager).unlink()
+        self.assertTrue(run.exists() and run.chunk_ids)
+        self._drain()
+        self.assertEqual(run.state, "done")
+        run.with_user(self.manager).unlink()
+        self.assertFalse(run.exists())
