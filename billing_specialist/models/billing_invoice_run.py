@@ -240,6 +240,9 @@ class BillingInvoiceRun(models.Model):
         for run in self:
             if run.state == "done":
                 raise UserError(self.env._("%(run)s is done: start a new run.", run=run.name))
+            if run._billing_chunks_in_progress():  # an invoice added now would be in no chunk: never processed
+                raise UserError(self.env._("%(run)s is being processed in chunks: wait until it is done, or start a "
+                                           "new run.", run=run.name))  # fmt: skip
 
     # ------------------------------------------------------------------ running
 

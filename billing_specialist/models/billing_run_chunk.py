@@ -63,6 +63,34 @@ class BillingRunChunk(models.Model):
     error = fields.Text(readonly=True)
     duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 2))
     date_done = fields.Datetime(string="Done on", readonly=True)
+    partner_names = fields.Char(
+        string="Customers", compute="_compute_partner_names",
+        help="The customers whose sources the chunk holds (the sources naming no customer come last).",
+    )  # fmt: skip
+    can_retry = fields.Boolean(
+        compute="_compute_can_retry",
+        help="Failed, its run in progress, and you may retry it (a billing manager, or who started the run).",
+    )  # fmt: skip
+
+    @api.depends("partner_ids", "kind")
+    def _compute_partner_names(self):
+        for chunk in self:
+            if chunk.kind == "rest":
+                chunk.partner_names = self.env._("Sources naming no customer (after all the others)")
+                continue
+            partners = self.env["res.partner"].sudo().browse(chunk.partner_ids or []).exists()
+            chunk.partner_names = ", ".join(partners.mapped("display_name"))
+
+    @api.depends("state", "user_id")
+    @api.depends_context("uid")
+    def _compute_can_retry(self):
+        for chunk in self:
+            chunk.can_retry = chunk._billing_may_retry() and chunk.state == "failed"
+
+    def _billing_may_retry(self):
+        """Whether the current user may retry the chunk: billing managers, or the user who started the run."""
+        self.ensure_one()
+        return self.env.user.has_group("billing_specialist.group_billing_manager") or self.user_id == self.env.user
 
     @api.model
     def _history_writer(self):
@@ -100,16 +128,16 @@ class BillingRunChunk(models.Model):
         vals.update({name: run.id for name, field in self._fields.items()  # the run's Chunks tab
                      if field.type == "many2one" and field.comodel_name == run._name})  # fmt: skip
         chunks, previous = self.browse(), self.browse()
-        for sequence, (partner_ids, records, chained) in enumerate(parts):
+        for sequence, (partner_ids, records, chained) in enumerate(parts, start=1):  # numbered as users count
             previous = self.sudo().create({
                 **vals, "sequence": sequence, "partner_ids": partner_ids, "after_id": previous.id if chained else False,
                 "source_refs": [[rec._name, rec.id] for rec in records], "source_count": len(records),
                 "hints": hints(records, partner_ids) if hints else None,
             })  # fmt: skip
             chunks |= previous
-        for start in range(0, len(rest), size):  # may touch any customer: one after the other, after all the others
-            previous = self.sudo().create({
-                **vals, "sequence": len(parts) + start, "kind": "rest", "after_id": previous.id if start else False,
+        for number, start in enumerate(range(0, len(rest), size), start=len(parts) + 1):  # may touch any customer:
+            previous = self.sudo().create({  # one after the other, after all the others
+                **vals, "sequence": number, "kind": "rest", "after_id": previous.id if start else False,
                 "source_refs": [[rec._name, rec.id] for rec in rest[start : start + size]],
                 "source_count": len(rest[start : start + size]),
             })  # fmt: skip
@@ -174,13 +202,22 @@ class BillingRunChunk(models.Model):
             raise  # another transaction's doing, not the chunk's: the whole call is retried (cron, queue_job)
         except Exception as error:
             _logger.warning("Chunk %s of %s failed", chunk.id, run, exc_info=True)
-            chunk.write({"state": "failed", "error": str(error.args[0] if error.args else error)})
+            chunk.write({"state": "failed", "error": self._billing_error_text(error)})
             return False
         chunk.write({"state": "done", "error": False, "date_done": fields.Datetime.now(),
                      "duration": time.perf_counter() - started})  # fmt: skip
         chunk._billing_finish_run()
         chunk._billing_after_done()
         return True
+
+    @api.model
+    def _billing_error_text(self, error):
+        """What the Chunks tab shows: a user error's own message; for a crash, its type too (a bare "'partners'"
+        tells a user nothing), and that the server log has the details."""
+        if isinstance(error, UserError):
+            return str(error.args[0] if error.args else error)
+        return self.env._("Unexpected error (%(type)s: %(error)s); the server log has the details.",
+                          type=type(error).__name__, error=error)  # fmt: skip
 
     def _billing_finish_run(self):
         """Tell the chunk's run when none of its chunks is left to do."""
@@ -232,9 +269,7 @@ class BillingRunChunk(models.Model):
         """Retry a failed chunk alone: billing managers, or the user who started the run."""
         for chunk in self:
             chunk.check_access("read")
-            if not (
-                self.env.user.has_group("billing_specialist.group_billing_manager") or chunk.user_id == self.env.user
-            ):
+            if not chunk._billing_may_retry():
                 raise UserError(self.env._("Only a billing manager or %(user)s, who started the run, may retry it.",
                                            user=chunk.user_id.name))  # fmt: skip
             if chunk.state != "failed":
