@@ -3,6 +3,8 @@ import logging
 from odoo import Command, api, fields, models
 from odoo.tools import SQL, format_date, formatLang
 
+from ..exceptions import raise_concurrency
+
 _logger = logging.getLogger(__name__)
 
 CHANNELS = [("email", "E-mail"), ("letter", "Letter"), ("activity", "Call"), ("none", "None")]
@@ -194,6 +196,7 @@ class BillingFollowupLine(models.Model):
                 with self.env.cr.savepoint():
                     line._send_one()
             except Exception as error:  # any failure of one customer is recorded, the run goes on
+                raise_concurrency(error)  # but not another transaction's: the whole chunk is retried
                 _logger.warning("Follow-up of customer %s failed: %s", line.partner_id.id, error)
                 self.env.invalidate_all()
                 line.write({"outcome": "error", "result": self.env._("Not sent: %(error)s", error=error)})

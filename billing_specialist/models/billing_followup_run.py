@@ -6,6 +6,8 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
+from ..exceptions import raise_concurrency
+
 _logger = logging.getLogger(__name__)
 
 # pg_try_advisory_xact_lock(LOCK_KEY, company id): one follow-up run per company at a time.
@@ -240,7 +242,8 @@ class BillingFollowupRun(models.Model):
             try:
                 with self.env.cr.savepoint():
                     self.sudo().with_company(company)._run_company(company, mode="scheduled")
-            except Exception:
+            except Exception as error:
+                raise_concurrency(error)  # another transaction's doing: the whole call is retried, not skipped
                 _logger.exception("Follow-up run of company %s failed", company.id)
 
     # ------------------------------------------------------------------ lines

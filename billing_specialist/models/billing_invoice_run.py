@@ -7,6 +7,7 @@ from odoo import Command, api, fields, models, modules
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from ..exceptions import raise_concurrency
 from .billing_dispute_line import without_protected_defaults
 from .billing_invoice_run_line import error_text
 
@@ -330,7 +331,8 @@ class BillingInvoiceRun(models.Model):
         try:
             with self.env.cr.savepoint():
                 results = delivery._deliver(lines.move_id, mail_template=template)
-        except Exception:  # pylint: disable=broad-exception-caught  # retried one by one below
+        except Exception as error:  # pylint: disable=broad-exception-caught  # retried one by one below
+            raise_concurrency(error)  # another transaction's doing: the whole chunk is retried, not each invoice
             _logger.info("Billing run %s: delivering the batch failed, retrying invoice by invoice", self.name)
             results = {}
             for line in lines:
@@ -338,6 +340,7 @@ class BillingInvoiceRun(models.Model):
                     with self.env.cr.savepoint():
                         results.update(delivery._deliver(line.move_id, mail_template=template))
                 except Exception as error:  # pylint: disable=broad-exception-caught
+                    raise_concurrency(error)
                     results[line.move_id.id] = ("failed", self.env._("Posted, but not delivered: %(error)s",
                                                                      error=error_text(error)), None)  # fmt: skip
         for line in lines:

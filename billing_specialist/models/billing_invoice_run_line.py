@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
-from ..exceptions import BillingCheckBlocked
+from ..exceptions import BillingCheckBlocked, raise_concurrency
 
 OUTCOMES = [
     ("pending", "To Do"),
@@ -74,6 +74,7 @@ class BillingInvoiceRunLine(models.Model):
             self._record_blocked(error)
             return False
         except Exception as error:  # pylint: disable=broad-exception-caught  # one invoice never stops the run
+            raise_concurrency(error)  # another transaction's doing, not the invoice's: the whole chunk is retried
             self._record("failed", error_text(error))
             return False
         return self._check_posted()
@@ -126,7 +127,8 @@ class BillingInvoiceRunLine(models.Model):
                 blocked._record_blocked(error)
                 todo -= blocked
                 continue
-            except Exception:  # pylint: disable=broad-exception-caught  # tried one by one below
+            except Exception as error:  # pylint: disable=broad-exception-caught  # tried one by one below
+                raise_concurrency(error)  # not any invoice's fault: one by one would only fail the same way
                 break
             return todo.filtered(lambda line: line._check_posted())
         return todo.filtered(lambda line: line._post())

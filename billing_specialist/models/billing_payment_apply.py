@@ -8,6 +8,8 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
+from ..exceptions import raise_concurrency
+
 
 @dataclasses.dataclass
 class Application:
@@ -297,6 +299,7 @@ class BillingPaymentApply(models.AbstractModel):
             with self.env.cr.savepoint():
                 return self._reconcile(batch)
         except (UserError, psycopg2.Error) as error:
+            raise_concurrency(error)  # another transaction's doing, no application's: the whole call is retried
             if len(batch) == 1:
                 return [str(error.args[0])]
         results = []

@@ -5,8 +5,9 @@ import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.service.model import PG_CONCURRENCY_EXCEPTIONS_TO_RETRY
 from odoo.tools import SQL
+
+from ..exceptions import raise_concurrency
 
 _logger = logging.getLogger(__name__)
 
@@ -198,9 +199,10 @@ class BillingRunChunk(models.Model):
         try:
             with self.env.cr.savepoint():
                 run._billing_chunk_process(chunk.with_env(run.env))
-        except PG_CONCURRENCY_EXCEPTIONS_TO_RETRY:
-            raise  # another transaction's doing, not the chunk's: the whole call is retried (cron, queue_job)
         except Exception as error:
+            # Another transaction's doing, not the chunk's, even when it surfaces as a later error (e.g. an
+            # InFailedSqlTransaction): the whole call is retried (cron, queue_job), the chunk stays pending.
+            raise_concurrency(error)
             _logger.warning("Chunk %s of %s failed", chunk.id, run, exc_info=True)
             chunk.write({"state": "failed", "error": self._billing_error_text(error)})
             return False
