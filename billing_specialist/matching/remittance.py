@@ -11,7 +11,9 @@ the engine's ``Proposal`` for the payment it explains, each reference resolved t
     95  ... the payment is short of the lines within the company's tolerance (the difference is a write-off)
     92  ... one reference or more has one typo
     90  ... a typo gives another customer's number, but the customer's only invoice one typo away is open for
-        exactly the line's amount paid plus deduction (and the other customer's is not)
+        exactly the line's amount paid plus deduction (and the other customer's is not); or several of the
+        customer's invoices are one typo away and only one of them, not named by another line, is open for that
+        amount
      0  held for review: a reference naming nothing, another customer's invoice, an invoice twice, more paid than
         is open, or invoices left partly open (deductions) while the payment is not exactly the advice's total
 
@@ -318,7 +320,7 @@ class RemittanceRef:
     lines: tuple
 
 
-def resolve_reference(matcher, reference, partner_id, amount=None):
+def resolve_reference(matcher, reference, partner_id, amount=None, exclude=frozenset()):
     """The customer's open item that ``reference`` names, and how: ('exact'|'written'|'typo', item) or (None, None);
     ('other', item) when it names exactly an item of another customer (and none of this customer's).
 
@@ -329,6 +331,8 @@ def resolve_reference(matcher, reference, partner_id, amount=None):
     A typo can land on another customer's number (numbers are dense): it is then taken for the customer's own
     invoice only when ``amount`` (what the line pays plus its deduction) corroborates it: the customer's only item
     one typo away is open for exactly that amount and the other customer's is not ('typo_other', item).
+    When several of the customer's items are one typo away, the one open for exactly ``amount`` among those the
+    advice's other lines do not name (``exclude``) is taken, if it is the only one ('typo_inferred', item).
     """
     candidates = matcher._candidates(reference)
     exact = _own_hits(matcher, candidates, partner_id, _exact_ids)
@@ -339,20 +343,23 @@ def resolve_reference(matcher, reference, partner_id, amount=None):
     if exact:
         return None, None
     others = {i for candidate in candidates for i in _exact_ids(matcher, candidate)}
-    item = _own_typo(matcher, candidates, reference, partner_id)
+    item, inferred = _own_typo(matcher, candidates, reference, partner_id, amount, exclude)
     if others:  # it names another customer's invoice exactly: a typo for the customer's own only if amounts agree
         other = matcher.items[min(others)]
         if item and amount is not None and all(not matcher._is_zero(matcher.items[i].amount - amount) for i in others) \
                 and matcher._is_zero(item.amount - amount):  # fmt: skip
             return "typo_other", item
         return "other", other
+    if item and inferred:
+        return "typo_inferred", item
     if item:
         return ("written" if matcher._written_differently(reference, item.number) else "typo"), item
     return None, None
 
 
-def _own_typo(matcher, candidates, reference, partner_id):
-    """The customer's only open item one typo away from the reference, or None."""
+def _own_typo(matcher, candidates, reference, partner_id, amount=None, exclude=frozenset()):
+    """The customer's only open item one typo away from the reference: (item, False); when several are, the only
+    one of them open for exactly ``amount`` and not in ``exclude``: (item, True); else (None, False)."""
     fuzzy = {
         i
         for candidate in candidates
@@ -363,7 +370,13 @@ def _own_typo(matcher, candidates, reference, partner_id):
     if len(fuzzy) > 1:  # several one edit away from some variant: the one whose full number is one edit away
         written = normalize(reference)
         fuzzy = {i for i in fuzzy if _one_edit(written, normalize(matcher.items[i].number))}
-    return matcher.items[fuzzy.pop()] if len(fuzzy) == 1 else None
+    if len(fuzzy) == 1:
+        return matcher.items[fuzzy.pop()], False
+    if len(fuzzy) > 1 and amount is not None:  # the advice's other lines and the amount say which
+        fitting = {i for i in fuzzy - set(exclude) if matcher._is_zero(matcher.items[i].amount - amount)}
+        if len(fitting) == 1:
+            return matcher.items[fitting.pop()], True
+    return None, False
 
 
 def _one_edit(first, second):
@@ -403,8 +416,14 @@ def propose_remittance(matcher, source, remittance):
     proposal = Proposal(source.id, remittance.partner_id, [], 98, [], remittance_id=remittance.id)
     label = remittance.label
     seen, written, partial = {}, [], []
+    named = set()  # the items the advice's lines name exactly: a typo elsewhere in it does not mean them
     for line in remittance.lines:
-        how, item = resolve_reference(matcher, line.reference, remittance.partner_id, line.paid + line.deduction)
+        how, item = resolve_reference(matcher, line.reference, remittance.partner_id)
+        if how in ("exact", "written"):
+            named.add(item.id)
+    for line in remittance.lines:
+        how, item = resolve_reference(matcher, line.reference, remittance.partner_id, line.paid + line.deduction,
+                                      exclude=named)  # fmt: skip
         if how == "other":
             proposal.hold(_lt("remittance %(advice)s names %(number)s, an invoice of another customer", advice=label,
                               number=item.number))  # fmt: skip
@@ -419,7 +438,7 @@ def propose_remittance(matcher, source, remittance):
         seen[item.id] = line
         if how == "typo":
             proposal.confidence = min(proposal.confidence, 92)
-        elif how == "typo_other":  # the amount decides between two numbers: surer than no number, less than one
+        elif how in ("typo_other", "typo_inferred"):  # the amount decides: surer than no number, less than one
             proposal.confidence = min(proposal.confidence, 90)
         if how != "exact":
             written.append((item.number, line.reference, how))
@@ -460,6 +479,10 @@ def _explain(matcher, proposal, label, seen, written):
         if how == "typo":
             reason = _lt("remittance %(advice)s names %(number)s (written %(ref)s, one typo)", advice=label,
                          number=number, ref=reference)  # fmt: skip
+        elif how == "typo_inferred":
+            reason = _lt("remittance %(advice)s names %(number)s (written %(ref)s, one typo: of the customer's "
+                         "invoices one typo away, the only one no other line names that is open for the line's "
+                         "amount)", advice=label, number=number, ref=reference)  # fmt: skip
         elif how == "typo_other":
             reason = _lt("remittance %(advice)s names %(number)s (written %(ref)s, one typo: another customer's "
                          "number, but only %(number)s is open for the line's amount)", advice=label, number=number,

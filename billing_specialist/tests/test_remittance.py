@@ -563,6 +563,31 @@ class TestRemittanceMatching(RemittanceCommon):
         self.assertEqual(proposal.allocations, [])
         self.assertIn("an invoice of another customer", proposal.explain())
 
+    def _lump(self, items, rows):
+        advice = RemittanceRef(5, "RA-9", 7, tuple(AdviceLine(ref, paid) for ref, paid in rows))
+        return propose_remittance(Matcher(items), Source(9, round(sum(p for _r, p in rows), 2), partner_id=7), advice)
+
+    def test_engine_typo_between_look_alikes_decided_by_the_other_lines_and_the_amount(self):
+        items = [OpenItem(1, 7, "INV/2026/00257", 8203.06, date(2026, 1, 1)),
+                 OpenItem(2, 7, "INV/2026/00253", 4123.02, date(2026, 1, 1)),
+                 OpenItem(3, 7, "INV/2026/00335", 3850.52, date(2026, 1, 1))]  # fmt: skip
+        # "0025" is one typo from both 00257 and 00253: 00257 is named by another line, 00253 is open for 4,123.02.
+        rows = [("INV/2026/00335", 3850.52), ("INV/2026/0025", 4123.02), ("INV/2026/00257", 8203.06)]
+        proposal = self._lump(items, rows)
+        self.assertFalse(proposal.conflict, proposal.explain())
+        self.assertEqual(proposal.confidence, 90)
+        self.assertEqual(sorted((a.item_id, a.amount) for a in proposal.allocations),
+                         [(1, 8203.06), (2, 4123.02), (3, 3850.52)])  # fmt: skip
+        self.assertIn("the only one no other line names that is open for the line's amount", proposal.explain())
+
+    def test_engine_typo_between_same_amount_look_alikes_is_held(self):
+        items = [OpenItem(1, 7, "INV/2026/00257", 8203.06, date(2026, 1, 1)),
+                 OpenItem(2, 7, "INV/2026/00253", 4123.02, date(2026, 1, 1)),
+                 OpenItem(4, 7, "INV/2026/00254", 4123.02, date(2026, 1, 1))]  # fmt: skip
+        proposal = self._lump(items, [("INV/2026/0025", 4123.02), ("INV/2026/00257", 8203.06)])
+        self.assertTrue(proposal.conflict, "00253 and 00254 are both one typo away and open for 4,123.02")
+        self.assertIn("no open invoice of the customer", proposal.explain())
+
     def test_engine_reasons_count_one_invoice_and_one_deduction_in_the_singular(self):
         items = [OpenItem(1, 7, "INV/2026/00012", 100.0, date(2026, 1, 1)),
                  OpenItem(2, 7, "INV/2026/00013", 100.0, date(2026, 1, 1))]  # fmt: skip
