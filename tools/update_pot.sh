@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerate billing_specialist/i18n/billing_specialist.pot from a scratch database with the addon installed.
+# Regenerate the .pot of billing_specialist (and of billing_specialist_queue, with queue_job) from scratch databases.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 DB="${BILLING_POT_DB:-billing_pot}"
@@ -17,3 +17,18 @@ dropdb "$DB"
 grep -q "Failed to extract terms" "$log" \
     && die "some terms could not be extracted (see the log above); the .pot misses them."
 say "Wrote billing_specialist/i18n/billing_specialist.pot"
+
+# The glue addon's terms, from a database with OCA's queue_job (installed from the package index when missing).
+ensure_queue_job
+QUEUE_ADDONS="$ADDONS,$(queue_job_addons_dir)"
+mkdir -p "$REPO_ROOT/billing_specialist_queue/i18n"
+dropdb --if-exists "${DB}_queue" >/dev/null 2>&1
+odoo_cmd server -d "${DB}_queue" --addons-path="$QUEUE_ADDONS" -i billing_specialist_queue --without-demo=all \
+    --stop-after-init --log-level=warn
+odoo_cmd server -d "${DB}_queue" --addons-path="$QUEUE_ADDONS" \
+    --i18n-export="$REPO_ROOT/billing_specialist_queue/i18n/billing_specialist_queue.pot" \
+    --modules=billing_specialist_queue --stop-after-init --log-level=warn 2>&1 | tee "$log" >&2
+dropdb "${DB}_queue"
+grep -q "Failed to extract terms" "$log" \
+    && die "some terms of billing_specialist_queue could not be extracted (see the log above)."
+say "Wrote billing_specialist_queue/i18n/billing_specialist_queue.pot"
