@@ -1,26 +1,13 @@
-from odoo.tests import common as odoo_test_common
 from odoo.tests import tagged
 
 from odoo.addons.billing_specialist.tests.chunks_common import RunChunksCommon
 
-if not hasattr(odoo_test_common, "SETATTR_SOURCES"):
-    # Odoo 18.0 sources older than queue_job's test helpers: they only register a path in this dict.
-    odoo_test_common.SETATTR_SOURCES = {}
-
-from odoo.addons.queue_job.tests.common import trap_jobs
+from .common import PerformAll, trap_jobs
 
 
 @tagged("post_install", "-at_install")
-class TestQueueChunks(RunChunksCommon):
+class TestQueueChunks(PerformAll, RunChunksCommon):
     """A large matching run as queue jobs: one job per chunk ready to run, on root.billing."""
-
-    def _perform_all(self, trap, limit=10):
-        """Perform the trapped jobs, and those they enqueue, as the job runner would."""
-        for _round in range(limit):
-            if not trap.enqueued_jobs:
-                return
-            trap.perform_enqueued_jobs()
-        self.fail("the jobs never ran dry")
 
     def test_chunks_ready_to_run_are_jobs_on_root_billing(self):
         with trap_jobs() as trap:
