@@ -121,9 +121,11 @@ class BillingRunChunk(models.Model):
         return self.env[self.res_model].browse(self.res_id)
 
     def _billing_sources(self):
-        """The chunk's source records, in the planned order."""
+        """The chunk's source records, in the planned order, read together (one prefetch set per model)."""
         self.ensure_one()
-        return [self.env[model].browse(res_id) for model, res_id in self.source_refs or []]
+        refs = self.source_refs or []
+        ids = {model: tuple(res_id for other, res_id in refs if other == model) for model in {m for m, _id in refs}}
+        return [self.env[model].browse(res_id).with_prefetch(ids[model]) for model, res_id in refs]
 
     def _billing_siblings(self):
         return self.sudo().search([("res_model", "=", self.res_model), ("res_id", "=", self.res_id)])
