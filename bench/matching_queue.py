@@ -59,7 +59,7 @@ def prepare(args, addons):
         subprocess.run(["dropdb", args.db], check=True)
     subprocess.run(["createdb", "-T", args.template, args.db], check=True)
     subprocess.run([sys.executable, "-m", "odoo", "server", "-d", args.db, f"--addons-path={addons}", "-i",
-                    "billing_specialist_queue", "--without-demo=all", "--stop-after-init", "--log-level=warn"],
+                    "billing_specialist_queue", "-u", "billing_specialist", "--without-demo=all", "--stop-after-init", "--log-level=warn"],
                    check=True, stderr=subprocess.DEVNULL)  # fmt: skip
     subprocess.run(["vacuumdb", "--analyze", "--quiet", args.db], check=True)
 
@@ -123,15 +123,30 @@ def children(pid):
         return []
 
 
+def describe(pid):
+    """What a child of the server runs: the gevent (websocket) server is its own program, workers are forks."""
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            argv = handle.read().split(b"\0")
+    except OSError:
+        return "gone"
+    if b"gevent" in argv:
+        return "gevent server"
+    program = argv[0].decode(errors="replace").rsplit("/", 1)[-1]
+    return None if program.startswith("python") else program  # a fork of the server: a worker
+
+
 class Sampler:
     """CPU and peak RSS of the server's processes and of the database's PostgreSQL backends, last value per pid."""
 
     def __init__(self, server_pid, cr, exclude):
         self.server_pid, self.cr, self.exclude = server_pid, cr, set(exclude)
-        self.odoo, self.postgres, self.base = {}, {}, {}
+        self.odoo, self.postgres, self.base, self.roles = {}, {}, {}, {}
 
     def sample(self):
         for pid in [self.server_pid, *children(self.server_pid)]:
+            if pid not in self.roles:
+                self.roles[pid] = describe(pid)
             self._keep(self.odoo, pid)
         self.cr.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database()")
         for (pid,) in self.cr.fetchall():
@@ -199,7 +214,7 @@ def measure(args, addons):
             states, jobs_wall = wait_for_chunks(cr, run.id, sampler, args.timeout)
             cr.execute("SELECT DISTINCT worker_pid FROM queue_job WHERE channel = 'root.billing'")
             job_pids = {pid for (pid,) in cr.fetchall() if pid}
-            cr.execute("SELECT state, count(*), count(*) FILTER (WHERE retry > 0) FROM queue_job "
+            cr.execute("SELECT state, count(*), count(*) FILTER (WHERE retry > 1) FROM queue_job "
                        "WHERE channel = 'root.billing' GROUP BY state")  # fmt: skip
             jobs = {state: (count, retried) for state, count, retried in cr.fetchall()}
             env.invalidate_all()
@@ -225,9 +240,16 @@ def report(args, run_id, states, jobs, scores, planning, plan_cpu, plan_pg, jobs
           f"recall {scores['identified'] / max(scores['identifiable'], 1):.1%} of {scores['identifiable']:,} "
           f"identifiable; top-1 of the {scores['rest']:,} left {scores['rest_right'] / max(scores['rest'], 1):.1%}; "
           f"not applied by case: {scores['missed']}")  # fmt: skip
+    helpers = 0
     for pid, (cpu, hwm) in sorted(sampler.odoo.items()):
-        role = "job worker" if pid in job_pids else "main + job runner" if pid == sampler.server_pid else "other"
+        role = "job worker" if pid in job_pids else "main + job runner" if pid == sampler.server_pid else None
+        if role is None and hwm < 50:  # short-lived children, not Odoo workers: counted in the CPU, not listed
+            helpers += 1
+            continue
+        role = role or sampler.roles.get(pid) or "cron worker or idle HTTP worker"
         print(f"  odoo pid {pid} ({role}): peak RSS {hwm:.0f} MiB, CPU during the run {cpu - sampler.base[pid]:.1f} s")
+    if helpers:
+        print(f"  and {helpers} short-lived child processes of the server (< 50 MiB each)")
     odoo_cpu, pg_cpu = sampler.cpu(sampler.odoo), sampler.cpu(sampler.postgres)
     print(f"planning (this process): Python {plan_cpu:.1f} s, PostgreSQL {plan_pg:.1f} s of {planning:.1f} s")
     print(f"jobs: Python (Odoo processes' CPU) {odoo_cpu:.1f} s; PostgreSQL (the database's backends' CPU) "

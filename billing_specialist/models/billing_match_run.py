@@ -15,6 +15,9 @@ OUTCOMES = [
 ]
 
 
+COUNTS = ("source_count", "applied_count", "proposed_count", "unmatched_count", "skipped_count", "kept_count")
+
+
 class BillingMatchHistory(models.AbstractModel):
     """A run, its lines and allocations are history: only the run itself (as superuser, ``sudo()``) writes them."""
 
@@ -220,8 +223,12 @@ class BillingMatchRun(models.Model):
             done = min(start + batch_size, len(ready))
             if progress:
                 self.env["ir.cron"]._notify_progress(done=done, remaining=len(ready) - done)  # no-op outside the cron
-        self.env["billing.match.run.line"].sudo().create(line_vals)
-        self.env.flush_all()
+        # A large run's chunks run side by side (queue jobs): its counts are computed once, when it is done; each
+        # chunk updating the run's row would make chunks finishing together fail on a concurrent update.
+        counts = [self._fields[name] for name in COUNTS] if self.state == "running" else []
+        with self.env.protecting(counts, run):
+            self.env["billing.match.run.line"].sudo().create(line_vals)
+            self.env.flush_all()
 
     # ------------------------------------------------------------------ chunks (large runs)
 

@@ -53,9 +53,13 @@ class BillingRunChunk(models.Model):
         "billing.run.chunk", string="Waits For", readonly=True, ondelete="set null",
         help="Processed only once this chunk is done (the same customer's sources).",
     )  # fmt: skip
-    source_refs = fields.Json(readonly=True, help='[["account.payment", id], ...]')
-    partner_ids = fields.Json(readonly=True, help="The customers whose sources the chunk holds.")
-    hints = fields.Json(readonly=True, help="What the chunk's restricted index needs besides its customers' items.")
+    # Not prefetched: reading the state of a run's chunks (which is ready, how many remain) must not load every
+    # chunk's sources and hints (megabytes of JSON for a run of 100,000 sources).
+    source_refs = fields.Json(readonly=True, prefetch=False, help='[["account.payment", id], ...]')
+    partner_ids = fields.Json(readonly=True, prefetch=False, help="The customers whose sources the chunk holds.")
+    hints = fields.Json(
+        readonly=True, prefetch=False, help="What the chunk's restricted index needs besides its customers' items."
+    )
     source_count = fields.Integer(string="Sources", readonly=True)
     attempts = fields.Integer(readonly=True)
     error = fields.Text(readonly=True)
