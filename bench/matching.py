@@ -19,7 +19,9 @@ recall on the identifiable sources, and top-1 accuracy of the proposals left for
     python3 bench/matching.py --sources 10000 [--workers 2] [--chunk-size 500]
 
 ``--chunk-size K`` runs a large run's path (issue 14): planned in chunks of at most K sources by customer, then the
-chunk cron's calls one after the other in the same process (rolled back like the rest, so nothing is committed).
+chunk cron's calls one after the other in the same process (rolled back like the rest, so nothing is committed;
+``--commit`` commits after planning and after each chunk as the cron does: the database keeps the run, so measure on a
+copy, ``createdb -T bench14_copy_100k m100k_a``).
 
 Budgets (issue 3, 2-core machine): 10,000 sources against 20,000 invoices in <= 60 s and <= 1.5 GiB; 0 wrong;
 recall >= 95 %; top-1 of the rest >= 98 %; time at 10,000 <= 12 x time at 1,000.
@@ -263,7 +265,7 @@ def generate(env, sources, seed=7):
     env.cr.commit()
 
 
-def measure(db, addons, part=0, parts=1, check=False, chunk_size=0):
+def measure(db, addons, part=0, parts=1, check=False, chunk_size=0, commit=False):
     import odoo
     from odoo.modules.registry import Registry
 
@@ -288,36 +290,46 @@ def measure(db, addons, part=0, parts=1, check=False, chunk_size=0):
         cpu, pg_cpu = process_cpu(), backend_cpu(backend)
         started = time.perf_counter()
         run = env["billing.match.run"]._run_automatic(env.company, payments, bank_lines)
+        planned = time.perf_counter() - started
+        if commit:
+            cr.commit()
         while chunk_size and env["billing.run.chunk"]._billing_next():
             env["billing.run.chunk"]._cron_process()
+            if commit:  # as the cron does after each call (--commit: the database keeps the run)
+                cr.commit()
         wall = time.perf_counter() - started
         cpu, pg_cpu = process_cpu() - cpu, backend_cpu(backend) - pg_cpu
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         checked = check_ledger(env, run, truth, before) if check else None
-        applied = wrong = identifiable = identified = rest = rest_right = 0
-        wrong_cases, missed = {}, {}
-        for line in run.line_ids:
-            source = line.payment_id or line.statement_line_id
-            case, ident, expected, _owner = truth[f"{source._name},{source.id}"]
-            proposed = sorted(line.allocation_ids.move_id.ids)
-            identifiable += ident
-            if line.outcome == "applied":
-                applied += 1
-                if proposed != expected:
-                    wrong += 1
-                    wrong_cases[case] = wrong_cases.get(case, 0) + 1
-                identified += ident
-            else:
-                missed[case] = missed.get(case, 0) + 1
-                rest += 1
-                rest_right += proposed == expected
+        scores = score(run, truth)
         sources = len(run.line_ids)
         cr.rollback()  # leave the database as generated, to measure again
-    result = {"sources": sources, "wall": wall, "rss": rss, "rss_before": rss_before, "applied": applied,
-              "python_cpu": cpu, "postgres_cpu": pg_cpu, "check": checked,
-              "wrong": wrong, "wrong_cases": wrong_cases, "identifiable": identifiable, "identified": identified,
-              "rest": rest, "rest_right": rest_right, "missed": missed}  # fmt: skip
+    result = {"sources": sources, "wall": wall, "planning": planned if chunk_size else None, "rss": rss,
+              "rss_before": rss_before, "python_cpu": cpu, "postgres_cpu": pg_cpu, "check": checked, **scores}  # fmt: skip
     print("RESULT " + json.dumps(result), flush=True)
+
+
+def score(run, truth):
+    """The run's lines against the ground truth (``bench_truth``): applied, wrong (by case), recall, top-1."""
+    applied = wrong = identifiable = identified = rest = rest_right = 0
+    wrong_cases, missed = {}, {}
+    for line in run.line_ids:
+        source = line.payment_id or line.statement_line_id
+        case, ident, expected, _owner = truth[f"{source._name},{source.id}"]
+        proposed = sorted(line.allocation_ids.move_id.ids)
+        identifiable += ident
+        if line.outcome == "applied":
+            applied += 1
+            if proposed != expected:
+                wrong += 1
+                wrong_cases[case] = wrong_cases.get(case, 0) + 1
+            identified += ident
+        else:
+            missed[case] = missed.get(case, 0) + 1
+            rest += 1
+            rest_right += proposed == expected
+    return {"applied": applied, "wrong": wrong, "wrong_cases": wrong_cases, "identifiable": identifiable,
+            "identified": identified, "rest": rest, "rest_right": rest_right, "missed": missed}  # fmt: skip
 
 
 def process_cpu():
@@ -426,6 +438,8 @@ def report(results):
           f"not applied by case: {missed}")  # fmt: skip
     cpu, pg_cpu = total("python_cpu"), total("postgres_cpu")
     busy = sum(r["wall"] for r in results)
+    if len(results) == 1 and results[0].get("planning") is not None:
+        print(f"of which planning (index of the whole ledger, the chunks' hints) {results[0]['planning']:.1f} s")
     print(f"time: Python (Odoo process CPU) {cpu:.1f} s = {cpu / busy:.0%}; PostgreSQL (backend CPU) {pg_cpu:.1f} s "
           f"= {pg_cpu / busy:.0%}; waiting (I/O, locks, the other) {max(busy - cpu - pg_cpu, 0):.1f} s "
           f"(sum over {len(results)} process(es) of {busy:.1f} s wall)")  # fmt: skip
@@ -451,13 +465,16 @@ def main():
     parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--part", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--chunk-size", type=int, default=0, help="run the chunked path, at most this many per chunk")
+    parser.add_argument("--commit", action="store_true",
+                        help="commit after planning and after each chunk, as the cron does (the database keeps the run: "
+                        "measure on a copy, createdb -T)")  # fmt: skip
     args = parser.parse_args()
     db = args.db or f"billing_bench_match_{args.sources}"
     addons = addons_path()
     if args.replay or args.replay_pass:
         return replay_main(args, addons, __file__)
     if args.measure_only:
-        return measure(db, addons, args.part, args.workers, args.check, args.chunk_size)
+        return measure(db, addons, args.part, args.workers, args.check, args.chunk_size, args.commit)
     if args.reset and db_exists(db):
         subprocess.run(["dropdb", db], check=True)
     if db_exists(db):
@@ -495,7 +512,7 @@ def main():
     workers = [
         subprocess.Popen([sys.executable, __file__, "--sources", str(args.sources), "--db", db, "--measure-only",
                           "--workers", str(args.workers), "--part", str(part), "--chunk-size", str(args.chunk_size),
-                          *(["--check"] if args.check else [])], stdout=subprocess.PIPE, text=True)
+                          *(["--check"] if args.check else []), *(["--commit"] if args.commit else [])], stdout=subprocess.PIPE, text=True)
         for part in range(args.workers)
     ]  # fmt: skip
     results = []

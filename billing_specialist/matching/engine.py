@@ -208,8 +208,11 @@ class Matcher:
 
     def __init__(self, items, partner_names=None, account_partners=None, tolerance_amount=0.0,
                  tolerance_percent=0.0, rounding=0.01, max_combination=4, combination_pool=20,
-                 closed_numbers=None, format_amount=None, format_count=None):  # fmt: skip
+                 closed_numbers=None, format_amount=None, format_count=None, fuzzy_ambiguous=None):  # fmt: skip
         self.items = {item.id: item for item in items}
+        # Candidates one typo away from several items of the whole ledger (a chunk's index holds only some of them,
+        # see ``BillingMatcher.chunk_hints``): no typo hit, as on the whole ledger.
+        self.fuzzy_ambiguous = set(fuzzy_ambiguous or ())
         self.rounding = rounding
         self.tolerance_amount = tolerance_amount
         self.tolerance_percent = tolerance_percent
@@ -301,7 +304,7 @@ class Matcher:
         """Items whose number is one insertion, deletion or substitution away from a memo candidate."""
         hits = set()
         for candidate in candidates:
-            if len(candidate) < 6 or not any(ch.isdigit() for ch in candidate):
+            if len(candidate) < 6 or not any(ch.isdigit() for ch in candidate) or candidate in self.fuzzy_ambiguous:
                 continue
             ids = set(self.by_deletion.get(candidate, ()))  # the memo lost a character
             for variant in deletions(candidate):

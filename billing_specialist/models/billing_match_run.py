@@ -15,6 +15,9 @@ OUTCOMES = [
 ]
 
 
+COUNTS = ("source_count", "applied_count", "proposed_count", "unmatched_count", "skipped_count", "kept_count")
+
+
 class BillingMatchHistory(models.AbstractModel):
     """A run, its lines and allocations are history: only the run itself (as superuser, ``sudo()``) writes them."""
 
@@ -106,13 +109,22 @@ class BillingMatchRun(models.Model):
 
     @api.depends("line_ids.outcome", "state")
     def _compute_counts(self):
+        # Counted in the database: a large run's chunks each add lines, and reading them all again each time would
+        # make the run quadratic in its size.
+        counts = {}
+        if self.ids:
+            Line = self.env["billing.match.run.line"].sudo()
+            for run, outcome, count in Line._read_group(
+                [("run_id", "in", self.ids)], ["run_id", "outcome"], ["__count"]
+            ):
+                counts.setdefault(run.id, {})[outcome] = count
         for run in self:
-            outcomes = run.line_ids.mapped("outcome")
-            run.source_count = len(outcomes)
-            run.applied_count = outcomes.count("applied")
-            run.proposed_count = outcomes.count("proposed")
-            run.unmatched_count = outcomes.count("unmatched")
-            run.skipped_count = outcomes.count("skipped") + outcomes.count("error")
+            outcomes = counts.get(run.id, {})
+            run.source_count = sum(outcomes.values())
+            run.applied_count = outcomes.get("applied", 0)
+            run.proposed_count = outcomes.get("proposed", 0)
+            run.unmatched_count = outcomes.get("unmatched", 0)
+            run.skipped_count = outcomes.get("skipped", 0) + outcomes.get("error", 0)
             run.kept_count = run.applied_count if run.state == "done" else 0
 
     @api.depends("chunk_ids.state")
@@ -215,8 +227,12 @@ class BillingMatchRun(models.Model):
             done = min(start + batch_size, len(ready))
             if progress:
                 self.env["ir.cron"]._notify_progress(done=done, remaining=len(ready) - done)  # no-op outside the cron
-        self.env["billing.match.run.line"].sudo().create(line_vals)
-        self.env.flush_all()
+        # A large run's chunks run side by side (queue jobs): its counts are computed once, when it is done; each
+        # chunk updating the run's row would make chunks finishing together fail on a concurrent update.
+        counts = [self._fields[name] for name in COUNTS] if self.state == "running" else []
+        with self.env.protecting(counts, run):
+            self.env["billing.match.run.line"].sudo().create(line_vals)
+            self.env.flush_all()
 
     # ------------------------------------------------------------------ chunks (large runs)
 
@@ -242,10 +258,20 @@ class BillingMatchRun(models.Model):
     def _billing_chunk_process(self, chunk):
         """Match a chunk's sources still pending (a source the run already recorded is not tried again)."""
         self.ensure_one()
-        recorded = set(self.line_ids.payment_id.ids), set(self.line_ids.statement_line_id.ids)
+        sources = chunk._billing_sources()
+        by_model = {model: self.env[model].browse([s.id for s in sources if s._name == model]).exists()
+                    for model in ("account.payment", "account.bank.statement.line")}  # fmt: skip
+        lines = self.env["billing.match.run.line"].sudo().search_fetch([  # the run's lines of these sources only
+            ("run_id", "=", self.id),
+            "|", ("payment_id", "in", by_model["account.payment"].ids),
+            ("statement_line_id", "in", by_model["account.bank.statement.line"].ids),
+        ], ["payment_id", "statement_line_id"])  # fmt: skip
+        existing = {(model, rec_id) for model, records in by_model.items() for rec_id in records.ids}
+        recorded = set(lines.payment_id.ids), set(lines.statement_line_id.ids)
         sources = [
-            source for source in chunk._billing_sources()
-            if source.exists() and source.id not in recorded[source._name == "account.bank.statement.line"]
+            source for source in sources
+            if (source._name, source.id) in existing
+            and source.id not in recorded[source._name == "account.bank.statement.line"]
             and not source._billing_currency().is_zero(source._billing_available())
             and not (source._name == "account.bank.statement.line" and source.is_reconciled)
         ]  # fmt: skip

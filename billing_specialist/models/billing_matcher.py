@@ -20,6 +20,9 @@ class BillingMatcher:
         they name. The proposals for the chunk's sources are then those of the whole ledger's index."""
         self.env = env
         self.company = company
+        self._ambiguous = {}  # a chunk's: {currency: candidates one typo away from several items of the ledger}
+        for currency_id, candidate in (hints or {}).get("ambiguous", []):
+            self._ambiguous.setdefault(currency_id, set()).add(candidate)
         domain = [
             ("company_id", "=", company.id),
             ("state", "=", "posted"),
@@ -85,7 +88,8 @@ class BillingMatcher:
     def chunk_hints(self, records, partner_ids):
         """What a matcher restricted to ``partner_ids`` needs to propose for ``records`` (their sources) as this
         whole-ledger matcher does: the items of other customers that a memo (or the customers' remittance advices)
-        names exactly or one typo away, the settled numbers and the bank accounts they name (JSON-ready)."""
+        names exactly or is the only one typo away from, the candidates one typo away from several items, the
+        settled numbers and the bank accounts they name (JSON-ready)."""
         sources = [record._billing_source() for record in records]
         if self._waiting is None:  # read once for all the chunks planned: advices by customer, every open item by id
             waiting = self.env["billing.remittance"]._billing_waiting(self.company)
@@ -97,24 +101,37 @@ class BillingMatcher:
             texts += self._waiting[partner_id].line_ids.mapped("reference")
         any_matcher = next(iter(self.matchers.values()), None) or self._matcher(self.company.currency_id.id, [])
         candidates = {candidate for text in texts for candidate in any_matcher._candidates(text)}
-        named = set()
-        for matcher in self.matchers.values():
+        named, ambiguous = set(), []
+        for currency_id, matcher in self.matchers.items():
             for candidate in candidates:
                 named |= matcher.by_key.get(candidate, set()) | matcher.by_ref.get(candidate, set())
                 if len(candidate) >= 6 and any(ch.isdigit() for ch in candidate):
-                    named |= matcher.by_deletion.get(candidate, set())
-                    for variant in deletions(candidate):
-                        named |= matcher.by_key.get(variant, set()) | matcher.by_deletion.get(variant, set())
+                    fuzzy = self._typo_neighbours(matcher, candidate)
+                    # Numbers are dense: a number has hundreds of others one typo away. Only its only one is kept; a
+                    # candidate with several is named instead (the engine takes no typo hit from it either way).
+                    if len(fuzzy) == 1:
+                        named |= fuzzy
+                    elif fuzzy:
+                        ambiguous.append([currency_id, candidate])
         closed = self._options["closed_numbers"].by_key
         wanted = {normalize(source.account_number or "") for source in sources} - {""}
         return {
             "partners": sorted(own),
             "foreign": sorted(i for i in named if self._items[i].partner_id not in own),
+            "ambiguous": sorted(ambiguous),
             "closed": {candidate: closed[candidate] for candidate in candidates if candidate in closed},
             "accounts": {
                 acc: pid for acc, pid in self._options["account_partners"].items() if normalize(acc) in wanted
             },
         }
+
+    @staticmethod
+    def _typo_neighbours(matcher, candidate):
+        """The items of ``matcher`` one insertion, deletion or substitution away from ``candidate``."""
+        ids = set(matcher.by_deletion.get(candidate, ()))
+        for variant in deletions(candidate):
+            ids |= matcher.by_key.get(variant, set()) | matcher.by_deletion.get(variant, set())
+        return ids
 
     def _matcher(self, currency_id, items):
         """The engine on ``items`` (open in that currency), its reasons in the currency's and the user's format."""
@@ -126,6 +143,7 @@ class BillingMatcher:
             rounding=currency.rounding,
             format_amount=lambda value: formatLang(self.env, value, digits=currency.decimal_places),
             format_count=lambda value: formatLang(self.env, value, digits=0),
+            fuzzy_ambiguous=self._ambiguous.get(currency_id),
             **self._options,
         )
         for partner_id, name in self._labels.items():

@@ -158,6 +158,28 @@ class TestRestrictedIndex(BillingDisputeCommon):
                          [[(0, True)], [(90, False)], [(0, True)], [(0, True)]])  # fmt: skip
         self.assertEqual(results[1][0][2], typo_own.ids, "no typo hit: the amount finds the customer's own")
 
+    def test_hints_keep_no_typo_neighbours_of_a_dense_numbering(self):
+        """Numbers are dense: a number has many others one typo away. The hints name such a candidate instead of
+        carrying every neighbour (at 100,000 sources a chunk of 100 customers carried most of the ledger), and the
+        chunk's engine takes no typo hit from it, as the whole ledger's does."""
+        own = self._invoice(410.0, name="INV/2026/55501")
+        neighbours = [
+            self._invoice(300.0 + digit, partner=self.other_customer, name=f"INV/2026/5550{digit}")
+            for digit in range(2, 10)
+        ]
+        payment = self._payment(410.0, memo="INV/2026/55500")  # one typo from 9 invoices: the amount finds its own
+        only = self._invoice(333.0, partner=self.other_customer, name="INV/2026/61234")
+        lone = self._payment(333.0, memo="INV/2026/61235")  # one typo from one invoice only: kept in the hints
+        full = BillingMatcher(self.env, self.company)
+        hints = full.chunk_hints([payment, lone], [self.customer.id])
+        self.assertFalse(set(hints["foreign"]) & {item.id for item in neighbours})
+        self.assertEqual(hints["foreign"], only.ids)
+        self.assertIn([self.company.currency_id.id, "INV202655500"], hints["ambiguous"])
+        restricted = BillingMatcher(self.env, self.company, hints=hints)
+        for source in (payment, lone):
+            self.assertEqual(self._proposals(restricted, source), self._proposals(full, source), source.memo)
+        self.assertEqual(self._proposals(full, payment)[0][2], own.ids)
+
     def test_item_named_and_settled_since_planning_counts_as_settled(self):
         other = self._invoice(250.0, partner=self.other_customer)
         self._invoice(250.0)
