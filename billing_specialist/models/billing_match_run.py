@@ -55,7 +55,7 @@ class BillingMatchRun(models.Model):
     """
 
     _name = "billing.match.run"
-    _inherit = ["billing.match.history"]
+    _inherit = ["billing.match.history", "billing.run.chunked.mixin"]
     _description = "Payment Matching Run"
     _order = "id desc"
     _check_company_auto = True
@@ -77,9 +77,6 @@ class BillingMatchRun(models.Model):
     )  # fmt: skip
     line_ids = fields.One2many("billing.match.run.line", "run_id", readonly=True)
     chunk_ids = fields.One2many("billing.run.chunk", "match_run_id", string="Chunks", readonly=True)
-    chunk_done_count = fields.Integer(string="Chunks Done", compute="_compute_chunk_counts")
-    chunk_failed_count = fields.Integer(string="Chunks Failed", compute="_compute_chunk_counts")
-    chunk_remaining_count = fields.Integer(string="Chunks Remaining", compute="_compute_chunk_counts")
     source_count = fields.Integer(string="Sources", compute="_compute_counts", store=True)
     applied_count = fields.Integer(string="Applied", compute="_compute_counts", store=True)
     proposed_count = fields.Integer(string="Left for Review", compute="_compute_counts", store=True)
@@ -126,14 +123,6 @@ class BillingMatchRun(models.Model):
             run.unmatched_count = outcomes.get("unmatched", 0)
             run.skipped_count = outcomes.get("skipped", 0) + outcomes.get("error", 0)
             run.kept_count = run.applied_count if run.state == "done" else 0
-
-    @api.depends("chunk_ids.state")
-    def _compute_chunk_counts(self):
-        for run in self:
-            states = run.chunk_ids.mapped("state")
-            run.chunk_done_count = states.count("done")
-            run.chunk_failed_count = states.count("failed")
-            run.chunk_remaining_count = states.count("pending") + states.count("running")
 
     def _left_sources(self):
         """The run's sources still waiting to be applied: those it did not apply (all of them once undone)."""
