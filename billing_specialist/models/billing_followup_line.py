@@ -189,14 +189,20 @@ class BillingFollowupLine(models.Model):
 
     # ------------------------------------------------------------------ sending
 
-    def _send(self):
-        """Send each line in its own savepoint: one failing customer leaves the others sent."""
+    def _send(self, retry_conflicts=False):
+        """Send each line in its own savepoint: one failing customer leaves the others sent.
+
+        :param retry_conflicts: a chunk's sending (retried whole by the chunk cron or its job): a concurrent update is
+            raised, not recorded. Otherwise (the daily run, *Send*: not retried before tomorrow) the customer's line
+            says so and the next run takes the customer again.
+        """
         for line in self:
             try:
                 with self.env.cr.savepoint():
                     line._send_one()
             except Exception as error:  # any failure of one customer is recorded, the run goes on
-                raise_concurrency(error)  # but not another transaction's: the whole chunk is retried
+                if retry_conflicts:
+                    raise_concurrency(error)  # another transaction's doing: the whole chunk is retried
                 _logger.warning("Follow-up of customer %s failed: %s", line.partner_id.id, error)
                 self.env.invalidate_all()
                 line.write({"outcome": "error", "result": self.env._("Not sent: %(error)s", error=error)})

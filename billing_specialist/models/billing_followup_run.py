@@ -6,8 +6,6 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
-from ..exceptions import raise_concurrency
-
 _logger = logging.getLogger(__name__)
 
 # pg_try_advisory_xact_lock(LOCK_KEY, company id): one follow-up run per company at a time.
@@ -187,7 +185,7 @@ class BillingFollowupRun(models.Model):
         lines = lines.filtered(
             lambda line: line.run_id == self and line.outcome == "planned" and not (line.mail_id or line.message_id)
         )
-        self._replan_lines(lines)._send()
+        self._replan_lines(lines)._send(retry_conflicts=True)
 
     def _replan_lines(self, lines):
         """Plan ``lines``' customers again on the ledger as it is now (the chunk may run hours after planning, days on
@@ -242,8 +240,7 @@ class BillingFollowupRun(models.Model):
             try:
                 with self.env.cr.savepoint():
                     self.sudo().with_company(company)._run_company(company, mode="scheduled")
-            except Exception as error:
-                raise_concurrency(error)  # another transaction's doing: the whole call is retried, not skipped
+            except Exception:  # one company's failure (a concurrent update too) leaves the others run
                 _logger.exception("Follow-up run of company %s failed", company.id)
 
     # ------------------------------------------------------------------ lines
