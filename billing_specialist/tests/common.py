@@ -1,5 +1,9 @@
-from odoo import Command, fields
-from odoo.tests import new_test_user
+from contextlib import contextmanager
+
+from odoo import SUPERUSER_ID, Command, api, fields
+from odoo.modules.registry import Registry
+from odoo.tests import BaseCase, new_test_user
+from odoo.tests.common import get_db_name
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
@@ -173,3 +177,18 @@ class BillingDisputeCommon(AccountTestInvoicingCommon):
 
     def _count(self, model):
         return self.env[model].sudo().with_context(active_test=False).search_count([])
+
+
+class CommittedFixtureCase(BaseCase):
+    """Real concurrent transactions: the fixture is committed through ``committed_env()`` (a second connection
+    cannot see uncommitted rows) and removed by the test's cleanup."""
+
+    def setUp(self):
+        super().setUp()
+        self.registry = Registry(get_db_name())
+
+    @contextmanager
+    def committed_env(self):
+        """A superuser environment on a connection of its own, committed when the block ends without an error."""
+        with self.registry.cursor() as cr:
+            yield api.Environment(cr, SUPERUSER_ID, {})

@@ -2,14 +2,14 @@ from psycopg2 import errors
 
 from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.exceptions import UserError
-from odoo.modules.registry import Registry
 from odoo.service.model import retrying
-from odoo.tests import BaseCase, tagged
-from odoo.tests.common import get_db_name
+from odoo.tests import tagged
+
+from .common import CommittedFixtureCase
 
 
 @tagged("post_install", "-at_install")
-class TestPortalDisputeLimitConcurrency(BaseCase):
+class TestPortalDisputeLimitConcurrency(CommittedFixtureCase):
     """Portal submissions of one customer in real, concurrent transactions: the daily limit cannot be raced.
 
     The fixture is committed (a second connection cannot see uncommitted rows) and removed afterwards.
@@ -17,9 +17,7 @@ class TestPortalDisputeLimitConcurrency(BaseCase):
 
     def setUp(self):
         super().setUp()
-        self.registry = Registry(get_db_name())
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with self.committed_env() as env:
             company = env.company
             self.company_id = company.id
             self.company_settings = {
@@ -44,8 +42,7 @@ class TestPortalDisputeLimitConcurrency(BaseCase):
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with self.committed_env() as env:
             env["billing.dispute"].with_context(active_test=False).search(
                 [("partner_id", "=", self.ids["partner"])]
             ).unlink()

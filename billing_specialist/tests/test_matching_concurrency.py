@@ -1,11 +1,11 @@
 from odoo import SUPERUSER_ID, Command, api, fields
-from odoo.modules.registry import Registry
-from odoo.tests import BaseCase, tagged
-from odoo.tests.common import get_db_name
+from odoo.tests import tagged
+
+from .common import CommittedFixtureCase
 
 
 @tagged("post_install", "-at_install")
-class TestMatchingConcurrency(BaseCase):
+class TestMatchingConcurrency(CommittedFixtureCase):
     """Two real transactions: rows one holds are skipped by the other's run, never applied twice.
 
     The fixture is committed (a second connection cannot see uncommitted rows) and removed afterwards.
@@ -13,9 +13,7 @@ class TestMatchingConcurrency(BaseCase):
 
     def setUp(self):
         super().setUp()
-        self.registry = Registry(get_db_name())
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with self.committed_env() as env:
             self.company_id = env.company.id
             partner = env["res.partner"].create({"name": "Concurrency Customer", "is_company": True})
             invoice = env["account.move"].create(
@@ -47,8 +45,7 @@ class TestMatchingConcurrency(BaseCase):
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with self.committed_env() as env:
             payment = env["account.payment"].browse(self.ids["payment"])
             invoice = env["account.move"].browse(self.ids["invoice"])
             (payment.move_id | invoice).line_ids.remove_move_reconcile()

@@ -3,18 +3,17 @@ import threading
 import psycopg2.errors
 
 from odoo import SUPERUSER_ID, api
-from odoo.modules.registry import Registry
 from odoo.service.model import _as_validation_error
-from odoo.tests import BaseCase, tagged
-from odoo.tests.common import get_db_name
+from odoo.tests import tagged
 
 from ..matching.remittance import Advice, AdviceLine
+from .common import CommittedFixtureCase
 
 ADVICE = Advice(lines=[AdviceLine("INV/2026/00001", 100.0), AdviceLine("INV/2026/00002", 250.0)])
 
 
 @tagged("post_install", "-at_install")
-class TestRemittanceConcurrency(BaseCase):
+class TestRemittanceConcurrency(CommittedFixtureCase):
     """The same advice imported by two transactions at once: one remittance, the other refused with nothing written.
 
     Real connections: the customer is committed (another connection cannot see uncommitted rows) and removed after.
@@ -22,16 +21,13 @@ class TestRemittanceConcurrency(BaseCase):
 
     def setUp(self):
         super().setUp()
-        self.registry = Registry(get_db_name())
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with self.committed_env() as env:
             self.company_id = env.company.id
             self.partner_id = env["res.partner"].create({"name": "Twice Imported Customer", "is_company": True}).id
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with self.committed_env() as env:
             env["billing.remittance"].search([("partner_id", "=", self.partner_id)]).unlink()
             env["res.partner"].browse(self.partner_id).unlink()
 
@@ -63,8 +59,7 @@ class TestRemittanceConcurrency(BaseCase):
         thread.join(timeout=30)
         self.assertFalse(thread.is_alive())
         self.assertIn("imported already", outcome["result"])
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with self.committed_env() as env:
             remittances = env["billing.remittance"].search([("partner_id", "=", self.partner_id)])
             self.assertEqual(len(remittances), 1)
             self.assertEqual(len(remittances.line_ids), 2, "the refused import wrote no line")

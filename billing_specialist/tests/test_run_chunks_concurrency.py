@@ -1,15 +1,14 @@
 import psycopg2.errors
 
 from odoo import SUPERUSER_ID, Command, api, fields
-from odoo.modules.registry import Registry
-from odoo.tests import BaseCase, tagged
-from odoo.tests.common import get_db_name
+from odoo.tests import tagged
 
 from ..exceptions import concurrency_error
+from .common import CommittedFixtureCase
 
 
 @tagged("post_install", "-at_install")
-class TestRunChunksConcurrency(BaseCase):
+class TestRunChunksConcurrency(CommittedFixtureCase):
     """Two real transactions: another transaction's update of an invoice while a billing-run chunk posts it is a
     serialization failure that is raised (the whole call retried, the chunk left pending), never recorded as the
     invoice's or the chunk's failure.
@@ -19,9 +18,7 @@ class TestRunChunksConcurrency(BaseCase):
 
     def setUp(self):
         super().setUp()
-        self.registry = Registry(get_db_name())
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with self.committed_env() as env:
             partner = env["res.partner"].create(
                 {"name": "Concurrent Billing Customer", "is_company": True, "email": "ap@concurrent.example.com"}
             )
@@ -37,8 +34,7 @@ class TestRunChunksConcurrency(BaseCase):
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):
-        with self.registry.cursor() as cr:
-            env = api.Environment(cr, SUPERUSER_ID, {})
+        with self.committed_env() as env:
             env["billing.run.chunk"].browse(self.ids["chunk"]).unlink()
             run = env["billing.invoice.run"].browse(self.ids["run"])
             run.state = "done"
