@@ -16,7 +16,15 @@ class BillingRunChunk(models.Model):
         return f"billing-chunk-{self.id}-{self.attempts}"
 
     def _billing_dispatch(self):
-        for chunk in self.sudo().filtered(lambda rec: rec._billing_ready()):
+        ready = self.sudo().filtered(lambda rec: rec._billing_ready())
+        # queue_job's identity key leaves alone a job waiting to run, not one running: a chunk whose job is running
+        # still reads "pending" to others until that job commits; it gets no second job.
+        running = set(
+            self.env["queue.job"].sudo().search([
+                ("identity_key", "in", [chunk._billing_job_identity() for chunk in ready]), ("state", "=", "started"),
+            ]).mapped("identity_key")
+        )  # fmt: skip
+        for chunk in ready.filtered(lambda rec: rec._billing_job_identity() not in running):
             run = chunk._billing_run()
             chunk.with_delay(
                 channel=CHANNEL,

@@ -57,6 +57,16 @@ class TestQueueChunks(PerformAll, RunChunksCommon):
         )
         self.assertEqual(jobs.job_function_id._parse_retry_pattern(), {1: 10, 5: 60, 10: 300})
 
+    def test_a_chunk_whose_job_is_running_gets_no_second_job(self):
+        run = self._start()  # jobs stored for real
+        chunk = run.chunk_ids.sorted("sequence")[:1]
+        key = f"billing-chunk-{chunk.id}-0"
+        job = self.env["queue.job"].sudo().search([("identity_key", "=", key)])
+        job.state = "started"  # its worker runs it; the chunk reads "pending" until that transaction commits
+        self.env["billing.run.chunk"]._cron_process()
+        chunk._billing_dispatch()
+        self.assertEqual(self.env["queue.job"].sudo().search([("identity_key", "=", key)]), job)
+
     def test_failing_chunk_leaves_the_others_applied_and_the_run_resumable(self):
         with trap_jobs() as trap:
             run = self._start()
