@@ -180,14 +180,7 @@ class BillingDisputeDemo(models.Model):
         bank = self.env["account.journal"].search(
             [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "bank")], limit=1
         )
-        open_items = self.env["account.move"].search(
-            [("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
-             ("payment_state", "=", "not_paid"), ("billing_in_dispute", "=", False)],
-            order="invoice_date, id",
-        )  # fmt: skip
-        by_customer = {}
-        for invoice in open_items:
-            by_customer.setdefault(invoice.commercial_partner_id, []).append(invoice)
+        by_customer = self._demo_open_by_customer(company)
         pairs = [items for items in by_customer.values() if len(items) >= 2]
         singles = [items[0] for items in by_customer.values()]
         if len(pairs) < 3 or len(singles) < 8:
@@ -431,11 +424,8 @@ class BillingDisputeDemo(models.Model):
         self.env["billing.invoice.run"].with_user(specialist)._create_for_invoices(drafts | blocked).action_run()
 
     @api.model
-    def _demo_generate_remittances(self):
-        """A remittance advice applied with a deduction (its case opened) and one waiting for its payment."""
-        company = self.env.company
-        if not company.chart_template:
-            return
+    def _demo_open_by_customer(self, company):
+        """The company's posted invoices left unpaid and out of dispute, by customer, oldest first."""
         open_items = self.env["account.move"].search(
             [("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
              ("payment_state", "=", "not_paid"), ("billing_in_dispute", "=", False)],
@@ -444,6 +434,15 @@ class BillingDisputeDemo(models.Model):
         by_customer = {}
         for invoice in open_items:
             by_customer.setdefault(invoice.commercial_partner_id, []).append(invoice)
+        return by_customer
+
+    @api.model
+    def _demo_generate_remittances(self):
+        """A remittance advice applied with a deduction (its case opened) and one waiting for its payment."""
+        company = self.env.company
+        if not company.chart_template:
+            return
+        by_customer = self._demo_open_by_customer(company)
         customers = sorted((c for c, items in by_customer.items() if len(items) >= 2), key=lambda c: c.id)
         if len(customers) < 2:
             return
