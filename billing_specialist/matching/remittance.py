@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 from odoo.tools.translate import LazyTranslate
 
-from .engine import Allocation, Proposal, deletions, normalize
+from .engine import Allocation, Proposal, normalize
 
 _lt = LazyTranslate(__name__, default_lang="en_US")
 
@@ -335,14 +335,14 @@ def resolve_reference(matcher, reference, partner_id, amount=None, exclude=froze
     advice's other lines do not name (``exclude``) is taken, if it is the only one ('typo_inferred', item).
     """
     candidates = matcher._candidates(reference)
-    exact = _own_hits(matcher, candidates, partner_id, _exact_ids)
+    exact = _own_hits(matcher, candidates, partner_id)
     if len(exact) == 1:
         item = matcher.items[exact.pop()]
         keys = {normalize(item.number), *(normalize(ref) for ref in item.refs)}
         return ("exact" if normalize(reference) in keys else "written"), item
     if exact:
         return None, None
-    others = {i for candidate in candidates for i in _exact_ids(matcher, candidate)}
+    others = {i for candidate in candidates for i in matcher.exact_ids(candidate)}
     item, inferred = _own_typo(matcher, candidates, reference, partner_id, amount, exclude)
     if others:  # it names another customer's invoice exactly: a typo for the customer's own only if amounts agree
         other = matcher.items[min(others)]
@@ -364,7 +364,7 @@ def _own_typo(matcher, candidates, reference, partner_id, amount=None, exclude=f
         i
         for candidate in candidates
         if len(candidate) >= 6 and any(ch.isdigit() for ch in candidate)
-        for i in _fuzzy_ids(matcher, candidate)
+        for i in matcher.typo_neighbours(candidate)
         if matcher.items[i].partner_id == partner_id
     }
     if len(fuzzy) > 1:  # several one edit away from some variant: the one whose full number is one edit away
@@ -389,23 +389,11 @@ def _one_edit(first, second):
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
 
-def _exact_ids(matcher, candidate):
-    return matcher.by_key.get(candidate, set()) | matcher.by_ref.get(candidate, set())
-
-
-def _fuzzy_ids(matcher, candidate):
-    """Items one insertion, deletion or substitution away from ``candidate`` (the engine's symmetric-delete index)."""
-    ids = set(matcher.by_deletion.get(candidate, ()))
-    for variant in deletions(candidate):
-        ids |= matcher.by_key.get(variant, set()) | matcher.by_deletion.get(variant, set())
-    return ids
-
-
-def _own_hits(matcher, candidates, partner_id, lookup):
+def _own_hits(matcher, candidates, partner_id):
     """The customer's items that a candidate names alone (a candidate naming several of them names none)."""
     hits = set()
     for candidate in candidates:
-        own = {i for i in lookup(matcher, candidate) if matcher.items[i].partner_id == partner_id}
+        own = {i for i in matcher.exact_ids(candidate) if matcher.items[i].partner_id == partner_id}
         if len(own) == 1:
             hits |= own
     return hits

@@ -5,6 +5,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from ..exceptions import BillingCheckBlocked
 from .billing_dispute_line import is_booking, refuse_protected_fields, without_protected_defaults
@@ -290,12 +291,40 @@ class AccountMove(models.Model):
         moves = self.sudo()
         return moves.billing_dispute_line_ids.dispute_id | moves.billing_dispute_id
 
-    def _billing_settled_invoice_names(self):
-        """Numbers of the customer invoices and credit notes reconciled with these entries' receivable lines."""
-        lines = self.line_ids.filtered(lambda aml: aml.account_id.account_type == "asset_receivable")
-        partials = lines.matched_debit_ids | lines.matched_credit_ids
-        moves = (partials.debit_move_id | partials.credit_move_id).move_id - self
-        return tuple(moves.filtered(lambda m: m.move_type in ("out_invoice", "out_refund")).mapped("name"))
+    def _billing_settled_names(self):
+        """{move id: the numbers of the customer invoices and credit notes reconciled with its receivable lines}.
+
+        One query for any number of moves (a large run reads its 100,000 sources' with a few). It reads the partials
+        of the moves in ``self`` only, which the caller reads already (payments and bank lines of its company).
+        """
+        if not self:
+            return {}
+        self.env["account.move.line"].flush_model(["move_id", "account_id"])
+        self.env["account.partial.reconcile"].flush_model(["debit_move_id", "credit_move_id"])
+        self.flush_model(["name", "move_type"])
+        rows = self.env.execute_query(SQL(
+            """
+            SELECT DISTINCT line.move_id, other_move.id, other_move.name
+              FROM account_move_line line
+              JOIN account_account account ON account.id = line.account_id
+              JOIN account_partial_reconcile partial
+                ON line.id IN (partial.debit_move_id, partial.credit_move_id)
+              JOIN account_move_line other
+                ON other.id = CASE WHEN partial.debit_move_id = line.id THEN partial.credit_move_id
+                                   ELSE partial.debit_move_id END
+              JOIN account_move other_move ON other_move.id = other.move_id
+             WHERE line.move_id IN %s
+               AND account.account_type = 'asset_receivable'
+               AND other_move.id != line.move_id
+               AND other_move.move_type IN ('out_invoice', 'out_refund')
+             ORDER BY line.move_id, other_move.id
+            """,
+            tuple(self.ids),
+        ))  # fmt: skip
+        names = {}
+        for move_id, _other_id, name in rows:
+            names.setdefault(move_id, []).append(name)
+        return {move_id: tuple(found) for move_id, found in names.items()}
 
     # ------------------------------------------------------------------ promises to pay
 

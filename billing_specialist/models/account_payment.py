@@ -16,17 +16,16 @@ class AccountPayment(models.Model):
     @api.model
     def _billing_pending(self, company):
         """Posted inbound customer payments of ``company`` with an amount not yet applied to invoices."""
-        lines = self.env["account.move.line"].search(
-            [
-                ("company_id", "=", company.id),
+        return self.search([
+            ("company_id", "=", company.id),
+            ("payment_type", "=", "inbound"),
+            ("move_id.line_ids", "any", [
                 ("parent_state", "=", "posted"),
                 ("account_id.account_type", "=", "asset_receivable"),
                 ("reconciled", "=", False),
                 ("amount_residual", "<", 0),
-                ("move_id.origin_payment_id.payment_type", "=", "inbound"),
-            ]
-        )
-        return lines.move_id.origin_payment_id
+            ]),
+        ])  # fmt: skip
 
     def _billing_currency(self):
         return self.currency_id
@@ -40,14 +39,28 @@ class AccountPayment(models.Model):
 
     def _billing_source(self):
         self.ensure_one()
-        return Source(
-            id=self.id,
-            amount=self.currency_id.round(self._billing_available()),
-            memo=" ".join(filter(None, [self.memo, self.payment_reference])),
-            partner_id=self.partner_id.commercial_partner_id.id or None,
-            settled_numbers=self.move_id._billing_settled_invoice_names(),
-            date=self.date,
-        )
+        return self._billing_sources_read()[self.id]
+
+    def _billing_sources_read(self):
+        """The engine's view of each payment, {id: Source}, in a few queries whatever their number (a run's)."""
+        receivable = self.env["account.move.line"]._read_group(
+            [("move_id", "in", self.move_id.ids), ("account_id.account_type", "=", "asset_receivable"),
+             ("reconciled", "=", False)],
+            ["move_id"], ["amount_residual_currency:sum"],
+        )  # fmt: skip
+        available = {move.id: -total for move, total in receivable}
+        settled = self.move_id._billing_settled_names()
+        return {
+            payment.id: Source(
+                id=payment.id,
+                amount=payment.currency_id.round(available.get(payment.move_id.id, 0.0)),
+                memo=" ".join(filter(None, [payment.memo, payment.payment_reference])),
+                partner_id=payment.partner_id.commercial_partner_id.id or None,
+                settled_numbers=settled.get(payment.move_id.id, ()),
+                date=payment.date,
+            )
+            for payment in self
+        }
 
     def _billing_apply(self, allocations, writeoff=0.0, nowait=False):
         """Reconcile the payment with the given invoices and credit notes: see ``billing.payment.apply``.

@@ -233,8 +233,15 @@ class BillingMatchRun(models.Model):
         """
         self.ensure_one()
         by_customer, rest = {}, []
+        customers = {}  # {(model, id): customer}, read by partner (not source by source: 100,000 of them)
+        for model in {source._name for source in sources}:
+            ids = [source.id for source in sources if source._name == model]
+            for partner, source_ids in self.env[model]._read_group(
+                [("id", "in", ids)], ["partner_id"], ["id:array_agg"]
+            ):
+                customers.update(((model, source_id), partner.commercial_partner_id.id) for source_id in source_ids)
         for source in sources:
-            customer = source.partner_id.commercial_partner_id.id
+            customer = customers.get((source._name, source.id))
             if customer:
                 by_customer.setdefault(customer, []).append(source)
             else:
@@ -261,10 +268,12 @@ class BillingMatchRun(models.Model):
             source for source in sources
             if (source._name, source.id) in existing
             and source.id not in recorded[source._name == "account.bank.statement.line"]
-            and not source._billing_currency().is_zero(source._billing_available())
             and not (source._name == "account.bank.statement.line" and source.is_reconciled)
         ]  # fmt: skip
         matcher = BillingMatcher(self.env, self.company_id, hints=chunk.hints if chunk.kind == "customer" else None)
+        read = matcher.read_sources(sources)
+        sources = [source for source in sources
+                   if not source._billing_currency().is_zero(read[source._name, source.id].amount)]  # fmt: skip
         self._match_sources(matcher, sources)
 
     def _billing_chunks_finished(self):
@@ -275,6 +284,7 @@ class BillingMatchRun(models.Model):
     def _prepare_applications(self, run, matcher, sources, threshold):
         """The run line values of the sources not to apply, and the checked applications of the others."""
         line_vals, ready, taken = [], [], {}
+        matcher.read_sources(sources)
         proposed = [(source, matcher.propose(source)) for source in sources]
         # One prefetch set for every invoice proposed, so the checks below read them in a few queries, not one each.
         prefetch = tuple({allocation.item_id for _source, proposals in proposed if proposals

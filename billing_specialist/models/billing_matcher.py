@@ -1,10 +1,11 @@
 import dataclasses
 
+from odoo.tools import SQL
 from odoo.tools.misc import format_date, formatLang
 from odoo.tools.translate import LazyTranslate
 
 from ..matching import ClosedNumbers, LearningMatcher, OpenItem
-from ..matching.engine import deletions, normalize, number_keys
+from ..matching.engine import normalize, number_keys
 from ..matching.remittance import propose_remittance
 from .billing_matcher_inputs import closed_invoice_numbers
 
@@ -31,29 +32,7 @@ class BillingMatcher:
         ]
         if hints is not None:
             domain += ["|", ("commercial_partner_id", "in", hints["partners"]), ("id", "in", hints["foreign"])]
-        moves = env["account.move"].search_fetch(
-            domain,
-            ["name", "ref", "payment_reference", "commercial_partner_id", "amount_residual", "invoice_date_due",
-             "invoice_date", "currency_id", "move_type", "billing_disputed_amount"],
-        )  # fmt: skip
-        by_currency = {}
-        for move in moves:
-            if move.currency_id.is_zero(move.amount_residual):
-                continue
-            sign = -1 if move.move_type == "out_refund" else 1
-            by_currency.setdefault(move.currency_id.id, []).append(
-                OpenItem(
-                    id=move.id,
-                    partner_id=move.commercial_partner_id.id or None,
-                    number=move.name,
-                    amount=sign * move.amount_residual,
-                    due=move.invoice_date_due or move.invoice_date,
-                    refs=tuple(r for r in (move.ref, move.payment_reference) if r and r != move.name),
-                    disputed=move.billing_disputed_amount or 0.0,
-                    invoice_date=move.invoice_date or None,
-                )
-            )
-        partners = moves.commercial_partner_id
+        by_currency, moves, partners = self._open_items(domain)
         names = {partner.id: partner.name for partner in partners if partner.name}
         if hints is None:
             banks = env["res.partner.bank"].search_fetch(
@@ -66,6 +45,7 @@ class BillingMatcher:
         self._options = {"partner_names": names, "account_partners": accounts, "closed_numbers": closed}
         self._waiting = self._items = None  # planning chunks: remittance advices not applied yet, open items by id
         self._remittances = None  # {customer: its remittance advices not applied yet}, read on first use
+        self._sources = {}  # {(model, id): Source} read together by ``read_sources``
         habits = env["billing.match.habit"]._engine_habits(company)  # what confirmed matches taught
         # Customers known by a learned account but with nothing open: named in the reasons, not searched by name.
         labelled = set(habits.by_partner) | set(accounts.values() if hints is not None else ())  # a chunk's too
@@ -73,6 +53,50 @@ class BillingMatcher:
         self._options = {"partner_names": names, "account_partners": accounts, "closed_numbers": closed,
                          "habits": habits}  # fmt: skip
         self.matchers = {currency_id: self._matcher(currency_id, items) for currency_id, items in by_currency.items()}
+
+    def _open_items(self, domain):
+        """The open items of the ``account.move`` domain (the user's rules apply), {currency id: [OpenItem]}, and
+        their moves and customers. Read in one query, as rows: 200,000 invoices read as records cost more than indexing them."""
+        Move = self.env["account.move"]
+        fnames = ["name", "ref", "payment_reference", "commercial_partner_id", "amount_residual", "invoice_date_due",
+                  "invoice_date", "currency_id", "move_type", "billing_disputed_amount"]  # fmt: skip
+        Move.flush_model(fnames)
+        query = Move._search(domain, order=Move._order)
+        rows = self.env.execute_query(query.select(
+            SQL.identifier(Move._table, "id"), *(Move._field_to_sql(Move._table, fname, query) for fname in fnames)
+        ))  # fmt: skip
+        currencies = {currency.id: currency for currency in self.env["res.currency"].browse({row[8] for row in rows})}
+        by_currency, ids, partner_ids = {}, [], set()
+        for (
+            move_id,
+            name,
+            ref,
+            reference,
+            partner_id,
+            residual,
+            due,
+            invoiced,
+            currency_id,
+            move_type,
+            disputed,
+        ) in rows:
+            ids.append(move_id)
+            partner_ids.add(partner_id)
+            if currencies[currency_id].is_zero(residual or 0.0):
+                continue
+            by_currency.setdefault(currency_id, []).append(
+                OpenItem(
+                    id=move_id,
+                    partner_id=partner_id or None,
+                    number=name,
+                    amount=(-1 if move_type == "out_refund" else 1) * residual,
+                    due=due or invoiced,
+                    refs=tuple(r for r in (ref, reference) if r and r != name),
+                    disputed=disputed or 0.0,
+                    invoice_date=invoiced or None,
+                )
+            )
+        return by_currency, Move.browse(ids), self.env["res.partner"].browse(partner_ids - {None})
 
     def _hinted_closed(self, hints, moves):
         """The settled numbers a chunk's memos name, and the named items of other customers settled since."""
@@ -85,12 +109,28 @@ class BillingMatcher:
                 closed.by_key[key] = name if known == name else None
         return closed
 
+    def read_sources(self, records):
+        """Read the payments and bank lines about to be proposed for together (a few queries, not a few each):
+        ``propose`` uses what is read here. Call it right before proposing them, as it is not read again.
+
+        :return: {(model, id): Source}
+        """
+        self._sources = {}
+        for model in {record._name for record in records}:
+            ids = [record.id for record in records if record._name == model]
+            read = self.env[model].browse(ids)._billing_sources_read()
+            self._sources.update(((model, source_id), source) for source_id, source in read.items())
+        return self._sources
+
+    def _source(self, record):
+        return self._sources.get((record._name, record.id)) or record._billing_source()
+
     def chunk_hints(self, records, partner_ids):
         """What a matcher restricted to ``partner_ids`` needs to propose for ``records`` (their sources) as this
         whole-ledger matcher does: the items of other customers that a memo (or the customers' remittance advices)
         names exactly or is the only one typo away from, the candidates one typo away from several items, the
         settled numbers and the bank accounts they name (JSON-ready)."""
-        sources = [record._billing_source() for record in records]
+        sources = list(self.read_sources(records).values())
         if self._waiting is None:  # read once for all the chunks planned: advices by customer, every open item by id
             waiting = self.env["billing.remittance"]._billing_waiting(self.company)
             self._waiting = {partner.id: rems for partner, rems in waiting.grouped("partner_id").items()}
@@ -104,9 +144,9 @@ class BillingMatcher:
         named, ambiguous = set(), []
         for currency_id, matcher in self.matchers.items():
             for candidate in candidates:
-                named |= matcher.by_key.get(candidate, set()) | matcher.by_ref.get(candidate, set())
+                named |= matcher.exact_ids(candidate)
                 if len(candidate) >= 6 and any(ch.isdigit() for ch in candidate):
-                    fuzzy = self._typo_neighbours(matcher, candidate)
+                    fuzzy = matcher.typo_neighbours(candidate)
                     # Numbers are dense: a number has hundreds of others one typo away. Only its only one is kept; a
                     # candidate with several is named instead (the engine takes no typo hit from it either way).
                     if len(fuzzy) == 1:
@@ -124,14 +164,6 @@ class BillingMatcher:
                 acc: pid for acc, pid in self._options["account_partners"].items() if normalize(acc) in wanted
             },
         }
-
-    @staticmethod
-    def _typo_neighbours(matcher, candidate):
-        """The items of ``matcher`` one insertion, deletion or substitution away from ``candidate``."""
-        ids = set(matcher.by_deletion.get(candidate, ()))
-        for variant in deletions(candidate):
-            ids |= matcher.by_key.get(variant, set()) | matcher.by_deletion.get(variant, set())
-        return ids
 
     def _matcher(self, currency_id, items):
         """The engine on ``items`` (open in that currency), its reasons in the currency's and the user's format."""
@@ -154,7 +186,7 @@ class BillingMatcher:
         """Why ``propose(record)`` gave nothing, as a lazy reason (render it with ``env._``)."""
         currency = record._billing_currency()
         matcher = self.matchers.get(currency.id) or self._matcher(currency.id, [])
-        source = record._billing_source()
+        source = self._source(record)
         if source.partner_id:  # a customer with nothing open is named too
             matcher.partner_labels.setdefault(source.partner_id, record.partner_id.commercial_partner_id.name)
         return matcher.explain_no_proposal(source)
@@ -174,7 +206,7 @@ class BillingMatcher:
             return None
         currency = record._billing_currency()
         matcher = self.matchers.get(currency.id) or self._matcher(currency.id, [])
-        return propose_remittance(matcher, record._billing_source(), remittance._billing_ref())
+        return propose_remittance(matcher, self._source(record), remittance._billing_ref())
 
     def propose(self, record):
         """Proposals for a payment or bank line, best first.
@@ -184,7 +216,7 @@ class BillingMatcher:
         at the company's rate of its date (the rate the reconciliation uses): such proposals are 5 points less sure
         and say which conversion they rely on. Their allocations are in the items' currency.
         """
-        source = record._billing_source()
+        source = self._source(record)
         currency = record._billing_currency()
         remitted = self._remittance_proposal(record)
         if remitted and (remitted.conflict or remitted.confidence >= self.company.billing_match_threshold):
