@@ -199,11 +199,14 @@ class BillingMatchRun(models.Model):
         run.duration = time.perf_counter() - started
         return run.with_env(self.env)
 
-    def _match_sources(self, matcher, sources, batch_size=500, progress=False):
-        """Propose, apply what may be applied and record a line per source in this run (its lines are added)."""
+    def _match_sources(self, matcher, sources, batch_size=500, progress=False, customers=None):
+        """Propose, apply what may be applied and record a line per source in this run (its lines are added).
+
+        :param customers: a customer chunk's customers: what would be applied for another is left for review.
+        """
         self.ensure_one()
         run = self.sudo()
-        line_vals, ready = self._prepare_applications(run, matcher, sources, self.threshold)
+        line_vals, ready = self._prepare_applications(run, matcher, sources, self.threshold, customers)
         # Bulk run: the run's own lines are the audit trail, so the per-document tracking messages are skipped.
         Apply = self.env["billing.payment.apply"].with_context(tracking_disable=True, mail_notrack=True)
         ready, skipped = Apply._lock(ready)
@@ -246,6 +249,18 @@ class BillingMatchRun(models.Model):
                 by_customer.setdefault(customer, []).append(source)
             else:
                 rest.append(source)
+        # A bank line naming no customer that the whole ledger's index surely applies for one customer goes in that
+        # customer's chunk; only the others wait for the "no customer" chunks (each indexes the whole ledger, one
+        # after the other, after all the others).
+        matcher.read_sources(rest)
+        unplanned = []
+        for source in rest:
+            customer = matcher.planned_customer(source, self.threshold)
+            if customer:
+                by_customer.setdefault(customer, []).append(source)
+            else:
+                unplanned.append(source)
+        rest = unplanned
         self.sudo().state = "running"
         chunks = self.env["billing.run.chunk"]._billing_plan(self, by_customer, rest, size, hints=matcher.chunk_hints)
         chunks._billing_dispatch()
@@ -274,14 +289,14 @@ class BillingMatchRun(models.Model):
         read = matcher.read_sources(sources)
         sources = [source for source in sources
                    if not source._billing_currency().is_zero(read[source._name, source.id].amount)]  # fmt: skip
-        self._match_sources(matcher, sources)
+        self._match_sources(matcher, sources, customers=set(chunk.partner_ids) if chunk.kind == "customer" else None)
 
     def _billing_chunks_finished(self):
         """Every chunk is done: the run is done, its duration the planning's plus its chunks'."""
         self.sudo().write({"state": "done", "duration": self.duration + sum(self.chunk_ids.mapped("duration"))})
 
     @api.model
-    def _prepare_applications(self, run, matcher, sources, threshold):
+    def _prepare_applications(self, run, matcher, sources, threshold, customers=None):
         """The run line values of the sources not to apply, and the checked applications of the others."""
         line_vals, ready, taken = [], [], {}
         matcher.read_sources(sources)
@@ -312,6 +327,10 @@ class BillingMatchRun(models.Model):
                                 for move, (_id, amount) in zip(moves, allocations, strict=True)],
             )  # fmt: skip
             if best.conflict or best.confidence < threshold:  # evidence that disagrees waits for a person
+                line_vals.append({**vals, "outcome": "proposed"})
+                continue
+            if customers is not None and vals["partner_id"] not in customers:  # the ledger changed since planning
+                vals["reasons"] += self.env._("; planned for another customer: for review")
                 line_vals.append({**vals, "outcome": "proposed"})
                 continue
             clash = [move_id for move_id, _amount in allocations if move_id in taken]

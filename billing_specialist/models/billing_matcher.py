@@ -34,6 +34,7 @@ class BillingMatcher:
             domain += ["|", ("commercial_partner_id", "in", hints["partners"]), ("id", "in", hints["foreign"])]
         by_currency, moves, partners = self._open_items(domain)
         names = {partner.id: partner.name for partner in partners if partner.name}
+        names.update((partner_id, name) for partner_id, name in (hints or {}).get("names", []))
         if hints is None:
             banks = env["res.partner.bank"].search_fetch(
                 [("partner_id", "child_of", partners.ids)], ["acc_number", "partner_id"]
@@ -131,10 +132,9 @@ class BillingMatcher:
         names exactly or is the only one typo away from, the candidates one typo away from several items, the
         settled numbers and the bank accounts they name (JSON-ready)."""
         sources = list(self.read_sources(records).values())
-        if self._waiting is None:  # read once for all the chunks planned: advices by customer, every open item by id
+        if self._waiting is None:  # read once for all the chunks planned: advices by customer
             waiting = self.env["billing.remittance"]._billing_waiting(self.company)
             self._waiting = {partner.id: rems for partner, rems in waiting.grouped("partner_id").items()}
-            self._items = {i: item for matcher in self.matchers.values() for i, item in matcher.items.items()}
         own = set(partner_ids)
         texts = [source.memo for source in sources]
         for partner_id in own & set(self._waiting):
@@ -155,15 +155,45 @@ class BillingMatcher:
                         ambiguous.append([currency_id, candidate])
         closed = self._options["closed_numbers"].by_key
         wanted = {normalize(source.account_number or "") for source in sources} - {""}
+        # A bank line naming no customer (planned with the customer it pays, see ``planned_customer``) is searched
+        # by its payer's name and memo among every customer's name: those the ledger's index finds there.
+        named_partners = set()
+        for source in sources:
+            if not source.partner_id:
+                named_partners |= any_matcher._named_partners(
+                    normalize(f"{source.payer_name or ''} {source.memo or ''}")
+                )
         return {
             "partners": sorted(own),
-            "foreign": sorted(i for i in named if self._items[i].partner_id not in own),
+            "foreign": sorted(i for i in named if self._ledger_items()[i].partner_id not in own),
             "ambiguous": sorted(ambiguous),
             "closed": {candidate: closed[candidate] for candidate in candidates if candidate in closed},
             "accounts": {
                 acc: pid for acc, pid in self._options["account_partners"].items() if normalize(acc) in wanted
             },
+            "names": sorted([pid, any_matcher.partner_labels[pid]] for pid in named_partners),
         }
+
+    def planned_customer(self, record, threshold):
+        """The customer a payment or bank line naming none is applied for, when this whole-ledger index says so
+        surely: its best proposal is applied automatically (no conflict, at or above ``threshold``) and settles
+        items of that one customer only. Planning puts it in that customer's chunk (see
+        ``billing.match.run._plan_chunks``); None leaves it to the chunks that index the whole ledger.
+        Call ``read_sources`` for the records first."""
+        proposals = self.propose(record)
+        best = proposals[0] if proposals else None
+        if best is None or best.conflict or best.confidence < threshold or not best.partner_id:
+            return None
+        items = self._ledger_items()
+        if any(items[allocation.item_id].partner_id != best.partner_id for allocation in best.allocations):
+            return None
+        return best.partner_id
+
+    def _ledger_items(self):
+        """Every open item indexed, by id (all currencies)."""
+        if self._items is None:
+            self._items = {i: item for matcher in self.matchers.values() for i, item in matcher.items.items()}
+        return self._items
 
     def _matcher(self, currency_id, items):
         """The engine on ``items`` (open in that currency), its reasons in the currency's and the user's format."""

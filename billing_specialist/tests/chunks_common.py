@@ -24,7 +24,9 @@ class ChunksCommon(BillingDisputeCommon):
 
 
 class RunChunksCommon(ChunksCommon):
-    """A matching run larger than the chunk size: customers' sources in chunks, a bank line naming no customer last."""
+    """A matching run larger than the chunk size: customers' sources in chunks. Two bank lines name no customer:
+    one pays Initech's invoice by its number (planned in Initech's chunk), the other names nothing and matches no
+    amount (the "no customer" chunk, last)."""
 
     @classmethod
     def setUpClass(cls):
@@ -40,7 +42,8 @@ class RunChunksCommon(ChunksCommon):
             self._payment(500.0, memo=self.globex.name, partner=self.other_customer),
             self._payment(700.0, memo=self.initech.name, partner=self.third_customer),
         )
-        return payments, self._bank_line(321.0, memo=f"paying {self.loose.name}")
+        self._lines = self._bank_line(321.0, memo=f"paying {self.loose.name}") | self._bank_line(999.0, memo="transfer")
+        return payments, self._lines
 
     def _start(self, user=None):
         payments, line = self._sources()

@@ -118,7 +118,7 @@ class TestAttackPass6Matching(RunChunksCommon):
         run = self.env["billing.match.run"].browse(action["res_id"])
         self.assertEqual((run.state, run.user_id), ("running", self.specialist))
         chunks = run.chunk_ids.sorted("sequence")
-        self.assertEqual(chunks.mapped("kind"), ["customer"] * 3 + ["rest"])
+        self.assertEqual(chunks.mapped("kind"), ["customer"] * 4 + ["rest"])
         self.assertEqual(set(chunks.mapped("state")), {"pending"})
         self.assertEqual((set(chunks.mapped("attempts")), chunks.user_id), ({0}, self.specialist))
         self.assertFalse(any(chunks.mapped("date_done")))

@@ -16,29 +16,34 @@ class TestMatchRunChunks(RunChunksCommon):
         self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), "the chunk cron is woken")
         chunks = run.chunk_ids.sorted("sequence")
         self.assertEqual([(c.kind, c.source_count) for c in chunks],
-                         [("customer", 2), ("customer", 1), ("customer", 2), ("rest", 1)])  # fmt: skip
+                         [("customer", 2), ("customer", 1), ("customer", 1), ("customer", 2), ("rest", 1)])  # fmt: skip
         acme = self.customer.id
-        self.assertEqual([c.partner_ids for c in chunks[:3]],
-                         [[acme], [acme], sorted([self.other_customer.id, self.third_customer.id])])  # fmt: skip
+        self.assertEqual([c.partner_ids for c in chunks[:4]],
+                         [[acme], [acme], [self.other_customer.id], [self.third_customer.id]])  # fmt: skip
+        paying, transfer = self._lines
+        self.assertIn(["account.bank.statement.line", paying.id], chunks[3].source_refs,
+                      "the bank line naming no customer but Initech's invoice is planned with Initech")  # fmt: skip
+        self.assertEqual(chunks[4].source_refs, [["account.bank.statement.line", transfer.id]],
+                         "the one naming nothing waits for the whole ledger's index, last")  # fmt: skip
         self.assertEqual(chunks[1].after_id, chunks[0], "one customer's chunks run one after the other")
         customers = [p for c in chunks if not c.after_id for p in c.partner_ids or []]
         self.assertEqual(len(customers), len(set(customers)), "no two parallel chunks touch one customer")
         self.assertEqual(self.env["billing.run.chunk"]._billing_next(), chunks[0])
-        self.assertFalse(chunks[1]._billing_ready() or chunks[3]._billing_ready())
+        self.assertFalse(chunks[1]._billing_ready() or chunks[4]._billing_ready())
 
     def test_cron_processes_the_chunks_and_reports_progress(self):
         run = self._start()
         cron = self.env.ref("billing_specialist.ir_cron_billing_run_chunk")
         progress = self.env["ir.cron.progress"].sudo().create({"cron_id": cron.id})
         self.env["billing.run.chunk"].with_context(ir_cron_progress_id=progress.id)._cron_process()
-        self.assertEqual((progress.done, progress.remaining), (1, 2), "the 2nd Acme and Globex/Initech chunks")
+        self.assertEqual((progress.done, progress.remaining), (1, 3), "the 2nd Acme, Globex's and Initech's chunks")
         self.assertEqual(run.chunk_done_count, 1)
         self._drain()
         self.assertEqual(run.state, "done")
-        self.assertEqual((run.chunk_done_count, run.chunk_remaining_count, run.chunk_failed_count), (3 + 1, 0, 0))
-        self.assertEqual((run.source_count, run.applied_count), (6, 6))
+        self.assertEqual((run.chunk_done_count, run.chunk_remaining_count, run.chunk_failed_count), (4 + 1, 0, 0))
+        self.assertEqual((run.source_count, run.applied_count), (7, 6))
         self.assertEqual(self._residuals(), [0.0] * 6)
-        self.assertEqual(set(run.line_ids.mapped("outcome")), {"applied"})
+        self.assertEqual(sorted(run.line_ids.mapped("outcome")), ["applied"] * 6 + ["unmatched"])
 
     def test_chunk_processed_twice_applies_nothing_twice(self):
         run = self._start()
@@ -60,9 +65,9 @@ class TestMatchRunChunks(RunChunksCommon):
         hints = chunks[2].hints
         chunks[2].sudo().hints = {"broken": True}  # this chunk's work raises (KeyError) when processed
         self._drain()
-        self.assertEqual(chunks.mapped("state"), ["done", "done", "failed", "pending"])
+        self.assertEqual(chunks.mapped("state"), ["done", "done", "failed", "done", "pending"])
         self.assertIn("partners", chunks[2].error)
-        self.assertEqual(self._residuals(), [0.0, 0.0, 0.0, 500.0, 700.0, 321.0], "rolled back whole; the rest waits")
+        self.assertEqual(self._residuals(), [0.0, 0.0, 0.0, 500.0, 0.0, 0.0], "rolled back whole; the rest waits")
         self.assertEqual(run.state, "running")
         with self.assertRaisesRegex(UserError, "Only a billing manager or Sam Specialist"):
             chunks[2].with_user(self._other_specialist()).action_retry()
@@ -72,7 +77,7 @@ class TestMatchRunChunks(RunChunksCommon):
         chunks[2].with_user(self.specialist).action_retry()
         self.assertEqual(chunks[2].state, "pending")
         self._drain()
-        self.assertEqual(chunks.mapped("state"), ["done"] * 4)
+        self.assertEqual(chunks.mapped("state"), ["done"] * 5)
         self.assertEqual(chunks[2].attempts, 2)
         self.assertEqual(run.state, "done")
         self.assertEqual(self._residuals(), [0.0] * 6)
@@ -106,6 +111,20 @@ class TestMatchRunChunks(RunChunksCommon):
             )
         with self.assertRaises(AccessError):
             chunk.with_user(self.internal_user).read(["state"])
+
+    def test_chunk_leaves_for_review_what_it_would_apply_for_another_customer(self):
+        """The ledger changed between planning and a chunk: what the chunk would apply for a customer that is not
+        its own (another chunk's, maybe running at that moment) is left for review, not applied."""
+        run = self._start()
+        initech = run.chunk_ids.sorted("sequence")[3]
+        initech.sudo().partner_ids = [self.other_customer.id]  # as if Initech's sources were planned elsewhere
+        self._drain()
+        lines = run.line_ids.filtered(lambda line: line.partner_id == self.third_customer)
+        self.assertEqual(len(lines), 2)
+        self.assertEqual(set(lines.mapped("outcome")), {"proposed"})
+        self.assertTrue(all("planned for another customer" in line.reasons for line in lines))
+        self.assertEqual((self.initech.amount_residual, self.loose.amount_residual), (700.0, 321.0))
+        self.assertEqual(run.applied_count, 4)
 
     def test_cron_plans_no_second_run_while_one_is_in_progress(self):
         self.company.billing_match_auto = True
@@ -157,6 +176,31 @@ class TestRestrictedIndex(BillingDisputeCommon):
         self.assertEqual([[(c, conflict) for c, conflict, _a, _r in found] for found in results],
                          [[(0, True)], [(90, False)], [(0, True)], [(0, True)]])  # fmt: skip
         self.assertEqual(results[1][0][2], typo_own.ids, "no typo hit: the amount finds the customer's own")
+
+    def test_bank_line_naming_no_customer_is_planned_with_the_customer_it_pays(self):
+        """A bank line naming no customer that the whole ledger surely applies for one customer goes in that
+        customer's chunk; the hints carry every customer its payer's name and memo name, so the chunk's index
+        weighs the payer's name as the whole ledger's does. A line it cannot place waits for the whole ledger."""
+        initech = self.env["res.partner"].create({"name": "Initech Supplies", "is_company": True})
+        invoice = self._invoice(640.0, partner=initech, name="INV/2026/04444")
+        self._invoice(75.0, partner=self.other_customer)  # Globex and Acme have open items: their names are indexed
+        self._invoice(80.0)
+        paying = self._bank_line(640.0, memo=f"invoice {invoice.name}", partner_name="Globex Stores / Acme Retail")
+        unknown = self._bank_line(640.5, memo="transfer")
+        full = BillingMatcher(self.env, self.company)
+        threshold = self.company.billing_match_threshold
+        full.read_sources(paying | unknown)
+        self.assertEqual(full.planned_customer(paying, threshold), initech.id)
+        self.assertIsNone(full.planned_customer(unknown, threshold))
+        hints = full.chunk_hints([paying], initech.ids)
+        self.assertEqual({pid for pid, _name in hints["names"]}, {self.customer.id, self.other_customer.id})
+        restricted = BillingMatcher(self.env, self.company, hints=hints)
+        matcher = restricted.matchers[self.company.currency_id.id]
+        self.assertEqual(matcher._named_partners("GLOBEXSTORESACMERETAIL"), {self.customer.id, self.other_customer.id})
+        self.assertNotIn(self.customer.id, matcher.by_partner, "Acme's items are not in Initech's chunk")
+        expected = self._proposals(full, paying)
+        self.assertEqual(self._proposals(restricted, paying), expected)
+        self.assertEqual(expected[0][:3], (98, False, invoice.ids))
 
     def test_hints_keep_no_typo_neighbours_of_a_dense_numbering(self):
         """Numbers are dense: a number has many others one typo away. The hints name such a candidate instead of

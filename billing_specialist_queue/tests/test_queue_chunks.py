@@ -13,21 +13,21 @@ class TestQueueChunks(PerformAll, RunChunksCommon):
         with trap_jobs() as trap:
             run = self._start()
             chunks = run.chunk_ids.sorted("sequence")
-            # Acme's first chunk and the Globex/Initech one; Acme's second waits for its first, the rest for all.
-            trap.assert_jobs_count(2)
-            for chunk in chunks[0] | chunks[2]:
+            # Acme's first chunk, Globex's and Initech's; Acme's second waits for its first, the rest for all.
+            trap.assert_jobs_count(3)
+            for chunk in chunks[0] | chunks[2] | chunks[3]:
                 trap.assert_enqueued_job(
                     chunk._billing_process_job,
                     properties={"channel": "root.billing", "identity_key": f"billing-chunk-{chunk.id}-0"},
                 )
             self.assertFalse(run.line_ids, "nothing is applied before the jobs run")
             trap.perform_enqueued_jobs()
-            self.assertEqual(chunks.mapped("state"), ["done", "pending", "done", "pending"])
+            self.assertEqual(chunks.mapped("state"), ["done", "pending", "done", "done", "pending"])
             trap.assert_enqueued_job(chunks[1]._billing_process_job, properties={"channel": "root.billing"})
             self._perform_all(trap)
-        self.assertEqual(chunks.mapped("state"), ["done"] * 4)
+        self.assertEqual(chunks.mapped("state"), ["done"] * 5)
         self.assertEqual(run.state, "done")
-        self.assertEqual((run.source_count, run.applied_count), (6, 6))
+        self.assertEqual((run.source_count, run.applied_count), (7, 6))
         self.assertEqual(self._residuals(), [0.0] * 6)
 
     def test_job_performed_twice_applies_nothing_twice(self):
@@ -74,8 +74,8 @@ class TestQueueChunks(PerformAll, RunChunksCommon):
             hints = chunks[2].hints
             chunks[2].sudo().hints = {"broken": True}  # this chunk's work raises (KeyError) when processed
             self._perform_all(trap)
-            self.assertEqual(chunks.mapped("state"), ["done", "done", "failed", "pending"])
-            self.assertEqual(self._residuals(), [0.0, 0.0, 0.0, 500.0, 700.0, 321.0])
+            self.assertEqual(chunks.mapped("state"), ["done", "done", "failed", "done", "pending"])
+            self.assertEqual(self._residuals(), [0.0, 0.0, 0.0, 500.0, 0.0, 0.0])
             self.assertEqual(run.state, "running")
             chunks[2].sudo().hints = hints
             chunks[2].with_user(self.specialist).action_retry()
@@ -83,7 +83,7 @@ class TestQueueChunks(PerformAll, RunChunksCommon):
                 chunks[2]._billing_process_job, properties={"identity_key": f"billing-chunk-{chunks[2].id}-1"}
             )
             self._perform_all(trap)
-        self.assertEqual(chunks.mapped("state"), ["done"] * 4)
+        self.assertEqual(chunks.mapped("state"), ["done"] * 5)
         self.assertEqual(run.state, "done")
         self.assertEqual(self._residuals(), [0.0] * 6)
 
