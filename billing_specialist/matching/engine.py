@@ -133,10 +133,10 @@ class IdIndex:
         self._ids = {}
 
     def add(self, key, item_id):
-        known = self._ids.get(key)
-        if known is None:
-            self._ids[key] = item_id
-        elif isinstance(known, list):
+        known = self._ids.setdefault(key, item_id)
+        if known is item_id:
+            return
+        if isinstance(known, list):
             if item_id not in known:
                 known.append(item_id)
         elif known != item_id:
@@ -153,6 +153,16 @@ class IdIndex:
         if ids is None:
             return default
         return frozenset(ids) if isinstance(ids, tuple | list) else frozenset((ids,))
+
+    def collect(self, key, ids):
+        """Add the ids under ``key`` to the set ``ids`` (no frozenset made: the typo search does this a lot)."""
+        found = self._ids.get(key)
+        if found is None:
+            return
+        if isinstance(found, tuple | list):
+            ids.update(found)
+        else:
+            ids.add(found)
 
     def __contains__(self, key):
         return key in self._ids
@@ -291,6 +301,7 @@ class Matcher:
             key = normalize(name)
             if len(key) >= 5:
                 self.partner_names.setdefault(key, set()).add(partner_id)
+        self._longest_name = max(map(len, self.partner_names), default=0)
         self.account_partners = {normalize(acc): pid for acc, pid in (account_partners or {}).items()}
         self.closed = (
             closed_numbers if isinstance(closed_numbers, ClosedNumbers) else ClosedNumbers(closed_numbers or ())
@@ -312,8 +323,20 @@ class Matcher:
         return self.partner_labels.get(partner_id) or f"#{partner_id}"
 
     def _named_partners(self, text):
-        """The customers whose name (five characters or more) appears in the normalized ``text``."""
-        return {pid for key, pids in self.partner_names.items() if key in text for pid in pids}
+        """The customers whose name (five characters or more) appears in the normalized ``text``.
+
+        Each name searched in the text, or each piece of the text of a name's length looked up, whichever is less
+        work (20,000 customers' names against a memo of 60 characters: the pieces).
+        """
+        names = self.partner_names
+        longest = self._longest_name
+        if len(text) * (longest - 4) >= len(names):
+            return {pid for key, pids in names.items() if key in text for pid in pids}
+        found = set()
+        for start in range(len(text) - 4):
+            for end in range(start + 5, min(start + longest, len(text)) + 1):
+                found.update(names.get(text[start:end], ()))
+        return found
 
     def _within_tolerance(self, difference, amount):
         if self._is_zero(difference):
@@ -352,7 +375,7 @@ class Matcher:
         for candidate in candidates:
             if len(candidate) < 6 or not any(ch.isdigit() for ch in candidate) or candidate in self.fuzzy_ambiguous:
                 continue
-            ids = self.typo_neighbours(candidate)
+            ids = self.typo_neighbours(candidate, most=1)
             if len(ids) == 1:
                 hits |= ids
         return hits
@@ -361,12 +384,19 @@ class Matcher:
         """The items whose number or reference is ``candidate`` (a key of ``normalize``)."""
         return self.by_key.get(candidate) | self.by_ref.get(candidate)
 
-    def typo_neighbours(self, candidate):
-        """The items one insertion, deletion or substitution away from ``candidate`` (symmetric-delete index)."""
-        ids = set(self.by_deletion.get(candidate))  # the memo lost a character
+    def typo_neighbours(self, candidate, most=None):
+        """The items one insertion, deletion or substitution away from ``candidate`` (symmetric-delete index).
+
+        :param most: stop once more than this many are found (a dense numbering has hundreds: who asks whether
+            there is only one needs two).
+        """
+        ids = set()
+        self.by_deletion.collect(candidate, ids)  # the memo lost a character
         for variant in deletions(candidate):
-            ids |= self.by_key.get(variant)  # the memo has an extra character
-            ids |= self.by_deletion.get(variant)  # one character differs
+            if most is not None and len(ids) > most:
+                break
+            self.by_key.collect(variant, ids)  # the memo has an extra character
+            self.by_deletion.collect(variant, ids)  # one character differs
         return ids
 
     @staticmethod

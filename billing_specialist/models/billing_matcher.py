@@ -1,6 +1,6 @@
 import dataclasses
 
-from odoo.tools import SQL
+from odoo.tools import SQL, float_is_zero
 from odoo.tools.misc import format_date, formatLang
 from odoo.tools.translate import LazyTranslate
 
@@ -66,7 +66,9 @@ class BillingMatcher:
         rows = self.env.execute_query(query.select(
             SQL.identifier(Move._table, "id"), *(Move._field_to_sql(Move._table, fname, query) for fname in fnames)
         ))  # fmt: skip
-        currencies = {currency.id: currency for currency in self.env["res.currency"].browse({row[8] for row in rows})}
+        roundings = {
+            currency.id: currency.rounding for currency in self.env["res.currency"].browse({row[8] for row in rows})
+        }
         by_currency, ids, partner_ids = {}, [], set()
         for (
             move_id,
@@ -83,7 +85,7 @@ class BillingMatcher:
         ) in rows:
             ids.append(move_id)
             partner_ids.add(partner_id)
-            if currencies[currency_id].is_zero(residual or 0.0):
+            if float_is_zero(residual or 0.0, precision_rounding=roundings[currency_id]):  # currency.is_zero
                 continue
             by_currency.setdefault(currency_id, []).append(
                 OpenItem(
@@ -146,7 +148,7 @@ class BillingMatcher:
             for candidate in candidates:
                 named |= matcher.exact_ids(candidate)
                 if len(candidate) >= 6 and any(ch.isdigit() for ch in candidate):
-                    fuzzy = matcher.typo_neighbours(candidate)
+                    fuzzy = matcher.typo_neighbours(candidate, most=1)
                     # Numbers are dense: a number has hundreds of others one typo away. Only its only one is kept; a
                     # candidate with several is named instead (the engine takes no typo hit from it either way).
                     if len(fuzzy) == 1:

@@ -194,7 +194,9 @@ class BillingRunChunk(models.Model):
         (the other chunks keep what they applied; retry it with ``action_retry``). :return: True once done.
         """
         self.ensure_one()
-        chunk = self.sudo()
+        # Alone in its prefetch set: its sources and hints (JSON, not prefetched with other fields) would otherwise
+        # be read for every chunk its search found (0.4 s a chunk at 200 chunks).
+        chunk = self.sudo().with_prefetch()
         if not chunk._billing_lock() or not chunk._billing_ready():
             return chunk.state == "done"
         run = chunk._billing_run().with_user(chunk.user_id).with_company(chunk.company_id)
