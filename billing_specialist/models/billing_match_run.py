@@ -424,7 +424,7 @@ class BillingMatchRunLine(models.Model):
     _order = "run_id, id"
 
     run_id = fields.Many2one("billing.match.run", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="run_id.company_id", store=True)
+    company_id = fields.Many2one(related="run_id.company_id", store=True, precompute=True)  # no UPDATE after INSERT
     payment_id = fields.Many2one("account.payment", ondelete="set null", index="btree_not_null")
     statement_line_id = fields.Many2one(
         "account.bank.statement.line", string="Bank Line", ondelete="set null", index="btree_not_null"
@@ -495,7 +495,7 @@ class BillingMatchRunAllocation(models.Model):
     _order = "line_id, id"
 
     line_id = fields.Many2one("billing.match.run.line", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="line_id.company_id", store=True)
+    company_id = fields.Many2one(related="line_id.company_id", store=True, precompute=True)
     move_id = fields.Many2one("account.move", string="Invoice", required=True, ondelete="cascade")
     currency_id = fields.Many2one("res.currency", required=True)
     amount = fields.Monetary(help="Proposed for the invoice; negative for a credit note.")
