@@ -222,6 +222,13 @@ class BillingMatchRun(models.Model):
         # A large run's chunks run side by side (queue jobs): its counts are computed once, when it is done; each
         # chunk updating the run's row would make chunks finishing together fail on a concurrent update.
         counts = [self._fields[name] for name in COUNTS] if self.state == "running" else []
+        # Their company given, not computed from the run after the INSERT: that UPDATE joined each 100 rows with
+        # the whole table (a sequential scan of the run lines and allocations, 100,000 at the end of a large run).
+        company = {"company_id": self.company_id.id}
+        for vals in line_vals:
+            vals.update(company)
+            for command in vals.get("allocation_ids", ()):
+                command[2].update(company)
         with self.env.protecting(counts, run):
             self.env["billing.match.run.line"].sudo().create(line_vals)
             self.env.flush_all()
@@ -424,7 +431,7 @@ class BillingMatchRunLine(models.Model):
     _order = "run_id, id"
 
     run_id = fields.Many2one("billing.match.run", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="run_id.company_id", store=True, precompute=True)  # no UPDATE after INSERT
+    company_id = fields.Many2one(related="run_id.company_id", store=True)
     payment_id = fields.Many2one("account.payment", ondelete="set null", index="btree_not_null")
     statement_line_id = fields.Many2one(
         "account.bank.statement.line", string="Bank Line", ondelete="set null", index="btree_not_null"
@@ -495,7 +502,7 @@ class BillingMatchRunAllocation(models.Model):
     _order = "line_id, id"
 
     line_id = fields.Many2one("billing.match.run.line", required=True, ondelete="cascade", index=True)
-    company_id = fields.Many2one(related="line_id.company_id", store=True, precompute=True)
+    company_id = fields.Many2one(related="line_id.company_id", store=True)
     move_id = fields.Many2one("account.move", string="Invoice", required=True, ondelete="cascade")
     currency_id = fields.Many2one("res.currency", required=True)
     amount = fields.Monetary(help="Proposed for the invoice; negative for a credit note.")
