@@ -72,6 +72,11 @@ class BillingRunChunk(models.Model):
         string="Customers", compute="_compute_partner_names",
         help="The customers whose sources the chunk holds (the sources naming no customer come last).",
     )  # fmt: skip
+    source_names = fields.Char(
+        string="Holds", compute="_compute_source_names",
+        help="The payments and bank lines in the chunk (the first few); a bank line naming no customer is marked so: "
+        "it is in this customer's chunk because the memo, the amount or its bank account surely points to them.",
+    )  # fmt: skip
     can_retry = fields.Boolean(
         compute="_compute_can_retry",
         help="Failed, its run in progress, and you may retry it (a billing manager, or who started the run).",
@@ -85,6 +90,31 @@ class BillingRunChunk(models.Model):
                 continue
             partners = self.env["res.partner"].sudo().browse(chunk.partner_ids or []).exists()
             chunk.partner_names = ", ".join(partners.mapped("display_name"))
+
+    def _compute_source_names(self):
+        """The first few sources' names, read in one query (a chunk's refs may be hundreds: not loaded whole)."""
+        shown = 5
+        heads = {}
+        if self.ids:
+            rows = self.env.execute_query(SQL(
+                "SELECT id, (SELECT jsonb_agg(ref) FROM (SELECT ref FROM jsonb_array_elements(source_refs) ref"
+                " LIMIT %s) head) FROM billing_run_chunk WHERE id IN %s", shown, tuple(self.ids),
+            ))  # fmt: skip
+            heads = dict(rows)
+        for chunk in self:
+            names, head = [], heads.get(chunk.id) or []
+            for model, res_id in head:
+                source = self.env[model].sudo().browse(res_id).exists() if model in self.env else None
+                if not source:
+                    continue
+                name = source.display_name
+                if chunk.kind == "customer" and model == "account.bank.statement.line" and not source.partner_id:
+                    name = self.env._("%(line)s (names no customer)", line=name)
+                names.append(name)
+            more = chunk.source_count - len(head)
+            if more > 0:
+                names.append(self.env._("and %(count)s more", count=more))
+            chunk.source_names = ", ".join(names)
 
     @api.depends("state", "user_id")
     @api.depends_context("uid")

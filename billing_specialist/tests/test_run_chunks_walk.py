@@ -44,6 +44,19 @@ class TestRunChunksScreens(RunChunksCommon):
         self.assertEqual(chunks[0].with_user(self.specialist).partner_names, self.customer.display_name)
         self.assertIn("naming no customer", chunks[-1].partner_names)
 
+    def test_chunks_tab_says_which_chunk_holds_each_bank_line(self):
+        """The bank line naming no customer but paying Initech's invoice is shown in Initech's chunk, marked as
+        naming no customer; the one naming nothing in the "no customer" chunk; a long chunk lists a few."""
+        run = self._start()
+        chunks = run.chunk_ids.sorted("sequence").with_user(self.specialist)
+        paying, transfer = self._lines
+        self.assertIn(f"{paying.display_name} (names no customer)", chunks[3].source_names)
+        self.assertEqual(chunks[4].source_names, transfer.display_name)
+        self.assertNotIn(paying.display_name, chunks[0].source_names.split(", "))
+        chunks[0].sudo().source_count = 7  # as if it held 7: the first ones and how many more
+        chunks[0].invalidate_recordset(["source_names"])
+        self.assertTrue(chunks[0].source_names.endswith("and 5 more"), chunks[0].source_names)
+
 
 @tagged("post_install", "-at_install")
 class TestInvoiceRunChunksScreens(InvoiceRunChunksCommon):
