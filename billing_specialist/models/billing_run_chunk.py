@@ -101,10 +101,19 @@ class BillingRunChunk(models.Model):
                 " LIMIT %s) head) FROM billing_run_chunk WHERE id IN %s", shown, tuple(self.ids),
             ))  # fmt: skip
             heads = dict(rows)
+        wanted = {}
+        for head in heads.values():
+            for model, res_id in head or []:
+                wanted.setdefault(model, set()).add(res_id)
+        found = {  # every chunk's heads checked in one query per model, not one per source
+            (model, record.id): record
+            for model, ids in wanted.items() if model in self.env
+            for record in self.env[model].sudo().browse(ids).exists()
+        }  # fmt: skip
         for chunk in self:
             names, head = [], heads.get(chunk.id) or []
             for model, res_id in head:
-                source = self.env[model].sudo().browse(res_id).exists() if model in self.env else None
+                source = found.get((model, res_id))
                 if not source:
                     continue
                 name = source.display_name
