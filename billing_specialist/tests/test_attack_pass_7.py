@@ -4,13 +4,18 @@ client or the scheduler has (or the engine a run calls) and proves nothing wrong
 
 import random
 import tracemalloc
+from contextlib import closing
 from datetime import date
 
+from odoo import sql_db
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tests.common import BaseCase
+from odoo.tools import SQL
 
 from ..matching.engine import Matcher, OpenItem, Source
 from ..matching.habits import typo_slip
+from ..models.billing_match_run import PLAN_LOCK_KEY
 from .chunks_common import RunChunksCommon
 
 LONG = 100_000
@@ -90,4 +95,22 @@ class TestAttackPass7Chunks(RunChunksCommon):
         self.assertEqual(run.state, "done")
         self.assertAlmostEqual(self.loose.amount_residual, 0.0)
         self.assertFalse(run.line_ids.filtered(lambda rec: rec.statement_line_id == line), "not tried again")
+        self.assertEqual(self._residuals(), [0.0] * 6)
+
+    def test_run_now_while_another_transaction_plans_a_large_run_is_refused(self):
+        """Two Run Now at once: neither saw the other's run in progress (not committed yet) and both planned the
+        same customers' sources, two runs' chunks of one customer then running side by side."""
+        self._sources()
+        Run = self.env["billing.match.run"]
+        with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as other:  # the other Run Now, planning
+            other.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", PLAN_LOCK_KEY, self.company.id))
+            self.assertTrue(other.fetchone()[0])
+            with self.assertRaisesRegex(UserError, "being planned"):
+                Run.with_user(self.specialist).action_run_now()
+            other.rollback()
+        self.assertFalse(Run.search([("company_id", "=", self.company.id)]), "nothing planned twice")
+        Run.with_user(self.specialist).action_run_now()  # once the other is done planning
+        run = Run.search([("company_id", "=", self.company.id)])
+        self.assertEqual(run.state, "running")
+        self._drain()
         self.assertEqual(self._residuals(), [0.0] * 6)
