@@ -309,7 +309,10 @@ class BillingMatchRun(models.Model):
             and source.id not in recorded[source._name == "account.bank.statement.line"]
             and not (source._name == "account.bank.statement.line" and source.is_reconciled)
         ]  # fmt: skip
-        matcher = BillingMatcher(self.env, self.company_id, hints=chunk.hints if chunk.kind == "customer" else None)
+        if chunk.kind == "customer":
+            matcher = BillingMatcher(self.env, self.company_id, hints=chunk.hints)
+        else:  # the whole ledger, the customers its lines name known by name even if paid since planning
+            matcher = BillingMatcher(self.env, self.company_id, known_names=(chunk.hints or {}).get("names", []))
         read = matcher.read_sources(sources)
         sources = [source for source in sources
                    if not source._billing_currency().is_zero(read[source._name, source.id].amount)]  # fmt: skip

@@ -114,3 +114,18 @@ class TestAttackPass7Chunks(RunChunksCommon):
         self.assertEqual(run.state, "running")
         self._drain()
         self.assertEqual(self._residuals(), [0.0] * 6)
+
+    def test_bank_line_whose_payer_is_another_customer_is_not_applied_in_a_chunk(self):
+        """A bank line naming no customer pays Initech's invoice by its number, but its payer's name is Globex's:
+        the whole ledger holds it for review (the evidence disagrees). Its "no customer" chunk ran after Globex's,
+        which paid Globex's only invoice: Globex, with nothing open, was no longer known by name, and the line was
+        applied to Initech's invoice."""
+        payments, lines = self._sources()
+        lines[0].partner_name = self.other_customer.name
+        run = self.env["billing.match.run"].with_user(self.specialist)
+        run = run._run_automatic(self.company, payments=payments, statement_lines=lines)
+        self._drain()
+        self.assertEqual(run.state, "done")
+        self.assertAlmostEqual(self.loose.amount_residual, 321.0)
+        self.assertFalse(lines[0].is_reconciled)
+        self.assertEqual(run.line_ids.filtered(lambda rec: rec.statement_line_id == lines[0]).outcome, "proposed")
