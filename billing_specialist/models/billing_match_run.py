@@ -311,8 +311,8 @@ class BillingMatchRun(models.Model):
         ]  # fmt: skip
         if chunk.kind == "customer":
             matcher = BillingMatcher(self.env, self.company_id, hints=chunk.hints)
-        else:  # the whole ledger, the customers its lines name known by name even if paid since planning
-            matcher = BillingMatcher(self.env, self.company_id, known_names=(chunk.hints or {}).get("names", []))
+        else:  # the whole ledger; the customers its lines name or pay from known even if paid since planning
+            matcher = BillingMatcher(self.env, self.company_id, known=chunk.hints)
         read = matcher.read_sources(sources)
         sources = [source for source in sources
                    if not source._billing_currency().is_zero(read[source._name, source.id].amount)]  # fmt: skip

@@ -129,3 +129,19 @@ class TestAttackPass7Chunks(RunChunksCommon):
         self.assertAlmostEqual(self.loose.amount_residual, 321.0)
         self.assertFalse(lines[0].is_reconciled)
         self.assertEqual(run.line_ids.filtered(lambda rec: rec.statement_line_id == lines[0]).outcome, "proposed")
+
+    def test_bank_line_from_another_customers_account_is_not_applied_in_a_chunk(self):
+        """As above with the bank account: the line naming Initech's invoice comes from Globex's account; Globex's
+        chunk paid everything Globex owed, and its account was no longer known to the "no customer" chunk."""
+        self.env["res.partner.bank"].create({"partner_id": self.other_customer.id, "acc_number": "BE71096123456769"})
+        payments, lines = self._sources()
+        lines[0].account_number = "BE71 0961 2345 6769"
+        run = self.env["billing.match.run"].with_user(self.specialist)
+        run = run._run_automatic(self.company, payments=payments, statement_lines=lines)
+        self._drain()
+        self.assertEqual(run.state, "done")
+        self.assertAlmostEqual(self.loose.amount_residual, 321.0)
+        self.assertFalse(lines[0].is_reconciled)
+        line = run.line_ids.filtered(lambda rec: rec.statement_line_id == lines[0])
+        self.assertEqual(line.outcome, "proposed")
+        self.assertIn("the bank account is that of Globex Stores", line.reasons)
