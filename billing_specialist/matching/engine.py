@@ -279,10 +279,12 @@ class Matcher:
         self.by_cents = {}  # open amount -> undisputed open invoices of that amount, across customers
         self.format_amount = format_amount or _format_amount
         self.format_count = format_count or _format_count
+        self._longest_key = 0  # a candidate longer by two or more is no typo of any number (``typo_neighbours``)
         for item in items:
             if item.amount > 0 and item.disputed <= 0:
                 self.by_cents.setdefault(self._cents(item.amount), []).append(item)
             for key in number_keys(item.number):
+                self._longest_key = max(self._longest_key, len(key))
                 self.by_key.add(key, item.id)
                 for variant in deletions(key):
                     self.by_deletion.add(variant, item.id)
@@ -391,6 +393,10 @@ class Matcher:
             there is only one needs two).
         """
         ids = set()
+        if len(candidate) > self._longest_key + 1:
+            # One typo away from no number: and its deletions would cost the square of its length (a memo of
+            # 100,000 digits: 100,000 strings of 100,000 characters).
+            return ids
         self.by_deletion.collect(candidate, ids)  # the memo lost a character
         for variant in deletions(candidate):
             if most is not None and len(ids) > most:

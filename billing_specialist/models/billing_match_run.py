@@ -1,7 +1,9 @@
 import time
+import zlib
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 
 from .billing_matcher import BillingMatcher
 from .billing_payment_apply import Application
@@ -15,6 +17,8 @@ OUTCOMES = [
 ]
 
 
+# pg_try_advisory_xact_lock(PLAN_LOCK_KEY, company id): one large run of a company planned at a time.
+PLAN_LOCK_KEY = zlib.crc32(b"billing.match.run.plan") & 0x7FFFFFFF
 COUNTS = ("source_count", "applied_count", "proposed_count", "unmatched_count", "skipped_count", "kept_count")
 
 
@@ -184,20 +188,33 @@ class BillingMatchRun(models.Model):
                                        run=running.name, company=company.sudo().display_name))  # fmt: skip
         started = time.perf_counter()
         threshold = company.billing_match_threshold
-        matcher = BillingMatcher(self.env, company)
         if payments is None and statement_lines is None:
             payments = self.env["account.payment"]._billing_pending(company)
             statement_lines = self.env["account.bank.statement.line"]._billing_pending(company)
         sources = list(payments or []) + list(statement_lines or [])
+        size = self.env["billing.run.chunk"]._billing_chunk_size()
+        if len(sources) > size:  # before indexing: another run committed meanwhile is not seen by this transaction
+            self._lock_planning(company)
+        matcher = BillingMatcher(self.env, company)
         # sudo: the run and its lines are history that clients cannot write (see ``_check_written_by_run``).
         run = self.sudo().create({"company_id": company.id, "threshold": threshold})
-        size = self.env["billing.run.chunk"]._billing_chunk_size()
         if len(sources) > size:  # a large run: in chunks by customer, each committed on its own (see _plan_chunks)
             run.with_env(self.env)._plan_chunks(matcher, sources, size)
         else:  # applied with the user's rights; the run records as superuser
             run.with_env(self.env)._match_sources(matcher, sources, batch_size, progress=True)
         run.duration = time.perf_counter() - started
         return run.with_env(self.env)
+
+    @api.model
+    def _lock_planning(self, company):
+        """Hold the company's planning lock until the transaction ends; refuse when another transaction plans.
+
+        Two *Run Now* at once (or with the hourly action) each saw no run in progress (the other's not committed
+        yet) and planned the same customers' sources in two runs."""
+        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", PLAN_LOCK_KEY, company.id))
+        if not self.env.cr.fetchone()[0]:
+            raise UserError(self.env._("A run of %(company)s is being planned; try again once it is in progress.",
+                                       company=company.sudo().display_name))  # fmt: skip
 
     def _match_sources(self, matcher, sources, batch_size=500, progress=False, customers=None):
         """Propose, apply what may be applied and record a line per source in this run (its lines are added).
@@ -292,7 +309,10 @@ class BillingMatchRun(models.Model):
             and source.id not in recorded[source._name == "account.bank.statement.line"]
             and not (source._name == "account.bank.statement.line" and source.is_reconciled)
         ]  # fmt: skip
-        matcher = BillingMatcher(self.env, self.company_id, hints=chunk.hints if chunk.kind == "customer" else None)
+        if chunk.kind == "customer":
+            matcher = BillingMatcher(self.env, self.company_id, hints=chunk.hints)
+        else:  # the whole ledger; the customers its lines name or pay from known even if paid since planning
+            matcher = BillingMatcher(self.env, self.company_id, known=chunk.hints)
         read = matcher.read_sources(sources)
         sources = [source for source in sources
                    if not source._billing_currency().is_zero(read[source._name, source.id].amount)]  # fmt: skip

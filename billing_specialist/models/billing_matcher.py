@@ -15,10 +15,13 @@ _lt = LazyTranslate(__name__)
 class BillingMatcher:
     """The engine indexed on one company's open invoices and credit notes, one index per currency."""
 
-    def __init__(self, env, company, hints=None):
+    def __init__(self, env, company, hints=None, known=None):
         """:param hints: None for the whole ledger; else a chunk's index (``chunk_hints``): its customers' open
         items, the other customers' items its memos name or nearly name, the settled numbers and bank accounts
-        they name. The proposals for the chunk's sources are then those of the whole ledger's index."""
+        they name. The proposals for the chunk's sources are then those of the whole ledger's index.
+        :param known: for the whole ledger, customers known besides those with open items: a "no customer" chunk's
+            hints, the names ([[customer id, name]]) and bank accounts planning found in its lines, of customers
+            whose items other chunks may have settled since."""
         self.env = env
         self.company = company
         self._ambiguous = {}  # a chunk's: {currency: candidates one typo away from several items of the ledger}
@@ -34,12 +37,13 @@ class BillingMatcher:
             domain += ["|", ("commercial_partner_id", "in", hints["partners"]), ("id", "in", hints["foreign"])]
         by_currency, moves, partners = self._open_items(domain)
         names = {partner.id: partner.name for partner in partners if partner.name}
-        names.update((partner_id, name) for partner_id, name in (hints or {}).get("names", []))
+        names.update((partner_id, name) for partner_id, name in (hints or known or {}).get("names", []))
         if hints is None:
             banks = env["res.partner.bank"].search_fetch(
                 [("partner_id", "child_of", partners.ids)], ["acc_number", "partner_id"]
             )
-            accounts = {bank.acc_number: bank.partner_id.commercial_partner_id.id for bank in banks}
+            accounts = {**(known or {}).get("accounts", {}),
+                        **{bank.acc_number: bank.partner_id.commercial_partner_id.id for bank in banks}}  # fmt: skip
             closed = closed_invoice_numbers(env, company)  # a memo naming a paid invoice is held (duplicate payment)
         else:
             accounts, closed = dict(hints["accounts"]), self._hinted_closed(hints, moves)
@@ -49,7 +53,7 @@ class BillingMatcher:
         self._sources = {}  # {(model, id): Source} read together by ``read_sources``
         habits = env["billing.match.habit"]._engine_habits(company)  # what confirmed matches taught
         # Customers known by a learned account but with nothing open: named in the reasons, not searched by name.
-        labelled = set(habits.by_partner) | set(accounts.values() if hints is not None else ())  # a chunk's too
+        labelled = set(habits.by_partner) | set(accounts.values() if hints is not None or known else ())  # a chunk's
         self._labels = {p.id: p.name for p in env["res.partner"].browse(labelled) if p.id not in names}
         self._options = {"partner_names": names, "account_partners": accounts, "closed_numbers": closed,
                          "habits": habits}  # fmt: skip
@@ -132,8 +136,23 @@ class BillingMatcher:
         """What a matcher restricted to ``partner_ids`` needs to propose for ``records`` (their sources) as this
         whole-ledger matcher does: the items of other customers that a memo (or the customers' remittance advices)
         names exactly or is the only one typo away from, the candidates one typo away from several items, the
-        settled numbers and the bank accounts they name (JSON-ready)."""
+        settled numbers and the bank accounts they name (JSON-ready). ``partner_ids`` None: a "no customer"
+        chunk's, the customers its lines name and the bank accounts they show only."""
         sources = list(self.read_sources(records).values())
+        any_matcher = next(iter(self.matchers.values()), None) or self._matcher(self.company.currency_id.id, [])
+        # A bank line naming no customer (planned with the customer it pays, see ``planned_customer``) is searched
+        # by its payer's name and memo among every customer's name: those the ledger's index finds there.
+        named_partners = set()
+        for source in sources:
+            if not source.partner_id:
+                named_partners |= any_matcher._named_partners(
+                    normalize(f"{source.payer_name or ''} {source.memo or ''}")
+                )
+        names = sorted([pid, any_matcher.partner_labels[pid]] for pid in named_partners)
+        wanted = {normalize(source.account_number or "") for source in sources} - {""}
+        accounts = {acc: pid for acc, pid in self._options["account_partners"].items() if normalize(acc) in wanted}
+        if partner_ids is None:  # a "no customer" chunk: the whole ledger, the customers named as at planning too
+            return {"names": names, "accounts": accounts}
         if self._waiting is None:  # read once for all the chunks planned: advices by customer
             waiting = self.env["billing.remittance"]._billing_waiting(self.company)
             self._waiting = {partner.id: rems for partner, rems in waiting.grouped("partner_id").items()}
@@ -141,7 +160,6 @@ class BillingMatcher:
         texts = [source.memo for source in sources]
         for partner_id in own & set(self._waiting):
             texts += self._waiting[partner_id].line_ids.mapped("reference")
-        any_matcher = next(iter(self.matchers.values()), None) or self._matcher(self.company.currency_id.id, [])
         candidates = {candidate for text in texts for candidate in any_matcher._candidates(text)}
         named, ambiguous = set(), []
         for currency_id, matcher in self.matchers.items():
@@ -156,24 +174,13 @@ class BillingMatcher:
                     elif fuzzy:
                         ambiguous.append([currency_id, candidate])
         closed = self._options["closed_numbers"].by_key
-        wanted = {normalize(source.account_number or "") for source in sources} - {""}
-        # A bank line naming no customer (planned with the customer it pays, see ``planned_customer``) is searched
-        # by its payer's name and memo among every customer's name: those the ledger's index finds there.
-        named_partners = set()
-        for source in sources:
-            if not source.partner_id:
-                named_partners |= any_matcher._named_partners(
-                    normalize(f"{source.payer_name or ''} {source.memo or ''}")
-                )
         return {
             "partners": sorted(own),
             "foreign": sorted(i for i in named if self._ledger_items()[i].partner_id not in own),
             "ambiguous": sorted(ambiguous),
             "closed": {candidate: closed[candidate] for candidate in candidates if candidate in closed},
-            "accounts": {
-                acc: pid for acc, pid in self._options["account_partners"].items() if normalize(acc) in wanted
-            },
-            "names": sorted([pid, any_matcher.partner_labels[pid]] for pid in named_partners),
+            "accounts": accounts,
+            "names": names,
         }
 
     def planned_customer(self, record, threshold):

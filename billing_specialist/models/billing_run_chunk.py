@@ -154,7 +154,8 @@ class BillingRunChunk(models.Model):
     @api.model
     def _billing_plan(self, run, by_customer, rest, size, hints=None):
         """Create the chunks of ``run``: ``by_customer`` {customer id: [source records]}, ``rest`` the sources naming
-        no customer; ``hints(records, customer ids)`` gives a customer chunk's ``hints``. :return: the chunks."""
+        no customer; ``hints(records, customer ids)`` gives a chunk's ``hints`` (None for a "no customer" one).
+        :return: the chunks."""
         parts, current, current_partners = [], [], []
         for partner_id in sorted(by_customer):
             records = by_customer[partner_id]
@@ -184,6 +185,7 @@ class BillingRunChunk(models.Model):
                 **vals, "sequence": number, "kind": "rest", "after_id": previous.id if start else False,
                 "source_refs": [[rec._name, rec.id] for rec in rest[start : start + size]],
                 "source_count": len(rest[start : start + size]),
+                "hints": hints(rest[start : start + size], None) if hints else None,
             })  # fmt: skip
             chunks |= previous
         return chunks
