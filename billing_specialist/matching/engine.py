@@ -148,10 +148,10 @@ class IdIndex:
             if isinstance(ids, list):
                 self._ids[key] = tuple(ids)
 
-    def get(self, key, default=EMPTY):
+    def get(self, key):
         ids = self._ids.get(key)
         if ids is None:
-            return default
+            return EMPTY
         return frozenset(ids) if isinstance(ids, tuple | list) else frozenset((ids,))
 
     def collect(self, key, ids):
@@ -163,12 +163,6 @@ class IdIndex:
             ids.update(found)
         else:
             ids.add(found)
-
-    def __contains__(self, key):
-        return key in self._ids
-
-    def __len__(self):
-        return len(self._ids)
 
 
 @dataclass(frozen=True, slots=True)

@@ -216,14 +216,15 @@ class BillingMatchRun(models.Model):
             raise UserError(self.env._("A run of %(company)s is being planned; try again once it is in progress.",
                                        company=company.sudo().display_name))  # fmt: skip
 
-    def _match_sources(self, matcher, sources, batch_size=500, progress=False, customers=None):
+    def _match_sources(self, matcher, sources, batch_size=500, progress=False, customers=None, read=False):
         """Propose, apply what may be applied and record a line per source in this run (its lines are added).
 
         :param customers: a customer chunk's customers: what would be applied for another is left for review.
+        :param read: the caller has just read ``sources`` with ``matcher.read_sources``.
         """
         self.ensure_one()
         run = self.sudo()
-        line_vals, ready = self._prepare_applications(run, matcher, sources, self.threshold, customers)
+        line_vals, ready = self._prepare_applications(run, matcher, sources, self.threshold, customers, read)
         # Bulk run: the run's own lines are the audit trail, so the per-document tracking messages are skipped.
         Apply = self.env["billing.payment.apply"].with_context(tracking_disable=True, mail_notrack=True)
         ready, skipped = Apply._lock(ready)
@@ -316,17 +317,21 @@ class BillingMatchRun(models.Model):
         read = matcher.read_sources(sources)
         sources = [source for source in sources
                    if not source._billing_currency().is_zero(read[source._name, source.id].amount)]  # fmt: skip
-        self._match_sources(matcher, sources, customers=set(chunk.partner_ids) if chunk.kind == "customer" else None)
+        customers = set(chunk.partner_ids) if chunk.kind == "customer" else None
+        self._match_sources(matcher, sources, customers=customers, read=True)
 
     def _billing_chunks_finished(self):
         """Every chunk is done: the run is done, its duration the planning's plus its chunks'."""
         self.sudo().write({"state": "done", "duration": self.duration + sum(self.chunk_ids.mapped("duration"))})
 
     @api.model
-    def _prepare_applications(self, run, matcher, sources, threshold, customers=None):
-        """The run line values of the sources not to apply, and the checked applications of the others."""
+    def _prepare_applications(self, run, matcher, sources, threshold, customers=None, read=False):
+        """The run line values of the sources not to apply, and the checked applications of the others.
+
+        :param read: the caller has just read ``sources`` with ``matcher.read_sources``.
+        """
         line_vals, ready, taken = [], [], {}
-        matcher.read_sources(sources)
+        matcher.read_sources(sources, reuse=read)
         proposed = [(source, matcher.propose(source)) for source in sources]
         # One prefetch set for every invoice proposed, so the checks below read them in a few queries, not one each.
         prefetch = tuple({allocation.item_id for _source, proposals in proposed if proposals

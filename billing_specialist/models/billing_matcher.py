@@ -116,12 +116,16 @@ class BillingMatcher:
                 closed.by_key[key] = name if known == name else None
         return closed
 
-    def read_sources(self, records):
+    def read_sources(self, records, reuse=False):
         """Read the payments and bank lines about to be proposed for together (a few queries, not a few each):
         ``propose`` uses what is read here. Call it right before proposing them, as it is not read again.
 
+        :param reuse: keep what the last call read when it holds every one of ``records`` (read moments ago in
+            the same transaction: a chunk reads its sources to leave out those with nothing left, then proposes).
         :return: {(model, id): Source}
         """
+        if reuse and self._sources and all((record._name, record.id) in self._sources for record in records):
+            return self._sources
         self._sources = {}
         for model in {record._name for record in records}:
             ids = [record.id for record in records if record._name == model]
