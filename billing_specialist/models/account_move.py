@@ -45,6 +45,20 @@ class CheckOverride:
 CHECK_OVERRIDE_KEY = "billing_check_override"
 
 
+class CallerKeepsFindings:
+    """Put in the context (under ``CALLER_KEEPS_FINDINGS_KEY``) by code that records the findings of a refused post
+    in its own transaction and commits it (a billing run: its lines and the invoices' findings go together).
+
+    Without it a refused post keeps its findings in a second transaction, committed at once: the caller's
+    transaction, whose snapshot is older, could then no longer write those rows (a serialization failure that made a
+    whole billing run fail on a running server). A Python object, so no client can send it.
+    """
+
+
+CALLER_KEEPS_FINDINGS = CallerKeepsFindings()
+CALLER_KEEPS_FINDINGS_KEY = "billing_caller_keeps_findings"
+
+
 class AccountMove(models.Model):
     _inherit = "account.move"
 
@@ -459,7 +473,8 @@ class AccountMove(models.Model):
             if blocks:
                 moves._billing_apply_override(override)
             return
-        moves._billing_keep_refused_findings(findings)
+        if self.env.context.get(CALLER_KEEPS_FINDINGS_KEY) is not CALLER_KEEPS_FINDINGS:
+            moves._billing_keep_refused_findings(findings)
         raise BillingCheckBlocked(moves._billing_blocked_message(blocks), findings=blocks)
 
     def _billing_keep_refused_findings(self, findings):

@@ -2,6 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..exceptions import BillingCheckBlocked, raise_concurrency
+from .account_move import CALLER_KEEPS_FINDINGS, CALLER_KEEPS_FINDINGS_KEY
 
 OUTCOMES = [
     ("pending", "To Do"),
@@ -11,6 +12,9 @@ OUTCOMES = [
     ("failed", "Failed"),
     ("skipped", "Skipped"),
 ]
+
+# The run records the findings of a blocked invoice itself, in its own transaction (``_record_blocked``).
+_RUN_POSTS = {CALLER_KEEPS_FINDINGS_KEY: CALLER_KEEPS_FINDINGS}
 
 
 class BillingInvoiceRunLine(models.Model):
@@ -69,7 +73,7 @@ class BillingInvoiceRunLine(models.Model):
         move = self.move_id
         try:
             with self.env.cr.savepoint():
-                move.with_context(tracking_disable=True).action_post()
+                move.with_context(tracking_disable=True, **_RUN_POSTS).action_post()
         except BillingCheckBlocked as error:
             self._record_blocked(error)
             return False
@@ -118,7 +122,7 @@ class BillingInvoiceRunLine(models.Model):
         while todo:
             try:
                 with self.env.cr.savepoint():
-                    todo.move_id.with_context(tracking_disable=True).action_post()
+                    todo.move_id.with_context(tracking_disable=True, **_RUN_POSTS).action_post()
             except BillingCheckBlocked as error:
                 blocked_ids = {finding[0] for finding in error.findings}
                 blocked = todo.browse([line.id for line in todo if line.move_id.id in blocked_ids])
