@@ -109,7 +109,9 @@ class BillingActivityReport(models.Model):
 
     @api.model
     def _select(self):
-        overdue_days = SQL("CURRENT_DATE - move.invoice_date_due")
+        # Today is Odoo's (the user's date), never the database server's CURRENT_DATE.
+        today = SQL("%s::date", fields.Date.context_today(self))
+        overdue_days = SQL("%s - move.invoice_date_due", today)
         return SQL(
             """
             SELECT move.id AS id,
@@ -131,11 +133,11 @@ class BillingActivityReport(models.Model):
                    payment.last_date AS last_payment_date,
                    CASE WHEN move.payment_state IN ('paid', 'in_payment') AND move.move_type = 'out_invoice'
                         THEN payment.last_date - move.invoice_date END AS days_to_pay,
-                   CASE WHEN move.amount_residual_signed > 0 AND move.invoice_date_due < CURRENT_DATE
+                   CASE WHEN move.amount_residual_signed > 0 AND move.invoice_date_due < %(today)s
                         THEN %(overdue_days)s ELSE 0 END AS days_overdue,
                    CASE WHEN move.amount_residual_signed = 0 THEN %(settled)s
                         WHEN move.amount_residual_signed < 0 THEN %(credit)s
-                        WHEN move.invoice_date_due IS NULL OR CURRENT_DATE <= move.invoice_date_due THEN '00'
+                        WHEN move.invoice_date_due IS NULL OR %(today)s <= move.invoice_date_due THEN '00'
                         ELSE lpad((SELECT COUNT(*) + 1 FROM unnest(aging_edges.days) AS edge
                                     WHERE edge < %(overdue_days)s)::text, 2, '0')
                         END AS aging_bucket,
@@ -146,6 +148,7 @@ class BillingActivityReport(models.Model):
             """,
             team=self._team_sql(SQL.identifier("move", "invoice_user_id")),
             overdue_days=overdue_days,
+            today=today,
             settled=SETTLED_BUCKET,
             credit=CREDIT_BUCKET,
         )

@@ -111,6 +111,11 @@ class BillingWorklist(models.Model):
     # ------------------------------------------------------------------ the view
 
     @api.model
+    def _today_sql(self):
+        """Today as Odoo knows it (the user's date), never the database server's CURRENT_DATE."""
+        return SQL("%s::date", fields.Date.context_today(self))
+
+    @api.model
     def _items_query(self):
         """One row per overdue receivable line: its open amount, age (capped) and the parts in dispute / promised."""
         return SQL(
@@ -119,8 +124,8 @@ class BillingWorklist(models.Model):
                    partner.commercial_partner_id AS partner_id,
                    aml.move_id,
                    aml.amount_residual AS residual,
-                   CURRENT_DATE - aml.date_maturity AS days,
-                   LEAST(CURRENT_DATE - aml.date_maturity, %(cap)s) / 30.0 AS age,
+                   %(today)s - aml.date_maturity AS days,
+                   LEAST(%(today)s - aml.date_maturity, %(cap)s) / 30.0 AS age,
                    CASE WHEN move.billing_in_dispute AND move.amount_residual > 0
                         THEN LEAST(aml.amount_residual,
                                    COALESCE(move.billing_disputed_amount, 0) * aml.amount_residual
@@ -129,7 +134,7 @@ class BillingWorklist(models.Model):
                    EXISTS (SELECT 1 FROM billing_promise_move_rel promise_rel
                              JOIN billing_promise promise ON promise.id = promise_rel.promise_id
                             WHERE promise_rel.move_id = aml.move_id AND promise.state = 'open'
-                              AND promise.date_deadline >= CURRENT_DATE) AS promised
+                              AND promise.date_deadline >= %(today)s) AS promised
               FROM account_move_line aml
               JOIN account_account account ON account.id = aml.account_id
               JOIN account_move move ON move.id = aml.move_id
@@ -138,9 +143,10 @@ class BillingWorklist(models.Model):
                AND aml.parent_state = 'posted'
                AND aml.reconciled IS NOT TRUE
                AND aml.amount_residual > 0
-               AND aml.date_maturity < CURRENT_DATE
+               AND aml.date_maturity < %(today)s
             """,
             cap=AGE_CAP_DAYS,
+            today=self._today_sql(),
         )
 
     @api.model
@@ -198,7 +204,9 @@ class BillingWorklist(models.Model):
             "broken": SQL("(%s * COALESCE(collection.broken_promise_count, 0))::numeric", BROKEN_POINTS),
             "level": SQL("(%s * COALESCE(level_rank.rank, 0))::numeric", LEVEL_POINTS),
             "action": SQL(
-                "CASE WHEN collection.next_action_date <= CURRENT_DATE THEN %s ELSE 0 END::numeric", ACTION_POINTS
+                "CASE WHEN collection.next_action_date <= %s THEN %s ELSE 0 END::numeric",
+                self._today_sql(),
+                ACTION_POINTS,
             ),
             "priority": SQL("CASE WHEN broken.since_call THEN %s ELSE 0 END::numeric", PRIORITY_POINTS),
         }

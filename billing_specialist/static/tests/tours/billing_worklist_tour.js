@@ -3,6 +3,8 @@
 import { registry } from "@web/core/registry";
 import { screenshot } from "@billing_specialist/../tests/tours/billing_screenshot";
 
+const row = (customer) => `.o_list_view .o_data_row:has(td[name=partner_id]:contains(${customer}))`;
+
 // A specialist opens My Worklist, logs a call with Acme Retail (who promises to pay), then schedules the next call.
 registry.category("web_tour.tours").add("billing_specialist_worklist_tour", {
     steps: () => [
@@ -47,8 +49,12 @@ registry.category("web_tour.tours").add("billing_specialist_worklist_tour", {
             run: "click",
         },
         {
-            content: "Back on the worklist",
-            trigger: ".o_list_view:not(:has(.modal))",
+            content: "The dialog is gone (a dialog is not inside the list: look at the whole page)",
+            trigger: "body:not(:has(.modal))",
+        },
+        {
+            content: "Back on the worklist, the call is saved: the invoice Acme promised to pay shows as promised",
+            trigger: `${row("Acme Retail")} td[name=promised_amount]:contains(2,000.00)`,
         },
         {
             content: "Schedule the next action for Initech",
@@ -65,7 +71,12 @@ registry.category("web_tour.tours").add("billing_specialist_worklist_tour", {
             run: "click",
         },
         {
-            trigger: ".o_list_view:not(:has(.modal))",
+            content: "The dialog is gone",
+            trigger: "body:not(:has(.modal))",
+        },
+        {
+            content: "The next action is saved: Initech's row shows its date",
+            trigger: `${row("Initech")} td[name=next_action_date]:not(:empty)`,
         },
     ],
 });
