@@ -50,9 +50,10 @@ class BillingCollectorReport(models.Model):
     collected_trend = fields.Char(
         string="Against Last Month",
         compute="_compute_collected_trend",
-        help="This month to today against the same days of last month; n/a when nothing was collected then.",
+        help="Collected this month to today against the same days of last month; n/a when nothing was collected then.",
     )
-    collected_up = fields.Boolean(compute="_compute_collected_trend")
+    collected_up = fields.Boolean(compute="_compute_collected_trend", help="More than the same days of last month.")
+    collected_down = fields.Boolean(compute="_compute_collected_trend", help="Less than the same days of last month.")
 
     _depends = {
         "billing.collection": ["partner_id", "company_id", "user_id"],
@@ -188,12 +189,11 @@ class BillingCollectorReport(models.Model):
     def _compute_collected_trend(self):
         for row in self:
             base = row.collected_same_days_amount
-            row.collected_up = row.currency_id.compare_amounts(row.collected_amount, base) >= 0
             if row.currency_id.is_zero(base):
-                row.collected_trend = self.env._("n/a")
+                row.update({"collected_trend": self.env._("n/a"), "collected_up": False, "collected_down": False})
                 continue
             change = round(100 * (row.collected_amount - base) / base)
-            row.collected_trend = f"{change:+d} %"
+            row.update({"collected_trend": f"{change:+d} %", "collected_up": change > 0, "collected_down": change < 0})
 
     def action_open_worklist(self):
         """The worklist of this collector's customers (billing managers)."""

@@ -284,6 +284,7 @@ class TestCollectorReport(BillingDisputeCommon):
         morgan = rows[self.manager]
         self.assertEqual((morgan.customer_count, morgan.overdue_customer_count, morgan.overdue_amount), (1, 0, 0.0))
         self.assertEqual((morgan.kept_rate, morgan.collected_trend), ("n/a", "n/a"))
+        self.assertFalse(morgan.collected_up or morgan.collected_down, "n/a is neither good nor bad")
         nobody = rows[self.env["res.users"]]
         self.assertEqual((nobody.customer_count, nobody.overdue_amount), (1, 600.0))
 
@@ -292,7 +293,7 @@ class TestCollectorReport(BillingDisputeCommon):
         base = sam.collected_same_days_amount
         expected = round(100 * (sam.collected_amount - base) / base)
         self.assertEqual(sam.collected_trend, f"{expected:+d} %")
-        self.assertEqual(sam.collected_up, sam.collected_amount >= base)
+        self.assertEqual((sam.collected_up, sam.collected_down), (expected > 0, expected < 0))
 
     def test_today_is_odoo_today(self):
         """Promises due 'today' follow the user's date, not the database server's."""
