@@ -15,6 +15,16 @@ registry.category("web_tour.tours").add("billing_specialist_cockpit_tour", {
             trigger: `${row("Acme Retail")} button[name=action_log_call]:contains(Call)`,
         },
         {
+            content: "The row's last action is inside the window (no horizontal scrolling at 1366 px)",
+            trigger: `${row("Acme Retail")} button[name=action_schedule_next_action]:contains(Next)`,
+            run() {
+                const right = this.anchor.getBoundingClientRect().right;
+                if (right > document.documentElement.clientWidth) {
+                    throw new Error(`The row's actions end at ${right} px, past the window's width`);
+                }
+            },
+        },
+        {
             content: "Open the customer screen from the row",
             trigger: `${row("Acme Retail")} button[name=action_open_cockpit]:contains(Open)`,
             run: "click",
