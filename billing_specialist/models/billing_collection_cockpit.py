@@ -1,3 +1,4 @@
+# pylint: disable=consider-merging-classes-inherited
 from collections import defaultdict
 
 from odoo import api, fields, models
