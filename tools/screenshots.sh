@@ -15,6 +15,7 @@ TOURS=(
     billing_specialist/tests/test_portal.py::TestDisputePortalTour
     billing_specialist/tests/test_reporting_tour.py
     billing_specialist/tests/test_worklist_tour.py
+    billing_specialist/tests/test_cockpit_tour.py
     billing_specialist/tests/test_billing_run_tour.py
 )
 

@@ -353,6 +353,28 @@ class BillingDisputeDemo(models.Model):
         Promise._judge_promises(today)
 
     @api.model
+    def _demo_generate_calls(self):
+        """Calls logged by each customer's specialist, and next actions, for the customer screens (the cockpit)."""
+        company = self.env.company
+        if not company.chart_template:
+            return
+        customers = [self.env.ref(f"billing_specialist.partner_{key}_demo") for key in DEMO_CUSTOMERS]
+        accounts = self.env["billing.collection"]._for_partners(self.env["res.partner"].union(*customers), company)
+        today = fields.Date.context_today(self)
+        calls = [
+            ("no_answer", "Voicemail; left a message with the invoice numbers."),
+            ("reached", "Accounts payable has the invoices; payment run next week."),
+            ("wrong_contact", "Purchasing, not payables: asked for the right contact."),
+            ("reached", "Asked for a copy of the statement; sent."),
+        ]
+        for index, account in enumerate(accounts.filtered("user_id").sorted(lambda a: a.partner_id.name)):
+            account = account.with_user(account.user_id)
+            outcome, note = calls[index % len(calls)]
+            account._log_call(outcome, note)
+            if index % 2 == 0:
+                account._schedule_next_action(today + timedelta(days=index % 5), "Follow up on the last call")
+
+    @api.model
     def _demo_generate_checks(self):
         """Two drafts the pre-send checks stop: a near-duplicate of a posted invoice, and an invoice without the PO
         reference its customer requires (both checks set to block in the demo)."""

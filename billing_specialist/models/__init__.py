@@ -31,6 +31,7 @@ from . import billing_followup_line
 from . import mail_mail
 from . import mail_activity
 from . import billing_collection_worklist
+from . import billing_collection_cockpit
 from . import billing_invoice_delivery
 from . import billing_invoice_run_line
 from . import billing_invoice_run

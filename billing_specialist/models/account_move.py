@@ -95,6 +95,14 @@ class AccountMove(models.Model):
         groups="billing_specialist.group_billing_user",
         help="The open case that contests this invoice.",
     )
+    billing_collection_state = fields.Selection(
+        [("disputed", "In Dispute"), ("promised", "Promised"), ("overdue", "Overdue"), ("due", "Not Due")],
+        string="Collection State",
+        compute="_compute_billing_collection_state",
+        groups="billing_specialist.group_billing_user",
+        help="For an open invoice, what its collector sees: in an open dispute case, covered by an open promise "
+        "(deadline not passed), past its due date, or not yet due.",
+    )
     billing_dispute_line_id = fields.Many2one(
         "billing.dispute.line",
         string="Settles Dispute Line",
@@ -177,6 +185,24 @@ class AccountMove(models.Model):
     def _compute_billing_open_dispute_id(self):
         for move in self:
             move.billing_open_dispute_id = move._billing_open_dispute() if move.id else False
+
+    @api.depends("billing_in_dispute", "invoice_date_due")
+    def _compute_billing_collection_state(self):
+        today = fields.Date.context_today(self)
+        promised = self.env["billing.promise"]
+        if self._origin.ids:
+            promised = promised.search(
+                [("state", "=", "open"), ("date_deadline", ">=", today), ("move_ids", "in", self._origin.ids)]
+            ).move_ids
+        for move in self:
+            if move.billing_in_dispute:
+                move.billing_collection_state = "disputed"
+            elif move._origin in promised:
+                move.billing_collection_state = "promised"
+            elif move.invoice_date_due and move.invoice_date_due < today:
+                move.billing_collection_state = "overdue"
+            else:
+                move.billing_collection_state = "due"
 
     def _compute_billing_dispute_count(self):
         counts = dict(

@@ -124,7 +124,9 @@ class BillingCollection(models.Model):
         message = (
             self.partner_id.sudo()
             .with_company(self.company_id)
-            .message_post(body=body, message_type="comment", subtype_xmlid="mail.mt_note")
+            .message_post(
+                body=body, message_type="comment", subtype_xmlid="billing_specialist.mt_billing_collection_call"
+            )
         )
         self._due_call_activities().sudo().action_feedback(feedback=note or labels[outcome])
         self.sudo().write({"last_call_date": fields.Date.context_today(self), "last_call_outcome": outcome})

@@ -4,3 +4,5 @@ from . import billing_kpi
 from . import billing_statement
 from . import billing_workbook
 from . import billing_worklist
+from . import billing_worklist_cockpit
+from . import billing_collector_report

@@ -44,3 +44,5 @@ from . import test_run_chunks_followup_billing
 from . import test_attack_pass_6
 from . import test_run_chunks_concurrency
 from . import test_attack_pass_7
+from . import test_cockpit
+from . import test_cockpit_tour

@@ -1,0 +1,341 @@
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo import Command
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+from odoo.tools import date_utils
+
+from .common import BillingDisputeCommon
+
+
+@tagged("post_install", "-at_install")
+class TestCockpit(BillingDisputeCommon):
+    """The customer screen of a collector: one customer in one company, on a ledger worked out by hand.
+
+    Acme Retail (today T): 1,000 due T-40 (overdue), 2,000 due T-10 with 500 in an open dispute, 3,000 due T-20
+    covered by an open promise, 400 due T+10 (not due). Open 6,400; overdue 6,000; in dispute 500; promised 3,000.
+    Unapplied: a payment of 250 and a credit note of 100 = 350. One call logged. In a second company, Acme has a
+    900 invoice and a call: neither shows on the first company's screen.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        T = cls.today
+        cls.customer_contact.phone = "+1 555 0100"
+        cls.inv_overdue = cls._invoice(
+            1000.0, invoice_date=T - timedelta(days=70), invoice_date_due=T - timedelta(days=40)
+        )
+        cls.inv_disputed = cls._invoice(
+            2000.0, invoice_date=T - timedelta(days=40), invoice_date_due=T - timedelta(days=10)
+        )
+        cls.inv_promised = cls._invoice(
+            3000.0, invoice_date=T - timedelta(days=50), invoice_date_due=T - timedelta(days=20)
+        )
+        cls.inv_due = cls._invoice(400.0, invoice_date=T, invoice_date_due=T + timedelta(days=10))
+        cls.payment = cls.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": cls.customer.id,
+                "amount": 250.0,
+                "date": T,
+                "journal_id": cls.bank_journal.id,
+            }
+        )
+        cls.payment.action_post()
+        cls.refund = cls._invoice(100.0, move_type="out_refund", invoice_date=T)
+        cls.promise = (
+            cls.env["billing.promise"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": cls.customer.id,
+                    "move_ids": [Command.set(cls.inv_promised.ids)],
+                    "amount": 3000.0,
+                    "date": T + timedelta(days=3),
+                }
+            )
+        )
+        Collection = cls.env["billing.collection"]
+        cls.account = Collection._for_partners(cls.customer, cls.company)
+        cls.account.sudo().user_id = cls.specialist
+        cls.account.with_user(cls.specialist)._log_call("reached", "Will pay the old invoice on Friday")
+        # The same customer in another company: its invoice and its call stay there.
+        cls.company_2 = cls.setup_other_company()["company"]
+        cls.env.user.company_ids |= cls.company_2
+        cls.inv_other = (
+            cls.env["account.move"]
+            .with_company(cls.company_2)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": cls.customer.id,
+                    "invoice_date": T - timedelta(days=60),
+                    "invoice_date_due": T - timedelta(days=30),
+                    "invoice_line_ids": [Command.create({"name": "Service", "quantity": 1, "price_unit": 900.0})],
+                }
+            )
+        )
+        cls.inv_other.action_post()
+        cls.account_2 = Collection._for_partners(cls.customer, cls.company_2)
+        cls.account_2.with_company(cls.company_2)._log_call("no_answer", "Nobody at the other company")
+
+    def setUp(self):
+        super().setUp()
+        self.case = self._open_case(self.inv_disputed, amount=500.0)
+
+    def test_the_screen_shows_the_customer_of_one_company(self):
+        account = self.account.with_user(self.specialist)
+        self.assertEqual(
+            account.cockpit_item_ids, self.inv_overdue | self.inv_disputed | self.inv_promised | self.inv_due
+        )
+        states = {move: move.billing_collection_state for move in account.cockpit_item_ids}
+        self.assertEqual(
+            states,
+            {
+                self.inv_overdue: "overdue",
+                self.inv_disputed: "disputed",
+                self.inv_promised: "promised",
+                self.inv_due: "due",
+            },
+        )
+        self.assertEqual(
+            (
+                account.cockpit_open_amount,
+                account.cockpit_overdue_amount,
+                account.cockpit_disputed_amount,
+                account.cockpit_promised_amount,
+                account.cockpit_unapplied_amount,
+            ),
+            (6400.0, 6000.0, 500.0, 3000.0, 350.0),
+        )
+        self.assertEqual(account.cockpit_unapplied_line_ids.move_id, self.payment.move_id | self.refund)
+        self.assertEqual(account.cockpit_contact_ids, self.customer | self.customer_contact)
+        self.assertIn("+1 555 0100", account.cockpit_contact_ids.mapped("phone"))
+        self.assertEqual(len(account.cockpit_call_ids), 1)
+        self.assertIn("Will pay the old invoice on Friday", account.cockpit_call_ids.body)
+        self.assertEqual(account.cockpit_call_ids.author_id, self.specialist.partner_id)
+        self.assertEqual(account.cockpit_promise_ids, self.promise)
+        self.assertEqual(account.cockpit_dispute_ids, self.case)
+
+    def test_other_company_shows_only_its_own(self):
+        account = self.account_2.with_company(self.company_2)
+        self.assertEqual(account.cockpit_item_ids, self.inv_other)
+        self.assertEqual(account.cockpit_overdue_amount, 900.0)
+        self.assertIn("Nobody at the other company", account.cockpit_call_ids.body)
+        self.assertFalse(account.cockpit_promise_ids)
+        self.assertFalse(account.cockpit_dispute_ids)
+
+    def test_a_paid_promise_or_a_closed_case_changes_the_state(self):
+        self.promise.sudo().write({"state": "kept"})
+        self.case.action_cancel()
+        self.env.invalidate_all()
+        self.assertEqual(self.inv_promised.billing_collection_state, "overdue")
+        self.assertEqual(self.inv_disputed.billing_collection_state, "overdue")
+        self.assertEqual(self.account.cockpit_promised_amount, 0.0)
+        self.assertEqual(self.account.cockpit_disputed_amount, 0.0)
+
+    def test_many_accounts_are_read_in_a_few_queries(self):
+        """The screen's fields cost the same queries for one account or for many (no search per account)."""
+        others = self.env["res.partner"].create([{"name": f"Customer {n}", "is_company": True} for n in range(5)])
+        for partner in others:
+            self._invoice(100.0, partner=partner, invoice_date_due=self.today - timedelta(days=5))
+        accounts = self.env["billing.collection"]._for_partners(others | self.customer, self.company)
+        fields_read = [name for name in accounts._fields if name.startswith("cockpit_")]
+
+        def queries(records):
+            self.env.invalidate_all()
+            start = self.env.cr.sql_log_count
+            records.read(fields_read)
+            return self.env.cr.sql_log_count - start
+
+        one, many = queries(accounts[:1]), queries(accounts)
+        self.assertLessEqual(many, one + 3, "a query per account")
+        by_partner = {account.partner_id: account for account in accounts}
+        self.assertEqual(by_partner[others[0]].cockpit_overdue_amount, 100.0)
+        self.assertEqual(by_partner[self.customer].cockpit_overdue_amount, 6000.0)
+
+    def test_the_worklist_row_opens_the_screen_of_its_customer(self):
+        row = self.env["billing.worklist"].with_user(self.specialist).search([("partner_id", "=", self.customer.id)])
+        action = row.action_open_cockpit()
+        self.assertEqual((action["res_model"], action["res_id"]), ("billing.collection", self.account.id))
+        self.assertEqual(
+            action["views"][0][0], self.env.ref("billing_specialist.billing_collection_view_form_cockpit").id
+        )
+
+    def test_a_specialist_opens_only_his_portfolio(self):
+        globex_invoice = self._invoice(
+            700.0, partner=self.other_customer, invoice_date_due=self.today - timedelta(days=3)
+        )
+        self.assertTrue(globex_invoice)
+        other = self.env["billing.collection"]._for_partners(self.other_customer, self.company)
+        other.sudo().user_id = self.manager
+        row = self.env["billing.worklist"].sudo().search([("partner_id", "=", self.other_customer.id)])
+        self.assertEqual(len(row), 1)
+        with self.assertRaises(AccessError):
+            row.with_user(self.specialist).action_open_cockpit()
+        # Without the billing group: no collection account, no collection state on invoices.
+        with self.assertRaises(AccessError):
+            self.account.with_user(self.internal_user).read(["cockpit_item_ids"])
+        with self.assertRaises(AccessError):
+            self.inv_overdue.with_user(self.internal_user).read(["billing_collection_state"])
+
+
+@tagged("post_install", "-at_install")
+class TestCollectorReport(BillingDisputeCommon):
+    """The team lead's view, figures worked out by hand (today T, this month from its first day M).
+
+    Sam (specialist): Acme (1,000 overdue) and Initech (500 overdue, promise of 200 due today). Morgan (manager):
+    Hooli, nothing overdue. Globex: no specialist, 600 overdue.
+    Promises judged this month: Acme kept, Initech broken; one of Acme judged last month does not count.
+    Collected on Acme's invoices: 300 today, 200 on the first day of last month, 100 on its last day.
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        T = cls.today
+        cls.month_start = date_utils.start_of(T, "month")
+        cls.last_start = date_utils.subtract(cls.month_start, months=1)
+        cls.last_end = cls.month_start - timedelta(days=1)
+        old = {"invoice_date": T - timedelta(days=100), "invoice_date_due": T - timedelta(days=70)}
+        Partner = cls.env["res.partner"]
+        cls.initech = Partner.create({"name": "Initech", "is_company": True})
+        cls.hooli = Partner.create({"name": "Hooli", "is_company": True})
+        cls.acme_inv = cls._invoice(1600.0, **old)
+        cls._register_payment(cls.acme_inv, 300.0, date=T)
+        cls._register_payment(cls.acme_inv, 200.0, date=cls.last_start)
+        cls._register_payment(cls.acme_inv, 100.0, date=cls.last_end)
+        cls.acme_kept = cls._invoice(50.0, **old)
+        cls.acme_old_promise = cls._invoice(60.0, **old)
+        cls.initech_inv = cls._invoice(500.0, partner=cls.initech, **old)
+        cls.initech_broken = cls._invoice(70.0, partner=cls.initech, invoice_date=T, invoice_date_due=T)
+        cls.globex_inv = cls._invoice(600.0, partner=cls.other_customer, **old)
+        cls._invoice(900.0, partner=cls.hooli, invoice_date=T, invoice_date_due=T + timedelta(days=30))
+        Promise = cls.env["billing.promise"].sudo()
+
+        def promise(partner, invoice, amount, state=None, judged=None):
+            record = Promise.create(
+                {"partner_id": partner.id, "move_ids": [Command.set(invoice.ids)], "amount": amount, "date": T}
+            )
+            if state:
+                record.write({"state": state, "date_judged": judged})
+            return record
+
+        promise(cls.initech, cls.initech_inv, 200.0)
+        promise(cls.customer, cls.acme_kept, 50.0, "kept", T)
+        promise(cls.initech, cls.initech_broken, 70.0, "broken", T)
+        promise(cls.customer, cls.acme_old_promise, 60.0, "kept", cls.last_end)
+        # Paid in full: the kept promises' invoices are no longer overdue.
+        cls._register_payment(cls.acme_kept, 50.0, date=T - timedelta(days=40))
+        cls._register_payment(cls.acme_old_promise, 60.0, date=T - timedelta(days=40))
+        Collection = cls.env["billing.collection"]
+        Collection._for_partners(cls.customer | cls.initech, cls.company).sudo().user_id = cls.specialist
+        Collection._for_partners(cls.hooli, cls.company).sudo().user_id = cls.manager
+        Collection._for_partners(cls.other_customer, cls.company)
+
+    @classmethod
+    def _register_payment(cls, invoice, amount, date):
+        return (
+            cls.env["account.payment.register"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create(
+                {
+                    "amount": amount,
+                    "journal_id": cls.bank_journal.id,
+                    "payment_date": date,
+                    "payment_difference_handling": "open",
+                }
+            )
+            ._create_payments()
+        )
+
+    def _rows(self, user=None):
+        rows = self.env["billing.collector.report"].with_user(user or self.manager).search([])
+        return {row.user_id: row for row in rows}
+
+    def test_figures_per_collector(self):
+        rows = self._rows()
+        self.assertEqual(set(rows), {self.specialist, self.manager, self.env["res.users"]})
+        sam = rows[self.specialist]
+        self.assertEqual(
+            (sam.customer_count, sam.overdue_customer_count, sam.overdue_amount),
+            (2, 2, 1000.0 + 500.0),
+        )
+        self.assertEqual((sam.promise_today_count, sam.promise_today_amount), (1, 200.0))
+        self.assertEqual((sam.kept_count, sam.partial_count, sam.broken_count, sam.kept_rate), (1, 0, 1, "50 %"))
+        # The 100 of the last day of last month counts among the "same days" only when today is the month's last.
+        same_day = min(date_utils.subtract(self.today, months=1), self.last_end)
+        same_days = 200.0 + (100.0 if same_day == self.last_end else 0.0)
+        # The promised invoices were paid 40 days ago: this month, last month or before, depending on today.
+        kept_paid = {"month": 0.0, "same": 0.0, "last": 0.0}
+        paid_on = self.today - timedelta(days=40)
+        if paid_on >= self.month_start:
+            kept_paid["month"] = 110.0
+        elif paid_on >= self.last_start:
+            kept_paid["last"] = 110.0
+            kept_paid["same"] = 110.0 if paid_on <= same_day else 0.0
+        self.assertEqual(sam.collected_amount, 300.0 + kept_paid["month"])
+        self.assertEqual(sam.collected_same_days_amount, same_days + kept_paid["same"])
+        self.assertEqual(sam.collected_last_month_amount, 300.0 + kept_paid["last"])
+        morgan = rows[self.manager]
+        self.assertEqual((morgan.customer_count, morgan.overdue_customer_count, morgan.overdue_amount), (1, 0, 0.0))
+        self.assertEqual((morgan.kept_rate, morgan.collected_trend), ("n/a", "n/a"))
+        self.assertFalse(morgan.collected_up or morgan.collected_down, "n/a is neither good nor bad")
+        nobody = rows[self.env["res.users"]]
+        self.assertEqual((nobody.customer_count, nobody.overdue_amount), (1, 600.0))
+
+    def test_trend_against_the_same_days_of_last_month(self):
+        sam = self._rows()[self.specialist]
+        base = sam.collected_same_days_amount
+        expected = round(100 * (sam.collected_amount - base) / base)
+        self.assertEqual(sam.collected_trend, f"{expected:+d} %")
+        self.assertEqual((sam.collected_up, sam.collected_down), (expected > 0, expected < 0))
+
+    def test_today_is_odoo_today(self):
+        """Promises due 'today' follow the user's date, not the database server's."""
+        tomorrow = self.today + timedelta(days=1)
+        rows = self.env["billing.collector.report"].with_user(self.manager).with_context(tz="UTC")
+        with self.subTest("today"):
+            self.assertEqual(rows.search([("user_id", "=", self.specialist.id)]).promise_today_count, 1)
+        with freeze_time(tomorrow):
+            self.env.invalidate_all()
+            self.assertEqual(rows.search([("user_id", "=", self.specialist.id)]).promise_today_count, 0)
+
+    def test_only_billing_managers_see_the_team(self):
+        with self.assertRaises(AccessError):
+            self.env["billing.collector.report"].with_user(self.specialist).search([])
+        with self.assertRaises(AccessError):
+            self.env["billing.collector.report"].with_user(self.internal_user).search([])
+        with self.assertRaises(AccessError):
+            self.env["billing.collector.report"].with_user(self.specialist).browse(
+                self.specialist.id * 100000 + self.company.id
+            ).action_open_worklist()
+
+    def test_another_company_never_shows(self):
+        company_2 = self.setup_other_company()["company"]
+        self.env["billing.collection"]._for_partners(self.customer, company_2).sudo().user_id = self.specialist
+        rows = self.env["billing.collector.report"].with_user(self.manager).search([])
+        self.assertEqual(rows.company_id, self.company)
+        with self.assertRaises(AccessError):
+            self.env["billing.collector.report"].with_user(self.manager).with_context(
+                allowed_company_ids=[self.company.id, company_2.id]
+            ).search([])
+        # A manager of both companies sees both.
+        self.manager.sudo().company_ids |= company_2
+        rows = (
+            self.env["billing.collector.report"]
+            .with_user(self.manager)
+            .with_context(allowed_company_ids=[self.company.id, company_2.id])
+            .search([])
+        )
+        self.assertEqual(rows.company_id, self.company | company_2)
+
+    def test_the_row_opens_the_collector_worklist(self):
+        sam = self._rows()[self.specialist]
+        action = sam.action_open_worklist()
+        rows = self.env["billing.worklist"].with_user(self.manager).search(action["domain"])
+        self.assertEqual(rows.partner_id, self.customer | self.initech)
