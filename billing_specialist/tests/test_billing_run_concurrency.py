@@ -1,6 +1,7 @@
 from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.tests import tagged
 
+from ..exceptions import BillingCheckBlocked
 from .common import CommittedFixtureCase
 
 
@@ -75,7 +76,8 @@ class TestBillingRunCommitted(CommittedFixtureCase):
             outcomes = {kind: run.line_ids.filtered(lambda line, i=move_id: line.move_id.id == i).outcome
                         for kind, move_id in move_ids.items()}  # fmt: skip
             self.assertEqual(
-                outcomes, {"blocked": "blocked", "clean": "posted_sent", "failing": "failed", "letter": "posted_printed"}
+                outcomes,
+                {"blocked": "blocked", "clean": "posted_sent", "failing": "failed", "letter": "posted_printed"},
             )
             self.assertEqual(run.state, "done")
             moves = {kind: env["account.move"].browse(move_id) for kind, move_id in move_ids.items()}
@@ -111,7 +113,7 @@ class TestBillingRunCommitted(CommittedFixtureCase):
             run.sudo().state = "done"  # listed in a run so the cleanup finds it
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            with self.assertRaises(Exception):
+            with self.assertRaises(BillingCheckBlocked):
                 env["account.move"].browse(move_id).action_post()
             cr.rollback()
         with self.registry.cursor() as cr:
