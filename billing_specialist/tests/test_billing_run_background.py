@@ -118,3 +118,44 @@ class TestBillingRunBackground(CommittedFixtureCase):
             self.assertEqual(run.line_ids.mapped("outcome"), ["posted_sent", "posted_sent"])
             self.assertEqual(run.line_ids.move_id.mapped("state"), ["posted", "posted"])
             self.assertEqual((run.invoice_count, run.pending_count, run.sent_count), (2, 0, 2))
+
+    def test_scheduled_action_leaves_a_run_another_transaction_processes(self):
+        """A click on Run holds the run (its lock) while it posts: the scheduled action leaves the run for its next
+        call instead of posting the same invoices (here it would wait on the run's row until its lock timeout)."""
+        with self.registry.cursor() as click:
+            click.execute("SELECT id FROM billing_invoice_run WHERE id = %s FOR UPDATE", [self.ids["run"]])
+            with self.registry.cursor() as cr:
+                cr.execute("SET LOCAL lock_timeout = '2s'")
+                api.Environment(cr, SUPERUSER_ID, {})["billing.invoice.run"]._cron_process()
+            click.rollback()
+        with self.registry.cursor() as cr:
+            run = api.Environment(cr, SUPERUSER_ID, {})["billing.invoice.run"].browse(self.ids["run"])
+            self.assertEqual(run.line_ids.mapped("outcome"), ["pending", "pending"])
+            self.assertEqual(run.line_ids.move_id.mapped("state"), ["draft", "draft"])
+            self.assertEqual(run.state, "running", "the next call takes it")
+
+    def test_chunk_another_transaction_processes_is_left_alone(self):
+        """A queue job (or the chunk cron) holds the chunk while it processes it: a second job for the same chunk
+        leaves it alone at once, posts and sends nothing (here it would wait on the chunk's row until its lock
+        timeout), and the chunk is processed once."""
+        with self.committed_env() as env:
+            run = env["billing.invoice.run"].browse(self.ids["run"])
+            by_customer = {line.move_id.partner_id.id: list(line) for line in run.line_ids}
+            chunk_id = env["billing.run.chunk"]._billing_plan(run, by_customer, [], 2).id  # one chunk
+        with self.registry.cursor() as holder:
+            holder.execute("SELECT id FROM billing_run_chunk WHERE id = %s FOR UPDATE", [chunk_id])
+            with self.registry.cursor() as cr:
+                cr.execute("SET LOCAL lock_timeout = '2s'")
+                self.assertFalse(
+                    api.Environment(cr, SUPERUSER_ID, {})["billing.run.chunk"].browse(chunk_id)._billing_process()
+                )
+            holder.rollback()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            run = env["billing.invoice.run"].browse(self.ids["run"])
+            self.assertEqual(run.line_ids.mapped("outcome"), ["pending", "pending"])
+            self.assertEqual(run.line_ids.move_id.mapped("state"), ["draft", "draft"])
+            chunk = env["billing.run.chunk"].browse(chunk_id)
+            self.assertEqual((chunk.state, chunk.attempts), ("pending", 0))
+            self.assertTrue(chunk._billing_process(), "once released, it is processed")
+            self.assertEqual(run.line_ids.mapped("outcome"), ["posted_sent", "posted_sent"])
