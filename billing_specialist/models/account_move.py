@@ -54,6 +54,22 @@ class CallerKeepsFindings:
     whole billing run fail on a running server). A Python object, so no client can send it.
     """
 
+    def keep(self, findings, blocks):
+        """The post of the drafts in ``findings`` ({move_id: [(code, severity, message)]}) is refused for
+        ``blocks`` ([(move_id, code, message)]): the caller records them (here: a billing run does, in its lines)."""
+
+
+class RefusedFindings(CallerKeepsFindings):
+    """Collects the findings of the drafts refused, for a caller that records them once it is done (Odoo's
+    scheduled action posting the drafts set to post themselves, which writes a refused draft after the refusal)."""
+
+    def __init__(self):
+        self.findings = {}
+
+    def keep(self, findings, blocks):
+        blocked = {move_id for move_id, _code, _message in blocks}
+        self.findings.update({move_id: items for move_id, items in findings.items() if move_id in blocked})
+
 
 CALLER_KEEPS_FINDINGS = CallerKeepsFindings()
 CALLER_KEEPS_FINDINGS_KEY = "billing_caller_keeps_findings"
@@ -499,9 +515,24 @@ class AccountMove(models.Model):
             if blocks:
                 moves._billing_apply_override(override)
             return
-        if self.env.context.get(CALLER_KEEPS_FINDINGS_KEY) is not CALLER_KEEPS_FINDINGS:
+        keeper = self.env.context.get(CALLER_KEEPS_FINDINGS_KEY)
+        if isinstance(keeper, CallerKeepsFindings):
+            keeper.keep(findings, blocks)
+        else:
             moves._billing_keep_refused_findings(findings)
         raise BillingCheckBlocked(moves._billing_blocked_message(blocks), findings=blocks)
+
+    def _autopost_draft_entries(self):
+        """Odoo's scheduled action posting the drafts set to post themselves: it writes a refused draft after the
+        refusal (``checked``). The findings of the drafts a check blocks are recorded in its own transaction, once
+        it is done: kept in a second transaction, they updated those drafts' rows first, and the action failed on a
+        serialization failure each time it met a blocked draft, posting nothing."""
+        refused = RefusedFindings()
+        result = super(AccountMove, self.with_context(**{CALLER_KEEPS_FINDINGS_KEY: refused}))._autopost_draft_entries()
+        drafts = self.browse(refused.findings).exists().filtered(lambda move: move.state == "draft")
+        if drafts:
+            self.env["billing.invoice.check.result"].sudo()._record(drafts._billing_checked(), refused.findings)
+        return result
 
     def _billing_keep_refused_findings(self, findings):
         """The refused post rolls its transaction back; keep its findings (banner, override, report of errors

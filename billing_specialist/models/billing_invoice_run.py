@@ -14,6 +14,9 @@ from .billing_invoice_run_line import error_text
 _logger = logging.getLogger(__name__)
 
 DONE_OUTCOMES = ("posted_sent", "posted_printed", "skipped")
+# Stored on the run from its lines: not written while its chunks run side by side (see _billing_chunk_process).
+COUNTS = ("invoice_count", "pending_count", "sent_count", "printed_count", "blocked_count", "failed_count",
+          "skipped_count")  # fmt: skip
 # What the run does, and the counts of its outcomes: the run's to write (as superuser), never a client's.
 _PROTECTED_FIELDS = frozenset(
     {
@@ -292,6 +295,7 @@ class BillingInvoiceRun(models.Model):
                 self.env["ir.cron"]._notify_progress(done=done, remaining=len(lines) - done)
                 # Background only (see _can_commit): each batch kept when a later one crashes the worker.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
+                self._lock()  # the commit released the run's row: a click on Run meanwhile is refused still
         self._finish()
 
     def _lock(self):
@@ -408,11 +412,17 @@ class BillingInvoiceRun(models.Model):
         run = self.with_context(lang=self.user_id.lang, allowed_company_ids=self.company_id.ids)
         lines = run.env["billing.invoice.run.line"].union(*chunk._billing_sources()).exists()
         lines = lines.filtered(lambda line: line.run_id == self and line.outcome not in DONE_OUTCOMES)
-        for start in range(0, len(lines), self._BATCH_SIZE):
-            run._process_batch(lines[start : start + self._BATCH_SIZE])
+        # The run's counts are computed once, when every chunk is done: each chunk updating the run's row made
+        # chunks processed side by side (queue jobs) fail on a concurrent update, and be done again.
+        with self.env.protecting([self._fields[name] for name in COUNTS], self):
+            for start in range(0, len(lines), self._BATCH_SIZE):
+                run._process_batch(lines[start : start + self._BATCH_SIZE])
+            self.env.flush_all()
 
     def _billing_chunks_finished(self):
-        """Every chunk is done: the letters in one PDF, the summary to the owner, the run done."""
+        """Every chunk is done: the counts, the letters in one PDF, the summary to the owner, the run done."""
+        for name in COUNTS:
+            self.env.add_to_compute(self._fields[name], self)
         self.with_context(lang=self.user_id.lang, allowed_company_ids=self.company_id.ids)._finish()
 
     @api.model

@@ -1,5 +1,6 @@
 import hashlib
 
+import psycopg2.errors
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
@@ -349,12 +350,18 @@ class BillingRemittance(models.Model):
                                            reasons=proposal.explain(self.env._)))  # fmt: skip
             allocations = [(allocation.item_id, allocation.amount) for allocation in proposal.allocations]
             currency = self.env["account.move"].browse(allocations[0][0]).currency_id
-            if source._name == "account.bank.statement.line":
-                partials, writeoff_move = source._billing_apply(
-                    allocations, proposal.writeoff, partner=None if source.partner_id else remittance.partner_id
-                )
-            else:
-                partials, writeoff_move = source._billing_apply(allocations, proposal.writeoff)
+            try:  # refused at once when a run or another user holds the journal items, as a review row is
+                if source._name == "account.bank.statement.line":
+                    partials, writeoff_move = source._billing_apply(
+                        allocations, proposal.writeoff, nowait=True,
+                        partner=None if source.partner_id else remittance.partner_id,
+                    )  # fmt: skip
+                else:
+                    partials, writeoff_move = source._billing_apply(allocations, proposal.writeoff, nowait=True)
+            except psycopg2.errors.LockNotAvailable as error:
+                raise UserError(self.env._("%(name)s: its payment or invoices are being applied by another user or "
+                                           "run; nothing was applied. Try again in a moment.",
+                                           name=remittance.name)) from error  # fmt: skip
             self.env["billing.match.run"]._record_manual(remittance.company_id, [{
                 "payment_id": remittance.payment_id.id, "statement_line_id": remittance.statement_line_id.id,
                 "partner_id": remittance.partner_id.id, "confidence": proposal.confidence,

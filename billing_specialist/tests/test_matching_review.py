@@ -300,6 +300,32 @@ class TestMatchingReviewConcurrency(concurrency.TestMatchingConcurrency):
         with self.registry.cursor() as cr:
             cr.execute("DELETE FROM billing_match_review WHERE id = %s", [row_id])
 
+    def test_a_payment_another_transaction_applies_is_refused_at_once(self):
+        """The automatic run (or another user's review row) holds the payment's journal items while it applies them:
+        applying this row is refused at once, nothing applied (here it would wait on them until its timeout)."""
+        with self.registry.cursor() as cr:
+            self._row(cr)
+            cr.execute("SELECT id FROM billing_match_review WHERE payment_id = %s", [self.ids["payment"]])
+            row_id = cr.fetchone()[0]
+        self.addCleanup(self._delete_row, row_id)
+        with self.registry.cursor() as holder:
+            holder.execute("SELECT id FROM account_move_line WHERE id IN %s FOR UPDATE", [tuple(self.payment_lines)])
+            with self.registry.cursor() as cr:
+                cr.execute("SET LOCAL statement_timeout = '3s'")
+                row = api.Environment(cr, SUPERUSER_ID, {})["billing.match.review"].browse(row_id)
+                with self.assertRaisesRegex(UserError, "being applied by another user; nothing was applied"):
+                    row.action_apply()
+                cr.rollback()
+            holder.rollback()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            self.assertEqual(env["account.move"].browse(self.ids["invoice"]).amount_residual, 640.0)
+            self.assertTrue(env["billing.match.review"].browse(row_id).exists(), "the row is kept to apply later")
+
+    def _delete_row(self, row_id):
+        with self.registry.cursor() as cr:
+            cr.execute("DELETE FROM billing_match_review WHERE id = %s", [row_id])
+
 
 @tagged("post_install", "-at_install")
 class TestMatchingReviewTour(ScreenshotTourMixin, MatchingReviewCommon, HttpCase):

@@ -2,7 +2,8 @@ import threading
 
 import psycopg2.errors
 
-from odoo import SUPERUSER_ID, api
+from odoo import SUPERUSER_ID, Command, api, fields
+from odoo.exceptions import UserError
 from odoo.service.model import _as_validation_error
 from odoo.tests import tagged
 
@@ -63,3 +64,75 @@ class TestRemittanceConcurrency(CommittedFixtureCase):
             remittances = env["billing.remittance"].search([("partner_id", "=", self.partner_id)])
             self.assertEqual(len(remittances), 1)
             self.assertEqual(len(remittances.line_ids), 2, "the refused import wrote no line")
+
+
+@tagged("post_install", "-at_install")
+class TestRemittanceApplyConcurrency(CommittedFixtureCase):
+    """Applying a remittance while a matching run (or another user) holds its payment's journal items: refused at
+    once, nothing applied, as a review row is; it used to wait for the other transaction, a run's chunk for as long
+    as it takes."""
+
+    def setUp(self):
+        super().setUp()
+        with self.committed_env() as env:
+            company = env.company
+            partner = env["res.partner"].create({"name": "Held Remittance Customer", "is_company": True})
+            invoice = env["account.move"].create({
+                "move_type": "out_invoice", "partner_id": partner.id, "invoice_date": fields.Date.today(),
+                "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 320.0, "tax_ids": []})],
+            })  # fmt: skip
+            invoice.action_post()
+            journal = env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
+            payment = env["account.payment"].create({
+                "payment_type": "inbound", "partner_type": "customer", "partner_id": partner.id, "amount": 320.0,
+                "journal_id": journal.id,
+            })  # fmt: skip
+            payment.action_post()
+            advice = Advice(lines=[AdviceLine(invoice.name, 320.0)])
+            remittance = env["billing.remittance"]._billing_import(partner, company, advice, "csv")
+            remittance.action_match()
+            self.assertEqual((remittance.state, remittance.payment_id), ("matched", payment))
+            self.ids = {"partner": partner.id, "invoice": invoice.id, "payment": payment.id,
+                        "remittance": remittance.id,
+                        "lines": payment.move_id.line_ids.ids}  # fmt: skip
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.committed_env() as env:
+            payment = env["account.payment"].browse(self.ids["payment"])
+            invoice = env["account.move"].browse(self.ids["invoice"])
+            (payment.move_id | invoice).line_ids.remove_move_reconcile()
+            runs = env["billing.match.run"].search([("line_ids.payment_id", "=", payment.id)])
+            runs.line_ids.unlink()
+            runs.unlink()
+            env.cr.execute(
+                "DELETE FROM billing_remittance WHERE id = %s", [self.ids["remittance"]]
+            )  # history once applied
+            payment.action_draft()
+            payment.unlink()
+            invoice.button_draft()
+            invoice.unlink()
+            env["res.partner"].browse(self.ids["partner"]).unlink()
+
+    def test_apply_while_the_payment_is_held_is_refused_at_once(self):
+        with self.registry.cursor() as holder:
+            holder.execute("SELECT id FROM account_move_line WHERE id IN %s FOR UPDATE", [tuple(self.ids["lines"])])
+            with self.registry.cursor() as cr:
+                cr.execute("SET LOCAL statement_timeout = '3s'")
+                remittance = api.Environment(cr, SUPERUSER_ID, {})["billing.remittance"].browse(self.ids["remittance"])
+                with self.assertRaisesRegex(UserError, "being applied by another user or run; nothing was applied"):
+                    remittance.action_apply()
+                cr.rollback()
+            holder.rollback()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            self.assertEqual(env["account.move"].browse(self.ids["invoice"]).amount_residual, 320.0)
+            remittance = env["billing.remittance"].browse(self.ids["remittance"])
+            self.assertEqual(remittance.state, "matched")
+            remittance.action_apply()  # once released
+            self.assertEqual(remittance.state, "applied")
+            self.assertTrue(
+                env["account.move"]
+                .browse(self.ids["invoice"])
+                .currency_id.is_zero(env["account.move"].browse(self.ids["invoice"]).amount_residual)
+            )
