@@ -472,4 +472,8 @@ class BillingInvoiceRun(models.Model):
         self.ensure_one()
         outcome = self.env.context.get("billing_outcome")
         lines = self.line_ids.filtered(lambda line: not outcome or line.outcome == outcome)
-        return lines.move_id._get_records_action(name=self.env._("Invoices of %(run)s", run=self.name))
+        action = lines.move_id._get_records_action(name=self.env._("Invoices of %(run)s", run=self.name))
+        if len(lines.move_id) > 1:  # the customer invoice list (customer, state, amounts), not the journal entries'
+            action["views"] = [(self.env.ref("account.view_out_invoice_tree").id, "list"),
+                               (self.env.ref("account.view_move_form").id, "form")]  # fmt: skip
+        return action

@@ -64,6 +64,8 @@ class BillingInvoiceRunLine(models.Model):
             line.mail_state = next((status for status in order if status in statuses), False)
 
     def _record(self, outcome, message="", **vals):
+        if outcome != "blocked":  # a line posted after a fix no longer names the check that blocked it before
+            vals.setdefault("check_codes", False)
         self.sudo().write({"outcome": outcome, "message": message or False, "date_done": fields.Datetime.now(),
                            **vals})  # fmt: skip
 

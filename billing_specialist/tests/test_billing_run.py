@@ -279,6 +279,8 @@ class TestBillingRun(BillingDisputeCommon):
         run.with_user(self.specialist).action_run()
         self.assertEqual(self._outcomes(run), {without_po: "posted_printed", fine: "posted_sent"})
         self.assertEqual(len(self._emails(fine)), 1)
+        self.assertFalse(blocked.check_codes, "posted once fixed: the line no longer names the check")
+        self.assertFalse(blocked.check_names)
 
     def test_customer_who_gets_letters_is_printed_even_with_an_email(self):
         """The customer's own invoice sending setting (Download, not by e-mail) is respected: a letter."""
@@ -341,3 +343,14 @@ class TestBillingRun(BillingDisputeCommon):
         self.assertEqual(line.outcome, "posted_sent")
         self.assertEqual((broken.name, broken.is_move_sent, len(self._emails(broken))), (posted_name, True, 1))
         self.assertEqual((len(self._emails(first)), len(self._emails(last))), (1, 1))
+
+    def test_outcome_button_opens_the_customer_invoice_list(self):
+        """The Blocked / Failed / ... buttons open the customer invoice list (customer, state, amounts shown), not the
+        journal entries' list where every draft reads '/'."""
+        first, second = self._draft(100.0), self._draft(200.0)
+        run = self._run(first | second)
+        action = run.with_context(billing_outcome="pending").action_view_invoices()
+        self.assertEqual(action["domain"], [("id", "in", (first | second).ids)])
+        self.assertEqual(action["views"][0], (self.env.ref("account.view_out_invoice_tree").id, "list"))
+        one = self._run(self._draft(300.0)).with_context(billing_outcome="pending").action_view_invoices()
+        self.assertEqual(one["views"], [(False, "form")])  # one invoice: its form
