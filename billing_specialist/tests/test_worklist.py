@@ -92,7 +92,7 @@ class TestWorklist(BillingDisputeCommon):
         self.assertEqual(
             [row.partner_id for row in rows], [self.initech, self.other_customer, self.customer, self.hooli]
         )
-        expected = {self.initech: 1100.08, self.other_customer: 27.0, self.customer: 22.0, self.hooli: 0.0}
+        expected = {self.initech: 1100.08, self.other_customer: 27.0, self.customer: 22.0, self.hooli: -2000.0}
         for row in rows:
             self.assertAlmostEqual(row.score, expected[row.partner_id], places=2, msg=row.partner_id.name)
         self.assertNotIn(self.umbrella, rows.partner_id, "nothing overdue: not on the list")
