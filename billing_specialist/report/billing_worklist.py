@@ -91,7 +91,8 @@ class BillingWorklist(models.Model):
         string="Unapplied Cash",
         readonly=True,
         help="Cash of the customer not applied yet: its posted payments' open amounts, and the bank lines not "
-        "reconciled that name the customer (the bank line's own customer, set by the company).",
+        "reconciled that name the customer (the bank line's own customer, set by the company), unless a payment of "
+        "the same amount waits for its bank line (the same money).",
     )
     credit_amount = fields.Monetary(
         string="Open Credits", readonly=True, help="The customer's open credit notes and other open receivable credits."
@@ -111,7 +112,7 @@ class BillingWorklist(models.Model):
     net_credit_amount = fields.Monetary(
         string="Net Credit",
         readonly=True,
-        help="What the customer is owed: its open items (due or not) less its unapplied cash, when below zero.",
+        help="What arrived beyond the whole overdue: unapplied cash + open credits - overdue, when positive.",
     )
     call_status = fields.Selection(CALL_STATUSES, string="Status", readonly=True)
     worked = fields.Boolean(
@@ -153,6 +154,7 @@ class BillingWorklist(models.Model):
             "move_id", "company_id", "journal_id", "partner_id", "partner_name", "amount", "is_reconciled",
         ],
         "account.journal": ["suspense_account_id"],
+        "account.payment": ["partner_id", "company_id", "state", "is_matched", "amount_company_currency_signed"],
         "billing.collection": [
             "partner_id", "company_id", "user_id", "team_id", "level_id", "broken_promise_count",
             "next_action_date", "next_action_note", "last_followup_date", "last_call_date",
@@ -172,96 +174,119 @@ class BillingWorklist(models.Model):
 
     @api.model
     def _items_query(self):
-        """One row per overdue receivable line: its open amount, age (capped) and the parts in dispute / promised."""
+        """One row per overdue receivable line, per open receivable credit and per bank line not reconciled of a
+        customer: its part in each sum of the row. An overdue line (open debit past due) has its age (capped) and its
+        parts in dispute / promised; an open credit is unapplied cash (of a payment or a bank line) or a credit (a
+        credit note); a bank line counts by the customer it names, or (``payer``) by the payer's name it gives.
+        Read in one pass and summed once per customer (a join per kind made the planner loop over them)."""
+        today = self._today_sql()
         return SQL(
             """
-            SELECT aml.company_id,
-                   partner.commercial_partner_id AS partner_id,
-                   aml.move_id,
-                   aml.amount_residual AS residual,
-                   %(today)s - aml.date_maturity AS days,
-                   LEAST(%(today)s - aml.date_maturity, %(cap)s) / 30.0 AS age,
-                   CASE WHEN move.billing_in_dispute AND move.amount_residual > 0
-                        THEN LEAST(aml.amount_residual,
-                                   COALESCE(move.billing_disputed_amount, 0) * aml.amount_residual
-                                   / move.amount_residual)
+            WITH bank AS MATERIALIZED (%(bank)s)
+            SELECT line.company_id, partner.commercial_partner_id AS partner_id, line.move_id, line.overdue,
+                   line.residual, %(today)s - line.date_maturity AS days,
+                   LEAST(%(today)s - line.date_maturity, %(cap)s) / 30.0 AS age,
+                   CASE WHEN line.overdue AND move.billing_in_dispute AND move.amount_residual > 0
+                        THEN LEAST(line.residual,
+                                   COALESCE(move.billing_disputed_amount, 0) * line.residual / move.amount_residual)
                         ELSE 0 END AS disputed,
-                   EXISTS (SELECT 1 FROM billing_promise_move_rel promise_rel
-                             JOIN billing_promise promise ON promise.id = promise_rel.promise_id
-                            WHERE promise_rel.move_id = aml.move_id AND promise.state = 'open'
-                              AND promise.date_deadline >= %(today)s) AS promised
-              FROM account_move_line aml
-              JOIN account_account account ON account.id = aml.account_id
-              JOIN account_move move ON move.id = aml.move_id
-              JOIN res_partner partner ON partner.id = aml.partner_id
-             WHERE account.account_type = 'asset_receivable'
-               AND aml.parent_state = 'posted'
-               AND aml.reconciled IS NOT TRUE
-               AND aml.amount_residual > 0
-               AND aml.date_maturity < %(today)s
+                   line.overdue AND EXISTS (
+                        SELECT 1 FROM billing_promise_move_rel promise_rel
+                          JOIN billing_promise promise ON promise.id = promise_rel.promise_id
+                         WHERE promise_rel.move_id = line.move_id AND promise.state = 'open'
+                           AND promise.date_deadline >= %(today)s) AS promised,
+                   CASE WHEN line.residual < 0 AND line.is_cash THEN -line.residual ELSE 0 END AS cash,
+                   CASE WHEN line.residual < 0 AND NOT line.is_cash THEN -line.residual ELSE 0 END AS credits,
+                   0 AS bank, 0 AS payer
+              FROM (
+                    SELECT aml.company_id, aml.partner_id, aml.move_id, aml.amount_residual AS residual,
+                           aml.date_maturity,
+                           COALESCE(aml.amount_residual > 0 AND aml.date_maturity < %(today)s, FALSE) AS overdue,
+                           aml.payment_id IS NOT NULL OR aml.statement_line_id IS NOT NULL AS is_cash
+                      FROM account_move_line aml
+                      JOIN account_account account ON account.id = aml.account_id
+                     WHERE account.account_type = 'asset_receivable'
+                       AND aml.parent_state = 'posted'
+                       AND aml.reconciled IS NOT TRUE
+                       AND (aml.amount_residual < 0
+                            OR (aml.amount_residual > 0 AND aml.date_maturity < %(today)s))
+              ) AS line
+              JOIN account_move move ON move.id = line.move_id
+              JOIN res_partner partner ON partner.id = line.partner_id
+            UNION ALL
+            SELECT bank.company_id, bank_partner.commercial_partner_id, NULL, FALSE, 0, NULL, 0, 0, FALSE, 0, 0,
+                   bank.amount, 0
+              FROM bank JOIN res_partner bank_partner ON bank_partner.id = bank.partner_id
+            UNION ALL
+            SELECT bank.company_id, payer.id, NULL, FALSE, 0, NULL, 0, 0, FALSE, 0, 0, 0, bank.amount
+              FROM (SELECT payer.id, LOWER(BTRIM(payer.name)) AS payer_key
+                      FROM res_partner payer
+                     WHERE payer.id = payer.commercial_partner_id
+                       AND LOWER(BTRIM(payer.name)) = ANY (ARRAY(
+                            SELECT bank.payer_key FROM bank WHERE bank.partner_id IS NULL))
+                   ) AS payer
+              JOIN bank ON bank.payer_key = payer.payer_key AND bank.partner_id IS NULL
             """,
+            bank=self._bank_lines_query(),
             cap=AGE_CAP_DAYS,
-            today=self._today_sql(),
+            today=today,
         )
 
     @api.model
     def _customers_query(self):
-        """One row per customer and company: the sums the score is made of."""
+        """One row per customer and company with an overdue item: the sums the score is made of."""
         return SQL(
             """
             SELECT item.partner_id, item.company_id,
-                   COUNT(DISTINCT item.move_id) AS item_count,
-                   MAX(item.days) AS max_days,
-                   SUM(item.residual) AS overdue,
+                   COUNT(DISTINCT item.move_id) FILTER (WHERE item.overdue) AS item_count,
+                   MAX(item.days) FILTER (WHERE item.overdue) AS max_days,
+                   SUM(item.residual) FILTER (WHERE item.overdue) AS overdue,
                    SUM(item.disputed) AS disputed,
                    SUM(CASE WHEN item.promised THEN item.residual - item.disputed ELSE 0 END) AS promised,
-                   SUM(item.residual * item.age) AS weighted,
-                   SUM(CASE WHEN item.promised THEN item.residual ELSE item.disputed END * item.age) AS paused
+                   SUM(item.residual * item.age) FILTER (WHERE item.overdue) AS weighted,
+                   SUM(CASE WHEN item.promised THEN item.residual ELSE item.disputed END * item.age)
+                       FILTER (WHERE item.overdue) AS paused,
+                   SUM(item.cash) AS cash, SUM(item.credits) AS credits,
+                   SUM(item.bank) AS bank, SUM(item.payer) AS payer
               FROM (%s) AS item
              GROUP BY item.partner_id, item.company_id
+            HAVING BOOL_OR(item.overdue)
             """,
             self._items_query(),
         )
 
     @api.model
-    def _credits_query(self):
-        """One row per customer and company: the balance of its open receivable items (due or not), and its open
-        credits split into unapplied cash (items of a payment or of a bank line) and other credits (credit notes)."""
-        return SQL(
-            """
-            SELECT aml.company_id, partner.commercial_partner_id AS partner_id,
-                   SUM(aml.amount_residual) AS balance,
-                   COALESCE(SUM(-aml.amount_residual) FILTER (
-                       WHERE aml.amount_residual < 0
-                         AND (aml.payment_id IS NOT NULL OR aml.statement_line_id IS NOT NULL)), 0) AS cash,
-                   COALESCE(SUM(-aml.amount_residual) FILTER (
-                       WHERE aml.amount_residual < 0 AND aml.payment_id IS NULL AND aml.statement_line_id IS NULL
-                   ), 0) AS credits
-              FROM account_move_line aml
-              JOIN account_account account ON account.id = aml.account_id
-              JOIN res_partner partner ON partner.id = aml.partner_id
-             WHERE account.account_type = 'asset_receivable'
-               AND aml.parent_state = 'posted'
-               AND aml.reconciled IS NOT TRUE
-               AND aml.amount_residual != 0
-             GROUP BY aml.company_id, partner.commercial_partner_id
-            """
-        )
-
-    @api.model
     def _bank_lines_query(self):
         """Incoming bank lines not reconciled, with what is still in the suspense account (company currency): the
-        line's own customer (``partner_id``, set by the company) and the payer's name as the bank gave it."""
+        line's own customer (``partner_id``, set by the company) and the payer's name as the bank gave it.
+
+        A bank line of a customer that has a registered payment of the same amount not matched with a bank line yet
+        is that payment's money arriving (the payment already counts, or already paid an invoice): left out.
+        """
         return SQL(
             """
             SELECT st.company_id, st.partner_id, LOWER(BTRIM(st.partner_name)) AS payer_key,
-                   SUM(-suspense.balance) AS amount
+                   SUM(suspense.amount) AS amount
               FROM account_bank_statement_line st
               JOIN account_move move ON move.id = st.move_id
               JOIN account_journal journal ON journal.id = st.journal_id
-              JOIN account_move_line suspense
-                   ON suspense.move_id = st.move_id AND suspense.account_id = journal.suspense_account_id
+              CROSS JOIN LATERAL (
+                    SELECT SUM(-line.balance) AS amount FROM account_move_line line
+                     WHERE line.move_id = st.move_id AND line.account_id = journal.suspense_account_id
+              ) AS suspense
              WHERE move.state = 'posted' AND st.is_reconciled IS NOT TRUE AND st.amount > 0
+               AND suspense.amount > 0
+               AND NOT EXISTS (
+                    SELECT 1
+                      FROM account_payment payment
+                      JOIN res_partner pay_partner ON pay_partner.id = payment.partner_id
+                      JOIN res_partner st_partner ON st_partner.id = st.partner_id
+                     WHERE payment.company_id = st.company_id
+                       AND pay_partner.commercial_partner_id = st_partner.commercial_partner_id
+                       AND payment.payment_type = 'inbound' AND payment.partner_type = 'customer'
+                       AND payment.state NOT IN ('draft', 'canceled', 'rejected') AND payment.is_matched IS NOT TRUE
+                       AND payment.amount_company_currency_signed = suspense.amount
+               )
              GROUP BY st.company_id, st.partner_id, LOWER(BTRIM(st.partner_name))
             """
         )
@@ -273,7 +298,6 @@ class BillingWorklist(models.Model):
         today = self._today_sql()
         return SQL(
             """
-            WITH bank AS MATERIALIZED (%(bank)s)
             SELECT customer.partner_id::bigint * %(factor)s + customer.company_id AS id,
                    customer.partner_id, partner.name AS partner_name, customer.company_id,
                    company.currency_id, currency.rounding, collection.id AS collection_id, collection.user_id,
@@ -283,10 +307,11 @@ class BillingWorklist(models.Model):
                    customer.overdue AS overdue_amount, customer.disputed AS disputed_amount,
                    customer.promised AS promised_amount,
                    customer.overdue - customer.disputed - customer.promised AS unpaused_amount,
-                   COALESCE(credit.cash, 0) + COALESCE(assigned.amount, 0) AS unapplied_amount,
-                   COALESCE(credit.credits, 0) AS credit_amount,
-                   COALESCE(payer.amount, 0) AS payer_cash_amount,
-                   GREATEST(COALESCE(assigned.amount, 0) - COALESCE(credit.balance, 0), 0) AS net_credit_amount,
+                   customer.cash + customer.bank AS unapplied_amount,
+                   customer.credits AS credit_amount,
+                   customer.payer AS payer_cash_amount,
+                   GREATEST(customer.cash + customer.bank + customer.credits - customer.overdue, 0)
+                       AS net_credit_amount,
                    COALESCE(collection.broken_promise_count, 0) AS broken_promise_count,
                    broken.since_call AS broken_since_call,
                    collection.next_action_date, collection.next_action_note, collection.last_call_date,
@@ -304,20 +329,6 @@ class BillingWorklist(models.Model):
               JOIN res_partner partner ON partner.id = customer.partner_id
               JOIN res_company company ON company.id = customer.company_id
               JOIN res_currency currency ON currency.id = company.currency_id
-              LEFT JOIN (%(credits)s) AS credit
-                     ON credit.partner_id = customer.partner_id AND credit.company_id = customer.company_id
-              LEFT JOIN LATERAL (
-                    SELECT SUM(bank.amount) AS amount
-                      FROM bank JOIN res_partner bank_partner ON bank_partner.id = bank.partner_id
-                     WHERE bank.company_id = customer.company_id
-                       AND bank_partner.commercial_partner_id = customer.partner_id
-              ) AS assigned ON TRUE
-              LEFT JOIN LATERAL (
-                    SELECT SUM(bank.amount) AS amount
-                      FROM bank
-                     WHERE bank.partner_id IS NULL AND bank.company_id = customer.company_id
-                       AND bank.payer_key = LOWER(BTRIM(partner.name))
-              ) AS payer ON TRUE
               LEFT JOIN billing_collection collection
                      ON collection.partner_id = customer.partner_id AND collection.company_id = customer.company_id
               LEFT JOIN billing_followup_level level ON level.id = collection.level_id
@@ -335,7 +346,6 @@ class BillingWorklist(models.Model):
                     ) AS since_call
               ) AS broken ON TRUE
             """,
-            bank=self._bank_lines_query(),
             factor=ROW_ID_FACTOR,
             team=team,
             today=today,
@@ -345,7 +355,6 @@ class BillingWorklist(models.Model):
             action=ACTION_POINTS,
             priority=PRIORITY_POINTS,
             customers=self._customers_query(),
-            credits=self._credits_query(),
         )
 
     @api.model

@@ -529,6 +529,19 @@ class TestWorklistNetting(BillingDisputeCommon):
         self.assertFalse(self._row(self.customer))
         self.assertEqual(self.acme_inv.payment_state, "paid")
 
+    def test_a_bank_line_of_a_registered_payment_is_not_counted_twice(self):
+        """Hooli's 300 invoice is paid by a registered payment; its bank line, not matched yet, is the same money."""
+        invoice = self._invoice(300.0, partner=self.hooli, invoice_date=self.today)
+        payment = self._pay(invoice, 300.0)
+        self.assertEqual(invoice.amount_residual, 0.0)
+        self.assertFalse(payment.is_matched, "its bank line has not come yet")
+        self._bank_line(300.0, "HOOLI", partner=self.hooli)
+        hooli = self._row(self.hooli)
+        self.assertEqual(self._figures(hooli), (855.0, 0.0, 0.0, 0.0, 0.0, 855.0, 0.0, "call"))
+        self._bank_line(500.0, "HOOLI 2", partner=self.hooli)  # beyond the registered payment: it nets
+        hooli = self._row(self.hooli)
+        self.assertEqual(self._figures(hooli), (855.0, 0.0, 0.0, 500.0, 0.0, 355.0, 0.0, "call"))
+
     def test_another_customers_cash_never_nets(self):
         self._bank_line(855.0, "HOOLI", partner=self.umbrella)
         self._payment(855.0, partner=self.umbrella)
