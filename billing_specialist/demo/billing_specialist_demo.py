@@ -594,7 +594,7 @@ class BillingDisputeDemo(models.Model):
         self.env.flush_all()
         rows = self.env["billing.worklist"].search(
             [("company_id", "=", company.id), ("user_id", "=", specialist.id), ("call_status", "=", "call"),
-             ("disputed_amount", "=", 0), ("promised_amount", "=", 0)],
+             ("disputed_amount", "=", 0), ("promised_amount", "=", 0), ("payer_cash_amount", "=", 0)],
         )  # fmt: skip
         if len(rows) < 2:
             return
