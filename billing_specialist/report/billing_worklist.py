@@ -57,9 +57,10 @@ class BillingWorklist(models.Model):
     """Who to call today: one row per customer with overdue items in a company, ranked by a documented score.
 
     Read from the open receivable lines (posted, not reconciled, due before today), the customer's collection
-    account (``billing.collection``), the open disputes (``account.move.billing_disputed_amount``) and the open
-    promises to pay (``billing.promise``). Amounts in company currency. The quick actions of a row act on the
-    customer's collection account.
+    account (``billing.collection``), the open disputes (``account.move.billing_disputed_amount``), the open
+    promises to pay (``billing.promise``) and what arrived but is not applied yet: open receivable credits (payments,
+    bank lines, credit notes) and bank lines not reconciled (see ``_items_query``). Amounts in company currency. The
+    quick actions of a row act on the customer's collection account.
     """
 
     _name = "billing.worklist"
