@@ -5,7 +5,7 @@ cases follow them exactly as they do in production. Dates are relative to today 
 """
 
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from odoo import Command, api, fields, models
 from odoo.tools import SQL
@@ -370,7 +370,11 @@ class BillingDisputeDemo(models.Model):
         for index, account in enumerate(accounts.filtered("user_id").sorted(lambda a: a.partner_id.name)):
             account = account.with_user(account.user_id)
             outcome, note = calls[index % len(calls)]
-            account._log_call(outcome, note)
+            message = account._log_call(outcome, note)
+            if index % 3:  # most calls were made on earlier days: the worklist shows who is due again today
+                day = today - timedelta(days=1 + index % 6)
+                account.sudo().last_call_date = day
+                message.sudo().date = datetime.combine(day, time(10, 0))
             if index % 2 == 0:
                 account._schedule_next_action(today + timedelta(days=index % 5), "Follow up on the last call")
 
@@ -593,8 +597,9 @@ class BillingDisputeDemo(models.Model):
         specialist = self.env.ref("billing_specialist.user_billing_specialist_demo")
         self.env.flush_all()
         rows = self.env["billing.worklist"].search(
-            [("company_id", "=", company.id), ("user_id", "=", specialist.id), ("call_status", "=", "call"),
-             ("disputed_amount", "=", 0), ("promised_amount", "=", 0), ("payer_cash_amount", "=", 0)],
+            [("company_id", "=", company.id), ("user_id", "=", specialist.id),
+             ("followup_amount", ">", 0), ("disputed_amount", "=", 0), ("promised_amount", "=", 0),
+             ("payer_cash_amount", "=", 0)],
         )  # fmt: skip
         if len(rows) < 2:
             return

@@ -21,14 +21,15 @@ registry.category("web_tour.tours").add("billing_specialist_worklist_tour", {
             trigger: ".o_list_view .o_data_row:last-child td[name=partner_id]:contains(Hooli)",
         },
         {
-            trigger: `${row("Hooli")} td[name=call_status]:contains(Paid, Not Applied Yet)`,
+            content: "A paid row stands apart (green)",
+            trigger: `.o_list_view .o_data_row.text-success:has(td[name=partner_id]:contains(Hooli))`,
         },
         {
             trigger: `${row("Hooli")} td[name=reason]:contains(paid, not applied yet: do not call)`,
         },
         {
             content: "The figures add up: 500 overdue, 500 unapplied cash, nothing to collect",
-            trigger: `${row("Hooli")} td[name=unapplied_amount]:contains(500.00)`,
+            trigger: `${row("Hooli")} td[name=reason]:contains(500.00 unapplied cash)`,
         },
         {
             trigger: `${row("Hooli")} td[name=followup_amount]:contains(0.00)`,
@@ -75,8 +76,11 @@ registry.category("web_tour.tours").add("billing_specialist_worklist_tour", {
             trigger: `${row("Acme Retail")} td[name=promised_amount]:contains(2,000.00)`,
         },
         {
-            content: "All of Acme Retail's overdue is promised: nothing to collect, it leaves the top",
-            trigger: `${row("Acme Retail")} td[name=call_status]:contains(Nothing to Collect)`,
+            content: "All of Acme Retail's overdue is promised: nothing to collect, it leaves the top (greyed)",
+            trigger: `.o_list_view .o_data_row.text-muted:has(td[name=partner_id]:contains(Acme Retail))`,
+        },
+        {
+            trigger: `${row("Acme Retail")} td[name=reason]:contains(nothing to collect)`,
         },
         {
             trigger: ".o_list_view .o_data_row:first-child td[name=partner_id]:contains(Initech)",
