@@ -598,16 +598,17 @@ class BillingDisputeDemo(models.Model):
         self.env.flush_all()
         rows = self.env["billing.worklist"].search(
             [("company_id", "=", company.id), ("user_id", "=", specialist.id),
-             ("followup_amount", ">", 0), ("disputed_amount", "=", 0), ("promised_amount", "=", 0),
-             ("payer_cash_amount", "=", 0)],
+             ("followup_amount", ">", 0), ("payer_cash_amount", "=", 0)],
         )  # fmt: skip
-        if len(rows) < 2:
+        if not rows:
             return
-        paid, partly = rows[0], rows[1]
+        paid, partly = rows[0], rows[1:2]
         self.env["account.bank.statement.line"].create(
             {"journal_id": bank.id, "date": today - timedelta(days=1), "partner_id": paid.partner_id.id,
              "payment_ref": f"Transfer {paid.partner_id.name}", "amount": paid.followup_amount}
         )  # fmt: skip
+        if not partly:
+            return
         payment = self.env["account.payment"].create(
             {"payment_type": "inbound", "partner_type": "customer", "partner_id": partly.partner_id.id,
              "amount": company.currency_id.round(partly.followup_amount / 2), "memo": "On account",

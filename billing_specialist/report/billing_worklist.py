@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, formatLang
+from odoo.tools.misc import format_date
 
 # The worklist score: who to call first. Every part is a column of the row, so a row shows why it is there.
 # score = age points + paused points + cash points + broken points + level points + action points + priority points
@@ -444,7 +445,9 @@ class BillingWorklist(models.Model):
             if row.next_action_date and row.next_action_date <= today:
                 parts.append(self.env._("next action due"))
             elif row.next_action_date:
-                parts.append(self.env._("worked: next action on %(date)s", date=row.next_action_date))
+                parts.append(
+                    self.env._("worked: next action on %(date)s", date=format_date(self.env, row.next_action_date))
+                )
             if row.last_call_date and row.last_call_date >= today:
                 parts.append(self.env._("called today"))
             parts.append(
