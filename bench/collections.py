@@ -2,14 +2,19 @@
 
 Builds (once) a database with billing_specialist and a seeded synthetic ledger loaded with COPY: 5,000 customers
 (one in ten without an e-mail), 50,000 open invoices of which 20,000 overdue (1 to 150 days), 500 of the overdue in
-an open dispute case, 300 under an open promise to pay. Then, in this process with a real Odoo registry, times:
+an open dispute case, 300 under an open promise to pay; and cash not applied yet: 200 posted payments, 150 bank
+lines naming their customer, 50 bank lines naming only the payer, 100 open credit notes. Then, in this process with a
+real Odoo registry, times:
+  - opening the worklist of one specialist (1,000 customers in his portfolio): the first page of 80 rows with every
+    column of the list, and the count, as the web client asks them (best of 3),
   - a preview run (the lines, nothing sent),
   - a full run (planned again and sent: e-mails queued as mail.mail, letters listed, calls scheduled),
 and prints the process peak RSS. Everything the runs write is rolled back, so the figures repeat.
 
-    python3 bench/collections.py [--db billing_bench_collections] [--reset]
+    python3 bench/collections.py [--db billing_bench_collections] [--reset] [--worklist-only]
 
-Budgets (issue 11, 2-core machine): preview <= 30 s, full run <= 90 s, peak RSS <= 1 GiB.
+Budgets (issue 11, 2-core machine): worklist <= 1 s, preview <= 30 s, full run <= 90 s, peak RSS <= 1 GiB.
+A database generated before the cash was added has none: --reset rebuilds it.
 """
 
 import argparse
@@ -22,6 +27,25 @@ from _common import prepare_registry
 from reporting import copy_rows, reserve_ids
 
 CUSTOMERS, INVOICES, OVERDUE, DISPUTED, PROMISED = 5000, 50_000, 20_000, 500, 300
+PAYMENTS, BANK_LINES, PAYER_LINES, CREDIT_NOTES = 200, 150, 50, 100
+PORTFOLIO = 1000
+WORKLIST_FIELDS = (
+    "score",
+    "partner_id",
+    "reason",
+    "overdue_amount",
+    "followup_amount",
+    "disputed_amount",
+    "promised_amount",
+    "unapplied_amount",
+    "credit_amount",
+    "call_status",
+    "level_id",
+    "next_action_date",
+    "currency_id",
+    "broken_since_call",
+    "points_action",
+)
 
 
 def generate(env, seed=11):
@@ -73,7 +97,9 @@ def generate(env, seed=11):
     rng.shuffle(overdue)
     _disputes(env, overdue[:DISPUTED], today)
     _promises(env, overdue[DISPUTED : DISPUTED + PROMISED], today)
-    cr.execute("ANALYZE account_move; ANALYZE account_move_line")
+    _cash(env, rng, partners, today)
+    env.flush_all()
+    cr.execute("ANALYZE")  # a running server's statistics (autovacuum), not those of empty tables
     return len(moves)
 
 
@@ -117,10 +143,67 @@ def _promises(env, invoices, today):
         )
 
 
+def _cash(env, rng, partners, today):
+    """Cash of customers not applied yet, through the ORM (journal entries as Odoo writes them)."""
+    company = env.company
+    bank = env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
+    payers = rng.sample(list(partners), PAYMENTS + BANK_LINES + PAYER_LINES + CREDIT_NOTES)
+    payments = env["account.payment"].create(
+        [{"payment_type": "inbound", "partner_type": "customer", "partner_id": partner.id, "journal_id": bank.id,
+          "amount": round(rng.uniform(50, 3000), 2), "date": today} for partner in payers[:PAYMENTS]]
+    )  # fmt: skip
+    payments.action_post()
+    named = payers[PAYMENTS : PAYMENTS + BANK_LINES]
+    by_name = payers[PAYMENTS + BANK_LINES : PAYMENTS + BANK_LINES + PAYER_LINES]
+    env["account.bank.statement.line"].create(
+        [{"journal_id": bank.id, "date": today, "payment_ref": f"Transfer {i}", "amount": round(rng.uniform(50, 3000), 2),
+          "partner_id": partner.id} for i, partner in enumerate(named)]
+        + [{"journal_id": bank.id, "date": today, "payment_ref": f"Transfer P{i}",
+            "amount": round(rng.uniform(50, 3000), 2), "partner_name": partner.name.upper()}
+           for i, partner in enumerate(by_name)]
+    )  # fmt: skip
+    refunds = env["account.move"].create(
+        [{"move_type": "out_refund", "partner_id": partner.id, "invoice_date": today,
+          "invoice_line_ids": [(0, 0, {"name": "Credit", "quantity": 1, "tax_ids": [],
+                                       "price_unit": round(rng.uniform(50, 1000), 2)})]}
+         for partner in payers[PAYMENTS + BANK_LINES + PAYER_LINES :]]
+    )  # fmt: skip
+    refunds.action_post()
+
+
+def time_worklist(env):
+    """Open one specialist's worklist as the web client does; the best of three, in seconds."""
+    company = env.company
+    groups = env.ref("base.group_user") | env.ref("billing_specialist.group_billing_user")
+    user = env["res.users"].create(
+        {"name": "Bench Specialist", "login": "bench_specialist", "groups_id": [(6, 0, groups.ids)],
+         "company_id": company.id, "company_ids": [(6, 0, company.ids)]}
+    )  # fmt: skip
+    partners = env["res.partner"].search([("name", "=like", "Collect Customer %")], order="id", limit=PORTFOLIO)
+    env["billing.collection"]._for_partners(partners, company).write({"user_id": user.id})
+    env.flush_all()
+    env.cr.execute("ANALYZE billing_collection")  # on a running server the accounts are there long before
+    Worklist = env["billing.worklist"].with_user(user).with_context(allowed_company_ids=company.ids)
+    spec = {name: {} for name in WORKLIST_FIELDS}
+    spec.update(partner_id={"fields": {"display_name": {}}}, level_id={"fields": {"display_name": {}}},
+                currency_id={"fields": {}})  # fmt: skip
+    timings, result = [], None
+    for _attempt in range(3):
+        env.invalidate_all()
+        started = time.perf_counter()
+        result = Worklist.web_search_read([("is_mine", "=", True)], spec, limit=80, count_limit=10001)
+        timings.append(time.perf_counter() - started)
+    statuses = {}
+    for record in result["records"]:
+        statuses[record["call_status"]] = statuses.get(record["call_status"], 0) + 1
+    return min(timings), result["length"], statuses
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", default="billing_bench_collections")
     parser.add_argument("--reset", action="store_true")
+    parser.add_argument("--worklist-only", action="store_true", help="time the worklist only, not the runs")
     args = parser.parse_args()
     import odoo
 
@@ -128,6 +211,11 @@ def main():
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         company = env.company
+        worklist_s, rows, statuses = time_worklist(env)
+        print(f"worklist of one specialist: {worklist_s:.2f} s (budget 1 s), {rows:,} customers, first page {statuses}")
+        cr.rollback()
+        if args.worklist_only:
+            return
         Run = env["billing.followup.run"]
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         started = time.perf_counter()

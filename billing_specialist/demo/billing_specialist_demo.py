@@ -5,7 +5,7 @@ cases follow them exactly as they do in production. Dates are relative to today 
 """
 
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from odoo import Command, api, fields, models
 from odoo.tools import SQL
@@ -370,7 +370,11 @@ class BillingDisputeDemo(models.Model):
         for index, account in enumerate(accounts.filtered("user_id").sorted(lambda a: a.partner_id.name)):
             account = account.with_user(account.user_id)
             outcome, note = calls[index % len(calls)]
-            account._log_call(outcome, note)
+            message = account._log_call(outcome, note)
+            if index % 3:  # most calls were made on earlier days: the worklist shows who is due again today
+                day = today - timedelta(days=1 + index % 6)
+                account.sudo().last_call_date = day
+                message.sudo().date = datetime.combine(day, time(10, 0))
             if index % 2 == 0:
                 account._schedule_next_action(today + timedelta(days=index % 5), "Follow up on the last call")
 
@@ -577,3 +581,37 @@ class BillingDisputeDemo(models.Model):
                 Command.clear(), Command.create({"move_id": invoice.id, "amount": invoice.amount_residual})]})  # fmt: skip
             row.action_apply()
         Review.action_refresh()
+
+    @api.model
+    def _demo_generate_worklist(self):
+        """Cash arrived but not applied yet, as the worklist shows it: a bank line naming the demo specialist's
+        first customer to call, for all it has left to collect ("paid, not applied yet: do not call"), and a posted
+        payment of the next one, for half of it (it nets partly)."""
+        company = self.env.company
+        if not company.chart_template:
+            return
+        today = fields.Date.context_today(self)
+        bank = self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "bank")], limit=1
+        )
+        specialist = self.env.ref("billing_specialist.user_billing_specialist_demo")
+        self.env.flush_all()
+        rows = self.env["billing.worklist"].search(
+            [("company_id", "=", company.id), ("user_id", "=", specialist.id),
+             ("followup_amount", ">", 0), ("payer_cash_amount", "=", 0)],
+        )  # fmt: skip
+        if not rows:
+            return
+        paid, partly = rows[0], rows[1:2]
+        self.env["account.bank.statement.line"].create(
+            {"journal_id": bank.id, "date": today - timedelta(days=1), "partner_id": paid.partner_id.id,
+             "payment_ref": f"Transfer {paid.partner_id.name}", "amount": paid.followup_amount}
+        )  # fmt: skip
+        if not partly:
+            return
+        payment = self.env["account.payment"].create(
+            {"payment_type": "inbound", "partner_type": "customer", "partner_id": partly.partner_id.id,
+             "amount": company.currency_id.round(partly.followup_amount / 2), "memo": "On account",
+             "date": today - timedelta(days=1), "journal_id": bank.id}
+        )  # fmt: skip
+        payment.action_post()

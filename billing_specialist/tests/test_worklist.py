@@ -5,8 +5,8 @@ import openpyxl
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
-from odoo.tools import SQL
+from odoo.tests import freeze_time, new_test_user, tagged
+from odoo.tools import SQL, formatLang
 
 from .common import BillingDisputeCommon
 
@@ -92,7 +92,7 @@ class TestWorklist(BillingDisputeCommon):
         self.assertEqual(
             [row.partner_id for row in rows], [self.initech, self.other_customer, self.customer, self.hooli]
         )
-        expected = {self.initech: 1100.08, self.other_customer: 27.0, self.customer: 22.0, self.hooli: 0.0}
+        expected = {self.initech: 1100.08, self.other_customer: 27.0, self.customer: 22.0, self.hooli: -2000.0}
         for row in rows:
             self.assertAlmostEqual(row.score, expected[row.partner_id], places=2, msg=row.partner_id.name)
         self.assertNotIn(self.umbrella, rows.partner_id, "nothing overdue: not on the list")
@@ -424,3 +424,263 @@ class TestWorklist(BillingDisputeCommon):
         self.assertEqual(summary["Promises broken"], 1)
         self.assertEqual(summary["Overdue paused by disputes today"], 1500.0)
         self.assertEqual(summary[self.levels[1].display_name], 1)
+
+
+@tagged("post_install", "-at_install")
+class TestWorklistNetting(BillingDisputeCommon):
+    """What arrived nets what is overdue, and work done moves the customer down. Today T; age points per 1,000.
+
+    - Acme Retail: 960 due T-20; a bank line of 960 naming Acme, not reconciled: unapplied 960, To Collect 0:
+      paid, not applied yet. Score -2,000 (the bottom).
+    - Globex Stores: 855 due T-30; an open credit note of 1,425: credits 1,425, To Collect 0, net credit 570
+      (855 - 1,425). Score -2,000.
+    - Initech: 1,000 due T-30 (age points 1.00); a posted payment of 400 not applied: To Collect 600, cash points
+      -1.00 x 400 / 1,000 = -0.40. Score 0.60.
+    - Hooli: 855 due T-30: age points 0.855, rounded 0.86. Score 0.86.
+    Order: Hooli, Initech, then the two with nothing to collect (Acme Retail, Globex Stores by name).
+    """
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        T = cls.today
+        cls.initech = cls.env["res.partner"].create({"name": "Initech", "is_company": True})
+        cls.hooli = cls.env["res.partner"].create({"name": "Hooli", "is_company": True})
+        cls.umbrella = cls.env["res.partner"].create({"name": "Umbrella", "is_company": True})
+
+        def overdue(amount, partner, days):
+            return cls._invoice(
+                amount, partner=partner, invoice_date=T - timedelta(days=days + 30),
+                invoice_date_due=T - timedelta(days=days),
+            )  # fmt: skip
+
+        cls.acme_inv = overdue(960.0, cls.customer, 20)
+        cls.globex_inv = overdue(855.0, cls.other_customer, 30)
+        cls.initech_inv = overdue(1000.0, cls.initech, 30)
+        cls.hooli_inv = overdue(855.0, cls.hooli, 30)
+        cls.globex_refund = cls._invoice(1425.0, partner=cls.other_customer, move_type="out_refund")
+
+    def setUp(self):
+        super().setUp()
+        self.acme_bank_line = self._bank_line(960.0, "ACME RETAIL PAYMENT", partner=self.customer)
+        self.initech_payment = self._payment(400.0, partner=self.initech)
+
+    def _rows(self, user=None):
+        self.env.invalidate_all()
+        return self.env["billing.worklist"].with_user(user or self.manager).search([])
+
+    def _row(self, partner):
+        return self._rows().filtered(lambda row: row.partner_id == partner)
+
+    def _money(self, amount):
+        return formatLang(self.env, amount, currency_obj=self.company.currency_id)
+
+    def _figures(self, row):
+        return (
+            row.overdue_amount, row.disputed_amount, row.promised_amount, row.unapplied_amount, row.credit_amount,
+            row.followup_amount, row.net_credit_amount, row.call_status,
+        )  # fmt: skip
+
+    def test_figures_add_up_and_the_order(self):
+        rows = self._rows()
+        self.assertEqual(
+            [row.partner_id for row in rows], [self.hooli, self.initech, self.customer, self.other_customer]
+        )
+        acme, globex, initech, hooli = (self._row(p) for p in (self.customer, self.other_customer, self.initech,
+                                                                self.hooli))  # fmt: skip
+        self.assertEqual(self._figures(acme), (960.0, 0.0, 0.0, 960.0, 0.0, 0.0, 0.0, "paid"))
+        self.assertEqual(self._figures(globex), (855.0, 0.0, 0.0, 0.0, 1425.0, 0.0, 570.0, "paid"))
+        self.assertEqual(self._figures(initech), (1000.0, 0.0, 0.0, 400.0, 0.0, 600.0, 0.0, "call"))
+        self.assertEqual(self._figures(hooli), (855.0, 0.0, 0.0, 0.0, 0.0, 855.0, 0.0, "call"))
+        self.assertEqual((acme.score, acme.points_settled), (-2000.0, -2000.0 - acme.points_age - acme.points_cash))
+        self.assertEqual(globex.score, -2000.0)
+        self.assertEqual((initech.points_age, initech.points_cash, initech.score), (1.0, -0.4, 0.6))
+        self.assertEqual((hooli.points_age, hooli.points_cash, hooli.score), (0.86, 0.0, 0.86))
+        for row in rows:  # every part is a column: they add up to the score
+            parts = (row.points_age + row.points_paused + row.points_cash + row.points_broken + row.points_level
+                     + row.points_action + row.points_priority + row.points_worked + row.points_settled)  # fmt: skip
+            self.assertAlmostEqual(parts, row.score, places=2, msg=row.partner_id.name)
+        self.assertTrue(acme.reason.startswith("paid, not applied yet: do not call; "), acme.reason)
+        self.assertIn(f"{self._money(960.0)} unapplied cash", acme.reason)
+        self.assertTrue(globex.reason.startswith("paid, not applied yet: do not call; "), globex.reason)
+        self.assertIn(f"{self._money(1425.0)} open credits; net credit of {self._money(570.0)}", globex.reason)
+        self.assertNotIn("do not call", initech.reason)
+        self.assertIn(f"{self._money(400.0)} unapplied cash", initech.reason)
+        # The KPIs take the worklist's To Collect.
+        kpis = self.env["billing.kpi"]._followup_amounts(self.company)
+        self.assertEqual(kpis["collection_followup_amount"], 1455.0)  # 600 + 855
+
+    def test_a_partial_bank_line_and_disputes_net_in_order(self):
+        """To Collect = overdue - disputed - promised - unapplied - credits: 855 - 300 - 0 - 500 = 55."""
+        self._open_case(self.hooli_inv, amount=300.0)
+        self._bank_line(500.0, "HOOLI", partner=self.hooli)
+        hooli = self._row(self.hooli)
+        self.assertEqual(self._figures(hooli), (855.0, 300.0, 0.0, 500.0, 0.0, 55.0, 0.0, "call"))
+        # Age points 0.855 -> 0.86, paused -300 x 1 / 1000 = -0.30; cash covers 500 / 555 of the rest.
+        self.assertEqual((hooli.points_age, hooli.points_paused), (0.86, -0.3))
+        self.assertAlmostEqual(hooli.points_cash, -0.5, places=2)  # -(0.56 x 500 / 555) = -0.5045
+        self._bank_line(55.0, "HOOLI REST", partner=self.hooli)
+        hooli = self._row(self.hooli)
+        self.assertEqual((hooli.unapplied_amount, hooli.followup_amount, hooli.call_status), (555.0, 0.0, "paid"))
+
+    def test_applied_cash_stops_counting(self):
+        """Once the bank line is applied to the invoice, the invoice is paid: the customer leaves the list."""
+        self.acme_bank_line._billing_apply([(self.acme_inv.id, 960.0)])
+        self.assertFalse(self._row(self.customer))
+        self.assertEqual(self.acme_inv.payment_state, "paid")
+
+    def test_a_bank_line_of_a_registered_payment_is_not_counted_twice(self):
+        """Hooli's 300 invoice is paid by a registered payment; its bank line, not matched yet, is the same money."""
+        invoice = self._invoice(300.0, partner=self.hooli, invoice_date=self.today)
+        payment = self._pay(invoice, 300.0)
+        self.assertEqual(invoice.amount_residual, 0.0)
+        self.assertFalse(payment.is_matched, "its bank line has not come yet")
+        self._bank_line(300.0, "HOOLI", partner=self.hooli)
+        hooli = self._row(self.hooli)
+        self.assertEqual(self._figures(hooli), (855.0, 0.0, 0.0, 0.0, 0.0, 855.0, 0.0, "call"))
+        self._bank_line(500.0, "HOOLI 2", partner=self.hooli)  # beyond the registered payment: it nets
+        hooli = self._row(self.hooli)
+        self.assertEqual(self._figures(hooli), (855.0, 0.0, 0.0, 500.0, 0.0, 355.0, 0.0, "call"))
+
+    def test_another_customers_cash_never_nets(self):
+        self._bank_line(855.0, "HOOLI", partner=self.umbrella)
+        self._payment(855.0, partner=self.umbrella)
+        self._invoice(855.0, partner=self.umbrella, move_type="out_refund")
+        hooli = self._row(self.hooli)
+        self.assertEqual(self._figures(hooli), (855.0, 0.0, 0.0, 0.0, 0.0, 855.0, 0.0, "call"))
+        self.assertNotIn(self.umbrella, self._rows().partner_id, "nothing overdue: not on the list")
+
+    def test_a_contact_s_cash_nets_for_its_company(self):
+        contact = self.env["res.partner"].create({"name": "Hooli AP", "parent_id": self.hooli.id})
+        self._bank_line(855.0, "HOOLI AP", partner=contact)
+        self.assertEqual(self._row(self.hooli).call_status, "paid")
+
+    def test_another_company_never_counts(self):
+        other = self.setup_other_company(name="Worklist Netting Co")
+        other_company = other["company"]
+        other_bank = other["default_journal_bank"]
+        self.env["account.bank.statement.line"].with_company(other_company).create(
+            {"journal_id": other_bank.id, "date": self.today, "payment_ref": "HOOLI", "amount": 855.0,
+             "partner_id": self.hooli.id}
+        )  # fmt: skip
+        self.env["account.bank.statement.line"].with_company(other_company).create(
+            {"journal_id": other_bank.id, "date": self.today, "payment_ref": "x", "amount": 855.0,
+             "partner_name": "Hooli"}
+        )  # fmt: skip
+        refund = self.env["account.move"].with_company(other_company).create(
+            {"move_type": "out_refund", "partner_id": self.hooli.id, "invoice_date": self.today,
+             "invoice_line_ids": [Command.create({"name": "x", "price_unit": 855.0, "tax_ids": []})]}
+        )  # fmt: skip
+        refund.action_post()
+        self.manager.company_ids |= other_company
+        rows = (
+            self.env["billing.worklist"]
+            .with_user(self.manager)
+            .with_context(allowed_company_ids=[self.company.id, other_company.id])
+            .search([("partner_id", "=", self.hooli.id)])
+        )
+        self.assertEqual(rows.company_id, self.company, "nothing overdue in the other company: no row there")
+        self.assertEqual(self._figures(rows), (855.0, 0.0, 0.0, 0.0, 0.0, 855.0, 0.0, "call"))
+        self.assertEqual(rows.payer_cash_amount, 0.0)
+
+    def test_a_payer_name_lowers_the_rank_but_does_not_decide(self):
+        self._bank_line(855.0, "TRANSFER", partner_name="  HOOLI ")
+        self._bank_line(855.0, "TRANSFER", partner_name="Hooli Holdings")  # another name: nothing
+        hooli = self._row(self.hooli)
+        self.assertEqual(hooli.payer_cash_amount, 855.0)
+        self.assertEqual(self._figures(hooli), (855.0, 0.0, 0.0, 0.0, 0.0, 855.0, 0.0, "call"))
+        self.assertEqual((hooli.points_cash, hooli.score), (-0.86, 0.0))
+        self.assertIn(
+            f"{self._money(855.0)} on bank lines from a payer of this name, not confirmed: check Match Payments",
+            hooli.reason,
+        )
+        self.assertNotIn("do not call", hooli.reason)
+        self.assertEqual(self._rows().partner_id[:2], self.initech | self.hooli)
+
+    # ------------------------------------------------------------------ work done moves the customer down
+
+    def _call(self, partner, outcome, **vals):
+        action = self._row(partner).with_user(self.manager).action_log_call()
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(self.manager)
+            .with_context(**action["context"])
+            .create({"outcome": outcome, **vals})
+        )
+        wizard.action_apply()
+        return wizard
+
+    def test_a_call_moves_the_customer_down_until_due(self):
+        self.env["billing.collection"]._for_partners(
+            self.hooli | self.initech, self.company
+        ).sudo().user_id = self.specialist
+        self._call(self.hooli, "reached", note="Pays next week")
+        account = self.env["billing.collection"]._for_partners(self.hooli, self.company)
+        in_a_week = self.today + timedelta(days=7)
+        self.assertEqual(
+            (account.next_action_date, account.next_action_note, account.last_call_date),
+            (in_a_week, "Follow up the call", self.today),
+        )
+        hooli = self._row(self.hooli)
+        self.assertEqual((hooli.worked, hooli.call_status, hooli.points_worked), (True, "worked", -1000.0))
+        self.assertAlmostEqual(hooli.score, 0.86 - 1000.0, places=2)
+        self.assertIn("called today", hooli.reason)
+        self.assertEqual(
+            [row.partner_id for row in self._rows()],
+            [self.initech, self.hooli, self.customer, self.other_customer],
+            "below every customer not worked, above those with nothing to collect",
+        )
+        # The next action comes due (a week later): the customer is back, with the next action's points.
+        with freeze_time(in_a_week):
+            self.env.invalidate_all()
+            hooli = self.env["billing.worklist"].with_user(self.manager).search([("partner_id", "=", self.hooli.id)])
+            self.assertEqual((hooli.worked, hooli.call_status, hooli.points_worked), (False, "call", 0.0))
+            self.assertEqual(hooli.points_action, 50.0)
+            self.assertGreater(hooli.score, 50.0)
+
+    def test_a_promise_call_schedules_the_check_after_its_deadline(self):
+        T = self.today
+        self._invoice(500.0, partner=self.initech, invoice_date=T - timedelta(days=40),
+                      invoice_date_due=T - timedelta(days=10))  # fmt: skip
+        promised_for = T + timedelta(days=5)
+        tolerance = self.company.billing_promise_tolerance_days
+        wizard = self._call(
+            self.initech, "promised", promise_date=promised_for, promise_amount=1000.0,
+            promise_move_ids=[Command.set(self.initech_inv.ids)],
+        )  # fmt: skip
+        expected = promised_for + timedelta(days=tolerance + 1)
+        self.assertEqual((wizard.next_action_date, wizard.next_action_note), (expected, "Check the promised payment"))
+        account = self.env["billing.collection"]._for_partners(self.initech, self.company)
+        self.assertEqual(account.next_action_date, expected)
+        initech = self._row(self.initech)
+        # 1,500 overdue - 1,000 promised (the invoice under promise) - 400 unapplied = 100 still to collect; worked.
+        self.assertEqual(self._figures(initech), (1500.0, 0.0, 1000.0, 400.0, 0.0, 100.0, 0.0, "worked"))
+        self.assertEqual(self._rows()[0].partner_id, self.hooli)
+
+    def test_the_next_action_of_a_call(self):
+        collection = self.env["billing.collection"]._for_partners(self.hooli, self.company)
+        Call = self.env["billing.collection.call"].with_user(self.manager)
+        T = self.today
+        expected = {
+            "no_answer": (T + timedelta(days=1), "Call again"),
+            "wrong_contact": (T + timedelta(days=1), "Find the right contact"),
+            "reached": (T + timedelta(days=7), "Follow up the call"),
+            "disputes": (T + timedelta(days=7), "Check the dispute"),
+            "promised": (False, False),  # no date promised yet
+        }
+        for outcome, (date, note) in expected.items():
+            with self.subTest(outcome=outcome):
+                wizard = Call.new({"collection_id": collection.id, "outcome": outcome})
+                self.assertEqual((wizard.next_action_date, wizard.next_action_note), (date, note))
+        # A date given is kept; cleared, the outcome's date is used when the call is logged.
+        Call.create({"collection_id": collection.id, "outcome": "reached", "next_action_date": T + timedelta(days=2),
+                     "next_action_note": "Send the copy"}).action_apply()  # fmt: skip
+        self.assertEqual((collection.next_action_date, collection.next_action_note), (T + timedelta(days=2),
+                                                                                      "Send the copy"))  # fmt: skip
+        Call.create({"collection_id": collection.id, "outcome": "reached", "next_action_date": False,
+                     "next_action_note": False}).action_apply()  # fmt: skip
+        self.assertEqual((collection.next_action_date, collection.next_action_note), (T + timedelta(days=7),
+                                                                                      "Follow up the call"))  # fmt: skip
+        with self.assertRaises(UserError):
+            Call.create({"collection_id": collection.id, "outcome": "reached",
+                         "next_action_date": T - timedelta(days=1)}).action_apply()  # fmt: skip

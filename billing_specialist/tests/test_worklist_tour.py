@@ -18,8 +18,13 @@ class TestWorklistTour(ScreenshotTourMixin, BillingDisputeCommon, HttpCase):
         initech_invoice = self._invoice(
             300.0, partner=initech, invoice_date=T - timedelta(days=40), invoice_date_due=T - timedelta(days=10)
         )
+        hooli = self.env["res.partner"].create({"name": "Hooli", "is_company": True})
+        self._invoice(
+            500.0, partner=hooli, invoice_date=T - timedelta(days=60), invoice_date_due=T - timedelta(days=30)
+        )
+        self._bank_line(500.0, "HOOLI TRANSFER", partner=hooli)
         Collection = self.env["billing.collection"]
-        Collection._for_partners(self.customer | initech, self.company).write({"user_id": self.specialist.id})
+        Collection._for_partners(self.customer | initech | hooli, self.company).write({"user_id": self.specialist.id})
         broken = (
             self.env["billing.promise"]
             .sudo()
@@ -39,6 +44,8 @@ class TestWorklistTour(ScreenshotTourMixin, BillingDisputeCommon, HttpCase):
         self.assertEqual((promise.amount, promise.state, promise.channel), (1200.0, "open", "phone"))
         self.assertEqual(promise.move_ids, acme_invoice)
         self.assertEqual(promise.date.year, 2099)
+        acme_account = Collection._for_partners(self.customer, self.company)
+        self.assertEqual(acme_account.next_action_date, promise.date_deadline + timedelta(days=1))
         message = self.env["mail.message"].search(
             [("model", "=", "res.partner"), ("res_id", "=", self.customer.id), ("body", "ilike", "Call logged")]
         )

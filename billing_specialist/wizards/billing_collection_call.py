@@ -4,6 +4,9 @@ from odoo import api, fields, models
 
 from ..models.billing_collection_worklist import CALL_OUTCOMES
 
+# Days until the next action after a call that reached the customer (reached, disputes) when none is given.
+FOLLOW_UP_DAYS = 7
+
 
 class BillingCollectionCall(models.TransientModel):
     """Log a call with a customer: its outcome posts on the customer's chatter and closes the due call activity;
@@ -21,7 +24,11 @@ class BillingCollectionCall(models.TransientModel):
     outcome = fields.Selection(CALL_OUTCOMES, required=True, default="reached")
     note = fields.Text()
     next_action_date = fields.Date(
-        compute="_compute_next_action", store=True, readonly=False, help="When to call again (optional)."
+        compute="_compute_next_action",
+        store=True,
+        readonly=False,
+        help="When to act again. Left empty: tomorrow after no answer or a wrong contact, the day after a "
+        "promise's deadline, otherwise in 7 days.",
     )
     next_action_note = fields.Char(compute="_compute_next_action", store=True, readonly=False)
     promise_move_ids = fields.Many2many(
@@ -45,19 +52,33 @@ class BillingCollectionCall(models.TransientModel):
     )
     promise_date = fields.Date(string="Promised Date")
 
-    @api.depends("outcome")
+    @api.depends("outcome", "promise_date")
     def _compute_next_action(self):
-        today = fields.Date.context_today(self)
         for wizard in self:
-            if wizard.outcome == "no_answer":
-                wizard.next_action_date = today + timedelta(days=1)
-                wizard.next_action_note = self.env._("Call again")
-            elif wizard.outcome == "wrong_contact":
-                wizard.next_action_date = today + timedelta(days=1)
-                wizard.next_action_note = self.env._("Find the right contact")
+            wizard.next_action_date, wizard.next_action_note = wizard._default_next_action()
+
+    def _default_next_action(self, promise=None):
+        """When to act again after a call of this outcome, and what to do: call again tomorrow when nobody answered
+        or the contact was wrong; check the payment the day after a promise's deadline (the day it is judged);
+        otherwise follow up in FOLLOW_UP_DAYS. (date, note); date False for a promise without a date yet."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        if self.outcome == "no_answer":
+            return today + timedelta(days=1), self.env._("Call again")
+        if self.outcome == "wrong_contact":
+            return today + timedelta(days=1), self.env._("Find the right contact")
+        if self.outcome == "promised":
+            if promise:
+                deadline = promise.date_deadline
+            elif self.promise_date:
+                tolerance = self.company_id.billing_promise_tolerance_days or 0
+                deadline = self.promise_date + timedelta(days=tolerance)
             else:
-                wizard.next_action_date = wizard.next_action_date or False
-                wizard.next_action_note = wizard.next_action_note or False
+                return False, False
+            return deadline + timedelta(days=1), self.env._("Check the promised payment")
+        if self.outcome == "disputes":
+            return today + timedelta(days=FOLLOW_UP_DAYS), self.env._("Check the dispute")
+        return today + timedelta(days=FOLLOW_UP_DAYS), self.env._("Follow up the call")
 
     @api.depends("outcome", "collection_id")
     def _compute_promise_move_ids(self):
@@ -87,9 +108,14 @@ class BillingCollectionCall(models.TransientModel):
             moves = self.promise_move_ids._origin
             vals = collection._prepare_promise_vals(self.promise_amount, self.promise_date, moves, self.note)
             promise = promise.create(vals)
-        if self.next_action_date:
-            collection._schedule_next_action(self.next_action_date, self.next_action_note)
-        collection._log_call(self.outcome, self.note, promise)
+        collection._log_call(self.outcome, self.note, promise)  # closes the call activities due
+        # Every call leaves a next action (the worklist moves the customer down until it is due): the one given,
+        # else the outcome's (see _default_next_action).
+        date, note = self.next_action_date, self.next_action_note
+        if not date:
+            date, default_note = self._default_next_action(promise)
+            note = note or default_note
+        collection._schedule_next_action(date, note)
         if self.outcome == "disputes":
             return collection.action_open_dispute()
         return {"type": "ir.actions.act_window_close"}

@@ -5,7 +5,8 @@ import { screenshot } from "@billing_specialist/../tests/tours/billing_screensho
 
 const row = (customer) => `.o_list_view .o_data_row:has(td[name=partner_id]:contains(${customer}))`;
 
-// A specialist opens My Worklist, logs a call with Acme Retail (who promises to pay), then schedules the next call.
+// A specialist opens My Worklist (Hooli, whose cash arrived, is last: do not call), logs a call with Acme Retail (who
+// promises to pay: nothing left to collect, it moves down, its next action set), then schedules the next call.
 registry.category("web_tour.tours").add("billing_specialist_worklist_tour", {
     steps: () => [
         {
@@ -14,6 +15,24 @@ registry.category("web_tour.tours").add("billing_specialist_worklist_tour", {
         },
         {
             trigger: ".o_list_view .o_data_row td[name=partner_id]:contains(Acme Retail)",
+        },
+        {
+            content: "Hooli's cash arrived (a bank line naming it, not applied): last, marked paid, not to call",
+            trigger: ".o_list_view .o_data_row:last-child td[name=partner_id]:contains(Hooli)",
+        },
+        {
+            content: "A paid row stands apart (green)",
+            trigger: `.o_list_view .o_data_row.text-success:has(td[name=partner_id]:contains(Hooli))`,
+        },
+        {
+            trigger: `${row("Hooli")} td[name=reason]:contains(paid, not applied yet: do not call)`,
+        },
+        {
+            content: "The figures add up: 500 overdue, 500 unapplied cash, nothing to collect",
+            trigger: `${row("Hooli")} td[name=reason]:contains(500.00 unapplied cash)`,
+        },
+        {
+            trigger: `${row("Hooli")} td[name=followup_amount]:contains(0.00)`,
         },
         screenshot("worklist"),
         {
@@ -55,6 +74,20 @@ registry.category("web_tour.tours").add("billing_specialist_worklist_tour", {
         {
             content: "Back on the worklist, the call is saved: the invoice Acme promised to pay shows as promised",
             trigger: `${row("Acme Retail")} td[name=promised_amount]:contains(2,000.00)`,
+        },
+        {
+            content: "All of Acme Retail's overdue is promised: nothing to collect, it leaves the top (greyed)",
+            trigger: `.o_list_view .o_data_row.text-muted:has(td[name=partner_id]:contains(Acme Retail))`,
+        },
+        {
+            trigger: `${row("Acme Retail")} td[name=reason]:contains(nothing to collect)`,
+        },
+        {
+            trigger: ".o_list_view .o_data_row:first-child td[name=partner_id]:contains(Initech)",
+        },
+        {
+            content: "The call left a next action: the day after the promise's deadline",
+            trigger: `${row("Acme Retail")} td[name=next_action_date]:contains(2100)`,
         },
         {
             content: "Schedule the next action for Initech",
