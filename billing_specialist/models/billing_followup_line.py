@@ -261,7 +261,7 @@ class BillingFollowupLine(models.Model):
             "planned_level": [self.planned_level_id.id, self.planned_level_id.name or ""],
             "level": [self.level_id.id, self.level_id.name or ""],
             "channel": [self.channel, channels.get(self.channel, "")],
-            "recipients": [sorted(self.recipient_ids.ids), email["emails"]],
+            "recipients": [[sorted(self.recipient_ids.ids), email["emails"]], email["emails"]],
             "amounts": [round(self.amount_due, 2), self.amount_text or ""],
             "items": [sorted(self.move_ids.ids), ", ".join(sorted(self.move_ids.mapped("name")))],
         }
@@ -280,10 +280,10 @@ class BillingFollowupLine(models.Model):
         }
         digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
         return {
-            "preview_emails": email["emails"],
-            "preview_subject": email["subject"],
-            "preview_body": email["body"],
-            "preview_letter": letter,
+            "preview_emails": email["emails"] or False,
+            "preview_subject": email["subject"] or False,
+            "preview_body": email["body"] or False,
+            "preview_letter": letter or False,
             "preview_facts": facts,
             "preview_hash": digest,
         }
