@@ -11,9 +11,7 @@ class BillingFollowupLineLevel(models.TransientModel):
                               ondelete="cascade")  # fmt: skip
     company_id = fields.Many2one(related="line_id.company_id")
     planned_level_id = fields.Many2one(related="line_id.planned_level_id")
-    level_id = fields.Many2one(
-        "billing.followup.level", string="Level", required=True, domain="[('company_id', '=', company_id)]"
-    )
+    level_id = fields.Many2one("billing.followup.level", required=True, domain="[('company_id', '=', company_id)]")
 
     @api.model_create_multi
     def create(self, vals_list):
