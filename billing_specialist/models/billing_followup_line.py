@@ -68,8 +68,8 @@ class BillingFollowupLine(models.Model):
     result = fields.Text(readonly=True, help="What was done for this customer, or why nothing was sent.")
     preview_emails = fields.Char(string="To", readonly=True, help="The e-mail's recipients, as it will go out.")
     preview_subject = fields.Char(string="Subject", readonly=True)
-    preview_body = fields.Html(string="E-mail Body", readonly=True, sanitize_style=True,
-                               help="The e-mail's body, rendered by the code that sends it.")  # fmt: skip
+    preview_body = fields.Html(string="E-mail Body", readonly=True, sanitize="email_outgoing",
+                               help="The e-mail's body, rendered by the code that sends it; the body sent.")  # fmt: skip
     preview_letter = fields.Html(string="Letter Preview", readonly=True, sanitize_style=True,
                                  help="The letter's text, rendered by the template that prints it.")  # fmt: skip
     preview_facts = fields.Json(readonly=True, help="Level, channel, recipients, amounts and items, as previewed.")
@@ -448,8 +448,12 @@ class BillingFollowupLine(models.Model):
         self._record_sent()
 
     def _queue_email(self):
-        """The e-mail rendered by ``_render_email`` (what the preview showed), queued for Odoo's mail queue."""
-        email = self._render_email()
+        """The e-mail rendered by ``_render_email``, queued for Odoo's mail queue. A previewed line sends its preview:
+        ``_replan_lines`` has just rendered it again and found it identical (a render is most of a line's cost)."""
+        if self.run_id.previewed and self.preview_hash:
+            email = {"subject": self.preview_subject, "body": self.preview_body}
+        else:
+            email = self._render_email()
         partner = self.partner_id
         company = self.company_id
         return (

@@ -51,7 +51,7 @@ class TestFollowupPreview(FollowupCommon):
         run.action_send()
         self.assertEqual(line.outcome, "emailed")
         self.assertEqual(line.mail_id.subject, line.preview_subject)
-        self.assertEqual(text(line.mail_id.body_html), text(line.preview_body))
+        self.assertEqual(line.mail_id.body_html, line.preview_body, "the previewed body goes out as it is")
         self.assertEqual(line.mail_id.recipient_ids, self.customer)
         # The printed letter has the previewed text (the report calls the same template).
         self.assertEqual(letter.outcome, "letter")
