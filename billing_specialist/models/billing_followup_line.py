@@ -69,7 +69,7 @@ class BillingFollowupLine(models.Model):
     preview_emails = fields.Char(string="To", readonly=True, help="The e-mail's recipients, as it will go out.")
     preview_subject = fields.Char(string="Subject", readonly=True)
     preview_body = fields.Html(string="E-mail Body", readonly=True, sanitize="email_outgoing",
-                               help="The e-mail's body, rendered by the code that sends it; the body sent.")  # fmt: skip
+                               help="The e-mail's body, rendered by the code that sends it, as sent.")  # fmt: skip
     preview_letter = fields.Html(string="Letter Preview", readonly=True, sanitize_style=True,
                                  help="The letter's text, rendered by the template that prints it.")  # fmt: skip
     preview_facts = fields.Json(readonly=True, help="Level, channel, recipients, amounts and items, as previewed.")

@@ -20,9 +20,10 @@ class BillingFollowupRun(models.Model):
     *Send* plans the previewed customers again under the company's run lock and sends a customer only when what it
     would send now is what was previewed (same hash); otherwise its line says what changed and nothing goes out
     (*Changed Since Preview*: the next run previews it again). Each customer is sent in its own savepoint. The daily
-    scheduled action plans and sends at once, without a preview. A run with more customers than the chunk size is sent in chunks of customers
-    (``billing.run.chunk``), each committed on its own by the chunk cron or a queue job; a customer the run already
-    sent (its line no longer "to send") is never sent again, and no other run of the company starts meanwhile.
+    scheduled action plans and sends at once, without a preview. A run with more customers than the chunk size is
+    sent in chunks of customers (``billing.run.chunk``), each committed on its own by the chunk cron or a queue
+    job; a customer the run already sent (its line no longer "to send") is never sent again, and no other run of
+    the company starts meanwhile.
     """
 
     _name = "billing.followup.run"
@@ -188,8 +189,8 @@ class BillingFollowupRun(models.Model):
     # ------------------------------------------------------------------ chunks (large runs)
 
     def _plan_chunks(self, lines, size):
-        """Split ``lines`` (the run's lines to send) into chunks by customer (one line per customer: its messages stay in one chunk) and
-        have them sent (the chunk cron, or queue jobs with ``billing_specialist_queue``)."""
+        """Split ``lines`` (the run's lines to send) into chunks by customer (one line per customer: its messages stay
+        in one chunk) and have them sent (the chunk cron, or queue jobs with ``billing_specialist_queue``)."""
         self.ensure_one()
         self.sudo().state = "running"
         by_customer = {line.partner_id.id: [line] for line in lines}
