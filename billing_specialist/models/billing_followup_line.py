@@ -68,9 +68,12 @@ class BillingFollowupLine(models.Model):
     result = fields.Text(readonly=True, help="What was done for this customer, or why nothing was sent.")
     preview_emails = fields.Char(string="To", readonly=True, help="The e-mail's recipients, as it will go out.")
     preview_subject = fields.Char(string="Subject", readonly=True)
-    preview_body = fields.Html(string="E-mail Body", readonly=True, sanitize="email_outgoing",
+    # Not sanitized, as Odoo's own template preview (mail.template.preview): the rendered output of a mail template
+    # (editable by template editors only) and of the letter's QWeb view, whose values are escaped; kept as rendered,
+    # the body is sent as it is (and sanitizing every letter was most of a large preview's time).
+    preview_body = fields.Html(string="E-mail Body", readonly=True, sanitize=False,
                                help="The e-mail's body, rendered by the code that sends it, as sent.")  # fmt: skip
-    preview_letter = fields.Html(string="Letter Preview", readonly=True, sanitize_style=True,
+    preview_letter = fields.Html(string="Letter Preview", readonly=True, sanitize=False,
                                  help="The letter's text, rendered by the template that prints it.")  # fmt: skip
     preview_facts = fields.Json(readonly=True, help="Level, channel, recipients, amounts and items, as previewed.")
     preview_hash = fields.Char(readonly=True, help="SHA-256 of everything previewed; compared at send.")
