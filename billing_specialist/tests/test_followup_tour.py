@@ -18,7 +18,9 @@ class TestFollowupTour(ScreenshotTourMixin, FollowupCommon, HttpCase):
         self.assertEqual(len(run), 1, "one run: the preview the tour sent")
         self.assertEqual(run.state, "done")
         line, other = self._line(run, self.customer), self._line(run, self.other_customer)
-        self.assertEqual((line.outcome, line.level_id, line.adjusted_by_id), ("emailed", self.reminder, self.specialist))
+        self.assertEqual(
+            (line.outcome, line.level_id, line.adjusted_by_id), ("emailed", self.reminder, self.specialist)
+        )
         self.assertEqual(line.mail_id.subject, line.preview_subject)
         self.assertIn(self.reminder.name, line.mail_id.subject)
         self.assertEqual(acme.billing_followup_level_id, self.reminder)
