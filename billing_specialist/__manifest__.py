@@ -49,6 +49,7 @@
         "views/billing_collection_views.xml",
         "report/billing_followup_letter.xml",
         "views/billing_followup_run_views.xml",
+        "wizards/billing_followup_line_level_views.xml",
         "views/billing_promise_views.xml",
         "views/billing_promise_portal_templates.xml",
         "security/billing_worklist_security.xml",

@@ -254,7 +254,8 @@ class BillingDisputeDemo(models.Model):
 
     @api.model
     def _demo_generate_followup(self):
-        """A follow-up history: a run three weeks ago and one today, so customers stand at different levels."""
+        """A follow-up history: a run three weeks ago (customers stand at different levels) and today's preview, which
+        holds the customers whose items reached a new level since (sent from the run's form)."""
         company = self.env.company
         if not company.chart_template or not self.env["billing.followup.level"].search_count(
             [("company_id", "=", company.id)]
@@ -263,8 +264,7 @@ class BillingDisputeDemo(models.Model):
         today = fields.Date.context_today(self)
         Run = self.env["billing.followup.run"].sudo().with_context(tracking_disable=True)
         Run._run_company(company, mode="scheduled", date=today - timedelta(days=21))
-        Run._run_company(company, mode="scheduled")
-        Run._start(company, mode="manual")  # today's preview: nothing new to send
+        Run._start(company, mode="manual")  # today's preview, not sent
 
     @api.model
     def _demo_generate_promises(self):

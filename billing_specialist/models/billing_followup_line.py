@@ -1,6 +1,9 @@
+import hashlib
+import json
 import logging
 
 from odoo import Command, api, fields, models
+from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL, format_date, formatLang
 
 from ..exceptions import raise_concurrency
@@ -14,8 +17,12 @@ OUTCOMES = [
     ("letter", "Letter to Print"),
     ("activity", "Call Scheduled"),
     ("nothing", "Nothing Sent"),
+    ("excluded", "Excluded"),
+    ("changed", "Changed Since Preview"),
     ("error", "Failed"),
 ]
+# What the preview says in words, compared at send to say what changed for a customer.
+FACTS = ("planned_level", "level", "channel", "recipients", "amounts", "items")
 
 
 class BillingFollowupLine(models.Model):
@@ -34,6 +41,13 @@ class BillingFollowupLine(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", required=True, index=True, readonly=True)
     collection_id = fields.Many2one("billing.collection", index=True, readonly=True, ondelete="set null")
     level_id = fields.Many2one("billing.followup.level", string="Follow-up Level", readonly=True, ondelete="restrict")
+    planned_level_id = fields.Many2one(
+        "billing.followup.level", string="Level Reached", readonly=True, ondelete="restrict",
+        help="The level the run planned; the specialist may choose another one for this run on the preview.",
+    )  # fmt: skip
+    excluded = fields.Boolean(readonly=True, help="Left out of this run by a specialist on the preview.")
+    adjusted_by_id = fields.Many2one("res.users", string="Changed By", readonly=True,
+                                     help="Who excluded the customer or chose its level on the preview.")  # fmt: skip
     channel = fields.Selection(CHANNELS, readonly=True, default="none")
     send_email = fields.Boolean(readonly=True)
     send_letter = fields.Boolean(string="Letter", readonly=True)
@@ -52,6 +66,17 @@ class BillingFollowupLine(models.Model):
     statement_date_from = fields.Date(readonly=True)
     outcome = fields.Selection(OUTCOMES, default="planned", readonly=True, index=True)
     result = fields.Text(readonly=True, help="What was done for this customer, or why nothing was sent.")
+    preview_emails = fields.Char(string="To", readonly=True, help="The e-mail's recipients, as it will go out.")
+    preview_subject = fields.Char(string="Subject", readonly=True)
+    # Not sanitized, as Odoo's own template preview (mail.template.preview): the rendered output of a mail template
+    # (editable by template editors only) and of the letter's QWeb view, whose values are escaped; kept as rendered,
+    # the body is sent as it is (and sanitizing every letter was most of a large preview's time).
+    preview_body = fields.Html(string="E-mail Body", readonly=True, sanitize=False,
+                               help="The e-mail's body, rendered by the code that sends it, as sent.")  # fmt: skip
+    preview_letter = fields.Html(string="Letter Preview", readonly=True, sanitize=False,
+                                 help="The letter's text, rendered by the template that prints it.")  # fmt: skip
+    preview_facts = fields.Json(readonly=True, help="Level, channel, recipients, amounts and items, as previewed.")
+    preview_hash = fields.Char(readonly=True, help="SHA-256 of everything previewed; compared at send.")
     mail_id = fields.Many2one("mail.mail", string="E-mail", readonly=True, ondelete="set null")
     message_id = fields.Many2one("mail.message", string="Chatter Message", readonly=True, ondelete="set null")
 
@@ -62,20 +87,34 @@ class BillingFollowupLine(models.Model):
     # ------------------------------------------------------------------ planning
 
     @api.model
-    def _prepare_vals_list(self, run, todo):
-        """Line values of the customers planned in ``todo`` ({partner_id: CustomerFollowup})."""
+    def _prepare_vals_list(self, run, todo, chosen=None, create_collections=True):
+        """Line values of the customers planned in ``todo`` ({partner_id: CustomerFollowup}).
+
+        :param chosen: {partner_id: level} the specialist chose on the preview instead of the level reached; each item
+            is then recorded at most at that level (the next run chases it again at the level it reached).
+        :param create_collections: create the customers' collection accounts that are missing (not for a preview,
+            which must leave nothing behind when discarded).
+        """
+        chosen = chosen or {}
         company = run.company_id
-        levels, _index = self.env["billing.followup.ledger"]._ladder(company)
+        levels, index = self.env["billing.followup.ledger"]._ladder(company)
         partners = self.env["res.partner"].browse(list(todo))
-        collections = {
-            c.partner_id.id: c for c in self.env["billing.collection"].sudo()._for_partners(partners, company)
-        }
+        Collection = self.env["billing.collection"].sudo()
+        if create_collections:
+            collections = Collection._for_partners(partners, company)
+        else:
+            collections = Collection.search(
+                [("partner_id", "in", partners.commercial_partner_id.ids), ("company_id", "=", company.id)]
+            )
+        collections = {c.partner_id.id: c for c in collections}
         credits = self.env["billing.followup.ledger"]._unapplied_credits(company, list(todo))
         contacts = self._contacts(todo)
         vals_list = []
         for partner in partners:
             followup = todo[partner.id]
-            level = levels[followup.plan.level]
+            planned = levels[followup.plan.level]
+            level = chosen.get(partner.id) or planned
+            top = index[level.id]
             recipients, contact_note = contacts[partner.id]
             chased = [it for it in followup.items if it.item.chased and it.item.reached is not None]
             email = level.send_email and bool(recipients)
@@ -86,17 +125,20 @@ class BillingFollowupLine(models.Model):
                 {
                     "run_id": run.id,
                     "partner_id": partner.id,
-                    "collection_id": collections[partner.id].id,
+                    "collection_id": collections[partner.id].id if partner.id in collections else False,
                     "level_id": level.id,
+                    "planned_level_id": planned.id,
                     "channel": channel,
                     "send_email": email,
                     "send_letter": letter,
                     "attach_statement": level.attach_statement and email,
-                    "recipient_ids": [Command.set(recipients)] if email else [],
+                    "recipient_ids": [Command.set(recipients if email else [])],
                     "contact_note": contact_note,
                     "move_ids": [Command.set([it.move_id for it in chased])],
                     "item_levels": {
-                        str(it.move_id): levels[it.item.reached].id for it in chased if it.item.reached > it.item.sent
+                        str(it.move_id): levels[min(it.item.reached, top)].id
+                        for it in chased
+                        if min(it.item.reached, top) > it.item.sent
                     },
                     "content": self._content(partner, followup.items, credits.get(partner.id, [])),
                     "amount_due": sum(it.residual_company * it.chased_amount / it.residual for it in chased),
@@ -187,6 +229,162 @@ class BillingFollowupLine(models.Model):
             formatLang(self.env, amount, currency_obj=Currency.browse(cid)) for cid, amount in totals.items()
         )
 
+    # ------------------------------------------------------------------ preview (rendered by the sending code)
+
+    def _render_email(self):
+        """The e-mail as it goes out, {subject, body, emails}: the preview shows it, the send queues it."""
+        self.ensure_one()
+        template = self.level_id.mail_template_id or self.env.ref("billing_specialist.mail_template_billing_followup")
+        template = template.sudo()
+        partner = self.partner_id
+        context = {"followup": self}
+        subject = template._render_field("subject", partner.ids, compute_lang=True, add_context=context)[partner.id]
+        body = template._render_field("body_html", partner.ids, compute_lang=True, add_context=context,
+                                      engine="qweb")[partner.id]  # fmt: skip
+        return {"subject": subject, "body": body, "emails": ", ".join(self.recipient_ids.mapped("email_formatted"))}
+
+    def _render_letter(self):
+        """The letter's text as the printed letter has it (the report calls the same template)."""
+        self.ensure_one()
+        partner = self.partner_id
+        qweb = self.env["ir.qweb"].with_context(lang=partner.lang or self.env.lang)
+        values = {"line": self, "o": partner, "company": self.company_id}
+        return str(qweb._render("billing_specialist.report_billing_followup_letter_body", values))
+
+    def _preview_snapshot(self):
+        """The preview fields of what this line (a record, or a new one planned at send) would send, and their hash.
+
+        The hash covers ids and the texts rendered in the customer's language, so two users see the same preview.
+        """
+        self.ensure_one()
+        email = self._render_email() if self.send_email else {"subject": "", "body": "", "emails": ""}
+        letter = self._render_letter() if self.send_letter else ""
+        channels = dict(self._fields["channel"]._description_selection(self.env))
+        facts = {
+            "planned_level": [self.planned_level_id.id, self.planned_level_id.name or ""],
+            "level": [self.level_id.id, self.level_id.name or ""],
+            "channel": [self.channel, channels.get(self.channel, "")],
+            "recipients": [[sorted(self.recipient_ids.ids), email["emails"]], email["emails"]],
+            "amounts": [round(self.amount_due, 2), self.amount_text or ""],
+            "items": [sorted(self.move_ids.ids), ", ".join(sorted(self.move_ids.mapped("name")))],
+        }
+        level = self.level_id
+        payload = {
+            "facts": {key: value[0] for key, value in facts.items()},
+            "emails": email["emails"],
+            "subject": email["subject"],
+            "body": str(email["body"]),
+            "letter": letter,
+            "statement": self.attach_statement,
+            "item_levels": self.item_levels or {},
+            "content": self.content,
+            "call": level.create_activity and (level.activity_summary or level.name),
+            "escalate": level.escalate_salesperson and self.partner_id.user_id.id,
+        }
+        digest = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+        return {
+            "preview_emails": email["emails"] or False,
+            "preview_subject": email["subject"] or False,
+            "preview_body": email["body"] or False,
+            "preview_letter": letter or False,
+            "preview_facts": facts,
+            "preview_hash": digest,
+        }
+
+    def _store_preview(self):
+        for line in self:
+            line.write(line._preview_snapshot())
+
+    def _changes(self, facts):
+        """What changed for this customer since its preview, in words (``facts``: the ones planned now)."""
+        self.ensure_one()
+        labels = {
+            "planned_level": self.env._("level reached"),
+            "level": self.env._("level"),
+            "channel": self.env._("channel"),
+            "recipients": self.env._("recipients"),
+            "amounts": self.env._("amount followed up"),
+            "items": self.env._("invoices"),
+        }
+        previewed = self.preview_facts or {}
+        changes = [
+            self.env._(
+                "%(what)s %(old)s -> %(new)s", what=labels[key], old=previewed[key][1] or "-", new=facts[key][1] or "-"
+            )
+            for key in FACTS
+            if key in previewed and previewed[key][0] != facts[key][0]
+        ]
+        return changes or [self.env._("the message's text (its template, level, credits or the customer's details)")]
+
+    # ------------------------------------------------------------------ choices on the preview
+
+    def _check_can_adjust(self):
+        """A billing specialist of the line's company, on a preview line not sent yet (checked here, not in views)."""
+        for line in self:
+            line.run_id._check_can_run(line.company_id)
+            if line.run_id.state != "preview" or line.outcome != "planned":
+                raise UserError(
+                    self.env._("%(customer)s can be changed on a preview only.", customer=line.partner_id.display_name)
+                )
+
+    def action_exclude(self):
+        """Leave these customers out of this run (nothing is sent to them, nothing recorded)."""
+        self._check_can_adjust()
+        self.sudo().write({"excluded": True, "adjusted_by_id": self.env.user.id})
+        return True
+
+    def action_include(self):
+        self._check_can_adjust()
+        self.sudo().write({"excluded": False, "adjusted_by_id": self.env.user.id})
+        return True
+
+    def action_choose_level(self):
+        """The dialog to choose this customer's level for this run."""
+        self.ensure_one()
+        self._check_can_adjust()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Choose the Level"),
+            "res_model": "billing.followup.line.level",
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "new",
+            "context": {"default_line_id": self.id, "default_level_id": self.level_id.id},
+        }
+
+    def _set_preview_level(self, level):
+        """Send this customer ``level`` in this run, previewed again. A specialist may soften the message (a lower
+        level); a harsher one than the level reached (e.g. to collections) is for billing managers."""
+        self.ensure_one()
+        self._check_can_adjust()
+        level = level.sudo()
+        if level.company_id != self.company_id or not level.active:
+            raise UserError(self.env._("Choose an active follow-up level of %(company)s.",
+                                       company=self.company_id.sudo().display_name))  # fmt: skip
+        planned = self.planned_level_id.sudo()
+        if (
+            level.delay > planned.delay
+            and not self.env.su
+            and not self.env.user.has_group("billing_specialist.group_billing_manager")
+        ):
+            raise AccessError(
+                self.env._(
+                    "Only billing managers can send a higher level than the one reached (%(level)s).",
+                    level=planned.name,
+                )
+            )
+        run = self.run_id.sudo()
+        fresh = run._fresh_vals(self, chosen={self.partner_id.id: level}, create_collections=False)
+        vals = fresh.get(self.partner_id.id)
+        if not vals:
+            raise UserError(self.env._("%(customer)s has nothing to follow up any more (paid, promised or disputed "
+                                       "since the preview): run the follow-ups again.",
+                                       customer=self.partner_id.display_name))  # fmt: skip
+        line = self.sudo()
+        line.write({**vals, "adjusted_by_id": self.env.user.id})
+        line._store_preview()
+        return True
+
     # ------------------------------------------------------------------ sending
 
     def _send(self, retry_conflicts=False):
@@ -253,14 +451,13 @@ class BillingFollowupLine(models.Model):
         self._record_sent()
 
     def _queue_email(self):
-        """The e-mail, rendered from the level's template on the customer, queued for Odoo's mail queue."""
-        template = self.level_id.mail_template_id or self.env.ref("billing_specialist.mail_template_billing_followup")
-        template = template.sudo()
+        """The e-mail rendered by ``_render_email``, queued for Odoo's mail queue. A previewed line sends its preview:
+        ``_replan_lines`` has just rendered it again and found it identical (a render is most of a line's cost)."""
+        if self.run_id.previewed and self.preview_hash:
+            email = {"subject": self.preview_subject, "body": self.preview_body}
+        else:
+            email = self._render_email()
         partner = self.partner_id
-        context = {"followup": self}
-        subject = template._render_field("subject", partner.ids, compute_lang=True, add_context=context)[partner.id]
-        body = template._render_field("body_html", partner.ids, compute_lang=True, add_context=context,
-                                      engine="qweb")[partner.id]  # fmt: skip
         company = self.company_id
         return (
             self.env["mail.mail"]
@@ -269,9 +466,9 @@ class BillingFollowupLine(models.Model):
                 {
                     "model": "res.partner",
                     "res_id": partner.id,
-                    "subject": subject,
-                    "body_html": body,
-                    "body": body,
+                    "subject": email["subject"],
+                    "body_html": email["body"],
+                    "body": email["body"],
                     "email_from": company.email_formatted or self.run_id.user_id.email_formatted,
                     "author_id": self.run_id.user_id.partner_id.id,
                     "recipient_ids": [Command.set(self.recipient_ids.ids)],

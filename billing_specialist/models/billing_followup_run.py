@@ -2,7 +2,7 @@ import logging
 import time
 import zlib
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
@@ -15,11 +15,15 @@ LOCK_KEY = zlib.crc32(b"billing.followup.run") & 0x7FFFFFFF
 class BillingFollowupRun(models.Model):
     """A follow-up run of one company on one day: a preview of one line per customer to remind, then the sending.
 
-    *Run Now* builds the preview (nothing sent); *Send* plans again under the company's run lock (what was paid or
-    disputed since the preview is not chased) and sends each customer in its own savepoint. The daily scheduled
-    action does both for every company. A run with more customers than the chunk size is sent in chunks of customers
-    (``billing.run.chunk``), each committed on its own by the chunk cron or a queue job; a customer the run already
-    sent (its line no longer "to send") is never sent again, and no other run of the company starts meanwhile.
+    *Run Now* builds the preview (nothing sent): each customer's e-mail and letter rendered by the code that sends
+    them, and their hash. The specialist may exclude a customer or choose its level; *Discard* deletes the preview.
+    *Send* plans the previewed customers again under the company's run lock and sends a customer only when what it
+    would send now is what was previewed (same hash); otherwise its line says what changed and nothing goes out
+    (*Changed Since Preview*: the next run previews it again). Each customer is sent in its own savepoint. The daily
+    scheduled action plans and sends at once, without a preview. A run with more customers than the chunk size is
+    sent in chunks of customers (``billing.run.chunk``), each committed on its own by the chunk cron or a queue
+    job; a customer the run already sent (its line no longer "to send") is never sent again, and no other run of
+    the company starts meanwhile.
     """
 
     _name = "billing.followup.run"
@@ -38,6 +42,9 @@ class BillingFollowupRun(models.Model):
         help="Sending: a large run whose chunks of customers are still being sent (see the Chunks tab).",
     )  # fmt: skip
     mode = fields.Selection([("manual", "Manual"), ("scheduled", "Scheduled")], default="manual", readonly=True)
+    previewed = fields.Boolean(
+        readonly=True, help="Built by Run Now: sent only as previewed (a customer changed since is not sent)."
+    )
     duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 2))
     line_ids = fields.One2many("billing.followup.line", "run_id", readonly=True)
     chunk_ids = fields.One2many("billing.run.chunk", "followup_run_id", string="Chunks", readonly=True)
@@ -46,6 +53,8 @@ class BillingFollowupRun(models.Model):
     letter_count = fields.Integer(string="Letters", compute="_compute_counts")
     nothing_count = fields.Integer(string="Nothing Sent", compute="_compute_counts")
     error_count = fields.Integer(string="Failed", compute="_compute_counts")
+    excluded_count = fields.Integer(string="Excluded", compute="_compute_counts")
+    changed_count = fields.Integer(string="Changed Since Preview", compute="_compute_counts")
 
     @api.depends("date", "company_id")
     def _compute_name(self):
@@ -72,6 +81,8 @@ class BillingFollowupRun(models.Model):
             run.letter_count = run_counts.get("letters", 0)
             run.nothing_count = run_counts.get("nothing", 0)
             run.error_count = run_counts.get("error", 0)
+            run.excluded_count = run_counts.get("excluded", 0)
+            run.changed_count = run_counts.get("changed", 0)
 
     # ------------------------------------------------------------------ checks
 
@@ -120,7 +131,9 @@ class BillingFollowupRun(models.Model):
         self._check_can_run(company)
         started = time.perf_counter()
         run = self._create_run(company, mode, date)
+        run.previewed = True
         run._build_lines()
+        run.line_ids._store_preview()
         run.duration = time.perf_counter() - started
         return run.with_env(self.env)
 
@@ -135,10 +148,10 @@ class BillingFollowupRun(models.Model):
         self._check_can_run(self.company_id)
         if self.state != "preview":
             raise UserError(self.env._("Only a previewed follow-up run can be sent; %(run)s is not.", run=self.name))
+        if self.date != fields.Date.context_today(self):
+            raise UserError(self.env._("%(run)s previews another day: run the follow-ups again.", run=self.name))
         self._lock(self.company_id)
-        run = self.sudo()
-        run.date = fields.Date.context_today(run)
-        run._execute()
+        self.sudo()._execute()
         return True
 
     def _execute(self):
@@ -147,14 +160,21 @@ class BillingFollowupRun(models.Model):
         self._lock(self.company_id)
         self._check_none_sending(self.company_id)
         started = time.perf_counter()
-        self.line_ids.unlink()
-        self._build_lines()
+        if self.previewed:
+            excluded = self.line_ids.filtered(lambda line: line.excluded and line.outcome == "planned")
+            excluded.write({"outcome": "excluded", "result": self.env._("Excluded from this run on the preview.")})
+        else:
+            self.line_ids.unlink()
+            self._build_lines()
+        lines = self.line_ids.filtered(lambda line: line.outcome == "planned")
         size = self.env["billing.run.chunk"]._billing_chunk_size()
-        if len(self.line_ids) > size:
-            self._plan_chunks(size)
+        if len(lines) > size:
+            self._plan_chunks(lines, size)
             self.sudo().duration += time.perf_counter() - started
             return
-        self.line_ids._send()
+        if self.previewed:
+            lines = self._replan_lines(lines)
+        lines._send()
         self.write({"state": "done", "duration": self.duration + time.perf_counter() - started})
 
     @api.model
@@ -168,12 +188,12 @@ class BillingFollowupRun(models.Model):
 
     # ------------------------------------------------------------------ chunks (large runs)
 
-    def _plan_chunks(self, size):
-        """Split the run's lines into chunks by customer (one line per customer: its messages stay in one chunk) and
-        have them sent (the chunk cron, or queue jobs with ``billing_specialist_queue``)."""
+    def _plan_chunks(self, lines, size):
+        """Split ``lines`` (the run's lines to send) into chunks by customer (one line per customer: its messages stay
+        in one chunk) and have them sent (the chunk cron, or queue jobs with ``billing_specialist_queue``)."""
         self.ensure_one()
         self.sudo().state = "running"
-        by_customer = {line.partner_id.id: [line] for line in self.line_ids}
+        by_customer = {line.partner_id.id: [line] for line in lines}
         chunks = self.env["billing.run.chunk"]._billing_plan(self, by_customer, [], size)
         chunks._billing_dispatch()
         return chunks
@@ -189,20 +209,46 @@ class BillingFollowupRun(models.Model):
 
     def _replan_lines(self, lines):
         """Plan ``lines``' customers again on the ledger as it is now (the chunk may run hours after planning, days on
-        a retry): each line is what the run would send now; a customer with nothing new to follow up any more (paid, promised,
-        disputed since) is left with nothing sent. :return: the lines still to send."""
+        a retry). A previewed run sends a customer only as previewed: when what it would send now differs (level,
+        amounts, recipients, invoices, text; a payment, promise or dispute since), its line says what changed and
+        nothing goes out. Otherwise each line is what the run would send now, and a customer with nothing new to
+        follow up any more is left with nothing sent. :return: the lines still to send."""
         if not lines:
             return lines
+        fresh = self._fresh_vals(lines)
+        Line = self.env["billing.followup.line"].sudo()
+        settled = self.env._("settled since the run was planned (paid, promised or disputed)")
+        for line in lines:
+            vals = fresh.get(line.partner_id.id)
+            if not self.previewed:
+                line.write(vals or {"outcome": "nothing", "result": self.env._("Nothing sent: %s.", settled)})
+                continue
+            if vals:
+                snapshot = Line.new(vals)._preview_snapshot()
+                if snapshot["preview_hash"] == line.preview_hash:
+                    line.write(vals)
+                    continue
+                changes = line._changes(snapshot["preview_facts"])
+            else:
+                changes = [self.env._("nothing to follow up any more: %s", settled)]
+            line.write({"outcome": "changed", "result": self.env._(
+                "Not sent, changed since the preview: %(changes)s. The next run previews it again.",
+                changes="; ".join(changes))})  # fmt: skip
+        return lines.filtered(lambda line: line.outcome == "planned")
+
+    def _fresh_vals(self, lines, chosen=None, create_collections=True):
+        """{partner_id: line values} of ``lines``' customers planned on the ledger as it is now (missing: nothing new
+        to follow up any more), at the level chosen on the preview (``chosen``: {partner_id: level} instead)."""
         planned = self.env["billing.followup.ledger"]._plan(self.company_id, self.date, lines.partner_id.ids)
         todo = {pid: followup for pid, followup in planned.items() if followup.plan.new}
-        vals_by_partner = {vals["partner_id"]: vals for vals in lines._prepare_vals_list(self, todo)}
-        why = self.env._("Nothing sent: settled since the run was planned (paid, promised or disputed).")
-        for line in lines:
-            vals = vals_by_partner.get(line.partner_id.id)
-            if vals:  # its recipients too when a letter now (no e-mail)
-                vals["recipient_ids"] = vals["recipient_ids"] or [Command.clear()]
-            line.write(vals or {"outcome": "nothing", "result": why})
-        return lines.filtered(lambda line: line.outcome == "planned")
+        if chosen is None:
+            chosen = {
+                line.partner_id.id: line.level_id
+                for line in lines
+                if line.planned_level_id and line.level_id != line.planned_level_id
+            }
+        vals_list = self.env["billing.followup.line"]._prepare_vals_list(self, todo, chosen, create_collections)
+        return {vals["partner_id"]: vals for vals in vals_list}
 
     def _billing_chunks_finished(self):
         """Every chunk is done: the run is sent, its duration the planning's plus its chunks'."""
@@ -214,6 +260,24 @@ class BillingFollowupRun(models.Model):
         if self.state != "preview":
             raise UserError(self.env._("Only a previewed follow-up run can be cancelled."))
         self.sudo().state = "cancelled"
+
+    def action_discard(self):
+        """Delete the preview and its lines: a preview sent nothing, queued nothing and leaves nothing behind."""
+        self._check_discard()
+        self.sudo().unlink()
+        return self.env["ir.actions.act_window"]._for_xml_id("billing_specialist.billing_followup_run_action")
+
+    def _check_discard(self):
+        for run in self:
+            self._check_can_run(run.company_id)
+            if run.state != "preview":
+                raise UserError(self.env._("Only a preview can be discarded; %(run)s is not one.", run=run.name))
+
+    @api.autovacuum
+    def _gc_previews(self):
+        """Previews of a past day can no longer be sent (*Send* refuses them): deleted, with their lines."""
+        stale = self.sudo().search([("state", "=", "preview"), ("date", "<", fields.Date.context_today(self))])
+        stale.unlink()
 
     def action_print_letters(self):
         """The letters of the run, one PDF (each letter is kept as an attachment of its line once printed)."""
@@ -251,5 +315,5 @@ class BillingFollowupRun(models.Model):
         Line = self.env["billing.followup.line"].sudo()
         planned = self.env["billing.followup.ledger"]._plan(self.company_id, self.date)
         todo = {pid: followup for pid, followup in planned.items() if followup.plan.new}
-        vals_list = Line._prepare_vals_list(self, todo)
+        vals_list = Line._prepare_vals_list(self, todo, create_collections=not self.previewed)
         return Line.create(vals_list)

@@ -32,14 +32,16 @@ class TestAttackPass6Followup(FollowupChunksCommon):
         self.assertEqual(run.state, "done")
         self.assertFalse(self._mails(self.third_customer), "paid since planning: nothing to chase")
         line = run.line_ids.filtered(lambda rec: rec.partner_id == self.third_customer)
-        self.assertEqual(line.outcome, "nothing")
+        self.assertEqual(line.outcome, "changed", "a previewed customer who paid since: not sent, and said so")
         self.assertIn("since the run was planned", line.result)
         self.assertFalse(invoice.billing_followup_level_id)
         self.assertEqual(len(self._mails()), 2, "the customers still due are sent once each")
 
     def test_followup_chunk_sends_what_is_due_when_it_runs(self):
-        """A customer who paid part of an invoice between planning and its chunk is chased for the rest only."""
-        run = self._send_run()
+        """A customer who paid part of an invoice between planning and its chunk: the scheduled run (no preview)
+        chases the rest only; a previewed run does not send the previewed letter, now stale, and says why."""
+        run = self.env["billing.followup.run"].sudo()._run_company(self.company)
+        self.assertEqual(run.state, "running")
         invoice = self._invoice_of(self.third_customer)
         self._pay(invoice, 40.0)
         self._drain()
@@ -47,6 +49,17 @@ class TestAttackPass6Followup(FollowupChunksCommon):
         self.assertEqual(line.outcome, "emailed")
         self.assertAlmostEqual(line.amount_due, 60.0)
         self.assertEqual(len(self._mails(self.third_customer)), 1)
+
+    def test_previewed_followup_chunk_does_not_send_a_stale_letter(self):
+        run = self._send_run()
+        invoice = self._invoice_of(self.third_customer)
+        self._pay(invoice, 40.0)
+        self._drain()
+        line = run.line_ids.filtered(lambda rec: rec.partner_id == self.third_customer)
+        self.assertEqual(line.outcome, "changed")
+        self.assertIn("amount followed up", line.result)
+        self.assertFalse(self._mails(self.third_customer))
+        self.assertFalse(invoice.billing_followup_level_id)
 
 
 @tagged("post_install", "-at_install")

@@ -7,3 +7,4 @@ from . import billing_collection_schedule
 from . import billing_collection_assign
 from . import billing_invoice_check_override
 from . import billing_remittance_import
+from . import billing_followup_line_level

@@ -1,0 +1,263 @@
+from datetime import timedelta
+
+from odoo import Command
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import tagged
+from odoo.tools import html2plaintext
+
+from .chunks_common import FollowupChunksCommon
+from .followup_common import FollowupCommon
+
+# What a preview could leave behind: the run and its lines, e-mails, chatter notes, calls, letters, accounts.
+TRACES = ("billing.followup.run", "billing.followup.line", "billing.collection", "mail.mail", "mail.message",
+          "mail.activity", "ir.attachment")  # fmt: skip
+
+
+def text(html):
+    return " ".join(html2plaintext(html or "").split())
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupPreview(FollowupCommon):
+    """The preview shows, per customer, the e-mail or letter that goes out; Send sends only what was previewed."""
+
+    def _traces(self):
+        return {model: self._count(model) for model in TRACES}
+
+    def _wizard(self, line, level, user=None):
+        Wizard = self.env["billing.followup.line.level"].with_user(user or self.specialist)
+        return Wizard.with_context(default_line_id=line.id).create({"level_id": level.id})
+
+    # ------------------------------------------------------------------ what the preview shows is what goes out
+
+    def test_preview_shows_the_email_and_the_letter_that_go_out(self):
+        invoice = self._overdue(35, 250.0)
+        nomail = self._customer("No Mail", email=False)
+        letter_invoice = self._overdue(10, 80.0, partner=nomail)
+        run = self._preview()
+        line = self._line(run, self.customer)
+        self.assertEqual(line.level_id, self.firm)
+        self.assertEqual(line.preview_emails, self.customer.email_formatted)
+        self.assertIn(self.firm.name, line.preview_subject)
+        self.assertIn(invoice.name, text(line.preview_body))
+        self.assertIn("statement of account is attached", text(line.preview_body))
+        self.assertFalse(line.preview_letter)
+        letter = self._line(run, nomail)
+        self.assertEqual((letter.channel, letter.preview_emails, letter.preview_subject), ("letter", False, False))
+        self.assertIn("Dear No Mail", text(letter.preview_letter))
+        self.assertIn(letter_invoice.name, text(letter.preview_letter))
+        self.assertEqual(len(line.preview_hash), 64)
+
+        run.action_send()
+        self.assertEqual(line.outcome, "emailed")
+        self.assertEqual(line.mail_id.subject, line.preview_subject)
+        self.assertEqual(line.mail_id.body_html, line.preview_body, "the previewed body goes out as it is")
+        self.assertEqual(line.mail_id.recipient_ids, self.customer)
+        # The printed letter has the previewed text (the report calls the same template).
+        self.assertEqual(letter.outcome, "letter")
+        report = self.env["ir.actions.report"]._render_qweb_html(
+            "billing_specialist.action_report_billing_followup_letter", letter.ids
+        )[0]
+        self.assertIn(text(letter.preview_letter), text(report.decode()))
+
+    def test_a_customer_changed_since_the_preview_is_not_sent_and_says_what_changed(self):
+        paid_part = self._overdue(10, 300.0)
+        paid_all = self._overdue(10, 100.0, partner=self.other_customer)
+        third = self._customer("Initech")
+        self._overdue(10, partner=third)
+        fourth = self._customer("Umbrella")
+        self._overdue(10, partner=fourth)
+        run = self._preview()
+        self._pay(paid_part, 120.0)  # a payment arrived: the amount changed
+        self._pay(paid_all, 100.0)  # paid in full: nothing to follow up any more
+        third.email = "new-ap@initech.example.com"  # the recipients changed
+        run.action_send()
+
+        changed = self._line(run, self.customer)
+        self.assertEqual(changed.outcome, "changed")
+        self.assertIn("amount followed up", changed.result)
+        self.assertIn("300.00", changed.result)
+        self.assertIn("180.00", changed.result)
+        self.assertFalse(self._mails(self.customer), "no stale letter goes out")
+        self.assertFalse(paid_part.billing_followup_level_id, "nothing recorded as sent")
+        settled = self._line(run, self.other_customer)
+        self.assertEqual(settled.outcome, "changed")
+        self.assertIn("nothing to follow up any more", settled.result)
+        recipients = self._line(run, third)
+        self.assertEqual(recipients.outcome, "changed")
+        self.assertIn("new-ap@initech.example.com", recipients.result)
+        self.assertFalse(self._mails(third))
+        self.assertEqual(self._line(run, fourth).outcome, "emailed")
+        self.assertEqual((run.state, run.changed_count, run.emailed_count), ("done", 3, 1))
+        # The next run previews them again (as they are now).
+        again = self._preview()
+        self.assertEqual(again.line_ids.partner_id, self.customer | third)
+        self.assertEqual(self._line(again, self.customer).amount_due, 180.0)
+
+    def test_a_level_edited_since_the_preview_changes_the_text(self):
+        self._overdue(10)
+        run = self._preview()
+        self.reminder.note = "Second thoughts: a firmer tone."
+        run.action_send()
+        line = self._line(run, self.customer)
+        self.assertEqual(line.outcome, "changed")
+        self.assertIn("the message's text", line.result)
+        self.assertFalse(self._mails(self.customer))
+
+    def test_a_preview_of_another_day_is_refused_and_vacuumed(self):
+        self._overdue(10)
+        old = self._preview()
+        old.sudo().date = self.today - timedelta(days=1)
+        with self.assertRaisesRegex(UserError, "another day"):
+            old.action_send()
+        sent = self._send()
+        kept = self._preview()
+        self.Run._gc_previews()
+        self.assertFalse(old.exists())
+        self.assertEqual((sent | kept).exists(), sent | kept)
+
+    # ------------------------------------------------------------------ exclude, choose the level
+
+    def test_exclude_a_customer_and_choose_a_level_for_this_run(self):
+        invoice = self._overdue(35)  # firm reminder reached
+        self._overdue(10, partner=self.other_customer)
+        run = self._preview()
+        line, other = self._line(run, self.customer), self._line(run, self.other_customer)
+        other.with_user(self.specialist).action_exclude()
+        self.assertEqual((other.excluded, other.adjusted_by_id), (True, self.specialist))
+        action = line.with_user(self.specialist).action_choose_level()
+        self.assertEqual(action["res_model"], "billing.followup.line.level")
+        self._wizard(line, self.reminder).action_apply()
+        self.assertEqual((line.level_id, line.planned_level_id), (self.reminder, self.firm))
+        self.assertIn(self.reminder.name, line.preview_subject)
+        self.assertNotIn("statement of account is attached", text(line.preview_body))
+
+        run.action_send()
+        self.assertEqual(line.outcome, "emailed")
+        self.assertEqual(line.mail_id.subject, line.preview_subject)
+        self.assertFalse(line.attach_statement)
+        self.assertEqual(invoice.billing_followup_level_id, self.reminder, "recorded at the level sent")
+        self.assertEqual(line.collection_id.level_id, self.reminder)
+        self.assertEqual((other.outcome, run.excluded_count), ("excluded", 1))
+        self.assertFalse(self._mails(self.other_customer))
+        self.assertFalse(other.collection_id.level_id)
+        # Next time the customer is chased at the level its invoice reached; the excluded one comes back.
+        again = self._preview()
+        self.assertEqual(self._line(again, self.customer).level_id, self.firm)
+        self.assertTrue(self._line(again, self.other_customer))
+
+    def test_excluded_then_included_is_sent(self):
+        self._overdue(10)
+        run = self._preview()
+        line = run.line_ids.with_user(self.specialist)
+        line.action_exclude()
+        line.action_include()
+        run.action_send()
+        self.assertEqual(line.outcome, "emailed")
+
+    def test_who_may_change_what_on_the_preview(self):
+        self._overdue(35)
+        run = self._preview()
+        line = run.line_ids
+        # Harsher than the level reached: managers only.
+        with self.assertRaisesRegex(AccessError, "billing managers"):
+            self._wizard(line, self.final).action_apply()
+        self.assertEqual(line.level_id, self.firm)
+        self._wizard(line, self.final, user=self.manager).action_apply()
+        self.assertEqual(line.level_id, self.final)
+        # Without the billing group: neither exclude, nor choose, nor even open the dialog.
+        for user in (self.internal_user, self.portal_user):
+            with self.assertRaises(AccessError):
+                line.with_user(user).action_exclude()
+            with self.assertRaises(AccessError):
+                self._wizard(line, self.reminder, user=user)
+        # Levels of another company, or archived ones, are refused.
+        other = self.setup_other_company(name="Other Follow-up Co")["company"]
+        self.env["billing.followup.level"]._seed_ladder(other)
+        foreign_level = self.env["billing.followup.level"].search([("company_id", "=", other.id)], limit=1)
+        with self.assertRaises(UserError):
+            line.with_user(self.specialist)._set_preview_level(foreign_level)
+        self.reminder.active = False
+        with self.assertRaises(UserError):
+            self._wizard(line, self.reminder).with_context(active_test=False).action_apply()
+        self.reminder.active = True
+        # The fields are read-only over RPC: written by the run only.
+        for vals in ({"excluded": True}, {"level_id": self.reminder.id}, {"preview_hash": "0" * 64},
+                     {"preview_body": "<p>Pay now</p>"}, {"outcome": "excluded"}):  # fmt: skip
+            with self.assertRaises(AccessError):
+                line.with_user(self.specialist).write(vals)
+        self.assertEqual((line.excluded, line.level_id), (False, self.final))
+        # Another company's preview line, even named through the dialog's client-set context key.
+        hidden_customer = self._customer("Hidden Customer")
+        self.env["account.move"].with_company(other).create({
+            "move_type": "out_invoice", "partner_id": hidden_customer.id, "invoice_payment_term_id": False,
+            "invoice_date": self.today - timedelta(days=40), "invoice_date_due": self.today - timedelta(days=10),
+            "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
+        }).action_post()  # fmt: skip
+        hidden = self.Run.sudo()._start(other).line_ids
+        self.assertTrue(hidden)
+        with self.assertRaises(AccessError):
+            hidden.with_user(self.specialist).action_exclude()
+        with self.assertRaises(AccessError):
+            self._wizard(hidden, foreign_level)
+        with self.assertRaises(AccessError):
+            hidden.with_user(self.specialist)._set_preview_level(foreign_level)
+        self.assertFalse(hidden.excluded)
+        # Once sent, nothing changes any more.
+        run.action_send()
+        with self.assertRaises(UserError):
+            line.with_user(self.specialist).action_exclude()
+
+    # ------------------------------------------------------------------ Run Now leaves nothing behind unless sent
+
+    def test_run_now_discarded_leaves_nothing_behind(self):
+        self._overdue(10)
+        self._overdue(95, partner=self._customer("To Collections", email=False))  # letter, call, escalation
+        before = self._traces()
+        action = self.env.ref("billing_specialist.billing_followup_run_now_action").with_user(self.specialist).run()
+        run = self.Run.with_user(self.specialist).browse(action["res_id"])
+        self.assertEqual(len(run.line_ids), 2)
+        self.assertTrue(all(line.preview_hash for line in run.line_ids))
+        letter = run.line_ids.filtered("send_letter")
+        self.assertIn("Dear To Collections", text(letter.preview_letter))
+        self._wizard(run.line_ids[0], self.reminder).action_apply()
+        run.line_ids[1].action_exclude()
+        with self.assertRaises(AccessError):
+            run.with_user(self.internal_user).action_discard()
+        result = run.action_discard()
+        self.assertEqual(result["res_model"], "billing.followup.run")
+        self.assertFalse(run.exists())
+        self.assertEqual(self._traces(), before, "no run, line, e-mail, note, call, letter or account left")
+        # A sent run is history: it cannot be discarded.
+        sent = self._send()
+        with self.assertRaises(UserError):
+            sent.action_discard()
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupPreviewChunks(FollowupChunksCommon):
+    """A previewed run above the chunk size: each chunk sends its customers only as previewed."""
+
+    def test_chunks_send_only_as_previewed(self):
+        umbrella = self.env["res.partner"].create({"name": "Umbrella", "is_company": True, "email": "ap@umbrella.test"})
+        due = self.today - timedelta(days=10)
+        self._invoice(100.0, partner=umbrella, invoice_date=due - timedelta(days=30), invoice_date_due=due,
+                      invoice_payment_term_id=False)  # fmt: skip
+        run = self.env["billing.followup.run"].with_user(self.specialist)._start(self.company)
+        acme, globex, initech = (run.line_ids.filtered(lambda ln, p=p: ln.partner_id == p) for p in self.customers)
+        self.assertEqual(len(run.line_ids), 4)
+        globex.action_exclude()
+        run.action_send()
+        self.assertEqual(run.state, "running")
+        self.assertEqual(globex.outcome, "excluded")
+        # Between the planning and the chunks, Initech's payables address changes.
+        self.third_customer.email = "payables@initech.example.com"
+        self._drain()
+        self.assertEqual(run.state, "done")
+        self.assertEqual(acme.outcome, "emailed")
+        self.assertEqual(acme.mail_id.subject, acme.preview_subject)
+        self.assertEqual(initech.outcome, "changed")
+        self.assertIn("payables@initech.example.com", initech.result)
+        self.assertFalse(self._mails(self.third_customer) | self._mails(self.other_customer))
+        self.assertEqual(sorted(run.chunk_ids.mapped("source_count")), [1, 2], "the excluded customer in no chunk")
+        self.assertEqual(run.line_ids.filtered(lambda ln: ln.partner_id == umbrella).outcome, "emailed")

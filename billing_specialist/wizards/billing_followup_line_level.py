@@ -1,0 +1,25 @@
+from odoo import api, fields, models
+
+
+class BillingFollowupLineLevel(models.TransientModel):
+    """Choose the level a customer of a previewed follow-up run is sent (the rights are checked by the line)."""
+
+    _name = "billing.followup.line.level"
+    _description = "Choose a Follow-up Level"
+
+    line_id = fields.Many2one("billing.followup.line", string="Customer", required=True, readonly=True,
+                              ondelete="cascade")  # fmt: skip
+    company_id = fields.Many2one(related="line_id.company_id")
+    planned_level_id = fields.Many2one(related="line_id.planned_level_id")
+    level_id = fields.Many2one("billing.followup.level", required=True, domain="[('company_id', '=', company_id)]")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        wizards = super().create(vals_list)
+        wizards.line_id._check_can_adjust()  # a client-set default_line_id of another company's run is refused here
+        return wizards
+
+    def action_apply(self):
+        self.ensure_one()
+        self.line_id._set_preview_level(self.level_id)
+        return {"type": "ir.actions.act_window_close"}
