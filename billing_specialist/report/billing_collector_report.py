@@ -38,8 +38,11 @@ class BillingCollectorReport(models.Model):
     broken_count = fields.Integer(string="Broken", readonly=True, help="Promises judged broken this month.")
     kept_rate = fields.Char(
         compute="_compute_kept_rate",
-        help="Kept among the promises judged this month; n/a when none was judged.",
+        help="Kept among the promises judged this month; n/a when none was judged. Green when at least half were "
+        "kept, red when fewer.",
     )
+    kept_rate_good = fields.Boolean(compute="_compute_kept_rate")
+    kept_rate_bad = fields.Boolean(compute="_compute_kept_rate")
     collected_amount = fields.Monetary(
         string="Collected This Month", readonly=True, help="Payments applied to the customers' invoices, to today."
     )
@@ -184,6 +187,8 @@ class BillingCollectorReport(models.Model):
         for row in self:
             judged = row.kept_count + row.partial_count + row.broken_count
             row.kept_rate = f"{round(100 * row.kept_count / judged)} %" if judged else self.env._("n/a")
+            row.kept_rate_good = bool(judged) and 2 * row.kept_count >= judged
+            row.kept_rate_bad = bool(judged) and 2 * row.kept_count < judged
 
     @api.depends("collected_amount", "collected_same_days_amount")
     def _compute_collected_trend(self):

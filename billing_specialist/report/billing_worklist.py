@@ -441,7 +441,11 @@ class BillingWorklist(models.Model):
             if row.broken_since_call:
                 parts.append(self.env._("promise broken since the last call"))
             elif row.broken_promise_count:
-                parts.append(self.env._("%(count)s broken promise(s)", count=row.broken_promise_count))
+                parts.append(
+                    self.env._("1 broken promise")
+                    if row.broken_promise_count == 1
+                    else self.env._("%(count)s broken promises", count=row.broken_promise_count)
+                )
             if row.next_action_date and row.next_action_date <= today:
                 parts.append(self.env._("next action due"))
             elif row.next_action_date:

@@ -267,6 +267,7 @@ class TestCollectorReport(BillingDisputeCommon):
         )
         self.assertEqual((sam.promise_today_count, sam.promise_today_amount), (1, 200.0))
         self.assertEqual((sam.kept_count, sam.partial_count, sam.broken_count, sam.kept_rate), (1, 0, 1, "50 %"))
+        self.assertEqual((sam.kept_rate_good, sam.kept_rate_bad), (True, False), "half kept: green")
         # The 100 of the last day of last month counts among the "same days" only when today is the month's last.
         same_day = min(date_utils.subtract(self.today, months=1), self.last_end)
         same_days = 200.0 + (100.0 if same_day == self.last_end else 0.0)
@@ -284,6 +285,7 @@ class TestCollectorReport(BillingDisputeCommon):
         morgan = rows[self.manager]
         self.assertEqual((morgan.customer_count, morgan.overdue_customer_count, morgan.overdue_amount), (1, 0, 0.0))
         self.assertEqual((morgan.kept_rate, morgan.collected_trend), ("n/a", "n/a"))
+        self.assertEqual((morgan.kept_rate_good, morgan.kept_rate_bad), (False, False), "n/a is neither colour")
         self.assertFalse(morgan.collected_up or morgan.collected_down, "n/a is neither good nor bad")
         nobody = rows[self.env["res.users"]]
         self.assertEqual((nobody.customer_count, nobody.overdue_amount), (1, 600.0))
