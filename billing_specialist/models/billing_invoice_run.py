@@ -93,7 +93,10 @@ class BillingInvoiceRun(models.Model):
     blocked_count = fields.Integer(string="Blocked", compute="_compute_counts", store=True)
     failed_count = fields.Integer(string="Failed", compute="_compute_counts", store=True)
     skipped_count = fields.Integer(string="Skipped", compute="_compute_counts", store=True)
-    bounced_count = fields.Integer(string="Bounced", compute="_compute_bounced_count")
+    bounced_count = fields.Integer(
+        string="Not Delivered", compute="_compute_bounced_count",
+        help="E-mails that bounced or that the mail server refused (e.g. it could not be reached).",
+    )  # fmt: skip
 
     @api.constrains("mail_template_id")
     def _check_mail_template(self):
