@@ -419,7 +419,7 @@ class BillingDisputeDemo(models.Model):
     @api.model
     def _demo_generate_billing_run(self):
         """A billing run of the demo specialist, so *Billing Runs* shows outcomes: two new invoices posted and
-        e-mailed, the two drafts the checks stop (above) blocked."""
+        e-mailed, the two drafts the checks stop (above) blocked; and two clean drafts left to try a run with."""
         company = self.env.company
         if not company.chart_template:
             return
@@ -448,6 +448,23 @@ class BillingDisputeDemo(models.Model):
             ]
         )
         self.env["billing.invoice.run"].with_user(specialist)._create_for_invoices(drafts | blocked).action_run()
+        # Two clean drafts left for a new run (Billing Run from the invoice list), beside the two blocked ones.
+        Move.create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.env.ref(f"billing_specialist.partner_{key}_demo").id,
+                    "invoice_date": today,
+                    "ref": f"PO-{5200 + index}",
+                    "invoice_line_ids": [
+                        Command.create(
+                            {"product_id": product.id, "quantity": 1 + index, "price_unit": product.list_price}
+                        )
+                    ],
+                }
+                for index, key in enumerate(("greenleaf", "sunrise"))
+            ]
+        )
 
     @api.model
     def _demo_open_by_customer(self, company):
