@@ -7,7 +7,8 @@ from freezegun import freeze_time
 
 from odoo import Command, api, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import JsonRpcException
 
 from ..exceptions import BillingCheckBlocked
 from .common import BillingDisputeCommon, CommittedFixtureCase
@@ -300,3 +301,56 @@ class TestAttackPass8Committed(CommittedFixtureCase):
         with self.registry.cursor() as cr:
             with self.assertRaisesRegex(UserError, "nothing left"):
                 api.Environment(cr, 1, {})["billing.invoice.run"].browse(self.run_id).action_run()
+
+
+@tagged("post_install", "-at_install")
+class TestAttackPass8Rpc(BillingDisputeCommon, HttpCase):
+    """The same attacks as a client sends them: JSON-RPC calls in the attacker's own session."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Check = cls.env["billing.invoice.check"]
+        Check._ensure_for_companies(cls.company)
+        Check.search([("company_id", "=", cls.company.id), ("code", "=", "po_required")]).mode = "block"
+        cls.po_customer = cls.env["res.partner"].create(
+            {"name": "PO Needed RPC", "is_company": True, "email": "ap@porpc.example.com", "billing_po_required": True}
+        )
+        cls.account = cls.env["billing.collection"]._for_partners(cls.customer, cls.company)
+        cls.account.sudo().user_id = cls.manager  # another specialist's customer
+
+    def _call(self, model, method, args, kwargs=None):
+        return self.make_jsonrpc_request(
+            "/web/dataset/call_kw", {"model": model, "method": method, "args": args, "kwargs": kwargs or {}}
+        )
+
+    def test_markers_sent_over_json_rpc_do_not_post(self):
+        move = self._invoice(100.0, partner=self.po_customer, post=False)
+        self.authenticate(self.specialist.login, self.specialist.login)
+        context = {
+            "billing_caller_keeps_findings": {"keep": True},
+            "billing_check_override": {"reason": "the customer said so", "uid": self.manager.id},
+        }
+        with self.assertRaisesRegex(JsonRpcException, "BillingCheckBlocked"):
+            self._call("account.move", "action_post", [move.ids], {"context": context})
+        self.assertEqual(move.state, "draft")
+
+    def test_customer_screen_and_team_workload_over_json_rpc(self):
+        spec = {"cockpit_open_amount": {}, "cockpit_item_ids": {"fields": {"name": {}}}, "note": {}}
+        self.authenticate(self.portal_user.login, self.portal_user.login)
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            self._call("billing.collection", "web_read", [self.account.ids], {"specification": spec})
+        self.authenticate(self.specialist.login, self.specialist.login)
+        # Another specialist's customer: what the specialist may read anyway (company rule), nothing more.
+        (record,) = self._call("billing.collection", "web_read", [self.account.ids], {"specification": spec})
+        self.assertEqual(record["id"], self.account.id)
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            self._call("billing.collector.report", "web_search_read", [[]], {"specification": {"user_id": {}}})
+        # An unknown timezone sent by the client: today falls back to UTC, the reports still answer.
+        context = {"tz": "Mars/Olympus"}
+        self._call("billing.worklist", "web_search_read", [[]], {"specification": {"reason": {}}, "context": context})
+        self.authenticate(self.manager.login, self.manager.login)
+        self._call(
+            "billing.collector.report", "web_search_read", [[]],
+            {"specification": {"kept_rate": {}, "collected_trend": {}}, "context": context},
+        )  # fmt: skip
