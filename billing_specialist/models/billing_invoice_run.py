@@ -315,6 +315,9 @@ class BillingInvoiceRun(models.Model):
             move = line.move_id
             if not move:
                 line._record("skipped", self.env._("The invoice was deleted."))
+            elif move.sudo().company_id != self.company_id:  # moved to another company's journal once selected
+                line._record("failed", self.env._("The invoice now belongs to another company: not posted by this "
+                                                  "run."))  # fmt: skip
             elif move.state == "posted":
                 if line.outcome == "failed" and not move.is_move_sent:  # posted by this run, delivery failed
                     posted |= line

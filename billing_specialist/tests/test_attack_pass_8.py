@@ -354,3 +354,26 @@ class TestAttackPass8Rpc(BillingDisputeCommon, HttpCase):
             "billing.collector.report", "web_search_read", [[]],
             {"specification": {"kept_rate": {}, "collected_trend": {}}, "context": context},
         )  # fmt: skip
+
+
+@tagged("post_install", "-at_install")
+class TestAttackPass8Moved(BillingDisputeCommon):
+    def test_invoice_moved_to_another_company_after_selection(self):
+        """A draft selected in a run of company A, then moved to company B's journal: the run does not post it."""
+        company_2 = self.setup_other_company()["company"]
+        self.specialist.company_ids |= company_2
+        env = self.env(user=self.specialist, context={"allowed_company_ids": [self.company.id, company_2.id]})
+        move = self._invoice(100.0, post=False).with_env(env)
+        run = env["billing.invoice.run"]._create_for_invoices(move)
+        journal_2 = self.env["account.journal"].search([("company_id", "=", company_2.id), ("type", "=", "sale")])[:1]
+        move.write({"journal_id": journal_2.id})
+        self.assertEqual(move.company_id, company_2)
+        run.action_run()
+        self.assertEqual(move.state, "draft", "a run of company A posted company B's invoice")
+        self.assertEqual(run.line_ids.outcome, "failed")
+        self.assertIn("another company", run.line_ids.message)
+        self.assertNotIn(company_2.name, run.line_ids.message)
+        # Moved back, a rerun posts it.
+        move.write({"journal_id": self.company_data["default_journal_sale"].id})
+        run.action_run()
+        self.assertEqual((move.state, run.line_ids.outcome), ("posted", "posted_sent"))
