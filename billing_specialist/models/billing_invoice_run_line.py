@@ -64,6 +64,7 @@ class BillingInvoiceRunLine(models.Model):
             line.mail_state = next((status for status in order if status in statuses), False)
 
     def _record(self, outcome, message="", **vals):
+        vals.setdefault("check_codes", False)  # the checks that blocked the invoice: shown while it is blocked only
         self.sudo().write({"outcome": outcome, "message": message or False, "date_done": fields.Datetime.now(),
                            **vals})  # fmt: skip
 

@@ -357,7 +357,9 @@ class TestAttackPass8Rpc(BillingDisputeCommon, HttpCase):
 
 
 @tagged("post_install", "-at_install")
-class TestAttackPass8Moved(BillingDisputeCommon):
+class TestAttackPass8Runs(BillingDisputeCommon):
+    """Billing runs whose invoices change between the selection and the post, or between two Runs."""
+
     def test_invoice_moved_to_another_company_after_selection(self):
         """A draft selected in a run of company A, then moved to company B's journal: the run does not post it."""
         company_2 = self.setup_other_company()["company"]
@@ -377,3 +379,23 @@ class TestAttackPass8Moved(BillingDisputeCommon):
         move.write({"journal_id": self.company_data["default_journal_sale"].id})
         run.action_run()
         self.assertEqual((move.state, run.line_ids.outcome), ("posted", "posted_sent"))
+
+    def test_blocked_invoice_fixed_between_two_runs(self):
+        """Blocked on the first Run, fixed, posted on the second: the line and the invoice no longer show the block."""
+        Check = self.env["billing.invoice.check"]
+        Check._ensure_for_companies(self.company)
+        Check.search([("company_id", "=", self.company.id), ("code", "=", "po_required")]).mode = "block"
+        self.customer.write({"billing_po_required": True, "email": "ap@acme.example.com"})
+        move = self._invoice(100.0, post=False)
+        env = self.env(user=self.specialist)
+        run = env["billing.invoice.run"]._create_for_invoices(move.with_env(env))
+        run.action_run()
+        self.assertEqual((run.line_ids.outcome, run.line_ids.check_codes), ("blocked", "po_required"))
+        self.assertEqual(move.billing_check_state, "block")
+        move.ref = "PO-8"
+        run.action_run()
+        line = run.line_ids
+        self.assertEqual((move.state, line.outcome, run.blocked_count), ("posted", "posted_sent", 0))
+        self.assertFalse(line.check_codes, "a posted invoice's line still names the check that blocked it once")
+        self.assertFalse(line.check_names)
+        self.assertNotEqual(move.billing_check_state, "block")
