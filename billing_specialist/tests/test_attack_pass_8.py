@@ -236,6 +236,8 @@ class TestAttackPass8(BillingDisputeCommon):
             manager_env = self.env(user=self.manager, context={"tz": "Pacific/Auckland"})
             team = manager_env["billing.collector.report"].search([("user_id", "=", self.specialist.id)])
             self.assertEqual((team.overdue_amount, team.promise_today_count), (500.0, 1))
+            activity = specialist_env["billing.activity.report"].search([("move_id", "=", due_utc_day.id)])
+            self.assertEqual(activity.days_overdue, 1)
             # The promise form prefills the overdue invoices of the user's today, not those of the server's.
             action = self.customer.with_env(specialist_env).action_billing_record_promise()
             prefilled = action["context"]["default_move_ids"][0][2]
