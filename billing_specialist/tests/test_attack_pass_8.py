@@ -401,3 +401,30 @@ class TestAttackPass8Runs(BillingDisputeCommon):
         self.assertFalse(line.check_codes, "a posted invoice's line still names the check that blocked it once")
         self.assertFalse(line.check_names)
         self.assertNotEqual(move.billing_check_state, "block")
+
+    def test_post_of_another_companys_blocked_draft_is_refused_before_its_checks(self):
+        """A specialist of company A posting company B's blocked draft by id: refused for access, before any check
+        runs (so no finding is kept on an invoice he may not read)."""
+        company_2 = self.setup_other_company()["company"]
+        Check = self.env["billing.invoice.check"]
+        Check._ensure_for_companies(company_2)
+        Check.search([("company_id", "=", company_2.id), ("code", "=", "po_required")]).mode = "block"
+        self.other_customer.billing_po_required = True
+        move = (
+            self.env["account.move"]
+            .with_company(company_2)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.other_customer.id,
+                    "invoice_date": self.today,
+                    "invoice_line_ids": [Command.create({"name": "Service", "quantity": 1, "price_unit": 90.0})],
+                }
+            )
+        )
+        with self.assertRaises(AccessError):
+            self.env["account.move"].with_user(self.specialist).browse(move.id).action_post()
+        with self.assertRaises(AccessError):
+            self.env["account.move"].with_user(self.specialist).browse(move.id).action_billing_run_checks()
+        self.assertFalse(self.env["billing.invoice.check.result"].sudo().search([("move_id", "=", move.id)]))
+        self.assertEqual(move.state, "draft")
