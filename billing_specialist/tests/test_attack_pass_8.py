@@ -428,3 +428,27 @@ class TestAttackPass8Runs(BillingDisputeCommon):
             self.env["account.move"].with_user(self.specialist).browse(move.id).action_billing_run_checks()
         self.assertFalse(self.env["billing.invoice.check.result"].sudo().search([("move_id", "=", move.id)]))
         self.assertEqual(move.state, "draft")
+
+    def test_background_run_of_a_user_who_lost_the_billing_role_does_not_stop_the_others(self):
+        """Two runs queued for the background: the first started by a specialist who lost the billing role since.
+        The scheduled action leaves his run (processed with his rights, it cannot be) and still does the other."""
+        leaver = new_test_user(
+            self.env,
+            login="bs_leaver_8",
+            groups="base.group_user,billing_specialist.group_billing_user",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        self.customer.email = "ap@acme.example.com"
+        Run = self.env["billing.invoice.run"]
+        runs = Run.browse()
+        for user in (leaver, self.specialist):
+            env = self.env(user=user)
+            run = env["billing.invoice.run"]._create_for_invoices(self._invoice(100.0, post=False).with_env(env))
+            run.sudo().write({"state": "running", "started_uid": user.id})
+            runs |= run
+        leaver.groups_id = [Command.unlink(self.env.ref("billing_specialist.group_billing_user").id)]
+        Run._cron_process()
+        self.assertEqual(runs.mapped("state"), ["running", "done"])
+        self.assertEqual(runs[1].line_ids.outcome, "posted_sent")
+        self.assertEqual(runs[0].line_ids.move_id.state, "draft")
