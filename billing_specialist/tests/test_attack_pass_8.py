@@ -11,6 +11,7 @@ from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
 
 from ..exceptions import BillingCheckBlocked
+from ..models.billing_run_chunk import CHUNK_SIZE_PARAM
 from .common import BillingDisputeCommon, CommittedFixtureCase
 
 # 23:00 UTC: already the next day in Auckland (UTC+13 in December).
@@ -452,3 +453,34 @@ class TestAttackPass8Runs(BillingDisputeCommon):
         self.assertEqual(runs.mapped("state"), ["running", "done"])
         self.assertEqual(runs[1].line_ids.outcome, "posted_sent")
         self.assertEqual(runs[0].line_ids.move_id.state, "draft")
+
+    def test_chunk_of_a_user_who_lost_the_billing_role_does_not_stop_the_chunk_cron(self):
+        """A chunked billing run started by a specialist who lost the billing role since, then another run: the chunk
+        cron marks the first run's chunk failed (with why) and goes on with the other run's chunks."""
+        self.env["ir.config_parameter"].sudo().set_param(CHUNK_SIZE_PARAM, "1")
+        leaver = new_test_user(
+            self.env,
+            login="bs_leaver_8c",
+            groups="base.group_user,billing_specialist.group_billing_user",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        self.customer.email = "ap@acme.example.com"
+        runs = self.env["billing.invoice.run"]
+        for user in (leaver, self.specialist):
+            env = self.env(user=user)
+            drafts = self._invoice(100.0, post=False) | self._invoice(110.0, post=False)
+            run = env["billing.invoice.run"]._create_for_invoices(drafts.with_env(env))
+            run.action_run()
+            runs |= run
+        self.assertTrue(runs.chunk_ids)
+        leaver.groups_id = [Command.unlink(self.env.ref("billing_specialist.group_billing_user").id)]
+        Chunk = self.env["billing.run.chunk"]
+        for _call in range(10):
+            if not Chunk._billing_next():
+                break
+            Chunk._cron_process()
+        self.assertEqual(runs[1].state, "done")
+        self.assertEqual(set(runs[1].line_ids.mapped("outcome")), {"posted_sent"})
+        self.assertIn("failed", runs[0].chunk_ids.mapped("state"))
+        self.assertEqual(set(runs[0].line_ids.move_id.mapped("state")), {"draft"})
