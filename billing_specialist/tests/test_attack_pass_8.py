@@ -190,9 +190,9 @@ class TestAttackPass8(BillingDisputeCommon):
         T = self.today
         self._invoice(300.0, invoice_date=T - timedelta(days=40), invoice_date_due=T - timedelta(days=10))
         account = self._account(self.customer, self.specialist).with_user(self.specialist)
-        with self.assertRaises(ValueError):  # a NaN is no amount: refused before anything is written
-            account.write({"cockpit_open_amount": float("nan")})
-        account.write({"cockpit_open_amount": -1e300, "cockpit_overdue_amount": 10**20})
+        for vals in ({"cockpit_open_amount": float("nan")}, {"cockpit_overdue_amount": 10**20}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                account.write(vals)
         account.invalidate_recordset()
         self.assertEqual((account.cockpit_open_amount, account.cockpit_overdue_amount), (300.0, 300.0))
 
@@ -484,3 +484,26 @@ class TestAttackPass8Runs(BillingDisputeCommon):
         self.assertEqual(set(runs[1].line_ids.mapped("outcome")), {"posted_sent"})
         self.assertIn("failed", runs[0].chunk_ids.mapped("state"))
         self.assertEqual(set(runs[0].line_ids.move_id.mapped("state")), {"draft"})
+
+    def test_cockpit_lists_written_with_commands_change_nothing(self):
+        """The screen's lists are computed, without inverse: commands sent on them over RPC are refused, not applied
+        to the invoices, promises or contacts themselves."""
+        T = self.today
+        inv = self._invoice(300.0, invoice_date=T - timedelta(days=40), invoice_date_due=T - timedelta(days=10))
+        draft = self._invoice(40.0, post=False)
+        account = self.env["billing.collection"]._for_partners(self.customer, self.company).with_user(self.specialist)
+        promises = self.env["billing.promise"].sudo().search_count([])
+        for vals in (
+            {"cockpit_item_ids": [Command.delete(draft.id)]},
+            {"cockpit_item_ids": [Command.unlink(inv.id)]},
+            {"cockpit_promise_ids": [Command.create({"amount": 1e300, "date": T, "move_ids": [Command.set(inv.ids)]})]},
+            {"cockpit_contact_ids": [Command.delete(self.customer_contact.id)]},
+            {"cockpit_open_amount": -1e300},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                account.write(vals)
+        account.write({"note": "Prefers e-mail"})  # the screen's own field still saves
+        account.invalidate_recordset()
+        self.assertEqual(account.cockpit_item_ids, inv)
+        self.assertTrue(draft.exists() and self.customer_contact.exists())
+        self.assertEqual(self.env["billing.promise"].sudo().search_count([]), promises)
