@@ -318,6 +318,9 @@ class BillingInvoiceRun(models.Model):
             move = line.move_id
             if not move:
                 line._record("skipped", self.env._("The invoice was deleted."))
+            elif move.sudo().company_id != self.company_id:  # moved to another company's journal once selected
+                line._record("failed", self.env._("The invoice now belongs to another company: not posted by this "
+                                                  "run."))  # fmt: skip
             elif move.state == "posted":
                 if line.outcome == "failed" and not move.is_move_sent:  # posted by this run, delivery failed
                     posted |= line
@@ -436,17 +439,23 @@ class BillingInvoiceRun(models.Model):
         runs = self.sudo().search(domain, order="id", limit=limit)
         size = self.env["billing.run.chunk"]._billing_chunk_size()
         for run in runs:
+            name, lang = run.name, run.user_id.lang
             run = run.with_user(run.started_uid or run.user_id).with_company(run.company_id)
-            lang = run.user_id.lang
             run = run.with_context(lang=lang, allowed_company_ids=run.company_id.ids)
-            todo = run.line_ids.filtered(lambda line: line.outcome not in DONE_OUTCOMES)
-            if len(todo) > size:  # e.g. the daily run of the invoices due today
-                run._plan_chunks(todo, size)
+            try:
+                # One run its starter may no longer process (e.g. he lost the billing role) does not stop the others.
+                with self.env.cr.savepoint():
+                    todo = run.line_ids.filtered(lambda line: line.outcome not in DONE_OUTCOMES)
+                    if len(todo) > size:  # e.g. the daily run of the invoices due today
+                        run._plan_chunks(todo, size)
+                        continue
+            except UserError as error:
+                _logger.warning("Billing run %s cannot be processed with the rights of who started it: %s", name, error)
                 continue
             try:
                 run._process(run.line_ids, commit=self._can_commit())
             except UserError as error:  # e.g. being processed by a click on Run: the next call takes it
-                _logger.info("Billing run %s left for later: %s", run.name, error)
+                _logger.info("Billing run %s left for later: %s", name, error)
 
     @api.model
     def _cron_due_today(self):

@@ -322,7 +322,8 @@ class BillingPromise(models.Model):
                 ],
                 order="invoice_date_due, id",
             )
-            overdue = invoices.filtered(lambda m: m.invoice_date_due and m.invoice_date_due < fields.Date.today())
+            today = fields.Date.context_today(self)  # the user's date, as on the worklist
+            overdue = invoices.filtered(lambda m: m.invoice_date_due and m.invoice_date_due < today)
             invoices = overdue or invoices
             covered = self.sudo().search([("state", "=", "open"), ("move_ids", "in", invoices.ids)]).move_ids
             invoices -= covered

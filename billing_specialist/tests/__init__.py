@@ -46,3 +46,4 @@ from . import test_run_chunks_concurrency
 from . import test_attack_pass_7
 from . import test_cockpit
 from . import test_cockpit_tour
+from . import test_attack_pass_8
