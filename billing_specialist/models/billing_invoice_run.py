@@ -272,6 +272,7 @@ class BillingInvoiceRun(models.Model):
             if run._billing_chunks_in_progress():
                 raise UserError(self.env._("%(run)s is being processed in chunks: retry a failed chunk from its Chunks "
                                            "tab.", run=run.name))  # fmt: skip
+            run._lock()  # refused at once while the scheduled action or another click works on it, never waited for
             if not run.line_ids:
                 run.action_select_invoices()
             todo = run.line_ids.filtered(lambda line: line.outcome not in DONE_OUTCOMES)
@@ -292,13 +293,16 @@ class BillingInvoiceRun(models.Model):
         self._lock()
         lines = lines.filtered(lambda line: line.outcome not in DONE_OUTCOMES)
         for start in range(0, len(lines), self._BATCH_SIZE):
-            self._process_batch(lines[start : start + self._BATCH_SIZE])
+            # After a commit the lines are read again: another process may have done some between commit and lock.
+            batch = lines[start : start + self._BATCH_SIZE].filtered(lambda line: line.outcome not in DONE_OUTCOMES)
+            self._process_batch(batch)
             if commit:
                 done = min(start + self._BATCH_SIZE, len(lines))
                 self.env["ir.cron"]._notify_progress(done=done, remaining=len(lines) - done)
                 # Background only (see _can_commit): each batch kept when a later one crashes the worker.
                 self.env.cr.commit()  # pylint: disable=invalid-commit
                 self._lock()  # the commit released the run's row: a click on Run meanwhile is refused still
+                self.env.invalidate_all()  # and what this process knew of the lines is from before the commit
         self._finish()
 
     def _lock(self):

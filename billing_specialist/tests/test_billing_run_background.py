@@ -159,3 +159,19 @@ class TestBillingRunBackground(CommittedFixtureCase):
             self.assertEqual((chunk.state, chunk.attempts), ("pending", 0))
             self.assertTrue(chunk._billing_process(), "once released, it is processed")
             self.assertEqual(run.line_ids.mapped("outcome"), ["posted_sent", "posted_sent"])
+
+    def test_click_on_run_of_a_queued_run_the_action_holds_is_refused_at_once(self):
+        """A run too big for the foreground goes to the scheduled action; a click on Run while the action holds the
+        run is refused at once ("being processed"), not left waiting on the run's row until a lock timeout."""
+        Run = self.registry["billing.invoice.run"]
+        with patch.object(Run, "_FOREGROUND_LIMIT", 0), self.registry.cursor() as action:
+            action.execute("SELECT id FROM billing_invoice_run WHERE id = %s FOR UPDATE", [self.ids["run"]])
+            with self.registry.cursor() as cr:
+                cr.execute("SET LOCAL lock_timeout = '5s'")
+                run = api.Environment(cr, SUPERUSER_ID, {})["billing.invoice.run"].browse(self.ids["run"])
+                started = time.monotonic()
+                with self.assertRaisesRegex(UserError, "being processed right now"):
+                    run.action_run()
+                self.assertLess(time.monotonic() - started, 4, "refused at once, not after the lock timeout")
+                cr.rollback()
+            action.rollback()
