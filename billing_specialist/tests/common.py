@@ -192,3 +192,18 @@ class CommittedFixtureCase(BaseCase):
         """A superuser environment on a connection of its own, committed when the block ends without an error."""
         with self.registry.cursor() as cr:
             yield api.Environment(cr, SUPERUSER_ID, {})
+
+    def block_committed_check(self, code="po_required"):
+        """Set the main company's pre-send check ``code`` to Block, committed; the test's cleanup puts it back."""
+        with self.committed_env() as env:
+            Check = env["billing.invoice.check"]
+            Check._ensure_for_companies(env.company)
+            check = Check.search([("company_id", "=", env.company.id), ("code", "=", code)])
+            check_id, mode = check.id, check.mode
+            check.mode = "block"
+
+        def restore():
+            with self.committed_env() as env:
+                env["billing.invoice.check"].browse(check_id).mode = mode
+
+        self.addCleanup(restore)

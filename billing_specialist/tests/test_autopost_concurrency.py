@@ -17,13 +17,9 @@ class TestAutopostCommitted(CommittedFixtureCase):
 
     def setUp(self):
         super().setUp()
+        self.block_committed_check()
         with self.committed_env() as env:
-            company = env.company
-            Check = env["billing.invoice.check"]
-            Check._ensure_for_companies(company)
-            check = Check.search([("company_id", "=", company.id), ("code", "=", "po_required")])
-            self.ids = {"check": check.id, "check_mode": check.mode}
-            check.mode = "block"
+            self.ids = {}
             partners = env["res.partner"].create([
                 {"name": "Autopost PO Customer", "is_company": True, "email": "ap@autopost-po.example.com",
                  "billing_po_required": True},
@@ -44,7 +40,6 @@ class TestAutopostCommitted(CommittedFixtureCase):
             moves.filtered(lambda move: move.state == "posted").button_draft()
             moves.with_context(force_delete=True).unlink()
             env["res.partner"].browse(self.ids["partners"]).unlink()
-            env["billing.invoice.check"].browse(self.ids["check"]).mode = self.ids["check_mode"]
 
     def test_blocked_draft_leaves_the_others_posted_and_keeps_its_findings(self):
         with self.registry.cursor() as cr:  # the scheduled action: committed when it returns

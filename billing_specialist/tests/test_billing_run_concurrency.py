@@ -17,13 +17,9 @@ class TestBillingRunCommitted(CommittedFixtureCase):
 
     def setUp(self):
         super().setUp()
+        self.block_committed_check()
         with self.committed_env() as env:
-            company = env.company
-            Check = env["billing.invoice.check"]
-            Check._ensure_for_companies(company)
-            check = Check.search([("company_id", "=", company.id), ("code", "=", "po_required")])
-            self.ids = {"check": check.id, "check_mode": check.mode}
-            check.mode = "block"
+            self.ids = {}
             partners = env["res.partner"].create([
                 {"name": "Committed Run PO Customer", "is_company": True, "email": "ap@po.example.com",
                  "billing_po_required": True},
@@ -57,7 +53,6 @@ class TestBillingRunCommitted(CommittedFixtureCase):
             moves.filtered(lambda move: move.state == "posted").button_draft()
             moves.with_context(force_delete=True).unlink()
             env["res.partner"].browse(self.ids["partners"]).unlink()
-            env["billing.invoice.check"].browse(self.ids["check"]).mode = self.ids["check_mode"]
 
     def _run_in_a_transaction_of_its_own(self, order):
         with self.registry.cursor() as cr:  # the drafts, committed as a user would have saved them

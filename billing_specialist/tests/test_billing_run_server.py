@@ -36,14 +36,11 @@ class TestBillingRunOnARunningServer(CommittedFixtureCase):
 
     def setUp(self):
         super().setUp()
+        self.block_committed_check()
         self.password = "Server-Run-1234"
         with self.committed_env() as env:
-            company = env.ref("base.main_company")
-            Check = env["billing.invoice.check"]
-            Check._ensure_for_companies(company)
-            check = Check.search([("company_id", "=", company.id), ("code", "=", "po_required")])
-            self.ids = {"check": check.id, "check_mode": check.mode}
-            check.mode = "block"
+            company = env.company
+            self.ids = {}
             user = env["res.users"].create({
                 "name": "Server Specialist", "login": self.LOGIN, "password": self.password,
                 "email": "server.specialist@example.com", "company_id": company.id,
@@ -84,7 +81,6 @@ class TestBillingRunOnARunningServer(CommittedFixtureCase):
             moves.filtered(lambda move: move.state == "posted").button_draft()
             moves.with_context(force_delete=True).unlink()
             env["res.partner"].browse(self.ids["partners"]).unlink()
-            env["billing.invoice.check"].browse(self.ids["check"]).mode = self.ids["check_mode"]
             user = env["res.users"].browse(self.ids["user"])
             partner = user.partner_id
             user.unlink()

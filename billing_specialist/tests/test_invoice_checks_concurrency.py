@@ -16,13 +16,9 @@ class TestRefusedPostKeepsFindingsCommitted(CommittedFixtureCase):
 
     def setUp(self):
         super().setUp()
+        self.block_committed_check()
         with self.committed_env() as env:
-            company = env.company
-            Check = env["billing.invoice.check"]
-            Check._ensure_for_companies(company)
-            check = Check.search([("company_id", "=", company.id), ("code", "=", "po_required")])
-            self.ids = {"check": check.id, "check_mode": check.mode}
-            check.mode = "block"
+            self.ids = {}
             partner = env["res.partner"].create({"name": "Checks Held Customer", "is_company": True,
                                                  "email": "ap@held.example.com", "billing_po_required": True})  # fmt: skip
             move = env["account.move"].create({
@@ -37,7 +33,6 @@ class TestRefusedPostKeepsFindingsCommitted(CommittedFixtureCase):
         with self.committed_env() as env:
             env["account.move"].browse(self.ids["move"]).with_context(force_delete=True).unlink()
             env["res.partner"].browse(self.ids["partner"]).unlink()
-            env["billing.invoice.check"].browse(self.ids["check"]).mode = self.ids["check_mode"]
 
     def _check_then_post(self, outcome):
         try:
