@@ -429,44 +429,32 @@ class BillingDisputeDemo(models.Model):
             [("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "draft"),
              ("billing_check_result_ids", "!=", False)]
         )  # fmt: skip
+        drafts = self._demo_drafts(Move, ("harbor", "lakeside"), 5100)
+        self.env["billing.invoice.run"].with_user(specialist)._create_for_invoices(drafts | blocked).action_run()
+        # Two clean drafts left for a new run (Billing Run from the invoice list), beside the two blocked ones.
+        self._demo_drafts(Move, ("greenleaf", "sunrise"), 5200)
+
+    def _demo_drafts(self, Move, customers, first_po):
+        """A draft invoice dated today for each of ``customers`` (demo keys), with a PO reference from ``first_po``."""
         product = self.env.ref("billing_specialist.product_consulting_demo")
         today = fields.Date.context_today(self)
-        drafts = Move.create(
+        return Move.create(
             [
                 {
                     "move_type": "out_invoice",
                     "partner_id": self.env.ref(f"billing_specialist.partner_{key}_demo").id,
                     "invoice_date": today,
-                    "ref": f"PO-{5100 + index}",
+                    "ref": f"PO-{first_po + index}",
                     "invoice_line_ids": [
                         Command.create(
                             {"product_id": product.id, "quantity": 2 + index, "price_unit": product.list_price}
                         )
                     ],
                 }
-                for index, key in enumerate(("harbor", "lakeside"))
-            ]
-        )
-        self.env["billing.invoice.run"].with_user(specialist)._create_for_invoices(drafts | blocked).action_run()
-        # Two clean drafts left for a new run (Billing Run from the invoice list), beside the two blocked ones.
-        Move.create(
-            [
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": self.env.ref(f"billing_specialist.partner_{key}_demo").id,
-                    "invoice_date": today,
-                    "ref": f"PO-{5200 + index}",
-                    "invoice_line_ids": [
-                        Command.create(
-                            {"product_id": product.id, "quantity": 1 + index, "price_unit": product.list_price}
-                        )
-                    ],
-                }
-                for index, key in enumerate(("greenleaf", "sunrise"))
+                for index, key in enumerate(customers)
             ]
         )
 
-    @api.model
     def _demo_open_by_customer(self, company):
         """The company's posted invoices left unpaid and out of dispute, by customer, oldest first."""
         open_items = self.env["account.move"].search(
