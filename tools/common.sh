@@ -101,6 +101,35 @@ ensure_wkhtmltopdf() {
     apt_install wkhtmltopdf || say "WARNING: wkhtmltopdf is missing; PDF statements will be served as HTML."
 }
 
+free_tcp_port() {
+    # A port nobody listens on now (the kernel's pick), for a test server that must not collide with another run.
+    "$PYTHON" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+use_fake_now() {
+    # BILLING_FAKE_NOW (e.g. 2027-12-07T10:00:00, UTC): every process of the run lives on a clock shifted to it.
+    # Python through time-machine (tools/fake_now/sitecustomize.py on PYTHONPATH), Chromium through libfaketime
+    # (tools/fake_now/bin/chromium first on PATH). PostgreSQL keeps the real clock: Odoo's code never asks it the date.
+    local when="$1" target
+    target="$(date -u -d "$when" +%s)" || die "BILLING_FAKE_NOW=$when is not a date-time (e.g. 2027-12-07T10:00:00)."
+    if ! "$PYTHON" -c 'import time_machine' 2>/dev/null; then
+        say "Installing time-machine (PyPI) to shift Python's clock."
+        PIP_ROOT_USER_ACTION=ignore "$PYTHON" -m pip install -q --disable-pip-version-check time-machine \
+            || die "could not install time-machine."
+    fi
+    if ! compgen -G "/usr/lib/*/faketime/libfaketime.so.1" >/dev/null && [ ! -f /usr/lib/faketime/libfaketime.so.1 ]; then
+        say "Installing libfaketime (Debian's package) to shift Chromium's clock."
+        apt_install libfaketime || die "could not install libfaketime."
+    fi
+    export BILLING_FAKE_NOW="$when"
+    export BILLING_FAKE_OFFSET=$(( target - $(date -u +%s) ))
+    export PYTHONPATH="$REPO_ROOT/tools/fake_now${PYTHONPATH:+:$PYTHONPATH}"
+    export PATH="$REPO_ROOT/tools/fake_now/bin:$PATH"
+    local seen
+    seen="$("$PYTHON" -c 'import datetime; print(datetime.datetime.now(datetime.timezone.utc).date())')"
+    say "Clock shifted by $BILLING_FAKE_OFFSET s: Python's today is $seen (PostgreSQL keeps the real clock)."
+}
+
 odoo_cmd() {
     "$PYTHON" -m odoo "$@"
 }

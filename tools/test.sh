@@ -4,7 +4,10 @@
 # in a second database with OCA's queue_job (installed from the package index when missing), an uninstall check,
 # then a demo install.
 # Exits non-zero on any failure. Extra arguments go to pytest (e.g. -k resolution).
-#   BILLING_TEST_DB (default billing_test), BILLING_SKIP_DEMO_CHECK=1 skips the demo install check.
+#   BILLING_TEST_DB (default billing_test; the run also uses ${DB}_demo and ${DB}_queue): two runs at once need
+#     two names. BILLING_SKIP_DEMO_CHECK=1 skips the demo install check.
+#   BILLING_HTTP_PORT: the port of the test HTTP server (default: a free port, so two runs do not collide).
+#   BILLING_FAKE_NOW=2027-12-07T10:00:00 (UTC): run everything on a shifted, ticking clock (by hand, not in CI).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
@@ -19,6 +22,8 @@ ensure_python_deps
 ensure_postgres
 ensure_wkhtmltopdf
 ensure_chromium
+if [ -n "${BILLING_FAKE_NOW:-}" ]; then use_fake_now "$BILLING_FAKE_NOW"; fi
+HTTP_PORT="${BILLING_HTTP_PORT:-$(free_tcp_port)}"
 ADDONS="$(odoo_addons_path)"
 start=$(date +%s)
 
@@ -36,11 +41,11 @@ install_fresh() {  # db, extra args...
 say "Installing billing_specialist into a fresh database $DB."
 install_fresh "$DB" --without-demo=all
 
-say "Running the test suite (pytest-odoo, with the HTTP server and headless Chromium)."
+say "Running the test suite (pytest-odoo, with the HTTP server on port $HTTP_PORT and headless Chromium)."
 cd "$REPO_ROOT"
 set +e
 "$PYTHON" -m pytest billing_specialist/tests -p no:cacheprovider \
-    --odoo-database="$DB" --odoo-addons-path="$ADDONS" --odoo-http "$@"
+    --odoo-database="$DB" --odoo-addons-path="$ADDONS" --odoo-http --odoo-extra "http-port=$HTTP_PORT" "$@"
 status=$?
 set -e
 [ $status -eq 0 ] || die "the test suite failed (pytest exit $status)."

@@ -333,7 +333,9 @@ class BillingDisputeDemo(models.Model):
         if closed:
             self.env.cr.execute(
                 SQL(
-                    "UPDATE billing_promise SET create_date = %s, date = %s, date_deadline = %s WHERE id IN %s",
+                    "UPDATE billing_promise SET create_date = %s, date_made = %s, date = %s, date_deadline = %s"
+                    " WHERE id IN %s",
+                    today - timedelta(days=10),
                     today - timedelta(days=10),
                     today - timedelta(days=5),
                     today - timedelta(days=5),

@@ -6,6 +6,7 @@ import psycopg2
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
+from odoo.tools.sql import column_exists
 
 from ..promises import judge
 from .billing_dispute_line import refuse_protected_fields, without_protected_defaults
@@ -29,7 +30,7 @@ PROMISE_CHANNELS = [
 ]
 # Set by the application alone (the judge, the recording user): never taken from a client.
 # The deadline is computed from the date and the company-limited tolerance: never written directly.
-PROTECTED_FIELDS = frozenset({"state", "amount_paid", "date_judged", "user_id", "date_deadline"})
+PROTECTED_FIELDS = frozenset({"state", "amount_paid", "date_judged", "user_id", "date_deadline", "date_made"})
 
 
 class BillingPromise(models.Model):
@@ -98,6 +99,27 @@ class BillingPromise(models.Model):
         string="Paid", readonly=True, help="Payments applied to the promised invoices since the promise was made."
     )
     date_judged = fields.Date(string="Judged On", readonly=True)
+    # The business day of the promise, for the key figures: not create_date, which is the database server's clock
+    # (a UTC timestamp, another day than the user's near midnight).
+    date_made = fields.Date(
+        string="Made On",
+        required=True,
+        readonly=True,
+        index=True,
+        copy=False,
+        default=fields.Date.context_today,
+        help="The day the promise was recorded, in the user's time zone.",
+    )
+
+    def _auto_init(self):
+        # Promises recorded before the field existed were made on the day of their creation.
+        new_column = not column_exists(self.env.cr, self._table, "date_made")
+        result = super()._auto_init()
+        if new_column:
+            self.env.cr.execute(
+                SQL("UPDATE billing_promise SET date_made = create_date::date WHERE create_date IS NOT NULL")
+            )
+        return result
 
     @api.depends("partner_id", "amount", "date", "currency_id")
     def _compute_name(self):

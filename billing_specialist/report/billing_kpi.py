@@ -456,9 +456,7 @@ class BillingKpi(models.AbstractModel):
                 row[1] += currency._convert(amount or 0.0, company.currency_id, company, date_to)
             return result
 
-        start = fields.Datetime.to_datetime(date_from)
-        end = fields.Datetime.to_datetime(date_to) + timedelta(days=1)
-        made = totals([*base, ("create_date", ">=", start), ("create_date", "<", end)], "company_id")
+        made = totals([*base, ("date_made", ">=", date_from), ("date_made", "<=", date_to)], "company_id")
         made_count = sum(row[0] for row in made.values())
         made_amount = sum(row[1] for row in made.values())
         judged = totals([*base, ("date_judged", ">=", date_from), ("date_judged", "<=", date_to)])

@@ -138,16 +138,20 @@ class TestMatchRunChunks(RunChunksCommon):
 class TestRestrictedIndex(BillingDisputeCommon):
     """A chunk's index holds its customers' items and what its hints add: its proposals are the whole ledger's."""
 
+    def _number(self, tail):
+        """An invoice number of Odoo's current year (a posted invoice's number follows its date's year)."""
+        return f"INV/{self.today.year}/{tail}"
+
     def _proposals(self, matcher, source):
         return [(p.confidence, p.conflict, [a.item_id for a in p.allocations], p.explain())
                 for p in matcher.propose(source)]  # fmt: skip
 
     def test_restricted_index_proposes_as_the_whole_ledger(self):
-        own = self._invoice(250.0, name="INV/2026/07777")
-        typo_own = self._invoice(410.0, name="INV/2026/55501")
-        other = self._invoice(250.0, partner=self.other_customer, name="INV/2026/08888")
-        self._invoice(410.0, partner=self.other_customer, name="INV/2026/55502")  # one typo from typo_own
-        paid = self._invoice(180.0, partner=self.other_customer, name="INV/2026/09999")
+        own = self._invoice(250.0, name=self._number("07777"))
+        typo_own = self._invoice(410.0, name=self._number("55501"))
+        other = self._invoice(250.0, partner=self.other_customer, name=self._number("08888"))
+        self._invoice(410.0, partner=self.other_customer, name=self._number("55502"))  # one typo from typo_own
+        paid = self._invoice(180.0, partner=self.other_customer, name=self._number("09999"))
         self._pay(paid, 180.0)
         self._invoice(180.0)  # the customer's own item of the amount
         bank = self.env["res.partner.bank"].create(
@@ -155,7 +159,7 @@ class TestRestrictedIndex(BillingDisputeCommon):
         )
         sources = [
             self._payment(250.0, memo=f"for {other.name}"),  # names another customer's invoice: held
-            self._payment(410.0, memo="INV/2026/5550"),  # one typo from two invoices of two customers: no typo hit
+            self._payment(410.0, memo=self._number("5550")),  # one typo from two invoices of two customers: no typo hit
             self._payment(180.0, memo=f"again {paid.name}"),  # names a paid invoice: possible duplicate
             self._bank_line(250.0, memo=own.name, partner=self.customer, account_number=bank.acc_number),
         ]
@@ -182,7 +186,7 @@ class TestRestrictedIndex(BillingDisputeCommon):
         customer's chunk; the hints carry every customer its payer's name and memo name, so the chunk's index
         weighs the payer's name as the whole ledger's does. A line it cannot place waits for the whole ledger."""
         initech = self.env["res.partner"].create({"name": "Initech Supplies", "is_company": True})
-        invoice = self._invoice(640.0, partner=initech, name="INV/2026/04444")
+        invoice = self._invoice(640.0, partner=initech, name=self._number("04444"))
         self._invoice(75.0, partner=self.other_customer)  # Globex and Acme have open items: their names are indexed
         self._invoice(80.0)
         paying = self._bank_line(640.0, memo=f"invoice {invoice.name}", partner_name="Globex Stores / Acme Retail")
@@ -206,19 +210,19 @@ class TestRestrictedIndex(BillingDisputeCommon):
         """Numbers are dense: a number has many others one typo away. The hints name such a candidate instead of
         carrying every neighbour (at 100,000 sources a chunk of 100 customers carried most of the ledger), and the
         chunk's engine takes no typo hit from it, as the whole ledger's does."""
-        own = self._invoice(410.0, name="INV/2026/55501")
+        own = self._invoice(410.0, name=self._number("55501"))
         neighbours = [
-            self._invoice(300.0 + digit, partner=self.other_customer, name=f"INV/2026/5550{digit}")
+            self._invoice(300.0 + digit, partner=self.other_customer, name=self._number(f"5550{digit}"))
             for digit in range(2, 10)
         ]
-        payment = self._payment(410.0, memo="INV/2026/55500")  # one typo from 9 invoices: the amount finds its own
-        only = self._invoice(333.0, partner=self.other_customer, name="INV/2026/61234")
-        lone = self._payment(333.0, memo="INV/2026/61235")  # one typo from one invoice only: kept in the hints
+        payment = self._payment(410.0, memo=self._number("55500"))  # one typo from 9 invoices: the amount finds its own
+        only = self._invoice(333.0, partner=self.other_customer, name=self._number("61234"))
+        lone = self._payment(333.0, memo=self._number("61235"))  # one typo from one invoice only: kept in the hints
         full = BillingMatcher(self.env, self.company)
         hints = full.chunk_hints([payment, lone], [self.customer.id])
         self.assertFalse(set(hints["foreign"]) & {item.id for item in neighbours})
         self.assertEqual(hints["foreign"], only.ids)
-        self.assertIn([self.company.currency_id.id, "INV202655500"], hints["ambiguous"])
+        self.assertIn([self.company.currency_id.id, f"INV{self.today.year}55500"], hints["ambiguous"])
         restricted = BillingMatcher(self.env, self.company, hints=hints)
         for source in (payment, lone):
             self.assertEqual(self._proposals(restricted, source), self._proposals(full, source), source.memo)

@@ -4,6 +4,7 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.http import Request
 from odoo.tests import Form, HttpCase, tagged
+from odoo.tools import SQL
 
 from ..promises import judge
 from .common import BillingDisputeCommon
@@ -152,6 +153,7 @@ class TestPromiseRecording(PromiseCommon):
             ("amount_paid", 1000.0),
             ("date_judged", fields.Date.to_string(self.today)),
             ("user_id", self.manager.id),
+            ("date_made", fields.Date.to_string(self.today - timedelta(days=40))),
         ]:
             with self.subTest(field=field):
                 self._assert_refused(
@@ -171,6 +173,20 @@ class TestPromiseRecording(PromiseCommon):
                 self.assertFalse(promise.amount_paid)
                 self.assertEqual(promise.user_id, self.specialist)
                 promise.with_user(self.specialist).action_cancel()
+
+    def test_made_on_is_odoos_today_and_counts_in_the_key_figures(self):
+        """A promise counts as made on the user's day, not on the database server's clock (create_date)."""
+        promise = self._promise(self.invoice, 100.0)
+        self.assertEqual(promise.date_made, fields.Date.context_today(promise))
+        self.env.cr.execute(
+            SQL("UPDATE billing_promise SET create_date = create_date - interval '400 days' WHERE id = %s", promise.id)
+        )
+        promise.invalidate_recordset(["create_date"])
+        Kpi = self.env["billing.kpi"].with_user(self.manager)
+        kpis = Kpi._get_kpis(self.company, self.today, self.today)
+        self.assertEqual((kpis["promises_made_count"], kpis["promises_made_amount"]), (1, 100.0))
+        before = Kpi._get_kpis(self.company, self.today - timedelta(days=401), self.today - timedelta(days=1))
+        self.assertEqual(before["promises_made_count"], 0)
 
     def test_closed_promise_cannot_be_edited_or_cancelled(self):
         promise = self._promise(self.invoice, 100.0)

@@ -46,6 +46,10 @@ export function resolveSteps(shot = null) {
             trigger: ".modal button[name=action_apply]",
             run: "click",
         },
+        {
+            content: "The dialog is gone (a dialog is not inside the credit note's form: look at the whole page)",
+            trigger: "body:not(:has(.modal))",
+        },
     ];
 }
 
@@ -126,7 +130,11 @@ registry.category("web_tour.tours").add("billing_specialist_resolve_tour", {
         },
         ...resolveSteps(),
         {
+            content: "The posted credit note opens",
             trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains(Posted)",
+        },
+        {
+            trigger: ".o_form_view .o_field_widget[name=move_type]:contains(Credit Note)",
         },
     ],
 });
@@ -185,6 +193,10 @@ registry.category("web_tour.tours").add("billing_specialist_report_tour", {
             content: "Drill down to a customer's open items",
             trigger: ".modal .o_data_row:contains(Acme Retail) button[name=action_open_items]",
             run: "click",
+        },
+        {
+            content: "The report's dialog is gone: the items open in the main view",
+            trigger: "body:not(:has(.modal))",
         },
         {
             trigger: ".o_breadcrumb:contains(Open items of Acme Retail)",

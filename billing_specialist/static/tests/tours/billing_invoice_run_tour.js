@@ -43,6 +43,10 @@ registry.category("web_tour.tours").add("billing_specialist_invoice_run_tour", {
             run: "click",
         },
         {
+            content: "The confirmation is gone",
+            trigger: "body:not(:has(.modal))",
+        },
+        {
             content: "The invoice with an e-mail is posted and sent",
             trigger: `${line("Acme Retail")} td[name=outcome]:contains(Posted and Sent)`,
         },
@@ -70,9 +74,22 @@ registry.category("web_tour.tours").add("billing_specialist_invoice_run_tour", {
             run: "edit PO-4711",
         },
         {
-            content: "Back to the run (the invoice is saved)",
+            content: "Save the invoice",
+            trigger: ".o_form_button_save:enabled",
+            run: "click",
+        },
+        {
+            content: "The invoice is saved with its PO reference",
+            trigger: ".o_form_saved .o_notebook div[name=ref] input:value(PO-4711)",
+        },
+        {
+            content: "Back to the run",
             trigger: ".o_breadcrumb .breadcrumb-item a:contains(RUN/)",
             run: "click",
+        },
+        {
+            content: "The run is shown again, its invoice still blocked",
+            trigger: `${line("Globex Stores")} td[name=outcome]:contains(Blocked by a Check)`,
         },
         {
             content: "Retry the blocked invoice",

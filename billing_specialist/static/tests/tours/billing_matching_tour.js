@@ -115,11 +115,17 @@ registry.category("web_tour.tours").add("billing_specialist_matching_tour", {
             run: "click",
         },
         {
+            content: "Confirm",
             trigger: ".modal-footer .btn-primary",
             run: "click",
         },
         {
-            trigger: ".o_statusbar_status button.o_arrow_button_current:contains(Undone)",
+            content: "The confirmation is gone",
+            trigger: "body:not(:has(.modal))",
+        },
+        {
+            content: "The run is undone",
+            trigger: ".o_form_view .o_statusbar_status button.o_arrow_button_current:contains(Undone)",
         },
     ],
 });
