@@ -2,9 +2,12 @@ import hashlib
 import json
 import logging
 
+from lxml import etree, html
+from markupsafe import Markup
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
-from odoo.tools import SQL, format_date, formatLang
+from odoo.tools import SQL, format_date, formatLang, safe_eval
 
 from ..exceptions import raise_concurrency
 
@@ -23,6 +26,45 @@ OUTCOMES = [
 ]
 # What the preview says in words, compared at send to say what changed for a customer.
 FACTS = ("planned_level", "level", "channel", "recipients", "amounts", "items")
+# The letter's text: the printed letter calls it, the preview renders it.
+LETTER_BODY = "billing_specialist.report_billing_followup_letter_body"
+
+
+class _BodyRenderer:
+    """A mail template's ``body_html`` rendered on records of its model as ``mail.render.mixin._render_field`` does
+    (QWeb engine, the field's post-processing), its QWeb compiled once instead of at each record."""
+
+    def __init__(self, template):
+        self.template = template
+        self.model = template.render_model
+        self.source = template.body_html
+        self.compiled = None
+        if self.source and template._has_unsafe_expression_template_qweb(self.source, self.model):
+            # As _render_template_qweb: the source wrapped in a <div>, compiled by the template's ir.qweb.
+            qweb = template.env["ir.qweb"]
+            element = html.fragment_fromstring(self.source, create_parent="div")
+            self.qweb = qweb
+            self.compiled = qweb._prepare_environment(template._render_eval_context())._compile(element)
+
+    def render(self, res_id, add_context):
+        template = self.template
+        if self.compiled is None:
+            # An empty body, or one Odoo renders without QWeb (its regex mode): Odoo's own call, which compiles nothing.
+            return template._render_field("body_html", [res_id], add_context=add_context)[res_id]
+        if not template._unrestricted_rendering and not template.env.is_admin():
+            # Only the superuser renders here (the templates are read with sudo): anyone else takes Odoo's checks.
+            return template._render_field("body_html", [res_id], add_context=add_context)[res_id]
+        functions, name = self.compiled
+        values = template._render_eval_context()
+        values.update(add_context, object=template.env[self.model].browse(res_id))
+        qweb = self.qweb._prepare_environment(values)
+        safe_eval.check_values(values)
+        # Odoo drops the wrapping <div> (5 and 6 characters), then post-processes the field (local links).
+        result = Markup("".join(functions[name](qweb, values)))[5:-6]
+        options = getattr(template._fields["body_html"], "render_options", {})
+        if options.get("post_process"):
+            result = template._render_template_postprocess(self.model, {res_id: result})[res_id]
+        return result
 
 
 class BillingFollowupLine(models.Model):
@@ -73,8 +115,11 @@ class BillingFollowupLine(models.Model):
     # the body is sent as it is (and sanitizing every letter was most of a large preview's time).
     preview_body = fields.Html(string="E-mail Body", readonly=True, sanitize=False,
                                help="The e-mail's body, rendered by the code that sends it, as sent.")  # fmt: skip
-    preview_letter = fields.Html(string="Letter Preview", readonly=True, sanitize=False,
+    # Rendered when a line is opened, not at the preview (a letter is a few milliseconds, thousands in a large run):
+    # the preview hashes what the letter is made of (``_letter_inputs``), compared at send like the rest.
+    preview_letter = fields.Html(string="Letter Preview", compute="_compute_preview_letter", sanitize=False,
                                  help="The letter's text, rendered by the template that prints it.")  # fmt: skip
+    preview_letter_inputs = fields.Char(readonly=True, help="SHA-256 of what the letter is made of, as previewed.")
     preview_facts = fields.Json(readonly=True, help="Level, channel, recipients, amounts and items, as previewed.")
     preview_hash = fields.Char(readonly=True, help="SHA-256 of everything previewed; compared at send.")
     mail_id = fields.Many2one("mail.mail", string="E-mail", readonly=True, ondelete="set null")
@@ -109,6 +154,7 @@ class BillingFollowupLine(models.Model):
         collections = {c.partner_id.id: c for c in collections}
         credits = self.env["billing.followup.ledger"]._unapplied_credits(company, list(todo))
         contacts = self._contacts(todo)
+        dates = {}  # (lang, date): its text, shared by the customers (a few hundred dates for thousands of items)
         vals_list = []
         for partner in partners:
             followup = todo[partner.id]
@@ -140,7 +186,7 @@ class BillingFollowupLine(models.Model):
                         for it in chased
                         if min(it.item.reached, top) > it.item.sent
                     },
-                    "content": self._content(partner, followup.items, credits.get(partner.id, [])),
+                    "content": self._content(partner, followup.items, credits.get(partner.id, []), dates),
                     "amount_due": sum(it.residual_company * it.chased_amount / it.residual for it in chased),
                     "amount_text": self._amount_text(partner, chased),
                     "next_followup_date": next_in is not None and fields.Date.add(run.date, days=max(next_in, 1)),
@@ -179,10 +225,18 @@ class BillingFollowupLine(models.Model):
         return result
 
     @api.model
-    def _content(self, partner, items, credits):
+    def _content(self, partner, items, credits, dates=None):
         """The open items by currency (with their marks) and the unapplied credits, formatted in the partner's
-        language: what the e-mail and the letter show."""
+        language: what the e-mail and the letter show. ``dates``: {(lang, date): text}, kept across customers."""
         env = self.with_context(lang=partner.lang or self.env.lang).env
+        dates = {} if dates is None else dates
+
+        def format_day(day):
+            key = (env.lang, day)
+            if key not in dates:
+                dates[key] = format_date(env, day)
+            return dates[key]
+
         Currency = env["res.currency"]
         marks = {
             "dispute": env._("in dispute"),
@@ -197,8 +251,8 @@ class BillingFollowupLine(models.Model):
             group["items"].append(
                 {
                     "name": it.name,
-                    "date": format_date(env, it.invoice_date),
-                    "due": format_date(env, it.due),
+                    "date": format_day(it.invoice_date),
+                    "due": format_day(it.due),
                     "days": max(it.raw_days, 0),
                     "amount": formatLang(env, it.residual, currency_obj=currency),
                     "mark": marks.get(it.mark, ""),
@@ -212,7 +266,7 @@ class BillingFollowupLine(models.Model):
             "credits": [
                 {
                     "name": name,
-                    "date": format_date(env, date),
+                    "date": format_day(date),
                     "amount": formatLang(env, amount, currency_obj=Currency.browse(currency_id)),
                 }
                 for name, date, currency_id, amount in credits
@@ -234,14 +288,38 @@ class BillingFollowupLine(models.Model):
     def _render_email(self):
         """The e-mail as it goes out, {subject, body, emails}: the preview shows it, the send queues it."""
         self.ensure_one()
-        template = self.level_id.mail_template_id or self.env.ref("billing_specialist.mail_template_billing_followup")
-        template = template.sudo()
-        partner = self.partner_id
-        context = {"followup": self}
-        subject = template._render_field("subject", partner.ids, compute_lang=True, add_context=context)[partner.id]
-        body = template._render_field("body_html", partner.ids, compute_lang=True, add_context=context,
-                                      engine="qweb")[partner.id]  # fmt: skip
-        return {"subject": subject, "body": body, "emails": ", ".join(self.recipient_ids.mapped("email_formatted"))}
+        return self._render_emails()[self]
+
+    def _render_emails(self):
+        """{line: {subject, body, emails}}: each line's e-mail as Odoo's ``mail.template._render_field`` renders it
+        (language of the template's ``lang``, the line as ``followup``, the body's local links made absolute), for
+        many lines at once. Odoo compiles a QWeb body at each of its calls (most of a render's cost): here it is
+        compiled once per template and language, then run on each line, as ``_render_template_qweb`` runs it.
+        ``test_followup_preview`` checks that both give the same text."""
+        default = self.env.ref("billing_specialist.mail_template_billing_followup")
+        by_template = {}
+        for line in self:
+            by_template.setdefault((line.level_id.mail_template_id or default).sudo(), []).append(line)
+        rendered = {}
+        for template, lines in by_template.items():
+            langs = template._render_lang(list({line.partner_id.id for line in lines}))
+            by_lang = {}
+            for line in lines:
+                by_lang.setdefault(langs.get(line.partner_id.id), []).append(line)
+            for lang, lang_lines in by_lang.items():
+                # The template in the customer's language, as ``_classify_per_lang`` gives it to ``_render_template``.
+                localized = template.with_context(lang=lang) if lang else template
+                body = _BodyRenderer(localized)
+                for line in lang_lines:
+                    partner_id = line.partner_id.id
+                    context = {"followup": line}
+                    subject = localized._render_field("subject", [partner_id], add_context=context)[partner_id]
+                    rendered[line] = {
+                        "subject": subject,
+                        "body": body.render(partner_id, context),
+                        "emails": ", ".join(line.recipient_ids.mapped("email_formatted")),
+                    }
+        return rendered
 
     def _render_letter(self):
         """The letter's text as the printed letter has it (the report calls the same template)."""
@@ -249,17 +327,67 @@ class BillingFollowupLine(models.Model):
         partner = self.partner_id
         qweb = self.env["ir.qweb"].with_context(lang=partner.lang or self.env.lang)
         values = {"line": self, "o": partner, "company": self.company_id}
-        return str(qweb._render("billing_specialist.report_billing_followup_letter_body", values))
+        return str(qweb._render(LETTER_BODY, values))
 
-    def _preview_snapshot(self):
-        """The preview fields of what this line (a record, or a new one planned at send) would send, and their hash.
+    def _letter_inputs(self, sources=None):
+        """SHA-256 of everything the letter's text is made of (what ``report_billing_followup_letter_body`` reads),
+        in the customer's language: the template's text itself (with the views inheriting it), the customer's name
+        and address as the contact widget prints them, the level's name and note, the date, the items and credits
+        (``content``), the company's name. Equal inputs render the same letter; the preview hashes them instead of
+        rendering every letter. ``sources``: {lang: template text}, shared by the lines of a run."""
+        self.ensure_one()
+        sources = {} if sources is None else sources
+        partner = self.partner_id.sudo()
+        lang = partner.lang or self.env.lang
+        if lang not in sources:
+            view = self.env.ref(LETTER_BODY).sudo().with_context(lang=lang)
+            sources[lang] = etree.tostring(view._get_combined_arch(), encoding="unicode")
+        level = self.level_id.sudo().with_context(lang=lang)
+        inputs = {
+            "template": sources[lang],
+            "lang": lang,
+            "contact": partner.with_context(show_address=True, lang=lang).display_name,
+            "name": partner.name,
+            "level": [level.name, level.note],
+            "date": self.date,
+            "content": self.content,
+            "company": self.company_id.sudo().name,
+        }
+        return hashlib.sha256(json.dumps(inputs, sort_keys=True, default=str).encode()).hexdigest()
 
-        The hash covers ids and the texts rendered in the customer's language, so two users see the same preview.
+    @api.depends("send_letter", "preview_hash", "content", "level_id", "partner_id")
+    def _compute_preview_letter(self):
+        for line in self:
+            if not (line.send_letter and line.preview_hash):
+                line.preview_letter = False
+                continue
+            letter = line._render_letter()
+            if line.outcome == "planned" and line.preview_letter_inputs != line._letter_inputs():
+                # Rendered now, the letter no longer is the one previewed: Send will not send it.
+                warning = self.env._("Changed since the preview: Send will not send this letter.")
+                letter = Markup('<p class="alert alert-warning">%s</p>%s') % (warning, Markup(letter))
+            line.preview_letter = letter
+
+    def _preview_snapshots(self):
+        """{line: its preview fields}: what each line (a record, or a new one planned at send) would send, and its
+        hash. The e-mails are rendered together (``_render_emails``: their template compiled once)."""
+        emails = self.filtered("send_email")._render_emails()
+        channels = dict(self._fields["channel"]._description_selection(self.env))
+        sources = {}
+        return {line: line._preview_snapshot(emails.get(line), channels, sources) for line in self}
+
+    def _preview_snapshot(self, email=None, channels=None, sources=None):
+        """The preview fields of what this line would send (``email``: its rendered e-mail), and their hash.
+
+        The hash covers ids, the e-mail rendered in the customer's language and what its letter is made of
+        (``_letter_inputs``: the letter itself is rendered when the line is opened), so two users see the same
+        preview.
         """
         self.ensure_one()
-        email = self._render_email() if self.send_email else {"subject": "", "body": "", "emails": ""}
-        letter = self._render_letter() if self.send_letter else ""
-        channels = dict(self._fields["channel"]._description_selection(self.env))
+        if email is None:
+            email = self._render_email() if self.send_email else {"subject": "", "body": "", "emails": ""}
+        letter = self._letter_inputs(sources) if self.send_letter else ""
+        channels = channels or dict(self._fields["channel"]._description_selection(self.env))
         facts = {
             "planned_level": [self.planned_level_id.id, self.planned_level_id.name or ""],
             "level": [self.level_id.id, self.level_id.name or ""],
@@ -286,14 +414,14 @@ class BillingFollowupLine(models.Model):
             "preview_emails": email["emails"] or False,
             "preview_subject": email["subject"] or False,
             "preview_body": email["body"] or False,
-            "preview_letter": letter or False,
+            "preview_letter_inputs": letter or False,
             "preview_facts": facts,
             "preview_hash": digest,
         }
 
     def _store_preview(self):
-        for line in self:
-            line.write(line._preview_snapshot())
+        for line, snapshot in self._preview_snapshots().items():
+            line.write(snapshot)
 
     def _changes(self, facts):
         """What changed for this customer since its preview, in words (``facts``: the ones planned now)."""
@@ -394,10 +522,11 @@ class BillingFollowupLine(models.Model):
             raised, not recorded. Otherwise (the daily run, *Send*: not retried before tomorrow) the customer's line
             says so and the next run takes the customer again.
         """
+        emails = self._render_emails_to_send()
         for line in self:
             try:
                 with self.env.cr.savepoint():
-                    line._send_one()
+                    line._send_one(emails.get(line))
             except Exception as error:  # any failure of one customer is recorded, the run goes on
                 if retry_conflicts:
                     raise_concurrency(error)  # another transaction's doing: the whole chunk is retried
@@ -405,13 +534,28 @@ class BillingFollowupLine(models.Model):
                 self.env.invalidate_all()
                 line.write({"outcome": "error", "result": self.env._("Not sent: %(error)s", error=error)})
 
-    def _send_one(self):
-        """Queue the e-mail, note the letter, schedule the calls; then record the level on the items and customer."""
+    def _render_emails_to_send(self):
+        """{line: its e-mail} of the lines without a previewed e-mail, rendered together (``_render_emails``: each
+        template compiled once). When that fails, {}: each line renders its own in its savepoint, where a failure is
+        recorded on that customer's line only."""
+        todo = self.filtered(lambda line: line.send_email and not (line.run_id.previewed and line.preview_hash))
+        if not todo:
+            return {}
+        try:
+            with self.env.cr.savepoint():
+                return todo._render_emails()
+        except Exception:  # rendered again line by line, each failure on its line
+            _logger.info("Follow-up e-mails rendered one by one: rendering them together failed", exc_info=True)
+            return {}
+
+    def _send_one(self, email=None):
+        """Queue the e-mail (``email``: rendered already), note the letter, schedule the calls; then record the level
+        on the items and customer."""
         self.ensure_one()
         done = []
         vals = {}
         if self.send_email:
-            mail = self._queue_email()
+            mail = self._queue_email(email)
             vals.update(mail_id=mail.id, message_id=mail.mail_message_id.id)
             done.append(self.env._("e-mailed to %(to)s (%(who)s)", to=", ".join(self.recipient_ids.mapped("email")),
                                    who=self.contact_note))  # fmt: skip
@@ -450,12 +594,13 @@ class BillingFollowupLine(models.Model):
         self.write({**vals, "outcome": outcome, "result": result[:1].upper() + result[1:]})
         self._record_sent()
 
-    def _queue_email(self):
-        """The e-mail rendered by ``_render_email``, queued for Odoo's mail queue. A previewed line sends its preview:
-        ``_replan_lines`` has just rendered it again and found it identical (a render is most of a line's cost)."""
+    def _queue_email(self, email=None):
+        """The e-mail rendered by ``_render_email`` (``email``: rendered already, with the run's others), queued for
+        Odoo's mail queue. A previewed line sends its preview: ``_replan_lines`` has just rendered it again and found
+        it identical (a render is most of a line's cost)."""
         if self.run_id.previewed and self.preview_hash:
             email = {"subject": self.preview_subject, "body": self.preview_body}
-        else:
+        elif email is None:
             email = self._render_email()
         partner = self.partner_id
         company = self.company_id

@@ -218,13 +218,19 @@ class BillingFollowupRun(models.Model):
         fresh = self._fresh_vals(lines)
         Line = self.env["billing.followup.line"].sudo()
         settled = self.env._("settled since the run was planned (paid, promised or disputed)")
+        snapshots = {}
+        if self.previewed:
+            # Every customer rendered again as it would be sent now, all at once (one compile of each template).
+            planned = {pid: Line.new(vals) for pid, vals in fresh.items()}
+            snapshots = Line.union(*planned.values())._preview_snapshots() if planned else {}
+            snapshots = {pid: snapshots[new_line] for pid, new_line in planned.items()}
         for line in lines:
             vals = fresh.get(line.partner_id.id)
             if not self.previewed:
                 line.write(vals or {"outcome": "nothing", "result": self.env._("Nothing sent: %s.", settled)})
                 continue
             if vals:
-                snapshot = Line.new(vals)._preview_snapshot()
+                snapshot = snapshots[line.partner_id.id]
                 if snapshot["preview_hash"] == line.preview_hash:
                     line.write(vals)
                     continue

@@ -253,10 +253,10 @@ class TestFollowupRun(FollowupCommon):
         self._overdue(10, partner=self.other_customer)
         original = BillingFollowupLine._queue_email
 
-        def failing(line):
+        def failing(line, email=None):
             if line.partner_id == self.customer:
                 raise UserError(self.env._("SMTP says no"))
-            return original(line)
+            return original(line, email)
 
         with patch.object(BillingFollowupLine, "_queue_email", failing):
             run = self._send()

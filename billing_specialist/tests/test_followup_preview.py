@@ -104,6 +104,48 @@ class TestFollowupPreview(FollowupCommon):
         self.assertIn("the message's text", line.result)
         self.assertFalse(self._mails(self.customer))
 
+    def test_the_emails_rendered_together_are_those_odoo_renders_one_by_one(self):
+        # The preview compiles each template once for all its customers: the text must be Odoo's own render's.
+        self._overdue(35, 250.0)
+        self._overdue(10, 80.0, partner=self.other_customer)
+        third = self._customer("Initech")
+        self._overdue(70, partner=third)
+        self.reminder.mail_template_id = self.env.ref("billing_specialist.mail_template_billing_followup").copy(
+            {"subject": "Reminder {{ object.name }}", "body_html": "<p>Hello <t t-out='object.name'/></p>"}
+        )  # a body without QWeb expression: Odoo renders it in its regex mode
+        run = self._preview()
+        lines = run.line_ids.filtered("send_email")
+        self.assertEqual(len(lines), 3)
+        default = self.env.ref("billing_specialist.mail_template_billing_followup")
+        for line in lines:
+            template = (line.level_id.mail_template_id or default).sudo()
+            pid, context = line.partner_id.id, {"followup": line}
+            subject = template._render_field("subject", [pid], compute_lang=True, add_context=context)[pid]
+            body = template._render_field("body_html", [pid], compute_lang=True, add_context=context)[pid]
+            self.assertEqual(line.preview_subject, subject)
+            self.assertEqual(line.preview_body, body)
+        self.assertIn("Hello", self._line(run, self.other_customer).preview_body)
+        self.assertIn("Our records show", self._line(run, self.customer).preview_body)
+
+    def test_a_letter_whose_address_changed_since_the_preview_is_not_sent(self):
+        # Letters are not rendered at the preview: what they are made of is hashed, the customer's address included.
+        moved = self._customer("Moved Ltd", email=False)
+        self._overdue(10, partner=moved)
+        stays = self._customer("Stays Ltd", email=False)
+        self._overdue(10, partner=stays)
+        run = self._preview()
+        line, kept = self._line(run, moved), self._line(run, stays)
+        self.assertTrue(line.preview_letter_inputs)
+        self.assertNotIn("Changed since the preview", text(line.preview_letter))
+        moved.street = "1 New Road"
+        self.env.invalidate_all()  # as the next request reads it (the address is computed into its display name)
+        self.assertIn("1 New Road", text(line.preview_letter), "the opened letter is rendered as it is now")
+        self.assertIn("Changed since the preview", text(line.preview_letter))
+        run.action_send()
+        self.assertEqual(line.outcome, "changed")
+        self.assertIn("the message's text", line.result)
+        self.assertEqual(kept.outcome, "letter")
+
     def test_a_preview_of_another_day_is_refused_and_vacuumed(self):
         self._overdue(10)
         old = self._preview()
