@@ -1,0 +1,224 @@
+"""Scheduled actions meeting another transaction on committed data (docs/CONCURRENCY.md, rows 9, 10 and 28)."""
+
+from datetime import timedelta
+
+import psycopg2.errors
+
+from odoo import SUPERUSER_ID, Command, api, fields
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+
+from .common import CommittedFixtureCase
+
+FOLLOWUP_LOGGER = "odoo.addons.billing_specialist.models.billing_followup_run"
+PROMISE_LOGGER = "odoo.addons.billing_specialist.models.billing_promise"
+
+
+def _env(cr):
+    return api.Environment(cr, SUPERUSER_ID, {})
+
+
+def _overdue_invoice(env, partner, days_overdue, amount=100.0):
+    today = fields.Date.context_today(env.user)
+    invoice = env["account.move"].create({
+        "move_type": "out_invoice", "partner_id": partner.id, "invoice_date": today - timedelta(days=days_overdue + 30),
+        "invoice_date_due": today - timedelta(days=days_overdue), "invoice_payment_term_id": False,
+        "invoice_line_ids": [Command.create({"name": "Service", "price_unit": amount, "tax_ids": []})],
+    })  # fmt: skip
+    invoice.action_post()
+    return invoice
+
+
+def _drop_invoices(invoices):
+    for invoice in invoices.exists():
+        invoice.button_draft()
+        invoice.unlink()
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupCronConcurrency(CommittedFixtureCase):
+    """Row 9: the daily follow-up run meets, in one company, a row another transaction committed after its snapshot.
+    That company is skipped and logged, nothing of its run kept; the other company's run is done and committed; the
+    next call runs the skipped company once."""
+
+    def setUp(self):
+        super().setUp()
+        with self.committed_env() as env:
+            main = env.company
+            partner = env["res.partner"].create(
+                {"name": "Cron Follow-up Customer", "is_company": True, "email": "ap@cron-followup.example.com"}
+            )
+            invoice = _overdue_invoice(env, partner, 10)
+            env["billing.collection"].search([("partner_id", "=", partner.id)]).unlink()
+            other = env["res.company"].create({"name": "Cron Follow-up Second Co", "sequence": 10000})
+            self.assertGreater(other.sequence, main.sequence, "the main company runs first")
+            self.ids = {"main": main.id, "other": other.id, "partner": partner.id, "invoice": invoice.id}
+            self.runs_before = env["billing.followup.run"].search([]).ids
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.committed_env() as env:
+            runs = env["billing.followup.run"].search([("id", "not in", self.runs_before)])
+            env["mail.mail"].search([("billing_followup_line_id", "in", runs.line_ids.ids)]).unlink()
+            runs.line_ids.unlink()
+            runs.unlink()
+            env["billing.collection"].search([("partner_id", "=", self.ids["partner"])]).unlink()
+            _drop_invoices(env["account.move"].browse(self.ids["invoice"]))
+            env["res.partner"].browse(self.ids["partner"]).unlink()
+        with self.committed_env() as env:
+            other = env["res.company"].browse(self.ids["other"])
+            env["billing.followup.level"].with_context(active_test=False).search(
+                [("company_id", "=", other.id)]
+            ).unlink()
+            env["billing.invoice.check"].with_context(active_test=False).search(
+                [("company_id", "=", other.id)]
+            ).unlink()
+            aliases = other.billing_dispute_alias_id | other.billing_remittance_alias_id
+            partner = other.partner_id
+            other.unlink()
+            aliases.unlink()
+            partner.unlink()
+
+    def _runs(self, env, company):
+        return env["billing.followup.run"].search(
+            [("id", "not in", self.runs_before), ("company_id", "=", self.ids[company])]
+        )
+
+    def _mails(self, env):
+        return env["mail.mail"].search([("model", "=", "res.partner"), ("res_id", "=", self.ids["partner"])])
+
+    def test_company_meeting_a_concurrent_update_is_skipped_and_the_other_runs(self):
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT 1")  # the cron's snapshot
+            with self.committed_env() as other:  # a user opens the customer's collection account meanwhile
+                other["billing.collection"]._for_partners(
+                    other["res.partner"].browse(self.ids["partner"]), other["res.company"].browse(self.ids["main"])
+                )
+            with self.assertLogs(FOLLOWUP_LOGGER, "ERROR") as logs:
+                _env(cr)["billing.followup.run"]._cron_run()
+            self.assertIn(f"Follow-up run of company {self.ids['main']} failed", logs.output[0])
+        with self.registry.cursor() as cr:  # what the cron committed
+            env = _env(cr)
+            self.assertFalse(self._runs(env, "main"), "nothing of the skipped company's run is kept")
+            self.assertFalse(self._mails(env), "nothing half-sent")
+            collection = env["billing.collection"].search([("partner_id", "=", self.ids["partner"])])
+            self.assertEqual(len(collection), 1)
+            self.assertFalse(collection.level_id, "no level recorded for the skipped customer")
+            self.assertEqual(self._runs(env, "other").mapped("state"), ["done"], "the other company ran")
+        with self.registry.cursor() as cr:  # the next call
+            _env(cr)["billing.followup.run"]._cron_run()
+        with self.registry.cursor() as cr:
+            env = _env(cr)
+            run = self._runs(env, "main")
+            self.assertEqual(run.state, "done")
+            self.assertEqual(run.line_ids.filtered(lambda line: line.partner_id.id == self.ids["partner"]).outcome,
+                             "emailed")  # fmt: skip
+            self.assertEqual(len(self._mails(env)), 1, "the customer is e-mailed once")
+
+
+@tagged("post_install", "-at_install")
+class TestPromiseCronConcurrency(CommittedFixtureCase):
+    """Rows 10 and 28: the promise judge meets another transaction. Two broken promises (their deadline has passed,
+    nothing paid); another transaction edits or cancels the first after the judge's snapshot, or the judge commits
+    before a user's cancel. A promise is judged once or cancelled, never both; the other promise is judged anyway."""
+
+    def setUp(self):
+        super().setUp()
+        with self.committed_env() as env:
+            today = fields.Date.context_today(env.user)
+            partners = env["res.partner"].create([
+                {"name": f"Cron Promise Customer {i}", "is_company": True} for i in (1, 2)
+            ])  # fmt: skip
+            invoices = env["account.move"]
+            promises = env["billing.promise"]
+            for partner in partners:
+                invoice = _overdue_invoice(env, partner, 20)
+                invoices |= invoice
+                promises |= env["billing.promise"].create({
+                    "partner_id": partner.id, "move_ids": [Command.set(invoice.ids)], "amount": 60.0,
+                    "date": today + timedelta(days=1),
+                })  # fmt: skip
+            env.flush_all()
+            # Promised ten days ago for five days ago: broken today.
+            env.cr.execute(
+                "UPDATE billing_promise SET date = %s, date_deadline = %s, create_date = create_date - interval '10 days'"
+                " WHERE id IN %s",
+                [today - timedelta(days=5), today - timedelta(days=5), tuple(promises.ids)],
+            )
+            self.ids = {"partners": partners.ids, "invoices": invoices.ids, "promises": promises.ids}
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.committed_env() as env:
+            partners = env["res.partner"].browse(self.ids["partners"])
+            env["billing.promise"].search([("partner_id", "in", partners.ids)]).unlink()
+            env["mail.activity"].search([("res_model", "=", "res.partner"), ("res_id", "in", partners.ids)]).unlink()
+            env["billing.collection"].search([("partner_id", "in", partners.ids)]).unlink()
+            _drop_invoices(env["account.move"].browse(self.ids["invoices"]))
+            partners.unlink()
+
+    def _promises(self, env):
+        return env["billing.promise"].browse(self.ids["promises"])
+
+    def _broken_count(self, env, partner_id):
+        return env["billing.collection"].search([("partner_id", "=", partner_id)]).broken_promise_count
+
+    def _judge(self, cr, log=True):
+        if not log:
+            return _env(cr)["billing.promise"]._cron_judge()
+        with self.assertLogs(PROMISE_LOGGER, "WARNING") as logs:
+            _env(cr)["billing.promise"]._cron_judge()
+        self.assertIn(f"Promise {self.ids['promises'][0]} could not be judged", logs.output[0])
+
+    def test_promise_edited_meanwhile_stays_open_and_the_other_is_judged(self):
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT 1")  # the judge's snapshot
+            with self.committed_env() as other:  # a user edits the first promise meanwhile
+                self._promises(other)[0].tolerance_days = 3
+            self._judge(cr)
+        with self.registry.cursor() as cr:
+            env = _env(cr)
+            first, second = self._promises(env)
+            self.assertEqual((first.state, first.date_judged), ("open", False), "left open for the next run")
+            self.assertEqual(self._broken_count(env, self.ids["partners"][0]), 0, "nothing half-judged")
+            self.assertEqual(second.state, "broken")
+            self.assertEqual(self._broken_count(env, self.ids["partners"][1]), 1)
+        with self.registry.cursor() as cr:  # the next run judges it
+            self._judge(cr, log=False)
+        with self.registry.cursor() as cr:
+            env = _env(cr)
+            self.assertEqual(self._promises(env).mapped("state"), ["broken", "broken"])
+            self.assertEqual(self._broken_count(env, self.ids["partners"][0]), 1)
+            self.assertEqual(self._broken_count(env, self.ids["partners"][1]), 1, "judged once")
+
+    def test_promise_cancelled_meanwhile_is_not_judged(self):
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT 1")  # the judge's snapshot
+            with self.committed_env() as other:  # the specialist cancels the first promise meanwhile
+                self._promises(other)[0].action_cancel()
+            self._judge(cr)
+        with self.registry.cursor() as cr:
+            env = _env(cr)
+            first, second = self._promises(env)
+            self.assertEqual((first.state, first.date_judged), ("cancelled", False), "cancelled, never judged")
+            self.assertEqual(self._broken_count(env, self.ids["partners"][0]), 0)
+            self.assertEqual(second.state, "broken")
+
+    def test_cancel_after_the_judge_committed_is_refused(self):
+        with self.registry.cursor() as user_cr:
+            user_cr.execute("SELECT 1")  # the user's request starts (its snapshot) ...
+            with self.registry.cursor() as cr:  # ... the judge runs and commits meanwhile
+                self._judge(cr, log=False)
+            with self.assertRaises(psycopg2.errors.SerializationFailure):
+                self._promises(_env(user_cr))[0].action_cancel()
+                _env(user_cr).flush_all()
+            user_cr.rollback()
+            # Odoo replays the request on a serialization failure: the replay sees the promise judged.
+            with self.assertRaises(UserError):
+                self._promises(_env(user_cr))[0].action_cancel()
+            user_cr.rollback()
+        with self.registry.cursor() as cr:
+            env = _env(cr)
+            first = self._promises(env)[0]
+            self.assertEqual(first.state, "broken", "judged once, never cancelled too")
+            self.assertEqual(self._broken_count(env, self.ids["partners"][0]), 1)
