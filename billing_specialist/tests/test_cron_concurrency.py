@@ -222,3 +222,87 @@ class TestPromiseCronConcurrency(CommittedFixtureCase):
             first = self._promises(env)[0]
             self.assertEqual(first.state, "broken", "judged once, never cancelled too")
             self.assertEqual(self._broken_count(env, self.ids["partners"][0]), 1)
+
+
+@tagged("post_install", "-at_install")
+class TestHabitCronConcurrency(CommittedFixtureCase):
+    """Row 30: the habit cron learns from an automatic matching run while a user undoes that run. Both write the
+    run's row, so the later of the two fails on a serialization failure and is replayed on the other's result: an
+    undone run never keeps a lesson, in either order."""
+
+    def setUp(self):
+        super().setUp()
+        with self.committed_env() as env:
+            company = env.company
+            partner = env["res.partner"].create({"name": "Cron Habit Customer", "is_company": True})
+            invoice = _overdue_invoice(env, partner, 1, amount=640.0)
+            payment = env["account.payment"].create({
+                "payment_type": "inbound", "partner_type": "customer", "partner_id": partner.id, "amount": 640.0,
+                "memo": invoice.name,
+                "journal_id": env["account.journal"].search(
+                    [("company_id", "=", company.id), ("type", "=", "bank")], limit=1
+                ).id,
+            })  # fmt: skip
+            payment.action_post()
+            run = env["billing.match.run"]._run_automatic(company, payment)
+            self.assertEqual(run.line_ids.outcome, "applied")
+            env.flush_all()
+            days = company.billing_learn_after_days + 1
+            env.cr.execute("UPDATE billing_match_run SET date = date - %s * interval '1 day' WHERE id = %s",
+                           [days, run.id])  # fmt: skip
+            self.ids = {"partner": partner.id, "invoice": invoice.id, "payment": payment.id, "run": run.id}
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.committed_env() as env:
+            run = env["billing.match.run"].browse(self.ids["run"])
+            env["billing.match.habit"].with_context(active_test=False).search(
+                [("partner_id", "=", self.ids["partner"])]
+            ).unlink()
+            payment = env["account.payment"].browse(self.ids["payment"])
+            invoice = env["account.move"].browse(self.ids["invoice"])
+            (payment.move_id | invoice).line_ids.remove_move_reconcile()
+            run.line_ids.unlink()
+            run.unlink()
+            payment.action_draft()
+            payment.unlink()
+            _drop_invoices(invoice)
+            env["billing.collection"].search([("partner_id", "=", self.ids["partner"])]).unlink()
+            env["res.partner"].browse(self.ids["partner"]).unlink()
+
+    def _state(self, cr):
+        env = _env(cr)
+        run = env["billing.match.run"].browse(self.ids["run"])
+        evidence = env["billing.match.habit.evidence"].search_count([("line_id", "in", run.line_ids.ids)])
+        return run.state, run.learned, evidence
+
+    def _undo(self, cr):
+        _env(cr)["billing.match.run"].browse(self.ids["run"]).action_undo()
+        _env(cr).flush_all()
+
+    def test_undo_committed_first_the_cron_fails_then_learns_nothing(self):
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT 1")  # the cron's snapshot: the run is done, not learned
+            with self.registry.cursor() as user_cr:  # the user undoes the run meanwhile
+                self._undo(user_cr)
+            with self.assertRaises(psycopg2.errors.SerializationFailure):
+                _env(cr)["billing.match.habit"]._cron_learn()
+                _env(cr).flush_all()
+            cr.rollback()  # the cron runner's; its next call:
+            _env(cr)["billing.match.habit"]._cron_learn()
+        with self.registry.cursor() as cr:
+            self.assertEqual(self._state(cr), ("undone", False, 0), "an undone run teaches nothing")
+
+    def test_cron_committed_first_the_undo_is_replayed_and_takes_the_lesson_back(self):
+        with self.registry.cursor() as user_cr:
+            user_cr.execute("SELECT 1")  # the user's Undo starts (its snapshot) ...
+            with self.registry.cursor() as cr:  # ... the cron learns from the run and commits meanwhile
+                _env(cr)["billing.match.habit"]._cron_learn()
+            with self.registry.cursor() as cr:
+                self.assertTrue(self._state(cr)[2], "the run taught something")
+            with self.assertRaises(psycopg2.errors.SerializationFailure):
+                self._undo(user_cr)
+            user_cr.rollback()  # Odoo replays the request:
+            self._undo(user_cr)
+        with self.registry.cursor() as cr:
+            self.assertEqual(self._state(cr), ("undone", True, 0), "the undo took the lesson back")
