@@ -306,3 +306,65 @@ class TestHabitCronConcurrency(CommittedFixtureCase):
             self._undo(user_cr)
         with self.registry.cursor() as cr:
             self.assertEqual(self._state(cr), ("undone", True, 0), "the undo took the lesson back")
+
+
+@tagged("post_install", "-at_install")
+class TestDisputeSlaCronConcurrency(CommittedFixtureCase):
+    """Row 29: the SLA cron escalates overdue cases in one transaction while a user edits one of them. The cron fails
+    on a serialization failure and nothing of it is kept (no case half-escalated, no activity); its next call
+    escalates each case once."""
+
+    def setUp(self):
+        super().setUp()
+        with self.committed_env() as env:
+            today = fields.Date.context_today(env.user)
+            partner = env["res.partner"].create({"name": "Cron SLA Customer", "is_company": True})
+            invoices = env["account.move"]
+            for _index in range(2):
+                invoices |= _overdue_invoice(env, partner, 20)
+            cases = env["billing.dispute"].create([{
+                "partner_id": partner.id, "reason_id": env.ref("billing_specialist.reason_pricing").id,
+                "line_ids": [Command.create({"move_id": invoice.id, "amount_disputed": 40.0})],
+            } for invoice in invoices])  # fmt: skip
+            env.flush_all()
+            env.cr.execute("UPDATE billing_dispute SET date_deadline = %s WHERE id IN %s",
+                           [today - timedelta(days=2), tuple(cases.ids)])  # fmt: skip
+            self.ids = {"partner": partner.id, "invoices": invoices.ids, "cases": cases.ids}
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.committed_env() as env:
+            cases = env["billing.dispute"].with_context(active_test=False).browse(self.ids["cases"])
+            env["mail.activity"].search([("res_model", "=", "billing.dispute"), ("res_id", "in", cases.ids)]).unlink()
+            cases.unlink()
+            _drop_invoices(env["account.move"].browse(self.ids["invoices"]))
+            env["billing.collection"].search([("partner_id", "=", self.ids["partner"])]).unlink()
+            env["res.partner"].browse(self.ids["partner"]).unlink()
+
+    def _escalations(self, cr):
+        env = _env(cr)
+        cases = env["billing.dispute"].browse(self.ids["cases"])
+        activity_type = env.ref("billing_specialist.mail_activity_type_billing_escalation")
+        return [
+            (bool(case.date_escalated),
+             env["mail.activity"].search_count([("res_model", "=", "billing.dispute"), ("res_id", "=", case.id),
+                                                ("activity_type_id", "=", activity_type.id)]))
+            for case in cases
+        ]  # fmt: skip
+
+    def test_case_edited_meanwhile_fails_the_whole_call_and_the_next_escalates(self):
+        with self.registry.cursor() as cr:
+            cr.execute("SELECT 1")  # the cron's snapshot
+            with self.committed_env() as other:  # a user edits the case escalated last meanwhile
+                other["billing.dispute"].browse(self.ids["cases"][0]).description = "Called the customer"
+            with self.assertRaises(psycopg2.errors.SerializationFailure):
+                _env(cr)["billing.dispute"]._cron_check_sla()
+                _env(cr).flush_all()
+            cr.rollback()  # the cron runner's
+        with self.registry.cursor() as cr:
+            self.assertEqual(self._escalations(cr), [(False, 0), (False, 0)], "nothing half-escalated")
+        with self.registry.cursor() as cr:  # the next call
+            escalated = _env(cr)["billing.dispute"]._cron_check_sla()
+            self.assertEqual(sorted(escalated.ids), sorted(self.ids["cases"]))
+        with self.registry.cursor() as cr:
+            self.assertEqual(self._escalations(cr), [(True, 1), (True, 1)], "each case escalated once")
