@@ -368,3 +368,52 @@ class TestDisputeSlaCronConcurrency(CommittedFixtureCase):
             self.assertEqual(sorted(escalated.ids), sorted(self.ids["cases"]))
         with self.registry.cursor() as cr:
             self.assertEqual(self._escalations(cr), [(True, 1), (True, 1)], "each case escalated once")
+
+
+@tagged("post_install", "-at_install")
+class TestDueTodayCronConcurrency(CommittedFixtureCase):
+    """Row 24: the daily billing run called twice (a second worker at once, or *Run Manually* before the background
+    action has posted the first run's drafts): a draft due today is listed in one run, never in two."""
+
+    def setUp(self):
+        super().setUp()
+        with self.committed_env() as env:
+            partner = env["res.partner"].create({"name": "Cron Due Today Customer", "is_company": True})
+            invoice = env["account.move"].create({
+                "move_type": "out_invoice", "partner_id": partner.id,
+                "invoice_date": fields.Date.context_today(env.user),
+                "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
+            })  # fmt: skip
+            self.runs_before = env["billing.invoice.run"].search([]).ids
+            self.ids = {"partner": partner.id, "invoice": invoice.id}
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.committed_env() as env:
+            runs = env["billing.invoice.run"].search([("id", "not in", self.runs_before)])
+            runs.line_ids.unlink()
+            runs.write({"state": "done"})  # never processed: nothing of theirs to lose
+            runs.unlink()
+            env["account.move"].browse(self.ids["invoice"]).unlink()
+            env["res.partner"].browse(self.ids["partner"]).unlink()
+
+    def _runs_listing_the_invoice(self, cr):
+        return _env(cr)["billing.invoice.run.line"].search([("move_id", "=", self.ids["invoice"])]).run_id
+
+    def test_second_call_before_the_drafts_are_posted_lists_them_in_no_second_run(self):
+        with self.registry.cursor() as cr:
+            _env(cr)["billing.invoice.run"]._cron_due_today()
+        with self.registry.cursor() as cr:
+            self.assertEqual(self._runs_listing_the_invoice(cr).state, "running", "queued for the background action")
+        with self.registry.cursor() as cr:  # called again before the background action posted it
+            _env(cr)["billing.invoice.run"]._cron_due_today()
+        with self.registry.cursor() as cr:
+            self.assertEqual(len(self._runs_listing_the_invoice(cr)), 1, "in one run, not two")
+
+    def test_two_calls_at_once_list_the_draft_in_one_run(self):
+        with self.registry.cursor() as first, self.registry.cursor() as second:
+            _env(first)["billing.invoice.run"]._cron_due_today()  # not committed yet
+            second.execute("SET LOCAL lock_timeout = '5s'")
+            _env(second)["billing.invoice.run"]._cron_due_today()  # a second worker at once
+        with self.registry.cursor() as cr:
+            self.assertEqual(len(self._runs_listing_the_invoice(cr)), 1, "in one run, not two")
