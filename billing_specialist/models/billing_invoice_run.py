@@ -1,4 +1,5 @@
 import logging
+import zlib
 
 import psycopg2.errors
 from markupsafe import Markup
@@ -12,6 +13,9 @@ from .billing_dispute_line import without_protected_defaults
 from .billing_invoice_run_line import error_text
 
 _logger = logging.getLogger(__name__)
+
+# pg_try_advisory_xact_lock(DUE_TODAY_LOCK_KEY, company id): one daily billing run of a company created at a time.
+DUE_TODAY_LOCK_KEY = zlib.crc32(b"billing.invoice.run.due_today") & 0x7FFFFFFF
 
 DONE_OUTCOMES = ("posted_sent", "posted_printed", "skipped")
 # Stored on the run from its lines: not written while its chunks run side by side (see _billing_chunk_process).
@@ -465,11 +469,20 @@ class BillingInvoiceRun(models.Model):
     def _cron_due_today(self):
         """The daily scheduled action (inactive until switched on): a run per company over its drafts due today.
 
-        The runs belong to the scheduled action's user, for the companies that user works in.
+        The runs belong to the scheduled action's user, for the companies that user works in. A draft another run
+        still has to post is left to it; a company another worker is creating the run of at the same time is left.
         """
+        Line = self.env["billing.invoice.run.line"].sudo()
         for company in self.env.user.company_ids:
+            self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", DUE_TODAY_LOCK_KEY, company.id))
+            if not self.env.cr.fetchone()[0]:
+                _logger.info("Daily billing run of company %s: another worker is creating it", company.id)
+                continue
+            # Drafts an earlier run still has to post (the background action has not come to them yet).
+            queued = Line.search([("run_id.company_id", "=", company.id), ("run_id.state", "=", "running")]).move_id
             run = self.with_company(company).create({"company_id": company.id, "due_today": True})
             run.action_select_invoices()
+            run.sudo().line_ids.filtered(lambda line, queued=queued: line.move_id in queued).unlink()
             if run.line_ids:
                 run.sudo().write({"state": "running", "started_uid": self.env.uid})  # for the background action
             else:
