@@ -151,6 +151,9 @@ class BillingFollowupRun(models.Model):
         if self.date != fields.Date.context_today(self):
             raise UserError(self.env._("%(run)s previews another day: run the follow-ups again.", run=self.name))
         self._lock(self.company_id)
+        # The run's row too: a click that read the preview before another click's Send committed gets a concurrent
+        # update (retried by Odoo, then refused above) before planning anything again.
+        self.env.cr.execute(SQL("SELECT id FROM billing_followup_run WHERE id = %s FOR NO KEY UPDATE", self.id))
         self.sudo()._execute()
         return True
 
