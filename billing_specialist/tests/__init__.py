@@ -47,3 +47,4 @@ from . import test_attack_pass_7
 from . import test_cockpit
 from . import test_cockpit_tour
 from . import test_attack_pass_8
+from . import test_attack_pass_9
