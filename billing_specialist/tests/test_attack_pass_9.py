@@ -8,7 +8,8 @@ from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import JsonRpcException
 
 from .common import BillingDisputeCommon, CommittedFixtureCase
 from .followup_common import FollowupCommon
@@ -157,6 +158,54 @@ class TestAttackPass9Preview(FollowupCommon):
         with self.assertRaises(UserError):
             run.with_user(self.manager).with_context(tz="Pacific/Kiritimati").action_send()
         self.assertFalse(self._mails(self.customer))
+
+
+@tagged("post_install", "-at_install")
+class TestAttackPass9Rpc(FollowupCommon, HttpCase):
+    """The preview attacked as a client sends it: JSON-RPC calls in the attacker's own session."""
+
+    def _call(self, model, method, args, kwargs=None):
+        return self.make_jsonrpc_request(
+            "/web/dataset/call_kw", {"model": model, "method": method, "args": args, "kwargs": kwargs or {}}
+        )
+
+    def test_the_preview_over_json_rpc(self):
+        self._overdue(35)
+        own = self._preview().line_ids
+        other = self.setup_other_company(name="Attack 9 RPC Co")["company"]
+        self.env["billing.followup.level"]._seed_ladder(other)
+        self.env["account.move"].with_company(other).create({
+            "move_type": "out_invoice", "partner_id": self._customer("Hidden RPC Customer").id,
+            "invoice_payment_term_id": False, "invoice_date": self.today - timedelta(days=40),
+            "invoice_date_due": self.today - timedelta(days=10),
+            "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
+        }).action_post()  # fmt: skip
+        hidden = self.Run.sudo()._start(other).line_ids
+        spec = {"line_id": {"fields": {"display_name": {}}}, "planned_level_id": {"fields": {"display_name": {}}}}
+        self.authenticate(self.specialist.login, self.specialist.login)
+        # The dialog opened with another company's line as its default: refused, nothing of it shown.
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            self._call("billing.followup.line.level", "onchange", [[], {}, [], spec],
+                       {"context": {"default_line_id": hidden.id}})  # fmt: skip
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            self._call("billing.followup.line.level", "web_save", [[], {"line_id": hidden.id,
+                       "level_id": hidden.planned_level_id.id}], {"specification": spec})  # fmt: skip
+        # The own line's dialog opens; the stored preview and status are not writable.
+        result = self._call("billing.followup.line.level", "onchange", [[], {}, [], spec],
+                            {"context": {"default_line_id": own.id}})  # fmt: skip
+        self.assertEqual(result["value"]["line_id"]["id"], own.id)
+        for vals in ({"preview_body": "<img src=x onerror=alert(1)>"}, {"preview_hash": "0" * 64},
+                     {"outcome": "excluded"}):  # fmt: skip
+            with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+                self._call("billing.followup.line", "write", [own.ids, vals])
+        # A portal customer reads no preview line, not even the own one's e-mail.
+        self.authenticate(self.portal_user.login, self.portal_user.login)
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            self._call("billing.followup.line", "web_read", [own.ids], {"specification": {"preview_body": {}}})
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            self._call("billing.followup.line", "action_exclude", [own.ids])
+        self.assertFalse(own.excluded)
+        self.assertTrue(own.preview_hash and own.preview_hash != "0" * 64)
 
 
 @tagged("post_install", "-at_install")
