@@ -115,6 +115,23 @@ class TestAttackPass9Preview(FollowupCommon):
         with self.assertRaises(UserError):
             Wizard.with_context(**action["context"]).onchange({}, [], spec)
 
+    def test_a_chosen_level_archived_before_send_is_not_sent(self):
+        self._overdue(35)
+        run = self._preview()
+        line = run.line_ids
+        wizard = (
+            self.env["billing.followup.line.level"]
+            .with_user(self.specialist)
+            .with_context(default_line_id=line.id)
+            .create({"level_id": self.reminder.id})
+        )
+        wizard.action_apply()
+        self.reminder.active = False
+        run.with_user(self.specialist).action_send()
+        self.assertEqual(line.outcome, "changed")
+        self.assertFalse(self._mails(self.customer))
+        self.assertFalse(line.move_ids.billing_followup_level_id)
+
     def test_an_email_changed_to_another_customer_s_address_is_not_sent(self):
         self._overdue(10)
         self._overdue(10, partner=self.other_customer)
