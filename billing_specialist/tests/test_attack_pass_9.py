@@ -132,6 +132,31 @@ class TestAttackPass9Preview(FollowupCommon):
         self.assertFalse(self._mails(self.customer))
         self.assertFalse(line.move_ids.billing_followup_level_id)
 
+    def test_a_template_editor_cannot_plant_script_in_the_stored_preview(self):
+        """Any mail template editor (every internal user once Restrict Template Rendering is off) may edit the
+        follow-up template: QWeb attributes pass Odoo's sanitizing at save and render as live HTML. The stored
+        preview is opened by every billing specialist: it must not carry script, and neither does what is sent."""
+        template = self.env.ref("billing_specialist.mail_template_billing_followup")
+        editor = new_test_user(
+            self.env, login="bs_attack9_editor", groups="base.group_user,mail.group_mail_template_editor",
+            company_id=self.company.id, company_ids=[Command.set(self.company.ids)],
+        )  # fmt: skip
+        template.with_user(editor).write(
+            {"body_html": '<p>Please pay <img src="x" t-att-onerror="\'alert(1)\'"/>'
+                          '<a t-att-href="\'javascript:alert(2)\'">here</a></p>'}
+        )  # fmt: skip
+        self._overdue(10)
+        run = self._preview()
+        line = run.line_ids
+        self.assertIn("Please pay", line.preview_body)
+        self.assertNotIn("onerror", line.preview_body)
+        self.assertNotIn("javascript:", line.preview_body)
+        run.with_user(self.specialist).action_send()
+        self.assertEqual(line.outcome, "emailed")
+        mail = self._mails(self.customer)
+        self.assertIn("Please pay", mail.body_html)
+        self.assertNotIn("onerror", mail.body_html)
+
     def test_an_email_changed_to_another_customer_s_address_is_not_sent(self):
         self._overdue(10)
         self._overdue(10, partner=self.other_customer)
