@@ -278,8 +278,11 @@ class BillingFollowupRun(models.Model):
 
     @api.autovacuum
     def _gc_previews(self):
-        """Previews of a past day can no longer be sent (*Send* refuses them): deleted, with their lines."""
-        stale = self.sudo().search([("state", "=", "preview"), ("date", "<", fields.Date.context_today(self))])
+        """Previews of a day past for every user can no longer be sent (*Send* refuses them): deleted, with their
+        lines. Past for every user: before today at UTC-12, the last timezone to leave a day (a specialist west of
+        the server's timezone still sends today's preview dated the server's yesterday)."""
+        earliest_today = fields.Date.context_today(self.with_context(tz="Etc/GMT+12"))  # Etc's sign is inverted
+        stale = self.sudo().search([("state", "=", "preview"), ("date", "<", earliest_today)])
         stale.unlink()
 
     def action_print_letters(self):
