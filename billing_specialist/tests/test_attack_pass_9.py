@@ -157,6 +157,24 @@ class TestAttackPass9Preview(FollowupCommon):
         self.assertIn("Please pay", mail.body_html)
         self.assertNotIn("onerror", mail.body_html)
 
+    def test_the_daily_clean_up_keeps_a_preview_still_today_west_of_utc(self):
+        """05:00 UTC on the 11th is 18:00 on the 10th in Pago Pago: a specialist there previews the 10th and may send
+        it (Send takes his today). The clean-up (its today UTC's) must not delete it under him; a preview of the 9th
+        is past everywhere."""
+        with freeze_time(datetime(2026, 3, 11, 5, 0)):
+            self.specialist.tz = "Pacific/Pago_Pago"
+            due = fields.Date.to_date("2026-03-01")
+            self._invoice(100.0, partner=self.customer, invoice_date=due - timedelta(days=30), invoice_date_due=due,
+                          invoice_payment_term_id=False)  # fmt: skip
+            run = self.Run.with_user(self.specialist)._start(self.company)
+            self.assertEqual(run.date, fields.Date.to_date("2026-03-10"))
+            past = self.Run.sudo()._create_run(self.company, "manual", fields.Date.to_date("2026-03-09"))
+            self.Run._gc_previews()
+            self.assertFalse(past.exists())
+            self.assertTrue(run.exists(), "still today for its specialist")
+            run.action_send()
+            self.assertEqual((run.state, run.line_ids.outcome), ("done", "emailed"))
+
     def test_an_email_changed_to_another_customer_s_address_is_not_sent(self):
         self._overdue(10)
         self._overdue(10, partner=self.other_customer)
