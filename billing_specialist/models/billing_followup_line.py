@@ -110,10 +110,13 @@ class BillingFollowupLine(models.Model):
     result = fields.Text(readonly=True, help="What was done for this customer, or why nothing was sent.")
     preview_emails = fields.Char(string="To", readonly=True, help="The e-mail's recipients, as it will go out.")
     preview_subject = fields.Char(string="Subject", readonly=True)
-    # Not sanitized, as Odoo's own template preview (mail.template.preview): the rendered output of a mail template
-    # (editable by template editors only) and of the letter's QWeb view, whose values are escaped; kept as rendered,
-    # the body is sent as it is (and sanitizing every letter was most of a large preview's time).
-    preview_body = fields.Html(string="E-mail Body", readonly=True, sanitize=False,
+    # The e-mail body sanitized as Odoo's outgoing e-mails are: its mail template is editable by any mail template
+    # editor (every internal user once Restrict Template Rendering is off), whose QWeb attributes (t-att-onerror)
+    # pass Odoo's sanitizing at save and render as live HTML, then opened here by every billing specialist. The
+    # stored body is what is sent; the hash is of the rendered one. The letter is not sanitized (its QWeb view is
+    # editable by administrators only; its values are escaped): sanitizing every letter was most of a large
+    # preview's time.
+    preview_body = fields.Html(string="E-mail Body", readonly=True, sanitize="email_outgoing",
                                help="The e-mail's body, rendered by the code that sends it, as sent.")  # fmt: skip
     # Rendered when a line is opened, not at the preview (a letter is a few milliseconds, thousands in a large run):
     # the preview hashes what the letter is made of (``_letter_inputs``), compared at send like the rest.

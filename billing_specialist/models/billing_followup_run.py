@@ -151,6 +151,9 @@ class BillingFollowupRun(models.Model):
         if self.date != fields.Date.context_today(self):
             raise UserError(self.env._("%(run)s previews another day: run the follow-ups again.", run=self.name))
         self._lock(self.company_id)
+        # The run's row too: a click that read the preview before another click's Send committed gets a concurrent
+        # update (retried by Odoo, then refused above) before planning anything again.
+        self.env.cr.execute(SQL("SELECT id FROM billing_followup_run WHERE id = %s FOR NO KEY UPDATE", self.id))
         self.sudo()._execute()
         return True
 
@@ -281,8 +284,11 @@ class BillingFollowupRun(models.Model):
 
     @api.autovacuum
     def _gc_previews(self):
-        """Previews of a past day can no longer be sent (*Send* refuses them): deleted, with their lines."""
-        stale = self.sudo().search([("state", "=", "preview"), ("date", "<", fields.Date.context_today(self))])
+        """Previews of a day past for every user can no longer be sent (*Send* refuses them): deleted, with their
+        lines. Past for every user: before today at UTC-12, the last timezone to leave a day (a specialist west of
+        the server's timezone still sends today's preview dated the server's yesterday)."""
+        earliest_today = fields.Date.context_today(self.with_context(tz="Etc/GMT+12"))  # Etc's sign is inverted
+        stale = self.sudo().search([("state", "=", "preview"), ("date", "<", earliest_today)])
         stale.unlink()
 
     def action_print_letters(self):

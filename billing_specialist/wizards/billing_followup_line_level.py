@@ -13,6 +13,20 @@ class BillingFollowupLineLevel(models.TransientModel):
     planned_level_id = fields.Many2one(related="line_id.planned_level_id")
     level_id = fields.Many2one("billing.followup.level", required=True, domain="[('company_id', '=', company_id)]")
 
+    @api.model
+    def default_get(self, fields_list):
+        values = super().default_get(fields_list)
+        if values.get("line_id"):
+            # The dialog's defaults come from the client's context: another company's line is refused before the
+            # form shows its customer, level and company (Odoo reads a many-to-one's name as superuser).
+            self.env["billing.followup.line"].browse(values["line_id"])._check_can_adjust()
+        return values
+
+    @api.onchange("line_id")
+    def _onchange_line_id(self):
+        """The same for a line sent as a value by the client (an onchange reads related fields as superuser)."""
+        self.line_id._origin._check_can_adjust()
+
     @api.model_create_multi
     def create(self, vals_list):
         wizards = super().create(vals_list)
