@@ -329,7 +329,7 @@ class BillingFollowupLine(models.Model):
         self.ensure_one()
         partner = self.partner_id
         qweb = self.env["ir.qweb"].with_context(lang=partner.lang or self.env.lang)
-        values = {"line": self, "o": partner, "company": self.company_id}
+        values = {"line": self, "partner": partner, "company": self.company_id}
         return str(qweb._render(LETTER_BODY, values))
 
     def _letter_inputs(self, sources=None):

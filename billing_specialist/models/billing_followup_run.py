@@ -12,6 +12,10 @@ _logger = logging.getLogger(__name__)
 LOCK_KEY = zlib.crc32(b"billing.followup.run") & 0x7FFFFFFF
 
 
+# A customer left out on the preview, changed since it, or whose follow-up failed gets no letter printed or counted.
+NO_LETTER_OUTCOMES = ("error", "excluded", "changed")
+
+
 class BillingFollowupRun(models.Model):
     """A follow-up run of one company on one day: a preview of one line per customer to remind, then the sending.
 
@@ -72,7 +76,7 @@ class BillingFollowupRun(models.Model):
             run_counts = counts.setdefault(run, {"lines": 0, "letters": 0})
             run_counts["lines"] += count
             run_counts[outcome] = run_counts.get(outcome, 0) + count
-            if letter and outcome != "error":
+            if letter and outcome not in NO_LETTER_OUTCOMES:
                 run_counts["letters"] += count
         for run in self:
             run_counts = counts.get(run, {})
@@ -294,7 +298,7 @@ class BillingFollowupRun(models.Model):
     def action_print_letters(self):
         """The letters of the run, one PDF (each letter is kept as an attachment of its line once printed)."""
         self.ensure_one()
-        lines = self.line_ids.filtered(lambda ln: ln.send_letter and ln.outcome != "error")
+        lines = self.line_ids.filtered(lambda ln: ln.send_letter and ln.outcome not in NO_LETTER_OUTCOMES)
         if not lines:
             raise UserError(self.env._("This run has no letter to print."))
         return self.env.ref("billing_specialist.action_report_billing_followup_letter").report_action(lines)

@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+import lxml.html
+
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
@@ -275,6 +277,29 @@ class TestFollowupPreview(FollowupCommon):
         sent = self._send()
         with self.assertRaises(UserError):
             sent.action_discard()
+
+    def test_print_letters_renders_a_pdf_kept_on_each_line_and_leaves_out_the_excluded(self):
+        """Print Letters of several letters: Odoo splits the PDF by the record the layout marks each letter with, so that mark must be the line (it was the customer:
+        "does not contain the attributes 'data-oe-model' and 'data-oe-id'"); each letter is then kept on its line.
+        An excluded customer's letter is neither printed nor counted."""
+        customers = [self._customer(name, email=False) for name in ("Letter Ltd", "Second Ltd", "Left Out Ltd")]
+        for customer in customers:
+            self._overdue(10, partner=customer)
+        run = self._preview()
+        self._line(run, customers[2]).action_exclude()
+        run.action_send()
+        self.assertEqual(run.letter_count, 2, "the excluded customer's letter is not counted")
+        lines = self._line(run, customers[0]) | self._line(run, customers[1])
+        self.assertEqual(sorted(run.action_print_letters()["context"]["active_ids"]), sorted(lines.ids))
+        html = self.env["ir.actions.report"]._render_qweb_html(
+            "billing_specialist.action_report_billing_followup_letter", lines.ids
+        )[0]
+        articles = lxml.html.fromstring(html).xpath("//div[contains(@class, 'article')]")
+        self.assertEqual(
+            sorted((node.get("data-oe-model"), int(node.get("data-oe-id"))) for node in articles),
+            sorted((lines._name, line_id) for line_id in lines.ids),
+            "each letter is marked with its line, which Odoo splits the PDF by and keeps each letter on",
+        )
 
 
 @tagged("post_install", "-at_install")
