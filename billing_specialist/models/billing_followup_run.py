@@ -173,6 +173,7 @@ class BillingFollowupRun(models.Model):
         else:
             self.line_ids.unlink()
             self._build_lines()
+            self._leave_to_open_previews()
         lines = self.line_ids.filtered(lambda line: line.outcome == "planned")
         size = self.env["billing.run.chunk"]._billing_chunk_size()
         if len(lines) > size:
@@ -183,6 +184,24 @@ class BillingFollowupRun(models.Model):
             lines = self._replan_lines(lines)
         lines._send()
         self.write({"state": "done", "duration": self.duration + time.perf_counter() - started})
+
+    def _leave_to_open_previews(self):
+        """A run without a preview (the daily one) leaves alone the customers of a preview of the same company and day
+        still open: a specialist is choosing what they get (excluded, another level), and the preview's Send sends it;
+        chased here too, they would get two follow-ups, or one they were excluded from."""
+        previews = self.sudo().search([
+            ("company_id", "=", self.company_id.id), ("state", "=", "preview"), ("previewed", "=", True),
+            ("date", "=", self.date), ("id", "!=", self.id),
+        ])  # fmt: skip
+        if not previews:
+            return
+        preview_of = {line.partner_id: line.run_id for line in previews.line_ids}
+        for line in self.line_ids.filtered(lambda line: line.outcome == "planned" and line.partner_id in preview_of):
+            line.write({
+                "outcome": "excluded",
+                "result": self.env._("Left to the preview %(run)s, still open: its Send follows this customer up.",
+                                     run=preview_of[line.partner_id].name),
+            })  # fmt: skip
 
     @api.model
     def _check_none_sending(self, company):

@@ -301,6 +301,24 @@ class TestFollowupPreview(FollowupCommon):
             "each letter is marked with its line, which Odoo splits the PDF by and keeps each letter on",
         )
 
+    def test_the_daily_run_leaves_a_customer_on_an_open_preview_to_it(self):
+        """The daily run does not overtake a preview still open (walk): the preview's customers are left to its Send,
+        so an excluded customer gets nothing and a chosen level goes out once; the others are chased as every day."""
+        self._overdue(35, 250.0)
+        preview = self.Run.with_user(self.specialist)._start(self.company)
+        self._line(preview, self.customer).action_exclude()
+        other = self._customer("Initech")
+        self._overdue(35, 250.0, partner=other)  # overdue after the preview: on no preview
+        daily = self.Run.sudo()._run_company(self.company)
+        line = self._line(daily, self.customer)
+        self.assertEqual(line.outcome, "excluded")
+        self.assertIn(preview.name, line.result)
+        self.assertFalse(self._mails(self.customer), "excluded on the preview: nothing sent by the daily run")
+        self.assertEqual(self._line(daily, other).outcome, "emailed", "a customer on no preview is chased")
+        preview.action_send()
+        self.assertEqual(self._line(preview, self.customer).outcome, "excluded")
+        self.assertFalse(self._mails(self.customer))
+
 
 @tagged("post_install", "-at_install")
 class TestFollowupPreviewChunks(FollowupChunksCommon):
