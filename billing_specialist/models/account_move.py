@@ -112,12 +112,18 @@ class AccountMove(models.Model):
         help="The open case that contests this invoice.",
     )
     billing_collection_state = fields.Selection(
-        [("disputed", "In Dispute"), ("promised", "Promised"), ("overdue", "Overdue"), ("due", "Not Due")],
+        [
+            ("disputed", "In Dispute"),
+            ("partly_disputed", "Partly in Dispute"),
+            ("promised", "Promised"),
+            ("overdue", "Overdue"),
+            ("due", "Not Due"),
+        ],  # fmt: skip
         string="Collection State",
         compute="_compute_billing_collection_state",
         groups="billing_specialist.group_billing_user",
-        help="For an open invoice, what its collector sees: in an open dispute case, covered by an open promise "
-        "(deadline not passed), past its due date, or not yet due.",
+        help="For an open invoice, what its collector sees: in an open dispute case (partly: the rest is past due and "
+        "chased), covered by an open promise (deadline not passed), past its due date, or not yet due.",
     )
     billing_dispute_line_id = fields.Many2one(
         "billing.dispute.line",
@@ -211,11 +217,16 @@ class AccountMove(models.Model):
                 [("state", "=", "open"), ("date_deadline", ">=", today), ("move_ids", "in", self._origin.ids)]
             ).move_ids
         for move in self:
+            overdue = move.invoice_date_due and move.invoice_date_due < today
             if move.billing_in_dispute:
-                move.billing_collection_state = "disputed"
+                partly = (
+                    overdue
+                    and move.currency_id.compare_amounts(move.billing_disputed_amount, abs(move.amount_residual)) < 0
+                )
+                move.billing_collection_state = "partly_disputed" if partly else "disputed"
             elif move._origin in promised:
                 move.billing_collection_state = "promised"
-            elif move.invoice_date_due and move.invoice_date_due < today:
+            elif overdue:
                 move.billing_collection_state = "overdue"
             else:
                 move.billing_collection_state = "due"

@@ -87,6 +87,13 @@ class TestCockpit(BillingDisputeCommon):
         super().setUp()
         self.case = self._open_case(self.inv_disputed, amount=500.0)
 
+    def test_an_invoice_disputed_whole_is_in_dispute_and_one_disputed_in_part_says_so(self):
+        whole = self._invoice(800.0, invoice_date=self.today - timedelta(days=40),
+                              invoice_date_due=self.today - timedelta(days=10))  # fmt: skip
+        self._open_case(whole)
+        self.assertEqual(whole.billing_collection_state, "disputed")
+        self.assertEqual(self.inv_disputed.billing_collection_state, "partly_disputed")
+
     def test_the_screen_shows_the_customer_of_one_company(self):
         account = self.account.with_user(self.specialist)
         self.assertEqual(
@@ -97,7 +104,7 @@ class TestCockpit(BillingDisputeCommon):
             states,
             {
                 self.inv_overdue: "overdue",
-                self.inv_disputed: "disputed",
+                self.inv_disputed: "partly_disputed",  # 500 of 2,000 disputed: the rest is overdue, chased
                 self.inv_promised: "promised",
                 self.inv_due: "due",
             },
