@@ -20,6 +20,7 @@ from odoo.tools.misc import format_date
 #                     a broken promise puts the customer at the top of today's list until someone calls.
 #   worked points   = -WORKED_POINTS while the customer was worked: its next action is after today, or a call was
 #                     logged today (a promise is recorded by a call). It comes back when the next action is due.
+#                     A promise broken since the last call is not "worked": the customer is to be called now.
 #   settled points  = when nothing is left to collect (To Collect = 0): minus all the other points, minus
 #                     SETTLED_POINTS, so the score is -SETTLED_POINTS: below every customer with something to collect
 #                     (whose score is at least -WORKED_POINTS).
@@ -319,7 +320,7 @@ class BillingWorklist(models.Model):
                    collection.next_action_date, collection.next_action_note, collection.last_call_date,
                    collection.last_followup_date,
                    COALESCE(collection.next_action_date > %(today)s OR collection.last_call_date >= %(today)s,
-                            FALSE) AS worked,
+                            FALSE) AND NOT broken.since_call AS worked,
                    ROUND(customer.weighted / %(unit)s, 2) AS points_age,
                    ROUND(-customer.paused / %(unit)s, 2) AS points_paused,
                    (%(broken)s * COALESCE(collection.broken_promise_count, 0))::numeric AS points_broken,

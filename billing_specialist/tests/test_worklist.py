@@ -115,6 +115,12 @@ class TestWorklist(BillingDisputeCommon):
         self.assertTrue(initech.broken_since_call)
         # The urgent part first: the list shows the start of the sentence.
         self.assertTrue(initech.reason.startswith("promise broken since the last call; next action due; "))
+        # A next action later does not make it "worked" while a promise broke since the last call (walk).
+        self.env["billing.collection"]._for_partners(self.initech, self.company).sudo().next_action_date = (
+            self.today + timedelta(days=3)
+        )
+        initech = self._row(self.initech)
+        self.assertEqual((initech.worked, initech.points_worked, initech.points_priority), (False, 0.0, 1000.0))
         hooli = self._row(self.hooli)
         self.assertEqual((hooli.promised_amount, hooli.followup_amount), (4000.0, 0.0))
         self.assertAlmostEqual(hooli.points_age + hooli.points_paused, 0.0, places=2)
