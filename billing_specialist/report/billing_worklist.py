@@ -40,7 +40,7 @@ ROW_ID_FACTOR = 100000
 SCORE_HELP = (
     "Score = age points + paused points (negative) + cash points (negative) + broken promises x 25 + level rank x 10 "
     "+ 50 when the next action is due + 1000 when a promise was broken since the last call - 1000 while worked (next "
-    "action after today, or a call logged today). Age points: each overdue item's open amount (company currency) x "
+    "action after today, or a call logged today; not while a promise broke since). Age points: each overdue item's open amount (company currency) x "
     "min(days overdue, 180) / 30, per 1,000; paused points: the same for the parts in dispute or covered by an open "
     "promise; cash points: the rest times the share of it that unapplied cash, open credits and bank lines from a "
     "payer of the customer's name cover. Nothing left to collect: the score is -2000 (the bottom of the list)."
