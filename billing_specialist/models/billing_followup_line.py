@@ -204,7 +204,11 @@ class BillingFollowupLine(models.Model):
         else the customer's own e-mail, else none (a letter)."""
         Partner = self.env["res.partner"].sudo().with_context(active_test=False)
         contact_ids = {it.contact_id for f in todo.values() for it in f.items if it.item.chased}
-        emails = {p["id"]: p["email"] for p in Partner.browse(list(contact_ids | set(todo))).read(["email"])}
+        read = Partner.browse(list(contact_ids | set(todo))).read(["email", "name", "commercial_partner_id"])
+        emails = {p["id"]: p["email"] for p in read}
+        names = {p["id"]: p["name"] for p in read}
+        # A contact who moved to another customer since the invoice: never sent this customer's invoices.
+        customer_of = {p["id"]: p["commercial_partner_id"] and p["commercial_partner_id"][0] for p in read}
         billing = {}
         for child in Partner.search_read(
             [("parent_id", "in", list(todo)), ("type", "=", "invoice"), ("email", "!=", False)],
@@ -214,17 +218,24 @@ class BillingFollowupLine(models.Model):
             billing.setdefault(child["parent_id"][0], child["id"])
         result = {}
         for partner_id, followup in todo.items():
-            invoice_contacts = sorted(
-                {it.contact_id for it in followup.items if it.item.chased and emails.get(it.contact_id)}
-            )
+            contacts = {it.contact_id for it in followup.items if it.item.chased and emails.get(it.contact_id)}
+            moved = sorted(contact for contact in contacts if customer_of.get(contact) != partner_id)
+            invoice_contacts = sorted(contacts - set(moved))
             if invoice_contacts:
-                result[partner_id] = (invoice_contacts, self.env._("the invoices' contacts"))
+                why = self.env._("the invoices' contacts")
+                result[partner_id] = (invoice_contacts, why)
             elif partner_id in billing:
                 result[partner_id] = ([billing[partner_id]], self.env._("the billing contact"))
             elif emails.get(partner_id):
                 result[partner_id] = ([partner_id], self.env._("the customer's e-mail"))
             else:
                 result[partner_id] = ([], self.env._("no e-mail address"))
+            if moved:
+                recipients, why = result[partner_id]
+                result[partner_id] = (recipients, self.env._(
+                    "%(why)s; not %(names)s, no longer a contact of this customer",
+                    why=why, names=", ".join(names[contact] for contact in moved),
+                ))  # fmt: skip
         return result
 
     @api.model

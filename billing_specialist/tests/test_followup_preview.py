@@ -319,6 +319,24 @@ class TestFollowupPreview(FollowupCommon):
         self.assertEqual(self._line(preview, self.customer).outcome, "excluded")
         self.assertFalse(self._mails(self.customer))
 
+    def test_a_contact_who_moved_to_another_customer_is_not_sent_the_first_ones_invoices(self):
+        """Issue 21, class 10: the invoice's contact has since moved to another customer: the follow-up goes to the
+        customer's own address instead (never the first customer's invoices and amounts to another customer's
+        person), and its line says why."""
+        bob = self.env["res.partner"].create(
+            {"name": "Bob Buyer", "parent_id": self.customer.id, "email": "bob@acme.example.com"}
+        )
+        self._overdue(35, 250.0, partner=bob)
+        bob.parent_id = self.other_customer  # Bob now works for Globex
+        run = self._preview()
+        line = self._line(run, self.customer)
+        self.assertEqual(line.recipient_ids, self.customer)
+        self.assertNotIn("bob@", line.preview_emails)
+        self.assertIn("not Bob Buyer, no longer a contact of this customer", line.contact_note)
+        run.action_send()
+        self.assertEqual(line.outcome, "emailed")
+        self.assertEqual(line.mail_id.recipient_ids, self.customer)
+
 
 @tagged("post_install", "-at_install")
 class TestFollowupPreviewChunks(FollowupChunksCommon):
