@@ -133,12 +133,15 @@ class BillingInvoiceChecker(models.AbstractModel):
             if (
                 move.move_type == "out_invoice"
                 and move.commercial_partner_id.billing_po_required
-                and not (move.ref or "").strip()
+                # a reference is at least one letter or digit: spaces, zero-width or no-break spaces, tabs and
+                # dashes alone are no PO reference
+                and not any(char.isalnum() for char in move.ref or "")
             ):
                 yield (
                     move.id,
                     self.env._(
-                        "%(customer)s requires a PO reference on its invoices; the Customer Reference is empty.",
+                        "%(customer)s requires a PO reference on its invoices; the Customer Reference is empty "
+                        "(it has no letter or digit).",
                         customer=move.commercial_partner_id.display_name,
                     ),
                 )

@@ -91,6 +91,10 @@ class TestInvoiceChecks(BillingDisputeCommon):
         self.customer.billing_po_required = True
         self.assertIn("po_required", self._findings(self._draft()))
         self.assertNotIn("po_required", self._findings(self._draft(ref="PO-77")))
+        # Issue 21, class 6: invisible characters, spaces and dashes alone are no reference.
+        for blank in ("\u200b", "\u00a0", "\t", " - ", "\u2011", "\ufeff"):
+            self.assertIn("po_required", self._findings(self._draft(ref=blank)), repr(blank))
+        self.assertNotIn("po_required", self._findings(self._draft(ref="\u200b7")), "a digit is a reference")
         self.assertNotIn("po_required", self._findings(self._draft(partner=self.other_customer)))
 
     def test_unusual_amount(self):
