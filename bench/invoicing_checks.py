@@ -47,6 +47,7 @@ def generate(env, history, drafts, seed=12):
     move_id = reserve_ids(cr, "account_move", history + drafts)
     line_id = reserve_ids(cr, "account_move_line", history + drafts)
     moves, lines, tax_rel = [], [], []
+    earlier = {}  # customer -> the numbers of its posted PO references
     for i in range(history + drafts):
         draft = i >= history
         partner = rng.choice(partner_ids)
@@ -56,8 +57,10 @@ def generate(env, history, drafts, seed=12):
             amount = round(amount * 8, 2)
         state = "draft" if draft else "posted"
         ref = f"PO-{i}"
-        if draft and rng.random() < 0.02:  # an earlier PO number written otherwise: the same reference
-            ref = f"po {rng.randrange(history)}\u00a0\u200b"
+        if draft and earlier.get(partner) and rng.random() < 0.02:  # the customer's earlier PO number written
+            ref = f"po {rng.choice(earlier[partner])}\u00a0\u200b"  # otherwise: the same reference, any date
+        elif not draft:
+            earlier.setdefault(partner, []).append(i)
         name = "/" if draft else f"INV/C/{i:07d}"
         moves.append((move_id, sale.id, company.id, currency, state, "out_invoice", "no", day, name, partner,
                        partner, day, day + timedelta(days=30), amount, amount, amount, amount, amount, amount,

@@ -160,3 +160,17 @@ def key_parts(text):
 def has_key(text):
     """Whether ``text`` holds at least one letter or digit (a zero-width space, a tab or dashes alone do not)."""
     return bool(text_key(text))
+
+
+# Letters of Cyrillic and Greek drawn like a Latin letter (capital or small), after ``fold``: the Latin letter.
+_LOOKALIKES = str.maketrans(
+    "авеёкмнорстухѕіїјԁԛԝһӏαβεηικμνορτυχζϲ",
+    "abeekmhopctyxsiijdqwhlabehikmnoptyxzc",
+)
+
+
+def lookalike_key(text):
+    """``text_key`` with Cyrillic and Greek letters drawn like Latin ones read as Latin ('РО-4711' in Cyrillic is
+    'po4711'). For checks that must not be evaded (the duplicate check: a false flag costs a look), never for
+    identifying a customer or an invoice (a wrong match is the one outcome the matching must never produce)."""
+    return text_key(text).translate(_LOOKALIKES)

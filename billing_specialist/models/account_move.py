@@ -8,7 +8,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..exceptions import BillingCheckBlocked
-from ..matching.text import text_key
+from ..matching.text import lookalike_key
 from .billing_dispute_line import is_booking, refuse_protected_fields, without_protected_defaults
 from .billing_dispute_stage import OPEN_STATES
 from .billing_invoice_checker import CHECKED_TYPES
@@ -35,7 +35,7 @@ def fill_ref_keys(cr, batch=10000):
                      FROM unnest(%s::int[], %s::varchar[]) AS k(id, key)
                     WHERE m.id = k.id AND m.billing_ref_key IS DISTINCT FROM k.key""",
                 [row[0] for row in rows],
-                [text_key(row[1]) or None for row in rows],
+                [lookalike_key(row[1]) or None for row in rows],
             )
         )
 
@@ -203,13 +203,14 @@ class AccountMove(models.Model):
         index="btree_not_null",
         copy=False,
         help="The Customer Reference as compared by the duplicate check: case, spacing, punctuation and invisible "
-        "characters aside ('PO-1', ' po 1 ' and 'P.O. 1' are one reference). Empty without a letter or digit.",
+        "characters and Cyrillic or Greek letters drawn like Latin ones aside ('PO-1', ' po 1 ' and 'P.O. 1' are one "
+        "reference). Empty without a letter or digit.",
     )
 
     @api.depends("ref")
     def _compute_billing_ref_key(self):
         for move in self:
-            move.billing_ref_key = text_key(move.ref) or False
+            move.billing_ref_key = lookalike_key(move.ref) or False
 
     @api.depends("billing_check_result_ids.state", "billing_check_result_ids.severity")
     def _compute_billing_check_state(self):

@@ -10,7 +10,7 @@ from odoo.tests import BaseCase, tagged
 
 from odoo.addons.billing_specialist.matching import Habit, Habits, LearningMatcher, OpenItem, Source
 from odoo.addons.billing_specialist.matching.engine import Matcher, normalize, number_keys, number_like
-from odoo.addons.billing_specialist.matching.text import clean, fold, has_key, key_parts, text_key
+from odoo.addons.billing_specialist.matching.text import clean, fold, has_key, key_parts, lookalike_key, text_key
 
 DUE = date(2026, 1, 31)
 
@@ -68,6 +68,16 @@ class TestTextKey(BaseCase):
         ]
         for first, second in pairs:
             self.assertNotEqual(text_key(first), text_key(second), (first, second))
+
+    def test_lookalike_key_reads_look_alike_letters_as_latin(self):
+        """The duplicate check's key: Cyrillic and Greek letters drawn like Latin ones are the Latin letter (a false
+        flag costs a look); the matching never uses it (a wrong match is the worst outcome)."""
+        for written in ("\u0420\u041e-4711", "P\u039f-4711", "\u0440\u043e 4711", "PO-4711\u200b"):
+            self.assertEqual(lookalike_key(written), "po4711", repr(written))
+            self.assertEqual(lookalike_key(written), lookalike_key(lookalike_key(written)))
+        self.assertNotEqual(text_key("\u0420\u041e-4711"), text_key("PO-4711"), "the matching keeps them apart")
+        for other in ("\u041f\u041e-4711", "PO-4712", "P0-4711"):  # П draws no Latin letter; a zero is no O
+            self.assertNotEqual(lookalike_key(other), "po4711", repr(other))
 
     def test_nothing_to_compare(self):
         for blank in (None, "", " ", "\u200b", "\u00a0\t\n", " - ", "\u2011", "\ufeff", "\u3164", "\u2800", "#/."):

@@ -33,6 +33,8 @@ REFERENCE_VARIANTS = [
     "ＰＯ－４７１１",  # fullwidth
     "PO-\u0664\u0667\u0661\u0661",  # Arabic-Indic digits
     "PO-47\u00ad11",  # soft hyphen
+    "\u0420\u041e-4711",  # Cyrillic capitals Er and O, drawn as P and O
+    "P\u039f-4711",  # Greek capital Omicron
 ]
 
 
