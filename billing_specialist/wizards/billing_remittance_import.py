@@ -42,7 +42,9 @@ class BillingRemittanceImport(models.TransientModel):
         except (binascii.Error, ValueError) as error:
             raise UserError(self.env._("The file is not readable.")) from error
         Remittance = self.env["billing.remittance"]
-        advice, source = Remittance._billing_read(self.filename or "", content, self.format_id._layout())
+        advice, source = Remittance._billing_read(
+            self.filename or "", content, self.format_id._layout(self.currency_id)
+        )
         if source == "pdf" and not self.filename:
             self.filename = "remittance.pdf"
         remittance = Remittance._billing_import(
