@@ -29,7 +29,7 @@ MAX_RATIO = 100  # ... and so is a part larger than RATIO_FROM unzipped that is 
 RATIO_FROM = 1024 * 1024
 MAX_PAGES = 200  # pages of a PDF
 MAX_PAGE_CONTENT = 512 * 1024  # decompressed content of one PDF page (its streams, forms and text maps)
-MAX_PDF_CONTENT = 2 * 1024 * 1024  # ... and of all the pages (the text reader takes about 1 s of CPU a MB)
+MAX_PDF_CONTENT = 1536 * 1024  # ... and of all the pages (the text reader takes about 1 s of CPU a MB)
 MEMORY = 300 * 1024 * 1024  # the child's address space
 CPU_SECONDS = 4  # the child's CPU time
 
@@ -244,14 +244,19 @@ def _page_streams(page):
     return [stream for stream in found if hasattr(stream, "_data")]
 
 
-def read_pdf(content):
-    """The text of a PDF, page after page; refused when a page's decompressed content is too large."""
+def _pdf_reader():
+    """pypdf's reader, else PyPDF2's (the one Odoo's requirements install)."""
     try:
         from pypdf import PdfReader
     except ImportError:
         from PyPDF2 import PdfReader
+    return PdfReader
+
+
+def read_pdf(content):
+    """The text of a PDF, page after page; refused when a page's decompressed content is too large."""
     try:
-        reader = PdfReader(io.BytesIO(content), strict=False)
+        reader = _pdf_reader()(io.BytesIO(content), strict=False)
         pages = len(reader.pages)
     except (MemoryError, RecursionError):
         raise
@@ -269,7 +274,7 @@ def read_pdf(content):
                     raise Refused("page_content", page=number, size=MAX_PAGE_CONTENT // 1024)
             total += size
             if total > MAX_PDF_CONTENT:
-                raise Refused("pdf_content", size=MAX_PDF_CONTENT // (1024 * 1024))
+                raise Refused("pdf_content", size=MAX_PDF_CONTENT // 1024)
         texts, chars = [], 0
         for page in reader.pages:
             text = page.extract_text() or ""
@@ -314,12 +319,20 @@ def main(kind, memory=MEMORY, cpu_seconds=CPU_SECONDS):
     import resource
     import warnings
 
+    try:  # the reader's library is loaded first: the limits bound the reading, not a library's import
+        if kind == "xlsx":
+            import openpyxl  # noqa: F401
+        elif kind == "pdf":
+            _pdf_reader()
+    except ImportError:
+        pass  # the reader says so
     _limit(memory, cpu_seconds)
     logging.disable(logging.CRITICAL)
     warnings.simplefilter("ignore")
     sys.setrecursionlimit(500)
-    content = sys.stdin.buffer.read(MAX_BYTES + 1)
+    content = b""
     try:
+        content = sys.stdin.buffer.read(MAX_BYTES + 1)
         if len(content) > MAX_BYTES:
             raise Refused("size", size=MAX_BYTES // (1024 * 1024))
         if kind == "csv":

@@ -101,13 +101,15 @@ def _read_number(body, decimal_comma, digits):
     point, group = (",", ".") if decimal_comma else (".", ",")
     if point in body:
         whole, _sep, decimals = body.rpartition(point)
-        if group in decimals or not decimals:
+        if group in decimals:
             return None, "convention"
+        if not decimals:
+            return None, "number"
     else:
         whole, decimals = body, ""
     if point in whole:
         return None, "convention"
-    if group in whole and not re.fullmatch(r"[0-9]{1,3}(?:" + re.escape(group) + r"[0-9]{3})+", whole):
+    if group in whole and not re.fullmatch(r"[1-9][0-9]{0,2}(?:" + re.escape(group) + r"[0-9]{3})+", whole):
         return None, "grouping"
     whole = whole.replace(group, "")
     if not whole or not whole.isascii() or not whole.isdigit() or (decimals and not re.fullmatch("[0-9]+", decimals)):

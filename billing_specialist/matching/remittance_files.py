@@ -28,7 +28,9 @@ SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "file_extract.
 
 
 class RemittanceFileError(ValueError):
-    pass
+    """A file refused; ``stats``: the child's peak memory (KiB), CPU and wall-clock seconds, when it answered."""
+
+    stats = None
 
 
 def kind_of(filename, content=b""):
@@ -76,7 +78,7 @@ def _messages():
             "Page %(page)s of the PDF holds more than %(size)s KB of content once decompressed: it is refused.", **v
         ),  # fmt: skip
         "pdf_content": lambda v: _lt(
-            "The PDF holds more than %(size)s MB of content once decompressed: split it into several advices.", **v
+            "The PDF holds more than %(size)s KB of content once decompressed: split it into several advices.", **v
         ),  # fmt: skip
         "pdf_filter": lambda v: _lt(
             "The PDF's content is compressed with %(filter)s, which is not read: print the advice to a PDF again.", **v
@@ -94,7 +96,7 @@ def _messages():
 def _refusal(code, args=None):
     """The error for the child's refusal ``code``: its message (a lazy translation) with ``args``."""
     messages = _messages()
-    values = {"seconds": int(TIMEOUT), "size": file_extract.MEMORY // (1024 * 1024), "error": "", "row": 0,
+    values = {"seconds": f"{TIMEOUT:g}", "size": file_extract.MEMORY // (1024 * 1024), "error": "", "row": 0,
               "rows": MAX_ROWS, "chars": 0, "count": 0, "name": "", "ratio": 0, "page": 0, "pages": 0, "filter": ""}  # fmt: skip
     values.update(
         {key: value for key, value in (args or {}).items() if isinstance(value, (str, int)) and key in values}
@@ -115,7 +117,8 @@ def extract(kind, content, timeout=TIMEOUT, memory=file_extract.MEMORY, cpu_seco
     command = [sys.executable, "-B", "-P"]  # -P: the script's folder does not shadow the standard library
     start = time.monotonic()
     process = subprocess.Popen(  # our own script, the file on stdin
-        [*command, SCRIPT, kind, str(int(memory)), str(int(cpu_seconds))], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        [*command, SCRIPT, kind, str(int(memory)), str(int(cpu_seconds))],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
         close_fds=True, start_new_session=True,
     )  # fmt: skip
     try:
@@ -123,19 +126,21 @@ def extract(kind, content, timeout=TIMEOUT, memory=file_extract.MEMORY, cpu_seco
     except subprocess.TimeoutExpired:
         process.kill()
         process.communicate()
-        raise _refusal("timeout", {"seconds": int(timeout)}) from None
+        raise _refusal("timeout", {"seconds": f"{timeout:g}"}) from None
     seconds = time.monotonic() - start
     try:
         result = json.loads(out, object_hook=file_extract.unplain) if out else None
     except (ValueError, RecursionError):
         result = None
     if process.returncode in (-signal.SIGXCPU, -signal.SIGKILL):  # killed by its CPU limit
-        raise _refusal("timeout", {"seconds": int(cpu_seconds)})
+        raise _refusal("timeout", {"seconds": f"{cpu_seconds:g}"})
     if not isinstance(result, dict) or process.returncode:  # out of memory, crashed
         raise _refusal("crashed", {"size": int(memory) // (1024 * 1024)})
-    if "error" in result:
-        raise _refusal(result["error"], result.get("args"))
     result["seconds"] = seconds
+    if "error" in result:
+        error = _refusal(result["error"], result.get("args"))
+        error.stats = {key: result.get(key) for key in ("maxrss", "cpu", "seconds")}
+        raise error
     return result
 
 

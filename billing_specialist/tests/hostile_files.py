@@ -5,9 +5,10 @@ import zipfile
 import zlib
 
 
-def pdf(pages, flate=True, extra_objects=()):
+def pdf(pages, flate=True, extra_objects=(), filter_name=b""):
     """A PDF whose pages show the content streams ``pages`` (bytes each), Flate-compressed unless ``flate`` is off.
 
+    ``filter_name``: the filter a stream declares when not compressed here (the bytes are kept as they are).
     Objects: 1 catalog, 2 page tree, 3 font, then page and content by pairs; ``extra_objects`` after them.
     """
     objects = [b"<< /Type /Catalog /Pages 2 0 R >>", None, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
@@ -18,7 +19,8 @@ def pdf(pages, flate=True, extra_objects=()):
         objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
                        b"/Resources << /Font << /F1 3 0 R >> >> >>" % (number + 1))  # fmt: skip
         data = zlib.compress(content, 9) if flate else content
-        head = b"<< /Length %d /Filter /FlateDecode >>" % len(data) if flate else b"<< /Length %d >>" % len(data)
+        name = b"/FlateDecode" if flate else filter_name
+        head = b"<< /Length %d /Filter %s >>" % (len(data), name) if name else b"<< /Length %d >>" % len(data)
         objects.append(head + b"\nstream\n" + data + b"\nendstream")
     objects[1] = b"<< /Type /Pages /Kids [" + b" ".join(kids) + b"] /Count %d >>" % len(kids)
     objects.extend(extra_objects)
