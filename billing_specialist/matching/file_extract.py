@@ -314,18 +314,25 @@ def _peak_memory():
     return None
 
 
+def _preload(kind):
+    """Load the reader's library before the limits: they bound the reading, not a library's import. A library
+    missing is said by the reader itself."""
+    import importlib.util
+
+    names = {"xlsx": ("openpyxl",), "pdf": ("pypdf", "PyPDF2")}.get(kind, ())
+    for name in names:
+        if importlib.util.find_spec(name):
+            importlib.import_module(name)
+            return name
+    return None
+
+
 def main(kind, memory=MEMORY, cpu_seconds=CPU_SECONDS):
     import logging
     import resource
     import warnings
 
-    try:  # the reader's library is loaded first: the limits bound the reading, not a library's import
-        if kind == "xlsx":
-            import openpyxl  # noqa: F401
-        elif kind == "pdf":
-            _pdf_reader()
-    except ImportError:
-        pass  # the reader says so
+    _preload(kind)
     _limit(memory, cpu_seconds)
     logging.disable(logging.CRITICAL)
     warnings.simplefilter("ignore")

@@ -18,7 +18,7 @@ import time
 from odoo.tools.translate import LazyTranslate
 
 from . import file_extract
-from .file_extract import MAX_BYTES, MAX_COLUMNS, MAX_ROWS  # noqa: F401  (the limits, for the callers)
+from .file_extract import MAX_BYTES, MAX_ROWS
 
 _lt = LazyTranslate(__name__, default_lang="en_US")
 
