@@ -293,12 +293,19 @@ def read_pdf(content):
 
 
 def _limit(memory, cpu_seconds):
+    """The child's own limits, never above those it inherited (an Odoo worker's, say)."""
     import resource
 
-    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 1))
-    resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))  # it writes no file
-    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    def lower(kind, soft, hard):
+        _soft, inherited = resource.getrlimit(kind)
+        if inherited != resource.RLIM_INFINITY:
+            soft, hard = min(soft, inherited), min(hard, inherited)
+        resource.setrlimit(kind, (soft, hard))
+
+    lower(resource.RLIMIT_AS, memory, memory)
+    lower(resource.RLIMIT_CPU, cpu_seconds, cpu_seconds + 1)
+    lower(resource.RLIMIT_FSIZE, 0, 0)  # it writes no file
+    lower(resource.RLIMIT_CORE, 0, 0)
 
 
 def _peak_memory():
