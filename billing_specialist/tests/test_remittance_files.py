@@ -6,6 +6,7 @@ child's ``MEMORY`` of address space and ``CPU_SECONDS``), measured on the child 
 scheduled action, never inside the mail fetch. The hostile files are built here (``hostile_files``).
 """
 
+import logging
 import time
 from decimal import Decimal
 from email.message import EmailMessage
@@ -24,6 +25,7 @@ from ..matching.remittance_files import TIMEOUT, RemittanceFileError, extract
 from . import hostile_files, test_remittance
 from .test_remittance import RemittanceCommon
 
+_logger = logging.getLogger(__name__)
 MIB = 1024 * 1024
 BUDGET_MEMORY_KIB = file_extract.MEMORY // 1024  # the child's peak resident memory stays under its address space
 WALL_CEILING = 60  # seconds: generous, for a loaded machine; the limits themselves are asserted on the child
@@ -323,12 +325,15 @@ class TestHostileFilesMail(test_remittance.TestRemittanceMail):
             self.env["mail.thread"].sudo().message_process(None, good)
         fetched = time.monotonic() - started
         self.assertLess(fetched, WALL_CEILING)
+        _logger.info("Two e-mails (a PDF deflate bomb, a CSV) fetched in %.2f s, nothing read", fetched)
         hostile, plain = self.Remittance.search([("id", "not in", before)], order="id")
         self.assertEqual((hostile.state, hostile.line_count, hostile.attachment_id.name), ("reading", 0, "advice.pdf"))
         self.assertEqual(plain.state, "reading")
         cron = self.env.ref("billing_specialist.ir_cron_billing_remittance_read")
         self.assertTrue(cron.active)
+        started = time.monotonic()
         self.Remittance._cron_read_files()
+        _logger.info("Both files read or refused by the scheduled action in %.2f s", time.monotonic() - started)
         self.assertEqual(hostile.state, "error")
         self.assertRegex(hostile.error_message, "^Refused: Page 1 of the PDF holds more than 512 KB")
         self.assertEqual(hostile.line_count, 0)
