@@ -285,6 +285,7 @@ class TestHostileFilesImport(RemittanceCommon):
                 "unzipped",
             ),  # fmt: skip
             ("blank.csv", b"\n" * (20 * MIB), "more than 40000 rows"),
+            ("huge.csv", b"ref,amount\n" + b"1" * (file_extract.MAX_BYTES + 1), "larger than 20 MB"),
         ]
         for name, content, message in files:
             started = time.monotonic()
