@@ -23,7 +23,13 @@ from .billing_dispute_line import without_protected_defaults
 from .billing_dispute_stage import OPEN_STATES
 
 SOURCES = [("csv", "CSV"), ("xlsx", "Spreadsheet"), ("email", "E-mail"), ("pdf", "PDF"), ("manual", "Manual")]
-STATES = [("new", "Waiting for Payment"), ("matched", "Matched"), ("applied", "Applied"), ("error", "Error")]
+STATES = [
+    ("reading", "Waiting to Be Read"),  # an e-mailed file, read by a scheduled action outside the mail fetch
+    ("new", "Waiting for Payment"),
+    ("matched", "Matched"),
+    ("applied", "Applied"),
+    ("error", "Error"),
+]
 # Written by the application only (import, matching, applying), never by a client.
 PROTECTED_FIELDS = {
     "state",
@@ -164,6 +170,23 @@ class BillingRemittance(models.Model):
 
         :param attachment: (file name, content as bytes) of the source file, kept on the remittance.
         """
+        vals = self._billing_import_vals(partner, company, advice, source, date=date, reference=reference,
+                                         currency=currency, email_from=email_from)  # fmt: skip
+        # sudo: the protected fields (source, key) are the application's; access was checked above.
+        remittance = self.sudo().with_company(company).create(vals).with_env(self.env)
+        if attachment:
+            remittance.sudo().attachment_id = (
+                self.env["ir.attachment"]
+                .sudo()
+                .create({"name": attachment[0], "raw": attachment[1], "res_model": self._name, "res_id": remittance.id})
+            )
+        remittance._billing_match_payment()
+        return remittance
+
+    @api.model
+    def _billing_import_vals(self, partner, company, advice, source, date=None, reference=None, currency=None,
+                             email_from=None):  # fmt: skip
+        """The values of the remittance of ``advice`` once access, customer and duplicates are checked."""
         self.check_access("create")
         self._billing_check_customer(partner, company)
         currency = currency or company.currency_id
@@ -196,16 +219,7 @@ class BillingRemittance(models.Model):
                 for index, line in enumerate(advice.lines)
             ],
         }  # fmt: skip
-        # sudo: the protected fields (source, key) are the application's; access was checked above.
-        remittance = self.sudo().with_company(company).create(vals).with_env(self.env)
-        if attachment:
-            remittance.sudo().attachment_id = (
-                self.env["ir.attachment"]
-                .sudo()
-                .create({"name": attachment[0], "raw": attachment[1], "res_model": self._name, "res_id": remittance.id})
-            )
-        remittance._billing_match_payment()
-        return remittance
+        return vals
 
     @api.model
     def _billing_read(self, filename, content, layout, text=None):
