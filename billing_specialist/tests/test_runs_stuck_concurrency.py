@@ -1,6 +1,7 @@
 from odoo import SUPERUSER_ID, Command, api, fields
 from odoo.exceptions import UserError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from ..models.billing_run_chunk import CHUNK_SIZE_PARAM
 from .common import CommittedFixtureCase
@@ -81,3 +82,30 @@ class TestTwoLargeRunsAtOnce(CommittedFixtureCase):
                                                      ("id", ">", self.ids["last_run"])])  # fmt: skip
             self.assertEqual(runs.ids, [first_id], "one run, one set of chunks")
             self.assertEqual(len(runs.chunk_ids), 2)
+
+    def test_rest_not_cancelled_while_a_chunk_is_being_processed(self):
+        """A manager's *Cancel the Rest* while a job processes a chunk (it holds the chunk's row, its state still
+        reads Waiting to others): refused at once, nothing cancelled; once the job is done, the rest is cancelled."""
+        with self.registry.cursor() as cr:
+            self.ids["last_run"] = (
+                api.Environment(cr, SUPERUSER_ID, {})["billing.match.run"].search([], order="id desc", limit=1).id or 0
+            )
+        with self.registry.cursor() as cr:
+            run = self._start(cr)
+            run_id, chunk_ids = run.id, run.chunk_ids.sorted("sequence").ids
+            admin = run.env.ref("base.user_admin").id  # a billing manager
+        with self.registry.cursor() as job:
+            job.execute(SQL("SELECT id FROM billing_run_chunk WHERE id = %s FOR UPDATE", chunk_ids[0]))
+            with self.registry.cursor() as cr:
+                manager_run = api.Environment(cr, admin, {})["billing.match.run"].browse(run_id)
+                with self.assertRaisesRegex(UserError, "being processed"):
+                    manager_run.action_billing_cancel_rest()
+                cr.rollback()
+            api.Environment(job, SUPERUSER_ID, {})["billing.run.chunk"].browse(chunk_ids[0])._billing_process()
+        with self.registry.cursor() as cr:
+            api.Environment(cr, admin, {})["billing.match.run"].browse(run_id).action_billing_cancel_rest()
+        with self.registry.cursor() as cr:
+            run = api.Environment(cr, SUPERUSER_ID, {})["billing.match.run"].browse(run_id)
+            self.assertEqual(run.state, "partial")
+            self.assertEqual(run.chunk_ids.sorted("sequence").mapped("state"), ["done", "cancelled"])
+            self.assertEqual(run.applied_count, 1)
