@@ -147,6 +147,8 @@ class TestPromiseLimits(PromiseLimitsCommon):
         self.assertAlmostEqual(row.followup_amount, 402_000.0, msg="the rest and the other invoice are collected")
         self.big.invalidate_recordset(["billing_collection_state"])
         self.assertEqual(self.big.with_user(self.specialist).billing_collection_state, "overdue")
+        account = self.env["billing.collection"]._for_partners(self.customer, self.company).with_user(self.specialist)
+        self.assertAlmostEqual(account.cockpit_promised_amount, 600_000.0, msg="the customer screen counts the same")
         # A payment toward the promise: what is still to come of it is paused, no more.
         self._pay(self.big, 200_000.0)
         big = self._plan()[self.big.id]
