@@ -297,22 +297,29 @@ class BillingDisputeDemo(models.Model):
                 seen.add(invoice.commercial_partner_id.id)
                 picks.append(invoice)
         specialist = self.env.ref("billing_specialist.user_billing_specialist_demo")
-        plans = [("open", 1.0, "phone"), ("kept", 1.0, "email"), ("partial", 0.6, "phone"), ("broken", 0.0, "portal")]
+        # "open_part": 60 % of the invoice, its date put off once; the follow-up still chases the other 40 %.
+        plans = [("open", 1.0, "phone"), ("kept", 1.0, "email"), ("partial", 0.6, "phone"), ("broken", 0.0, "portal"),
+                 ("open_part", 1.0, "phone")]  # fmt: skip
         closed, payments = Promise, self.env["account.payment"]
         for (plan, paid_share, channel), invoice in zip(plans, picks, strict=False):
             amount = invoice._billing_undisputed_residual()
+            if plan == "open_part":
+                amount = invoice.currency_id.round(amount * 0.6)
+            opened = plan.startswith("open")
             promise = Promise.with_user(specialist).create(
                 {
                     "partner_id": invoice.commercial_partner_id.id,
                     "move_ids": [Command.set(invoice.ids)],
                     "amount": amount,
-                    "date": today + timedelta(days=7 if plan == "open" else 0),
-                    "tolerance_days": 3 if plan == "open" else 0,
+                    "date": today + timedelta(days=7 if opened else 0),
+                    "tolerance_days": 3 if opened else 0,
                     "channel": channel,
                     "note": "Promised on the phone by accounts payable." if channel == "phone" else False,
                 }
             )
-            if plan == "open":
+            if plan == "open_part":
+                promise.with_user(specialist).date = today + timedelta(days=14)
+            if opened:
                 continue
             closed |= promise
             if paid_share:

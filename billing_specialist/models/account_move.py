@@ -254,11 +254,12 @@ class AccountMove(models.Model):
     @api.depends("billing_in_dispute", "invoice_date_due")
     def _compute_billing_collection_state(self):
         today = fields.Date.context_today(self)
-        promised = self.env["billing.promise"]
-        if self._origin.ids:
-            promised = promised.search(
-                [("state", "=", "open"), ("date_deadline", ">=", today), ("move_ids", "in", self._origin.ids)]
-            ).move_ids
+        # Promised: an open promise pauses all that is left to chase (a partial promise leaves the rest overdue).
+        paused = self.env["billing.promise"].sudo()._paused_amounts(self._origin, today)
+        promised = self.browse()
+        for move in self._origin.filtered(lambda m: m.id in paused):
+            if move.currency_id.compare_amounts(paused[move.id], move._billing_undisputed_residual()) >= 0:
+                promised |= move
         for move in self:
             overdue = move.invoice_date_due and move.invoice_date_due < today
             if move.billing_in_dispute:

@@ -187,8 +187,9 @@ class BillingMatchHabit(models.Model):
         Run = self.env["billing.match.run"].sudo()
         for company in self.env["res.company"].search([]):
             since = fields.Datetime.now() - timedelta(days=company.billing_learn_after_days)
-            runs = Run.search([("company_id", "=", company.id), ("mode", "=", "automatic"), ("state", "=", "done"),
-                               ("learned", "=", False), ("date", "<=", since)])  # fmt: skip
+            runs = Run.search([("company_id", "=", company.id), ("mode", "=", "automatic"),
+                               ("state", "in", ("done", "partial")), ("learned", "=", False),
+                               ("date", "<=", since)])  # fmt: skip
             if runs:
                 self._learn(runs.line_ids)
                 runs.learned = True
