@@ -18,6 +18,7 @@ from odoo.addons.mail.tests.common import MockEmail
 
 from ..matching.engine import Matcher, OpenItem, Source
 from ..matching.remittance import AdviceLine, RemittanceRef, propose_remittance
+from .screenshots import ScreenshotTourMixin
 from .test_remittance import RemittanceCommon
 
 ACME, GLOBEX = 7, 8
@@ -263,3 +264,15 @@ class TestRemittanceOriginRpc(EmailedAdviceCommon, HttpCase):
         self.authenticate(self.specialist.login, self.specialist.login)
         self._call("billing.remittance", "action_vouch", [advice.ids])
         self.assertEqual(advice.vouched_user_id, self.specialist)
+
+
+@tagged("post_install", "-at_install")
+class TestRemittanceOriginTour(ScreenshotTourMixin, EmailedAdviceCommon, HttpCase):
+    def test_vouch_for_an_emailed_advice_in_the_browser(self):
+        advice = self._receive(f"{self.inv2.name} 300.00\n{self.inv3.name} 440.00 10.00 short shipped\n")
+        self.start_tour(
+            f"/odoo/action-billing_specialist.billing_remittance_action/{advice.id}",
+            "billing_specialist_remittance_vouch_tour",
+            login="bs_specialist",
+        )
+        self.assertEqual((advice.vouched_user_id, advice.decides), (self.specialist, True))
