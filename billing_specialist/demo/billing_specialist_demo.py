@@ -500,6 +500,7 @@ class BillingDisputeDemo(models.Model):
             AdviceLine(second[0].name, second[0].amount_residual),
         ]), "manual", reference="REMIT-2209")  # fmt: skip
         self._demo_remittance_by_email(customers[1], company, waiting)
+        self._demo_remittance_file_by_email(customers[1], company, waiting)
         if len(customers) > 2:
             self._demo_remittance_matched(customers[2], by_customer[customers[2]][:2], company, bank)
         self._demo_remittance_format(company)
@@ -512,6 +513,22 @@ class BillingDisputeDemo(models.Model):
             {"email_from": customer.email, "subject": "Remittance REMIT-2209 (resent)", "body": body},
             {"company_id": company.id},
         )
+
+    @api.model
+    def _demo_remittance_file_by_email(self, customer, company, waiting):
+        """The customer e-mails a CSV whose amounts are in the other decimal convention than its format's: kept
+        unread at first (read after the mail fetch), then refused, naming the row and the value."""
+        Remittance = self.env["billing.remittance"]
+        layout = self.env["billing.remittance.format"]._for_customer(customer, company)._layout()
+        amount = "1,234.56" if layout.decimal_comma else "1.234,56"
+        content = f"ref;amount\n{waiting.line_ids[:1].reference};{amount}\n".encode()
+        attachment = Remittance._Attachment("advice-0917.csv", content, {})
+        remittance = Remittance.with_context(default_company_id=company.id).message_new(
+            {"email_from": customer.email, "subject": "Remittance 0917", "body": "See attached.",
+             "attachments": [attachment]},
+            {"company_id": company.id},
+        )  # fmt: skip
+        remittance._billing_read_file()
 
     @api.model
     def _demo_remittance_matched(self, customer, invoices, company, bank):

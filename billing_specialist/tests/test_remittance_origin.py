@@ -35,7 +35,7 @@ class EmailedAdviceCommon(RemittanceCommon, MockEmail):
         cls.alias.alias_domain_id = cls.alias_domain
         cls.inv4 = cls._invoice(750.0)
 
-    def _receive(self, body, sender=None):
+    def _receive(self, body, sender=None, csv=None):
         """A raw e-mail to the remittance alias, as fetchmail feeds it; the advice it created."""
         msg = EmailMessage()
         msg["From"] = sender or f"Alice Payables <{self.customer_contact.email}>"
@@ -43,6 +43,8 @@ class EmailedAdviceCommon(RemittanceCommon, MockEmail):
         msg["Subject"] = "Payment advice"
         msg["Message-ID"] = make_msgid(domain="forger.example.net")
         msg.set_content(body)
+        if csv:
+            msg.add_attachment(csv, maintype="application", subtype="octet-stream", filename="advice.csv")
         before = self.Remittance.search([]).ids
         self.env["mail.thread"].sudo().message_process(None, msg.as_string())
         return self.Remittance.search([("id", "not in", before)])
@@ -85,6 +87,17 @@ class TestRemittanceOrigin(EmailedAdviceCommon):
         with self.assertRaisesRegex(UserError, "evidence disagrees"):
             forged.with_user(self.specialist).action_apply()
         self.assertEqual(self.inv4.payment_state, "not_paid")
+
+    def test_an_emailed_file_read_later_is_still_emailed(self):
+        advice = self._receive("See attached.", csv=f"ref,amount\n{self.inv4.name},750.00\n".encode())
+        self.assertEqual((advice.state, advice.origin), ("reading", "email"))
+        self.Remittance._cron_read_files()
+        self.assertEqual(
+            (advice.state, advice.origin, advice.origin_user_id.id, advice.decides), ("new", "email", False, False)
+        )
+        line = self._run(self._payment(750.0)).line_ids
+        self.assertEqual(line.outcome, "proposed", line.reasons)
+        self.assertIn("it only proposes", line.reasons)
 
     def test_imported_advice_decides_but_never_against_the_memo(self):
         csv = f"ref,amount\n{self.inv2.name},300.00\n{self.inv3.name},450.00\n".encode()
