@@ -12,6 +12,7 @@ from odoo.tools.sql import escape_psql
 from odoo.addons.mail.tools.alias_error import AliasError
 
 from ..matching.engine import Matcher, OpenItem, number_like
+from ..matching.text import clean, fold
 
 _logger = logging.getLogger(__name__)
 
@@ -23,10 +24,11 @@ MAX_TOLD = 10  # customers sharing an address that get an activity for the speci
 
 
 def sender_key(email):
-    """An e-mail address as compared to tell who writes: Odoo's normalised address (``email_normalize``), case
-    folded (Odoo keeps the case of a non-ASCII local part; 'ß' folds to 'ss'). Every comparison of senders goes
-    through here. '' when the text holds no single address."""
-    return (email_normalize(email or "") or "").strip().casefold()
+    """An e-mail address as compared to tell who writes: Odoo's normalised address (``email_normalize``) of the
+    text cleaned of its tricks, then folded by the product's one normalisation (``matching.text.fold``: Odoo keeps
+    the case of a non-ASCII local part; invisible characters, case and accents are folded). Every comparison of
+    senders goes through here. '' when the text holds no single address."""
+    return fold(email_normalize(clean(email or "")) or "")
 
 
 def billing_followers(records, partner_ids):

@@ -105,11 +105,15 @@ class TestSenderIdentity(SenderCommon):
         self.ap_contact.email = "jürgen@acme.example.com"
         self.other_portal_user.partner_id.email = "JÜRGEN@acme.example.com"
         self.assertNotEqual(self.ap_contact.email_normalized, self.other_portal_user.partner_id.email_normalized)
-        self.assertEqual(sender_key("Jürgen <JÜRGEN@ACME.example.com>"), "jürgen@acme.example.com")
+        self.assertEqual(sender_key("Jürgen <JÜRGEN@ACME.example.com>"), "jurgen@acme.example.com")
         Dispute = self.env["billing.dispute"]
         customer, contact, customers = Dispute._mail_gateway_identify("jürgen@acme.example.com", self.company)
         self.assertEqual((customer, contact, customers), (Dispute.partner_id, Dispute.partner_id,
                                                           self.customer | self.other_customer))  # fmt: skip
+        # An invisible character in the local part is no other address.
+        self.other_portal_user.partner_id.email = "j\u200bürgen@acme.example.com"
+        customers = Dispute._mail_gateway_identify("jürgen@acme.example.com", self.company)[2]
+        self.assertEqual(customers, self.customer | self.other_customer)
 
     def test_one_customer_still_identified(self):
         # The same address on a partner with no invoice here, and on another company's partner: still Acme's.
