@@ -17,6 +17,7 @@ TOURS=(
     billing_specialist/tests/test_worklist_tour.py
     billing_specialist/tests/test_cockpit_tour.py
     billing_specialist/tests/test_billing_run_tour.py
+    billing_specialist/tests/test_remittance_origin.py::TestRemittanceOriginTour
 )
 
 ensure_odoo

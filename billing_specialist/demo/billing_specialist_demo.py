@@ -539,16 +539,16 @@ class BillingDisputeDemo(models.Model):
 
     @api.model
     def _demo_remittance_matched(self, customer, invoices, company, bank):
-        """An advice whose payment has arrived, with a short-shipment deduction: matched, for a person to apply
-        on the review screen (the automatic run has not seen it yet)."""
+        """An advice e-mailed by the customer whose payment has arrived, with a short-shipment deduction: matched,
+        it only proposes (nobody vouched for it yet), for a person to vouch for or apply on the review screen."""
         deduction = round(min(40.0, invoices[-1].amount_residual / 2), 2)
-        lines = [AdviceLine(invoices[0].name, invoices[0].amount_residual)]
+        lines = [f"<p>{invoices[0].name} {invoices[0].amount_residual:.2f}</p>"]
         if len(invoices) > 1:
-            lines.append(AdviceLine(invoices[1].name, invoices[1].amount_residual - deduction, deduction,
-                                    "3 cartons short-shipped"))  # fmt: skip
-        advice = self.env["billing.remittance"]._billing_import(
-            customer, company, Advice(lines), "manual", reference="REMIT-7731"
-        )
+            lines.append(f"<p>{invoices[1].name} {invoices[1].amount_residual - deduction:.2f} {deduction:.2f} "
+                         "short-shipped, 3 cartons</p>")  # fmt: skip
+        Remittance = self.env["billing.remittance"].with_context(default_company_id=company.id)
+        mail = {"email_from": customer.email, "subject": "REMIT-7731", "body": "".join(lines)}
+        advice = Remittance.message_new(mail, {"company_id": company.id})
         payment = self.env["account.payment"].create({
             "payment_type": "inbound", "partner_type": "customer", "partner_id": customer.id,
             "amount": advice.amount_total, "memo": "REMIT 7731", "journal_id": bank.id,

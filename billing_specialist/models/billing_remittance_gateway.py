@@ -5,9 +5,8 @@ from odoo import api, models, modules
 from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
 
-from odoo.addons.mail.tools.alias_error import AliasError
-
 from ..matching.remittance_files import MAX_BYTES, kind_of
+from .billing_dispute_gateway import billing_author, billing_followers
 
 _logger = logging.getLogger(__name__)
 
@@ -31,11 +30,20 @@ class BillingRemittance(models.Model):
         error = super()._alias_get_error(message, message_dict, alias)
         if error or self.ids:
             return error
-        Dispute = self.env["billing.dispute"]
-        company = Dispute._mail_gateway_company(Dispute._mail_gateway_defaults(alias.alias_defaults))
-        if not Dispute._mail_gateway_customer(message_dict.get("email_from"), company)[0]:
-            return AliasError("billing_not_customer", self.env._("the sender is no customer of %s", company.name))
-        return False
+        # A stranger, or an address several customers share (it identifies none): refused, as the billing alias does.
+        return self.env["billing.dispute"]._mail_gateway_refusal(message_dict, alias)
+
+    def message_post(self, **kwargs):
+        """An incoming e-mail's author only when it may follow the advice (see ``billing.dispute``)."""
+        return super().message_post(**billing_author(self, kwargs))
+
+    def _message_subscribe(self, partner_ids=None, subtype_ids=None, customer_ids=None):
+        """Only internal users and the advice's customer's contacts follow it (see ``billing.dispute``)."""
+        if not partner_ids:
+            return super()._message_subscribe(partner_ids, subtype_ids, customer_ids)
+        for group, allowed in billing_followers(self, partner_ids):
+            super(BillingRemittance, group)._message_subscribe(allowed, subtype_ids, customer_ids)
+        return True
 
     @api.model
     def message_new(self, msg_dict, custom_values=None):
@@ -65,13 +73,13 @@ class BillingRemittance(models.Model):
                     raise UserError(self.env._("The e-mail's text is too long to be read as an advice."))
                 advice, source = self._billing_read(None, None, layout, text=text)
                 remittance = self.with_company(company)._billing_import(
-                    customer, company, advice, source, reference=subject, email_from=sender
+                    customer, company, advice, source, reference=subject, email_from=sender, origin="email"
                 )
         except UserError as error:
             _logger.info("Remittance e-mail from %s kept as an error: %s", customer.name, error.args[0])
             remittance = self.sudo().create({
                 "company_id": company.id, "partner_id": customer.id, "reference": subject, "source": "email",
-                "state": "error", "error_message": error.args[0], "email_from": sender,
+                "state": "error", "error_message": error.args[0], "email_from": sender, "origin": "email",
             })  # fmt: skip
         return remittance
 
@@ -81,7 +89,7 @@ class BillingRemittance(models.Model):
         content = self._raw(attachment.content)
         kind = kind_of(attachment.fname, content)
         vals = {"company_id": company.id, "partner_id": customer.id, "reference": subject, "email_from": sender,
-                "source": kind, "state": "reading"}  # fmt: skip
+                "source": kind, "state": "reading", "origin": "email"}  # fmt: skip
         if len(content) > MAX_BYTES:  # not even stored: the size alone refuses it
             vals.update(state="error", error_message=self.env._("Refused: %(reason)s", reason=self.env._(
                 "The file is larger than %(size)s MB.", size=MAX_BYTES // (1024 * 1024))))  # fmt: skip
@@ -128,7 +136,7 @@ class BillingRemittance(models.Model):
                 advice, source = remittance._billing_read(attachment.name, attachment.raw, layout)
                 vals = remittance._billing_import_vals(
                     customer, company, advice, source, reference=remittance.reference,
-                    email_from=remittance.email_from,
+                    email_from=remittance.email_from, origin="email",
                 )  # fmt: skip
                 vals = {key: value for key, value in vals.items() if key not in ("company_id", "partner_id")}
                 remittance.write({**vals, "state": "new", "error_message": False})
