@@ -15,7 +15,9 @@ the engine's ``Proposal`` for the payment it explains, each reference resolved t
         customer's invoices are one typo away and only one of them, not named by another line, is open for that
         amount
      0  held for review: a reference naming nothing, another customer's invoice, an invoice twice, more paid than
-        is open, or invoices left partly open (deductions) while the payment is not exactly the advice's total
+        is open, or invoices left partly open (deductions) while the payment is not exactly the advice's total;
+        a payment whose memo names open invoices the advice does not pay (the evidence disagrees); and every
+        proposal of an advice nobody vouched for (``RemittanceRef.decides``: an e-mail's sender can be forged)
 
 Deductions on several invoices are applied as written: each invoice takes exactly its amount paid (the application
 caps each one, see ``billing.payment.apply._reconcile_capped``), the deductions stay open on them.
@@ -318,6 +320,10 @@ class RemittanceRef:
     label: str
     partner_id: int
     lines: tuple
+    # A person vouched for it (imported by a specialist, or an e-mailed advice a specialist vouched for). An advice
+    # nobody vouched for (its sender, ``sender``, can be forged) only proposes: every proposal it makes is held.
+    decides: bool = True
+    sender: str = ""
 
 
 def resolve_reference(matcher, reference, partner_id, amount=None, exclude=frozenset()):
@@ -434,7 +440,25 @@ def propose_remittance(matcher, source, remittance):
         proposal.allocations.append(_allocation(matcher, item, line))
     _explain(matcher, proposal, label, seen, written)
     _settle_total(matcher, proposal, source, bool(partial))
+    _check_memo(matcher, proposal, label, source)
+    if not remittance.decides:
+        proposal.hold(_lt("remittance %(advice)s came by e-mail from %(sender)s, an address that is not verified: it "
+                          "only proposes, a specialist applies it or vouches for it", advice=label,
+                          sender=remittance.sender or "-"))  # fmt: skip
     return proposal
+
+
+def _check_memo(matcher, proposal, label, source):
+    """The payment's own memo is other evidence: when it names open invoices the advice does not pay, the two
+    disagree and a person decides, whoever sent or imported the advice."""
+    if not source.memo:
+        return
+    paid = set(proposal.item_ids)
+    others = [item for item in matcher.named_items(source.memo) if item.id not in paid]
+    if others:
+        numbers = ", ".join(item.number for item in others[:MAX_NAMED_IN_REASONS])
+        proposal.hold(_lt("the payment's memo names %(numbers)s, which remittance %(advice)s does not pay: the "
+                          "evidence disagrees", numbers=numbers, advice=label))  # fmt: skip
 
 
 def _allocation(matcher, item, line):

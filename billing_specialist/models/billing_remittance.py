@@ -5,6 +5,7 @@ from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import SQL
 from odoo.tools.misc import format_date, formatLang
 
 from ..matching.engine import Matcher, OpenItem
@@ -22,6 +23,9 @@ from .billing_dispute_stage import OPEN_STATES
 
 SOURCES = [("csv", "CSV"), ("xlsx", "Spreadsheet"), ("email", "E-mail"), ("pdf", "PDF"), ("manual", "Manual")]
 STATES = [("new", "Waiting for Payment"), ("matched", "Matched"), ("applied", "Applied"), ("error", "Error")]
+# Where the advice came from, set by the code path that created it: an e-mail (its sender can be forged: it only
+# proposes until a specialist vouches for it) or a specialist (imported from a file or entered: a person vouched).
+ORIGINS = [("email", "E-mail (proposes only)"), ("user", "A specialist")]
 # Written by the application only (import, matching, applying), never by a client.
 PROTECTED_FIELDS = {
     "state",
@@ -31,6 +35,10 @@ PROTECTED_FIELDS = {
     "duplicate_key",
     "source",
     "email_from",
+    "origin",
+    "origin_user_id",
+    "vouched_user_id",
+    "vouched_date",
 }
 # Fixed once the remittance is matched to a payment or bank line: they are what it was matched on.
 MATCHED_FIELDS = {"partner_id", "company_id", "currency_id"}
@@ -66,6 +74,23 @@ class BillingRemittance(models.Model):
         string="Sent By", readonly=True, copy=False,
         help="The sender of the e-mail the advice came in (an address that can be forged: it is not verified).",
     )  # fmt: skip
+    origin = fields.Selection(
+        ORIGINS, readonly=True, copy=False,
+        help="Who the advice comes from, set by the application: an e-mail to the remittance alias (its sender is "
+             "not verified: the advice only proposes, never applies a payment automatically nor opens deduction "
+             "cases, until a specialist vouches for it), or a specialist who imported or entered it.",
+    )  # fmt: skip
+    origin_user_id = fields.Many2one("res.users", string="Imported By", readonly=True, copy=False)
+    vouched_user_id = fields.Many2one(
+        "res.users", string="Vouched For By", readonly=True, copy=False, tracking=True,
+        help="The specialist who checked this e-mailed advice with the customer: it then decides like an imported one.",
+    )  # fmt: skip
+    vouched_date = fields.Datetime(string="Vouched For On", readonly=True, copy=False)
+    decides = fields.Boolean(
+        compute="_compute_decides",
+        help="A person vouched for the advice (a specialist imported it, or vouched for the e-mailed one): it may "
+             "apply its payment automatically and open its deduction cases.",
+    )  # fmt: skip
     state = fields.Selection(STATES, default="new", required=True, readonly=True, tracking=True, index=True)
     error_message = fields.Text(readonly=True)
     payment_id = fields.Many2one("account.payment", readonly=True, check_company=True, copy=False, tracking=True)
@@ -91,6 +116,22 @@ class BillingRemittance(models.Model):
             remittance.amount_total = sum(remittance.line_ids.mapped("amount_paid"))
             remittance.amount_deducted = sum(remittance.line_ids.mapped("amount_deduction"))
 
+    @api.depends("origin", "vouched_user_id")
+    def _compute_decides(self):
+        for remittance in self:
+            remittance.decides = remittance.origin == "user" or bool(remittance.vouched_user_id)
+
+    def init(self):
+        """Advices from before the origin was recorded: those with a sender came by e-mail, the others by a person.
+        Idempotent (only rows without an origin are touched)."""
+        self.env.cr.execute(SQL(
+            """UPDATE billing_remittance
+                  SET origin = CASE WHEN COALESCE(email_from, '') <> '' OR source = 'email' THEN 'email' ELSE 'user' END,
+                      origin_user_id = CASE WHEN COALESCE(email_from, '') <> '' OR source = 'email' THEN NULL
+                                            ELSE create_uid END
+                WHERE origin IS NULL"""
+        ))  # fmt: skip
+
     def _compute_dispute_ids(self):
         for remittance in self:
             remittance.dispute_ids = remittance.line_ids.dispute_id
@@ -105,9 +146,26 @@ class BillingRemittance(models.Model):
         if not self.env.su and any(PROTECTED_FIELDS & set(vals) for vals in vals_list):
             raise AccessError(self.env._("The state and payment of a remittance are set by the application."))
         for vals in vals_list:
+            vals.update(self._billing_origin_vals(vals))
             if not vals.get("name") or vals["name"] == self.env._("New"):
                 vals["name"] = self.env["ir.sequence"].sudo().next_by_code("billing.remittance") or "/"
         return super().create(vals_list)
+
+    @api.model
+    def _billing_origin_vals(self, vals):
+        """The origin of a new advice, from the code path: an advice with a sender came by e-mail, whatever else
+        is said; a client (not the application) creating one is the specialist it is entered by."""
+        if vals.get("email_from") or vals.get("origin") == "email" or vals.get("source") == "email":
+            return {"origin": "email", "origin_user_id": False}
+        if self.env.su and vals.get("origin") == "user" and vals.get("origin_user_id"):
+            return {}
+        return {"origin": "user", "origin_user_id": self.env.uid}
+
+    def copy(self, default=None):
+        if self.filtered(lambda rec: not rec.decides):
+            raise UserError(self.env._("An e-mailed advice nobody vouched for cannot be duplicated: check it with the "
+                                       "customer and vouch for it first."))  # fmt: skip
+        return super().copy(default)
 
     def write(self, vals):
         if not self.env.su and PROTECTED_FIELDS & set(vals):
@@ -157,11 +215,15 @@ class BillingRemittance(models.Model):
 
     @api.model
     def _billing_import(self, partner, company, advice, source, date=None, reference=None, currency=None,
-                        attachment=None, email_from=None):  # fmt: skip
+                        attachment=None, email_from=None, origin=None):  # fmt: skip
         """Create the remittance of an ``Advice`` read from a file or an e-mail; refuse a duplicate, naming it.
 
         :param attachment: (file name, content as bytes) of the source file, kept on the remittance.
+        :param email_from: the sender of the e-mail it came in.
+        :param origin: 'email' for an advice that came by e-mail (so is one with ``email_from``): it only proposes
+            until a specialist vouches for it; else the current user imported it.
         """
+        emailed = bool(email_from) or origin == "email"
         self.check_access("create")
         self._billing_check_customer(partner, company)
         currency = currency or company.currency_id
@@ -188,6 +250,7 @@ class BillingRemittance(models.Model):
             "source": source,
             "duplicate_key": key,
             "email_from": email_from,
+            **({"origin": "email"} if emailed else {"origin": "user", "origin_user_id": self.env.uid}),
             "line_ids": [
                 Command.create({"sequence": index, "reference": line.reference, "amount_paid": line.paid,
                                 "amount_deduction": line.deduction, "deduction_reason": line.reason})
@@ -283,7 +346,8 @@ class BillingRemittance(models.Model):
             AdviceLine(line.reference, line.amount_paid, line.amount_deduction, line.deduction_reason or "")
             for line in self.line_ids.sorted(lambda rec: (rec.sequence, rec.id))
         )
-        return RemittanceRef(self.id, self.reference or self.name, self.partner_id.id, lines)
+        return RemittanceRef(self.id, self.reference or self.name, self.partner_id.id, lines, decides=self.decides,
+                             sender=self.email_from or "")  # fmt: skip
 
     def _billing_match_payment(self):
         """Match waiting remittances to a pending payment or bank line of their customer, if one fits."""
@@ -338,6 +402,8 @@ class BillingRemittance(models.Model):
         for remittance in self:
             if remittance.state == "new":
                 remittance.action_match()
+            if not remittance.decides:
+                raise UserError(remittance._billing_proposes_only_message())
             source = remittance._billing_source_record()
             if remittance.state != "matched" or not source:
                 raise UserError(self.env._("%(name)s has no payment to apply.", name=remittance.name))
@@ -393,8 +459,68 @@ class BillingRemittance(models.Model):
             _how, item = resolve_reference(matcher, line.reference, self.partner_id.id)
             line.sudo().move_id = item.id if item else False
         self._billing_set_source(source, "applied")
-        for line in lines.filtered(lambda rec: rec.amount_deduction > 0 and rec.move_id and not rec.dispute_id):
+        self._billing_open_deduction_cases(source)
+
+    def _billing_open_deduction_cases(self, source):
+        """A case for each deduction of the applied advice not opened yet, when a person vouched for the advice.
+        An e-mailed advice nobody vouched for only notes them: its cases wait for a specialist (``action_vouch``);
+        until then the deductions stay open on their invoices and their follow-ups go on."""
+        self.ensure_one()
+        lines = self.line_ids.sorted(lambda rec: (rec.sequence, rec.id)).filtered(
+            lambda rec: rec.amount_deduction > 0 and rec.move_id and not rec.dispute_id
+        )
+        if not lines:
+            return
+        if not self.decides:
+            self.sudo().message_post(
+                body=Markup("<p>%s</p><ul>%s</ul>") % (
+                    self.env._("This advice came by e-mail from %(sender)s, an address that is not verified: its "
+                               "deductions open no dispute case until a specialist checks them with the customer and "
+                               "vouches for the advice.", sender=self.email_from or "-"),
+                    Markup().join(Markup("<li>%s</li>") % self.env._(
+                        "%(invoice)s: %(amount)s (%(reason)s)", invoice=line.move_id.name,
+                        amount=formatLang(self.env, line.amount_deduction, currency_obj=line.currency_id),
+                        reason=line.deduction_reason or "-") for line in lines),
+                ),
+                subtype_xmlid="mail.mt_note",
+            )  # fmt: skip
+            return
+        for line in lines:
             self._billing_open_deduction_case(line, source)
+
+    def _billing_proposes_only_message(self):
+        return self.env._(
+            "%(name)s came by e-mail from %(sender)s, an address that is not verified: it only proposes. Check it "
+            "with the customer and vouch for it before applying it as it says (or apply the payment from the "
+            "matching review).", name=self.name, sender=self.email_from or "-",
+        )  # fmt: skip
+
+    def action_vouch(self):
+        """A specialist checked an e-mailed advice with the customer: it may now decide like an imported one (the
+        automatic run may apply it, and its deductions open their cases). Logged on the advice."""
+        if not self.env.user.has_group("billing_specialist.group_billing_user"):
+            raise AccessError(self.env._("Only billing specialists can vouch for a remittance advice."))
+        self.check_access("write")
+        for remittance in self:
+            if remittance.origin != "email":
+                raise UserError(self.env._("%(name)s was imported by a specialist: there is nothing to vouch for.",
+                                           name=remittance.name))  # fmt: skip
+            if remittance.vouched_user_id:
+                raise UserError(self.env._("%(user)s vouched for %(name)s already.", name=remittance.name,
+                                           user=remittance.vouched_user_id.name))  # fmt: skip
+            if remittance.state == "error":
+                raise UserError(self.env._("%(name)s could not be read: there is nothing to vouch for.",
+                                           name=remittance.name))  # fmt: skip
+            remittance.sudo().write({"vouched_user_id": self.env.uid, "vouched_date": fields.Datetime.now()})
+            remittance.message_post(
+                body=self.env._("%(user)s vouched for this advice, which came by e-mail from %(sender)s: it now "
+                                "decides like an imported one.", user=self.env.user.name,
+                                sender=remittance.email_from or "-"),
+                subtype_xmlid="mail.mt_note",
+            )  # fmt: skip
+            if remittance.state == "applied":
+                remittance._billing_open_deduction_cases(remittance._billing_source_record())
+        return True
 
     def _billing_open_deduction_case(self, line, source):
         """A case for what the deduction left open on the invoice (never written off), its reason from the words."""
@@ -417,11 +543,11 @@ class BillingRemittance(models.Model):
                         amount=formatLang(self.env, amount, currency_obj=move.currency_id),
                         reason=line.deduction_reason or "-"),
                 )  # fmt: skip
-                if self.email_from:  # a sender address can be forged: say where the deduction comes from
+                if self.origin == "email":  # a sender address can be forged: say where the deduction comes from
                     vals["description"] += Markup("<p>%s</p>") % self.env._(
-                        "The advice came by e-mail from %(sender)s (an address that is not verified).",
-                        sender=self.email_from,
-                    )
+                        "The advice came by e-mail from %(sender)s (an address that is not verified); %(user)s "
+                        "vouched for it.", sender=self.email_from or "-", user=self.vouched_user_id.name or "-",
+                    )  # fmt: skip
                 line.sudo().dispute_id = self.env["billing.dispute"].create(vals)
         except UserError as error:
             self.message_post(body=self.env._("No case opened for the deduction on %(invoice)s: %(error)s",

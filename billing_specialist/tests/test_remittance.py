@@ -666,12 +666,17 @@ class TestRemittanceMail(RemittanceCommon, MockEmail):
         with self.assertRaises(AccessError):  # written by the gateway only
             remittance.with_user(self.specialist).write({"email_from": "boss@acme.example.com"})
         payment = self._payment(740.0)
+        run = self.env["billing.match.run"].with_user(self.specialist)._run_automatic(self.company, payments=payment)
+        self.assertEqual(run.line_ids.outcome, "proposed", "an e-mailed advice only proposes")
+        self.assertFalse(remittance.line_ids.dispute_id)
+        remittance.with_user(self.specialist).action_vouch()
         self.env["billing.match.run"].with_user(self.specialist)._run_automatic(self.company, payments=payment)
         case = remittance.line_ids.dispute_id
         self.assertEqual(case.invoice_ids, self.inv3)
         self.assertIn("came by e-mail from", case.description)
         self.assertIn(self.customer_contact.email, case.description)
         self.assertIn("not verified", case.description)
+        self.assertIn(f"{self.specialist.name} vouched for it", case.description)
 
     def test_csv_attachment(self):
         csv = f"ref,amount\n{self.inv1.name},1200\n".encode()
