@@ -18,7 +18,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from odoo.addons.billing_specialist.matching import Habit, Habits, LearningMatcher, OpenItem, Source
+from odoo.addons.billing_specialist.matching import ClosedNumbers, Habit, Habits, LearningMatcher, OpenItem, Source
 from odoo.addons.billing_specialist.matching.remittance import AdviceLine, RemittanceRef, propose_remittance
 
 THRESHOLD = 90  # the company's automatic threshold (the default)
@@ -62,7 +62,7 @@ class World:
             partner_names=self.names,
             account_partners=self.accounts,
             tolerance_amount=self.tolerance,
-            closed_numbers=self.closed,
+            closed_numbers=ClosedNumbers(self.closed, {n: (a,) for n, (_c, a) in self.closed_amounts.items()}),
         )
 
     def own(self, customer):
@@ -196,6 +196,15 @@ def generate_world(rng, customers=None, per_customer=4):
         seq = seqs.pop()
         closed.append(number(seq))
         closed_amounts[number(seq)] = (rng.choice(sorted(names)), rng.choice(amounts))
+    for item in items:  # a paid invoice whose number is an open one's with two adjacent digits swapped
+        if not _chance(rng, 0.15):
+            continue
+        swaps = sorted(set(_swaps(item.number.rsplit("/", 1)[1])) - {item.number.rsplit("/", 1)[1]})
+        swaps = [s for s in swaps if int(s) not in seq_items and number(int(s)) not in closed_amounts]
+        if swaps:
+            paid = number(int(rng.choice(swaps)))
+            closed.append(paid)
+            closed_amounts[paid] = (item.partner_id, rng.choice((item.amount, rng.choice(amounts))))
     world = World(names, kin, items, accounts, private, closed, closed_amounts, [], rng.choice((0.0, 1.0)), seq_items)
     world.habits = _habits(rng, world)
     return world
@@ -229,6 +238,7 @@ def _habits(rng, world):
 KINDS = (
     "memo",  # the memo names the invoice(s), written some way; exact, short within tolerance, partial, overpaid
     "typo",  # one character off, or two adjacent digits swapped
+    "swap_paid",  # two adjacent digits swapped, naming a paid invoice
     "po_ref",  # the customer's PO number
     "amount",  # no reference: the payer's invoice of that amount, or a sum of them
     "bank_name",  # a bank line naming no customer, its payer's name written another way
@@ -335,6 +345,30 @@ def _typo(rng, seq):
     return kind, written
 
 
+def _swaps(digits):
+    return [digits[:i] + digits[i + 1] + digits[i] + digits[i + 2 :] for i in range(len(digits) - 1)]
+
+
+def _case_swap_paid(rng, world, source_id):
+    """The memo names the payer's invoice with two adjacent digits swapped, which is a paid invoice's number."""
+    pairs = []
+    for item in world.items:
+        seq = item.number.rsplit("/", 1)[1]
+        for swapped in _swaps(seq):
+            paid = number(int(swapped))
+            if swapped != seq and paid in world.closed_amounts:
+                pairs.append((item, paid))
+    if not pairs:
+        raise Redraw
+    item, paid = rng.choice(pairs)
+    identity = _identity(rng, world, item.partner_id)
+    memo = rng.choice(("{}", "payment {}", "{} thanks")).format(paid)
+    # The paid invoice's own amount: it may well be paid twice, a person decides.
+    twice = abs(world.closed_amounts[paid][1] - item.amount) < 0.005
+    return Case("swap_paid", Source(source_id, item.amount, memo, **identity), item.partner_id,
+                {item.id: item.amount}, must_hold=twice)  # fmt: skip
+
+
 def _case_typo(rng, world, source_id):
     pid = _payer(rng, world)
     item = rng.choice(world.own(pid))
@@ -369,15 +403,20 @@ def _case_amount(rng, world, source_id):
     amount = round(sum(it.amount for it in items), 2)
     identity = _identity(rng, world, pid)
     source = Source(source_id, amount, rng.choice(("", "thank you", "payment")), **identity)
-    return Case(f"amount_{size}", source, pid, {it.id: it.amount for it in items})
+    # A payer's name, exact or learned, is text anyone writes: alone, it never applies anything.
+    return Case(f"amount_{size}", source, pid, {it.id: it.amount for it in items}, must_hold="payer_name" in identity)
 
 
 def _case_bank_name(rng, world, source_id):
     pid = _payer(rng, world)
     item = rng.choice(world.own(pid))
-    memo = rng.choice(("", "", _memo_for(rng, item)))
-    source = Source(source_id, item.amount, memo, payer_name=look_alike(rng, world.names[pid]))
-    return Case("bank_name", source, pid, {item.id: item.amount})
+    name = look_alike(rng, world.names[pid])
+    way = rng.choice(("nothing", "name", "invoice"))
+    memo = {"nothing": "", "name": f"{name} payment", "invoice": _memo_for(rng, item)}[way]
+    source = Source(source_id, item.amount, memo, payer_name=rng.choice((name, None)) if memo else name)
+    # Without the invoice named, the name is the only evidence: it never applies alone.
+    named = way == "invoice"
+    return Case("bank_name", source, pid, {item.id: item.amount}, must_hold=not named)
 
 
 def _case_learned_account(rng, world, source_id):
@@ -412,8 +451,22 @@ def _case_learned_sequence(rng, world, source_id):
     return Case("learned_sequence", source, pid, {item.id: item.amount})
 
 
-def _advice_ref(rng, item):
-    return rng.choice((item.number, look_alike(rng, item.number, accents=False), item.number.replace("/", "-")))
+def _advice_ref(rng, item, world):
+    """How an advice writes the invoice: as issued, another way, or with one typo that names no other invoice of
+    the customer (a typo landing on another of its numbers cannot be told from that number)."""
+    way = rng.choice(("number", "look", "dashes", "typo"))
+    if way == "typo":
+        seq = int(item.number.rsplit("/", 1)[1])
+        try:
+            _kind, written = _typo(rng, seq)
+        except Redraw:
+            return item.number
+        other = world.seqs.get(int(written))
+        if (other is None or other.partner_id != item.partner_id) and f"{YEAR}/{written}" not in str(world.closed):
+            return f"INV/{YEAR}/{written}"
+        return item.number
+    return {"number": item.number, "look": look_alike(rng, item.number, accents=False),
+            "dashes": item.number.replace("/", "-")}[way]  # fmt: skip
 
 
 def _case_advice(rng, world, source_id):
@@ -424,7 +477,7 @@ def _case_advice(rng, world, source_id):
     for it in items:
         deduction = rng.choice((0.0, 0.0, 10.0)) if it.amount > 10 else 0.0
         paid = round(it.amount - deduction, 2)
-        lines.append(AdviceLine(_advice_ref(rng, it), paid, deduction, "damaged" if deduction else ""))
+        lines.append(AdviceLine(_advice_ref(rng, it, world), paid, deduction, "damaged" if deduction else ""))
         truth[it.id] = paid
     amount = round(sum(truth.values()), 2)
     memo = rng.choice(("", "remittance", " ".join(it.number for it in items)))
@@ -543,6 +596,7 @@ def _case_duplicate(rng, world, source_id):
 CASES = {
     "memo": _case_memo,
     "typo": _case_typo,
+    "swap_paid": _case_swap_paid,
     "po_ref": _case_po_ref,
     "amount": _case_amount,
     "bank_name": _case_bank_name,
@@ -563,14 +617,11 @@ CASES = {
 
 
 def remittance_ref(advice, advice_id=1):
-    """The advice as the engine sees it; its origin passed when the engine knows origins."""
-    fields = {f.name for f in dataclasses.fields(RemittanceRef)}
+    """The advice as the engine sees it: an e-mailed one nobody vouched for does not decide (``decides``)."""
     values = {"id": advice_id, "label": f"ADV-{advice_id}", "partner_id": advice.partner_id, "lines": advice.lines}
-    for name in ("origin", "source", "kind"):
-        if name in fields:
-            values[name] = advice.origin
-    if "trusted" in fields:
-        values["trusted"] = advice.origin == "file"
+    if "decides" in {f.name for f in dataclasses.fields(RemittanceRef)}:
+        values["decides"] = advice.origin == "file"
+        values["sender"] = "ap@customer.example" if advice.origin == "email" else ""
     return RemittanceRef(**values)
 
 

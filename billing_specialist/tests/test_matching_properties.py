@@ -8,12 +8,15 @@ and prints them. CI runs a bounded, derandomized number of examples (the same on
 """
 
 import os
+from datetime import date
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from odoo.tests import BaseCase, tagged
 
+from ..matching import Matcher, OpenItem, Source
+from ..matching.remittance import AdviceLine, RemittanceRef, propose_remittance
 from .matching_world import KINDS, check, explain, generate_case, generate_world
 
 PROFILE = settings(
@@ -43,3 +46,31 @@ class TestMatchingProperties(BaseCase):
     @given(st.randoms(use_true_random=False), st.lists(st.sampled_from(KINDS), min_size=1, max_size=4))
     def test_automatic_applications_are_right_and_conflicts_held(self, rng, kinds):
         self._assert_right(rng, kinds)
+
+
+@tagged("post_install", "-at_install")
+class TestMatchingPropertiesFound(BaseCase):
+    """What the properties found outside the issue's classes, kept as plain examples."""
+
+    def _advice(self, amounts, reference, paid, deduction=0.0):
+        items = [OpenItem(i, 6, number, amount, date(2026, 1, i)) for i, (number, amount) in enumerate(amounts, 1)]
+        advice = RemittanceRef(5, "RA-1", 6, (AdviceLine(reference, paid, deduction, "damaged" if deduction else ""),))
+        return propose_remittance(Matcher(items), Source(9, paid, partner_id=6), advice)
+
+    def test_advice_reference_with_two_digits_swapped_is_not_taken_for_its_one_substitution_look_alike(self):
+        # 00046 is one substitution from 00076 (open for 1,200.00) and 00064 with two digits swapped (open for 350.00,
+        # what the line pays plus its deduction). It was taken for 00076 (340.00 applied to it, 92): now the amount
+        # decides between the two.
+        proposal = self._advice([("INV/2026/00076", 1200.0), ("INV/2026/00064", 350.0)], "INV/2026/00046", 340.0, 10.0)
+        self.assertFalse(proposal.conflict, proposal.explain())
+        self.assertEqual([(a.item_id, a.amount) for a in proposal.allocations], [(2, 340.0)])
+        self.assertIn("INV/2026/00064 (written INV/2026/00046, one typo", proposal.explain())
+        # Both open for the line's amount: the reference names either, a person decides.
+        proposal = self._advice([("INV/2026/00076", 350.0), ("INV/2026/00064", 350.0)], "INV/2026/00046", 350.0)
+        self.assertTrue(proposal.conflict, proposal.explain())
+        self.assertEqual(proposal.allocations, [])
+        # Two digits swapped and no other invoice near: still read as a typo of it (as one substitution is).
+        proposal = self._advice([("INV/2026/00064", 350.0)], "INV/2026/00046", 350.0)
+        self.assertEqual(
+            ([(a.item_id, a.amount) for a in proposal.allocations], proposal.conflict), ([(1, 350.0)], False)
+        )
