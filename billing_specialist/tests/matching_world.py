@@ -191,13 +191,20 @@ def generate_world(rng, customers=None, per_customer=4):
             item = OpenItem(item_id, pid, number(seq), amount, due, refs, 0.0, due - timedelta(days=30))
             items.append(item)
             seq_items[seq] = item
+        if _chance(rng, 0.2):  # an open credit note of the customer
+            item_id += 1
+            seq = seqs.pop()
+            due = TODAY - timedelta(days=20)
+            item = OpenItem(item_id, pid, f"RINV/{YEAR}/{seq:05d}", -rng.choice((10.0, 25.5, 50.0)), due, (), 0.0, due)
+            items.append(item)
+            seq_items[seq] = item
     closed, closed_amounts = [], {}
     for _ in range(rng.randint(0, count * 2)):
         seq = seqs.pop()
         closed.append(number(seq))
         closed_amounts[number(seq)] = (rng.choice(sorted(names)), rng.choice(amounts))
     for item in items:  # a paid invoice whose number is an open one's with two adjacent digits swapped
-        if not _chance(rng, 0.15):
+        if item.amount < 0 or not _chance(rng, 0.15):
             continue
         swaps = sorted(set(_swaps(item.number.rsplit("/", 1)[1])) - {item.number.rsplit("/", 1)[1]})
         swaps = [s for s in swaps if int(s) not in seq_items and number(int(s)) not in closed_amounts]
@@ -248,7 +255,8 @@ KINDS = (
     "advice",  # a true remittance advice (a file, or an e-mail)
     "forged_advice",  # an e-mailed advice forged for the customer, naming other invoices than the payment
     "advice_vs_memo",  # a file advice naming other invoices than the payment's own memo
-    "other_memo",  # the payer is given (or its account), the memo names another customer's invoice
+    "other_memo",  # the payer is given (or its account, or its name), the memo names another customer's invoice
+    "shared_account",  # a bank line from an account two customers pay from
     "account_vs_name",  # the bank account on record is one customer's, the payer's name another's
     "poisoned_name",  # a name taught for another customer, the payer writing its own name
     "duplicate",  # the memo names an invoice already paid, for its amount
@@ -305,9 +313,14 @@ def _case_memo(rng, world, source_id):
     pid = _payer(rng, world)
     own = world.own(pid)
     items = rng.sample(own, min(len(own), rng.choice((1, 1, 1, 2))))
+    credits = [it for it in world.items if it.partner_id == pid and it.amount < 0]
+    if credits and _chance(rng, 0.5):  # the customer takes its credit note off the payment
+        items.append(rng.choice(credits))
     memo = " + ".join(_memo_for(rng, it) for it in items)
     total = round(sum(it.amount for it in items), 2)
     how = rng.choice(("exact", "exact", "tolerance", "partial", "over")) if len(items) == 1 else "exact"
+    if total <= 0:
+        raise Redraw
     fee = any(h.partner_id == pid and h.key == "fee:15.00" for h in world.habits)
     truth = {it.id: it.amount for it in items}
     amount = total
@@ -353,6 +366,8 @@ def _case_swap_paid(rng, world, source_id):
     """The memo names the payer's invoice with two adjacent digits swapped, which is a paid invoice's number."""
     pairs = []
     for item in world.items:
+        if item.amount < 0:
+            continue
         seq = item.number.rsplit("/", 1)[1]
         for swapped in _swaps(seq):
             paid = number(int(swapped))
@@ -545,12 +560,42 @@ def _case_other_memo(rng, world, source_id):
         raise Redraw
     item = rng.choice(others)
     accounts = [acc for acc, owner in world.accounts.items() if owner == pid]
-    if accounts and _chance(rng, 0.5):  # a bank line from the payer's account on record
+    way = rng.choice(("given", "account", "name", "mixed"))
+    memo = _memo_for(rng, item)
+    amount = item.amount
+    if way == "account" and accounts:  # a bank line from the payer's account on record
         identity = {"account_number": look_alike(rng, rng.choice(accounts), accents=False)}
+    elif way == "name" and [p for p in world.names if world.kin[p] == world.kin[pid]] == [pid]:
+        identity = {"payer_name": look_alike(rng, world.names[pid])}  # the payer's name, its alone
+    elif way == "mixed" and world.own(pid):  # the payer's own invoice and another customer's
+        own = rng.choice(world.own(pid))
+        memo = f"{_memo_for(rng, own)} + {memo}"
+        amount = round(own.amount + rng.choice((0.0, item.amount)), 2)
+        identity = {"partner_id": pid}
     else:
         identity = {"partner_id": pid}
-    source = Source(source_id, item.amount, _memo_for(rng, item), **identity)
+    source = Source(source_id, amount, memo, **identity)
     return Case("other_memo", source, pid, {}, must_hold=True)
+
+
+def _case_shared_account(rng, world, source_id):
+    """A bank line from an account several customers pay from (a payment provider's), naming no customer."""
+    shared = sorted({acc for accs in world.private.values() for acc in accs
+                     if sum(acc in others for others in world.private.values()) > 1})  # fmt: skip
+    if not shared:
+        raise Redraw
+    account = rng.choice(shared)
+    payers = [pid for pid, accs in world.private.items() if account in accs and world.own(pid)]
+    learned = {h.partner_id for h in world.habits if h.kind == "payer_account" and h.key == account}
+    # Learned for another customer only, it points to that one: the line cannot be told from its payment.
+    payers = [pid for pid in payers if pid in learned or not learned - {pid}]
+    if not payers:
+        raise Redraw
+    pid = rng.choice(payers)
+    item = rng.choice(world.own(pid))
+    memo = rng.choice(("", _memo_for(rng, item)))
+    return Case("shared_account", Source(source_id, item.amount, memo, account_number=account), pid,
+                {item.id: item.amount})  # fmt: skip
 
 
 def _case_account_vs_name(rng, world, source_id):
@@ -607,6 +652,7 @@ CASES = {
     "forged_advice": _case_forged_advice,
     "advice_vs_memo": _case_advice_vs_memo,
     "other_memo": _case_other_memo,
+    "shared_account": _case_shared_account,
     "account_vs_name": _case_account_vs_name,
     "poisoned_name": _case_poisoned_name,
     "duplicate": _case_duplicate,
