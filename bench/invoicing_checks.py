@@ -55,10 +55,13 @@ def generate(env, history, drafts, seed=12):
         if draft and rng.random() < 0.05:
             amount = round(amount * 8, 2)
         state = "draft" if draft else "posted"
+        ref = f"PO-{i}"
+        if draft and rng.random() < 0.02:  # an earlier PO number written otherwise: the same reference
+            ref = f"po {rng.randrange(history)}\u00a0\u200b"
         name = "/" if draft else f"INV/C/{i:07d}"
         moves.append((move_id, sale.id, company.id, currency, state, "out_invoice", "no", day, name, partner,
                        partner, day, day + timedelta(days=30), amount, amount, amount, amount, amount, amount,
-                       "not_paid", f"PO-{i}"))  # fmt: skip
+                       "not_paid", ref))  # fmt: skip
         lines.append((line_id, move_id, company.id, sale.id, income.id, partner, day, -amount, 0, amount, -amount,
                        currency, currency, state, "product", product.id, 1.0, amount, name))  # fmt: skip
         if draft and rng.random() < 0.95:
@@ -75,6 +78,9 @@ def generate(env, history, drafts, seed=12):
         "amount_currency", "currency_id", "company_currency_id", "parent_state", "display_type", "product_id",
         "quantity", "price_unit", "move_name"), lines)  # fmt: skip
     copy_rows(cr, "account_move_line_account_tax_rel", ("account_move_line_id", "account_tax_id"), tax_rel)
+    from odoo.addons.billing_specialist.models.account_move import fill_ref_keys
+
+    fill_ref_keys(cr)  # COPY bypasses the ORM: the stored reference keys, as the upgrade fills them
     cr.execute("ANALYZE account_move; ANALYZE account_move_line; ANALYZE account_move_line_account_tax_rel")
 
 

@@ -1,4 +1,5 @@
 import hashlib
+from types import SimpleNamespace
 
 import psycopg2.errors
 from markupsafe import Markup
@@ -18,6 +19,7 @@ from ..matching.remittance import (
     resolve_reference,
 )
 from ..matching.remittance_files import RemittanceFileError, kind_of, read_csv, read_pdf_text, read_xlsx
+from ..matching.text import text_key
 from .billing_dispute_line import without_protected_defaults
 from .billing_dispute_stage import OPEN_STATES
 
@@ -203,11 +205,11 @@ class BillingRemittance(models.Model):
 
     @api.model
     def _billing_duplicate_key(self, company, partner, currency, date, lines):
-        """The advice's fingerprint: customer, currency, date, total and its set of lines (order aside)."""
+        """The advice's fingerprint: customer, currency, date, total and its set of lines (order aside); references
+        compared by their key (``text_key``: case, spacing and invisible characters aside)."""
         rounding = currency.decimal_places
         rows = sorted(
-            f"{(line.reference or '').strip().upper()}|{line.paid:.{rounding}f}|{line.deduction:.{rounding}f}"
-            for line in lines
+            f"{text_key(line.reference)}|{line.paid:.{rounding}f}|{line.deduction:.{rounding}f}" for line in lines
         )
         total = sum(line.paid for line in lines)
         text = "\n".join([str(company.id), str(partner.id), currency.name, str(date), f"{total:.{rounding}f}", *rows])
@@ -583,3 +585,22 @@ class BillingRemittance(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("billing_specialist.billing_dispute_action")
         action.update(domain=[("id", "in", self.dispute_ids.ids)], context={"create": False})
         return action
+
+    @api.model
+    def _billing_rekey_duplicates(self):
+        """Recompute the stored fingerprints from the advices' lines (the migration to 18.0.1.1.0 calls it: the
+        references are now compared by ``text_key``). Advices that now share a fingerprint were one advice imported
+        twice: the first keeps the new one (or the one whose fingerprint is unchanged), the others keep theirs."""
+        remittances = self.sudo().with_context(active_test=False).search([("duplicate_key", "!=", False)], order="id")
+        groups = {}
+        for rem in remittances:
+            lines = [
+                SimpleNamespace(reference=line.reference, paid=line.amount_paid, deduction=line.amount_deduction)
+                for line in rem.line_ids
+            ]
+            key = self._billing_duplicate_key(rem.company_id, rem.partner_id, rem.currency_id, rem.date, lines)
+            groups.setdefault((rem.company_id.id, key), []).append(rem)
+        for (_company, key), members in groups.items():
+            keeper = next((rem for rem in members if rem.duplicate_key == key), members[0])
+            if keeper.duplicate_key != key:
+                keeper.duplicate_key = key

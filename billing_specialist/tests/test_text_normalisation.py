@@ -1,9 +1,11 @@
 """One normalisation everywhere (issue 21, classes 2 and 6), through the ORM as the users would, and its migration."""
 
+import importlib.util
+import os
 from datetime import timedelta
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -11,6 +13,7 @@ from odoo.addons.billing_specialist.exceptions import BillingCheckBlocked
 from odoo.addons.billing_specialist.models.account_move import fill_ref_keys
 
 from .test_matching import PaymentMatchingCommon
+from .test_remittance import RemittanceCommon
 
 # The same PO reference as 'PO-4711', written as a customer's system or a copy-paste may write it.
 REFERENCE_VARIANTS = [
@@ -239,3 +242,64 @@ class TestMatchingNormalised(PaymentMatchingCommon):
         self.assertIsNone(habits.payer("payer_name", "Müller GmbH"), "switched off")
         self.assertEqual(habits.payer("payer_name", "MLLER\u200bGMBH").partner_id, self.mller.id)
         self.assertEqual(habits.payer("payer_account", "de89 3704 0044 0532 0130 00").partner_id, self.mueller.id)
+
+
+@tagged("post_install", "-at_install")
+class TestRemittanceFingerprintNormalised(RemittanceCommon):
+    """An advice imported again with its references written otherwise is still the same advice."""
+
+    def test_same_advice_with_invisible_characters_is_refused(self):
+        csv = f"ref,amount\n{self.inv1.name},1200\n{self.inv2.name},300\n".encode()
+        first = self._import(csv, reference="ADV-1", date=self.today)
+        disguised = f"ref,amount\n{self.inv2.name.lower()}\u200b,300\n\ufeff{self.inv1.name}\u00a0,1200\n"
+        with self.assertRaisesRegex(UserError, f"imported already: {first.name}"):
+            self._import(disguised.encode(), date=self.today)
+        self.assertEqual(self._count(), 1)
+
+    def test_migration_rekeys_fingerprints(self):
+        """``_billing_rekey_duplicates`` is what the post-migrate script calls."""
+        csv = f"ref,amount\n{self.inv1.name},1200\n".encode()
+        first = self._import(csv, date=self.today)
+        twin = self._import(f"ref,amount\n{self.inv1.name}\u200b,1200\n".encode(), date=self.today - timedelta(1))
+        new_key = first.duplicate_key
+        # As 18.0.1.0.0 stored them: references upper-cased only, the twin (same advice, a zero-width space in its
+        # reference, imported on another day that a person then corrected) another fingerprint.
+        old = {first: "old-first", twin: "old-twin"}
+        self.env.flush_all()
+        for rem, key in old.items():
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE billing_remittance SET duplicate_key = %s, date = %s WHERE id = %s", key, self.today, rem.id
+                )  # fmt: skip
+            )
+        (first | twin).invalidate_recordset(["duplicate_key", "date"])
+        self.env["billing.remittance"]._billing_rekey_duplicates()
+        self.assertEqual(first.duplicate_key, new_key, "the first gets the new fingerprint")
+        self.assertEqual(twin.duplicate_key, "old-twin", "its twin keeps its own (one key per advice)")
+        with self.assertRaisesRegex(UserError, f"imported already: {first.name}"):
+            self._import(f"ref,amount\n{self.inv1.name.lower()}\t,1200\n".encode(), date=self.today)
+
+
+def _post_migrate():
+    """The module of ``migrations/18.0.1.1.0/post-migrate.py`` (its name is no Python identifier)."""
+    path = os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations", "18.0.1.1.0", "post-migrate.py")
+    spec = importlib.util.spec_from_file_location("billing_specialist_post_migrate_18_0_1_1_0", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@tagged("post_install", "-at_install")
+class TestChunkHintsMigration(PaymentMatchingCommon):
+    def test_waiting_chunks_get_todays_keys(self):
+        run = self.env["billing.match.run"].sudo().create({"company_id": self.company.id, "mode": "automatic"})
+        Chunk = self.env["billing.run.chunk"].sudo()
+        hints = {"partners": [self.customer.id], "foreign": [], "names": [[self.customer.id, "Acme Retail"]],
+                 "ambiguous": [[self.company.currency_id.id, "INV202600042"]]}  # fmt: skip
+        base = {"company_id": self.company.id, "res_model": run._name, "res_id": run.id, "match_run_id": run.id}
+        waiting = Chunk.create({**base, "hints": hints})
+        done = Chunk.create({**base, "hints": hints, "state": "done"})
+        _post_migrate().rekey_chunk_hints(self.env)
+        self.assertEqual(waiting.hints["ambiguous"], [[self.company.currency_id.id, "inv202600042"]])
+        self.assertEqual(waiting.hints["names"], hints["names"], "raw text, keyed when read")
+        self.assertEqual(done.hints["ambiguous"], [[self.company.currency_id.id, "INV202600042"]], "history kept")
