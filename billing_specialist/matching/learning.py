@@ -96,14 +96,23 @@ class LearningMatcher(Matcher):
         return proposal
 
     def _deduction_search(self, source, partner_id, partner_reason, open_items):
-        """No reference: the one open item the amount settles once the customer's usual fee or discount is added."""
-        if any(self._is_zero(it.amount - source.amount) for it in open_items):
-            return []  # an item of the amount itself: the plain search decides
+        """No reference: the one open item the amount settles once the customer's usual fee or discount is added.
+
+        An item of the amount itself while another fits after the usual deduction: the evidence disagrees (the
+        plain search's proposals, held)."""
         fitting = [
             it for it in open_items
             if it.disputed <= 0
             and self.habits.deduction(partner_id, it.amount, self._round(it.amount - source.amount), self.rounding)
         ]  # fmt: skip
+        if any(self._is_zero(it.amount - source.amount) for it in open_items):
+            if not fitting:
+                return []  # an item of the amount itself: the plain search decides
+            proposals = self._search_amount(source, partner_id, partner_reason, 5)
+            for proposal in proposals:
+                proposal.hold(_lt("%(number)s also fits the amount after the customer's usual deduction",
+                                  number=fitting[0].number))  # fmt: skip
+            return proposals
         if not fitting:
             return []
         reason = _lt("the only open item the amount settles after the customer's usual deduction")

@@ -68,6 +68,11 @@ class World:
     def own(self, customer):
         return [it for it in self.items if it.partner_id == customer and it.amount > 0]
 
+    def payable(self, customer):
+        """The customer's open invoices it may pay without naming them exactly: none in dispute (paying one in full
+        by its amount alone cannot be told from paying another of that amount; the engine takes the undisputed)."""
+        return [it for it in self.own(customer) if it.disputed <= 0]
+
     def describe(self):
         lines = [f"tolerance {self.tolerance}"]
         lines += [f"customer {pid}: {name!r}" for pid, name in self.names.items()]
@@ -188,7 +193,8 @@ def generate_world(rng, customers=None, per_customer=4):
             amount = recurring if _chance(rng, 0.3) else rng.choice(amounts)
             refs = (f"PO-{seq}{rng.randint(100, 999)}",) if _chance(rng, 0.3) else ()
             due = TODAY - timedelta(days=60 - 10 * position - pid)
-            item = OpenItem(item_id, pid, number(seq), amount, due, refs, 0.0, due - timedelta(days=30))
+            disputed = round(amount * rng.choice((0.1, 0.5, 1.0)), 2) if _chance(rng, 0.1) else 0.0
+            item = OpenItem(item_id, pid, number(seq), amount, due, refs, disputed, due - timedelta(days=30))
             items.append(item)
             seq_items[seq] = item
         if _chance(rng, 0.2):  # an open credit note of the customer
@@ -232,6 +238,12 @@ def _habits(rng, world):
                 learn(pid, "payer_account", account)
         if _chance(rng, 0.3):
             learn(pid, "reference_pattern", "sequence")
+        if _chance(rng, 0.2):  # a slip it makes in invoice numbers, or its way of writing them
+            learn(
+                pid,
+                "reference_pattern",
+                rng.choice(("typo:dropped", "typo:extra", "typo:changed", "number", "variant")),
+            )
         if _chance(rng, 0.3):
             learn(pid, "amount_relation", "fee:15.00")
     if len(world.names) >= 2 and _chance(rng, 0.4):  # class 1: one customer's name taught for another
@@ -278,7 +290,7 @@ def generate_case(rng, world, source_id, kind=None):
 
 
 def _payer(rng, world, need=1):
-    payers = [pid for pid in world.names if len(world.own(pid)) >= need]
+    payers = [pid for pid in world.names if len(world.payable(pid)) >= need]
     if not payers:
         raise Redraw
     return rng.choice(sorted(payers))
@@ -366,7 +378,7 @@ def _case_swap_paid(rng, world, source_id):
     """The memo names the payer's invoice with two adjacent digits swapped, which is a paid invoice's number."""
     pairs = []
     for item in world.items:
-        if item.amount < 0:
+        if item.amount < 0 or item.disputed > 0:
             continue
         seq = item.number.rsplit("/", 1)[1]
         for swapped in _swaps(seq):
@@ -386,7 +398,7 @@ def _case_swap_paid(rng, world, source_id):
 
 def _case_typo(rng, world, source_id):
     pid = _payer(rng, world)
-    item = rng.choice(world.own(pid))
+    item = rng.choice(world.payable(pid))
     seq = int(item.number.rsplit("/", 1)[1])
     kind, written = _typo(rng, seq)
     identity = _identity(rng, world, pid)
@@ -410,7 +422,7 @@ def _case_po_ref(rng, world, source_id):
 
 def _case_amount(rng, world, source_id):
     pid = _payer(rng, world)
-    own = world.own(pid)
+    own = world.payable(pid)
     size = rng.choice((1, 1, 2, 3))
     if size > len(own):
         size = 1
@@ -424,7 +436,7 @@ def _case_amount(rng, world, source_id):
 
 def _case_bank_name(rng, world, source_id):
     pid = _payer(rng, world)
-    item = rng.choice(world.own(pid))
+    item = rng.choice(world.payable(pid))
     name = look_alike(rng, world.names[pid])
     way = rng.choice(("nothing", "name", "invoice"))
     memo = {"nothing": "", "name": f"{name} payment", "invoice": _memo_for(rng, item)}[way]
@@ -435,34 +447,37 @@ def _case_bank_name(rng, world, source_id):
 
 
 def _case_learned_account(rng, world, source_id):
-    taught = [h for h in world.habits if h.kind == "payer_account" and world.own(h.partner_id)]
+    taught = [h for h in world.habits if h.kind == "payer_account" and world.payable(h.partner_id)]
     if not taught:
         raise Redraw
     habit = rng.choice(taught)
     pid = next(p for p, accs in world.private.items() if habit.key in accs and p == habit.partner_id)
-    item = rng.choice(world.own(pid))
+    item = rng.choice(world.payable(pid))
     source = Source(source_id, item.amount, rng.choice(("", "salary")), account_number=habit.key)
     return Case("learned_account", source, pid, {item.id: item.amount})
 
 
 def _case_learned_fee(rng, world, source_id):
-    taught = [h.partner_id for h in world.habits if h.key == "fee:15.00" and world.own(h.partner_id)]
+    taught = [h.partner_id for h in world.habits if h.key == "fee:15.00" and world.payable(h.partner_id)]
     if not taught:
         raise Redraw
     pid = rng.choice(taught)
-    item = rng.choice([it for it in world.own(pid) if it.amount > 15])
+    fitting = [it for it in world.payable(pid) if it.amount > 15]
+    if not fitting:
+        raise Redraw
+    item = rng.choice(fitting)
     source = Source(source_id, round(item.amount - 15.0, 2), "", partner_id=pid)
     return Case("learned_fee", source, pid, {item.id: item.amount})
 
 
 def _case_learned_sequence(rng, world, source_id):
-    taught = [h.partner_id for h in world.habits if h.key == "sequence" and world.own(h.partner_id)]
+    taught = [h.partner_id for h in world.habits if h.key == "sequence" and world.payable(h.partner_id)]
     if not taught:
         raise Redraw
     pid = rng.choice(taught)
-    item = rng.choice(world.own(pid))
+    item = rng.choice(world.payable(pid))
     memo = rng.choice(("payment {}", "{}", "inv {} thanks")).format(int(item.number.rsplit("/", 1)[1]))
-    source = Source(source_id, item.amount, memo, partner_id=pid)
+    source = Source(source_id, item.amount, memo, **_identity(rng, world, pid))
     return Case("learned_sequence", source, pid, {item.id: item.amount})
 
 
@@ -517,7 +532,7 @@ def _other_items_for(rng, own, item, amount):
 
 def _case_forged_advice(rng, world, source_id):
     pid = _payer(rng, world, need=2)
-    own = world.own(pid)
+    own = world.payable(pid)
     item = rng.choice(own)
     named = _other_items_for(rng, own, item, item.amount)
     left = item.amount
@@ -585,14 +600,14 @@ def _case_shared_account(rng, world, source_id):
     if not shared:
         raise Redraw
     account = rng.choice(shared)
-    payers = [pid for pid, accs in world.private.items() if account in accs and world.own(pid)]
+    payers = [pid for pid, accs in world.private.items() if account in accs and world.payable(pid)]
     learned = {h.partner_id for h in world.habits if h.kind == "payer_account" and h.key == account}
     # Learned for another customer only, it points to that one: the line cannot be told from its payment.
     payers = [pid for pid in payers if pid in learned or not learned - {pid}]
     if not payers:
         raise Redraw
     pid = rng.choice(payers)
-    item = rng.choice(world.own(pid))
+    item = rng.choice(world.payable(pid))
     memo = rng.choice(("", _memo_for(rng, item)))
     return Case("shared_account", Source(source_id, item.amount, memo, account_number=account), pid,
                 {item.id: item.amount})  # fmt: skip

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from odoo.tests import BaseCase, tagged
 
-from ..matching import Matcher, OpenItem, Source
+from ..matching import Habit, Habits, LearningMatcher, Matcher, OpenItem, Source
 from ..matching.remittance import AdviceLine, RemittanceRef, propose_remittance
 from .matching_world import KINDS, check, explain, generate_case, generate_world
 
@@ -74,3 +74,20 @@ class TestMatchingPropertiesFound(BaseCase):
         self.assertEqual(
             ([(a.item_id, a.amount) for a in proposal.allocations], proposal.conflict), ([(1, 350.0)], False)
         )
+
+    def test_amount_of_one_invoice_and_of_another_after_the_usual_fee_is_held(self):
+        # The customer deducts a fee of 15.00 (learned); it pays 335.00: exactly INV/2026/00068, and INV/2026/00088
+        # (350.00) less its usual fee. It was applied to 00068 (90): now a person decides.
+        items = [OpenItem(1, 6, "INV/2026/00088", 350.0, date(2026, 1, 1)),
+                 OpenItem(2, 6, "INV/2026/00068", 335.0, date(2026, 1, 2))]  # fmt: skip
+        habits = Habits([Habit(6, "amount_relation", "fee:15.00", 5, date(2026, 1, 1))])
+        proposals = LearningMatcher(items, habits=habits).propose(Source(9, 335.0, partner_id=6))
+        self.assertTrue(proposals and all(p.conflict for p in proposals))
+        self.assertIn(
+            "INV/2026/00088 also fits the amount after the customer's usual deduction", proposals[0].explain()
+        )
+        # Without the other invoice, the exact amount decides as before; without the exact one, the usual fee does.
+        alone = LearningMatcher(items[1:], habits=habits).propose(Source(9, 335.0, partner_id=6))[0]
+        self.assertEqual((alone.item_ids, alone.auto_ok), ([2], True))
+        fee = LearningMatcher(items[:1], habits=habits).propose(Source(9, 335.0, partner_id=6))[0]
+        self.assertEqual((fee.item_ids, fee.writeoff, fee.auto_ok), ([1], 15.0, True))
