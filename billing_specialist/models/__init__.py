@@ -30,6 +30,7 @@ from . import billing_followup_run
 from . import billing_followup_line
 from . import mail_mail
 from . import mail_activity
+from . import mail_alias
 from . import billing_collection_worklist
 from . import billing_collection_cockpit
 from . import billing_invoice_delivery

@@ -4,9 +4,10 @@ import logging
 
 from markupsafe import Markup
 
-from odoo import Command, api, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import email_normalize, html2plaintext
+from odoo.tools.sql import escape_psql
 
 from odoo.addons.mail.tools.alias_error import AliasError
 
@@ -18,6 +19,41 @@ _logger = logging.getLogger(__name__)
 # the application's, whoever configured the alias.
 ALIAS_DEFAULT_FIELDS = ("company_id", "reason_id", "team_id")
 MAX_TEXT = 20000  # characters of subject and body searched for invoice numbers and keywords
+MAX_TOLD = 10  # customers sharing an address that get an activity for the specialist (the note names them all)
+
+
+def sender_key(email):
+    """An e-mail address as compared to tell who writes: Odoo's normalised address (``email_normalize``), case
+    folded (Odoo keeps the case of a non-ASCII local part; 'ß' folds to 'ss'). Every comparison of senders goes
+    through here. '' when the text holds no single address."""
+    return (email_normalize(email or "") or "").strip().casefold()
+
+
+def billing_followers(records, partner_ids):
+    """[(records, partner ids)]: of ``partner_ids``, those that may follow each group of ``records`` (cases or
+    remittance advices): internal users, and contacts of the records' customer (``partner_id``). The others are
+    left out (logged)."""
+    partners = records.env["res.partner"].sudo().browse(partner_ids)
+    internal = partners.filtered(lambda p: not p.partner_share)
+    groups = []
+    for customer, group in records.grouped(lambda rec: rec.partner_id.commercial_partner_id).items():
+        allowed = internal | partners.filtered(lambda p, c=customer: c and p.commercial_partner_id == c)
+        if partners - allowed:
+            _logger.info("%s %s: partners %s may not follow (no contact of its customer)", records._name, group.ids,
+                         (partners - allowed).ids)  # fmt: skip
+        if allowed:
+            groups.append((group, allowed.ids))
+    return groups
+
+
+def billing_author(records, kwargs):
+    """``message_post``'s arguments for ``records`` (one case or advice), without the author of an incoming e-mail
+    when that author may not follow it (``billing_followers``): the message then keeps only its sender's address."""
+    author_id = kwargs.get("author_id")
+    if len(records) == 1 and author_id and kwargs.get("message_type") == "email":
+        if not billing_followers(records, [author_id]):
+            return {**kwargs, "author_id": False}
+    return kwargs
 
 
 # The gateway lives apart from billing_dispute.py (near 900 lines already): one concern, one file.
@@ -29,15 +65,39 @@ class BillingDispute(models.Model):
     # ------------------------------------------------------------------ routing
 
     def _alias_get_error(self, message, message_dict, alias):
-        """Refuse, before anything is created, a new case from a sender who is no customer of the alias's company.
+        """Refuse, before anything is created, a new case from a sender who is no customer of the alias's company,
+        or whose address several customers share (``_mail_gateway_refusal``).
 
         The mail gateway then answers with the alias's bounced message (a polite refusal, editable on the alias).
         Replies to an existing case follow the alias's usual rules."""
         error = super()._alias_get_error(message, message_dict, alias)
         if error or self.ids:
             return error
+        return self._mail_gateway_refusal(message_dict, alias)
+
+    @api.model
+    def _mail_gateway_refusal(self, message_dict, alias):
+        """The ``AliasError`` refusing a new record from this e-mail, or False (shared by both billing aliases).
+
+        A sender whose address several customers share identifies none of them: refused with a reply saying so
+        (``mail.alias._get_alias_bounced_body``), nothing created for any customer, and the specialist told
+        (``_mail_gateway_tell_shared``)."""
         company = self._mail_gateway_company(self._mail_gateway_defaults(alias.alias_defaults))
-        if not self._mail_gateway_customer(message_dict.get("email_from"), company)[0]:
+        customer, _contact, customers = self._mail_gateway_identify(message_dict.get("email_from"), company)
+        if len(customers) > 1:
+            address = sender_key(message_dict.get("email_from"))
+            message_dict["billing_refusal"] = self.env._(
+                "Your e-mail to %(alias)s was not accepted: %(address)s is the address of more than one of our "
+                "customers, so we cannot tell which account it is about. Please write from an address that is yours "
+                "alone, or reply to one of our e-mails. Our billing team has been told.",
+                alias=alias.display_name, address=address,
+            )  # fmt: skip
+            self._mail_gateway_tell_shared(customers, address, company, alias, message_dict.get("subject"))
+            return AliasError(
+                "billing_shared_address", self.env._("the address %(address)s is shared by several customers",
+                                                     address=address)
+            )  # fmt: skip
+        if not customer:
             return AliasError("billing_not_customer", self.env._("the sender is no customer of %s", company.name))
         return False
 
@@ -66,15 +126,34 @@ class BillingDispute(models.Model):
 
     @api.model
     def _mail_gateway_customer(self, email_from, company):
-        """The customer of ``company`` that ``email_from`` writes for, and the contact it writes as.
+        """The customer of ``company`` that ``email_from`` writes for, and the contact it writes as; (empty, empty)
+        when there is none, or when the address is shared by several customers (see ``_mail_gateway_identify``)."""
+        customer, contact, _customers = self._mail_gateway_identify(email_from, company)
+        return customer, contact
 
-        A partner with that address whose company has posted customer invoices in ``company``; of several, the
-        one with the most still open. (empty, empty) when there is none."""
+    @api.model
+    def _mail_gateway_identify(self, email_from, company):
+        """Who ``email_from`` is among the customers of ``company``: (customer, contact, customers).
+
+        ``customers``: the customers (companies with posted customer invoices in ``company``) having a contact, of
+        ``company`` or shared, with that address (compared by ``sender_key``). Exactly one: it is the customer, the
+        contact the one writing (the customer itself when it has the address). None, or several: nobody is (an
+        address shared by two customers identifies neither: a portal user may have set its own address to another
+        customer's), and (empty, empty, customers)."""
         Partner = self.env["res.partner"].sudo()
-        email = email_normalize(email_from or "")
-        partners = Partner.search([("email_normalized", "=", email)]) if email else Partner
+        key = sender_key(email_from)
+        if not key:
+            return Partner, Partner, Partner
+        # Every contact of the address's domain, compared here after folding (the database compares case only).
+        partners = Partner.search_fetch(
+            [
+                ("email_normalized", "=ilike", f"%@{escape_psql(key.rpartition('@')[2])}"),
+                ("company_id", "in", [False, company.id]),
+            ],
+            ["email_normalized", "commercial_partner_id"],
+        ).filtered(lambda p: sender_key(p.email_normalized) == key)
         if not partners:
-            return Partner, Partner
+            return Partner, Partner, Partner
         groups = (
             self.env["account.move"]
             .sudo()
@@ -86,16 +165,73 @@ class BillingDispute(models.Model):
                     ("commercial_partner_id", "in", partners.commercial_partner_id.ids),
                 ],
                 ["commercial_partner_id"],
-                ["amount_residual:sum"],
             )
         )
-        if not groups:
-            return Partner, Partner
-        customer = max(groups, key=lambda g: (g[1], -g[0].id))[0]
-        contact = partners.filtered(lambda p: p.commercial_partner_id == customer).sorted(
-            lambda p: (p == customer, p.id)
+        customers = Partner.union(*(group[0] for group in groups))
+        if len(customers) != 1:
+            return Partner, Partner, customers
+        contact = partners.filtered(lambda p: p.commercial_partner_id == customers).sorted(
+            lambda p: (p == customers, p.id)
         )[:1]
-        return customer, contact
+        return customers, contact, customers
+
+    @api.model
+    def _mail_gateway_tell_shared(self, customers, address, company, alias, subject):
+        """Tell the billing team that e-mails from ``address`` are refused because ``customers`` share it: an
+        activity on each customer (internal: no portal user sees it) for the company's default specialist, else
+        its billing managers; one open activity per customer and address, however many e-mails come."""
+        users = company.billing_dispute_default_user_id._billing_can_handle_cases(company)
+        if not users:
+            managers = self.env.ref("billing_specialist.group_billing_manager").sudo().users
+            users = managers._billing_can_handle_cases(company).sorted("id")[:1]
+        summary = self.env._("E-mails from %(address)s refused: several customers have it", address=address)[:200]
+        note = Markup("<p>%s</p>") % self.env._(
+            "An e-mail to %(alias)s (subject: %(subject)s) was refused, and the sender told why: %(address)s is the "
+            "address of contacts of %(customers)s, so it identifies none of them. Give each customer its own address "
+            "(a portal user may have set its own to another customer's).",
+            alias=alias.display_name, subject=(subject or "-")[:200], address=address,
+            customers=", ".join(customers.mapped("display_name")),
+        )  # fmt: skip
+        Activity = self.env["mail.activity"].sudo()
+        for customer in customers.sorted("id")[:MAX_TOLD]:
+            known = Activity.search_count(
+                [("res_model", "=", "res.partner"), ("res_id", "=", customer.id), ("summary", "=", summary)], limit=1
+            )
+            if known:
+                continue
+            if users:
+                customer.sudo().activity_schedule(
+                    act_type_xmlid="mail.mail_activity_data_todo",
+                    date_deadline=fields.Date.context_today(self),
+                    summary=summary,
+                    note=note,
+                    user_id=users.id,
+                )
+            else:  # nobody to give it to: an internal note on the customer, once
+                _logger.warning("Billing alias %s: %s (no billing specialist to tell)", alias.display_name, summary)
+                Message = self.env["mail.message"].sudo()
+                domain = [("model", "=", "res.partner"), ("res_id", "=", customer.id), ("subject", "=", summary)]
+                posted = Message.search_count(domain, limit=1)
+                if not posted:
+                    customer.sudo().message_post(body=note, subject=summary, subtype_xmlid="mail.mt_note")
+
+    # ------------------------------------------------------------------ followers and authors
+
+    def message_post(self, **kwargs):
+        """An incoming e-mail's author is whom the mail gateway found by the sender's address (a user's partner
+        first): kept only when it is an internal user or a contact of the case's customer (see
+        ``billing_author``), so another customer's portal user who took that address neither reads nor follows it."""
+        return super().message_post(**billing_author(self, kwargs))
+
+    def _message_subscribe(self, partner_ids=None, subtype_ids=None, customer_ids=None):
+        """Only the case's customer's contacts and internal users follow it (and so receive and read its
+        messages): never a partner the mail gateway took for the author of an e-mail because of its address (a
+        portal user may set its own to another customer's), whoever asks."""
+        if not partner_ids:
+            return super()._message_subscribe(partner_ids, subtype_ids, customer_ids)
+        for group, allowed in billing_followers(self, partner_ids):
+            super(BillingDispute, group)._message_subscribe(allowed, subtype_ids, customer_ids)
+        return True
 
     # ------------------------------------------------------------------ new case
 

@@ -5,9 +5,8 @@ from odoo import api, models
 from odoo.exceptions import UserError
 from odoo.tools import html2plaintext
 
-from odoo.addons.mail.tools.alias_error import AliasError
-
 from ..matching.remittance_files import kind_of
+from .billing_dispute_gateway import billing_author, billing_followers
 
 _logger = logging.getLogger(__name__)
 
@@ -29,11 +28,20 @@ class BillingRemittance(models.Model):
         error = super()._alias_get_error(message, message_dict, alias)
         if error or self.ids:
             return error
-        Dispute = self.env["billing.dispute"]
-        company = Dispute._mail_gateway_company(Dispute._mail_gateway_defaults(alias.alias_defaults))
-        if not Dispute._mail_gateway_customer(message_dict.get("email_from"), company)[0]:
-            return AliasError("billing_not_customer", self.env._("the sender is no customer of %s", company.name))
-        return False
+        # A stranger, or an address several customers share (it identifies none): refused, as the billing alias does.
+        return self.env["billing.dispute"]._mail_gateway_refusal(message_dict, alias)
+
+    def message_post(self, **kwargs):
+        """An incoming e-mail's author only when it may follow the advice (see ``billing.dispute``)."""
+        return super().message_post(**billing_author(self, kwargs))
+
+    def _message_subscribe(self, partner_ids=None, subtype_ids=None, customer_ids=None):
+        """Only internal users and the advice's customer's contacts follow it (see ``billing.dispute``)."""
+        if not partner_ids:
+            return super()._message_subscribe(partner_ids, subtype_ids, customer_ids)
+        for group, allowed in billing_followers(self, partner_ids):
+            super(BillingRemittance, group)._message_subscribe(allowed, subtype_ids, customer_ids)
+        return True
 
     @api.model
     def message_new(self, msg_dict, custom_values=None):
@@ -62,13 +70,13 @@ class BillingRemittance(models.Model):
                 advice, source = self._billing_read(filename, content, layout, text=text)
                 remittance = self.with_company(company)._billing_import(
                     customer, company, advice, source, reference=subject,
-                    attachment=(filename, content) if attachment else None, email_from=sender,
+                    attachment=(filename, content) if attachment else None, email_from=sender, origin="email",
                 )  # fmt: skip
         except UserError as error:
             _logger.info("Remittance e-mail from %s kept as an error: %s", customer.name, error.args[0])
             remittance = self.sudo().create({
                 "company_id": company.id, "partner_id": customer.id, "reference": subject, "source": "email",
-                "state": "error", "error_message": error.args[0], "email_from": sender,
+                "state": "error", "error_message": error.args[0], "email_from": sender, "origin": "email",
             })  # fmt: skip
             if attachment:
                 remittance.attachment_id = (

@@ -38,6 +38,7 @@ from . import test_attack_pass_3
 from . import test_remittance
 from . import test_remittance_concurrency
 from . import test_remittance_origin
+from . import test_mail_sender_identity
 from . import test_matching_learning
 from . import test_attack_pass_4
 from . import test_attack_pass_5

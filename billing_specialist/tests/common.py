@@ -53,6 +53,7 @@ class BillingDisputeCommon(AccountTestInvoicingCommon):
             groups="base.group_portal",
             name="Alice Portal",
             partner_id=cls.customer_contact.id,
+            email="alice@acme.example.com",  # new_test_user's default (x.x@example.com) would be shared by both
             **company_vals,
         )
         cls.other_portal_user = new_test_user(
@@ -60,6 +61,7 @@ class BillingDisputeCommon(AccountTestInvoicingCommon):
             login="bs_portal_other",
             groups="base.group_portal",
             name="Gary Globex",
+            email="gary@globex.example.com",
             **company_vals,
         )
         cls.other_portal_user.partner_id.parent_id = cls.other_customer
