@@ -719,12 +719,15 @@ def applied(proposals, threshold=THRESHOLD):
 
 
 def check(matcher, world, case):
-    """(applied proposal or None, what is wrong with it or None)."""
+    """(applied proposal or None, what is wrong with it or None): applied for a planted conflict, by an e-mailed
+    advice, or to other invoices, amounts or customer than the truth."""
     best = applied(decide(matcher, world, case))
     if best is None:
         return None, None
     if case.must_hold:
         return best, "a conflict was applied"
+    if best.remittance_id is not None and case.advice and case.advice.origin == "email":
+        return best, "an e-mailed advice decided"  # its sender can be forged: it only proposes
     got = {a.item_id: round(a.amount, 2) for a in best.allocations}
     want = {item_id: round(amount, 2) for item_id, amount in case.truth.items()}
     if set(got) != set(want):
