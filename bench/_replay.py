@@ -18,6 +18,13 @@ PROFILES = [  # (profile, share of customers, identifiable)
     ("fee", 0.10, True),  # the same, an intermediary bank's fee of the customer's usual size deducted
     ("recurring", 0.10, False),  # two same-amount invoices a month, one paid, no reference: never guessed
 ]
+# Adversarial share (issue 21): customers besides those above whose payments carry what someone else wrote, each
+# with a "target" (another customer): never identifiable (nothing the company controls says who paid), and none
+# may ever be applied to the target's invoices. Each month one source each, in turn: a bank line under the target's
+# exact name (no account), one under a look-alike of it (case, spacing, a dash), a payment of the customer whose
+# memo names the target's invoice of the month.
+ADVERSARIAL = 0.07  # of the customers above: about 6.5 % of the sources
+ADVERSARIAL_KINDS = ("name", "lookalike", "memo")
 FEES = [5.0, 7.5, 10.0, 12.5, 15.0, 20.0, 25.0]
 MONTHS = 12
 REMITTED = 3  # invoices a remittance-backed lump sum pays
@@ -48,7 +55,33 @@ def _setup(env, customers_count, rng):
          "account": f"BE{rng.randint(10**13, 10**14 - 1)}", "payer": f"PAYER {index:05d} LTD"}
         for index, (partner, (profile, identifiable)) in enumerate(zip(partners, plan, strict=True))
     ]  # fmt: skip
+    adversaries = env["res.partner"].create([
+        {"name": f"Replay Customer {index:05d}", "is_company": True}
+        for index in range(customers_count, customers_count + max(round(customers_count * ADVERSARIAL), 1))
+    ])  # fmt: skip
+    targets = list(range(customers_count))
+    customers += [
+        {"partner": partner, "profile": "adversary", "identifiable": False, "fee": 0.0, "account": None,
+         "payer": None, "target": rng.choice(targets), "turn": rng.randrange(len(ADVERSARIAL_KINDS))}
+        for partner in adversaries
+    ]  # fmt: skip
     return bank, product, customers
+
+
+def _adversarial(rng, month, customer, customers, invoice, first, day, bank, expected):
+    """The adversarial source of the month for ``customer`` (see ``ADVERSARIAL``): (kind, vals)."""
+    target = customers[customer["target"]]
+    kind = ADVERSARIAL_KINDS[(customer["turn"] + month) % len(ADVERSARIAL_KINDS)]
+    name = target["partner"].name
+    if kind == "memo":
+        return "payment", ({"payment_type": "inbound", "partner_type": "customer",
+                            "partner_id": customer["partner"].id, "amount": invoice.amount_total,
+                            "memo": f"payment {first[customer['target']].name}", "date": day,
+                            "journal_id": bank.id}, expected)  # fmt: skip
+    if kind == "lookalike":
+        name = rng.choice([name.upper(), name.lower().replace(" ", "  "), name.replace(" ", "-"), f" {name}."])
+    return "line", ({"journal_id": bank.id, "date": day, "amount": invoice.amount_total, "payment_ref": "transfer",
+                     "partner_name": name}, expected)  # fmt: skip
 
 
 def _month(env, rng, month, bank, product, customers, amount):
@@ -86,6 +119,10 @@ def _month(env, rng, month, bank, product, customers, amount):
             vals, advice = _remitted(rng, customer, owned[index], day, bank)
             payments.append((vals, (None, 0.0, customer, advice["allocations"])))
             advices.append(advice)
+            continue
+        if profile == "adversary":
+            kind, source = _adversarial(rng, month, customer, customers, invoice, first, day, bank, expected)
+            (payments if kind == "payment" else lines).append(source)
             continue
         if profile in ("account", "fee"):
             paid = invoice.amount_total - (customer["fee"] if profile == "fee" else 0.0)
@@ -180,7 +217,8 @@ def _right(line, invoice_id, writeoff, allocations):
 
 def _score(run, truth):
     stats = {"sources": 0, "identifiable": 0, "auto_right": 0, "wrong": 0, "rest": 0, "rest_top1": 0,
-             "remit": 0, "remit_auto": 0, "remit_wrong": 0, "remit_top1": 0}  # fmt: skip
+             "remit": 0, "remit_auto": 0, "remit_wrong": 0, "remit_top1": 0, "adversarial": 0,
+             "adversarial_applied": 0}  # fmt: skip
     left = []
     for line in run.line_ids:
         source = line.payment_id or line.statement_line_id
@@ -188,6 +226,9 @@ def _score(run, truth):
         right = _right(line, invoice_id, writeoff, allocations)
         stats["sources"] += 1
         stats["identifiable"] += customer["identifiable"]
+        if customer["profile"] == "adversary":
+            stats["adversarial"] += 1
+            stats["adversarial_applied"] += line.outcome == "applied"
         if allocations is not None:
             stats["remit"] += 1
             if line.outcome == "applied":
@@ -259,6 +300,10 @@ def replay_report(results):
         print(f"  months 6-12: {rate:.1%} of the sources with a right answer applied automatically; wrong in all "
               f"12 months: {wrong}")  # fmt: skip
         months = result["months"]
+        adversarial = sum(m.get("adversarial", 0) for m in months)
+        print(f"  adversarial sources (another customer's name or a look-alike as payer, a memo naming another "
+              f"customer's invoice), months 1-12: {adversarial} = {adversarial / max(sum(m['sources'] for m in months), 1):.1%} "
+              f"of the sources; applied automatically: {sum(m.get('adversarial_applied', 0) for m in months)}")  # fmt: skip
         remit = sum(m["remit_auto"] for m in months) / max(sum(m["remit"] for m in months), 1)
         print(f"  remittance-backed lump sums, months 1-12: {remit:.1%} applied automatically "
               f"({sum(m['remit'] for m in months)} sources); wrong: {sum(m['remit_wrong'] for m in months)}")  # fmt: skip

@@ -238,8 +238,11 @@ class ClosedNumbers:
     A key that two settled invoices share names neither.
     """
 
-    def __init__(self, numbers=()):
+    def __init__(self, numbers=(), amounts=None):
         self.by_key = {}
+        # number -> the amounts it was invoiced for (its currency's, the company's): a payment of none of them
+        # is no duplicate of it (``Matcher._swapped_digits``). A number without amounts is never taken for a typo.
+        self.amounts = {number: tuple(values) for number, values in (amounts or {}).items()}
         for number in numbers:
             for key in number_keys(number):
                 known = self.by_key.get(key, number)
@@ -532,13 +535,94 @@ class Matcher:
         if exact and partner_id is not None:
             exact = {i for i in exact if self.items[i].partner_id == partner_id}
         searched = self._search_source(source, partner_id)
-        proposals = self._search(searched, candidates, exact, partner_id, partner_reason, limit)
-        self._learned_lift(source, proposals)
+        swapped = self._swapped_digits(searched, candidates)
+        if swapped:  # the number written is another one's with two digits swapped: the evidence says which
+            proposals, involved = swapped
+            candidates = [candidate for candidate in candidates if candidate not in involved]
+            named = [it for it in named if not any(it.id in self.exact_ids(c) for c in involved)]
+        else:
+            proposals = self._search(searched, candidates, exact, partner_id, partner_reason, limit)
+            self._learned_lift(source, proposals)
         if proposals:
             for reason in self._closed_conflicts(candidates, source) + self._partner_conflicts(source, named):
                 for proposal in proposals:
                     proposal.hold(reason)
         return proposals
+
+    def _swapped_digits(self, source, candidates):
+        """The payer's open item the memo names with two adjacent digits swapped, when the evidence says so.
+
+        The number as written names another invoice (paid, or open for another customer or another amount), and
+        the payer's only open item one swap away is open for exactly the amount: a typo, not a duplicate payment
+        nor a payment of the other invoice. Decided (90, as a one-typo reference settling its item) only when the
+        payer is the source's own (given, or its learned bank account), every invoice the written number names is
+        of another amount than the payment (a paid one's amounts known), and the memo names nothing else.
+        :return: ([proposal], the memo's candidates read as the swapped number), or None.
+        """
+        payer = source.partner_id
+        if payer is None or not any(ch.isdigit() for ch in source.memo or ""):
+            return None
+        found, involved = set(), set()
+        for candidate in candidates:
+            if len(candidate) > self._longest_key:
+                continue  # no number's length: and its swaps would cost the square of its length
+            for swap in self._adjacent_swaps(candidate):
+                for item_id in self.by_key.get(swap):
+                    item = self.items[item_id]
+                    if item.partner_id == payer and item.amount > 0 and candidate not in number_keys(item.number):
+                        involved.add(candidate)
+                        if self._is_zero(self._dispute_cap(item, False) - source.amount):
+                            found.add(item_id)
+        if len(found) != 1:
+            return None
+        item = self.items[found.pop()]
+        named, paid = [], []
+        for candidate in candidates:
+            ids = self.exact_ids(candidate)
+            closed = self.closed.by_key.get(candidate, False)
+            if candidate not in involved:
+                if ids or closed is not False:
+                    return None  # the memo names something else too: the usual search decides
+                continue
+            if closed is None or (closed and not self.closed.amounts.get(closed)):
+                return None  # a paid number whose amounts are unknown
+            if closed and closed not in paid:
+                if any(self._is_zero(value - source.amount) for value in self.closed.amounts[closed]):
+                    return None  # the amount of the paid invoice: possibly paid twice
+                paid.append(closed)
+            for other in (self.items[i] for i in sorted(ids)):
+                if other.id == item.id or self._is_zero(other.amount - source.amount):
+                    return None
+                if other not in named:
+                    named.append(other)
+        if not named and not paid:
+            return None  # the number written names nothing: the usual search finds the item by its amount
+        written = " / ".join([*paid, *(it.number for it in named)])
+        reasons = [_lt("%(written)s in the memo is %(number)s with two adjacent digits swapped: %(number)s is open "
+                       "for exactly the amount", written=written, number=item.number)]  # fmt: skip
+        for number in paid:
+            amounts = " / ".join(self.format_amount(value) for value in sorted(set(self.closed.amounts[number])))
+            reasons.append(_lt("%(number)s is already paid, for another amount (%(amounts)s): no duplicate payment",
+                               number=number, amounts=amounts))  # fmt: skip
+        for other in named:
+            if other.partner_id == payer:
+                reasons.append(_lt("%(number)s is open for another amount (%(amount)s)", number=other.number,
+                                   amount=self.format_amount(other.amount)))  # fmt: skip
+            else:
+                reasons.append(_lt("%(number)s is of %(customer)s, open for another amount (%(amount)s)",
+                                   number=other.number, customer=self._label(other.partner_id),
+                                   amount=self.format_amount(other.amount)))  # fmt: skip
+        proposal = self._proposal_for_items(source, payer, [item], False, reasons, 90)
+        return [proposal], involved
+
+    @staticmethod
+    def _adjacent_swaps(candidate):
+        """``candidate`` with two adjacent different digits swapped, each way ('2046' -> '0246', '2406', '2064')."""
+        return {
+            candidate[:i] + candidate[i + 1] + candidate[i] + candidate[i + 2 :]
+            for i in range(len(candidate) - 1)
+            if candidate[i] != candidate[i + 1] and candidate[i].isdigit() and candidate[i + 1].isdigit()
+        }
 
     def _search(self, source, candidates, exact, partner_id, partner_reason, limit):
         if exact:
@@ -798,7 +882,12 @@ class Matcher:
         return reasons
 
     def _payer_evidence(self, source):
-        """Who pays, by each clue that says so, surest first: [(clue, customer)]."""
+        """Who pays, by each clue that says so, surest first: [(clue, customer)].
+
+        What earlier matches taught (an account or a name, ``learned``) never outweighs a name that identifies
+        another customer: any other customer the payer's name names is a clue against it (a name naming several
+        customers is otherwise no clue).
+        """
         evidence = []
         if source.partner_id:
             evidence.append(("customer", source.partner_id))
@@ -806,13 +895,15 @@ class Matcher:
             account = self.account_partners.get(normalize(source.account_number))
             if account:
                 evidence.append(("account", account))
-        learned = self._learned_payer(source, names=False)
+        learned = self._learned_payer(source)
         if learned:
-            evidence.append(("account", learned[0]))
+            evidence.append(("learned", learned[0]))
         if source.payer_name and not source.partner_id:
             named = self._named_partners(normalize(source.payer_name))
             if len(named) == 1:
                 evidence.append(("name", next(iter(named))))
+            elif learned and named - {learned[0]}:
+                evidence.append(("name", min(named - {learned[0]})))
         return evidence
 
     def _partner_conflicts(self, source, named):
@@ -825,7 +916,13 @@ class Matcher:
         for other_clue, other in evidence[1:]:
             if other == customer:
                 continue
-            if other_clue == "account":  # the customer given and its bank account disagree
+            if clue == "learned":  # what was learned and the payer's name disagree
+                reason = _lt("%(learned)s, but the payer's name is that of %(other)s",
+                             learned=self._learned_payer(source)[1], other=self._label(other))  # fmt: skip
+            elif other_clue == "learned":  # the bank account on record and what was learned from the name disagree
+                reason = _lt("the bank account is that of %(customer)s, but %(learned)s", customer=self._label(customer),
+                             learned=self._learned_payer(source)[1])  # fmt: skip
+            elif other_clue == "account":  # the customer given and its bank account disagree
                 reason = _lt("the bank account is that of %(other)s, the payer is %(customer)s", other=self._label(other),
                              customer=self._label(customer))  # fmt: skip
             else:  # the bank account and the payer's name disagree
@@ -841,6 +938,9 @@ class Matcher:
                 reasons.append(
                     _lt("the memo names %(number)s of %(other)s, the bank account is that of %(customer)s", **values)
                 )
+            elif clue == "learned":
+                reasons.append(_lt("the memo names %(number)s of %(other)s, %(learned)s", number=item.number,
+                                   other=self._label(item.partner_id), learned=self._learned_payer(source)[1]))  # fmt: skip
             else:
                 reasons.append(
                     _lt("the memo names %(number)s of %(other)s, the payer's name is %(customer)s", **values)

@@ -45,13 +45,15 @@ class LearningMatcher(Matcher):
         return habit.partner_id, self.habits.payer_reason(habit, self._label(habit.partner_id))
 
     def _strong_payer(self, source, partner_id):
-        """Whether the payer's learned account (or name) has been seen often enough to stand for the customer."""
-        learned = self._learned_payer(source)
+        """Whether the payer's learned bank account has been seen often enough to stand for the customer.
+
+        An account number on a bank line is written by the banks (the payer pays from an account it holds); a payer's
+        name is text anyone writes: a name, learned or exact, is never the customer given (it only proposes).
+        """
+        learned = self._learned_payer(source, names=False)
         if not learned or learned[0] != partner_id:
             return False
-        habit = self.habits.payer("payer_account", source.account_number or "") or self.habits.payer(
-            "payer_name", source.payer_name or ""
-        )
+        habit = self.habits.payer("payer_account", source.account_number or "")
         return habit is not None and habit.count >= self.habits.min_evidence
 
     def _search_source(self, source, partner_id):
@@ -94,14 +96,23 @@ class LearningMatcher(Matcher):
         return proposal
 
     def _deduction_search(self, source, partner_id, partner_reason, open_items):
-        """No reference: the one open item the amount settles once the customer's usual fee or discount is added."""
-        if any(self._is_zero(it.amount - source.amount) for it in open_items):
-            return []  # an item of the amount itself: the plain search decides
+        """No reference: the one open item the amount settles once the customer's usual fee or discount is added.
+
+        An item of the amount itself while another fits after the usual deduction: the evidence disagrees (the
+        plain search's proposals, held)."""
         fitting = [
             it for it in open_items
             if it.disputed <= 0
             and self.habits.deduction(partner_id, it.amount, self._round(it.amount - source.amount), self.rounding)
         ]  # fmt: skip
+        if any(self._is_zero(it.amount - source.amount) for it in open_items):
+            if not fitting:
+                return []  # an item of the amount itself: the plain search decides
+            proposals = self._search_amount(source, partner_id, partner_reason, 5)
+            for proposal in proposals:
+                proposal.hold(_lt("%(number)s also fits the amount after the customer's usual deduction",
+                                  number=fitting[0].number))  # fmt: skip
+            return proposals
         if not fitting:
             return []
         reason = _lt("the only open item the amount settles after the customer's usual deduction")
@@ -173,8 +184,14 @@ class LearningMatcher(Matcher):
         proposal.confidence = max(proposal.confidence, SLIP_LIFTED)
 
     def _learned_lift(self, source, proposals):
-        """The customer's habits behind the proposals: its way of writing references, its usual days to pay."""
-        self._lift_by_way(source, proposals)
+        """The customer's habits behind the proposals: its way of writing references, its usual days to pay.
+
+        A way of writing lifts a proposal only for a payer the source gives, or its learned bank account: a customer
+        found from a name (or from an account on record, never applied alone either) stays a proposal."""
+        given = source.partner_id is not None or bool(
+            proposals and proposals[0].partner_id and self._strong_payer(source, proposals[0].partner_id)
+        )
+        self._lift_by_way(source, proposals, lift=given)
         self._days_to_pay(source, proposals)
 
     def _days_to_pay(self, source, proposals):
@@ -210,7 +227,7 @@ class LearningMatcher(Matcher):
             best.confidence = min(best.confidence + DAYS_BONUS, DAYS_CEILING)
             best.reasons.append(reason)
 
-    def _lift_by_way(self, source, proposals):
+    def _lift_by_way(self, source, proposals, lift=True):
         """Name the customer's way of writing references behind the best proposal; lift it to 90 at most.
 
         Only a proposal that settles its items (exactly, or with the tolerance or a learned deduction written off)
@@ -233,5 +250,5 @@ class LearningMatcher(Matcher):
         settled = self._is_zero(best.remainder) and all(
             self._is_zero(it.amount - a.amount) for it, a in zip(items, best.allocations, strict=True)
         )
-        if settled and 80 <= best.confidence < LIFTED:
+        if lift and settled and 80 <= best.confidence < LIFTED:
             best.confidence = LIFTED

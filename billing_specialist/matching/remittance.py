@@ -429,12 +429,23 @@ def resolve_reference(matcher, reference, partner_id, amount=None, exclude=froze
 
 def _own_typo(matcher, candidates, reference, partner_id, amount=None, exclude=frozenset()):
     """The customer's only open item one typo away from the reference: (item, False); when several are, the only
-    one of them open for exactly ``amount`` and not in ``exclude``: (item, True); else (None, False)."""
+    one of them open for exactly ``amount`` and not in ``exclude``: (item, True); else (None, False).
+
+    Two adjacent digits swapped are one typo too: a reference one substitution from an invoice and one swap from
+    another names either (the amount may tell which), never the first alone."""
+    typed = [c for c in candidates if len(c) >= 6 and any(ch.isdigit() for ch in c)]
     fuzzy = {
         i
-        for candidate in candidates
-        if len(candidate) >= 6 and any(ch.isdigit() for ch in candidate)
+        for candidate in typed
         for i in matcher.typo_neighbours(candidate)
+        if matcher.items[i].partner_id == partner_id
+    }
+    fuzzy |= {
+        i
+        for candidate in typed
+        if len(candidate) <= matcher._longest_key
+        for swap in matcher._adjacent_swaps(candidate)
+        for i in matcher.by_key.get(swap)
         if matcher.items[i].partner_id == partner_id
     }
     if len(fuzzy) > 1:  # several one edit away from some variant: the one whose full number is one edit away
@@ -450,11 +461,15 @@ def _own_typo(matcher, candidates, reference, partner_id, amount=None, exclude=f
 
 
 def _one_edit(first, second):
-    """Whether two strings differ by one insertion, deletion or substitution at most."""
+    """Whether two strings differ by one insertion, deletion, substitution or swap of adjacent characters at most."""
     if abs(len(first) - len(second)) > 1:
         return False
     if len(first) == len(second):
-        return sum(a != b for a, b in zip(first, second, strict=True)) <= 1
+        differ = [i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b]
+        return len(differ) <= 1 or (
+            len(differ) == 2 and differ[1] == differ[0] + 1 and first[differ[0]] == second[differ[1]]
+            and first[differ[1]] == second[differ[0]]
+        )  # fmt: skip
     short, long = sorted((first, second), key=len)
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 

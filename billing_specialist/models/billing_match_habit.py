@@ -7,7 +7,7 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
-from ..matching import Habit, Habits, normalize
+from ..matching import Habit, Habits, Matcher, normalize
 from ..matching.habits import amount_relations, days_bucket, mask_account, reference_way
 from .billing_dispute_line import refuse_protected_fields, without_protected_defaults
 
@@ -123,7 +123,9 @@ class BillingMatchHabit(models.Model):
         """Record what the applied ``run_lines`` (billing.match.run.line) teach, as superuser."""
         Habit, Evidence = self.sudo().with_context(active_test=False), self.env["billing.match.habit.evidence"].sudo()
         lessons = []
-        for line in run_lines.filtered(lambda rec: rec.outcome == "applied"):
+        applied = run_lines.filtered(lambda rec: rec.outcome == "applied")
+        foreign = self._foreign_payers(applied)
+        for line in applied - foreign:
             lessons += [(line, *lesson) for lesson in self._lessons(line)]
         if not lessons:
             return Habit
@@ -139,6 +141,52 @@ class BillingMatchHabit(models.Model):
             for line, partner, kind, key, day in lessons
         ])  # fmt: skip
         return existing | created
+
+    @api.model
+    def _foreign_payers(self, run_lines):
+        """The applied ``run_lines`` whose bank line identifies another customer than the one its invoices are of:
+        a payer's name naming another customer (as the engine reads names: after normalisation, within the bank's
+        text), or a bank account on record for another customer. They teach nothing: a name is text anyone writes,
+        and what a line carrying another customer's name or account teaches would one day send that customer's own
+        payment to the wrong invoices."""
+        foreign = self.env["billing.match.run.line"]
+        lines = run_lines.filtered(
+            lambda rec: rec.statement_line_id.partner_name or rec.statement_line_id.account_number
+        )
+        for company, company_lines in lines.grouped("company_id").items():
+            names = self._customer_names(company)
+            accounts = {normalize(line.statement_line_id.account_number or "") for line in company_lines} - {""}
+            owners = {}
+            if accounts:
+                Bank = self.env["res.partner.bank"].sudo().with_context(active_test=False)
+                banks = Bank.search_fetch([("sanitized_acc_number", "in", list(accounts))],
+                                          ["sanitized_acc_number", "partner_id"])  # fmt: skip
+                for bank in banks:
+                    owners.setdefault(normalize(bank.sanitized_acc_number), set()).add(
+                        bank.partner_id.commercial_partner_id.id
+                    )
+            for line in company_lines:
+                customer = line.allocation_ids.move_id.commercial_partner_id
+                bank_line = line.statement_line_id
+                named = names._named_partners(normalize(bank_line.partner_name)) if bank_line.partner_name else set()
+                owned = owners.get(normalize(bank_line.account_number or ""), set())
+                if (named | owned) - set(customer.ids):
+                    foreign |= line
+        return foreign
+
+    @api.model
+    def _customer_names(self, company):
+        """The names of ``company``'s customers (those it invoiced), indexed as the engine looks names up."""
+        self.env["account.move"].flush_model(["company_id", "move_type", "state", "commercial_partner_id"])
+        rows = self.env.execute_query(
+            SQL(
+                """SELECT DISTINCT commercial_partner_id FROM account_move
+                    WHERE company_id = %s AND state = 'posted' AND move_type IN ('out_invoice', 'out_refund')""",
+                company.id,
+            )
+        )
+        partners = self.env["res.partner"].sudo().browse([pid for (pid,) in rows if pid])
+        return Matcher((), partner_names={partner.id: partner.name for partner in partners if partner.name})
 
     @api.model
     def _lessons(self, line):

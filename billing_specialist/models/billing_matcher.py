@@ -107,7 +107,7 @@ class BillingMatcher:
 
     def _hinted_closed(self, hints, moves):
         """The settled numbers a chunk's memos name, and the named items of other customers settled since."""
-        closed = ClosedNumbers()
+        closed = ClosedNumbers(amounts=hints.get("closed_amounts"))
         closed.by_key.update(hints["closed"])
         settled = self.env["account.move"].browse(hints["foreign"]) - moves
         for name in settled.exists().filtered(lambda move: move.payment_state in ("paid", "in_payment")).mapped("name"):
@@ -178,7 +178,10 @@ class BillingMatcher:
                     elif fuzzy:
                         ambiguous.append([currency_id, candidate])
         closed = self._options["closed_numbers"].by_key
+        named_closed = {closed[candidate] for candidate in candidates if closed.get(candidate)}
+        amounts = self._options["closed_numbers"].amounts
         return {
+            "closed_amounts": {number: list(amounts[number]) for number in named_closed if number in amounts},
             "partners": sorted(own),
             "foreign": sorted(i for i in named if self._ledger_items()[i].partner_id not in own),
             "ambiguous": sorted(ambiguous),

@@ -18,11 +18,16 @@ def closed_invoice_numbers(env, company, years=2):
     env["account.move"].flush_model(["name", "company_id", "state", "move_type", "payment_state", "invoice_date"])
     rows = env.execute_query(
         SQL(
-            """SELECT name FROM account_move
+            """SELECT name, amount_total, amount_total_signed FROM account_move
                 WHERE company_id = %s AND state = 'posted' AND move_type = 'out_invoice'
                   AND payment_state IN ('paid', 'in_payment') AND invoice_date >= %s""",
             company.id,
             since,
         )
     )
-    return ClosedNumbers(name for (name,) in rows)
+    # The amounts each was invoiced for (its currency's, the company's): a memo naming a paid invoice while paying
+    # another amount may be a typo for an open one (``Matcher._swapped_digits``).
+    amounts = {}
+    for name, total, signed in rows:
+        amounts.setdefault(name, set()).update(float(value) for value in (total, signed) if value is not None)
+    return ClosedNumbers((name for name, _total, _signed in rows), amounts=amounts)

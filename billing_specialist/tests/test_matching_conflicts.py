@@ -1,5 +1,6 @@
 from odoo.exceptions import ValidationError
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import BillingDisputeCommon
 
@@ -39,6 +40,39 @@ class TestMatchingConflicts(BillingDisputeCommon):
         self.assertEqual(line.payment_id, payment)
         self.assertHeld(line, f"{paid.name} is already paid: possible duplicate payment", other)
         self.assertFalse(payment.move_id.line_ids.filtered("reconciled"), "nothing reconciled")
+
+    def _swapped(self, invoice, paid):
+        """Rename the paid invoice ``paid`` to ``invoice``'s number with two adjacent digits swapped (a ledger where
+        such a number exists, as in any dense numbering); return that number."""
+        prefix, seq = invoice.name.rsplit("/", 1)
+        i = next(i for i in range(len(seq) - 1) if seq[i] != seq[i + 1])
+        swapped = f"{prefix}/{seq[:i]}{seq[i + 1]}{seq[i]}{seq[i + 2 :]}"
+        self.env.flush_all()
+        self.env.execute_query(SQL("UPDATE account_move SET name = %s WHERE id = %s", swapped, paid.id))
+        self.env.invalidate_all()
+        return swapped
+
+    def test_memo_swapping_two_digits_of_the_invoice_is_a_typo_not_a_duplicate(self):
+        """A memo that swaps two adjacent digits of the payer's invoice number names a paid invoice of another
+        amount: the payer's invoice one swap away, open for exactly the amount, is paid; the reasons say why."""
+        invoice = self._invoice(1234.0)
+        paid = self._invoice(310.0)
+        self._pay(paid, 310.0)
+        swapped = self._swapped(invoice, paid)
+        line = self._run(payments=self._payment(1234.0, memo=f"payment {swapped}")).line_ids
+        self.assertEqual((line.outcome, line.confidence), ("applied", 90), line.reasons)
+        self.assertEqual(line.allocation_ids.move_id, invoice)
+        self.assertIn(f"{swapped} in the memo is {invoice.name} with two adjacent digits swapped", line.reasons)
+        self.assertIn(f"{swapped} is already paid, for another amount (310.00): no duplicate payment", line.reasons)
+        self.assertIn(invoice.payment_state, ("paid", "in_payment"))
+
+    def test_memo_swapping_two_digits_but_the_paid_invoices_amount_is_held(self):
+        invoice = self._invoice(1234.0)
+        paid = self._invoice(1234.0)
+        self._pay(paid, 1234.0)
+        swapped = self._swapped(invoice, paid)
+        line = self._run(payments=self._payment(1234.0, memo=f"payment {swapped}")).line_ids
+        self.assertHeld(line, f"{swapped} is already paid: possible duplicate payment", invoice)
 
     def test_bank_line_naming_another_customers_invoice(self):
         own = self._invoice(640.0)

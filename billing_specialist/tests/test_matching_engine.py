@@ -266,3 +266,65 @@ class TestMatchingConflicts(BaseCase):
         self.assertIsNone(closed.by_key["202600052"], "digits two settled documents share name neither")
         matcher = Matcher(self.items, closed_numbers=closed)
         self.assertIs(matcher.closed, closed)
+
+
+@tagged("post_install", "-at_install")
+class TestSwappedDigits(BaseCase):
+    """Hold on evidence, not by reflex: a memo swapping two adjacent digits of the payer's invoice number."""
+
+    NAMES = {ACME: "Acme Retail", GLOBEX: "Globex Stores"}
+
+    def _matcher(self, items, closed=(), amounts=None):
+        return Matcher(items, partner_names=self.NAMES, closed_numbers=ClosedNumbers(closed, amounts=amounts))
+
+    def test_a_swap_naming_a_paid_invoice_of_another_amount_is_a_typo(self):
+        matcher = self._matcher([item(1, "INV/2026/00042", 1200.0)], closed=["INV/2026/00024"],
+                                amounts={"INV/2026/00024": (310.0,)})  # fmt: skip
+        best = matcher.propose(Source(1, 1200.0, "payment INV/2026/00024", partner_id=ACME))[0]
+        self.assertEqual((best.item_ids, best.confidence, best.auto_ok), ([1], 90, True))
+        self.assertIn("INV/2026/00024 in the memo is INV/2026/00042 with two adjacent digits swapped", best.explain())
+        self.assertIn("INV/2026/00024 is already paid, for another amount (310.00): no duplicate payment",
+                      best.explain())  # fmt: skip
+
+    def test_a_swap_that_may_be_a_duplicate_payment_is_held(self):
+        items = [item(1, "INV/2026/00042", 1200.0)]
+        # The paid invoice was of this very amount: possibly paid twice.
+        same = self._matcher(items, closed=["INV/2026/00024"], amounts={"INV/2026/00024": (1200.0,)})
+        held = same.propose(Source(1, 1200.0, "payment INV/2026/00024", partner_id=ACME))
+        self.assertTrue(held and all(p.conflict for p in held))
+        self.assertIn("INV/2026/00024 is already paid: possible duplicate payment", held[0].explain())
+        # Its amounts unknown: held as before.
+        unknown = self._matcher(items, closed=["INV/2026/00024"])
+        self.assertTrue(all(p.conflict for p in unknown.propose(Source(1, 1200.0, "INV/2026/00024", partner_id=ACME))))
+        # The payer not given (a bank line naming no customer): held.
+        known = self._matcher(items, closed=["INV/2026/00024"], amounts={"INV/2026/00024": (310.0,)})
+        self.assertFalse([p for p in known.propose(Source(1, 1200.0, "INV/2026/00024")) if p.auto_ok])
+        # Not the amount of the invoice one swap away: held.
+        self.assertFalse([p for p in known.propose(Source(1, 1100.0, "INV/2026/00024", partner_id=ACME)) if p.auto_ok])
+        # The memo names another invoice too: the usual search decides (held: one is paid).
+        both = self._matcher([*items, item(2, "INV/2026/00077", 50.0)], closed=["INV/2026/00024"],
+                             amounts={"INV/2026/00024": (310.0,)})  # fmt: skip
+        proposals = both.propose(Source(1, 1200.0, "INV/2026/00024 INV/2026/00077", partner_id=ACME))
+        self.assertFalse([p for p in proposals if p.auto_ok])
+
+    def test_a_swap_naming_another_open_invoice_of_another_amount_is_a_typo(self):
+        items = [item(1, "INV/2026/00042", 1200.0), item(2, "INV/2026/00024", 640.0, partner=GLOBEX),
+                 item(3, "INV/2026/00204", 75.0)]  # fmt: skip
+        matcher = self._matcher(items)
+        best = matcher.propose(Source(1, 1200.0, "INV/2026/00024", partner_id=ACME))[0]
+        self.assertEqual((best.item_ids, best.auto_ok), ([1], True))
+        self.assertIn("INV/2026/00024 is of Globex Stores, open for another amount (640.00)", best.explain())
+        # The payer's own invoice of another amount as written.
+        best = matcher.propose(Source(2, 1200.0, "INV/2026/00204", partner_id=ACME))
+        self.assertFalse([p for p in best if p.auto_ok], "00204 -> 00024 (Globex) / 00042? two swaps: no")
+        mine = self._matcher([item(1, "INV/2026/00042", 1200.0), item(2, "INV/2026/00024", 640.0)])
+        best = mine.propose(Source(3, 1200.0, "INV/2026/00024", partner_id=ACME))[0]
+        self.assertEqual((best.item_ids, best.auto_ok), ([1], True))
+        self.assertIn("INV/2026/00024 is open for another amount (640.00)", best.explain())
+        # The amount of the invoice named as written: that invoice, whatever is one swap away.
+        best = mine.propose(Source(4, 640.0, "INV/2026/00024", partner_id=ACME))[0]
+        self.assertEqual((best.item_ids, best.confidence), ([2], 98))
+        # Another customer's invoice one swap away is never the payer's typo.
+        other = self._matcher([item(1, "INV/2026/00042", 1200.0, partner=GLOBEX), item(2, "INV/2026/00024", 640.0)])
+        proposals = other.propose(Source(5, 1200.0, "INV/2026/00024", partner_id=ACME))
+        self.assertNotIn(1, [i for p in proposals for i in p.item_ids])
