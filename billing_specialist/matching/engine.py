@@ -112,6 +112,17 @@ def number_like(text):
     return found
 
 
+def one_edit(written, key):
+    """Whether ``written`` is ``key`` with exactly one character changed, dropped or added (no more)."""
+    if len(written) == len(key):
+        return sum(a != b for a, b in zip(written, key, strict=True)) == 1
+    shorter, longer = sorted((written, key), key=len)
+    if len(longer) - len(shorter) != 1:
+        return False
+    start = next((i for i, (a, b) in enumerate(zip(shorter, longer, strict=False)) if a != b), len(shorter))
+    return shorter[start:] == longer[start + 1 :]
+
+
 def deletions(key):
     """The key with one character removed, each way (symmetric-delete index for one-typo search)."""
     return {key[:i] + key[i + 1 :] for i in range(len(key))}
@@ -549,68 +560,72 @@ class Matcher:
         return proposals
 
     def _swapped_digits(self, source, candidates):
-        """The payer's open item the memo names with two adjacent digits swapped, when the evidence says so.
+        """The payer's open item the memo names with two adjacent digits swapped (or one typo), when the evidence
+        says so.
 
-        The number as written names another invoice (paid, or open for another customer or another amount), and
-        the payer's only open item one swap away is open for exactly the amount: a typo, not a duplicate payment
-        nor a payment of the other invoice. Decided (90, as a one-typo reference settling its item) only when the
-        payer is the source's own (given, or its learned bank account), every invoice the written number names is
-        of another amount than the payment (a paid one's amounts known), and the memo names nothing else.
-        :return: ([proposal], the memo's candidates read as the swapped number), or None.
+        The number as written names another invoice (paid, or open for another customer), of another amount, and
+        the payer's only open item one swap (or one typo) away is open for exactly the amount: a typo, not a
+        duplicate payment nor a payment of the other invoice. Decided (90, as a one-typo reference settling its item)
+        only when the payer is the source's own (given, or its learned bank account), every invoice the written
+        number names is of another amount than the payment (a paid one's amounts known), and the memo names nothing
+        else. :return: ([proposal], the memo's candidates read as a slip), or None.
         """
         payer = source.partner_id
-        if payer is None or not any(ch.isdigit() for ch in source.memo or ""):
+        if payer is None or payer not in self.by_partner:
             return None
-        found, involved = set(), set()
-        for candidate in candidates:
-            if len(candidate) > self._longest_key:
-                continue  # no number's length: and its swaps would cost the square of its length
+        written = [c for c in candidates if self.exact_ids(c) or self.closed.by_key.get(c, False) is not False]
+        if not written:
+            return None  # the memo names nothing as written: the usual search (typos, amounts) decides
+        found, involved = {}, set()
+        for candidate in written:
+            if len(candidate) > self._longest_key + 1 or not any(ch.isdigit() for ch in candidate):
+                continue  # no number's length: its swaps and deletions would cost the square of its length
+            swapped = set()
             for swap in self._adjacent_swaps(candidate):
-                for item_id in self.by_key.get(swap):
-                    item = self.items[item_id]
-                    if item.partner_id == payer and item.amount > 0 and candidate not in number_keys(item.number):
-                        involved.add(candidate)
-                        if self._is_zero(self._dispute_cap(item, False) - source.amount):
-                            found.add(item_id)
+                self.by_key.collect(swap, swapped)
+            typos = self.typo_neighbours(candidate) if len(candidate) >= 6 else set()
+            for item_id in swapped | typos:
+                item = self.items[item_id]
+                keys = number_keys(item.number)
+                if item.partner_id != payer or item.amount <= 0 or candidate in keys:
+                    continue
+                if item_id in swapped or any(one_edit(candidate, key) for key in keys):
+                    involved.add(candidate)
+                    if self._is_zero(self._dispute_cap(item, False) - source.amount):
+                        found.setdefault(item_id, item_id in swapped)
         if len(found) != 1:
             return None
-        item = self.items[found.pop()]
+        ((item_id, swap),) = found.items()
+        item = self.items[item_id]
         named, paid = [], []
-        for candidate in candidates:
-            ids = self.exact_ids(candidate)
+        for candidate in written:
             closed = self.closed.by_key.get(candidate, False)
-            if candidate not in involved:
-                if ids or closed is not False:
-                    return None  # the memo names something else too: the usual search decides
-                continue
-            if closed is None or (closed and not self.closed.amounts.get(closed)):
-                return None  # a paid number whose amounts are unknown
+            if candidate not in involved or closed is None or (closed and not self.closed.amounts.get(closed)):
+                return None  # the memo names something else too, or a paid number whose amounts are unknown
             if closed and closed not in paid:
                 if any(self._is_zero(value - source.amount) for value in self.closed.amounts[closed]):
                     return None  # the amount of the paid invoice: possibly paid twice
                 paid.append(closed)
-            for other in (self.items[i] for i in sorted(ids)):
-                if other.id == item.id or self._is_zero(other.amount - source.amount):
-                    return None
+            for other in (self.items[i] for i in sorted(self.exact_ids(candidate))):
+                if other.id == item.id or other.partner_id == payer or self._is_zero(other.amount - source.amount):
+                    return None  # the payer's own invoice as written, or one of the amount: held as usual
                 if other not in named:
                     named.append(other)
-        if not named and not paid:
-            return None  # the number written names nothing: the usual search finds the item by its amount
-        written = " / ".join([*paid, *(it.number for it in named)])
-        reasons = [_lt("%(written)s in the memo is %(number)s with two adjacent digits swapped: %(number)s is open "
-                       "for exactly the amount", written=written, number=item.number)]  # fmt: skip
+        values = {"written": " / ".join([*paid, *(it.number for it in named)]), "number": item.number}
+        if swap:
+            reasons = [_lt("%(written)s in the memo is %(number)s with two adjacent digits swapped: %(number)s is "
+                           "open for exactly the amount", **values)]  # fmt: skip
+        else:
+            reasons = [_lt("%(written)s in the memo is %(number)s with one typo: %(number)s is open for exactly the "
+                           "amount", **values)]  # fmt: skip
         for number in paid:
             amounts = " / ".join(self.format_amount(value) for value in sorted(set(self.closed.amounts[number])))
             reasons.append(_lt("%(number)s is already paid, for another amount (%(amounts)s): no duplicate payment",
                                number=number, amounts=amounts))  # fmt: skip
         for other in named:
-            if other.partner_id == payer:
-                reasons.append(_lt("%(number)s is open for another amount (%(amount)s)", number=other.number,
-                                   amount=self.format_amount(other.amount)))  # fmt: skip
-            else:
-                reasons.append(_lt("%(number)s is of %(customer)s, open for another amount (%(amount)s)",
-                                   number=other.number, customer=self._label(other.partner_id),
-                                   amount=self.format_amount(other.amount)))  # fmt: skip
+            reasons.append(_lt("%(number)s is of %(customer)s, open for another amount (%(amount)s)",
+                               number=other.number, customer=self._label(other.partner_id),
+                               amount=self.format_amount(other.amount)))  # fmt: skip
         proposal = self._proposal_for_items(source, payer, [item], False, reasons, 90)
         return [proposal], involved
 
