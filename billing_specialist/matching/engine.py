@@ -576,41 +576,43 @@ class Matcher:
         written = [c for c in candidates if self.exact_ids(c) or self.closed.by_key.get(c, False) is not False]
         if not written:
             return None  # the memo names nothing as written: the usual search (typos, amounts) decides
+        # What the number as written names, first (cheap): a memo naming the payer's own invoice, an invoice of
+        # the amount, or a paid one of unknown amounts, is left to the usual search at once.
+        named, paid = [], []
+        for candidate in written:
+            closed = self.closed.by_key.get(candidate, False)
+            if closed is None or (closed and not self.closed.amounts.get(closed)):
+                return None  # a paid number whose amounts are unknown
+            if closed and closed not in paid:
+                if any(self._is_zero(value - source.amount) for value in self.closed.amounts[closed]):
+                    return None  # the amount of the paid invoice: possibly paid twice
+                paid.append(closed)
+            for other in (self.items[i] for i in sorted(self.exact_ids(candidate))):
+                if other.partner_id == payer or self._is_zero(other.amount - source.amount):
+                    return None  # the payer's own invoice as written, or one of the amount: held as usual
+                if other not in named:
+                    named.append(other)
         found, involved = {}, set()
         for candidate in written:
             if len(candidate) > self._longest_key + 1 or not any(ch.isdigit() for ch in candidate):
-                continue  # no number's length: its swaps and deletions would cost the square of its length
+                return None  # no number's length (its swaps and deletions would cost the square of its length)
             swapped = set()
             for swap in self._adjacent_swaps(candidate):
                 self.by_key.collect(swap, swapped)
             typos = self.typo_neighbours(candidate) if len(candidate) >= 6 else set()
             for item_id in swapped | typos:
                 item = self.items[item_id]
-                keys = number_keys(item.number)
-                if item.partner_id != payer or item.amount <= 0 or candidate in keys:
+                if item.partner_id != payer or item.amount <= 0:
                     continue
-                if item_id in swapped or any(one_edit(candidate, key) for key in keys):
+                keys = number_keys(item.number)
+                if candidate not in keys and (item_id in swapped or any(one_edit(candidate, key) for key in keys)):
                     involved.add(candidate)
                     if self._is_zero(self._dispute_cap(item, False) - source.amount):
                         found.setdefault(item_id, item_id in swapped)
-        if len(found) != 1:
-            return None
+        if len(found) != 1 or len(involved) != len(written):
+            return None  # which item is a guess, or the memo names something else too
         ((item_id, swap),) = found.items()
         item = self.items[item_id]
-        named, paid = [], []
-        for candidate in written:
-            closed = self.closed.by_key.get(candidate, False)
-            if candidate not in involved or closed is None or (closed and not self.closed.amounts.get(closed)):
-                return None  # the memo names something else too, or a paid number whose amounts are unknown
-            if closed and closed not in paid:
-                if any(self._is_zero(value - source.amount) for value in self.closed.amounts[closed]):
-                    return None  # the amount of the paid invoice: possibly paid twice
-                paid.append(closed)
-            for other in (self.items[i] for i in sorted(self.exact_ids(candidate))):
-                if other.id == item.id or other.partner_id == payer or self._is_zero(other.amount - source.amount):
-                    return None  # the payer's own invoice as written, or one of the amount: held as usual
-                if other not in named:
-                    named.append(other)
         values = {"written": " / ".join([*paid, *(it.number for it in named)]), "number": item.number}
         if swap:
             reasons = [_lt("%(written)s in the memo is %(number)s with two adjacent digits swapped: %(number)s is "
