@@ -10,12 +10,14 @@ Confidence scale used below (the automatic run's default threshold is 90):
     95  ... settles them within the company's tolerance (the difference is proposed as a write-off)
     93  ... pays one named item in part, or overpays the named items (the rest stays as open credit)
     90  a reference with one typo names one item and the amount settles it exactly; or, with no reference, the
-        payer's own open items hold exactly one of that amount (the payer identified by the payment itself)
+        payer's own open items hold exactly one of that amount (the payer identified by the payment itself); or the
+        number written names another invoice (paid, or another customer's) of another amount while the payer's only
+        open item one typo or two swapped adjacent digits away is open for exactly the amount (``_swapped_digits``)
     90  ... or exactly one combination of the payer's own open items sums to the amount and the chance that this is
         a coincidence is below 1 in 1,000 (see "Combinations" below)
     80  several named items paid in part (which ones is a guess); or exactly one combination of the payer's open
         items sums to the amount (a coincidence too likely, or the payer not given); or a unique amount for a payer
-        found from the name or account
+        found from the name or account (a payer's name, exact or learned, never applies anything alone)
     60  a reference with a typo and a different amount
     30  no reference and no amount match: the payer's oldest open items, as a starting point
     Disputed items get 20 less and at most their undisputed part unless the memo names them exactly.
