@@ -47,6 +47,7 @@ def generate(env, history, drafts, seed=12):
     move_id = reserve_ids(cr, "account_move", history + drafts)
     line_id = reserve_ids(cr, "account_move_line", history + drafts)
     moves, lines, tax_rel = [], [], []
+    earlier = {}  # customer -> the numbers of its posted PO references
     for i in range(history + drafts):
         draft = i >= history
         partner = rng.choice(partner_ids)
@@ -55,10 +56,15 @@ def generate(env, history, drafts, seed=12):
         if draft and rng.random() < 0.05:
             amount = round(amount * 8, 2)
         state = "draft" if draft else "posted"
+        ref = f"PO-{i}"
+        if draft and earlier.get(partner) and rng.random() < 0.02:  # the customer's earlier PO number written
+            ref = f"po {rng.choice(earlier[partner])}\u00a0\u200b"  # otherwise: the same reference, any date
+        elif not draft:
+            earlier.setdefault(partner, []).append(i)
         name = "/" if draft else f"INV/C/{i:07d}"
         moves.append((move_id, sale.id, company.id, currency, state, "out_invoice", "no", day, name, partner,
                        partner, day, day + timedelta(days=30), amount, amount, amount, amount, amount, amount,
-                       "not_paid", f"PO-{i}"))  # fmt: skip
+                       "not_paid", ref))  # fmt: skip
         lines.append((line_id, move_id, company.id, sale.id, income.id, partner, day, -amount, 0, amount, -amount,
                        currency, currency, state, "product", product.id, 1.0, amount, name))  # fmt: skip
         if draft and rng.random() < 0.95:
@@ -75,6 +81,9 @@ def generate(env, history, drafts, seed=12):
         "amount_currency", "currency_id", "company_currency_id", "parent_state", "display_type", "product_id",
         "quantity", "price_unit", "move_name"), lines)  # fmt: skip
     copy_rows(cr, "account_move_line_account_tax_rel", ("account_move_line_id", "account_tax_id"), tax_rel)
+    from odoo.addons.billing_specialist.models.account_move import fill_ref_keys
+
+    fill_ref_keys(cr)  # COPY bypasses the ORM: the stored reference keys, as the upgrade fills them
     cr.execute("ANALYZE account_move; ANALYZE account_move_line; ANALYZE account_move_line_account_tax_rel")
 
 

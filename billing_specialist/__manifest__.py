@@ -3,7 +3,7 @@
     "name": "Billing Specialist",
     "summary": "Billing workbench: dispute cases that follow the accounting, "
     "payment matching, billing reports and a customer dispute portal",
-    "version": "18.0.1.0.0",
+    "version": "18.0.1.1.0",
     "category": "Accounting/Accounting",
     "website": "https://github.com/billing-specialist/billing_specialist",
     "author": "billing_specialist developers",

@@ -21,7 +21,7 @@ class BillingPromisePortal(PortalAccount):
     def _promise_values(invoice_sudo, recorded=False, error=None, form=None):
         """The open promise of the invoice, or what the form may offer (dates, default amount)."""
         today = fields.Date.context_today(invoice_sudo)
-        max_days = invoice_sudo.company_id.billing_portal_promise_max_days
+        max_days = invoice_sudo.company_id._billing_portal_promise_days()
         amount = invoice_sudo._billing_undisputed_residual()
         return {
             "billing_promise": invoice_sudo._billing_open_promise()

@@ -297,22 +297,29 @@ class BillingDisputeDemo(models.Model):
                 seen.add(invoice.commercial_partner_id.id)
                 picks.append(invoice)
         specialist = self.env.ref("billing_specialist.user_billing_specialist_demo")
-        plans = [("open", 1.0, "phone"), ("kept", 1.0, "email"), ("partial", 0.6, "phone"), ("broken", 0.0, "portal")]
+        # "open_part": 60 % of the invoice, its date put off once; the follow-up still chases the other 40 %.
+        plans = [("open", 1.0, "phone"), ("kept", 1.0, "email"), ("partial", 0.6, "phone"), ("broken", 0.0, "portal"),
+                 ("open_part", 1.0, "phone")]  # fmt: skip
         closed, payments = Promise, self.env["account.payment"]
         for (plan, paid_share, channel), invoice in zip(plans, picks, strict=False):
             amount = invoice._billing_undisputed_residual()
+            if plan == "open_part":
+                amount = invoice.currency_id.round(amount * 0.6)
+            opened = plan.startswith("open")
             promise = Promise.with_user(specialist).create(
                 {
                     "partner_id": invoice.commercial_partner_id.id,
                     "move_ids": [Command.set(invoice.ids)],
                     "amount": amount,
-                    "date": today + timedelta(days=7 if plan == "open" else 0),
-                    "tolerance_days": 3 if plan == "open" else 0,
+                    "date": today + timedelta(days=7 if opened else 0),
+                    "tolerance_days": 3 if opened else 0,
                     "channel": channel,
                     "note": "Promised on the phone by accounts payable." if channel == "phone" else False,
                 }
             )
-            if plan == "open":
+            if plan == "open_part":
+                promise.with_user(specialist).date = today + timedelta(days=14)
+            if opened:
                 continue
             closed |= promise
             if paid_share:
@@ -500,6 +507,7 @@ class BillingDisputeDemo(models.Model):
             AdviceLine(second[0].name, second[0].amount_residual),
         ]), "manual", reference="REMIT-2209")  # fmt: skip
         self._demo_remittance_by_email(customers[1], company, waiting)
+        self._demo_remittance_file_by_email(customers[1], company, waiting)
         if len(customers) > 2:
             self._demo_remittance_matched(customers[2], by_customer[customers[2]][:2], company, bank)
         self._demo_remittance_format(company)
@@ -512,6 +520,22 @@ class BillingDisputeDemo(models.Model):
             {"email_from": customer.email, "subject": "Remittance REMIT-2209 (resent)", "body": body},
             {"company_id": company.id},
         )
+
+    @api.model
+    def _demo_remittance_file_by_email(self, customer, company, waiting):
+        """The customer e-mails a CSV whose amounts are in the other decimal convention than its format's: kept
+        unread at first (read after the mail fetch), then refused, naming the row and the value."""
+        Remittance = self.env["billing.remittance"]
+        layout = self.env["billing.remittance.format"]._for_customer(customer, company)._layout()
+        amount = "1,234.56" if layout.decimal_comma else "1.234,56"
+        content = f"ref;amount\n{waiting.line_ids[:1].reference};{amount}\n".encode()
+        attachment = Remittance._Attachment("advice-0917.csv", content, {})
+        remittance = Remittance.with_context(default_company_id=company.id).message_new(
+            {"email_from": customer.email, "subject": "Remittance 0917", "body": "See attached.",
+             "attachments": [attachment]},
+            {"company_id": company.id},
+        )  # fmt: skip
+        remittance._billing_read_file()
 
     @api.model
     def _demo_remittance_matched(self, customer, invoices, company, bank):

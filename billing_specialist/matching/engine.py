@@ -56,11 +56,12 @@ from itertools import combinations
 
 from odoo.tools.translate import LazyTranslate
 
+from .text import clean, fold, key_parts, text_key
+
 # Reasons are lazy terms: the ORM layer renders them in the user's language (``env._``); plain ``str()`` gives English.
 _lt = LazyTranslate(__name__, default_lang="en_US")
 
 TOKEN_SPLIT = re.compile(r"[\s,;:+&|]+")
-NON_ALNUM = re.compile(r"[^0-9A-Z]")
 DIGITS = re.compile(r"\d+")
 MIN_KEY = 4  # shorter references are too ambiguous to index globally
 AUTO_THRESHOLD = 90
@@ -80,8 +81,8 @@ def _format_count(value):
 
 
 def normalize(text):
-    """Upper case, letters and digits only: 'inv/2026-00042 ' -> 'INV202600042'."""
-    return NON_ALNUM.sub("", (text or "").upper())
+    """The comparison key of ``text`` (``text.text_key``): 'INV/2026-00042 ' -> 'inv202600042'."""
+    return text_key(text)
 
 
 def number_keys(number):
@@ -94,7 +95,7 @@ def number_keys(number):
     full = normalize(number)
     if len(full) >= MIN_KEY:
         keys.add(full)
-    parts = [p for p in re.split(r"[^0-9A-Za-z]+", (number or "").upper()) if p]
+    parts = key_parts(number)
     if parts and parts[-1].isdigit():
         short = parts[:-1] + [str(int(parts[-1]))]
         keys.add("".join(short))
@@ -108,7 +109,7 @@ def number_like(text):
     """The words of ``text`` that look like document numbers ('INV/2026/00042', 'PO-88123'): letters first, then
     four digits or more, as written (deduplicated, in order). Dates and amounts have no letters: never listed."""
     found = []
-    for word in NUMBER_LIKE.findall(text or ""):
+    for word in NUMBER_LIKE.findall(clean(text)):
         if len(DIGITS_ONLY.sub("", word)) >= MIN_KEY and word not in found:
             found.append(word)
     return found
@@ -358,7 +359,7 @@ class Matcher:
 
     def _candidates(self, memo):
         """Normalized strings to look up: each token, its digits, and runs of two or three tokens joined."""
-        tokens = [normalize(t) for t in TOKEN_SPLIT.split((memo or "").upper())]
+        tokens = [normalize(t) for t in TOKEN_SPLIT.split(fold(memo, spaces=True))]
         tokens = [t for t in tokens if t]
         found = []
         for size in (3, 2, 1):
@@ -422,9 +423,9 @@ class Matcher:
         Only words the reason: such a memo may as well be a typo (a digit dropped from 01234), so it is searched
         like one.
         """
-        unpadded = normalize(LAST_PADDING.sub("", number))
+        unpadded = normalize(LAST_PADDING.sub("", fold(number, spaces=True)))
         forms = {unpadded, "".join(DIGITS.findall(unpadded))}  # with or without its prefix
-        tokens = [t for t in TOKEN_SPLIT.split((memo or "").upper()) if normalize(t)]
+        tokens = [t for t in TOKEN_SPLIT.split(fold(memo, spaces=True)) if normalize(t)]
         return any(
             normalize(LAST_PADDING.sub("", "/".join(tokens[start : start + size]))) in forms
             for size in (1, 2, 3)

@@ -285,5 +285,5 @@ class Habits:
 
 def mask_account(account):
     """'BE71096123456769' -> 'BE71…6769': enough to recognise, not to copy."""
-    key = normalize(account)
+    key = normalize(account).upper()  # keys are case folded: an account number reads in capitals
     return key if len(key) <= 8 else f"{key[:4]}…{key[-4:]}"

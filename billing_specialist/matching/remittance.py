@@ -67,6 +67,7 @@ class Layout:
     decimal_comma: bool = False
     date_formats: tuple = DEFAULT_DATE_FORMATS
     line_pattern: str = DEFAULT_LINE_PATTERN
+    digits: int = 2  # the decimals of the advice's currency: amounts with more are refused, the rest rounded to it
 
 
 @dataclass(frozen=True)
@@ -91,28 +92,91 @@ class Advice:
         return round(sum(line.paid for line in self.lines), 6)
 
 
-def parse_amount(text, decimal_comma=False):
-    """'1.234,56' (decimal comma) or '1,234.56' -> 1234.56; '(12.00)' and '12.00-' -> -12.0; '' -> 0.0.
+GROUPING_MARKS = ("\u00a0", "\u202f", "\u2009", " ", "'", "\u2019")  # thousands marks of no convention
+CURRENCY_MARKS = ("€", "$", "£", "CHF", "EUR", "USD", "GBP")
 
-    :raise ValueError: not a number, not finite, or too large.
+
+def _read_number(body, decimal_comma, digits):
+    """``body`` (digits, '.' and ',' only) read in one convention: (value, None) or (None, why it is refused)."""
+    point, group = (",", ".") if decimal_comma else (".", ",")
+    if point in body:
+        whole, _sep, decimals = body.rpartition(point)
+        if group in decimals:
+            return None, "convention"
+        if not decimals:
+            return None, "number"
+    else:
+        whole, decimals = body, ""
+    if point in whole:
+        return None, "convention"
+    if group in whole and not re.fullmatch(r"[1-9][0-9]{0,2}(?:" + re.escape(group) + r"[0-9]{3})+", whole):
+        return None, "grouping"
+    whole = whole.replace(group, "")
+    if not whole or not whole.isascii() or not whole.isdigit() or (decimals and not re.fullmatch("[0-9]+", decimals)):
+        return None, "number"
+    if len(decimals) > digits:
+        return None, "decimals"
+    return float(f"{whole}.{decimals or 0}"), None
+
+
+def parse_amount(text, decimal_comma=False, digits=2):
+    """An amount written in the format's convention, rounded to ``digits`` decimals (the currency's).
+
+    '1.234,56' (decimal comma) or '1,234.56' (decimal point) -> 1234.56; '(12.00)' and '12.00-' -> -12.0; '' -> 0.0.
+    Spaces and apostrophes may group thousands. Refused, never reinterpreted: an amount written in the other
+    convention ('1.234,56' where the format reads decimal points), a thousands separator out of place ('1,23'), more
+    decimals than the currency has, and an amount the other convention reads as another valid amount ('1,234' with
+    three decimals to the currency: 1234 or 1.234).
+
+    :raise ValueError: not a number, written in the other convention, ambiguous, not finite, or too large.
     """
-    value = str(text if text is not None else "").strip().replace("\u00a0", "").replace(" ", "").replace("'", "")
+    shown = str(text if text is not None else "").strip()[:60]
+    value = shown
+    for mark in GROUPING_MARKS:
+        value = value.replace(mark, "")
     if not value:
         return 0.0
     negative = value.startswith("(") and value.endswith(")") or value.endswith("-")
-    value = value.strip("()").rstrip("-")
-    for symbol in ("€", "$", "£", "CHF", "EUR", "USD", "GBP"):
+    value = value.removeprefix("(").removesuffix(")").removesuffix("-")
+    for symbol in CURRENCY_MARKS:
         value = value.replace(symbol, "")
-    if decimal_comma:
-        value = value.replace(".", "").replace(",", ".")
-    else:
-        value = value.replace(",", "")
-    if not re.fullmatch(r"[+-]?\d+(\.\d+)?", value):
-        raise ValueError(_lt("%(value)s is not an amount", value=str(text).strip()))
-    amount = float(value)
+    if value[:1] in ("+", "-"):
+        negative = negative or value[0] == "-"
+        value = value[1:]
+    if not value or not re.fullmatch(r"[0-9.,]+", value) or not value[0].isdigit():
+        raise ValueError(_lt("%(value)s is not an amount", value=shown))
+    amount, why = _read_number(value, decimal_comma, digits)
+    other, _other_why = _read_number(value, not decimal_comma, digits)
+    convention = _lt("decimal comma") if decimal_comma else _lt("decimal point")
+    if amount is None and other is not None:
+        raise ValueError(_lt("%(value)s is written in the other decimal convention: the format reads amounts with a "
+                             "%(convention)s", value=shown, convention=convention))  # fmt: skip
+    if amount is None and why == "decimals":
+        raise ValueError(_lt("%(value)s has more decimals than the currency's %(digits)s", value=shown,
+                             digits=digits))  # fmt: skip
+    if amount is None and why in ("grouping", "convention"):
+        raise ValueError(_lt("%(value)s has a thousands separator out of place for the format (%(convention)s)",
+                             value=shown, convention=convention))  # fmt: skip
+    if amount is None:
+        raise ValueError(_lt("%(value)s is not an amount", value=shown))
+    if other is not None and other != amount:
+        raise ValueError(_lt("%(value)s is ambiguous: it reads %(first)s or %(second)s; write it without thousands "
+                             "separators", value=shown, first=f"{amount:.{digits}f}", second=f"{other:.{digits}f}"))  # fmt: skip
     if not math.isfinite(amount) or abs(amount) > MAX_AMOUNT:
-        raise ValueError(_lt("%(value)s is not a plausible amount", value=str(text).strip()))
+        raise ValueError(_lt("%(value)s is not a plausible amount", value=shown))
+    amount = round(amount, digits)
     return -amount if negative else amount
+
+
+def _number_cell(value, digits):
+    """A number from a spreadsheet cell: refused with more decimals than the currency has (float noise aside)."""
+    if not math.isfinite(value) or abs(value) > MAX_AMOUNT:
+        raise ValueError(_lt("%(value)s is not a plausible amount", value=str(value)))
+    scaled = value * 10**digits
+    if abs(scaled - round(scaled)) > max(1e-6, abs(scaled) * 1e-15):
+        raise ValueError(_lt("%(value)s has more decimals than the currency's %(digits)s", value=repr(value),
+                             digits=digits))  # fmt: skip
+    return round(float(value), digits)
 
 
 def parse_date(value, formats=DEFAULT_DATE_FORMATS):
@@ -154,14 +218,12 @@ def _cell(row, index):
     return "" if value is None else value
 
 
-def _amount_cell(value, decimal_comma):
+def _amount_cell(value, layout):
     if isinstance(value, bool):
         raise ValueError(_lt("%(value)s is not an amount", value=str(value)))
     if isinstance(value, (int, float)):
-        if not math.isfinite(value) or abs(value) > MAX_AMOUNT:
-            raise ValueError(_lt("%(value)s is not a plausible amount", value=str(value)))
-        return float(value)
-    return parse_amount(value, decimal_comma)
+        return _number_cell(value, layout.digits)
+    return parse_amount(value, layout.decimal_comma, layout.digits)
 
 
 def parse_rows(rows, layout):
@@ -211,23 +273,25 @@ def _read_row(row, number, columns, two_columns, layout):
     if not reference:
         raise ValueError(_lt("no invoice reference"))
     if two_columns:
-        debit = _amount_cell(_cell(row, columns["debit"]), layout.decimal_comma)
-        credit = _amount_cell(_cell(row, columns["credit"]), layout.decimal_comma)
+        debit = _amount_cell(_cell(row, columns["debit"]), layout)
+        credit = _amount_cell(_cell(row, columns["credit"]), layout)
         if debit < 0 or credit < 0:
             raise ValueError(_lt("a debit or credit cannot be negative"))
         paid = debit - credit  # a credit: a credit note the customer takes off the payment
     else:
-        paid = _amount_cell(_cell(row, columns["amount"]), layout.decimal_comma)
+        paid = _amount_cell(_cell(row, columns["amount"]), layout)
         if paid < 0:
             raise ValueError(_lt("the amount paid cannot be negative (use debit and credit columns for credit notes)"))
-    deduction = _amount_cell(_cell(row, columns["deduction"]), layout.decimal_comma)
+    deduction = _amount_cell(_cell(row, columns["deduction"]), layout)
     if deduction < 0:
         raise ValueError(_lt("a deduction cannot be negative"))
     if not paid and not deduction:
         raise ValueError(_lt("neither an amount paid nor a deduction"))
     reason = str(_cell(row, columns["reason"])).strip()[:200]
     when = parse_date(_cell(row, columns["date"]), layout.date_formats) if columns["date"] is not None else None
-    return AdviceLine(reference[:100], round(paid, 6), round(deduction, 6), reason, number, when)
+    return AdviceLine(
+        reference[:100], round(paid, layout.digits), round(deduction, layout.digits), reason, number, when
+    )
 
 
 _REPEATS = (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, sre_parse.POSSESSIVE_REPEAT)
@@ -291,8 +355,8 @@ def parse_text(text, layout):
             continue
         groups = match.groupdict()
         try:
-            paid = parse_amount(groups.get("amount"), layout.decimal_comma)
-            deduction = parse_amount(groups.get("deduction") or "", layout.decimal_comma)
+            paid = parse_amount(groups.get("amount"), layout.decimal_comma, layout.digits)
+            deduction = parse_amount(groups.get("deduction") or "", layout.decimal_comma, layout.digits)
             if paid < 0 or deduction < 0:
                 raise ValueError(_lt("amounts cannot be negative"))
         except ValueError as error:

@@ -8,11 +8,37 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 
 from ..exceptions import BillingCheckBlocked
+from ..matching.text import lookalike_key
 from .billing_dispute_line import is_booking, refuse_protected_fields, without_protected_defaults
 from .billing_dispute_stage import OPEN_STATES
 from .billing_invoice_checker import CHECKED_TYPES
 
 _logger = logging.getLogger(__name__)
+
+
+def fill_ref_keys(cr, batch=10000):
+    """Store ``billing_ref_key`` of every move with a reference, by batches (the migration to 18.0.1.1.0 calls it
+    before the ORM would compute the new column record by record). Creates the column if missing."""
+    cr.execute(SQL("ALTER TABLE account_move ADD COLUMN IF NOT EXISTS billing_ref_key varchar"))
+    last = 0
+    while True:
+        cr.execute(
+            SQL("SELECT id, ref FROM account_move WHERE id > %s AND ref IS NOT NULL ORDER BY id LIMIT %s", last, batch)
+        )
+        rows = cr.fetchall()
+        if not rows:
+            return
+        last = rows[-1][0]
+        cr.execute(
+            SQL(
+                """UPDATE account_move m SET billing_ref_key = k.key
+                     FROM unnest(%s::int[], %s::varchar[]) AS k(id, key)
+                    WHERE m.id = k.id AND m.billing_ref_key IS DISTINCT FROM k.key""",
+                [row[0] for row in rows],
+                [lookalike_key(row[1]) or None for row in rows],
+            )
+        )
+
 
 # Set by the application alone: the link of a credit note or write-off to the disputed invoice it settles (it counts
 # in the case's amounts and can resolve it) and the dispute figures computed from the cases.
@@ -26,6 +52,7 @@ PROTECTED_FIELDS = frozenset(
         "billing_followup_date",
         "billing_check_result_ids",
         "billing_check_state",
+        "billing_ref_key",
     }
 )
 
@@ -169,6 +196,22 @@ class AccountMove(models.Model):
         "Overridden: a billing manager posted despite a block. Empty: no finding.",
     )
 
+    billing_ref_key = fields.Char(
+        string="Reference Key",
+        compute="_compute_billing_ref_key",
+        store=True,
+        index="btree_not_null",
+        copy=False,
+        help="The Customer Reference as compared by the duplicate check: case, spacing, punctuation and invisible "
+        "characters and Cyrillic or Greek letters drawn like Latin ones aside ('PO-1', ' po 1 ' and 'P.O. 1' are one "
+        "reference). Empty without a letter or digit.",
+    )
+
+    @api.depends("ref")
+    def _compute_billing_ref_key(self):
+        for move in self:
+            move.billing_ref_key = lookalike_key(move.ref) or False
+
     @api.depends("billing_check_result_ids.state", "billing_check_result_ids.severity")
     def _compute_billing_check_state(self):
         for move in self:
@@ -211,11 +254,12 @@ class AccountMove(models.Model):
     @api.depends("billing_in_dispute", "invoice_date_due")
     def _compute_billing_collection_state(self):
         today = fields.Date.context_today(self)
-        promised = self.env["billing.promise"]
-        if self._origin.ids:
-            promised = promised.search(
-                [("state", "=", "open"), ("date_deadline", ">=", today), ("move_ids", "in", self._origin.ids)]
-            ).move_ids
+        # Promised: an open promise pauses all that is left to chase (a partial promise leaves the rest overdue).
+        paused = self.env["billing.promise"].sudo()._paused_amounts(self._origin, today)
+        promised = self.browse()
+        for move in self._origin.filtered(lambda m: m.id in paused):
+            if move.currency_id.compare_amounts(paused[move.id], move._billing_undisputed_residual()) >= 0:
+                promised |= move
         for move in self:
             overdue = move.invoice_date_due and move.invoice_date_due < today
             if move.billing_in_dispute:

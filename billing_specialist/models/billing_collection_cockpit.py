@@ -81,6 +81,8 @@ class BillingCollection(models.Model):
                 order="invoice_date_due, id",
             )
         today = fields.Date.context_today(self)
+        # The part open promises pause (what is still to come of them), as the follow-up and the worklist count it.
+        paused = self.env["billing.promise"].sudo()._paused_amounts(moves, today)
         grouped = self._cockpit_group(moves, lambda m: m.commercial_partner_id, lambda m: m.company_id)
         for account, items in grouped.items():
             account.cockpit_item_ids = items
@@ -97,7 +99,9 @@ class BillingCollection(models.Model):
                 if move.amount_residual
             )
             account.cockpit_promised_amount = sum(
-                items.filtered(lambda m: m.billing_collection_state == "promised").mapped("amount_residual_signed")
+                paused[move.id] * move.amount_residual_signed / move.amount_residual
+                for move in items
+                if move.id in paused and move.amount_residual
             )
 
     @api.depends("partner_id", "company_id")

@@ -21,22 +21,25 @@ class OpenItem:
     residual: float
     residual_company: float
     disputed: float
-    promised: bool
+    promised: float  # the part an open promise pauses (see billing.promise._paused_query)
     sent_level_id: int | None
+    rounding: float
     raw_days: int = 0
     item: Item | None = None
 
     @property
     def chased_amount(self):
-        """What the follow-up asks for: the open amount less the part in dispute."""
-        return max(self.residual - self.disputed, 0.0)
+        """What the follow-up asks for: the open amount less the part in dispute and the part promised (a promise
+        pauses the amount promised, not the whole invoice); nothing below half the currency's smallest unit."""
+        amount = self.residual - self.disputed - self.promised
+        return amount if amount >= self.rounding / 2 else 0.0
 
     @property
     def mark(self):
-        if self.disputed and not self.chased_amount:
+        if self.disputed and not self.residual - self.disputed >= self.rounding / 2:
             return "dispute"
-        if self.promised:
-            return "promise"
+        if self.promised >= self.rounding / 2:
+            return "promise" if not self.chased_amount else "promise_part"
         return "dispute_part" if self.disputed else ""
 
 
@@ -86,7 +89,7 @@ class BillingFollowupLedger(models.AbstractModel):
             it.item = Item(
                 move_id=it.move_id,
                 days=days,
-                chased=bool(it.chased_amount) and not it.promised and it.raw_days > 0,
+                chased=bool(it.chased_amount) and it.raw_days > 0,
                 sent=level_index.get(it.sent_level_id, -1),
             )
             by_partner[it.partner_id].append(it)
@@ -100,7 +103,7 @@ class BillingFollowupLedger(models.AbstractModel):
     def _open_items(self, company, today, partner_ids=None):
         """Open posted customer invoices (receivable lines with a residual), oldest open due date first; of
         ``partner_ids`` (commercial partners) only when given."""
-        for model in ("account.move", "account.move.line", "billing.promise"):
+        for model in ("account.move", "account.move.line", "billing.promise", "account.partial.reconcile"):
             self.env[model].flush_model()
         self.env.cr.execute(
             SQL(
@@ -109,16 +112,15 @@ class BillingFollowupLedger(models.AbstractModel):
                        move.invoice_date, MIN(aml.date_maturity), SUM(aml.amount_residual_currency),
                        SUM(aml.amount_residual),
                        CASE WHEN move.billing_in_dispute THEN COALESCE(move.billing_disputed_amount, 0) ELSE 0 END,
-                       EXISTS (
-                           SELECT 1 FROM billing_promise_move_rel rel
-                           JOIN billing_promise promise ON promise.id = rel.promise_id
-                           WHERE rel.move_id = move.id AND promise.state = 'open'
-                             AND promise.date_deadline >= %(today)s
-                       ),
-                       move.billing_followup_level_id
+                       COALESCE(MIN(promised.paused), 0),
+                       move.billing_followup_level_id, MIN(currency.rounding)
                   FROM account_move_line aml
                   JOIN account_move move ON move.id = aml.move_id
+                  JOIN res_currency currency ON currency.id = move.currency_id
                   JOIN account_account account ON account.id = aml.account_id
+                  LEFT JOIN (
+                        SELECT move_id, SUM(paused) AS paused FROM (%(paused)s) AS part GROUP BY move_id
+                  ) AS promised ON promised.move_id = move.id
                  WHERE aml.company_id = %(company)s
                    AND aml.parent_state = 'posted'
                    AND move.move_type = 'out_invoice'
@@ -130,7 +132,7 @@ class BillingFollowupLedger(models.AbstractModel):
                  ORDER BY MIN(aml.date_maturity), move.id
                 """,
                 company=company.id,
-                today=today,
+                paused=self.env["billing.promise"]._paused_query(today),
                 all=partner_ids is None,
                 partners=list(partner_ids or []),
             )

@@ -256,6 +256,7 @@ class BillingFollowupLine(models.Model):
             "dispute": env._("in dispute"),
             "dispute_part": env._("partly in dispute"),
             "promise": env._("promised"),
+            "promise_part": env._("partly promised"),
         }
         groups = {}
         for it in items:

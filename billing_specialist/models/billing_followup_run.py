@@ -41,9 +41,11 @@ class BillingFollowupRun(models.Model):
     date = fields.Date(required=True, readonly=True, default=fields.Date.context_today)
     user_id = fields.Many2one("res.users", readonly=True, default=lambda self: self.env.user)
     state = fields.Selection(
-        [("preview", "Preview"), ("running", "Sending"), ("done", "Sent"), ("cancelled", "Cancelled")],
+        [("preview", "Preview"), ("running", "Sending"), ("done", "Sent"), ("partial", "Partly Sent"),
+         ("cancelled", "Cancelled")],
         default="preview", readonly=True,
-        help="Sending: a large run whose chunks of customers are still being sent (see the Chunks tab).",
+        help="Sending: a large run whose chunks of customers are still being sent (see the Chunks tab). Partly sent: "
+        "a billing manager cancelled the rest (the next run takes the customers not sent).",
     )  # fmt: skip
     mode = fields.Selection([("manual", "Manual"), ("scheduled", "Scheduled")], default="manual", readonly=True)
     previewed = fields.Boolean(
@@ -214,11 +216,16 @@ class BillingFollowupRun(models.Model):
 
     # ------------------------------------------------------------------ chunks (large runs)
 
+    def _billing_chunks_cancelled(self, partly):
+        """The rest cancelled by a billing manager: the customers not sent are the next run's."""
+        self.sudo().write({"state": "partial" if partly else "cancelled",
+                           "duration": self.duration + sum(self.chunk_ids.mapped("duration"))})  # fmt: skip
+
     def _plan_chunks(self, lines, size):
         """Split ``lines`` (the run's lines to send) into chunks by customer (one line per customer: its messages stay
         in one chunk) and have them sent (the chunk cron, or queue jobs with ``billing_specialist_queue``)."""
         self.ensure_one()
-        self.sudo().state = "running"
+        self._billing_write_running({"state": "running"})  # the database's one large run per company
         by_customer = {line.partner_id.id: [line] for line in lines}
         chunks = self.env["billing.run.chunk"]._billing_plan(self, by_customer, [], size)
         chunks._billing_dispatch()

@@ -6,6 +6,7 @@ from odoo.tools import SQL, format_date
 
 from ..checks import AmountHistory, has_postal_address, is_unusual_amount
 from ..checks.rules import HISTORY_WINDOW
+from ..matching.text import text_key
 from .billing_dispute_stage import OPEN_STATES
 
 CHECKED_TYPES = ("out_invoice", "out_refund")
@@ -62,7 +63,7 @@ class BillingInvoiceChecker(models.AbstractModel):
                         AS cfg(company_id, tol_amount, tol_percent, days)
                 ), cand AS (
                     SELECT m.id, m.company_id, m.commercial_partner_id, m.move_type, m.currency_id, m.amount_total,
-                           COALESCE(m.invoice_date, m.date) AS day, NULLIF(lower(btrim(m.ref)), '') AS ref,
+                           COALESCE(m.invoice_date, m.date) AS day, m.billing_ref_key AS ref,
                            GREATEST(cfg.tol_amount, abs(m.amount_total) * cfg.tol_percent / 100) AS tol, cfg.days
                       FROM account_move m JOIN cfg ON cfg.company_id = m.company_id
                      WHERE m.id = ANY(%s)
@@ -71,14 +72,14 @@ class BillingInvoiceChecker(models.AbstractModel):
                            (o.invoice_date BETWEEN c.day - c.days AND c.day + c.days
                             OR o.invoice_date IS NULL AND o.date BETWEEN c.day - c.days AND c.day + c.days) AS near,
                            o.currency_id = c.currency_id AND abs(o.amount_total - c.amount_total) <= c.tol AS same_amount,
-                           c.ref IS NOT NULL AND lower(btrim(o.ref)) = c.ref AS same_ref
+                           o.billing_ref_key IS NOT NULL AND o.billing_ref_key = c.ref AS same_ref
                       FROM cand c
                       JOIN account_move o ON o.commercial_partner_id = c.commercial_partner_id
                            AND o.move_type = c.move_type AND o.company_id = c.company_id
                            AND o.state != 'cancel' AND o.id != c.id
                      WHERE o.invoice_date BETWEEN c.day - c.days AND c.day + c.days
                         OR o.invoice_date IS NULL AND o.date BETWEEN c.day - c.days AND c.day + c.days
-                        OR c.ref IS NOT NULL AND lower(btrim(o.ref)) = c.ref
+                        OR o.billing_ref_key = c.ref
                 ), signature AS (
                     SELECT l.move_id,
                            string_agg(concat_ws(':', l.product_id, l.quantity, l.price_unit), ','
@@ -133,9 +134,9 @@ class BillingInvoiceChecker(models.AbstractModel):
             if (
                 move.move_type == "out_invoice"
                 and move.commercial_partner_id.billing_po_required
-                # a reference is at least one letter or digit: spaces, zero-width or no-break spaces, tabs and
-                # dashes alone are no PO reference
-                and not any(char.isalnum() for char in move.ref or "")
+                # a reference is at least one letter or digit (``text_key``): spaces, zero-width or no-break
+                # spaces, tabs, dashes and invisible letters (Hangul fillers) alone are no PO reference
+                and not text_key(move.ref)
             ):
                 yield (
                     move.id,

@@ -50,7 +50,7 @@ class BillingInvoiceRun(models.Model):
     """
 
     _name = "billing.invoice.run"
-    _inherit = ["mail.thread", "billing.run.chunked.mixin"]
+    _inherit = ["billing.run.chunked.mixin"]  # a mail.thread
     _description = "Billing Run"
     _order = "id desc"
     _check_company_auto = True
@@ -65,8 +65,14 @@ class BillingInvoiceRun(models.Model):
         help="Receives the run's summary by e-mail.",
     )  # fmt: skip
     state = fields.Selection(
-        [("draft", "Draft"), ("running", "Running"), ("done", "Done")], default="draft", required=True,
-        readonly=True, tracking=True, copy=False,
+        [("draft", "Draft"), ("running", "Running"), ("done", "Done"), ("partial", "Partly Done"),
+         ("cancelled", "Cancelled")], default="draft", required=True, readonly=True, tracking=True, copy=False,
+        help="Partly done: a billing manager cancelled the rest of its chunks (Run again takes the invoices left). "
+        "Cancelled: the rest cancelled before any chunk was done.",
+    )  # fmt: skip
+    chunked = fields.Boolean(
+        readonly=True, copy=False,
+        help="Processed in chunks (a large run): at most one per company in progress at a time.",
     )  # fmt: skip
     due_today = fields.Boolean(
         string="Due to Go Out Today", help="Select every draft customer invoice dated today or earlier, or undated."
@@ -377,7 +383,7 @@ class BillingInvoiceRun(models.Model):
                 self.sudo().print_attachment_id = self.env["ir.attachment"].create(
                     {**values, "res_model": self._name, "res_id": self.id}
                 )
-        self.sudo().write({"state": "done", "date_done": fields.Datetime.now()})
+        self.sudo().write({"state": "done", "chunked": False, "date_done": fields.Datetime.now()})
         self._send_summary()
 
     def _send_summary(self):
@@ -410,6 +416,7 @@ class BillingInvoiceRun(models.Model):
         """Split ``lines`` into chunks by customer (the invoices' commercial partner: one customer's invoices in one
         chunk, or its own chunks one after the other) and have them processed (chunk cron or queue jobs)."""
         self.ensure_one()
+        self._billing_write_running({"state": "running", "chunked": True})  # the database's one large run a company
         by_customer = {}
         for line in lines:
             by_customer.setdefault(line.move_id.commercial_partner_id.id, []).append(line)
@@ -432,6 +439,16 @@ class BillingInvoiceRun(models.Model):
             for start in range(0, len(lines), self._BATCH_SIZE):
                 run._process_batch(lines[start : start + self._BATCH_SIZE])
             self.env.flush_all()
+
+    def _billing_running_where(self):
+        """Only its large runs: a small one queued for the scheduled action may run beside another."""
+        return SQL("state = 'running' AND chunked")
+
+    def _billing_chunks_cancelled(self, partly):
+        """The rest cancelled by a billing manager: its invoices not done stay in the run (Run takes them again)."""
+        for name in COUNTS:
+            self.env.add_to_compute(self._fields[name], self)
+        self.sudo().write({"state": "partial" if partly else "cancelled", "chunked": False})
 
     def _billing_chunks_finished(self):
         """Every chunk is done: the counts, the letters in one PDF, the summary to the owner, the run done."""

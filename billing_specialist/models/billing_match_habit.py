@@ -1,4 +1,5 @@
 import re
+from collections import defaultdict
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -234,8 +235,9 @@ class BillingMatchHabit(models.Model):
         Run = self.env["billing.match.run"].sudo()
         for company in self.env["res.company"].search([]):
             since = fields.Datetime.now() - timedelta(days=company.billing_learn_after_days)
-            runs = Run.search([("company_id", "=", company.id), ("mode", "=", "automatic"), ("state", "=", "done"),
-                               ("learned", "=", False), ("date", "<=", since)])  # fmt: skip
+            runs = Run.search([("company_id", "=", company.id), ("mode", "=", "automatic"),
+                               ("state", "in", ("done", "partial")), ("learned", "=", False),
+                               ("date", "<=", since)])  # fmt: skip
             if runs:
                 self._learn(runs.line_ids)
                 runs.learned = True
@@ -263,6 +265,54 @@ class BillingMatchHabit(models.Model):
             )
         )
         return Habits([Habit(*row) for row in rows], format_date=lambda value: format_date(self.env, value))
+
+    # ------------------------------------------------------------------ migration
+
+    @api.model
+    def _rekey_payers(self):
+        """Recompute the keys of learned payer accounts and names with today's ``normalize`` (one normalisation,
+        ``matching/text.py``); the migration to 18.0.1.1.0 calls it.
+
+        Each piece of evidence is keyed again from the text it was learned from (the bank line's payer name or
+        account), the old key only when that line is gone: an old key lost the letters outside A-Z ('Müller' was
+        'MLLER', as 'Mller' was). Evidence whose texts now differ is split into habits of their own; habits whose
+        keys now agree are merged (switched off if any of them was). Returns the habits kept.
+        """
+        Habit = self.sudo().with_context(active_test=False)
+        Evidence = self.env["billing.match.habit.evidence"].sudo()
+        habits = Habit.search([("kind", "in", ("payer_account", "payer_name"))], order="id")
+        if not habits:
+            return Habit
+        plan = defaultdict(list)  # (company, partner, kind, new key) -> [(habit, evidence)]
+        for habit in habits:
+            for evidence in habit.evidence_ids or [None]:
+                line = evidence.statement_line_id if evidence else None
+                if habit.kind == "payer_account":
+                    written = line and (line.account_number or line.partner_bank_id.acc_number)
+                else:
+                    written = line and line.partner_name
+                key = normalize(written) or normalize(habit.key)
+                plan[(habit.company_id.id, habit.partner_id.id, habit.kind, key)].append((habit, evidence))
+        # Free every key first: a new key may be an old key of another habit of the customer.
+        for habit in habits:
+            habit.key = f"~{habit.id}"
+        habits.flush_recordset(["key"])
+        kept, used = Habit, set()
+        for (_company, _partner, _kind, key), members in plan.items():
+            if not key:
+                continue  # nothing left to compare: its evidence goes with the habit, deleted below
+            owners = Habit.browse(dict.fromkeys(habit.id for habit, _evidence in members))
+            keeper = next((owner for owner in owners if owner.id not in used), None)
+            evidence = Evidence.browse([ev.id for _habit, ev in members if ev])
+            if keeper is None:
+                keeper = Habit.create({"company_id": owners[0].company_id.id, "partner_id": owners[0].partner_id.id,
+                                       "kind": owners[0].kind, "key": key})  # fmt: skip
+            used.add(keeper.id)
+            keeper.write({"key": key, "active": all(owners.mapped("active"))})
+            evidence.filtered(lambda ev, keeper=keeper: ev.habit_id != keeper).write({"habit_id": keeper.id})
+            kept |= keeper
+        (habits - kept).unlink()
+        return kept
 
 
 class BillingMatchHabitEvidence(models.Model):

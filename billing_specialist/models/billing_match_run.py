@@ -71,8 +71,11 @@ class BillingMatchRun(models.Model):
     duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 2))
     threshold = fields.Integer(readonly=True)
     state = fields.Selection(
-        [("running", "In Progress"), ("done", "Done"), ("undone", "Undone")], default="done", readonly=True,
-        help="In progress: a large run whose chunks are still being processed (see the Chunks tab).",
+        [("running", "In Progress"), ("done", "Done"), ("partial", "Partly Done"), ("cancelled", "Cancelled"),
+         ("undone", "Undone")], default="done", readonly=True,
+        help="In progress: a large run whose chunks are still being processed (see the Chunks tab). Partly done: a "
+        "billing manager cancelled the rest; what its chunks applied stays (and can be undone). Cancelled: the rest "
+        "cancelled before any chunk was done.",
     )  # fmt: skip
     mode = fields.Selection(
         [("automatic", "Automatic"), ("manual", "Manual")], default="automatic", required=True, readonly=True,
@@ -126,7 +129,7 @@ class BillingMatchRun(models.Model):
             run.proposed_count = outcomes.get("proposed", 0)
             run.unmatched_count = outcomes.get("unmatched", 0)
             run.skipped_count = outcomes.get("skipped", 0) + outcomes.get("error", 0)
-            run.kept_count = run.applied_count if run.state == "done" else 0
+            run.kept_count = run.applied_count if run.state in ("done", "partial") else 0
 
     def _left_sources(self):
         """The run's sources still waiting to be applied: those it did not apply (all of them once undone)."""
@@ -286,7 +289,7 @@ class BillingMatchRun(models.Model):
             else:
                 unplanned.append(source)
         rest = unplanned
-        self.sudo().state = "running"
+        self._billing_write_running({"state": "running"})  # the database's one large run per company
         chunks = self.env["billing.run.chunk"]._billing_plan(self, by_customer, rest, size, hints=matcher.chunk_hints)
         chunks._billing_dispatch()
         return chunks
@@ -323,6 +326,12 @@ class BillingMatchRun(models.Model):
     def _billing_chunks_finished(self):
         """Every chunk is done: the run is done, its duration the planning's plus its chunks'."""
         self.sudo().write({"state": "done", "duration": self.duration + sum(self.chunk_ids.mapped("duration"))})
+
+    def _billing_chunks_cancelled(self, partly):
+        """The rest cancelled by a billing manager: partly done (what its chunks applied stays, undoable), or
+        cancelled when no chunk was done."""
+        self.sudo().write({"state": "partial" if partly else "cancelled",
+                           "duration": self.duration + sum(self.chunk_ids.mapped("duration"))})  # fmt: skip
 
     @api.model
     def _prepare_applications(self, run, matcher, sources, threshold, customers=None, read=False):
@@ -418,8 +427,9 @@ class BillingMatchRun(models.Model):
         """
         self.check_access("read")
         for run in self:
-            if run.state == "undone":
-                raise UserError(self.env._("%(run)s was already undone.", run=run.name))
+            if run.state in ("undone", "cancelled"):
+                raise UserError(self.env._("%(run)s was already undone or cancelled: nothing to take back.",
+                                           run=run.name))  # fmt: skip
             if run.chunk_ids.filtered(lambda chunk: chunk.state in ("pending", "running")):
                 raise UserError(
                     self.env._("%(run)s is still in progress: undo it once its chunks are done.", run=run.name)

@@ -30,7 +30,9 @@ PROMISE_CHANNELS = [
 ]
 # Set by the application alone (the judge, the recording user): never taken from a client.
 # The deadline is computed from the date and the company-limited tolerance: never written directly.
-PROTECTED_FIELDS = frozenset({"state", "amount_paid", "date_judged", "user_id", "date_deadline", "date_made"})
+PROTECTED_FIELDS = frozenset(
+    {"state", "amount_paid", "date_judged", "user_id", "date_deadline", "date_made", "date_move_count"}
+)
 
 
 class BillingPromise(models.Model):
@@ -84,6 +86,20 @@ class BillingPromise(models.Model):
         index=True,
         help="Promised date plus tolerance: payments applied until this day count; judged the day after.",
     )
+    date_move_count = fields.Integer(
+        string="Date Moves",
+        readonly=True,
+        copy=False,
+        help="How many times the promised date was put off (a promise replacing an open one counts its moves and one "
+        "more); the company sets how many and how far.",
+    )
+    date_move_reason = fields.Char(
+        string="Why Beyond the Limits",
+        groups="billing_specialist.group_billing_user",
+        copy=False,
+        help="A billing manager who puts the date off beyond the company's limits (moves, days per move) says why; "
+        "the promise's chatter keeps it.",
+    )
     channel = fields.Selection(PROMISE_CHANNELS, required=True, default="phone")
     # Internal: the customer reads its own promises (portal), not the specialists' notes or names.
     note = fields.Text(groups="billing_specialist.group_billing_user")
@@ -136,11 +152,15 @@ class BillingPromise(models.Model):
         for promise in self:
             promise.date_deadline = promise.date and fields.Date.add(promise.date, days=promise.tolerance_days)
 
-    @api.constrains("tolerance_days")
+    @api.constrains("tolerance_days", "company_id")
     def _check_tolerance_days(self):
+        """From 0 to the company's tolerance: a longer one would put the deadline off past the limits."""
         for promise in self:
-            if not 0 <= promise.tolerance_days <= 90:
-                raise ValidationError(self.env._("The tolerance of a promise is between 0 and 90 days."))
+            limit = promise.company_id.billing_promise_tolerance_days
+            if not 0 <= promise.tolerance_days <= limit:
+                raise ValidationError(
+                    self.env._("The tolerance of a promise is between 0 and %(days)s days (the company's).", days=limit)
+                )
 
     @api.depends("move_ids", "company_id")
     def _compute_currency_id(self):
@@ -160,6 +180,8 @@ class BillingPromise(models.Model):
             self._check_amount_value(vals)
             self._normalize_partner(vals)
         promises = super().create(vals_list)
+        for promise in promises:
+            promise._check_replacement()
         promises._post_recorded()
         return promises
 
@@ -175,7 +197,103 @@ class BillingPromise(models.Model):
                     promises=", ".join(closed.mapped("display_name")),
                 )
             )
+        if vals.get("date") and self.filtered(lambda p: p.state == "open"):
+            new_date = fields.Date.to_date(vals["date"])
+            for promise in self:
+                moves = promise.date_move_count
+                if promise.state == "open" and promise.date and new_date > promise.date:
+                    moves = promise._check_move(promise.date, new_date, promise.date_move_count, vals)
+                super(BillingPromise, promise).write({**vals, "date_move_count": moves})
+            return True
         return super().write(vals)
+
+    # ------------------------------------------------------------------ limits (every channel)
+
+    def _check_move(self, old_date, new_date, moves, vals):
+        """Put the date off from ``old_date`` to ``new_date`` (``moves`` made so far): at most the company's number
+        of moves, each at most its days; beyond, only a billing manager giving a reason (``date_move_reason`` in
+        ``vals``), which the chatter keeps. :return: the moves made with this one."""
+        self.ensure_one()
+        company = self.company_id
+        moves += 1
+        days = (new_date - old_date).days
+        beyond = []
+        if moves > company.billing_promise_max_moves:
+            beyond.append(self.env._("the date was already put off %(count)s times (at most %(max)s)",
+                                     count=moves - 1, max=company.billing_promise_max_moves))  # fmt: skip
+        if days > company.billing_promise_move_max_days:
+            beyond.append(self.env._("%(days)s days later (at most %(max)s a move)",
+                                     days=days, max=company.billing_promise_move_max_days))  # fmt: skip
+        reason = (vals.get("date_move_reason") or "").strip()
+        body = self.env._("Promised date put off from %(old)s to %(new)s (move %(count)s).",
+                          old=fields.Date.to_string(old_date), new=fields.Date.to_string(new_date), count=moves)  # fmt: skip
+        if beyond:
+            manager = self.env.user.has_group("billing_specialist.group_billing_manager")
+            if not (manager and any(char.isalnum() for char in reason)):
+                raise UserError(self.env._(
+                    "The promised date cannot be put off: %(why)s. A billing manager may, giving a reason.",
+                    why="; ".join(beyond),
+                ))  # fmt: skip
+            body = self.env._("%(body)s Beyond the limits (%(why)s), by %(manager)s: %(reason)s",
+                              body=body, why="; ".join(beyond), manager=self.env.user.name, reason=reason)  # fmt: skip
+        self._post_note(body)
+        return moves
+
+    def _post_note(self, body):
+        for record in [self.sudo(), self.partner_id.sudo()]:
+            record.message_post(body=body, subtype_xmlid="mail.mt_note")
+
+    def _check_replacement(self):
+        """A promise replacing one cancelled by hand while it still ran (its deadline not passed) is a move of that
+        one: its moves carry over, one more, within the same limits (else the limits would be a cancel away)."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        replaced = (
+            self.sudo()
+            .search(
+                [
+                    ("id", "!=", self.id),
+                    ("state", "=", "cancelled"),
+                    ("date_judged", "=", False),
+                    ("date_deadline", ">=", today),
+                    ("move_ids", "in", self.move_ids.ids),
+                ]
+            )  # fmt: skip
+            .sorted(lambda p: (p.date_move_count, p.date), reverse=True)[:1]
+        )
+        if not replaced:
+            return
+        moves = replaced.date_move_count
+        if self.date > replaced.date:
+            moves = self._check_move(replaced.date, self.date, moves, {"date_move_reason": self.date_move_reason})
+        self.sudo().date_move_count = moves
+
+    @api.constrains("date", "company_id")
+    def _check_date_ahead(self):
+        """Never further ahead than the company allows, on every channel (0.01 promised for 2099 would pause a
+        follow-up for good)."""
+        for promise in self:
+            today = fields.Date.context_today(promise)
+            last_day = fields.Date.add(today, days=promise.company_id.billing_promise_max_days)
+            if promise.state == "open" and promise.date > last_day:
+                raise ValidationError(self.env._(
+                    "A promise reaches at most %(days)s days ahead: %(date)s at the latest.",
+                    days=promise.company_id.billing_promise_max_days, date=fields.Date.to_string(last_day),
+                ))  # fmt: skip
+
+    def _check_min_share(self):
+        """At least the company's share of the open amount (amounts in dispute excluded): a token promise would
+        pause the follow-up of the whole invoice (now only the amount promised is paused, but no less)."""
+        for promise in self:
+            currency, company = promise.currency_id, promise.company_id
+            open_amount = self._promisable_amount(promise.move_ids)
+            minimum = currency.round(open_amount * company.billing_portal_promise_min_percent / 100)
+            if currency.compare_amounts(promise.amount, minimum) < 0:
+                raise ValidationError(self.env._(
+                    "A promise covers at least %(percent)s %% of the %(open)s open on %(docs)s: %(minimum)s.",
+                    percent=company.billing_portal_promise_min_percent, open=currency.format(open_amount),
+                    docs=self._invoice_names(promise.move_ids), minimum=currency.format(minimum),
+                ))  # fmt: skip
 
     def _check_amount_value(self, vals):
         """Refuse a promised amount that is not a finite number before it reaches the database."""
@@ -198,6 +316,7 @@ class BillingPromise(models.Model):
         for promise in self:
             promise._check_invoices()
             promise._check_amount()
+            promise._check_min_share()
 
     def _check_invoices(self):
         for promise in self:
@@ -371,7 +490,7 @@ class BillingPromise(models.Model):
         """A customer's promise from the invoice's portal page, created as superuser once the portal checked the
         access to the invoice and who the author is; the company's limits are checked here, the rest by create."""
         company = invoice.company_id
-        max_days = company.billing_portal_promise_max_days
+        max_days = company._billing_portal_promise_days()
         if not max_days:
             raise UserError(self.env._("Promises to pay are not taken on the portal; please contact us."))
         existing = invoice._billing_open_promise()
@@ -433,6 +552,70 @@ class BillingPromise(models.Model):
                     "An earlier promise to pay this invoice was not kept: please contact us to agree on a new date."
                 )
             )
+
+    # ------------------------------------------------------------------ what a promise pauses
+
+    @api.model
+    def _paused_query(self, today, move_ids=None):
+        """SQL of (move_id, paused): the part of each invoice an open promise pauses on ``today`` (its deadline not
+        passed), in the invoice's currency. A promise pauses what is still to come of it (its amount less the
+        payments applied to its invoices since it was made), spread over its invoices from the oldest due date, each
+        up to its open amount less the part in dispute; the rest of the invoice, and the customer's other invoices,
+        are followed up as usual. ``move_ids``: only these invoices' promises."""
+        restrict = SQL("AND rel.move_id = ANY(%s)", list(move_ids)) if move_ids is not None else SQL()
+        return SQL(
+            """
+            SELECT part.move_id,
+                   LEAST(part.open_amount, GREATEST(part.to_come - part.before, 0)) AS paused
+              FROM (
+                    SELECT rel.move_id, item.open_amount,
+                           GREATEST(promise.amount - COALESCE(paid.amount, 0), 0) AS to_come,
+                           COALESCE(SUM(item.open_amount) OVER (
+                               PARTITION BY promise.id ORDER BY move.invoice_date_due, move.id
+                               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before
+                      FROM billing_promise promise
+                      JOIN billing_promise_move_rel rel ON rel.promise_id = promise.id
+                      JOIN account_move move ON move.id = rel.move_id
+                      CROSS JOIN LATERAL (
+                            SELECT GREATEST(move.amount_residual - CASE WHEN move.billing_in_dispute
+                                   THEN COALESCE(move.billing_disputed_amount, 0) ELSE 0 END, 0) AS open_amount
+                      ) AS item
+                      LEFT JOIN LATERAL (
+                            SELECT SUM(apr.debit_amount_currency) AS amount
+                              FROM billing_promise_move_rel paid_rel
+                              JOIN account_move_line inv_line ON inv_line.move_id = paid_rel.move_id
+                              JOIN account_account account ON account.id = inv_line.account_id
+                              JOIN account_partial_reconcile apr ON apr.debit_move_id = inv_line.id
+                              JOIN account_move_line pay_line ON pay_line.id = apr.credit_move_id
+                              JOIN account_move pay_move ON pay_move.id = pay_line.move_id
+                             WHERE paid_rel.promise_id = promise.id
+                               AND account.account_type = 'asset_receivable'
+                               AND pay_move.move_type = 'entry'
+                               AND (pay_move.origin_payment_id IS NOT NULL OR pay_move.statement_line_id IS NOT NULL)
+                               AND apr.create_date >= promise.create_date
+                      ) AS paid ON TRUE
+                     WHERE promise.state = 'open' AND promise.date_deadline >= %(today)s %(restrict)s
+              ) AS part
+            """,
+            today=today,
+            restrict=restrict,
+        )
+
+    @api.model
+    def _paused_amounts(self, moves, today=None):
+        """{move id: the part an open promise pauses} of ``moves`` (invoice currency; see ``_paused_query``)."""
+        if not moves:
+            return {}
+        for model in ("billing.promise", "account.move", "account.move.line", "account.partial.reconcile"):
+            self.env[model].flush_model()
+        today = today or fields.Date.context_today(self)
+        rows = self.env.execute_query(
+            SQL(
+                "SELECT move_id, SUM(paused) FROM (%s) AS paused GROUP BY move_id",
+                self._paused_query(today, moves.ids),
+            )
+        )
+        return {move_id: float(paused) for move_id, paused in rows}
 
     # ------------------------------------------------------------------ judging
 

@@ -1,4 +1,5 @@
 import hashlib
+from types import SimpleNamespace
 
 import psycopg2.errors
 from markupsafe import Markup
@@ -17,11 +18,18 @@ from ..matching.remittance import (
     resolve_reference,
 )
 from ..matching.remittance_files import RemittanceFileError, kind_of, read_csv, read_pdf_text, read_xlsx
+from ..matching.text import text_key
 from .billing_dispute_line import without_protected_defaults
 from .billing_dispute_stage import OPEN_STATES
 
 SOURCES = [("csv", "CSV"), ("xlsx", "Spreadsheet"), ("email", "E-mail"), ("pdf", "PDF"), ("manual", "Manual")]
-STATES = [("new", "Waiting for Payment"), ("matched", "Matched"), ("applied", "Applied"), ("error", "Error")]
+STATES = [
+    ("reading", "Waiting to Be Read"),  # an e-mailed file, read by a scheduled action outside the mail fetch
+    ("new", "Waiting for Payment"),
+    ("matched", "Matched"),
+    ("applied", "Applied"),
+    ("error", "Error"),
+]
 # Written by the application only (import, matching, applying), never by a client.
 PROTECTED_FIELDS = {
     "state",
@@ -145,11 +153,11 @@ class BillingRemittance(models.Model):
 
     @api.model
     def _billing_duplicate_key(self, company, partner, currency, date, lines):
-        """The advice's fingerprint: customer, currency, date, total and its set of lines (order aside)."""
+        """The advice's fingerprint: customer, currency, date, total and its set of lines (order aside); references
+        compared by their key (``text_key``: case, spacing and invisible characters aside)."""
         rounding = currency.decimal_places
         rows = sorted(
-            f"{(line.reference or '').strip().upper()}|{line.paid:.{rounding}f}|{line.deduction:.{rounding}f}"
-            for line in lines
+            f"{text_key(line.reference)}|{line.paid:.{rounding}f}|{line.deduction:.{rounding}f}" for line in lines
         )
         total = sum(line.paid for line in lines)
         text = "\n".join([str(company.id), str(partner.id), currency.name, str(date), f"{total:.{rounding}f}", *rows])
@@ -162,6 +170,23 @@ class BillingRemittance(models.Model):
 
         :param attachment: (file name, content as bytes) of the source file, kept on the remittance.
         """
+        vals = self._billing_import_vals(partner, company, advice, source, date=date, reference=reference,
+                                         currency=currency, email_from=email_from)  # fmt: skip
+        # sudo: the protected fields (source, key) are the application's; access was checked above.
+        remittance = self.sudo().with_company(company).create(vals).with_env(self.env)
+        if attachment:
+            remittance.sudo().attachment_id = (
+                self.env["ir.attachment"]
+                .sudo()
+                .create({"name": attachment[0], "raw": attachment[1], "res_model": self._name, "res_id": remittance.id})
+            )
+        remittance._billing_match_payment()
+        return remittance
+
+    @api.model
+    def _billing_import_vals(self, partner, company, advice, source, date=None, reference=None, currency=None,
+                             email_from=None):  # fmt: skip
+        """The values of the remittance of ``advice`` once access, customer and duplicates are checked."""
         self.check_access("create")
         self._billing_check_customer(partner, company)
         currency = currency or company.currency_id
@@ -194,16 +219,7 @@ class BillingRemittance(models.Model):
                 for index, line in enumerate(advice.lines)
             ],
         }  # fmt: skip
-        # sudo: the protected fields (source, key) are the application's; access was checked above.
-        remittance = self.sudo().with_company(company).create(vals).with_env(self.env)
-        if attachment:
-            remittance.sudo().attachment_id = (
-                self.env["ir.attachment"]
-                .sudo()
-                .create({"name": attachment[0], "raw": attachment[1], "res_model": self._name, "res_id": remittance.id})
-            )
-        remittance._billing_match_payment()
-        return remittance
+        return vals
 
     @api.model
     def _billing_read(self, filename, content, layout, text=None):
@@ -457,3 +473,22 @@ class BillingRemittance(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id("billing_specialist.billing_dispute_action")
         action.update(domain=[("id", "in", self.dispute_ids.ids)], context={"create": False})
         return action
+
+    @api.model
+    def _billing_rekey_duplicates(self):
+        """Recompute the stored fingerprints from the advices' lines (the migration to 18.0.1.1.0 calls it: the
+        references are now compared by ``text_key``). Advices that now share a fingerprint were one advice imported
+        twice: the first keeps the new one (or the one whose fingerprint is unchanged), the others keep theirs."""
+        remittances = self.sudo().with_context(active_test=False).search([("duplicate_key", "!=", False)], order="id")
+        groups = {}
+        for rem in remittances:
+            lines = [
+                SimpleNamespace(reference=line.reference, paid=line.amount_paid, deduction=line.amount_deduction)
+                for line in rem.line_ids
+            ]
+            key = self._billing_duplicate_key(rem.company_id, rem.partner_id, rem.currency_id, rem.date, lines)
+            groups.setdefault((rem.company_id.id, key), []).append(rem)
+        for (_company, key), members in groups.items():
+            keeper = next((rem for rem in members if rem.duplicate_key == key), members[0])
+            if keeper.duplicate_key != key:
+                keeper.duplicate_key = key

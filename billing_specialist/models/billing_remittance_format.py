@@ -79,10 +79,12 @@ class BillingRemittanceFormat(models.Model):
     def _date_formats(self):
         return tuple(item.strip() for item in (self.date_formats or "").split(",") if item.strip())
 
-    def _layout(self):
-        """The plain ``Layout`` the reader uses; the default one for an empty recordset."""
+    def _layout(self, currency=None):
+        """The plain ``Layout`` the reader uses; the default one for an empty recordset. Amounts are read with the
+        decimals of ``currency`` (the advice's; else the company's)."""
+        digits = (currency or self.env.company.currency_id).decimal_places
         if not self:
-            return Layout()
+            return Layout(digits=digits)
         self.ensure_one()
         return Layout(
             reference=self.column_reference or "",
@@ -97,6 +99,7 @@ class BillingRemittanceFormat(models.Model):
             decimal_comma=self.decimal_comma,
             date_formats=self._date_formats() or DEFAULT_DATE_FORMATS,
             line_pattern=self.line_pattern or DEFAULT_LINE_PATTERN,
+            digits=digits,
         )
 
     @api.model

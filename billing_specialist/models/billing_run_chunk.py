@@ -49,8 +49,10 @@ class BillingRunChunk(models.Model):
         "settle any customer's invoices; processed once every other chunk of the run is done.",
     )  # fmt: skip
     state = fields.Selection(
-        [("pending", "Waiting"), ("running", "Running"), ("done", "Done"), ("failed", "Failed")],
+        [("pending", "Waiting"), ("running", "Running"), ("done", "Done"), ("failed", "Failed"),
+         ("cancelled", "Cancelled")],
         default="pending", required=True, readonly=True,
+        help="Cancelled: a billing manager cancelled the rest of the run; the chunk was never applied.",
     )  # fmt: skip
     after_id = fields.Many2one(
         "billing.run.chunk", string="Waits For", readonly=True, ondelete="set null",
@@ -254,6 +256,7 @@ class BillingRunChunk(models.Model):
             raise_concurrency(error)
             _logger.warning("Chunk %s of %s failed", chunk.id, run, exc_info=True)
             chunk.write({"state": "failed", "error": self._billing_error_text(error)})
+            chunk._billing_run()._billing_notify_chunk_failed(chunk)
             return False
         chunk.write({"state": "done", "error": False, "date_done": fields.Datetime.now(),
                      "duration": time.perf_counter() - started})  # fmt: skip
@@ -317,7 +320,12 @@ class BillingRunChunk(models.Model):
     # ------------------------------------------------------------------ retry
 
     def action_retry(self):
-        """Retry a failed chunk alone: billing managers, or the user who started the run."""
+        """Retry a failed chunk alone: billing managers, or the user who started the run.
+
+        A billing manager's retry runs as the manager: the chunk and the run's other chunks not done yet are
+        processed with the manager's rights from then on (the starter may have lost the billing role since; his
+        rights would make them fail again). The run's chatter says so."""
+        manager = self.env.user.has_group("billing_specialist.group_billing_manager")
         for chunk in self:
             chunk.check_access("read")
             if not chunk._billing_may_retry():
@@ -329,5 +337,18 @@ class BillingRunChunk(models.Model):
             if chunk.sudo()._billing_run().state != "running":
                 raise UserError(self.env._("The run was undone or finished: the chunk cannot be retried."))
             chunk.sudo().write({"state": "pending", "error": False})
+            if manager and chunk.user_id != self.env.user:
+                chunk._billing_take_over()
         self.sudo()._billing_dispatch()
         return True
+
+    def _billing_take_over(self):
+        """The current user (a billing manager) takes over the run's chunks not done yet: they run as him."""
+        self.ensure_one()
+        rest = self._billing_siblings().filtered(lambda chunk: chunk.state in ("pending", "failed"))
+        previous = rest.user_id
+        rest.sudo().write({"user_id": self.env.uid})
+        self.sudo()._billing_run()._billing_post_note(self.env._(
+            "%(manager)s retried chunk %(number)s: the chunks not done yet now run as %(manager)s, no longer as "
+            "%(users)s.", manager=self.env.user.name, number=self.sequence, users=", ".join(previous.mapped("name")),
+        ))  # fmt: skip

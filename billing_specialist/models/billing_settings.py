@@ -20,6 +20,9 @@ BILLING_COMPANY_FIELDS = (
     "billing_portal_promise_max_days",
     "billing_followup_skip_dispute_days",
     "billing_portal_promise_min_percent",
+    "billing_promise_max_days",
+    "billing_promise_max_moves",
+    "billing_promise_move_max_days",
 )
 
 
@@ -60,7 +63,10 @@ class BillingSettings(models.TransientModel):
     )
     billing_promise_tolerance_days = fields.Integer(string="Promise Tolerance (days)")
     billing_portal_promise_max_days = fields.Integer(string="Portal Promises Up To (days)")
-    billing_portal_promise_min_percent = fields.Integer(string="Portal Promises Cover at Least (%)")
+    billing_portal_promise_min_percent = fields.Integer(string="Promises Cover at Least (%)")
+    billing_promise_max_days = fields.Integer(string="Promises Up To (days)")
+    billing_promise_max_moves = fields.Integer(string="Promised Date Moves")
+    billing_promise_move_max_days = fields.Integer(string="Each Move at Most (days)")
     billing_followup_skip_dispute_days = fields.Boolean(
         string="Days in Dispute Do Not Count",
         help="The days an invoice spends in an open dispute case are not counted toward its next follow-up level.",

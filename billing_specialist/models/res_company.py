@@ -78,10 +78,27 @@ class ResCompany(models.Model):
         help="How far ahead a customer may promise to pay on the portal; zero turns portal promises off.",
     )
     billing_portal_promise_min_percent = fields.Integer(
-        string="Portal Promises Cover at Least (%)",
+        string="Promises Cover at Least (%)",
         default=50,
-        help="Share of an invoice's open amount a customer must promise on the portal (a token promise would pause "
-        "the whole invoice's follow-ups).",
+        help="Share of the invoices' open amount (amounts in dispute excluded) a promise must cover, on every channel: "
+        "the portal, a specialist's form or call, the API. A promise pauses the follow-up of the amount promised only.",
+    )
+    billing_promise_max_days = fields.Integer(
+        string="Promises Up To (days)",
+        default=60,
+        help="How far ahead a promised date may be, on every channel (the portal has its own, shorter limit too); a "
+        "moved date as well.",
+    )
+    billing_promise_max_moves = fields.Integer(
+        string="Promised Date Moves",
+        default=2,
+        help="How many times the date of a promise may be put off (replacing an open promise by a new one counts as "
+        "a move). A billing manager may go beyond, giving a reason the promise's chatter keeps.",
+    )
+    billing_promise_move_max_days = fields.Integer(
+        string="Each Move at Most (days)",
+        default=14,
+        help="How far one move may put the date off. A billing manager may go beyond, giving a reason.",
     )
     billing_match_threshold = fields.Integer(
         string="Automatic Matching Threshold",
@@ -243,17 +260,33 @@ class ResCompany(models.Model):
             if not math.isfinite(percent) or not 0 <= percent <= 100:
                 raise ValidationError(self.env._("The payment difference tolerance is a percentage from 0 to 100."))
 
+    def _billing_portal_promise_days(self):
+        """How far ahead a customer may promise on the portal: the portal's limit within the company's (0: none)."""
+        self.ensure_one()
+        return min(self.billing_portal_promise_max_days, self.billing_promise_max_days)
+
     @api.constrains(
-        "billing_promise_tolerance_days", "billing_portal_promise_max_days", "billing_portal_promise_min_percent"
+        "billing_promise_tolerance_days",
+        "billing_portal_promise_max_days",
+        "billing_portal_promise_min_percent",
+        "billing_promise_max_days",
+        "billing_promise_max_moves",
+        "billing_promise_move_max_days",
     )
     def _check_billing_promise_days(self):
         for company in self:
+            if not 1 <= company.billing_promise_max_days <= 365:
+                raise ValidationError(self.env._("Promises reach from 1 to 365 days ahead."))
+            if not 0 <= company.billing_promise_max_moves <= 10:
+                raise ValidationError(self.env._("A promised date may be moved from 0 to 10 times."))
+            if not 1 <= company.billing_promise_move_max_days <= 90:
+                raise ValidationError(self.env._("A move of a promised date is from 1 to 90 days."))
             if not 0 <= company.billing_promise_tolerance_days <= 90:
                 raise ValidationError(self.env._("The promise tolerance is between 0 and 90 days."))
             if not 0 <= company.billing_portal_promise_max_days <= 365:
                 raise ValidationError(self.env._("Portal promises reach at most 365 days ahead (zero: none)."))
             if not 1 <= company.billing_portal_promise_min_percent <= 100:
-                raise ValidationError(self.env._("Portal promises cover from 1 to 100 % of the open amount."))
+                raise ValidationError(self.env._("Promises cover from 1 to 100 % of the open amount."))
 
     @api.constrains("billing_dispute_default_user_id")
     def _check_billing_dispute_default_user(self):

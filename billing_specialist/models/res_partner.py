@@ -164,7 +164,11 @@ class ResPartner(models.Model):
         collections = self._billing_collections()
         counts = dict(
             self.env["billing.followup.line"]._read_group(
-                [("partner_id", "in", commercial.ids), ("company_id", "=", company.id), ("run_state", "=", "done")],
+                [
+                    ("partner_id", "in", commercial.ids),
+                    ("company_id", "=", company.id),
+                    ("run_state", "in", ("done", "partial")),
+                ],
                 ["partner_id"],
                 ["__count"],
             )
@@ -179,7 +183,10 @@ class ResPartner(models.Model):
     def action_billing_followup_history(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("billing_specialist.billing_followup_line_action")
-        action["domain"] = [("partner_id", "=", self.commercial_partner_id.id), ("run_state", "=", "done")]
+        action["domain"] = [
+            ("partner_id", "=", self.commercial_partner_id.id),
+            ("run_state", "in", ("done", "partial")),
+        ]
         action["context"] = {"create": False}
         return action
 

@@ -275,7 +275,7 @@ class BillingKpi(models.AbstractModel):
                        COUNT(*) FILTER (WHERE EXISTS (
                             SELECT 1 FROM billing_match_run_line line
                               JOIN billing_match_run run ON run.id = line.run_id
-                             WHERE line.payment_id = payment.id AND line.outcome = 'applied' AND run.state = 'done')),
+                             WHERE line.payment_id = payment.id AND line.outcome = 'applied' AND run.state IN ('done', 'partial'))),
                        COUNT(*) FILTER (WHERE NOT EXISTS (
                             SELECT 1 FROM account_move_line aml
                               JOIN account_account account ON account.id = aml.account_id
@@ -500,7 +500,7 @@ class BillingKpi(models.AbstractModel):
                     SELECT line.id, line.level_id, line.date, line.amount_due,
                            line.date + %(days)s <= %(today)s AS matured
                       FROM billing_followup_line line
-                     WHERE line.company_id IN %(companies)s AND line.run_state = 'done'
+                     WHERE line.company_id IN %(companies)s AND line.run_state IN ('done', 'partial')
                        AND line.outcome IN ('emailed', 'letter', 'activity')
                        AND line.date BETWEEN %(date_from)s AND %(date_to)s %(partner_clause)s
                 ), collected AS (

@@ -8,8 +8,9 @@ from odoo.tools.misc import format_date
 #         + worked points + settled points, where
 #   age points      = sum over overdue items of (open amount x min(days overdue, AGE_CAP_DAYS) / 30) / AMOUNT_UNIT
 #                     (one point per AMOUNT_UNIT of company currency overdue for a month, age capped at 180 days)
-#   paused points   = minus the same, for the part of each item in an open dispute or covered by an open promise
-#                     (a promise with date_deadline >= today lists the invoice): paused amounts do not rank
+#   paused points   = minus the same, for the part of each item in an open dispute or paused by an open promise
+#                     (deadline not passed; the amount promised still to come, not the whole invoice, see
+#                     billing.promise._paused_query): paused amounts do not rank
 #   cash points     = minus (age points + paused points) x the share of the unpaused overdue that what arrived covers:
 #                     min(1, (unapplied cash + open credits + cash by payer name) / (overdue - disputed - promised))
 #   broken points   = BROKEN_POINTS x the customer's broken promises (billing.collection.broken_promise_count)
@@ -152,7 +153,10 @@ class BillingWorklist(models.Model):
             "move_id", "account_id", "partner_id", "company_id", "amount_residual", "date_maturity", "reconciled",
             "parent_state", "payment_id", "statement_line_id", "balance",
         ],
-        "account.move": ["billing_in_dispute", "billing_disputed_amount", "amount_residual", "state"],
+        "account.move": [
+            "billing_in_dispute", "billing_disputed_amount", "amount_residual", "state", "invoice_date_due",
+            "move_type", "origin_payment_id", "statement_line_id",
+        ],
         "account.bank.statement.line": [
             "move_id", "company_id", "journal_id", "partner_id", "partner_name", "amount", "is_reconciled",
         ],
@@ -162,7 +166,8 @@ class BillingWorklist(models.Model):
             "partner_id", "company_id", "user_id", "team_id", "level_id", "broken_promise_count",
             "next_action_date", "next_action_note", "last_followup_date", "last_call_date",
         ],
-        "billing.promise": ["state", "date_deadline", "move_ids", "partner_id", "company_id", "date_judged"],
+        "billing.promise": ["state", "date_deadline", "move_ids", "partner_id", "company_id", "date_judged", "amount"],
+        "account.partial.reconcile": ["debit_move_id", "credit_move_id", "debit_amount_currency"],
         "billing.followup.level": ["delay", "active", "company_id"],
         "res.partner": ["commercial_partner_id", "name", "user_id"],
         "res.users": ["sale_team_id"],
@@ -193,11 +198,12 @@ class BillingWorklist(models.Model):
                         THEN LEAST(line.residual,
                                    COALESCE(move.billing_disputed_amount, 0) * line.residual / move.amount_residual)
                         ELSE 0 END AS disputed,
-                   line.overdue AND EXISTS (
-                        SELECT 1 FROM billing_promise_move_rel promise_rel
-                          JOIN billing_promise promise ON promise.id = promise_rel.promise_id
-                         WHERE promise_rel.move_id = line.move_id AND promise.state = 'open'
-                           AND promise.date_deadline >= %(today)s) AS promised,
+                   CASE WHEN line.overdue AND promised.paused > 0 AND move.amount_residual > 0
+                        THEN LEAST(line.residual - CASE WHEN move.billing_in_dispute
+                                        THEN LEAST(line.residual, COALESCE(move.billing_disputed_amount, 0)
+                                                   * line.residual / move.amount_residual) ELSE 0 END,
+                                   promised.paused * line.residual / move.amount_residual)
+                        ELSE 0 END AS promised,
                    CASE WHEN line.residual < 0 AND line.is_cash THEN -line.residual ELSE 0 END AS cash,
                    CASE WHEN line.residual < 0 AND NOT line.is_cash THEN -line.residual ELSE 0 END AS credits,
                    0 AS bank, 0 AS payer
@@ -216,12 +222,14 @@ class BillingWorklist(models.Model):
               ) AS line
               JOIN account_move move ON move.id = line.move_id
               JOIN res_partner partner ON partner.id = line.partner_id
+              LEFT JOIN (SELECT move_id, SUM(paused) AS paused FROM (%(paused)s) AS part GROUP BY move_id) AS promised
+                     ON promised.move_id = line.move_id
             UNION ALL
-            SELECT bank.company_id, bank_partner.commercial_partner_id, NULL, FALSE, 0, NULL, 0, 0, FALSE, 0, 0,
+            SELECT bank.company_id, bank_partner.commercial_partner_id, NULL, FALSE, 0, NULL, 0, 0, 0, 0, 0,
                    bank.amount, 0
               FROM bank JOIN res_partner bank_partner ON bank_partner.id = bank.partner_id
             UNION ALL
-            SELECT bank.company_id, payer.id, NULL, FALSE, 0, NULL, 0, 0, FALSE, 0, 0, 0, bank.amount
+            SELECT bank.company_id, payer.id, NULL, FALSE, 0, NULL, 0, 0, 0, 0, 0, 0, bank.amount
               FROM (SELECT payer.id, LOWER(BTRIM(payer.name)) AS payer_key
                       FROM res_partner payer
                      WHERE payer.id = payer.commercial_partner_id
@@ -233,6 +241,7 @@ class BillingWorklist(models.Model):
             bank=self._bank_lines_query(),
             cap=AGE_CAP_DAYS,
             today=today,
+            paused=self.env["billing.promise"]._paused_query(fields.Date.context_today(self)),
         )
 
     @api.model
@@ -245,10 +254,9 @@ class BillingWorklist(models.Model):
                    MAX(item.days) FILTER (WHERE item.overdue) AS max_days,
                    SUM(item.residual) FILTER (WHERE item.overdue) AS overdue,
                    SUM(item.disputed) AS disputed,
-                   SUM(CASE WHEN item.promised THEN item.residual - item.disputed ELSE 0 END) AS promised,
+                   SUM(item.promised) AS promised,
                    SUM(item.residual * item.age) FILTER (WHERE item.overdue) AS weighted,
-                   SUM(CASE WHEN item.promised THEN item.residual ELSE item.disputed END * item.age)
-                       FILTER (WHERE item.overdue) AS paused,
+                   SUM((item.promised + item.disputed) * item.age) FILTER (WHERE item.overdue) AS paused,
                    SUM(item.cash) AS cash, SUM(item.credits) AS credits,
                    SUM(item.bank) AS bank, SUM(item.payer) AS payer
               FROM (%s) AS item

@@ -37,6 +37,7 @@ from . import test_invoice_checks
 from . import test_attack_pass_3
 from . import test_remittance
 from . import test_remittance_concurrency
+from . import test_remittance_files
 from . import test_matching_learning
 from . import test_attack_pass_4
 from . import test_attack_pass_5

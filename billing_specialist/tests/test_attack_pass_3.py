@@ -21,6 +21,8 @@ class TestAttackPass3(BillingDisputeCommon):
         super().setUpClass()
         cls.company.billing_promise_tolerance_days = 3
         cls.company.billing_portal_promise_max_days = 30
+        # Small promises judged here (the minimum share: test_promise_limits.py).
+        cls.company.billing_portal_promise_min_percent = 10
         cls.invoice = cls._invoice(1000.0)
         cls.env["billing.followup.level"]._seed_ladder(cls.company)
         cls.levels = cls.env["billing.followup.level"].search([("company_id", "=", cls.company.id)])

@@ -48,7 +48,7 @@ class TestAttackPass5Files(RemittanceCommon):
         buffer = io.BytesIO()
         workbook.save(buffer)
         started = time.monotonic()
-        with self.assertRaisesRegex(UserError, "more than 20000 rows"):
+        with self.assertRaisesRegex(UserError, "more than 40000 rows"):
             self._import(buffer.getvalue(), filename="advice.xlsx")
         self.assertLess(time.monotonic() - started, 30)
         self.assertEqual(self._count(), 0)
@@ -60,6 +60,8 @@ class TestAttackPass5Mail(TestRemittanceMail):
         """The csv error escaped the gateway's savepoint: the message failed (and was fetched again, forever)."""
         content = b"ref,amount\n" + b"A" * 200000 + b",1\n"
         remittance = self._receive("See attached.", attachment=("advice.csv", content, "octet-stream"))
+        self.assertEqual(remittance.state, "reading")  # read by the scheduled action, outside the mail fetch
+        self.Remittance._cron_read_files()
         self.assertEqual(remittance.state, "error")
         self.assertIn("The CSV file cannot be read", remittance.error_message)
         self.assertFalse(remittance.line_ids)

@@ -46,7 +46,7 @@ class TestAttackPass7Engine(BaseCase):
             tracemalloc.stop()
         self.assertLess(peak, 5_000_000, "memory in proportion to the memo, not its square")
         self.assertEqual([a.item_id for a in proposals[0].allocations], [1], "the number it names is still found")
-        self.assertEqual(matcher.typo_neighbours("INV202600043"), {1}, "a typo of a number is still found")
+        self.assertEqual(matcher.typo_neighbours("inv202600043"), {1}, "a typo of a number is still found")
         self.assertEqual(typo_slip("INV20260042", "INV202600042"), "dropped")
 
 

@@ -34,6 +34,8 @@ class TestAttackPass8(BillingDisputeCommon):
             **company_vals,
         )
         cls.customer.email = "ap@acme.example.com"
+        # Small promises judged here (the minimum share: test_promise_limits.py).
+        cls.company.billing_portal_promise_min_percent = 10
         Check = cls.env["billing.invoice.check"]
         Check._ensure_for_companies(cls.company)
         Check.search([("company_id", "=", cls.company.id), ("code", "=", "po_required")]).mode = "block"
@@ -455,8 +457,9 @@ class TestAttackPass8Runs(BillingDisputeCommon):
         self.assertEqual(runs[0].line_ids.move_id.state, "draft")
 
     def test_chunk_of_a_user_who_lost_the_billing_role_does_not_stop_the_chunk_cron(self):
-        """A chunked billing run started by a specialist who lost the billing role since, then another run: the chunk
-        cron marks the first run's chunk failed (with why) and goes on with the other run's chunks."""
+        """A chunked billing run started by a specialist who lost the billing role since: the chunk cron marks its
+        chunk failed (with why) and tells the managers; a second large run of the company waits (one at a time,
+        issue 21) until a billing manager cancels the rest of the first; then it goes."""
         self.env["ir.config_parameter"].sudo().set_param(CHUNK_SIZE_PARAM, "1")
         leaver = new_test_user(
             self.env,
@@ -470,20 +473,29 @@ class TestAttackPass8Runs(BillingDisputeCommon):
         for user in (leaver, self.specialist):
             env = self.env(user=user)
             drafts = self._invoice(100.0, post=False) | self._invoice(110.0, post=False)
-            run = env["billing.invoice.run"]._create_for_invoices(drafts.with_env(env))
-            run.action_run()
-            runs |= run
-        self.assertTrue(runs.chunk_ids)
+            runs |= env["billing.invoice.run"]._create_for_invoices(drafts.with_env(env))
+        runs[0].with_user(leaver).action_run()
+        with self.assertRaisesRegex(UserError, "Another large billing run"):
+            runs[1].with_user(self.specialist).action_run()
+        self.assertTrue(runs[0].chunk_ids)
         leaver.groups_id = [Command.unlink(self.env.ref("billing_specialist.group_billing_user").id)]
         Chunk = self.env["billing.run.chunk"]
         for _call in range(10):
             if not Chunk._billing_next():
                 break
             Chunk._cron_process()
+        self.assertIn("failed", runs[0].chunk_ids.mapped("state"))
+        self.assertIn(self.manager.partner_id, runs[0].message_ids.partner_ids, "the managers are told")
+        self.assertEqual(set(runs[0].line_ids.move_id.mapped("state")), {"draft"})
+        runs[0].with_user(self.manager).action_billing_cancel_rest()
+        self.assertEqual(runs[0].state, "cancelled")
+        runs[1].with_user(self.specialist).action_run()
+        for _call in range(10):
+            if not Chunk._billing_next():
+                break
+            Chunk._cron_process()
         self.assertEqual(runs[1].state, "done")
         self.assertEqual(set(runs[1].line_ids.mapped("outcome")), {"posted_sent"})
-        self.assertIn("failed", runs[0].chunk_ids.mapped("state"))
-        self.assertEqual(set(runs[0].line_ids.move_id.mapped("state")), {"draft"})
 
     def test_cockpit_lists_written_with_commands_change_nothing(self):
         """The screen's lists are computed, without inverse: commands sent on them over RPC are refused, not applied

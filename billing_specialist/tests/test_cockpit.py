@@ -222,6 +222,8 @@ class TestCollectorReport(BillingDisputeCommon):
         cls.initech_broken = cls._invoice(70.0, partner=cls.initech, invoice_date=T, invoice_date_due=T)
         cls.globex_inv = cls._invoice(600.0, partner=cls.other_customer, **old)
         cls._invoice(900.0, partner=cls.hooli, invoice_date=T, invoice_date_due=T + timedelta(days=30))
+        # Small promises judged here (the minimum share: test_promise_limits.py).
+        cls.company.billing_portal_promise_min_percent = 10
         Promise = cls.env["billing.promise"].sudo()
 
         def promise(partner, invoice, amount, state=None, judged=None):

@@ -27,6 +27,8 @@ class TestCockpitTour(ScreenshotTourMixin, BillingDisputeCommon, HttpCase):
         self._invoice(400.0, invoice_date=T, invoice_date_due=T + timedelta(days=10))
         self._payment(250.0, memo="Acme, no invoice given")
         self._open_case(disputed, amount=500.0)
+        # Small promises on the team's screen (the minimum share: test_promise_limits.py).
+        self.company.billing_portal_promise_min_percent = 10
         Promise = self.env["billing.promise"].sudo()
         Promise.create(
             {

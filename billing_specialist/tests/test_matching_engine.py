@@ -41,8 +41,8 @@ class TestMatchingEngine(BaseCase):
         return proposals[0] if proposals else None
 
     def test_normalize_and_keys(self):
-        self.assertEqual(normalize(" inv/2026-00042 "), "INV202600042")
-        self.assertEqual(number_keys("INV/2026/00042"), {"INV202600042", "202600042", "INV202642", "202642"})
+        self.assertEqual(normalize(" inv/2026-00042 "), "inv202600042")
+        self.assertEqual(number_keys("INV/2026/00042"), {"inv202600042", "202600042", "inv202642", "202642"})
 
     def test_reference_written_differently(self):
         for memo in ("INV/2026/00042", "inv 2026 00042", "Payment inv-2026-42 thanks", "2026/00042",
@@ -262,7 +262,7 @@ class TestMatchingConflicts(BaseCase):
 
     def test_closed_numbers_built_once_and_shared(self):
         closed = ClosedNumbers(["INV/2026/00052", "RINV/2026/00052"])
-        self.assertEqual(closed.by_key["INV202600052"], "INV/2026/00052")
+        self.assertEqual(closed.by_key["inv202600052"], "INV/2026/00052")
         self.assertIsNone(closed.by_key["202600052"], "digits two settled documents share name neither")
         matcher = Matcher(self.items, closed_numbers=closed)
         self.assertIs(matcher.closed, closed)

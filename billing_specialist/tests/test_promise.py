@@ -18,6 +18,8 @@ class PromiseCommon(BillingDisputeCommon):
         super().setUpClass()
         cls.company.billing_promise_tolerance_days = 3
         cls.company.billing_portal_promise_max_days = 30
+        # Small promises judged here (the minimum share: test_promise_limits.py).
+        cls.company.billing_portal_promise_min_percent = 10
         cls.invoice = cls._invoice(1000.0)
         cls.invoice_2 = cls._invoice(500.0)
         cls.other_invoice = cls._invoice(800.0, partner=cls.other_customer)
@@ -96,8 +98,8 @@ class TestPromiseRecording(PromiseCommon):
             ({"amount": float("inf")}, "greater than zero"),
             ({"amount": 1e300}, "more than"),
             ({"invoices": self.other_invoice}, "not invoices of"),
-            ({"tolerance_days": 91}, "between 0 and 90"),
-            ({"tolerance_days": -1}, "between 0 and 90"),
+            ({"tolerance_days": 91}, "between 0 and 3"),
+            ({"tolerance_days": -1}, "between 0 and 3"),
         ]
         for vals, expected in cases:
             with self.subTest(vals=vals):
@@ -360,6 +362,11 @@ class TestPromiseJudge(PromiseCommon):
 
 @tagged("post_install", "-at_install")
 class TestPromisePortal(PromiseCommon, HttpCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.billing_portal_promise_min_percent = 50
+
     def _post_promise(self, invoice, date, amount, csrf=True, **extra):
         data = {"promise_date": fields.Date.to_string(date), "promise_amount": amount, **extra}
         if csrf:

@@ -676,6 +676,9 @@ class TestRemittanceMail(RemittanceCommon, MockEmail):
     def test_csv_attachment(self):
         csv = f"ref,amount\n{self.inv1.name},1200\n".encode()
         remittance = self._receive("See attached.", attachment=("advice.csv", csv, "octet-stream"))
+        self.assertEqual((remittance.state, remittance.line_count), ("reading", 0), "read later, not in the fetch")
+        self.Remittance._cron_read_files()
+        self.assertEqual(remittance.state, "new")
         self.assertEqual(remittance.source, "csv")
         self.assertEqual(remittance.amount_total, 1200.0)
         self.assertEqual(remittance.attachment_id.name, "advice.csv")
@@ -683,6 +686,8 @@ class TestRemittanceMail(RemittanceCommon, MockEmail):
     def test_pdf_attachment(self):
         pdf = _pdf(["Remittance advice", f"{self.inv1.name} 1,200.00", f"{self.inv3.name} 450.00"])
         remittance = self._receive("See attached.", attachment=("advice.pdf", pdf, "pdf"))
+        self.assertEqual(remittance.state, "reading")
+        self.Remittance._cron_read_files()
         self.assertEqual(remittance.source, "pdf")
         self.assertEqual(remittance.line_ids.mapped("reference"), [self.inv1.name, self.inv3.name])
         self.assertEqual(remittance.amount_total, 1650.0)

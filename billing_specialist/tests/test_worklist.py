@@ -59,6 +59,8 @@ class TestWorklist(BillingDisputeCommon):
         cls.acme_account.sudo().level_id = cls.levels[1]
         cls.initech_account = Collection._for_partners(cls.initech, cls.company)
         cls.initech_account.sudo().write({"broken_promise_count": 2, "next_action_date": T})
+        # Small promises judged here (the minimum share: test_promise_limits.py).
+        cls.company.billing_portal_promise_min_percent = 10
         Promise = cls.env["billing.promise"].sudo()
         broken = Promise.create(
             {"partner_id": cls.initech.id, "move_ids": [Command.set(cls.initech_inv.ids)], "amount": 100.0, "date": T}

@@ -4,6 +4,8 @@ import binascii
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from ..matching.remittance_files import MAX_BYTES
+
 
 class BillingRemittanceImport(models.TransientModel):
     """Import a remittance advice file (CSV, XLSX or PDF) for a customer, read with the customer's saved format."""
@@ -37,12 +39,16 @@ class BillingRemittanceImport(models.TransientModel):
     def action_import(self):
         """Read the file and create the remittance; refused as a whole, naming the rows, when a row is wrong."""
         self.ensure_one()
+        if len(self.file or b"") * 3 // 4 > MAX_BYTES + 3:  # refused from its size alone, before it is decoded
+            raise UserError(self.env._("The file is larger than %(size)s MB.", size=MAX_BYTES // (1024 * 1024)))
         try:
             content = base64.b64decode(self.file or b"", validate=True)
         except (binascii.Error, ValueError) as error:
             raise UserError(self.env._("The file is not readable.")) from error
         Remittance = self.env["billing.remittance"]
-        advice, source = Remittance._billing_read(self.filename or "", content, self.format_id._layout())
+        advice, source = Remittance._billing_read(
+            self.filename or "", content, self.format_id._layout(self.currency_id)
+        )
         if source == "pdf" and not self.filename:
             self.filename = "remittance.pdf"
         remittance = Remittance._billing_import(

@@ -3,10 +3,12 @@
 import { registry } from "@web/core/registry";
 import { screenshot } from "@billing_specialist/../tests/tours/billing_screenshot";
 
+const { DateTime } = luxon;
 const row = (customer) => `.o_list_view .o_data_row:has(td[name=partner_id]:contains(${customer}))`;
 
 // A specialist opens My Worklist (Hooli, whose cash arrived, is last: do not call), logs a call with Acme Retail (who
-// promises to pay: nothing left to collect, it moves down, its next action set), then schedules the next call.
+// promises to pay 1,200 of its 2,000 in 30 days: only the amount promised is paused, the other 800 is still to
+// collect; its next action set the day after the promise's deadline), then schedules the next call.
 registry.category("web_tour.tours").add("billing_specialist_worklist_tour", {
     steps: () => [
         {
@@ -55,11 +57,11 @@ registry.category("web_tour.tours").add("billing_specialist_worklist_tour", {
         },
         {
             trigger: ".modal .o_field_widget[name=promise_date] input",
-            run: "edit 12/31/2099",
+            run: `edit ${DateTime.now().plus({ days: 30 }).toFormat("MM/dd/yyyy")}`,
         },
         {
             trigger: ".modal .o_field_widget[name=note] textarea",
-            run: "edit Pays 1,200 by wire at the end of the year",
+            run: "edit Pays 1,200 by wire within the month",
         },
         screenshot("worklist-log-call"),
         {
@@ -72,22 +74,21 @@ registry.category("web_tour.tours").add("billing_specialist_worklist_tour", {
             trigger: "body:not(:has(.modal))",
         },
         {
-            content: "Back on the worklist, the call is saved: the invoice Acme promised to pay shows as promised",
-            trigger: `${row("Acme Retail")} td[name=promised_amount]:contains(2,000.00)`,
+            content: "Back on the worklist, the call is saved: the amount Acme promised shows as promised",
+            trigger: `${row("Acme Retail")} td[name=promised_amount]:contains(1,200.00)`,
         },
         {
-            content: "All of Acme Retail's overdue is promised: nothing to collect, it leaves the top (greyed)",
-            trigger: `.o_list_view .o_data_row.text-muted:has(td[name=partner_id]:contains(Acme Retail))`,
-        },
-        {
-            trigger: `${row("Acme Retail")} td[name=reason]:contains(nothing to collect)`,
+            content: "Only the amount promised is paused: the other 800 of the invoice is still to collect",
+            trigger: `${row("Acme Retail")} td[name=followup_amount]:contains(800.00)`,
         },
         {
             trigger: ".o_list_view .o_data_row:first-child td[name=partner_id]:contains(Initech)",
         },
         {
             content: "The call left a next action: the day after the promise's deadline",
-            trigger: `${row("Acme Retail")} td[name=next_action_date]:contains(2100)`,
+            trigger: `${row("Acme Retail")} td[name=next_action_date]:contains(${DateTime.now()
+                .plus({ days: 34 })
+                .toFormat("MM/dd/yyyy")})`,
         },
         {
             content: "Schedule the next action for Initech",

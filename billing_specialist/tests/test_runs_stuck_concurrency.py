@@ -1,0 +1,111 @@
+from odoo import SUPERUSER_ID, Command, api, fields
+from odoo.exceptions import UserError
+from odoo.tests import tagged
+from odoo.tools import SQL
+
+from ..models.billing_run_chunk import CHUNK_SIZE_PARAM
+from .common import CommittedFixtureCase
+
+
+@tagged("post_install", "-at_install")
+class TestTwoLargeRunsAtOnce(CommittedFixtureCase):
+    """Two large matching runs of one company started at once, in real transactions whose snapshots cross: the
+    second began before the first committed, so it saw no run in progress, and the planning lock was free again
+    once the first committed. The database's partial unique index (one running run per company) refuses the
+    second with a clear message; nothing of it is kept."""
+
+    def setUp(self):
+        super().setUp()
+        with self.committed_env() as env:
+            Param = env["ir.config_parameter"]
+            self.ids = {"size": Param.get_param(CHUNK_SIZE_PARAM)}
+            Param.set_param(CHUNK_SIZE_PARAM, "1")
+            company = env.company
+            journal = env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
+            partners = env["res.partner"].create(
+                [{"name": f"Crossing Runs Customer {number}", "is_company": True} for number in (1, 2)]
+            )
+            invoices = env["account.move"].create([{
+                "move_type": "out_invoice", "partner_id": partner.id, "invoice_date": fields.Date.today(),
+                "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 410.0, "tax_ids": []})],
+            } for partner in partners])  # fmt: skip
+            invoices.action_post()
+            payments = env["account.payment"].create([{
+                "payment_type": "inbound", "partner_type": "customer", "partner_id": invoice.partner_id.id,
+                "amount": 410.0, "memo": invoice.name, "journal_id": journal.id,
+            } for invoice in invoices])  # fmt: skip
+            payments.action_post()
+            self.ids.update(company=company.id, partners=partners.ids, invoices=invoices.ids, payments=payments.ids)
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.committed_env() as env:
+            runs = env["billing.match.run"].search([("company_id", "=", self.ids["company"]),
+                                                     ("id", ">", self.ids.get("last_run", 0))])  # fmt: skip
+            payments = env["account.payment"].browse(self.ids["payments"])
+            invoices = env["account.move"].browse(self.ids["invoices"])
+            (payments.move_id | invoices).line_ids.remove_move_reconcile()
+            env["billing.run.chunk"].search([("match_run_id", "in", runs.ids)]).unlink()
+            runs.line_ids.unlink()
+            runs.unlink()
+            payments.action_draft()
+            payments.unlink()
+            invoices.button_draft()
+            invoices.unlink()
+            env["res.partner"].browse(self.ids["partners"]).unlink()
+            env["ir.config_parameter"].set_param(CHUNK_SIZE_PARAM, self.ids["size"] or False)
+
+    def _start(self, cr):
+        env = api.Environment(cr, SUPERUSER_ID, {})
+        payments = env["account.payment"].browse(self.ids["payments"])
+        return env["billing.match.run"]._run_automatic(env["res.company"].browse(self.ids["company"]), payments)
+
+    def test_second_start_whose_snapshot_missed_the_first_is_refused(self):
+        with self.registry.cursor() as cr:
+            self.ids["last_run"] = (
+                api.Environment(cr, SUPERUSER_ID, {})["billing.match.run"].search([], order="id desc", limit=1).id or 0
+            )
+        with self.registry.cursor() as second:
+            second.execute("SELECT id FROM billing_match_run WHERE state = 'running'")  # its snapshot: none running
+            self.assertFalse(second.fetchall())
+            with self.registry.cursor() as first:
+                first_run = self._start(first)
+                self.assertEqual(first_run.state, "running")
+                first_id = first_run.id
+            # The first committed: the planning lock is free, the second's snapshot still sees no run in progress.
+            with self.assertRaisesRegex(UserError, "Another large payment matching run of .* is in progress"):
+                self._start(second)
+            second.rollback()
+        with self.registry.cursor() as cr:
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            runs = env["billing.match.run"].search([("company_id", "=", self.ids["company"]),
+                                                     ("id", ">", self.ids["last_run"])])  # fmt: skip
+            self.assertEqual(runs.ids, [first_id], "one run, one set of chunks")
+            self.assertEqual(len(runs.chunk_ids), 2)
+
+    def test_rest_not_cancelled_while_a_chunk_is_being_processed(self):
+        """A manager's *Cancel the Rest* while a job processes a chunk (it holds the chunk's row, its state still
+        reads Waiting to others): refused at once, nothing cancelled; once the job is done, the rest is cancelled."""
+        with self.registry.cursor() as cr:
+            self.ids["last_run"] = (
+                api.Environment(cr, SUPERUSER_ID, {})["billing.match.run"].search([], order="id desc", limit=1).id or 0
+            )
+        with self.registry.cursor() as cr:
+            run = self._start(cr)
+            run_id, chunk_ids = run.id, run.chunk_ids.sorted("sequence").ids
+            admin = run.env.ref("base.user_admin").id  # a billing manager
+        with self.registry.cursor() as job:
+            job.execute(SQL("SELECT id FROM billing_run_chunk WHERE id = %s FOR UPDATE", chunk_ids[0]))
+            with self.registry.cursor() as cr:
+                manager_run = api.Environment(cr, admin, {})["billing.match.run"].browse(run_id)
+                with self.assertRaisesRegex(UserError, "being processed"):
+                    manager_run.action_billing_cancel_rest()
+                cr.rollback()
+            api.Environment(job, SUPERUSER_ID, {})["billing.run.chunk"].browse(chunk_ids[0])._billing_process()
+        with self.registry.cursor() as cr:
+            api.Environment(cr, admin, {})["billing.match.run"].browse(run_id).action_billing_cancel_rest()
+        with self.registry.cursor() as cr:
+            run = api.Environment(cr, SUPERUSER_ID, {})["billing.match.run"].browse(run_id)
+            self.assertEqual(run.state, "partial")
+            self.assertEqual(run.chunk_ids.sorted("sequence").mapped("state"), ["done", "cancelled"])
+            self.assertEqual(run.applied_count, 1)
