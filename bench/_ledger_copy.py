@@ -382,7 +382,7 @@ def _plan(rng, sources, customers, amount):
 
 def _source(rng, case, targets):
     """(memo, amount paid) of a source of ``case`` paying ``targets`` (invoice specs), as ``matching.generate``."""
-    from matching import memo_variant, typo
+    from matching import memo_variant, swap, typo
 
     first, total = targets[0], round(sum(spec["total"] for spec in targets), 2)
     memo, paid = "", total
@@ -394,6 +394,8 @@ def _source(rng, case, targets):
         memo = f"our order {first['ref']}"
     elif case == "typo":
         memo = f"payment {typo(rng, first['name'])}"
+    elif case == "swap":
+        memo = f"payment {swap(rng, first['name'])}"
     elif case == "unique_amount":
         memo = "payment, thank you"
     elif case == "several":

@@ -10,12 +10,14 @@ Confidence scale used below (the automatic run's default threshold is 90):
     95  ... settles them within the company's tolerance (the difference is proposed as a write-off)
     93  ... pays one named item in part, or overpays the named items (the rest stays as open credit)
     90  a reference with one typo names one item and the amount settles it exactly; or, with no reference, the
-        payer's own open items hold exactly one of that amount (the payer identified by the payment itself)
+        payer's own open items hold exactly one of that amount (the payer identified by the payment itself); or the
+        number written names another invoice (paid, or another customer's) of another amount while the payer's only
+        open item one typo or two swapped adjacent digits away is open for exactly the amount (``_swapped_digits``)
     90  ... or exactly one combination of the payer's own open items sums to the amount and the chance that this is
         a coincidence is below 1 in 1,000 (see "Combinations" below)
     80  several named items paid in part (which ones is a guess); or exactly one combination of the payer's open
         items sums to the amount (a coincidence too likely, or the payer not given); or a unique amount for a payer
-        found from the name or account
+        found from the name or account (a payer's name, exact or learned, never applies anything alone)
     60  a reference with a typo and a different amount
     30  no reference and no amount match: the payer's oldest open items, as a starting point
     Disputed items get 20 less and at most their undisputed part unless the memo names them exactly.
@@ -111,6 +113,17 @@ def number_like(text):
         if len(DIGITS_ONLY.sub("", word)) >= MIN_KEY and word not in found:
             found.append(word)
     return found
+
+
+def one_edit(written, key):
+    """Whether ``written`` is ``key`` with exactly one character changed, dropped or added (no more)."""
+    if len(written) == len(key):
+        return sum(a != b for a, b in zip(written, key, strict=True)) == 1
+    shorter, longer = sorted((written, key), key=len)
+    if len(longer) - len(shorter) != 1:
+        return False
+    start = next((i for i, (a, b) in enumerate(zip(shorter, longer, strict=False)) if a != b), len(shorter))
+    return shorter[start:] == longer[start + 1 :]
 
 
 def deletions(key):
@@ -550,68 +563,74 @@ class Matcher:
         return proposals
 
     def _swapped_digits(self, source, candidates):
-        """The payer's open item the memo names with two adjacent digits swapped, when the evidence says so.
+        """The payer's open item the memo names with two adjacent digits swapped (or one typo), when the evidence
+        says so.
 
-        The number as written names another invoice (paid, or open for another customer or another amount), and
-        the payer's only open item one swap away is open for exactly the amount: a typo, not a duplicate payment
-        nor a payment of the other invoice. Decided (90, as a one-typo reference settling its item) only when the
-        payer is the source's own (given, or its learned bank account), every invoice the written number names is
-        of another amount than the payment (a paid one's amounts known), and the memo names nothing else.
-        :return: ([proposal], the memo's candidates read as the swapped number), or None.
+        The number as written names another invoice (paid, or open for another customer), of another amount, and
+        the payer's only open item one swap (or one typo) away is open for exactly the amount: a typo, not a
+        duplicate payment nor a payment of the other invoice. Decided (90, as a one-typo reference settling its item)
+        only when the payer is the source's own (given, or its learned bank account), every invoice the written
+        number names is of another amount than the payment (a paid one's amounts known), and the memo names nothing
+        else. :return: ([proposal], the memo's candidates read as a slip), or None.
         """
         payer = source.partner_id
-        if payer is None or not any(ch.isdigit() for ch in source.memo or ""):
+        if payer is None or payer not in self.by_partner:
             return None
-        found, involved = set(), set()
-        for candidate in candidates:
-            if len(candidate) > self._longest_key:
-                continue  # no number's length: and its swaps would cost the square of its length
-            for swap in self._adjacent_swaps(candidate):
-                for item_id in self.by_key.get(swap):
-                    item = self.items[item_id]
-                    if item.partner_id == payer and item.amount > 0 and candidate not in number_keys(item.number):
-                        involved.add(candidate)
-                        if self._is_zero(self._dispute_cap(item, False) - source.amount):
-                            found.add(item_id)
-        if len(found) != 1:
-            return None
-        item = self.items[found.pop()]
+        written = [c for c in candidates if self.exact_ids(c) or self.closed.by_key.get(c, False) is not False]
+        if not written:
+            return None  # the memo names nothing as written: the usual search (typos, amounts) decides
+        # What the number as written names, first (cheap): a memo naming the payer's own invoice, an invoice of
+        # the amount, or a paid one of unknown amounts, is left to the usual search at once.
         named, paid = [], []
-        for candidate in candidates:
-            ids = self.exact_ids(candidate)
+        for candidate in written:
             closed = self.closed.by_key.get(candidate, False)
-            if candidate not in involved:
-                if ids or closed is not False:
-                    return None  # the memo names something else too: the usual search decides
-                continue
             if closed is None or (closed and not self.closed.amounts.get(closed)):
                 return None  # a paid number whose amounts are unknown
             if closed and closed not in paid:
                 if any(self._is_zero(value - source.amount) for value in self.closed.amounts[closed]):
                     return None  # the amount of the paid invoice: possibly paid twice
                 paid.append(closed)
-            for other in (self.items[i] for i in sorted(ids)):
-                if other.id == item.id or self._is_zero(other.amount - source.amount):
-                    return None
+            for other in (self.items[i] for i in sorted(self.exact_ids(candidate))):
+                if other.partner_id == payer or self._is_zero(other.amount - source.amount):
+                    return None  # the payer's own invoice as written, or one of the amount: held as usual
                 if other not in named:
                     named.append(other)
-        if not named and not paid:
-            return None  # the number written names nothing: the usual search finds the item by its amount
-        written = " / ".join([*paid, *(it.number for it in named)])
-        reasons = [_lt("%(written)s in the memo is %(number)s with two adjacent digits swapped: %(number)s is open "
-                       "for exactly the amount", written=written, number=item.number)]  # fmt: skip
+        found, involved = {}, set()
+        for candidate in written:
+            if len(candidate) > self._longest_key + 1 or not any(ch.isdigit() for ch in candidate):
+                return None  # no number's length (its swaps and deletions would cost the square of its length)
+            swapped = set()
+            for swap in self._adjacent_swaps(candidate):
+                self.by_key.collect(swap, swapped)
+            typos = self.typo_neighbours(candidate) if len(candidate) >= 6 else set()
+            for item_id in swapped | typos:
+                item = self.items[item_id]
+                if item.partner_id != payer or item.amount <= 0:
+                    continue
+                keys = number_keys(item.number)
+                if candidate not in keys and (item_id in swapped or any(one_edit(candidate, key) for key in keys)):
+                    involved.add(candidate)
+                    if self._is_zero(self._dispute_cap(item, False) - source.amount):
+                        found.setdefault(item_id, item_id in swapped)
+        if len(found) != 1 or len(involved) != len(written):
+            return None  # which item is a guess, or the memo names something else too
+        ((item_id, swap),) = found.items()
+        item = self.items[item_id]
+        values = {"written": " / ".join([*paid, *(it.number for it in named)]), "number": item.number}
+        if swap:
+            reasons = [_lt("%(written)s in the memo is %(number)s with two adjacent digits swapped: %(number)s is "
+                           "open for exactly the amount", **values)]  # fmt: skip
+        else:
+            reasons = [_lt("%(written)s in the memo is %(number)s with one typo: %(number)s is open for exactly the "
+                           "amount", **values)]  # fmt: skip
         for number in paid:
             amounts = " / ".join(self.format_amount(value) for value in sorted(set(self.closed.amounts[number])))
             reasons.append(_lt("%(number)s is already paid, for another amount (%(amounts)s): no duplicate payment",
                                number=number, amounts=amounts))  # fmt: skip
         for other in named:
-            if other.partner_id == payer:
-                reasons.append(_lt("%(number)s is open for another amount (%(amount)s)", number=other.number,
-                                   amount=self.format_amount(other.amount)))  # fmt: skip
-            else:
-                reasons.append(_lt("%(number)s is of %(customer)s, open for another amount (%(amount)s)",
-                                   number=other.number, customer=self._label(other.partner_id),
-                                   amount=self.format_amount(other.amount)))  # fmt: skip
+            reasons.append(_lt("%(number)s is of %(customer)s, open for another amount (%(amount)s)",
+                               number=other.number, customer=self._label(other.partner_id),
+                               amount=self.format_amount(other.amount)))  # fmt: skip
         proposal = self._proposal_for_items(source, payer, [item], False, reasons, 90)
         return [proposal], involved
 

@@ -9,7 +9,9 @@ What the engine does with them:
 
 - a payer bank account (or payer name) learned for exactly one customer identifies that customer, when nothing in
   the source names one; learned for two customers, or owned on record (``res.partner.bank``) by another, it
-  identifies neither. Seen ``MIN_EVIDENCE`` times or more, it counts as if the source named the customer;
+  identifies neither. A bank account seen ``MIN_EVIDENCE`` times or more counts as if the source named the customer
+  (the banks write a line's account number); a name never does (anyone writes it: it only proposes), and what was
+  learned never outweighs a payer's name that names another customer (held, ``Matcher._payer_evidence``);
 - a way of writing references seen ``MIN_EVIDENCE`` times (its PO number, the invoice's sequence number alone)
   is named in the reasons and lifts a proposal that settles its items from 80 to 90 (never above), and the
   sequence number alone is searched among that customer's open items;

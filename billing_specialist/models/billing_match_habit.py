@@ -7,6 +7,8 @@ from odoo.exceptions import AccessError
 from odoo.tools import SQL
 from odoo.tools.misc import format_date
 
+from odoo.addons.base.models.res_bank import sanitize_account_number
+
 from ..matching import Habit, Habits, Matcher, normalize
 from ..matching.habits import amount_relations, days_bucket, mask_account, reference_way
 from .billing_dispute_line import refuse_protected_fields, without_protected_defaults
@@ -155,21 +157,22 @@ class BillingMatchHabit(models.Model):
         )
         for company, company_lines in lines.grouped("company_id").items():
             names = self._customer_names(company)
-            accounts = {normalize(line.statement_line_id.account_number or "") for line in company_lines} - {""}
+            accounts = {sanitize_account_number(line.statement_line_id.account_number) for line in company_lines} - {
+                False,
+                "",
+            }
             owners = {}
             if accounts:
                 Bank = self.env["res.partner.bank"].sudo().with_context(active_test=False)
                 banks = Bank.search_fetch([("sanitized_acc_number", "in", list(accounts))],
                                           ["sanitized_acc_number", "partner_id"])  # fmt: skip
                 for bank in banks:
-                    owners.setdefault(normalize(bank.sanitized_acc_number), set()).add(
-                        bank.partner_id.commercial_partner_id.id
-                    )
+                    owners.setdefault(bank.sanitized_acc_number, set()).add(bank.partner_id.commercial_partner_id.id)
             for line in company_lines:
                 customer = line.allocation_ids.move_id.commercial_partner_id
                 bank_line = line.statement_line_id
                 named = names._named_partners(normalize(bank_line.partner_name)) if bank_line.partner_name else set()
-                owned = owners.get(normalize(bank_line.account_number or ""), set())
+                owned = owners.get(sanitize_account_number(bank_line.account_number), set())
                 if (named | owned) - set(customer.ids):
                     foreign |= line
         return foreign

@@ -316,11 +316,12 @@ class TestSwappedDigits(BaseCase):
         self.assertIn("INV/2026/00024 is of Globex Stores, open for another amount (640.00)", best.explain())
         # The payer's own invoice of another amount as written.
         best = matcher.propose(Source(2, 1200.0, "INV/2026/00204", partner_id=ACME))
-        self.assertFalse([p for p in best if p.auto_ok], "00204 -> 00024 (Globex) / 00042? two swaps: no")
+        self.assertFalse([p for p in best if p.auto_ok], "00204: Acme's own, of another amount; 00042 is two edits")
         mine = self._matcher([item(1, "INV/2026/00042", 1200.0), item(2, "INV/2026/00024", 640.0)])
+        # The payer's own invoice of another amount as written: it may be paying that one in part (held, as ever).
         best = mine.propose(Source(3, 1200.0, "INV/2026/00024", partner_id=ACME))[0]
-        self.assertEqual((best.item_ids, best.auto_ok), ([1], True))
-        self.assertIn("INV/2026/00024 is open for another amount (640.00)", best.explain())
+        self.assertTrue(best.conflict)
+        self.assertIn("but INV/2026/00042 matches the amount exactly", best.explain())
         # The amount of the invoice named as written: that invoice, whatever is one swap away.
         best = mine.propose(Source(4, 640.0, "INV/2026/00024", partner_id=ACME))[0]
         self.assertEqual((best.item_ids, best.confidence), ([2], 98))
@@ -328,3 +329,14 @@ class TestSwappedDigits(BaseCase):
         other = self._matcher([item(1, "INV/2026/00042", 1200.0, partner=GLOBEX), item(2, "INV/2026/00024", 640.0)])
         proposals = other.propose(Source(5, 1200.0, "INV/2026/00024", partner_id=ACME))
         self.assertNotIn(1, [i for p in proposals for i in p.item_ids])
+
+    def test_a_typo_naming_another_invoice_of_another_amount_is_a_typo_too(self):
+        # One digit off (3 for 4) lands on Globex's open invoice; Acme's own, one typo away, is open for the amount.
+        items = [item(1, "INV/2026/00042", 1200.0), item(2, "INV/2026/00032", 640.0, partner=GLOBEX)]
+        best = self._matcher(items).propose(Source(1, 1200.0, "payment INV/2026/00032", partner_id=ACME))[0]
+        self.assertEqual((best.item_ids, best.confidence, best.auto_ok), ([1], 90, True))
+        self.assertIn("INV/2026/00032 in the memo is INV/2026/00042 with one typo", best.explain())
+        # Two of Acme's invoices one typo away open for the amount: which one is a guess.
+        twins = [*items, item(3, "INV/2026/00022", 1200.0)]
+        proposals = self._matcher(twins).propose(Source(2, 1200.0, "payment INV/2026/00032", partner_id=ACME))
+        self.assertFalse([p for p in proposals if p.auto_ok])

@@ -6,6 +6,7 @@ from odoo.tests import BaseCase, tagged
 from odoo.tools import SQL
 
 from odoo.addons.billing_specialist.matching import Habit, Habits, LearningMatcher, OpenItem, Source
+from odoo.addons.billing_specialist.matching.engine import normalize
 from odoo.addons.billing_specialist.matching.habits import amount_relations, reference_way
 
 from .test_matching import PaymentMatchingCommon
@@ -436,6 +437,18 @@ class TestMatchingLearning(PaymentMatchingCommon):
         self.assertIn("the payer's name is that of Acme Retail", result.reasons)
         self.assertEqual(globex.amount_residual, 777.0)
 
+    def test_a_line_from_another_customers_account_on_record_teaches_nothing(self):
+        self.env["res.partner.bank"].create({"acc_number": "NL91 ABNA 0417 1643 00", "partner_id": self.customer.id})
+        invoice = self._invoice(500.0, partner=self.other_customer)
+        line = self._bank_line(500.0, memo="transfer", account_number="NL91ABNA0417164300", partner_name="Someone")
+        self._apply_by_hand(line, invoice, partner=self.other_customer)
+        self.assertFalse(self._habits(self.other_customer), "Acme's account on record: nothing learned for Globex")
+        # The same line from an account on record for nobody teaches.
+        invoice = self._invoice(501.0, partner=self.other_customer)
+        line = self._bank_line(501.0, memo="transfer", account_number="DE89370400440532013000", partner_name="Someone")
+        self._apply_by_hand(line, invoice, partner=self.other_customer)
+        self.assertEqual(self._habits(self.other_customer, "payer_account").key, normalize("DE89370400440532013000"))
+
     def test_a_name_learned_by_hand_proposes_and_never_applies(self):
         for index in range(3):
             invoice = self._invoice(500.0 + index, partner=self.other_customer)
@@ -446,7 +459,7 @@ class TestMatchingLearning(PaymentMatchingCommon):
         result = self._run_line(self._bank_line(777.0, memo="transfer", partner_name="Globex Payables Dept")).line_ids
         self.assertEqual((result.outcome, result.allocation_ids.move_id), ("proposed", globex))
         self.assertLess(result.confidence, 90, "a name alone, learned or exact, only proposes")
-        self.assertIn("the payer's name GLOBEXPAYABLESDEPT paid Globex Stores's invoices 3 times", result.reasons)
+        self.assertIn("paid Globex Stores's invoices 3 times", result.reasons)
         self.assertEqual(globex.amount_residual, 777.0)
 
     # ------------------------------------------------------------------ access
@@ -534,6 +547,15 @@ class TestLearnedNamesAttack(BaseCase):
         proposals = matcher.propose(Source(2, 777.0, "transfer", account_number=account, payer_name="Acme Retail"))
         self.assertFalse([p for p in proposals if p.auto_ok])
         self.assertIn("the payer's name is that of Acme Retail", proposals[0].explain())
+        # A name learned for Globex against an account on record for Acme: held.
+        learned_name = self._matcher([Habit(2, "payer_name", "GLOBEXPAYABLESDEPT", 5, self.SEEN)],
+                                     account_partners={account: 1})  # fmt: skip
+        proposals = learned_name.propose(
+            Source(4, 640.0, "", account_number=account, payer_name="Globex Payables Dept")
+        )
+        self.assertTrue(proposals and all(p.conflict for p in proposals))
+        self.assertIn("the bank account is that of Acme Retail, but the payer's name GLOBEXPAYABLESDEPT paid Globex",
+                      proposals[0].explain())  # fmt: skip
         # An account on record for Acme: whatever was learned for Globex, Globex's invoice is not Acme's to pay.
         matcher = self._matcher([Habit(2, "payer_account", account, 5, self.SEEN)], account_partners={account: 1})
         proposals = matcher.propose(Source(3, 777.0, "transfer", account_number=account))
