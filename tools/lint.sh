@@ -9,3 +9,5 @@ say "ruff"
 "$PYTHON" -m ruff format --check billing_specialist billing_specialist_queue tools bench
 say "pylint-odoo"
 "$PYTHON" -m pylint --rcfile=.pylintrc billing_specialist billing_specialist_queue
+say "threat model references"
+"$PYTHON" tools/check_threat_model.py

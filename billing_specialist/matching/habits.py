@@ -36,6 +36,7 @@ from datetime import date
 from odoo.tools.translate import LazyTranslate
 
 from .engine import DIGITS, TOKEN_SPLIT, deletions, normalize, number_keys
+from .text import clean
 
 _lt = LazyTranslate(__name__, default_lang="en_US")
 
@@ -63,7 +64,7 @@ class Habit:
 
 def ref_shape(ref):
     """'PO-88123' -> 'PO-\\d{5}': the reference with its runs of digits as a pattern."""
-    return SHAPE.sub(lambda match: rf"\d{{{len(match.group())}}}", (ref or "").upper().strip())
+    return SHAPE.sub(lambda match: rf"\d{{{len(match.group())}}}", clean(ref or "").upper().strip())
 
 
 def sequence_number(number):

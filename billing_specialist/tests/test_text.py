@@ -1,7 +1,9 @@
 """The one normalisation of compared text (issue 21, class 2), without a database."""
 
+import re
 import unicodedata
 from datetime import date
+from pathlib import Path
 
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -186,3 +188,20 @@ class TestTextKeyProperties(BaseCase):
         ):
             return  # a mark moved off its letter is another text
         self.assertEqual(text_key(noisy), text_key(text), repr(noisy))
+
+
+@tagged("post_install", "-at_install")
+class TestOneNormalisation(BaseCase):
+    """Text is compared after one normalisation: no other module folds Unicode or case on its own."""
+
+    STRAY = re.compile(r"^\s*(?:import unicodedata|from unicodedata)|\.casefold\(\)|\[\^0-9A-Z\]|\[\^A-Z0-9\]", re.M)
+
+    def test_no_module_but_text_py_normalises_text(self):
+        addon = Path(__file__).resolve().parent.parent
+        stray = []
+        for path in sorted(addon.rglob("*.py")):
+            if "tests" in path.parts or path == addon / "matching" / "text.py":
+                continue
+            for match in self.STRAY.finditer(path.read_text(encoding="utf-8")):
+                stray.append(f"{path.relative_to(addon)}: {match.group().strip()}")
+        self.assertEqual(stray, [], "compare text through matching/text.py (fold, text_key) only")
