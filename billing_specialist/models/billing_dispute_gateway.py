@@ -50,12 +50,10 @@ def sender_domain(domain):
 
 def _domain_forms(domain):
     """The spellings of ``domain`` (a ``sender_domain``) that Odoo may have stored: its ASCII and Unicode forms."""
-    forms = {domain}
     try:
-        forms.add(idna.decode(domain))
-    except (idna.IDNAError, UnicodeError):
-        pass
-    return sorted(forms)
+        return sorted({domain, idna.decode(domain)})
+    except (idna.IDNAError, UnicodeError):  # no valid international domain: stored as written
+        return [domain]
 
 
 def billing_followers(records, partner_ids):
