@@ -2,19 +2,27 @@
 customer (portal user) and a specialist (ORM as the user) would try it. Each test is an attack; those refused guard
 the rule, those that got through were fixed with the test."""
 
+import io
 import threading
+import time
+import zipfile
 from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
 
 import psycopg2.errors
 
 from odoo import Command, api, fields
-from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import BaseCase, tagged
 
+from ..matching.remittance_files import TIMEOUT, RemittanceFileError, extract
 from ..models.billing_dispute_gateway import sender_key
+from .chunks_common import InvoiceRunChunksCommon
 from .common import CommittedFixtureCase
 from .test_mail_sender_identity import SenderCommon
 from .test_promise_limits import PromiseLimitsCommon
+from .test_remittance_origin import EmailedAdviceCommon
 
 REFUSED = UserError  # AccessError and ValidationError are UserErrors
 
@@ -175,3 +183,93 @@ class TestAttackVouchRace(CommittedFixtureCase):
             self.assertTrue(remittance.decides)
             notes = remittance.message_ids.filtered(lambda m: "vouched for this advice" in (m.body or ""))
             self.assertEqual(len(notes), 1)
+
+
+def _nested_zip():
+    """A spreadsheet (a zip) whose one part is itself a zip holding 200 MB of blanks."""
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("a.xml", b"<a>" + b" " * (200 * 1024 * 1024) + b"</a>")
+    outer = io.BytesIO()
+    with zipfile.ZipFile(outer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", b"<Types/>")
+        archive.writestr("xl/inner.zip", inner.getvalue())
+    return outer.getvalue()
+
+
+@tagged("post_install", "-at_install")
+class TestAttackFileBudget(BaseCase):
+    """Files an outsider sends, each read or refused within the budget (5 s, 300 MiB) by the child process."""
+
+    def test_hostile_files_refused_within_the_budget(self):
+        mib = 1024 * 1024
+        for name, kind, content, message in [
+            ("one 19 MB line", "csv", b"INV/1," + b"9" * (19 * mib), "field larger than field limit"),
+            ("19 MB of commas on one line", "csv", b"," * (19 * mib), "more than 300 MB of memory"),
+            ("a quote never closed", "csv", b'"' + b"a\n" * (9 * mib), "field larger than field limit"),
+            ("UTF-16 BOM then lone surrogates", "csv", b"\xff\xfe" + b"\x00\xd8" * mib, "encoding"),
+            ("UTF-32 BOM", "csv", b"\xff\xfe\x00\x00" + "INV,1\n".encode("utf-32-le"), "encoding"),
+            ("NUL bytes", "csv", b"INV\x00,1\n" * mib, "encoding"),
+            ("a zip in the spreadsheet's zip", "xlsx", _nested_zip(), "cannot be read"),
+        ]:
+            with self.subTest(name=name):
+                started = time.monotonic()
+                with self.assertRaises(RemittanceFileError) as caught:
+                    extract(kind, content)
+                self.assertLess(time.monotonic() - started, TIMEOUT + 1)
+                self.assertIn(message, str(caught.exception))
+                stats = caught.exception.stats
+                if stats:
+                    self.assertLessEqual(stats["maxrss"], 300 * 1024 + 1024, "KiB")
+
+
+@tagged("post_install", "-at_install")
+class TestAttackManyAttachments(EmailedAdviceCommon):
+    """An e-mail with 50 attachments: the mail fetch stays quick (nothing read in it), one advice, an e-mailed one."""
+
+    def test_fifty_attachments(self):
+        msg = EmailMessage()
+        msg["From"] = f"Alice Payables <{self.customer_contact.email}>"
+        msg["To"] = self.alias.alias_full_name
+        msg["Subject"] = "Fifty files"
+        msg["Message-ID"] = make_msgid(domain="acme.example.com")
+        msg.set_content("See attached.")
+        for index in range(49):
+            msg.add_attachment(b"\x00" * 1024, maintype="application", subtype="octet-stream",
+                               filename=f"junk{index}.bin")  # fmt: skip
+        msg.add_attachment(f"ref,amount\n{self.inv4.name},750.00\n".encode(), maintype="application",
+                           subtype="octet-stream", filename="advice.csv")  # fmt: skip
+        before = self.Remittance.search([]).ids
+        started = time.monotonic()
+        self.env["mail.thread"].sudo().message_process(None, msg.as_string())
+        self.assertLess(time.monotonic() - started, TIMEOUT)
+        advice = self.Remittance.search([("id", "not in", before)])
+        self.assertEqual(len(advice), 1)
+        self.assertEqual((advice.state, advice.origin, advice.decides), ("reading", "email", False))
+        self.assertEqual(advice.attachment_id.name, "advice.csv")
+        self.Remittance._cron_read_files()
+        self.assertEqual((advice.state, advice.amount_total, advice.decides), ("new", 750.0, False))
+
+
+@tagged("post_install", "-at_install")
+class TestAttackInvoiceRunChunked(InvoiceRunChunksCommon):
+    """Whether a billing run is a large one in progress (``chunked``) is the run's to write: a specialist who sets it
+    false takes a running large run out of the database's one-per-company index (a second one could start beside
+    it); set true, it blocks the company's large runs."""
+
+    def test_a_specialist_cannot_write_chunked(self):
+        run = self._start_run()
+        self.assertEqual((run.state, run.chunked), ("running", True))
+        Run = self.env["billing.invoice.run"].with_user(self.specialist)
+        for vals in ({"chunked": False}, {"chunked": True, "name": "x"}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                run.with_user(self.specialist).write(vals)
+        self.assertTrue(run.chunked)
+        with self.assertRaises(AccessError):
+            Run.create({"company_id": self.company.id, "chunked": True})
+        created = Run.with_context(default_chunked=True).create({"company_id": self.company.id})
+        self.assertFalse(created.chunked, "a client's default is ignored")
+        # The second large run is still refused by the database.
+        other = self.env["billing.invoice.run"].sudo().create({"company_id": self.company.id})
+        with self.assertRaises(UserError):
+            other._billing_write_running({"state": "running", "chunked": True})
