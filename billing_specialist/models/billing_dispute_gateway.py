@@ -2,10 +2,12 @@
 import ast
 import logging
 
+import idna
 from markupsafe import Markup
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
+from odoo.osv import expression
 from odoo.tools import email_normalize, html2plaintext
 from odoo.tools.sql import escape_psql
 
@@ -25,10 +27,33 @@ MAX_TOLD = 10  # customers sharing an address that get an activity for the speci
 
 def sender_key(email):
     """An e-mail address as compared to tell who writes: Odoo's normalised address (``email_normalize``) of the
-    text cleaned of its tricks, then folded by the product's one normalisation (``matching.text.fold``: Odoo keeps
-    the case of a non-ASCII local part; invisible characters, case and accents are folded). Every comparison of
-    senders goes through here. '' when the text holds no single address."""
-    return fold(email_normalize(clean(email or "")) or "")
+    text cleaned of its tricks, its local part folded by the product's one normalisation (``matching.text.fold``:
+    Odoo keeps the case of a non-ASCII local part; invisible characters, case and accents are folded), its domain
+    in its one ASCII form (``sender_domain``). Every comparison of senders goes through here. '' when the text holds
+    no single address."""
+    local, at, domain = (email_normalize(clean(email or "")) or "").rpartition("@")
+    return f"{fold(local)}@{sender_domain(domain)}" if at and local and domain else ""
+
+
+def sender_domain(domain):
+    """The one form of an e-mail domain: an international domain in its ASCII form (IDNA: 'Bücher.example' and
+    'xn--bcher-kva.example' are one domain, as mail servers send it either way), case folded. Accents are not
+    folded: 'bücher.example' and 'bucher.example' are two domains, with two owners."""
+    domain = clean(domain)
+    if domain.isascii():
+        return domain.lower()
+    try:
+        return idna.encode(domain, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError):
+        return domain.casefold()
+
+
+def _domain_forms(domain):
+    """The spellings of ``domain`` (a ``sender_domain``) that Odoo may have stored: its ASCII and Unicode forms."""
+    try:
+        return sorted({domain, idna.decode(domain)})
+    except (idna.IDNAError, UnicodeError):  # no valid international domain: stored as written
+        return [domain]
 
 
 def billing_followers(records, partner_ids):
@@ -146,12 +171,16 @@ class BillingDispute(models.Model):
         key = sender_key(email_from)
         if not key:
             return Partner, Partner, Partner
-        # Every contact of the address's domain, compared here after folding (the database compares case only).
+        # Every contact of the address's domain (either spelling of an international one), compared here after
+        # folding (the database compares case only).
+        domains = _domain_forms(key.rpartition("@")[2])
         partners = Partner.search_fetch(
-            [
-                ("email_normalized", "=ilike", f"%@{escape_psql(key.rpartition('@')[2])}"),
-                ("company_id", "in", [False, company.id]),
-            ],
+            expression.AND(
+                [
+                    expression.OR([[("email_normalized", "=ilike", f"%@{escape_psql(form)}")] for form in domains]),
+                    [("company_id", "in", [False, company.id])],
+                ]
+            ),  # fmt: skip
             ["email_normalized", "commercial_partner_id"],
         ).filtered(lambda p: sender_key(p.email_normalized) == key)
         if not partners:

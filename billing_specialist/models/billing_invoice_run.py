@@ -25,6 +25,7 @@ COUNTS = ("invoice_count", "pending_count", "sent_count", "printed_count", "bloc
 _PROTECTED_FIELDS = frozenset(
     {
         "state",
+        "chunked",  # a large run in progress: the database's one per company counts it
         "started_uid",
         "print_attachment_id",
         "date_done",

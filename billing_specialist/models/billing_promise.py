@@ -197,6 +197,9 @@ class BillingPromise(models.Model):
                     promises=", ".join(closed.mapped("display_name")),
                 )
             )
+        promised = (
+            {promise: promise.move_ids for promise in self if promise.state == "open"} if "move_ids" in vals else {}
+        )
         if vals.get("date") and self.filtered(lambda p: p.state == "open"):
             new_date = fields.Date.to_date(vals["date"])
             for promise in self:
@@ -204,8 +207,25 @@ class BillingPromise(models.Model):
                 if promise.state == "open" and promise.date and new_date > promise.date:
                     moves = promise._check_move(promise.date, new_date, promise.date_move_count, vals)
                 super(BillingPromise, promise).write({**vals, "date_move_count": moves})
-            return True
-        return super().write(vals)
+        else:
+            super().write(vals)
+        self._check_invoices_kept(promised)
+        return True
+
+    def _check_invoices_kept(self, promised):
+        """An invoice leaves an open promise only with the promise (cancelled: a new promise on it then counts as
+        a move of this one, ``_check_replacement``). Released another way, a new promise on it would put its date off
+        beyond the limits, its moves starting from none. Adding invoices is fine.
+
+        :param promised: {open promise: its invoices before the write}"""
+        for promise, invoices in promised.items():
+            released = invoices - promise.move_ids
+            if released:
+                raise UserError(self.env._(
+                    "%(docs)s cannot leave %(promise)s: cancel the promise and record another for the invoices it "
+                    "should keep (the date moves of a promise follow its invoices).",
+                    docs=self._invoice_names(released), promise=promise.display_name,
+                ))  # fmt: skip
 
     # ------------------------------------------------------------------ limits (every channel)
 
