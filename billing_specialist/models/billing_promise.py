@@ -264,10 +264,13 @@ class BillingPromise(models.Model):
             record.message_post(body=body, subtype_xmlid="mail.mt_note")
 
     def _check_replacement(self):
-        """A promise replacing one cancelled by hand while it still ran (its deadline not passed) is a move of that
-        one: its moves carry over, one more, within the same limits (else the limits would be a cancel away)."""
+        """A promise replacing one cancelled by hand and never judged is a move of that one: its moves carry over, one
+        more, within the same limits (else the limits would be a cancel away). A promise cancelled after its deadline
+        but before the nightly judge counts too (else cancelling a broken promise would reset its moves); one whose
+        deadline lies further back than the company's promise horizon no longer does."""
         self.ensure_one()
         today = fields.Date.context_today(self)
+        horizon = fields.Date.subtract(today, days=self.company_id.billing_promise_max_days)
         replaced = (
             self.sudo()
             .search(
@@ -275,7 +278,7 @@ class BillingPromise(models.Model):
                     ("id", "!=", self.id),
                     ("state", "=", "cancelled"),
                     ("date_judged", "=", False),
-                    ("date_deadline", ">=", today),
+                    ("date_deadline", ">=", horizon),
                     ("move_ids", "in", self.move_ids.ids),
                 ]
             )  # fmt: skip

@@ -114,6 +114,23 @@ class TestAttackPromiseLimits(PromiseLimitsCommon):
         self.assertIn("days later", str(caught.exception))
         self.assertEqual(promise2.date, self.today + timedelta(days=20))
 
+    def test_cancelling_a_promise_past_its_deadline_does_not_reset_its_moves(self):
+        """The deadline passed yesterday, nothing was paid, the nightly judge has not run: the specialist cancels the
+        promise and records a new one 60 days ahead. That is a 61-day move of the invoice's date: refused without a
+        manager's reason, as if the promise had still run."""
+        Promise = self.env["billing.promise"].with_user(self.specialist)
+        promise = Promise.create({**self._vals(500_000.0, 10), "tolerance_days": 0})
+        yesterday = self.today - timedelta(days=1)
+        self.env.cr.execute(
+            "UPDATE billing_promise SET date = %s, date_deadline = %s WHERE id = %s", [yesterday, yesterday, promise.id]
+        )
+        promise.invalidate_recordset()
+        promise.action_cancel()
+        self.assertIn("days later", self._assert_refused(Promise.create, self._vals(500_000.0, 60)))
+        # A week ahead is within one move of 14 days: allowed, and counted.
+        again = Promise.create(self._vals(500_000.0, 7))
+        self.assertEqual(again.date_move_count, promise.date_move_count + 1)
+
 
 @tagged("post_install", "-at_install")
 class TestAttackVouchRace(CommittedFixtureCase):
