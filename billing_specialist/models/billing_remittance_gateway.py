@@ -53,13 +53,19 @@ class BillingRemittance(models.Model):
         customer, _contact = Dispute._mail_gateway_customer(msg_dict.get("email_from"), company)
         if not customer:  # _alias_get_error refuses them first; a fallback route must not create one either
             raise UserError(self.env._("Only customers can send remittance advices by e-mail."))
-        attachment = next(
-            (att for att in msg_dict.get("attachments") or [] if kind_of(att.fname, self._raw(att.content))), None
-        )
+        files = [att for att in msg_dict.get("attachments") or [] if kind_of(att.fname, self._raw(att.content))]
         subject = (msg_dict.get("subject") or "")[:100]
         sender = (msg_dict.get("email_from") or "")[:200]
-        if attachment:  # read later, outside the mail fetch: a bad file cannot hold up the fetch of other e-mails
-            return self._billing_receive_file(customer, company, attachment, subject, sender)
+        if files:  # read later, outside the mail fetch: a bad file cannot hold up the fetch of other e-mails
+            remittance = self._billing_receive_file(customer, company, files[0], subject, sender)
+            if len(files) > 1:  # one advice per e-mail: the others are not lost silently
+                remittance._message_log(body=self.env._(
+                    "This e-mail carried %(count)s advice files; only %(read)s is read here. Import the others "
+                    "(%(others)s) with Import Remittance Advice: they are attached to this e-mail.",
+                    count=len(files), read=files[0].fname,
+                    others=", ".join(att.fname or "?" for att in files[1:11]) + (", ..." if len(files) > 11 else ""),
+                ))  # fmt: skip
+            return remittance
         layout = (
             self.env["billing.remittance.format"].sudo()._for_customer(customer, company)._layout(company.currency_id)
         )

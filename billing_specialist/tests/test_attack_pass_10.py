@@ -267,6 +267,25 @@ class TestAttackManyAttachments(EmailedAdviceCommon):
         self.Remittance._cron_read_files()
         self.assertEqual((advice.state, advice.amount_total, advice.decides), ("new", 750.0, False))
 
+    def test_a_second_advice_file_is_named_not_lost(self):
+        """Two advice files in one e-mail: the first is read, the second is named on the advice for a person."""
+        msg = EmailMessage()
+        msg["From"] = f"Alice Payables <{self.customer_contact.email}>"
+        msg["To"] = self.alias.alias_full_name
+        msg["Subject"] = "Two advices"
+        msg["Message-ID"] = make_msgid(domain="acme.example.com")
+        msg.set_content("See attached.")
+        for name in ("first.csv", "second.csv"):
+            msg.add_attachment(f"ref,amount\n{self.inv4.name},750.00\n".encode(), maintype="application",
+                               subtype="octet-stream", filename=name)  # fmt: skip
+        before = self.Remittance.search([]).ids
+        self.env["mail.thread"].sudo().message_process(None, msg.as_string())
+        advice = self.Remittance.search([("id", "not in", before)])
+        self.assertEqual(len(advice), 1)
+        self.assertEqual(advice.attachment_id.name, "first.csv")
+        notes = advice.message_ids.mapped("body")
+        self.assertTrue(any("second.csv" in note and "2 advice files" in note for note in notes), notes)
+
 
 @tagged("post_install", "-at_install")
 class TestAttackInvoiceRunChunked(InvoiceRunChunksCommon):
