@@ -5,7 +5,7 @@ import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 from odoo.tools.sql import column_exists
 
 from ..promises import judge
@@ -278,7 +278,7 @@ class BillingPromise(models.Model):
             if promise.state == "open" and promise.date > last_day:
                 raise ValidationError(self.env._(
                     "A promise reaches at most %(days)s days ahead: %(date)s at the latest.",
-                    days=promise.company_id.billing_promise_max_days, date=fields.Date.to_string(last_day),
+                    days=promise.company_id.billing_promise_max_days, date=format_date(self.env, last_day),
                 ))  # fmt: skip
 
     def _check_min_share(self):
