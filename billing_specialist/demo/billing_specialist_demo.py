@@ -423,7 +423,27 @@ class BillingDisputeDemo(models.Model):
                 ],
             }
         )
+        drafts |= self._demo_lookalike_po(company)
         drafts._billing_run_checks()
+
+    @api.model
+    def _demo_lookalike_po(self, company):
+        """A draft whose PO reference only looks different from a posted invoice's (lower case, a no-break hyphen,
+        a trailing no-break space): the duplicate check compares normalised references, at any date."""
+        posted = self.env["account.move"].search(
+            [("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
+             ("ref", "=like", "PO-%")], order="id", limit=1,
+        )  # fmt: skip
+        if not posted:
+            return self.env["account.move"]
+        return self.env["account.move"].create({
+            "move_type": "out_invoice", "partner_id": posted.partner_id.id,
+            "invoice_date": fields.Date.context_today(self), "ref": posted.ref.lower().replace("-", "\u2011") + "\u00a0",
+            "invoice_line_ids": [Command.create({
+                "product_id": self.env.ref("billing_specialist.product_widget_demo").id, "quantity": 3,
+                "price_unit": 45.0, "tax_ids": [Command.clear()],
+            })],
+        })  # fmt: skip
 
     @api.model
     def _demo_generate_billing_run(self):
@@ -508,6 +528,7 @@ class BillingDisputeDemo(models.Model):
         ]), "manual", reference="REMIT-2209")  # fmt: skip
         self._demo_remittance_by_email(customers[1], company, waiting)
         self._demo_remittance_file_by_email(customers[1], company, waiting)
+        self._demo_remittance_file_unread(customers[-1], by_customer[customers[-1]][-1], company)
         if len(customers) > 2:
             self._demo_remittance_matched(customers[2], by_customer[customers[2]][:2], company, bank)
         self._demo_remittance_format(company)
@@ -536,6 +557,22 @@ class BillingDisputeDemo(models.Model):
             {"company_id": company.id},
         )  # fmt: skip
         remittance._billing_read_file()
+
+    @api.model
+    def _demo_remittance_file_unread(self, customer, invoice, company):
+        """An e-mailed CSV the scheduled action has not read yet: *Waiting to Be Read* until it runs."""
+        Remittance = self.env["billing.remittance"]
+        layout = self.env["billing.remittance.format"]._for_customer(customer, company)._layout()
+        amount = f"{invoice.amount_residual:.2f}"
+        if layout.decimal_comma:
+            amount = amount.replace(".", ",")
+        content = f"ref;amount\n{invoice.name};{amount}\n".encode()
+        attachment = Remittance._Attachment("advice-0921.csv", content, {})
+        Remittance.with_context(default_company_id=company.id).message_new(
+            {"email_from": customer.email, "subject": "Remittance 0921", "body": "See attached.",
+             "attachments": [attachment]},
+            {"company_id": company.id},
+        )  # fmt: skip
 
     @api.model
     def _demo_remittance_matched(self, customer, invoices, company, bank):

@@ -108,7 +108,7 @@ class BillingInvoiceChecker(models.AbstractModel):
         for move_id, other_id, same_amount, same_ref, same_lines in self.env.cr.fetchall():
             matches[move_id].append((other_id, same_amount, same_ref, same_lines))
         others = self.env["account.move"].browse({row[0] for rows in matches.values() for row in rows})
-        others.fetch(["name", "move_type", "state"])
+        others.fetch(["name", "move_type", "state", "ref"])
         for move_id, rows in matches.items():
             yield move_id, self._duplicate_message(rows, checks[moves.browse(move_id).company_id.id])
 
@@ -119,7 +119,10 @@ class BillingInvoiceChecker(models.AbstractModel):
             if same_amount:
                 why.append(self.env._("same amount within %(days)s days", days=check.days_window))
             if same_ref:
-                why.append(self.env._("same PO reference"))
+                # Name the other invoice's reference as written: a look-alike (a no-break hyphen, another case)
+                # reads the same, and the specialist sees which reference it is.
+                other_ref = self.env["account.move"].browse(other_id).ref
+                why.append(self.env._("same PO reference %(ref)s", ref=(other_ref or "").strip()))
             if same_lines:
                 why.append(self.env._("same lines"))
             parts.append(f"{self._label(self.env['account.move'].browse(other_id))} ({', '.join(why)})")

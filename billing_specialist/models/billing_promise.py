@@ -5,7 +5,7 @@ import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 from odoo.tools.sql import column_exists
 
 from ..promises import judge
@@ -246,7 +246,7 @@ class BillingPromise(models.Model):
                                      days=days, max=company.billing_promise_move_max_days))  # fmt: skip
         reason = (vals.get("date_move_reason") or "").strip()
         body = self.env._("Promised date put off from %(old)s to %(new)s (move %(count)s).",
-                          old=fields.Date.to_string(old_date), new=fields.Date.to_string(new_date), count=moves)  # fmt: skip
+                          old=format_date(self.env, old_date), new=format_date(self.env, new_date), count=moves)  # fmt: skip
         if beyond:
             manager = self.env.user.has_group("billing_specialist.group_billing_manager")
             if not (manager and any(char.isalnum() for char in reason)):
@@ -301,7 +301,7 @@ class BillingPromise(models.Model):
             if promise.state == "open" and promise.date > last_day:
                 raise ValidationError(self.env._(
                     "A promise reaches at most %(days)s days ahead: %(date)s at the latest.",
-                    days=promise.company_id.billing_promise_max_days, date=fields.Date.to_string(last_day),
+                    days=promise.company_id.billing_promise_max_days, date=format_date(self.env, last_day),
                 ))  # fmt: skip
 
     def _check_min_share(self):
@@ -430,7 +430,7 @@ class BillingPromise(models.Model):
         for promise in self:
             if promise.date < fields.Date.context_today(promise):
                 raise ValidationError(
-                    self.env._("The promised date %(date)s is in the past.", date=fields.Date.to_string(promise.date))
+                    self.env._("The promised date %(date)s is in the past.", date=format_date(self.env, promise.date))
                 )
 
     # ------------------------------------------------------------------ recording and cancelling
@@ -441,7 +441,7 @@ class BillingPromise(models.Model):
             body = self.env._(
                 "Promise to pay %(amount)s by %(date)s (%(channel)s) recorded for %(docs)s.",
                 amount=promise.currency_id.format(promise.amount),
-                date=fields.Date.to_string(promise.date),
+                date=format_date(self.env, promise.date),
                 channel=dict(PROMISE_CHANNELS)[promise.channel],
                 docs=self._invoice_names(promise.move_ids),
             )
@@ -520,7 +520,7 @@ class BillingPromise(models.Model):
         if existing:
             raise UserError(
                 self.env._(
-                    "You already promised to pay this invoice by %(date)s.", date=fields.Date.to_string(existing.date)
+                    "You already promised to pay this invoice by %(date)s.", date=format_date(self.env, existing.date)
                 )
             )
         if not invoice._billing_portal_promise_allowed():
@@ -534,7 +534,7 @@ class BillingPromise(models.Model):
                 self.env._(
                     "You can promise to pay up to %(days)s days ahead, by %(date)s at the latest.",
                     days=max_days,
-                    date=fields.Date.to_string(last_day),
+                    date=format_date(self.env, last_day),
                 )
             )
         self._portal_check_amount_and_history(invoice, amount)
@@ -721,14 +721,14 @@ class BillingPromise(models.Model):
                 "Promise to pay %(amount)s by %(date)s closed: nothing is left to pay on %(docs)s (credited, "
                 "written off or in dispute).",
                 amount=self.currency_id.format(self.amount),
-                date=fields.Date.to_string(self.date),
+                date=format_date(self.env, self.date),
                 docs=self._invoice_names(self.move_ids),
             )
         else:
             body = self.env._(
                 "Promise to pay %(amount)s by %(date)s %(outcome)s: %(paid)s paid.",
                 amount=self.currency_id.format(self.amount),
-                date=fields.Date.to_string(self.date),
+                date=format_date(self.env, self.date),
                 outcome=dict(PROMISE_STATES)[verdict.state].lower(),
                 paid=self.currency_id.format(amount_paid),
             )

@@ -62,11 +62,25 @@ class BillingSettings(models.TransientModel):
         "account.account", string="Payment Difference Account", check_company=True
     )
     billing_promise_tolerance_days = fields.Integer(string="Promise Tolerance (days)")
-    billing_portal_promise_max_days = fields.Integer(string="Portal Promises Up To (days)")
-    billing_portal_promise_min_percent = fields.Integer(string="Promises Cover at Least (%)")
-    billing_promise_max_days = fields.Integer(string="Promises Up To (days)")
-    billing_promise_max_moves = fields.Integer(string="Promised Date Moves")
-    billing_promise_move_max_days = fields.Integer(string="Each Move at Most (days)")
+    billing_portal_promise_max_days = fields.Integer(
+        string="Portal Promises Up To (days)",
+        help="How far ahead a customer may promise on the portal; zero turns portal promises off.",
+    )
+    billing_portal_promise_min_percent = fields.Integer(
+        string="Promises Cover at Least (%)",
+        help="Share of the open amount (disputed amounts excluded) a promise must cover, on every channel (1-100).",
+    )
+    billing_promise_max_days = fields.Integer(
+        string="Promises Up To (days)", help="How far ahead a promised date may be, on every channel."
+    )
+    billing_promise_max_moves = fields.Integer(
+        string="Promised Date Moves",
+        help="How many times a promised date may be put off. A billing manager may go beyond, with a reason.",
+    )
+    billing_promise_move_max_days = fields.Integer(
+        string="Each Move at Most (days)",
+        help="How far one move may put the date off. A billing manager may go beyond, with a reason.",
+    )
     billing_followup_skip_dispute_days = fields.Boolean(
         string="Days in Dispute Do Not Count",
         help="The days an invoice spends in an open dispute case are not counted toward its next follow-up level.",

@@ -63,6 +63,15 @@ class TestPromiseLimits(PromiseLimitsCommon):
         self.assertIn("at least 50", str(caught.exception))
         self.assertEqual(promise.amount, 500_000.0)
 
+    def test_the_last_day_is_named_in_the_users_date_format(self):
+        """The refusal names the last possible day as the user reads dates (12/31/2026 in English), not 2026-12-31."""
+        last_day = self.today + timedelta(days=60)
+        message = self._assert_refused(
+            self.env["billing.promise"].with_user(self.specialist).create, self._vals(500_000.0, 61)
+        )
+        self.assertIn(f"{last_day.month:02d}/{last_day.day:02d}/{last_day.year} at the latest", message)
+        self.assertNotIn(fields.Date.to_string(last_day), message)
+
     def test_tolerance_cannot_put_the_deadline_off(self):
         message = self._assert_refused(
             self.env["billing.promise"].with_user(self.specialist).create, {**self._vals(500_000.0, 5),

@@ -70,6 +70,11 @@ class TestDuplicateCheckNormalised(PaymentMatchingCommon):
         earlier = self._invoice(250.0, post=False, ref="P.O.\u00a04711", invoice_date=self.today - timedelta(days=365))
         self.assertIn("same PO reference", self._findings(earlier)["duplicate"])
 
+    def test_the_message_names_the_reference_as_the_other_invoice_writes_it(self):
+        """A look-alike reads the same: the message shows the other invoice's reference, so the specialist sees it."""
+        draft = self._invoice(80.0, post=False, ref="po\u20114711\u00a0", invoice_date=self.today + timedelta(days=40))
+        self.assertIn(f"{self.original.name} (same PO reference PO-4711)", self._findings(draft)["duplicate"])
+
     def test_other_references_and_customers_are_no_duplicates(self):
         far = self.today + timedelta(days=30)
         for index, ref in enumerate(("PO-47110", "PO-4712", "PO-471", "P0-4711", "ПО-4711")):  # a zero; Cyrillic
