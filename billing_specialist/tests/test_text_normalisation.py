@@ -234,7 +234,7 @@ class TestMatchingNormalised(PaymentMatchingCommon):
         kept = self.env["billing.match.habit"]._rekey_payers()
 
         mueller, mller = self._payer_habits(self.mueller), self._payer_habits(self.mller)
-        self.assertEqual(kept, mueller | mller)
+        self.assertTrue(mueller | mller <= kept, "re-keyed (a database with demo data has other habits too)")
         self.assertEqual(
             sorted((h.kind, h.key, h.evidence_count, h.active) for h in mueller),
             [("payer_account", "de89370400440532013000", 1, True), ("payer_name", "mullergmbh", 2, False)],
