@@ -234,6 +234,7 @@ class BillingPromise(models.Model):
         of moves, each at most its days; beyond, only a billing manager giving a reason (``date_move_reason`` in
         ``vals``), which the chatter keeps. :return: the moves made with this one."""
         self.ensure_one()
+        self._check_last_day(new_date)
         company = self.company_id
         moves += 1
         days = (new_date - old_date).days
@@ -296,13 +297,18 @@ class BillingPromise(models.Model):
         """Never further ahead than the company allows, on every channel (0.01 promised for 2099 would pause a
         follow-up for good)."""
         for promise in self:
-            today = fields.Date.context_today(promise)
-            last_day = fields.Date.add(today, days=promise.company_id.billing_promise_max_days)
-            if promise.state == "open" and promise.date > last_day:
-                raise ValidationError(self.env._(
-                    "A promise reaches at most %(days)s days ahead: %(date)s at the latest.",
-                    days=promise.company_id.billing_promise_max_days, date=format_date(self.env, last_day),
-                ))  # fmt: skip
+            if promise.state == "open":
+                promise._check_last_day(promise.date)
+
+    def _check_last_day(self, date):
+        """Refuse ``date`` beyond the company's days ahead (named before the moves: no manager may allow it)."""
+        self.ensure_one()
+        last_day = fields.Date.add(fields.Date.context_today(self), days=self.company_id.billing_promise_max_days)
+        if date > last_day:
+            raise ValidationError(self.env._(
+                "A promise reaches at most %(days)s days ahead: %(date)s at the latest.",
+                days=self.company_id.billing_promise_max_days, date=format_date(self.env, last_day),
+            ))  # fmt: skip
 
     def _check_min_share(self):
         """At least the company's share of the open amount (amounts in dispute excluded): a token promise would

@@ -186,9 +186,14 @@ class BillingRemittance(models.Model):
         return super().write(vals)
 
     def _billing_check_open(self):
-        """Refuse changing the lines of an applied remittance: it is history."""
+        """Refuse changing the lines of an applied remittance (it is history) or of an e-mailed file still waiting to
+        be read or refused (the reader writes them, or nobody: import the file again)."""
         if self.filtered(lambda rec: rec.state == "applied"):
             raise UserError(self.env._("An applied remittance cannot be changed."))
+        if not self.env.su and self.filtered(lambda rec: rec.state in ("reading", "error")):
+            raise UserError(self.env._(
+                "The lines of an advice waiting to be read, or refused, are the file's: import the file again."
+            ))  # fmt: skip
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_applied(self):

@@ -114,6 +114,14 @@ class TestAttackPromiseLimits(PromiseLimitsCommon):
         self.assertIn("days later", str(caught.exception))
         self.assertEqual(promise2.date, self.today + timedelta(days=20))
 
+    def test_a_date_beyond_the_horizon_is_refused_for_the_horizon_not_the_move(self):
+        """Moving a promise to 2099 names the company's days ahead (no manager may allow it), not the move's days."""
+        promise = self.env["billing.promise"].with_user(self.specialist).create(self._vals(500_000.0, 10))
+        with self.assertRaises(REFUSED) as caught:
+            promise.write({"date": "2099-12-31"})
+        self.assertIn("at most 60 days ahead", str(caught.exception))
+        self.assertNotIn("a move", str(caught.exception))
+
     def test_cancelling_a_promise_past_its_deadline_does_not_reset_its_moves(self):
         """The deadline passed yesterday, nothing was paid, the nightly judge has not run: the specialist cancels the
         promise and records a new one 60 days ahead. That is a 61-day move of the invoice's date: refused without a

@@ -16,6 +16,7 @@ import psutil
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import BaseCase, tagged
 
@@ -353,3 +354,14 @@ class TestHostileFilesMail(test_remittance.TestRemittanceMail):
         with self.assertRaises(AccessError):  # state is the application's
             remittance.with_user(self.specialist).write({"state": "new"})
         self.assertEqual(remittance.state, "reading")
+
+    def test_a_specialist_cannot_write_the_lines_of_a_file_waiting_or_refused(self):
+        remittance = self._receive("See attached.", attachment=("advice.csv", b"ref,amount\nX,1\n", "octet-stream"))
+        line = {"reference": "INV/2026/00001", "amount_paid": 750.0}
+        with self.assertRaisesRegex(UserError, "import the file again"):
+            remittance.with_user(self.specialist).write({"line_ids": [Command.create(line)]})
+        self.assertFalse(remittance.line_ids)
+        remittance.sudo().write({"state": "error", "error_message": "Refused: test"})
+        with self.assertRaisesRegex(UserError, "import the file again"):
+            remittance.with_user(self.specialist).write({"line_ids": [Command.create(line)]})
+        self.assertFalse(remittance.line_ids)
