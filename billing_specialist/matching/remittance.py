@@ -162,8 +162,9 @@ def parse_amount(text, decimal_comma=False, digits=2):
     if amount is None:
         raise ValueError(_lt("%(value)s is not an amount", value=shown))
     if other is not None and other != amount:
+        first, second = (f"{number:.{digits}f}" for number in (amount, other))  # outside _lt: babel reads its strings
         raise ValueError(_lt("%(value)s is ambiguous: it reads %(first)s or %(second)s; write it without thousands "
-                             "separators", value=shown, first=f"{amount:.{digits}f}", second=f"{other:.{digits}f}"))  # fmt: skip
+                             "separators", value=shown, first=first, second=second))  # fmt: skip
     if not math.isfinite(amount) or abs(amount) > MAX_AMOUNT:
         raise ValueError(_lt("%(value)s is not a plausible amount", value=shown))
     amount = round(amount, digits)
