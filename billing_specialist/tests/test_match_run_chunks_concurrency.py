@@ -1,57 +1,18 @@
-from odoo import SUPERUSER_ID, Command, api, fields
+from odoo import SUPERUSER_ID, api
 from odoo.tests import tagged
 
-from ..models.billing_run_chunk import CHUNK_SIZE_PARAM
-from .common import CommittedFixtureCase
+from .match_runs_committed import TwoPaidCustomersCommitted
 
 
 @tagged("post_install", "-at_install")
-class TestMatchRunChunksSideBySide(CommittedFixtureCase):
+class TestMatchRunChunksSideBySide(TwoPaidCustomersCommitted):
     """Two chunks of one matching run processed at once (two queue jobs), in real transactions: the second began
     before the first committed. Both apply their customer's payment and record their lines; the run's counts, one
     row, are not written by the chunks (that made the second fail on a concurrent update) but once the run is done.
     """
 
-    def setUp(self):
-        super().setUp()
-        with self.committed_env() as env:
-            Param = env["ir.config_parameter"]
-            self.ids = {"size": Param.get_param(CHUNK_SIZE_PARAM)}
-            Param.set_param(CHUNK_SIZE_PARAM, "1")
-            company = env.company
-            journal = env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
-            partners = env["res.partner"].create(
-                [{"name": f"Side By Side Customer {number}", "is_company": True} for number in (1, 2)]
-            )
-            invoices = env["account.move"].create([{
-                "move_type": "out_invoice", "partner_id": partner.id, "invoice_date": fields.Date.today(),
-                "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 640.0, "tax_ids": []})],
-            } for partner in partners])  # fmt: skip
-            invoices.action_post()
-            payments = env["account.payment"].create([{
-                "payment_type": "inbound", "partner_type": "customer", "partner_id": invoice.partner_id.id,
-                "amount": 640.0, "memo": invoice.name, "journal_id": journal.id,
-            } for invoice in invoices])  # fmt: skip
-            payments.action_post()
-            self.ids.update(company=company.id, partners=partners.ids, invoices=invoices.ids, payments=payments.ids)
-        self.addCleanup(self._cleanup)
-
-    def _cleanup(self):
-        with self.committed_env() as env:
-            runs = env["billing.match.run"].search([("company_id", "=", self.ids["company"]),
-                                                     ("line_ids.payment_id", "in", self.ids["payments"])])  # fmt: skip
-            payments = env["account.payment"].browse(self.ids["payments"])
-            invoices = env["account.move"].browse(self.ids["invoices"])
-            (payments.move_id | invoices).line_ids.remove_move_reconcile()
-            env["billing.run.chunk"].search([("match_run_id", "in", runs.ids)]).unlink()
-            runs.line_ids.unlink()
-            runs.unlink()
-            payments.action_draft()
-            payments.unlink()
-            invoices.button_draft()
-            invoices.unlink()
-            env["res.partner"].browse(self.ids["partners"]).unlink()
-            env["ir.config_parameter"].set_param(CHUNK_SIZE_PARAM, self.ids["size"] or False)
+    customer_name = "Side By Side Customer"
+    amount = 640.0
 
     def test_two_chunks_side_by_side_both_apply(self):
         with self.registry.cursor() as cr:  # Run Now: a large run, planned in a chunk per customer

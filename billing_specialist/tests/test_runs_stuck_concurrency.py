@@ -1,59 +1,24 @@
-from odoo import SUPERUSER_ID, Command, api, fields
+from odoo import SUPERUSER_ID, api
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
-from ..models.billing_run_chunk import CHUNK_SIZE_PARAM
-from .common import CommittedFixtureCase
+from .match_runs_committed import TwoPaidCustomersCommitted
 
 
 @tagged("post_install", "-at_install")
-class TestTwoLargeRunsAtOnce(CommittedFixtureCase):
+class TestTwoLargeRunsAtOnce(TwoPaidCustomersCommitted):
     """Two large matching runs of one company started at once, in real transactions whose snapshots cross: the
     second began before the first committed, so it saw no run in progress, and the planning lock was free again
     once the first committed. The database's partial unique index (one running run per company) refuses the
     second with a clear message; nothing of it is kept."""
 
-    def setUp(self):
-        super().setUp()
-        with self.committed_env() as env:
-            Param = env["ir.config_parameter"]
-            self.ids = {"size": Param.get_param(CHUNK_SIZE_PARAM)}
-            Param.set_param(CHUNK_SIZE_PARAM, "1")
-            company = env.company
-            journal = env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
-            partners = env["res.partner"].create(
-                [{"name": f"Crossing Runs Customer {number}", "is_company": True} for number in (1, 2)]
-            )
-            invoices = env["account.move"].create([{
-                "move_type": "out_invoice", "partner_id": partner.id, "invoice_date": fields.Date.today(),
-                "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 410.0, "tax_ids": []})],
-            } for partner in partners])  # fmt: skip
-            invoices.action_post()
-            payments = env["account.payment"].create([{
-                "payment_type": "inbound", "partner_type": "customer", "partner_id": invoice.partner_id.id,
-                "amount": 410.0, "memo": invoice.name, "journal_id": journal.id,
-            } for invoice in invoices])  # fmt: skip
-            payments.action_post()
-            self.ids.update(company=company.id, partners=partners.ids, invoices=invoices.ids, payments=payments.ids)
-        self.addCleanup(self._cleanup)
+    customer_name = "Crossing Runs Customer"
+    amount = 410.0
 
-    def _cleanup(self):
-        with self.committed_env() as env:
-            runs = env["billing.match.run"].search([("company_id", "=", self.ids["company"]),
-                                                     ("id", ">", self.ids.get("last_run", 0))])  # fmt: skip
-            payments = env["account.payment"].browse(self.ids["payments"])
-            invoices = env["account.move"].browse(self.ids["invoices"])
-            (payments.move_id | invoices).line_ids.remove_move_reconcile()
-            env["billing.run.chunk"].search([("match_run_id", "in", runs.ids)]).unlink()
-            runs.line_ids.unlink()
-            runs.unlink()
-            payments.action_draft()
-            payments.unlink()
-            invoices.button_draft()
-            invoices.unlink()
-            env["res.partner"].browse(self.ids["partners"]).unlink()
-            env["ir.config_parameter"].set_param(CHUNK_SIZE_PARAM, self.ids["size"] or False)
+    def _runs_to_clean(self, env):
+        return env["billing.match.run"].search([("company_id", "=", self.ids["company"]),
+                                                ("id", ">", self.ids.get("last_run", 0))])  # fmt: skip
 
     def _start(self, cr):
         env = api.Environment(cr, SUPERUSER_ID, {})
