@@ -22,32 +22,13 @@ from ..matching.remittance import (
     propose_remittance,
     resolve_reference,
 )
+from . import hostile_files
 from .common import BillingDisputeCommon
 
 
 def _pdf(lines):
     """A minimal PDF (Helvetica, one page) showing ``lines`` of text, written by hand."""
-    text = " T* ".join("({})Tj".format(line.replace("(", r"\(").replace(")", r"\)")) for line in lines)
-    stream = f"BT /F1 11 Tf 14 TL 40 800 Td {text} ET".encode()
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
-        b"/Resources << /Font << /F1 5 0 R >> >> >>",
-        b"<< /Length %d >>\nstream\n" % len(stream) + stream + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
-    ]
-    out, offsets = io.BytesIO(), []
-    out.write(b"%PDF-1.4\n")
-    for number, body in enumerate(objects, start=1):
-        offsets.append(out.tell())
-        out.write(b"%d 0 obj\n" % number + body + b"\nendobj\n")
-    xref = out.tell()
-    out.write(b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1))
-    for offset in offsets:
-        out.write(b"%010d 00000 n \n" % offset)
-    out.write(b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref))
-    return out.getvalue()
+    return hostile_files.pdf([hostile_files.text_page(lines)], flate=False)
 
 
 # What the tests count, from the records they create (a database with demo data has some already).
