@@ -469,12 +469,11 @@ class BillingWorklist(models.Model):
             )  # fmt: skip
             if row.level_id:
                 parts.append(self.env._("level %(level)s", level=row.level_id.name))
-            if row.disputed_amount or row.promised_amount:
+            if row.disputed_amount:
+                parts.append(self.env._("%(amount)s in dispute", amount=money(row.disputed_amount)))
+            if row.promised_amount:
                 parts.append(
-                    self.env._(
-                        "%(amount)s paused (dispute or promise)",
-                        amount=money(row.disputed_amount + row.promised_amount),
-                    )
+                    self.env._("%(amount)s promised (only that much is paused)", amount=money(row.promised_amount))
                 )
             if row.unapplied_amount:
                 parts.append(self.env._("%(amount)s unapplied cash", amount=money(row.unapplied_amount)))

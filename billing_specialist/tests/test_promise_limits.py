@@ -154,6 +154,8 @@ class TestPromiseLimits(PromiseLimitsCommon):
         row = self._worklist()
         self.assertAlmostEqual(row.promised_amount, 600_000.0)
         self.assertAlmostEqual(row.followup_amount, 402_000.0, msg="the rest and the other invoice are collected")
+        self.assertIn("600,000.00 promised (only that much is paused)", row.reason)
+        self.assertNotIn("in dispute", row.reason)
         self.big.invalidate_recordset(["billing_collection_state"])
         self.assertEqual(self.big.with_user(self.specialist).billing_collection_state, "overdue")
         account = self.env["billing.collection"]._for_partners(self.customer, self.company).with_user(self.specialist)
