@@ -47,7 +47,6 @@ class BillingMatcher:
             closed = closed_invoice_numbers(env, company)  # a memo naming a paid invoice is held (duplicate payment)
         else:
             accounts, closed = dict(hints["accounts"]), self._hinted_closed(hints, moves)
-        self._options = {"partner_names": names, "account_partners": accounts, "closed_numbers": closed}
         self._waiting = self._items = None  # planning chunks: remittance advices not applied yet, open items by id
         self._remittances = None  # {customer: its remittance advices not applied yet}, read on first use
         self._sources = {}  # {(model, id): Source} read together by ``read_sources``
