@@ -197,7 +197,7 @@ class BillingMatcher:
         Call ``read_sources`` for the records first."""
         proposals = self.propose(record)
         best = proposals[0] if proposals else None
-        if best is None or best.conflict or best.confidence < threshold or not best.partner_id:
+        if best is None or not best.applies(threshold) or not best.partner_id:
             return None
         items = self._ledger_items()
         if any(items[allocation.item_id].partner_id != best.partner_id for allocation in best.allocations):
