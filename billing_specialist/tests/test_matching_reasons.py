@@ -232,6 +232,12 @@ class TestMatchingReasonsRun(BillingDisputeCommon):
         Run = self.env["billing.match.run"].with_user(self.specialist)
         return Run._run_automatic(self.company, payments=payments, statement_lines=statement_lines)
 
+    def test_engine_tests_check_proposals_at_the_default_threshold(self):
+        """The engine's tests check ``Proposal.applies(THRESHOLD)``: THRESHOLD is what a new company has."""
+        self.assertEqual(
+            self.env["res.company"].default_get(["billing_match_threshold"]), {"billing_match_threshold": THRESHOLD}
+        )
+
     def test_bank_line_with_customer_and_no_reference_applies_an_unlikely_combination(self):
         self.assertEqual(self.company.billing_match_threshold, 90)
         first, second, third = (self._invoice(amount) for amount in (1234.56, 918.05, 4489.33))
