@@ -18,7 +18,7 @@ import json
 import random
 from datetime import date, timedelta
 
-from _common import unique_amounts
+from _common import MIX, memo_variant, reserve_ids, setup, swap, typo, unique_amounts
 
 MAXINT = 2147483647  # account.bank.statement.line's internal_index counts its sequence down from there
 CHUNK = 20_000  # rows buffered per table before COPY
@@ -67,13 +67,6 @@ class Table:
             self.cr.copy_expert(f"COPY {self.name} ({', '.join(self.columns)}) FROM STDIN", self.buffer)
             self.total += self.pending
             self.buffer, self.pending = io.StringIO(), 0
-
-
-def reserve_ids(cr, table, count):
-    cr.execute(f"SELECT nextval('{table}_id_seq')")
-    first = cr.fetchone()[0]
-    cr.execute(f"SELECT setval('{table}_id_seq', %s)", (first + count,))
-    return first
 
 
 class Sequence:
@@ -353,7 +346,6 @@ class LedgerWriter:
 
 def _plan(rng, sources, customers, amount):
     """The sources' cases and their invoices, as ``matching.generate`` draws them, then unrelated open invoices."""
-    from matching import MIX
 
     today = date.today()
     plan = [(case, identifiable, rng.choice(customers)) for case, share, identifiable in MIX
@@ -382,7 +374,6 @@ def _plan(rng, sources, customers, amount):
 
 def _source(rng, case, targets):
     """(memo, amount paid) of a source of ``case`` paying ``targets`` (invoice specs), as ``matching.generate``."""
-    from matching import memo_variant, swap, typo
 
     first, total = targets[0], round(sum(spec["total"] for spec in targets), 2)
     memo, paid = "", total
@@ -416,7 +407,6 @@ def generate_copy(env, sources, seed=7):
 
     :return: {table: rows written}
     """
-    from matching import setup
 
     rng = random.Random(seed)
     cr = env.cr

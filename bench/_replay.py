@@ -7,7 +7,7 @@ import sys
 import time
 from datetime import date, timedelta
 
-from _common import db_exists, unique_amounts, update_module
+from _common import db_exists, memo_variant, typo, unique_amounts, update_module
 
 PROFILES = [  # (profile, share of customers, identifiable)
     ("number", 0.35, True),  # a payment of the customer naming the invoice number (written its own way)
@@ -86,7 +86,6 @@ def _adversarial(rng, month, customer, customers, invoice, first, day, bank, exp
 
 def _month(env, rng, month, bank, product, customers, amount):
     """Invoices of the month and the payments or bank lines that pay them, with the right answers."""
-    from matching import memo_variant, typo
 
     start = date.today() - timedelta(days=30 * (MONTHS - month))
     vals, owners = [], []
@@ -155,7 +154,6 @@ def _remitted(rng, customer, invoices, day, bank):
     """A lump sum for ``invoices`` and its advice: one advice in three deducts something from one or two invoices
     (a reason in words); one reference in ten written its own way, one in twenty with a typo; the advice comes
     before the payment or after it, half and half."""
-    from matching import memo_variant, typo
 
     deducted = set(rng.sample(range(len(invoices)), rng.choice([1, 2]))) if rng.random() < 1 / 3 else set()
     rows, allocations = [], []

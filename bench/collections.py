@@ -23,8 +23,7 @@ import resource
 import time
 from datetime import date, timedelta
 
-from _common import prepare_registry
-from reporting import copy_rows, reserve_ids
+from _common import copy_rows, prepare_registry, reserve_ids
 
 CUSTOMERS, INVOICES, OVERDUE, DISPUTED, PROMISED = 5000, 50_000, 20_000, 500, 300
 PAYMENTS, BANK_LINES, PAYER_LINES, CREDIT_NOTES = 200, 150, 50, 100

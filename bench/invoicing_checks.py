@@ -16,8 +16,7 @@ import resource
 import time
 from datetime import date, timedelta
 
-from _common import prepare_registry
-from reporting import copy_rows, reserve_ids
+from _common import copy_rows, prepare_registry, reserve_ids
 
 
 def generate(env, history, drafts, seed=12):

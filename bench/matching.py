@@ -57,62 +57,10 @@ import sys
 import time
 from datetime import date, timedelta
 
-from _common import addons_path, db_exists, unique_amounts, update_module
+from _common import MIX, addons_path, db_exists, memo_variant, setup, swap, typo, unique_amounts, update_module
 from _replay import replay_main
 
 COPY_ABOVE = 20_000  # sources: above, the ledger is loaded with COPY (bench/_ledger_copy.py), not the ORM
-
-MIX = [  # (case, share, identifiable)
-    ("number", 0.26, True),
-    ("bank_line", 0.04, True),  # a bank statement line naming no customer: found from the invoice number
-    ("foreign", 0.02, True),  # paid in the company's currency, invoiced in EUR, the rate moved since
-    ("po_ref", 0.08, True),
-    ("typo", 0.07, True),
-    ("swap", 0.03, True),  # two adjacent digits of the number swapped: often another invoice's number, paid or open
-    ("unique_amount", 0.10, True),
-    ("several", 0.10, True),
-    ("partial", 0.05, True),
-    ("overpay", 0.04, True),
-    ("tolerance", 0.04, True),
-    ("recurring", 0.10, False),
-    ("combination", 0.07, False),
-]
-
-
-def memo_variant(rng, name):
-    prefix, year, seq = name.split("/")
-    return rng.choice([
-        name,
-        f"{prefix} {year} {seq}",
-        f"Invoice {prefix}-{year}-{int(seq)}",
-        f"{year}{seq}",
-        f"pmt ref {name.lower()}",
-        f"REF:{prefix}{year}{seq} thanks",
-    ])  # fmt: skip
-
-
-def typo(rng, name):
-    prefix, year, seq = name.split("/")
-    digits = list(seq)
-    kind = rng.choice(["substitute", "insert", "delete"])
-    position = rng.randrange(len(digits))
-    if kind == "substitute":
-        digits[position] = rng.choice([d for d in "0123456789" if d != digits[position]])
-    elif kind == "insert":
-        digits.insert(position, rng.choice("0123456789"))
-    else:
-        del digits[position]
-    return f"{prefix}/{year}/{''.join(digits)}"
-
-
-def swap(rng, name):
-    """The number with two adjacent different digits of its sequence swapped (INV/2026/00042 -> INV/2026/00024)."""
-    prefix, year, seq = name.split("/")
-    positions = [i for i in range(len(seq) - 1) if seq[i] != seq[i + 1]]
-    if not positions:
-        return name
-    i = rng.choice(positions)
-    return f"{prefix}/{year}/{seq[:i]}{seq[i + 1]}{seq[i]}{seq[i + 2 :]}"
 
 
 def history(env, rng, customers, product, bank, amount, count):
@@ -139,29 +87,6 @@ def history(env, rng, customers, product, bank, amount, count):
     ])  # fmt: skip
     assert set(invoices.mapped("payment_state")) <= {"paid", "in_payment"}, "history must be settled"
     env.cr.commit()
-
-
-def setup(env):
-    """The settings and records both generators share: tolerance, write-off account, EUR rates, the product.
-
-    :return: (bank journal, EUR currency, product)
-    """
-    company = env.company
-    company.billing_match_tolerance_amount = 1.0
-    company.billing_writeoff_account_id = env["account.account"].search(
-        [*env["account.account"]._check_company_domain(company), ("account_type", "=", "expense")], limit=1
-    )
-    company.billing_dispute_send_acknowledgement = False
-    bank = env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
-    # EUR: 1.8 per company unit when invoiced, 2.0 since (payments in the company's currency convert exactly).
-    eur = env.ref("base.EUR")
-    eur.active = True
-    env["res.currency.rate"].create([
-        {"currency_id": eur.id, "name": "2000-01-01", "rate": 1.8},
-        {"currency_id": eur.id, "name": date.today() - timedelta(days=10), "rate": 2.0},
-    ])  # fmt: skip
-    product = env["product.product"].create({"name": "Bench service", "taxes_id": [(5, 0, 0)]})
-    return bank, eur, product
 
 
 def generate(env, sources, seed=7):

@@ -13,29 +13,13 @@ Budgets (issue 4, 2-core machine): aging <= 3 s, KPIs <= 5 s, workbook <= 20 s a
 """
 
 import argparse
-import io
 import random
 import resource
 import time
 import tracemalloc
 from datetime import date, timedelta
 
-from _common import prepare_registry
-
-
-def copy_rows(cr, table, columns, rows):
-    buffer = io.StringIO()
-    for row in rows:
-        buffer.write("\t".join("\\N" if value is None else str(value) for value in row) + "\n")
-    buffer.seek(0)
-    cr.copy_from(buffer, table, columns=columns)
-
-
-def reserve_ids(cr, table, count):
-    cr.execute(f"SELECT nextval('{table}_id_seq')")
-    first = cr.fetchone()[0]
-    cr.execute(f"SELECT setval('{table}_id_seq', %s)", (first + count,))
-    return first
+from _common import copy_rows, prepare_registry, reserve_ids
 
 
 def generate(env, invoices, seed=42):

@@ -64,7 +64,6 @@ _lt = LazyTranslate(__name__, default_lang="en_US")
 TOKEN_SPLIT = re.compile(r"[\s,;:+&|]+")
 DIGITS = re.compile(r"\d+")
 MIN_KEY = 4  # shorter references are too ambiguous to index globally
-AUTO_THRESHOLD = 90
 MAX_COINCIDENCE = 1 / 1000  # a unique combination is applied automatically below this chance of a coincidence
 ACROSS_CUSTOMERS = 3  # a line with no customer and no reference: at most this many items of its amount proposed
 NUMBER_LIKE = re.compile(r"\b[A-Za-z]{2,}[A-Za-z]*[/\-_.#]?[0-9]+(?:[/\-_.][0-9A-Za-z]+)*\b")
@@ -228,9 +227,10 @@ class Proposal:
     def item_ids(self):
         return [allocation.item_id for allocation in self.allocations]
 
-    @property
-    def auto_ok(self):
-        return not self.conflict and self.confidence >= AUTO_THRESHOLD
+    def applies(self, threshold):
+        """Whether the automatic run applies it at ``threshold`` (the company's ``billing_match_threshold``): no
+        evidence against it and a confidence of at least the threshold."""
+        return not self.conflict and self.confidence >= threshold
 
     def hold(self, reason):
         """Keep the proposal for review: the evidence behind it points elsewhere too (``reason`` says where)."""

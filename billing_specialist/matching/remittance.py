@@ -26,7 +26,6 @@ caps each one, see ``billing.payment.apply._reconcile_capped``), the deductions 
 import datetime as dt
 import math
 import re
-import re._parser as sre_parse
 from dataclasses import dataclass, field
 
 from odoo.tools.translate import LazyTranslate
@@ -297,28 +296,69 @@ def _read_row(row, number, columns, two_columns, layout):
     )
 
 
-_REPEATS = (sre_parse.MAX_REPEAT, sre_parse.MIN_REPEAT, sre_parse.POSSESSIVE_REPEAT)
+UNBOUNDED = float("inf")
+_BRACES = re.compile(r"\{(\d*)(,?)(\d*)\}")
 
 
-def _subpatterns(value):
-    """The sub-patterns held in a parsed node's argument (nested in tuples and lists)."""
-    if isinstance(value, sre_parse.SubPattern):
-        yield value
-    elif isinstance(value, (tuple, list)):
-        for item in value:
-            yield from _subpatterns(item)
+def _skip_class(pattern, i):
+    """The index after the character class opening at ``pattern[i]`` (``[``): a ``]`` first is a literal."""
+    i += 1
+    if i < len(pattern) and pattern[i] == "^":
+        i += 1
+    if i < len(pattern) and pattern[i] == "]":
+        i += 1
+    while i < len(pattern) and pattern[i] != "]":
+        i += 2 if pattern[i] == "\\" else 1
+    return i + 1
 
 
-def _nested_repeat(parsed, outer=None):
-    """Whether a repeat sits inside another repeat, one of them unbounded: ``(a+)+``, ``(\\w*)*``, ``(a{1,9})*``."""
-    for op, value in parsed:
-        inner = None
-        if op in _REPEATS and value[1] > 1:
-            inner = value[1]
-            if outer is not None and sre_parse.MAXREPEAT in (outer, inner):
+def _quantifier(pattern, i):
+    """The largest count of the quantifier at ``pattern[i]`` (None when there is none) and the index after it."""
+    while pattern.startswith("(?#", i):  # a comment between an atom and its quantifier
+        i = pattern.index(")", i) + 1
+    if i >= len(pattern):
+        return None, i
+    char, most = pattern[i], None
+    if char in "*+":
+        most, i = UNBOUNDED, i + 1
+    elif char == "?":
+        most, i = 1, i + 1
+    elif char == "{" and (braces := _BRACES.match(pattern, i)) and (braces[1] or braces[2]):
+        least, comma, upper = braces.groups()
+        most, i = (int(upper) if upper else UNBOUNDED) if comma else int(least), braces.end()
+    if most is not None and i < len(pattern) and pattern[i] in "?+":  # lazy or possessive
+        i += 1
+    return most, i
+
+
+def _nested_repeat(pattern):
+    """Whether a repeat sits inside another repeat, one of them unbounded: ``(a+)+``, ``(\\w*)*``, ``(a{1,9})*``.
+
+    Read from the pattern's text (compiled before, so well formed): each open group keeps the largest counts of the
+    repeats it holds that no repeat inside it encloses; a group repeated more than once checks them on closing."""
+    stack, i = [[]], 0
+    while i < len(pattern):
+        char = pattern[i]
+        if pattern.startswith("(?#", i):  # a comment
+            i = pattern.index(")", i) + 1
+            continue
+        if char == "(":
+            stack.append([])
+            # a conditional group's condition, (?(name)yes|no), is a name: not a group of its own
+            i = pattern.index(")", i + 3) + 1 if pattern.startswith("(?(", i) else i + 1
+            continue
+        if char == ")":
+            held = stack.pop()
+        else:
+            held = []
+            i = _skip_class(pattern, i) - 1 if char == "[" else i + (2 if char == "\\" else 1) - 1
+        most, i = _quantifier(pattern, i + 1)
+        if most is not None and most > 1:
+            if any(UNBOUNDED in (most, inner) for inner in held):
                 return True
-        if any(_nested_repeat(sub, inner or outer) for sub in _subpatterns(value)):
-            return True
+            stack[-1].append(most)
+        else:
+            stack[-1].extend(held)
     return False
 
 
@@ -327,7 +367,7 @@ def check_line_pattern(pattern):
 
     :raise ValueError: with the reason.
     """
-    if _nested_repeat(sre_parse.parse(pattern)):
+    if _nested_repeat(pattern):
         raise ValueError(_lt("a repeated group holds a repetition itself (as in (a+)+): it can take a catastrophic "
                              "time on some lines; write it without nesting"))  # fmt: skip
 

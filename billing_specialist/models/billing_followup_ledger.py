@@ -8,7 +8,7 @@ from ..followup import Item, Plan, effective_days, plan_customer
 
 
 @dataclass
-class OpenItem:
+class FollowupInvoice:
     """An open customer invoice as the follow-up reads it (amounts in the invoice currency and the company's)."""
 
     move_id: int
@@ -139,7 +139,7 @@ class BillingFollowupLedger(models.AbstractModel):
         )
         items = []
         for row in self.env.cr.fetchall():
-            item = OpenItem(*row)
+            item = FollowupInvoice(*row)
             item.due = item.due or item.invoice_date or today
             item.raw_days = (today - item.due).days
             items.append(item)

@@ -72,14 +72,6 @@ class BillingFollowupLevel(models.Model):
                     )
                 )
 
-    def _next_level(self):
-        """The level after this one in its company's ladder (itself when it is the last)."""
-        self.ensure_one()
-        higher = self.search(
-            [("company_id", "=", self.company_id.id), ("delay", ">", self.delay)], order="delay, id", limit=1
-        )
-        return higher or self
-
     @api.model
     def _seed_all_companies(self):
         self._seed_ladder(self.env["res.company"].sudo().search([]))

@@ -367,7 +367,7 @@ class BillingMatchRun(models.Model):
                 allocation_ids=[Command.create({"move_id": move.id, "amount": amount, "currency_id": move.currency_id.id})
                                 for move, (_id, amount) in zip(moves, allocations, strict=True)],
             )  # fmt: skip
-            if best.conflict or best.confidence < threshold:  # evidence that disagrees waits for a person
+            if not best.applies(threshold):  # evidence that disagrees waits for a person
                 line_vals.append({**vals, "outcome": "proposed"})
                 continue
             if customers is not None and vals["partner_id"] not in customers:  # the ledger changed since planning

@@ -47,7 +47,6 @@ class BillingMatcher:
             closed = closed_invoice_numbers(env, company)  # a memo naming a paid invoice is held (duplicate payment)
         else:
             accounts, closed = dict(hints["accounts"]), self._hinted_closed(hints, moves)
-        self._options = {"partner_names": names, "account_partners": accounts, "closed_numbers": closed}
         self._waiting = self._items = None  # planning chunks: remittance advices not applied yet, open items by id
         self._remittances = None  # {customer: its remittance advices not applied yet}, read on first use
         self._sources = {}  # {(model, id): Source} read together by ``read_sources``
@@ -198,7 +197,7 @@ class BillingMatcher:
         Call ``read_sources`` for the records first."""
         proposals = self.propose(record)
         best = proposals[0] if proposals else None
-        if best is None or best.conflict or best.confidence < threshold or not best.partner_id:
+        if best is None or not best.applies(threshold) or not best.partner_id:
             return None
         items = self._ledger_items()
         if any(items[allocation.item_id].partner_id != best.partner_id for allocation in best.allocations):

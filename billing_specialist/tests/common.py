@@ -7,6 +7,10 @@ from odoo.tests.common import get_db_name
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
 
+# A company's default automatic matching threshold (res.company.billing_match_threshold): what the engine's
+# proposals are checked against with ``Proposal.applies``.
+THRESHOLD = 90
+
 
 class BillingDisputeCommon(AccountTestInvoicingCommon):
     """An own company with the generic chart, customers, billing users and helpers to invoice and dispute."""

@@ -4,6 +4,7 @@ from odoo.tests import BaseCase, tagged
 
 from odoo.addons.billing_specialist.matching import ClosedNumbers, Matcher, OpenItem, Source, normalize
 from odoo.addons.billing_specialist.matching.engine import number_keys
+from odoo.addons.billing_specialist.tests.common import THRESHOLD
 
 ACME, GLOBEX, INITECH = 1, 2, 3
 
@@ -60,7 +61,7 @@ class TestMatchingEngine(BaseCase):
     def test_customer_reference(self):
         proposal = self.best(amount=1200.0, memo="our PO 7781", partner_id=ACME)
         self.assertEqual(proposal.item_ids, [1])
-        self.assertTrue(proposal.auto_ok)
+        self.assertTrue(proposal.applies(THRESHOLD))
 
     def test_typo_in_reference(self):
         # Transposed digits are two edits: not taken as a reference (here the unique amount finds the invoice).
@@ -72,7 +73,7 @@ class TestMatchingEngine(BaseCase):
         self.assertIn("INV/2026/00042 found in the memo with one typo", proposal.explain())
         wrong_amount = self.best(amount=700.0, memo="INV/20266/00042", partner_id=ACME)
         self.assertEqual(wrong_amount.item_ids, [1])
-        self.assertFalse(wrong_amount.auto_ok)
+        self.assertFalse(wrong_amount.applies(THRESHOLD))
 
     def test_amount_and_partner_without_reference(self):
         proposal = self.best(amount=450.0, memo="thank you", partner_id=ACME)
@@ -81,7 +82,7 @@ class TestMatchingEngine(BaseCase):
     def test_recurring_amounts_are_never_guessed(self):
         proposals = self.matcher.propose(Source(id=1, amount=99.0, memo="monthly fee", partner_id=GLOBEX))
         self.assertEqual([p.item_ids for p in proposals], [[4], [5], [6]], "oldest due first")
-        self.assertTrue(all(p.conflict and p.confidence == 0 and not p.auto_ok for p in proposals), "held")
+        self.assertTrue(all(p.conflict and p.confidence == 0 and not p.applies(THRESHOLD) for p in proposals), "held")
         named = self.best(amount=99.0, memo="fee INV/2026/00108", partner_id=GLOBEX)
         self.assertEqual((named.item_ids, named.confidence), ([5], 98))
 
@@ -120,18 +121,18 @@ class TestMatchingEngine(BaseCase):
         self.assertEqual((from_name.partner_id, from_name.item_ids, from_name.confidence), (ACME, [3], 80))
         nobody = self.best(amount=450.0, memo="hello")  # neither customer nor reference: for review only
         self.assertEqual(
-            (nobody.partner_id, nobody.item_ids, nobody.conflict, nobody.auto_ok), (ACME, [3], True, False)
+            (nobody.partner_id, nobody.item_ids, nobody.conflict, nobody.applies(THRESHOLD)), (ACME, [3], True, False)
         )
         self.assertIsNone(self.best(amount=451.0, memo="hello"))
 
     def test_disputed_item(self):
         by_amount = self.best(amount=300.0, memo="", partner_id=INITECH)
         self.assertEqual([(a.item_id, a.amount) for a in by_amount.allocations], [(7, 300.0)])
-        self.assertFalse(by_amount.auto_ok, "never automatic on a disputed item found by amount")
+        self.assertFalse(by_amount.applies(THRESHOLD), "never automatic on a disputed item found by amount")
         self.assertIn("disputed: only the undisputed part is applied", by_amount.explain())
         named = self.best(amount=500.0, memo="INV/2026/00200 in full", partner_id=INITECH)
         self.assertEqual([(a.item_id, a.amount) for a in named.allocations], [(7, 500.0)])
-        self.assertTrue(named.auto_ok, "the memo names the disputed invoice exactly")
+        self.assertTrue(named.applies(THRESHOLD), "the memo names the disputed invoice exactly")
 
     def test_open_credit_note_offsets(self):
         proposal = self.best(amount=1150.0, memo="INV/2026/00042 less RINV/2026/00003", partner_id=ACME)
@@ -177,7 +178,7 @@ class TestMatchingConflicts(BaseCase):
 
     def assertHeld(self, proposal, reason):
         self.assertTrue(proposal, "kept for review, not dropped")
-        self.assertEqual((proposal.confidence, proposal.conflict, proposal.auto_ok), (0, True, False))
+        self.assertEqual((proposal.confidence, proposal.conflict, proposal.applies(THRESHOLD)), (0, True, False))
         self.assertIn(reason, proposal.explain())
 
     def test_memo_names_an_invoice_already_paid(self):
@@ -191,7 +192,7 @@ class TestMatchingConflicts(BaseCase):
         blind = Matcher(self.items, partner_names={ACME: "Acme Retail"}).propose(
             Source(id=1, amount=1200.0, memo="INV/2026/00052", partner_id=ACME)
         )[0]
-        self.assertTrue(blind.auto_ok)
+        self.assertTrue(blind.applies(THRESHOLD))
 
     def test_open_invoice_named_in_full_is_not_mistaken_for_a_paid_one(self):
         # EXP/2026/00053 is paid and shares the digits 202600053 with the open INV/2026/00053.
@@ -281,7 +282,7 @@ class TestSwappedDigits(BaseCase):
         matcher = self._matcher([item(1, "INV/2026/00042", 1200.0)], closed=["INV/2026/00024"],
                                 amounts={"INV/2026/00024": (310.0,)})  # fmt: skip
         best = matcher.propose(Source(1, 1200.0, "payment INV/2026/00024", partner_id=ACME))[0]
-        self.assertEqual((best.item_ids, best.confidence, best.auto_ok), ([1], 90, True))
+        self.assertEqual((best.item_ids, best.confidence, best.applies(THRESHOLD)), ([1], 90, True))
         self.assertIn("INV/2026/00024 in the memo is INV/2026/00042 with two adjacent digits swapped", best.explain())
         self.assertIn("INV/2026/00024 is already paid, for another amount (310.00): no duplicate payment",
                       best.explain())  # fmt: skip
@@ -298,25 +299,29 @@ class TestSwappedDigits(BaseCase):
         self.assertTrue(all(p.conflict for p in unknown.propose(Source(1, 1200.0, "INV/2026/00024", partner_id=ACME))))
         # The payer not given (a bank line naming no customer): held.
         known = self._matcher(items, closed=["INV/2026/00024"], amounts={"INV/2026/00024": (310.0,)})
-        self.assertFalse([p for p in known.propose(Source(1, 1200.0, "INV/2026/00024")) if p.auto_ok])
+        self.assertFalse([p for p in known.propose(Source(1, 1200.0, "INV/2026/00024")) if p.applies(THRESHOLD)])
         # Not the amount of the invoice one swap away: held.
-        self.assertFalse([p for p in known.propose(Source(1, 1100.0, "INV/2026/00024", partner_id=ACME)) if p.auto_ok])
+        self.assertFalse(
+            [p for p in known.propose(Source(1, 1100.0, "INV/2026/00024", partner_id=ACME)) if p.applies(THRESHOLD)]
+        )
         # The memo names another invoice too: the usual search decides (held: one is paid).
         both = self._matcher([*items, item(2, "INV/2026/00077", 50.0)], closed=["INV/2026/00024"],
                              amounts={"INV/2026/00024": (310.0,)})  # fmt: skip
         proposals = both.propose(Source(1, 1200.0, "INV/2026/00024 INV/2026/00077", partner_id=ACME))
-        self.assertFalse([p for p in proposals if p.auto_ok])
+        self.assertFalse([p for p in proposals if p.applies(THRESHOLD)])
 
     def test_a_swap_naming_another_open_invoice_of_another_amount_is_a_typo(self):
         items = [item(1, "INV/2026/00042", 1200.0), item(2, "INV/2026/00024", 640.0, partner=GLOBEX),
                  item(3, "INV/2026/00204", 75.0)]  # fmt: skip
         matcher = self._matcher(items)
         best = matcher.propose(Source(1, 1200.0, "INV/2026/00024", partner_id=ACME))[0]
-        self.assertEqual((best.item_ids, best.auto_ok), ([1], True))
+        self.assertEqual((best.item_ids, best.applies(THRESHOLD)), ([1], True))
         self.assertIn("INV/2026/00024 is of Globex Stores, open for another amount (640.00)", best.explain())
         # The payer's own invoice of another amount as written.
         best = matcher.propose(Source(2, 1200.0, "INV/2026/00204", partner_id=ACME))
-        self.assertFalse([p for p in best if p.auto_ok], "00204: Acme's own, of another amount; 00042 is two edits")
+        self.assertFalse(
+            [p for p in best if p.applies(THRESHOLD)], "00204: Acme's own, of another amount; 00042 is two edits"
+        )
         mine = self._matcher([item(1, "INV/2026/00042", 1200.0), item(2, "INV/2026/00024", 640.0)])
         # The payer's own invoice of another amount as written: it may be paying that one in part (held, as ever).
         best = mine.propose(Source(3, 1200.0, "INV/2026/00024", partner_id=ACME))[0]
@@ -334,9 +339,9 @@ class TestSwappedDigits(BaseCase):
         # One digit off (3 for 4) lands on Globex's open invoice; Acme's own, one typo away, is open for the amount.
         items = [item(1, "INV/2026/00042", 1200.0), item(2, "INV/2026/00032", 640.0, partner=GLOBEX)]
         best = self._matcher(items).propose(Source(1, 1200.0, "payment INV/2026/00032", partner_id=ACME))[0]
-        self.assertEqual((best.item_ids, best.confidence, best.auto_ok), ([1], 90, True))
+        self.assertEqual((best.item_ids, best.confidence, best.applies(THRESHOLD)), ([1], 90, True))
         self.assertIn("INV/2026/00032 in the memo is INV/2026/00042 with one typo", best.explain())
         # Two of Acme's invoices one typo away open for the amount: which one is a guess.
         twins = [*items, item(3, "INV/2026/00022", 1200.0)]
         proposals = self._matcher(twins).propose(Source(2, 1200.0, "payment INV/2026/00032", partner_id=ACME))
-        self.assertFalse([p for p in proposals if p.auto_ok])
+        self.assertFalse([p for p in proposals if p.applies(THRESHOLD)])

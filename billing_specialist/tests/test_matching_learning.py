@@ -9,6 +9,7 @@ from odoo.addons.billing_specialist.matching import Habit, Habits, LearningMatch
 from odoo.addons.billing_specialist.matching.engine import normalize
 from odoo.addons.billing_specialist.matching.habits import amount_relations, reference_way
 
+from .common import THRESHOLD
 from .test_matching import PaymentMatchingCommon
 
 ACCOUNT = "BE71 0961 2345 6769"
@@ -48,7 +49,9 @@ class TestHabitsEngine(BaseCase):
         self.assertEqual((own.writeoff, own.learned_fee, own.confidence), (15.0, 15.0, 95))
         self.assertIn("Northwind deducts a fee of 15.00", own.explain())
         line = Source(3, 1000.0, "", account_number=ACCOUNT)
-        self.assertFalse([p for p in matcher.propose(line) if p.auto_ok], "an account learned for two: neither")
+        self.assertFalse(
+            [p for p in matcher.propose(line) if p.applies(THRESHOLD)], "an account learned for two: neither"
+        )
 
     def test_a_recurring_discount_and_a_faint_habit(self):
         items = [OpenItem(1, 1, "INV/2026/00042", 1000.0, date(2026, 1, 1)),
@@ -96,7 +99,7 @@ class TestHabitsEngine(BaseCase):
             )[0]
             self.assertEqual(best.item_ids, [item_id], slip)
             self.assertEqual(best.confidence, 80, "a person confirms")
-            self.assertFalse(best.auto_ok)
+            self.assertFalse(best.applies(THRESHOLD))
             self.assertIn("with the customer's usual slip", best.explain())
 
     def test_usual_days_to_pay_break_a_tie_but_never_apply(self):
@@ -512,24 +515,24 @@ class TestLearnedNamesAttack(BaseCase):
         # Acme's own name, taught (three by-hand matches) as "pays Globex": Acme's next payment under its name.
         matcher = self._matcher([Habit(2, "payer_name", "ACMERETAIL", 3, self.SEEN)])
         proposals = matcher.propose(Source(1, 777.0, "transfer", payer_name="ACME RETAIL"))
-        self.assertFalse([p for p in proposals if p.auto_ok], "Acme's payment is never applied to Globex")
+        self.assertFalse([p for p in proposals if p.applies(THRESHOLD)], "Acme's payment is never applied to Globex")
         self.assertTrue(proposals and all(p.conflict for p in proposals if 2 in p.item_ids))
         self.assertIn("the payer's name is that of Acme Retail", proposals[0].explain())
         # Written otherwise (case, spacing, punctuation): the same name, the same conflict.
         proposals = matcher.propose(Source(2, 777.0, "transfer", payer_name="acme-retail "))
-        self.assertFalse([p for p in proposals if p.auto_ok])
+        self.assertFalse([p for p in proposals if p.applies(THRESHOLD)])
 
     def test_a_learned_name_alone_only_proposes(self):
         # A name that identifies nobody else, learned for Globex many times: proposed, a person confirms.
         matcher = self._matcher([Habit(2, "payer_name", "GLOBEXPAYABLESDEPT", 9, self.SEEN)])
         best = matcher.propose(Source(1, 777.0, "transfer", payer_name="GLOBEX PAYABLES DEPT"))[0]
         self.assertEqual(best.item_ids, [2])
-        self.assertFalse(best.auto_ok, "name evidence alone never applies automatically")
+        self.assertFalse(best.applies(THRESHOLD), "name evidence alone never applies automatically")
         self.assertEqual(best.confidence, 80)
         self.assertIn("the payer's name GLOBEXPAYABLESDEPT paid Globex Stores's invoices 9 times", best.explain())
         # The exact name alone: proposed too.
         best = self._matcher([]).propose(Source(2, 777.0, "transfer", payer_name="Globex Stores"))[0]
-        self.assertEqual((best.item_ids, best.auto_ok), ([2], False))
+        self.assertEqual((best.item_ids, best.applies(THRESHOLD)), ([2], False))
 
     def test_a_learned_name_with_a_known_way_of_writing_stays_a_proposal(self):
         # Globex writes sequence numbers only (a habit): a bare "42" under a learned name is still a proposal.
@@ -537,15 +540,15 @@ class TestLearnedNamesAttack(BaseCase):
                   Habit(2, "reference_pattern", "sequence", 9, self.SEEN)]  # fmt: skip
         best = self._matcher(habits).propose(Source(1, 777.0, "paid 42", payer_name="GLOBEX PAYABLES DEPT"))[0]
         self.assertEqual(best.item_ids, [2])
-        self.assertFalse(best.auto_ok)
+        self.assertFalse(best.applies(THRESHOLD))
 
     def test_a_learned_account_never_outweighs_a_name_of_another_customer(self):
         account = "BE71096123456769"
         matcher = self._matcher([Habit(2, "payer_account", account, 5, self.SEEN)])
         best = matcher.propose(Source(1, 777.0, "transfer", account_number=account))[0]
-        self.assertTrue(best.auto_ok, "a bank's account number learned from confirmed matches decides")
+        self.assertTrue(best.applies(THRESHOLD), "a bank's account number learned from confirmed matches decides")
         proposals = matcher.propose(Source(2, 777.0, "transfer", account_number=account, payer_name="Acme Retail"))
-        self.assertFalse([p for p in proposals if p.auto_ok])
+        self.assertFalse([p for p in proposals if p.applies(THRESHOLD)])
         self.assertIn("the payer's name is that of Acme Retail", proposals[0].explain())
         # A name learned for Globex against an account on record for Acme: held.
         learned_name = self._matcher([Habit(2, "payer_name", "GLOBEXPAYABLESDEPT", 5, self.SEEN)],
@@ -559,4 +562,4 @@ class TestLearnedNamesAttack(BaseCase):
         # An account on record for Acme: whatever was learned for Globex, Globex's invoice is not Acme's to pay.
         matcher = self._matcher([Habit(2, "payer_account", account, 5, self.SEEN)], account_partners={account: 1})
         proposals = matcher.propose(Source(3, 777.0, "transfer", account_number=account))
-        self.assertFalse([p for p in proposals if p.auto_ok])
+        self.assertFalse([p for p in proposals if p.applies(THRESHOLD)])

@@ -17,6 +17,7 @@ from odoo.tests import BaseCase, tagged
 
 from ..matching import Habit, Habits, LearningMatcher, Matcher, OpenItem, Source
 from ..matching.remittance import AdviceLine, RemittanceRef, propose_remittance
+from .common import THRESHOLD
 from .matching_world import KINDS, check, explain, generate_case, generate_world
 
 PROFILE = settings(
@@ -88,6 +89,6 @@ class TestMatchingPropertiesFound(BaseCase):
         )
         # Without the other invoice, the exact amount decides as before; without the exact one, the usual fee does.
         alone = LearningMatcher(items[1:], habits=habits).propose(Source(9, 335.0, partner_id=6))[0]
-        self.assertEqual((alone.item_ids, alone.auto_ok), ([2], True))
+        self.assertEqual((alone.item_ids, alone.applies(THRESHOLD)), ([2], True))
         fee = LearningMatcher(items[:1], habits=habits).propose(Source(9, 335.0, partner_id=6))[0]
-        self.assertEqual((fee.item_ids, fee.writeoff, fee.auto_ok), ([1], 15.0, True))
+        self.assertEqual((fee.item_ids, fee.writeoff, fee.applies(THRESHOLD)), ([1], 15.0, True))

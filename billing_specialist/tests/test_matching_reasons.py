@@ -5,7 +5,7 @@ from odoo.tests import BaseCase, tagged
 
 from odoo.addons.billing_specialist.matching import Matcher, OpenItem, Source
 
-from .common import BillingDisputeCommon
+from .common import THRESHOLD, BillingDisputeCommon
 
 ACME, GLOBEX, INITECH, HOOLI, UMBRELLA = 1, 2, 3, 4, 5
 NAMES = {ACME: "Acme Retail", GLOBEX: "Globex Stores", INITECH: "Initech Ltd", HOOLI: "Hooli", UMBRELLA: "Umbrella"}
@@ -80,7 +80,7 @@ class TestMatchingReasons(BaseCase):
         duplicate = "INV/2026/00052 is already paid: possible duplicate payment"
         # Another candidate (the open 00053, one character away): held, never automatic.
         held = self.best(matcher, amount=1200.0, memo="INV/2026/00052", partner_id=ACME)
-        self.assertEqual((held.item_ids, held.confidence, held.auto_ok), ([1], 0, False))
+        self.assertEqual((held.item_ids, held.confidence, held.applies(THRESHOLD)), ([1], 0, False))
         self.assertIn(duplicate, held.explain())
         # No other candidate (the customer has nothing open, or nobody is named): no proposal, and it says why.
         for source in (
@@ -139,11 +139,11 @@ class TestMatchingReasons(BaseCase):
         matcher = self.matcher(items)
         bank_line = {"memo": "SEPA CREDIT TRANSFER", "partner_id": ACME, "payer_name": "ACME RETAIL"}
         unique = self.best(matcher, amount=6120.88, **bank_line)
-        self.assertEqual((unique.item_ids, unique.confidence, unique.auto_ok), ([4], 90, True))
+        self.assertEqual((unique.item_ids, unique.confidence, unique.applies(THRESHOLD)), ([4], 90, True))
         pair = self.best(matcher, amount=1234.56 + 918.05, **bank_line)
-        self.assertEqual((sorted(pair.item_ids), pair.auto_ok), ([1, 6], True))
+        self.assertEqual((sorted(pair.item_ids), pair.applies(THRESHOLD)), ([1, 6], True))
         nothing_fits = self.best(matcher, amount=10.0, **bank_line)
-        self.assertEqual((nothing_fits.confidence, nothing_fits.auto_ok), (30, False))
+        self.assertEqual((nothing_fits.confidence, nothing_fits.applies(THRESHOLD)), (30, False))
 
     def test_bank_line_with_neither_customer_nor_reference(self):
         items = [
@@ -155,10 +155,12 @@ class TestMatchingReasons(BaseCase):
         matcher = self.matcher(items)
         proposals = matcher.propose(Source(id=1, amount=450.0, memo="SEPA CREDIT TRANSFER"))
         self.assertEqual([(p.partner_id, p.item_ids) for p in proposals], [(GLOBEX, [2]), (ACME, [1])], "oldest first")
-        self.assertTrue(all(p.conflict and p.confidence == 0 and not p.auto_ok for p in proposals), "review only")
+        self.assertTrue(
+            all(p.conflict and p.confidence == 0 and not p.applies(THRESHOLD) for p in proposals), "review only"
+        )
         self.assertIn("INV/2026/00002 of Globex Stores", proposals[0].explain())
         alone = self.best(matcher, amount=700.0)
-        self.assertEqual((alone.partner_id, alone.item_ids, alone.auto_ok), (HOOLI, [4], False))
+        self.assertEqual((alone.partner_id, alone.item_ids, alone.applies(THRESHOLD)), (HOOLI, [4], False))
         many = self.matcher([item(i, f"INV/2026/0000{i}", 450.0, partner=i) for i in (1, 2, 3, 4)])
         self.assertEqual(many.propose(Source(id=1, amount=450.0)), [], "more than 3: too many to propose")
 
@@ -167,39 +169,47 @@ class TestMatchingReasons(BaseCase):
             item(i + 1, f"INV/2026/{i + 1:05d}", amount, due=(2026, 1, i + 1)) for i, amount in enumerate(IRREGULAR)
         ]
         proposal = self.best(self.matcher(items), amount=1234.56 + 918.05, partner_id=ACME)
-        self.assertEqual((sorted(proposal.item_ids), proposal.confidence, proposal.auto_ok), ([1, 6], 90, True))
+        self.assertEqual(
+            (sorted(proposal.item_ids), proposal.confidence, proposal.applies(THRESHOLD)), ([1, 6], 90, True)
+        )
         self.assertIn("2 of the customer's 10 open items sum to the amount; 1 in ", proposal.explain())
         self.assertGreaterEqual(odds(proposal.explain()), 1000)
         self.assertRegex(proposal.explain(), r"1 in \d{1,3}(,\d00)+ chance", "two significant digits, grouped")
         three = self.best(self.matcher(items), amount=453.27 + 3377.41 + 2210.62, partner_id=ACME)
-        self.assertEqual((sorted(three.item_ids), three.auto_ok), ([3, 5, 9], True))
+        self.assertEqual((sorted(three.item_ids), three.applies(THRESHOLD)), ([3, 5, 9], True))
 
     def test_combination_left_for_review_when_a_coincidence_is_likely(self):
         # Round amounts: sums of them coincide often.
         rounds = [item(i + 1, f"INV/2026/{i + 1:05d}", amount) for i, amount in enumerate((300.0, 450.0, 1200.0))]
         proposal = self.best(self.matcher(rounds), amount=750.0, partner_id=ACME)
-        self.assertEqual((sorted(proposal.item_ids), proposal.confidence, proposal.auto_ok), ([1, 2], 80, False))
+        self.assertEqual(
+            (sorted(proposal.item_ids), proposal.confidence, proposal.applies(THRESHOLD)), ([1, 2], 80, False)
+        )
         self.assertLess(odds(proposal.explain()), 1000)
         # Amounts close to each other: many sums fall near the amount.
         close = [item(i + 1, f"INV/2026/{i + 1:05d}", 1000.0 + i * 0.37) for i in range(10)]
         near = self.best(self.matcher(close), amount=close[0].amount + close[9].amount, partner_id=ACME)
-        self.assertFalse(near and near.auto_ok)
+        self.assertFalse(near and near.applies(THRESHOLD))
         # Irregular amounts, but the payer only found from its name: never automatic.
         items = [item(i + 1, f"INV/2026/{i + 1:05d}", amount) for i, amount in enumerate(IRREGULAR)]
         by_name = self.best(self.matcher(items), amount=1234.56 + 918.05, payer_name="ACME RETAIL SA")
-        self.assertEqual((sorted(by_name.item_ids), by_name.confidence, by_name.auto_ok), ([1, 6], 80, False))
+        self.assertEqual(
+            (sorted(by_name.item_ids), by_name.confidence, by_name.applies(THRESHOLD)), ([1, 6], 80, False)
+        )
         # More open items than the pool tried: a set outside it may sum to the amount too.
         more = items + [
             item(100 + i, f"INV/2026/{100 + i:05d}", 10000.0 + i * 13.17, due=(2027, 1, 1)) for i in range(15)
         ]
         partial_pool = self.best(self.matcher(more), amount=1234.56 + 918.05, partner_id=ACME)
-        self.assertFalse(partial_pool.auto_ok)
+        self.assertFalse(partial_pool.applies(THRESHOLD))
         self.assertIn("2 of the customer's 20 oldest open items sum to the amount", partial_pool.explain())
 
     def test_recurring_amounts_and_conflicts_still_win(self):
         recurring = [item(i, f"INV/2026/0000{i}", 99.0, due=(2026, i, 1)) for i in (1, 2, 3)]
         proposals = self.matcher(recurring).propose(Source(id=1, amount=198.0, partner_id=ACME))
-        self.assertFalse(any(p.auto_ok for p in proposals), "two of three equal fees: which two cannot be told")
+        self.assertFalse(
+            any(p.applies(THRESHOLD) for p in proposals), "two of three equal fees: which two cannot be told"
+        )
         items = [item(i + 1, f"INV/2026/{i + 1:05d}", amount) for i, amount in enumerate(IRREGULAR)]
         accounts = {"BE71 0961 2345 6769": INITECH}
         conflicting = self.best(
@@ -221,6 +231,12 @@ class TestMatchingReasonsRun(BillingDisputeCommon):
     def _run(self, payments=None, statement_lines=None):
         Run = self.env["billing.match.run"].with_user(self.specialist)
         return Run._run_automatic(self.company, payments=payments, statement_lines=statement_lines)
+
+    def test_engine_tests_check_proposals_at_the_default_threshold(self):
+        """The engine's tests check ``Proposal.applies(THRESHOLD)``: THRESHOLD is what a new company has."""
+        self.assertEqual(
+            self.env["res.company"].default_get(["billing_match_threshold"]), {"billing_match_threshold": THRESHOLD}
+        )
 
     def test_bank_line_with_customer_and_no_reference_applies_an_unlikely_combination(self):
         self.assertEqual(self.company.billing_match_threshold, 90)

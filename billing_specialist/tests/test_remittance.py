@@ -1,5 +1,6 @@
 import base64
 import io
+import time
 from datetime import date, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -19,6 +20,7 @@ from ..matching.remittance import (
     RemittanceRef,
     parse_amount,
     parse_rows,
+    parse_text,
     propose_remittance,
     resolve_reference,
 )
@@ -196,6 +198,30 @@ class TestRemittanceImport(RemittanceCommon):
             self._format(line_pattern=r"(?P<reference>[")
         with self.assertRaisesRegex(ValidationError, "codes such as"):
             self._format(date_formats="dd.mm.yyyy")
+
+    def test_backtracking_pattern_is_refused_before_it_runs(self):
+        """(a+)+$ takes exponential time on "aaa...!": refused when stored, and by the reader before matching."""
+        attack = r"(?P<reference>x?)(?P<amount>(a+)+$)"
+        for pattern in (
+            attack,
+            r"(?P<reference>(?#c)(\w+)(?#c)+)(?P<amount>\d)",
+            r"(?P<reference>[)]|(?:a{,})+)(?P<amount>\d)",
+        ):
+            with self.assertRaisesRegex(ValidationError, "catastrophic"), self.env.cr.savepoint():
+                self._format(line_pattern=pattern)
+        started = time.monotonic()
+        with self.assertRaisesRegex(RemittanceParseError, "catastrophic"):
+            parse_text("a" * 25 + "!", Layout(line_pattern=attack))
+        self.assertLess(time.monotonic() - started, 1.0)
+        # Bounded repeats in bounded repeats, a "+" in a class or escaped: no exponential case, accepted.
+        self._format(line_pattern=r"(?P<reference>(?:[A-Z]{2}\d{3}){1,4})\s(?P<amount>[\d+]+)(\+)+")
+
+    def test_text_lines_are_matched_on_a_bounded_length(self):
+        """A pattern that is slow on long lines (quadratic) reads only the first 500 characters of each line."""
+        started = time.monotonic()
+        with self.assertRaisesRegex(RemittanceParseError, "no line of the text"):
+            parse_text("1" * 200000, Layout(line_pattern=r"(?P<reference>\S+)\s(?P<amount>\d+)x"))
+        self.assertLess(time.monotonic() - started, 1.0)
 
     def test_plain_parsing(self):
         self.assertEqual(parse_amount("1.234,56", decimal_comma=True), 1234.56)

@@ -18,6 +18,7 @@ from odoo.addons.mail.tests.common import MockEmail
 
 from ..matching.engine import Matcher, OpenItem, Source
 from ..matching.remittance import AdviceLine, RemittanceRef, propose_remittance
+from .common import THRESHOLD
 from .screenshots import ScreenshotTourMixin
 from .test_remittance import RemittanceCommon
 
@@ -230,13 +231,13 @@ class TestRemittanceEvidenceEngine(RemittanceCommon):
 
     def test_a_person_vouched_for_it_decides(self):
         proposal = self._propose("RUN 42")
-        self.assertTrue(proposal.auto_ok, proposal.explain())
+        self.assertTrue(proposal.applies(THRESHOLD), proposal.explain())
         self.assertEqual(proposal.item_ids, [1, 2])
 
     def test_unvouched_advice_only_proposes(self):
         proposal = self._propose("RUN 42", decides=False)
         self.assertTrue(proposal.conflict)
-        self.assertFalse(proposal.auto_ok)
+        self.assertFalse(proposal.applies(THRESHOLD))
         self.assertEqual(proposal.item_ids, [1, 2], "its proposal is kept for a person")
         self.assertIn("came by e-mail from ap@acme.example.com", proposal.explain())
 
@@ -246,7 +247,7 @@ class TestRemittanceEvidenceEngine(RemittanceCommon):
             self.assertTrue(proposal.conflict, memo)
             self.assertIn("the payment's memo names", proposal.explain())
         for memo in ("INV/2026/00012", "INV/2026/00012 INV/2026/00013", "payment run 2209", ""):
-            self.assertTrue(self._propose(memo).auto_ok, memo)
+            self.assertTrue(self._propose(memo).applies(THRESHOLD), memo)
 
 
 @tagged("post_install", "-at_install")
