@@ -45,7 +45,7 @@ def sender_domain(domain):
     try:
         return idna.encode(domain, uts46=True).decode("ascii")
     except (idna.IDNAError, UnicodeError):
-        return domain.casefold()
+        return domain.lower()  # no valid domain: its text as written, lower case
 
 
 def _domain_forms(domain):
