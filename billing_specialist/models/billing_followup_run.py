@@ -359,3 +359,11 @@ class BillingFollowupRun(models.Model):
         todo = {pid: followup for pid, followup in planned.items() if followup.plan.new}
         vals_list = Line._prepare_vals_list(self, todo, create_collections=not self.previewed)
         return Line.create(vals_list)
+
+
+class BillingRunChunk(models.Model):
+    """A follow-up run's chunks: the inverse of its Chunks tab."""
+
+    _inherit = "billing.run.chunk"
+
+    followup_run_id = fields.Many2one("billing.followup.run", ondelete="cascade", index="btree_not_null", readonly=True)

@@ -524,3 +524,11 @@ class BillingInvoiceRun(models.Model):
             action["views"] = [(self.env.ref("account.view_out_invoice_tree").id, "list"),
                                (self.env.ref("account.view_move_form").id, "form")]  # fmt: skip
         return action
+
+
+class BillingRunChunk(models.Model):
+    """A billing run's chunks: the inverse of its Chunks tab."""
+
+    _inherit = "billing.run.chunk"
+
+    invoice_run_id = fields.Many2one("billing.invoice.run", ondelete="cascade", index="btree_not_null", readonly=True)
