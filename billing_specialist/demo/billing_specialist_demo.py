@@ -4,13 +4,16 @@ Built with the ORM (not XML) so that invoices are posted, paid and credited thro
 cases follow them exactly as they do in production. Dates are relative to today so the aging looks alive.
 """
 
+import logging
 import random
+from collections import Counter
 from datetime import datetime, time, timedelta
 
 from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
 from ..matching.remittance import Advice, AdviceLine
+from ..models.billing_run_chunk import CHUNK_SIZE_PARAM
 
 DEMO_CUSTOMERS = [
     "harbor",
@@ -683,3 +686,110 @@ class BillingDisputeDemo(models.Model):
              "date": today - timedelta(days=1), "journal_id": bank.id}
         )  # fmt: skip
         payment.action_post()
+
+    @api.model
+    def _demo_generate_evidence(self):
+        """Issue 21's screens: a bank line held because the payer's name learned for Northwind comes from an account
+        on record for another customer, and a payment whose memo swaps two adjacent digits of its invoice number
+        (applied at 90, saying why), both through one matching run."""
+        company = self.env.company
+        if not company.chart_template:
+            return
+        today = fields.Date.context_today(self)
+        bank = self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "bank")], limit=1
+        )
+        lines = self.env["account.bank.statement.line"]
+        account = self.env["res.partner.bank"].search(
+            [("acc_number", "=", "BE71 0961 2345 6769"), ("partner_id", "!=", False)], limit=1
+        )
+        northwind = self.env.ref("billing_specialist.partner_northwind_demo")
+        open_northwind = self._demo_open_by_customer(company).get(northwind)
+        if account and open_northwind:
+            lines = lines.create({
+                "journal_id": bank.id, "date": today, "payment_ref": "Transfer 000913",
+                "amount": open_northwind[-1].amount_residual, "account_number": account.acc_number,
+                "partner_name": "NORTHWIND TRADERS INC",
+            })  # fmt: skip
+        payments = self.env["account.payment"]
+        pair = self._demo_swapped_pair(company)
+        if pair:
+            invoice, paid = pair
+            payments = payments.create({
+                "payment_type": "inbound", "partner_type": "customer", "partner_id": invoice.commercial_partner_id.id,
+                "amount": invoice.amount_residual, "memo": f"payment {paid.name}", "journal_id": bank.id, "date": today,
+            })  # fmt: skip
+            payments.action_post()
+        if lines or payments:
+            self.env["billing.match.run"]._run_automatic(company, payments=payments, statement_lines=lines)
+
+    @api.model
+    def _demo_swapped_pair(self, company):
+        """(open invoice, paid invoice) whose numbers differ by two adjacent digits swapped, of other amounts, the
+        open one of a customer with no other open invoice of its amount; else None."""
+        Move = self.env["account.move"]
+        base = [("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted")]
+        paid = {move.name: move for move in Move.search([*base, ("payment_state", "in", ("paid", "in_payment"))])}
+        # A sequence number two journals share (INV/2026/00004, RINV/2026/00004) would name two invoices at once.
+        names = Move.search([("company_id", "=", company.id), ("move_type", "in", ("out_invoice", "out_refund")),
+                             ("name", "like", "/")]).mapped("name")  # fmt: skip
+        shared = {seq for seq, count in Counter(name.rpartition("/")[2] for name in names).items() if count > 1}
+        for invoices in self._demo_open_by_customer(company).values():
+            for invoice in invoices:
+                prefix, _slash, seq = invoice.name.rpartition("/")
+                for i in range(len(seq) - 1):
+                    if seq[i] == seq[i + 1] or not (seq[i] + seq[i + 1]).isdigit():
+                        continue
+                    swapped = f"{seq[:i]}{seq[i + 1]}{seq[i]}{seq[i + 2 :]}"
+                    other = paid.get(f"{prefix}/{swapped}") if not {seq, swapped} & shared else None
+                    if (other and other.amount_total != invoice.amount_residual
+                            and sum(it.amount_residual == invoice.amount_residual for it in invoices) == 1):  # fmt: skip
+                        return invoice, other
+        return None
+
+    @api.model
+    def _demo_generate_partial_run(self):
+        """A large matching run (in chunks) the administrator stopped: the first chunk applied, the second failed
+        (its managers told on the run's chatter), the rest cancelled by him: *Partly Done*.
+
+        The chunk size is 2 for this run only; the second chunk is made to fail as the tests do (a source of no
+        model), its warning kept out of the install log."""
+        company = self.env.company
+        if not company.chart_template:
+            return
+        bank = self.env["account.journal"].search(
+            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "bank")], limit=1
+        )
+        picks = [items[0] for items in self._demo_open_by_customer(company).values()][:5]
+        if len(picks) < 5:
+            return
+        Run = self.env["billing.match.run"]
+        if Run.search_count([("company_id", "=", company.id), ("state", "=", "running")]):
+            return
+        today = fields.Date.context_today(self)
+        payments = self.env["account.payment"].create([{
+            "payment_type": "inbound", "partner_type": "customer", "partner_id": invoice.commercial_partner_id.id,
+            "amount": invoice.amount_residual, "memo": invoice.name, "journal_id": bank.id, "date": today,
+        } for invoice in picks])  # fmt: skip
+        payments.action_post()
+        Param = self.env["ir.config_parameter"].sudo()
+        size = Param.get_param(CHUNK_SIZE_PARAM)
+        Param.set_param(CHUNK_SIZE_PARAM, "2")
+        try:
+            specialist = self.env.ref("billing_specialist.user_billing_specialist_demo")
+            run = Run.with_user(specialist)._run_automatic(company, payments=payments, statement_lines=[]).sudo()
+        finally:
+            Param.set_param(CHUNK_SIZE_PARAM, size or False)
+        chunks = run.chunk_ids.sorted("sequence")
+        if run.state != "running" or len(chunks) < 3:
+            return
+        chunks[0]._billing_process()
+        chunks[1].write({"source_refs": [["billing.no.such.model", 1]]})
+        chunk_logger = logging.getLogger("odoo.addons.billing_specialist.models.billing_run_chunk")
+        disabled, chunk_logger.disabled = chunk_logger.disabled, True
+        try:
+            chunks[1]._billing_process()
+        finally:
+            chunk_logger.disabled = disabled
+        if chunks[1].state == "failed" and not chunks.filtered(lambda chunk: chunk.state == "running"):
+            run.with_user(self.env.ref("base.user_admin")).action_billing_cancel_rest()

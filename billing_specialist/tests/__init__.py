@@ -53,3 +53,4 @@ from . import test_cockpit_tour
 from . import test_attack_pass_8
 from . import test_cron_concurrency
 from . import test_attack_pass_9
+from . import test_architecture

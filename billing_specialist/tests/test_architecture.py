@@ -1,0 +1,300 @@
+"""The capability seams of docs/ARCHITECTURE.md, as a ratchet (issue 22), without a database.
+
+The test walks the addon's Python files, gives each file a capability (``FILES``) and each ``billing.*`` model the
+capability of the file that declares it (``_name``). Every reference to a model (``env["billing.x"]``, ``_inherit``
+and a relational field's comodel) from one capability to another must follow ``MAY_CALL``. Today's crossings are
+listed in ``KNOWN_CROSSINGS``: the list may only shrink. A crossing not in it fails, and so does a listed crossing
+that no longer exists (remove it from the list, and the count in docs/ARCHITECTURE.md).
+"""
+
+import ast
+import re
+from collections import defaultdict
+from pathlib import Path
+
+from odoo.tests import BaseCase, tagged
+
+ADDON = Path(__file__).resolve().parent.parent
+
+# Lowest first. A capability may reference its own models and those of the capabilities listed here.
+MAY_CALL = {
+    "settings": set(),
+    "runs": {"settings"},
+    "disputes": {"settings"},
+    "matching": {"settings", "runs", "disputes"},
+    "remittances": {"settings", "runs", "disputes", "matching"},
+    "collections": {"settings", "runs", "disputes"},
+    "invoicing": {"settings", "runs", "disputes"},
+    "reports": {"settings", "runs", "disputes", "matching", "remittances", "collections", "invoicing"},
+    "portal": {"settings", "disputes", "collections", "reports"},
+    "demo": {"settings", "runs", "disputes", "matching", "remittances", "collections", "invoicing", "reports"},
+}
+
+# Every Python file outside tests/ (path relative to the addon, or a folder ending in "/").
+FILES = {
+    # settings and shared base
+    "__init__.py": "settings",
+    "__manifest__.py": "settings",
+    "exceptions.py": "settings",
+    "models/__init__.py": "settings",
+    "models/billing_settings.py": "settings",
+    "models/res_company.py": "settings",
+    "models/res_config_settings.py": "settings",
+    "models/billing_finite_mixin.py": "settings",
+    "wizards/__init__.py": "settings",
+    "report/__init__.py": "settings",
+    # generic runs and chunks
+    "models/billing_run_chunk.py": "runs",
+    "models/billing_run_chunked_mixin.py": "runs",
+    # disputes
+    "models/billing_dispute.py": "disputes",
+    "models/billing_dispute_gateway.py": "disputes",
+    "models/billing_dispute_line.py": "disputes",
+    "models/billing_dispute_reason.py": "disputes",
+    "models/billing_dispute_root_cause.py": "disputes",
+    "models/billing_dispute_stage.py": "disputes",
+    "models/crm_team_member.py": "disputes",
+    "models/res_users.py": "disputes",
+    "models/mail_alias.py": "disputes",
+    "wizards/billing_dispute_resolve.py": "disputes",
+    # payment matching and learning
+    "matching/__init__.py": "matching",
+    "matching/engine.py": "matching",
+    "matching/habits.py": "matching",
+    "matching/learning.py": "matching",
+    "matching/text.py": "matching",
+    "models/account_bank_statement_line.py": "matching",
+    "models/account_payment.py": "matching",
+    "models/account_partial_reconcile.py": "matching",
+    "models/billing_match_habit.py": "matching",
+    "models/billing_match_review.py": "matching",
+    "models/billing_match_review_allocation.py": "matching",
+    "models/billing_match_run.py": "matching",
+    "models/billing_matcher.py": "matching",
+    "models/billing_matcher_inputs.py": "matching",
+    "models/billing_payment_apply.py": "matching",
+    # remittance advices
+    "matching/file_extract.py": "remittances",
+    "matching/remittance.py": "remittances",
+    "matching/remittance_files.py": "remittances",
+    "models/billing_dispute_remittance.py": "remittances",
+    "models/billing_remittance.py": "remittances",
+    "models/billing_remittance_deduction_rule.py": "remittances",
+    "models/billing_remittance_format.py": "remittances",
+    "models/billing_remittance_gateway.py": "remittances",
+    "models/billing_remittance_line.py": "remittances",
+    "wizards/billing_remittance_import.py": "remittances",
+    # collections: follow-up, promises, worklist
+    "followup/": "collections",
+    "promises/": "collections",
+    "models/billing_collection.py": "collections",
+    "models/billing_collection_cockpit.py": "collections",
+    "models/billing_collection_worklist.py": "collections",
+    "models/billing_followup_history.py": "collections",
+    "models/billing_followup_ledger.py": "collections",
+    "models/billing_followup_level.py": "collections",
+    "models/billing_followup_line.py": "collections",
+    "models/billing_followup_run.py": "collections",
+    "models/billing_promise.py": "collections",
+    "models/mail_activity.py": "collections",
+    "models/mail_mail.py": "collections",
+    "models/res_partner.py": "collections",
+    "report/billing_worklist.py": "collections",
+    "report/billing_worklist_cockpit.py": "collections",
+    "wizards/billing_collection_assign.py": "collections",
+    "wizards/billing_collection_call.py": "collections",
+    "wizards/billing_collection_schedule.py": "collections",
+    "wizards/billing_followup_line_level.py": "collections",
+    # invoicing: pre-send checks and billing runs
+    "checks/": "invoicing",
+    "models/account_move.py": "invoicing",
+    "models/billing_invoice_check.py": "invoicing",
+    "models/billing_invoice_check_result.py": "invoicing",
+    "models/billing_invoice_checker.py": "invoicing",
+    "models/billing_invoice_delivery.py": "invoicing",
+    "models/billing_invoice_run.py": "invoicing",
+    "models/billing_invoice_run_line.py": "invoicing",
+    "wizards/billing_invoice_check_override.py": "invoicing",
+    # reports
+    "report/billing_activity_report.py": "reports",
+    "report/billing_aging.py": "reports",
+    "report/billing_collector_report.py": "reports",
+    "report/billing_kpi.py": "reports",
+    "report/billing_statement.py": "reports",
+    "report/billing_workbook.py": "reports",
+    "wizards/billing_report_aging_line.py": "reports",
+    "wizards/billing_report_wizard.py": "reports",
+    "wizards/billing_statement_wizard.py": "reports",
+    # portal
+    "controllers/": "portal",
+    # demo data and migrations build on everything
+    "demo/": "demo",
+    "migrations/": "demo",
+}
+
+# Today's crossings (file, model, kind): each is a call from a capability to one it may not call. Remove a line
+# when its step of issue 22 lands; never add one (fix the call, or argue the table in docs/ARCHITECTURE.md).
+KNOWN_CROSSINGS = {
+    # settings -> collections, invoicing: the company seeds its follow-up levels and checks (step 6)
+    ("models/res_company.py", "billing.followup.level", "env"),
+    ("models/res_company.py", "billing.invoice.check", "env"),
+    # runs -> matching, collections, invoicing: the chunk knows its three run types and borrows matching's
+    # history (step 1: a neutral history mixin, each run type extends the chunk from its own file)
+    ("models/billing_run_chunk.py", "billing.match.history", "inherit"),
+    ("models/billing_run_chunk.py", "billing.match.run", "field"),
+    ("models/billing_run_chunk.py", "billing.followup.run", "field"),
+    ("models/billing_run_chunk.py", "billing.invoice.run", "field"),
+    # disputes -> matching: resolving a dispute books its write-off through the payment apply (step 4)
+    ("wizards/billing_dispute_resolve.py", "billing.payment.apply", "env"),
+    # matching -> remittances: the matcher, the run, the review and the payment name remittances (step 3: a hook
+    # for extra proposals and one after applying)
+    ("models/account_payment.py", "billing.remittance", "env"),
+    ("models/billing_match_review.py", "billing.remittance", "field"),
+    ("models/billing_match_run.py", "billing.remittance", "env"),
+    ("models/billing_match_run.py", "billing.remittance", "field"),
+    ("models/billing_matcher.py", "billing.remittance", "env"),
+    # collections -> matching: follow-up history inherits matching's history (step 1); the partner form shows
+    # the learned habits
+    ("models/billing_followup_history.py", "billing.match.history", "inherit"),
+    ("models/res_partner.py", "billing.match.habit", "field"),
+    # collections -> reports: the worklist and the partner read the activity report's team SQL (step 4)
+    ("models/res_partner.py", "billing.activity.report", "env"),
+    ("report/billing_worklist.py", "billing.activity.report", "env"),
+    # invoicing -> collections: the invoice extension holds follow-up and promise fields (step 5)
+    ("models/account_move.py", "billing.followup.level", "field"),
+    ("models/account_move.py", "billing.promise", "env"),
+}
+
+RELATIONAL = {"Many2one", "One2many", "Many2many"}
+
+
+def capability_of(rel):
+    if rel in FILES:
+        return FILES[rel]
+    folders = [folder for folder in FILES if folder.endswith("/") and rel.startswith(folder)]
+    return FILES[max(folders, key=len)] if folders else None
+
+
+def python_files():
+    for path in sorted(ADDON.rglob("*.py")):
+        rel = path.relative_to(ADDON).as_posix()
+        if not rel.startswith("tests/"):
+            yield rel, ast.parse(path.read_text(encoding="utf-8"), filename=rel)
+
+
+def _strings(node):
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return [node.value]
+    if isinstance(node, ast.List | ast.Tuple):
+        return [elt.value for elt in node.elts if isinstance(elt, ast.Constant) and isinstance(elt.value, str)]
+    return []
+
+
+def declared_models(tree):
+    """The model names a file declares with ``_name``."""
+    names = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "_name" for t in node.targets):
+            names += _strings(node.value)
+    return names
+
+
+def references(tree):
+    """(model, kind) for every ``env["billing.x"]``, ``_inherit`` and relational field comodel of a file."""
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Attribute) and node.value.attr == "env":
+            found += [(name, "env") for name in _strings(node.slice)]
+        elif isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "_inherit" for t in node.targets):
+            found += [(name, "inherit") for name in _strings(node.value)]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr in RELATIONAL
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == "fields"
+        ):
+            args = node.args[:1] + [kw.value for kw in node.keywords if kw.arg == "comodel_name"]
+            found += [(name, "field") for arg in args for name in _strings(arg)]
+    return [(model, kind) for model, kind in found if model.startswith("billing.")]
+
+
+def crossings():
+    """The set of (file, model, kind) that go against ``MAY_CALL``, and the files without a capability."""
+    files = list(python_files())
+    owner, unmapped = {}, []
+    for rel, tree in files:
+        cap = capability_of(rel)
+        if cap is None:
+            unmapped.append(rel)
+        for name in declared_models(tree):
+            owner[name] = cap
+    found = set()
+    for rel, tree in files:
+        cap = capability_of(rel)
+        for model, kind in references(tree):
+            target = owner.get(model)
+            if cap and target and target != cap and target not in MAY_CALL[cap]:
+                found.add((rel, model, kind))
+    return found, unmapped, owner
+
+
+@tagged("post_install", "-at_install", "architecture")
+class TestArchitecture(BaseCase):
+    def test_every_file_has_a_capability(self):
+        _found, unmapped, owner = crossings()
+        self.assertEqual(unmapped, [], "give each new file a capability in FILES")
+        self.assertIn("billing.dispute", owner)
+        self.assertEqual(owner["billing.match.run"], "matching")
+        self.assertEqual(owner["billing.run.chunk"], "runs")
+
+    def test_the_table_has_no_cycle(self):
+        """``MAY_CALL`` is an order: no capability may reach itself through others."""
+        for start in MAY_CALL:
+            seen, todo = set(), list(MAY_CALL[start])
+            while todo:
+                cap = todo.pop()
+                self.assertNotEqual(cap, start, f"{start} reaches itself")
+                if cap not in seen:
+                    seen.add(cap)
+                    todo += MAY_CALL[cap]
+
+    def test_no_new_crossing(self):
+        found, _unmapped, _owner = crossings()
+        new = sorted(found - KNOWN_CROSSINGS)
+        self.assertEqual(new, [], "a lower capability references a higher one (see docs/ARCHITECTURE.md)")
+
+    def test_known_crossings_still_exist(self):
+        """The ratchet: a crossing that was removed leaves the list too, so the list stays true."""
+        found, _unmapped, _owner = crossings()
+        gone = sorted(KNOWN_CROSSINGS - found)
+        self.assertEqual(gone, [], "remove these from KNOWN_CROSSINGS and lower the count in docs/ARCHITECTURE.md")
+
+    def test_the_page_gives_the_count(self):
+        """docs/ARCHITECTURE.md says how many crossings are left (skipped where the addon ships without docs/)."""
+        page = ADDON.parent / "docs" / "ARCHITECTURE.md"
+        if not page.exists():
+            self.skipTest("no docs/ARCHITECTURE.md beside the addon")
+        counts = re.findall(r"(\d+) known crossings to remove", page.read_text(encoding="utf-8"))
+        self.assertEqual(counts, [str(len(KNOWN_CROSSINGS))])
+
+    def test_the_walk_sees_references(self):
+        """The walker finds each kind of reference (a walker that finds nothing would pass every file)."""
+        tree = ast.parse(
+            "class A(models.Model):\n"
+            "    _name = 'billing.a'\n"
+            "    _inherit = ['mail.thread', 'billing.b']\n"
+            "    c_id = fields.Many2one('billing.c')\n"
+            "    d_ids = fields.One2many(comodel_name='billing.d', inverse_name='a_id')\n"
+            "    def f(self):\n"
+            "        return self.env['billing.e'], self.env['res.partner']\n"
+        )
+        self.assertEqual(declared_models(tree), ["billing.a"])
+        self.assertEqual(
+            sorted(references(tree)),
+            [("billing.b", "inherit"), ("billing.c", "field"), ("billing.d", "field"), ("billing.e", "env")],
+        )
+        by_kind = defaultdict(int)
+        for _rel, _model, kind in crossings()[0]:
+            by_kind[kind] += 1
+        self.assertGreater(sum(by_kind.values()), 0)
