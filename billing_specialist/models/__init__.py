@@ -11,9 +11,10 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import billing_payment_apply
+from . import billing_history_mixin
 from . import billing_run_chunked_mixin
-from . import billing_match_run
 from . import billing_run_chunk
+from . import billing_match_run
 from . import account_payment
 from . import account_bank_statement_line
 from . import res_users

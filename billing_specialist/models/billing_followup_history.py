@@ -5,7 +5,7 @@ class BillingFollowupHistory(models.AbstractModel):
     """Follow-up runs and their lines are history: only the run itself (as superuser) writes them."""
 
     _name = "billing.followup.history"
-    _inherit = ["billing.match.history"]
+    _inherit = ["billing.history.mixin"]
     _description = "Follow-up History"
 
     @api.model

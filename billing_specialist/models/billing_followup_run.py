@@ -359,3 +359,12 @@ class BillingFollowupRun(models.Model):
         todo = {pid: followup for pid, followup in planned.items() if followup.plan.new}
         vals_list = Line._prepare_vals_list(self, todo, create_collections=not self.previewed)
         return Line.create(vals_list)
+
+
+class BillingRunChunk(models.Model):
+    """A follow-up run's chunks: the inverse of its Chunks tab."""
+
+    # Each run type extends the chunk from its own file: the chunk model knows none of them (no merging).
+    _inherit = "billing.run.chunk"  # pylint: disable=consider-merging-classes-inherited
+
+    followup_run_id = fields.Many2one("billing.followup.run", ondelete="cascade", index="btree_not_null", readonly=True)

@@ -524,3 +524,12 @@ class BillingInvoiceRun(models.Model):
             action["views"] = [(self.env.ref("account.view_out_invoice_tree").id, "list"),
                                (self.env.ref("account.view_move_form").id, "form")]  # fmt: skip
         return action
+
+
+class BillingRunChunk(models.Model):
+    """A billing run's chunks: the inverse of its Chunks tab."""
+
+    # Each run type extends the chunk from its own file: the chunk model knows none of them (no merging).
+    _inherit = "billing.run.chunk"  # pylint: disable=consider-merging-classes-inherited
+
+    invoice_run_id = fields.Many2one("billing.invoice.run", ondelete="cascade", index="btree_not_null", readonly=True)

@@ -2,7 +2,7 @@ import time
 import zlib
 
 from odoo import Command, api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from .billing_matcher import BillingMatcher
@@ -26,25 +26,8 @@ class BillingMatchHistory(models.AbstractModel):
     """A run, its lines and allocations are history: only the run itself (as superuser, ``sudo()``) writes them."""
 
     _name = "billing.match.history"
+    _inherit = ["billing.history.mixin"]
     _description = "Payment Matching History"
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        self._check_written_by_run()
-        return super().create(vals_list)
-
-    def write(self, vals):
-        self._check_written_by_run()
-        return super().write(vals)
-
-    @api.model
-    def _check_written_by_run(self):
-        if not self.env.su:
-            raise AccessError(
-                self.env._(
-                    "%(model)s is written by %(writer)s only.", model=self._description, writer=self._history_writer()
-                )
-            )
 
     @api.model
     def _history_writer(self):
@@ -541,3 +524,12 @@ class BillingMatchRunAllocation(models.Model):
     move_id = fields.Many2one("account.move", string="Invoice", required=True, ondelete="cascade")
     currency_id = fields.Many2one("res.currency", required=True)
     amount = fields.Monetary(help="Proposed for the invoice; negative for a credit note.")
+
+
+class BillingRunChunk(models.Model):
+    """A matching run's chunks: the inverse of its Chunks tab."""
+
+    # Each run type extends the chunk from its own file: the chunk model knows none of them (no merging).
+    _inherit = "billing.run.chunk"  # pylint: disable=consider-merging-classes-inherited
+
+    match_run_id = fields.Many2one("billing.match.run", ondelete="cascade", index="btree_not_null", readonly=True)

@@ -25,12 +25,14 @@ class BillingRunChunk(models.Model):
     customer chunk is done. A chunk is processed at most once: the row is locked while it runs and a done chunk is a
     no-op, so a retried job or a second cron never applies twice.
 
-    The run implements (see ``billing.match.run``, ``billing.followup.run``, ``billing.invoice.run``): ``_billing_chunk_process(chunk)`` (do and record the chunk's
-    work in the run) and ``_billing_chunks_finished()`` (called when no chunk is left to do).
+    The chunk knows no run type: it reaches its run through ``res_model`` and ``res_id``. A run type (a
+    ``billing.run.chunked.mixin``) extends this model from its own file with the Many2one its ``chunk_ids`` is the
+    inverse of, and implements ``_billing_chunk_process(chunk)`` (do and record the chunk's work in the run) and
+    ``_billing_chunks_finished()`` (called when no chunk is left to do).
     """
 
     _name = "billing.run.chunk"
-    _inherit = ["billing.match.history"]
+    _inherit = ["billing.history.mixin"]
     _description = "Run Chunk"
     _order = "res_model, res_id, sequence, id"
     _check_company_auto = True
@@ -39,9 +41,6 @@ class BillingRunChunk(models.Model):
     user_id = fields.Many2one("res.users", string="Run by", readonly=True, help="Whose rights the chunk runs with.")
     res_model = fields.Char(string="Run Model", required=True, readonly=True)
     res_id = fields.Many2oneReference(string="Run", model_field="res_model", required=True, readonly=True)
-    match_run_id = fields.Many2one("billing.match.run", ondelete="cascade", index="btree_not_null", readonly=True)
-    followup_run_id = fields.Many2one("billing.followup.run", ondelete="cascade", index="btree_not_null", readonly=True)
-    invoice_run_id = fields.Many2one("billing.invoice.run", ondelete="cascade", index="btree_not_null", readonly=True)
     sequence = fields.Integer(readonly=True)
     kind = fields.Selection(
         [("customer", "Customers"), ("rest", "No Customer")], default="customer", required=True, readonly=True,
@@ -171,9 +170,8 @@ class BillingRunChunk(models.Model):
             current, current_partners = current + records, current_partners + [partner_id]
         if current:
             parts.append((current_partners, current, False))
-        vals = {"company_id": run.company_id.id, "user_id": run.env.uid, "res_model": run._name, "res_id": run.id}
-        vals.update({name: run.id for name, field in self._fields.items()  # the run's Chunks tab
-                     if field.type == "many2one" and field.comodel_name == run._name})  # fmt: skip
+        vals = {"company_id": run.company_id.id, "user_id": run.env.uid, "res_model": run._name, "res_id": run.id,
+                **run._billing_chunk_link()}  # fmt: skip
         chunks, previous = self.browse(), self.browse()
         for sequence, (partner_ids, records, chained) in enumerate(parts, start=1):  # numbered as users count
             previous = self.sudo().create({

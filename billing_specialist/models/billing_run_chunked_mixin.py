@@ -14,7 +14,8 @@ class BillingRunChunkedMixin(models.AbstractModel):
     database's guarantee of one large run per company at a time, a billing manager's *Cancel the Rest*, and the
     managers told of a failed chunk on the run's chatter.
 
-    The model defines ``chunk_ids`` (One2many on its Many2one of ``billing.run.chunk``), a ``running`` state,
+    The model defines ``chunk_ids`` (One2many on the Many2one that the run type adds to ``billing.run.chunk`` from
+    its own file), a ``running`` state,
     ``_billing_chunk_process(chunk)``, ``_billing_chunks_finished()``, ``_billing_chunks_cancelled(partly)`` and
     ``_billing_running_where()`` (the SQL condition of its large runs in progress: at most one per company).
     """
@@ -45,6 +46,12 @@ class BillingRunChunkedMixin(models.AbstractModel):
         manager = self.env.user.has_group("billing_specialist.group_billing_manager")
         for run in self:
             run.can_cancel_rest = manager and run.state == "running" and bool(run.chunk_ids)
+
+    def _billing_chunk_link(self):
+        """Hook: the values that tie a new chunk to this run (its ``chunk_ids``' inverse Many2one, for the run's
+        Chunks tab). A run type whose chunks need more overrides it."""
+        self.ensure_one()
+        return {self._fields["chunk_ids"].inverse_name: self.id}
 
     def _billing_chunks_in_progress(self):
         """The chunks of these runs not done yet (waiting, running or failed; a cancelled one is over)."""

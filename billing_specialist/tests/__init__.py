@@ -44,6 +44,7 @@ from . import test_matching_learning
 from . import test_attack_pass_4
 from . import test_attack_pass_5
 from . import test_run_chunks_followup_billing
+from . import test_run_seams
 from . import test_attack_pass_6
 from . import test_run_chunks_concurrency
 from . import test_attack_pass_7

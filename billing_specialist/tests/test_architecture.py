@@ -44,6 +44,7 @@ FILES = {
     "wizards/__init__.py": "settings",
     "report/__init__.py": "settings",
     # generic runs and chunks
+    "models/billing_history_mixin.py": "runs",
     "models/billing_run_chunk.py": "runs",
     "models/billing_run_chunked_mixin.py": "runs",
     # disputes
@@ -138,12 +139,6 @@ KNOWN_CROSSINGS = {
     # settings -> collections, invoicing: the company seeds its follow-up levels and checks (step 6)
     ("models/res_company.py", "billing.followup.level", "env"),
     ("models/res_company.py", "billing.invoice.check", "env"),
-    # runs -> matching, collections, invoicing: the chunk knows its three run types and borrows matching's
-    # history (step 1: a neutral history mixin, each run type extends the chunk from its own file)
-    ("models/billing_run_chunk.py", "billing.match.history", "inherit"),
-    ("models/billing_run_chunk.py", "billing.match.run", "field"),
-    ("models/billing_run_chunk.py", "billing.followup.run", "field"),
-    ("models/billing_run_chunk.py", "billing.invoice.run", "field"),
     # disputes -> matching: resolving a dispute books its write-off through the payment apply (step 4)
     ("wizards/billing_dispute_resolve.py", "billing.payment.apply", "env"),
     # matching -> remittances: the matcher, the run, the review and the payment name remittances (step 3: a hook
@@ -153,9 +148,7 @@ KNOWN_CROSSINGS = {
     ("models/billing_match_run.py", "billing.remittance", "env"),
     ("models/billing_match_run.py", "billing.remittance", "field"),
     ("models/billing_matcher.py", "billing.remittance", "env"),
-    # collections -> matching: follow-up history inherits matching's history (step 1); the partner form shows
-    # the learned habits
-    ("models/billing_followup_history.py", "billing.match.history", "inherit"),
+    # collections -> matching: the partner form shows the learned habits
     ("models/res_partner.py", "billing.match.habit", "field"),
     # collections -> reports: the worklist and the partner read the activity report's team SQL (step 4)
     ("models/res_partner.py", "billing.activity.report", "env"),
