@@ -48,9 +48,7 @@ class BillingDisputeDemo(models.Model):
         journal = self.env["account.journal"].search(
             [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "sale")], limit=1
         )
-        bank = self.env["account.journal"].search(
-            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "bank")], limit=1
-        )
+        bank = self._demo_bank_journal(company)
         writeoff_account = self.env["account.account"].search(
             [*self.env["account.account"]._check_company_domain(company), ("account_type", "=", "expense")], limit=1
         )
@@ -174,15 +172,19 @@ class BillingDisputeDemo(models.Model):
                 wizard.action_apply()
 
     @api.model
+    def _demo_bank_journal(self, company):
+        """The company's first bank journal (the demo's payments and bank lines go there)."""
+        Journal = self.env["account.journal"]
+        return Journal.search([*Journal._check_company_domain(company), ("type", "=", "bank")], limit=1)
+
+    @api.model
     def _demo_generate_matching(self):
         """Unapplied payments and bank lines of every kind, so Match Payments and the runs have something to show."""
         company = self.env.company
         if not company.chart_template:
             return
         today = fields.Date.context_today(self)
-        bank = self.env["account.journal"].search(
-            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "bank")], limit=1
-        )
+        bank = self._demo_bank_journal(company)
         by_customer = self._demo_open_by_customer(company)
         pairs = [items for items in by_customer.values() if len(items) >= 2]
         singles = [items[0] for items in by_customer.values()]
@@ -281,9 +283,7 @@ class BillingDisputeDemo(models.Model):
             return
         today = fields.Date.context_today(self)
         Promise = self.env["billing.promise"]
-        bank = self.env["account.journal"].search(
-            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "bank")], limit=1
-        )
+        bank = self._demo_bank_journal(company)
         invoices = self.env["account.move"].search(
             [
                 ("move_type", "=", "out_invoice"),
@@ -516,9 +516,7 @@ class BillingDisputeDemo(models.Model):
             AdviceLine(first[0].name.replace("/", "-"), first[0].amount_residual),
             AdviceLine(first[1].name, first[1].amount_residual - deduction, deduction, "2 units damaged in transit"),
         ]), "manual", reference="AP-RUN-0412")  # fmt: skip
-        bank = self.env["account.journal"].search(
-            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "bank")], limit=1
-        )
+        bank = self._demo_bank_journal(company)
         payment = self.env["account.payment"].create({
             "payment_type": "inbound", "partner_type": "customer", "partner_id": customers[0].id,
             "amount": applied.amount_total, "memo": "AP RUN 0412", "journal_id": bank.id,
@@ -625,9 +623,7 @@ class BillingDisputeDemo(models.Model):
         journal = self.env["account.journal"].search(
             [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "sale")], limit=1
         )
-        bank = self.env["account.journal"].search(
-            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "bank")], limit=1
-        )
+        bank = self._demo_bank_journal(company)
         invoices = self.env["account.move"].create([{
             "move_type": "out_invoice", "partner_id": northwind.id, "journal_id": journal.id,
             "invoice_date": today - timedelta(days=days), "invoice_date_due": today - timedelta(days=days - 30),
@@ -662,9 +658,7 @@ class BillingDisputeDemo(models.Model):
         if not company.chart_template:
             return
         today = fields.Date.context_today(self)
-        bank = self.env["account.journal"].search(
-            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "bank")], limit=1
-        )
+        bank = self._demo_bank_journal(company)
         specialist = self.env.ref("billing_specialist.user_billing_specialist_demo")
         self.env.flush_all()
         rows = self.env["billing.worklist"].search(
@@ -696,9 +690,7 @@ class BillingDisputeDemo(models.Model):
         if not company.chart_template:
             return
         today = fields.Date.context_today(self)
-        bank = self.env["account.journal"].search(
-            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "bank")], limit=1
-        )
+        bank = self._demo_bank_journal(company)
         lines = self.env["account.bank.statement.line"]
         account = self.env["res.partner.bank"].search(
             [("acc_number", "=", "BE71 0961 2345 6769"), ("partner_id", "!=", False)], limit=1
@@ -757,9 +749,7 @@ class BillingDisputeDemo(models.Model):
         company = self.env.company
         if not company.chart_template:
             return
-        bank = self.env["account.journal"].search(
-            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "bank")], limit=1
-        )
+        bank = self._demo_bank_journal(company)
         picks = [items[0] for items in self._demo_open_by_customer(company).values()][:5]
         if len(picks) < 5:
             return
