@@ -31,11 +31,22 @@ def update_module(db, addons):
     import sys
 
     subprocess.run(
-        [sys.executable, "-m", "odoo", "server", "-d", db, f"--addons-path={addons}", "-u", "billing_specialist",
-         "--stop-after-init", "--log-level=warn"],
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "server",
+            "-d",
+            db,
+            f"--addons-path={addons}",
+            "-u",
+            "billing_specialist",
+            "--stop-after-init",
+            "--log-level=warn",
+        ],
         check=True,
         stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+    )
 
 
 def prepare_registry(db, reset, generate, describe):
@@ -56,10 +67,23 @@ def prepare_registry(db, reset, generate, describe):
         update_module(db, addons)
     else:
         subprocess.run(
-            [sys.executable, "-m", "odoo", "server", "-d", db, f"--addons-path={addons}", "-i", "billing_specialist",
-             "--without-demo=all", "--stop-after-init", "--log-level=warn"],
-            check=True, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
+            [
+                sys.executable,
+                "-m",
+                "odoo",
+                "server",
+                "-d",
+                db,
+                f"--addons-path={addons}",
+                "-i",
+                "billing_specialist",
+                "--without-demo=all",
+                "--stop-after-init",
+                "--log-level=warn",
+            ],
+            check=True,
+            stderr=subprocess.DEVNULL,
+        )
     odoo.tools.config.parse_config(["-d", db, f"--addons-path={addons}", "--log-level=warn"])
     registry = Registry(db)
     if fresh:
@@ -120,14 +144,16 @@ MIX = [  # (case, share, identifiable)
 
 def memo_variant(rng, name):
     prefix, year, seq = name.split("/")
-    return rng.choice([
-        name,
-        f"{prefix} {year} {seq}",
-        f"Invoice {prefix}-{year}-{int(seq)}",
-        f"{year}{seq}",
-        f"pmt ref {name.lower()}",
-        f"REF:{prefix}{year}{seq} thanks",
-    ])  # fmt: skip
+    return rng.choice(
+        [
+            name,
+            f"{prefix} {year} {seq}",
+            f"Invoice {prefix}-{year}-{int(seq)}",
+            f"{year}{seq}",
+            f"pmt ref {name.lower()}",
+            f"REF:{prefix}{year}{seq} thanks",
+        ]
+    )
 
 
 def typo(rng, name):
@@ -169,9 +195,11 @@ def setup(env):
     # EUR: 1.8 per company unit when invoiced, 2.0 since (payments in the company's currency convert exactly).
     eur = env.ref("base.EUR")
     eur.active = True
-    env["res.currency.rate"].create([
-        {"currency_id": eur.id, "name": "2000-01-01", "rate": 1.8},
-        {"currency_id": eur.id, "name": date.today() - timedelta(days=10), "rate": 2.0},
-    ])  # fmt: skip
+    env["res.currency.rate"].create(
+        [
+            {"currency_id": eur.id, "name": "2000-01-01", "rate": 1.8},
+            {"currency_id": eur.id, "name": date.today() - timedelta(days=10), "rate": 2.0},
+        ]
+    )
     product = env["product.product"].create({"name": "Bench service", "taxes_id": [(5, 0, 0)]})
     return bank, eur, product

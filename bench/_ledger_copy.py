@@ -97,9 +97,17 @@ class _Rollback(Exception):
 class LedgerWriter:
     """Writes customers, invoices, payments, bank lines and reconciliations by COPY from ORM-made templates."""
 
-    ORDER = ("res_partner", "account_full_reconcile", "account_payment", "account_move",
-             "account_bank_statement_line", "account_move_line", "account_partial_reconcile",
-             "account_move_line_account_tax_rel", "account_account_tag_account_move_line_rel")  # fmt: skip
+    ORDER = (
+        "res_partner",
+        "account_full_reconcile",
+        "account_payment",
+        "account_move",
+        "account_bank_statement_line",
+        "account_move_line",
+        "account_partial_reconcile",
+        "account_move_line_account_tax_rel",
+        "account_account_tag_account_move_line_rel",
+    )
 
     def __init__(self, env, bank, eur, product):
         self.env, self.cr = env, env.cr
@@ -136,22 +144,48 @@ class LedgerWriter:
         today = date.today()
 
         def invoice(currency, day):
-            return Move.create({
-                "move_type": "out_invoice", "partner_id": partner.id, "invoice_date": day,
-                "invoice_date_due": day + timedelta(days=30), "ref": "PO-TEMPLATE", "currency_id": currency.id,
-                "invoice_line_ids": [(0, 0, {"product_id": product.id, "quantity": 1, "price_unit": 1000.0,
-                                             "tax_ids": [(6, 0, self.tax.ids)]})],
-            })  # fmt: skip
+            return Move.create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": day,
+                    "invoice_date_due": day + timedelta(days=30),
+                    "ref": "PO-TEMPLATE",
+                    "currency_id": currency.id,
+                    "invoice_line_ids": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": product.id,
+                                "quantity": 1,
+                                "price_unit": 1000.0,
+                                "tax_ids": [(6, 0, self.tax.ids)],
+                            },
+                        )
+                    ],
+                }
+            )
 
-        self.samples = {"open": invoice(self.company.currency_id, today), "eur": invoice(self.eur, today),
-                        "paid": invoice(self.company.currency_id, today - timedelta(days=200))}  # fmt: skip
+        self.samples = {
+            "open": invoice(self.company.currency_id, today),
+            "eur": invoice(self.eur, today),
+            "paid": invoice(self.company.currency_id, today - timedelta(days=200)),
+        }
         (self.samples["open"] | self.samples["eur"] | self.samples["paid"]).action_post()
 
         def payment(amount, day, memo):
-            return Payment.create({
-                "payment_type": "inbound", "partner_type": "customer", "partner_id": partner.id, "amount": amount,
-                "memo": memo, "date": day, "journal_id": self.bank.id,
-            })  # fmt: skip
+            return Payment.create(
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": partner.id,
+                    "amount": amount,
+                    "memo": memo,
+                    "date": day,
+                    "journal_id": self.bank.id,
+                }
+            )
 
         paid = self.samples["paid"]
         self.samples["payment"] = payment(500.0, today, "TEMPLATE-MEMO")
@@ -200,8 +234,10 @@ class LedgerWriter:
 
     def _read_relations(self, key, line_id):
         rows = []
-        for table, column in (("account_move_line_account_tax_rel", "account_move_line_id"),
-                              ("account_account_tag_account_move_line_rel", "account_move_line_id")):  # fmt: skip
+        for table, column in (
+            ("account_move_line_account_tax_rel", "account_move_line_id"),
+            ("account_account_tag_account_move_line_rel", "account_move_line_id"),
+        ):
             self.cr.execute(f"SELECT * FROM {table} WHERE {column} = %s", (line_id,))
             names = [d.name for d in self.cr.description]
             rows += [(table, column, dict(zip(names, values, strict=True))) for values in self.cr.fetchall()]
@@ -216,17 +252,24 @@ class LedgerWriter:
     def partners(self, names):
         first = reserve_ids(self.cr, "res_partner", len(names))
         for offset, name in enumerate(names):
-            self.tables["res_partner"].add("customer", id=first + offset, name=name, complete_name=name,
-                                           commercial_company_name=name, commercial_partner_id=first + offset,
-                                           customer_rank=1)  # fmt: skip
+            self.tables["res_partner"].add(
+                "customer",
+                id=first + offset,
+                name=name,
+                complete_name=name,
+                commercial_company_name=name,
+                commercial_partner_id=first + offset,
+                customer_rank=1,
+            )
         self.flush()
         return list(range(first, first + len(names)))
 
     def _line(self, key, **values):
         self.tables["account_move_line"].add(key, **values)
         for table, column, row in self.relations.get(key, ()):
-            self.tables[table].buffer.write("\t".join(
-                _text(values["id"] if name == column else value) for name, value in row.items()) + "\n")  # fmt: skip
+            self.tables[table].buffer.write(
+                "\t".join(_text(values["id"] if name == column else value) for name, value in row.items()) + "\n"
+            )
             self.tables[table].pending += 1
 
     def invoice(self, ids, spec, names, paid_by=None):
@@ -246,31 +289,81 @@ class LedgerWriter:
         move_id, name, day = ids["move"], spec["name"], spec["date"]
         open_amount, open_balance = (0.0, 0.0) if paid_by else (total, bal_total)
         self.tables["account_move"].add(
-            key, id=move_id, name=name, sequence_prefix=spec["sequence"][0], sequence_number=spec["sequence"][1],
-            partner_id=spec["partner"], commercial_partner_id=spec["partner"], partner_shipping_id=spec["partner"],
-            invoice_partner_display_name=names[spec["partner"]], ref=spec["ref"], payment_reference=name,
-            date=day, invoice_date=day, invoice_date_due=spec["due"], billing_check_state=None,
-            amount_untaxed=untaxed, amount_tax=tax, amount_total=total, amount_residual=open_amount,
-            amount_untaxed_signed=bal_untaxed, amount_untaxed_in_currency_signed=untaxed, amount_tax_signed=bal_tax,
-            amount_total_signed=bal_total, amount_total_in_currency_signed=total, amount_residual_signed=open_balance,
-        )  # fmt: skip
-        common = {"move_id": move_id, "move_name": name, "partner_id": spec["partner"], "date": day,
-                  "invoice_date": day, "ref": spec["ref"]}  # fmt: skip
+            key,
+            id=move_id,
+            name=name,
+            sequence_prefix=spec["sequence"][0],
+            sequence_number=spec["sequence"][1],
+            partner_id=spec["partner"],
+            commercial_partner_id=spec["partner"],
+            partner_shipping_id=spec["partner"],
+            invoice_partner_display_name=names[spec["partner"]],
+            ref=spec["ref"],
+            payment_reference=name,
+            date=day,
+            invoice_date=day,
+            invoice_date_due=spec["due"],
+            billing_check_state=None,
+            amount_untaxed=untaxed,
+            amount_tax=tax,
+            amount_total=total,
+            amount_residual=open_amount,
+            amount_untaxed_signed=bal_untaxed,
+            amount_untaxed_in_currency_signed=untaxed,
+            amount_tax_signed=bal_tax,
+            amount_total_signed=bal_total,
+            amount_total_in_currency_signed=total,
+            amount_residual_signed=open_balance,
+        )
+        common = {
+            "move_id": move_id,
+            "move_name": name,
+            "partner_id": spec["partner"],
+            "date": day,
+            "invoice_date": day,
+            "ref": spec["ref"],
+        }
         line_id = ids["line"]
-        self._line(f"{key}_product", id=line_id, **common, balance=-bal_untaxed, credit=bal_untaxed,
-                   amount_currency=-untaxed, price_unit=untaxed, price_subtotal=untaxed, price_total=total)  # fmt: skip
+        self._line(
+            f"{key}_product",
+            id=line_id,
+            **common,
+            balance=-bal_untaxed,
+            credit=bal_untaxed,
+            amount_currency=-untaxed,
+            price_unit=untaxed,
+            price_subtotal=untaxed,
+            price_total=total,
+        )
         line_id += 1
         if self.tax:
-            self._line(f"{key}_tax", id=line_id, **common, balance=-bal_tax, credit=bal_tax, amount_currency=-tax,
-                       tax_base_amount=bal_untaxed)  # fmt: skip
+            self._line(
+                f"{key}_tax",
+                id=line_id,
+                **common,
+                balance=-bal_tax,
+                credit=bal_tax,
+                amount_currency=-tax,
+                tax_base_amount=bal_untaxed,
+            )
             line_id += 1
         receivable = line_id
         reconciled = {}
         if paid_by:
             reconciled = {"full_reconcile_id": paid_by, "matching_number": str(paid_by)}
-        self._line(f"{key}_payment_term", id=receivable, **common, name=name, date_maturity=spec["due"],
-                   balance=bal_total, debit=bal_total, amount_currency=total, amount_residual=open_balance,
-                   amount_residual_currency=open_amount, **reconciled)  # fmt: skip
+        self._line(
+            f"{key}_payment_term",
+            id=receivable,
+            **common,
+            name=name,
+            date_maturity=spec["due"],
+            balance=bal_total,
+            debit=bal_total,
+            amount_currency=total,
+            amount_residual=open_balance,
+            amount_residual_currency=open_amount,
+            **reconciled,
+        )
         ids["move"], ids["line"] = move_id + 1, receivable + 1
         return total, receivable
 
@@ -280,28 +373,72 @@ class LedgerWriter:
         key = "paid_payment" if paid else "payment"
         pay_id, move_id = ids["payment"], ids["move"]
         name, prefix, number = self.sequences["payment"].next(day)
-        self.tables["account_payment"].add(key, id=pay_id, move_id=None, name=name, partner_id=partner, memo=memo,
-                                           date=day, amount=amount, amount_company_currency_signed=amount)  # fmt: skip
+        self.tables["account_payment"].add(
+            key,
+            id=pay_id,
+            move_id=None,
+            name=name,
+            partner_id=partner,
+            memo=memo,
+            date=day,
+            amount=amount,
+            amount_company_currency_signed=amount,
+        )
         self.tables["account_move"].add(
-            key, id=move_id, name=name, sequence_prefix=prefix, sequence_number=number, ref=memo or None,
-            partner_id=partner, commercial_partner_id=partner, invoice_partner_display_name=names[partner], date=day,
-            invoice_date_due=day, amount_total=amount, amount_total_signed=amount,
-            amount_total_in_currency_signed=amount, origin_payment_id=pay_id,
-        )  # fmt: skip
-        label = self.template_memo_label.replace("TEMPLATE-MEMO", memo) if memo else self.template_memo_label.split(
-            ":")[0]  # fmt: skip
-        common = {"move_id": move_id, "move_name": name, "partner_id": partner, "date": day, "date_maturity": day,
-                  "ref": memo or None, "name": label, "payment_id": pay_id}  # fmt: skip
+            key,
+            id=move_id,
+            name=name,
+            sequence_prefix=prefix,
+            sequence_number=number,
+            ref=memo or None,
+            partner_id=partner,
+            commercial_partner_id=partner,
+            invoice_partner_display_name=names[partner],
+            date=day,
+            invoice_date_due=day,
+            amount_total=amount,
+            amount_total_signed=amount,
+            amount_total_in_currency_signed=amount,
+            origin_payment_id=pay_id,
+        )
+        label = (
+            self.template_memo_label.replace("TEMPLATE-MEMO", memo) if memo else self.template_memo_label.split(":")[0]
+        )
+        common = {
+            "move_id": move_id,
+            "move_name": name,
+            "partner_id": partner,
+            "date": day,
+            "date_maturity": day,
+            "ref": memo or None,
+            "name": label,
+            "payment_id": pay_id,
+        }
         line_id = ids["line"]
-        self._line(f"{key}_liquidity", id=line_id, **common, balance=amount, debit=amount, amount_currency=amount,
-                   amount_residual=amount, amount_residual_currency=amount)  # fmt: skip
+        self._line(
+            f"{key}_liquidity",
+            id=line_id,
+            **common,
+            balance=amount,
+            debit=amount,
+            amount_currency=amount,
+            amount_residual=amount,
+            amount_residual_currency=amount,
+        )
         reconciled = {}
         if paid:
             reconciled = {"full_reconcile_id": paid[0], "matching_number": str(paid[0])}
         else:
             reconciled = {"amount_residual": -amount, "amount_residual_currency": -amount}
-        self._line(f"{key}_receivable", id=line_id + 1, **common, balance=-amount, credit=amount,
-                   amount_currency=-amount, **reconciled)  # fmt: skip
+        self._line(
+            f"{key}_receivable",
+            id=line_id + 1,
+            **common,
+            balance=-amount,
+            credit=amount,
+            amount_currency=-amount,
+            **reconciled,
+        )
         ids["payment"], ids["move"], ids["line"] = pay_id + 1, move_id + 1, line_id + 2
         return line_id + 1
 
@@ -310,37 +447,65 @@ class LedgerWriter:
         st_id, move_id, line_id = ids["st_line"], ids["move"], ids["line"]
         name, prefix, number = self.sequences["bank_line"].next(day)
         self.tables["account_move"].add(
-            "bank_line", id=move_id, name=name, sequence_prefix=prefix, sequence_number=number, date=day,
-            invoice_date_due=day, amount_total=amount, amount_total_signed=amount,
-            amount_total_in_currency_signed=amount, statement_line_id=None,
-        )  # fmt: skip
+            "bank_line",
+            id=move_id,
+            name=name,
+            sequence_prefix=prefix,
+            sequence_number=number,
+            date=day,
+            invoice_date_due=day,
+            amount_total=amount,
+            amount_total_signed=amount,
+            amount_total_in_currency_signed=amount,
+            statement_line_id=None,
+        )
         self.tables["account_bank_statement_line"].add(
-            "bank_line", id=st_id, move_id=move_id, payment_ref=ref, amount=amount, amount_residual=-amount,
+            "bank_line",
+            id=st_id,
+            move_id=move_id,
+            payment_ref=ref,
+            amount=amount,
+            amount_residual=-amount,
             internal_index=f"{day.strftime('%Y%m%d')}{MAXINT - 1:0>10}{st_id:0>10}",
-        )  # fmt: skip
+        )
         common = {"move_id": move_id, "move_name": name, "date": day, "name": ref, "statement_line_id": st_id}
-        self._line("bank_line_liquidity", id=line_id, **common, balance=amount, debit=amount, amount_currency=amount,
-                   amount_residual=amount, amount_residual_currency=amount)  # fmt: skip
-        self._line("bank_line_suspense", id=line_id + 1, **common, balance=-amount, credit=amount,
-                   amount_currency=-amount)  # fmt: skip
+        self._line(
+            "bank_line_liquidity",
+            id=line_id,
+            **common,
+            balance=amount,
+            debit=amount,
+            amount_currency=amount,
+            amount_residual=amount,
+            amount_residual_currency=amount,
+        )
+        self._line(
+            "bank_line_suspense", id=line_id + 1, **common, balance=-amount, credit=amount, amount_currency=-amount
+        )
         ids["st_line"], ids["move"], ids["line"] = st_id + 1, move_id + 1, line_id + 2
 
     def link_back(self):
         """The links written after their targets existed: payment -> its entry, entry -> its bank line."""
         self.cr.execute("""UPDATE account_payment p SET move_id = m.id FROM account_move m
-                            WHERE m.origin_payment_id = p.id AND p.move_id IS NULL""")  # fmt: skip
+                            WHERE m.origin_payment_id = p.id AND p.move_id IS NULL""")
         self.cr.execute("""UPDATE account_move m SET statement_line_id = s.id FROM account_bank_statement_line s
-                            WHERE s.move_id = m.id AND m.statement_line_id IS NULL""")  # fmt: skip
+                            WHERE s.move_id = m.id AND m.statement_line_id IS NULL""")
 
     def settle(self, ids, debit_line, credit_line, amount, day):
         """The reconciliation in full of a past invoice's receivable line with its payment's (``ids["full"]`` is
         the full reconcile id the lines were written with)."""
         self.tables["account_full_reconcile"].add("paid", id=ids["full"])
         self.tables["account_partial_reconcile"].add(
-            "paid", id=ids["partial"], debit_move_id=debit_line, credit_move_id=credit_line,
-            full_reconcile_id=ids["full"], amount=amount, debit_amount_currency=amount, credit_amount_currency=amount,
+            "paid",
+            id=ids["partial"],
+            debit_move_id=debit_line,
+            credit_move_id=credit_line,
+            full_reconcile_id=ids["full"],
+            amount=amount,
+            debit_amount_currency=amount,
+            credit_amount_currency=amount,
             max_date=day,
-        )  # fmt: skip
+        )
         ids["full"], ids["partial"] = ids["full"] + 1, ids["partial"] + 1
 
 
@@ -348,8 +513,11 @@ def _plan(rng, sources, customers, amount):
     """The sources' cases and their invoices, as ``matching.generate`` draws them, then unrelated open invoices."""
 
     today = date.today()
-    plan = [(case, identifiable, rng.choice(customers)) for case, share, identifiable in MIX
-            for _ in range(round(sources * share))]  # fmt: skip
+    plan = [
+        (case, identifiable, rng.choice(customers))
+        for case, share, identifiable in MIX
+        for _ in range(round(sources * share))
+    ]
     rng.shuffle(plan)
     specs = []
     for index, (case, _identifiable, customer) in enumerate(plan):
@@ -362,13 +530,30 @@ def _plan(rng, sources, customers, amount):
             values = [amount()]
         for position, value in enumerate(values):
             day = today - timedelta(days=90 - 20 * position - rng.randint(0, 5))
-            specs.append({"owner": index, "partner": customer, "date": day, "due": day + timedelta(days=30),
-                          "ref": f"PO-{rng.randint(100000, 999999)}" if case == "po_ref" else None,
-                          "eur": case == "foreign", "untaxed": value})  # fmt: skip
+            specs.append(
+                {
+                    "owner": index,
+                    "partner": customer,
+                    "date": day,
+                    "due": day + timedelta(days=30),
+                    "ref": f"PO-{rng.randint(100000, 999999)}" if case == "po_ref" else None,
+                    "eur": case == "foreign",
+                    "untaxed": value,
+                }
+            )
     while len(specs) < 2 * sources:
         day = today - timedelta(days=rng.randint(0, 120))
-        specs.append({"owner": None, "partner": rng.choice(customers), "date": day, "due": day + timedelta(days=30),
-                      "ref": None, "eur": False, "untaxed": amount()})  # fmt: skip
+        specs.append(
+            {
+                "owner": None,
+                "partner": rng.choice(customers),
+                "date": day,
+                "due": day + timedelta(days=30),
+                "ref": None,
+                "eur": False,
+                "untaxed": amount(),
+            }
+        )
     return plan, specs
 
 
@@ -420,8 +605,17 @@ def generate_copy(env, sources, seed=7):
     history = []
     for _ in range(sources // 2):
         day = today - timedelta(days=rng.randint(150, 400))
-        history.append({"owner": None, "partner": rng.choice(customers), "date": day, "due": day, "ref": None,
-                        "eur": False, "untaxed": amount()})  # fmt: skip
+        history.append(
+            {
+                "owner": None,
+                "partner": rng.choice(customers),
+                "date": day,
+                "due": day,
+                "ref": None,
+                "eur": False,
+                "untaxed": amount(),
+            }
+        )
     for spec in specs + history:  # numbered in the order the ORM generator posts them
         spec["name"], *spec["sequence"] = writer.sequences["invoice"].next(spec["date"])
     bank_count = sum(1 for case, _ident, _customer in plan if case == "bank_line")
@@ -429,13 +623,14 @@ def generate_copy(env, sources, seed=7):
     per_invoice = 3 if writer.tax else 2
     ids = {
         "move": reserve_ids(cr, "account_move", len(specs) + 2 * len(history) + len(plan)),
-        "line": reserve_ids(cr, "account_move_line", per_invoice * (len(specs) + len(history)) + 2 * pay_count
-                            + 2 * bank_count),
+        "line": reserve_ids(
+            cr, "account_move_line", per_invoice * (len(specs) + len(history)) + 2 * pay_count + 2 * bank_count
+        ),
         "payment": reserve_ids(cr, "account_payment", pay_count),
         "st_line": reserve_ids(cr, "account_bank_statement_line", bank_count),
         "full": reserve_ids(cr, "account_full_reconcile", len(history)),
         "partial": reserve_ids(cr, "account_partial_reconcile", len(history)),
-    }  # fmt: skip
+    }
     for position, spec in enumerate(specs, 1):
         spec["id"] = ids["move"]
         spec["total"], _receivable = writer.invoice(ids, spec, labels)
@@ -470,8 +665,10 @@ def generate_copy(env, sources, seed=7):
             writer.flush()
     writer.flush()
     writer.link_back()
-    cr.execute("CREATE TABLE IF NOT EXISTS bench_truth (source text, case_name text, identifiable bool, "
-               "invoice_ids text, customer_id int)")  # fmt: skip
+    cr.execute(
+        "CREATE TABLE IF NOT EXISTS bench_truth (source text, case_name text, identifiable bool, "
+        "invoice_ids text, customer_id int)"
+    )
     truth.seek(0)
     cr.copy_expert("COPY bench_truth FROM STDIN", truth)
     cr.execute("ANALYZE")

@@ -51,20 +51,36 @@ def _setup(env, customers_count, rng):
     plan = (plan + [("number", True)] * customers_count)[:customers_count]
     rng.shuffle(plan)
     customers = [
-        {"partner": partner, "profile": profile, "identifiable": identifiable, "fee": rng.choice(FEES),
-         "account": f"BE{rng.randint(10**13, 10**14 - 1)}", "payer": f"PAYER {index:05d} LTD"}
+        {
+            "partner": partner,
+            "profile": profile,
+            "identifiable": identifiable,
+            "fee": rng.choice(FEES),
+            "account": f"BE{rng.randint(10**13, 10**14 - 1)}",
+            "payer": f"PAYER {index:05d} LTD",
+        }
         for index, (partner, (profile, identifiable)) in enumerate(zip(partners, plan, strict=True))
-    ]  # fmt: skip
-    adversaries = env["res.partner"].create([
-        {"name": f"Replay Customer {index:05d}", "is_company": True}
-        for index in range(customers_count, customers_count + max(round(customers_count * ADVERSARIAL), 1))
-    ])  # fmt: skip
+    ]
+    adversaries = env["res.partner"].create(
+        [
+            {"name": f"Replay Customer {index:05d}", "is_company": True}
+            for index in range(customers_count, customers_count + max(round(customers_count * ADVERSARIAL), 1))
+        ]
+    )
     targets = list(range(customers_count))
     customers += [
-        {"partner": partner, "profile": "adversary", "identifiable": False, "fee": 0.0, "account": None,
-         "payer": None, "target": rng.choice(targets), "turn": rng.randrange(len(ADVERSARIAL_KINDS))}
+        {
+            "partner": partner,
+            "profile": "adversary",
+            "identifiable": False,
+            "fee": 0.0,
+            "account": None,
+            "payer": None,
+            "target": rng.choice(targets),
+            "turn": rng.randrange(len(ADVERSARIAL_KINDS)),
+        }
         for partner in adversaries
-    ]  # fmt: skip
+    ]
     return bank, product, customers
 
 
@@ -74,14 +90,30 @@ def _adversarial(rng, month, customer, customers, invoice, first, day, bank, exp
     kind = ADVERSARIAL_KINDS[(customer["turn"] + month) % len(ADVERSARIAL_KINDS)]
     name = target["partner"].name
     if kind == "memo":
-        return "payment", ({"payment_type": "inbound", "partner_type": "customer",
-                            "partner_id": customer["partner"].id, "amount": invoice.amount_total,
-                            "memo": f"payment {first[customer['target']].name}", "date": day,
-                            "journal_id": bank.id}, expected)  # fmt: skip
+        return "payment", (
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": customer["partner"].id,
+                "amount": invoice.amount_total,
+                "memo": f"payment {first[customer['target']].name}",
+                "date": day,
+                "journal_id": bank.id,
+            },
+            expected,
+        )
     if kind == "lookalike":
         name = rng.choice([name.upper(), name.lower().replace(" ", "  "), name.replace(" ", "-"), f" {name}."])
-    return "line", ({"journal_id": bank.id, "date": day, "amount": invoice.amount_total, "payment_ref": "transfer",
-                     "partner_name": name}, expected)  # fmt: skip
+    return "line", (
+        {
+            "journal_id": bank.id,
+            "date": day,
+            "amount": invoice.amount_total,
+            "payment_ref": "transfer",
+            "partner_name": name,
+        },
+        expected,
+    )
 
 
 def _month(env, rng, month, bank, product, customers, amount):
@@ -93,14 +125,26 @@ def _month(env, rng, month, bank, product, customers, amount):
         fee = amount()
         count = {"recurring": 2, "remittance": REMITTED}.get(customer["profile"], 1)
         for _ in range(count):
-            vals.append({
-                "move_type": "out_invoice", "partner_id": customer["partner"].id,
-                "invoice_date": start + timedelta(days=rng.randint(0, 5)),
-                "ref": f"PO-{rng.randint(100000, 999999)}" if customer["profile"] == "po" else False,
-                "invoice_line_ids": [(0, 0, {"product_id": product.id, "quantity": 1,
-                                             "price_unit": fee if customer["profile"] == "recurring" else amount(),
-                                             "tax_ids": [(5, 0, 0)]})],
-            })  # fmt: skip
+            vals.append(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": customer["partner"].id,
+                    "invoice_date": start + timedelta(days=rng.randint(0, 5)),
+                    "ref": f"PO-{rng.randint(100000, 999999)}" if customer["profile"] == "po" else False,
+                    "invoice_line_ids": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": product.id,
+                                "quantity": 1,
+                                "price_unit": fee if customer["profile"] == "recurring" else amount(),
+                                "tax_ids": [(5, 0, 0)],
+                            },
+                        )
+                    ],
+                }
+            )
             owners.append(index)
     Move = env["account.move"].with_context(tracking_disable=True, mail_notrack=True)
     invoices = Move.create(vals)
@@ -129,15 +173,37 @@ def _month(env, rng, month, bank, product, customers, amount):
             account = customer["account"] if rng.random() >= 0.05 else f"DE{rng.randint(10**15, 10**16 - 1)}"
             if account != customer["account"]:  # only the payer's name says who: proposed, never applied alone
                 expected = (invoice.id, expected[1], {**customer, "identifiable": False, "name_only": True}, None)
-            lines.append(({"journal_id": bank.id, "date": day, "amount": round(paid, 2), "payment_ref": "transfer",
-                           "account_number": account, "partner_name": customer["payer"]}, expected))  # fmt: skip
+            lines.append(
+                (
+                    {
+                        "journal_id": bank.id,
+                        "date": day,
+                        "amount": round(paid, 2),
+                        "payment_ref": "transfer",
+                        "account_number": account,
+                        "partner_name": customer["payer"],
+                    },
+                    expected,
+                )
+            )
             continue
         # Noise: one memo in 10 of the invoice-number writers has a typo.
         written = typo(rng, invoice.name) if rng.random() < 0.1 else memo_variant(rng, invoice.name)
         memo = {"number": written, "po": f"our order {invoice.ref}"}.get(profile, "")
-        payments.append(({"payment_type": "inbound", "partner_type": "customer", "partner_id": customer["partner"].id,
-                          "amount": invoice.amount_total, "memo": memo or "monthly fee", "date": day,
-                          "journal_id": bank.id}, expected))  # fmt: skip
+        payments.append(
+            (
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": customer["partner"].id,
+                    "amount": invoice.amount_total,
+                    "memo": memo or "monthly fee",
+                    "date": day,
+                    "journal_id": bank.id,
+                },
+                expected,
+            )
+        )
     before = [advice for advice in advices if advice["before"]]
     _import_advices(env, before)  # these wait for their payment: matched when it is posted
     Payment = env["account.payment"].with_context(tracking_disable=True, mail_notrack=True)
@@ -161,15 +227,32 @@ def _remitted(rng, customer, invoices, day, bank):
         deduction = round(rng.uniform(5.0, min(80.0, invoice.amount_total / 4)), 2) if position in deducted else 0.0
         paid = round(invoice.amount_total - deduction, 2)
         draw = rng.random()
-        reference = typo(rng, invoice.name) if draw < 0.05 else memo_variant(rng, invoice.name) if draw < 0.15 else (
-            invoice.name)  # fmt: skip
+        reference = (
+            typo(rng, invoice.name)
+            if draw < 0.05
+            else memo_variant(rng, invoice.name)
+            if draw < 0.15
+            else (invoice.name)
+        )
         rows.append((reference, paid, deduction, rng.choice(DEDUCTION_REASONS) if deduction else ""))
         allocations.append((invoice.id, paid))
     total = round(sum(paid for _ref, paid, _deduction, _reason in rows), 2)
-    vals = {"payment_type": "inbound", "partner_type": "customer", "partner_id": customer["partner"].id,
-            "amount": total, "memo": f"PAYMENT RUN {rng.randint(1000, 9999)}", "date": day, "journal_id": bank.id}  # fmt: skip
-    advice = {"partner": customer["partner"], "date": day, "rows": rows, "allocations": allocations,
-              "before": rng.random() < 0.5}  # fmt: skip
+    vals = {
+        "payment_type": "inbound",
+        "partner_type": "customer",
+        "partner_id": customer["partner"].id,
+        "amount": total,
+        "memo": f"PAYMENT RUN {rng.randint(1000, 9999)}",
+        "date": day,
+        "journal_id": bank.id,
+    }
+    advice = {
+        "partner": customer["partner"],
+        "date": day,
+        "rows": rows,
+        "allocations": allocations,
+        "before": rng.random() < 0.5,
+    }
     return vals, advice
 
 
@@ -181,8 +264,14 @@ def _import_advices(env, advices):
         lines = [
             AdviceLine(reference, paid, deduction, reason) for reference, paid, deduction, reason in advice["rows"]
         ]
-        Remittance._billing_import(advice["partner"], env.company, Advice(lines), "csv", date=advice["date"],
-                                   reference=f"RA-{advice['partner'].id}-{advice['date']}")  # fmt: skip
+        Remittance._billing_import(
+            advice["partner"],
+            env.company,
+            Advice(lines),
+            "csv",
+            date=advice["date"],
+            reference=f"RA-{advice['partner'].id}-{advice['date']}",
+        )
 
 
 def _by_hand(env, company, sources, truth):
@@ -194,9 +283,14 @@ def _by_hand(env, company, sources, truth):
         invoice_id, writeoff, customer, allocations = truth[(source._name, source.id)]
         if allocations is None:
             allocations = [(invoice_id, env["account.move"].browse(invoice_id).amount_residual)]
-        row.write({"partner_id": customer["partner"].id, "writeoff": writeoff,
-                   "allocation_ids": [(5, 0, 0)] + [(0, 0, {"move_id": move_id, "amount": amount})
-                                                    for move_id, amount in allocations]})  # fmt: skip
+        row.write(
+            {
+                "partner_id": customer["partner"].id,
+                "writeoff": writeoff,
+                "allocation_ids": [(5, 0, 0)]
+                + [(0, 0, {"move_id": move_id, "amount": amount}) for move_id, amount in allocations],
+            }
+        )
     if rows:
         rows.action_apply()
 
@@ -216,9 +310,22 @@ def _right(line, invoice_id, writeoff, allocations):
 
 
 def _score(run, truth):
-    stats = {"sources": 0, "identifiable": 0, "auto_right": 0, "wrong": 0, "rest": 0, "rest_top1": 0,
-             "remit": 0, "remit_auto": 0, "remit_wrong": 0, "remit_top1": 0, "adversarial": 0,
-             "adversarial_applied": 0, "name_only": 0, "name_only_right": 0}  # fmt: skip
+    stats = {
+        "sources": 0,
+        "identifiable": 0,
+        "auto_right": 0,
+        "wrong": 0,
+        "rest": 0,
+        "rest_top1": 0,
+        "remit": 0,
+        "remit_auto": 0,
+        "remit_wrong": 0,
+        "remit_top1": 0,
+        "adversarial": 0,
+        "adversarial_applied": 0,
+        "name_only": 0,
+        "name_only_right": 0,
+    }
     left = []
     for line in run.line_ids:
         source = line.payment_id or line.statement_line_id
@@ -270,8 +377,10 @@ def replay_pass(db, addons, learning, sources):
             # The whole replay is one transaction that autovacuum cannot see into: refresh the planner's
             # statistics on what it wrote, or PostgreSQL plans the reconciliation's queries for empty tables.
             env.flush_all()
-            env.cr.execute("ANALYZE account_move, account_move_line, account_partial_reconcile, account_payment, "
-                           "account_bank_statement_line, billing_match_habit, billing_match_habit_evidence")  # fmt: skip
+            env.cr.execute(
+                "ANALYZE account_move, account_move_line, account_partial_reconcile, account_payment, "
+                "account_bank_statement_line, billing_match_habit, billing_match_habit_evidence"
+            )
             run = env["billing.match.run"]._run_automatic(company, payments, lines)
             stats, left = _score(run, truth)
             _by_hand(env, company, left, truth)
@@ -290,33 +399,45 @@ def replay_pass(db, addons, learning, sources):
 def replay_report(results):
     for result in sorted(results, key=lambda r: not r["learning"]):
         print(f"learning {'on' if result['learning'] else 'off'} (wall {result['wall']:.0f} s)")
-        print("  month  sources  automatic(right answer)  wrong  top-1 of the rest  |  remittance-backed: sources  "
-              "automatic  wrong  top-1 of the rest")  # fmt: skip
+        print(
+            "  month  sources  automatic(right answer)  wrong  top-1 of the rest  |  remittance-backed: sources  "
+            "automatic  wrong  top-1 of the rest"
+        )
         for index, m in enumerate(result["months"], 1):
             rate = m["auto_right"] / max(m["identifiable"], 1)
             top1 = m["rest_top1"] / max(m["rest"], 1)
             remit = m["remit_auto"] / max(m["remit"], 1)
             remit_rest = m["remit"] - m["remit_auto"] - m["remit_wrong"]
             remit_top1 = f"{m['remit_top1'] / remit_rest:.1%}" if remit_rest else "-"
-            print(f"  {index:>5}  {m['sources']:>7}  {rate:>22.1%}  {m['wrong']:>5}  {top1:>17.1%}  |  "
-                  f"{m['remit']:>26}  {remit:>9.1%}  {m['remit_wrong']:>5}  {remit_top1:>17}")  # fmt: skip
+            print(
+                f"  {index:>5}  {m['sources']:>7}  {rate:>22.1%}  {m['wrong']:>5}  {top1:>17.1%}  |  "
+                f"{m['remit']:>26}  {remit:>9.1%}  {m['remit_wrong']:>5}  {remit_top1:>17}"
+            )
         late = result["months"][5:]
         rate = sum(m["auto_right"] for m in late) / max(sum(m["identifiable"] for m in late), 1)
         wrong = sum(m["wrong"] for m in result["months"])
-        print(f"  months 6-12: {rate:.1%} of the sources with a right answer applied automatically; wrong in all "
-              f"12 months: {wrong}")  # fmt: skip
+        print(
+            f"  months 6-12: {rate:.1%} of the sources with a right answer applied automatically; wrong in all "
+            f"12 months: {wrong}"
+        )
         months = result["months"]
         adversarial = sum(m.get("adversarial", 0) for m in months)
-        print(f"  adversarial sources (another customer's name or a look-alike as payer, a memo naming another "
-              f"customer's invoice), months 1-12: {adversarial} = {adversarial / max(sum(m['sources'] for m in months), 1):.1%} "
-              f"of the sources; applied automatically: {sum(m.get('adversarial_applied', 0) for m in months)} (to the "
-              f"payer's own invoice one typo from the number written; wrong ones are counted as wrong above)")  # fmt: skip
-        print(f"  bank lines from an account never seen (only the payer's name says who; not counted as identifiable): "
-              f"{sum(m.get('name_only', 0) for m in months)}, the right invoice proposed first for "
-              f"{sum(m.get('name_only_right', 0) for m in months)}")  # fmt: skip
+        print(
+            f"  adversarial sources (another customer's name or a look-alike as payer, a memo naming another "
+            f"customer's invoice), months 1-12: {adversarial} = {adversarial / max(sum(m['sources'] for m in months), 1):.1%} "
+            f"of the sources; applied automatically: {sum(m.get('adversarial_applied', 0) for m in months)} (to the "
+            f"payer's own invoice one typo from the number written; wrong ones are counted as wrong above)"
+        )
+        print(
+            f"  bank lines from an account never seen (only the payer's name says who; not counted as identifiable): "
+            f"{sum(m.get('name_only', 0) for m in months)}, the right invoice proposed first for "
+            f"{sum(m.get('name_only_right', 0) for m in months)}"
+        )
         remit = sum(m["remit_auto"] for m in months) / max(sum(m["remit"] for m in months), 1)
-        print(f"  remittance-backed lump sums, months 1-12: {remit:.1%} applied automatically "
-              f"({sum(m['remit'] for m in months)} sources); wrong: {sum(m['remit_wrong'] for m in months)}")  # fmt: skip
+        print(
+            f"  remittance-backed lump sums, months 1-12: {remit:.1%} applied automatically "
+            f"({sum(m['remit'] for m in months)} sources); wrong: {sum(m['remit_wrong'] for m in months)}"
+        )
 
 
 def replay_main(args, addons, script):
@@ -326,11 +447,30 @@ def replay_main(args, addons, script):
     if db_exists(db):
         update_module(db, addons)
     else:
-        subprocess.run([sys.executable, "-m", "odoo", "server", "-d", db, f"--addons-path={addons}", "-i",
-                        "billing_specialist", "--without-demo=all", "--stop-after-init", "--log-level=warn"],
-                       check=True, stderr=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "odoo",
+                "server",
+                "-d",
+                db,
+                f"--addons-path={addons}",
+                "-i",
+                "billing_specialist",
+                "--without-demo=all",
+                "--stop-after-init",
+                "--log-level=warn",
+            ],
+            check=True,
+            stderr=subprocess.DEVNULL,
+        )
     for mode in ("on", "off"):
-        out = subprocess.run([sys.executable, script, "--replay-pass", mode, "--sources", str(args.sources),
-                              "--db", db], check=True, stdout=subprocess.PIPE, text=True).stdout  # fmt: skip
+        out = subprocess.run(
+            [sys.executable, script, "--replay-pass", mode, "--sources", str(args.sources), "--db", db],
+            check=True,
+            stdout=subprocess.PIPE,
+            text=True,
+        ).stdout
         replay_report([json.loads(line[7:]) for line in out.splitlines() if line.startswith("RESULT ")])
         sys.stdout.flush()

@@ -53,9 +53,15 @@ def generate(env, seed=11):
     company = env.company
     today = date.today()
     partners = env["res.partner"].create(
-        [{"name": f"Collect Customer {i:05d}", "is_company": True,
-          "email": f"ap{i:05d}@customer.example.com" if i % 10 else False} for i in range(CUSTOMERS)]
-    )  # fmt: skip
+        [
+            {
+                "name": f"Collect Customer {i:05d}",
+                "is_company": True,
+                "email": f"ap{i:05d}@customer.example.com" if i % 10 else False,
+            }
+            for i in range(CUSTOMERS)
+        ]
+    )
     partner_ids = partners.ids
     Journal = env["account.journal"]
     sale = Journal.search([("company_id", "=", company.id), ("type", "=", "sale")], limit=1)
@@ -72,27 +78,136 @@ def generate(env, seed=11):
         amount = round(rng.uniform(50, 5000), 2)
         partner = rng.choice(partner_ids)
         name = f"INV/C/{i:07d}"
-        moves.append((move_id, sale.id, company.id, currency, "posted", "out_invoice", "no", invoice_date, name,
-                      partner, partner, invoice_date, due, amount, amount, amount, amount, amount, amount,
-                      "not_paid"))  # fmt: skip
-        lines.append((line_id, move_id, company.id, sale.id, receivable.id, partner, invoice_date, due, amount,
-                      amount, 0, amount, currency, currency, "posted", "payment_term", amount, amount, False,
-                      name))  # fmt: skip
-        lines.append((line_id + 1, move_id, company.id, sale.id, income.id, partner, invoice_date, None, -amount, 0,
-                      amount, -amount, currency, currency, "posted", "product", 0, 0, False, name))  # fmt: skip
+        moves.append(
+            (
+                move_id,
+                sale.id,
+                company.id,
+                currency,
+                "posted",
+                "out_invoice",
+                "no",
+                invoice_date,
+                name,
+                partner,
+                partner,
+                invoice_date,
+                due,
+                amount,
+                amount,
+                amount,
+                amount,
+                amount,
+                amount,
+                "not_paid",
+            )
+        )
+        lines.append(
+            (
+                line_id,
+                move_id,
+                company.id,
+                sale.id,
+                receivable.id,
+                partner,
+                invoice_date,
+                due,
+                amount,
+                amount,
+                0,
+                amount,
+                currency,
+                currency,
+                "posted",
+                "payment_term",
+                amount,
+                amount,
+                False,
+                name,
+            )
+        )
+        lines.append(
+            (
+                line_id + 1,
+                move_id,
+                company.id,
+                sale.id,
+                income.id,
+                partner,
+                invoice_date,
+                None,
+                -amount,
+                0,
+                amount,
+                -amount,
+                currency,
+                currency,
+                "posted",
+                "product",
+                0,
+                0,
+                False,
+                name,
+            )
+        )
         if i < OVERDUE:
             overdue.append((move_id, partner, amount, due))
         move_id += 1
         line_id += 2
-    copy_rows(cr, "account_move", (
-        "id", "journal_id", "company_id", "currency_id", "state", "move_type", "auto_post", "date", "name",
-        "partner_id", "commercial_partner_id", "invoice_date", "invoice_date_due", "amount_total",
-        "amount_total_signed", "amount_residual", "amount_residual_signed", "amount_untaxed", "amount_untaxed_signed",
-        "payment_state"), moves)  # fmt: skip
-    copy_rows(cr, "account_move_line", (
-        "id", "move_id", "company_id", "journal_id", "account_id", "partner_id", "date", "date_maturity", "balance",
-        "debit", "credit", "amount_currency", "currency_id", "company_currency_id", "parent_state", "display_type",
-        "amount_residual", "amount_residual_currency", "reconciled", "move_name"), lines)  # fmt: skip
+    copy_rows(
+        cr,
+        "account_move",
+        (
+            "id",
+            "journal_id",
+            "company_id",
+            "currency_id",
+            "state",
+            "move_type",
+            "auto_post",
+            "date",
+            "name",
+            "partner_id",
+            "commercial_partner_id",
+            "invoice_date",
+            "invoice_date_due",
+            "amount_total",
+            "amount_total_signed",
+            "amount_residual",
+            "amount_residual_signed",
+            "amount_untaxed",
+            "amount_untaxed_signed",
+            "payment_state",
+        ),
+        moves,
+    )
+    copy_rows(
+        cr,
+        "account_move_line",
+        (
+            "id",
+            "move_id",
+            "company_id",
+            "journal_id",
+            "account_id",
+            "partner_id",
+            "date",
+            "date_maturity",
+            "balance",
+            "debit",
+            "credit",
+            "amount_currency",
+            "currency_id",
+            "company_currency_id",
+            "parent_state",
+            "display_type",
+            "amount_residual",
+            "amount_residual_currency",
+            "reconciled",
+            "move_name",
+        ),
+        lines,
+    )
     rng.shuffle(overdue)
     _disputes(env, overdue[:DISPUTED], today)
     _promises(env, overdue[DISPUTED : DISPUTED + PROMISED], today)
@@ -114,9 +229,18 @@ def _disputes(env, invoices, today):
             """INSERT INTO billing_dispute (company_id, partner_id, reason_id, name, channel, date_opened, stage_id,
                    state, currency_id, priority, active, amount_disputed, amount_remaining)
                VALUES (%s, %s, %s, %s, 'back_office', %s, %s, 'in_progress', %s, '0', true, %s, %s) RETURNING id""",
-            (company.id, partner, reason.id, f"DSP/C/{index:05d}", opened, stage.id, company.currency_id.id, amount,
-             amount),
-        )  # fmt: skip
+            (
+                company.id,
+                partner,
+                reason.id,
+                f"DSP/C/{index:05d}",
+                opened,
+                stage.id,
+                company.currency_id.id,
+                amount,
+                amount,
+            ),
+        )
         dispute_id = cr.fetchone()[0]
         cr.execute(
             """INSERT INTO billing_dispute_line (dispute_id, move_id, company_id, currency_id, amount_disputed,
@@ -148,25 +272,60 @@ def _cash(env, rng, partners, today):
     bank = env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
     payers = rng.sample(list(partners), PAYMENTS + BANK_LINES + PAYER_LINES + CREDIT_NOTES)
     payments = env["account.payment"].create(
-        [{"payment_type": "inbound", "partner_type": "customer", "partner_id": partner.id, "journal_id": bank.id,
-          "amount": round(rng.uniform(50, 3000), 2), "date": today} for partner in payers[:PAYMENTS]]
-    )  # fmt: skip
+        [
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": partner.id,
+                "journal_id": bank.id,
+                "amount": round(rng.uniform(50, 3000), 2),
+                "date": today,
+            }
+            for partner in payers[:PAYMENTS]
+        ]
+    )
     payments.action_post()
     named = payers[PAYMENTS : PAYMENTS + BANK_LINES]
     by_name = payers[PAYMENTS + BANK_LINES : PAYMENTS + BANK_LINES + PAYER_LINES]
     env["account.bank.statement.line"].create(
-        [{"journal_id": bank.id, "date": today, "payment_ref": f"Transfer {i}", "amount": round(rng.uniform(50, 3000), 2),
-          "partner_id": partner.id} for i, partner in enumerate(named)]
-        + [{"journal_id": bank.id, "date": today, "payment_ref": f"Transfer P{i}",
-            "amount": round(rng.uniform(50, 3000), 2), "partner_name": partner.name.upper()}
-           for i, partner in enumerate(by_name)]
-    )  # fmt: skip
+        [
+            {
+                "journal_id": bank.id,
+                "date": today,
+                "payment_ref": f"Transfer {i}",
+                "amount": round(rng.uniform(50, 3000), 2),
+                "partner_id": partner.id,
+            }
+            for i, partner in enumerate(named)
+        ]
+        + [
+            {
+                "journal_id": bank.id,
+                "date": today,
+                "payment_ref": f"Transfer P{i}",
+                "amount": round(rng.uniform(50, 3000), 2),
+                "partner_name": partner.name.upper(),
+            }
+            for i, partner in enumerate(by_name)
+        ]
+    )
     refunds = env["account.move"].create(
-        [{"move_type": "out_refund", "partner_id": partner.id, "invoice_date": today,
-          "invoice_line_ids": [(0, 0, {"name": "Credit", "quantity": 1, "tax_ids": [],
-                                       "price_unit": round(rng.uniform(50, 1000), 2)})]}
-         for partner in payers[PAYMENTS + BANK_LINES + PAYER_LINES :]]
-    )  # fmt: skip
+        [
+            {
+                "move_type": "out_refund",
+                "partner_id": partner.id,
+                "invoice_date": today,
+                "invoice_line_ids": [
+                    (
+                        0,
+                        0,
+                        {"name": "Credit", "quantity": 1, "tax_ids": [], "price_unit": round(rng.uniform(50, 1000), 2)},
+                    )
+                ],
+            }
+            for partner in payers[PAYMENTS + BANK_LINES + PAYER_LINES :]
+        ]
+    )
     refunds.action_post()
 
 
@@ -175,17 +334,25 @@ def time_worklist(env):
     company = env.company
     groups = env.ref("base.group_user") | env.ref("billing_specialist.group_billing_user")
     user = env["res.users"].create(
-        {"name": "Bench Specialist", "login": "bench_specialist", "groups_id": [(6, 0, groups.ids)],
-         "company_id": company.id, "company_ids": [(6, 0, company.ids)]}
-    )  # fmt: skip
+        {
+            "name": "Bench Specialist",
+            "login": "bench_specialist",
+            "groups_id": [(6, 0, groups.ids)],
+            "company_id": company.id,
+            "company_ids": [(6, 0, company.ids)],
+        }
+    )
     partners = env["res.partner"].search([("name", "=like", "Collect Customer %")], order="id", limit=PORTFOLIO)
     env["billing.collection"]._for_partners(partners, company).write({"user_id": user.id})
     env.flush_all()
     env.cr.execute("ANALYZE billing_collection")  # on a running server the accounts are there long before
     Worklist = env["billing.worklist"].with_user(user).with_context(allowed_company_ids=company.ids)
     spec = {name: {} for name in WORKLIST_FIELDS}
-    spec.update(partner_id={"fields": {"display_name": {}}}, level_id={"fields": {"display_name": {}}},
-                currency_id={"fields": {}})  # fmt: skip
+    spec.update(
+        partner_id={"fields": {"display_name": {}}},
+        level_id={"fields": {"display_name": {}}},
+        currency_id={"fields": {}},
+    )
     timings, result = [], None
     for _attempt in range(3):
         env.invalidate_all()
@@ -227,8 +394,10 @@ def main():
         full_s = time.perf_counter() - started
         mails = env["mail.mail"].search_count([("billing_followup_line_id.run_id", "=", run.id)])
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"full run: {full_s:.1f} s (budget 90 s): {run.line_count:,} customers, {mails:,} e-mails queued, "
-              f"{run.letter_count:,} letters, {run.nothing_count} nothing sent, {run.error_count} failed")  # fmt: skip
+        print(
+            f"full run: {full_s:.1f} s (budget 90 s): {run.line_count:,} customers, {mails:,} e-mails queued, "
+            f"{run.letter_count:,} letters, {run.nothing_count} nothing sent, {run.error_count} failed"
+        )
         print(f"process peak RSS {rss:.0f} MiB (budget 1024 MiB; {rss_before:.0f} MiB before the runs)")
         cr.rollback()
 

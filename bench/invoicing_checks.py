@@ -61,24 +61,112 @@ def generate(env, history, drafts, seed=12):
         elif not draft:
             earlier.setdefault(partner, []).append(i)
         name = "/" if draft else f"INV/C/{i:07d}"
-        moves.append((move_id, sale.id, company.id, currency, state, "out_invoice", "no", day, name, partner,
-                       partner, day, day + timedelta(days=30), amount, amount, amount, amount, amount, amount,
-                       "not_paid", ref))  # fmt: skip
-        lines.append((line_id, move_id, company.id, sale.id, income.id, partner, day, -amount, 0, amount, -amount,
-                       currency, currency, state, "product", product.id, 1.0, amount, name))  # fmt: skip
+        moves.append(
+            (
+                move_id,
+                sale.id,
+                company.id,
+                currency,
+                state,
+                "out_invoice",
+                "no",
+                day,
+                name,
+                partner,
+                partner,
+                day,
+                day + timedelta(days=30),
+                amount,
+                amount,
+                amount,
+                amount,
+                amount,
+                amount,
+                "not_paid",
+                ref,
+            )
+        )
+        lines.append(
+            (
+                line_id,
+                move_id,
+                company.id,
+                sale.id,
+                income.id,
+                partner,
+                day,
+                -amount,
+                0,
+                amount,
+                -amount,
+                currency,
+                currency,
+                state,
+                "product",
+                product.id,
+                1.0,
+                amount,
+                name,
+            )
+        )
         if draft and rng.random() < 0.95:
             tax_rel.append((line_id, tax.id))
         move_id += 1
         line_id += 1
-    copy_rows(cr, "account_move", (
-        "id", "journal_id", "company_id", "currency_id", "state", "move_type", "auto_post", "date", "name",
-        "partner_id", "commercial_partner_id", "invoice_date", "invoice_date_due", "amount_total",
-        "amount_total_signed", "amount_residual", "amount_residual_signed", "amount_untaxed", "amount_untaxed_signed",
-        "payment_state", "ref"), moves)  # fmt: skip
-    copy_rows(cr, "account_move_line", (
-        "id", "move_id", "company_id", "journal_id", "account_id", "partner_id", "date", "balance", "debit", "credit",
-        "amount_currency", "currency_id", "company_currency_id", "parent_state", "display_type", "product_id",
-        "quantity", "price_unit", "move_name"), lines)  # fmt: skip
+    copy_rows(
+        cr,
+        "account_move",
+        (
+            "id",
+            "journal_id",
+            "company_id",
+            "currency_id",
+            "state",
+            "move_type",
+            "auto_post",
+            "date",
+            "name",
+            "partner_id",
+            "commercial_partner_id",
+            "invoice_date",
+            "invoice_date_due",
+            "amount_total",
+            "amount_total_signed",
+            "amount_residual",
+            "amount_residual_signed",
+            "amount_untaxed",
+            "amount_untaxed_signed",
+            "payment_state",
+            "ref",
+        ),
+        moves,
+    )
+    copy_rows(
+        cr,
+        "account_move_line",
+        (
+            "id",
+            "move_id",
+            "company_id",
+            "journal_id",
+            "account_id",
+            "partner_id",
+            "date",
+            "balance",
+            "debit",
+            "credit",
+            "amount_currency",
+            "currency_id",
+            "company_currency_id",
+            "parent_state",
+            "display_type",
+            "product_id",
+            "quantity",
+            "price_unit",
+            "move_name",
+        ),
+        lines,
+    )
     copy_rows(cr, "account_move_line_account_tax_rel", ("account_move_line_id", "account_tax_id"), tax_rel)
     from odoo.addons.billing_specialist.models.account_move import fill_ref_keys
 
@@ -122,8 +210,10 @@ def main():
         elapsed = time.perf_counter() - started
         flagged = sum(1 for items in results.values() if items)
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"all checks on {len(drafts):,} drafts, findings stored: {elapsed:.2f} s (budget 20 s); "
-              f"{flagged:,} drafts with findings; process peak RSS {rss:.0f} MiB")  # fmt: skip
+        print(
+            f"all checks on {len(drafts):,} drafts, findings stored: {elapsed:.2f} s (budget 20 s); "
+            f"{flagged:,} drafts with findings; process peak RSS {rss:.0f} MiB"
+        )
         cr.rollback()
 
 

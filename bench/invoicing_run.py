@@ -56,7 +56,7 @@ def generate(env, invoices, seed=12):
                                 "price_unit": round(rng.uniform(100, 9000), 2),
                                 "tax_ids": [(5, 0, 0)],
                             },
-                        )  # fmt: skip
+                        )
                     ],
                 }
                 for _index in range(start, min(start + 500, invoices))
@@ -89,11 +89,18 @@ def measure(db, addons, pdf=False):
         messages = run.line_ids.mail_message_id
         queued = env["mail.mail"].search_count([("mail_message_id", "in", messages.ids), ("state", "=", "outgoing")])
         result = {
-            "invoices": run.invoice_count, "wall": wall, "rss": rss, "rss_before": rss_before,
-            "sent": run.sent_count, "printed": run.printed_count, "blocked": run.blocked_count,
-            "failed": run.failed_count, "skipped": run.skipped_count, "queued": queued,
+            "invoices": run.invoice_count,
+            "wall": wall,
+            "rss": rss,
+            "rss_before": rss_before,
+            "sent": run.sent_count,
+            "printed": run.printed_count,
+            "blocked": run.blocked_count,
+            "failed": run.failed_count,
+            "skipped": run.skipped_count,
+            "queued": queued,
             "failures": run.line_ids.filtered(lambda line: line.outcome == "failed")[:3].mapped("message"),
-        }  # fmt: skip
+        }
         cr.rollback()  # leave the database as generated, to measure again
     print("RESULT " + json.dumps(result), flush=True)
 
@@ -116,9 +123,24 @@ def main():
         update_module(db, addons)
     else:
         started = time.time()
-        subprocess.run([sys.executable, "-m", "odoo", "server", "-d", db, f"--addons-path={addons}", "-i",
-                        "billing_specialist", "--without-demo=all", "--stop-after-init", "--log-level=warn"],
-                       check=True, stderr=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "odoo",
+                "server",
+                "-d",
+                db,
+                f"--addons-path={addons}",
+                "-i",
+                "billing_specialist",
+                "--without-demo=all",
+                "--stop-after-init",
+                "--log-level=warn",
+            ],
+            check=True,
+            stderr=subprocess.DEVNULL,
+        )
         import odoo
         from odoo.modules.registry import Registry
 
@@ -130,15 +152,21 @@ def main():
     out = subprocess.run(
         [sys.executable, __file__, "--invoices", str(args.invoices), "--db", db, "--measure-only"]
         + (["--pdf"] if args.pdf else []),
-        stdout=subprocess.PIPE, text=True, check=True,
-    ).stdout  # fmt: skip
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    ).stdout
     result = next(json.loads(line[7:]) for line in out.splitlines() if line.startswith("RESULT "))
-    print(f"invoices {result['invoices']:,}; wall {result['wall']:.1f} s; {result['invoices'] / result['wall']:.1f} "
-          f"invoices/s; peak RSS {result['rss']:.0f} MiB (was {result['rss_before']:.0f} MiB before the run)")  # fmt: skip
+    print(
+        f"invoices {result['invoices']:,}; wall {result['wall']:.1f} s; {result['invoices'] / result['wall']:.1f} "
+        f"invoices/s; peak RSS {result['rss']:.0f} MiB (was {result['rss_before']:.0f} MiB before the run)"
+    )
     print("documents rendered as " + ("PDF (wkhtmltopdf)" if args.pdf else "HTML (no wkhtmltopdf; see --pdf)"))
-    print(f"posted and sent {result['sent']:,} (e-mails queued: {result['queued']:,}); posted and printed "
-          f"{result['printed']:,}; blocked {result['blocked']}; failed {result['failed']} {result['failures'] or ''}; "
-          f"skipped {result['skipped']}")  # fmt: skip
+    print(
+        f"posted and sent {result['sent']:,} (e-mails queued: {result['queued']:,}); posted and printed "
+        f"{result['printed']:,}; blocked {result['blocked']}; failed {result['failed']} {result['failures'] or ''}; "
+        f"skipped {result['skipped']}"
+    )
 
 
 if __name__ == "__main__":

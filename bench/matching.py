@@ -69,22 +69,48 @@ def history(env, rng, customers, product, bank, amount, count):
     today = date.today()
     dates = [today - timedelta(days=rng.randint(150, 400)) for _ in range(count)]
     Move = env["account.move"].with_context(tracking_disable=True, mail_notrack=True)
-    invoices = Move.create([{
-        "move_type": "out_invoice", "partner_id": rng.choice(customers).id, "invoice_date": day,
-        "invoice_line_ids": [(0, 0, {"product_id": product.id, "quantity": 1, "price_unit": amount(),
-                                     "tax_ids": [(5, 0, 0)]})],
-    } for day in dates])  # fmt: skip
+    invoices = Move.create(
+        [
+            {
+                "move_type": "out_invoice",
+                "partner_id": rng.choice(customers).id,
+                "invoice_date": day,
+                "invoice_line_ids": [
+                    (0, 0, {"product_id": product.id, "quantity": 1, "price_unit": amount(), "tax_ids": [(5, 0, 0)]})
+                ],
+            }
+            for day in dates
+        ]
+    )
     invoices.action_post()
-    payments = env["account.payment"].with_context(tracking_disable=True, mail_notrack=True).create([{
-        "payment_type": "inbound", "partner_type": "customer", "partner_id": invoice.partner_id.id,
-        "amount": invoice.amount_total, "memo": invoice.name, "date": day + timedelta(days=20), "journal_id": bank.id,
-    } for invoice, day in zip(invoices, dates, strict=True)])  # fmt: skip
+    payments = (
+        env["account.payment"]
+        .with_context(tracking_disable=True, mail_notrack=True)
+        .create(
+            [
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": invoice.partner_id.id,
+                    "amount": invoice.amount_total,
+                    "memo": invoice.name,
+                    "date": day + timedelta(days=20),
+                    "journal_id": bank.id,
+                }
+                for invoice, day in zip(invoices, dates, strict=True)
+            ]
+        )
+    )
     payments.action_post()
     receivable = "asset_receivable"
-    env["account.move.line"]._reconcile_plan([
-        (invoice.line_ids | payment.move_id.line_ids).filtered(lambda line: line.account_id.account_type == receivable)
-        for invoice, payment in zip(invoices, payments, strict=True)
-    ])  # fmt: skip
+    env["account.move.line"]._reconcile_plan(
+        [
+            (invoice.line_ids | payment.move_id.line_ids).filtered(
+                lambda line: line.account_id.account_type == receivable
+            )
+            for invoice, payment in zip(invoices, payments, strict=True)
+        ]
+    )
     assert set(invoices.mapped("payment_state")) <= {"paid", "in_payment"}, "history must be settled"
     env.cr.commit()
 
@@ -115,25 +141,33 @@ def generate(env, sources, seed=7):
             specs = [amount()]
         for position, value in enumerate(specs):
             invoice_date = today - timedelta(days=90 - 20 * position - rng.randint(0, 5))
-            invoice_vals.append({
-                "move_type": "out_invoice",
-                "partner_id": customer.id,
-                "invoice_date": invoice_date,
-                "invoice_date_due": invoice_date + timedelta(days=30),
-                "ref": f"PO-{rng.randint(100000, 999999)}" if case == "po_ref" else False,
-                "currency_id": eur.id if case == "foreign" else company.currency_id.id,
-                "invoice_line_ids": [(0, 0, {"product_id": product.id, "quantity": 1, "price_unit": value,
-                                             "tax_ids": [(5, 0, 0)]})],
-            })  # fmt: skip
+            invoice_vals.append(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": customer.id,
+                    "invoice_date": invoice_date,
+                    "invoice_date_due": invoice_date + timedelta(days=30),
+                    "ref": f"PO-{rng.randint(100000, 999999)}" if case == "po_ref" else False,
+                    "currency_id": eur.id if case == "foreign" else company.currency_id.id,
+                    "invoice_line_ids": [
+                        (0, 0, {"product_id": product.id, "quantity": 1, "price_unit": value, "tax_ids": [(5, 0, 0)]})
+                    ],
+                }
+            )
             owners.append(index)
     # Unrelated open invoices up to 2 x sources, as noise.
     while len(invoice_vals) < 2 * sources:
         invoice_date = today - timedelta(days=rng.randint(0, 120))
-        invoice_vals.append({
-            "move_type": "out_invoice", "partner_id": rng.choice(customers).id, "invoice_date": invoice_date,
-            "invoice_line_ids": [(0, 0, {"product_id": product.id, "quantity": 1, "price_unit": amount(),
-                                         "tax_ids": [(5, 0, 0)]})],
-        })  # fmt: skip
+        invoice_vals.append(
+            {
+                "move_type": "out_invoice",
+                "partner_id": rng.choice(customers).id,
+                "invoice_date": invoice_date,
+                "invoice_line_ids": [
+                    (0, 0, {"product_id": product.id, "quantity": 1, "price_unit": amount(), "tax_ids": [(5, 0, 0)]})
+                ],
+            }
+        )
         owners.append(None)
     Move = env["account.move"].with_context(tracking_disable=True, mail_notrack=True)
     invoices = Move.browse()
@@ -181,25 +215,38 @@ def generate(env, sources, seed=7):
             bank_vals.append({"journal_id": bank.id, "date": today, "amount": paid, "payment_ref": f"transfer {memo}"})
             bank_truths.append((case, identifiable, sorted(truth), customer.id))
             continue
-        payment_vals.append({
-            "payment_type": "inbound", "partner_type": "customer", "partner_id": customer.id, "amount": paid,
-            "memo": memo, "date": today, "journal_id": bank.id,
-        })  # fmt: skip
+        payment_vals.append(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": customer.id,
+                "amount": paid,
+                "memo": memo,
+                "date": today,
+                "journal_id": bank.id,
+            }
+        )
         truths.append((case, identifiable, sorted(truth), customer.id))
     Payment = env["account.payment"].with_context(tracking_disable=True, mail_notrack=True)
-    env.cr.execute("CREATE TABLE IF NOT EXISTS bench_truth (source text, case_name text, identifiable bool, "
-                   "invoice_ids text, customer_id int)")  # fmt: skip
+    env.cr.execute(
+        "CREATE TABLE IF NOT EXISTS bench_truth (source text, case_name text, identifiable bool, "
+        "invoice_ids text, customer_id int)"
+    )
     for start in range(0, len(payment_vals), 1000):
         payments = Payment.create(payment_vals[start : start + 1000])
         payments.action_post()
         for payment, (case, identifiable, truth, owner) in zip(payments, truths[start : start + 1000], strict=True):
-            env.cr.execute("INSERT INTO bench_truth VALUES (%s, %s, %s, %s, %s)",
-                           (f"account.payment,{payment.id}", case, identifiable, json.dumps(truth), owner))  # fmt: skip
+            env.cr.execute(
+                "INSERT INTO bench_truth VALUES (%s, %s, %s, %s, %s)",
+                (f"account.payment,{payment.id}", case, identifiable, json.dumps(truth), owner),
+            )
         env.cr.commit()
     bank_lines = env["account.bank.statement.line"].create(bank_vals)
     for line, (case, identifiable, truth, owner) in zip(bank_lines, bank_truths, strict=True):
-        env.cr.execute("INSERT INTO bench_truth VALUES (%s, %s, %s, %s, %s)",
-                       (f"account.bank.statement.line,{line.id}", case, identifiable, json.dumps(truth), owner))  # fmt: skip
+        env.cr.execute(
+            "INSERT INTO bench_truth VALUES (%s, %s, %s, %s, %s)",
+            (f"account.bank.statement.line,{line.id}", case, identifiable, json.dumps(truth), owner),
+        )
     env.cr.commit()
 
 
@@ -242,8 +289,17 @@ def measure(db, addons, part=0, parts=1, check=False, chunk_size=0, commit=False
         scores = score(run, truth)
         sources = len(run.line_ids)
         cr.rollback()  # leave the database as generated, to measure again
-    result = {"sources": sources, "wall": wall, "planning": planned if chunk_size else None, "rss": rss,
-              "rss_before": rss_before, "python_cpu": cpu, "postgres_cpu": pg_cpu, "check": checked, **scores}  # fmt: skip
+    result = {
+        "sources": sources,
+        "wall": wall,
+        "planning": planned if chunk_size else None,
+        "rss": rss,
+        "rss_before": rss_before,
+        "python_cpu": cpu,
+        "postgres_cpu": pg_cpu,
+        "check": checked,
+        **scores,
+    }
     print("RESULT " + json.dumps(result), flush=True)
 
 
@@ -266,8 +322,16 @@ def score(run, truth):
             missed[case] = missed.get(case, 0) + 1
             rest += 1
             rest_right += proposed == expected
-    return {"applied": applied, "wrong": wrong, "wrong_cases": wrong_cases, "identifiable": identifiable,
-            "identified": identified, "rest": rest, "rest_right": rest_right, "missed": missed}  # fmt: skip
+    return {
+        "applied": applied,
+        "wrong": wrong,
+        "wrong_cases": wrong_cases,
+        "identifiable": identifiable,
+        "identified": identified,
+        "rest": rest,
+        "rest_right": rest_right,
+        "missed": missed,
+    }
 
 
 def process_cpu():
@@ -291,7 +355,7 @@ def ledger_state(cr):
                     JOIN account_move m ON m.id = aml.move_id
                     JOIN account_account a ON a.id = aml.account_id
                    WHERE m.move_type = 'out_invoice' AND m.state = 'posted' AND a.account_type = 'asset_receivable'
-               """)  # fmt: skip
+               """)
     open_amount = cr.fetchone()[0]
     cr.execute("SELECT coalesce(max(id), 0) FROM account_partial_reconcile")
     return {"open": open_amount, "last_partial": cr.fetchone()[0]}
@@ -305,10 +369,13 @@ def check_ledger(env, run, truth, before):
     env.flush_all()
     cr = env.cr
     after = ledger_state(cr)
-    cr.execute("""SELECT coalesce(sum(p.amount), 0) FROM account_partial_reconcile p
+    cr.execute(
+        """SELECT coalesce(sum(p.amount), 0) FROM account_partial_reconcile p
                     JOIN account_move_line aml ON aml.id = p.debit_move_id
                     JOIN account_move m ON m.id = aml.move_id
-                   WHERE p.id > %s AND m.move_type = 'out_invoice'""", (before["last_partial"],))  # fmt: skip
+                   WHERE p.id > %s AND m.move_type = 'out_invoice'""",
+        (before["last_partial"],),
+    )
     reconciled = cr.fetchone()[0]
     problems = {"open_decrease_vs_reconciled": round(float(before["open"] - after["open"] - reconciled), 2)}
     cr.execute("""SELECT count(*) FROM account_move_line
@@ -321,8 +388,10 @@ def check_ledger(env, run, truth, before):
                           OR (m.payment_state IN ('paid', 'in_payment')) <> (m.amount_residual = 0)
                           OR (m.payment_state = 'not_paid') <> (m.amount_residual = m.amount_total))""")
     problems["invoice_residual_or_state"] = cr.fetchone()[0]
-    cr.execute("SELECT count(*) FROM (SELECT move_id FROM account_move_line GROUP BY move_id "
-               "HAVING sum(balance) <> 0 OR sum(debit) <> sum(credit)) unbalanced")  # fmt: skip
+    cr.execute(
+        "SELECT count(*) FROM (SELECT move_id FROM account_move_line GROUP BY move_id "
+        "HAVING sum(balance) <> 0 OR sum(debit) <> sum(credit)) unbalanced"
+    )
     problems["unbalanced_moves"] = cr.fetchone()[0]
     applied = run.line_ids.filtered(lambda line: line.outcome == "applied")
     moves = applied.allocation_ids.move_id
@@ -344,12 +413,18 @@ def _post_new_invoice(env):
     cr = env.cr
     customer = env["res.partner"].search([("name", "like", "Bench Customer")], limit=1)
     product = env["product.product"].search([("name", "=", "Bench service")], limit=1)
-    invoice = env["account.move"].create({
-        "move_type": "out_invoice", "partner_id": customer.id, "invoice_date": date.today(),
-        "invoice_line_ids": [(0, 0, {"product_id": product.id, "quantity": 1, "price_unit": 10.0})],
-    })  # fmt: skip
-    cr.execute("SELECT max(sequence_number) FROM account_move WHERE journal_id = %s AND sequence_prefix = %s",
-               (invoice.journal_id.id, f"INV/{date.today().year}/"))  # fmt: skip
+    invoice = env["account.move"].create(
+        {
+            "move_type": "out_invoice",
+            "partner_id": customer.id,
+            "invoice_date": date.today(),
+            "invoice_line_ids": [(0, 0, {"product_id": product.id, "quantity": 1, "price_unit": 10.0})],
+        }
+    )
+    cr.execute(
+        "SELECT max(sequence_number) FROM account_move WHERE journal_id = %s AND sequence_prefix = %s",
+        (invoice.journal_id.id, f"INV/{date.today().year}/"),
+    )
     last = cr.fetchone()[0]
     invoice.action_post()
     return 0 if invoice.sequence_number == last + 1 and invoice.name.endswith(f"{last + 1:05d}") else invoice.name
@@ -367,20 +442,26 @@ def report(results):
             missed[key] = missed.get(key, 0) + value
         for key, value in r["wrong_cases"].items():
             wrong_cases[key] = wrong_cases.get(key, 0) + value
-    print(f"sources {sources:,}; processes {len(results)}; wall {wall:.1f} s; {sources / wall:,.0f} sources/s; "
-          f"peak RSS {max(r['rss'] for r in results):.0f} MiB per process "
-          f"(was {max(r['rss_before'] for r in results):.0f} MiB before the run)")  # fmt: skip
-    print(f"applied automatically {total('applied'):,}; wrong {total('wrong')} {wrong_cases or ''}; "
-          f"recall {total('identified') / max(total('identifiable'), 1):.1%} of {total('identifiable'):,} "
-          f"identifiable; top-1 of the {total('rest'):,} left {total('rest_right') / max(total('rest'), 1):.1%}; "
-          f"not applied by case: {missed}")  # fmt: skip
+    print(
+        f"sources {sources:,}; processes {len(results)}; wall {wall:.1f} s; {sources / wall:,.0f} sources/s; "
+        f"peak RSS {max(r['rss'] for r in results):.0f} MiB per process "
+        f"(was {max(r['rss_before'] for r in results):.0f} MiB before the run)"
+    )
+    print(
+        f"applied automatically {total('applied'):,}; wrong {total('wrong')} {wrong_cases or ''}; "
+        f"recall {total('identified') / max(total('identifiable'), 1):.1%} of {total('identifiable'):,} "
+        f"identifiable; top-1 of the {total('rest'):,} left {total('rest_right') / max(total('rest'), 1):.1%}; "
+        f"not applied by case: {missed}"
+    )
     cpu, pg_cpu = total("python_cpu"), total("postgres_cpu")
     busy = sum(r["wall"] for r in results)
     if len(results) == 1 and results[0].get("planning") is not None:
         print(f"of which planning (index of the whole ledger, the chunks' hints) {results[0]['planning']:.1f} s")
-    print(f"time: Python (Odoo process CPU) {cpu:.1f} s = {cpu / busy:.0%}; PostgreSQL (backend CPU) {pg_cpu:.1f} s "
-          f"= {pg_cpu / busy:.0%}; waiting (I/O, locks, the other) {max(busy - cpu - pg_cpu, 0):.1f} s "
-          f"(sum over {len(results)} process(es) of {busy:.1f} s wall)")  # fmt: skip
+    print(
+        f"time: Python (Odoo process CPU) {cpu:.1f} s = {cpu / busy:.0%}; PostgreSQL (backend CPU) {pg_cpu:.1f} s "
+        f"= {pg_cpu / busy:.0%}; waiting (I/O, locks, the other) {max(busy - cpu - pg_cpu, 0):.1f} s "
+        f"(sum over {len(results)} process(es) of {busy:.1f} s wall)"
+    )
     checks = [r["check"] for r in results if r["check"] is not None]
     if checks:
         problems = {key: value for check in checks for key, value in check.items()}
@@ -403,9 +484,12 @@ def main():
     parser.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--part", type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument("--chunk-size", type=int, default=0, help="run the chunked path, at most this many per chunk")
-    parser.add_argument("--commit", action="store_true",
-                        help="commit after planning and after each chunk, as the cron does (the database keeps the run: "
-                        "measure on a copy, createdb -T)")  # fmt: skip
+    parser.add_argument(
+        "--commit",
+        action="store_true",
+        help="commit after planning and after each chunk, as the cron does (the database keeps the run: "
+        "measure on a copy, createdb -T)",
+    )
     args = parser.parse_args()
     db = args.db or f"billing_bench_match_{args.sources}"
     addons = addons_path()
@@ -419,9 +503,24 @@ def main():
         update_module(db, addons)
     else:
         started = time.time()
-        subprocess.run([sys.executable, "-m", "odoo", "server", "-d", db, f"--addons-path={addons}", "-i",
-                        "billing_specialist", "--without-demo=all", "--stop-after-init", "--log-level=warn"],
-                       check=True, stderr=subprocess.DEVNULL)  # fmt: skip
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "odoo",
+                "server",
+                "-d",
+                db,
+                f"--addons-path={addons}",
+                "-i",
+                "billing_specialist",
+                "--without-demo=all",
+                "--stop-after-init",
+                "--log-level=warn",
+            ],
+            check=True,
+            stderr=subprocess.DEVNULL,
+        )
         import odoo
         from odoo.modules.registry import Registry
 
@@ -439,8 +538,10 @@ def main():
                 generate(env, args.sources)
             cr.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
             size = cr.fetchone()[0]
-        print(f"generated {db} in {time.time() - started:.0f} s ({'COPY' if copy else 'ORM'}: "
-              f"{time.time() - generated:.0f} s after the module's installation); database size {size}")  # fmt: skip
+        print(
+            f"generated {db} in {time.time() - started:.0f} s ({'COPY' if copy else 'ORM'}: "
+            f"{time.time() - generated:.0f} s after the module's installation); database size {size}"
+        )
     # A measured run is rolled back: its rows are dead but still fill the tables' pages, and autovacuum may have
     # recorded those tables as empty meanwhile, which misleads PostgreSQL's planner on the next run (seen: 36 s on a
     # fresh database, 80 s on the third run). Vacuum first, so that every run starts from the state as generated.
@@ -448,11 +549,29 @@ def main():
     if args.generate_only:
         return
     workers = [
-        subprocess.Popen([sys.executable, __file__, "--sources", str(args.sources), "--db", db, "--measure-only",
-                          "--workers", str(args.workers), "--part", str(part), "--chunk-size", str(args.chunk_size),
-                          *(["--check"] if args.check else []), *(["--commit"] if args.commit else [])], stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [
+                sys.executable,
+                __file__,
+                "--sources",
+                str(args.sources),
+                "--db",
+                db,
+                "--measure-only",
+                "--workers",
+                str(args.workers),
+                "--part",
+                str(part),
+                "--chunk-size",
+                str(args.chunk_size),
+                *(["--check"] if args.check else []),
+                *(["--commit"] if args.commit else []),
+            ],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         for part in range(args.workers)
-    ]  # fmt: skip
+    ]
     results = []
     for worker in workers:
         out, _err = worker.communicate()

@@ -58,15 +58,42 @@ def prepare(args, addons):
     if db_exists(args.db):
         subprocess.run(["dropdb", args.db], check=True)
     subprocess.run(["createdb", "-T", args.template, args.db], check=True)
-    subprocess.run([sys.executable, "-m", "odoo", "server", "-d", args.db, f"--addons-path={addons}", "-i",
-                    "billing_specialist_queue", "-u", "billing_specialist", "--without-demo=all", "--stop-after-init", "--log-level=warn"],
-                   check=True, stderr=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "server",
+            "-d",
+            args.db,
+            f"--addons-path={addons}",
+            "-i",
+            "billing_specialist_queue",
+            "-u",
+            "billing_specialist",
+            "--without-demo=all",
+            "--stop-after-init",
+            "--log-level=warn",
+        ],
+        check=True,
+        stderr=subprocess.DEVNULL,
+    )
     # The addon's other scheduled actions (follow-up, learning, ...) are due on a copy and would run at the server's
     # start over the whole ledger, updating the invoices the jobs reconcile (seen: the follow-up's updates of
     # account_move failing on concurrent updates by the hundred): only the chunk cron and queue_job's stay active.
-    subprocess.run(["psql", "-q", "-d", args.db, "-c", "UPDATE ir_cron SET active = false WHERE id IN (SELECT res_id "
-                    "FROM ir_model_data WHERE model = 'ir.cron' AND module = 'billing_specialist' "
-                    "AND name <> 'ir_cron_billing_run_chunk')"], check=True)  # fmt: skip
+    subprocess.run(
+        [
+            "psql",
+            "-q",
+            "-d",
+            args.db,
+            "-c",
+            "UPDATE ir_cron SET active = false WHERE id IN (SELECT res_id "
+            "FROM ir_model_data WHERE model = 'ir.cron' AND module = 'billing_specialist' "
+            "AND name <> 'ir_cron_billing_run_chunk')",
+        ],
+        check=True,
+    )
     subprocess.run(["vacuumdb", "--analyze", "--quiet", args.db], check=True)
 
 
@@ -220,8 +247,10 @@ def measure(args, addons):
             states, jobs_wall = wait_for_chunks(cr, run.id, sampler, args.timeout)
             cr.execute("SELECT DISTINCT worker_pid FROM queue_job WHERE channel = 'root.billing'")
             job_pids = {pid for (pid,) in cr.fetchall() if pid}
-            cr.execute("SELECT state, count(*), count(*) FILTER (WHERE retry > 1) FROM queue_job "
-                       "WHERE channel = 'root.billing' GROUP BY state")  # fmt: skip
+            cr.execute(
+                "SELECT state, count(*), count(*) FILTER (WHERE retry > 1) FROM queue_job "
+                "WHERE channel = 'root.billing' GROUP BY state"
+            )
             jobs = {state: (count, retried) for state, count, retried in cr.fetchall()}
             env.invalidate_all()
             scores = score(run, truth)
@@ -241,15 +270,19 @@ def measure(args, addons):
 def report(args, run_id, states, jobs, scores, planning, plan_cpu, plan_pg, jobs_wall, sampler, job_pids):
     wall = planning + jobs_wall
     sources = scores["applied"] + scores["rest"]
-    print(f"run {run_id}: sources {sources:,}; workers {args.workers}; chunk size {args.chunk_size}; "
-          f"wall {wall:.1f} s = planning {planning:.1f} s + jobs {jobs_wall:.1f} s; {sources / wall:,.0f} sources/s "
-          f"({sources / jobs_wall:,.0f}/s while the jobs ran)")  # fmt: skip
+    print(
+        f"run {run_id}: sources {sources:,}; workers {args.workers}; chunk size {args.chunk_size}; "
+        f"wall {wall:.1f} s = planning {planning:.1f} s + jobs {jobs_wall:.1f} s; {sources / wall:,.0f} sources/s "
+        f"({sources / jobs_wall:,.0f}/s while the jobs ran)"
+    )
     print(f"chunks {states}; jobs on root.billing {{state: (count, retried)}} {jobs}")
     print(f"log: {args.log} ({args.conflicts} concurrent-update or deadlock errors)")
-    print(f"applied automatically {scores['applied']:,}; wrong {scores['wrong']} {scores['wrong_cases'] or ''}; "
-          f"recall {scores['identified'] / max(scores['identifiable'], 1):.1%} of {scores['identifiable']:,} "
-          f"identifiable; top-1 of the {scores['rest']:,} left {scores['rest_right'] / max(scores['rest'], 1):.1%}; "
-          f"not applied by case: {scores['missed']}")  # fmt: skip
+    print(
+        f"applied automatically {scores['applied']:,}; wrong {scores['wrong']} {scores['wrong_cases'] or ''}; "
+        f"recall {scores['identified'] / max(scores['identifiable'], 1):.1%} of {scores['identifiable']:,} "
+        f"identifiable; top-1 of the {scores['rest']:,} left {scores['rest_right'] / max(scores['rest'], 1):.1%}; "
+        f"not applied by case: {scores['missed']}"
+    )
     helpers = 0
     for pid, (cpu, hwm) in sorted(sampler.odoo.items()):
         role = "job worker" if pid in job_pids else "main + job runner" if pid == sampler.server_pid else None
@@ -262,9 +295,11 @@ def report(args, run_id, states, jobs, scores, planning, plan_cpu, plan_pg, jobs
         print(f"  and {helpers} short-lived child processes of the server (< 50 MiB each)")
     odoo_cpu, pg_cpu = sampler.cpu(sampler.odoo), sampler.cpu(sampler.postgres)
     print(f"planning (this process): Python {plan_cpu:.1f} s, PostgreSQL {plan_pg:.1f} s of {planning:.1f} s")
-    print(f"jobs: Python (Odoo processes' CPU) {odoo_cpu:.1f} s; PostgreSQL (the database's backends' CPU) "
-          f"{pg_cpu:.1f} s; over {jobs_wall:.1f} s wall x {args.workers} worker(s) = "
-          f"{odoo_cpu / (jobs_wall * args.workers):.0%} / {pg_cpu / (jobs_wall * args.workers):.0%} of the workers' time")  # fmt: skip
+    print(
+        f"jobs: Python (Odoo processes' CPU) {odoo_cpu:.1f} s; PostgreSQL (the database's backends' CPU) "
+        f"{pg_cpu:.1f} s; over {jobs_wall:.1f} s wall x {args.workers} worker(s) = "
+        f"{odoo_cpu / (jobs_wall * args.workers):.0%} / {pg_cpu / (jobs_wall * args.workers):.0%} of the workers' time"
+    )
 
 
 def main():

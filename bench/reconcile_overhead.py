@@ -57,10 +57,13 @@ def generate(env, invoices, disputes, seed=11):
 
     def invoice_vals(day):
         return {
-            "move_type": "out_invoice", "partner_id": rng.choice(customers).id, "invoice_date": day,
-            "invoice_line_ids": [(0, 0, {"product_id": product.id, "quantity": 1, "price_unit": amount(),
-                                         "tax_ids": [(5, 0, 0)]})],
-        }  # fmt: skip
+            "move_type": "out_invoice",
+            "partner_id": rng.choice(customers).id,
+            "invoice_date": day,
+            "invoice_line_ids": [
+                (0, 0, {"product_id": product.id, "quantity": 1, "price_unit": amount(), "tax_ids": [(5, 0, 0)]})
+            ],
+        }
 
     history = [invoice_vals(today - timedelta(days=rng.randint(150, 400))) for _ in range(invoices // 2)]
     measured = [invoice_vals(today - timedelta(days=rng.randint(0, 90))) for _ in range(invoices)]
@@ -77,18 +80,27 @@ def generate(env, invoices, disputes, seed=11):
         return moves
 
     def pay(moves, days_later):
-        payments = Payment.create([{
-            "payment_type": "inbound", "partner_type": "customer", "partner_id": move.partner_id.id,
-            "amount": move.amount_total, "memo": move.name, "journal_id": bank.id,
-            "date": min(move.invoice_date + timedelta(days=days_later), today),
-        } for move in moves])  # fmt: skip
+        payments = Payment.create(
+            [
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": move.partner_id.id,
+                    "amount": move.amount_total,
+                    "memo": move.name,
+                    "journal_id": bank.id,
+                    "date": min(move.invoice_date + timedelta(days=days_later), today),
+                }
+                for move in moves
+            ]
+        )
         payments.action_post()
         return payments
 
     paid = post_invoices(history)
-    env["account.move.line"]._reconcile_plan([
-        receivable_lines(invoice | payment.move_id) for invoice, payment in zip(paid, pay(paid, 20), strict=True)
-    ])  # fmt: skip
+    env["account.move.line"]._reconcile_plan(
+        [receivable_lines(invoice | payment.move_id) for invoice, payment in zip(paid, pay(paid, 20), strict=True)]
+    )
     env.cr.commit()
     open_invoices = post_invoices(measured)
     payments = pay(open_invoices, 15)
@@ -112,9 +124,24 @@ def receivable_lines(moves):
 
 def build(db, modules, invoices, addons):
     started = time.time()
-    subprocess.run([sys.executable, "-m", "odoo", "server", "-d", db, f"--addons-path={addons}", "-i", modules,
-                    "--without-demo=all", "--stop-after-init", "--log-level=warn"],
-                   check=True, stderr=subprocess.DEVNULL)  # fmt: skip
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "server",
+            "-d",
+            db,
+            f"--addons-path={addons}",
+            "-i",
+            modules,
+            "--without-demo=all",
+            "--stop-after-init",
+            "--log-level=warn",
+        ],
+        check=True,
+        stderr=subprocess.DEVNULL,
+    )
     # Odoo parses its configuration once per process: generate each database in a process of its own.
     subprocess.run([sys.executable, __file__, "--generate-only", db, "--invoices", str(invoices)], check=True)
     print(f"generated {db} in {time.time() - started:.0f} s", flush=True)
@@ -205,19 +232,26 @@ def report(results, modes):
     print()
     for mode in modes:
         runs = results[mode]
-        median = {(variant, key): statistics.median(r[key] for r in runs[variant])
-                  for variant in ("without", "with") for key in ("wall", "cpu")}  # fmt: skip
+        median = {
+            (variant, key): statistics.median(r[key] for r in runs[variant])
+            for variant in ("without", "with")
+            for key in ("wall", "cpu")
+        }
         queries = {variant: runs[variant][0]["queries"] / runs[variant][0]["pairs"] for variant in runs}
         wall_ratio = median["with", "wall"] / median["without", "wall"]
         cpu_ratio = median["with", "cpu"] / median["without", "cpu"]
         ok = cpu_ratio <= BUDGET
         verdict &= ok
-        print(f"{mode}: {runs['with'][0]['pairs']:,} pairs, {len(runs['with'])} runs each; "
-              f"queries/pair {queries['without']:.1f} without, {queries['with']:.1f} with")  # fmt: skip
+        print(
+            f"{mode}: {runs['with'][0]['pairs']:,} pairs, {len(runs['with'])} runs each; "
+            f"queries/pair {queries['without']:.1f} without, {queries['with']:.1f} with"
+        )
         for key, ratio in (("wall", wall_ratio), ("cpu", cpu_ratio)):
-            print(f"  {key:<4} without {median['without', key]:6.2f} s "
-                  f"({', '.join(f'{r[key]:.2f}' for r in runs['without'])}), with {median['with', key]:6.2f} s "
-                  f"({', '.join(f'{r[key]:.2f}' for r in runs['with'])}): ratio {ratio:.3f} ({ratio - 1:+.1%})")  # fmt: skip
+            print(
+                f"  {key:<4} without {median['without', key]:6.2f} s "
+                f"({', '.join(f'{r[key]:.2f}' for r in runs['without'])}), with {median['with', key]:6.2f} s "
+                f"({', '.join(f'{r[key]:.2f}' for r in runs['with'])}): ratio {ratio:.3f} ({ratio - 1:+.1%})"
+            )
         paired = [w["cpu"] / wo["cpu"] - 1 for w, wo in zip(runs["with"], runs["without"], strict=True)]
         print(f"  CPU with / without, run by run (neighbours in time): {', '.join(f'{r:+.1%}' for r in paired)}")
         print(f"  {'PASS' if ok else 'FAIL'}: CPU {cpu_ratio - 1:+.1%} with the addon (budget +{BUDGET - 1:.0%})")

@@ -37,13 +37,25 @@ def bench_import(env, lines, customer):
         deduction = "12,50" if index % 20 == 0 else ""
         rows.append(f"INV/2026/{index + 1:06d};1.{index % 1000:03d},{index % 100:02d};{deduction};damaged")
     content = "\n".join(rows).encode()
-    fmt = env["billing.remittance.format"].create({
-        "name": "Bench", "partner_id": customer.id, "column_reference": "Invoice", "column_amount": "Paid",
-        "column_deduction": "Deduction", "column_reason": "Reason", "decimal_comma": True,
-    })  # fmt: skip
-    wizard = env["billing.remittance.import"].create({
-        "partner_id": customer.id, "format_id": fmt.id, "file": base64.b64encode(content), "filename": "bench.csv",
-    })  # fmt: skip
+    fmt = env["billing.remittance.format"].create(
+        {
+            "name": "Bench",
+            "partner_id": customer.id,
+            "column_reference": "Invoice",
+            "column_amount": "Paid",
+            "column_deduction": "Deduction",
+            "column_reason": "Reason",
+            "decimal_comma": True,
+        }
+    )
+    wizard = env["billing.remittance.import"].create(
+        {
+            "partner_id": customer.id,
+            "format_id": fmt.id,
+            "file": base64.b64encode(content),
+            "filename": "bench.csv",
+        }
+    )
     env.flush_all()
     started = time.perf_counter()
     action = wizard.action_import()
@@ -57,10 +69,15 @@ def invoice(env, partner, product, amount, day):
     from odoo import Command
 
     return {
-        "move_type": "out_invoice", "partner_id": partner.id, "invoice_date": day,
-        "invoice_line_ids": [Command.create({"product_id": product.id, "quantity": 1, "price_unit": amount,
-                                             "tax_ids": [Command.clear()]})],
-    }  # fmt: skip
+        "move_type": "out_invoice",
+        "partner_id": partner.id,
+        "invoice_date": day,
+        "invoice_line_ids": [
+            Command.create(
+                {"product_id": product.id, "quantity": 1, "price_unit": amount, "tax_ids": [Command.clear()]}
+            )
+        ],
+    }
 
 
 def generate_lumps(env, rng, lumps, per_lump):
@@ -94,22 +111,39 @@ def generate_lumps(env, rng, lumps, per_lump):
         )
         cases.append((customer, "\n".join(lines).encode(), total))
         truth[customer.id] = sorted(named.ids)
-    env["billing.remittance.format"].create({
-        "name": "Bench lumps", "column_reference": "ref", "column_amount": "paid", "column_deduction": "deduction",
-        "column_reason": "reason", "decimal_comma": True,
-    })  # fmt: skip
+    env["billing.remittance.format"].create(
+        {
+            "name": "Bench lumps",
+            "column_reference": "ref",
+            "column_amount": "paid",
+            "column_deduction": "deduction",
+            "column_reason": "reason",
+            "decimal_comma": True,
+        }
+    )
     payments = env["account.payment"]
     for index, (customer, content, total) in enumerate(cases):
         if index % 10 == 0:  # committed and analysed as it grows, as a production ledger is
             env.cr.commit()
             env.cr.execute("ANALYZE account_move, account_move_line, account_payment, billing_remittance")
-        env["billing.remittance.import"].create({
-            "partner_id": customer.id, "file": base64.b64encode(content), "filename": "advice.csv",
-        }).action_import()  # fmt: skip
-        payment = env["account.payment"].create({
-            "payment_type": "inbound", "partner_type": "customer", "partner_id": customer.id, "amount": total,
-            "date": today, "journal_id": bank.id, "memo": "PAYMENT",
-        })  # fmt: skip
+        env["billing.remittance.import"].create(
+            {
+                "partner_id": customer.id,
+                "file": base64.b64encode(content),
+                "filename": "advice.csv",
+            }
+        ).action_import()
+        payment = env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": customer.id,
+                "amount": total,
+                "date": today,
+                "journal_id": bank.id,
+                "memo": "PAYMENT",
+            }
+        )
         payment.action_post()
         payments |= payment
     return payments, truth

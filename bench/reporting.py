@@ -53,43 +53,243 @@ def generate(env, invoices, seed=42):
         residual = round(amount - paid, 2)
         state = "paid" if residual == 0 else ("partial" if paid else "not_paid")
         inv_move, inv_rec = move_id, line_id
-        moves.append((inv_move, sale.id, company.id, currency, "posted", "out_invoice", "no", invoice_date,
-                      f"INV/B/{i:07d}", partner, partner, invoice_date, due, amount, amount, residual, residual,
-                      amount, amount, state))  # fmt: skip
-        lines.append((inv_rec, inv_move, company.id, sale.id, receivable.id, partner, invoice_date, due, amount,
-                       amount, 0, amount, currency, currency, "posted", "payment_term", residual, residual,
-                       residual == 0, f"INV/B/{i:07d}"))  # fmt: skip
-        lines.append((line_id + 1, inv_move, company.id, sale.id, income.id, partner, invoice_date, None, -amount,
-                       0, amount, -amount, currency, currency, "posted", "product", 0, 0, False,
-                       f"INV/B/{i:07d}"))  # fmt: skip
+        moves.append(
+            (
+                inv_move,
+                sale.id,
+                company.id,
+                currency,
+                "posted",
+                "out_invoice",
+                "no",
+                invoice_date,
+                f"INV/B/{i:07d}",
+                partner,
+                partner,
+                invoice_date,
+                due,
+                amount,
+                amount,
+                residual,
+                residual,
+                amount,
+                amount,
+                state,
+            )
+        )
+        lines.append(
+            (
+                inv_rec,
+                inv_move,
+                company.id,
+                sale.id,
+                receivable.id,
+                partner,
+                invoice_date,
+                due,
+                amount,
+                amount,
+                0,
+                amount,
+                currency,
+                currency,
+                "posted",
+                "payment_term",
+                residual,
+                residual,
+                residual == 0,
+                f"INV/B/{i:07d}",
+            )
+        )
+        lines.append(
+            (
+                line_id + 1,
+                inv_move,
+                company.id,
+                sale.id,
+                income.id,
+                partner,
+                invoice_date,
+                None,
+                -amount,
+                0,
+                amount,
+                -amount,
+                currency,
+                currency,
+                "posted",
+                "product",
+                0,
+                0,
+                False,
+                f"INV/B/{i:07d}",
+            )
+        )
         move_id += 1
         line_id += 2
         if paid:
             pay_date = min(today, invoice_date + timedelta(days=rng.randint(5, 90)))
             name = f"PAY/B/{i:07d}"
-            moves.append((move_id, bank.id, company.id, currency, "posted", "entry", "no", pay_date, name, partner,
-                          partner, None, None, paid, paid, 0, 0, paid, paid, None))  # fmt: skip
-            lines.append((line_id, move_id, company.id, bank.id, receivable.id, partner, pay_date, pay_date, -paid, 0,
-                           paid, -paid, currency, currency, "posted", "payment_term", 0, 0, True, name))  # fmt: skip
-            lines.append((line_id + 1, move_id, company.id, bank.id, outstanding.id, partner, pay_date, None, paid,
-                           paid, 0, paid, currency, currency, "posted", "product", paid, paid, False, name))  # fmt: skip
-            partials.append((partial_id, inv_rec, line_id, paid, paid, paid, currency, currency, company.id,
-                             max(invoice_date, pay_date)))  # fmt: skip
+            moves.append(
+                (
+                    move_id,
+                    bank.id,
+                    company.id,
+                    currency,
+                    "posted",
+                    "entry",
+                    "no",
+                    pay_date,
+                    name,
+                    partner,
+                    partner,
+                    None,
+                    None,
+                    paid,
+                    paid,
+                    0,
+                    0,
+                    paid,
+                    paid,
+                    None,
+                )
+            )
+            lines.append(
+                (
+                    line_id,
+                    move_id,
+                    company.id,
+                    bank.id,
+                    receivable.id,
+                    partner,
+                    pay_date,
+                    pay_date,
+                    -paid,
+                    0,
+                    paid,
+                    -paid,
+                    currency,
+                    currency,
+                    "posted",
+                    "payment_term",
+                    0,
+                    0,
+                    True,
+                    name,
+                )
+            )
+            lines.append(
+                (
+                    line_id + 1,
+                    move_id,
+                    company.id,
+                    bank.id,
+                    outstanding.id,
+                    partner,
+                    pay_date,
+                    None,
+                    paid,
+                    paid,
+                    0,
+                    paid,
+                    currency,
+                    currency,
+                    "posted",
+                    "product",
+                    paid,
+                    paid,
+                    False,
+                    name,
+                )
+            )
+            partials.append(
+                (
+                    partial_id,
+                    inv_rec,
+                    line_id,
+                    paid,
+                    paid,
+                    paid,
+                    currency,
+                    currency,
+                    company.id,
+                    max(invoice_date, pay_date),
+                )
+            )
             partial_id += 1
             move_id += 1
             line_id += 2
-    copy_rows(cr, "account_move", (
-        "id", "journal_id", "company_id", "currency_id", "state", "move_type", "auto_post", "date", "name",
-        "partner_id", "commercial_partner_id", "invoice_date", "invoice_date_due", "amount_total",
-        "amount_total_signed", "amount_residual", "amount_residual_signed", "amount_untaxed", "amount_untaxed_signed",
-        "payment_state"), moves)  # fmt: skip
-    copy_rows(cr, "account_move_line", (
-        "id", "move_id", "company_id", "journal_id", "account_id", "partner_id", "date", "date_maturity", "balance",
-        "debit", "credit", "amount_currency", "currency_id", "company_currency_id", "parent_state", "display_type",
-        "amount_residual", "amount_residual_currency", "reconciled", "move_name"), lines)  # fmt: skip
-    copy_rows(cr, "account_partial_reconcile", (
-        "id", "debit_move_id", "credit_move_id", "amount", "debit_amount_currency", "credit_amount_currency",
-        "debit_currency_id", "credit_currency_id", "company_id", "max_date"), partials)  # fmt: skip
+    copy_rows(
+        cr,
+        "account_move",
+        (
+            "id",
+            "journal_id",
+            "company_id",
+            "currency_id",
+            "state",
+            "move_type",
+            "auto_post",
+            "date",
+            "name",
+            "partner_id",
+            "commercial_partner_id",
+            "invoice_date",
+            "invoice_date_due",
+            "amount_total",
+            "amount_total_signed",
+            "amount_residual",
+            "amount_residual_signed",
+            "amount_untaxed",
+            "amount_untaxed_signed",
+            "payment_state",
+        ),
+        moves,
+    )
+    copy_rows(
+        cr,
+        "account_move_line",
+        (
+            "id",
+            "move_id",
+            "company_id",
+            "journal_id",
+            "account_id",
+            "partner_id",
+            "date",
+            "date_maturity",
+            "balance",
+            "debit",
+            "credit",
+            "amount_currency",
+            "currency_id",
+            "company_currency_id",
+            "parent_state",
+            "display_type",
+            "amount_residual",
+            "amount_residual_currency",
+            "reconciled",
+            "move_name",
+        ),
+        lines,
+    )
+    copy_rows(
+        cr,
+        "account_partial_reconcile",
+        (
+            "id",
+            "debit_move_id",
+            "credit_move_id",
+            "amount",
+            "debit_amount_currency",
+            "credit_amount_currency",
+            "debit_currency_id",
+            "credit_currency_id",
+            "company_id",
+            "max_date",
+        ),
+        partials,
+    )
     cr.execute("ANALYZE account_move; ANALYZE account_move_line; ANALYZE account_partial_reconcile")
     return len(lines)
 
@@ -123,22 +323,28 @@ def main():
         started = time.perf_counter()
         aging = env["billing.aging"]._get_aging(company, today - timedelta(days=180))
         aging_s = time.perf_counter() - started
-        print(f"aging as of {today - timedelta(days=180)}: {aging_s:.2f} s ({len(aging['rows']):,} customers, "
-              f"total {aging['total']:,.2f} = ledger {aging['ledger_balance']:,.2f})")  # fmt: skip
+        print(
+            f"aging as of {today - timedelta(days=180)}: {aging_s:.2f} s ({len(aging['rows']):,} customers, "
+            f"total {aging['total']:,.2f} = ledger {aging['ledger_balance']:,.2f})"
+        )
 
         started = time.perf_counter()
         kpis = env["billing.kpi"]._get_kpis(company, *period)
         kpi_s = time.perf_counter() - started
-        print(f"KPI summary: {kpi_s:.2f} s (DSO {kpis['dso_simple']}, countback {kpis['dso_countback']}, "
-              f"CEI {kpis['cei']})")  # fmt: skip
+        print(
+            f"KPI summary: {kpi_s:.2f} s (DSO {kpis['dso_simple']}, countback {kpis['dso_countback']}, "
+            f"CEI {kpis['cei']})"
+        )
 
         rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
         started = time.perf_counter()
         content = env["billing.workbook"]._build(company, *period)
         xlsx_s = time.perf_counter() - started
         rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"XLSX workbook ({period_invoices:,} invoices): {xlsx_s:.2f} s, {len(content) / 2**20:.1f} MiB file, "
-              f"process peak RSS {rss:.0f} MiB (was {rss_before:.0f} MiB before the workbook)")  # fmt: skip
+        print(
+            f"XLSX workbook ({period_invoices:,} invoices): {xlsx_s:.2f} s, {len(content) / 2**20:.1f} MiB file, "
+            f"process peak RSS {rss:.0f} MiB (was {rss_before:.0f} MiB before the workbook)"
+        )
         if args.memory:
             tracemalloc.start()
             env["billing.workbook"]._build(company, *period)

@@ -191,9 +191,13 @@ class BillingDisputeDemo(models.Model):
         if len(pairs) < 3 or len(singles) < 8:
             return
         paid = self.env["account.move"].search(
-            [("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("payment_state", "in", ("paid", "in_payment"))],
+            [
+                ("company_id", "=", company.id),
+                ("move_type", "=", "out_invoice"),
+                ("payment_state", "in", ("paid", "in_payment")),
+            ],
             limit=1,
-        )  # fmt: skip
+        )
         exact, spaced, short, over = singles[0], singles[1], singles[2], singles[3]
         combination = pairs[0]
         payments = [
@@ -206,10 +210,19 @@ class BillingDisputeDemo(models.Model):
         ]
         Payment = self.env["account.payment"]
         created = Payment.create(
-            [{"payment_type": "inbound", "partner_type": "customer", "partner_id": partner.id, "amount": amount,
-              "memo": memo, "date": today - timedelta(days=index), "journal_id": bank.id}
-             for index, (partner, amount, memo) in enumerate(payments)]
-        )  # fmt: skip
+            [
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": partner.id,
+                    "amount": amount,
+                    "memo": memo,
+                    "date": today - timedelta(days=index),
+                    "journal_id": bank.id,
+                }
+                for index, (partner, amount, memo) in enumerate(payments)
+            ]
+        )
         created.action_post()
         with_account = singles[5].commercial_partner_id
         self.env["res.partner.bank"].create({"acc_number": "BE71 0961 2345 6769", "partner_id": with_account.id})
@@ -235,8 +248,13 @@ class BillingDisputeDemo(models.Model):
             {"payment_ref": "Transfer 8812", "amount": 777.77},
         ]
         if duplicate:
-            lines.append({"payment_ref": f"Payment {duplicate.name}", "amount": duplicate.amount_total,
-                          "partner_id": duplicate.commercial_partner_id.id})  # fmt: skip
+            lines.append(
+                {
+                    "payment_ref": f"Payment {duplicate.name}",
+                    "amount": duplicate.amount_total,
+                    "partner_id": duplicate.commercial_partner_id.id,
+                }
+            )
         statement_lines = self.env["account.bank.statement.line"].create(
             [{"journal_id": bank.id, "date": today - timedelta(days=index), **vals} for index, vals in enumerate(lines)]
         )
@@ -301,8 +319,13 @@ class BillingDisputeDemo(models.Model):
                 picks.append(invoice)
         specialist = self.env.ref("billing_specialist.user_billing_specialist_demo")
         # "open_part": 60 % of the invoice, its date put off once; the follow-up still chases the other 40 %.
-        plans = [("open", 1.0, "phone"), ("kept", 1.0, "email"), ("partial", 0.6, "phone"), ("broken", 0.0, "portal"),
-                 ("open_part", 1.0, "phone")]  # fmt: skip
+        plans = [
+            ("open", 1.0, "phone"),
+            ("kept", 1.0, "email"),
+            ("partial", 0.6, "phone"),
+            ("broken", 0.0, "portal"),
+            ("open_part", 1.0, "phone"),
+        ]
         closed, payments = Promise, self.env["account.payment"]
         for (plan, paid_share, channel), invoice in zip(plans, picks, strict=False):
             amount = invoice._billing_undisputed_residual()
@@ -434,19 +457,35 @@ class BillingDisputeDemo(models.Model):
         """A draft whose PO reference only looks different from a posted invoice's (lower case, a no-break hyphen,
         a trailing no-break space): the duplicate check compares normalised references, at any date."""
         posted = self.env["account.move"].search(
-            [("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
-             ("ref", "=like", "PO-%")], order="id", limit=1,
-        )  # fmt: skip
+            [
+                ("company_id", "=", company.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("ref", "=like", "PO-%"),
+            ],
+            order="id",
+            limit=1,
+        )
         if not posted:
             return self.env["account.move"]
-        return self.env["account.move"].create({
-            "move_type": "out_invoice", "partner_id": posted.partner_id.id,
-            "invoice_date": fields.Date.context_today(self), "ref": posted.ref.lower().replace("-", "\u2011") + "\u00a0",
-            "invoice_line_ids": [Command.create({
-                "product_id": self.env.ref("billing_specialist.product_widget_demo").id, "quantity": 3,
-                "price_unit": 45.0, "tax_ids": [Command.clear()],
-            })],
-        })  # fmt: skip
+        return self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": posted.partner_id.id,
+                "invoice_date": fields.Date.context_today(self),
+                "ref": posted.ref.lower().replace("-", "\u2011") + "\u00a0",
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": self.env.ref("billing_specialist.product_widget_demo").id,
+                            "quantity": 3,
+                            "price_unit": 45.0,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+        )
 
     @api.model
     def _demo_generate_billing_run(self):
@@ -458,9 +497,13 @@ class BillingDisputeDemo(models.Model):
         specialist = self.env.ref("billing_specialist.user_billing_specialist_demo")
         Move = self.env["account.move"].with_user(specialist)
         blocked = Move.search(
-            [("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "draft"),
-             ("billing_check_result_ids", "!=", False)]
-        )  # fmt: skip
+            [
+                ("company_id", "=", company.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "draft"),
+                ("billing_check_result_ids", "!=", False),
+            ]
+        )
         drafts = self._demo_drafts(Move, ("harbor", "lakeside"), 5100)
         self.env["billing.invoice.run"].with_user(specialist)._create_for_invoices(drafts | blocked).action_run()
         # Two clean drafts left for a new run (Billing Run from the invoice list), beside the two blocked ones.
@@ -490,10 +533,15 @@ class BillingDisputeDemo(models.Model):
     def _demo_open_by_customer(self, company):
         """The company's posted invoices left unpaid and out of dispute, by customer, oldest first."""
         open_items = self.env["account.move"].search(
-            [("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted"),
-             ("payment_state", "=", "not_paid"), ("billing_in_dispute", "=", False)],
+            [
+                ("company_id", "=", company.id),
+                ("move_type", "=", "out_invoice"),
+                ("state", "=", "posted"),
+                ("payment_state", "=", "not_paid"),
+                ("billing_in_dispute", "=", False),
+            ],
             order="invoice_date, id",
-        )  # fmt: skip
+        )
         by_customer = {}
         for invoice in open_items:
             by_customer.setdefault(invoice.commercial_partner_id, []).append(invoice)
@@ -512,21 +560,45 @@ class BillingDisputeDemo(models.Model):
         first, second = by_customer[customers[0]][:2], by_customer[customers[1]][:1]
         Remittance = self.env["billing.remittance"]
         deduction = round(min(25.0, first[1].amount_residual / 2), 2)
-        applied = Remittance._billing_import(customers[0], company, Advice([
-            AdviceLine(first[0].name.replace("/", "-"), first[0].amount_residual),
-            AdviceLine(first[1].name, first[1].amount_residual - deduction, deduction, "2 units damaged in transit"),
-        ]), "manual", reference="AP-RUN-0412")  # fmt: skip
+        applied = Remittance._billing_import(
+            customers[0],
+            company,
+            Advice(
+                [
+                    AdviceLine(first[0].name.replace("/", "-"), first[0].amount_residual),
+                    AdviceLine(
+                        first[1].name, first[1].amount_residual - deduction, deduction, "2 units damaged in transit"
+                    ),
+                ]
+            ),
+            "manual",
+            reference="AP-RUN-0412",
+        )
         bank = self._demo_bank_journal(company)
-        payment = self.env["account.payment"].create({
-            "payment_type": "inbound", "partner_type": "customer", "partner_id": customers[0].id,
-            "amount": applied.amount_total, "memo": "AP RUN 0412", "journal_id": bank.id,
-            "date": fields.Date.context_today(self),
-        })  # fmt: skip
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": customers[0].id,
+                "amount": applied.amount_total,
+                "memo": "AP RUN 0412",
+                "journal_id": bank.id,
+                "date": fields.Date.context_today(self),
+            }
+        )
         payment.action_post()
         self.env["billing.match.run"]._run_automatic(company, payments=payment, statement_lines=[])
-        waiting = Remittance._billing_import(customers[1], company, Advice([
-            AdviceLine(second[0].name, second[0].amount_residual),
-        ]), "manual", reference="REMIT-2209")  # fmt: skip
+        waiting = Remittance._billing_import(
+            customers[1],
+            company,
+            Advice(
+                [
+                    AdviceLine(second[0].name, second[0].amount_residual),
+                ]
+            ),
+            "manual",
+            reference="REMIT-2209",
+        )
         self._demo_remittance_by_email(customers[1], company, waiting)
         self._demo_remittance_file_by_email(customers[1], company, waiting)
         self._demo_remittance_file_unread(customers[-1], by_customer[customers[-1]][-1], company)
@@ -553,10 +625,14 @@ class BillingDisputeDemo(models.Model):
         content = f"ref;amount\n{waiting.line_ids[:1].reference};{amount}\n".encode()
         attachment = Remittance._Attachment("advice-0917.csv", content, {})
         remittance = Remittance.with_context(default_company_id=company.id).message_new(
-            {"email_from": customer.email, "subject": "Remittance 0917", "body": "See attached.",
-             "attachments": [attachment]},
+            {
+                "email_from": customer.email,
+                "subject": "Remittance 0917",
+                "body": "See attached.",
+                "attachments": [attachment],
+            },
             {"company_id": company.id},
-        )  # fmt: skip
+        )
         remittance._billing_read_file()
 
     @api.model
@@ -570,10 +646,14 @@ class BillingDisputeDemo(models.Model):
         content = f"ref;amount\n{invoice.name};{amount}\n".encode()
         attachment = Remittance._Attachment("advice-0921.csv", content, {})
         Remittance.with_context(default_company_id=company.id).message_new(
-            {"email_from": customer.email, "subject": "Remittance 0921", "body": "See attached.",
-             "attachments": [attachment]},
+            {
+                "email_from": customer.email,
+                "subject": "Remittance 0921",
+                "body": "See attached.",
+                "attachments": [attachment],
+            },
             {"company_id": company.id},
-        )  # fmt: skip
+        )
 
     @api.model
     def _demo_remittance_matched(self, customer, invoices, company, bank):
@@ -582,31 +662,48 @@ class BillingDisputeDemo(models.Model):
         deduction = round(min(40.0, invoices[-1].amount_residual / 2), 2)
         lines = [f"<p>{invoices[0].name} {invoices[0].amount_residual:.2f}</p>"]
         if len(invoices) > 1:
-            lines.append(f"<p>{invoices[1].name} {invoices[1].amount_residual - deduction:.2f} {deduction:.2f} "
-                         "short-shipped, 3 cartons</p>")  # fmt: skip
+            lines.append(
+                f"<p>{invoices[1].name} {invoices[1].amount_residual - deduction:.2f} {deduction:.2f} "
+                "short-shipped, 3 cartons</p>"
+            )
         Remittance = self.env["billing.remittance"].with_context(default_company_id=company.id)
         mail = {"email_from": customer.email, "subject": "REMIT-7731", "body": "".join(lines)}
         advice = Remittance.message_new(mail, {"company_id": company.id})
-        payment = self.env["account.payment"].create({
-            "payment_type": "inbound", "partner_type": "customer", "partner_id": customer.id,
-            "amount": advice.amount_total, "memo": "REMIT 7731", "journal_id": bank.id,
-            "date": fields.Date.context_today(self) - timedelta(days=1),
-        })  # fmt: skip
+        payment = self.env["account.payment"].create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": customer.id,
+                "amount": advice.amount_total,
+                "memo": "REMIT 7731",
+                "journal_id": bank.id,
+                "date": fields.Date.context_today(self) - timedelta(days=1),
+            }
+        )
         payment.action_post()  # matches the waiting advice to it
 
     @api.model
     def _demo_remittance_format(self, company):
         """Northwind's saved layout: its AP system's CSV export (header names, debit/credit, decimal comma, German
         dates) and a pattern for the lines of its PDF advices."""
-        self.env["billing.remittance.format"].create({
-            "name": "Northwind AP export", "company_id": company.id,
-            "partner_id": self.env.ref("billing_specialist.partner_northwind_demo").id,
-            "column_reference": "Invoice No", "column_amount": False, "column_debit": "Debit",
-            "column_credit": "Credit", "column_deduction": "Deduction", "column_reason": "Reason",
-            "column_date": "Value Date", "decimal_comma": True, "date_formats": "%d.%m.%Y, %Y-%m-%d",
-            "line_pattern": r"(?P<reference>INV/\d{4}/\d+)\s+(?P<amount>[\d.]*\d,\d\d)"
-                            r"(?:\s+(?P<deduction>[\d.]*\d,\d\d)\s+(?P<reason>.+))?\s*$",
-        })  # fmt: skip
+        self.env["billing.remittance.format"].create(
+            {
+                "name": "Northwind AP export",
+                "company_id": company.id,
+                "partner_id": self.env.ref("billing_specialist.partner_northwind_demo").id,
+                "column_reference": "Invoice No",
+                "column_amount": False,
+                "column_debit": "Debit",
+                "column_credit": "Credit",
+                "column_deduction": "Deduction",
+                "column_reason": "Reason",
+                "column_date": "Value Date",
+                "decimal_comma": True,
+                "date_formats": "%d.%m.%Y, %Y-%m-%d",
+                "line_pattern": r"(?P<reference>INV/\d{4}/\d+)\s+(?P<amount>[\d.]*\d,\d\d)"
+                r"(?:\s+(?P<deduction>[\d.]*\d,\d\d)\s+(?P<reason>.+))?\s*$",
+            }
+        )
 
     @api.model
     def _demo_generate_learning(self):
@@ -624,28 +721,67 @@ class BillingDisputeDemo(models.Model):
             [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "sale")], limit=1
         )
         bank = self._demo_bank_journal(company)
-        invoices = self.env["account.move"].create([{
-            "move_type": "out_invoice", "partner_id": northwind.id, "journal_id": journal.id,
-            "invoice_date": today - timedelta(days=days), "invoice_date_due": today - timedelta(days=days - 30),
-            "ref": f"PO-{7701 + index}",
-            "invoice_line_ids": [Command.create({"product_id": product.id, "quantity": 2 + index,
-                                                 "price_unit": product.list_price, "tax_ids": [Command.clear()]})],
-        } for index, days in enumerate((120, 90, 60, 20))])  # fmt: skip
+        invoices = self.env["account.move"].create(
+            [
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": northwind.id,
+                    "journal_id": journal.id,
+                    "invoice_date": today - timedelta(days=days),
+                    "invoice_date_due": today - timedelta(days=days - 30),
+                    "ref": f"PO-{7701 + index}",
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": product.id,
+                                "quantity": 2 + index,
+                                "price_unit": product.list_price,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+                for index, days in enumerate((120, 90, 60, 20))
+            ]
+        )
         invoices.action_post()
         account = "NL91 ABNA 0417 1643 00"
-        lines = self.env["account.bank.statement.line"].create([{
-            "journal_id": bank.id, "date": invoice.invoice_date + timedelta(days=28), "payment_ref": invoice.ref,
-            "amount": invoice.amount_residual, "account_number": account, "partner_name": "NORTHWIND TRADERS INC",
-        } for invoice in invoices[:3]] + [{
-            "journal_id": bank.id, "date": today - timedelta(days=1), "payment_ref": "Transfer 000871",
-            "amount": invoices[3].amount_residual, "account_number": account, "partner_name": "NORTHWIND TRADERS INC",
-        }])  # fmt: skip
+        lines = self.env["account.bank.statement.line"].create(
+            [
+                {
+                    "journal_id": bank.id,
+                    "date": invoice.invoice_date + timedelta(days=28),
+                    "payment_ref": invoice.ref,
+                    "amount": invoice.amount_residual,
+                    "account_number": account,
+                    "partner_name": "NORTHWIND TRADERS INC",
+                }
+                for invoice in invoices[:3]
+            ]
+            + [
+                {
+                    "journal_id": bank.id,
+                    "date": today - timedelta(days=1),
+                    "payment_ref": "Transfer 000871",
+                    "amount": invoices[3].amount_residual,
+                    "account_number": account,
+                    "partner_name": "NORTHWIND TRADERS INC",
+                }
+            ]
+        )
         Review = self.env["billing.match.review"].with_user(specialist)
         Review.action_open_review()
         for line, invoice in zip(lines[:3], invoices[:3], strict=True):
             row = Review.search([("statement_line_id", "=", line.id)])
-            row.write({"partner_id": northwind.id, "allocation_ids": [
-                Command.clear(), Command.create({"move_id": invoice.id, "amount": invoice.amount_residual})]})  # fmt: skip
+            row.write(
+                {
+                    "partner_id": northwind.id,
+                    "allocation_ids": [
+                        Command.clear(),
+                        Command.create({"move_id": invoice.id, "amount": invoice.amount_residual}),
+                    ],
+                }
+            )
             row.action_apply()
         Review.action_refresh()
 
@@ -662,23 +798,38 @@ class BillingDisputeDemo(models.Model):
         specialist = self.env.ref("billing_specialist.user_billing_specialist_demo")
         self.env.flush_all()
         rows = self.env["billing.worklist"].search(
-            [("company_id", "=", company.id), ("user_id", "=", specialist.id),
-             ("followup_amount", ">", 0), ("payer_cash_amount", "=", 0)],
-        )  # fmt: skip
+            [
+                ("company_id", "=", company.id),
+                ("user_id", "=", specialist.id),
+                ("followup_amount", ">", 0),
+                ("payer_cash_amount", "=", 0),
+            ],
+        )
         if not rows:
             return
         paid, partly = rows[0], rows[1:2]
         self.env["account.bank.statement.line"].create(
-            {"journal_id": bank.id, "date": today - timedelta(days=1), "partner_id": paid.partner_id.id,
-             "payment_ref": f"Transfer {paid.partner_id.name}", "amount": paid.followup_amount}
-        )  # fmt: skip
+            {
+                "journal_id": bank.id,
+                "date": today - timedelta(days=1),
+                "partner_id": paid.partner_id.id,
+                "payment_ref": f"Transfer {paid.partner_id.name}",
+                "amount": paid.followup_amount,
+            }
+        )
         if not partly:
             return
         payment = self.env["account.payment"].create(
-            {"payment_type": "inbound", "partner_type": "customer", "partner_id": partly.partner_id.id,
-             "amount": company.currency_id.round(partly.followup_amount / 2), "memo": "On account",
-             "date": today - timedelta(days=1), "journal_id": bank.id}
-        )  # fmt: skip
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": partly.partner_id.id,
+                "amount": company.currency_id.round(partly.followup_amount / 2),
+                "memo": "On account",
+                "date": today - timedelta(days=1),
+                "journal_id": bank.id,
+            }
+        )
         payment.action_post()
 
     @api.model
@@ -698,19 +849,31 @@ class BillingDisputeDemo(models.Model):
         northwind = self.env.ref("billing_specialist.partner_northwind_demo")
         open_northwind = self._demo_open_by_customer(company).get(northwind)
         if account and open_northwind:
-            lines = lines.create({
-                "journal_id": bank.id, "date": today, "payment_ref": "Transfer 000913",
-                "amount": open_northwind[-1].amount_residual, "account_number": account.acc_number,
-                "partner_name": "NORTHWIND TRADERS INC",
-            })  # fmt: skip
+            lines = lines.create(
+                {
+                    "journal_id": bank.id,
+                    "date": today,
+                    "payment_ref": "Transfer 000913",
+                    "amount": open_northwind[-1].amount_residual,
+                    "account_number": account.acc_number,
+                    "partner_name": "NORTHWIND TRADERS INC",
+                }
+            )
         payments = self.env["account.payment"]
         pair = self._demo_swapped_pair(company)
         if pair:
             invoice, paid = pair
-            payments = payments.create({
-                "payment_type": "inbound", "partner_type": "customer", "partner_id": invoice.commercial_partner_id.id,
-                "amount": invoice.amount_residual, "memo": f"payment {paid.name}", "journal_id": bank.id, "date": today,
-            })  # fmt: skip
+            payments = payments.create(
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": invoice.commercial_partner_id.id,
+                    "amount": invoice.amount_residual,
+                    "memo": f"payment {paid.name}",
+                    "journal_id": bank.id,
+                    "date": today,
+                }
+            )
             payments.action_post()
         if lines or payments:
             self.env["billing.match.run"]._run_automatic(company, payments=payments, statement_lines=lines)
@@ -723,8 +886,9 @@ class BillingDisputeDemo(models.Model):
         base = [("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("state", "=", "posted")]
         paid = {move.name: move for move in Move.search([*base, ("payment_state", "in", ("paid", "in_payment"))])}
         # A sequence number two journals share (INV/2026/00004, RINV/2026/00004) would name two invoices at once.
-        names = Move.search([("company_id", "=", company.id), ("move_type", "in", ("out_invoice", "out_refund")),
-                             ("name", "like", "/")]).mapped("name")  # fmt: skip
+        names = Move.search(
+            [("company_id", "=", company.id), ("move_type", "in", ("out_invoice", "out_refund")), ("name", "like", "/")]
+        ).mapped("name")
         shared = {seq for seq, count in Counter(name.rpartition("/")[2] for name in names).items() if count > 1}
         for invoices in self._demo_open_by_customer(company).values():
             for invoice in invoices:
@@ -734,8 +898,11 @@ class BillingDisputeDemo(models.Model):
                         continue
                     swapped = f"{seq[:i]}{seq[i + 1]}{seq[i]}{seq[i + 2 :]}"
                     other = paid.get(f"{prefix}/{swapped}") if not {seq, swapped} & shared else None
-                    if (other and other.amount_total != invoice.amount_residual
-                            and sum(it.amount_residual == invoice.amount_residual for it in invoices) == 1):  # fmt: skip
+                    if (
+                        other
+                        and other.amount_total != invoice.amount_residual
+                        and sum(it.amount_residual == invoice.amount_residual for it in invoices) == 1
+                    ):
                         return invoice, other
         return None
 
@@ -757,10 +924,20 @@ class BillingDisputeDemo(models.Model):
         if Run.search_count([("company_id", "=", company.id), ("state", "=", "running")]):
             return
         today = fields.Date.context_today(self)
-        payments = self.env["account.payment"].create([{
-            "payment_type": "inbound", "partner_type": "customer", "partner_id": invoice.commercial_partner_id.id,
-            "amount": invoice.amount_residual, "memo": invoice.name, "journal_id": bank.id, "date": today,
-        } for invoice in picks])  # fmt: skip
+        payments = self.env["account.payment"].create(
+            [
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": invoice.commercial_partner_id.id,
+                    "amount": invoice.amount_residual,
+                    "memo": invoice.name,
+                    "journal_id": bank.id,
+                    "date": today,
+                }
+                for invoice in picks
+            ]
+        )
         payments.action_post()
         Param = self.env["ir.config_parameter"].sudo()
         size = Param.get_param(CHUNK_SIZE_PARAM)

@@ -271,9 +271,21 @@ class Matcher:
     currency's and the user's format; plain Python gives ``35,237.50`` and ``9,000``).
     """
 
-    def __init__(self, items, partner_names=None, account_partners=None, tolerance_amount=0.0,
-                 tolerance_percent=0.0, rounding=0.01, max_combination=4, combination_pool=20,
-                 closed_numbers=None, format_amount=None, format_count=None, fuzzy_ambiguous=None):  # fmt: skip
+    def __init__(
+        self,
+        items,
+        partner_names=None,
+        account_partners=None,
+        tolerance_amount=0.0,
+        tolerance_percent=0.0,
+        rounding=0.01,
+        max_combination=4,
+        combination_pool=20,
+        closed_numbers=None,
+        format_amount=None,
+        format_count=None,
+        fuzzy_ambiguous=None,
+    ):
         self.items = {item.id: item for item in items}
         # Candidates one typo away from several items of the whole ledger (a chunk's index holds only some of them,
         # see ``BillingMatcher.chunk_hints``): no typo hit, as on the whole ledger.
@@ -502,7 +514,7 @@ class Matcher:
                 _lt(
                     "difference %(amount)s within tolerance, proposed as a write-off",
                     amount=self.format_amount(difference),
-                )  # fmt: skip
+                )
             )
             return proposal
         if difference < 0:
@@ -618,19 +630,38 @@ class Matcher:
         item = self.items[item_id]
         values = {"written": " / ".join([*paid, *(it.number for it in named)]), "number": item.number}
         if swap:
-            reasons = [_lt("%(written)s in the memo is %(number)s with two adjacent digits swapped: %(number)s is "
-                           "open for exactly the amount", **values)]  # fmt: skip
+            reasons = [
+                _lt(
+                    "%(written)s in the memo is %(number)s with two adjacent digits swapped: %(number)s is "
+                    "open for exactly the amount",
+                    **values,
+                )
+            ]
         else:
-            reasons = [_lt("%(written)s in the memo is %(number)s with one typo: %(number)s is open for exactly the "
-                           "amount", **values)]  # fmt: skip
+            reasons = [
+                _lt(
+                    "%(written)s in the memo is %(number)s with one typo: %(number)s is open for exactly the amount",
+                    **values,
+                )
+            ]
         for number in paid:
             amounts = " / ".join(self.format_amount(value) for value in sorted(set(self.closed.amounts[number])))
-            reasons.append(_lt("%(number)s is already paid, for another amount (%(amounts)s): no duplicate payment",
-                               number=number, amounts=amounts))  # fmt: skip
+            reasons.append(
+                _lt(
+                    "%(number)s is already paid, for another amount (%(amounts)s): no duplicate payment",
+                    number=number,
+                    amounts=amounts,
+                )
+            )
         for other in named:
-            reasons.append(_lt("%(number)s is of %(customer)s, open for another amount (%(amount)s)",
-                               number=other.number, customer=self._label(other.partner_id),
-                               amount=self.format_amount(other.amount)))  # fmt: skip
+            reasons.append(
+                _lt(
+                    "%(number)s is of %(customer)s, open for another amount (%(amount)s)",
+                    number=other.number,
+                    customer=self._label(other.partner_id),
+                    amount=self.format_amount(other.amount),
+                )
+            )
         proposal = self._proposal_for_items(source, payer, [item], False, reasons, 90)
         return [proposal], involved
 
@@ -713,13 +744,17 @@ class Matcher:
         if not items or len(items) > ACROSS_CUSTOMERS:
             return []
         if len(items) == 1:
-            reason = _lt("no customer and no open invoice named in the memo: "
-                         "the only open item of %(amount)s, for review",
-                         amount=self.format_amount(source.amount))  # fmt: skip
+            reason = _lt(
+                "no customer and no open invoice named in the memo: the only open item of %(amount)s, for review",
+                amount=self.format_amount(source.amount),
+            )
         else:
-            reason = _lt("no customer and no open invoice named in the memo: "
-                         "one of %(count)s open items of %(amount)s, for review",
-                         count=self.format_count(len(items)), amount=self.format_amount(source.amount))  # fmt: skip
+            reason = _lt(
+                "no customer and no open invoice named in the memo: "
+                "one of %(count)s open items of %(amount)s, for review",
+                count=self.format_count(len(items)),
+                amount=self.format_amount(source.amount),
+            )
         proposals = []
         for item in sorted(items, key=lambda it: (it.due, it.id)):
             label = _lt("%(number)s of %(customer)s", number=item.number, customer=self._label(item.partner_id))
@@ -751,17 +786,22 @@ class Matcher:
         if partner_id is None:
             count = len(self._across(source))
             if count > ACROSS_CUSTOMERS:
-                return _lt("no customer and no open invoice named in the memo, "
-                           "and %(count)s open items of %(amount)s across customers: "
-                           "too many to propose", count=self.format_count(count), amount=amount)  # fmt: skip
+                return _lt(
+                    "no customer and no open invoice named in the memo, "
+                    "and %(count)s open items of %(amount)s across customers: "
+                    "too many to propose",
+                    count=self.format_count(count),
+                    amount=amount,
+                )
             return _lt(
                 "no customer and no open invoice named in the memo, and no open item of %(amount)s", amount=amount
             )
         customer = self._label(partner_id)
         if not any(it.amount > 0 for it in self.by_partner.get(partner_id, ())):
             return _lt("no open item for %(customer)s", customer=customer)
-        return _lt("the amount %(amount)s does not fit the open items of %(customer)s", amount=amount,
-                   customer=customer)  # fmt: skip
+        return _lt(
+            "the amount %(amount)s does not fit the open items of %(customer)s", amount=amount, customer=customer
+        )
 
     def _search_amount(self, source, partner_id, partner_reason, limit):
         """No reference: the payer's open items of that amount, a sum of them, else the oldest ones."""
@@ -936,17 +976,29 @@ class Matcher:
             if other == customer:
                 continue
             if clue == "learned":  # what was learned and the payer's name disagree
-                reason = _lt("%(learned)s, but the payer's name is that of %(other)s",
-                             learned=self._learned_payer(source)[1], other=self._label(other))  # fmt: skip
+                reason = _lt(
+                    "%(learned)s, but the payer's name is that of %(other)s",
+                    learned=self._learned_payer(source)[1],
+                    other=self._label(other),
+                )
             elif other_clue == "learned":  # the bank account on record and what was learned from the name disagree
-                reason = _lt("the bank account is that of %(customer)s, but %(learned)s", customer=self._label(customer),
-                             learned=self._learned_payer(source)[1])  # fmt: skip
+                reason = _lt(
+                    "the bank account is that of %(customer)s, but %(learned)s",
+                    customer=self._label(customer),
+                    learned=self._learned_payer(source)[1],
+                )
             elif other_clue == "account":  # the customer given and its bank account disagree
-                reason = _lt("the bank account is that of %(other)s, the payer is %(customer)s", other=self._label(other),
-                             customer=self._label(customer))  # fmt: skip
+                reason = _lt(
+                    "the bank account is that of %(other)s, the payer is %(customer)s",
+                    other=self._label(other),
+                    customer=self._label(customer),
+                )
             else:  # the bank account and the payer's name disagree
-                reason = _lt("the bank account is that of %(customer)s, the payer's name is %(other)s",
-                             customer=self._label(customer), other=self._label(other))  # fmt: skip
+                reason = _lt(
+                    "the bank account is that of %(customer)s, the payer's name is %(other)s",
+                    customer=self._label(customer),
+                    other=self._label(other),
+                )
             reasons.append(reason)
         item = next((it for it in named if it.partner_id != customer), None)
         if item is not None:
@@ -958,8 +1010,14 @@ class Matcher:
                     _lt("the memo names %(number)s of %(other)s, the bank account is that of %(customer)s", **values)
                 )
             elif clue == "learned":
-                reasons.append(_lt("the memo names %(number)s of %(other)s, %(learned)s", number=item.number,
-                                   other=self._label(item.partner_id), learned=self._learned_payer(source)[1]))  # fmt: skip
+                reasons.append(
+                    _lt(
+                        "the memo names %(number)s of %(other)s, %(learned)s",
+                        number=item.number,
+                        other=self._label(item.partner_id),
+                        learned=self._learned_payer(source)[1],
+                    )
+                )
             else:
                 reasons.append(
                     _lt("the memo names %(number)s of %(other)s, the payer's name is %(customer)s", **values)
@@ -971,9 +1029,10 @@ class Matcher:
         ids = {it.id for it in named}
         # The reference may well be a typo for another open item of the customer that takes the amount exactly.
         others = [
-            it for it in self.by_partner.get(partner_id, [])
+            it
+            for it in self.by_partner.get(partner_id, [])
             if it.id not in ids and it.amount > 0 and self._is_zero(it.amount - source.amount)
-        ]  # fmt: skip
+        ]
         if others:
             proposal.hold(_lt("but %(number)s matches the amount exactly", number=others[0].number))
             return

@@ -242,46 +242,73 @@ class Habits:
         if habit.key.startswith("po:"):
             return _lt("%(customer)s writes its PO number: %(count)s earlier payments, last on %(date)s", **values)
         if habit.key == "number":
-            return _lt("%(customer)s writes the invoice number: %(count)s earlier payments, last on %(date)s",
-                       **values)  # fmt: skip
+            return _lt("%(customer)s writes the invoice number: %(count)s earlier payments, last on %(date)s", **values)
         if habit.key == "variant":
-            return _lt("%(customer)s writes the invoice number its own way: %(count)s earlier payments, last on "
-                       "%(date)s", **values)  # fmt: skip
+            return _lt(
+                "%(customer)s writes the invoice number its own way: %(count)s earlier payments, last on %(date)s",
+                **values,
+            )
         if habit.key == "sequence":
-            return _lt("%(customer)s writes the invoice's sequence number only: %(count)s earlier payments, last on "
-                       "%(date)s", **values)  # fmt: skip
+            return _lt(
+                "%(customer)s writes the invoice's sequence number only: %(count)s earlier payments, last on %(date)s",
+                **values,
+            )
         return None
 
     def slip_reason(self, habit, customer):
         values = {"customer": customer, **self.evidence(habit)}
         if habit.key == "typo:dropped":
-            return _lt("%(customer)s drops a character of the invoice number: %(count)s earlier payments, last on "
-                       "%(date)s", **values)  # fmt: skip
+            return _lt(
+                "%(customer)s drops a character of the invoice number: %(count)s earlier payments, last on %(date)s",
+                **values,
+            )
         if habit.key == "typo:extra":
-            return _lt("%(customer)s adds a character to the invoice number: %(count)s earlier payments, last on "
-                       "%(date)s", **values)  # fmt: skip
-        return _lt("%(customer)s mistypes a character of the invoice number: %(count)s earlier payments, last on "
-                   "%(date)s", **values)  # fmt: skip
+            return _lt(
+                "%(customer)s adds a character to the invoice number: %(count)s earlier payments, last on %(date)s",
+                **values,
+            )
+        return _lt(
+            "%(customer)s mistypes a character of the invoice number: %(count)s earlier payments, last on %(date)s",
+            **values,
+        )
 
     def days_reason(self, habit, customer):
-        return _lt("%(customer)s usually pays %(days)s days after the invoice date: %(count)s earlier payments, last "
-                   "on %(date)s", customer=customer, days=habit.key, **self.evidence(habit))  # fmt: skip
+        return _lt(
+            "%(customer)s usually pays %(days)s days after the invoice date: %(count)s earlier payments, last "
+            "on %(date)s",
+            customer=customer,
+            days=habit.key,
+            **self.evidence(habit),
+        )
 
     def payer_reason(self, habit, customer):
         values = {"customer": customer, **self.evidence(habit)}
         if habit.kind == "payer_account":
-            return _lt("account %(account)s paid %(customer)s's invoices %(count)s times, last on %(date)s",
-                       account=mask_account(habit.key), **values)  # fmt: skip
-        return _lt("the payer's name %(name)s paid %(customer)s's invoices %(count)s times, last on %(date)s",
-                   name=habit.key, **values)  # fmt: skip
+            return _lt(
+                "account %(account)s paid %(customer)s's invoices %(count)s times, last on %(date)s",
+                account=mask_account(habit.key),
+                **values,
+            )
+        return _lt(
+            "the payer's name %(name)s paid %(customer)s's invoices %(count)s times, last on %(date)s",
+            name=habit.key,
+            **values,
+        )
 
     def deduction_reason(self, habit, customer, amount):
         values = {"customer": customer, "amount": amount, **self.evidence(habit)}
         if habit.key.startswith("discount:"):
-            return _lt("%(customer)s deducts a discount of %(percent)s%%, %(amount)s, proposed as a write-off: "
-                       "%(count)s earlier payments, last on %(date)s", percent=habit.key[9:], **values)  # fmt: skip
-        return _lt("%(customer)s deducts a fee of %(amount)s, proposed as a write-off: %(count)s earlier payments, "
-                   "last on %(date)s", **values)  # fmt: skip
+            return _lt(
+                "%(customer)s deducts a discount of %(percent)s%%, %(amount)s, proposed as a write-off: "
+                "%(count)s earlier payments, last on %(date)s",
+                percent=habit.key[9:],
+                **values,
+            )
+        return _lt(
+            "%(customer)s deducts a fee of %(amount)s, proposed as a write-off: %(count)s earlier payments, "
+            "last on %(date)s",
+            **values,
+        )
 
 
 def mask_account(account):

@@ -91,8 +91,12 @@ class LearningMatcher(Matcher):
             proposal.confidence = min(proposal.confidence, 80)
         twins = [it for it in open_items if it.id != item.id and self._is_zero(it.amount - item.amount)]
         if twins:
-            proposal.hold(_lt("%(count)s other open items of the same amount: a sequence number alone cannot tell "
-                              "which", count=self.format_count(len(twins))))  # fmt: skip
+            proposal.hold(
+                _lt(
+                    "%(count)s other open items of the same amount: a sequence number alone cannot tell which",
+                    count=self.format_count(len(twins)),
+                )
+            )
         return proposal
 
     def _deduction_search(self, source, partner_id, partner_reason, open_items):
@@ -101,25 +105,32 @@ class LearningMatcher(Matcher):
         An item of the amount itself while another fits after the usual deduction: the evidence disagrees (the
         plain search's proposals, held)."""
         fitting = [
-            it for it in open_items
+            it
+            for it in open_items
             if it.disputed <= 0
             and self.habits.deduction(partner_id, it.amount, self._round(it.amount - source.amount), self.rounding)
-        ]  # fmt: skip
+        ]
         if any(self._is_zero(it.amount - source.amount) for it in open_items):
             if not fitting:
                 return []  # an item of the amount itself: the plain search decides
             proposals = self._search_amount(source, partner_id, partner_reason, 5)
             for proposal in proposals:
-                proposal.hold(_lt("%(number)s also fits the amount after the customer's usual deduction",
-                                  number=fitting[0].number))  # fmt: skip
+                proposal.hold(
+                    _lt(
+                        "%(number)s also fits the amount after the customer's usual deduction", number=fitting[0].number
+                    )
+                )
             return proposals
         if not fitting:
             return []
         reason = _lt("the only open item the amount settles after the customer's usual deduction")
         given = source.partner_id is not None
         if len(fitting) > 1:  # recurring invoices of one amount: which one is a guess
-            reason = _lt("%(count)s open items fit the amount after the customer's usual deduction: amount alone "
-                         "cannot tell which", count=self.format_count(len(fitting)))  # fmt: skip
+            reason = _lt(
+                "%(count)s open items fit the amount after the customer's usual deduction: amount alone "
+                "cannot tell which",
+                count=self.format_count(len(fitting)),
+            )
             proposals = [self._proposal_for_items(source, partner_id, [it], False, [reason], 40) for it in fitting]
             for proposal in proposals:
                 proposal.hold(reason)
@@ -160,8 +171,10 @@ class LearningMatcher(Matcher):
             return []
         item = named[0]
         habit = slips[reference_way(source.memo, item.number, item.refs)]
-        reasons = [_lt("%(number)s found in the memo with the customer's usual slip", number=item.number),
-                   self.habits.slip_reason(habit, self._label(partner_id))]  # fmt: skip
+        reasons = [
+            _lt("%(number)s found in the memo with the customer's usual slip", number=item.number),
+            self.habits.slip_reason(habit, self._label(partner_id)),
+        ]
         if partner_reason:
             reasons.append(partner_reason)
         proposal = self._proposal_for_items(source, partner_id, [item], False, reasons, SLIP_LIFTED)
@@ -208,10 +221,11 @@ class LearningMatcher(Matcher):
         def fits(proposal):
             items = [self.items[a.item_id] for a in proposal.allocations if self.items[a.item_id].amount > 0]
             return bool(items) and all(
-                it.partner_id == partner_id and it.invoice_date is not None
+                it.partner_id == partner_id
+                and it.invoice_date is not None
                 and self.habits.fits_days(habit, (source.date - it.invoice_date).days)
                 for it in items
-            )  # fmt: skip
+            )
 
         reason = self.habits.days_reason(habit, self._label(partner_id))
         best = proposals[0]

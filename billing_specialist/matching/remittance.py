@@ -150,20 +150,35 @@ def parse_amount(text, decimal_comma=False, digits=2):
     other, _other_why = _read_number(value, not decimal_comma, digits)
     convention = _lt("decimal comma") if decimal_comma else _lt("decimal point")
     if amount is None and other is not None:
-        raise ValueError(_lt("%(value)s is written in the other decimal convention: the format reads amounts with a "
-                             "%(convention)s", value=shown, convention=convention))  # fmt: skip
+        raise ValueError(
+            _lt(
+                "%(value)s is written in the other decimal convention: the format reads amounts with a %(convention)s",
+                value=shown,
+                convention=convention,
+            )
+        )
     if amount is None and why == "decimals":
-        raise ValueError(_lt("%(value)s has more decimals than the currency's %(digits)s", value=shown,
-                             digits=digits))  # fmt: skip
+        raise ValueError(_lt("%(value)s has more decimals than the currency's %(digits)s", value=shown, digits=digits))
     if amount is None and why in ("grouping", "convention"):
-        raise ValueError(_lt("%(value)s has a thousands separator out of place for the format (%(convention)s)",
-                             value=shown, convention=convention))  # fmt: skip
+        raise ValueError(
+            _lt(
+                "%(value)s has a thousands separator out of place for the format (%(convention)s)",
+                value=shown,
+                convention=convention,
+            )
+        )
     if amount is None:
         raise ValueError(_lt("%(value)s is not an amount", value=shown))
     if other is not None and other != amount:
         first, second = (f"{number:.{digits}f}" for number in (amount, other))  # outside _lt: babel reads its strings
-        raise ValueError(_lt("%(value)s is ambiguous: it reads %(first)s or %(second)s; write it without thousands "
-                             "separators", value=shown, first=first, second=second))  # fmt: skip
+        raise ValueError(
+            _lt(
+                "%(value)s is ambiguous: it reads %(first)s or %(second)s; write it without thousands separators",
+                value=shown,
+                first=first,
+                second=second,
+            )
+        )
     if not math.isfinite(amount) or abs(amount) > MAX_AMOUNT:
         raise ValueError(_lt("%(value)s is not a plausible amount", value=shown))
     amount = round(amount, digits)
@@ -176,8 +191,9 @@ def _number_cell(value, digits):
         raise ValueError(_lt("%(value)s is not a plausible amount", value=str(value)))
     scaled = value * 10**digits
     if abs(scaled - round(scaled)) > max(1e-6, abs(scaled) * 1e-15):
-        raise ValueError(_lt("%(value)s has more decimals than the currency's %(digits)s", value=repr(value),
-                             digits=digits))  # fmt: skip
+        raise ValueError(
+            _lt("%(value)s has more decimals than the currency's %(digits)s", value=repr(value), digits=digits)
+        )
     return round(float(value), digits)
 
 
@@ -195,8 +211,7 @@ def parse_date(value, formats=DEFAULT_DATE_FORMATS):
             return dt.datetime.strptime(text, fmt).date()
         except ValueError:
             continue
-    raise ValueError(_lt("%(value)s is not a date in the formats %(formats)s", value=text,
-                         formats=", ".join(formats)))  # fmt: skip
+    raise ValueError(_lt("%(value)s is not a date in the formats %(formats)s", value=text, formats=", ".join(formats)))
 
 
 def _column_index(spec, header):
@@ -368,8 +383,12 @@ def check_line_pattern(pattern):
     :raise ValueError: with the reason.
     """
     if _nested_repeat(pattern):
-        raise ValueError(_lt("a repeated group holds a repetition itself (as in (a+)+): it can take a catastrophic "
-                             "time on some lines; write it without nesting"))  # fmt: skip
+        raise ValueError(
+            _lt(
+                "a repeated group holds a repetition itself (as in (a+)+): it can take a catastrophic "
+                "time on some lines; write it without nesting"
+            )
+        )
 
 
 def parse_text(text, layout):
@@ -457,8 +476,12 @@ def resolve_reference(matcher, reference, partner_id, amount=None, exclude=froze
     item, inferred = _own_typo(matcher, candidates, reference, partner_id, amount, exclude)
     if others:  # it names another customer's invoice exactly: a typo for the customer's own only if amounts agree
         other = matcher.items[min(others)]
-        if item and amount is not None and all(not matcher._is_zero(matcher.items[i].amount - amount) for i in others) \
-                and matcher._is_zero(item.amount - amount):  # fmt: skip
+        if (
+            item
+            and amount is not None
+            and all(not matcher._is_zero(matcher.items[i].amount - amount) for i in others)
+            and matcher._is_zero(item.amount - amount)
+        ):
             return "typo_other", item
         return "other", other
     if item and inferred:
@@ -508,9 +531,11 @@ def _one_edit(first, second):
     if len(first) == len(second):
         differ = [i for i, (a, b) in enumerate(zip(first, second, strict=True)) if a != b]
         return len(differ) <= 1 or (
-            len(differ) == 2 and differ[1] == differ[0] + 1 and first[differ[0]] == second[differ[1]]
+            len(differ) == 2
+            and differ[1] == differ[0] + 1
+            and first[differ[0]] == second[differ[1]]
             and first[differ[1]] == second[differ[0]]
-        )  # fmt: skip
+        )
     short, long = sorted((first, second), key=len)
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
 
@@ -536,15 +561,26 @@ def propose_remittance(matcher, source, remittance):
         if how in ("exact", "written"):
             named.add(item.id)
     for line in remittance.lines:
-        how, item = resolve_reference(matcher, line.reference, remittance.partner_id, line.paid + line.deduction,
-                                      exclude=named)  # fmt: skip
+        how, item = resolve_reference(
+            matcher, line.reference, remittance.partner_id, line.paid + line.deduction, exclude=named
+        )
         if how == "other":
-            proposal.hold(_lt("remittance %(advice)s names %(number)s, an invoice of another customer", advice=label,
-                              number=item.number))  # fmt: skip
+            proposal.hold(
+                _lt(
+                    "remittance %(advice)s names %(number)s, an invoice of another customer",
+                    advice=label,
+                    number=item.number,
+                )
+            )
             continue
         if item is None:
-            proposal.hold(_lt("remittance %(advice)s names %(ref)s: no open invoice of the customer", advice=label,
-                              ref=line.reference))  # fmt: skip
+            proposal.hold(
+                _lt(
+                    "remittance %(advice)s names %(ref)s: no open invoice of the customer",
+                    advice=label,
+                    ref=line.reference,
+                )
+            )
             continue
         if item.id in seen:
             proposal.hold(_lt("remittance %(advice)s names %(number)s twice", advice=label, number=item.number))
@@ -562,9 +598,14 @@ def propose_remittance(matcher, source, remittance):
     _settle_total(matcher, proposal, source, bool(partial))
     _check_memo(matcher, proposal, label, source)
     if not remittance.decides:
-        proposal.hold(_lt("remittance %(advice)s came by e-mail from %(sender)s, an address that is not verified: it "
-                          "only proposes, a specialist applies it or vouches for it", advice=label,
-                          sender=remittance.sender or "-"))  # fmt: skip
+        proposal.hold(
+            _lt(
+                "remittance %(advice)s came by e-mail from %(sender)s, an address that is not verified: it "
+                "only proposes, a specialist applies it or vouches for it",
+                advice=label,
+                sender=remittance.sender or "-",
+            )
+        )
     return proposal
 
 
@@ -577,8 +618,14 @@ def _check_memo(matcher, proposal, label, source):
     others = [item for item in matcher.named_items(source.memo) if item.id not in paid]
     if others:
         numbers = ", ".join(item.number for item in others[:MAX_NAMED_IN_REASONS])
-        proposal.hold(_lt("the payment's memo names %(numbers)s, which remittance %(advice)s does not pay: the "
-                          "evidence disagrees", numbers=numbers, advice=label))  # fmt: skip
+        proposal.hold(
+            _lt(
+                "the payment's memo names %(numbers)s, which remittance %(advice)s does not pay: the "
+                "evidence disagrees",
+                numbers=numbers,
+                advice=label,
+            )
+        )
 
 
 def _allocation(matcher, item, line):
@@ -591,12 +638,21 @@ def _check_line(matcher, proposal, label, item, line, partial):
     values = {"advice": label, "number": item.number, "paid": matcher.format_amount(line.paid)}
     if item.amount < 0 or line.paid < 0:
         if not matcher._is_zero(item.amount - line.paid):
-            proposal.hold(_lt("remittance %(advice)s takes %(paid)s for %(number)s, which is no credit note open for "
-                              "that amount", **values))  # fmt: skip
+            proposal.hold(
+                _lt(
+                    "remittance %(advice)s takes %(paid)s for %(number)s, which is no credit note open for that amount",
+                    **values,
+                )
+            )
         return
     if line.paid - item.amount > matcher.rounding / 2:
-        proposal.hold(_lt("remittance %(advice)s pays %(paid)s on %(number)s, open for %(open)s only",
-                          open=matcher.format_amount(item.amount), **values))  # fmt: skip
+        proposal.hold(
+            _lt(
+                "remittance %(advice)s pays %(paid)s on %(number)s, open for %(open)s only",
+                open=matcher.format_amount(item.amount),
+                **values,
+            )
+        )
     elif item.amount - line.paid > matcher.rounding / 2:
         partial.append(item.number)
 
@@ -605,34 +661,63 @@ def _explain(matcher, proposal, label, seen, written):
     if len(seen) == 1:
         proposal.reasons.insert(0, _lt("remittance %(advice)s names 1 open invoice of the customer", advice=label))
     else:
-        proposal.reasons.insert(0, _lt("remittance %(advice)s names %(count)s open invoices of the customer",
-                                       advice=label, count=matcher.format_count(len(seen))))  # fmt: skip
+        proposal.reasons.insert(
+            0,
+            _lt(
+                "remittance %(advice)s names %(count)s open invoices of the customer",
+                advice=label,
+                count=matcher.format_count(len(seen)),
+            ),
+        )
     for number, reference, how in written[:MAX_NAMED_IN_REASONS]:
         if how == "typo":
-            reason = _lt("remittance %(advice)s names %(number)s (written %(ref)s, one typo)", advice=label,
-                         number=number, ref=reference)  # fmt: skip
+            reason = _lt(
+                "remittance %(advice)s names %(number)s (written %(ref)s, one typo)",
+                advice=label,
+                number=number,
+                ref=reference,
+            )
         elif how == "typo_inferred":
-            reason = _lt("remittance %(advice)s names %(number)s (written %(ref)s, one typo: of the customer's "
-                         "invoices one typo away, the only one no other line names that is open for the line's "
-                         "amount)", advice=label, number=number, ref=reference)  # fmt: skip
+            reason = _lt(
+                "remittance %(advice)s names %(number)s (written %(ref)s, one typo: of the customer's "
+                "invoices one typo away, the only one no other line names that is open for the line's "
+                "amount)",
+                advice=label,
+                number=number,
+                ref=reference,
+            )
         elif how == "typo_other":
-            reason = _lt("remittance %(advice)s names %(number)s (written %(ref)s, one typo: another customer's "
-                         "number, but only %(number)s is open for the line's amount)", advice=label, number=number,
-                         ref=reference)  # fmt: skip
+            reason = _lt(
+                "remittance %(advice)s names %(number)s (written %(ref)s, one typo: another customer's "
+                "number, but only %(number)s is open for the line's amount)",
+                advice=label,
+                number=number,
+                ref=reference,
+            )
         else:
-            reason = _lt("remittance %(advice)s names %(number)s (written %(ref)s)", advice=label, number=number,
-                         ref=reference)  # fmt: skip
+            reason = _lt(
+                "remittance %(advice)s names %(number)s (written %(ref)s)", advice=label, number=number, ref=reference
+            )
         proposal.reasons.insert(1, reason)
     if len(written) > MAX_NAMED_IN_REASONS:
-        proposal.reasons.append(_lt("and %(count)s more written differently",
-                                    count=matcher.format_count(len(written) - MAX_NAMED_IN_REASONS)))  # fmt: skip
+        proposal.reasons.append(
+            _lt(
+                "and %(count)s more written differently",
+                count=matcher.format_count(len(written) - MAX_NAMED_IN_REASONS),
+            )
+        )
     deducted = [line for line in seen.values() if line.deduction > 0]
     amount = matcher.format_amount(sum(line.deduction for line in deducted))
     if len(deducted) == 1:
         proposal.reasons.append(_lt("a deduction of %(amount)s: it opens a dispute case", amount=amount))
     elif deducted:
-        proposal.reasons.append(_lt("%(count)s deductions (%(amount)s): each opens a dispute case",
-                                    count=matcher.format_count(len(deducted)), amount=amount))  # fmt: skip
+        proposal.reasons.append(
+            _lt(
+                "%(count)s deductions (%(amount)s): each opens a dispute case",
+                count=matcher.format_count(len(deducted)),
+                amount=amount,
+            )
+        )
 
 
 def _settle_total(matcher, proposal, source, partial):
@@ -644,21 +729,39 @@ def _settle_total(matcher, proposal, source, partial):
     elif partial:  # an invoice left open by its deduction takes exactly its amount paid: no more, no less
         amount = matcher.format_amount(abs(difference))
         if difference > 0:
-            proposal.hold(_lt("the payment is %(amount)s short of the remittance, which leaves invoices partly open: "
-                              "each must take exactly its amount paid", amount=amount))  # fmt: skip
+            proposal.hold(
+                _lt(
+                    "the payment is %(amount)s short of the remittance, which leaves invoices partly open: "
+                    "each must take exactly its amount paid",
+                    amount=amount,
+                )
+            )
         else:
-            proposal.hold(_lt("the payment is %(amount)s more than the remittance, which leaves invoices partly "
-                              "open: each must take exactly its amount paid", amount=amount))  # fmt: skip
+            proposal.hold(
+                _lt(
+                    "the payment is %(amount)s more than the remittance, which leaves invoices partly "
+                    "open: each must take exactly its amount paid",
+                    amount=amount,
+                )
+            )
     elif difference > 0 and matcher._within_tolerance(difference, source.amount):
         proposal.writeoff = difference
         proposal.confidence = min(proposal.confidence, 95)
-        proposal.reasons.append(_lt("difference %(amount)s within tolerance, proposed as a write-off",
-                                    amount=matcher.format_amount(difference)))  # fmt: skip
+        proposal.reasons.append(
+            _lt(
+                "difference %(amount)s within tolerance, proposed as a write-off",
+                amount=matcher.format_amount(difference),
+            )
+        )
     elif difference < 0:
         proposal.remainder = -difference
         proposal.confidence = min(proposal.confidence, 93)
-        proposal.reasons.append(_lt("the payment is %(amount)s more than the remittance: it stays as open credit",
-                                    amount=matcher.format_amount(-difference)))  # fmt: skip
+        proposal.reasons.append(
+            _lt(
+                "the payment is %(amount)s more than the remittance: it stays as open credit",
+                amount=matcher.format_amount(-difference),
+            )
+        )
     else:
         proposal.hold(
             _lt("the payment is %(amount)s short of the remittance", amount=matcher.format_amount(difference))

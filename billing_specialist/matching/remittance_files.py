@@ -53,7 +53,7 @@ def _messages():
         "csv": lambda v: _lt("The CSV file cannot be read: %(error)s.", **v),
         "records": lambda v: _lt(
             "The file has more than %(rows)s rows or lines, blank ones included: split it into several advices.", **v
-        ),  # fmt: skip
+        ),
         "rows": lambda v: _lt("The file has more than %(rows)s rows: split it into several advices.", **v),
         "cell": lambda v: _lt(
             "Row %(row)s has a cell longer than %(chars)s characters: no advice has such a cell.", **v
@@ -71,33 +71,45 @@ def _messages():
             "The spreadsheet's part %(name)s unzips to more than %(ratio)s times its size: it is refused "
             "as a zip bomb.",
             **v,
-        ),  # fmt: skip
+        ),
         "pdf": lambda v: _lt("The PDF cannot be read.", **v),
         "pages": lambda v: _lt("The PDF has more than %(pages)s pages: split it into several advices.", **v),
         "page_content": lambda v: _lt(
             "Page %(page)s of the PDF holds more than %(size)s KB of content once decompressed: it is refused.", **v
-        ),  # fmt: skip
+        ),
         "pdf_content": lambda v: _lt(
             "The PDF holds more than %(size)s KB of content once decompressed: split it into several advices.", **v
-        ),  # fmt: skip
+        ),
         "pdf_filter": lambda v: _lt(
             "The PDF's content is compressed with %(filter)s, which is not read: print the advice to a PDF again.", **v
-        ),  # fmt: skip
+        ),
         "memory": lambda v: _lt("Reading the file needed more than %(size)s MB of memory: it is refused.", **v),
         "nested": lambda v: _lt("The file is nested too deeply to be read: it is refused.", **v),
         "kind": lambda v: _lt("The file is no CSV, spreadsheet (XLSX) or PDF file.", **v),
         "timeout": lambda v: _lt("Reading the file took more than %(seconds)s seconds: it is refused.", **v),
         "crashed": lambda v: _lt(
             "The file could not be read within the limits (%(seconds)s seconds, %(size)s MB): it is refused.", **v
-        ),  # fmt: skip
+        ),
     }
 
 
 def _refusal(code, args=None):
     """The error for the child's refusal ``code``: its message (a lazy translation) with ``args``."""
     messages = _messages()
-    values = {"seconds": f"{TIMEOUT:g}", "size": file_extract.MEMORY // (1024 * 1024), "error": "", "row": 0,
-              "rows": MAX_ROWS, "chars": 0, "count": 0, "name": "", "ratio": 0, "page": 0, "pages": 0, "filter": ""}  # fmt: skip
+    values = {
+        "seconds": f"{TIMEOUT:g}",
+        "size": file_extract.MEMORY // (1024 * 1024),
+        "error": "",
+        "row": 0,
+        "rows": MAX_ROWS,
+        "chars": 0,
+        "count": 0,
+        "name": "",
+        "ratio": 0,
+        "page": 0,
+        "pages": 0,
+        "filter": "",
+    }
     values.update(
         {key: value for key, value in (args or {}).items() if isinstance(value, (str, int)) and key in values}
     )
@@ -118,9 +130,12 @@ def extract(kind, content, timeout=TIMEOUT, memory=file_extract.MEMORY, cpu_seco
     start = time.monotonic()
     process = subprocess.Popen(  # our own script, the file on stdin
         [*command, SCRIPT, kind, str(int(memory)), str(int(cpu_seconds))],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        close_fds=True, start_new_session=True,
-    )  # fmt: skip
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        close_fds=True,
+        start_new_session=True,
+    )
     try:
         out, _err = process.communicate(content, timeout=timeout)
     except subprocess.TimeoutExpired:

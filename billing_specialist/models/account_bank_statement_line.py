@@ -78,9 +78,14 @@ class AccountBankStatementLine(models.Model):
         if self.is_reconciled or self.amount <= 0:
             raise UserError(self.env._("Bank line %(line)s is already reconciled.", line=self.display_name))
         self.env["billing.payment.apply"]._check_allocations(
-            self, moves, amounts, writeoff, customer=customer or self.partner_id.commercial_partner_id,
-            automatic=automatic, learned_fee=learned_fee,
-        )  # fmt: skip
+            self,
+            moves,
+            amounts,
+            writeoff,
+            customer=customer or self.partner_id.commercial_partner_id,
+            automatic=automatic,
+            learned_fee=learned_fee,
+        )
 
     def _billing_apply(self, allocations, writeoff=0.0, nowait=False, partner=None):
         """Apply the line to the given invoices and credit notes: see ``billing.payment.apply``.

@@ -145,7 +145,7 @@ class AccountMove(models.Model):
             ("promised", "Promised"),
             ("overdue", "Overdue"),
             ("due", "Not Due"),
-        ],  # fmt: skip
+        ],
         string="Collection State",
         compute="_compute_billing_collection_state",
         groups="billing_specialist.group_billing_user",
@@ -413,8 +413,9 @@ class AccountMove(models.Model):
         self.env["account.move.line"].flush_model(["move_id", "account_id"])
         self.env["account.partial.reconcile"].flush_model(["debit_move_id", "credit_move_id"])
         self.flush_model(["name", "move_type"])
-        rows = self.env.execute_query(SQL(
-            """
+        rows = self.env.execute_query(
+            SQL(
+                """
             SELECT DISTINCT line.move_id, other_move.id, other_move.name
               FROM account_move_line line
               JOIN account_account account ON account.id = line.account_id
@@ -430,8 +431,9 @@ class AccountMove(models.Model):
                AND other_move.move_type IN ('out_invoice', 'out_refund')
              ORDER BY line.move_id, other_move.id
             """,
-            tuple(self.ids),
-        ))  # fmt: skip
+                tuple(self.ids),
+            )
+        )
         names = {}
         for move_id, _other_id, name in rows:
             names.setdefault(move_id, []).append(name)

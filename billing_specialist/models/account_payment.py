@@ -16,16 +16,22 @@ class AccountPayment(models.Model):
     @api.model
     def _billing_pending(self, company):
         """Posted inbound customer payments of ``company`` with an amount not yet applied to invoices."""
-        return self.search([
-            ("company_id", "=", company.id),
-            ("payment_type", "=", "inbound"),
-            ("move_id.line_ids", "any", [
-                ("parent_state", "=", "posted"),
-                ("account_id.account_type", "=", "asset_receivable"),
-                ("reconciled", "=", False),
-                ("amount_residual", "<", 0),
-            ]),
-        ])  # fmt: skip
+        return self.search(
+            [
+                ("company_id", "=", company.id),
+                ("payment_type", "=", "inbound"),
+                (
+                    "move_id.line_ids",
+                    "any",
+                    [
+                        ("parent_state", "=", "posted"),
+                        ("account_id.account_type", "=", "asset_receivable"),
+                        ("reconciled", "=", False),
+                        ("amount_residual", "<", 0),
+                    ],
+                ),
+            ]
+        )
 
     def _billing_currency(self):
         return self.currency_id
@@ -44,10 +50,14 @@ class AccountPayment(models.Model):
     def _billing_sources_read(self):
         """The engine's view of each payment, {id: Source}, in a few queries whatever their number (a run's)."""
         receivable = self.env["account.move.line"]._read_group(
-            [("move_id", "in", self.move_id.ids), ("account_id.account_type", "=", "asset_receivable"),
-             ("reconciled", "=", False)],
-            ["move_id"], ["amount_residual_currency:sum"],
-        )  # fmt: skip
+            [
+                ("move_id", "in", self.move_id.ids),
+                ("account_id.account_type", "=", "asset_receivable"),
+                ("reconciled", "=", False),
+            ],
+            ["move_id"],
+            ["amount_residual_currency:sum"],
+        )
         available = {move.id: -total for move, total in receivable}
         settled = self.move_id._billing_settled_names()
         return {

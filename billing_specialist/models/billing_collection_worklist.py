@@ -160,9 +160,10 @@ class BillingCollection(models.Model):
         user = user or self.user_id or self.env.user
         if not user._billing_can_handle_cases(self.company_id):
             raise UserError(
-                self.env._("%(user)s is not a billing specialist of %(company)s.", user=user.name,
-                           company=self.company_id.name)
-            )  # fmt: skip
+                self.env._(
+                    "%(user)s is not a billing specialist of %(company)s.", user=user.name, company=self.company_id.name
+                )
+            )
         summary = note or self.env._("Call %(customer)s", customer=self.partner_id.display_name)
         self.write({"next_action_date": date, "next_action_note": note or False})
         call_type = self.env.ref("mail.mail_activity_data_call")
@@ -170,8 +171,9 @@ class BillingCollection(models.Model):
         if pending:
             pending.write({"date_deadline": date, "summary": summary, "user_id": user.id})
             return pending
-        return self.activity_schedule("mail.mail_activity_data_call", date_deadline=date, summary=summary,
-                                      user_id=user.id)  # fmt: skip
+        return self.activity_schedule(
+            "mail.mail_activity_data_call", date_deadline=date, summary=summary, user_id=user.id
+        )
 
     def _prepare_promise_vals(self, amount, date, moves, note=None):
         """Values of a promise of this customer; refuses what cannot be promised (clear message, nothing written)."""

@@ -66,8 +66,12 @@ def billing_followers(records, partner_ids):
     for customer, group in records.grouped(lambda rec: rec.partner_id.commercial_partner_id).items():
         allowed = internal | partners.filtered(lambda p, c=customer: c and p.commercial_partner_id == c)
         if partners - allowed:
-            _logger.info("%s %s: partners %s may not follow (no contact of its customer)", records._name, group.ids,
-                         (partners - allowed).ids)  # fmt: skip
+            _logger.info(
+                "%s %s: partners %s may not follow (no contact of its customer)",
+                records._name,
+                group.ids,
+                (partners - allowed).ids,
+            )
         if allowed:
             groups.append((group, allowed.ids))
     return groups
@@ -117,13 +121,14 @@ class BillingDispute(models.Model):
                 "Your e-mail to %(alias)s was not accepted: %(address)s is the address of more than one of our "
                 "customers, so we cannot tell which account it is about. Please write from an address that is yours "
                 "alone, or reply to one of our e-mails. Our billing team has been told.",
-                alias=alias.display_name, address=address,
-            )  # fmt: skip
+                alias=alias.display_name,
+                address=address,
+            )
             self._mail_gateway_tell_shared(customers, address, company, alias, message_dict.get("subject"))
             return AliasError(
-                "billing_shared_address", self.env._("the address %(address)s is shared by several customers",
-                                                     address=address)
-            )  # fmt: skip
+                "billing_shared_address",
+                self.env._("the address %(address)s is shared by several customers", address=address),
+            )
         if not customer:
             return AliasError("billing_not_customer", self.env._("the sender is no customer of %s", company.name))
         return False
@@ -180,7 +185,7 @@ class BillingDispute(models.Model):
                     expression.OR([[("email_normalized", "=ilike", f"%@{escape_psql(form)}")] for form in domains]),
                     [("company_id", "in", [False, company.id])],
                 ]
-            ),  # fmt: skip
+            ),
             ["email_normalized", "commercial_partner_id"],
         ).filtered(lambda p: sender_key(p.email_normalized) == key)
         if not partners:
@@ -220,9 +225,11 @@ class BillingDispute(models.Model):
             "An e-mail to %(alias)s (subject: %(subject)s) was refused, and the sender told why: %(address)s is the "
             "address of contacts of %(customers)s, so it identifies none of them. Give each customer its own address "
             "(a portal user may have set its own to another customer's).",
-            alias=alias.display_name, subject=(subject or "-")[:200], address=address,
+            alias=alias.display_name,
+            subject=(subject or "-")[:200],
+            address=address,
             customers=", ".join(customers.mapped("display_name")),
-        )  # fmt: skip
+        )
         Activity = self.env["mail.activity"].sudo()
         for customer in customers.sorted("id")[:MAX_TOLD]:
             known = Activity.search_count(

@@ -8,6 +8,11 @@ class BillingDispute(models.Model):
     _inherit = "billing.dispute"
 
     remittance_id = fields.Many2one(
-        "billing.remittance", string="Remittance Advice", readonly=True, copy=False, check_company=True,
-        index="btree_not_null", help="The remittance advice whose deduction opened this case.",
-    )  # fmt: skip
+        "billing.remittance",
+        string="Remittance Advice",
+        readonly=True,
+        copy=False,
+        check_company=True,
+        index="btree_not_null",
+        help="The remittance advice whose deduction opened this case.",
+    )

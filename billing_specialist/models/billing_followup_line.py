@@ -84,12 +84,19 @@ class BillingFollowupLine(models.Model):
     collection_id = fields.Many2one("billing.collection", index=True, readonly=True, ondelete="set null")
     level_id = fields.Many2one("billing.followup.level", string="Follow-up Level", readonly=True, ondelete="restrict")
     planned_level_id = fields.Many2one(
-        "billing.followup.level", string="Level Reached", readonly=True, ondelete="restrict",
+        "billing.followup.level",
+        string="Level Reached",
+        readonly=True,
+        ondelete="restrict",
         help="The level the run planned; the specialist may choose another one for this run on the preview.",
-    )  # fmt: skip
+    )
     excluded = fields.Boolean(readonly=True, help="Left out of this run by a specialist on the preview.")
-    adjusted_by_id = fields.Many2one("res.users", string="Changed By", readonly=True,
-                                     help="Who excluded the customer or chose its level on the preview.")  # fmt: skip
+    adjusted_by_id = fields.Many2one(
+        "res.users",
+        string="Changed By",
+        readonly=True,
+        help="Who excluded the customer or chose its level on the preview.",
+    )
     channel = fields.Selection(CHANNELS, readonly=True, default="none")
     send_email = fields.Boolean(readonly=True)
     send_letter = fields.Boolean(string="Letter", readonly=True)
@@ -116,12 +123,20 @@ class BillingFollowupLine(models.Model):
     # stored body is what is sent; the hash is of the rendered one. The letter is not sanitized (its QWeb view is
     # editable by administrators only; its values are escaped): sanitizing every letter was most of a large
     # preview's time.
-    preview_body = fields.Html(string="E-mail Body", readonly=True, sanitize="email_outgoing",
-                               help="The e-mail's body, rendered by the code that sends it, as sent.")  # fmt: skip
+    preview_body = fields.Html(
+        string="E-mail Body",
+        readonly=True,
+        sanitize="email_outgoing",
+        help="The e-mail's body, rendered by the code that sends it, as sent.",
+    )
     # Rendered when a line is opened, not at the preview (a letter is a few milliseconds, thousands in a large run):
     # the preview hashes what the letter is made of (``_letter_inputs``), compared at send like the rest.
-    preview_letter = fields.Html(string="Letter Preview", compute="_compute_preview_letter", sanitize=False,
-                                 help="The letter's text, rendered by the template that prints it.")  # fmt: skip
+    preview_letter = fields.Html(
+        string="Letter Preview",
+        compute="_compute_preview_letter",
+        sanitize=False,
+        help="The letter's text, rendered by the template that prints it.",
+    )
     preview_letter_inputs = fields.Char(readonly=True, help="SHA-256 of what the letter is made of, as previewed.")
     preview_facts = fields.Json(readonly=True, help="Level, channel, recipients, amounts and items, as previewed.")
     preview_hash = fields.Char(readonly=True, help="SHA-256 of everything previewed; compared at send.")
@@ -232,10 +247,14 @@ class BillingFollowupLine(models.Model):
                 result[partner_id] = ([], self.env._("no e-mail address"))
             if moved:
                 recipients, why = result[partner_id]
-                result[partner_id] = (recipients, self.env._(
-                    "%(why)s; not %(names)s, no longer a contact of this customer",
-                    why=why, names=", ".join(names[contact] for contact in moved),
-                ))  # fmt: skip
+                result[partner_id] = (
+                    recipients,
+                    self.env._(
+                        "%(why)s; not %(names)s, no longer a contact of this customer",
+                        why=why,
+                        names=", ".join(names[contact] for contact in moved),
+                    ),
+                )
         return result
 
     @api.model
@@ -502,8 +521,11 @@ class BillingFollowupLine(models.Model):
         self._check_can_adjust()
         level = level.sudo()
         if level.company_id != self.company_id or not level.active:
-            raise UserError(self.env._("Choose an active follow-up level of %(company)s.",
-                                       company=self.company_id.sudo().display_name))  # fmt: skip
+            raise UserError(
+                self.env._(
+                    "Choose an active follow-up level of %(company)s.", company=self.company_id.sudo().display_name
+                )
+            )
         planned = self.planned_level_id.sudo()
         if (
             level.delay > planned.delay
@@ -520,9 +542,13 @@ class BillingFollowupLine(models.Model):
         fresh = run._fresh_vals(self, chosen={self.partner_id.id: level}, create_collections=False)
         vals = fresh.get(self.partner_id.id)
         if not vals:
-            raise UserError(self.env._("%(customer)s has nothing to follow up any more (paid, promised or disputed "
-                                       "since the preview): run the follow-ups again.",
-                                       customer=self.partner_id.display_name))  # fmt: skip
+            raise UserError(
+                self.env._(
+                    "%(customer)s has nothing to follow up any more (paid, promised or disputed "
+                    "since the preview): run the follow-ups again.",
+                    customer=self.partner_id.display_name,
+                )
+            )
         line = self.sudo()
         line.write({**vals, "adjusted_by_id": self.env.user.id})
         line._store_preview()
@@ -572,8 +598,13 @@ class BillingFollowupLine(models.Model):
         if self.send_email:
             mail = self._queue_email(email)
             vals.update(mail_id=mail.id, message_id=mail.mail_message_id.id)
-            done.append(self.env._("e-mailed to %(to)s (%(who)s)", to=", ".join(self.recipient_ids.mapped("email")),
-                                   who=self.contact_note))  # fmt: skip
+            done.append(
+                self.env._(
+                    "e-mailed to %(to)s (%(who)s)",
+                    to=", ".join(self.recipient_ids.mapped("email")),
+                    who=self.contact_note,
+                )
+            )
         if self.send_letter:
             fallback = self.level_id.send_email and not self.send_email
             done.append(

@@ -41,12 +41,18 @@ class BillingFollowupRun(models.Model):
     date = fields.Date(required=True, readonly=True, default=fields.Date.context_today)
     user_id = fields.Many2one("res.users", readonly=True, default=lambda self: self.env.user)
     state = fields.Selection(
-        [("preview", "Preview"), ("running", "Sending"), ("done", "Sent"), ("partial", "Partly Sent"),
-         ("cancelled", "Cancelled")],
-        default="preview", readonly=True,
+        [
+            ("preview", "Preview"),
+            ("running", "Sending"),
+            ("done", "Sent"),
+            ("partial", "Partly Sent"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="preview",
+        readonly=True,
         help="Sending: a large run whose chunks of customers are still being sent (see the Chunks tab). Partly sent: "
         "a billing manager cancelled the rest (the next run takes the customers not sent).",
-    )  # fmt: skip
+    )
     mode = fields.Selection([("manual", "Manual"), ("scheduled", "Scheduled")], default="manual", readonly=True)
     previewed = fields.Boolean(
         readonly=True, help="Built by Run Now: sent only as previewed (a customer changed since is not sent)."
@@ -191,19 +197,28 @@ class BillingFollowupRun(models.Model):
         """A run without a preview (the daily one) leaves alone the customers of a preview of the same company and day
         still open: a specialist is choosing what they get (excluded, another level), and the preview's Send sends it;
         chased here too, they would get two follow-ups, or one they were excluded from."""
-        previews = self.sudo().search([
-            ("company_id", "=", self.company_id.id), ("state", "=", "preview"), ("previewed", "=", True),
-            ("date", "=", self.date), ("id", "!=", self.id),
-        ])  # fmt: skip
+        previews = self.sudo().search(
+            [
+                ("company_id", "=", self.company_id.id),
+                ("state", "=", "preview"),
+                ("previewed", "=", True),
+                ("date", "=", self.date),
+                ("id", "!=", self.id),
+            ]
+        )
         if not previews:
             return
         preview_of = {line.partner_id: line.run_id for line in previews.line_ids}
         for line in self.line_ids.filtered(lambda line: line.outcome == "planned" and line.partner_id in preview_of):
-            line.write({
-                "outcome": "excluded",
-                "result": self.env._("Left to the preview %(run)s, still open: its Send follows this customer up.",
-                                     run=preview_of[line.partner_id].name),
-            })  # fmt: skip
+            line.write(
+                {
+                    "outcome": "excluded",
+                    "result": self.env._(
+                        "Left to the preview %(run)s, still open: its Send follows this customer up.",
+                        run=preview_of[line.partner_id].name,
+                    ),
+                }
+            )
 
     @api.model
     def _check_none_sending(self, company):
@@ -211,15 +226,24 @@ class BillingFollowupRun(models.Model):
         that run has not reached yet a second time."""
         sending = self.sudo().search([("company_id", "=", company.id), ("state", "=", "running")], limit=1)
         if sending:
-            raise UserError(self.env._("%(run)s of %(company)s is still being sent; try again when it has finished.",
-                                       run=sending.name, company=company.sudo().display_name))  # fmt: skip
+            raise UserError(
+                self.env._(
+                    "%(run)s of %(company)s is still being sent; try again when it has finished.",
+                    run=sending.name,
+                    company=company.sudo().display_name,
+                )
+            )
 
     # ------------------------------------------------------------------ chunks (large runs)
 
     def _billing_chunks_cancelled(self, partly):
         """The rest cancelled by a billing manager: the customers not sent are the next run's."""
-        self.sudo().write({"state": "partial" if partly else "cancelled",
-                           "duration": self.duration + sum(self.chunk_ids.mapped("duration"))})  # fmt: skip
+        self.sudo().write(
+            {
+                "state": "partial" if partly else "cancelled",
+                "duration": self.duration + sum(self.chunk_ids.mapped("duration")),
+            }
+        )
 
     def _plan_chunks(self, lines, size):
         """Split ``lines`` (the run's lines to send) into chunks by customer (one line per customer: its messages stay
@@ -270,9 +294,15 @@ class BillingFollowupRun(models.Model):
                 changes = line._changes(snapshot["preview_facts"])
             else:
                 changes = [self.env._("nothing to follow up any more: %s", settled)]
-            line.write({"outcome": "changed", "result": self.env._(
-                "Not sent, changed since the preview: %(changes)s. The next run previews it again.",
-                changes="; ".join(changes))})  # fmt: skip
+            line.write(
+                {
+                    "outcome": "changed",
+                    "result": self.env._(
+                        "Not sent, changed since the preview: %(changes)s. The next run previews it again.",
+                        changes="; ".join(changes),
+                    ),
+                }
+            )
         return lines.filtered(lambda line: line.outcome == "planned")
 
     def _fresh_vals(self, lines, chosen=None, create_collections=True):

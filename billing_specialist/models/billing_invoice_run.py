@@ -19,8 +19,15 @@ DUE_TODAY_LOCK_KEY = zlib.crc32(b"billing.invoice.run.due_today") & 0x7FFFFFFF
 
 DONE_OUTCOMES = ("posted_sent", "posted_printed", "skipped")
 # Stored on the run from its lines: not written while its chunks run side by side (see _billing_chunk_process).
-COUNTS = ("invoice_count", "pending_count", "sent_count", "printed_count", "blocked_count", "failed_count",
-          "skipped_count")  # fmt: skip
+COUNTS = (
+    "invoice_count",
+    "pending_count",
+    "sent_count",
+    "printed_count",
+    "blocked_count",
+    "failed_count",
+    "skipped_count",
+)
 # What the run does, and the counts of its outcomes: the run's to write (as superuser), never a client's.
 _PROTECTED_FIELDS = frozenset(
     {
@@ -62,19 +69,34 @@ class BillingInvoiceRun(models.Model):
     name = fields.Char(required=True, readonly=True, copy=False, default=lambda self: self.env._("New"))
     company_id = fields.Many2one("res.company", required=True, readonly=True, default=lambda self: self.env.company)
     user_id = fields.Many2one(
-        "res.users", string="Owner", required=True, default=lambda self: self.env.user, tracking=True,
+        "res.users",
+        string="Owner",
+        required=True,
+        default=lambda self: self.env.user,
+        tracking=True,
         help="Receives the run's summary by e-mail.",
-    )  # fmt: skip
+    )
     state = fields.Selection(
-        [("draft", "Draft"), ("running", "Running"), ("done", "Done"), ("partial", "Partly Done"),
-         ("cancelled", "Cancelled")], default="draft", required=True, readonly=True, tracking=True, copy=False,
+        [
+            ("draft", "Draft"),
+            ("running", "Running"),
+            ("done", "Done"),
+            ("partial", "Partly Done"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="draft",
+        required=True,
+        readonly=True,
+        tracking=True,
+        copy=False,
         help="Partly done: a billing manager cancelled the rest of its chunks (Run again takes the invoices left). "
         "Cancelled: the rest cancelled before any chunk was done.",
-    )  # fmt: skip
+    )
     chunked = fields.Boolean(
-        readonly=True, copy=False,
+        readonly=True,
+        copy=False,
         help="Processed in chunks (a large run): at most one per company in progress at a time.",
-    )  # fmt: skip
+    )
     due_today = fields.Boolean(
         string="Due to Go Out Today", help="Select every draft customer invoice dated today or earlier, or undated."
     )
@@ -86,17 +108,22 @@ class BillingInvoiceRun(models.Model):
         "account.journal", string="Journals", check_company=True, domain="[('type', '=', 'sale')]"
     )
     mail_template_id = fields.Many2one(
-        "mail.template", string="E-mail Template", domain="[('model', '=', 'account.move')]",
+        "mail.template",
+        string="E-mail Template",
+        domain="[('model', '=', 'account.move')]",
         help="Leave empty for the invoice's default template.",
-    )  # fmt: skip
+    )
     line_ids = fields.One2many("billing.invoice.run.line", "run_id", string="Invoices", readonly=True)
     chunk_ids = fields.One2many("billing.run.chunk", "invoice_run_id", string="Chunks", readonly=True)
     print_attachment_id = fields.Many2one("ir.attachment", string="Letters to Print", readonly=True, copy=False)
     date_done = fields.Datetime(readonly=True, copy=False)
     started_uid = fields.Many2one(
-        "res.users", string="Started By", readonly=True, copy=False,
+        "res.users",
+        string="Started By",
+        readonly=True,
+        copy=False,
         help="Who clicked Run: the scheduled action processes the run with this user's rights.",
-    )  # fmt: skip
+    )
     invoice_count = fields.Integer(string="Selected", compute="_compute_counts", store=True)
     pending_count = fields.Integer(string="To Do", compute="_compute_counts", store=True)
     sent_count = fields.Integer(string="Posted and Sent", compute="_compute_counts", store=True)
@@ -105,9 +132,10 @@ class BillingInvoiceRun(models.Model):
     failed_count = fields.Integer(string="Failed", compute="_compute_counts", store=True)
     skipped_count = fields.Integer(string="Skipped", compute="_compute_counts", store=True)
     bounced_count = fields.Integer(
-        string="Not Delivered", compute="_compute_bounced_count",
+        string="Not Delivered",
+        compute="_compute_bounced_count",
         help="E-mails that bounced or that the mail server refused (e.g. it could not be reached).",
-    )  # fmt: skip
+    )
 
     @api.constrains("mail_template_id")
     def _check_mail_template(self):
@@ -210,10 +238,15 @@ class BillingInvoiceRun(models.Model):
         """Add to the run the draft invoices its criteria select (a preview: nothing is posted)."""
         for run in self:
             run._check_can_change()
-            if not (run.due_today or run.date_from or run.date_to or run.partner_ids or run.team_ids
-                    or run.journal_ids):  # fmt: skip
-                raise UserError(self.env._("Choose what to select: a date range, customers, sales teams, journals, "
-                                           "or the invoices due to go out today."))  # fmt: skip
+            if not (
+                run.due_today or run.date_from or run.date_to or run.partner_ids or run.team_ids or run.journal_ids
+            ):
+                raise UserError(
+                    self.env._(
+                        "Choose what to select: a date range, customers, sales teams, journals, "
+                        "or the invoices due to go out today."
+                    )
+                )
             moves = self.env["account.move"].search(run._get_selection_domain(), order="invoice_date, id")
             run._add_invoices(moves - run.line_ids.move_id)
         return True
@@ -225,13 +258,21 @@ class BillingInvoiceRun(models.Model):
         moves.check_access("write")
         other = moves.filtered(lambda move: move.company_id != self.company_id)
         if other:
-            raise UserError(self.env._("%(invoices)s belong to another company than the run (%(company)s).",
-                                       invoices=", ".join(other.mapped("display_name")),
-                                       company=self.company_id.name))  # fmt: skip
+            raise UserError(
+                self.env._(
+                    "%(invoices)s belong to another company than the run (%(company)s).",
+                    invoices=", ".join(other.mapped("display_name")),
+                    company=self.company_id.name,
+                )
+            )
         wrong = moves.filtered(lambda move: move.state != "draft" or not move.is_sale_document())
         if wrong:
-            raise UserError(self.env._("A billing run posts draft customer invoices only; not: %(invoices)s.",
-                                       invoices=", ".join(wrong.mapped("display_name"))))  # fmt: skip
+            raise UserError(
+                self.env._(
+                    "A billing run posts draft customer invoices only; not: %(invoices)s.",
+                    invoices=", ".join(wrong.mapped("display_name")),
+                )
+            )
         self.sudo().line_ids = [Command.create({"move_id": move.id}) for move in moves - self.line_ids.move_id]
 
     @api.model
@@ -259,8 +300,11 @@ class BillingInvoiceRun(models.Model):
             if run.state == "done":
                 raise UserError(self.env._("%(run)s is done: start a new run.", run=run.name))
             if run._billing_chunks_in_progress():  # an invoice added now would be in no chunk: never processed
-                raise UserError(self.env._("%(run)s is being processed in chunks: wait until it is done, or start a "
-                                           "new run.", run=run.name))  # fmt: skip
+                raise UserError(
+                    self.env._(
+                        "%(run)s is being processed in chunks: wait until it is done, or start a new run.", run=run.name
+                    )
+                )
 
     # ------------------------------------------------------------------ running
 
@@ -269,8 +313,9 @@ class BillingInvoiceRun(models.Model):
         """A run still processing its chunks is not deleted: its jobs would lose their run half-way."""
         running = self.filtered(lambda run: run.state == "running")
         if running:
-            raise UserError(self.env._("%(run)s is still running: delete it once it is done.",
-                                       run=running[0].display_name))  # fmt: skip
+            raise UserError(
+                self.env._("%(run)s is still running: delete it once it is done.", run=running[0].display_name)
+            )
 
     def action_run(self):
         """Process the run now when small, else queue it for the scheduled action (it commits batch by batch); above
@@ -281,8 +326,11 @@ class BillingInvoiceRun(models.Model):
             if run.state == "done" and not run.line_ids.filtered(lambda line: line.outcome in ("blocked", "failed")):
                 raise UserError(self.env._("%(run)s has nothing left to do.", run=run.name))
             if run._billing_chunks_in_progress():
-                raise UserError(self.env._("%(run)s is being processed in chunks: retry a failed chunk from its Chunks "
-                                           "tab.", run=run.name))  # fmt: skip
+                raise UserError(
+                    self.env._(
+                        "%(run)s is being processed in chunks: retry a failed chunk from its Chunks tab.", run=run.name
+                    )
+                )
             run._lock()  # refused at once while the scheduled action or another click works on it, never waited for
             if not run.line_ids:
                 run.action_select_invoices()
@@ -292,8 +340,12 @@ class BillingInvoiceRun(models.Model):
                 run._plan_chunks(todo, size)
             elif len(todo) > self._FOREGROUND_LIMIT:
                 self.env.ref("billing_specialist.ir_cron_billing_invoice_run")._trigger()
-                run.message_post(body=self.env._("%(count)s invoices queued: the scheduled action processes them "
-                                                 "in the background.", count=len(todo)))  # fmt: skip
+                run.message_post(
+                    body=self.env._(
+                        "%(count)s invoices queued: the scheduled action processes them in the background.",
+                        count=len(todo),
+                    )
+                )
             else:
                 run._process(todo)
         return True
@@ -334,8 +386,9 @@ class BillingInvoiceRun(models.Model):
             if not move:
                 line._record("skipped", self.env._("The invoice was deleted."))
             elif move.sudo().company_id != self.company_id:  # moved to another company's journal once selected
-                line._record("failed", self.env._("The invoice now belongs to another company: not posted by this "
-                                                  "run."))  # fmt: skip
+                line._record(
+                    "failed", self.env._("The invoice now belongs to another company: not posted by this run.")
+                )
             elif move.state == "posted":
                 if line.outcome == "failed" and not move.is_move_sent:  # posted by this run, delivery failed
                     posted |= line
@@ -366,8 +419,11 @@ class BillingInvoiceRun(models.Model):
                         results.update(delivery._deliver(line.move_id, mail_template=template))
                 except Exception as error:  # pylint: disable=broad-exception-caught
                     raise_concurrency(error)
-                    results[line.move_id.id] = ("failed", self.env._("Posted, but not delivered: %(error)s",
-                                                                     error=error_text(error)), None)  # fmt: skip
+                    results[line.move_id.id] = (
+                        "failed",
+                        self.env._("Posted, but not delivered: %(error)s", error=error_text(error)),
+                        None,
+                    )
         for line in lines:
             outcome, message, mail_message = results[line.move_id.id]
             line._record(outcome, message, mail_message_id=mail_message.id if mail_message else False)
@@ -422,8 +478,13 @@ class BillingInvoiceRun(models.Model):
         for line in lines:
             by_customer.setdefault(line.move_id.commercial_partner_id.id, []).append(line)
         chunks = self.env["billing.run.chunk"]._billing_plan(self, by_customer, [], size)
-        self.message_post(body=self.env._("%(count)s invoices in %(chunks)s chunks of customers: processed in the "
-                                          "background.", count=len(lines), chunks=len(chunks)))  # fmt: skip
+        self.message_post(
+            body=self.env._(
+                "%(count)s invoices in %(chunks)s chunks of customers: processed in the background.",
+                count=len(lines),
+                chunks=len(chunks),
+            )
+        )
         chunks._billing_dispatch()
         return chunks
 
@@ -521,8 +582,10 @@ class BillingInvoiceRun(models.Model):
         lines = self.line_ids.filtered(lambda line: not outcome or line.outcome == outcome)
         action = lines.move_id._get_records_action(name=self.env._("Invoices of %(run)s", run=self.name))
         if len(lines.move_id) > 1:  # the customer invoice list (customer, state, amounts), not the journal entries'
-            action["views"] = [(self.env.ref("account.view_out_invoice_tree").id, "list"),
-                               (self.env.ref("account.view_move_form").id, "form")]  # fmt: skip
+            action["views"] = [
+                (self.env.ref("account.view_out_invoice_tree").id, "list"),
+                (self.env.ref("account.view_move_form").id, "form"),
+            ]
         return action
 
 

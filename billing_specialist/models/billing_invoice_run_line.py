@@ -26,23 +26,31 @@ class BillingInvoiceRunLine(models.Model):
 
     run_id = fields.Many2one("billing.invoice.run", required=True, ondelete="cascade", index=True, readonly=True)
     company_id = fields.Many2one(related="run_id.company_id", store=True)
-    move_id = fields.Many2one("account.move", string="Invoice", ondelete="set null", index="btree_not_null",
-                              readonly=True)  # fmt: skip
+    move_id = fields.Many2one(
+        "account.move", string="Invoice", ondelete="set null", index="btree_not_null", readonly=True
+    )
     partner_id = fields.Many2one(related="move_id.partner_id", string="Customer")
     amount_total = fields.Monetary(related="move_id.amount_total", currency_field="currency_id")
     currency_id = fields.Many2one(related="move_id.currency_id")
     outcome = fields.Selection(OUTCOMES, required=True, default="pending", readonly=True, index=True)
     message = fields.Text(readonly=True, help="Why the invoice was blocked, failed or skipped.")
     check_codes = fields.Char(readonly=True, help="The pre-send checks that blocked the invoice.")
-    check_names = fields.Char(string="Checks", compute="_compute_check_names",
-                              help="The pre-send checks that blocked the invoice.")  # fmt: skip
+    check_names = fields.Char(
+        string="Checks", compute="_compute_check_names", help="The pre-send checks that blocked the invoice."
+    )
     mail_message_id = fields.Many2one("mail.message", string="E-mail", readonly=True, ondelete="set null")
     mail_state = fields.Selection(
-        [("ready", "Queued"), ("sent", "Sent"), ("exception", "Failed"), ("bounce", "Bounced"),
-         ("canceled", "Cancelled")],
-        string="E-mail Status", compute="_compute_mail_state",
+        [
+            ("ready", "Queued"),
+            ("sent", "Sent"),
+            ("exception", "Failed"),
+            ("bounce", "Bounced"),
+            ("canceled", "Cancelled"),
+        ],
+        string="E-mail Status",
+        compute="_compute_mail_state",
         help="From the e-mail's notifications: a bounce or a delivery failure shows here and on the invoice.",
-    )  # fmt: skip
+    )
     print_attachment_id = fields.Many2one(
         related="move_id.invoice_pdf_report_id", string="Printed PDF", help="The invoice's PDF, for a letter."
     )
@@ -66,8 +74,7 @@ class BillingInvoiceRunLine(models.Model):
     def _record(self, outcome, message="", **vals):
         if outcome != "blocked":  # a line posted after a fix no longer names the check that blocked it before
             vals.setdefault("check_codes", False)
-        self.sudo().write({"outcome": outcome, "message": message or False, "date_done": fields.Datetime.now(),
-                           **vals})  # fmt: skip
+        self.sudo().write({"outcome": outcome, "message": message or False, "date_done": fields.Datetime.now(), **vals})
 
     def _post(self):
         """Post the line's invoice in a savepoint; record why not when it fails. True when posted."""

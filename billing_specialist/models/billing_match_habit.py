@@ -37,8 +37,15 @@ class BillingMatchHabit(models.Model):
     _check_company_auto = True
 
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", required=True, readonly=True, index=True,
-                                 check_company=True, ondelete="cascade")  # fmt: skip
+    partner_id = fields.Many2one(
+        "res.partner",
+        string="Customer",
+        required=True,
+        readonly=True,
+        index=True,
+        check_company=True,
+        ondelete="cascade",
+    )
     kind = fields.Selection(KINDS, required=True, readonly=True)
     key = fields.Char(required=True, readonly=True, help="The normalized value: account number, pattern, fee size.")
     name = fields.Char(string="What Was Learned", compute="_compute_name")
@@ -132,16 +139,19 @@ class BillingMatchHabit(models.Model):
         if not lessons:
             return Habit
         wanted = {(line.company_id.id, partner.id, kind, key) for line, partner, kind, key, _date in lessons}
-        existing = Habit.search([("company_id", "in", list({w[0] for w in wanted})),
-                                 ("partner_id", "in", list({w[1] for w in wanted}))])  # fmt: skip
+        existing = Habit.search(
+            [("company_id", "in", list({w[0] for w in wanted})), ("partner_id", "in", list({w[1] for w in wanted}))]
+        )
         by_key = {(h.company_id.id, h.partner_id.id, h.kind, h.key): h for h in existing}
         missing = [w for w in wanted if w not in by_key]
         created = Habit.create([{"company_id": c, "partner_id": p, "kind": k, "key": v} for c, p, k, v in missing])
         by_key.update(zip(missing, created, strict=True))
-        Evidence.create([
-            {"habit_id": by_key[(line.company_id.id, partner.id, kind, key)].id, "line_id": line.id, "date": day}
-            for line, partner, kind, key, day in lessons
-        ])  # fmt: skip
+        Evidence.create(
+            [
+                {"habit_id": by_key[(line.company_id.id, partner.id, kind, key)].id, "line_id": line.id, "date": day}
+                for line, partner, kind, key, day in lessons
+            ]
+        )
         return existing | created
 
     @api.model
@@ -164,8 +174,9 @@ class BillingMatchHabit(models.Model):
             owners = {}
             if accounts:
                 Bank = self.env["res.partner.bank"].sudo().with_context(active_test=False)
-                banks = Bank.search_fetch([("sanitized_acc_number", "in", list(accounts))],
-                                          ["sanitized_acc_number", "partner_id"])  # fmt: skip
+                banks = Bank.search_fetch(
+                    [("sanitized_acc_number", "in", list(accounts))], ["sanitized_acc_number", "partner_id"]
+                )
                 for bank in banks:
                     owners.setdefault(bank.sanitized_acc_number, set()).add(bank.partner_id.commercial_partner_id.id)
             for line in company_lines:
@@ -238,9 +249,15 @@ class BillingMatchHabit(models.Model):
         Run = self.env["billing.match.run"].sudo()
         for company in self.env["res.company"].search([]):
             since = fields.Datetime.now() - timedelta(days=company.billing_learn_after_days)
-            runs = Run.search([("company_id", "=", company.id), ("mode", "=", "automatic"),
-                               ("state", "in", ("done", "partial")), ("learned", "=", False),
-                               ("date", "<=", since)])  # fmt: skip
+            runs = Run.search(
+                [
+                    ("company_id", "=", company.id),
+                    ("mode", "=", "automatic"),
+                    ("state", "in", ("done", "partial")),
+                    ("learned", "=", False),
+                    ("date", "<=", since),
+                ]
+            )
             if runs:
                 self._learn(runs.line_ids)
                 runs.learned = True
@@ -308,8 +325,14 @@ class BillingMatchHabit(models.Model):
             keeper = next((owner for owner in owners if owner.id not in used), None)
             evidence = Evidence.browse([ev.id for _habit, ev in members if ev])
             if keeper is None:
-                keeper = Habit.create({"company_id": owners[0].company_id.id, "partner_id": owners[0].partner_id.id,
-                                       "kind": owners[0].kind, "key": key})  # fmt: skip
+                keeper = Habit.create(
+                    {
+                        "company_id": owners[0].company_id.id,
+                        "partner_id": owners[0].partner_id.id,
+                        "kind": owners[0].kind,
+                        "key": key,
+                    }
+                )
             used.add(keeper.id)
             keeper.write({"key": key, "active": all(owners.mapped("active"))})
             evidence.filtered(lambda ev, keeper=keeper: ev.habit_id != keeper).write({"habit_id": keeper.id})
@@ -328,8 +351,7 @@ class BillingMatchHabitEvidence(models.Model):
 
     habit_id = fields.Many2one("billing.match.habit", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="habit_id.company_id", store=True)
-    line_id = fields.Many2one("billing.match.run.line", string="Match", required=True, ondelete="cascade",
-                              index=True)  # fmt: skip
+    line_id = fields.Many2one("billing.match.run.line", string="Match", required=True, ondelete="cascade", index=True)
     run_id = fields.Many2one(related="line_id.run_id", string="Run")
     payment_id = fields.Many2one(related="line_id.payment_id")
     statement_line_id = fields.Many2one(related="line_id.statement_line_id", string="Bank Line")

@@ -53,9 +53,11 @@ class BillingMatchReview(models.Model):
     amount = fields.Monetary(string="Unapplied", readonly=True)
     company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
     amount_company = fields.Monetary(
-        string="Amount", currency_field="company_currency_id", readonly=True,
+        string="Amount",
+        currency_field="company_currency_id",
+        readonly=True,
         help="The unapplied amount in the company's currency: the list sums it for the rows selected.",
-    )  # fmt: skip
+    )
     # no aggregate: a group row's label (the customer) then spans the first columns instead of being cut
     confidence = fields.Integer(readonly=True, aggregator=None)
     confidence_band = fields.Selection(BANDS, readonly=True)
@@ -83,13 +85,17 @@ class BillingMatchReview(models.Model):
     )
     dispute_reason_id = fields.Many2one("billing.dispute.reason")
     remittance_id = fields.Many2one(
-        "billing.remittance", string="Remittance Advice", readonly=True,
+        "billing.remittance",
+        string="Remittance Advice",
+        readonly=True,
         help="The customer's breakdown of this payment: the proposal follows it, invoice by invoice.",
-    )  # fmt: skip
+    )
     open_item_ids = fields.Many2many(
-        "account.move", string="Other Open Items", compute="_compute_open_item_ids",
+        "account.move",
+        string="Other Open Items",
+        compute="_compute_open_item_ids",
         help="The customer's other open invoices and credit notes, with what is still open on each.",
-    )  # fmt: skip
+    )
 
     _sql_constraints = [
         (
@@ -159,9 +165,10 @@ class BillingMatchReview(models.Model):
             protected = set(vals) - CLIENT_FIELDS
             if protected:
                 raise AccessError(
-                    self.env._("These fields are set by the matching engine: %(fields)s.",
-                               fields=", ".join(sorted(protected)))
-                )  # fmt: skip
+                    self.env._(
+                        "These fields are set by the matching engine: %(fields)s.", fields=", ".join(sorted(protected))
+                    )
+                )
             if "partner_id" in vals and self.filtered("payment_id"):
                 raise UserError(self.env._("A payment is applied for its own customer; change the payment instead."))
             if "partner_id" in vals and self.filtered(
@@ -204,8 +211,9 @@ class BillingMatchReview(models.Model):
             lambda row: (key := (row._source()._name, row._source().id)) in wanted or key not in pending_keys
         ).unlink()
         matcher = BillingMatcher(self.env, company)
-        vals_list = [self._prepare_row_vals(company, matcher, source, (source._name, source.id) in skipped)
-                     for source in sources]  # fmt: skip
+        vals_list = [
+            self._prepare_row_vals(company, matcher, source, (source._name, source.id) in skipped) for source in sources
+        ]
         return Rows.create(vals_list).with_env(self.env)
 
     @api.model
@@ -222,8 +230,13 @@ class BillingMatchReview(models.Model):
         elif not best or not confidence:
             band = "none"
         else:
-            band = ("high" if confidence >= company.billing_match_threshold
-                    else "medium" if confidence >= MEDIUM_CONFIDENCE else "low")  # fmt: skip
+            band = (
+                "high"
+                if confidence >= company.billing_match_threshold
+                else "medium"
+                if confidence >= MEDIUM_CONFIDENCE
+                else "low"
+            )
         Move = self.env["account.move"]
         return {
             "company_id": company.id,
@@ -328,13 +341,21 @@ class BillingMatchReview(models.Model):
             "tag": "display_notification",
             "params": {
                 "type": "success",
-                "message": self.env._("%(count)s applied, recorded in %(run)s (it can be undone there).",
-                                      count=len(rows), run="%s"),
-                "links": [{"label": run.name, "url": f"/odoo/action-billing_specialist.billing_match_run_action/{run.id}"}],
-                "next": {"type": "ir.actions.act_window", "res_model": "billing.match.run", "res_id": run.id,
-                         "views": [[False, "form"]], "target": "current"},
+                "message": self.env._(
+                    "%(count)s applied, recorded in %(run)s (it can be undone there).", count=len(rows), run="%s"
+                ),
+                "links": [
+                    {"label": run.name, "url": f"/odoo/action-billing_specialist.billing_match_run_action/{run.id}"}
+                ],
+                "next": {
+                    "type": "ir.actions.act_window",
+                    "res_model": "billing.match.run",
+                    "res_id": run.id,
+                    "views": [[False, "form"]],
+                    "target": "current",
+                },
             },
-        }  # fmt: skip
+        }
 
     def _lock_rows(self):
         """Lock the rows for this transaction; refuse those another request holds or already applied."""
@@ -390,7 +411,9 @@ class BillingMatchReview(models.Model):
             "currency_id": moves.currency_id[:1].id,
             "writeoff": self.writeoff,
             "allocation_ids": [
-                Command.create({"move_id": move_id, "amount": amount, "currency_id": moves.browse(move_id).currency_id.id})
+                Command.create(
+                    {"move_id": move_id, "amount": amount, "currency_id": moves.browse(move_id).currency_id.id}
+                )
                 for move_id, amount in allocations
             ],
             "outcome": "applied",
@@ -398,7 +421,7 @@ class BillingMatchReview(models.Model):
             "partial_count": len(partials),
             "writeoff_move_id": writeoff_move.id,
             "remittance_id": self.remittance_id.id,
-        }  # fmt: skip
+        }
 
     def _open_short_payment_dispute(self):
         """After a short payment, open a case for what the payment left open on the invoice it paid in part."""

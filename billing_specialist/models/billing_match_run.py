@@ -54,17 +54,27 @@ class BillingMatchRun(models.Model):
     duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 2))
     threshold = fields.Integer(readonly=True)
     state = fields.Selection(
-        [("running", "In Progress"), ("done", "Done"), ("partial", "Partly Done"), ("cancelled", "Cancelled"),
-         ("undone", "Undone")], default="done", readonly=True,
+        [
+            ("running", "In Progress"),
+            ("done", "Done"),
+            ("partial", "Partly Done"),
+            ("cancelled", "Cancelled"),
+            ("undone", "Undone"),
+        ],
+        default="done",
+        readonly=True,
         help="In progress: a large run whose chunks are still being processed (see the Chunks tab). Partly done: a "
         "billing manager cancelled the rest; what its chunks applied stays (and can be undone). Cancelled: the rest "
         "cancelled before any chunk was done.",
-    )  # fmt: skip
+    )
     mode = fields.Selection(
-        [("automatic", "Automatic"), ("manual", "Manual")], default="automatic", required=True, readonly=True,
+        [("automatic", "Automatic"), ("manual", "Manual")],
+        default="automatic",
+        required=True,
+        readonly=True,
         help="Automatic: applied by the engine at or above the threshold. Manual: applied by a person on the review "
         "screen.",
-    )  # fmt: skip
+    )
     line_ids = fields.One2many("billing.match.run.line", "run_id", readonly=True)
     chunk_ids = fields.One2many("billing.run.chunk", "match_run_id", string="Chunks", readonly=True)
     source_count = fields.Integer(string="Sources", compute="_compute_counts", store=True)
@@ -73,10 +83,12 @@ class BillingMatchRun(models.Model):
     unmatched_count = fields.Integer(string="No Proposal", compute="_compute_counts", store=True)
     skipped_count = fields.Integer(string="Skipped or Failed", compute="_compute_counts", store=True)
     kept_count = fields.Integer(
-        string="Applied and Kept", compute="_compute_counts", store=True,
+        string="Applied and Kept",
+        compute="_compute_counts",
+        store=True,
         help="Applied by the run and not undone: summed over runs, each payment counts once (a source left for "
         "review is tried again by the next run, so sources and leftovers are not summed).",
-    )  # fmt: skip
+    )
     left_count = fields.Integer(string="Left to Review", compute="_compute_left_count")
     learned = fields.Boolean(
         readonly=True,
@@ -138,8 +150,9 @@ class BillingMatchRun(models.Model):
     @api.model
     def _record_manual(self, company, line_vals):
         """Record what a person applied on the review screen as a manual run (history and undo)."""
-        run = self.sudo().create({"company_id": company.id, "threshold": company.billing_match_threshold,
-                                  "mode": "manual"})  # fmt: skip
+        run = self.sudo().create(
+            {"company_id": company.id, "threshold": company.billing_match_threshold, "mode": "manual"}
+        )
         lines = self.env["billing.match.run.line"].sudo().create([{**vals, "run_id": run.id} for vals in line_vals])
         self.env["billing.match.habit"]._learn(lines)  # applied by a person: confirmed at once
         run.learned = True
@@ -170,8 +183,13 @@ class BillingMatchRun(models.Model):
         company = company or self.env.company
         running = self.sudo().search([("company_id", "=", company.id), ("state", "=", "running")], limit=1)
         if running:  # its chunks wait: a second run would plan the same customers' sources again
-            raise UserError(self.env._("%(run)s of %(company)s is still in progress; start a new run once it is done.",
-                                       run=running.name, company=company.sudo().display_name))  # fmt: skip
+            raise UserError(
+                self.env._(
+                    "%(run)s of %(company)s is still in progress; start a new run once it is done.",
+                    run=running.name,
+                    company=company.sudo().display_name,
+                )
+            )
         started = time.perf_counter()
         threshold = company.billing_match_threshold
         if payments is None and statement_lines is None:
@@ -199,8 +217,12 @@ class BillingMatchRun(models.Model):
         yet) and planned the same customers' sources in two runs."""
         self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", PLAN_LOCK_KEY, company.id))
         if not self.env.cr.fetchone()[0]:
-            raise UserError(self.env._("A run of %(company)s is being planned; try again once it is in progress.",
-                                       company=company.sudo().display_name))  # fmt: skip
+            raise UserError(
+                self.env._(
+                    "A run of %(company)s is being planned; try again once it is in progress.",
+                    company=company.sudo().display_name,
+                )
+            )
 
     def _match_sources(self, matcher, sources, batch_size=500, progress=False, customers=None, read=False):
         """Propose, apply what may be applied and record a line per source in this run (its lines are added).
@@ -214,8 +236,9 @@ class BillingMatchRun(models.Model):
         # Bulk run: the run's own lines are the audit trail, so the per-document tracking messages are skipped.
         Apply = self.env["billing.payment.apply"].with_context(tracking_disable=True, mail_notrack=True)
         ready, skipped = Apply._lock(ready)
-        line_vals += [{**app.vals, "outcome": "skipped", "reasons": self.env._("held by another user or run")}
-                      for app in skipped]  # fmt: skip
+        line_vals += [
+            {**app.vals, "outcome": "skipped", "reasons": self.env._("held by another user or run")} for app in skipped
+        ]
         for start in range(0, len(ready), batch_size):
             batch = ready[start : start + batch_size]
             for application, result in zip(batch, Apply._apply_batch(batch), strict=True):
@@ -281,28 +304,40 @@ class BillingMatchRun(models.Model):
         """Match a chunk's sources still pending (a source the run already recorded is not tried again)."""
         self.ensure_one()
         sources = chunk._billing_sources()
-        by_model = {model: self.env[model].browse([s.id for s in sources if s._name == model]).exists()
-                    for model in ("account.payment", "account.bank.statement.line")}  # fmt: skip
-        lines = self.env["billing.match.run.line"].sudo().search_fetch([  # the run's lines of these sources only
-            ("run_id", "=", self.id),
-            "|", ("payment_id", "in", by_model["account.payment"].ids),
-            ("statement_line_id", "in", by_model["account.bank.statement.line"].ids),
-        ], ["payment_id", "statement_line_id"])  # fmt: skip
+        by_model = {
+            model: self.env[model].browse([s.id for s in sources if s._name == model]).exists()
+            for model in ("account.payment", "account.bank.statement.line")
+        }
+        lines = (
+            self.env["billing.match.run.line"]
+            .sudo()
+            .search_fetch(
+                [  # the run's lines of these sources only
+                    ("run_id", "=", self.id),
+                    "|",
+                    ("payment_id", "in", by_model["account.payment"].ids),
+                    ("statement_line_id", "in", by_model["account.bank.statement.line"].ids),
+                ],
+                ["payment_id", "statement_line_id"],
+            )
+        )
         existing = {(model, rec_id) for model, records in by_model.items() for rec_id in records.ids}
         recorded = set(lines.payment_id.ids), set(lines.statement_line_id.ids)
         sources = [
-            source for source in sources
+            source
+            for source in sources
             if (source._name, source.id) in existing
             and source.id not in recorded[source._name == "account.bank.statement.line"]
             and not (source._name == "account.bank.statement.line" and source.is_reconciled)
-        ]  # fmt: skip
+        ]
         if chunk.kind == "customer":
             matcher = BillingMatcher(self.env, self.company_id, hints=chunk.hints)
         else:  # the whole ledger; the customers its lines name or pay from known even if paid since planning
             matcher = BillingMatcher(self.env, self.company_id, known=chunk.hints)
         read = matcher.read_sources(sources)
-        sources = [source for source in sources
-                   if not source._billing_currency().is_zero(read[source._name, source.id].amount)]  # fmt: skip
+        sources = [
+            source for source in sources if not source._billing_currency().is_zero(read[source._name, source.id].amount)
+        ]
         customers = set(chunk.partner_ids) if chunk.kind == "customer" else None
         self._match_sources(matcher, sources, customers=customers, read=True)
 
@@ -313,8 +348,12 @@ class BillingMatchRun(models.Model):
     def _billing_chunks_cancelled(self, partly):
         """The rest cancelled by a billing manager: partly done (what its chunks applied stays, undoable), or
         cancelled when no chunk was done."""
-        self.sudo().write({"state": "partial" if partly else "cancelled",
-                           "duration": self.duration + sum(self.chunk_ids.mapped("duration"))})  # fmt: skip
+        self.sudo().write(
+            {
+                "state": "partial" if partly else "cancelled",
+                "duration": self.duration + sum(self.chunk_ids.mapped("duration")),
+            }
+        )
 
     @api.model
     def _prepare_applications(self, run, matcher, sources, threshold, customers=None, read=False):
@@ -326,8 +365,14 @@ class BillingMatchRun(models.Model):
         matcher.read_sources(sources, reuse=read)
         proposed = [(source, matcher.propose(source)) for source in sources]
         # One prefetch set for every invoice proposed, so the checks below read them in a few queries, not one each.
-        prefetch = tuple({allocation.item_id for _source, proposals in proposed if proposals
-                          for allocation in proposals[0].allocations})  # fmt: skip
+        prefetch = tuple(
+            {
+                allocation.item_id
+                for _source, proposals in proposed
+                if proposals
+                for allocation in proposals[0].allocations
+            }
+        )
         Move, Partner = self.env["account.move"], self.env["res.partner"]
         for source, proposals in proposed:
             source_field = "payment_id" if source._name == "account.payment" else "statement_line_id"
@@ -347,9 +392,11 @@ class BillingMatchRun(models.Model):
                 currency_id=moves.currency_id[:1].id,
                 writeoff=best.writeoff,
                 remittance_id=best.remittance_id,
-                allocation_ids=[Command.create({"move_id": move.id, "amount": amount, "currency_id": move.currency_id.id})
-                                for move, (_id, amount) in zip(moves, allocations, strict=True)],
-            )  # fmt: skip
+                allocation_ids=[
+                    Command.create({"move_id": move.id, "amount": amount, "currency_id": move.currency_id.id})
+                    for move, (_id, amount) in zip(moves, allocations, strict=True)
+                ],
+            )
             if not best.applies(threshold):  # evidence that disagrees waits for a person
                 line_vals.append({**vals, "outcome": "proposed"})
                 continue
@@ -366,8 +413,9 @@ class BillingMatchRun(models.Model):
             if source._name == "account.bank.statement.line":
                 customer = source.partner_id.commercial_partner_id or Partner.browse(vals["partner_id"])
             try:
-                source._billing_check_applicable(moves, dict(allocations), best.writeoff, customer, automatic=True,
-                                                 learned_fee=best.learned_fee)  # fmt: skip
+                source._billing_check_applicable(
+                    moves, dict(allocations), best.writeoff, customer, automatic=True, learned_fee=best.learned_fee
+                )
             except UserError as error:
                 line_vals.append({**vals, "outcome": "error", "reasons": str(error.args[0])})
                 continue
@@ -411,8 +459,9 @@ class BillingMatchRun(models.Model):
         self.check_access("read")
         for run in self:
             if run.state in ("undone", "cancelled"):
-                raise UserError(self.env._("%(run)s was already undone or cancelled: nothing to take back.",
-                                           run=run.name))  # fmt: skip
+                raise UserError(
+                    self.env._("%(run)s was already undone or cancelled: nothing to take back.", run=run.name)
+                )
             if run.chunk_ids.filtered(lambda chunk: chunk.state in ("pending", "running")):
                 raise UserError(
                     self.env._("%(run)s is still in progress: undo it once its chunks are done.", run=run.name)

@@ -42,8 +42,10 @@ class BillingMatcher:
             banks = env["res.partner.bank"].search_fetch(
                 [("partner_id", "child_of", partners.ids)], ["acc_number", "partner_id"]
             )
-            accounts = {**(known or {}).get("accounts", {}),
-                        **{bank.acc_number: bank.partner_id.commercial_partner_id.id for bank in banks}}  # fmt: skip
+            accounts = {
+                **(known or {}).get("accounts", {}),
+                **{bank.acc_number: bank.partner_id.commercial_partner_id.id for bank in banks},
+            }
             closed = closed_invoice_numbers(env, company)  # a memo naming a paid invoice is held (duplicate payment)
         else:
             accounts, closed = dict(hints["accounts"]), self._hinted_closed(hints, moves)
@@ -54,21 +56,37 @@ class BillingMatcher:
         # Customers known by a learned account but with nothing open: named in the reasons, not searched by name.
         labelled = set(habits.by_partner) | set(accounts.values() if hints is not None or known else ())  # a chunk's
         self._labels = {p.id: p.name for p in env["res.partner"].browse(labelled) if p.id not in names}
-        self._options = {"partner_names": names, "account_partners": accounts, "closed_numbers": closed,
-                         "habits": habits}  # fmt: skip
+        self._options = {
+            "partner_names": names,
+            "account_partners": accounts,
+            "closed_numbers": closed,
+            "habits": habits,
+        }
         self.matchers = {currency_id: self._matcher(currency_id, items) for currency_id, items in by_currency.items()}
 
     def _open_items(self, domain):
         """The open items of the ``account.move`` domain (the user's rules apply), {currency id: [OpenItem]}, and
         their moves and customers. Read in one query, as rows: 200,000 invoices read as records cost more than indexing them."""
         Move = self.env["account.move"]
-        fnames = ["name", "ref", "payment_reference", "commercial_partner_id", "amount_residual", "invoice_date_due",
-                  "invoice_date", "currency_id", "move_type", "billing_disputed_amount"]  # fmt: skip
+        fnames = [
+            "name",
+            "ref",
+            "payment_reference",
+            "commercial_partner_id",
+            "amount_residual",
+            "invoice_date_due",
+            "invoice_date",
+            "currency_id",
+            "move_type",
+            "billing_disputed_amount",
+        ]
         Move.flush_model(fnames)
         query = Move._search(domain, order=Move._order)
-        rows = self.env.execute_query(query.select(
-            SQL.identifier(Move._table, "id"), *(Move._field_to_sql(Move._table, fname, query) for fname in fnames)
-        ))  # fmt: skip
+        rows = self.env.execute_query(
+            query.select(
+                SQL.identifier(Move._table, "id"), *(Move._field_to_sql(Move._table, fname, query) for fname in fnames)
+            )
+        )
         roundings = {
             currency.id: currency.rounding for currency in self.env["res.currency"].browse({row[8] for row in rows})
         }

@@ -129,16 +129,20 @@ class BillingPaymentApply(models.AbstractModel):
             currency = moves.currency_id
         partial = self._check_amounts(moves, amounts, currency)
         if len(partial) > 1 and moves.currency_id != source._billing_currency():
-            raise UserError(self.env._("Several invoices can be paid in part by %(payment)s only in their own "
-                                       "currency.", payment=name))  # fmt: skip
+            raise UserError(
+                self.env._(
+                    "Several invoices can be paid in part by %(payment)s only in their own currency.", payment=name
+                )
+            )
         credit = -sum(amount for move_id, amount in amounts.items() if moves.browse(move_id).move_type == "out_refund")
         wanted = sum(amount for move_id, amount in amounts.items() if moves.browse(move_id).move_type == "out_invoice")
         shortfall = currency.round(wanted - available - credit)
         if partial and currency.compare_amounts(shortfall, 0.0) != 0:
             left = formatLang(
-                self.env, available + credit - (wanted - sum(amounts[move.id] for move in partial)),
+                self.env,
+                available + credit - (wanted - sum(amounts[move.id] for move in partial)),
                 currency_obj=currency,
-            )  # fmt: skip
+            )
             raise UserError(
                 self.env._(
                     "The invoice paid in part must take exactly what is left of the payment (%(left)s): a payment "
@@ -401,11 +405,19 @@ class BillingPaymentApply(models.AbstractModel):
         Line = self.env["account.move.line"]
         amounts = dict(application.allocations)
         moves = self.env["account.move"].browse(application.move_ids)
-        credit_lines = Line.union(*(by_move.get(m.id, Line) for m in moves.filtered(lambda m: m.move_type == "out_refund")),
-                                  by_move.get(application.source.move_id.id, Line))  # fmt: skip
-        credits = [{"aml": line, "amount_residual": line.amount_residual,
-                    "amount_residual_currency": line.amount_residual_currency}
-                   for line in credit_lines if not line.reconciled]  # fmt: skip
+        credit_lines = Line.union(
+            *(by_move.get(m.id, Line) for m in moves.filtered(lambda m: m.move_type == "out_refund")),
+            by_move.get(application.source.move_id.id, Line),
+        )
+        credits = [
+            {
+                "aml": line,
+                "amount_residual": line.amount_residual,
+                "amount_residual_currency": line.amount_residual_currency,
+            }
+            for line in credit_lines
+            if not line.reconciled
+        ]
         disabled = self.env["ir.config_parameter"].sudo().get_param("account.disable_partial_exchange_diff")
         Line = Line.with_context(no_exchange_difference=bool(disabled), no_exchange_difference_no_recursive=False)
         results = []
@@ -428,12 +440,20 @@ class BillingPaymentApply(models.AbstractModel):
                         remaining -= cap
                         break
             if not currency.is_zero(remaining):
-                raise UserError(self.env._("%(payment)s does not bring the %(amount)s it should pay on %(invoice)s.",
-                                           payment=application.source._billing_label(), invoice=invoice.name,
-                                           amount=formatLang(self.env, amounts[invoice.id], currency_obj=currency)))  # fmt: skip
+                raise UserError(
+                    self.env._(
+                        "%(payment)s does not bring the %(amount)s it should pay on %(invoice)s.",
+                        payment=application.source._billing_label(),
+                        invoice=invoice.name,
+                        amount=formatLang(self.env, amounts[invoice.id], currency_obj=currency),
+                    )
+                )
         partials = self.env["account.partial.reconcile"].create([result["partial_values"] for result in results])
-        exchanges = [(partial, result["exchange_values"]) for partial, result in zip(partials, results, strict=True)
-                     if result.get("exchange_values") and result["exchange_values"]["move_values"]["line_ids"]]  # fmt: skip
+        exchanges = [
+            (partial, result["exchange_values"])
+            for partial, result in zip(partials, results, strict=True)
+            if result.get("exchange_values") and result["exchange_values"]["move_values"]["line_ids"]
+        ]
         if exchanges:
             created = Line._create_exchange_difference_moves([values for _partial, values in exchanges])
             for (partial, _values), move in zip(exchanges, created, strict=True):
@@ -564,8 +584,9 @@ class BillingPaymentApply(models.AbstractModel):
             "ref": label,
             "partner_id": partner.id,
             "line_ids": [
-                Command.create({**common, "account_id": receivable.account_id.id, "amount_currency": -amount,
-                                "balance": -balance}),
+                Command.create(
+                    {**common, "account_id": receivable.account_id.id, "amount_currency": -amount, "balance": -balance}
+                ),
                 Command.create({**common, "account_id": account.id, "amount_currency": amount, "balance": balance}),
             ],
-        }  # fmt: skip
+        }

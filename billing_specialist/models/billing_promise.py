@@ -221,11 +221,14 @@ class BillingPromise(models.Model):
         for promise, invoices in promised.items():
             released = invoices - promise.move_ids
             if released:
-                raise UserError(self.env._(
-                    "%(docs)s cannot leave %(promise)s: cancel the promise and record another for the invoices it "
-                    "should keep (the date moves of a promise follow its invoices).",
-                    docs=self._invoice_names(released), promise=promise.display_name,
-                ))  # fmt: skip
+                raise UserError(
+                    self.env._(
+                        "%(docs)s cannot leave %(promise)s: cancel the promise and record another for the invoices it "
+                        "should keep (the date moves of a promise follow its invoices).",
+                        docs=self._invoice_names(released),
+                        promise=promise.display_name,
+                    )
+                )
 
     # ------------------------------------------------------------------ limits (every channel)
 
@@ -240,23 +243,42 @@ class BillingPromise(models.Model):
         days = (new_date - old_date).days
         beyond = []
         if moves > company.billing_promise_max_moves:
-            beyond.append(self.env._("the date was already put off %(count)s times (at most %(max)s)",
-                                     count=moves - 1, max=company.billing_promise_max_moves))  # fmt: skip
+            beyond.append(
+                self.env._(
+                    "the date was already put off %(count)s times (at most %(max)s)",
+                    count=moves - 1,
+                    max=company.billing_promise_max_moves,
+                )
+            )
         if days > company.billing_promise_move_max_days:
-            beyond.append(self.env._("%(days)s days later (at most %(max)s a move)",
-                                     days=days, max=company.billing_promise_move_max_days))  # fmt: skip
+            beyond.append(
+                self.env._(
+                    "%(days)s days later (at most %(max)s a move)", days=days, max=company.billing_promise_move_max_days
+                )
+            )
         reason = (vals.get("date_move_reason") or "").strip()
-        body = self.env._("Promised date put off from %(old)s to %(new)s (move %(count)s).",
-                          old=format_date(self.env, old_date), new=format_date(self.env, new_date), count=moves)  # fmt: skip
+        body = self.env._(
+            "Promised date put off from %(old)s to %(new)s (move %(count)s).",
+            old=format_date(self.env, old_date),
+            new=format_date(self.env, new_date),
+            count=moves,
+        )
         if beyond:
             manager = self.env.user.has_group("billing_specialist.group_billing_manager")
             if not (manager and any(char.isalnum() for char in reason)):
-                raise UserError(self.env._(
-                    "The promised date cannot be put off: %(why)s. A billing manager may, giving a reason.",
-                    why="; ".join(beyond),
-                ))  # fmt: skip
-            body = self.env._("%(body)s Beyond the limits (%(why)s), by %(manager)s: %(reason)s",
-                              body=body, why="; ".join(beyond), manager=self.env.user.name, reason=reason)  # fmt: skip
+                raise UserError(
+                    self.env._(
+                        "The promised date cannot be put off: %(why)s. A billing manager may, giving a reason.",
+                        why="; ".join(beyond),
+                    )
+                )
+            body = self.env._(
+                "%(body)s Beyond the limits (%(why)s), by %(manager)s: %(reason)s",
+                body=body,
+                why="; ".join(beyond),
+                manager=self.env.user.name,
+                reason=reason,
+            )
         self._post_note(body)
         return moves
 
@@ -282,7 +304,7 @@ class BillingPromise(models.Model):
                     ("date_deadline", ">=", horizon),
                     ("move_ids", "in", self.move_ids.ids),
                 ]
-            )  # fmt: skip
+            )
             .sorted(lambda p: (p.date_move_count, p.date), reverse=True)[:1]
         )
         if not replaced:
@@ -305,10 +327,13 @@ class BillingPromise(models.Model):
         self.ensure_one()
         last_day = fields.Date.add(fields.Date.context_today(self), days=self.company_id.billing_promise_max_days)
         if date > last_day:
-            raise ValidationError(self.env._(
-                "A promise reaches at most %(days)s days ahead: %(date)s at the latest.",
-                days=self.company_id.billing_promise_max_days, date=format_date(self.env, last_day),
-            ))  # fmt: skip
+            raise ValidationError(
+                self.env._(
+                    "A promise reaches at most %(days)s days ahead: %(date)s at the latest.",
+                    days=self.company_id.billing_promise_max_days,
+                    date=format_date(self.env, last_day),
+                )
+            )
 
     def _check_min_share(self):
         """At least the company's share of the open amount (amounts in dispute excluded): a token promise would
@@ -318,11 +343,15 @@ class BillingPromise(models.Model):
             open_amount = self._promisable_amount(promise.move_ids)
             minimum = currency.round(open_amount * company.billing_portal_promise_min_percent / 100)
             if currency.compare_amounts(promise.amount, minimum) < 0:
-                raise ValidationError(self.env._(
-                    "A promise covers at least %(percent)s %% of the %(open)s open on %(docs)s: %(minimum)s.",
-                    percent=company.billing_portal_promise_min_percent, open=currency.format(open_amount),
-                    docs=self._invoice_names(promise.move_ids), minimum=currency.format(minimum),
-                ))  # fmt: skip
+                raise ValidationError(
+                    self.env._(
+                        "A promise covers at least %(percent)s %% of the %(open)s open on %(docs)s: %(minimum)s.",
+                        percent=company.billing_portal_promise_min_percent,
+                        open=currency.format(open_amount),
+                        docs=self._invoice_names(promise.move_ids),
+                        minimum=currency.format(minimum),
+                    )
+                )
 
     def _check_amount_value(self, vals):
         """Refuse a promised amount that is not a finite number before it reaches the database."""

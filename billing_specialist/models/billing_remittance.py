@@ -70,35 +70,48 @@ class BillingRemittance(models.Model):
     name = fields.Char(required=True, readonly=True, copy=False, default=lambda self: self.env._("New"))
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", required=True, index=True, check_company=True, tracking=True,
+        "res.partner",
+        string="Customer",
+        required=True,
+        index=True,
+        check_company=True,
+        tracking=True,
         domain="[('parent_id', '=', False)]",
-    )  # fmt: skip
+    )
     date = fields.Date(required=True, default=fields.Date.context_today, tracking=True)
     currency_id = fields.Many2one("res.currency", required=True, default=lambda self: self.env.company.currency_id)
     reference = fields.Char(help="The customer's reference of the advice (its payment run or advice number).")
     source = fields.Selection(SOURCES, required=True, default="manual", readonly=True)
     attachment_id = fields.Many2one("ir.attachment", string="Source File", readonly=True, copy=False)
     email_from = fields.Char(
-        string="Sent By", readonly=True, copy=False,
+        string="Sent By",
+        readonly=True,
+        copy=False,
         help="The sender of the e-mail the advice came in (an address that can be forged: it is not verified).",
-    )  # fmt: skip
+    )
     origin = fields.Selection(
-        ORIGINS, readonly=True, copy=False,
+        ORIGINS,
+        readonly=True,
+        copy=False,
         help="Who the advice comes from, set by the application: an e-mail to the remittance alias (its sender is "
-             "not verified: the advice only proposes, never applies a payment automatically nor opens deduction "
-             "cases, until a specialist vouches for it), or a specialist who imported or entered it.",
-    )  # fmt: skip
+        "not verified: the advice only proposes, never applies a payment automatically nor opens deduction "
+        "cases, until a specialist vouches for it), or a specialist who imported or entered it.",
+    )
     origin_user_id = fields.Many2one("res.users", string="Imported By", readonly=True, copy=False)
     vouched_user_id = fields.Many2one(
-        "res.users", string="Vouched For By", readonly=True, copy=False, tracking=True,
+        "res.users",
+        string="Vouched For By",
+        readonly=True,
+        copy=False,
+        tracking=True,
         help="The specialist who checked this e-mailed advice with the customer: it then decides like an imported one.",
-    )  # fmt: skip
+    )
     vouched_date = fields.Datetime(string="Vouched For On", readonly=True, copy=False)
     decides = fields.Boolean(
         compute="_compute_decides",
         help="A person vouched for the advice (a specialist imported it, or vouched for the e-mailed one): it may "
-             "apply its payment automatically and open its deduction cases.",
-    )  # fmt: skip
+        "apply its payment automatically and open its deduction cases.",
+    )
     state = fields.Selection(STATES, default="new", required=True, readonly=True, tracking=True, index=True)
     error_message = fields.Text(readonly=True)
     payment_id = fields.Many2one("account.payment", readonly=True, check_company=True, copy=False, tracking=True)
@@ -132,13 +145,15 @@ class BillingRemittance(models.Model):
     def init(self):
         """Advices from before the origin was recorded: those with a sender came by e-mail, the others by a person.
         Idempotent (only rows without an origin are touched)."""
-        self.env.cr.execute(SQL(
-            """UPDATE billing_remittance
+        self.env.cr.execute(
+            SQL(
+                """UPDATE billing_remittance
                   SET origin = CASE WHEN COALESCE(email_from, '') <> '' OR source = 'email' THEN 'email' ELSE 'user' END,
                       origin_user_id = CASE WHEN COALESCE(email_from, '') <> '' OR source = 'email' THEN NULL
                                             ELSE create_uid END
                 WHERE origin IS NULL"""
-        ))  # fmt: skip
+            )
+        )
 
     def _compute_dispute_ids(self):
         for remittance in self:
@@ -171,8 +186,12 @@ class BillingRemittance(models.Model):
 
     def copy(self, default=None):
         if self.filtered(lambda rec: not rec.decides):
-            raise UserError(self.env._("An e-mailed advice nobody vouched for cannot be duplicated: check it with the "
-                                       "customer and vouch for it first."))  # fmt: skip
+            raise UserError(
+                self.env._(
+                    "An e-mailed advice nobody vouched for cannot be duplicated: check it with the "
+                    "customer and vouch for it first."
+                )
+            )
         return super().copy(default)
 
     def write(self, vals):
@@ -181,8 +200,9 @@ class BillingRemittance(models.Model):
         if not self.env.su and self.filtered(lambda rec: rec.state == "applied"):
             raise UserError(self.env._("An applied remittance cannot be changed."))
         if not self.env.su and MATCHED_FIELDS & set(vals) and self.filtered(lambda rec: rec._billing_source_record()):
-            raise UserError(self.env._("The customer, company and currency of a remittance matched to a payment "
-                                       "cannot be changed."))  # fmt: skip
+            raise UserError(
+                self.env._("The customer, company and currency of a remittance matched to a payment cannot be changed.")
+            )
         return super().write(vals)
 
     def _billing_check_open(self):
@@ -191,9 +211,11 @@ class BillingRemittance(models.Model):
         if self.filtered(lambda rec: rec.state == "applied"):
             raise UserError(self.env._("An applied remittance cannot be changed."))
         if not self.env.su and self.filtered(lambda rec: rec.state in ("reading", "error")):
-            raise UserError(self.env._(
-                "The lines of an advice waiting to be read, or refused, are the file's: import the file again."
-            ))  # fmt: skip
+            raise UserError(
+                self.env._(
+                    "The lines of an advice waiting to be read, or refused, are the file's: import the file again."
+                )
+            )
 
     @api.ondelete(at_uninstall=False)
     def _unlink_except_applied(self):
@@ -227,8 +249,19 @@ class BillingRemittance(models.Model):
         return hashlib.sha256(text.encode()).hexdigest()
 
     @api.model
-    def _billing_import(self, partner, company, advice, source, date=None, reference=None, currency=None,
-                        attachment=None, email_from=None, origin=None):  # fmt: skip
+    def _billing_import(
+        self,
+        partner,
+        company,
+        advice,
+        source,
+        date=None,
+        reference=None,
+        currency=None,
+        attachment=None,
+        email_from=None,
+        origin=None,
+    ):
         """Create the remittance of an ``Advice`` read from a file or an e-mail; refuse a duplicate, naming it.
 
         :param attachment: (file name, content as bytes) of the source file, kept on the remittance.
@@ -236,8 +269,17 @@ class BillingRemittance(models.Model):
         :param origin: 'email' for an advice that came by e-mail (so is one with ``email_from``): it only proposes
             until a specialist vouches for it; else the current user imported it.
         """
-        vals = self._billing_import_vals(partner, company, advice, source, date=date, reference=reference,
-                                         currency=currency, email_from=email_from, origin=origin)  # fmt: skip
+        vals = self._billing_import_vals(
+            partner,
+            company,
+            advice,
+            source,
+            date=date,
+            reference=reference,
+            currency=currency,
+            email_from=email_from,
+            origin=origin,
+        )
         # sudo: the protected fields (source, key) are the application's; access was checked above.
         remittance = self.sudo().with_company(company).create(vals).with_env(self.env)
         if attachment:
@@ -250,8 +292,9 @@ class BillingRemittance(models.Model):
         return remittance
 
     @api.model
-    def _billing_import_vals(self, partner, company, advice, source, date=None, reference=None, currency=None,
-                             email_from=None, origin=None):  # fmt: skip
+    def _billing_import_vals(
+        self, partner, company, advice, source, date=None, reference=None, currency=None, email_from=None, origin=None
+    ):
         """The values of the remittance of ``advice`` once access, customer and duplicates are checked."""
         emailed = bool(email_from) or origin == "email"
         self.check_access("create")
@@ -259,13 +302,20 @@ class BillingRemittance(models.Model):
         currency = currency or company.currency_id
         date = date or advice.date or fields.Date.context_today(self)
         if currency.compare_amounts(advice.total, 0.0) <= 0:
-            raise UserError(self.env._("The advice pays nothing: its total is %(total)s.",
-                                       total=formatLang(self.env, advice.total, currency_obj=currency)))  # fmt: skip
+            raise UserError(
+                self.env._(
+                    "The advice pays nothing: its total is %(total)s.",
+                    total=formatLang(self.env, advice.total, currency_obj=currency),
+                )
+            )
         key = self._billing_duplicate_key(company, partner, currency, date, advice.lines)
         duplicate = self.sudo().search([("company_id", "=", company.id), ("duplicate_key", "=", key)], limit=1)
         if duplicate:
-            values = {"name": duplicate.name, "reference": duplicate.reference,
-                      "date": format_date(self.env, duplicate.date)}  # fmt: skip
+            values = {
+                "name": duplicate.name,
+                "reference": duplicate.reference,
+                "date": format_date(self.env, duplicate.date),
+            }
             raise UserError(
                 self.env._("This advice was imported already: %(name)s (%(reference)s) of %(date)s.", **values)
                 if duplicate.reference
@@ -282,11 +332,18 @@ class BillingRemittance(models.Model):
             "email_from": email_from,
             **({"origin": "email"} if emailed else {"origin": "user", "origin_user_id": self.env.uid}),
             "line_ids": [
-                Command.create({"sequence": index, "reference": line.reference, "amount_paid": line.paid,
-                                "amount_deduction": line.deduction, "deduction_reason": line.reason})
+                Command.create(
+                    {
+                        "sequence": index,
+                        "reference": line.reference,
+                        "amount_paid": line.paid,
+                        "amount_deduction": line.deduction,
+                        "deduction_reason": line.reason,
+                    }
+                )
                 for index, line in enumerate(advice.lines)
             ],
-        }  # fmt: skip
+        }
         return vals
 
     @api.model
@@ -309,15 +366,19 @@ class BillingRemittance(models.Model):
             raise UserError(self.env._(error.args[0])) from error
         except RemittanceParseError as error:
             rows = "; ".join(
-                self.env._("row %(row)s: %(error)s", row=row, error=self.env._(message)) if row
-                else self.env._(message)
+                self.env._("row %(row)s: %(error)s", row=row, error=self.env._(message)) if row else self.env._(message)
                 for row, message in error.errors[:50]
-            )  # fmt: skip
+            )
             more = len(error.errors) - 50
             if more > 0:
                 rows += self.env._("; and %(count)s more rows", count=more)
-            raise UserError(self.env._("%(file)s cannot be imported, nothing was imported: %(rows)s.",
-                                       file=filename or self.env._("The text"), rows=rows)) from error  # fmt: skip
+            raise UserError(
+                self.env._(
+                    "%(file)s cannot be imported, nothing was imported: %(rows)s.",
+                    file=filename or self.env._("The text"),
+                    rows=rows,
+                )
+            ) from error
         raise UserError(self.env._("%(file)s is no CSV, spreadsheet (XLSX) or PDF file.", file=filename))
 
     # ------------------------------------------------------------------ matching
@@ -347,10 +408,15 @@ class BillingRemittance(models.Model):
         tolerance = self.env["billing.payment.apply"]._tolerance(company, amount)
         window = company.billing_remittance_date_window
         fits = waiting.filtered(
-            lambda rec: rec.partner_id == partner and rec.currency_id == currency and not rec.payment_id
-            and not rec.statement_line_id and abs((rec.date - record.date).days) <= window
-            and currency.compare_amounts(abs(rec.amount_total - amount), tolerance) <= 0
-        )  # fmt: skip
+            lambda rec: (
+                rec.partner_id == partner
+                and rec.currency_id == currency
+                and not rec.payment_id
+                and not rec.statement_line_id
+                and abs((rec.date - record.date).days) <= window
+                and currency.compare_amounts(abs(rec.amount_total - amount), tolerance) <= 0
+            )
+        )
         ranked = sorted(fits, key=lambda rec: (abs(rec.amount_total - amount), abs((rec.date - record.date).days)))
         if len(ranked) > 1 and (abs(ranked[0].amount_total - amount), abs((ranked[0].date - record.date).days)) == (
             abs(ranked[1].amount_total - amount),
@@ -367,17 +433,29 @@ class BillingRemittance(models.Model):
             AdviceLine(line.reference, line.amount_paid, line.amount_deduction, line.deduction_reason or "")
             for line in self.line_ids.sorted(lambda rec: (rec.sequence, rec.id))
         )
-        return RemittanceRef(self.id, self.reference or self.name, self.partner_id.id, lines, decides=self.decides,
-                             sender=self.email_from or "")  # fmt: skip
+        return RemittanceRef(
+            self.id,
+            self.reference or self.name,
+            self.partner_id.id,
+            lines,
+            decides=self.decides,
+            sender=self.email_from or "",
+        )
 
     def _billing_match_payment(self):
         """Match waiting remittances to a pending payment or bank line of their customer, if one fits."""
         for remittance in self.filtered(lambda rec: rec.state == "new"):
             company = remittance.company_id
-            pending = list(self.env["account.payment"]._billing_pending(company).filtered(
-                lambda pay, rec=remittance: pay.partner_id.commercial_partner_id == rec.partner_id))  # fmt: skip
-            pending += list(self.env["account.bank.statement.line"]._billing_pending(company).filtered(
-                lambda line, rec=remittance: line.partner_id.commercial_partner_id == rec.partner_id))  # fmt: skip
+            pending = list(
+                self.env["account.payment"]
+                ._billing_pending(company)
+                .filtered(lambda pay, rec=remittance: pay.partner_id.commercial_partner_id == rec.partner_id)
+            )
+            pending += list(
+                self.env["account.bank.statement.line"]
+                ._billing_pending(company)
+                .filtered(lambda line, rec=remittance: line.partner_id.commercial_partner_id == rec.partner_id)
+            )
             for source in pending:
                 if self._billing_for_source(source, remittance) == remittance:
                     remittance._billing_set_source(source, "matched")
@@ -413,8 +491,13 @@ class BillingRemittance(models.Model):
         self._billing_match_payment()
         waiting = self.filtered(lambda rec: rec.state == "new")
         if waiting:
-            raise UserError(self.env._("No pending payment of %(customer)s fits %(name)s yet: it waits for it.",
-                                       customer=waiting[0].partner_id.name, name=waiting[0].name))  # fmt: skip
+            raise UserError(
+                self.env._(
+                    "No pending payment of %(customer)s fits %(name)s yet: it waits for it.",
+                    customer=waiting[0].partner_id.name,
+                    name=waiting[0].name,
+                )
+            )
         return True
 
     def action_apply(self):
@@ -429,36 +512,65 @@ class BillingRemittance(models.Model):
             if remittance.state != "matched" or not source:
                 raise UserError(self.env._("%(name)s has no payment to apply.", name=remittance.name))
             if source.partner_id and source.partner_id.commercial_partner_id != remittance.partner_id:
-                raise UserError(self.env._("%(name)s is %(customer)s's advice: it cannot apply another customer's "
-                                           "payment.", name=remittance.name, customer=remittance.partner_id.name))  # fmt: skip
+                raise UserError(
+                    self.env._(
+                        "%(name)s is %(customer)s's advice: it cannot apply another customer's payment.",
+                        name=remittance.name,
+                        customer=remittance.partner_id.name,
+                    )
+                )
             proposal = remittance._billing_proposal(source)
             if proposal.conflict:
-                raise UserError(self.env._("%(name)s cannot be applied as it is: %(reasons)s", name=remittance.name,
-                                           reasons=proposal.explain(self.env._)))  # fmt: skip
+                raise UserError(
+                    self.env._(
+                        "%(name)s cannot be applied as it is: %(reasons)s",
+                        name=remittance.name,
+                        reasons=proposal.explain(self.env._),
+                    )
+                )
             allocations = [(allocation.item_id, allocation.amount) for allocation in proposal.allocations]
             currency = self.env["account.move"].browse(allocations[0][0]).currency_id
             try:  # refused at once when a run or another user holds the journal items, as a review row is
                 if source._name == "account.bank.statement.line":
                     partials, writeoff_move = source._billing_apply(
-                        allocations, proposal.writeoff, nowait=True,
+                        allocations,
+                        proposal.writeoff,
+                        nowait=True,
                         partner=None if source.partner_id else remittance.partner_id,
-                    )  # fmt: skip
+                    )
                 else:
                     partials, writeoff_move = source._billing_apply(allocations, proposal.writeoff, nowait=True)
             except psycopg2.errors.LockNotAvailable as error:
-                raise UserError(self.env._("%(name)s: its payment or invoices are being applied by another user or "
-                                           "run; nothing was applied. Try again in a moment.",
-                                           name=remittance.name)) from error  # fmt: skip
-            self.env["billing.match.run"]._record_manual(remittance.company_id, [{
-                "payment_id": remittance.payment_id.id, "statement_line_id": remittance.statement_line_id.id,
-                "partner_id": remittance.partner_id.id, "confidence": proposal.confidence,
-                "reasons": proposal.explain(self.env._), "remittance_id": remittance.id,
-                "currency_id": currency.id,
-                "writeoff": proposal.writeoff, "outcome": "applied", "partial_ids": [Command.set(partials.ids)],
-                "partial_count": len(partials), "writeoff_move_id": writeoff_move.id,
-                "allocation_ids": [Command.create({"move_id": move_id, "amount": amount, "currency_id": currency.id})
-                                   for move_id, amount in allocations],
-            }])  # fmt: skip
+                raise UserError(
+                    self.env._(
+                        "%(name)s: its payment or invoices are being applied by another user or "
+                        "run; nothing was applied. Try again in a moment.",
+                        name=remittance.name,
+                    )
+                ) from error
+            self.env["billing.match.run"]._record_manual(
+                remittance.company_id,
+                [
+                    {
+                        "payment_id": remittance.payment_id.id,
+                        "statement_line_id": remittance.statement_line_id.id,
+                        "partner_id": remittance.partner_id.id,
+                        "confidence": proposal.confidence,
+                        "reasons": proposal.explain(self.env._),
+                        "remittance_id": remittance.id,
+                        "currency_id": currency.id,
+                        "writeoff": proposal.writeoff,
+                        "outcome": "applied",
+                        "partial_ids": [Command.set(partials.ids)],
+                        "partial_count": len(partials),
+                        "writeoff_move_id": writeoff_move.id,
+                        "allocation_ids": [
+                            Command.create({"move_id": move_id, "amount": amount, "currency_id": currency.id})
+                            for move_id, amount in allocations
+                        ],
+                    }
+                ],
+            )
             remittance._billing_after_apply(source, allocations)
         return True
 
@@ -473,8 +585,17 @@ class BillingRemittance(models.Model):
         self.ensure_one()
         lines = self.line_ids.sorted(lambda rec: (rec.sequence, rec.id))
         moves = self.env["account.move"].browse([move_id for move_id, _amount in allocations])
-        items = [OpenItem(move.id, self.partner_id.id, move.name, move.amount_residual, move.invoice_date_due or
-                          move.date, tuple(r for r in (move.ref, move.payment_reference) if r)) for move in moves]  # fmt: skip
+        items = [
+            OpenItem(
+                move.id,
+                self.partner_id.id,
+                move.name,
+                move.amount_residual,
+                move.invoice_date_due or move.date,
+                tuple(r for r in (move.ref, move.payment_reference) if r),
+            )
+            for move in moves
+        ]
         matcher = Matcher(items)
         for line in lines:  # each line to the invoice it names among those applied (a person may have changed them)
             _how, item = resolve_reference(matcher, line.reference, self.partner_id.id)
@@ -494,17 +615,27 @@ class BillingRemittance(models.Model):
             return
         if not self.decides:
             self.sudo().message_post(
-                body=Markup("<p>%s</p><ul>%s</ul>") % (
-                    self.env._("This advice came by e-mail from %(sender)s, an address that is not verified: its "
-                               "deductions open no dispute case until a specialist checks them with the customer and "
-                               "vouches for the advice.", sender=self.email_from or "-"),
-                    Markup().join(Markup("<li>%s</li>") % self.env._(
-                        "%(invoice)s: %(amount)s (%(reason)s)", invoice=line.move_id.name,
-                        amount=formatLang(self.env, line.amount_deduction, currency_obj=line.currency_id),
-                        reason=line.deduction_reason or "-") for line in lines),
+                body=Markup("<p>%s</p><ul>%s</ul>")
+                % (
+                    self.env._(
+                        "This advice came by e-mail from %(sender)s, an address that is not verified: its "
+                        "deductions open no dispute case until a specialist checks them with the customer and "
+                        "vouches for the advice.",
+                        sender=self.email_from or "-",
+                    ),
+                    Markup().join(
+                        Markup("<li>%s</li>")
+                        % self.env._(
+                            "%(invoice)s: %(amount)s (%(reason)s)",
+                            invoice=line.move_id.name,
+                            amount=formatLang(self.env, line.amount_deduction, currency_obj=line.currency_id),
+                            reason=line.deduction_reason or "-",
+                        )
+                        for line in lines
+                    ),
                 ),
                 subtype_xmlid="mail.mt_note",
-            )  # fmt: skip
+            )
             return
         for line in lines:
             self._billing_open_deduction_case(line, source)
@@ -513,8 +644,10 @@ class BillingRemittance(models.Model):
         return self.env._(
             "%(name)s came by e-mail from %(sender)s, an address that is not verified: it only proposes. Check it "
             "with the customer and vouch for it before applying it as it says (or apply the payment from the "
-            "matching review).", name=self.name, sender=self.email_from or "-",
-        )  # fmt: skip
+            "matching review).",
+            name=self.name,
+            sender=self.email_from or "-",
+        )
 
     def action_vouch(self):
         """A specialist checked an e-mailed advice with the customer: it may now decide like an imported one (the
@@ -524,21 +657,33 @@ class BillingRemittance(models.Model):
         self.check_access("write")
         for remittance in self:
             if remittance.origin != "email":
-                raise UserError(self.env._("%(name)s was imported by a specialist: there is nothing to vouch for.",
-                                           name=remittance.name))  # fmt: skip
+                raise UserError(
+                    self.env._(
+                        "%(name)s was imported by a specialist: there is nothing to vouch for.", name=remittance.name
+                    )
+                )
             if remittance.vouched_user_id:
-                raise UserError(self.env._("%(user)s vouched for %(name)s already.", name=remittance.name,
-                                           user=remittance.vouched_user_id.name))  # fmt: skip
+                raise UserError(
+                    self.env._(
+                        "%(user)s vouched for %(name)s already.",
+                        name=remittance.name,
+                        user=remittance.vouched_user_id.name,
+                    )
+                )
             if remittance.state in ("error", "reading"):
-                raise UserError(self.env._("%(name)s has not been read: there is nothing to vouch for.",
-                                           name=remittance.name))  # fmt: skip
+                raise UserError(
+                    self.env._("%(name)s has not been read: there is nothing to vouch for.", name=remittance.name)
+                )
             remittance.sudo().write({"vouched_user_id": self.env.uid, "vouched_date": fields.Datetime.now()})
             remittance.message_post(
-                body=self.env._("%(user)s vouched for this advice, which came by e-mail from %(sender)s: it now "
-                                "decides like an imported one.", user=self.env.user.name,
-                                sender=remittance.email_from or "-"),
+                body=self.env._(
+                    "%(user)s vouched for this advice, which came by e-mail from %(sender)s: it now "
+                    "decides like an imported one.",
+                    user=self.env.user.name,
+                    sender=remittance.email_from or "-",
+                ),
                 subtype_xmlid="mail.mt_note",
-            )  # fmt: skip
+            )
             if remittance.state == "applied":
                 remittance._billing_open_deduction_cases(remittance._billing_source_record())
         return True
@@ -553,26 +698,36 @@ class BillingRemittance(models.Model):
             with self.env.cr.savepoint():
                 vals = move._billing_prepare_dispute_vals()
                 vals.update(
-                    reason_id=self.env["billing.remittance.deduction.rule"]._reason_for(
-                        line.deduction_reason, self.company_id).id,
+                    reason_id=self.env["billing.remittance.deduction.rule"]
+                    ._reason_for(line.deduction_reason, self.company_id)
+                    .id,
                     source_payment_id=source.id if source._name == "account.payment" else False,
                     remittance_id=self.id,
                     line_ids=[Command.create({"move_id": move.id, "amount_disputed": amount})],
-                    description=Markup("<p>%s</p>") % self.env._(
+                    description=Markup("<p>%s</p>")
+                    % self.env._(
                         "Deducted by %(customer)s on remittance %(name)s: %(amount)s on %(invoice)s (%(reason)s).",
-                        customer=self.partner_id.name, name=self.reference or self.name, invoice=move.name,
+                        customer=self.partner_id.name,
+                        name=self.reference or self.name,
+                        invoice=move.name,
                         amount=formatLang(self.env, amount, currency_obj=move.currency_id),
-                        reason=line.deduction_reason or "-"),
-                )  # fmt: skip
+                        reason=line.deduction_reason or "-",
+                    ),
+                )
                 if self.origin == "email":  # a sender address can be forged: say where the deduction comes from
                     vals["description"] += Markup("<p>%s</p>") % self.env._(
                         "The advice came by e-mail from %(sender)s (an address that is not verified); %(user)s "
-                        "vouched for it.", sender=self.email_from or "-", user=self.vouched_user_id.name or "-",
-                    )  # fmt: skip
+                        "vouched for it.",
+                        sender=self.email_from or "-",
+                        user=self.vouched_user_id.name or "-",
+                    )
                 line.sudo().dispute_id = self.env["billing.dispute"].create(vals)
         except UserError as error:
-            self.message_post(body=self.env._("No case opened for the deduction on %(invoice)s: %(error)s",
-                                              invoice=move.name, error=error.args[0]))  # fmt: skip
+            self.message_post(
+                body=self.env._(
+                    "No case opened for the deduction on %(invoice)s: %(error)s", invoice=move.name, error=error.args[0]
+                )
+            )
 
     @api.model
     def _billing_undone(self, run_lines):
@@ -583,9 +738,11 @@ class BillingRemittance(models.Model):
         remittances = run_lines.remittance_id.filtered(lambda rec: rec.state == "applied")
         remittances.sudo().write({"state": "matched"})
         for remittance in remittances:
-            remittance.sudo().message_post(body=self.env._(
-                "Its matching run was undone: the payment is no longer applied; the advice waits to be applied again."
-            ))  # fmt: skip
+            remittance.sudo().message_post(
+                body=self.env._(
+                    "Its matching run was undone: the payment is no longer applied; the advice waits to be applied again."
+                )
+            )
         for line in remittances.line_ids.filtered("dispute_id"):
             case = line.dispute_id.sudo()
             note = self.env._(

@@ -26,9 +26,13 @@ class BillingRemittanceFormat(models.Model):
     active = fields.Boolean(default=True)
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
     partner_id = fields.Many2one(
-        "res.partner", string="Customer", index=True, check_company=True, domain="[('parent_id', '=', False)]",
+        "res.partner",
+        string="Customer",
+        index=True,
+        check_company=True,
+        domain="[('parent_id', '=', False)]",
         help="The customer whose advices look like this; empty: the company's default format.",
-    )  # fmt: skip
+    )
     column_reference = fields.Char(string="Invoice Reference Column", default="1", required=True, help=COLUMN_HELP)
     column_amount = fields.Char(string="Amount Paid Column", default="2", help=COLUMN_HELP)
     column_debit = fields.Char(string="Debit Column", help=COLUMN_HELP + " Amount paid = debit - credit.")
@@ -40,14 +44,16 @@ class BillingRemittanceFormat(models.Model):
     skip_rows = fields.Integer(string="Rows to Skip", help="Rows above the header (a title, the customer's address).")
     decimal_comma = fields.Boolean(help="Amounts written 1.234,56 rather than 1,234.56.")
     date_formats = fields.Char(
-        default=", ".join(DEFAULT_DATE_FORMATS), required=True,
+        default=", ".join(DEFAULT_DATE_FORMATS),
+        required=True,
         help="Comma-separated formats tried in turn: %Y year, %m month, %d day (e.g. %d.%m.%Y).",
-    )  # fmt: skip
+    )
     line_pattern = fields.Char(
-        string="Text Line Pattern", default=DEFAULT_LINE_PATTERN,
+        string="Text Line Pattern",
+        default=DEFAULT_LINE_PATTERN,
         help="For e-mails and PDFs: a regular expression matched on each line of text, with the named groups "
         "reference and amount, optionally deduction and reason.",
-    )  # fmt: skip
+    )
 
     _sql_constraints = [
         ("skip_rows_positive", "CHECK(skip_rows >= 0)", "The rows to skip cannot be negative."),

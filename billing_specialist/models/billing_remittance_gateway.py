@@ -59,12 +59,16 @@ class BillingRemittance(models.Model):
         if files:  # read later, outside the mail fetch: a bad file cannot hold up the fetch of other e-mails
             remittance = self._billing_receive_file(customer, company, files[0], subject, sender)
             if len(files) > 1:  # one advice per e-mail: the others are not lost silently
-                remittance._message_log(body=self.env._(
-                    "This e-mail carried %(count)s advice files; only %(read)s is read here. Import the others "
-                    "(%(others)s) with Import Remittance Advice: they are attached to this e-mail.",
-                    count=len(files), read=files[0].fname,
-                    others=", ".join(att.fname or "?" for att in files[1:11]) + (", ..." if len(files) > 11 else ""),
-                ))  # fmt: skip
+                remittance._message_log(
+                    body=self.env._(
+                        "This e-mail carried %(count)s advice files; only %(read)s is read here. Import the others "
+                        "(%(others)s) with Import Remittance Advice: they are attached to this e-mail.",
+                        count=len(files),
+                        read=files[0].fname,
+                        others=", ".join(att.fname or "?" for att in files[1:11])
+                        + (", ..." if len(files) > 11 else ""),
+                    )
+                )
             return remittance
         layout = (
             self.env["billing.remittance.format"].sudo()._for_customer(customer, company)._layout(company.currency_id)
@@ -83,10 +87,18 @@ class BillingRemittance(models.Model):
                 )
         except UserError as error:
             _logger.info("Remittance e-mail from %s kept as an error: %s", customer.name, error.args[0])
-            remittance = self.sudo().create({
-                "company_id": company.id, "partner_id": customer.id, "reference": subject, "source": "email",
-                "state": "error", "error_message": error.args[0], "email_from": sender, "origin": "email",
-            })  # fmt: skip
+            remittance = self.sudo().create(
+                {
+                    "company_id": company.id,
+                    "partner_id": customer.id,
+                    "reference": subject,
+                    "source": "email",
+                    "state": "error",
+                    "error_message": error.args[0],
+                    "email_from": sender,
+                    "origin": "email",
+                }
+            )
         return remittance
 
     @api.model
@@ -94,11 +106,23 @@ class BillingRemittance(models.Model):
         """Keep an e-mailed advice file, unread, for the scheduled action to read (state *Waiting to Be Read*)."""
         content = self._raw(attachment.content)
         kind = kind_of(attachment.fname, content)
-        vals = {"company_id": company.id, "partner_id": customer.id, "reference": subject, "email_from": sender,
-                "source": kind, "state": "reading", "origin": "email"}  # fmt: skip
+        vals = {
+            "company_id": company.id,
+            "partner_id": customer.id,
+            "reference": subject,
+            "email_from": sender,
+            "source": kind,
+            "state": "reading",
+            "origin": "email",
+        }
         if len(content) > MAX_BYTES:  # not even stored: the size alone refuses it
-            vals.update(state="error", error_message=self.env._("Refused: %(reason)s", reason=self.env._(
-                "The file is larger than %(size)s MB.", size=MAX_BYTES // (1024 * 1024))))  # fmt: skip
+            vals.update(
+                state="error",
+                error_message=self.env._(
+                    "Refused: %(reason)s",
+                    reason=self.env._("The file is larger than %(size)s MB.", size=MAX_BYTES // (1024 * 1024)),
+                ),
+            )
         remittance = self.sudo().create(vals)
         if remittance.state == "reading":
             remittance.attachment_id = (
@@ -141,16 +165,22 @@ class BillingRemittance(models.Model):
                     raise UserError(self.env._("The file is missing."))
                 advice, source = remittance._billing_read(attachment.name, attachment.raw, layout)
                 vals = remittance._billing_import_vals(
-                    customer, company, advice, source, reference=remittance.reference,
-                    email_from=remittance.email_from, origin="email",
-                )  # fmt: skip
+                    customer,
+                    company,
+                    advice,
+                    source,
+                    reference=remittance.reference,
+                    email_from=remittance.email_from,
+                    origin="email",
+                )
                 vals = {key: value for key, value in vals.items() if key not in ("company_id", "partner_id")}
                 remittance.write({**vals, "state": "new", "error_message": False})
                 remittance._billing_match_payment()
         except UserError as error:
             _logger.info("Remittance file %s of %s refused: %s", attachment.name, customer.name, error.args[0])
-            remittance.write({"state": "error", "error_message": self.env._("Refused: %(reason)s",
-                                                                           reason=error.args[0])})  # fmt: skip
+            remittance.write(
+                {"state": "error", "error_message": self.env._("Refused: %(reason)s", reason=error.args[0])}
+            )
 
     def _billing_can_commit(self):
         """Only the scheduled action commits after each file; never a user's request, never a test."""

@@ -23,9 +23,13 @@ class BillingRemittanceLine(models.Model):
     sequence = fields.Integer(default=10)
     reference = fields.Char(string="Invoice Reference", required=True, help="As the customer wrote it.")
     move_id = fields.Many2one(
-        "account.move", string="Invoice", readonly=True, check_company=True, index="btree_not_null",
+        "account.move",
+        string="Invoice",
+        readonly=True,
+        check_company=True,
+        index="btree_not_null",
         help="The invoice the reference was resolved to when the remittance was applied.",
-    )  # fmt: skip
+    )
     amount_paid = fields.Monetary(string="Paid")
     amount_deduction = fields.Monetary(string="Deduction")
     deduction_reason = fields.Char(help="The customer's words for the deduction; they choose the dispute reason.")

@@ -43,20 +43,33 @@ class BillingRunChunk(models.Model):
     res_id = fields.Many2oneReference(string="Run", model_field="res_model", required=True, readonly=True)
     sequence = fields.Integer(readonly=True)
     kind = fields.Selection(
-        [("customer", "Customers"), ("rest", "No Customer")], default="customer", required=True, readonly=True,
+        [("customer", "Customers"), ("rest", "No Customer")],
+        default="customer",
+        required=True,
+        readonly=True,
         help="Customers: the sources of the customers listed. No customer: the sources naming no customer, which may "
         "settle any customer's invoices; processed once every other chunk of the run is done.",
-    )  # fmt: skip
+    )
     state = fields.Selection(
-        [("pending", "Waiting"), ("running", "Running"), ("done", "Done"), ("failed", "Failed"),
-         ("cancelled", "Cancelled")],
-        default="pending", required=True, readonly=True,
+        [
+            ("pending", "Waiting"),
+            ("running", "Running"),
+            ("done", "Done"),
+            ("failed", "Failed"),
+            ("cancelled", "Cancelled"),
+        ],
+        default="pending",
+        required=True,
+        readonly=True,
         help="Cancelled: a billing manager cancelled the rest of the run; the chunk was never applied.",
-    )  # fmt: skip
+    )
     after_id = fields.Many2one(
-        "billing.run.chunk", string="Waits For", readonly=True, ondelete="set null",
+        "billing.run.chunk",
+        string="Waits For",
+        readonly=True,
+        ondelete="set null",
         help="Processed only once this chunk is done (the same customer's sources).",
-    )  # fmt: skip
+    )
     # Not prefetched: reading the state of a run's chunks (which is ready, how many remain) must not load every
     # chunk's sources and hints (megabytes of JSON for a run of 100,000 sources).
     source_refs = fields.Json(readonly=True, prefetch=False, help='[["account.payment", id], ...]')
@@ -70,18 +83,20 @@ class BillingRunChunk(models.Model):
     duration = fields.Float(string="Duration (s)", readonly=True, digits=(16, 2))
     date_done = fields.Datetime(string="Done on", readonly=True)
     partner_names = fields.Char(
-        string="Customers", compute="_compute_partner_names",
+        string="Customers",
+        compute="_compute_partner_names",
         help="The customers whose sources the chunk holds (the sources naming no customer come last).",
-    )  # fmt: skip
+    )
     source_names = fields.Char(
-        string="Holds", compute="_compute_source_names",
+        string="Holds",
+        compute="_compute_source_names",
         help="The payments and bank lines in the chunk (the first few); a bank line naming no customer is marked so: "
         "it is in this customer's chunk because the memo, the amount or its bank account surely points to them.",
-    )  # fmt: skip
+    )
     can_retry = fields.Boolean(
         compute="_compute_can_retry",
         help="Failed, its run in progress, and you may retry it (a billing manager, or who started the run).",
-    )  # fmt: skip
+    )
 
     @api.depends("partner_ids", "kind")
     def _compute_partner_names(self):
@@ -97,10 +112,14 @@ class BillingRunChunk(models.Model):
         shown = 5
         heads = {}
         if self.ids:
-            rows = self.env.execute_query(SQL(
-                "SELECT id, (SELECT jsonb_agg(ref) FROM (SELECT ref FROM jsonb_array_elements(source_refs) ref"
-                " LIMIT %s) head) FROM billing_run_chunk WHERE id IN %s", shown, tuple(self.ids),
-            ))  # fmt: skip
+            rows = self.env.execute_query(
+                SQL(
+                    "SELECT id, (SELECT jsonb_agg(ref) FROM (SELECT ref FROM jsonb_array_elements(source_refs) ref"
+                    " LIMIT %s) head) FROM billing_run_chunk WHERE id IN %s",
+                    shown,
+                    tuple(self.ids),
+                )
+            )
             heads = dict(rows)
         wanted = {}
         for head in heads.values():
@@ -108,9 +127,10 @@ class BillingRunChunk(models.Model):
                 wanted.setdefault(model, set()).add(res_id)
         found = {  # every chunk's heads checked in one query per model, not one per source
             (model, record.id): record
-            for model, ids in wanted.items() if model in self.env
+            for model, ids in wanted.items()
+            if model in self.env
             for record in self.env[model].sudo().browse(ids).exists()
-        }  # fmt: skip
+        }
         for chunk in self:
             names, head = [], heads.get(chunk.id) or []
             for model, res_id in head:
@@ -161,8 +181,9 @@ class BillingRunChunk(models.Model):
         for partner_id in sorted(by_customer):
             records = by_customer[partner_id]
             if len(records) > size:  # a large customer: its own chunks, one after the other
-                parts += [([partner_id], records[start : start + size], bool(start))
-                          for start in range(0, len(records), size)]  # fmt: skip
+                parts += [
+                    ([partner_id], records[start : start + size], bool(start)) for start in range(0, len(records), size)
+                ]
                 continue
             if len(current) + len(records) > size:
                 parts.append((current_partners, current, False))
@@ -170,23 +191,39 @@ class BillingRunChunk(models.Model):
             current, current_partners = current + records, current_partners + [partner_id]
         if current:
             parts.append((current_partners, current, False))
-        vals = {"company_id": run.company_id.id, "user_id": run.env.uid, "res_model": run._name, "res_id": run.id,
-                **run._billing_chunk_link()}  # fmt: skip
+        vals = {
+            "company_id": run.company_id.id,
+            "user_id": run.env.uid,
+            "res_model": run._name,
+            "res_id": run.id,
+            **run._billing_chunk_link(),
+        }
         chunks, previous = self.browse(), self.browse()
         for sequence, (partner_ids, records, chained) in enumerate(parts, start=1):  # numbered as users count
-            previous = self.sudo().create({
-                **vals, "sequence": sequence, "partner_ids": partner_ids, "after_id": previous.id if chained else False,
-                "source_refs": [[rec._name, rec.id] for rec in records], "source_count": len(records),
-                "hints": hints(records, partner_ids) if hints else None,
-            })  # fmt: skip
+            previous = self.sudo().create(
+                {
+                    **vals,
+                    "sequence": sequence,
+                    "partner_ids": partner_ids,
+                    "after_id": previous.id if chained else False,
+                    "source_refs": [[rec._name, rec.id] for rec in records],
+                    "source_count": len(records),
+                    "hints": hints(records, partner_ids) if hints else None,
+                }
+            )
             chunks |= previous
         for number, start in enumerate(range(0, len(rest), size), start=len(parts) + 1):  # may touch any customer:
-            previous = self.sudo().create({  # one after the other, after all the others
-                **vals, "sequence": number, "kind": "rest", "after_id": previous.id if start else False,
-                "source_refs": [[rec._name, rec.id] for rec in rest[start : start + size]],
-                "source_count": len(rest[start : start + size]),
-                "hints": hints(rest[start : start + size], None) if hints else None,
-            })  # fmt: skip
+            previous = self.sudo().create(
+                {  # one after the other, after all the others
+                    **vals,
+                    "sequence": number,
+                    "kind": "rest",
+                    "after_id": previous.id if start else False,
+                    "source_refs": [[rec._name, rec.id] for rec in rest[start : start + size]],
+                    "source_count": len(rest[start : start + size]),
+                    "hints": hints(rest[start : start + size], None) if hints else None,
+                }
+            )
             chunks |= previous
         return chunks
 
@@ -256,8 +293,14 @@ class BillingRunChunk(models.Model):
             chunk.write({"state": "failed", "error": self._billing_error_text(error)})
             chunk._billing_run()._billing_notify_chunk_failed(chunk)
             return False
-        chunk.write({"state": "done", "error": False, "date_done": fields.Datetime.now(),
-                     "duration": time.perf_counter() - started})  # fmt: skip
+        chunk.write(
+            {
+                "state": "done",
+                "error": False,
+                "date_done": fields.Datetime.now(),
+                "duration": time.perf_counter() - started,
+            }
+        )
         chunk._billing_finish_run()
         chunk._billing_after_done()
         return True
@@ -268,8 +311,11 @@ class BillingRunChunk(models.Model):
         tells a user nothing), and that the server log has the details."""
         if isinstance(error, UserError):
             return str(error.args[0] if error.args else error)
-        return self.env._("Unexpected error (%(type)s: %(error)s); the server log has the details.",
-                          type=type(error).__name__, error=error)  # fmt: skip
+        return self.env._(
+            "Unexpected error (%(type)s: %(error)s); the server log has the details.",
+            type=type(error).__name__,
+            error=error,
+        )
 
     def _billing_finish_run(self):
         """Tell the chunk's run when none of its chunks is left to do."""
@@ -327,11 +373,19 @@ class BillingRunChunk(models.Model):
         for chunk in self:
             chunk.check_access("read")
             if not chunk._billing_may_retry():
-                raise UserError(self.env._("Only a billing manager or %(user)s, who started the run, may retry it.",
-                                           user=chunk.user_id.name))  # fmt: skip
+                raise UserError(
+                    self.env._(
+                        "Only a billing manager or %(user)s, who started the run, may retry it.",
+                        user=chunk.user_id.name,
+                    )
+                )
             if chunk.state != "failed":
-                raise UserError(self.env._("Only a failed chunk can be retried; this one is %(state)s.",
-                                           state=dict(self._fields["state"].selection)[chunk.state]))  # fmt: skip
+                raise UserError(
+                    self.env._(
+                        "Only a failed chunk can be retried; this one is %(state)s.",
+                        state=dict(self._fields["state"].selection)[chunk.state],
+                    )
+                )
             if chunk.sudo()._billing_run().state != "running":
                 raise UserError(self.env._("The run was undone or finished: the chunk cannot be retried."))
             chunk.sudo().write({"state": "pending", "error": False})
@@ -346,7 +400,12 @@ class BillingRunChunk(models.Model):
         rest = self._billing_siblings().filtered(lambda chunk: chunk.state in ("pending", "failed"))
         previous = rest.user_id
         rest.sudo().write({"user_id": self.env.uid})
-        self.sudo()._billing_run()._billing_post_note(self.env._(
-            "%(manager)s retried chunk %(number)s: the chunks not done yet now run as %(manager)s, no longer as "
-            "%(users)s.", manager=self.env.user.name, number=self.sequence, users=", ".join(previous.mapped("name")),
-        ))  # fmt: skip
+        self.sudo()._billing_run()._billing_post_note(
+            self.env._(
+                "%(manager)s retried chunk %(number)s: the chunks not done yet now run as %(manager)s, no longer as "
+                "%(users)s.",
+                manager=self.env.user.name,
+                number=self.sequence,
+                users=", ".join(previous.mapped("name")),
+            )
+        )

@@ -74,14 +74,21 @@ class BillingRunChunkedMixin(models.AbstractModel):
         cr = self.env.cr
         try:
             with cr.savepoint(flush=False):
-                cr.execute(SQL(
-                    "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (company_id) WHERE %s",
-                    SQL.identifier(self._billing_running_index()), SQL.identifier(self._table),
-                    self._billing_running_where(),
-                ))  # fmt: skip
+                cr.execute(
+                    SQL(
+                        "CREATE UNIQUE INDEX IF NOT EXISTS %s ON %s (company_id) WHERE %s",
+                        SQL.identifier(self._billing_running_index()),
+                        SQL.identifier(self._table),
+                        self._billing_running_where(),
+                    )
+                )
         except psycopg2.errors.UniqueViolation:
-            _logger.error("%s: two runs of one company are in progress; the index %s is created once one of them "
-                          "is done or cancelled (upgrade again)", self._name, self._billing_running_index())  # fmt: skip
+            _logger.error(
+                "%s: two runs of one company are in progress; the index %s is created once one of them "
+                "is done or cancelled (upgrade again)",
+                self._name,
+                self._billing_running_index(),
+            )
 
     def _billing_write_running(self, vals):
         """Write ``vals`` (that put the run in progress) and flush them; another large run of the company in
@@ -95,11 +102,14 @@ class BillingRunChunkedMixin(models.AbstractModel):
             if error.diag.constraint_name != self._billing_running_index():
                 raise
             self.env.invalidate_all()
-            raise UserError(self.env._(
-                "Another large %(kind)s of %(company)s is in progress: start this one once it is done, or have a "
-                "billing manager cancel its rest.", kind=self._description.lower(),
-                company=self.company_id.sudo().display_name,
-            )) from None  # fmt: skip
+            raise UserError(
+                self.env._(
+                    "Another large %(kind)s of %(company)s is in progress: start this one once it is done, or have a "
+                    "billing manager cancel its rest.",
+                    kind=self._description.lower(),
+                    company=self.company_id.sudo().display_name,
+                )
+            ) from None
 
     # ------------------------------------------------------------------ cancel the rest, failed chunks
 
@@ -113,20 +123,31 @@ class BillingRunChunkedMixin(models.AbstractModel):
         for run in self:
             run.check_access("read")
             if run.state != "running" or not run.chunk_ids:
-                raise UserError(self.env._("%(run)s is not in progress in chunks: there is nothing to cancel.",
-                                           run=run.display_name))  # fmt: skip
+                raise UserError(
+                    self.env._(
+                        "%(run)s is not in progress in chunks: there is nothing to cancel.", run=run.display_name
+                    )
+                )
             chunks = run.sudo().chunk_ids
             rest = chunks.filtered(lambda chunk: chunk.state != "done")
             if any(chunk.state == "running" or not chunk._billing_lock() for chunk in rest):
-                raise UserError(self.env._("A chunk of %(run)s is being processed: cancel the rest once it is done.",
-                                           run=run.display_name))  # fmt: skip
+                raise UserError(
+                    self.env._(
+                        "A chunk of %(run)s is being processed: cancel the rest once it is done.", run=run.display_name
+                    )
+                )
             rest.write({"state": "cancelled"})
             partly = any(chunk.state == "done" for chunk in chunks)
             run._billing_chunks_cancelled(partly)
-            run._billing_post_note(self.env._(
-                "%(manager)s cancelled the rest of the run: %(count)s chunks not processed (%(done)s done stay "
-                "applied).", manager=self.env.user.name, count=len(rest), done=len(chunks) - len(rest),
-            ))  # fmt: skip
+            run._billing_post_note(
+                self.env._(
+                    "%(manager)s cancelled the rest of the run: %(count)s chunks not processed (%(done)s done stay "
+                    "applied).",
+                    manager=self.env.user.name,
+                    count=len(rest),
+                    done=len(chunks) - len(rest),
+                )
+            )
         return True
 
     def _billing_chunks_cancelled(self, partly):
@@ -151,7 +172,9 @@ class BillingRunChunkedMixin(models.AbstractModel):
         self._billing_post_note(
             self.env._(
                 "Chunk %(number)s failed: %(error)s. A billing manager may retry it (it then runs as that manager) or "
-                "cancel the rest of the run.", number=chunk.sequence, error=chunk.error,
+                "cancel the rest of the run.",
+                number=chunk.sequence,
+                error=chunk.error,
             ),
             partners=self._billing_managers().partner_id,
-        )  # fmt: skip
+        )

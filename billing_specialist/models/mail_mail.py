@@ -12,8 +12,15 @@ class MailMail(models.Model):
         "billing.followup.line", string="Follow-up", index="btree_not_null", ondelete="set null", readonly=True
     )
 
-    def _send(self, auto_commit=False, raise_exception=False, smtp_session=None, alias_domain_id=False,
-              mail_server=False, post_send_callback=None):  # fmt: skip
+    def _send(
+        self,
+        auto_commit=False,
+        raise_exception=False,
+        smtp_session=None,
+        alias_domain_id=False,
+        mail_server=False,
+        post_send_callback=None,
+    ):
         """Follow-up e-mails get their statement of account (a PDF) when the mail queue sends them, not in the run:
         the run stays fast and a statement that cannot be printed fails that e-mail alone."""
         self._billing_attach_statements()

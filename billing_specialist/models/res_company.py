@@ -145,14 +145,19 @@ class ResCompany(models.Model):
     )
 
     billing_remittance_date_window = fields.Integer(
-        string="Remittance Date Window (days)", default=10,
+        string="Remittance Date Window (days)",
+        default=10,
         help="A payment is matched to a remittance advice dated at most this many days before or after it.",
-    )  # fmt: skip
+    )
     billing_remittance_alias_id = fields.Many2one(
-        "mail.alias", string="Remittance Alias", copy=False, readonly=True, ondelete="set null",
+        "mail.alias",
+        string="Remittance Alias",
+        copy=False,
+        readonly=True,
+        ondelete="set null",
         help="E-mails to this address (body, CSV, spreadsheet or PDF attached) create remittance advices of this "
         "company (customers only; others get a polite refusal).",
-    )  # fmt: skip
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -223,8 +228,13 @@ class ResCompany(models.Model):
         for company in self:
             for days in (company.billing_learn_after_days, company.billing_habit_fade_days):
                 if not 0 <= days <= MAX_LEARNING_DAYS:
-                    raise ValidationError(self.env._("The learning days of %(company)s are from 0 to %(max)s.",
-                                                     company=company.name, max=MAX_LEARNING_DAYS))  # fmt: skip
+                    raise ValidationError(
+                        self.env._(
+                            "The learning days of %(company)s are from 0 to %(max)s.",
+                            company=company.name,
+                            max=MAX_LEARNING_DAYS,
+                        )
+                    )
 
     @api.constrains("billing_match_threshold")
     def _check_billing_match_threshold(self):

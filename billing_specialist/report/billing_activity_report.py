@@ -64,9 +64,21 @@ class BillingActivityReport(models.Model):
 
     _depends = {
         "account.move": [
-            "name", "state", "move_type", "commercial_partner_id", "invoice_user_id", "invoice_date",
-            "invoice_date_due", "company_id", "amount_total", "amount_total_signed", "amount_residual_signed",
-            "payment_state", "billing_in_dispute", "billing_disputed_amount", "billing_dispute_id",
+            "name",
+            "state",
+            "move_type",
+            "commercial_partner_id",
+            "invoice_user_id",
+            "invoice_date",
+            "invoice_date_due",
+            "company_id",
+            "amount_total",
+            "amount_total_signed",
+            "amount_residual_signed",
+            "payment_state",
+            "billing_in_dispute",
+            "billing_disputed_amount",
+            "billing_dispute_id",
         ],
         "account.move.line": ["move_id", "account_id", "balance"],
         "account.partial.reconcile": ["debit_move_id", "credit_move_id", "max_date"],
@@ -74,7 +86,7 @@ class BillingActivityReport(models.Model):
         "billing.dispute": ["user_id", "date_opened"],
         "billing.dispute.line": ["dispute_id", "move_id"],
         "res.company": ["billing_aging_buckets"],
-    }  # fmt: skip
+    }
 
     @api.model
     def _selection_aging_bucket(self):

@@ -61,14 +61,20 @@ class BillingCollectorReport(models.Model):
     _depends = {
         "billing.collection": ["partner_id", "company_id", "user_id"],
         "account.move.line": [
-            "move_id", "account_id", "partner_id", "company_id", "amount_residual", "date_maturity", "reconciled",
+            "move_id",
+            "account_id",
+            "partner_id",
+            "company_id",
+            "amount_residual",
+            "date_maturity",
+            "reconciled",
             "parent_state",
         ],
         "account.move": ["move_type", "origin_payment_id", "statement_line_id"],
         "account.partial.reconcile": ["debit_move_id", "credit_move_id", "amount", "max_date"],
         "billing.promise": ["state", "date", "date_judged", "amount", "partner_id", "company_id"],
         "res.partner": ["commercial_partner_id"],
-    }  # fmt: skip
+    }
 
     @api.model
     def _dates(self):

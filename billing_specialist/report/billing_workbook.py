@@ -17,34 +17,80 @@ KPI_ROWS = [
     ("net_sales", _lt("Net credit sales"), "money", _lt("Invoiced less credit notes")),
     ("invoices_paid_count", _lt("Invoices paid"), "count", _lt("Paid now, last payment or credit in the period")),
     ("invoices_paid_amount", _lt("Paid amount"), "money", _lt("Total of those invoices")),
-    ("invoices_overdue_count", _lt("Invoices overdue at period end"), "count",
-     _lt("Documents open and past due on the last day")),
+    (
+        "invoices_overdue_count",
+        _lt("Invoices overdue at period end"),
+        "count",
+        _lt("Documents open and past due on the last day"),
+    ),
     ("invoices_overdue_amount", _lt("Overdue amount at period end"), "money", _lt("Their open amount on the last day")),
     ("receivable_start", _lt("Receivables at start"), "money", _lt("Receivable balance the day before the period")),
     ("receivable_end", _lt("Receivables at end"), "money", _lt("Receivable balance on the last day")),
     ("dso_simple", _lt("DSO (simple)"), "days", _lt("Receivables at end / net sales x days of the period")),
     ("dso_countback", _lt("DSO (countback)"), "days", _lt("Months of sales, walked back from the end, in receivables")),
-    ("dso_best_possible", _lt("Best possible DSO"), "days", _lt("Current (not yet due) receivables / net sales x days")),
-    ("cei", _lt("Collection effectiveness index (%)"), "percent", _lt("(start + net sales - end) / (start + net sales - current at end) x 100")),
-    ("avg_days_to_pay", _lt("Average days to pay"), "days", _lt("Invoice date to last payment, invoices paid in the period")),
+    (
+        "dso_best_possible",
+        _lt("Best possible DSO"),
+        "days",
+        _lt("Current (not yet due) receivables / net sales x days"),
+    ),
+    (
+        "cei",
+        _lt("Collection effectiveness index (%)"),
+        "percent",
+        _lt("(start + net sales - end) / (start + net sales - current at end) x 100"),
+    ),
+    (
+        "avg_days_to_pay",
+        _lt("Average days to pay"),
+        "days",
+        _lt("Invoice date to last payment, invoices paid in the period"),
+    ),
     ("payments_count", _lt("Customer payments"), "count", _lt("Inbound customer payments dated in the period")),
     ("payments_amount", _lt("Payments received"), "money", _lt("Their amount")),
-    ("unapplied_credits_end", _lt("Unapplied credits at end"), "money",
-     _lt("Payments and credit notes not yet applied to invoices, last day")),
-    ("matching_auto_applied", _lt("Payments applied automatically"), "count",
-     _lt("Payments of the period applied by an automatic matching run")),
-    ("matching_auto_rate", _lt("Auto-applied rate (%)"), "percent", _lt("Share of payments applied by the automatic run")),
-    ("matching_manual", _lt("Payments matched by hand"), "count",
-     _lt("Payments of the period fully applied otherwise (wizard, register payment)")),
+    (
+        "unapplied_credits_end",
+        _lt("Unapplied credits at end"),
+        "money",
+        _lt("Payments and credit notes not yet applied to invoices, last day"),
+    ),
+    (
+        "matching_auto_applied",
+        _lt("Payments applied automatically"),
+        "count",
+        _lt("Payments of the period applied by an automatic matching run"),
+    ),
+    (
+        "matching_auto_rate",
+        _lt("Auto-applied rate (%)"),
+        "percent",
+        _lt("Share of payments applied by the automatic run"),
+    ),
+    (
+        "matching_manual",
+        _lt("Payments matched by hand"),
+        "count",
+        _lt("Payments of the period fully applied otherwise (wizard, register payment)"),
+    ),
     ("disputes_opened_count", _lt("Disputes opened"), "count", _lt("Cases opened in the period")),
     ("disputes_opened_amount", _lt("Amount disputed"), "money", _lt("Their disputed amount")),
     ("disputes_resolved_count", _lt("Disputes resolved"), "count", _lt("Cases resolved in the period")),
     ("disputes_rejected_count", _lt("Disputes rejected"), "count", _lt("Cases rejected in the period")),
     ("disputes_avg_resolution_days", _lt("Average resolution days"), "days", _lt("Opening to closing, cases closed")),
     ("disputes_credited", _lt("Credited by disputes"), "money", _lt("Credit notes of the cases closed in the period")),
-    ("disputes_written_off", _lt("Written off by disputes"), "money", _lt("Write-offs of the cases closed in the period")),
+    (
+        "disputes_written_off",
+        _lt("Written off by disputes"),
+        "money",
+        _lt("Write-offs of the cases closed in the period"),
+    ),
     ("disputes_sla_breaches", _lt("SLA breaches"), "count", _lt("Cases past their deadline, deadline in the period")),
-    ("disputes_open_end", _lt("Disputes open at period end"), "count", _lt("Opened by the last day, not closed by then")),
+    (
+        "disputes_open_end",
+        _lt("Disputes open at period end"),
+        "count",
+        _lt("Opened by the last day, not closed by then"),
+    ),
     ("promises_made_count", _lt("Promises to pay made"), "count", _lt("Promises recorded in the period")),
     ("promises_made_amount", _lt("Amount promised"), "money", _lt("Their promised amount")),
     ("promises_kept_count", _lt("Promises kept"), "count", _lt("Judged kept in the period")),
@@ -54,37 +100,95 @@ KPI_ROWS = [
     ("promises_broken_count", _lt("Promises broken"), "count", _lt("Judged broken in the period")),
     ("promises_broken_amount", _lt("Amount of broken promises"), "money", _lt("Their promised amount")),
     ("promises_kept_rate", _lt("Promises kept (%)"), "percent", _lt("Kept / judged in the period x 100")),
-    ("collection_customers_overdue", _lt("Customers with overdue items today"), "count",
-     _lt("Customers on the collections worklist today")),
-    ("collection_followup_amount", _lt("Overdue in follow-up today"), "money",
-     _lt("Overdue today, less the parts in dispute or under promise")),
-    ("collection_disputed_amount", _lt("Overdue paused by disputes today"), "money",
-     _lt("Overdue parts of invoices in an open dispute")),
-    ("collection_promised_amount", _lt("Overdue under promise today"), "money",
-     _lt("Overdue invoices covered by an open promise, not yet past its deadline")),
-]  # fmt: skip
+    (
+        "collection_customers_overdue",
+        _lt("Customers with overdue items today"),
+        "count",
+        _lt("Customers on the collections worklist today"),
+    ),
+    (
+        "collection_followup_amount",
+        _lt("Overdue in follow-up today"),
+        "money",
+        _lt("Overdue today, less the parts in dispute or under promise"),
+    ),
+    (
+        "collection_disputed_amount",
+        _lt("Overdue paused by disputes today"),
+        "money",
+        _lt("Overdue parts of invoices in an open dispute"),
+    ),
+    (
+        "collection_promised_amount",
+        _lt("Overdue under promise today"),
+        "money",
+        _lt("Overdue invoices covered by an open promise, not yet past its deadline"),
+    ),
+]
 
 KPI_GROUPS = [
     # (key, label, KPI keys): the key figures as the report groups them
-    ("invoicing", _lt("Invoicing"), ("invoices_issued_count", "invoices_issued_amount", "credit_notes_amount",
-                                     "net_sales")),
-    ("collections", _lt("Collections"), ("invoices_paid_count", "invoices_paid_amount", "invoices_overdue_count",
-                                         "invoices_overdue_amount", "receivable_start", "receivable_end",
-                                         "dso_simple", "dso_countback", "dso_best_possible", "cei",
-                                         "avg_days_to_pay", "payments_count", "payments_amount",
-                                         "unapplied_credits_end")),
-    ("disputes", _lt("Disputes"), ("disputes_opened_count", "disputes_opened_amount", "disputes_resolved_count",
-                                   "disputes_rejected_count", "disputes_avg_resolution_days", "disputes_credited",
-                                   "disputes_written_off", "disputes_sla_breaches", "disputes_open_end")),
+    (
+        "invoicing",
+        _lt("Invoicing"),
+        ("invoices_issued_count", "invoices_issued_amount", "credit_notes_amount", "net_sales"),
+    ),
+    (
+        "collections",
+        _lt("Collections"),
+        (
+            "invoices_paid_count",
+            "invoices_paid_amount",
+            "invoices_overdue_count",
+            "invoices_overdue_amount",
+            "receivable_start",
+            "receivable_end",
+            "dso_simple",
+            "dso_countback",
+            "dso_best_possible",
+            "cei",
+            "avg_days_to_pay",
+            "payments_count",
+            "payments_amount",
+            "unapplied_credits_end",
+        ),
+    ),
+    (
+        "disputes",
+        _lt("Disputes"),
+        (
+            "disputes_opened_count",
+            "disputes_opened_amount",
+            "disputes_resolved_count",
+            "disputes_rejected_count",
+            "disputes_avg_resolution_days",
+            "disputes_credited",
+            "disputes_written_off",
+            "disputes_sla_breaches",
+            "disputes_open_end",
+        ),
+    ),
     ("matching", _lt("Matching"), ("matching_auto_applied", "matching_auto_rate", "matching_manual")),
-    ("promises", _lt("Promises and Follow-up"), ("promises_made_count", "promises_made_amount",
-                                                 "promises_kept_count", "promises_kept_amount",
-                                                 "promises_partial_count", "promises_partial_amount",
-                                                 "promises_broken_count", "promises_broken_amount",
-                                                 "promises_kept_rate", "collection_customers_overdue",
-                                                 "collection_followup_amount", "collection_disputed_amount",
-                                                 "collection_promised_amount")),
-]  # fmt: skip
+    (
+        "promises",
+        _lt("Promises and Follow-up"),
+        (
+            "promises_made_count",
+            "promises_made_amount",
+            "promises_kept_count",
+            "promises_kept_amount",
+            "promises_partial_count",
+            "promises_partial_amount",
+            "promises_broken_count",
+            "promises_broken_amount",
+            "promises_kept_rate",
+            "collection_customers_overdue",
+            "collection_followup_amount",
+            "collection_disputed_amount",
+            "collection_promised_amount",
+        ),
+    ),
+]
 
 
 def grouped_kpi_rows():
@@ -368,10 +472,20 @@ class BillingWorkbook(models.AbstractModel):
 
     def _write_invoices(self, sheet, formats, date_from, date_to, where):
         headers = [
-            self.env._("Number"), self.env._("Type"), self.env._("Customer"), self.env._("Salesperson"), self.env._("Invoice Date"), self.env._("Due Date"),
-            self.env._("Total"), self.env._("Open"), self.env._("Paid"), self.env._("Last Payment"), self.env._("Days to Pay"), self.env._("Days Overdue"),
+            self.env._("Number"),
+            self.env._("Type"),
+            self.env._("Customer"),
+            self.env._("Salesperson"),
+            self.env._("Invoice Date"),
+            self.env._("Due Date"),
+            self.env._("Total"),
+            self.env._("Open"),
+            self.env._("Paid"),
+            self.env._("Last Payment"),
+            self.env._("Days to Pay"),
+            self.env._("Days Overdue"),
             self.env._("In Dispute"),
-        ]  # fmt: skip
+        ]
         for col, label in enumerate(headers):
             sheet.write_string(0, col, label, formats["header"])
         report = self.env["billing.activity.report"]
@@ -400,8 +514,21 @@ class BillingWorkbook(models.AbstractModel):
         row = 0
         to_datetime = self._date
         while batch := self.env.cr.fetchmany(5000):
-            for (name, move_type, customer, salesperson, invoice_date, due, total, residual, paid, last_payment,
-                 days_to_pay, days_overdue, in_dispute) in batch:  # fmt: skip
+            for (
+                name,
+                move_type,
+                customer,
+                salesperson,
+                invoice_date,
+                due,
+                total,
+                residual,
+                paid,
+                last_payment,
+                days_to_pay,
+                days_overdue,
+                in_dispute,
+            ) in batch:
                 row += 1
                 sheet.write_string(row, 0, name)
                 sheet.write_string(row, 1, types.get(move_type, move_type))
@@ -431,10 +558,22 @@ class BillingWorkbook(models.AbstractModel):
 
     def _write_disputes(self, sheet, formats, companies, date_from, date_to, team_ids, user_ids, partner_ids):
         headers = [
-            self.env._("Reference"), self.env._("Customer"), self.env._("Reason"), self.env._("Root Cause"), self.env._("Specialist"), self.env._("Status"),
-            self.env._("Opened"), self.env._("Deadline"), self.env._("Closed"), self.env._("Currency"), self.env._("Disputed"), self.env._("Credited"), self.env._("Written Off"),
-            self.env._("Remaining"), self.env._("SLA Breached"),
-        ]  # fmt: skip
+            self.env._("Reference"),
+            self.env._("Customer"),
+            self.env._("Reason"),
+            self.env._("Root Cause"),
+            self.env._("Specialist"),
+            self.env._("Status"),
+            self.env._("Opened"),
+            self.env._("Deadline"),
+            self.env._("Closed"),
+            self.env._("Currency"),
+            self.env._("Disputed"),
+            self.env._("Credited"),
+            self.env._("Written Off"),
+            self.env._("Remaining"),
+            self.env._("SLA Breached"),
+        ]
         for col, label in enumerate(headers):
             sheet.write_string(0, col, label, formats["header"])
         domain = [
@@ -450,13 +589,25 @@ class BillingWorkbook(models.AbstractModel):
             .search_fetch(
                 domain,
                 [
-                    "name", "partner_id", "reason_id", "root_cause_id", "user_id", "stage_id", "date_opened",
-                    "date_deadline", "date_closed", "currency_id", "amount_disputed", "amount_credited",
-                    "amount_written_off", "amount_remaining", "sla_breached",
+                    "name",
+                    "partner_id",
+                    "reason_id",
+                    "root_cause_id",
+                    "user_id",
+                    "stage_id",
+                    "date_opened",
+                    "date_deadline",
+                    "date_closed",
+                    "currency_id",
+                    "amount_disputed",
+                    "amount_credited",
+                    "amount_written_off",
+                    "amount_remaining",
+                    "sla_breached",
                 ],
                 order="date_opened, id",
             )
-        )  # fmt: skip
+        )
         row = 0
         for case in cases:
             row += 1
@@ -490,10 +641,16 @@ class BillingWorkbook(models.AbstractModel):
         """The customer payments of the period, what is applied of each, and the latest matching run's verdict on
         it (outcome, confidence 0-100, the reasons in words); empty when no run looked at the payment."""
         headers = [
-            self.env._("Payment"), self.env._("Date"), self.env._("Customer"), self.env._("Amount"),
-            self.env._("Applied"), self.env._("Unapplied"), self.env._("Matching Outcome"), self.env._("Confidence"),
+            self.env._("Payment"),
+            self.env._("Date"),
+            self.env._("Customer"),
+            self.env._("Amount"),
+            self.env._("Applied"),
+            self.env._("Unapplied"),
+            self.env._("Matching Outcome"),
+            self.env._("Confidence"),
             self.env._("Reasons"),
-        ]  # fmt: skip
+        ]
         for col, label in enumerate(headers):
             sheet.write_string(0, col, label, formats["header"])
         partner_clause = SQL("AND move.commercial_partner_id IN %s", tuple(partner_ids)) if partner_ids else SQL()
@@ -573,11 +730,14 @@ class BillingWorkbook(models.AbstractModel):
         causes = sorted({cause for counts in reached.values() for cause in counts if cause}, key=lambda c: c.name)
         keys = [*causes, None] if any(None in counts for counts in reached.values()) else causes
         headers = [
-            self.env._("Month"), self.env._("Blocked and Corrected"), self.env._("Warned and Corrected"),
-            self.env._("Overridden"), self.env._("Errors Prevented"),
+            self.env._("Month"),
+            self.env._("Blocked and Corrected"),
+            self.env._("Warned and Corrected"),
+            self.env._("Overridden"),
+            self.env._("Errors Prevented"),
             *[cause.name if cause else self.env._("Root Cause Not Known") for cause in keys],
             self.env._("Disputes"),
-        ]  # fmt: skip
+        ]
         for col, label in enumerate(headers):
             sheet.write_string(0, col, label, formats["header"])
         row = 0

@@ -150,28 +150,57 @@ class BillingWorklist(models.Model):
 
     _depends = {
         "account.move.line": [
-            "move_id", "account_id", "partner_id", "company_id", "amount_residual", "date_maturity", "reconciled",
-            "parent_state", "payment_id", "statement_line_id", "balance",
+            "move_id",
+            "account_id",
+            "partner_id",
+            "company_id",
+            "amount_residual",
+            "date_maturity",
+            "reconciled",
+            "parent_state",
+            "payment_id",
+            "statement_line_id",
+            "balance",
         ],
         "account.move": [
-            "billing_in_dispute", "billing_disputed_amount", "amount_residual", "state", "invoice_date_due",
-            "move_type", "origin_payment_id", "statement_line_id",
+            "billing_in_dispute",
+            "billing_disputed_amount",
+            "amount_residual",
+            "state",
+            "invoice_date_due",
+            "move_type",
+            "origin_payment_id",
+            "statement_line_id",
         ],
         "account.bank.statement.line": [
-            "move_id", "company_id", "journal_id", "partner_id", "partner_name", "amount", "is_reconciled",
+            "move_id",
+            "company_id",
+            "journal_id",
+            "partner_id",
+            "partner_name",
+            "amount",
+            "is_reconciled",
         ],
         "account.journal": ["suspense_account_id"],
         "account.payment": ["partner_id", "company_id", "state", "is_matched", "amount_company_currency_signed"],
         "billing.collection": [
-            "partner_id", "company_id", "user_id", "team_id", "level_id", "broken_promise_count",
-            "next_action_date", "next_action_note", "last_followup_date", "last_call_date",
+            "partner_id",
+            "company_id",
+            "user_id",
+            "team_id",
+            "level_id",
+            "broken_promise_count",
+            "next_action_date",
+            "next_action_note",
+            "last_followup_date",
+            "last_call_date",
         ],
         "billing.promise": ["state", "date_deadline", "move_ids", "partner_id", "company_id", "date_judged", "amount"],
         "account.partial.reconcile": ["debit_move_id", "credit_move_id", "debit_amount_currency"],
         "billing.followup.level": ["delay", "active", "company_id"],
         "res.partner": ["commercial_partner_id", "name", "user_id"],
         "res.users": ["sale_team_id"],
-    }  # fmt: skip
+    }
 
     # ------------------------------------------------------------------ the view
 
@@ -431,9 +460,18 @@ class BillingWorklist(models.Model):
         return mine if (operator == "=") == value else ["!", *mine]
 
     @api.depends(
-        "overdue_amount", "max_days_overdue", "broken_promise_count", "level_id", "next_action_date", "call_status",
-        "unapplied_amount", "credit_amount", "payer_cash_amount", "net_credit_amount", "last_call_date",
-    )  # fmt: skip
+        "overdue_amount",
+        "max_days_overdue",
+        "broken_promise_count",
+        "level_id",
+        "next_action_date",
+        "call_status",
+        "unapplied_amount",
+        "credit_amount",
+        "payer_cash_amount",
+        "net_credit_amount",
+        "last_call_date",
+    )
     def _compute_reason(self):
         today = fields.Date.context_today(self)
         for row in self:
@@ -464,9 +502,12 @@ class BillingWorklist(models.Model):
             if row.last_call_date and row.last_call_date >= today:
                 parts.append(self.env._("called today"))
             parts.append(
-                self.env._("%(amount)s overdue up to %(days)s days", amount=money(row.overdue_amount),
-                           days=row.max_days_overdue)
-            )  # fmt: skip
+                self.env._(
+                    "%(amount)s overdue up to %(days)s days",
+                    amount=money(row.overdue_amount),
+                    days=row.max_days_overdue,
+                )
+            )
             if row.level_id:
                 parts.append(self.env._("level %(level)s", level=row.level_id.name))
             if row.disputed_amount:

@@ -64,8 +64,13 @@ class FollowupChunksCommon(ChunksCommon):
         for partner in cls.customers:
             partner.email = f"ap@{partner.name.split()[0].lower()}.example.com"
             due = cls.today - timedelta(days=10)
-            cls._invoice(100.0, partner=partner, invoice_date=due - timedelta(days=30), invoice_date_due=due,
-                         invoice_payment_term_id=False)  # fmt: skip
+            cls._invoice(
+                100.0,
+                partner=partner,
+                invoice_date=due - timedelta(days=30),
+                invoice_date_due=due,
+                invoice_payment_term_id=False,
+            )
 
     def _send_run(self):
         """Preview then Send as the specialist, as the form does."""
@@ -107,7 +112,11 @@ class InvoiceRunChunksCommon(ChunksCommon):
 
     def _emails(self, moves=None):
         """The invoice e-mails sent (of ``moves``)."""
-        return self.env["mail.message"].search([
-            ("model", "=", "account.move"), ("res_id", "in", (moves or self.drafts).ids),
-            ("message_type", "=", "comment"), ("partner_ids", "!=", False),
-        ])  # fmt: skip
+        return self.env["mail.message"].search(
+            [
+                ("model", "=", "account.move"),
+                ("res_id", "in", (moves or self.drafts).ids),
+                ("message_type", "=", "comment"),
+                ("partner_ids", "!=", False),
+            ]
+        )

@@ -18,8 +18,14 @@ class FollowupCommon(BillingDisputeCommon):
     def _overdue(self, days, amount=100.0, partner=None, **vals):
         """An invoice due ``days`` days ago."""
         due = self.today - timedelta(days=days)
-        return self._invoice(amount, partner=partner or self.customer, invoice_date=due - timedelta(days=30),
-                             invoice_date_due=due, invoice_payment_term_id=False, **vals)  # fmt: skip
+        return self._invoice(
+            amount,
+            partner=partner or self.customer,
+            invoice_date=due - timedelta(days=30),
+            invoice_date_due=due,
+            invoice_payment_term_id=False,
+            **vals,
+        )
 
     def _customer(self, name, email=True):
         return self.env["res.partner"].create(

@@ -16,8 +16,10 @@ def pdf(pages, flate=True, extra_objects=(), filter_name=b""):
     for content in pages:
         number = len(objects) + 1
         kids.append(b"%d 0 R" % number)
-        objects.append(b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
-                       b"/Resources << /Font << /F1 3 0 R >> >> >>" % (number + 1))  # fmt: skip
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents %d 0 R "
+            b"/Resources << /Font << /F1 3 0 R >> >> >>" % (number + 1)
+        )
         data = zlib.compress(content, 9) if flate else content
         name = b"/FlateDecode" if flate else filter_name
         head = b"<< /Length %d /Filter %s >>" % (len(data), name) if name else b"<< /Length %d >>" % len(data)
@@ -90,5 +92,7 @@ def billion_laughs():
     entities = [b'<!ENTITY a0 "aaaaaaaaaa">'] + [
         b'<!ENTITY a%d "' % i + (b"&a%d;" % (i - 1)) * 10 + b'">' for i in range(1, 10)
     ]
-    return (b'<?xml version="1.0"?><!DOCTYPE sst [' + b"".join(entities) + b"]>"
-            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&a9;</t></si></sst>')  # fmt: skip
+    return (
+        b'<?xml version="1.0"?><!DOCTYPE sst [' + b"".join(entities) + b"]>"
+        b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&a9;</t></si></sst>'
+    )

@@ -25,22 +25,41 @@ class TwoPaidCustomersCommitted(CommittedFixtureCase):
             partners = env["res.partner"].create(
                 [{"name": f"{self.customer_name} {number}", "is_company": True} for number in (1, 2)]
             )
-            invoices = env["account.move"].create([{
-                "move_type": "out_invoice", "partner_id": partner.id, "invoice_date": fields.Date.today(),
-                "invoice_line_ids": [Command.create({"name": "Service", "price_unit": self.amount, "tax_ids": []})],
-            } for partner in partners])  # fmt: skip
+            invoices = env["account.move"].create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": partner.id,
+                        "invoice_date": fields.Date.today(),
+                        "invoice_line_ids": [
+                            Command.create({"name": "Service", "price_unit": self.amount, "tax_ids": []})
+                        ],
+                    }
+                    for partner in partners
+                ]
+            )
             invoices.action_post()
-            payments = env["account.payment"].create([{
-                "payment_type": "inbound", "partner_type": "customer", "partner_id": invoice.partner_id.id,
-                "amount": self.amount, "memo": invoice.name, "journal_id": journal.id,
-            } for invoice in invoices])  # fmt: skip
+            payments = env["account.payment"].create(
+                [
+                    {
+                        "payment_type": "inbound",
+                        "partner_type": "customer",
+                        "partner_id": invoice.partner_id.id,
+                        "amount": self.amount,
+                        "memo": invoice.name,
+                        "journal_id": journal.id,
+                    }
+                    for invoice in invoices
+                ]
+            )
             payments.action_post()
             self.ids.update(company=company.id, partners=partners.ids, invoices=invoices.ids, payments=payments.ids)
         self.addCleanup(self._cleanup)
 
     def _runs_to_clean(self, env):
-        return env["billing.match.run"].search([("company_id", "=", self.ids["company"]),
-                                                ("line_ids.payment_id", "in", self.ids["payments"])])  # fmt: skip
+        return env["billing.match.run"].search(
+            [("company_id", "=", self.ids["company"]), ("line_ids.payment_id", "in", self.ids["payments"])]
+        )
 
     def _cleanup(self):
         with self.committed_env() as env:

@@ -314,10 +314,16 @@ def _identity(rng, world, pid, allow_none=True):
 
 def _memo_for(rng, item):
     prefix, year, seq = item.number.split("/")
-    text = rng.choice((
-        item.number, f"{prefix} {year} {seq}", f"Invoice {prefix}-{year}-{int(seq)}", f"{year}{seq}",
-        f"pmt ref {item.number.lower()}", f"REF:{prefix}{year}{seq} thanks",
-    ))  # fmt: skip
+    text = rng.choice(
+        (
+            item.number,
+            f"{prefix} {year} {seq}",
+            f"Invoice {prefix}-{year}-{int(seq)}",
+            f"{year}{seq}",
+            f"pmt ref {item.number.lower()}",
+            f"REF:{prefix}{year}{seq} thanks",
+        )
+    )
     return look_alike(rng, text, accents=False) if _chance(rng, 0.5) else text
 
 
@@ -392,8 +398,13 @@ def _case_swap_paid(rng, world, source_id):
     memo = rng.choice(("{}", "payment {}", "{} thanks")).format(paid)
     # The paid invoice's own amount: it may well be paid twice, a person decides.
     twice = abs(world.closed_amounts[paid][1] - item.amount) < 0.005
-    return Case("swap_paid", Source(source_id, item.amount, memo, **identity), item.partner_id,
-                {item.id: item.amount}, must_hold=twice)  # fmt: skip
+    return Case(
+        "swap_paid",
+        Source(source_id, item.amount, memo, **identity),
+        item.partner_id,
+        {item.id: item.amount},
+        must_hold=twice,
+    )
 
 
 def _case_typo(rng, world, source_id):
@@ -495,8 +506,11 @@ def _advice_ref(rng, item, world):
         if (other is None or other.partner_id != item.partner_id) and f"{YEAR}/{written}" not in str(world.closed):
             return f"INV/{YEAR}/{written}"
         return item.number
-    return {"number": item.number, "look": look_alike(rng, item.number, accents=False),
-            "dashes": item.number.replace("/", "-")}[way]  # fmt: skip
+    return {
+        "number": item.number,
+        "look": look_alike(rng, item.number, accents=False),
+        "dashes": item.number.replace("/", "-"),
+    }[way]
 
 
 def _case_advice(rng, world, source_id):
@@ -512,8 +526,13 @@ def _case_advice(rng, world, source_id):
     amount = round(sum(truth.values()), 2)
     memo = rng.choice(("", "remittance", " ".join(it.number for it in items)))
     origin = rng.choice(("email", "file"))
-    return Case(f"advice_{origin}", Source(source_id, amount, memo, partner_id=pid), pid, truth,
-                advice=Advice(pid, origin, tuple(lines)))  # fmt: skip
+    return Case(
+        f"advice_{origin}",
+        Source(source_id, amount, memo, partner_id=pid),
+        pid,
+        truth,
+        advice=Advice(pid, origin, tuple(lines)),
+    )
 
 
 def _other_items_for(rng, own, item, amount):
@@ -547,8 +566,14 @@ def _case_forged_advice(rng, world, source_id):
     memo = _memo_for(rng, item) if memo_names else ""
     source = Source(source_id, item.amount, memo, partner_id=pid)
     # Against a memo naming the payment's own invoice: a conflict, a person decides. Without one, the amount may.
-    return Case("forged_advice" + ("_vs_memo" if memo_names else ""), source, pid, {item.id: item.amount},
-                must_hold=memo_names, advice=Advice(pid, "email", tuple(lines)))  # fmt: skip
+    return Case(
+        "forged_advice" + ("_vs_memo" if memo_names else ""),
+        source,
+        pid,
+        {item.id: item.amount},
+        must_hold=memo_names,
+        advice=Advice(pid, "email", tuple(lines)),
+    )
 
 
 def _case_advice_vs_memo(rng, world, source_id):
@@ -564,8 +589,14 @@ def _case_advice_vs_memo(rng, world, source_id):
     if left > 0.005:
         raise Redraw
     source = Source(source_id, item.amount, _memo_for(rng, item), partner_id=pid)
-    return Case("file_advice_vs_memo", source, pid, {item.id: item.amount}, must_hold=True,
-                advice=Advice(pid, "file", tuple(lines)))  # fmt: skip
+    return Case(
+        "file_advice_vs_memo",
+        source,
+        pid,
+        {item.id: item.amount},
+        must_hold=True,
+        advice=Advice(pid, "file", tuple(lines)),
+    )
 
 
 def _case_other_memo(rng, world, source_id):
@@ -595,8 +626,14 @@ def _case_other_memo(rng, world, source_id):
 
 def _case_shared_account(rng, world, source_id):
     """A bank line from an account several customers pay from (a payment provider's), naming no customer."""
-    shared = sorted({acc for accs in world.private.values() for acc in accs
-                     if sum(acc in others for others in world.private.values()) > 1})  # fmt: skip
+    shared = sorted(
+        {
+            acc
+            for accs in world.private.values()
+            for acc in accs
+            if sum(acc in others for others in world.private.values()) > 1
+        }
+    )
     if not shared:
         raise Redraw
     account = rng.choice(shared)
@@ -609,8 +646,9 @@ def _case_shared_account(rng, world, source_id):
     pid = rng.choice(payers)
     item = rng.choice(world.payable(pid))
     memo = rng.choice(("", _memo_for(rng, item)))
-    return Case("shared_account", Source(source_id, item.amount, memo, account_number=account), pid,
-                {item.id: item.amount})  # fmt: skip
+    return Case(
+        "shared_account", Source(source_id, item.amount, memo, account_number=account), pid, {item.id: item.amount}
+    )
 
 
 def _case_account_vs_name(rng, world, source_id):
@@ -630,8 +668,11 @@ def _case_account_vs_name(rng, world, source_id):
 
 
 def _case_poisoned_name(rng, world, source_id):
-    planted = [h for h in world.habits if h.kind == "payer_name" and h.key in world.names.values()
-               and world.names[h.partner_id] != h.key]  # fmt: skip
+    planted = [
+        h
+        for h in world.habits
+        if h.kind == "payer_name" and h.key in world.names.values() and world.names[h.partner_id] != h.key
+    ]
     if not planted:
         raise Redraw
     habit = rng.choice(planted)

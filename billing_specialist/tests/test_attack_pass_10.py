@@ -43,8 +43,11 @@ class TestAttackSenderAddress(SenderCommon):
             customers = Dispute._mail_gateway_identify(sent_as, self.company)[2]
             self.assertEqual(customers, self.customer | self.other_customer, sent_as)
         with self.mock_mail_gateway():
-            cases, advices = self._receive(self.dispute_alias, f"{self.inv_a.name} is damaged.",
-                                           sender="Accounts Payable <ap@xn--bcher-kva.example>")  # fmt: skip
+            cases, advices = self._receive(
+                self.dispute_alias,
+                f"{self.inv_a.name} is damaged.",
+                sender="Accounts Payable <ap@xn--bcher-kva.example>",
+            )
         self.assertFalse(cases, "no case for Globex with Acme's e-mail")
         self.assertFalse(advices)
 
@@ -62,16 +65,20 @@ class TestAttackSenderAddress(SenderCommon):
         """Other spellings of Acme's address, set by Globex's portal user on its own partner: each is either the
         same address (shared: refused) or another one (Acme's e-mails still Acme's, never Globex's)."""
         Dispute = self.env["billing.dispute"]
-        for globex_sets in ("AP@ACME.EXAMPLE.COM", " ap@acme.example.com\u200b", "ap+x@acme.example.com",
-                            '"ap"@acme.example.com', "Acme AP <ap@acme.example.com>"):  # fmt: skip
+        for globex_sets in (
+            "AP@ACME.EXAMPLE.COM",
+            " ap@acme.example.com\u200b",
+            "ap+x@acme.example.com",
+            '"ap"@acme.example.com',
+            "Acme AP <ap@acme.example.com>",
+        ):
             with self.subTest(globex_sets=globex_sets):
                 self._share_address(globex_sets)
                 customer = Dispute._mail_gateway_identify(f"Acme AP <{self.address}>", self.company)[0]
                 self.assertNotEqual(customer, self.other_customer)
         # Two addresses in From (or one hidden in the display name): no single sender, nobody identified.
         self._share_address("someone@globex.example.com")
-        for sender in (f"{self.address}, someone@globex.example.com",
-                       f'"{self.address}" <someone@globex.example.com>'):  # fmt: skip
+        for sender in (f"{self.address}, someone@globex.example.com", f'"{self.address}" <someone@globex.example.com>'):
             with self.subTest(sender=sender):
                 customer = Dispute._mail_gateway_identify(sender, self.company)[0]
                 self.assertNotEqual(customer, self.customer, "a display name naming Acme's address is no Acme")
@@ -79,8 +86,12 @@ class TestAttackSenderAddress(SenderCommon):
     def test_reply_to_does_not_pick_the_customer(self):
         """From a stranger, Reply-To Acme's address: the sender is the stranger, refused."""
         with self.mock_mail_gateway():
-            cases, advices = self._receive(self.remittance_alias, f"{self.inv_a.name} 1000.00",
-                                           sender="mallory@evil.example.net", reply_to=self.address)  # fmt: skip
+            cases, advices = self._receive(
+                self.remittance_alias,
+                f"{self.inv_a.name} 1000.00",
+                sender="mallory@evil.example.net",
+                reply_to=self.address,
+            )
         self.assertFalse(cases | self.env["billing.dispute"].browse())
         self.assertFalse(advices)
 
@@ -109,8 +120,14 @@ class TestAttackPromiseLimits(PromiseLimitsCommon):
         # Several fields at once are still a move.
         promise2 = Promise.create(self._vals(500_000.0, 20))
         with self.assertRaises(REFUSED) as caught:
-            promise2.write({"date": fields.Date.to_string(self.today + timedelta(days=50)), "tolerance_days": 0,
-                            "amount": 600_000.0, "note": "x"})  # fmt: skip
+            promise2.write(
+                {
+                    "date": fields.Date.to_string(self.today + timedelta(days=50)),
+                    "tolerance_days": 0,
+                    "amount": 600_000.0,
+                    "note": "x",
+                }
+            )
         self.assertIn("days later", str(caught.exception))
         self.assertEqual(promise2.date, self.today + timedelta(days=20))
 
@@ -160,7 +177,7 @@ class TestAttackVouchRace(CommittedFixtureCase):
                         "source": "email",
                         "state": "new",
                     }
-                )  # fmt: skip
+                )
                 .id
             )
             self.admin_id = env.ref("base.user_admin").id
@@ -260,10 +277,15 @@ class TestAttackManyAttachments(EmailedAdviceCommon):
         msg["Message-ID"] = make_msgid(domain="acme.example.com")
         msg.set_content("See attached.")
         for index in range(49):
-            msg.add_attachment(b"\x00" * 1024, maintype="application", subtype="octet-stream",
-                               filename=f"junk{index}.bin")  # fmt: skip
-        msg.add_attachment(f"ref,amount\n{self.inv4.name},750.00\n".encode(), maintype="application",
-                           subtype="octet-stream", filename="advice.csv")  # fmt: skip
+            msg.add_attachment(
+                b"\x00" * 1024, maintype="application", subtype="octet-stream", filename=f"junk{index}.bin"
+            )
+        msg.add_attachment(
+            f"ref,amount\n{self.inv4.name},750.00\n".encode(),
+            maintype="application",
+            subtype="octet-stream",
+            filename="advice.csv",
+        )
         before = self.Remittance.search([]).ids
         started = time.monotonic()
         self.env["mail.thread"].sudo().message_process(None, msg.as_string())
@@ -284,8 +306,12 @@ class TestAttackManyAttachments(EmailedAdviceCommon):
         msg["Message-ID"] = make_msgid(domain="acme.example.com")
         msg.set_content("See attached.")
         for name in ("first.csv", "second.csv"):
-            msg.add_attachment(f"ref,amount\n{self.inv4.name},750.00\n".encode(), maintype="application",
-                               subtype="octet-stream", filename=name)  # fmt: skip
+            msg.add_attachment(
+                f"ref,amount\n{self.inv4.name},750.00\n".encode(),
+                maintype="application",
+                subtype="octet-stream",
+                filename=name,
+            )
         before = self.Remittance.search([]).ids
         self.env["mail.thread"].sudo().message_process(None, msg.as_string())
         advice = self.Remittance.search([("id", "not in", before)])

@@ -36,8 +36,9 @@ class TestAttackPass2(MatchingReviewCommon):
         row = self._review()
         for value in (float("nan"), float("inf"), float("-inf")):
             with self.assertRaisesRegex(UserError, "finite|not a number"), self.env.cr.savepoint():
-                row.write({"allocation_ids": [Command.update(row.allocation_ids.id, {"amount": 300.0})],
-                           "writeoff": value})  # fmt: skip
+                row.write(
+                    {"allocation_ids": [Command.update(row.allocation_ids.id, {"amount": 300.0})], "writeoff": value}
+                )
                 row.action_apply()
             with self.assertRaisesRegex(UserError, "finite|not a number"), self.env.cr.savepoint():
                 row.write({"allocation_ids": [Command.update(row.allocation_ids.id, {"amount": value})]})
@@ -85,11 +86,15 @@ class TestAttackPass2(MatchingReviewCommon):
         row = self._review()
         bill = self._invoice(300.0, move_type="in_invoice", partner=self.customer)
         other_company = self.setup_other_company(name="Attack Two Co")["company"]
-        foreign = self.env["account.move"].create({
-            "move_type": "out_invoice", "partner_id": self.customer.id, "company_id": other_company.id,
-            "invoice_date": self.today,
-            "invoice_line_ids": [Command.create({"name": "x", "quantity": 1, "price_unit": 300.0})],
-        })  # fmt: skip
+        foreign = self.env["account.move"].create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self.customer.id,
+                "company_id": other_company.id,
+                "invoice_date": self.today,
+                "invoice_line_ids": [Command.create({"name": "x", "quantity": 1, "price_unit": 300.0})],
+            }
+        )
         foreign.action_post()
         for move in (bill, foreign):
             with self.assertRaises(UserError), self.env.cr.savepoint():
@@ -110,10 +115,17 @@ class TestAttackPass2(MatchingReviewCommon):
 
     def test_aging_row_of_another_company_opens_nothing(self):
         other_company = self.setup_other_company(name="Attack Aging Co")["company"]
-        row = self.env["billing.report.aging.line"].with_user(self.specialist).create(
-            {"partner_id": self.customer.id, "date_as_of": self.today,
-             "company_ids": [Command.set(other_company.ids)]}
-        )  # fmt: skip
+        row = (
+            self.env["billing.report.aging.line"]
+            .with_user(self.specialist)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "date_as_of": self.today,
+                    "company_ids": [Command.set(other_company.ids)],
+                }
+            )
+        )
         with self.assertRaises(UserError):  # the company is not the specialist's: refused either way
             row.action_open_items()
 

@@ -96,8 +96,12 @@ class TestAttackPass3(BillingDisputeCommon):
         manager (the scheduled action processes it with the manager's rights), with fake counts."""
         Run = self.env(user=self.specialist)["billing.invoice.run"]
         before = self._count("billing.invoice.run")
-        for vals in ({"state": "done"}, {"state": "running", "started_uid": self.manager.id}, {"sent_count": 7},
-                     {"date_done": "2026-01-01 00:00:00"}):  # fmt: skip
+        for vals in (
+            {"state": "done"},
+            {"state": "running", "started_uid": self.manager.id},
+            {"sent_count": 7},
+            {"date_done": "2026-01-01 00:00:00"},
+        ):
             with self.assertRaises(AccessError), self.env.cr.savepoint():
                 Run.create({"due_today": True, **vals})
         self.assertEqual(self._count("billing.invoice.run"), before)
@@ -126,8 +130,12 @@ class TestAttackPass3(BillingDisputeCommon):
         collection = self.env["billing.collection"]._for_partners(self.customer, self.company)
         invoice = self._overdue(10, 500.0)
         Call = self.env(user=self.specialist)["billing.collection.call"]
-        vals = {"collection_id": collection.id, "outcome": "promised", "promise_date": str(self.today),
-                "promise_move_ids": [Command.set(invoice.ids)]}  # fmt: skip
+        vals = {
+            "collection_id": collection.id,
+            "outcome": "promised",
+            "promise_date": str(self.today),
+            "promise_move_ids": [Command.set(invoice.ids)],
+        }
         before = self._count("billing.promise")
         for value in (float("nan"), float("inf")):
             with self.assertRaisesRegex(UserError, "must be a number"), self.env.cr.savepoint():

@@ -56,8 +56,12 @@ class TestAttackPass4(RemittanceCommon):
         """A pattern with a repeat in a repeat ((\\d+)+) backtracks exponentially on a line that almost fits:
         one e-mail would hold a worker for ever. Refused when configured, nothing written."""
         before = self._count("billing.remittance.format")
-        for pattern in (CATASTROPHIC, r"(?P<reference>(\w*)*)\s(?P<amount>\d+)", r"(?P<reference>(?:a|b{1,9})*)"
-                        r"(?P<amount>\d)"):  # fmt: skip
+        for pattern in (
+            CATASTROPHIC,
+            r"(?P<reference>(\w*)*)\s(?P<amount>\d+)",
+            r"(?P<reference>(?:a|b{1,9})*)"
+            r"(?P<amount>\d)",
+        ):
             with self.assertRaisesRegex(ValidationError, "catastrophic"), self.env.cr.savepoint():
                 self.env(user=self.manager)["billing.remittance.format"].create(
                     {"name": "Acme", "partner_id": self.customer.id, "line_pattern": pattern}
@@ -72,15 +76,21 @@ class TestAttackPass4(RemittanceCommon):
         """A layout whose pattern was stored before the check is refused by the reader, not run."""
         text = f"{self.inv1.name} " + "1" * 20 + "x"
         with self.assertRaisesRegex(UserError, "catastrophic"):
-            self.Remittance.with_user(self.specialist)._billing_read(None, None, Layout(line_pattern=CATASTROPHIC),
-                                                                     text=text)  # fmt: skip
+            self.Remittance.with_user(self.specialist)._billing_read(
+                None, None, Layout(line_pattern=CATASTROPHIC), text=text
+            )
 
     def test_default_context_keys_cannot_set_protected_fields(self):
         """``default_state`` / ``default_payment_id`` / ``default_move_id`` sent in the context of a create (as a client
         can over RPC) would make an advice applied (undeletable, matched to any payment) or a line resolved."""
         payment = self._payment(5.0, partner=self.other_customer)
-        context = {"default_state": "applied", "default_payment_id": payment.id, "default_source": "email",
-                   "default_duplicate_key": "x", "default_error_message": "y"}  # fmt: skip
+        context = {
+            "default_state": "applied",
+            "default_payment_id": payment.id,
+            "default_source": "email",
+            "default_duplicate_key": "x",
+            "default_error_message": "y",
+        }
         remittance = (
             self.Remittance.with_user(self.specialist).with_context(**context).create({"partner_id": self.customer.id})
         )

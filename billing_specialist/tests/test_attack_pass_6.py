@@ -99,8 +99,13 @@ class TestAttackPass6Matching(RunChunksCommon):
     def test_billing_manager_of_another_company_can_neither_read_nor_retry_a_chunk(self):
         """Held: the chunks' company rule, through the chunk and through its run's Chunks tab."""
         other = self.env["res.company"].create({"name": "Stark Billing"})
-        outsider = new_test_user(self.env, login="bs_outsider", company_id=other.id, company_ids=other.ids,
-                                 groups="base.group_user,billing_specialist.group_billing_manager")  # fmt: skip
+        outsider = new_test_user(
+            self.env,
+            login="bs_outsider",
+            company_id=other.id,
+            company_ids=other.ids,
+            groups="base.group_user,billing_specialist.group_billing_manager",
+        )
         run = self._start()
         chunk = run.chunk_ids.sorted("sequence")[:1]
         chunk.sudo().state = "failed"
@@ -114,8 +119,14 @@ class TestAttackPass6Matching(RunChunksCommon):
     def test_chunk_size_parameter_out_of_range_is_bounded(self):
         """Held: zero or negative means one source a chunk, text the default; a huge size runs in one go."""
         Chunk, params = self.env["billing.run.chunk"], self.env["ir.config_parameter"].sudo()
-        for value, size in (("0", 1), ("-5", 1), ("lots", DEFAULT_CHUNK_SIZE), ("2.5", DEFAULT_CHUNK_SIZE),
-                            (" 3 ", 3), ("10000000000", 10000000000)):  # fmt: skip
+        for value, size in (
+            ("0", 1),
+            ("-5", 1),
+            ("lots", DEFAULT_CHUNK_SIZE),
+            ("2.5", DEFAULT_CHUNK_SIZE),
+            (" 3 ", 3),
+            ("10000000000", 10000000000),
+        ):
             params.set_param(CHUNK_SIZE_PARAM, value)
             self.assertEqual(Chunk._billing_chunk_size(), size, value)
         run = self._start()
@@ -125,8 +136,14 @@ class TestAttackPass6Matching(RunChunksCommon):
     def test_default_context_keys_change_no_chunk(self):
         """Held: the chunks are created as superuser, which drops a client's ``default_*`` keys."""
         self._sources()
-        context = {"default_state": "done", "default_kind": "rest", "default_attempts": 9, "default_user_id": 1,
-                   "default_after_id": False, "default_date_done": "2020-01-01 00:00:00"}  # fmt: skip
+        context = {
+            "default_state": "done",
+            "default_kind": "rest",
+            "default_attempts": 9,
+            "default_user_id": 1,
+            "default_after_id": False,
+            "default_date_done": "2020-01-01 00:00:00",
+        }
         action = self.env["billing.match.run"].with_user(self.specialist).with_context(**context).action_run_now()
         run = self.env["billing.match.run"].browse(action["res_id"])
         self.assertEqual((run.state, run.user_id), ("running", self.specialist))

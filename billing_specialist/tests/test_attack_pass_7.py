@@ -32,8 +32,16 @@ class TestAttackPass7Engine(BaseCase):
     def test_typo_search_of_a_long_memo_costs_its_length_not_its_square(self):
         """A memo of one long token was searched for typos by its every deletion: 8,000 digits took 58 MB,
         100,000 digits (a bank line's free text) some 10 GB, killing the worker that planned or ran the chunk."""
-        item = OpenItem(id=1, partner_id=7, number="INV/2026/00042", amount=100.0, due=date(2026, 1, 1), refs=(),
-                        disputed=0.0, invoice_date=None)  # fmt: skip
+        item = OpenItem(
+            id=1,
+            partner_id=7,
+            number="INV/2026/00042",
+            amount=100.0,
+            due=date(2026, 1, 1),
+            refs=(),
+            disputed=0.0,
+            invoice_date=None,
+        )
         matcher = Matcher([item], partner_names={7: "Acme Corporation"})
         memo = _digits(8000)
         tracemalloc.start()

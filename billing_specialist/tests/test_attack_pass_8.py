@@ -147,9 +147,15 @@ class TestAttackPass8(BillingDisputeCommon):
         promise = (
             self.env["billing.promise"]
             .sudo()
-            .create({"partner_id": self.customer.id, "move_ids": [Command.set(inv.ids)], "amount": 100.0,
-                     "date": T + timedelta(days=2)})
-        )  # fmt: skip
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "move_ids": [Command.set(inv.ids)],
+                    "amount": 100.0,
+                    "date": T + timedelta(days=2),
+                }
+            )
+        )
         case = self._open_case(disputed, amount=20.0)
         account = self._account(self.customer, self.specialist)
         account.with_user(self.specialist)._log_call("reached", "Calls back tomorrow")
@@ -222,11 +228,22 @@ class TestAttackPass8(BillingDisputeCommon):
             due_utc_day = self._invoice(500.0, invoice_date=UTC_DAY - timedelta(days=30), invoice_date_due=UTC_DAY)
             not_due = self._invoice(200.0, invoice_date=UTC_DAY, invoice_date_due=UTC_DAY + timedelta(days=20))
             self.env["billing.promise"].sudo().create(
-                {"partner_id": self.other_customer.id, "move_ids": [Command.set(
-                    self._invoice(80.0, partner=self.other_customer, invoice_date=UTC_DAY,
-                                  invoice_date_due=UTC_DAY + timedelta(days=30)).ids)],
-                 "amount": 80.0, "date": AUCKLAND_DAY}
-            )  # fmt: skip
+                {
+                    "partner_id": self.other_customer.id,
+                    "move_ids": [
+                        Command.set(
+                            self._invoice(
+                                80.0,
+                                partner=self.other_customer,
+                                invoice_date=UTC_DAY,
+                                invoice_date_due=UTC_DAY + timedelta(days=30),
+                            ).ids
+                        )
+                    ],
+                    "amount": 80.0,
+                    "date": AUCKLAND_DAY,
+                }
+            )
             account = self._account(self.customer, self.specialist)
             self._account(self.other_customer, self.specialist)
             specialist_env = self.env(user=self.specialist, context={"tz": "Pacific/Auckland"})
@@ -298,9 +315,13 @@ class TestAttackPass8Committed(CommittedFixtureCase):
             self.assertEqual(run.state, "done")
             self.assertEqual(set(run.line_ids.mapped("outcome")), {"posted_sent"})
             sent = env["mail.message"].search_count(
-                [("model", "=", "account.move"), ("res_id", "in", self.move_ids), ("message_type", "=", "comment"),
-                 ("partner_ids", "!=", False)]
-            )  # fmt: skip
+                [
+                    ("model", "=", "account.move"),
+                    ("res_id", "in", self.move_ids),
+                    ("message_type", "=", "comment"),
+                    ("partner_ids", "!=", False),
+                ]
+            )
             self.assertEqual(sent, 2, "each invoice e-mailed once")
             # A third click once the first is committed: nothing left to do.
         with self.registry.cursor() as cr:
@@ -356,9 +377,11 @@ class TestAttackPass8Rpc(BillingDisputeCommon, HttpCase):
         self._call("billing.worklist", "web_search_read", [[]], {"specification": {"reason": {}}, "context": context})
         self.authenticate(self.manager.login, self.manager.login)
         self._call(
-            "billing.collector.report", "web_search_read", [[]],
+            "billing.collector.report",
+            "web_search_read",
+            [[]],
             {"specification": {"kept_rate": {}, "collected_trend": {}}, "context": context},
-        )  # fmt: skip
+        )
 
 
 @tagged("post_install", "-at_install")

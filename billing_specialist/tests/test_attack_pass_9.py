@@ -31,11 +31,16 @@ class TestAttackPass9Preview(FollowupCommon):
     def _hidden_line(self):
         """A preview line of the other company, where the specialist has no rights."""
         hidden_customer = self._customer("Hidden Customer")
-        self.env["account.move"].with_company(self.other).create({
-            "move_type": "out_invoice", "partner_id": hidden_customer.id, "invoice_payment_term_id": False,
-            "invoice_date": self.today - timedelta(days=40), "invoice_date_due": self.today - timedelta(days=10),
-            "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
-        }).action_post()  # fmt: skip
+        self.env["account.move"].with_company(self.other).create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": hidden_customer.id,
+                "invoice_payment_term_id": False,
+                "invoice_date": self.today - timedelta(days=40),
+                "invoice_date_due": self.today - timedelta(days=10),
+                "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
+            }
+        ).action_post()
         hidden = self.Run.sudo()._start(self.other).line_ids
         self.assertEqual(len(hidden), 1)
         return hidden
@@ -138,13 +143,18 @@ class TestAttackPass9Preview(FollowupCommon):
         preview is opened by every billing specialist: it must not carry script, and neither does what is sent."""
         template = self.env.ref("billing_specialist.mail_template_billing_followup")
         editor = new_test_user(
-            self.env, login="bs_attack9_editor", groups="base.group_user,mail.group_mail_template_editor",
-            company_id=self.company.id, company_ids=[Command.set(self.company.ids)],
-        )  # fmt: skip
+            self.env,
+            login="bs_attack9_editor",
+            groups="base.group_user,mail.group_mail_template_editor",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
         template.with_user(editor).write(
-            {"body_html": '<p>Please pay <img src="x" t-att-onerror="\'alert(1)\'"/>'
-                          '<a t-att-href="\'javascript:alert(2)\'">here</a></p>'}
-        )  # fmt: skip
+            {
+                "body_html": '<p>Please pay <img src="x" t-att-onerror="\'alert(1)\'"/>'
+                "<a t-att-href=\"'javascript:alert(2)'\">here</a></p>"
+            }
+        )
         self._overdue(10)
         run = self._preview()
         line = run.line_ids
@@ -164,8 +174,13 @@ class TestAttackPass9Preview(FollowupCommon):
         with freeze_time(datetime(2026, 3, 11, 5, 0)):
             self.specialist.tz = "Pacific/Pago_Pago"
             due = fields.Date.to_date("2026-03-01")
-            self._invoice(100.0, partner=self.customer, invoice_date=due - timedelta(days=30), invoice_date_due=due,
-                          invoice_payment_term_id=False)  # fmt: skip
+            self._invoice(
+                100.0,
+                partner=self.customer,
+                invoice_date=due - timedelta(days=30),
+                invoice_date_due=due,
+                invoice_payment_term_id=False,
+            )
             run = self.Run.with_user(self.specialist)._start(self.company)
             self.assertEqual(run.date, fields.Date.to_date("2026-03-10"))
             past = self.Run.sudo()._create_run(self.company, "manual", fields.Date.to_date("2026-03-09"))
@@ -234,28 +249,44 @@ class TestAttackPass9Rpc(FollowupCommon, HttpCase):
         own = self._preview().line_ids
         other = self.setup_other_company(name="Attack 9 RPC Co")["company"]
         self.env["billing.followup.level"]._seed_ladder(other)
-        self.env["account.move"].with_company(other).create({
-            "move_type": "out_invoice", "partner_id": self._customer("Hidden RPC Customer").id,
-            "invoice_payment_term_id": False, "invoice_date": self.today - timedelta(days=40),
-            "invoice_date_due": self.today - timedelta(days=10),
-            "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
-        }).action_post()  # fmt: skip
+        self.env["account.move"].with_company(other).create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self._customer("Hidden RPC Customer").id,
+                "invoice_payment_term_id": False,
+                "invoice_date": self.today - timedelta(days=40),
+                "invoice_date_due": self.today - timedelta(days=10),
+                "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
+            }
+        ).action_post()
         hidden = self.Run.sudo()._start(other).line_ids
         spec = {"line_id": {"fields": {"display_name": {}}}, "planned_level_id": {"fields": {"display_name": {}}}}
         self.authenticate(self.specialist.login, self.specialist.login)
         # The dialog opened with another company's line as its default: refused, nothing of it shown.
         with self.assertRaisesRegex(JsonRpcException, "AccessError"):
-            self._call("billing.followup.line.level", "onchange", [[], {}, [], spec],
-                       {"context": {"default_line_id": hidden.id}})  # fmt: skip
+            self._call(
+                "billing.followup.line.level",
+                "onchange",
+                [[], {}, [], spec],
+                {"context": {"default_line_id": hidden.id}},
+            )
         with self.assertRaisesRegex(JsonRpcException, "AccessError"):
-            self._call("billing.followup.line.level", "web_save", [[], {"line_id": hidden.id,
-                       "level_id": hidden.planned_level_id.id}], {"specification": spec})  # fmt: skip
+            self._call(
+                "billing.followup.line.level",
+                "web_save",
+                [[], {"line_id": hidden.id, "level_id": hidden.planned_level_id.id}],
+                {"specification": spec},
+            )
         # The own line's dialog opens; the stored preview and status are not writable.
-        result = self._call("billing.followup.line.level", "onchange", [[], {}, [], spec],
-                            {"context": {"default_line_id": own.id}})  # fmt: skip
+        result = self._call(
+            "billing.followup.line.level", "onchange", [[], {}, [], spec], {"context": {"default_line_id": own.id}}
+        )
         self.assertEqual(result["value"]["line_id"]["id"], own.id)
-        for vals in ({"preview_body": "<img src=x onerror=alert(1)>"}, {"preview_hash": "0" * 64},
-                     {"outcome": "excluded"}):  # fmt: skip
+        for vals in (
+            {"preview_body": "<img src=x onerror=alert(1)>"},
+            {"preview_hash": "0" * 64},
+            {"outcome": "excluded"},
+        ):
             with self.assertRaisesRegex(JsonRpcException, "AccessError"):
                 self._call("billing.followup.line", "write", [own.ids, vals])
         # A portal customer reads no preview line, not even the own one's e-mail.
@@ -279,11 +310,16 @@ class TestAttackPass9TwoSends(CommittedFixtureCase):
             partner = env["res.partner"].create(
                 {"name": "Attack 9 Double Send", "is_company": True, "email": "ap@double.example.com"}
             )
-            invoice = env["account.move"].create({
-                "move_type": "out_invoice", "partner_id": partner.id, "invoice_payment_term_id": False,
-                "invoice_date": today - timedelta(days=40), "invoice_date_due": today - timedelta(days=10),
-                "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
-            })  # fmt: skip
+            invoice = env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_payment_term_id": False,
+                    "invoice_date": today - timedelta(days=40),
+                    "invoice_date_due": today - timedelta(days=10),
+                    "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
+                }
+            )
             invoice.action_post()
             run = env["billing.followup.run"]._start(env.company)
             run.line_ids.filtered(lambda line: line.partner_id != partner).unlink()  # the database's others
@@ -353,9 +389,11 @@ class TestAttackPass9Worklist(BillingDisputeCommon):
             855.0, partner=cls.hooli, invoice_date=T - timedelta(days=60), invoice_date_due=T - timedelta(days=30)
         )
         cls.globex_inv = cls._invoice(
-            500.0, partner=cls.other_customer, invoice_date=T - timedelta(days=60),
+            500.0,
+            partner=cls.other_customer,
+            invoice_date=T - timedelta(days=60),
             invoice_date_due=T - timedelta(days=30),
-        )  # fmt: skip
+        )
 
     def _row(self, partner, user=None):
         self.env.invalidate_all()
@@ -370,10 +408,23 @@ class TestAttackPass9Worklist(BillingDisputeCommon):
         make a customer "paid"."""
         huge = 10.0**12
         names = [
-            "HOOLI", "  hooli  ", "Hoolí", "Hooli\u200b", "\u200bHooli", "Hooli\u00a0", "Ho\u043eli",  # Cyrillic o
-            "H\u2013ooli", "Globex Stores", "GLOBEX\u2011STORES", "Globex\u00a0Stores", "globex  stores",
-            "Globex Stores; DROP TABLE res_partner; --", "%", "_ooli", "Hooli%",
-        ]  # fmt: skip
+            "HOOLI",
+            "  hooli  ",
+            "Hoolí",
+            "Hooli\u200b",
+            "\u200bHooli",
+            "Hooli\u00a0",
+            "Ho\u043eli",  # Cyrillic o
+            "H\u2013ooli",
+            "Globex Stores",
+            "GLOBEX\u2011STORES",
+            "Globex\u00a0Stores",
+            "globex  stores",
+            "Globex Stores; DROP TABLE res_partner; --",
+            "%",
+            "_ooli",
+            "Hooli%",
+        ]
         for name in names:
             self._bank_line(huge, "TRANSFER", partner_name=name)
         hooli, globex = self._row(self.hooli), self._row(self.other_customer)
@@ -399,9 +450,15 @@ class TestAttackPass9Worklist(BillingDisputeCommon):
     def test_another_company_s_bank_line_of_the_customer_never_counts(self):
         other = self.setup_other_company(name="Attack 9 Worklist Co")
         self.env["account.bank.statement.line"].with_company(other["company"]).create(
-            {"journal_id": other["default_journal_bank"].id, "date": self.today, "payment_ref": "HOOLI",
-             "amount": 855.0, "partner_id": self.hooli.id, "partner_name": "Hooli"}
-        )  # fmt: skip
+            {
+                "journal_id": other["default_journal_bank"].id,
+                "date": self.today,
+                "payment_ref": "HOOLI",
+                "amount": 855.0,
+                "partner_id": self.hooli.id,
+                "partner_name": "Hooli",
+            }
+        )
         hooli = self._row(self.hooli)
         self.assertEqual(self._figures(hooli), (855.0, 0.0, 0.0, 855.0, "call"))
         self.assertEqual(hooli.payer_cash_amount, 0.0)
@@ -435,15 +492,23 @@ class TestAttackPass9Worklist(BillingDisputeCommon):
         invoice due on the 10th is overdue for the Kiritimati manager only."""
         with freeze_time(datetime(2026, 3, 10, 23, 30)):
             customer = self.env["res.partner"].create({"name": "Attack 9 Timezone", "is_company": True})
-            self._invoice(100.0, partner=customer, invoice_date=fields.Date.to_date("2026-02-08"),
-                          invoice_date_due=fields.Date.to_date("2026-03-10"))  # fmt: skip
+            self._invoice(
+                100.0,
+                partner=customer,
+                invoice_date=fields.Date.to_date("2026-02-08"),
+                invoice_date_due=fields.Date.to_date("2026-03-10"),
+            )
             self._bank_line(40.0, "TZ", partner=customer, date=fields.Date.to_date("2026-03-10"))
             east = self.manager
             east.tz = "Pacific/Kiritimati"
             west = new_test_user(
-                self.env, login="bs_attack9_west", groups="base.group_user,billing_specialist.group_billing_manager",
-                company_id=self.company.id, company_ids=[Command.set(self.company.ids)], tz="Pacific/Pago_Pago",
-            )  # fmt: skip
+                self.env,
+                login="bs_attack9_west",
+                groups="base.group_user,billing_specialist.group_billing_manager",
+                company_id=self.company.id,
+                company_ids=[Command.set(self.company.ids)],
+                tz="Pacific/Pago_Pago",
+            )
             row = self._row(customer, user=east)
             self.assertEqual((row.max_days_overdue, row.followup_amount, row.unapplied_amount), (1, 60.0, 40.0))
             self.assertFalse(self._row(customer, user=west))

@@ -20,17 +20,30 @@ class TestAutopostCommitted(CommittedFixtureCase):
         self.block_committed_check()
         with self.committed_env() as env:
             self.ids = {}
-            partners = env["res.partner"].create([
-                {"name": "Autopost PO Customer", "is_company": True, "email": "ap@autopost-po.example.com",
-                 "billing_po_required": True},
-                {"name": "Autopost Clean Customer", "is_company": True, "email": "ap@autopost.example.com"},
-            ])  # fmt: skip
+            partners = env["res.partner"].create(
+                [
+                    {
+                        "name": "Autopost PO Customer",
+                        "is_company": True,
+                        "email": "ap@autopost-po.example.com",
+                        "billing_po_required": True,
+                    },
+                    {"name": "Autopost Clean Customer", "is_company": True, "email": "ap@autopost.example.com"},
+                ]
+            )
             self.ids["partners"] = partners.ids
-            moves = env["account.move"].create([{
-                "move_type": "out_invoice", "partner_id": partner.id, "invoice_date": fields.Date.today(),
-                "auto_post": "at_date",
-                "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
-            } for partner in partners])  # fmt: skip
+            moves = env["account.move"].create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": partner.id,
+                        "invoice_date": fields.Date.today(),
+                        "auto_post": "at_date",
+                        "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
+                    }
+                    for partner in partners
+                ]
+            )
             self.ids["blocked"], self.ids["clean"] = moves.ids
         self.addCleanup(self._cleanup)
 

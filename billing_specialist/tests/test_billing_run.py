@@ -29,9 +29,13 @@ class TestBillingRun(BillingDisputeCommon):
 
     def _emails(self, move):
         return self.env["mail.message"].search(
-            [("model", "=", "account.move"), ("res_id", "=", move.id), ("message_type", "=", "comment"),
-             ("partner_ids", "!=", False)]
-        )  # fmt: skip
+            [
+                ("model", "=", "account.move"),
+                ("res_id", "=", move.id),
+                ("message_type", "=", "comment"),
+                ("partner_ids", "!=", False),
+            ]
+        )
 
     def _outcomes(self, run):
         return {line.move_id: line.outcome for line in run.line_ids}
@@ -52,9 +56,14 @@ class TestBillingRun(BillingDisputeCommon):
         self.assertEqual(run.state, "done")
         self.assertEqual(
             self._outcomes(run),
-            {by_mail: "posted_sent", to_company: "posted_sent", letter: "posted_printed", broken: "failed",
-             posted_meanwhile: "skipped"},
-        )  # fmt: skip
+            {
+                by_mail: "posted_sent",
+                to_company: "posted_sent",
+                letter: "posted_printed",
+                broken: "failed",
+                posted_meanwhile: "skipped",
+            },
+        )
         self.assertEqual(
             run.invoice_count,
             run.sent_count + run.printed_count + run.blocked_count + run.failed_count + run.skipped_count,
@@ -114,8 +123,9 @@ class TestBillingRun(BillingDisputeCommon):
         posted_name = sent.name
 
         # The broken invoice fixed, the run again: only it is posted and sent; the other is not touched.
-        broken.invoice_line_ids = [Command.create({"product_id": self.product_a.id, "price_unit": 130.0,
-                                                   "tax_ids": [Command.clear()]})]  # fmt: skip
+        broken.invoice_line_ids = [
+            Command.create({"product_id": self.product_a.id, "price_unit": 130.0, "tax_ids": [Command.clear()]})
+        ]
         run.with_user(self.specialist).action_run()
         self.assertEqual(self._outcomes(run), {sent: "posted_sent", broken: "posted_sent"})
         self.assertEqual((len(self._emails(sent)), len(self._emails(broken))), (1, 1))
@@ -180,11 +190,17 @@ class TestBillingRun(BillingDisputeCommon):
         # Odoo's own bounce handling, as the mail gateway calls it for a bounce reply.
         self.env["mail.thread"]._routing_handle_bounce(
             None,
-            {"bounced_email": "alice@acme.example.com", "bounced_partner": self.customer_contact,
-             "bounced_msg_ids": [line.mail_message_id.message_id], "bounced_message": line.mail_message_id,
-             "body": "Mailbox unavailable", "email_from": "MAILER-DAEMON@example.com", "to": "catchall@example.com",
-             "message_id": "<bounce@example.com>"},
-        )  # fmt: skip
+            {
+                "bounced_email": "alice@acme.example.com",
+                "bounced_partner": self.customer_contact,
+                "bounced_msg_ids": [line.mail_message_id.message_id],
+                "bounced_message": line.mail_message_id,
+                "body": "Mailbox unavailable",
+                "email_from": "MAILER-DAEMON@example.com",
+                "to": "catchall@example.com",
+                "message_id": "<bounce@example.com>",
+            },
+        )
         line.invalidate_recordset()
         self.assertEqual(line.mail_state, "bounce")
         self.assertEqual(run.bounced_count, 1)
@@ -201,10 +217,18 @@ class TestBillingRun(BillingDisputeCommon):
 
     def test_other_company_refused(self):
         other = self.setup_other_company()["company"]
-        foreign = self.env["account.move"].with_company(other).create(
-            {"move_type": "out_invoice", "partner_id": self.other_customer.id, "company_id": other.id,
-             "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 50.0, "tax_ids": []})]}
-        )  # fmt: skip
+        foreign = (
+            self.env["account.move"]
+            .with_company(other)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.other_customer.id,
+                    "company_id": other.id,
+                    "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 50.0, "tax_ids": []})],
+                }
+            )
+        )
         mine = self._draft(100.0)
         self.env.user.company_ids |= other
         run = self.env["billing.invoice.run"].create({"due_today": True})

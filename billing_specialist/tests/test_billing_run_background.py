@@ -17,19 +17,35 @@ class TestBillingRunBackground(CommittedFixtureCase):
     def setUp(self):
         super().setUp()
         with self.committed_env() as env:
-            partners = env["res.partner"].create([
-                {"name": f"Background Run Customer {number}", "is_company": True,
-                 "email": f"ap{number}@background.example.com"}
-                for number in (1, 2)
-            ])  # fmt: skip
-            moves = env["account.move"].create([{
-                "move_type": "out_invoice", "partner_id": partner.id, "invoice_date": fields.Date.today(),
-                "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
-            } for partner in partners])  # fmt: skip
+            partners = env["res.partner"].create(
+                [
+                    {
+                        "name": f"Background Run Customer {number}",
+                        "is_company": True,
+                        "email": f"ap{number}@background.example.com",
+                    }
+                    for number in (1, 2)
+                ]
+            )
+            moves = env["account.move"].create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": partner.id,
+                        "invoice_date": fields.Date.today(),
+                        "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
+                    }
+                    for partner in partners
+                ]
+            )
             run = env["billing.invoice.run"]._create_for_invoices(moves)
             run.sudo().write({"state": "running", "started_uid": env.uid})
-            self.ids = {"partners": partners.ids, "moves": moves.ids, "run": run.id,
-                        "lines": [run.line_ids.filtered(lambda line, m=move: line.move_id == m).id for move in moves]}  # fmt: skip
+            self.ids = {
+                "partners": partners.ids,
+                "moves": moves.ids,
+                "run": run.id,
+                "lines": [run.line_ids.filtered(lambda line, m=move: line.move_id == m).id for move in moves],
+            }
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):

@@ -20,13 +20,24 @@ class TestBillingRunCommitted(CommittedFixtureCase):
         self.block_committed_check()
         with self.committed_env() as env:
             self.ids = {}
-            partners = env["res.partner"].create([
-                {"name": "Committed Run PO Customer", "is_company": True, "email": "ap@po.example.com",
-                 "billing_po_required": True},
-                {"name": "Committed Run Mail Customer", "is_company": True, "email": "ap@mail.example.com"},
-                {"name": "Committed Run Letter Customer", "is_company": True, "street": "1 Main Street",
-                 "city": "Springfield", "zip": "12345"},
-            ])  # fmt: skip
+            partners = env["res.partner"].create(
+                [
+                    {
+                        "name": "Committed Run PO Customer",
+                        "is_company": True,
+                        "email": "ap@po.example.com",
+                        "billing_po_required": True,
+                    },
+                    {"name": "Committed Run Mail Customer", "is_company": True, "email": "ap@mail.example.com"},
+                    {
+                        "name": "Committed Run Letter Customer",
+                        "is_company": True,
+                        "street": "1 Main Street",
+                        "city": "Springfield",
+                        "zip": "12345",
+                    },
+                ]
+            )
             self.ids["partners"] = partners.ids
         self.addCleanup(self._cleanup)
 
@@ -36,11 +47,16 @@ class TestBillingRunCommitted(CommittedFixtureCase):
         partner = {"blocked": po, "clean": mail, "failing": mail, "letter": letter}
         moves = {}
         for kind in order:
-            moves[kind] = env["account.move"].create({
-                "move_type": "out_invoice", "partner_id": partner[kind].id, "invoice_date": fields.Date.today(),
-                "invoice_line_ids": [Command.create({"name": f"Service {kind}", "price_unit": 100.0,
-                                                     "tax_ids": []})],
-            })  # fmt: skip
+            moves[kind] = env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner[kind].id,
+                    "invoice_date": fields.Date.today(),
+                    "invoice_line_ids": [
+                        Command.create({"name": f"Service {kind}", "price_unit": 100.0, "tax_ids": []})
+                    ],
+                }
+            )
         moves["failing"].invoice_line_ids = [Command.clear()]  # cannot be posted: no line
         return moves
 
@@ -68,8 +84,10 @@ class TestBillingRunCommitted(CommittedFixtureCase):
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
             run = env["billing.invoice.run"].browse(run_id)
-            outcomes = {kind: run.line_ids.filtered(lambda line, i=move_id: line.move_id.id == i).outcome
-                        for kind, move_id in move_ids.items()}  # fmt: skip
+            outcomes = {
+                kind: run.line_ids.filtered(lambda line, i=move_id: line.move_id.id == i).outcome
+                for kind, move_id in move_ids.items()
+            }
             self.assertEqual(
                 outcomes,
                 {"blocked": "blocked", "clean": "posted_sent", "failing": "failed", "letter": "posted_printed"},
@@ -79,10 +97,14 @@ class TestBillingRunCommitted(CommittedFixtureCase):
             self.assertEqual(moves["blocked"].state, "draft")
             self.assertEqual(moves["failing"].state, "draft")
             self.assertEqual((moves["clean"].state, moves["letter"].state), ("posted", "posted"))
-            sent = env["mail.message"].search_count([
-                ("model", "=", "account.move"), ("res_id", "=", moves["clean"].id), ("message_type", "=", "comment"),
-                ("partner_ids", "!=", False),
-            ])  # fmt: skip
+            sent = env["mail.message"].search_count(
+                [
+                    ("model", "=", "account.move"),
+                    ("res_id", "=", moves["clean"].id),
+                    ("message_type", "=", "comment"),
+                    ("partner_ids", "!=", False),
+                ]
+            )
             self.assertEqual(sent, 1, "the clean invoice is e-mailed once")
             findings = env["billing.invoice.check.result"].search(
                 [("move_id", "=", moves["blocked"].id), ("state", "=", "open")]

@@ -41,29 +41,53 @@ class TestBillingRunOnARunningServer(CommittedFixtureCase):
         with self.committed_env() as env:
             company = env.company
             self.ids = {}
-            user = env["res.users"].create({
-                "name": "Server Specialist", "login": self.LOGIN, "password": self.password,
-                "email": "server.specialist@example.com", "company_id": company.id,
-                "company_ids": [Command.set(company.ids)],
-                "groups_id": [Command.set([env.ref("base.group_user").id,
-                                           env.ref("billing_specialist.group_billing_user").id])],
-            })  # fmt: skip
-            partners = env["res.partner"].create([
-                {"name": "Server Run PO Customer", "is_company": True, "email": "ap@po.example.com",
-                 "billing_po_required": True},
-                {"name": "Server Run Mail Customer", "is_company": True, "email": "ap@mail.example.com"},
-                {"name": "Server Run Letter Customer", "is_company": True, "street": "1 Main Street",
-                 "city": "Springfield", "zip": "12345"},
-            ])  # fmt: skip
+            user = env["res.users"].create(
+                {
+                    "name": "Server Specialist",
+                    "login": self.LOGIN,
+                    "password": self.password,
+                    "email": "server.specialist@example.com",
+                    "company_id": company.id,
+                    "company_ids": [Command.set(company.ids)],
+                    "groups_id": [
+                        Command.set(
+                            [env.ref("base.group_user").id, env.ref("billing_specialist.group_billing_user").id]
+                        )
+                    ],
+                }
+            )
+            partners = env["res.partner"].create(
+                [
+                    {
+                        "name": "Server Run PO Customer",
+                        "is_company": True,
+                        "email": "ap@po.example.com",
+                        "billing_po_required": True,
+                    },
+                    {"name": "Server Run Mail Customer", "is_company": True, "email": "ap@mail.example.com"},
+                    {
+                        "name": "Server Run Letter Customer",
+                        "is_company": True,
+                        "street": "1 Main Street",
+                        "city": "Springfield",
+                        "zip": "12345",
+                    },
+                ]
+            )
             po, mail, letter = partners
             moves = {}
             for kind, partner in (("blocked", po), ("clean", mail), ("failing", mail), ("letter", letter)):
-                moves[kind] = env["account.move"].create({
-                    "move_type": "out_invoice", "partner_id": partner.id, "company_id": company.id,
-                    "invoice_date": fields.Date.context_today(user),
-                    "invoice_line_ids": [Command.create({"name": f"Service {kind}", "price_unit": 100.0,
-                                                         "tax_ids": []})],
-                })  # fmt: skip
+                moves[kind] = env["account.move"].create(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": partner.id,
+                        "company_id": company.id,
+                        "invoice_date": fields.Date.context_today(user),
+                        "invoice_line_ids": [
+                            Command.create({"name": f"Service {kind}", "price_unit": 100.0, "tax_ids": []})
+                        ],
+                    }
+                )
             moves["failing"].invoice_line_ids = [Command.clear()]  # cannot be posted: no line
             action = env.ref("billing_specialist.account_move_action_billing_invoice_run")
             self.ids.update(
@@ -89,10 +113,20 @@ class TestBillingRunOnARunningServer(CommittedFixtureCase):
     def _start_server(self):
         self.port = _free_port()
         cmd = [
-            sys.executable, "-m", "odoo", "server", "-d", self.registry.db_name,
-            f"--addons-path={config['addons_path']}", f"--http-port={self.port}", "--http-interface=127.0.0.1",
-            "--workers=0", "--max-cron-threads=0", "--log-level=warn", f"--db-filter=^{self.registry.db_name}$",
-        ]  # fmt: skip
+            sys.executable,
+            "-m",
+            "odoo",
+            "server",
+            "-d",
+            self.registry.db_name,
+            f"--addons-path={config['addons_path']}",
+            f"--http-port={self.port}",
+            "--http-interface=127.0.0.1",
+            "--workers=0",
+            "--max-cron-threads=0",
+            "--log-level=warn",
+            f"--db-filter=^{self.registry.db_name}$",
+        ]
         for option in ("db_host", "db_port", "db_user", "db_password"):
             if config.get(option):
                 cmd.append(f"--{option.replace('_', '-')}={config[option]}")
@@ -165,9 +199,12 @@ class TestBillingRunOnARunningServer(CommittedFixtureCase):
         self.assertTrue(self._call(opener, "billing.invoice.run", "action_run", [[run_id]]))
         elapsed = time.monotonic() - started
         lines = self._call(
-            opener, "billing.invoice.run.line", "search_read", [[("run_id", "=", run_id)]],
+            opener,
+            "billing.invoice.run.line",
+            "search_read",
+            [[("run_id", "=", run_id)]],
             {"fields": ["move_id", "outcome", "check_codes"]},
-        )  # fmt: skip
+        )
         outcome = {line["move_id"][0]: (line["outcome"], line["check_codes"]) for line in lines}
         self.assertEqual(
             outcome,
@@ -186,10 +223,14 @@ class TestBillingRunOnARunningServer(CommittedFixtureCase):
                 {kind: move.state for kind, move in by_kind.items()},
                 {"blocked": "draft", "clean": "posted", "failing": "draft", "letter": "posted"},
             )
-            sent = env["mail.message"].search_count([
-                ("model", "=", "account.move"), ("res_id", "=", moves["clean"]), ("message_type", "=", "comment"),
-                ("partner_ids", "!=", False),
-            ])  # fmt: skip
+            sent = env["mail.message"].search_count(
+                [
+                    ("model", "=", "account.move"),
+                    ("res_id", "=", moves["clean"]),
+                    ("message_type", "=", "comment"),
+                    ("partner_ids", "!=", False),
+                ]
+            )
             self.assertEqual(sent, 1, "the clean invoice is e-mailed once")
             self.assertEqual(by_kind["blocked"].billing_check_state, "block", "the finding shows on the invoice")
             self.assertEqual(env["billing.invoice.run"].browse(run_id).state, "done")

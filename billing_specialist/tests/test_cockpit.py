@@ -88,8 +88,9 @@ class TestCockpit(BillingDisputeCommon):
         self.case = self._open_case(self.inv_disputed, amount=500.0)
 
     def test_an_invoice_disputed_whole_is_in_dispute_and_one_disputed_in_part_says_so(self):
-        whole = self._invoice(800.0, invoice_date=self.today - timedelta(days=40),
-                              invoice_date_due=self.today - timedelta(days=10))  # fmt: skip
+        whole = self._invoice(
+            800.0, invoice_date=self.today - timedelta(days=40), invoice_date_due=self.today - timedelta(days=10)
+        )
         self._open_case(whole)
         self.assertEqual(whole.billing_collection_state, "disputed")
         self.assertEqual(self.inv_disputed.billing_collection_state, "partly_disputed")

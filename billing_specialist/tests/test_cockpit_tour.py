@@ -53,9 +53,13 @@ class TestCockpitTour(ScreenshotTourMixin, BillingDisputeCommon, HttpCase):
             {"partner_id": initech.id, "move_ids": [Command.set(initech_due.ids)], "amount": 70.0, "date": T}
         ).write({"state": "broken", "date_judged": T})
         Promise.create(
-            {"partner_id": self.other_customer.id, "move_ids": [Command.set(globex_kept.ids)], "amount": 50.0,
-             "date": T}
-        ).write({"state": "kept", "date_judged": T})  # fmt: skip
+            {
+                "partner_id": self.other_customer.id,
+                "move_ids": [Command.set(globex_kept.ids)],
+                "amount": 50.0,
+                "date": T,
+            }
+        ).write({"state": "kept", "date_judged": T})
         self._pay(globex_kept, 50.0, date=T)
         Collection = self.env["billing.collection"]
         acme = Collection._for_partners(self.customer, self.company)

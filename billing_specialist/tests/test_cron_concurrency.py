@@ -21,11 +21,16 @@ def _env(cr):
 
 def _overdue_invoice(env, partner, days_overdue, amount=100.0):
     today = fields.Date.context_today(env.user)
-    invoice = env["account.move"].create({
-        "move_type": "out_invoice", "partner_id": partner.id, "invoice_date": today - timedelta(days=days_overdue + 30),
-        "invoice_date_due": today - timedelta(days=days_overdue), "invoice_payment_term_id": False,
-        "invoice_line_ids": [Command.create({"name": "Service", "price_unit": amount, "tax_ids": []})],
-    })  # fmt: skip
+    invoice = env["account.move"].create(
+        {
+            "move_type": "out_invoice",
+            "partner_id": partner.id,
+            "invoice_date": today - timedelta(days=days_overdue + 30),
+            "invoice_date_due": today - timedelta(days=days_overdue),
+            "invoice_payment_term_id": False,
+            "invoice_line_ids": [Command.create({"name": "Service", "price_unit": amount, "tax_ids": []})],
+        }
+    )
     invoice.action_post()
     return invoice
 
@@ -52,9 +57,17 @@ class TestFollowupCronConcurrency(CommittedFixtureCase):
     def setUp(self):
         super().setUp()
         with self.committed_env() as env:
-            _skip_unless_alone(self, env, "account.move", [("move_type", "in", ("out_invoice", "out_refund")),
-                               ("state", "=", "posted"), ("payment_state", "in", ("not_paid", "partial"))],
-                               "open customer invoices")  # fmt: skip
+            _skip_unless_alone(
+                self,
+                env,
+                "account.move",
+                [
+                    ("move_type", "in", ("out_invoice", "out_refund")),
+                    ("state", "=", "posted"),
+                    ("payment_state", "in", ("not_paid", "partial")),
+                ],
+                "open customer invoices",
+            )
             main = env.company
             partner = env["res.partner"].create(
                 {"name": "Cron Follow-up Customer", "is_company": True, "email": "ap@cron-followup.example.com"}
@@ -122,8 +135,9 @@ class TestFollowupCronConcurrency(CommittedFixtureCase):
             env = _env(cr)
             run = self._runs(env, "main")
             self.assertEqual(run.state, "done")
-            self.assertEqual(run.line_ids.filtered(lambda line: line.partner_id.id == self.ids["partner"]).outcome,
-                             "emailed")  # fmt: skip
+            self.assertEqual(
+                run.line_ids.filtered(lambda line: line.partner_id.id == self.ids["partner"]).outcome, "emailed"
+            )
             self.assertEqual(len(self._mails(env)), 1, "the customer is e-mailed once")
 
 
@@ -138,18 +152,22 @@ class TestPromiseCronConcurrency(CommittedFixtureCase):
         with self.committed_env() as env:
             _skip_unless_alone(self, env, "billing.promise", [("state", "=", "open")], "open promises")
             today = fields.Date.context_today(env.user)
-            partners = env["res.partner"].create([
-                {"name": f"Cron Promise Customer {i}", "is_company": True} for i in (1, 2)
-            ])  # fmt: skip
+            partners = env["res.partner"].create(
+                [{"name": f"Cron Promise Customer {i}", "is_company": True} for i in (1, 2)]
+            )
             invoices = env["account.move"]
             promises = env["billing.promise"]
             for partner in partners:
                 invoice = _overdue_invoice(env, partner, 20)
                 invoices |= invoice
-                promises |= env["billing.promise"].create({
-                    "partner_id": partner.id, "move_ids": [Command.set(invoice.ids)], "amount": 60.0,
-                    "date": today + timedelta(days=1),
-                })  # fmt: skip
+                promises |= env["billing.promise"].create(
+                    {
+                        "partner_id": partner.id,
+                        "move_ids": [Command.set(invoice.ids)],
+                        "amount": 60.0,
+                        "date": today + timedelta(days=1),
+                    }
+                )
             env.flush_all()
             # Promised ten days ago for five days ago: broken today.
             env.cr.execute(
@@ -245,25 +263,36 @@ class TestHabitCronConcurrency(CommittedFixtureCase):
     def setUp(self):
         super().setUp()
         with self.committed_env() as env:
-            _skip_unless_alone(self, env, "billing.match.run", [("mode", "=", "automatic"), ("state", "=", "done"),
-                               ("learned", "=", False)], "automatic matching runs not learned from")  # fmt: skip
+            _skip_unless_alone(
+                self,
+                env,
+                "billing.match.run",
+                [("mode", "=", "automatic"), ("state", "=", "done"), ("learned", "=", False)],
+                "automatic matching runs not learned from",
+            )
             company = env.company
             partner = env["res.partner"].create({"name": "Cron Habit Customer", "is_company": True})
             invoice = _overdue_invoice(env, partner, 1, amount=640.0)
-            payment = env["account.payment"].create({
-                "payment_type": "inbound", "partner_type": "customer", "partner_id": partner.id, "amount": 640.0,
-                "memo": invoice.name,
-                "journal_id": env["account.journal"].search(
-                    [("company_id", "=", company.id), ("type", "=", "bank")], limit=1
-                ).id,
-            })  # fmt: skip
+            payment = env["account.payment"].create(
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": partner.id,
+                    "amount": 640.0,
+                    "memo": invoice.name,
+                    "journal_id": env["account.journal"]
+                    .search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
+                    .id,
+                }
+            )
             payment.action_post()
             run = env["billing.match.run"]._run_automatic(company, payment)
             self.assertEqual(run.line_ids.outcome, "applied")
             env.flush_all()
             days = company.billing_learn_after_days + 1
-            env.cr.execute("UPDATE billing_match_run SET date = date - %s * interval '1 day' WHERE id = %s",
-                           [days, run.id])  # fmt: skip
+            env.cr.execute(
+                "UPDATE billing_match_run SET date = date - %s * interval '1 day' WHERE id = %s", [days, run.id]
+            )
             self.ids = {"partner": partner.id, "invoice": invoice.id, "payment": payment.id, "run": run.id}
         self.addCleanup(self._cleanup)
 
@@ -332,19 +361,32 @@ class TestDisputeSlaCronConcurrency(CommittedFixtureCase):
         super().setUp()
         with self.committed_env() as env:
             today = fields.Date.context_today(env.user)
-            _skip_unless_alone(self, env, "billing.dispute", [("state", "in", OPEN_STATES), ("date_escalated", "=", False),
-                               ("date_deadline", "<", today)], "overdue cases not escalated")  # fmt: skip
+            _skip_unless_alone(
+                self,
+                env,
+                "billing.dispute",
+                [("state", "in", OPEN_STATES), ("date_escalated", "=", False), ("date_deadline", "<", today)],
+                "overdue cases not escalated",
+            )
             partner = env["res.partner"].create({"name": "Cron SLA Customer", "is_company": True})
             invoices = env["account.move"]
             for _index in range(2):
                 invoices |= _overdue_invoice(env, partner, 20)
-            cases = env["billing.dispute"].create([{
-                "partner_id": partner.id, "reason_id": env.ref("billing_specialist.reason_pricing").id,
-                "line_ids": [Command.create({"move_id": invoice.id, "amount_disputed": 40.0})],
-            } for invoice in invoices])  # fmt: skip
+            cases = env["billing.dispute"].create(
+                [
+                    {
+                        "partner_id": partner.id,
+                        "reason_id": env.ref("billing_specialist.reason_pricing").id,
+                        "line_ids": [Command.create({"move_id": invoice.id, "amount_disputed": 40.0})],
+                    }
+                    for invoice in invoices
+                ]
+            )
             env.flush_all()
-            env.cr.execute("UPDATE billing_dispute SET date_deadline = %s WHERE id IN %s",
-                           [today - timedelta(days=2), tuple(cases.ids)])  # fmt: skip
+            env.cr.execute(
+                "UPDATE billing_dispute SET date_deadline = %s WHERE id IN %s",
+                [today - timedelta(days=2), tuple(cases.ids)],
+            )
             self.ids = {"partner": partner.id, "invoices": invoices.ids, "cases": cases.ids}
         self.addCleanup(self._cleanup)
 
@@ -362,11 +404,18 @@ class TestDisputeSlaCronConcurrency(CommittedFixtureCase):
         cases = env["billing.dispute"].browse(self.ids["cases"])
         activity_type = env.ref("billing_specialist.mail_activity_type_billing_escalation")
         return [
-            (bool(case.date_escalated),
-             env["mail.activity"].search_count([("res_model", "=", "billing.dispute"), ("res_id", "=", case.id),
-                                                ("activity_type_id", "=", activity_type.id)]))
+            (
+                bool(case.date_escalated),
+                env["mail.activity"].search_count(
+                    [
+                        ("res_model", "=", "billing.dispute"),
+                        ("res_id", "=", case.id),
+                        ("activity_type_id", "=", activity_type.id),
+                    ]
+                ),
+            )
             for case in cases
-        ]  # fmt: skip
+        ]
 
     def test_case_edited_meanwhile_fails_the_whole_call_and_the_next_escalates(self):
         with self.registry.cursor() as cr:
@@ -394,14 +443,22 @@ class TestDueTodayCronConcurrency(CommittedFixtureCase):
     def setUp(self):
         super().setUp()
         with self.committed_env() as env:
-            _skip_unless_alone(self, env, "account.move", [("move_type", "in", ("out_invoice", "out_refund")),
-                               ("state", "=", "draft")], "draft customer invoices")  # fmt: skip
+            _skip_unless_alone(
+                self,
+                env,
+                "account.move",
+                [("move_type", "in", ("out_invoice", "out_refund")), ("state", "=", "draft")],
+                "draft customer invoices",
+            )
             partner = env["res.partner"].create({"name": "Cron Due Today Customer", "is_company": True})
-            invoice = env["account.move"].create({
-                "move_type": "out_invoice", "partner_id": partner.id,
-                "invoice_date": fields.Date.context_today(env.user),
-                "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
-            })  # fmt: skip
+            invoice = env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": fields.Date.context_today(env.user),
+                    "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
+                }
+            )
             self.runs_before = env["billing.invoice.run"].search([]).ids
             self.ids = {"partner": partner.id, "invoice": invoice.id}
         self.addCleanup(self._cleanup)

@@ -30,8 +30,10 @@ class TestFollowupEngine(TestCase):
 
     def test_level_reached_on_its_day(self):
         delays = [7, 30, 60, 90]
-        self.assertEqual([level_index(delays, d) for d in (0, 6, 7, 29, 30, 59, 60, 89, 90, 400)],
-                         [None, None, 0, 0, 1, 1, 2, 2, 3, 3])  # fmt: skip
+        self.assertEqual(
+            [level_index(delays, d) for d in (0, 6, 7, 29, 30, 59, 60, 89, 90, 400)],
+            [None, None, 0, 0, 1, 1, 2, 2, 3, 3],
+        )
 
     def test_plan_only_new_levels_and_bump_capped(self):
         delays = [7, 30, 60, 90]
@@ -50,8 +52,16 @@ class TestFollowupRun(FollowupCommon):
     # ------------------------------------------------------------------ levels
 
     def test_each_level_reached_on_its_boundary_day(self):
-        expected = {6: False, 7: self.reminder, 29: self.reminder, 30: self.firm, 59: self.firm, 60: self.final,
-                    89: self.final, 90: self.collections}  # fmt: skip
+        expected = {
+            6: False,
+            7: self.reminder,
+            29: self.reminder,
+            30: self.firm,
+            59: self.firm,
+            60: self.final,
+            89: self.final,
+            90: self.collections,
+        }
         partners = {}
         for days in expected:
             partners[days] = self._customer(f"Boundary {days}")
@@ -142,8 +152,9 @@ class TestFollowupRun(FollowupCommon):
         self._open_case(other)
         self._overdue(5, 100.0, partner=self.other_customer)  # not at a level yet
         self.assertFalse(self._line(self._preview(), self.other_customer))
-        statement = self.env["billing.statement"]._get_statement(self.other_customer, self.company,
-                                                                  self.today - timedelta(days=90), self.today)  # fmt: skip
+        statement = self.env["billing.statement"]._get_statement(
+            self.other_customer, self.company, self.today - timedelta(days=90), self.today
+        )
         marks = {ln["name"]: ln["in_dispute"] for ln in statement["lines"]}
         self.assertTrue(marks[other.name])
 
@@ -164,15 +175,18 @@ class TestFollowupRun(FollowupCommon):
                 "amount": 100.0,
                 "date": self.today,
                 "tolerance_days": 0,
-            }  # fmt: skip
+            }
         )
         self.assertFalse(self._preview().line_ids)
         # Deadline passed, not judged yet: chased again (a past date is refused through the ORM: written in SQL).
         self.env.flush_all()
         self.env.cr.execute(
-            SQL("UPDATE billing_promise SET date = %(day)s, date_deadline = %(day)s WHERE id = %(id)s",
-                day=self.today - timedelta(days=1), id=promise.id)
-        )  # fmt: skip
+            SQL(
+                "UPDATE billing_promise SET date = %(day)s, date_deadline = %(day)s WHERE id = %(id)s",
+                day=self.today - timedelta(days=1),
+                id=promise.id,
+            )
+        )
         self.env.invalidate_all()
         self.assertTrue(self._preview().line_ids)
 

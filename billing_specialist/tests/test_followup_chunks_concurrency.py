@@ -23,11 +23,16 @@ class TestFollowupChunkConcurrency(CommittedFixtureCase):
             partner = env["res.partner"].create(
                 {"name": "Concurrent Follow-up Customer", "is_company": True, "email": "ap@followup.example.com"}
             )
-            invoice = env["account.move"].create({
-                "move_type": "out_invoice", "partner_id": partner.id, "invoice_date": today - timedelta(days=40),
-                "invoice_date_due": today - timedelta(days=10), "invoice_payment_term_id": False,
-                "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
-            })  # fmt: skip
+            invoice = env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": today - timedelta(days=40),
+                    "invoice_date_due": today - timedelta(days=10),
+                    "invoice_payment_term_id": False,
+                    "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
+                }
+            )
             invoice.action_post()
             run = env["billing.followup.run"]._start(company)
             line = run.line_ids.filtered(lambda rec: rec.partner_id == partner)
@@ -35,8 +40,7 @@ class TestFollowupChunkConcurrency(CommittedFixtureCase):
             (run.line_ids - line).unlink()  # only the fixture's customer
             run.state = "running"
             chunk = env["billing.run.chunk"]._billing_plan(run, {partner.id: [line]}, [], 10)
-            self.ids = {"partner": partner.id, "invoice": invoice.id, "run": run.id, "line": line.id,
-                        "chunk": chunk.id}  # fmt: skip
+            self.ids = {"partner": partner.id, "invoice": invoice.id, "run": run.id, "line": line.id, "chunk": chunk.id}
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):

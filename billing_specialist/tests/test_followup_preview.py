@@ -11,8 +11,15 @@ from .chunks_common import FollowupChunksCommon
 from .followup_common import FollowupCommon
 
 # What a preview could leave behind: the run and its lines, e-mails, chatter notes, calls, letters, accounts.
-TRACES = ("billing.followup.run", "billing.followup.line", "billing.collection", "mail.mail", "mail.message",
-          "mail.activity", "ir.attachment")  # fmt: skip
+TRACES = (
+    "billing.followup.run",
+    "billing.followup.line",
+    "billing.collection",
+    "mail.mail",
+    "mail.message",
+    "mail.activity",
+    "ir.attachment",
+)
 
 
 def text(html):
@@ -227,18 +234,28 @@ class TestFollowupPreview(FollowupCommon):
             self._wizard(line, self.reminder).with_context(active_test=False).action_apply()
         self.reminder.active = True
         # The fields are read-only over RPC: written by the run only.
-        for vals in ({"excluded": True}, {"level_id": self.reminder.id}, {"preview_hash": "0" * 64},
-                     {"preview_body": "<p>Pay now</p>"}, {"outcome": "excluded"}):  # fmt: skip
+        for vals in (
+            {"excluded": True},
+            {"level_id": self.reminder.id},
+            {"preview_hash": "0" * 64},
+            {"preview_body": "<p>Pay now</p>"},
+            {"outcome": "excluded"},
+        ):
             with self.assertRaises(AccessError):
                 line.with_user(self.specialist).write(vals)
         self.assertEqual((line.excluded, line.level_id), (False, self.final))
         # Another company's preview line, even named through the dialog's client-set context key.
         hidden_customer = self._customer("Hidden Customer")
-        self.env["account.move"].with_company(other).create({
-            "move_type": "out_invoice", "partner_id": hidden_customer.id, "invoice_payment_term_id": False,
-            "invoice_date": self.today - timedelta(days=40), "invoice_date_due": self.today - timedelta(days=10),
-            "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
-        }).action_post()  # fmt: skip
+        self.env["account.move"].with_company(other).create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": hidden_customer.id,
+                "invoice_payment_term_id": False,
+                "invoice_date": self.today - timedelta(days=40),
+                "invoice_date_due": self.today - timedelta(days=10),
+                "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
+            }
+        ).action_post()
         hidden = self.Run.sudo()._start(other).line_ids
         self.assertTrue(hidden)
         with self.assertRaises(AccessError):
@@ -345,8 +362,13 @@ class TestFollowupPreviewChunks(FollowupChunksCommon):
     def test_chunks_send_only_as_previewed(self):
         umbrella = self.env["res.partner"].create({"name": "Umbrella", "is_company": True, "email": "ap@umbrella.test"})
         due = self.today - timedelta(days=10)
-        self._invoice(100.0, partner=umbrella, invoice_date=due - timedelta(days=30), invoice_date_due=due,
-                      invoice_payment_term_id=False)  # fmt: skip
+        self._invoice(
+            100.0,
+            partner=umbrella,
+            invoice_date=due - timedelta(days=30),
+            invoice_date_due=due,
+            invoice_payment_term_id=False,
+        )
         run = self.env["billing.followup.run"].with_user(self.specialist)._start(self.company)
         acme, globex, initech = (run.line_ids.filtered(lambda ln, p=p: ln.partner_id == p) for p in self.customers)
         self.assertEqual(len(run.line_ids), 4)

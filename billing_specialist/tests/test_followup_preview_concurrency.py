@@ -23,14 +23,24 @@ class TestFollowupPreviewCommitted(CommittedFixtureCase):
             params.set_param(CHUNK_SIZE_PARAM, "1")
             today = fields.Date.context_today(env.user)
             partners = env["res.partner"].create(
-                [{"name": name, "is_company": True, "email": f"ap{i}@preview.example.com"}
-                 for i, name in enumerate(self.NAMES)]
-            )  # fmt: skip
-            invoices = env["account.move"].create([{
-                "move_type": "out_invoice", "partner_id": partner.id, "invoice_payment_term_id": False,
-                "invoice_date": today - timedelta(days=40), "invoice_date_due": today - timedelta(days=10),
-                "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
-            } for partner in partners])  # fmt: skip
+                [
+                    {"name": name, "is_company": True, "email": f"ap{i}@preview.example.com"}
+                    for i, name in enumerate(self.NAMES)
+                ]
+            )
+            invoices = env["account.move"].create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": partner.id,
+                        "invoice_payment_term_id": False,
+                        "invoice_date": today - timedelta(days=40),
+                        "invoice_date_due": today - timedelta(days=10),
+                        "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
+                    }
+                    for partner in partners
+                ]
+            )
             invoices.action_post()
             run = env["billing.followup.run"]._start(env.company)
             run.line_ids.filtered(lambda line: line.partner_id not in partners).unlink()  # the database's others

@@ -254,8 +254,9 @@ class TestInvoiceChecks(BillingDisputeCommon):
         content = self.env["billing.workbook"].with_user(self.specialist)._build(self.company, start, self.today)
         sheet = openpyxl.load_workbook(io.BytesIO(content))["Billing Errors"]
         headers = [cell.value for cell in sheet[1]]
-        self.assertEqual(headers[:5], ["Month", "Blocked and Corrected", "Warned and Corrected", "Overridden",
-                                       "Errors Prevented"])  # fmt: skip
+        self.assertEqual(
+            headers[:5], ["Month", "Blocked and Corrected", "Warned and Corrected", "Overridden", "Errors Prevented"]
+        )
         self.assertEqual(headers[5:], [self.cause_pricing.name, "Disputes"])
         self.assertEqual([cell.value for cell in sheet[2]][:4], [month, 1, 0, 0])
         self.assertEqual(sheet.cell(2, 6).value, 1)
@@ -296,8 +297,10 @@ class TestInvoiceChecks(BillingDisputeCommon):
         form.save().action_confirm()
         self.assertEqual(move.state, "posted")
         result = move.billing_check_result_ids
-        self.assertEqual((result.state, result.overridden_by, result.override_reason),
-                         ("overridden", self.manager, "PO confirmed by phone"))  # fmt: skip
+        self.assertEqual(
+            (result.state, result.overridden_by, result.override_reason),
+            ("overridden", self.manager, "PO confirmed by phone"),
+        )
         self.assertEqual(move.billing_check_state, "overridden")
         log = move.message_ids.filtered(lambda m: "PO confirmed by phone" in (m.body or ""))
         self.assertTrue(log)

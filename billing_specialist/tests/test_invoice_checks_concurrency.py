@@ -19,12 +19,22 @@ class TestRefusedPostKeepsFindingsCommitted(CommittedFixtureCase):
         self.block_committed_check()
         with self.committed_env() as env:
             self.ids = {}
-            partner = env["res.partner"].create({"name": "Checks Held Customer", "is_company": True,
-                                                 "email": "ap@held.example.com", "billing_po_required": True})  # fmt: skip
-            move = env["account.move"].create({
-                "move_type": "out_invoice", "partner_id": partner.id, "invoice_date": fields.Date.today(),
-                "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
-            })  # fmt: skip
+            partner = env["res.partner"].create(
+                {
+                    "name": "Checks Held Customer",
+                    "is_company": True,
+                    "email": "ap@held.example.com",
+                    "billing_po_required": True,
+                }
+            )
+            move = env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": fields.Date.today(),
+                    "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
+                }
+            )
             move._billing_run_checks()  # a finding row exists: the second transaction updates it
             self.ids.update(partner=partner.id, move=move.id)
         self.addCleanup(self._cleanup)

@@ -73,8 +73,10 @@ class SenderCommon(BillingDisputeCommon, MockEmail):
 class TestSenderIdentity(SenderCommon):
     def test_a_shared_address_identifies_no_customer(self):
         self._share_address()
-        for alias, body in ((self.dispute_alias, f"{self.inv_a.name} is damaged."),
-                            (self.remittance_alias, f"{self.inv_a.name} 1000.00")):  # fmt: skip
+        for alias, body in (
+            (self.dispute_alias, f"{self.inv_a.name} is damaged."),
+            (self.remittance_alias, f"{self.inv_a.name} 1000.00"),
+        ):
             with self.mock_mail_gateway():
                 cases, advices = self._receive(alias, body)
             self.assertFalse(cases, "no case for either customer")
@@ -108,8 +110,10 @@ class TestSenderIdentity(SenderCommon):
         self.assertEqual(sender_key("Jürgen <JÜRGEN@ACME.example.com>"), "jurgen@acme.example.com")
         Dispute = self.env["billing.dispute"]
         customer, contact, customers = Dispute._mail_gateway_identify("jürgen@acme.example.com", self.company)
-        self.assertEqual((customer, contact, customers), (Dispute.partner_id, Dispute.partner_id,
-                                                          self.customer | self.other_customer))  # fmt: skip
+        self.assertEqual(
+            (customer, contact, customers),
+            (Dispute.partner_id, Dispute.partner_id, self.customer | self.other_customer),
+        )
         # An invisible character in the local part is no other address.
         self.other_portal_user.partner_id.email = "j\u200bürgen@acme.example.com"
         customers = Dispute._mail_gateway_identify("jürgen@acme.example.com", self.company)[2]
@@ -162,10 +166,15 @@ class TestPortalAddressTakeover(SenderCommon, HttpCase):
         response = self.url_open(
             "/my/account",
             data={
-                "name": "Gary Globex", "email": self.address, "phone": "555", "street": "1 Road", "city": "Town",
-                "country_id": str(self.env.ref("base.be").id), "csrf_token": Request.csrf_token(self),
+                "name": "Gary Globex",
+                "email": self.address,
+                "phone": "555",
+                "street": "1 Road",
+                "city": "Town",
+                "country_id": str(self.env.ref("base.be").id),
+                "csrf_token": Request.csrf_token(self),
             },
-        )  # fmt: skip
+        )
         self.assertEqual(response.status_code, 200)
         self.assertEqual(self.other_portal_user.partner_id.email, self.address, "the portal lets it change it")
 
@@ -183,8 +192,11 @@ class TestPortalAddressTakeover(SenderCommon, HttpCase):
         self.assertTrue(self._told(self.customer))
         # Acme answers its case by e-mail: the reply lands on the case. The gateway takes a user's partner with
         # the address for its author (Gary, a portal user, before Acme's contact): not on a case of Acme's.
-        self._receive(self.dispute_alias, "Our reply with the confidential credit terms.",
-                      in_reply_to=case.message_ids[-1].message_id)  # fmt: skip
+        self._receive(
+            self.dispute_alias,
+            "Our reply with the confidential credit terms.",
+            in_reply_to=case.message_ids[-1].message_id,
+        )
         reply = case.message_ids.filtered(lambda m: "confidential credit terms" in (m.body or ""))
         self.assertEqual(len(reply), 1)
         self.assertNotEqual(reply.author_id, gary)

@@ -15,16 +15,25 @@ class TestMatchRunChunks(RunChunksCommon):
         cron = self.env.ref("billing_specialist.ir_cron_billing_run_chunk")
         self.assertTrue(self.env["ir.cron.trigger"].search([("cron_id", "=", cron.id)]), "the chunk cron is woken")
         chunks = run.chunk_ids.sorted("sequence")
-        self.assertEqual([(c.kind, c.source_count) for c in chunks],
-                         [("customer", 2), ("customer", 1), ("customer", 1), ("customer", 2), ("rest", 1)])  # fmt: skip
+        self.assertEqual(
+            [(c.kind, c.source_count) for c in chunks],
+            [("customer", 2), ("customer", 1), ("customer", 1), ("customer", 2), ("rest", 1)],
+        )
         acme = self.customer.id
-        self.assertEqual([c.partner_ids for c in chunks[:4]],
-                         [[acme], [acme], [self.other_customer.id], [self.third_customer.id]])  # fmt: skip
+        self.assertEqual(
+            [c.partner_ids for c in chunks[:4]], [[acme], [acme], [self.other_customer.id], [self.third_customer.id]]
+        )
         paying, transfer = self._lines
-        self.assertIn(["account.bank.statement.line", paying.id], chunks[3].source_refs,
-                      "the bank line naming no customer but Initech's invoice is planned with Initech")  # fmt: skip
-        self.assertEqual(chunks[4].source_refs, [["account.bank.statement.line", transfer.id]],
-                         "the one naming nothing waits for the whole ledger's index, last")  # fmt: skip
+        self.assertIn(
+            ["account.bank.statement.line", paying.id],
+            chunks[3].source_refs,
+            "the bank line naming no customer but Initech's invoice is planned with Initech",
+        )
+        self.assertEqual(
+            chunks[4].source_refs,
+            [["account.bank.statement.line", transfer.id]],
+            "the one naming nothing waits for the whole ledger's index, last",
+        )
         self.assertEqual(chunks[1].after_id, chunks[0], "one customer's chunks run one after the other")
         customers = [p for c in chunks if not c.after_id for p in c.partner_ids or []]
         self.assertEqual(len(customers), len(set(customers)), "no two parallel chunks touch one customer")
@@ -56,8 +65,12 @@ class TestMatchRunChunks(RunChunksCommon):
         first._billing_process()
         self.assertEqual(len(run.line_ids), 2)
         self.assertEqual(run.line_ids.partial_ids, partials)
-        self.assertEqual(self.env["account.partial.reconcile"].search_count([("id", "not in", partials.ids),
-                         ("debit_move_id.move_id", "in", [inv.id for inv in self.acme])]), 0)  # fmt: skip
+        self.assertEqual(
+            self.env["account.partial.reconcile"].search_count(
+                [("id", "not in", partials.ids), ("debit_move_id.move_id", "in", [inv.id for inv in self.acme])]
+            ),
+            0,
+        )
 
     def test_failing_chunk_leaves_the_others_applied_and_the_run_resumable(self):
         run = self._start()
@@ -84,8 +97,13 @@ class TestMatchRunChunks(RunChunksCommon):
         self.assertEqual(run.applied_count, 6)
 
     def _other_specialist(self):
-        return new_test_user(self.env, login="bs_specialist_2", groups="base.group_user,billing_specialist.group_billing_user",
-                             company_id=self.company.id, company_ids=self.company.ids)  # fmt: skip
+        return new_test_user(
+            self.env,
+            login="bs_specialist_2",
+            groups="base.group_user,billing_specialist.group_billing_user",
+            company_id=self.company.id,
+            company_ids=self.company.ids,
+        )
 
     def test_undo_takes_back_every_chunk(self):
         run = self._start()
@@ -143,8 +161,9 @@ class TestRestrictedIndex(BillingDisputeCommon):
         return f"INV/{self.today.year}/{tail}"
 
     def _proposals(self, matcher, source):
-        return [(p.confidence, p.conflict, [a.item_id for a in p.allocations], p.explain())
-                for p in matcher.propose(source)]  # fmt: skip
+        return [
+            (p.confidence, p.conflict, [a.item_id for a in p.allocations], p.explain()) for p in matcher.propose(source)
+        ]
 
     def test_restricted_index_proposes_as_the_whole_ledger(self):
         own = self._invoice(250.0, name=self._number("07777"))
@@ -177,8 +196,10 @@ class TestRestrictedIndex(BillingDisputeCommon):
             differs |= self._proposals(BillingMatcher(self.env, self.company, hints=naive), source) != expected
             results.append(expected)
         self.assertTrue(differs, "the customers' items alone would propose otherwise")
-        self.assertEqual([[(c, conflict) for c, conflict, _a, _r in found] for found in results],
-                         [[(0, True)], [(90, False)], [(0, True)], [(0, True)]])  # fmt: skip
+        self.assertEqual(
+            [[(c, conflict) for c, conflict, _a, _r in found] for found in results],
+            [[(0, True)], [(90, False)], [(0, True)], [(0, True)]],
+        )
         self.assertEqual(results[1][0][2], typo_own.ids, "no typo hit: the amount finds the customer's own")
 
     def test_bank_line_naming_no_customer_is_planned_with_the_customer_it_pays(self):

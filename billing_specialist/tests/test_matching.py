@@ -58,10 +58,12 @@ class TestPaymentMatching(PaymentMatchingCommon):
         self.addCleanup(code_translations.python_translations.clear)
 
     def test_reasons_are_in_the_users_language(self):
-        self._translate_to_french({
-            "%(numbers)s found in the memo": "%(numbers)s trouvé dans le libellé",
-            "the amount settles it exactly": "le montant le solde exactement",
-        })  # fmt: skip
+        self._translate_to_french(
+            {
+                "%(numbers)s found in the memo": "%(numbers)s trouvé dans le libellé",
+                "the amount settles it exactly": "le montant le solde exactement",
+            }
+        )
         self.specialist.lang = "fr_FR"
         Run = self.env["billing.match.run"].with_user(self.specialist).with_context(lang=self.specialist.lang)
         line = Run._run_automatic(self.company, self._payment(1200.0, memo=self.inv1.name)).line_ids
@@ -243,8 +245,9 @@ class TestPaymentMatching(PaymentMatchingCommon):
         with self.assertRaisesRegex(UserError, "must be the difference"):
             payment.with_user(self.specialist)._billing_apply([(invoice.id, 3855.0)], writeoff=3855.0)
         with self.assertRaisesRegex(UserError, "above the payment tolerance"):
-            payment.with_user(self.manager)._billing_check_applicable(invoice, {invoice.id: 3855.0}, 3854.0,
-                                                                      automatic=True)  # fmt: skip
+            payment.with_user(self.manager)._billing_check_applicable(
+                invoice, {invoice.id: 3855.0}, 3854.0, automatic=True
+            )
         payment.with_user(self.manager)._billing_apply([(invoice.id, 3855.0)], writeoff=3854.0)
         self.assertTrue(invoice.currency_id.is_zero(invoice.amount_residual), "a manager is not limited")
 

@@ -46,8 +46,13 @@ class TestMatchingEngine(BaseCase):
         self.assertEqual(number_keys("INV/2026/00042"), {"inv202600042", "202600042", "inv202642", "202642"})
 
     def test_reference_written_differently(self):
-        for memo in ("INV/2026/00042", "inv 2026 00042", "Payment inv-2026-42 thanks", "2026/00042",
-                     "REF:INV202600042"):  # fmt: skip
+        for memo in (
+            "INV/2026/00042",
+            "inv 2026 00042",
+            "Payment inv-2026-42 thanks",
+            "2026/00042",
+            "REF:INV202600042",
+        ):
             proposal = self.best(amount=1200.0, memo=memo, partner_id=ACME)
             self.assertEqual(proposal.item_ids, [1], memo)
             self.assertEqual(proposal.confidence, 98, memo)
@@ -279,13 +284,15 @@ class TestSwappedDigits(BaseCase):
         return Matcher(items, partner_names=self.NAMES, closed_numbers=ClosedNumbers(closed, amounts=amounts))
 
     def test_a_swap_naming_a_paid_invoice_of_another_amount_is_a_typo(self):
-        matcher = self._matcher([item(1, "INV/2026/00042", 1200.0)], closed=["INV/2026/00024"],
-                                amounts={"INV/2026/00024": (310.0,)})  # fmt: skip
+        matcher = self._matcher(
+            [item(1, "INV/2026/00042", 1200.0)], closed=["INV/2026/00024"], amounts={"INV/2026/00024": (310.0,)}
+        )
         best = matcher.propose(Source(1, 1200.0, "payment INV/2026/00024", partner_id=ACME))[0]
         self.assertEqual((best.item_ids, best.confidence, best.applies(THRESHOLD)), ([1], 90, True))
         self.assertIn("INV/2026/00024 in the memo is INV/2026/00042 with two adjacent digits swapped", best.explain())
-        self.assertIn("INV/2026/00024 is already paid, for another amount (310.00): no duplicate payment",
-                      best.explain())  # fmt: skip
+        self.assertIn(
+            "INV/2026/00024 is already paid, for another amount (310.00): no duplicate payment", best.explain()
+        )
 
     def test_a_swap_that_may_be_a_duplicate_payment_is_held(self):
         items = [item(1, "INV/2026/00042", 1200.0)]
@@ -305,14 +312,18 @@ class TestSwappedDigits(BaseCase):
             [p for p in known.propose(Source(1, 1100.0, "INV/2026/00024", partner_id=ACME)) if p.applies(THRESHOLD)]
         )
         # The memo names another invoice too: the usual search decides (held: one is paid).
-        both = self._matcher([*items, item(2, "INV/2026/00077", 50.0)], closed=["INV/2026/00024"],
-                             amounts={"INV/2026/00024": (310.0,)})  # fmt: skip
+        both = self._matcher(
+            [*items, item(2, "INV/2026/00077", 50.0)], closed=["INV/2026/00024"], amounts={"INV/2026/00024": (310.0,)}
+        )
         proposals = both.propose(Source(1, 1200.0, "INV/2026/00024 INV/2026/00077", partner_id=ACME))
         self.assertFalse([p for p in proposals if p.applies(THRESHOLD)])
 
     def test_a_swap_naming_another_open_invoice_of_another_amount_is_a_typo(self):
-        items = [item(1, "INV/2026/00042", 1200.0), item(2, "INV/2026/00024", 640.0, partner=GLOBEX),
-                 item(3, "INV/2026/00204", 75.0)]  # fmt: skip
+        items = [
+            item(1, "INV/2026/00042", 1200.0),
+            item(2, "INV/2026/00024", 640.0, partner=GLOBEX),
+            item(3, "INV/2026/00204", 75.0),
+        ]
         matcher = self._matcher(items)
         best = matcher.propose(Source(1, 1200.0, "INV/2026/00024", partner_id=ACME))[0]
         self.assertEqual((best.item_ids, best.applies(THRESHOLD)), ([1], True))

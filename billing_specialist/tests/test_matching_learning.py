@@ -36,12 +36,18 @@ class TestHabitsEngine(BaseCase):
         self.assertEqual(amount_relations(1234.56, 15.0), ["fee:15.00"])
 
     def test_a_habit_is_used_for_its_own_customer_only(self):
-        items = [OpenItem(1, 1, "INV/2026/00042", 1000.0, date(2026, 1, 1)),
-                 OpenItem(2, 2, "INV/2026/00043", 1000.0, date(2026, 1, 1))]  # fmt: skip
+        items = [
+            OpenItem(1, 1, "INV/2026/00042", 1000.0, date(2026, 1, 1)),
+            OpenItem(2, 2, "INV/2026/00043", 1000.0, date(2026, 1, 1)),
+        ]
         seen = date(2026, 10, 2)
-        habits = Habits([Habit(1, "amount_relation", "fee:15.00", 3, seen),
-                         Habit(1, "payer_account", "BE71096123456769", 3, seen),
-                         Habit(2, "payer_account", "BE71096123456769", 1, seen)])  # fmt: skip
+        habits = Habits(
+            [
+                Habit(1, "amount_relation", "fee:15.00", 3, seen),
+                Habit(1, "payer_account", "BE71096123456769", 3, seen),
+                Habit(2, "payer_account", "BE71096123456769", 1, seen),
+            ]
+        )
         matcher = LearningMatcher(items, habits=habits, partner_names={1: "Northwind", 2: "Globex"})
         other = matcher.propose(Source(1, 985.0, "INV/2026/00043", partner_id=2))[0]
         self.assertEqual((other.writeoff, other.learned_fee), (0.0, 0.0), "customer 1's fee is not customer 2's")
@@ -54,11 +60,14 @@ class TestHabitsEngine(BaseCase):
         )
 
     def test_a_recurring_discount_and_a_faint_habit(self):
-        items = [OpenItem(1, 1, "INV/2026/00042", 1000.0, date(2026, 1, 1)),
-                 OpenItem(2, 1, "INV/2026/00043", 2000.0, date(2026, 1, 1))]  # fmt: skip
+        items = [
+            OpenItem(1, 1, "INV/2026/00042", 1000.0, date(2026, 1, 1)),
+            OpenItem(2, 1, "INV/2026/00043", 2000.0, date(2026, 1, 1)),
+        ]
         seen = date(2026, 10, 2)
-        habits = Habits([Habit(1, "amount_relation", "discount:2", 3, seen),
-                         Habit(1, "amount_relation", "fee:7.50", 2, seen)])  # fmt: skip
+        habits = Habits(
+            [Habit(1, "amount_relation", "discount:2", 3, seen), Habit(1, "amount_relation", "fee:7.50", 2, seen)]
+        )
         matcher = LearningMatcher(items, habits=habits, partner_names={1: "Northwind"})
         best = matcher.propose(Source(1, 1960.0, "INV/2026/00043", partner_id=1))[0]
         self.assertEqual((best.writeoff, best.confidence), (40.0, 95))
@@ -79,8 +88,7 @@ class TestHabitsEngine(BaseCase):
         known = Habits([Habit(1, "reference_pattern", "typo:dropped", 4, seen)])
         best = LearningMatcher(items, habits=known).propose(source)[0]
         self.assertEqual(best.confidence, 80)
-        self.assertIn("drops a character of the invoice number: 4 earlier payments, last on 2026-10-02",
-                      best.explain())  # fmt: skip
+        self.assertIn("drops a character of the invoice number: 4 earlier payments, last on 2026-10-02", best.explain())
         # Another customer's slip says nothing about this one.
         elsewhere = Habits([Habit(9, "reference_pattern", "typo:dropped", 4, seen)])
         self.assertEqual(LearningMatcher(items, habits=elsewhere).propose(source)[0].confidence, 60)
@@ -88,8 +96,10 @@ class TestHabitsEngine(BaseCase):
     def test_a_known_slip_tells_which_of_two_lookalikes_never_automatically(self):
         seen = date(2026, 10, 2)
         # The memo is one typo from both: 51423 with its 3 dropped, 5143 with a 3 changed into a 2. Same amounts.
-        items = [OpenItem(1, 1, "INV/2026/51423", 500.0, date(2026, 1, 1)),
-                 OpenItem(2, 1, "INV/2026/5143", 500.0, date(2026, 1, 1))]  # fmt: skip
+        items = [
+            OpenItem(1, 1, "INV/2026/51423", 500.0, date(2026, 1, 1)),
+            OpenItem(2, 1, "INV/2026/5143", 500.0, date(2026, 1, 1)),
+        ]
         source = Source(3, 500.0, "INV/2026/5142", partner_id=1)
         plain = LearningMatcher(items).propose(source)
         self.assertTrue(plain[0].conflict, "without the habit: two open items of 500, amount alone cannot tell")
@@ -106,8 +116,10 @@ class TestHabitsEngine(BaseCase):
         seen, paid = date(2026, 10, 2), date(2026, 6, 30)
         # Two invoices of 500 (recurring): one dated 30 days before the payment, the other 5; the older one first
         # by due date otherwise.
-        items = [OpenItem(1, 1, "INV/2026/00041", 500.0, date(2026, 7, 20), invoice_date=date(2026, 5, 31)),
-                 OpenItem(2, 1, "INV/2026/00042", 500.0, date(2026, 7, 10), invoice_date=date(2026, 6, 25))]  # fmt: skip
+        items = [
+            OpenItem(1, 1, "INV/2026/00041", 500.0, date(2026, 7, 20), invoice_date=date(2026, 5, 31)),
+            OpenItem(2, 1, "INV/2026/00042", 500.0, date(2026, 7, 10), invoice_date=date(2026, 6, 25)),
+        ]
         source = Source(3, 500.0, "monthly fee", partner_id=1, date=paid)
         plain = LearningMatcher(items).propose(source)
         self.assertEqual(plain[0].item_ids, [2])
@@ -115,8 +127,10 @@ class TestHabitsEngine(BaseCase):
         proposals = LearningMatcher(items, habits=habits).propose(source)
         self.assertEqual(proposals[0].item_ids, [1], "the invoice the customer's timing fits comes first")
         self.assertTrue(all(p.conflict and p.confidence == 0 for p in proposals), "still held: a person decides")
-        self.assertIn("usually pays 28-34 days after the invoice date: 12 earlier payments, last on 2026-10-02",
-                      proposals[0].explain())  # fmt: skip
+        self.assertIn(
+            "usually pays 28-34 days after the invoice date: 12 earlier payments, last on 2026-10-02",
+            proposals[0].explain(),
+        )
         # No dominant bucket (12 of 26 payments), or another customer's habit: nothing changes.
         split = Habits([Habit(1, "days_to_pay", "28-34", 12, seen), Habit(1, "days_to_pay", "0-6", 14, seen)])
         self.assertEqual(LearningMatcher(items, habits=split).propose(source)[0].item_ids, [2])
@@ -188,23 +202,33 @@ class TestMatchingLearning(PaymentMatchingCommon):
 
     def _age_runs(self, runs, days):
         self.env.flush_all()
-        self.env.execute_query(SQL("UPDATE billing_match_run SET date = date - %s * interval '1 day' WHERE id IN %s",
-                                   days, tuple(runs.ids)))  # fmt: skip
+        self.env.execute_query(
+            SQL(
+                "UPDATE billing_match_run SET date = date - %s * interval '1 day' WHERE id IN %s", days, tuple(runs.ids)
+            )
+        )
         runs.invalidate_recordset(["date"])
 
     # ------------------------------------------------------------------ learning and un-learning
 
     def test_a_match_applied_by_hand_teaches_at_once(self):
-        line = self._bank_line(1200.0, memo=f"inv {self.inv1.name}", account_number=ACCOUNT,
-                               partner_name="ACME RETAIL PAYABLES")  # fmt: skip
+        line = self._bank_line(
+            1200.0, memo=f"inv {self.inv1.name}", account_number=ACCOUNT, partner_name="ACME RETAIL PAYABLES"
+        )
         run = self._apply_by_hand(line, self.inv1, partner=self.customer)
         self.assertTrue(run.learned)
         habits = self._habits(self.customer)
         learned = {(h.kind, h.key): h.evidence_count for h in habits}
-        self.assertEqual(learned, {
-            ("payer_account", "be71096123456769"): 1, ("payer_name", "acmeretailpayables"): 1,
-            ("reference_pattern", "number"): 1, ("amount_relation", "exact"): 1, ("days_to_pay", "35-41"): 1,
-        })  # fmt: skip
+        self.assertEqual(
+            learned,
+            {
+                ("payer_account", "be71096123456769"): 1,
+                ("payer_name", "acmeretailpayables"): 1,
+                ("reference_pattern", "number"): 1,
+                ("amount_relation", "exact"): 1,
+                ("days_to_pay", "35-41"): 1,
+            },
+        )
         self.assertEqual(habits.evidence_ids.line_id, run.line_ids, "each habit knows the match that taught it")
         self.assertEqual(set(habits.mapped("last_seen")), {self.today})
         self.assertIn("Pays from account BE71…6769", habits.mapped("name"))
@@ -215,25 +239,40 @@ class TestMatchingLearning(PaymentMatchingCommon):
         )
 
     def test_habits_read_as_a_person_writes_them(self):
-        habit = self.env["billing.match.habit"].sudo().create({
-            "company_id": self.company.id, "partner_id": self.customer.id, "kind": "reference_pattern",
-            "key": r"po:PO-\d{5}/\d{2}",
-        })  # fmt: skip
-        self.assertEqual(habit.with_user(self.specialist).name, "Writes its PO number (PO-#####/##)",
-                         "the PO number's shape, not a regular expression")  # fmt: skip
+        habit = (
+            self.env["billing.match.habit"]
+            .sudo()
+            .create(
+                {
+                    "company_id": self.company.id,
+                    "partner_id": self.customer.id,
+                    "kind": "reference_pattern",
+                    "key": r"po:PO-\d{5}/\d{2}",
+                }
+            )
+        )
+        self.assertEqual(
+            habit.with_user(self.specialist).name,
+            "Writes its PO number (PO-#####/##)",
+            "the PO number's shape, not a regular expression",
+        )
         fields = self.env["billing.match.habit"].with_user(self.specialist).fields_get(["evidence_count"])
-        self.assertFalse(fields["evidence_count"].get("aggregator"),
-                         "a customer's group row does not add up the matches behind each of its habits")  # fmt: skip
+        self.assertFalse(
+            fields["evidence_count"].get("aggregator"),
+            "a customer's group row does not add up the matches behind each of its habits",
+        )
 
     def test_a_match_undone_by_hand_takes_back_what_it_taught(self):
         """Not with the run's Undo: the reconciliation removed from the invoice by an accountant."""
-        line = self._bank_line(1200.0, memo=f"inv {self.inv1.name}", account_number=ACCOUNT,
-                               partner_name="ACME RETAIL PAYABLES")  # fmt: skip
+        line = self._bank_line(
+            1200.0, memo=f"inv {self.inv1.name}", account_number=ACCOUNT, partner_name="ACME RETAIL PAYABLES"
+        )
         run = self._apply_by_hand(line, self.inv1, partner=self.customer)
         kept = self._apply_by_hand(
-            self._bank_line(300.0, memo=f"inv {self.inv2.name}", account_number=ACCOUNT), self.inv2,
+            self._bank_line(300.0, memo=f"inv {self.inv2.name}", account_number=ACCOUNT),
+            self.inv2,
             partner=self.customer,
-        )  # fmt: skip
+        )
         self.assertTrue(self._habits(self.customer, "payer_account"))
         self.assertEqual(self._habits(self.customer, "payer_account").evidence_count, 2)
         self.inv1.line_ids.filtered(lambda ln: ln.account_id.account_type == "asset_receivable").with_user(
@@ -309,21 +348,24 @@ class TestMatchingLearning(PaymentMatchingCommon):
         run = self._run(payment)
         self.assertEqual((run.line_ids.outcome, run.line_ids.confidence), ("applied", 90))
         self.assertEqual(run.line_ids.invoice_ids, target)
-        self.assertIn("Acme Retail writes the invoice's sequence number only: 3 earlier payments, last on",
-                      run.line_ids.reasons)  # fmt: skip
+        self.assertIn(
+            "Acme Retail writes the invoice's sequence number only: 3 earlier payments, last on", run.line_ids.reasons
+        )
 
     def test_a_recurring_fee_is_written_off_within_the_limit_and_not_beyond(self):
         self.company.billing_writeoff_max_amount = 50.0
         for index in range(3):
             taught = self._invoice(800.0 + index, partner=self.customer)
-            self._apply_by_hand(self._payment(785.0 + index, memo=taught.name), taught, amount=800.0 + index,
-                                writeoff=15.0)  # fmt: skip
+            self._apply_by_hand(
+                self._payment(785.0 + index, memo=taught.name), taught, amount=800.0 + index, writeoff=15.0
+            )
         fee = self._habits(self.customer, "amount_relation").filtered(lambda h: h.key == "fee:15.00")
         self.assertEqual(fee.evidence_count, 3)
         run = self._run(self._payment(1185.0, memo=self.inv1.name))
         self.assertEqual((run.line_ids.outcome, run.line_ids.writeoff), ("applied", 15.0))
-        self.assertIn("Acme Retail deducts a fee of 15.00, proposed as a write-off: 3 earlier payments",
-                      run.line_ids.reasons)  # fmt: skip
+        self.assertIn(
+            "Acme Retail deducts a fee of 15.00, proposed as a write-off: 3 earlier payments", run.line_ids.reasons
+        )
         self.assertTrue(self.inv1.currency_id.is_zero(self.inv1.amount_residual))
         self.company.billing_writeoff_max_amount = 10.0  # the usual fee is now above the limit
         payment = self._payment(285.0, memo=self.inv2.name)
@@ -367,8 +409,9 @@ class TestMatchingLearning(PaymentMatchingCommon):
 
     def test_learned_days_to_pay_order_the_review_of_recurring_invoices_never_apply(self):
         for index in range(3):  # Globex pays about 30 days after the invoice date
-            invoice = self._invoice(200.0 + index, partner=self.other_customer,
-                                    invoice_date=self.today - timedelta(days=30))  # fmt: skip
+            invoice = self._invoice(
+                200.0 + index, partner=self.other_customer, invoice_date=self.today - timedelta(days=30)
+            )
             self._apply_by_hand(self._payment(200.0 + index, partner=self.other_customer), invoice)
         self.assertEqual(self._habits(self.other_customer, "days_to_pay").key, "28-34")
         payment = self._payment(99.0, memo="monthly fee", partner=self.other_customer)
@@ -429,8 +472,14 @@ class TestMatchingLearning(PaymentMatchingCommon):
         self.assertFalse(self._habits(self.other_customer), "a line carrying another customer's name teaches nothing")
         # A habit learned before this rule (the same lessons, recorded by an older version): held as a conflict.
         Habit = self.env["billing.match.habit"].sudo()
-        habit = Habit.create({"company_id": self.company.id, "partner_id": self.other_customer.id,
-                              "kind": "payer_name", "key": "ACMERETAIL"})  # fmt: skip
+        habit = Habit.create(
+            {
+                "company_id": self.company.id,
+                "partner_id": self.other_customer.id,
+                "kind": "payer_name",
+                "key": "ACMERETAIL",
+            }
+        )
         runs = self.env["billing.match.run"].search([("mode", "=", "manual")], limit=3)
         self.env["billing.match.habit.evidence"].sudo().create(
             [{"habit_id": habit.id, "line_id": run.line_ids[:1].id, "date": self.today} for run in runs]
@@ -472,14 +521,19 @@ class TestMatchingLearning(PaymentMatchingCommon):
         habit = self._habits(self.customer, "payer_account").with_user(self.specialist)
         habit.active = False
         self.assertFalse(habit.active)
-        for vals in ({"key": "XX"}, {"partner_id": self.other_customer.id}, {"evidence_count": 99},
-                     {"last_seen": self.today + timedelta(days=1)}):  # fmt: skip
+        for vals in (
+            {"key": "XX"},
+            {"partner_id": self.other_customer.id},
+            {"evidence_count": 99},
+            {"last_seen": self.today + timedelta(days=1)},
+        ):
             with self.subTest(vals=vals), self.assertRaises(AccessError), self.env.cr.savepoint():
                 habit.write(vals)
         Habit = self.env["billing.match.habit"].with_user(self.specialist)
         with self.assertRaises(AccessError), self.env.cr.savepoint():
-            Habit.create({"company_id": self.company.id, "partner_id": self.customer.id, "kind": "payer_account",
-                          "key": "X"})  # fmt: skip
+            Habit.create(
+                {"company_id": self.company.id, "partner_id": self.customer.id, "kind": "payer_account", "key": "X"}
+            )
         defaults = Habit.with_context(default_key="X", default_evidence_count=5).default_get(["key", "active"])
         self.assertNotIn("key", defaults)
         evidence = habit.evidence_ids.with_user(self.specialist)
@@ -494,8 +548,9 @@ class TestMatchingLearning(PaymentMatchingCommon):
         self.assertIn("billing_match_habit_ids", views["views"]["form"]["arch"])
         Habit.get_views([(False, "list"), (False, "form"), (False, "search")])
         other = self.env["res.company"].create({"name": "Other Billing Co"})
-        self.env["billing.match.habit"].sudo().create({"company_id": other.id, "partner_id": self.customer.id,
-                                                       "kind": "payer_name", "key": "ACME"})  # fmt: skip
+        self.env["billing.match.habit"].sudo().create(
+            {"company_id": other.id, "partner_id": self.customer.id, "kind": "payer_name", "key": "ACME"}
+        )
         self.assertFalse(Habit.search([("company_id", "=", other.id)]), "another company's habits are not seen")
 
 
@@ -507,8 +562,10 @@ class TestLearnedNamesAttack(BaseCase):
     NAMES = {1: "Acme Retail", 2: "Globex Stores"}
 
     def _matcher(self, habits, items=None, **options):
-        items = items or [OpenItem(1, 1, "INV/2026/00041", 640.0, date(2026, 9, 1)),
-                          OpenItem(2, 2, "INV/2026/00042", 777.0, date(2026, 9, 1))]  # fmt: skip
+        items = items or [
+            OpenItem(1, 1, "INV/2026/00041", 640.0, date(2026, 9, 1)),
+            OpenItem(2, 2, "INV/2026/00042", 777.0, date(2026, 9, 1)),
+        ]
         return LearningMatcher(items, habits=Habits(habits), partner_names=self.NAMES, **options)
 
     def test_a_name_learned_for_one_customer_never_takes_anothers_payment(self):
@@ -536,8 +593,10 @@ class TestLearnedNamesAttack(BaseCase):
 
     def test_a_learned_name_with_a_known_way_of_writing_stays_a_proposal(self):
         # Globex writes sequence numbers only (a habit): a bare "42" under a learned name is still a proposal.
-        habits = [Habit(2, "payer_name", "GLOBEXPAYABLESDEPT", 9, self.SEEN),
-                  Habit(2, "reference_pattern", "sequence", 9, self.SEEN)]  # fmt: skip
+        habits = [
+            Habit(2, "payer_name", "GLOBEXPAYABLESDEPT", 9, self.SEEN),
+            Habit(2, "reference_pattern", "sequence", 9, self.SEEN),
+        ]
         best = self._matcher(habits).propose(Source(1, 777.0, "paid 42", payer_name="GLOBEX PAYABLES DEPT"))[0]
         self.assertEqual(best.item_ids, [2])
         self.assertFalse(best.applies(THRESHOLD))
@@ -551,14 +610,17 @@ class TestLearnedNamesAttack(BaseCase):
         self.assertFalse([p for p in proposals if p.applies(THRESHOLD)])
         self.assertIn("the payer's name is that of Acme Retail", proposals[0].explain())
         # A name learned for Globex against an account on record for Acme: held.
-        learned_name = self._matcher([Habit(2, "payer_name", "GLOBEXPAYABLESDEPT", 5, self.SEEN)],
-                                     account_partners={account: 1})  # fmt: skip
+        learned_name = self._matcher(
+            [Habit(2, "payer_name", "GLOBEXPAYABLESDEPT", 5, self.SEEN)], account_partners={account: 1}
+        )
         proposals = learned_name.propose(
             Source(4, 640.0, "", account_number=account, payer_name="Globex Payables Dept")
         )
         self.assertTrue(proposals and all(p.conflict for p in proposals))
-        self.assertIn("the bank account is that of Acme Retail, but the payer's name GLOBEXPAYABLESDEPT paid Globex",
-                      proposals[0].explain())  # fmt: skip
+        self.assertIn(
+            "the bank account is that of Acme Retail, but the payer's name GLOBEXPAYABLESDEPT paid Globex",
+            proposals[0].explain(),
+        )
         # An account on record for Acme: whatever was learned for Globex, Globex's invoice is not Acme's to pay.
         matcher = self._matcher([Habit(2, "payer_account", account, 5, self.SEEN)], account_partners={account: 1})
         proposals = matcher.propose(Source(3, 777.0, "transfer", account_number=account))

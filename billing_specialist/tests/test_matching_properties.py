@@ -79,8 +79,10 @@ class TestMatchingPropertiesFound(BaseCase):
     def test_amount_of_one_invoice_and_of_another_after_the_usual_fee_is_held(self):
         # The customer deducts a fee of 15.00 (learned); it pays 335.00: exactly INV/2026/00068, and INV/2026/00088
         # (350.00) less its usual fee. It was applied to 00068 (90): now a person decides.
-        items = [OpenItem(1, 6, "INV/2026/00088", 350.0, date(2026, 1, 1)),
-                 OpenItem(2, 6, "INV/2026/00068", 335.0, date(2026, 1, 2))]  # fmt: skip
+        items = [
+            OpenItem(1, 6, "INV/2026/00088", 350.0, date(2026, 1, 1)),
+            OpenItem(2, 6, "INV/2026/00068", 335.0, date(2026, 1, 2)),
+        ]
         habits = Habits([Habit(6, "amount_relation", "fee:15.00", 5, date(2026, 1, 1))])
         proposals = LearningMatcher(items, habits=habits).propose(Source(9, 335.0, partner_id=6))
         self.assertTrue(proposals and all(p.conflict for p in proposals))

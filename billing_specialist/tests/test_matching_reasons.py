@@ -104,8 +104,11 @@ class TestMatchingReasons(BaseCase):
         self.assertIn("possible duplicate payment", matcher.propose(other)[0].explain())
 
     def test_items_paid_in_part_counts_the_items_that_get_money(self):
-        items = [item(1, "INV/2026/00061", 500.0, due=(2026, 1, 1)), item(2, "INV/2026/00062", 700.0, due=(2026, 2, 1)),
-                 item(3, "INV/2026/00063", 900.0, due=(2026, 3, 1))]  # fmt: skip
+        items = [
+            item(1, "INV/2026/00061", 500.0, due=(2026, 1, 1)),
+            item(2, "INV/2026/00062", 700.0, due=(2026, 2, 1)),
+            item(3, "INV/2026/00063", 900.0, due=(2026, 3, 1)),
+        ]
         memo = "INV/2026/00061 INV/2026/00062 INV/2026/00063"
         best = self.best(self.matcher(items), amount=300.0, memo=memo, partner_id=ACME)
         self.assertEqual([a.item_id for a in best.allocations], [1])

@@ -74,10 +74,19 @@ class TestMatchingReview(MatchingReviewCommon):
     def test_no_hidden_cap_pages_instead(self):
         invoice = self._invoice(5000.0)
         payments = self.env["account.payment"].create(
-            [{"payment_type": "inbound", "partner_type": "customer", "partner_id": self.customer.id, "amount": 1.0,
-              "memo": f"part {number}", "date": self.today, "journal_id": self.bank_journal.id}
-             for number in range(30)]
-        )  # fmt: skip
+            [
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": self.customer.id,
+                    "amount": 1.0,
+                    "memo": f"part {number}",
+                    "date": self.today,
+                    "journal_id": self.bank_journal.id,
+                }
+                for number in range(30)
+            ]
+        )
         payments.action_post()
         rows = self._review()
         self.assertEqual(len(rows), 30, "every pending source gets a row: the list pages them")
@@ -163,8 +172,12 @@ class TestMatchingReview(MatchingReviewCommon):
         line = self._bank_line(1500.0, memo="transfer 8812")
         row = self._review()
         self.assertEqual((row.statement_line_id, row.confidence, row.partner_id), (line, 0, self.env["res.partner"]))
-        row.write({"partner_id": self.customer.id,
-                   "allocation_ids": [Command.create({"move_id": self.inv1.id, "amount": 1200.0})]})  # fmt: skip
+        row.write(
+            {
+                "partner_id": self.customer.id,
+                "allocation_ids": [Command.create({"move_id": self.inv1.id, "amount": 1200.0})],
+            }
+        )
         self.assertEqual(row.remainder, 300.0, "left open as the customer's credit")
         row.action_apply()
         self.assertEqual(line.partner_id, self.customer)
@@ -222,17 +235,27 @@ class TestMatchingReviewSecurity(MatchingReviewCommon):
     def test_clients_cannot_write_what_the_engine_set(self):
         self._payment(750.0)
         row = self._review()
-        for vals in ({"confidence": 100}, {"reasons": "trust me"}, {"payment_id": False}, {"skipped": True},
-                     {"user_id": self.manager.id}, {"company_id": self.company.id}):  # fmt: skip
+        for vals in (
+            {"confidence": 100},
+            {"reasons": "trust me"},
+            {"payment_id": False},
+            {"skipped": True},
+            {"user_id": self.manager.id},
+            {"company_id": self.company.id},
+        ):
             with self.assertRaises(AccessError), self.env.cr.savepoint():
                 row.write(vals)
         with self.assertRaisesRegex(UserError, "own customer"), self.env.cr.savepoint():
             row.write({"partner_id": self.other_customer.id})
         with self.assertRaises(AccessError), self.env.cr.savepoint():
             self.env["billing.match.review"].with_user(self.specialist).create(
-                {"company_id": self.company.id, "user_id": self.specialist.id, "source_type": "payment",
-                 "payment_id": row.payment_id.id}
-            )  # fmt: skip
+                {
+                    "company_id": self.company.id,
+                    "user_id": self.specialist.id,
+                    "source_type": "payment",
+                    "payment_id": row.payment_id.id,
+                }
+            )
         self.assertEqual(row.confidence, 80)
 
     def test_rows_are_the_users_own_and_of_allowed_companies(self):
@@ -243,10 +266,19 @@ class TestMatchingReviewSecurity(MatchingReviewCommon):
         with self.assertRaises(AccessError), self.env.cr.savepoint():
             Manager.browse(row.id).action_apply()
         other_company = self.setup_other_company(name="Other Billing Co")["company"]
-        foreign = self.env["billing.match.review"].sudo().create(
-            {"company_id": other_company.id, "user_id": self.specialist.id, "source_type": "payment",
-             "payment_id": row.payment_id.id, "name": "foreign"}
-        )  # fmt: skip
+        foreign = (
+            self.env["billing.match.review"]
+            .sudo()
+            .create(
+                {
+                    "company_id": other_company.id,
+                    "user_id": self.specialist.id,
+                    "source_type": "payment",
+                    "payment_id": row.payment_id.id,
+                    "name": "foreign",
+                }
+            )
+        )
         Review = self.env["billing.match.review"].with_user(self.specialist)
         self.assertEqual(Review.search([]), row, "another company's rows are invisible")
         with self.assertRaises(AccessError), self.env.cr.savepoint():
@@ -336,8 +368,11 @@ class TestMatchingReviewTour(ScreenshotTourMixin, MatchingReviewCommon, HttpCase
         fee = self._invoice(80.0, invoice_date=self.today - timedelta(days=10))
         bank_line = self._bank_line(80.0, memo="invoice payment", account_number="BE71096123456769")
         other = self._payment(500.0, memo="on account", partner=self.other_customer)
-        self.start_tour("/odoo/action-billing_specialist.billing_match_review_action_open",
-                        "billing_specialist_matching_tour", login="bs_specialist")  # fmt: skip
+        self.start_tour(
+            "/odoo/action-billing_specialist.billing_match_review_action_open",
+            "billing_specialist_matching_tour",
+            login="bs_specialist",
+        )
         run = self.env["billing.match.run"].search([("mode", "=", "manual")])
         self.assertEqual(len(run), 1)
         self.assertEqual(run.state, "undone", "the tour undid it")

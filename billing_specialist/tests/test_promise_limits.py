@@ -20,18 +20,36 @@ class PromiseLimitsCommon(PromiseCommon):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.company.write({
-            "billing_portal_promise_min_percent": 50, "billing_promise_max_days": 60,
-            "billing_promise_max_moves": 2, "billing_promise_move_max_days": 14,
-        })  # fmt: skip
-        cls.big = cls._invoice(1_000_000.0, partner=cls.customer, invoice_date=cls.today - timedelta(days=70),
-                               invoice_date_due=cls.today - timedelta(days=40), invoice_payment_term_id=False)  # fmt: skip
-        cls.small = cls._invoice(2_000.0, partner=cls.customer, invoice_date=cls.today - timedelta(days=70),
-                                 invoice_date_due=cls.today - timedelta(days=40), invoice_payment_term_id=False)  # fmt: skip
+        cls.company.write(
+            {
+                "billing_portal_promise_min_percent": 50,
+                "billing_promise_max_days": 60,
+                "billing_promise_max_moves": 2,
+                "billing_promise_move_max_days": 14,
+            }
+        )
+        cls.big = cls._invoice(
+            1_000_000.0,
+            partner=cls.customer,
+            invoice_date=cls.today - timedelta(days=70),
+            invoice_date_due=cls.today - timedelta(days=40),
+            invoice_payment_term_id=False,
+        )
+        cls.small = cls._invoice(
+            2_000.0,
+            partner=cls.customer,
+            invoice_date=cls.today - timedelta(days=70),
+            invoice_date_due=cls.today - timedelta(days=40),
+            invoice_payment_term_id=False,
+        )
 
     def _vals(self, amount, days, invoices=None):
-        return {"partner_id": self.customer.id, "move_ids": [Command.set((invoices or self.big).ids)],
-                "amount": amount, "date": fields.Date.to_string(self.today + timedelta(days=days))}  # fmt: skip
+        return {
+            "partner_id": self.customer.id,
+            "move_ids": [Command.set((invoices or self.big).ids)],
+            "amount": amount,
+            "date": fields.Date.to_string(self.today + timedelta(days=days)),
+        }
 
 
 @tagged("post_install", "-at_install")
@@ -74,8 +92,9 @@ class TestPromiseLimits(PromiseLimitsCommon):
 
     def test_tolerance_cannot_put_the_deadline_off(self):
         message = self._assert_refused(
-            self.env["billing.promise"].with_user(self.specialist).create, {**self._vals(500_000.0, 5),
-                                                                            "tolerance_days": 90})  # fmt: skip
+            self.env["billing.promise"].with_user(self.specialist).create,
+            {**self._vals(500_000.0, 5), "tolerance_days": 90},
+        )
         self.assertIn("between 0 and 3 days", message)
 
     def test_the_date_moves_at_most_twice_by_at_most_14_days(self):
@@ -125,9 +144,15 @@ class TestPromiseLimits(PromiseLimitsCommon):
         collection = self.env["billing.collection"].sudo()._for_partners(self.customer, self.company)
         Call = self.env["billing.collection.call"].with_user(self.specialist)
         for amount, days, expected in [(0.01, 30, "at least 50"), (600_000.0, 200, "at most 60 days")]:
-            wizard = Call.create({"collection_id": collection.id, "outcome": "promised",
-                                  "promise_move_ids": [Command.set(self.big.ids)], "promise_amount": amount,
-                                  "promise_date": self.today + timedelta(days=days)})  # fmt: skip
+            wizard = Call.create(
+                {
+                    "collection_id": collection.id,
+                    "outcome": "promised",
+                    "promise_move_ids": [Command.set(self.big.ids)],
+                    "promise_amount": amount,
+                    "promise_date": self.today + timedelta(days=days),
+                }
+            )
             with self.subTest(amount=amount), self.assertRaises(REFUSED) as caught:
                 wizard.action_apply()
             self.assertIn(expected, str(caught.exception))
@@ -180,8 +205,11 @@ class TestPromiseLimitsRpc(PromiseLimitsCommon, HttpCase):
     def _call(self, model, method, args, kwargs=None):
         """The JSON-RPC call a client makes; an error is raised with its type and message."""
         params = {"model": model, "method": method, "args": args, "kwargs": kwargs or {}}
-        response = self.url_open("/web/dataset/call_kw", json.dumps({"jsonrpc": "2.0", "method": "call", "id": 0,
-                                 "params": params}), headers={"Content-Type": "application/json"}).json()  # fmt: skip
+        response = self.url_open(
+            "/web/dataset/call_kw",
+            json.dumps({"jsonrpc": "2.0", "method": "call", "id": 0, "params": params}),
+            headers={"Content-Type": "application/json"},
+        ).json()
         if "error" in response:
             data = response["error"]["data"]
             raise JsonRpcException(response["error"]["code"], f"{data['name']}: {data['message']}")
@@ -209,8 +237,12 @@ class TestPromiseLimitsRpc(PromiseLimitsCommon, HttpCase):
             self._call("billing.promise", "write", [[promise_id], {"date_move_count": 0}])
         # A client-set context key changes nothing.
         with self.assertRaisesRegex(JsonRpcException, "already put off 2 times"):
-            self._call("billing.promise", "write", [[promise_id], {"date": str(self.today + timedelta(days=35))}],
-                       {"context": {"default_date_move_count": 0, "active_test": False}})  # fmt: skip
+            self._call(
+                "billing.promise",
+                "write",
+                [[promise_id], {"date": str(self.today + timedelta(days=35))}],
+                {"context": {"default_date_move_count": 0, "active_test": False}},
+            )
         promise = self.env["billing.promise"].browse(promise_id)
         self.assertEqual((promise.date, promise.date_move_count), (self.today + timedelta(days=30), 2))
 
@@ -218,10 +250,14 @@ class TestPromiseLimitsRpc(PromiseLimitsCommon, HttpCase):
         self.company.billing_portal_promise_max_days = 90  # the portal's own limit longer than the company's
         self.authenticate("bs_portal", "bs_portal")
         day = self.today + timedelta(days=75)
-        response = self.url_open(f"/my/invoices/{self.big.id}/promise", data={
-            "promise_date": fields.Date.to_string(day), "promise_amount": "600000",
-            "csrf_token": Request.csrf_token(self),
-        })  # fmt: skip
+        response = self.url_open(
+            f"/my/invoices/{self.big.id}/promise",
+            data={
+                "promise_date": fields.Date.to_string(day),
+                "promise_amount": "600000",
+                "csrf_token": Request.csrf_token(self),
+            },
+        )
         self.assertEqual(response.status_code, 400)
         self.assertIn("up to 60 days ahead", response.text)
         self.assertFalse(self.env["billing.promise"].sudo().search([("move_ids", "in", self.big.ids)]))

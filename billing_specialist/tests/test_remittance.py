@@ -34,8 +34,13 @@ def _pdf(lines):
 
 
 # What the tests count, from the records they create (a database with demo data has some already).
-COUNTED = ("billing.remittance", "billing.remittance.line", "billing.remittance.format", "ir.attachment",
-           "account.partial.reconcile")  # fmt: skip
+COUNTED = (
+    "billing.remittance",
+    "billing.remittance.line",
+    "billing.remittance.format",
+    "ir.attachment",
+    "account.partial.reconcile",
+)
 
 
 class RemittanceCommon(BillingDisputeCommon):
@@ -56,10 +61,15 @@ class RemittanceCommon(BillingDisputeCommon):
     def _import(self, content, filename="advice.csv", partner=None, fmt=None, user=None, **vals):
         """Import a file through the wizard as ``user`` (the specialist); the remittance created."""
         env = self.env(user=user or self.specialist)
-        wizard = env["billing.remittance.import"].create({
-            "partner_id": (partner or self.customer).id, "file": base64.b64encode(content), "filename": filename,
-            **({"format_id": fmt.id} if fmt else {}), **vals,
-        })  # fmt: skip
+        wizard = env["billing.remittance.import"].create(
+            {
+                "partner_id": (partner or self.customer).id,
+                "file": base64.b64encode(content),
+                "filename": filename,
+                **({"format_id": fmt.id} if fmt else {}),
+                **vals,
+            }
+        )
         action = wizard.action_import()
         return env["billing.remittance"].browse(action["res_id"])
 
@@ -77,8 +87,13 @@ class RemittanceCommon(BillingDisputeCommon):
 @tagged("post_install", "-at_install")
 class TestRemittanceImport(RemittanceCommon):
     def test_csv_by_header_names_with_deduction_reason_and_date(self):
-        fmt = self._format(column_reference="Document", column_amount="Paid", column_deduction="Deducted",
-                           column_reason="Why", column_date="Paid On")  # fmt: skip
+        fmt = self._format(
+            column_reference="Document",
+            column_amount="Paid",
+            column_deduction="Deducted",
+            column_reason="Why",
+            column_date="Paid On",
+        )
         csv = (
             "Paid On,Document,Paid,Deducted,Why\n"
             f"2026-03-02,{self.inv1.name},1160.00,40.00,damaged on delivery\n"
@@ -105,8 +120,15 @@ class TestRemittanceImport(RemittanceCommon):
 
     def test_debit_credit_columns_and_decimal_comma(self):
         note = self._invoice(100.0, move_type="out_refund")
-        fmt = self._format(column_reference="Beleg", column_amount="", column_debit="Soll", column_credit="Haben",
-                           decimal_comma=True, date_formats="%d.%m.%Y", column_date="Datum")  # fmt: skip
+        fmt = self._format(
+            column_reference="Beleg",
+            column_amount="",
+            column_debit="Soll",
+            column_credit="Haben",
+            decimal_comma=True,
+            date_formats="%d.%m.%Y",
+            column_date="Datum",
+        )
         csv = (
             "Datum;Beleg;Soll;Haben\n"
             f"03.03.2026;{self.inv1.name};1.200,00;\n"
@@ -119,8 +141,9 @@ class TestRemittanceImport(RemittanceCommon):
         self.assertEqual(remittance.date, date(2026, 3, 4))
 
     def test_several_date_formats_and_a_bad_date_names_its_row(self):
-        fmt = self._format(column_reference="ref", column_amount="amount", column_date="date",
-                           date_formats="%d/%m/%Y, %Y-%m-%d")  # fmt: skip
+        fmt = self._format(
+            column_reference="ref", column_amount="amount", column_date="date", date_formats="%d/%m/%Y, %Y-%m-%d"
+        )
         csv = f"ref,amount,date\n{self.inv1.name},1200,28/02/2026\n{self.inv2.name},300,2026-03-01\n"
         self.assertEqual(self._import(csv.encode(), fmt=fmt).date, date(2026, 3, 1))
         bad = f"ref,amount,date\n{self.inv3.name},450,March 1st\n"
@@ -137,8 +160,13 @@ class TestRemittanceImport(RemittanceCommon):
         sheet.append([self.inv3.name, 450, None, None, date(2026, 4, 2)])
         buffer = io.BytesIO()
         book.save(buffer)
-        fmt = self._format(column_reference="invoice", column_amount="amount", column_deduction="deduction",
-                           column_reason="reason", column_date="date")  # fmt: skip
+        fmt = self._format(
+            column_reference="invoice",
+            column_amount="amount",
+            column_deduction="deduction",
+            column_reason="reason",
+            column_date="date",
+        )
         remittance = self._import(buffer.getvalue(), filename="advice.xlsx", fmt=fmt)
         self.assertEqual(remittance.source, "xlsx")
         self.assertEqual(remittance.line_ids.mapped("amount_paid"), [1150.0, 450.0])
@@ -147,8 +175,14 @@ class TestRemittanceImport(RemittanceCommon):
 
     def test_pdf_file_read_with_the_customers_pattern(self):
         fmt = self._format(line_pattern=r"Inv\.\s*(?P<reference>\S+)\s+paid\s+(?P<amount>[\d.,]+)")
-        pdf = _pdf(["Acme Retail - payment advice", f"Inv. {self.inv2.name} paid 300.00",
-                    f"Inv. {self.inv3.name} paid 450.00", "Total 750.00"])  # fmt: skip
+        pdf = _pdf(
+            [
+                "Acme Retail - payment advice",
+                f"Inv. {self.inv2.name} paid 300.00",
+                f"Inv. {self.inv3.name} paid 450.00",
+                "Total 750.00",
+            ]
+        )
         remittance = self._import(pdf, filename="advice.pdf", fmt=fmt)
         self.assertEqual(remittance.source, "pdf")
         self.assertEqual(remittance.line_ids.mapped("reference"), [self.inv2.name, self.inv3.name])
@@ -242,8 +276,9 @@ class TestRemittanceImport(RemittanceCommon):
 class TestRemittanceAccess(RemittanceCommon):
     def test_another_companys_customer_and_company_are_refused(self):
         other_company = self.setup_other_company()["company"]
-        foreign = self.env["res.partner"].create({"name": "Foreign Co", "is_company": True,
-                                                  "company_id": other_company.id})  # fmt: skip
+        foreign = self.env["res.partner"].create(
+            {"name": "Foreign Co", "is_company": True, "company_id": other_company.id}
+        )
         csv = f"ref,amount\n{self.inv1.name},1200\n".encode()
         with self.assertRaises(UserError):
             self._import(csv, partner=foreign)
@@ -304,8 +339,9 @@ class TestRemittanceMatching(RemittanceCommon):
             f"{self._typo(self.inv2)},300.00,,\n"
             f"{self.inv3.name.split('/', 1)[1]},450.00,,\n"
         )
-        fmt = self._format(column_reference="ref", column_amount="amount", column_deduction="deduction",
-                           column_reason="reason")  # fmt: skip
+        fmt = self._format(
+            column_reference="ref", column_amount="amount", column_deduction="deduction", column_reason="reason"
+        )
         remittance = self._import(csv.encode(), fmt=fmt, reference="RA-123")
         payment = self._payment(1910.0, memo="ACME PAYMENT RUN 77")
         self.assertEqual(remittance.state, "matched", "the payment was posted after the advice: matched at once")
@@ -334,8 +370,9 @@ class TestRemittanceMatching(RemittanceCommon):
 
     def _applied_with_a_deduction(self):
         csv = f"ref,amount,deduction,reason\n{self.inv1.name},1160.00,40.00,damaged\n{self.inv2.name},300.00,,\n"
-        fmt = self._format(column_reference="ref", column_amount="amount", column_deduction="deduction",
-                           column_reason="reason")  # fmt: skip
+        fmt = self._format(
+            column_reference="ref", column_amount="amount", column_deduction="deduction", column_reason="reason"
+        )
         remittance = self._import(csv.encode(), fmt=fmt, reference="RA-UNDO")
         run = self._run(payments=self._payment(1460.0, memo="ACME"))
         self.assertEqual(remittance.state, "applied", run.line_ids.reasons)
@@ -404,8 +441,9 @@ class TestRemittanceMatching(RemittanceCommon):
         self.assertEqual(row.allocation_ids.move_id, self.inv1 | self.inv2)
         row.action_apply()
         self.assertEqual(remittance.state, "applied")
-        self.assertEqual(self.env["billing.match.run.line"].search([("payment_id", "=", payment.id)]).remittance_id,
-                         remittance)  # fmt: skip
+        self.assertEqual(
+            self.env["billing.match.run.line"].search([("payment_id", "=", payment.id)]).remittance_id, remittance
+        )
 
     def test_another_customers_invoice_is_never_taken(self):
         remittance = self._import(f"ref,amount\n{self.inv_other.name},700\n".encode())
@@ -455,8 +493,9 @@ class TestRemittanceMatching(RemittanceCommon):
             f"{self.inv2.name},250.00,50.00,price difference\n"
             f"{self.inv3.name},450.00,,\n"
         )
-        fmt = self._format(column_reference="ref", column_amount="amount", column_deduction="deduction",
-                           column_reason="reason")  # fmt: skip
+        fmt = self._format(
+            column_reference="ref", column_amount="amount", column_deduction="deduction", column_reason="reason"
+        )
         return self._import(csv.encode(), fmt=fmt, reference=reference)
 
     def test_deductions_on_two_invoices_applied_exactly_and_undone_exactly(self):
@@ -470,8 +509,10 @@ class TestRemittanceMatching(RemittanceCommon):
         residuals = [self.inv1.amount_residual, self.inv2.amount_residual, self.inv3.amount_residual]
         self.assertEqual(residuals, [100.0, 50.0, 0.0], "each invoice took exactly its amount paid")
         self.assertEqual((self.inv1.payment_state, self.inv2.payment_state), ("partial", "partial"))
-        self.assertTrue(payment.move_id.line_ids.filtered(lambda aml: aml.account_id.account_type == "asset_receivable")
-                        .reconciled, "the payment is fully applied")  # fmt: skip
+        self.assertTrue(
+            payment.move_id.line_ids.filtered(lambda aml: aml.account_id.account_type == "asset_receivable").reconciled,
+            "the payment is fully applied",
+        )
         self.assertFalse(line.writeoff_move_id, "a deduction is never written off")
         self.assertEqual(line.partial_count, len(line.partial_ids))
         self.assertEqual(remittance.state, "applied")
@@ -483,8 +524,9 @@ class TestRemittanceMatching(RemittanceCommon):
         self.assertEqual(cases[0].reason_id, self.env.ref("billing_specialist.reason_damaged"))
         # Undo takes it back exactly: every invoice open as before, the payment unapplied, the cases cancelled.
         run.with_user(self.specialist).action_undo()
-        self.assertEqual([self.inv1.amount_residual, self.inv2.amount_residual, self.inv3.amount_residual],
-                         [1200.0, 300.0, 450.0])  # fmt: skip
+        self.assertEqual(
+            [self.inv1.amount_residual, self.inv2.amount_residual, self.inv3.amount_residual], [1200.0, 300.0, 450.0]
+        )
         self.assertFalse(line.partial_ids.exists())
         self.assertEqual(payment._billing_available(), 1800.0)
         self.assertEqual(set(cases.mapped("state")), {"cancelled"})
@@ -499,10 +541,13 @@ class TestRemittanceMatching(RemittanceCommon):
         self.assertEqual(self.inv1.amount_residual, 1200.0)
         self.assertEqual(payment._billing_available(), 1799.5)
         # More than the advice: held too (the rest cannot stay on the payment while invoices take exact parts).
-        items = [OpenItem(1, 7, "INV/2026/00012", 100.0, date(2026, 1, 1)),
-                 OpenItem(2, 7, "INV/2026/00013", 100.0, date(2026, 1, 1))]  # fmt: skip
-        advice = RemittanceRef(5, "RA-1", 7, (AdviceLine("INV/2026/00012", 90.0, 10.0),
-                                              AdviceLine("INV/2026/00013", 95.0, 5.0)))  # fmt: skip
+        items = [
+            OpenItem(1, 7, "INV/2026/00012", 100.0, date(2026, 1, 1)),
+            OpenItem(2, 7, "INV/2026/00013", 100.0, date(2026, 1, 1)),
+        ]
+        advice = RemittanceRef(
+            5, "RA-1", 7, (AdviceLine("INV/2026/00012", 90.0, 10.0), AdviceLine("INV/2026/00013", 95.0, 5.0))
+        )
         matcher = Matcher(items, tolerance_amount=1.0)
         self.assertTrue(propose_remittance(matcher, Source(9, 185.5, partner_id=7), advice).conflict)
         exact = propose_remittance(matcher, Source(9, 185.0, partner_id=7), advice)
@@ -520,8 +565,9 @@ class TestRemittanceMatching(RemittanceCommon):
             with self.assertRaises(UserError):
                 payment.with_user(self.specialist)._billing_apply(allocations)
         with self.assertRaisesRegex(UserError, "take together exactly what is left"):
-            payment.with_user(self.specialist)._billing_apply([(self.inv1.id, 1100.0), (self.inv2.id, 250.0)],
-                                                              writeoff=0.0)  # fmt: skip
+            payment.with_user(self.specialist)._billing_apply(
+                [(self.inv1.id, 1100.0), (self.inv2.id, 250.0)], writeoff=0.0
+            )
         self.assertEqual(self._count("account.partial.reconcile"), partials, "nothing written")
         self.assertEqual(self.inv1.amount_residual, 1200.0)
 
@@ -533,8 +579,9 @@ class TestRemittanceMatching(RemittanceCommon):
         self.assertEqual(row.remittance_id, remittance)
         self.assertEqual(row.allocation_ids.mapped("amount"), [1100.0, 250.0, 450.0])
         row.action_apply()
-        self.assertEqual([self.inv1.amount_residual, self.inv2.amount_residual, self.inv3.amount_residual],
-                         [100.0, 50.0, 0.0])  # fmt: skip
+        self.assertEqual(
+            [self.inv1.amount_residual, self.inv2.amount_residual, self.inv3.amount_residual], [100.0, 50.0, 0.0]
+        )
         self.assertEqual(len(remittance.line_ids.dispute_id), 2)
         run = self.env["billing.match.run.line"].search([("payment_id", "=", payment.id)]).run_id
         run.with_user(self.specialist).action_undo()
@@ -549,8 +596,11 @@ class TestRemittanceMatching(RemittanceCommon):
         payment = self._payment(450.0)
         remittance.with_user(self.specialist).action_apply()
         self.assertEqual(remittance.state, "applied")
-        for attempt in (lambda: line.write({"amount_paid": 1.0}), line.unlink,
-                        lambda: remittance.with_user(self.specialist).write({"reference": "X"})):  # fmt: skip
+        for attempt in (
+            lambda: line.write({"amount_paid": 1.0}),
+            line.unlink,
+            lambda: remittance.with_user(self.specialist).write({"reference": "X"}),
+        ):
             with self.assertRaisesRegex(UserError, "applied remittance"):
                 attempt()
         self.assertEqual(self.inv3.payment_state, "in_payment" if self.inv3.payment_state == "in_payment" else "paid")
@@ -566,8 +616,10 @@ class TestRemittanceMatching(RemittanceCommon):
         self.assertEqual(resolve_reference(matcher, "2026/317", 31), ("written", matcher.items[317]))
 
     def test_engine_only_resolves_the_customers_own_items(self):
-        items = [OpenItem(1, 7, "INV/2026/00012", 100.0, date(2026, 1, 1)),
-                 OpenItem(2, 8, "INV/2026/00013", 100.0, date(2026, 1, 1))]  # fmt: skip
+        items = [
+            OpenItem(1, 7, "INV/2026/00012", 100.0, date(2026, 1, 1)),
+            OpenItem(2, 8, "INV/2026/00013", 100.0, date(2026, 1, 1)),
+        ]
         advice = RemittanceRef(5, "RA-1", 7, (AdviceLine("INV-2026-13", 100.0),))
         proposal = propose_remittance(Matcher(items), Source(9, 100.0, partner_id=7), advice)
         self.assertTrue(proposal.conflict, "one typo from its own INV/2026/00012, but exactly another's 00013")
@@ -579,36 +631,44 @@ class TestRemittanceMatching(RemittanceCommon):
         return propose_remittance(Matcher(items), Source(9, round(sum(p for _r, p in rows), 2), partner_id=7), advice)
 
     def test_engine_typo_between_look_alikes_decided_by_the_other_lines_and_the_amount(self):
-        items = [OpenItem(1, 7, "INV/2026/00257", 8203.06, date(2026, 1, 1)),
-                 OpenItem(2, 7, "INV/2026/00253", 4123.02, date(2026, 1, 1)),
-                 OpenItem(3, 7, "INV/2026/00335", 3850.52, date(2026, 1, 1))]  # fmt: skip
+        items = [
+            OpenItem(1, 7, "INV/2026/00257", 8203.06, date(2026, 1, 1)),
+            OpenItem(2, 7, "INV/2026/00253", 4123.02, date(2026, 1, 1)),
+            OpenItem(3, 7, "INV/2026/00335", 3850.52, date(2026, 1, 1)),
+        ]
         # "0025" is one typo from both 00257 and 00253: 00257 is named by another line, 00253 is open for 4,123.02.
         rows = [("INV/2026/00335", 3850.52), ("INV/2026/0025", 4123.02), ("INV/2026/00257", 8203.06)]
         proposal = self._lump(items, rows)
         self.assertFalse(proposal.conflict, proposal.explain())
         self.assertEqual(proposal.confidence, 90)
-        self.assertEqual(sorted((a.item_id, a.amount) for a in proposal.allocations),
-                         [(1, 8203.06), (2, 4123.02), (3, 3850.52)])  # fmt: skip
+        self.assertEqual(
+            sorted((a.item_id, a.amount) for a in proposal.allocations), [(1, 8203.06), (2, 4123.02), (3, 3850.52)]
+        )
         self.assertIn("the only one no other line names that is open for the line's amount", proposal.explain())
 
     def test_engine_typo_between_same_amount_look_alikes_is_held(self):
-        items = [OpenItem(1, 7, "INV/2026/00257", 8203.06, date(2026, 1, 1)),
-                 OpenItem(2, 7, "INV/2026/00253", 4123.02, date(2026, 1, 1)),
-                 OpenItem(4, 7, "INV/2026/00254", 4123.02, date(2026, 1, 1))]  # fmt: skip
+        items = [
+            OpenItem(1, 7, "INV/2026/00257", 8203.06, date(2026, 1, 1)),
+            OpenItem(2, 7, "INV/2026/00253", 4123.02, date(2026, 1, 1)),
+            OpenItem(4, 7, "INV/2026/00254", 4123.02, date(2026, 1, 1)),
+        ]
         proposal = self._lump(items, [("INV/2026/0025", 4123.02), ("INV/2026/00257", 8203.06)])
         self.assertTrue(proposal.conflict, "00253 and 00254 are both one typo away and open for 4,123.02")
         self.assertIn("no open invoice of the customer", proposal.explain())
 
     def test_engine_reasons_count_one_invoice_and_one_deduction_in_the_singular(self):
-        items = [OpenItem(1, 7, "INV/2026/00012", 100.0, date(2026, 1, 1)),
-                 OpenItem(2, 7, "INV/2026/00013", 100.0, date(2026, 1, 1))]  # fmt: skip
+        items = [
+            OpenItem(1, 7, "INV/2026/00012", 100.0, date(2026, 1, 1)),
+            OpenItem(2, 7, "INV/2026/00013", 100.0, date(2026, 1, 1)),
+        ]
         one = RemittanceRef(5, "RA-1", 7, (AdviceLine("INV/2026/00012", 60.0, 40.0, "short"),))
         reasons = propose_remittance(Matcher(items), Source(9, 60.0, partner_id=7), one).explain()
         self.assertIn("remittance RA-1 names 1 open invoice of the customer", reasons)
         self.assertIn("a deduction of 40.00: it opens a dispute case", reasons)
         self.assertNotIn("1 deductions", reasons)
-        two = RemittanceRef(6, "RA-2", 7, (AdviceLine("INV/2026/00012", 90.0, 10.0, "short"),
-                                           AdviceLine("INV/2026/00013", 100.0)))  # fmt: skip
+        two = RemittanceRef(
+            6, "RA-2", 7, (AdviceLine("INV/2026/00012", 90.0, 10.0, "short"), AdviceLine("INV/2026/00013", 100.0))
+        )
         reasons = propose_remittance(Matcher(items), Source(9, 190.0, partner_id=7), two).explain()
         self.assertIn("remittance RA-2 names 2 open invoices of the customer", reasons)
 
@@ -657,8 +717,9 @@ class TestRemittanceMail(RemittanceCommon, MockEmail):
         self.assertIn("We open billing disputes", other.billing_dispute_alias_id.alias_bounced_content)
 
     def test_body_creates_a_remittance_for_the_senders_customer(self):
-        remittance = self._receive(f"Hello,\nwe paid:\n{self.inv2.name} 300.00\n{self.inv3.name} 440.00 10.00 "
-                                   "short shipped\nRegards")  # fmt: skip
+        remittance = self._receive(
+            f"Hello,\nwe paid:\n{self.inv2.name} 300.00\n{self.inv3.name} 440.00 10.00 short shipped\nRegards"
+        )
         self.assertEqual(len(remittance), 1)
         self.assertEqual(remittance.partner_id, self.customer)
         self.assertEqual(remittance.source, "email")

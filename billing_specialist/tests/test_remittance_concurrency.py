@@ -77,24 +77,37 @@ class TestRemittanceApplyConcurrency(CommittedFixtureCase):
         with self.committed_env() as env:
             company = env.company
             partner = env["res.partner"].create({"name": "Held Remittance Customer", "is_company": True})
-            invoice = env["account.move"].create({
-                "move_type": "out_invoice", "partner_id": partner.id, "invoice_date": fields.Date.today(),
-                "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 320.0, "tax_ids": []})],
-            })  # fmt: skip
+            invoice = env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": fields.Date.today(),
+                    "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 320.0, "tax_ids": []})],
+                }
+            )
             invoice.action_post()
             journal = env["account.journal"].search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
-            payment = env["account.payment"].create({
-                "payment_type": "inbound", "partner_type": "customer", "partner_id": partner.id, "amount": 320.0,
-                "journal_id": journal.id,
-            })  # fmt: skip
+            payment = env["account.payment"].create(
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": partner.id,
+                    "amount": 320.0,
+                    "journal_id": journal.id,
+                }
+            )
             payment.action_post()
             advice = Advice(lines=[AdviceLine(invoice.name, 320.0)])
             remittance = env["billing.remittance"]._billing_import(partner, company, advice, "csv")
             remittance.action_match()
             self.assertEqual((remittance.state, remittance.payment_id), ("matched", payment))
-            self.ids = {"partner": partner.id, "invoice": invoice.id, "payment": payment.id,
-                        "remittance": remittance.id,
-                        "lines": payment.move_id.line_ids.ids}  # fmt: skip
+            self.ids = {
+                "partner": partner.id,
+                "invoice": invoice.id,
+                "payment": payment.id,
+                "remittance": remittance.id,
+                "lines": payment.move_id.line_ids.ids,
+            }
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):

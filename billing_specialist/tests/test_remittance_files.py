@@ -100,8 +100,7 @@ class TestAmountConvention(BaseCase):
         grouped=st.booleans(),
         shown=st.integers(0, 3),
     )
-    def test_property_the_other_convention_is_refused_never_reinterpreted(self, amount, decimal_comma, grouped,
-                                                                          shown):  # fmt: skip
+    def test_property_the_other_convention_is_refused_never_reinterpreted(self, amount, decimal_comma, grouped, shown):
         """Written in the other convention with up to the currency's decimals: refused, or read as the same value
         (a whole number without separators reads the same in both)."""
         digits, value = amount
@@ -201,8 +200,9 @@ class TestFileBudget(BaseCase):
     def test_forty_page_pdf_refused_by_its_total_content_and_a_plain_one_read(self):
         heavy = hostile_files.pdf([hostile_files.busy_page(200 * 1024)] * 40)
         self._refused("pdf", heavy, f"more than {file_extract.MAX_PDF_CONTENT // 1024} KB of content once decompressed")
-        plain = hostile_files.pdf([hostile_files.text_page([f"INV/{page}/{line} 12.00" for line in range(40)])
-                                   for page in range(40)])  # fmt: skip
+        plain = hostile_files.pdf(
+            [hostile_files.text_page([f"INV/{page}/{line} 12.00" for line in range(40)]) for page in range(40)]
+        )
         result = extract("pdf", plain)
         self.assertIn("INV/39/39 12.00", result["text"])
         self.assertLess(result["maxrss"], BUDGET_MEMORY_KIB)
@@ -211,8 +211,11 @@ class TestFileBudget(BaseCase):
     def test_pdf_filters_that_are_not_read_and_deep_nesting_are_refused(self):
         lzw = hostile_files.pdf([b"\x80\x0b\x60\x50\x22\x0c\x0c\x85\x01"], flate=False, filter_name=b"/LZWDecode")
         self._refused("pdf", lzw, "compressed with /LZWDecode")
-        nested = b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n" + b"[" * 100000 + (
-            b"\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")  # fmt: skip
+        nested = (
+            b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n"
+            + b"[" * 100000
+            + (b"\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n")
+        )
         self._refused("pdf", nested, "PDF cannot be read|nested too deeply|within the limits")
 
     def test_xlsx_shared_strings_bomb_refused_before_openpyxl(self):
@@ -255,13 +258,14 @@ class TestFileBudget(BaseCase):
         """30 MB of distinct numbers (it passes the zip checks): openpyxl needs far more than the CPU limit."""
         base = hostile_files.xlsx([["ref", "amount"]])
         rows = (
-            f'<row r="{r}">{"".join(f"<c><v>{(i * 7919 + r * 104729) % 1000003}</v></c>" for i in range(60))}</row>'
-            .encode() for r in range(1, 19000)
-        )  # fmt: skip
-        head = b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/' \
-            b'spreadsheetml/2006/main"><sheetData>'  # fmt: skip
-        heavy = hostile_files.replace_part(base, "xl/worksheets/sheet1.xml",
-                                           [head, *rows, b"</sheetData></worksheet>"])  # fmt: skip
+            f'<row r="{r}">{"".join(f"<c><v>{(i * 7919 + r * 104729) % 1000003}</v></c>" for i in range(60))}</row>'.encode()
+            for r in range(1, 19000)
+        )
+        head = (
+            b'<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/'
+            b'spreadsheetml/2006/main"><sheetData>'
+        )
+        heavy = hostile_files.replace_part(base, "xl/worksheets/sheet1.xml", [head, *rows, b"</sheetData></worksheet>"])
         started = time.monotonic()
         self._refused("xlsx", heavy, f"took more than (1|{TIMEOUT:g}) seconds", cpu_seconds=1)
         self.assertLess(time.monotonic() - started, WALL_CEILING)
@@ -284,7 +288,7 @@ class TestHostileFilesImport(RemittanceCommon):
                 "strings.xlsx",
                 hostile_files.replace_part(base, "xl/sharedStrings.xml", hostile_files.shared_strings_bomb(800)),
                 "unzipped",
-            ),  # fmt: skip
+            ),
             ("blank.csv", b"\n" * (20 * MIB), "more than 40000 rows"),
             ("huge.csv", b"ref,amount\n" + b"1" * (file_extract.MAX_BYTES + 1), "larger than 20 MB"),
         ]

@@ -161,8 +161,12 @@ class TestRemittanceOrigin(EmailedAdviceCommon):
     def test_origin_is_the_applications(self):
         advice = self._receive(f"{self.inv2.name} 300.00\n")
         Remittance = self.Remittance.with_user(self.specialist)
-        for vals in ({"origin": "user"}, {"origin_user_id": self.specialist.id}, {"vouched_user_id": self.specialist.id},
-                     {"vouched_date": "2026-01-01 00:00:00"}):  # fmt: skip
+        for vals in (
+            {"origin": "user"},
+            {"origin_user_id": self.specialist.id},
+            {"vouched_user_id": self.specialist.id},
+            {"vouched_date": "2026-01-01 00:00:00"},
+        ):
             with self.assertRaises(AccessError):
                 advice.with_user(self.specialist).write(vals)
             with self.assertRaises(AccessError):
@@ -172,8 +176,9 @@ class TestRemittanceOrigin(EmailedAdviceCommon):
         entered = Remittance.with_context(
             default_origin="email", default_origin_user_id=self.manager.id, default_vouched_user_id=self.manager.id
         ).create({"partner_id": self.customer.id})
-        self.assertEqual((entered.origin, entered.origin_user_id, entered.vouched_user_id.id),
-                         ("user", self.specialist, False))  # fmt: skip
+        self.assertEqual(
+            (entered.origin, entered.origin_user_id, entered.vouched_user_id.id), ("user", self.specialist, False)
+        )
         # An e-mailed advice nobody vouched for is not duplicated into a specialist's one.
         with self.assertRaisesRegex(UserError, "vouch for it first"):
             advice.with_user(self.specialist).copy()
@@ -185,9 +190,12 @@ class TestRemittanceOrigin(EmailedAdviceCommon):
                 advice.with_user(user).action_vouch()
         other = self.setup_other_company(name="Vouch Other Co")["company"]
         outsider = new_test_user(
-            self.env, login="bs_vouch_outsider", groups="base.group_user,billing_specialist.group_billing_user",
-            company_id=other.id, company_ids=[(6, 0, other.ids)],
-        )  # fmt: skip
+            self.env,
+            login="bs_vouch_outsider",
+            groups="base.group_user,billing_specialist.group_billing_user",
+            company_id=other.id,
+            company_ids=[(6, 0, other.ids)],
+        )
         with self.assertRaises(AccessError):
             advice.with_user(outsider).action_vouch()
         self.assertFalse(advice.vouched_user_id)
@@ -267,11 +275,16 @@ class TestRemittanceOriginRpc(EmailedAdviceCommon, HttpCase):
                 self._call("billing.remittance", "write", [advice.ids, vals])
             with self.assertRaisesRegex(JsonRpcException, "AccessError"):
                 self._call("billing.remittance", "create", [{"partner_id": self.customer.id, **vals}])
-        created = self._call("billing.remittance", "create", [{"partner_id": self.customer.id}],
-                             {"context": {"default_origin": "email", "default_vouched_user_id": self.manager.id}})  # fmt: skip
+        created = self._call(
+            "billing.remittance",
+            "create",
+            [{"partner_id": self.customer.id}],
+            {"context": {"default_origin": "email", "default_vouched_user_id": self.manager.id}},
+        )
         created = self.Remittance.browse(created)
-        self.assertEqual((created.origin, created.origin_user_id, created.vouched_user_id.id),
-                         ("user", self.specialist, False))  # fmt: skip
+        self.assertEqual(
+            (created.origin, created.origin_user_id, created.vouched_user_id.id), ("user", self.specialist, False)
+        )
         self.authenticate(self.internal_user.login, self.internal_user.login)
         with self.assertRaisesRegex(JsonRpcException, "AccessError"):
             self._call("billing.remittance", "action_vouch", [advice.ids])

@@ -98,9 +98,8 @@ class TestBillingReporting(BillingDisputeCommon):
         self.assertEqual(kpis["disputes_open_end"], 0)
         self.assertEqual(
             kpis["disputes_by_reason"],
-            [{"label": self.reason_pricing.name, "count": 1, "disputed": 200.0, "credited": 100.0,
-              "written_off": 0.0}],
-        )  # fmt: skip
+            [{"label": self.reason_pricing.name, "count": 1, "disputed": 200.0, "credited": 100.0, "written_off": 0.0}],
+        )
         self.assertEqual(kpis["disputes_by_specialist"][0]["label"], self.specialist.name)
 
     def test_filters(self):

@@ -22,15 +22,24 @@ class TestRunChunksConcurrency(CommittedFixtureCase):
             partner = env["res.partner"].create(
                 {"name": "Concurrent Billing Customer", "is_company": True, "email": "ap@concurrent.example.com"}
             )
-            invoice = env["account.move"].create({
-                "move_type": "out_invoice", "partner_id": partner.id, "invoice_date": fields.Date.today(),
-                "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 640.0, "tax_ids": []})],
-            })  # fmt: skip
+            invoice = env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_date": fields.Date.today(),
+                    "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 640.0, "tax_ids": []})],
+                }
+            )
             run = env["billing.invoice.run"]._create_for_invoices(invoice)
             run.sudo().state = "running"
             chunk = env["billing.run.chunk"]._billing_plan(run, {partner.id: list(run.line_ids)}, [], 10)
-            self.ids = {"partner": partner.id, "invoice": invoice.id, "run": run.id, "line": run.line_ids.id,
-                        "chunk": chunk.id}  # fmt: skip
+            self.ids = {
+                "partner": partner.id,
+                "invoice": invoice.id,
+                "run": run.id,
+                "line": run.line_ids.id,
+                "chunk": chunk.id,
+            }
         self.addCleanup(self._cleanup)
 
     def _cleanup(self):

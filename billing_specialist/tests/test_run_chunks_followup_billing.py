@@ -17,8 +17,10 @@ class TestFollowupRunChunks(FollowupChunksCommon):
         self.assertFalse(self._mails(), "planned only: the chunk cron sends")
         chunks = run.chunk_ids.sorted("sequence")
         self.assertEqual(chunks.mapped("source_count"), [2, 1])
-        self.assertEqual([c.partner_ids for c in chunks],
-                         [sorted((self.customer | self.other_customer).ids), self.third_customer.ids])  # fmt: skip
+        self.assertEqual(
+            [c.partner_ids for c in chunks],
+            [sorted((self.customer | self.other_customer).ids), self.third_customer.ids],
+        )
         self.assertEqual(chunks.mapped("followup_run_id"), run)
         self._drain()
         self.assertEqual(run.state, "done")
@@ -75,8 +77,10 @@ class TestInvoiceRunChunks(InvoiceRunChunksCommon):
         self.assertEqual(set(self.drafts.mapped("state")), {"draft"}, "planned only: the chunk cron posts")
         chunks = run.chunk_ids.sorted("sequence")
         self.assertEqual(chunks.mapped("source_count"), [2, 1, 2])
-        self.assertEqual([c.partner_ids for c in chunks], [self.customer.ids, self.customer.ids,
-                         sorted((self.other_customer | self.third_customer).ids)])  # fmt: skip
+        self.assertEqual(
+            [c.partner_ids for c in chunks],
+            [self.customer.ids, self.customer.ids, sorted((self.other_customer | self.third_customer).ids)],
+        )
         self.assertEqual(chunks[1].after_id, chunks[0], "one customer's chunks run one after the other")
         self.assertEqual(chunks.mapped("invoice_run_id"), run)
         with self.assertRaisesRegex(UserError, "processed in chunks"):

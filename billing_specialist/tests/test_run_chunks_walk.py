@@ -11,8 +11,13 @@ class TestRunChunksScreens(RunChunksCommon):
     """What the Chunks tab tells a user (walk of issue 14): who may retry, which customers, why a chunk failed."""
 
     def _other_specialist(self):
-        return new_test_user(self.env, login="bs_specialist_walk", groups="base.group_user,billing_specialist.group_billing_user",
-                             company_id=self.company.id, company_ids=self.company.ids)  # fmt: skip
+        return new_test_user(
+            self.env,
+            login="bs_specialist_walk",
+            groups="base.group_user,billing_specialist.group_billing_user",
+            company_id=self.company.id,
+            company_ids=self.company.ids,
+        )
 
     def test_retry_is_offered_only_to_who_may_retry(self):
         run = self._start()

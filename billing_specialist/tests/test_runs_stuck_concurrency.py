@@ -17,8 +17,9 @@ class TestTwoLargeRunsAtOnce(TwoPaidCustomersCommitted):
     amount = 410.0
 
     def _runs_to_clean(self, env):
-        return env["billing.match.run"].search([("company_id", "=", self.ids["company"]),
-                                                ("id", ">", self.ids.get("last_run", 0))])  # fmt: skip
+        return env["billing.match.run"].search(
+            [("company_id", "=", self.ids["company"]), ("id", ">", self.ids.get("last_run", 0))]
+        )
 
     def _start(self, cr):
         env = api.Environment(cr, SUPERUSER_ID, {})
@@ -43,8 +44,9 @@ class TestTwoLargeRunsAtOnce(TwoPaidCustomersCommitted):
             second.rollback()
         with self.registry.cursor() as cr:
             env = api.Environment(cr, SUPERUSER_ID, {})
-            runs = env["billing.match.run"].search([("company_id", "=", self.ids["company"]),
-                                                     ("id", ">", self.ids["last_run"])])  # fmt: skip
+            runs = env["billing.match.run"].search(
+                [("company_id", "=", self.ids["company"]), ("id", ">", self.ids["last_run"])]
+            )
             self.assertEqual(runs.ids, [first_id], "one run, one set of chunks")
             self.assertEqual(len(runs.chunk_ids), 2)
 

@@ -15,8 +15,11 @@ class TestRunsTour(ScreenshotTourMixin, RunChunksCommon, HttpCase):
         chunks[1]._billing_process()
         self.assertEqual(chunks[:2].mapped("state"), ["done", "failed"])
         applied = self._residuals()
-        self.start_tour(f"/odoo/action-billing_specialist.billing_match_run_action/{run.id}",
-                        "billing_specialist_runs_tour", login="bs_manager")  # fmt: skip
+        self.start_tour(
+            f"/odoo/action-billing_specialist.billing_match_run_action/{run.id}",
+            "billing_specialist_runs_tour",
+            login="bs_manager",
+        )
         self.assertEqual(run.state, "partial")
         self.assertEqual(chunks[0].state, "done")
         self.assertEqual(set(chunks[1:].mapped("state")), {"cancelled"})

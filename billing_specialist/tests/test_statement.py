@@ -44,9 +44,16 @@ class TestStatement(BillingDisputeCommon, HttpCase):
         aging = {bucket["label"]: bucket["amount"] for bucket in statement["aging"]}
         self.assertEqual(
             aging,
-            {"Current": 0.0, "1-30": 400.0, "31-60": 0.0, "61-90": 600.0, "91-120": 0.0, "Over 120": 0.0,
-             "Unapplied credits": 0.0},
-        )  # fmt: skip
+            {
+                "Current": 0.0,
+                "1-30": 400.0,
+                "31-60": 0.0,
+                "61-90": 600.0,
+                "91-120": 0.0,
+                "Over 120": 0.0,
+                "Unapplied credits": 0.0,
+            },
+        )
         self.assertEqual(sum(aging.values()), statement["closing"], "the aging ties to the balance")
 
     def test_statement_as_of_a_past_date_ignores_later_payments(self):

@@ -105,8 +105,12 @@ class TestTextKey(BaseCase):
     def test_memo_with_invisible_characters_finds_the_invoice(self):
         items = [OpenItem(1, 1, "INV/2026/00042", 100.0, DUE), OpenItem(2, 2, "INV/2026/00043", 100.0, DUE)]
         matcher = Matcher(items, partner_names={1: "Acme Retail", 2: "Globex Stores"})
-        for memo in ("INV\u2011 2026\u200b/00042", "inv\u00a02026\u00a000042", "ＩＮＶ２０２６００４２",
-                     "payment INV\u2212 2026\u2060/42"):  # fmt: skip
+        for memo in (
+            "INV\u2011 2026\u200b/00042",
+            "inv\u00a02026\u00a000042",
+            "ＩＮＶ２０２６００４２",
+            "payment INV\u2212 2026\u2060/42",
+        ):
             best = matcher.propose(Source(10, 100.0, memo, partner_id=1))[0]
             self.assertEqual([a.item_id for a in best.allocations], [1], memo)
             self.assertGreaterEqual(best.confidence, 90, memo)
@@ -178,8 +182,26 @@ class TestTextKeyProperties(BaseCase):
     @settings(max_examples=1000, deadline=None, derandomize=True)
     @given(st.text(st.characters(codec="utf-8"), max_size=12), st.data())
     def test_invisible_characters_and_spacing_never_change_a_key(self, text, data):
-        noise = st.sampled_from(["\u200b", "\u200c", "\u200d", "\u2060", "\ufeff", "\u00ad", "\u200e", "\u200f",
-                                 "\u202a", "\u2066", "\u00a0", "\t", "\u2009", "\u3000", " ", "\n"])  # fmt: skip
+        noise = st.sampled_from(
+            [
+                "\u200b",
+                "\u200c",
+                "\u200d",
+                "\u2060",
+                "\ufeff",
+                "\u00ad",
+                "\u200e",
+                "\u200f",
+                "\u202a",
+                "\u2066",
+                "\u00a0",
+                "\t",
+                "\u2009",
+                "\u3000",
+                " ",
+                "\n",
+            ]
+        )
         at = data.draw(st.integers(0, len(text)))
         noisy = text[:at] + data.draw(noise) + text[at:]
         if (

@@ -164,8 +164,10 @@ class TestMatchingNormalised(PaymentMatchingCommon):
             (self.aero, self.inv_aero, "AERO SHIPPING"),  # Æ folds to æ, not to 'ae': no customer
             (self.r_ship, self.inv_r, "R\u200bShipping"),
         ]
-        lines = {payer: self._bank_line(invoice.amount_total, memo="thanks", partner_name=payer)
-                 for _customer, invoice, payer in cases}  # fmt: skip
+        lines = {
+            payer: self._bank_line(invoice.amount_total, memo="thanks", partner_name=payer)
+            for _customer, invoice, payer in cases
+        }
         run = self._run_lines(self.env["account.bank.statement.line"].union(*lines.values()))
         for customer, invoice, payer in cases:
             result = run.line_ids.filtered(lambda rec, line=lines[payer]: rec.statement_line_id == line)
@@ -192,8 +194,15 @@ class TestMatchingNormalised(PaymentMatchingCommon):
         Review = self.env["billing.match.review"].with_user(self.specialist)
         Review.action_open_review()
         row = Review.search([("statement_line_id", "=", line.id)])
-        row.write({"partner_id": partner.id, "allocation_ids": [
-            Command.clear(), Command.create({"move_id": invoice.id, "amount": invoice.amount_residual})]})  # fmt: skip
+        row.write(
+            {
+                "partner_id": partner.id,
+                "allocation_ids": [
+                    Command.clear(),
+                    Command.create({"move_id": invoice.id, "amount": invoice.amount_residual}),
+                ],
+            }
+        )
         row.action_apply()
 
     def _payer_habits(self, customer):
@@ -211,8 +220,11 @@ class TestMatchingNormalised(PaymentMatchingCommon):
     def test_migration_rekeys_learned_payers_from_what_the_bank_wrote(self):
         """Old keys kept [0-9A-Z] only: 'Müller GmbH' and 'Mller GmbH' were both MLLERGMBH, while 'MULLER GMBH' was
         another habit of the same customer. ``_rekey_payers`` is what the post-migrate script calls."""
-        taught = [(self.mueller, "Müller GmbH", "DE89 3704 0044 0532 0130 00"), (self.mueller, "MULLER GMBH", None),
-                  (self.mller, "Mller GmbH", None)]  # fmt: skip
+        taught = [
+            (self.mueller, "Müller GmbH", "DE89 3704 0044 0532 0130 00"),
+            (self.mueller, "MULLER GMBH", None),
+            (self.mller, "Mller GmbH", None),
+        ]
         for index, (customer, name, account) in enumerate(taught):
             invoice = self._invoice(100.0 + index, partner=customer)
             line = self._bank_line(100.0 + index, memo="transfer", partner_name=name, account_number=account)
@@ -222,8 +234,15 @@ class TestMatchingNormalised(PaymentMatchingCommon):
         self.assertEqual(names.key, "mullergmbh", "learned today with the new key: one habit")
         self.assertEqual(names.evidence_count, 2)
         # Back to what 18.0.1.0.0 stored: two habits of Müller, one of Mller with Müller's first key.
-        split_off = names.sudo().create({"company_id": self.company.id, "partner_id": self.mueller.id,
-                                         "kind": "payer_name", "key": "MULLERGMBH", "active": False})  # fmt: skip
+        split_off = names.sudo().create(
+            {
+                "company_id": self.company.id,
+                "partner_id": self.mueller.id,
+                "kind": "payer_name",
+                "key": "MULLERGMBH",
+                "active": False,
+            }
+        )
         names.evidence_ids.filtered(
             lambda ev: ev.statement_line_id.partner_name == "MULLER GMBH"
         ).sudo().habit_id = split_off
@@ -243,8 +262,9 @@ class TestMatchingNormalised(PaymentMatchingCommon):
         self.assertEqual([(h.kind, h.key, h.evidence_count) for h in mller], [("payer_name", "mllergmbh", 1)])
         self.assertFalse(split_off.exists())
         self.assertEqual(self.env["billing.match.habit"]._rekey_payers(), kept, "running it again changes nothing")
-        self.assertEqual(sorted(mueller.mapped("key") + mller.mapped("key")),
-                         ["de89370400440532013000", "mllergmbh", "mullergmbh"])  # fmt: skip
+        self.assertEqual(
+            sorted(mueller.mapped("key") + mller.mapped("key")), ["de89370400440532013000", "mllergmbh", "mullergmbh"]
+        )
         habits = self.env["billing.match.habit"]._engine_habits(self.company)
         self.assertIsNone(habits.payer("payer_name", "Müller GmbH"), "switched off")
         self.assertEqual(habits.payer("payer_name", "MLLER\u200bGMBH").partner_id, self.mller.id)
@@ -277,7 +297,7 @@ class TestRemittanceFingerprintNormalised(RemittanceCommon):
             self.env.cr.execute(
                 SQL(
                     "UPDATE billing_remittance SET duplicate_key = %s, date = %s WHERE id = %s", key, self.today, rem.id
-                )  # fmt: skip
+                )
             )
         (first | twin).invalidate_recordset(["duplicate_key", "date"])
         self.env["billing.remittance"]._billing_rekey_duplicates()
@@ -301,8 +321,12 @@ class TestChunkHintsMigration(PaymentMatchingCommon):
     def test_waiting_chunks_get_todays_keys(self):
         run = self.env["billing.match.run"].sudo().create({"company_id": self.company.id, "mode": "automatic"})
         Chunk = self.env["billing.run.chunk"].sudo()
-        hints = {"partners": [self.customer.id], "foreign": [], "names": [[self.customer.id, "Acme Retail"]],
-                 "ambiguous": [[self.company.currency_id.id, "INV202600042"]]}  # fmt: skip
+        hints = {
+            "partners": [self.customer.id],
+            "foreign": [],
+            "names": [[self.customer.id, "Acme Retail"]],
+            "ambiguous": [[self.company.currency_id.id, "INV202600042"]],
+        }
         base = {"company_id": self.company.id, "res_model": run._name, "res_id": run.id, "match_run_id": run.id}
         waiting = Chunk.create({**base, "hints": hints})
         done = Chunk.create({**base, "hints": hints, "state": "done"})

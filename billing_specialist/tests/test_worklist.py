@@ -43,9 +43,11 @@ class TestWorklist(BillingDisputeCommon):
             2000.0, invoice_date=T - timedelta(days=40), invoice_date_due=T - timedelta(days=10)
         )
         cls.globex_inv = cls._invoice(
-            6000.0, partner=cls.other_customer, invoice_date=T - timedelta(days=230),
+            6000.0,
+            partner=cls.other_customer,
+            invoice_date=T - timedelta(days=230),
             invoice_date_due=T - timedelta(days=200),
-        )  # fmt: skip
+        )
         cls.initech_inv = cls._invoice(
             500.0, partner=cls.initech, invoice_date=T - timedelta(days=35), invoice_date_due=T - timedelta(days=5)
         )
@@ -133,9 +135,11 @@ class TestWorklist(BillingDisputeCommon):
         self.env.cr.execute(
             SQL(
                 "UPDATE billing_promise SET date = %s, tolerance_days = 3, date_deadline = %s WHERE id = %s",
-                self.today - timedelta(days=10), self.today - timedelta(days=7), self.hooli_promise.id,
+                self.today - timedelta(days=10),
+                self.today - timedelta(days=7),
+                self.hooli_promise.id,
             )
-        )  # fmt: skip
+        )
         self.env.invalidate_all()
         hooli = self._row(self.hooli)
         self.assertEqual((hooli.promised_amount, hooli.points_paused), (0.0, 0.0))
@@ -145,15 +149,21 @@ class TestWorklist(BillingDisputeCommon):
 
     def test_specialist_sees_his_portfolio_and_team_only(self):
         other_specialist = new_test_user(
-            self.env, login="bs_specialist_2", groups="base.group_user,billing_specialist.group_billing_user",
-            company_id=self.company.id, company_ids=[Command.set(self.company.ids)],
-        )  # fmt: skip
+            self.env,
+            login="bs_specialist_2",
+            groups="base.group_user,billing_specialist.group_billing_user",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
         # One team each (Odoo's default): the specialist and the customer's salesperson are both in Collectors.
         salesperson = new_test_user(self.env, login="bs_sales", groups="base.group_user")
         team = self.env["crm.team"].create(
-            {"name": "Collectors", "company_id": self.company.id,
-             "member_ids": [Command.set((salesperson | self.specialist).ids)]}
-        )  # fmt: skip
+            {
+                "name": "Collectors",
+                "company_id": self.company.id,
+                "member_ids": [Command.set((salesperson | self.specialist).ids)],
+            }
+        )
         Collection = self.env["billing.collection"].with_user(self.manager)
         Collection._for_partners(self.customer, self.company).user_id = self.specialist  # portfolio
         Collection._for_partners(self.other_customer, self.company).user_id = other_specialist
@@ -384,9 +394,13 @@ class TestWorklist(BillingDisputeCommon):
         Promise = self.env["billing.promise"].sudo()
         for amount, state in ((500.0, "kept"), (200.0, "partial")):
             promise = Promise.create(
-                {"partner_id": self.customer.id, "move_ids": [Command.set(self.acme_old.ids)], "amount": amount,
-                 "date": self.today}
-            )  # fmt: skip
+                {
+                    "partner_id": self.customer.id,
+                    "move_ids": [Command.set(self.acme_old.ids)],
+                    "amount": amount,
+                    "date": self.today,
+                }
+            )
             promise.write({"state": state, "date_judged": self.today})
         kpis = (
             self.env["billing.kpi"]
@@ -419,15 +433,22 @@ class TestWorklist(BillingDisputeCommon):
         )
         self.assertIsNone(last_year["promises_kept_rate"])
         self.assertEqual(last_year["na_reasons"]["promises_kept_rate"], "no promise judged in the period")
-        wizard = self.env["billing.report.wizard"].with_user(self.manager).create(
-            {"date_from": self.today - timedelta(days=30), "date_to": self.today,
-             "company_ids": [Command.set(self.company.ids)]}
-        )  # fmt: skip
+        wizard = (
+            self.env["billing.report.wizard"]
+            .with_user(self.manager)
+            .create(
+                {
+                    "date_from": self.today - timedelta(days=30),
+                    "date_to": self.today,
+                    "company_ids": [Command.set(self.company.ids)],
+                }
+            )
+        )
         self.assertIn('data-kpi="promises_broken_count"', wizard.kpi_html)
         self.assertIn("Customers per follow-up level", wizard.kpi_html)
-        book = openpyxl.load_workbook(io.BytesIO(self.env["billing.workbook"]._build(
-            self.company, self.today - timedelta(days=30), self.today
-        )))  # fmt: skip
+        book = openpyxl.load_workbook(
+            io.BytesIO(self.env["billing.workbook"]._build(self.company, self.today - timedelta(days=30), self.today))
+        )
         summary = {row[0]: row[1] for row in book["Summary"].iter_rows(values_only=True) if row[0]}
         self.assertEqual(summary["Promises broken"], 1)
         self.assertEqual(summary["Overdue paused by disputes today"], 1500.0)
@@ -458,9 +479,11 @@ class TestWorklistNetting(BillingDisputeCommon):
 
         def overdue(amount, partner, days):
             return cls._invoice(
-                amount, partner=partner, invoice_date=T - timedelta(days=days + 30),
+                amount,
+                partner=partner,
+                invoice_date=T - timedelta(days=days + 30),
                 invoice_date_due=T - timedelta(days=days),
-            )  # fmt: skip
+            )
 
         cls.acme_inv = overdue(960.0, cls.customer, 20)
         cls.globex_inv = overdue(855.0, cls.other_customer, 30)
@@ -485,17 +508,24 @@ class TestWorklistNetting(BillingDisputeCommon):
 
     def _figures(self, row):
         return (
-            row.overdue_amount, row.disputed_amount, row.promised_amount, row.unapplied_amount, row.credit_amount,
-            row.followup_amount, row.net_credit_amount, row.call_status,
-        )  # fmt: skip
+            row.overdue_amount,
+            row.disputed_amount,
+            row.promised_amount,
+            row.unapplied_amount,
+            row.credit_amount,
+            row.followup_amount,
+            row.net_credit_amount,
+            row.call_status,
+        )
 
     def test_figures_add_up_and_the_order(self):
         rows = self._rows()
         self.assertEqual(
             [row.partner_id for row in rows], [self.hooli, self.initech, self.customer, self.other_customer]
         )
-        acme, globex, initech, hooli = (self._row(p) for p in (self.customer, self.other_customer, self.initech,
-                                                                self.hooli))  # fmt: skip
+        acme, globex, initech, hooli = (
+            self._row(p) for p in (self.customer, self.other_customer, self.initech, self.hooli)
+        )
         self.assertEqual(self._figures(acme), (960.0, 0.0, 0.0, 960.0, 0.0, 0.0, 0.0, "paid"))
         self.assertEqual(self._figures(globex), (855.0, 0.0, 0.0, 0.0, 1425.0, 0.0, 570.0, "paid"))
         self.assertEqual(self._figures(initech), (1000.0, 0.0, 0.0, 400.0, 0.0, 600.0, 0.0, "call"))
@@ -505,8 +535,17 @@ class TestWorklistNetting(BillingDisputeCommon):
         self.assertEqual((initech.points_age, initech.points_cash, initech.score), (1.0, -0.4, 0.6))
         self.assertEqual((hooli.points_age, hooli.points_cash, hooli.score), (0.86, 0.0, 0.86))
         for row in rows:  # every part is a column: they add up to the score
-            parts = (row.points_age + row.points_paused + row.points_cash + row.points_broken + row.points_level
-                     + row.points_action + row.points_priority + row.points_worked + row.points_settled)  # fmt: skip
+            parts = (
+                row.points_age
+                + row.points_paused
+                + row.points_cash
+                + row.points_broken
+                + row.points_level
+                + row.points_action
+                + row.points_priority
+                + row.points_worked
+                + row.points_settled
+            )
             self.assertAlmostEqual(parts, row.score, places=2, msg=row.partner_id.name)
         self.assertTrue(acme.reason.startswith("paid, not applied yet: do not call; "), acme.reason)
         self.assertIn(f"{self._money(960.0)} unapplied cash", acme.reason)
@@ -568,17 +607,35 @@ class TestWorklistNetting(BillingDisputeCommon):
         other_company = other["company"]
         other_bank = other["default_journal_bank"]
         self.env["account.bank.statement.line"].with_company(other_company).create(
-            {"journal_id": other_bank.id, "date": self.today, "payment_ref": "HOOLI", "amount": 855.0,
-             "partner_id": self.hooli.id}
-        )  # fmt: skip
+            {
+                "journal_id": other_bank.id,
+                "date": self.today,
+                "payment_ref": "HOOLI",
+                "amount": 855.0,
+                "partner_id": self.hooli.id,
+            }
+        )
         self.env["account.bank.statement.line"].with_company(other_company).create(
-            {"journal_id": other_bank.id, "date": self.today, "payment_ref": "x", "amount": 855.0,
-             "partner_name": "Hooli"}
-        )  # fmt: skip
-        refund = self.env["account.move"].with_company(other_company).create(
-            {"move_type": "out_refund", "partner_id": self.hooli.id, "invoice_date": self.today,
-             "invoice_line_ids": [Command.create({"name": "x", "price_unit": 855.0, "tax_ids": []})]}
-        )  # fmt: skip
+            {
+                "journal_id": other_bank.id,
+                "date": self.today,
+                "payment_ref": "x",
+                "amount": 855.0,
+                "partner_name": "Hooli",
+            }
+        )
+        refund = (
+            self.env["account.move"]
+            .with_company(other_company)
+            .create(
+                {
+                    "move_type": "out_refund",
+                    "partner_id": self.hooli.id,
+                    "invoice_date": self.today,
+                    "invoice_line_ids": [Command.create({"name": "x", "price_unit": 855.0, "tax_ids": []})],
+                }
+            )
+        )
         refund.action_post()
         self.manager.company_ids |= other_company
         rows = (
@@ -648,14 +705,18 @@ class TestWorklistNetting(BillingDisputeCommon):
 
     def test_a_promise_call_schedules_the_check_after_its_deadline(self):
         T = self.today
-        self._invoice(500.0, partner=self.initech, invoice_date=T - timedelta(days=40),
-                      invoice_date_due=T - timedelta(days=10))  # fmt: skip
+        self._invoice(
+            500.0, partner=self.initech, invoice_date=T - timedelta(days=40), invoice_date_due=T - timedelta(days=10)
+        )
         promised_for = T + timedelta(days=5)
         tolerance = self.company.billing_promise_tolerance_days
         wizard = self._call(
-            self.initech, "promised", promise_date=promised_for, promise_amount=1000.0,
+            self.initech,
+            "promised",
+            promise_date=promised_for,
+            promise_amount=1000.0,
             promise_move_ids=[Command.set(self.initech_inv.ids)],
-        )  # fmt: skip
+        )
         expected = promised_for + timedelta(days=tolerance + 1)
         self.assertEqual((wizard.next_action_date, wizard.next_action_note), (expected, "Check the promised payment"))
         account = self.env["billing.collection"]._for_partners(self.initech, self.company)
@@ -681,14 +742,24 @@ class TestWorklistNetting(BillingDisputeCommon):
                 wizard = Call.new({"collection_id": collection.id, "outcome": outcome})
                 self.assertEqual((wizard.next_action_date, wizard.next_action_note), (date, note))
         # A date given is kept; cleared, the outcome's date is used when the call is logged.
-        Call.create({"collection_id": collection.id, "outcome": "reached", "next_action_date": T + timedelta(days=2),
-                     "next_action_note": "Send the copy"}).action_apply()  # fmt: skip
-        self.assertEqual((collection.next_action_date, collection.next_action_note), (T + timedelta(days=2),
-                                                                                      "Send the copy"))  # fmt: skip
-        Call.create({"collection_id": collection.id, "outcome": "reached", "next_action_date": False,
-                     "next_action_note": False}).action_apply()  # fmt: skip
-        self.assertEqual((collection.next_action_date, collection.next_action_note), (T + timedelta(days=7),
-                                                                                      "Follow up the call"))  # fmt: skip
+        Call.create(
+            {
+                "collection_id": collection.id,
+                "outcome": "reached",
+                "next_action_date": T + timedelta(days=2),
+                "next_action_note": "Send the copy",
+            }
+        ).action_apply()
+        self.assertEqual(
+            (collection.next_action_date, collection.next_action_note), (T + timedelta(days=2), "Send the copy")
+        )
+        Call.create(
+            {"collection_id": collection.id, "outcome": "reached", "next_action_date": False, "next_action_note": False}
+        ).action_apply()
+        self.assertEqual(
+            (collection.next_action_date, collection.next_action_note), (T + timedelta(days=7), "Follow up the call")
+        )
         with self.assertRaises(UserError):
-            Call.create({"collection_id": collection.id, "outcome": "reached",
-                         "next_action_date": T - timedelta(days=1)}).action_apply()  # fmt: skip
+            Call.create(
+                {"collection_id": collection.id, "outcome": "reached", "next_action_date": T - timedelta(days=1)}
+            ).action_apply()

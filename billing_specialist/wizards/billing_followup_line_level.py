@@ -7,8 +7,9 @@ class BillingFollowupLineLevel(models.TransientModel):
     _name = "billing.followup.line.level"
     _description = "Choose a Follow-up Level"
 
-    line_id = fields.Many2one("billing.followup.line", string="Customer", required=True, readonly=True,
-                              ondelete="cascade")  # fmt: skip
+    line_id = fields.Many2one(
+        "billing.followup.line", string="Customer", required=True, readonly=True, ondelete="cascade"
+    )
     company_id = fields.Many2one(related="line_id.company_id")
     planned_level_id = fields.Many2one(related="line_id.planned_level_id")
     level_id = fields.Many2one("billing.followup.level", required=True, domain="[('company_id', '=', company_id)]")

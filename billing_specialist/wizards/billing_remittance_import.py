@@ -19,9 +19,13 @@ class BillingRemittanceImport(models.TransientModel):
         "res.partner", string="Customer", required=True, check_company=True, domain="[('parent_id', '=', False)]"
     )
     format_id = fields.Many2one(
-        "billing.remittance.format", compute="_compute_format_id", store=True, readonly=False,
-        check_company=True, help="How the file is laid out: the customer's saved format by default.",
-    )  # fmt: skip
+        "billing.remittance.format",
+        compute="_compute_format_id",
+        store=True,
+        readonly=False,
+        check_company=True,
+        help="How the file is laid out: the customer's saved format by default.",
+    )
     file = fields.Binary(required=True)
     filename = fields.Char()
     date = fields.Date(help="The advice's date when the file has no date column; today by default.")
@@ -52,9 +56,15 @@ class BillingRemittanceImport(models.TransientModel):
         if source == "pdf" and not self.filename:
             self.filename = "remittance.pdf"
         remittance = Remittance._billing_import(
-            self.partner_id.commercial_partner_id, self.company_id, advice, source, date=self.date,
-            reference=self.reference, currency=self.currency_id, attachment=(self.filename or "remittance", content),
-        )  # fmt: skip
+            self.partner_id.commercial_partner_id,
+            self.company_id,
+            advice,
+            source,
+            date=self.date,
+            reference=self.reference,
+            currency=self.currency_id,
+            attachment=(self.filename or "remittance", content),
+        )
         # The menu's action on the new advice: the Billing menus and the breadcrumb back to the advices stay.
         action = self.env["ir.actions.act_window"]._for_xml_id("billing_specialist.billing_remittance_action")
         action.update(res_id=remittance.id, views=[(False, "form")], view_mode="form", target="current")

@@ -437,9 +437,12 @@ class BillingReportWizard(models.TransientModel):
             if not recipients:
                 continue
             wizard = wizards.with_company(company).create(
-                {"date_from": today - timedelta(days=7), "date_to": today - timedelta(days=1),
-                 "company_ids": [fields.Command.set(company.ids)]}
-            )  # fmt: skip
+                {
+                    "date_from": today - timedelta(days=7),
+                    "date_to": today - timedelta(days=1),
+                    "company_ids": [fields.Command.set(company.ids)],
+                }
+            )
             content = wizards.env["billing.workbook"]._build(company, wizard.date_from, wizard.date_to)
             subject = self.env._(
                 "%(company)s: billing activity %(start)s - %(end)s",

@@ -20,10 +20,16 @@ class BillingRunChunk(models.Model):
         # queue_job's identity key leaves alone a job waiting to run, not one running: a chunk whose job is running
         # still reads "pending" to others until that job commits; it gets no second job.
         running = set(
-            self.env["queue.job"].sudo().search([
-                ("identity_key", "in", [chunk._billing_job_identity() for chunk in ready]), ("state", "=", "started"),
-            ]).mapped("identity_key")
-        )  # fmt: skip
+            self.env["queue.job"]
+            .sudo()
+            .search(
+                [
+                    ("identity_key", "in", [chunk._billing_job_identity() for chunk in ready]),
+                    ("state", "=", "started"),
+                ]
+            )
+            .mapped("identity_key")
+        )
         for chunk in ready.filtered(lambda rec: rec._billing_job_identity() not in running):
             run = chunk._billing_run()
             chunk.with_delay(
@@ -41,8 +47,9 @@ class BillingRunChunk(models.Model):
         """The job: process the chunk (a done or held chunk is left alone), say what became of it."""
         self.ensure_one()
         self._billing_process()
-        return self.env._("Chunk %(chunk)s: %(state)s", chunk=self.id,
-                          state=dict(self._fields["state"].selection)[self.state])  # fmt: skip
+        return self.env._(
+            "Chunk %(chunk)s: %(state)s", chunk=self.id, state=dict(self._fields["state"].selection)[self.state]
+        )
 
     def _billing_after_done(self):
         """Enqueue what waited for this chunk, and wake the chunk cron: when two workers finish a run's last chunks
