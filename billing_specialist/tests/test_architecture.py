@@ -158,6 +158,54 @@ KNOWN_CROSSINGS = {
     ("models/account_move.py", "billing.promise", "env"),
 }
 
+# Functions over MAX_LINES lines outside tests (issue 22: none). The list may only shrink, like KNOWN_CROSSINGS.
+MAX_LINES = 60
+LONG_FUNCTIONS = {
+    ("bench/_ledger_copy.py", "_orm_samples"),
+    ("bench/_ledger_copy.py", "generate_copy"),
+    ("bench/_ledger_copy.py", "invoice"),
+    ("bench/_ledger_copy.py", "payment"),
+    ("bench/_replay.py", "_month"),
+    ("bench/collections.py", "_cash"),
+    ("bench/collections.py", "generate"),
+    ("bench/invoicing_checks.py", "generate"),
+    ("bench/invoicing_run.py", "main"),
+    ("bench/matching.py", "generate"),
+    ("bench/matching.py", "main"),
+    ("bench/portal_latency.py", "main"),
+    ("bench/reconcile_overhead.py", "generate"),
+    ("bench/remittance.py", "generate_lumps"),
+    ("bench/reporting.py", "generate"),
+    ("billing_specialist/demo/billing_specialist_demo.py", "_demo_generate_data"),
+    ("billing_specialist/demo/billing_specialist_demo.py", "_demo_generate_learning"),
+    ("billing_specialist/demo/billing_specialist_demo.py", "_demo_generate_matching"),
+    ("billing_specialist/demo/billing_specialist_demo.py", "_demo_generate_promises"),
+    ("billing_specialist/matching/engine.py", "__init__"),
+    ("billing_specialist/matching/engine.py", "_swapped_digits"),
+    ("billing_specialist/matching/remittance.py", "_explain"),
+    ("billing_specialist/matching/remittance.py", "parse_amount"),
+    ("billing_specialist/models/billing_followup_line.py", "_prepare_vals_list"),
+    ("billing_specialist/models/billing_invoice_checker.py", "_check_dispute"),
+    ("billing_specialist/models/billing_match_run.py", "_prepare_applications"),
+    ("billing_specialist/models/billing_payment_apply.py", "_check_allocations"),
+    ("billing_specialist/models/billing_payment_apply.py", "_reconcile_capped"),
+    ("billing_specialist/models/billing_remittance.py", "action_apply"),
+    ("billing_specialist/report/billing_aging.py", "_get_aging"),
+    ("billing_specialist/report/billing_kpi.py", "_dispute_kpis"),
+    ("billing_specialist/report/billing_kpi.py", "_get_kpis"),
+    ("billing_specialist/report/billing_kpi.py", "_level_effectiveness"),
+    ("billing_specialist/report/billing_statement.py", "_get_statement"),
+    ("billing_specialist/report/billing_statement.py", "_statement_xlsx"),
+    ("billing_specialist/report/billing_workbook.py", "_write_disputes"),
+    ("billing_specialist/report/billing_workbook.py", "_write_invoices"),
+    ("billing_specialist/report/billing_workbook.py", "_write_matching"),
+    ("billing_specialist/report/billing_worklist.py", "_figures_query"),
+    ("billing_specialist/report/billing_worklist.py", "_items_query"),
+}
+
+# The Python trees the two rules below read (beside the addon; a folder that is not shipped is skipped).
+TREES = ("billing_specialist", "billing_specialist_queue", "bench", "tools")
+
 RELATIONAL = {"Many2one", "One2many", "Many2many"}
 
 
@@ -291,3 +339,53 @@ class TestArchitecture(BaseCase):
         for _rel, _model, kind in crossings()[0]:
             by_kind[kind] += 1
         self.assertGreater(sum(by_kind.values()), 0)
+
+
+def project_python_files():
+    """(path relative to the project, source) of every Python file outside tests in ``TREES``."""
+    root = ADDON.parent
+    for tree in TREES:
+        for path in sorted((root / tree).rglob("*.py")):
+            rel = path.relative_to(root).as_posix()
+            if "/tests/" not in rel:
+                yield rel, path.read_text(encoding="utf-8")
+
+
+def long_functions():
+    found = set()
+    for rel, source in project_python_files():
+        for node in ast.walk(ast.parse(source, filename=rel)):
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+                if node.end_lineno - node.lineno + 1 > MAX_LINES:
+                    found.add((rel, node.name))
+    return found
+
+
+@tagged("post_install", "-at_install", "architecture")
+class TestCodeShape(BaseCase):
+    def test_no_new_long_function(self):
+        new = sorted(long_functions() - LONG_FUNCTIONS)
+        self.assertEqual(new, [], f"split these functions to at most {MAX_LINES} lines")
+
+    def test_long_functions_still_long(self):
+        """The ratchet: a function that was split leaves the list."""
+        if not (ADDON.parent / "bench").exists():
+            self.skipTest("the addon ships without bench/ and tools/")
+        gone = sorted(LONG_FUNCTIONS - long_functions())
+        self.assertEqual(gone, [], "remove these from LONG_FUNCTIONS")
+
+    def test_formatter_markers_give_a_reason(self):
+        """A ``# fmt: skip`` / ``# fmt: off`` says why on the same line, after the marker."""
+        bare = [
+            f"{rel}:{number}"
+            for rel, source in project_python_files()
+            for number, line in enumerate(source.splitlines(), 1)
+            if re.search(r"#\s*fmt:\s*(skip|off)\s*$", line)
+        ]
+        self.assertEqual(bare, [])
+
+    def test_the_shape_walk_sees_functions(self):
+        """The walker reads the addon (a walker that reads nothing would pass every rule)."""
+        rels = [rel for rel, _source in project_python_files()]
+        self.assertIn("billing_specialist/matching/engine.py", rels)
+        self.assertNotIn("billing_specialist/tests/common.py", rels)
