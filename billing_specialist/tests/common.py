@@ -1,3 +1,4 @@
+import random
 from contextlib import contextmanager
 
 from odoo import SUPERUSER_ID, Command, api, fields
@@ -213,3 +214,18 @@ class CommittedFixtureCase(BaseCase):
                 env["billing.invoice.check"].browse(check_id).mode = mode
 
         self.addCleanup(restore)
+
+
+class JsonRpcCallMixin:
+    """For HttpCase tests: a model's method called as the web client calls it, in the authenticated session."""
+
+    def _call(self, model, method, args, kwargs=None):
+        return self.make_jsonrpc_request(
+            "/web/dataset/call_kw", {"model": model, "method": method, "args": args, "kwargs": kwargs or {}}
+        )
+
+
+def random_digits(length, seed=14):
+    """``length`` random digits: one token no separator splits, every one-character deletion of it different."""
+    rng = random.Random(seed)
+    return "".join(rng.choice("0123456789") for _i in range(length))

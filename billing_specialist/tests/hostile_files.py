@@ -96,3 +96,15 @@ def billion_laughs():
         b'<?xml version="1.0"?><!DOCTYPE sst [' + b"".join(entities) + b"]>"
         b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&a9;</t></si></sst>'
     )
+
+
+def nested_zip():
+    """A spreadsheet (a zip) whose one part is itself a zip holding 200 MB of blanks."""
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("a.xml", b"<a>" + b" " * (200 * 1024 * 1024) + b"</a>")
+    outer = io.BytesIO()
+    with zipfile.ZipFile(outer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", b"<Types/>")
+        archive.writestr("xl/inner.zip", inner.getvalue())
+    return outer.getvalue()

@@ -2,8 +2,9 @@ from unittest.mock import patch
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
+from ..models.billing_run_chunk import CHUNK_SIZE_PARAM
 from .common import BillingDisputeCommon
 
 
@@ -378,3 +379,203 @@ class TestBillingRun(BillingDisputeCommon):
         self.assertEqual(action["views"][0], (self.env.ref("account.view_out_invoice_tree").id, "list"))
         one = self._run(self._draft(300.0)).with_context(billing_outcome="pending").action_view_invoices()
         self.assertEqual(one["views"], [(False, "form")])  # one invoice: its form
+
+
+@tagged("post_install", "-at_install")
+class TestBillingRunRefusesClientValues(BillingDisputeCommon):
+    """A billing run as a client can write it (the attacker's user, as JSON-RPC's call_kw runs it): created done or
+    started by someone else, a portal user as its owner, invoices or a company that are not the user's, its counts
+    and outcomes. Each is refused with nothing written."""
+
+    def test_run_created_done_or_started_by_someone_else_is_refused(self):
+        """``create`` did not guard what ``write`` guards: a run created done (never processed) or 'started' by a
+        manager (the scheduled action processes it with the manager's rights), with fake counts."""
+        Run = self.env(user=self.specialist)["billing.invoice.run"]
+        before = self._count("billing.invoice.run")
+        for vals in (
+            {"state": "done"},
+            {"state": "running", "started_uid": self.manager.id},
+            {"sent_count": 7},
+            {"date_done": "2026-01-01 00:00:00"},
+        ):
+            with self.assertRaises(AccessError), self.env.cr.savepoint():
+                Run.create({"due_today": True, **vals})
+        self.assertEqual(self._count("billing.invoice.run"), before)
+        run = Run.with_context(default_state="done", default_started_uid=self.manager.id).create({"due_today": True})
+        self.assertEqual(run.state, "draft")
+        self.assertFalse(run.started_uid)
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            run.write({"sent_count": 7})
+
+    def test_run_owner_must_be_an_internal_user_of_the_company(self):
+        """The owner gets the run's summary with the batch PDF of every customer's letters attached: a portal user
+        (a customer) as owner received other customers' invoices."""
+        Run = self.env(user=self.specialist)["billing.invoice.run"]
+        before = self._count("billing.invoice.run")
+        with self.assertRaisesRegex(ValidationError, "internal user"), self.env.cr.savepoint():
+            Run.create({"due_today": True, "user_id": self.portal_user.id})
+        self.assertEqual(self._count("billing.invoice.run"), before)
+        run = Run.create({"due_today": True})
+        with self.assertRaisesRegex(ValidationError, "internal user"), self.env.cr.savepoint():
+            run.write({"user_id": self.portal_user.id})
+        self.assertEqual(run.user_id, self.specialist)
+
+    def test_run_refuses_an_invoice_of_another_company(self):
+        company_2 = self.setup_other_company()["company"]
+        self.specialist.company_ids |= company_2
+        other = (
+            self.env["account.move"]
+            .with_company(company_2)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.customer.id,
+                    "invoice_date": self.today,
+                    "invoice_line_ids": [Command.create({"name": "Service", "quantity": 1, "price_unit": 90.0})],
+                }
+            )
+        )
+        mine = self._invoice(100.0, post=False)
+        env = self.env(user=self.specialist, context={"allowed_company_ids": [self.company.id, company_2.id]})
+        run = env["billing.invoice.run"].create({"company_id": self.company.id})
+        with self.assertRaisesRegex(UserError, "another company"):
+            run._create_for_invoices((mine | other).with_env(env))
+        with self.assertRaisesRegex(UserError, "another company"):
+            run._add_invoices(other.with_env(env))
+        # Lines written by hand over RPC: the specialist creates no run line.
+        with self.assertRaises(AccessError):
+            run.write({"line_ids": [Command.create({"move_id": other.id})]})
+        with self.assertRaises(AccessError):
+            env["billing.invoice.run.line"].create({"run_id": run.id, "move_id": other.id})
+        self.assertFalse(run.line_ids)
+        self.assertEqual(other.state, "draft")
+
+    def test_run_of_a_company_the_user_is_not_in(self):
+        company_2 = self.setup_other_company()["company"]
+        env = self.env(user=self.specialist)
+        with self.assertRaises(AccessError):
+            env["billing.invoice.run"].with_context(allowed_company_ids=[company_2.id]).create(
+                {"company_id": company_2.id}
+            )
+
+    def test_run_counts_and_outcomes_are_not_written_over_rpc(self):
+        run = self.env(user=self.specialist)["billing.invoice.run"]._create_for_invoices(
+            self._invoice(100.0, post=False).with_user(self.specialist)
+        )
+        for vals in ({"blocked_count": -1}, {"invoice_count": 10**12}, {"state": "done"}, {"sent_count": 1}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                run.write(vals)
+        with self.assertRaises(AccessError):
+            run.line_ids.write({"outcome": "posted_sent"})
+
+
+@tagged("post_install", "-at_install")
+class TestBillingRunWhenInvoicesOrUsersChange(BillingDisputeCommon):
+    """Billing runs whose invoices change between the selection and the post, or between two Runs, and runs of a user
+    who lost the billing role: nothing posted for the wrong company, no block shown once fixed, no run stuck behind
+    another."""
+
+    def test_invoice_moved_to_another_company_after_selection(self):
+        """A draft selected in a run of company A, then moved to company B's journal: the run does not post it."""
+        company_2 = self.setup_other_company()["company"]
+        self.specialist.company_ids |= company_2
+        env = self.env(user=self.specialist, context={"allowed_company_ids": [self.company.id, company_2.id]})
+        move = self._invoice(100.0, post=False).with_env(env)
+        run = env["billing.invoice.run"]._create_for_invoices(move)
+        journal_2 = self.env["account.journal"].search([("company_id", "=", company_2.id), ("type", "=", "sale")])[:1]
+        move.write({"journal_id": journal_2.id})
+        self.assertEqual(move.company_id, company_2)
+        run.action_run()
+        self.assertEqual(move.state, "draft", "a run of company A posted company B's invoice")
+        self.assertEqual(run.line_ids.outcome, "failed")
+        self.assertIn("another company", run.line_ids.message)
+        self.assertNotIn(company_2.name, run.line_ids.message)
+        # Moved back, a rerun posts it.
+        move.write({"journal_id": self.company_data["default_journal_sale"].id})
+        run.action_run()
+        self.assertEqual((move.state, run.line_ids.outcome), ("posted", "posted_sent"))
+
+    def test_blocked_invoice_fixed_between_two_runs(self):
+        """Blocked on the first Run, fixed, posted on the second: the line and the invoice no longer show the block."""
+        Check = self.env["billing.invoice.check"]
+        Check._ensure_for_companies(self.company)
+        Check.search([("company_id", "=", self.company.id), ("code", "=", "po_required")]).mode = "block"
+        self.customer.write({"billing_po_required": True, "email": "ap@acme.example.com"})
+        move = self._invoice(100.0, post=False)
+        env = self.env(user=self.specialist)
+        run = env["billing.invoice.run"]._create_for_invoices(move.with_env(env))
+        run.action_run()
+        self.assertEqual((run.line_ids.outcome, run.line_ids.check_codes), ("blocked", "po_required"))
+        self.assertEqual(move.billing_check_state, "block")
+        move.ref = "PO-8"
+        run.action_run()
+        line = run.line_ids
+        self.assertEqual((move.state, line.outcome, run.blocked_count), ("posted", "posted_sent", 0))
+        self.assertFalse(line.check_codes, "a posted invoice's line still names the check that blocked it once")
+        self.assertFalse(line.check_names)
+        self.assertNotEqual(move.billing_check_state, "block")
+
+    def test_background_run_of_a_user_who_lost_the_billing_role_does_not_stop_the_others(self):
+        """Two runs queued for the background: the first started by a specialist who lost the billing role since.
+        The scheduled action leaves his run (processed with his rights, it cannot be) and still does the other."""
+        leaver = new_test_user(
+            self.env,
+            login="bs_leaver_8",
+            groups="base.group_user,billing_specialist.group_billing_user",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        self.customer.email = "ap@acme.example.com"
+        Run = self.env["billing.invoice.run"]
+        runs = Run.browse()
+        for user in (leaver, self.specialist):
+            env = self.env(user=user)
+            run = env["billing.invoice.run"]._create_for_invoices(self._invoice(100.0, post=False).with_env(env))
+            run.sudo().write({"state": "running", "started_uid": user.id})
+            runs |= run
+        leaver.groups_id = [Command.unlink(self.env.ref("billing_specialist.group_billing_user").id)]
+        Run._cron_process()
+        self.assertEqual(runs.mapped("state"), ["running", "done"])
+        self.assertEqual(runs[1].line_ids.outcome, "posted_sent")
+        self.assertEqual(runs[0].line_ids.move_id.state, "draft")
+
+    def test_chunk_of_a_user_who_lost_the_billing_role_does_not_stop_the_chunk_cron(self):
+        """A chunked billing run started by a specialist who lost the billing role since: the chunk cron marks its
+        chunk failed (with why) and tells the managers; a second large run of the company waits (one at a time)
+        until a billing manager cancels the rest of the first; then it goes."""
+        self.env["ir.config_parameter"].sudo().set_param(CHUNK_SIZE_PARAM, "1")
+        leaver = new_test_user(
+            self.env,
+            login="bs_leaver_8c",
+            groups="base.group_user,billing_specialist.group_billing_user",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        self.customer.email = "ap@acme.example.com"
+        runs = self.env["billing.invoice.run"]
+        for user in (leaver, self.specialist):
+            env = self.env(user=user)
+            drafts = self._invoice(100.0, post=False) | self._invoice(110.0, post=False)
+            runs |= env["billing.invoice.run"]._create_for_invoices(drafts.with_env(env))
+        runs[0].with_user(leaver).action_run()
+        with self.assertRaisesRegex(UserError, "Another large billing run"):
+            runs[1].with_user(self.specialist).action_run()
+        self.assertTrue(runs[0].chunk_ids)
+        leaver.groups_id = [Command.unlink(self.env.ref("billing_specialist.group_billing_user").id)]
+        Chunk = self.env["billing.run.chunk"]
+        for _call in range(10):
+            if not Chunk._billing_next():
+                break
+            Chunk._cron_process()
+        self.assertIn("failed", runs[0].chunk_ids.mapped("state"))
+        self.assertIn(self.manager.partner_id, runs[0].message_ids.partner_ids, "the managers are told")
+        self.assertEqual(set(runs[0].line_ids.move_id.mapped("state")), {"draft"})
+        runs[0].with_user(self.manager).action_billing_cancel_rest()
+        self.assertEqual(runs[0].state, "cancelled")
+        runs[1].with_user(self.specialist).action_run()
+        for _call in range(10):
+            if not Chunk._billing_next():
+                break
+            Chunk._cron_process()
+        self.assertEqual(runs[1].state, "done")
+        self.assertEqual(set(runs[1].line_ids.mapped("outcome")), {"posted_sent"})

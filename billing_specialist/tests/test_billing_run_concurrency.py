@@ -1,4 +1,5 @@
 from odoo import SUPERUSER_ID, Command, api, fields
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from ..exceptions import BillingCheckBlocked
@@ -138,3 +139,67 @@ class TestBillingRunCommitted(CommittedFixtureCase):
             findings = env["billing.invoice.check.result"].search([("move_id", "=", move_id)])
             self.assertEqual(findings.mapped("code"), ["po_required"])
             self.assertEqual(env["account.move"].browse(move_id).state, "draft")
+
+
+@tagged("post_install", "-at_install")
+class TestBillingRunTwoClicks(CommittedFixtureCase):
+    """Two clicks on Run of the same billing run at once, on committed data: one runs, the other is refused; every
+    invoice posted and sent once."""
+
+    def setUp(self):
+        super().setUp()
+        with self.committed_env() as env:
+            partner = env["res.partner"].create(
+                {"name": "Attack 8 Two Clicks", "is_company": True, "email": "ap@twoclicks.example.com"}
+            )
+            moves = env["account.move"].create(
+                [
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": partner.id,
+                        "invoice_date": fields.Date.context_today(env.user),
+                        "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 10.0, "tax_ids": []})],
+                    }
+                    for _i in range(2)
+                ]
+            )
+            self.partner_id, self.move_ids = partner.id, moves.ids
+            self.run_id = env["billing.invoice.run"]._create_for_invoices(moves).id
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.committed_env() as env:
+            run = env["billing.invoice.run"].browse(self.run_id)
+            run.sudo().write({"state": "done"})
+            run.unlink()
+            moves = env["account.move"].browse(self.move_ids)
+            moves.filtered(lambda move: move.state == "posted").button_draft()
+            moves.with_context(force_delete=True).unlink()
+            env["res.partner"].browse(self.partner_id).unlink()
+
+    def test_two_clicks_on_run_at_once(self):
+        with self.registry.cursor() as cr_first, self.registry.cursor() as cr_second:
+            first = api.Environment(cr_first, 1, {})["billing.invoice.run"].browse(self.run_id)
+            second = api.Environment(cr_second, 1, {})["billing.invoice.run"].browse(self.run_id)
+            second.line_ids.mapped("outcome")  # the second request has read the run: its snapshot is taken
+            first.action_run()  # holds the run's row until it commits
+            with self.assertRaisesRegex(UserError, "being processed"):
+                second.action_run()
+            cr_second.rollback()
+        with self.committed_env() as env:
+            run = env["billing.invoice.run"].browse(self.run_id)
+            self.assertEqual(run.state, "done")
+            self.assertEqual(set(run.line_ids.mapped("outcome")), {"posted_sent"})
+            sent = env["mail.message"].search_count(
+                [
+                    ("model", "=", "account.move"),
+                    ("res_id", "in", self.move_ids),
+                    ("message_type", "=", "comment"),
+                    ("partner_ids", "!=", False),
+                ]
+            )
+            self.assertEqual(sent, 2, "each invoice e-mailed once")
+            # A third click once the first is committed: nothing left to do.
+        with self.registry.cursor() as cr:
+            with self.assertRaisesRegex(UserError, "nothing left"):
+                api.Environment(cr, 1, {})["billing.invoice.run"].browse(self.run_id).action_run()

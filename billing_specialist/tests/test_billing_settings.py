@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, tagged
 
@@ -99,3 +100,18 @@ class TestBillingSettings(BillingDisputeCommon):
             settings.action_save()
         self.company.invalidate_recordset()
         self.assertFalse(self.company.billing_dispute_default_user_id)
+
+
+@tagged("post_install", "-at_install")
+class TestSettingsOfAnotherCompany(BillingDisputeCommon):
+    """Settings saved with another allowed company in the context are refused (an attacker's test)."""
+
+    def test_settings_saved_under_another_allowed_company_are_refused(self):
+        other_company = self.setup_other_company(name="Attack Settings Co")["company"]
+        self.manager.write({"company_ids": [Command.link(other_company.id)]})
+        Settings = self.env["billing.settings"].with_user(self.manager)
+        settings = Settings.create({"billing_aging_buckets": "10,20", "billing_dispute_assignment": "leader"})
+        with self.assertRaises(AccessError):
+            settings.with_context(allowed_company_ids=[other_company.id, self.company.id]).action_save()
+        self.assertEqual(other_company.billing_aging_buckets, "30,60,90,120")
+        self.assertEqual(self.company.billing_aging_buckets, "30,60,90,120")

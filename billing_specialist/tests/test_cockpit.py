@@ -1,13 +1,14 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from freezegun import freeze_time
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import JsonRpcException
 from odoo.tools import date_utils
 
-from .common import BillingDisputeCommon
+from .common import BillingDisputeCommon, JsonRpcCallMixin
 
 
 @tagged("post_install", "-at_install")
@@ -351,3 +352,216 @@ class TestCollectorReport(BillingDisputeCommon):
         action = sam.action_open_worklist()
         rows = self.env["billing.worklist"].with_user(self.manager).search(action["domain"])
         self.assertEqual(rows.partner_id, self.customer | self.initech)
+
+
+# 23:00 UTC: already the next day in Auckland (UTC+13 in December).
+LATE_UTC = datetime(2026, 12, 7, 23, 0)
+UTC_DAY = LATE_UTC.date()
+AUCKLAND_DAY = UTC_DAY + timedelta(days=1)
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerScreenAndTeamWorkloadLimits(BillingDisputeCommon):
+    """The customer screen and Team Workload tried as another specialist, a customer and another company; their computed
+    figures and lists written over RPC; Odoo's today in the user's timezone on every collections screen."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        company_vals = {"company_id": cls.company.id, "company_ids": [Command.set(cls.company.ids)]}
+        cls.other_specialist = new_test_user(
+            cls.env,
+            login="bs_specialist_8b",
+            groups="base.group_user,billing_specialist.group_billing_user",
+            name="Olga Other",
+            **company_vals,
+        )
+        cls.customer.email = "ap@acme.example.com"
+        # Small promises judged here (the minimum share: test_promise_limits.py).
+        cls.company.billing_portal_promise_min_percent = 10
+
+    def _account(self, partner, user):
+        account = self.env["billing.collection"]._for_partners(partner, self.company)
+        account.sudo().user_id = user
+        return account
+
+    def test_another_specialists_customer_screen_shows_only_what_his_rights_show(self):
+        """The collection account has a company rule only: a specialist opens another specialist's customer by URL.
+        Every list of the screen is read with his rights and holds what he could read without the screen: nothing
+        leaks. His acts on it are his to do (the same company's customers); the portfolio stays the manager's."""
+        T = self.today
+        inv = self._invoice(700.0, invoice_date=T - timedelta(days=40), invoice_date_due=T - timedelta(days=10))
+        disputed = self._invoice(300.0, invoice_date=T - timedelta(days=40), invoice_date_due=T - timedelta(days=10))
+        self._payment(50.0)
+        promise = (
+            self.env["billing.promise"]
+            .sudo()
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "move_ids": [Command.set(inv.ids)],
+                    "amount": 100.0,
+                    "date": T + timedelta(days=2),
+                }
+            )
+        )
+        case = self._open_case(disputed, amount=20.0)
+        account = self._account(self.customer, self.specialist)
+        account.with_user(self.specialist)._log_call("reached", "Calls back tomorrow")
+        screen = account.with_user(self.other_specialist)
+        screen.action_open_cockpit()  # opens
+        as_other = self.env(user=self.other_specialist)
+        self.assertEqual(screen.cockpit_item_ids, as_other["account.move"].search([("id", "in", (inv | disputed).ids)]))
+        self.assertEqual(screen.cockpit_promise_ids, as_other["billing.promise"].browse(promise.id).exists())
+        self.assertEqual(screen.cockpit_dispute_ids, as_other["billing.dispute"].browse(case.id).exists())
+        self.assertEqual(len(screen.cockpit_call_ids), 1)
+        self.assertTrue(screen.cockpit_call_ids.with_user(self.other_specialist).read(["body"]))
+        self.assertEqual(screen.cockpit_unapplied_amount, 50.0)
+        # The same, read without the screen: the account itself was his to read before the screen.
+        self.assertTrue(as_other["billing.collection"].search_read([("id", "=", account.id)], ["note", "user_id"]))
+        with self.assertRaises(AccessError):
+            screen.write({"user_id": self.other_specialist.id})
+        with self.assertRaises(AccessError):
+            screen.write({"last_call_date": T, "level_bump": 5})
+
+    def test_customer_screen_refused_without_the_billing_group_and_to_customers(self):
+        account = self._account(self.customer, self.specialist)
+        for user in (self.internal_user, self.portal_user):
+            with self.subTest(user=user.login):
+                with self.assertRaises(AccessError):
+                    account.with_user(user).read(["cockpit_item_ids", "cockpit_open_amount"])
+                with self.assertRaises(AccessError):
+                    account.with_user(user).action_open_cockpit()
+                with self.assertRaises(AccessError):
+                    self.env["billing.worklist"].with_user(user).search_read([], ["partner_id"])
+
+    def test_customer_screen_of_another_company(self):
+        company_2 = self.setup_other_company()["company"]
+        account_2 = self.env["billing.collection"]._for_partners(self.customer, company_2)
+        with self.assertRaises(AccessError):
+            account_2.with_user(self.specialist).read(["cockpit_item_ids"])
+        with self.assertRaises(AccessError):
+            account_2.with_user(self.specialist).with_context(allowed_company_ids=[company_2.id]).action_open_cockpit()
+
+    def test_cockpit_computed_amounts_are_not_written_over_rpc(self):
+        T = self.today
+        self._invoice(300.0, invoice_date=T - timedelta(days=40), invoice_date_due=T - timedelta(days=10))
+        account = self._account(self.customer, self.specialist).with_user(self.specialist)
+        for vals in ({"cockpit_open_amount": float("nan")}, {"cockpit_overdue_amount": 10**20}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                account.write(vals)
+        account.invalidate_recordset()
+        self.assertEqual((account.cockpit_open_amount, account.cockpit_overdue_amount), (300.0, 300.0))
+
+    def test_cockpit_lists_written_with_commands_change_nothing(self):
+        """The screen's lists are computed, without inverse: commands sent on them over RPC are refused, not applied
+        to the invoices, promises or contacts themselves."""
+        T = self.today
+        inv = self._invoice(300.0, invoice_date=T - timedelta(days=40), invoice_date_due=T - timedelta(days=10))
+        draft = self._invoice(40.0, post=False)
+        account = self.env["billing.collection"]._for_partners(self.customer, self.company).with_user(self.specialist)
+        promises = self.env["billing.promise"].sudo().search_count([])
+        for vals in (
+            {"cockpit_item_ids": [Command.delete(draft.id)]},
+            {"cockpit_item_ids": [Command.unlink(inv.id)]},
+            {"cockpit_promise_ids": [Command.create({"amount": 1e300, "date": T, "move_ids": [Command.set(inv.ids)]})]},
+            {"cockpit_contact_ids": [Command.delete(self.customer_contact.id)]},
+            {"cockpit_open_amount": -1e300},
+        ):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                account.write(vals)
+        account.write({"note": "Prefers e-mail"})  # the screen's own field still saves
+        account.invalidate_recordset()
+        self.assertEqual(account.cockpit_item_ids, inv)
+        self.assertTrue(draft.exists() and self.customer_contact.exists())
+        self.assertEqual(self.env["billing.promise"].sudo().search_count([]), promises)
+
+    def test_team_workload_is_for_managers_of_their_companies(self):
+        self._account(self.customer, self.specialist)
+        for user in (self.specialist, self.internal_user, self.portal_user):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.env["billing.collector.report"].with_user(user).search_read([], ["overdue_amount"])
+        company_2 = self.setup_other_company()["company"]
+        self.env["billing.collection"]._for_partners(self.other_customer, company_2)
+        Report = self.env["billing.collector.report"].with_user(self.manager)
+        self.assertEqual(Report.search([]).company_id, self.company)
+        with self.assertRaises(AccessError):
+            Report.with_context(allowed_company_ids=[self.company.id, company_2.id]).search([])
+
+    def test_today_follows_the_users_timezone_everywhere(self):
+        """At 23:00 UTC it is already tomorrow in Auckland: an invoice due on the UTC day is overdue there, a promise
+        for the Auckland day is due today, on the worklist, the customer screen, Team Workload and the promise form."""
+        self.specialist.tz = self.manager.tz = "Pacific/Auckland"
+        with freeze_time(LATE_UTC):
+            due_utc_day = self._invoice(500.0, invoice_date=UTC_DAY - timedelta(days=30), invoice_date_due=UTC_DAY)
+            not_due = self._invoice(200.0, invoice_date=UTC_DAY, invoice_date_due=UTC_DAY + timedelta(days=20))
+            self.env["billing.promise"].sudo().create(
+                {
+                    "partner_id": self.other_customer.id,
+                    "move_ids": [
+                        Command.set(
+                            self._invoice(
+                                80.0,
+                                partner=self.other_customer,
+                                invoice_date=UTC_DAY,
+                                invoice_date_due=UTC_DAY + timedelta(days=30),
+                            ).ids
+                        )
+                    ],
+                    "amount": 80.0,
+                    "date": AUCKLAND_DAY,
+                }
+            )
+            account = self._account(self.customer, self.specialist)
+            self._account(self.other_customer, self.specialist)
+            specialist_env = self.env(user=self.specialist, context={"tz": "Pacific/Auckland"})
+            self.assertEqual(fields.Date.context_today(specialist_env.user), AUCKLAND_DAY)
+            screen = account.with_env(specialist_env)
+            self.assertEqual(screen.cockpit_overdue_amount, 500.0)
+            self.assertEqual(screen.with_env(specialist_env)._overdue_invoices(), due_utc_day)
+            row = specialist_env["billing.worklist"].search([("partner_id", "=", self.customer.id)])
+            self.assertEqual(row.overdue_amount, 500.0)
+            manager_env = self.env(user=self.manager, context={"tz": "Pacific/Auckland"})
+            team = manager_env["billing.collector.report"].search([("user_id", "=", self.specialist.id)])
+            self.assertEqual((team.overdue_amount, team.promise_today_count), (500.0, 1))
+            activity = specialist_env["billing.activity.report"].search([("move_id", "=", due_utc_day.id)])
+            self.assertEqual(activity.days_overdue, 1)
+            # The promise form prefills the overdue invoices of the user's today, not those of the server's.
+            action = self.customer.with_env(specialist_env).action_billing_record_promise()
+            prefilled = action["context"]["default_move_ids"][0][2]
+            self.assertEqual(prefilled, due_utc_day.ids)
+            self.assertNotIn(not_due.id, prefilled)
+
+
+@tagged("post_install", "-at_install")
+class TestCustomerScreenOverJsonRpc(JsonRpcCallMixin, BillingDisputeCommon, HttpCase):
+    """The customer screen and Team Workload attacked as a client sends it: JSON-RPC calls in the attacker's own
+    session."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.account = cls.env["billing.collection"]._for_partners(cls.customer, cls.company)
+        cls.account.sudo().user_id = cls.manager  # another specialist's customer
+
+    def test_customer_screen_and_team_workload_over_json_rpc(self):
+        spec = {"cockpit_open_amount": {}, "cockpit_item_ids": {"fields": {"name": {}}}, "note": {}}
+        self.authenticate(self.portal_user.login, self.portal_user.login)
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            self._call("billing.collection", "web_read", [self.account.ids], {"specification": spec})
+        self.authenticate(self.specialist.login, self.specialist.login)
+        # Another specialist's customer: what the specialist may read anyway (company rule), nothing more.
+        (record,) = self._call("billing.collection", "web_read", [self.account.ids], {"specification": spec})
+        self.assertEqual(record["id"], self.account.id)
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            self._call("billing.collector.report", "web_search_read", [[]], {"specification": {"user_id": {}}})
+        # An unknown timezone sent by the client: today falls back to UTC, the reports still answer.
+        context = {"tz": "Mars/Olympus"}
+        self._call("billing.worklist", "web_search_read", [[]], {"specification": {"reason": {}}, "context": context})
+        self.authenticate(self.manager.login, self.manager.login)
+        self._call(
+            "billing.collector.report",
+            "web_search_read",
+            [[]],
+            {"specification": {"kept_rate": {}, "collected_trend": {}}, "context": context},
+        )

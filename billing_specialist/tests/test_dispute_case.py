@@ -218,3 +218,34 @@ class TestDisputeBadInput(BillingDisputeCommon):
             self.env["billing.dispute"].with_user(self.specialist).create,
             {"partner_id": self.customer.id, "reason_id": self.reason_pricing.id},
         )
+
+
+@tagged("post_install", "-at_install")
+class TestCaseCompanyAndOneOpenCase(BillingDisputeCommon):
+    """A case stays in its invoices' company, and unarchiving never makes two open cases on one invoice (attacks by a
+    specialist)."""
+
+    def test_case_company_follows_its_invoices(self):
+        """A specialist of two companies moves a case (and its invoices' lines) to the other company."""
+        other_company = self.setup_other_company()["company"]
+        self.specialist.company_ids |= other_company
+        case = self._open_case(self._invoice(100.0))
+        with self.assertRaises(ValidationError):
+            with self.env.cr.savepoint():
+                both = (self.company | other_company).ids
+                case.with_user(self.specialist).with_context(allowed_company_ids=both).write(
+                    {"company_id": other_company.id}
+                )
+        self.assertEqual(case.company_id, self.company)
+        self.assertEqual(case.line_ids.company_id, self.company)
+
+    def test_unarchiving_cannot_make_two_open_cases_on_one_invoice(self):
+        invoice = self._invoice(100.0)
+        first = self._open_case(invoice)
+        first.with_user(self.specialist).active = False
+        second = self._open_case(invoice)
+        with self.assertRaises(ValidationError):
+            with self.env.cr.savepoint():
+                first.with_user(self.specialist).active = True
+        self.assertFalse(first.active)
+        self.assertEqual(invoice._billing_open_dispute(), second)

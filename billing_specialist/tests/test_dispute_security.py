@@ -340,3 +340,73 @@ class TestDisputeHardening(BillingDisputeCommon):
             line.with_user(self.specialist).write,
             {"move_id": self._invoice(500.0).id},
         )
+
+
+@tagged("post_install", "-at_install")
+class TestInvoiceDisputeFiguresAreProtected(BillingDisputeCommon):
+    """An invoice's dispute flags are the application's to write, and a user without the billing group reads no billing
+    figure (attacks over the ORM as the user)."""
+
+    def test_invoice_dispute_flags_are_not_writable(self):
+        """An invoicing user (no billing group) clears an invoice's dispute flag over RPC."""
+        invoice = self._invoice(100.0)
+        self._open_case(invoice, amount=60.0)
+        self.assertTrue(invoice.billing_in_dispute)
+        for user in (self.internal_user, self.specialist):
+            for vals in ({"billing_in_dispute": False}, {"billing_disputed_amount": 0.0}):
+                with self.subTest(user=user.login, vals=vals), self.assertRaises(AccessError):
+                    with self.env.cr.savepoint():
+                        invoice.with_user(user).write(vals)
+        invoice.invalidate_recordset()
+        self.assertTrue(invoice.billing_in_dispute)
+        self.assertEqual(invoice.billing_disputed_amount, 60.0)
+
+    def test_plain_employee_reads_no_billing_figures(self):
+        employee = new_test_user(self.env, login="bs_employee", groups="base.group_user")
+        invoice = self._invoice(100.0)
+        self._open_case(invoice)
+        with self.assertRaises(AccessError):
+            invoice.with_user(employee).read(["billing_disputed_amount"])
+        with self.assertRaises(AccessError):
+            self.env["billing.activity.report"].with_user(employee).search_read([], ["amount_residual"])
+
+
+@tagged("post_install", "-at_install")
+class TestCaseContextDefaults(BillingDisputeCommon):
+    """``default_<field>`` keys a client sends with ``create`` never set what the application alone sets on a case or
+    its lines."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.invoice = cls._invoice(1000.0)
+
+    def test_case_context_defaults_cannot_mark_portal_close_or_set_amounts(self):
+        resolved = self.env.ref("billing_specialist.stage_resolved")
+        for key, value in (("default_channel", "portal"), ("default_stage_id", resolved.id)):
+            before = self._count("billing.dispute")
+            env = self.env(user=self.specialist, context={key: value})
+            with self.subTest(key=key), self.assertRaises(UserError):
+                env["billing.dispute"].create(
+                    {
+                        "partner_id": self.customer.id,
+                        "reason_id": self.reason_pricing.id,
+                        "line_ids": [Command.create({"move_id": self.invoice.id, "amount_disputed": 100.0})],
+                    }
+                )
+            self.assertEqual(self._count("billing.dispute"), before)
+        env = self.env(user=self.specialist, context={"default_amount_credited": 900.0, "default_sla_breached": True})
+        case = env["billing.dispute"].create(
+            {
+                "partner_id": self.customer.id,
+                "reason_id": self.reason_pricing.id,
+                "line_ids": [Command.create({"move_id": self.invoice.id, "amount_disputed": 100.0})],
+            }
+        )
+        self.assertEqual(case.amount_credited, 0.0)
+        self.assertFalse(case.sla_breached)
+        line_env = self.env(user=self.specialist, context={"default_amount_written_off": 50.0})
+        line = line_env["billing.dispute.line"].create(
+            {"dispute_id": case.id, "move_id": self._invoice(200.0).id, "amount_disputed": 10.0}
+        )
+        self.assertEqual(line.amount_written_off, 0.0)

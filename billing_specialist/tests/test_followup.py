@@ -372,3 +372,25 @@ class TestFollowupRun(FollowupCommon):
             self.company, run_day, self.today, today=run_day + timedelta(days=29)
         )
         self.assertIsNone(early[0]["rate"])
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupLevelIsTheRunsToSet(FollowupCommon):
+    """An invoice's follow-up level and date cannot be set by a client's ``default_*`` context keys."""
+
+    def test_invoice_context_default_cannot_set_followup_level(self):
+        """An invoicing user creates an invoice with ``default_billing_followup_level_id`` = the last level: the run
+        would never remind it at the lower levels (never the same level twice)."""
+        env = self.env(user=self.internal_user)
+        move = (
+            env["account.move"]
+            .with_context(
+                default_move_type="out_invoice",
+                default_billing_followup_level_id=self.levels[-1].id,
+                default_billing_followup_date=str(self.today),
+            )
+            .create({"partner_id": self.customer.id})
+        )
+        self.assertEqual(move.move_type, "out_invoice", "ordinary defaults still apply")
+        self.assertFalse(move.billing_followup_level_id)
+        self.assertFalse(move.billing_followup_date)

@@ -1,13 +1,16 @@
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import lxml.html
+from freezegun import freeze_time
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests.common import JsonRpcException
 from odoo.tools import html2plaintext
 
 from .chunks_common import FollowupChunksCommon
+from .common import JsonRpcCallMixin
 from .followup_common import FollowupCommon
 
 # What a preview could leave behind: the run and its lines, e-mails, chatter notes, calls, letters, accounts.
@@ -387,3 +390,285 @@ class TestFollowupPreviewChunks(FollowupChunksCommon):
         self.assertFalse(self._mails(self.third_customer) | self._mails(self.other_customer))
         self.assertEqual(sorted(run.chunk_ids.mapped("source_count")), [1, 2], "the excluded customer in no chunk")
         self.assertEqual(run.line_ids.filtered(lambda ln: ln.partner_id == umbrella).outcome, "emailed")
+
+
+EVIL = '<img src=x onerror="alert(1)"><script>alert(2)</script>'
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupPreviewAgainstAttacks(FollowupCommon):
+    """The preview's lines and the level dialog, attacked through the ORM as a client would call it: markup in what the
+    customer controls, another company's line, a level archived or an address changed before Send, client context
+    keys and timezones, yesterday's preview."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.other = cls.setup_other_company(name="Attack 9 Other Co")["company"]
+        cls.env["billing.followup.level"]._seed_ladder(cls.other)
+        cls.foreign_level = cls.env["billing.followup.level"].search([("company_id", "=", cls.other.id)], limit=1)
+
+    def _hidden_line(self):
+        """A preview line of the other company, where the specialist has no rights."""
+        hidden_customer = self._customer("Hidden Customer")
+        self.env["account.move"].with_company(self.other).create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": hidden_customer.id,
+                "invoice_payment_term_id": False,
+                "invoice_date": self.today - timedelta(days=40),
+                "invoice_date_due": self.today - timedelta(days=10),
+                "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
+            }
+        ).action_post()
+        hidden = self.Run.sudo()._start(self.other).line_ids
+        self.assertEqual(len(hidden), 1)
+        return hidden
+
+    def test_markup_in_a_customer_name_and_address_is_escaped_in_the_preview(self):
+        """The preview body is stored unsanitized and shown by the HTML field: what the customer controls (its name,
+        its address) must arrive escaped, in the e-mail and in the letter."""
+        mailed = self._customer("Evil Mail")
+        mailed.write({"name": f"Evil {EVIL}", "street": EVIL})
+        lettered = self._customer("Evil Letter", email=False)
+        lettered.write({"name": f"Letter {EVIL}", "street": EVIL, "city": EVIL})
+        self._overdue(10, partner=mailed)
+        self._overdue(10, partner=lettered)
+        run = self._preview()
+        email_line, letter_line = self._line(run, mailed), self._line(run, lettered)
+        self.assertTrue(email_line.send_email and letter_line.send_letter)
+        stored = {
+            "body": email_line.preview_body,
+            "letter": letter_line.preview_letter,
+        }
+        for what, html in stored.items():
+            self.assertTrue(html, what)
+            self.assertNotIn("<img src=x", html, what)
+            self.assertNotIn("<script>", html, what)
+            self.assertIn("&lt;img", html, what)
+        # As the web client reads them (the HTML field shows the value as markup).
+        read = email_line.with_user(self.specialist).web_read({"preview_body": {}, "preview_subject": {}})[0]
+        self.assertNotIn("<img src=x", read["preview_body"])
+        self.assertIn("Evil", read["preview_subject"])  # a plain-text field: shown as text
+        # Send queues exactly that escaped body.
+        run.with_user(self.specialist).action_send()
+        mail = self._mails(mailed)
+        self.assertEqual(len(mail), 1)
+        self.assertNotIn("<img src=x", mail.body_html)
+        self.assertEqual(email_line.outcome, "emailed")
+
+    def test_the_level_dialog_retargeted_to_another_company_s_line_is_refused(self):
+        own = (self._overdue(35), self._preview())[1].line_ids
+        hidden = self._hidden_line()
+        Wizard = self.env["billing.followup.line.level"].with_user(self.specialist)
+        wizard = Wizard.with_context(default_line_id=own.id).create({"level_id": self.reminder.id})
+        # The dialog's line is read-only in the view only: written over RPC to point at another company's line.
+        wizard.write({"line_id": hidden.id, "level_id": self.foreign_level.id})
+        with self.assertRaises(AccessError):
+            wizard.action_apply()
+        self.assertEqual((hidden.level_id, hidden.adjusted_by_id), (hidden.planned_level_id, self.env["res.users"]))
+        self.assertEqual(own.level_id, self.firm)
+
+    def test_the_level_dialog_opened_on_another_company_s_line_shows_nothing_of_it(self):
+        """The dialog's form asks the server for its defaults with the client's context: a default_line_id of
+        another company's line must not read that line's customer or level (related fields read as superuser)."""
+        hidden = self._hidden_line()
+        Wizard = self.env["billing.followup.line.level"].with_user(self.specialist)
+        spec = {
+            "line_id": {"fields": {"display_name": {}}},
+            "planned_level_id": {"fields": {"display_name": {}}},
+            "company_id": {"fields": {"display_name": {}}},
+            "level_id": {"fields": {"display_name": {}}},
+        }
+        with self.assertRaises(AccessError):
+            Wizard.with_context(default_line_id=hidden.id).onchange({}, [], spec)
+        with self.assertRaises(AccessError):
+            Wizard.with_context(default_line_id=hidden.id).default_get(["line_id"])
+        # The line sent as a value of the form, first call or a change of the field.
+        with self.assertRaises(AccessError):
+            Wizard.onchange({"line_id": hidden.id}, [], spec)
+        with self.assertRaises(AccessError):
+            Wizard.onchange({"line_id": hidden.id}, ["line_id"], spec)
+        # The specialist's own line still opens, its fields filled in.
+        own = (self._overdue(35), self._preview())[1].line_ids
+        action = own.with_user(self.specialist).action_choose_level()
+        result = Wizard.with_context(**action["context"]).onchange({}, [], spec)
+        self.assertEqual(result["value"]["line_id"]["id"], own.id)
+        self.assertEqual(result["value"]["planned_level_id"]["id"], self.firm.id)
+        # A preview already sent cannot be adjusted: its dialog does not open either.
+        own.run_id.with_user(self.specialist).action_send()
+        with self.assertRaises(UserError):
+            Wizard.with_context(**action["context"]).onchange({}, [], spec)
+
+    def test_a_chosen_level_archived_before_send_is_not_sent(self):
+        self._overdue(35)
+        run = self._preview()
+        line = run.line_ids
+        wizard = (
+            self.env["billing.followup.line.level"]
+            .with_user(self.specialist)
+            .with_context(default_line_id=line.id)
+            .create({"level_id": self.reminder.id})
+        )
+        wizard.action_apply()
+        self.reminder.active = False
+        run.with_user(self.specialist).action_send()
+        self.assertEqual(line.outcome, "changed")
+        self.assertFalse(self._mails(self.customer))
+        self.assertFalse(line.move_ids.billing_followup_level_id)
+
+    def test_a_template_editor_cannot_plant_script_in_the_stored_preview(self):
+        """Any mail template editor (every internal user once Restrict Template Rendering is off) may edit the
+        follow-up template: QWeb attributes pass Odoo's sanitizing at save and render as live HTML. The stored
+        preview is opened by every billing specialist: it must not carry script, and neither does what is sent."""
+        template = self.env.ref("billing_specialist.mail_template_billing_followup")
+        editor = new_test_user(
+            self.env,
+            login="bs_attack9_editor",
+            groups="base.group_user,mail.group_mail_template_editor",
+            company_id=self.company.id,
+            company_ids=[Command.set(self.company.ids)],
+        )
+        template.with_user(editor).write(
+            {
+                "body_html": '<p>Please pay <img src="x" t-att-onerror="\'alert(1)\'"/>'
+                "<a t-att-href=\"'javascript:alert(2)'\">here</a></p>"
+            }
+        )
+        self._overdue(10)
+        run = self._preview()
+        line = run.line_ids
+        self.assertIn("Please pay", line.preview_body)
+        self.assertNotIn("onerror", line.preview_body)
+        self.assertNotIn("javascript:", line.preview_body)
+        run.with_user(self.specialist).action_send()
+        self.assertEqual(line.outcome, "emailed")
+        mail = self._mails(self.customer)
+        self.assertIn("Please pay", mail.body_html)
+        self.assertNotIn("onerror", mail.body_html)
+
+    def test_the_daily_clean_up_keeps_a_preview_still_today_west_of_utc(self):
+        """05:00 UTC on the 11th is 18:00 on the 10th in Pago Pago: a specialist there previews the 10th and may send
+        it (Send takes his today). The clean-up (its today UTC's) must not delete it under him; a preview of the 9th
+        is past everywhere."""
+        with freeze_time(datetime(2026, 3, 11, 5, 0)):
+            self.specialist.tz = "Pacific/Pago_Pago"
+            due = fields.Date.to_date("2026-03-01")
+            self._invoice(
+                100.0,
+                partner=self.customer,
+                invoice_date=due - timedelta(days=30),
+                invoice_date_due=due,
+                invoice_payment_term_id=False,
+            )
+            run = self.Run.with_user(self.specialist)._start(self.company)
+            self.assertEqual(run.date, fields.Date.to_date("2026-03-10"))
+            past = self.Run.sudo()._create_run(self.company, "manual", fields.Date.to_date("2026-03-09"))
+            self.Run._gc_previews()
+            self.assertFalse(past.exists())
+            self.assertTrue(run.exists(), "still today for its specialist")
+            run.action_send()
+            self.assertEqual((run.state, run.line_ids.outcome), ("done", "emailed"))
+
+    def test_an_email_changed_to_another_customer_s_address_is_not_sent(self):
+        self._overdue(10)
+        self._overdue(10, partner=self.other_customer)
+        run = self._preview()
+        acme = self._line(run, self.customer)
+        self.assertEqual(acme.preview_emails, self.customer.email_formatted)
+        # After the preview, Acme's address becomes Globex's: its letter must not go to Globex.
+        self.customer.email = self.other_customer.email
+        run.with_user(self.specialist).action_send()
+        self.assertEqual(acme.outcome, "changed")
+        self.assertIn("recipients", acme.result)
+        self.assertFalse(self._mails(self.customer))
+        self.assertEqual(self._line(run, self.other_customer).outcome, "emailed")
+        self.assertEqual(len(self._mails(self.other_customer)), 1)
+
+    def test_client_context_keys_reach_no_other_company(self):
+        hidden = self._hidden_line()
+        run = hidden.run_id
+        for user in (self.specialist, self.internal_user, self.portal_user):
+            for action in ("action_send", "action_discard", "action_cancel"):
+                with self.assertRaises(AccessError, msg=f"{user.login} {action}"):
+                    getattr(run.with_user(user).with_context(allowed_company_ids=[self.other.id]), action)()
+            with self.assertRaises(AccessError, msg=user.login):
+                hidden.with_user(user).with_context(allowed_company_ids=[self.other.id]).read(["preview_body"])
+        # Run Now with the other company as the client's current company: refused, nothing created.
+        before = self.Run.sudo().search_count([])
+        with self.assertRaises(AccessError):
+            self.Run.with_user(self.specialist).with_context(allowed_company_ids=[self.other.id]).action_run_now()
+        self.assertEqual(self.Run.sudo().search_count([]), before)
+        self.assertEqual((run.state, hidden.outcome), ("preview", "planned"))
+
+    def test_a_preview_of_yesterday_is_not_sent_even_by_a_manager(self):
+        self._overdue(10)
+        run = self._preview()
+        run.sudo().date = self.today - timedelta(days=1)
+        with self.assertRaises(UserError):
+            run.with_user(self.manager).action_send()
+        self.assertFalse(self._mails(self.customer))
+        self.assertEqual(run.line_ids.outcome, "planned")
+        # A client-set timezone far ahead of UTC does not make yesterday's preview today's.
+        with self.assertRaises(UserError):
+            run.with_user(self.manager).with_context(tz="Pacific/Kiritimati").action_send()
+        self.assertFalse(self._mails(self.customer))
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupPreviewOverJsonRpc(JsonRpcCallMixin, FollowupCommon, HttpCase):
+    """The preview attacked as a client sends it: JSON-RPC calls in the attacker's own session."""
+
+    def test_the_preview_over_json_rpc(self):
+        self._overdue(35)
+        own = self._preview().line_ids
+        other = self.setup_other_company(name="Attack 9 RPC Co")["company"]
+        self.env["billing.followup.level"]._seed_ladder(other)
+        self.env["account.move"].with_company(other).create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": self._customer("Hidden RPC Customer").id,
+                "invoice_payment_term_id": False,
+                "invoice_date": self.today - timedelta(days=40),
+                "invoice_date_due": self.today - timedelta(days=10),
+                "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
+            }
+        ).action_post()
+        hidden = self.Run.sudo()._start(other).line_ids
+        spec = {"line_id": {"fields": {"display_name": {}}}, "planned_level_id": {"fields": {"display_name": {}}}}
+        self.authenticate(self.specialist.login, self.specialist.login)
+        # The dialog opened with another company's line as its default: refused, nothing of it shown.
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            self._call(
+                "billing.followup.line.level",
+                "onchange",
+                [[], {}, [], spec],
+                {"context": {"default_line_id": hidden.id}},
+            )
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            self._call(
+                "billing.followup.line.level",
+                "web_save",
+                [[], {"line_id": hidden.id, "level_id": hidden.planned_level_id.id}],
+                {"specification": spec},
+            )
+        # The own line's dialog opens; the stored preview and status are not writable.
+        result = self._call(
+            "billing.followup.line.level", "onchange", [[], {}, [], spec], {"context": {"default_line_id": own.id}}
+        )
+        self.assertEqual(result["value"]["line_id"]["id"], own.id)
+        for vals in (
+            {"preview_body": "<img src=x onerror=alert(1)>"},
+            {"preview_hash": "0" * 64},
+            {"outcome": "excluded"},
+        ):
+            with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+                self._call("billing.followup.line", "write", [own.ids, vals])
+        # A portal customer reads no preview line, not even the own one's e-mail.
+        self.authenticate(self.portal_user.login, self.portal_user.login)
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            self._call("billing.followup.line", "web_read", [own.ids], {"specification": {"preview_body": {}}})
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            self._call("billing.followup.line", "action_exclude", [own.ids])
+        self.assertFalse(own.excluded)
+        self.assertTrue(own.preview_hash and own.preview_hash != "0" * 64)

@@ -1,6 +1,9 @@
 from datetime import timedelta
 
-from odoo import Command, fields
+import psycopg2
+
+from odoo import SUPERUSER_ID, Command, api, fields
+from odoo.exceptions import UserError
 from odoo.tests import tagged
 
 from ..models.billing_run_chunk import CHUNK_SIZE_PARAM
@@ -88,3 +91,79 @@ class TestFollowupPreviewCommitted(CommittedFixtureCase):
             invoices = env["account.move"].browse(self.ids["invoices"])
             sent = invoices.filtered("billing_followup_level_id").partner_id
             self.assertEqual(sent.ids, [unchanged], "only the customer sent is recorded")
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupPreviewTwoSends(CommittedFixtureCase):
+    """Two clicks on Send at once, on committed data: the customer's e-mail is queued once."""
+
+    def setUp(self):
+        super().setUp()
+        with self.committed_env() as env:
+            today = fields.Date.context_today(env.user)
+            partner = env["res.partner"].create(
+                {"name": "Attack 9 Double Send", "is_company": True, "email": "ap@double.example.com"}
+            )
+            invoice = env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_payment_term_id": False,
+                    "invoice_date": today - timedelta(days=40),
+                    "invoice_date_due": today - timedelta(days=10),
+                    "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 100.0, "tax_ids": []})],
+                }
+            )
+            invoice.action_post()
+            run = env["billing.followup.run"]._start(env.company)
+            run.line_ids.filtered(lambda line: line.partner_id != partner).unlink()  # the database's others
+            self.ids = {"partner": partner.id, "invoice": invoice.id, "run": run.id}
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.committed_env() as env:
+            run = env["billing.followup.run"].browse(self.ids["run"])
+            env["mail.mail"].search([("billing_followup_line_id", "in", run.line_ids.ids)]).unlink()
+            run.unlink()
+            invoice = env["account.move"].browse(self.ids["invoice"])
+            invoice.button_draft()
+            invoice.unlink()
+            env["billing.collection"].search([("partner_id", "=", self.ids["partner"])]).unlink()
+            env["mail.message"].search([("model", "=", "res.partner"), ("res_id", "=", self.ids["partner"])]).unlink()
+            env["res.partner"].browse(self.ids["partner"]).unlink()
+
+    def _mail_count(self):
+        with self.committed_env() as env:
+            return env["mail.mail"].search_count([("model", "=", "res.partner"), ("res_id", "=", self.ids["partner"])])
+
+    def test_a_second_send_that_read_the_preview_before_the_first_committed_sends_nothing(self):
+        """The second click read the run (still a preview) before the first click committed; it takes the lock
+        once the first is done. It must not queue the e-mail again."""
+        with self.registry.cursor() as cr2:
+            second = api.Environment(cr2, SUPERUSER_ID, {})["billing.followup.run"].browse(self.ids["run"])
+            self.assertEqual(second.state, "preview")  # its snapshot is taken: the first click has not committed
+            second.line_ids.mapped("outcome")
+            with self.committed_env() as env:
+                env["billing.followup.run"].browse(self.ids["run"]).action_send()
+            self.assertEqual(self._mail_count(), 1)
+            # A concurrent update, which Odoo retries (the retry then finds the run sent and says so); not a
+            # duplicate-key error shown to the user, and nothing queued.
+            with self.assertRaises(psycopg2.errors.SerializationFailure):
+                second.action_send()
+            cr2.rollback()
+            with self.assertRaisesRegex(UserError, "Only a previewed"):
+                second.action_send()
+            cr2.rollback()
+        self.assertEqual(self._mail_count(), 1)
+        with self.committed_env() as env:
+            run = env["billing.followup.run"].browse(self.ids["run"])
+            self.assertEqual((run.state, run.line_ids.outcome), ("done", "emailed"))
+
+    def test_two_sends_at_the_same_moment_one_is_refused_at_once(self):
+        with self.registry.cursor() as cr2:
+            first = api.Environment(cr2, SUPERUSER_ID, {})["billing.followup.run"].browse(self.ids["run"])
+            first.action_send()  # holds the company's run lock, not committed yet
+            with self.committed_env() as env, self.assertRaisesRegex(UserError, "under way"):
+                env["billing.followup.run"].browse(self.ids["run"]).action_send()
+            cr2.commit()
+        self.assertEqual(self._mail_count(), 1)

@@ -6,12 +6,13 @@ import openpyxl
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import BaseCase, Form, tagged
+from odoo.tests import BaseCase, Form, HttpCase, tagged
+from odoo.tests.common import JsonRpcException
 
 from odoo.addons.billing_specialist.checks import AmountHistory, has_postal_address, is_unusual_amount
 from odoo.addons.billing_specialist.exceptions import BillingCheckBlocked
 
-from .common import BillingDisputeCommon
+from .common import BillingDisputeCommon, JsonRpcCallMixin
 
 
 @tagged("post_install", "-at_install")
@@ -369,3 +370,107 @@ class TestInvoiceChecks(BillingDisputeCommon):
             foreign.with_user(self.manager).write({"mode": "off"})
         with self.assertRaises(AccessError):
             foreign.with_user(self.manager).read(["mode"])
+
+
+@tagged("post_install", "-at_install")
+class TestChecksIgnoreClientMarkers(BillingDisputeCommon):
+    """The pre-send checks' markers sent by a client (JSON carries true, a string or a dict, never the Python
+    marker), and a post of another company's blocked draft by id: nothing posts, no finding goes astray."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer.email = "ap@acme.example.com"
+        Check = cls.env["billing.invoice.check"]
+        Check._ensure_for_companies(cls.company)
+        Check.search([("company_id", "=", cls.company.id), ("code", "=", "po_required")]).mode = "block"
+        cls.po_customer = cls.env["res.partner"].create(
+            {"name": "PO Needed Inc", "is_company": True, "email": "ap@po.example.com", "billing_po_required": True}
+        )
+
+    def _blocked_draft(self):
+        return self._invoice(100.0, partner=self.po_customer, post=False)
+
+    def test_findings_marker_sent_as_json_is_not_the_marker(self):
+        """JSON carries true, a string or a dict, never the Python marker: the post is still refused and the findings
+        still go the refused post's own way."""
+        move = self._blocked_draft()
+        for value in (True, "1", {"keep": True}, ["x"]):
+            with self.subTest(value=value), self.assertRaises(BillingCheckBlocked):
+                move.with_user(self.specialist).with_context(billing_caller_keeps_findings=value).action_post()
+            self.assertEqual(move.state, "draft")
+
+    def test_override_sent_as_json_does_not_post(self):
+        move = self._blocked_draft()
+        override = {"reason": "the customer said so", "uid": self.manager.id}
+        for user in (self.specialist, self.manager):
+            with self.subTest(user=user.login), self.assertRaises(BillingCheckBlocked):
+                move.with_user(user).with_context(billing_check_override=override).action_post()
+        self.assertEqual(move.state, "draft")
+        self.assertFalse(move.billing_check_result_ids.filtered(lambda r: r.state == "overridden"))
+
+    def test_billing_run_with_client_markers_still_records_the_block(self):
+        """A run started with the markers in its context (as a client could send them) records the block as usual."""
+        blocked, clean = self._blocked_draft(), self._invoice(100.0, post=False)
+        env = self.env(user=self.specialist)
+        run = env["billing.invoice.run"]._create_for_invoices((blocked | clean).with_env(env))
+        run.with_context(
+            billing_caller_keeps_findings=True, billing_check_override={"reason": "x", "uid": self.specialist.id}
+        ).action_run()
+        outcomes = {line.move_id: line.outcome for line in run.line_ids}
+        self.assertEqual(outcomes, {blocked: "blocked", clean: "posted_sent"})
+        self.assertEqual(blocked.state, "draft")
+        self.assertEqual(blocked.billing_check_state, "block")
+
+    def test_post_of_another_companys_blocked_draft_is_refused_before_its_checks(self):
+        """A specialist of company A posting company B's blocked draft by id: refused for access, before any check
+        runs (so no finding is kept on an invoice he may not read)."""
+        company_2 = self.setup_other_company()["company"]
+        Check = self.env["billing.invoice.check"]
+        Check._ensure_for_companies(company_2)
+        Check.search([("company_id", "=", company_2.id), ("code", "=", "po_required")]).mode = "block"
+        self.other_customer.billing_po_required = True
+        move = (
+            self.env["account.move"]
+            .with_company(company_2)
+            .create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": self.other_customer.id,
+                    "invoice_date": self.today,
+                    "invoice_line_ids": [Command.create({"name": "Service", "quantity": 1, "price_unit": 90.0})],
+                }
+            )
+        )
+        with self.assertRaises(AccessError):
+            self.env["account.move"].with_user(self.specialist).browse(move.id).action_post()
+        with self.assertRaises(AccessError):
+            self.env["account.move"].with_user(self.specialist).browse(move.id).action_billing_run_checks()
+        self.assertFalse(self.env["billing.invoice.check.result"].sudo().search([("move_id", "=", move.id)]))
+        self.assertEqual(move.state, "draft")
+
+
+@tagged("post_install", "-at_install")
+class TestChecksIgnoreClientMarkersOverJsonRpc(JsonRpcCallMixin, BillingDisputeCommon, HttpCase):
+    """The pre-send checks' markers as a client sends them: a JSON-RPC call in the attacker's own session."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        Check = cls.env["billing.invoice.check"]
+        Check._ensure_for_companies(cls.company)
+        Check.search([("company_id", "=", cls.company.id), ("code", "=", "po_required")]).mode = "block"
+        cls.po_customer = cls.env["res.partner"].create(
+            {"name": "PO Needed RPC", "is_company": True, "email": "ap@porpc.example.com", "billing_po_required": True}
+        )
+
+    def test_markers_sent_over_json_rpc_do_not_post(self):
+        move = self._invoice(100.0, partner=self.po_customer, post=False)
+        self.authenticate(self.specialist.login, self.specialist.login)
+        context = {
+            "billing_caller_keeps_findings": {"keep": True},
+            "billing_check_override": {"reason": "the customer said so", "uid": self.manager.id},
+        }
+        with self.assertRaisesRegex(JsonRpcException, "BillingCheckBlocked"):
+            self._call("account.move", "action_post", [move.ids], {"context": context})
+        self.assertEqual(move.state, "draft")

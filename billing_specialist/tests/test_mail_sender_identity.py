@@ -220,3 +220,73 @@ class TestPortalAddressTakeover(SenderCommon, HttpCase):
         except JsonRpcException:
             messages = []
         self.assertNotIn("confidential", str(messages))
+
+
+@tagged("post_install", "-at_install")
+class TestSenderAddressSpellings(SenderCommon):
+    """An outsider and a portal user against the shared-address rule: an international domain in either form, look-alike
+    domains, other spellings of an address, Reply-To."""
+
+    def test_an_idn_domain_in_punycode_is_the_same_address(self):
+        """Acme's address has an international domain. Its mail server sends it in punycode (the ASCII form of the
+        same domain). Globex's portal user sets its own address to that punycode form: Acme's e-mails must not be
+        taken for Globex's (Globex would read them); the address is shared, so it identifies neither."""
+        self.ap_contact.email = "ap@bücher.example"
+        self._share_address("ap@xn--bcher-kva.example")
+        self.assertEqual(sender_key("ap@bücher.example"), sender_key("AP@XN--BCHER-KVA.example"))
+        Dispute = self.env["billing.dispute"]
+        for sent_as in ("ap@xn--bcher-kva.example", "ap@bücher.example"):
+            customers = Dispute._mail_gateway_identify(sent_as, self.company)[2]
+            self.assertEqual(customers, self.customer | self.other_customer, sent_as)
+        with self.mock_mail_gateway():
+            cases, advices = self._receive(
+                self.dispute_alias,
+                f"{self.inv_a.name} is damaged.",
+                sender="Accounts Payable <ap@xn--bcher-kva.example>",
+            )
+        self.assertFalse(cases, "no case for Globex with Acme's e-mail")
+        self.assertFalse(advices)
+
+    def test_an_accented_domain_is_not_its_unaccented_look_alike(self):
+        """bucher.example and bücher.example are two domains (two owners): the owner of one does not write as a
+        customer whose address is at the other."""
+        self.ap_contact.email = "ap@bucher.example"
+        self.assertNotEqual(sender_key("ap@bücher.example"), sender_key("ap@bucher.example"))
+        customer = self.env["billing.dispute"]._mail_gateway_identify("ap@bücher.example", self.company)[0]
+        self.assertFalse(customer)
+        customer = self.env["billing.dispute"]._mail_gateway_identify("ap@bucher.example", self.company)[0]
+        self.assertEqual(customer, self.customer)
+
+    def test_plus_case_quoted_and_display_name_tricks(self):
+        """Other spellings of Acme's address, set by Globex's portal user on its own partner: each is either the
+        same address (shared: refused) or another one (Acme's e-mails still Acme's, never Globex's)."""
+        Dispute = self.env["billing.dispute"]
+        for globex_sets in (
+            "AP@ACME.EXAMPLE.COM",
+            " ap@acme.example.com\u200b",
+            "ap+x@acme.example.com",
+            '"ap"@acme.example.com',
+            "Acme AP <ap@acme.example.com>",
+        ):
+            with self.subTest(globex_sets=globex_sets):
+                self._share_address(globex_sets)
+                customer = Dispute._mail_gateway_identify(f"Acme AP <{self.address}>", self.company)[0]
+                self.assertNotEqual(customer, self.other_customer)
+        # Two addresses in From (or one hidden in the display name): no single sender, nobody identified.
+        self._share_address("someone@globex.example.com")
+        for sender in (f"{self.address}, someone@globex.example.com", f'"{self.address}" <someone@globex.example.com>'):
+            with self.subTest(sender=sender):
+                customer = Dispute._mail_gateway_identify(sender, self.company)[0]
+                self.assertNotEqual(customer, self.customer, "a display name naming Acme's address is no Acme")
+
+    def test_reply_to_does_not_pick_the_customer(self):
+        """From a stranger, Reply-To Acme's address: the sender is the stranger, refused."""
+        with self.mock_mail_gateway():
+            cases, advices = self._receive(
+                self.remittance_alias,
+                f"{self.inv_a.name} 1000.00",
+                sender="mallory@evil.example.net",
+                reply_to=self.address,
+            )
+        self.assertFalse(cases | self.env["billing.dispute"].browse())
+        self.assertFalse(advices)

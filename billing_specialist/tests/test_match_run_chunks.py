@@ -1,9 +1,15 @@
+from contextlib import closing
+
+from odoo import sql_db
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
+from odoo.tools import SQL
 
+from ..models.billing_match_run import PLAN_LOCK_KEY
 from ..models.billing_matcher import BillingMatcher
+from ..models.billing_run_chunk import CHUNK_SIZE_PARAM, DEFAULT_CHUNK_SIZE
 from .chunks_common import RunChunksCommon
-from .common import BillingDisputeCommon
+from .common import BillingDisputeCommon, random_digits
 
 
 @tagged("post_install", "-at_install")
@@ -259,3 +265,201 @@ class TestRestrictedIndex(BillingDisputeCommon):
         proposals = BillingMatcher(self.env, self.company, hints=hints).propose(payment)
         self.assertTrue(proposals and all(p.conflict for p in proposals))
         self.assertIn("possible duplicate payment", proposals[0].explain())
+
+
+@tagged("post_install", "-at_install")
+class TestMatchRunChunksAreGuarded(RunChunksCommon):
+    """Large matching runs in chunks attacked: Run Now while a run is in progress, a chunk left waiting by a run no
+    longer in progress, a billing manager of another company, a chunk size out of range, client ``default_*`` keys.
+    Nothing wrong is written."""
+
+    def test_run_now_plans_no_second_run_while_one_is_in_progress(self):
+        """Run Now while a large run's chunks wait planned a second run over the same customers: two chunks of one
+        customer could then run at once (the scheduled action already left a busy company alone)."""
+        run = self._start()
+        Run = self.env["billing.match.run"]
+        with self.assertRaisesRegex(UserError, "still in progress"):
+            Run.with_user(self.specialist).action_run_now()
+        self.assertEqual(Run.search([("company_id", "=", self.company.id)]), run)
+        self._drain()
+        self.assertEqual(run.state, "done")
+        self.assertEqual(self._residuals(), [0.0] * 6)
+        Run.with_user(self.specialist).action_run_now()  # once done, a new run may start
+        self.assertEqual(Run.search_count([("company_id", "=", self.company.id)]), 2)
+
+    def test_waiting_chunk_of_a_run_no_longer_in_progress_blocks_no_other_run(self):
+        """A failed chunk retried while its run was undone (two transactions at once) was left waiting for good: the
+        chunk cron picked it first on every call, did nothing, and never reached any other run's chunks."""
+        run = self._start()
+        chunks = run.chunk_ids.sorted("sequence")
+        run.sudo().state = "undone"  # the undo committed, the retry's "waiting" too
+        other = self._start()
+        self.assertNotEqual(other, run)
+        self.assertFalse(chunks[0]._billing_ready(), "its run is no longer in progress")
+        self._drain()
+        self.assertEqual(other.state, "done")
+        self.assertEqual(self._residuals(), [0.0] * 6)
+        self.assertEqual(set(chunks.mapped("state")), {"pending"})
+        self.assertFalse(run.line_ids, "the undone run applies nothing")
+        with self.assertRaisesRegex(UserError, "undone or finished"):
+            chunks[0].sudo().state = "failed"
+            chunks[0].with_user(self.specialist).action_retry()
+
+    def test_billing_manager_of_another_company_can_neither_read_nor_retry_a_chunk(self):
+        """Held: the chunks' company rule, through the chunk and through its run's Chunks tab."""
+        other = self.env["res.company"].create({"name": "Stark Billing"})
+        outsider = new_test_user(
+            self.env,
+            login="bs_outsider",
+            company_id=other.id,
+            company_ids=other.ids,
+            groups="base.group_user,billing_specialist.group_billing_manager",
+        )
+        run = self._start()
+        chunk = run.chunk_ids.sorted("sequence")[:1]
+        chunk.sudo().state = "failed"
+        with self.assertRaises(AccessError):
+            chunk.with_user(outsider).action_retry()
+        self.assertEqual(chunk.state, "failed")
+        self.assertFalse(self.env["billing.run.chunk"].with_user(outsider).search([]))
+        with self.assertRaises(AccessError):
+            run.with_user(outsider).chunk_ids.mapped("state")
+
+    def test_chunk_size_parameter_out_of_range_is_bounded(self):
+        """Held: zero or negative means one source a chunk, text the default; a huge size runs in one go."""
+        Chunk, params = self.env["billing.run.chunk"], self.env["ir.config_parameter"].sudo()
+        for value, size in (
+            ("0", 1),
+            ("-5", 1),
+            ("lots", DEFAULT_CHUNK_SIZE),
+            ("2.5", DEFAULT_CHUNK_SIZE),
+            (" 3 ", 3),
+            ("10000000000", 10000000000),
+        ):
+            params.set_param(CHUNK_SIZE_PARAM, value)
+            self.assertEqual(Chunk._billing_chunk_size(), size, value)
+        run = self._start()
+        self.assertFalse(run.chunk_ids)
+        self.assertEqual((run.state, run.applied_count), ("done", 6))
+
+    def test_default_context_keys_change_no_chunk(self):
+        """Held: the chunks are created as superuser, which drops a client's ``default_*`` keys."""
+        self._sources()
+        context = {
+            "default_state": "done",
+            "default_kind": "rest",
+            "default_attempts": 9,
+            "default_user_id": 1,
+            "default_after_id": False,
+            "default_date_done": "2020-01-01 00:00:00",
+        }
+        action = self.env["billing.match.run"].with_user(self.specialist).with_context(**context).action_run_now()
+        run = self.env["billing.match.run"].browse(action["res_id"])
+        self.assertEqual((run.state, run.user_id), ("running", self.specialist))
+        chunks = run.chunk_ids.sorted("sequence")
+        self.assertEqual(chunks.mapped("kind"), ["customer"] * 4 + ["rest"])
+        self.assertEqual(set(chunks.mapped("state")), {"pending"})
+        self.assertEqual((set(chunks.mapped("attempts")), chunks.user_id), ({0}, self.specialist))
+        self.assertFalse(any(chunks.mapped("date_done")))
+
+
+LONG = 100_000
+
+
+@tagged("post_install", "-at_install")
+class TestMatchRunChunksWithHostileBankLines(RunChunksCommon):
+    """Bank lines an attacker controls in a chunked matching run: 100,000 characters, a customer changed or a line
+    reconciled by hand after planning, a payer name or account of another customer; and two Run Now at once. Each is
+    planned and run without applying anything wrong."""
+
+    def test_bank_line_of_100000_characters_is_planned_and_matched(self):
+        """A bank line whose memo is 100,000 digits and whose payer's name is 100,000 characters starting with '='
+        is planned and matched like any other: the run finishes, the line waits unmatched, the others are applied."""
+        payments, lines = self._sources()
+        huge = self._bank_line(42.0, memo=random_digits(LONG), partner_name="=" + "X" * LONG)
+        run = (
+            self.env["billing.match.run"]
+            .with_user(self.specialist)
+            ._run_automatic(self.company, payments=payments, statement_lines=lines | huge)
+        )
+        self._drain()
+        self.assertEqual(run.state, "done")
+        self.assertEqual(self._residuals(), [0.0] * 6)
+        line = run.line_ids.filtered(lambda rec: rec.statement_line_id == huge)
+        self.assertEqual(len(line), 1)
+        self.assertNotEqual(line.outcome, "applied")
+        self.assertFalse(huge.is_reconciled)
+
+    def test_bank_line_planned_for_a_customer_then_given_another_is_not_applied(self):
+        """The bank line naming Initech's invoice is planned in Initech's chunk; a user sets its customer to Globex
+        before the chunk runs: it is not applied to Initech's invoice for Globex (nor twice), it waits for review."""
+        run = self._start()
+        chunk = run.chunk_ids.filtered(lambda rec: rec.partner_ids == [self.third_customer.id])
+        line = self._lines[0]
+        self.assertIn(["account.bank.statement.line", line.id], chunk.source_refs, "planned with Initech")
+        line.partner_id = self.other_customer  # an accountant, in the bank reconciliation
+        self._drain()
+        self.assertEqual(run.state, "done")
+        self.assertAlmostEqual(self.loose.amount_residual, 321.0, msg="Initech's invoice is not settled by Globex")
+        self.assertFalse(line.is_reconciled)
+        recorded = run.line_ids.filtered(lambda rec: rec.statement_line_id == line)
+        self.assertEqual(len(recorded), 1, "recorded once")
+        self.assertIn(recorded.outcome, ("proposed", "unmatched"), "left for a person")
+
+    def test_bank_line_planned_then_reconciled_by_hand_is_not_applied_again(self):
+        """A user applies the planned bank line by hand (review screen) before its chunk runs: nothing twice."""
+        run = self._start()
+        line = self._lines[0]
+        line.with_user(self.specialist)._billing_apply([(self.loose.id, 321.0)])
+        self._drain()
+        self.assertEqual(run.state, "done")
+        self.assertAlmostEqual(self.loose.amount_residual, 0.0)
+        self.assertFalse(run.line_ids.filtered(lambda rec: rec.statement_line_id == line), "not tried again")
+        self.assertEqual(self._residuals(), [0.0] * 6)
+
+    def test_run_now_while_another_transaction_plans_a_large_run_is_refused(self):
+        """Two Run Now at once: neither saw the other's run in progress (not committed yet) and both planned the
+        same customers' sources, two runs' chunks of one customer then running side by side."""
+        self._sources()
+        Run = self.env["billing.match.run"]
+        with closing(sql_db.db_connect(self.env.cr.dbname).cursor()) as other:  # the other Run Now, planning
+            other.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", PLAN_LOCK_KEY, self.company.id))
+            self.assertTrue(other.fetchone()[0])
+            with self.assertRaisesRegex(UserError, "being planned"):
+                Run.with_user(self.specialist).action_run_now()
+            other.rollback()
+        self.assertFalse(Run.search([("company_id", "=", self.company.id)]), "nothing planned twice")
+        Run.with_user(self.specialist).action_run_now()  # once the other is done planning
+        run = Run.search([("company_id", "=", self.company.id)])
+        self.assertEqual(run.state, "running")
+        self._drain()
+        self.assertEqual(self._residuals(), [0.0] * 6)
+
+    def _run_with_first_line(self, **vals):
+        """Run the fixture's sources, the bank line paying Initech's invoice written with ``vals``; it must stay
+        unapplied: :return: its run line."""
+        payments, lines = self._sources()
+        lines[0].write(vals)
+        run = self.env["billing.match.run"].with_user(self.specialist)
+        run = run._run_automatic(self.company, payments=payments, statement_lines=lines)
+        self._drain()
+        self.assertEqual(run.state, "done")
+        self.assertAlmostEqual(self.loose.amount_residual, 321.0)
+        self.assertFalse(lines[0].is_reconciled)
+        return run.line_ids.filtered(lambda rec: rec.statement_line_id == lines[0])
+
+    def test_bank_line_whose_payer_is_another_customer_is_not_applied_in_a_chunk(self):
+        """A bank line naming no customer pays Initech's invoice by its number, but its payer's name is Globex's:
+        the whole ledger holds it for review (the evidence disagrees). Its "no customer" chunk ran after Globex's,
+        which paid Globex's only invoice: Globex, with nothing open, was no longer known by name, and the line was
+        applied to Initech's invoice."""
+        line = self._run_with_first_line(partner_name=self.other_customer.name)
+        self.assertEqual(line.outcome, "proposed")
+
+    def test_bank_line_from_another_customers_account_is_not_applied_in_a_chunk(self):
+        """As above with the bank account: the line naming Initech's invoice comes from Globex's account; Globex's
+        chunk paid everything Globex owed, and its account was no longer known to the "no customer" chunk."""
+        self.env["res.partner.bank"].create({"partner_id": self.other_customer.id, "acc_number": "BE71096123456769"})
+        line = self._run_with_first_line(account_number="BE71 0961 2345 6769")
+        self.assertEqual(line.outcome, "proposed")
+        self.assertIn("the bank account is that of Globex Stores", line.reasons)

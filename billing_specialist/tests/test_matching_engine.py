@@ -1,3 +1,4 @@
+import tracemalloc
 from datetime import date
 
 from odoo.tests import BaseCase, tagged
@@ -5,6 +6,9 @@ from odoo.tests import BaseCase, tagged
 from odoo.addons.billing_specialist.matching import ClosedNumbers, Matcher, OpenItem, Source, normalize
 from odoo.addons.billing_specialist.matching.engine import number_keys
 from odoo.addons.billing_specialist.tests.common import THRESHOLD
+
+from ..matching.habits import typo_slip
+from .common import random_digits
 
 ACME, GLOBEX, INITECH = 1, 2, 3
 
@@ -356,3 +360,36 @@ class TestSwappedDigits(BaseCase):
         twins = [*items, item(3, "INV/2026/00022", 1200.0)]
         proposals = self._matcher(twins).propose(Source(2, 1200.0, "payment INV/2026/00032", partner_id=ACME))
         self.assertFalse([p for p in proposals if p.applies(THRESHOLD)])
+
+
+@tagged("post_install", "-at_install")
+class TestTypoSearchOfLongMemos(BaseCase):
+    """The typo index against a memo of one long token (an attacker's bank line): memory in proportion to the memo."""
+
+    def test_typo_search_of_a_long_memo_costs_its_length_not_its_square(self):
+        """A memo of one long token was searched for typos by its every deletion: 8,000 digits took 58 MB,
+        100,000 digits (a bank line's free text) some 10 GB, killing the worker that planned or ran the chunk."""
+        item = OpenItem(
+            id=1,
+            partner_id=7,
+            number="INV/2026/00042",
+            amount=100.0,
+            due=date(2026, 1, 1),
+            refs=(),
+            disputed=0.0,
+            invoice_date=None,
+        )
+        matcher = Matcher([item], partner_names={7: "Acme Corporation"})
+        memo = random_digits(8000)
+        tracemalloc.start()
+        try:
+            self.assertFalse(matcher.typo_neighbours(memo))
+            proposals = matcher.propose(Source(id=1, amount=55.0, memo=f"{memo} INV/2026/00042"))
+            self.assertIsNone(typo_slip(memo, "INV202600042"), "a learned typo: no deletions of the memo either")
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        self.assertLess(peak, 5_000_000, "memory in proportion to the memo, not its square")
+        self.assertEqual([a.item_id for a in proposals[0].allocations], [1], "the number it names is still found")
+        self.assertEqual(matcher.typo_neighbours("inv202600043"), {1}, "a typo of a number is still found")
+        self.assertEqual(typo_slip("INV20260042", "INV202600042"), "dropped")

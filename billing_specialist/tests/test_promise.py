@@ -458,3 +458,83 @@ class TestPromisePortal(PromiseCommon, HttpCase):
         response = self._post_promise(self.invoice, self.today, "10")
         self.assertEqual(response.status_code, 400)
         self.assertFalse(self._promises(self.invoice))
+
+
+@tagged("post_install", "-at_install")
+class TestPromiseInputsFromClients(BillingDisputeCommon):
+    """Promises as a client can send them (the attacker's user, as JSON-RPC's call_kw runs it): protected fields in
+    ``default_*`` context keys, a deadline written directly, a NaN or infinite amount promised in a logged call."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company.billing_promise_tolerance_days = 3
+        cls.company.billing_portal_promise_max_days = 30
+        # Small promises judged here (the minimum share: test_promise_limits.py).
+        cls.company.billing_portal_promise_min_percent = 10
+        cls.invoice = cls._invoice(1000.0)
+
+    def _overdue(self, days, amount=100.0):
+        date = self.today - timedelta(days=days)
+        return self._invoice(amount, invoice_date=date, invoice_date_due=date, invoice_payment_term_id=False)
+
+    def _promise_vals(self, **vals):
+        return {
+            "partner_id": self.customer.id,
+            "move_ids": [Command.set(self.invoice.ids)],
+            "amount": 400.0,
+            "date": self.today + timedelta(days=2),
+            **vals,
+        }
+
+    def test_promise_context_defaults_cannot_set_protected_fields(self):
+        """``default_state=kept`` (and the paid amount, judge date, recorder) in the context of a create: the ORM
+        filled them after the create's guard, so a specialist recorded a promise already kept (KPIs, no judging)."""
+        env = self.env(user=self.specialist)
+        promise = (
+            env["billing.promise"]
+            .with_context(
+                default_state="kept",
+                default_amount_paid=400.0,
+                default_user_id=self.manager.id,
+                default_date_judged=str(self.today),
+                default_date_deadline=str(self.today + timedelta(days=900)),
+            )
+            .create(self._promise_vals())
+        )
+        self.assertEqual(promise.state, "open")
+        self.assertEqual(promise.amount_paid, 0.0)
+        self.assertFalse(promise.date_judged)
+        self.assertEqual(promise.user_id, self.specialist)
+        self.assertEqual(promise.date_deadline, self.today + timedelta(days=5))
+
+    def test_promise_deadline_cannot_be_written(self):
+        """The deadline (date + tolerance of at most 90 days) written directly: the covered invoices left the
+        follow-ups for years, past the company's limits."""
+        promise = self.env(user=self.specialist)["billing.promise"].create(self._promise_vals())
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            promise.write({"date_deadline": self.today + timedelta(days=900)})
+        promise.invalidate_recordset()
+        self.assertEqual(promise.date_deadline, self.today + timedelta(days=5))
+
+    def test_call_wizard_refuses_nan_or_infinite_promise_amount(self):
+        """NaN or Infinity as the promised amount of a logged call crashed in the rounding (a server error, no
+        message): refused with a clear message, nothing written."""
+        collection = self.env["billing.collection"]._for_partners(self.customer, self.company)
+        invoice = self._overdue(10, 500.0)
+        Call = self.env(user=self.specialist)["billing.collection.call"]
+        vals = {
+            "collection_id": collection.id,
+            "outcome": "promised",
+            "promise_date": str(self.today),
+            "promise_move_ids": [Command.set(invoice.ids)],
+        }
+        before = self._count("billing.promise")
+        for value in (float("nan"), float("inf")):
+            with self.assertRaisesRegex(UserError, "must be a number"), self.env.cr.savepoint():
+                Call.create({**vals, "promise_amount": value}).action_apply()
+            wizard = Call.create(vals)
+            with self.assertRaisesRegex(UserError, "must be a number"), self.env.cr.savepoint():
+                wizard.write({"promise_amount": value})
+                wizard.action_apply()
+        self.assertEqual(self._count("billing.promise"), before)

@@ -261,3 +261,65 @@ class TestPromiseLimitsRpc(PromiseLimitsCommon, HttpCase):
         self.assertEqual(response.status_code, 400)
         self.assertIn("up to 60 days ahead", response.text)
         self.assertFalse(self.env["billing.promise"].sudo().search([("move_ids", "in", self.big.ids)]))
+
+
+@tagged("post_install", "-at_install")
+class TestPromiseMovesCannotBeReset(PromiseLimitsCommon):
+    """A specialist putting a promised date off beyond the company's limits without a manager: releasing an invoice,
+    cancelling and promising again, a date beyond the horizon."""
+
+    def test_releasing_an_invoice_from_an_open_promise_does_not_reset_its_moves(self):
+        """The big invoice is promised in 10 days. The specialist moves it to the small invoice's promise (the
+        open promise now covers the small one only) and records a new promise on the big invoice 60 days ahead: a
+        50-day move of the big invoice's date, beyond 14 days a move, without a manager's reason."""
+        Promise = self.env["billing.promise"].with_user(self.specialist)
+        promise = Promise.create(self._vals(500_000.0, 10))
+        with self.assertRaises(REFUSED):
+            promise.write({"move_ids": [Command.set(self.small.ids)], "amount": 2_000.0})
+            Promise.create(self._vals(500_000.0, 60))
+        self.assertEqual(promise.move_ids, self.big)
+        self.assertEqual(promise.date, self.today + timedelta(days=10))
+
+    def test_cancel_and_promise_again_counts_as_a_move(self):
+        Promise = self.env["billing.promise"].with_user(self.specialist)
+        promise = Promise.create(self._vals(500_000.0, 10))
+        promise.action_cancel()
+        self.assertIn("days later", self._assert_refused(Promise.create, self._vals(500_000.0, 60)))
+        # Several fields at once are still a move.
+        promise2 = Promise.create(self._vals(500_000.0, 20))
+        with self.assertRaises(REFUSED) as caught:
+            promise2.write(
+                {
+                    "date": fields.Date.to_string(self.today + timedelta(days=50)),
+                    "tolerance_days": 0,
+                    "amount": 600_000.0,
+                    "note": "x",
+                }
+            )
+        self.assertIn("days later", str(caught.exception))
+        self.assertEqual(promise2.date, self.today + timedelta(days=20))
+
+    def test_a_date_beyond_the_horizon_is_refused_for_the_horizon_not_the_move(self):
+        """Moving a promise to 2099 names the company's days ahead (no manager may allow it), not the move's days."""
+        promise = self.env["billing.promise"].with_user(self.specialist).create(self._vals(500_000.0, 10))
+        with self.assertRaises(REFUSED) as caught:
+            promise.write({"date": "2099-12-31"})
+        self.assertIn("at most 60 days ahead", str(caught.exception))
+        self.assertNotIn("a move", str(caught.exception))
+
+    def test_cancelling_a_promise_past_its_deadline_does_not_reset_its_moves(self):
+        """The deadline passed yesterday, nothing was paid, the nightly judge has not run: the specialist cancels the
+        promise and records a new one 60 days ahead. That is a 61-day move of the invoice's date: refused without a
+        manager's reason, as if the promise had still run."""
+        Promise = self.env["billing.promise"].with_user(self.specialist)
+        promise = Promise.create({**self._vals(500_000.0, 10), "tolerance_days": 0})
+        yesterday = self.today - timedelta(days=1)
+        self.env.cr.execute(
+            "UPDATE billing_promise SET date = %s, date_deadline = %s WHERE id = %s", [yesterday, yesterday, promise.id]
+        )
+        promise.invalidate_recordset()
+        promise.action_cancel()
+        self.assertIn("days later", self._assert_refused(Promise.create, self._vals(500_000.0, 60)))
+        # A week ahead is within one move of 14 days: allowed, and counted.
+        again = Promise.create(self._vals(500_000.0, 7))
+        self.assertEqual(again.date_move_count, promise.date_move_count + 1)

@@ -149,3 +149,73 @@ class TestRemittanceApplyConcurrency(CommittedFixtureCase):
                 .browse(self.ids["invoice"])
                 .currency_id.is_zero(env["account.move"].browse(self.ids["invoice"]).amount_residual)
             )
+
+
+@tagged("post_install", "-at_install")
+class TestRemittanceVouchConcurrency(CommittedFixtureCase):
+    """Two specialists vouch for one e-mailed advice at once (two real transactions): one vouches, the other is refused;
+    one name on the advice, one note in its chatter."""
+
+    def setUp(self):
+        super().setUp()
+        with self.committed_env() as env:
+            self.partner_id = env["res.partner"].create({"name": "Vouched Twice Customer", "is_company": True}).id
+            self.remittance_id = (
+                env["billing.remittance"]
+                .create(
+                    {
+                        "company_id": env.company.id,
+                        "partner_id": self.partner_id,
+                        "reference": "advice",
+                        "email_from": "ap@vouched-twice.example.com",
+                        "source": "email",
+                        "state": "new",
+                    }
+                )
+                .id
+            )
+            self.admin_id = env.ref("base.user_admin").id
+        self.addCleanup(self._cleanup)
+
+    def _cleanup(self):
+        with self.committed_env() as env:
+            env["billing.remittance"].browse(self.remittance_id).unlink()
+            env["res.partner"].browse(self.partner_id).unlink()
+
+    def _vouch(self, cr):
+        env = api.Environment(cr, self.admin_id, {})
+        env["billing.remittance"].browse(self.remittance_id).action_vouch()
+        env.flush_all()  # as the end of the request does: the row is written (and locked) now
+
+    def test_two_vouches_at_once(self):
+        outcome = {}
+
+        def second():
+            with self.registry.cursor() as cr:
+                try:
+                    self._vouch(cr)  # waits on the first transaction's row, then fails on it
+                    outcome["result"] = "vouched"
+                except psycopg2.errors.SerializationFailure:
+                    cr.rollback()
+                    try:  # what Odoo's retry of the request then does: sees the first one's vouch
+                        self._vouch(cr)
+                        outcome["result"] = "vouched on retry"
+                    except UserError as error:
+                        outcome["result"] = str(error)
+
+        with self.registry.cursor() as first:
+            self._vouch(first)
+            thread = threading.Thread(target=second)
+            thread.start()
+            thread.join(timeout=2)
+            self.assertTrue(thread.is_alive(), "the second vouch waits for the first transaction")
+        thread.join(timeout=30)
+        self.assertFalse(thread.is_alive())
+        self.assertIn("vouched for", outcome["result"])
+        self.assertIn("already", outcome["result"])
+        with self.committed_env() as env:
+            remittance = env["billing.remittance"].browse(self.remittance_id)
+            self.assertEqual(remittance.vouched_user_id.id, self.admin_id)
+            self.assertTrue(remittance.decides)
+            notes = remittance.message_ids.filtered(lambda m: "vouched for this advice" in (m.body or ""))
+            self.assertEqual(len(notes), 1)

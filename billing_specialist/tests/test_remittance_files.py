@@ -6,6 +6,7 @@ child's ``MEMORY`` of address space and ``CPU_SECONDS``), measured on the child 
 scheduled action, never inside the mail fetch. The hostile files are built here (``hostile_files``).
 """
 
+import io
 import logging
 import time
 from decimal import Decimal
@@ -369,3 +370,114 @@ class TestHostileFilesMail(test_remittance.TestRemittanceMail):
         with self.assertRaisesRegex(UserError, "import the file again"):
             remittance.with_user(self.specialist).write({"line_ids": [Command.create(line)]})
         self.assertFalse(remittance.line_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestOversizedFilesImport(RemittanceCommon):
+    """Oversized and malformed files through the import wizard: refused clearly with nothing written, or read in bounded
+    columns."""
+
+    def test_csv_cell_past_the_csv_limit_is_refused_clearly(self):
+        """A cell of 200,000 characters broke the csv module's limit: a server error instead of a message."""
+        content = b"ref,amount\n" + b"A" * 200000 + b",1\n"
+        with self.assertRaisesRegex(UserError, "The CSV file cannot be read"):
+            self._import(content)
+        self.assertEqual(self._count(), 0)
+
+    def test_csv_past_the_row_limit_is_refused_with_nothing_written(self):
+        """20,001 lines (a million fit in 20 MB) were all created as remittance lines: unbounded time and memory."""
+        content = b"ref,amount\n" + b"".join(b"X%d,1\n" % i for i in range(20001))
+        started = time.monotonic()
+        with self.assertRaisesRegex(UserError, "more than 20000 rows"):
+            self._import(content)
+        self.assertLess(time.monotonic() - started, 10)
+        self.assertEqual(self._count("billing.remittance.line"), 0)
+
+    def test_wide_csv_is_read_in_bounded_columns(self):
+        """10,000 columns: only the first columns are kept, the advice is read as its format says."""
+        content = f"ref,amount,{','.join(['x'] * 10000)}\n{self.inv1.name},1200,{','.join(['y'] * 10000)}\n"
+        remittance = self._import(content.encode())
+        self.assertEqual(remittance.amount_total, 1200.0)
+
+    def test_small_xlsx_claiming_a_million_rows_is_refused_quickly(self):
+        """A 5 KB workbook with a cell at row 1,048,576 made the reader produce a million rows."""
+        import openpyxl
+
+        workbook = openpyxl.Workbook()
+        sheet = workbook.active
+        sheet.append(["ref", "amount"])
+        sheet.append([self.inv1.name, 1200])
+        sheet.cell(row=1048576, column=1, value=self.inv2.name)
+        sheet.cell(row=1048576, column=2, value=300)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+        started = time.monotonic()
+        with self.assertRaisesRegex(UserError, "more than 40000 rows"):
+            self._import(buffer.getvalue(), filename="advice.xlsx")
+        self.assertLess(time.monotonic() - started, 30)
+        self.assertEqual(self._count(), 0)
+
+
+@tagged("post_install", "-at_install")
+class TestMalformedMailAdvices(test_remittance.TestRemittanceMail):
+    """Oversized and malformed advices through the e-mail alias: kept as an error or refused whole, never cut; markup
+    kept as text."""
+
+    def test_csv_attachment_breaking_the_reader_is_kept_as_an_error(self):
+        """The csv error escaped the gateway's savepoint: the message failed (and was fetched again, forever)."""
+        content = b"ref,amount\n" + b"A" * 200000 + b",1\n"
+        remittance = self._receive("See attached.", attachment=("advice.csv", content, "octet-stream"))
+        self.assertEqual(remittance.state, "reading")  # read by the scheduled action, outside the mail fetch
+        self.Remittance._cron_read_files()
+        self.assertEqual(remittance.state, "error")
+        self.assertIn("The CSV file cannot be read", remittance.error_message)
+        self.assertFalse(remittance.line_ids)
+
+    def test_body_too_long_is_refused_not_cut(self):
+        """A long body was cut silently: the advice was imported short of its lines (and then matched nothing)."""
+        body = "\n".join(f"{self.inv2.name} 0.01" for _i in range(20001))
+        remittance = self._receive(body)
+        self.assertEqual(remittance.state, "error")
+        self.assertIn("too long", remittance.error_message)
+        self.assertFalse(remittance.line_ids)
+
+    def test_body_past_the_line_limit_is_refused_not_cut(self):
+        """Text past 20,000 lines (a PDF's text) was cut silently at 10,000: refused as a whole now."""
+        from ..matching.remittance import Layout, RemittanceParseError, parse_text
+
+        text = "\n".join(f"X{i} 1.00" for i in range(20001))
+        with self.assertRaisesRegex(RemittanceParseError, "more than 20000 lines"):
+            parse_text(text, Layout())
+
+    def test_html_in_the_body_is_kept_as_text(self):
+        """Script in the advice's subject and body is stored as text and escaped where shown."""
+        remittance = self._receive(f"<script>alert(1)</script>\n{self.inv2.name} 290.00 10.00 bad <b>x</b>")
+        self.assertEqual(remittance.state, "new")
+        self.assertEqual(remittance.line_ids.deduction_reason, "bad <b>x</b>")  # text, shown escaped by the views
+        self.assertFalse(any("<script" in str(body) for body in remittance.message_ids.mapped("body")))
+
+
+@tagged("post_install", "-at_install")
+class TestHostileFilesWithinTheBudget(BaseCase):
+    """Files an outsider sends, each read or refused within the budget (5 s, 300 MiB) by the child process."""
+
+    def test_hostile_files_refused_within_the_budget(self):
+        mib = 1024 * 1024
+        for name, kind, content, message in [
+            ("one 19 MB line", "csv", b"INV/1," + b"9" * (19 * mib), "field larger than field limit"),
+            ("19 MB of commas on one line", "csv", b"," * (19 * mib), "more than 300 MB of memory"),
+            ("a quote never closed", "csv", b'"' + b"a\n" * (9 * mib), "field larger than field limit"),
+            ("UTF-16 BOM then lone surrogates", "csv", b"\xff\xfe" + b"\x00\xd8" * mib, "encoding"),
+            ("UTF-32 BOM", "csv", b"\xff\xfe\x00\x00" + "INV,1\n".encode("utf-32-le"), "encoding"),
+            ("NUL bytes", "csv", b"INV\x00,1\n" * mib, "encoding"),
+            ("a zip in the spreadsheet's zip", "xlsx", hostile_files.nested_zip(), "cannot be read"),
+        ]:
+            with self.subTest(name=name):
+                started = time.monotonic()
+                with self.assertRaises(RemittanceFileError) as caught:
+                    extract(kind, content)
+                self.assertLess(time.monotonic() - started, TIMEOUT + 1)
+                self.assertIn(message, str(caught.exception))
+                stats = caught.exception.stats
+                if stats:
+                    self.assertLessEqual(stats["maxrss"], 300 * 1024 + 1024, "KiB")

@@ -6,6 +6,7 @@ specialist may vouch for an e-mailed advice (logged), after which it decides lik
 the application's: no client sets it.
 """
 
+import time
 from datetime import date
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -18,6 +19,7 @@ from odoo.addons.mail.tests.common import MockEmail
 
 from ..matching.engine import Matcher, OpenItem, Source
 from ..matching.remittance import AdviceLine, RemittanceRef, propose_remittance
+from ..matching.remittance_files import TIMEOUT
 from .common import THRESHOLD
 from .screenshots import ScreenshotTourMixin
 from .test_remittance import RemittanceCommon
@@ -303,3 +305,60 @@ class TestRemittanceOriginTour(ScreenshotTourMixin, EmailedAdviceCommon, HttpCas
             login="bs_specialist",
         )
         self.assertEqual((advice.vouched_user_id, advice.decides), (self.specialist, True))
+
+
+@tagged("post_install", "-at_install")
+class TestAdviceEmailWithManyFiles(EmailedAdviceCommon):
+    """An e-mail with 50 attachments: the mail fetch stays quick (nothing read in it), one advice, an e-mailed one; a
+    second advice file is named on the advice."""
+
+    def test_fifty_attachments(self):
+        msg = EmailMessage()
+        msg["From"] = f"Alice Payables <{self.customer_contact.email}>"
+        msg["To"] = self.alias.alias_full_name
+        msg["Subject"] = "Fifty files"
+        msg["Message-ID"] = make_msgid(domain="acme.example.com")
+        msg.set_content("See attached.")
+        for index in range(49):
+            msg.add_attachment(
+                b"\x00" * 1024, maintype="application", subtype="octet-stream", filename=f"junk{index}.bin"
+            )
+        msg.add_attachment(
+            f"ref,amount\n{self.inv4.name},750.00\n".encode(),
+            maintype="application",
+            subtype="octet-stream",
+            filename="advice.csv",
+        )
+        before = self.Remittance.search([]).ids
+        started = time.monotonic()
+        self.env["mail.thread"].sudo().message_process(None, msg.as_string())
+        self.assertLess(time.monotonic() - started, TIMEOUT)
+        advice = self.Remittance.search([("id", "not in", before)])
+        self.assertEqual(len(advice), 1)
+        self.assertEqual((advice.state, advice.origin, advice.decides), ("reading", "email", False))
+        self.assertEqual(advice.attachment_id.name, "advice.csv")
+        self.Remittance._cron_read_files()
+        self.assertEqual((advice.state, advice.amount_total, advice.decides), ("new", 750.0, False))
+
+    def test_a_second_advice_file_is_named_not_lost(self):
+        """Two advice files in one e-mail: the first is read, the second is named on the advice for a person."""
+        msg = EmailMessage()
+        msg["From"] = f"Alice Payables <{self.customer_contact.email}>"
+        msg["To"] = self.alias.alias_full_name
+        msg["Subject"] = "Two advices"
+        msg["Message-ID"] = make_msgid(domain="acme.example.com")
+        msg.set_content("See attached.")
+        for name in ("first.csv", "second.csv"):
+            msg.add_attachment(
+                f"ref,amount\n{self.inv4.name},750.00\n".encode(),
+                maintype="application",
+                subtype="octet-stream",
+                filename=name,
+            )
+        before = self.Remittance.search([]).ids
+        self.env["mail.thread"].sudo().message_process(None, msg.as_string())
+        advice = self.Remittance.search([("id", "not in", before)])
+        self.assertEqual(len(advice), 1)
+        self.assertEqual(advice.attachment_id.name, "first.csv")
+        notes = advice.message_ids.mapped("body")
+        self.assertTrue(any("second.csv" in note and "2 advice files" in note for note in notes), notes)

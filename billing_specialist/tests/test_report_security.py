@@ -6,7 +6,7 @@ from urllib.parse import quote
 import openpyxl
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 from .common import BillingDisputeCommon
@@ -202,3 +202,24 @@ class TestReportSecurity(BillingDisputeCommon, HttpCase):
         sheet = openpyxl.load_workbook(io.BytesIO(response.content))["Statement"]
         self._assert_text(sheet["A2"], EVIL_NAME)
         self._assert_text(self._ref_cell(sheet, evil), EVIL_REF)
+
+
+@tagged("post_install", "-at_install")
+class TestAgingRowOfAnotherCompany(BillingDisputeCommon):
+    """An aging row created for a company that is not the user's opens nothing (an attacker's test)."""
+
+    def test_aging_row_of_another_company_opens_nothing(self):
+        other_company = self.setup_other_company(name="Attack Aging Co")["company"]
+        row = (
+            self.env["billing.report.aging.line"]
+            .with_user(self.specialist)
+            .create(
+                {
+                    "partner_id": self.customer.id,
+                    "date_as_of": self.today,
+                    "company_ids": [Command.set(other_company.ids)],
+                }
+            )
+        )
+        with self.assertRaises(UserError):  # the company is not the specialist's: refused either way
+            row.action_open_items()

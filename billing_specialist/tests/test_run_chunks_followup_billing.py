@@ -1,4 +1,4 @@
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .chunks_common import FollowupChunksCommon, InvoiceRunChunksCommon
@@ -138,3 +138,113 @@ class TestInvoiceRunChunks(InvoiceRunChunksCommon):
         self.assertEqual(set(self.drafts.mapped("state")), {"draft"})
         self._drain()
         self.assertEqual((run.state, run.sent_count), ("done", 5))
+
+
+@tagged("post_install", "-at_install")
+class TestFollowupChunkSendsWhatIsDueWhenItRuns(FollowupChunksCommon):
+    """A follow-up chunk processed long after its run was planned (a retry, a slow queue): a customer who paid
+    meanwhile is not chased, a previewed letter gone stale is not sent, and the run says why."""
+
+    def _invoice_of(self, partner):
+        return self.env["account.move"].search([("partner_id", "=", partner.id), ("move_type", "=", "out_invoice")])
+
+    def test_followup_chunk_retried_after_the_customer_paid_sends_nothing(self):
+        """A chunk sent the letter planned hours (or days, on retry) before: a customer who paid meanwhile was
+        chased for an invoice already settled, and the invoice recorded at a level it was never due for."""
+        run = self._send_run()
+        chunks = run.chunk_ids.sorted("sequence")
+        refs = chunks[1].source_refs  # Initech's chunk
+        chunks[1].sudo().source_refs = BROKEN_REFS
+        self._drain()
+        self.assertEqual(chunks.mapped("state"), ["done", "failed"])
+        invoice = self._invoice_of(self.third_customer)
+        self._pay(invoice, invoice.amount_total)
+        chunks[1].sudo().source_refs = refs
+        chunks[1].with_user(self.specialist).action_retry()
+        self._drain()
+        self.assertEqual(run.state, "done")
+        self.assertFalse(self._mails(self.third_customer), "paid since planning: nothing to chase")
+        line = run.line_ids.filtered(lambda rec: rec.partner_id == self.third_customer)
+        self.assertEqual(line.outcome, "changed", "a previewed customer who paid since: not sent, and said so")
+        self.assertIn("since the run was planned", line.result)
+        self.assertFalse(invoice.billing_followup_level_id)
+        self.assertEqual(len(self._mails()), 2, "the customers still due are sent once each")
+
+    def test_followup_chunk_sends_what_is_due_when_it_runs(self):
+        """A customer who paid part of an invoice between planning and its chunk: the scheduled run (no preview)
+        chases the rest only; a previewed run does not send the previewed letter, now stale, and says why."""
+        run = self.env["billing.followup.run"].sudo()._run_company(self.company)
+        self.assertEqual(run.state, "running")
+        invoice = self._invoice_of(self.third_customer)
+        self._pay(invoice, 40.0)
+        self._drain()
+        line = run.line_ids.filtered(lambda rec: rec.partner_id == self.third_customer)
+        self.assertEqual(line.outcome, "emailed")
+        self.assertAlmostEqual(line.amount_due, 60.0)
+        self.assertEqual(len(self._mails(self.third_customer)), 1)
+
+    def test_previewed_followup_chunk_does_not_send_a_stale_letter(self):
+        run = self._send_run()
+        invoice = self._invoice_of(self.third_customer)
+        self._pay(invoice, 40.0)
+        self._drain()
+        line = run.line_ids.filtered(lambda rec: rec.partner_id == self.third_customer)
+        self.assertEqual(line.outcome, "changed")
+        self.assertIn("amount followed up", line.result)
+        self.assertFalse(self._mails(self.third_customer))
+        self.assertFalse(invoice.billing_followup_level_id)
+
+
+@tagged("post_install", "-at_install")
+class TestLargeBillingRunsAreGuarded(InvoiceRunChunksCommon):
+    """A large billing run attacked: an invoice posted by hand before a chunk's retry, a delete while it runs, its
+    ``chunked`` flag written by a specialist (it would take a running large run out of the database's
+    one-per-company index, or block the company's large runs)."""
+
+    def test_billing_chunk_retried_after_an_invoice_was_posted_by_hand_skips_it(self):
+        """Held: an invoice posted by hand between a chunk's failure and its retry is neither posted nor sent again."""
+        run = self._start_run()
+        chunks = run.chunk_ids.sorted("sequence")
+        last = chunks[-1]  # Globex's and Initech's invoices
+        refs = last.source_refs
+        last.sudo().source_refs = BROKEN_REFS
+        self._drain()
+        self.assertEqual(last.state, "failed")
+        globex = self.drafts.filtered(lambda move: move.partner_id == self.other_customer)
+        globex.action_post()
+        last.sudo().source_refs = refs
+        last.with_user(self.specialist).action_retry()
+        self._drain()
+        self.assertEqual(run.state, "done")
+        line = run.line_ids.filtered(lambda rec: rec.move_id == globex)
+        self.assertEqual(line.outcome, "skipped")
+        self.assertFalse(self._emails(globex))
+        self.assertEqual(len(self._emails(self.drafts - globex)), 4)
+
+    def test_billing_run_still_running_is_not_deleted(self):
+        run = self._start_run()
+        self.assertEqual(run.state, "running")
+        with self.assertRaisesRegex(UserError, "still running"):
+            run.with_user(self.manager).unlink()
+        self.assertTrue(run.exists() and run.chunk_ids)
+        self._drain()
+        self.assertEqual(run.state, "done")
+        run.with_user(self.manager).unlink()
+        self.assertFalse(run.exists())
+
+    def test_a_specialist_cannot_write_chunked(self):
+        run = self._start_run()
+        self.assertEqual((run.state, run.chunked), ("running", True))
+        Run = self.env["billing.invoice.run"].with_user(self.specialist)
+        for vals in ({"chunked": False}, {"chunked": True, "name": "x"}):
+            with self.subTest(vals=vals), self.assertRaises(AccessError):
+                run.with_user(self.specialist).write(vals)
+        self.assertTrue(run.chunked)
+        with self.assertRaises(AccessError):
+            Run.create({"company_id": self.company.id, "chunked": True})
+        created = Run.with_context(default_chunked=True).create({"company_id": self.company.id})
+        self.assertFalse(created.chunked, "a client's default is ignored")
+        # The second large run is still refused by the database.
+        other = self.env["billing.invoice.run"].sudo().create({"company_id": self.company.id})
+        with self.assertRaises(UserError):
+            other._billing_write_running({"state": "running", "chunked": True})

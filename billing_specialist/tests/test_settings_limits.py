@@ -55,3 +55,19 @@ class TestSettingsLimits(BillingDisputeCommon):
             [label for label, _first, _last in self.env["billing.aging"]._get_buckets(self.company)][1:3],
             ["1-15", "16-45"],
         )
+
+
+@tagged("post_install", "-at_install")
+class TestLearningSettingsLimits(BillingDisputeCommon):
+    """The learning settings' days are refused out of range: a negative wait or a huge one."""
+
+    def test_learning_days_out_of_range_are_refused(self):
+        """A negative wait learned from automatic matches at once; a huge one overflowed every matching run."""
+        settings = self.env["res.config.settings"]
+        for field in ("billing_learn_after_days", "billing_habit_fade_days"):
+            for value in (-1, 10**9):
+                with self.subTest(field=field, value=value), self.assertRaises(ValidationError):
+                    settings.create({field: value}).execute()
+        self.assertEqual(self.company.billing_habit_fade_days, 365)
+        self.assertEqual(self.company.billing_learn_after_days, 7)
+        self.env["billing.match.habit"]._engine_habits(self.company)  # still reads

@@ -1,9 +1,9 @@
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import openpyxl
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, new_test_user, tagged
 from odoo.tools import SQL, formatLang
@@ -763,3 +763,161 @@ class TestWorklistNetting(BillingDisputeCommon):
             Call.create(
                 {"collection_id": collection.id, "outcome": "reached", "next_action_date": T - timedelta(days=1)}
             ).action_apply()
+
+
+@tagged("post_install", "-at_install")
+class TestWorklistNettingIsNotFooled(BillingDisputeCommon):
+    """The worklist's netting attacked: payer names made to look like a customer's, bank lines of another company, of
+    another customer's contact, reconciled, huge or negative; today in a timezone far from UTC."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        T = cls.today
+        cls.hooli = cls.env["res.partner"].create({"name": "Hooli", "is_company": True})
+        cls.hooli_inv = cls._invoice(
+            855.0, partner=cls.hooli, invoice_date=T - timedelta(days=60), invoice_date_due=T - timedelta(days=30)
+        )
+        cls.globex_inv = cls._invoice(
+            500.0,
+            partner=cls.other_customer,
+            invoice_date=T - timedelta(days=60),
+            invoice_date_due=T - timedelta(days=30),
+        )
+
+    def _row(self, partner, user=None):
+        self.env.invalidate_all()
+        return self.env["billing.worklist"].with_user(user or self.manager).search([("partner_id", "=", partner.id)])
+
+    def _figures(self, row):
+        return (row.overdue_amount, row.unapplied_amount, row.credit_amount, row.followup_amount, row.call_status)
+
+    def test_look_alike_payer_names_never_change_to_collect(self):
+        """Bank lines naming no customer, from payers whose names look like Hooli's or Globex's: accents, case,
+        spaces, invisible characters, look-alike letters and dashes. Huge amounts. None may net To Collect nor
+        make a customer "paid"."""
+        huge = 10.0**12
+        names = [
+            "HOOLI",
+            "  hooli  ",
+            "Hoolí",
+            "Hooli\u200b",
+            "\u200bHooli",
+            "Hooli\u00a0",
+            "Ho\u043eli",  # Cyrillic o
+            "H\u2013ooli",
+            "Globex Stores",
+            "GLOBEX\u2011STORES",
+            "Globex\u00a0Stores",
+            "globex  stores",
+            "Globex Stores; DROP TABLE res_partner; --",
+            "%",
+            "_ooli",
+            "Hooli%",
+        ]
+        for name in names:
+            self._bank_line(huge, "TRANSFER", partner_name=name)
+        hooli, globex = self._row(self.hooli), self._row(self.other_customer)
+        self.assertEqual(self._figures(hooli), (855.0, 0.0, 0.0, 855.0, "call"))
+        self.assertEqual(self._figures(globex), (500.0, 0.0, 0.0, 500.0, "call"))
+        for row in (hooli, globex):
+            self.assertEqual(row.net_credit_amount, 0.0)
+            self.assertNotIn("do not call", row.reason)
+            self.assertTrue(-1000.0 <= row.score < 10.0**6, row.score)  # only lowered, never below a worked row
+        # Only the names equal to the customer's (case and spaces aside) are shown as cash by payer name.
+        self.assertEqual(hooli.payer_cash_amount, 2 * huge)  # "HOOLI", "  hooli  "
+        self.assertEqual(globex.payer_cash_amount, huge)  # "Globex Stores" (not "globex  stores")
+
+    def test_a_contact_named_like_another_customer_nets_for_its_own_company_only(self):
+        """A contact of Globex named "Hooli": its bank line is Globex's cash, never Hooli's."""
+        impostor = self.env["res.partner"].create({"name": "Hooli", "parent_id": self.other_customer.id})
+        self._bank_line(855.0, "HOOLI", partner=impostor, partner_name="Hooli")
+        self.assertEqual(self._figures(self._row(self.hooli)), (855.0, 0.0, 0.0, 855.0, "call"))
+        globex = self._row(self.other_customer)
+        self.assertEqual(self._figures(globex), (500.0, 855.0, 0.0, 0.0, "paid"))
+        self.assertEqual(globex.net_credit_amount, 355.0)
+
+    def test_another_company_s_bank_line_of_the_customer_never_counts(self):
+        other = self.setup_other_company(name="Attack 9 Worklist Co")
+        self.env["account.bank.statement.line"].with_company(other["company"]).create(
+            {
+                "journal_id": other["default_journal_bank"].id,
+                "date": self.today,
+                "payment_ref": "HOOLI",
+                "amount": 855.0,
+                "partner_id": self.hooli.id,
+                "partner_name": "Hooli",
+            }
+        )
+        hooli = self._row(self.hooli)
+        self.assertEqual(self._figures(hooli), (855.0, 0.0, 0.0, 855.0, "call"))
+        self.assertEqual(hooli.payer_cash_amount, 0.0)
+
+    def test_reconciled_negative_and_huge_bank_lines(self):
+        # Reconciled with an invoice not due yet: that money is applied, nothing left to net.
+        not_due = self._invoice(300.0, partner=self.hooli, invoice_date=self.today)
+        applied = self._bank_line(300.0, "HOOLI", partner=self.hooli)
+        applied._billing_apply([(not_due.id, 300.0)])
+        self.assertTrue(applied.is_reconciled)
+        # Money going out to Hooli is not cash from Hooli.
+        self._bank_line(-5000.0, "REFUND", partner=self.hooli)
+        self.assertEqual(self._figures(self._row(self.hooli)), (855.0, 0.0, 0.0, 855.0, "call"))
+        # A huge line naming Hooli nets everything: nothing to collect, a net credit, and finite figures.
+        self._bank_line(10.0**12, "HOOLI", partner=self.hooli)
+        hooli = self._row(self.hooli)
+        self.assertEqual(self._figures(hooli), (855.0, 10.0**12, 0.0, 0.0, "paid"))
+        self.assertEqual((hooli.net_credit_amount, hooli.score), (10.0**12 - 855.0, -2000.0))
+
+    def test_outsiders_read_no_row_and_cannot_act(self):
+        self._bank_line(855.0, "HOOLI", partner=self.hooli)
+        row = self._row(self.hooli)
+        for user in (self.internal_user, self.portal_user):
+            with self.assertRaises(AccessError):
+                self.env["billing.worklist"].with_user(user).search_read([], ["followup_amount"])
+            with self.assertRaises(AccessError):
+                row.with_user(user).action_log_call()
+
+    def test_today_is_the_user_s_far_from_utc(self):
+        """23:30 UTC on the 10th: it is the 11th in Kiritimati (UTC+14), still the 10th in UTC and Pago Pago. An
+        invoice due on the 10th is overdue for the Kiritimati manager only."""
+        with freeze_time(datetime(2026, 3, 10, 23, 30)):
+            customer = self.env["res.partner"].create({"name": "Attack 9 Timezone", "is_company": True})
+            self._invoice(
+                100.0,
+                partner=customer,
+                invoice_date=fields.Date.to_date("2026-02-08"),
+                invoice_date_due=fields.Date.to_date("2026-03-10"),
+            )
+            self._bank_line(40.0, "TZ", partner=customer, date=fields.Date.to_date("2026-03-10"))
+            east = self.manager
+            east.tz = "Pacific/Kiritimati"
+            west = new_test_user(
+                self.env,
+                login="bs_attack9_west",
+                groups="base.group_user,billing_specialist.group_billing_manager",
+                company_id=self.company.id,
+                company_ids=[Command.set(self.company.ids)],
+                tz="Pacific/Pago_Pago",
+            )
+            row = self._row(customer, user=east)
+            self.assertEqual((row.max_days_overdue, row.followup_amount, row.unapplied_amount), (1, 60.0, 40.0))
+            self.assertFalse(self._row(customer, user=west))
+            east.tz = "UTC"
+            self.assertFalse(self._row(customer, user=east))
+
+
+@tagged("post_install", "-at_install")
+class TestCollectionAccountContextDefaults(BillingDisputeCommon):
+    """``default_<field>`` keys a client sends with ``create`` never set a collection account's levels or portfolio."""
+
+    def test_collection_context_defaults_cannot_set_levels_or_portfolio(self):
+        env = self.env(
+            user=self.specialist,
+            context={"default_level_bump": 3, "default_broken_promise_count": 0, "default_user_id": self.specialist.id},
+        )
+        account = env["billing.collection"].create({"partner_id": self.customer.id})
+        self.assertEqual(account.level_bump, 0)
+        self.assertFalse(account.user_id, "a specialist does not give himself customers")
+        manager_env = self.env(user=self.manager, context={"default_user_id": self.specialist.id})
+        other = manager_env["billing.collection"].create({"partner_id": self.other_customer.id})
+        self.assertEqual(other.user_id, self.specialist, "a billing manager assigns")
