@@ -128,8 +128,15 @@ FILES = {
     "wizards/billing_statement_wizard.py": "reports",
     # portal
     "controllers/": "portal",
-    # demo data and migrations build on everything
+    # demo data and migrations build on everything; each capability's demo belongs to that capability
     "demo/": "demo",
+    "demo/billing_dispute_demo.py": "disputes",
+    "demo/billing_match_run_demo.py": "matching",
+    "demo/billing_remittance_demo.py": "remittances",
+    "demo/billing_collection_demo.py": "collections",
+    "demo/billing_followup_run_demo.py": "collections",
+    "demo/billing_promise_demo.py": "collections",
+    "demo/billing_invoice_run_demo.py": "invoicing",
     "migrations/": "demo",
 }
 
@@ -176,10 +183,6 @@ LONG_FUNCTIONS = {
     ("bench/reconcile_overhead.py", "generate"),
     ("bench/remittance.py", "generate_lumps"),
     ("bench/reporting.py", "generate"),
-    ("billing_specialist/demo/billing_specialist_demo.py", "_demo_generate_data"),
-    ("billing_specialist/demo/billing_specialist_demo.py", "_demo_generate_learning"),
-    ("billing_specialist/demo/billing_specialist_demo.py", "_demo_generate_matching"),
-    ("billing_specialist/demo/billing_specialist_demo.py", "_demo_generate_promises"),
     ("billing_specialist/matching/engine.py", "__init__"),
     ("billing_specialist/matching/engine.py", "_swapped_digits"),
     ("billing_specialist/matching/remittance.py", "_explain"),
