@@ -189,7 +189,6 @@ LONG_FUNCTIONS = {
     ("billing_specialist/matching/engine.py", "_swapped_digits"),
     ("billing_specialist/matching/remittance.py", "_explain"),
     ("billing_specialist/matching/remittance.py", "parse_amount"),
-    ("billing_specialist/models/billing_followup_line.py", "_prepare_vals_list"),
     ("billing_specialist/models/billing_match_run.py", "_prepare_applications"),
     ("billing_specialist/models/billing_payment_apply.py", "_check_allocations"),
     ("billing_specialist/models/billing_payment_apply.py", "_reconcile_capped"),
