@@ -51,18 +51,19 @@ class CustomerFollowup:
     bump: int = 0  # levels added by broken promises
 
     def inputs(self):
-        """What the plan of this customer is made of (its open items as the ledger reads them, their days and
-        the levels already sent, the bump), as JSON-able data: equal inputs give the same plan."""
-        return {
-            "bump": self.bump,
-            "items": [
-                [
+        """What the plan of this customer is made of (its open items as the ledger reads them, their days and the
+        levels already sent, the bump), as a tuple of numbers and text (dates as ordinals): equal inputs give the same
+        plan."""
+        return (
+            self.bump,
+            [
+                (
                     it.move_id,
                     it.contact_id,
                     it.currency_id,
                     it.name,
-                    it.invoice_date,
-                    it.due,
+                    _ordinal(it.invoice_date),
+                    _ordinal(it.due),
                     it.residual,
                     it.residual_company,
                     it.disputed,
@@ -71,10 +72,14 @@ class CustomerFollowup:
                     it.item.days,
                     it.item.chased,
                     it.item.sent,
-                ]
+                )
                 for it in self.items
             ],
-        }
+        )
+
+
+def _ordinal(day):
+    return day.toordinal() if day else 0
 
 
 class BillingFollowupLedger(models.AbstractModel):

@@ -1,6 +1,7 @@
 import hashlib
 import json
 import logging
+import marshal
 
 from lxml import etree, html
 from markupsafe import Markup
@@ -240,19 +241,20 @@ class BillingFollowupLine(models.Model):
     def _plan_digests(self, customers, levels, credits, contacts):
         """{partner_id: SHA-256 of what its plan and message are made of}: its open items as the ledger reads them
         (payments, disputes and promises change them), the ladder, its unapplied credits and its recipients. Read
-        again at send: an equal digest means the plan of the preview still holds."""
+        again at send: an equal digest means the plan of the preview still holds. Serialized with ``marshal``
+        (version 2: no back-references, so equal values give equal bytes), a few microseconds per customer."""
         ladder = [
-            [lv.id, lv.delay, lv.send_email, lv.send_letter, lv.create_activity, lv.attach_statement] for lv in levels
+            (lv.id, lv.delay, lv.send_email, lv.send_letter, lv.create_activity, lv.attach_statement) for lv in levels
         ]
         digests = {}
         for partner_id, customer in customers.items():
-            payload = {
-                "ladder": ladder,
-                "customer": customer.inputs(),
-                "credits": credits.get(partner_id, []),
-                "recipients": contacts.get(partner_id, ([], ""))[0],
-            }
-            digests[partner_id] = hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+            payload = (
+                ladder,
+                customer.inputs(),
+                [(name, day.toordinal(), cid, amount) for name, day, cid, amount in credits.get(partner_id, [])],
+                contacts.get(partner_id, ([], ""))[0],
+            )
+            digests[partner_id] = hashlib.sha256(marshal.dumps(payload, 2)).hexdigest()
         return digests
 
     @api.model
