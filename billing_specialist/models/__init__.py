@@ -47,3 +47,8 @@ from . import billing_remittance_line
 from . import billing_remittance_gateway
 from . import billing_dispute_remittance
 from . import billing_match_habit
+from . import billing_report_hook
+from . import billing_dispute_report
+from . import billing_match_report
+from . import billing_collection_report
+from . import billing_invoice_report

@@ -46,8 +46,40 @@ class FollowupInvoice:
 @dataclass
 class CustomerFollowup:
     partner_id: int
-    plan: Plan
+    plan: Plan | None  # None until planned (``_plan_customers``)
     items: list = field(default_factory=list)  # every open item, shown in the message
+    bump: int = 0  # levels added by broken promises
+
+    def inputs(self):
+        """What the plan of this customer is made of (its open items as the ledger reads them, their days and the
+        levels already sent, the bump), as a tuple of numbers and text (dates as ordinals): equal inputs give the same
+        plan."""
+        return (
+            self.bump,
+            [
+                (
+                    it.move_id,
+                    it.contact_id,
+                    it.currency_id,
+                    it.name,
+                    _ordinal(it.invoice_date),
+                    _ordinal(it.due),
+                    it.residual,
+                    it.residual_company,
+                    it.disputed,
+                    it.promised,
+                    it.sent_level_id,
+                    it.item.days,
+                    it.item.chased,
+                    it.item.sent,
+                )
+                for it in self.items
+            ],
+        )
+
+
+def _ordinal(day):
+    return day.toordinal() if day else 0
 
 
 class BillingFollowupLedger(models.AbstractModel):
@@ -72,13 +104,26 @@ class BillingFollowupLedger(models.AbstractModel):
     def _plan(self, company, today, partner_ids=None):
         """Every customer of ``company`` with open invoices (of ``partner_ids``, commercial partners, when given),
         planned: {partner_id: CustomerFollowup}."""
-        levels, level_index = self._ladder(company)
+        customers, levels = self._read(company, today, partner_ids)
+        return self._plan_customers(customers, levels)
+
+    @api.model
+    def _plan_customers(self, customers, levels):
+        """Plan ``customers`` ({partner_id: CustomerFollowup} of ``_read``) on the ladder ``levels``."""
         delays = levels.mapped("delay")
+        for customer in customers.values():
+            customer.plan = plan_customer([it.item for it in customer.items], delays, customer.bump)
+        return customers
+
+    @api.model
+    def _read(self, company, today, partner_ids=None):
+        """The ledger as the plan reads it: ({partner_id: CustomerFollowup not planned yet}, the active ladder)."""
+        levels, level_index = self._ladder(company)
         items = self._open_items(company, today, partner_ids)
         intervals = self._dispute_intervals(company, [it.move_id for it in items if it.raw_days > 0])
         skip = company.billing_followup_skip_dispute_days
         bumps = self._level_bumps(company)
-        by_partner = defaultdict(list)
+        customers = {}
         for it in items:
             paused = intervals.get(it.move_id, ())
             if it.disputed and it.chased_amount:
@@ -92,12 +137,10 @@ class BillingFollowupLedger(models.AbstractModel):
                 chased=bool(it.chased_amount) and it.raw_days > 0,
                 sent=level_index.get(it.sent_level_id, -1),
             )
-            by_partner[it.partner_id].append(it)
-        result = {}
-        for partner_id, partner_items in by_partner.items():
-            plan = plan_customer([it.item for it in partner_items], delays, bumps.get(partner_id, 0))
-            result[partner_id] = CustomerFollowup(partner_id, plan, partner_items)
-        return result
+            if it.partner_id not in customers:
+                customers[it.partner_id] = CustomerFollowup(it.partner_id, None, bump=bumps.get(it.partner_id, 0))
+            customers[it.partner_id].items.append(it)
+        return customers, levels
 
     @api.model
     def _open_items(self, company, today, partner_ids=None):

@@ -1,6 +1,7 @@
 import hashlib
 import json
 import logging
+import marshal
 
 from lxml import etree, html
 from markupsafe import Markup
@@ -140,6 +141,11 @@ class BillingFollowupLine(models.Model):
     preview_letter_inputs = fields.Char(readonly=True, help="SHA-256 of what the letter is made of, as previewed.")
     preview_facts = fields.Json(readonly=True, help="Level, channel, recipients, amounts and items, as previewed.")
     preview_hash = fields.Char(readonly=True, help="SHA-256 of everything previewed; compared at send.")
+    plan_inputs = fields.Char(
+        readonly=True,
+        help="SHA-256 of what the customer's plan was made of (open items, disputes, promises, credits, contacts, "
+        "ladder); compared at send, the customer is planned again only when it differs.",
+    )
     mail_id = fields.Many2one("mail.mail", string="E-mail", readonly=True, ondelete="set null")
     message_id = fields.Many2one("mail.message", string="Chatter Message", readonly=True, ondelete="set null")
 
@@ -150,68 +156,106 @@ class BillingFollowupLine(models.Model):
     # ------------------------------------------------------------------ planning
 
     @api.model
-    def _prepare_vals_list(self, run, todo, chosen=None, create_collections=True):
+    def _prepare_vals_list(self, run, todo, chosen=None, create_collections=True, credits=None, contacts=None):
         """Line values of the customers planned in ``todo`` ({partner_id: CustomerFollowup}).
 
         :param chosen: {partner_id: level} the specialist chose on the preview instead of the level reached; each item
             is then recorded at most at that level (the next run chases it again at the level it reached).
         :param create_collections: create the customers' collection accounts that are missing (not for a preview,
             which must leave nothing behind when discarded).
+        :param credits, contacts: the customers' unapplied credits and contacts when already read (at send).
         """
         chosen = chosen or {}
         company = run.company_id
-        levels, index = self.env["billing.followup.ledger"]._ladder(company)
+        Ledger = self.env["billing.followup.ledger"]
+        levels, index = Ledger._ladder(company)
         partners = self.env["res.partner"].browse(list(todo))
-        Collection = self.env["billing.collection"].sudo()
-        if create_collections:
-            collections = Collection._for_partners(partners, company)
-        else:
-            collections = Collection.search(
-                [("partner_id", "in", partners.commercial_partner_id.ids), ("company_id", "=", company.id)]
-            )
-        collections = {c.partner_id.id: c for c in collections}
-        credits = self.env["billing.followup.ledger"]._unapplied_credits(company, list(todo))
-        contacts = self._contacts(todo)
+        collections = self._collections(partners, company, create_collections)
+        credits = Ledger._unapplied_credits(company, list(todo)) if credits is None else credits
+        contacts = self._contacts(todo) if contacts is None else contacts
+        digests = self._plan_digests(todo, levels, credits, contacts)
         dates = {}  # (lang, date): its text, shared by the customers (a few hundred dates for thousands of items)
         vals_list = []
         for partner in partners:
             followup = todo[partner.id]
             planned = levels[followup.plan.level]
             level = chosen.get(partner.id) or planned
-            top = index[level.id]
-            recipients, contact_note = contacts[partner.id]
-            chased = [it for it in followup.items if it.item.chased and it.item.reached is not None]
-            email = level.send_email and bool(recipients)
-            letter = level.send_letter or (level.send_email and not recipients)
-            channel = "email" if email else "letter" if letter else "activity" if level.create_activity else "none"
+            vals = self._level_vals(level, followup, index[level.id], levels, contacts[partner.id])
             next_in = followup.plan.next_in
-            vals_list.append(
-                {
-                    "run_id": run.id,
-                    "partner_id": partner.id,
-                    "collection_id": collections[partner.id].id if partner.id in collections else False,
-                    "level_id": level.id,
-                    "planned_level_id": planned.id,
-                    "channel": channel,
-                    "send_email": email,
-                    "send_letter": letter,
-                    "attach_statement": level.attach_statement and email,
-                    "recipient_ids": [Command.set(recipients if email else [])],
-                    "contact_note": contact_note,
-                    "move_ids": [Command.set([it.move_id for it in chased])],
-                    "item_levels": {
-                        str(it.move_id): levels[min(it.item.reached, top)].id
-                        for it in chased
-                        if min(it.item.reached, top) > it.item.sent
-                    },
-                    "content": self._content(partner, followup.items, credits.get(partner.id, []), dates),
-                    "amount_due": sum(it.residual_company * it.chased_amount / it.residual for it in chased),
-                    "amount_text": self._amount_text(partner, chased),
-                    "next_followup_date": next_in is not None and fields.Date.add(run.date, days=max(next_in, 1)),
-                    "statement_date_from": min(it.invoice_date or it.due for it in followup.items),
-                }
+            vals.update(
+                run_id=run.id,
+                partner_id=partner.id,
+                collection_id=collections[partner.id].id if partner.id in collections else False,
+                planned_level_id=planned.id,
+                content=self._content(partner, followup.items, credits.get(partner.id, []), dates),
+                amount_text=self._amount_text(partner, [it for it in followup.items if self._is_chased(it)]),
+                next_followup_date=next_in is not None and fields.Date.add(run.date, days=max(next_in, 1)),
+                statement_date_from=min(it.invoice_date or it.due for it in followup.items),
+                plan_inputs=digests[partner.id],
             )
+            vals_list.append(vals)
         return vals_list
+
+    @api.model
+    def _is_chased(self, it):
+        """Whether the open item ``it`` is followed up by this run (chased, and a level reached)."""
+        return it.item.chased and it.item.reached is not None
+
+    @api.model
+    def _level_vals(self, level, followup, top, levels, contact):
+        """The channel, recipients, items and amount of one customer's line at ``level`` (index ``top``)."""
+        recipients, contact_note = contact
+        chased = [it for it in followup.items if self._is_chased(it)]
+        email = level.send_email and bool(recipients)
+        letter = level.send_letter or (level.send_email and not recipients)
+        return {
+            "level_id": level.id,
+            "channel": "email" if email else "letter" if letter else "activity" if level.create_activity else "none",
+            "send_email": email,
+            "send_letter": letter,
+            "attach_statement": level.attach_statement and email,
+            "recipient_ids": [Command.set(recipients if email else [])],
+            "contact_note": contact_note,
+            "move_ids": [Command.set([it.move_id for it in chased])],
+            "item_levels": {
+                str(it.move_id): levels[min(it.item.reached, top)].id
+                for it in chased
+                if min(it.item.reached, top) > it.item.sent
+            },
+            "amount_due": sum(it.residual_company * it.chased_amount / it.residual for it in chased),
+        }
+
+    @api.model
+    def _collections(self, partners, company, create=True):
+        """{partner_id: billing.collection} of ``partners``, the missing ones created when ``create``."""
+        Collection = self.env["billing.collection"].sudo()
+        if create:
+            collections = Collection._for_partners(partners, company)
+        else:
+            collections = Collection.search(
+                [("partner_id", "in", partners.commercial_partner_id.ids), ("company_id", "=", company.id)]
+            )
+        return {c.partner_id.id: c for c in collections}
+
+    @api.model
+    def _plan_digests(self, customers, levels, credits, contacts):
+        """{partner_id: SHA-256 of what its plan and message are made of}: its open items as the ledger reads them
+        (payments, disputes and promises change them), the ladder, its unapplied credits and its recipients. Read
+        again at send: an equal digest means the plan of the preview still holds. Serialized with ``marshal``
+        (version 2: no back-references, so equal values give equal bytes), a few microseconds per customer."""
+        ladder = [
+            (lv.id, lv.delay, lv.send_email, lv.send_letter, lv.create_activity, lv.attach_statement) for lv in levels
+        ]
+        digests = {}
+        for partner_id, customer in customers.items():
+            payload = (
+                ladder,
+                customer.inputs(),
+                [(name, day.toordinal(), cid, amount) for name, day, cid, amount in credits.get(partner_id, [])],
+                contacts.get(partner_id, ([], ""))[0],
+            )
+            digests[partner_id] = hashlib.sha256(marshal.dumps(payload, 2)).hexdigest()
+        return digests
 
     @api.model
     def _contacts(self, todo):
@@ -452,6 +496,18 @@ class BillingFollowupLine(models.Model):
             "preview_facts": facts,
             "preview_hash": digest,
         }
+
+    def _mark_changed(self, changes):
+        """Not sent: what changed since the preview (``changes``, in words), for the specialist to read."""
+        self.write(
+            {
+                "outcome": "changed",
+                "result": self.env._(
+                    "Not sent, changed since the preview: %(changes)s. The next run previews it again.",
+                    changes="; ".join(changes),
+                ),
+            }
+        )
 
     def _store_preview(self):
         for line, snapshot in self._preview_snapshots().items():

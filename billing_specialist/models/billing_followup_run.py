@@ -265,14 +265,50 @@ class BillingFollowupRun(models.Model):
         self._replan_lines(lines)._send(retry_conflicts=True)
 
     def _replan_lines(self, lines):
-        """Plan ``lines``' customers again on the ledger as it is now (the chunk may run hours after planning, days on
-        a retry). A previewed run sends a customer only as previewed: when what it would send now differs (level,
-        amounts, recipients, invoices, text; a payment, promise or dispute since), its line says what changed and
-        nothing goes out. Otherwise each line is what the run would send now, and a customer with nothing new to
-        follow up any more is left with nothing sent. :return: the lines still to send."""
+        """Check ``lines``' customers on the ledger as it is now (the chunk may run hours after planning, days on a
+        retry), before sending. The ledger is read once; a customer whose plan inputs (``plan_inputs``: open items,
+        payments, disputes, promises, credits, contacts, ladder) did not change keeps its line: it is not planned
+        again. A customer whose inputs changed is planned again (``_replan_changed``).
+
+        A previewed run sends a customer only as previewed: its message is rendered again (template, level, address
+        may have changed too) and when what it would send now differs, its line says what changed and nothing goes
+        out. :return: the lines still to send."""
         if not lines:
             return lines
-        fresh = self._fresh_vals(lines)
+        Ledger = self.env["billing.followup.ledger"]
+        Line = self.env["billing.followup.line"].sudo()
+        customers, levels = Ledger._read(self.company_id, self.date, lines.partner_id.ids)
+        credits = Ledger._unapplied_credits(self.company_id, list(customers))
+        contacts = Line._contacts(customers)
+        digests = Line._plan_digests(customers, levels, credits, contacts)
+        same = lines.filtered(lambda line: line.plan_inputs and line.plan_inputs == digests.get(line.partner_id.id))
+        if self.previewed and same:
+            self._check_previews(same)
+        changed = lines - same
+        if changed:
+            todo = {pid: customers[pid] for pid in changed.partner_id.ids if pid in customers}
+            Ledger._plan_customers(todo, levels)
+            todo = {pid: followup for pid, followup in todo.items() if followup.plan.new}
+            self._replan_changed(changed, todo, credits, contacts)
+        return lines.filtered(lambda line: line.outcome == "planned")
+
+    def _check_previews(self, lines):
+        """``lines`` whose plan still holds: rendered again as they are, sent if their preview did not change (their
+        collection accounts created, as a preview leaves none), else marked changed with what changed."""
+        collections = self.env["billing.followup.line"]._collections(lines.partner_id, self.company_id)
+        for line in lines.filtered(lambda line: not line.collection_id):
+            if line.partner_id.id in collections:
+                line.collection_id = collections[line.partner_id.id]
+        for line, snapshot in lines._preview_snapshots().items():
+            if snapshot["preview_hash"] != line.preview_hash:
+                line._mark_changed(line._changes(snapshot["preview_facts"]))
+
+    def _replan_changed(self, lines, todo, credits, contacts):
+        """``lines`` whose customers' inputs changed, ``todo`` their new plans (those with something new to follow
+        up). Without a preview each line becomes what the run would send now; a customer with nothing new to follow
+        up any more is left with nothing sent. A previewed line is sent only when its message is still the one
+        previewed."""
+        fresh = self._fresh_vals(lines, todo=todo, credits=credits, contacts=contacts)
         Line = self.env["billing.followup.line"].sudo()
         settled = self.env._("settled since the run was planned (paid, promised or disputed)")
         snapshots = {}
@@ -285,38 +321,28 @@ class BillingFollowupRun(models.Model):
             vals = fresh.get(line.partner_id.id)
             if not self.previewed:
                 line.write(vals or {"outcome": "nothing", "result": self.env._("Nothing sent: %s.", settled)})
-                continue
-            if vals:
-                snapshot = snapshots[line.partner_id.id]
-                if snapshot["preview_hash"] == line.preview_hash:
-                    line.write(vals)
-                    continue
-                changes = line._changes(snapshot["preview_facts"])
+            elif not vals:
+                line._mark_changed([self.env._("nothing to follow up any more: %s", settled)])
+            elif snapshots[line.partner_id.id]["preview_hash"] == line.preview_hash:
+                line.write(vals)
             else:
-                changes = [self.env._("nothing to follow up any more: %s", settled)]
-            line.write(
-                {
-                    "outcome": "changed",
-                    "result": self.env._(
-                        "Not sent, changed since the preview: %(changes)s. The next run previews it again.",
-                        changes="; ".join(changes),
-                    ),
-                }
-            )
-        return lines.filtered(lambda line: line.outcome == "planned")
+                line._mark_changed(line._changes(snapshots[line.partner_id.id]["preview_facts"]))
 
-    def _fresh_vals(self, lines, chosen=None, create_collections=True):
+    def _fresh_vals(self, lines, chosen=None, create_collections=True, todo=None, credits=None, contacts=None):
         """{partner_id: line values} of ``lines``' customers planned on the ledger as it is now (missing: nothing new
-        to follow up any more), at the level chosen on the preview (``chosen``: {partner_id: level} instead)."""
-        planned = self.env["billing.followup.ledger"]._plan(self.company_id, self.date, lines.partner_id.ids)
-        todo = {pid: followup for pid, followup in planned.items() if followup.plan.new}
+        to follow up any more), at the level chosen on the preview (``chosen``: {partner_id: level} instead).
+        ``todo``, ``credits``, ``contacts``: the customers' plans and what was read for them, when already done."""
+        if todo is None:
+            planned = self.env["billing.followup.ledger"]._plan(self.company_id, self.date, lines.partner_id.ids)
+            todo = {pid: followup for pid, followup in planned.items() if followup.plan.new}
         if chosen is None:
             chosen = {
                 line.partner_id.id: line.level_id
                 for line in lines
                 if line.planned_level_id and line.level_id != line.planned_level_id
             }
-        vals_list = self.env["billing.followup.line"]._prepare_vals_list(self, todo, chosen, create_collections)
+        Line = self.env["billing.followup.line"]
+        vals_list = Line._prepare_vals_list(self, todo, chosen, create_collections, credits=credits, contacts=contacts)
         return {vals["partner_id"]: vals for vals in vals_list}
 
     def _billing_chunks_finished(self):

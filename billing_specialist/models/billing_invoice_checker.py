@@ -323,6 +323,30 @@ class BillingInvoiceChecker(models.AbstractModel):
     def _check_dispute(self, moves, checks):
         """Cases of the customer opened in the lookback on a product of the invoice: open ones, and closed ones
         with a root cause (a rejected or cancelled case was no billing error)."""
+        found = defaultdict(lambda: defaultdict(list))
+        for move_id, case_id, product_id in self._recent_disputes(moves, checks):
+            found[move_id][case_id].append(product_id)
+        for move_id, cases in found.items():
+            parts = []
+            for case_id, product_ids in cases.items():
+                case = self.env["billing.dispute"].browse(case_id)
+                cause = case.root_cause_id.name or self.env._("open, %(reason)s", reason=case.reason_id.name)
+                parts.append(
+                    self.env._(
+                        "%(case)s of %(date)s (%(cause)s) on %(products)s",
+                        case=case.name,
+                        date=format_date(self.env, case.date_opened),
+                        cause=cause,
+                        products=", ".join(self.env["product.product"].browse(product_ids).mapped("display_name")),
+                    )
+                )
+            yield (
+                move_id,
+                self.env._("The customer disputed the same product recently: %(cases)s.", cases="; ".join(parts)),
+            )
+
+    def _recent_disputes(self, moves, checks):
+        """[(move id, case id, product id)]: the cases of ``_check_dispute`` on each invoice's products."""
         today = fields.Date.context_today(self)
         company_ids = list(checks)
         since = [today - timedelta(days=checks[cid].lookback_days) for cid in company_ids]
@@ -371,24 +395,4 @@ class BillingInvoiceChecker(models.AbstractModel):
                 col2=SQL.identifier(rel.column2),
             )
         )
-        found = defaultdict(lambda: defaultdict(list))
-        for move_id, case_id, product_id in self.env.cr.fetchall():
-            found[move_id][case_id].append(product_id)
-        for move_id, cases in found.items():
-            parts = []
-            for case_id, product_ids in cases.items():
-                case = self.env["billing.dispute"].browse(case_id)
-                cause = case.root_cause_id.name or self.env._("open, %(reason)s", reason=case.reason_id.name)
-                parts.append(
-                    self.env._(
-                        "%(case)s of %(date)s (%(cause)s) on %(products)s",
-                        case=case.name,
-                        date=format_date(self.env, case.date_opened),
-                        cause=cause,
-                        products=", ".join(self.env["product.product"].browse(product_ids).mapped("display_name")),
-                    )
-                )
-            yield (
-                move_id,
-                self.env._("The customer disputed the same product recently: %(cases)s.", cases="; ".join(parts)),
-            )
+        return self.env.cr.fetchall()

@@ -152,6 +152,36 @@ class BillingAging(models.AbstractModel):
         buckets = buckets or self._get_buckets(companies[:1])
         for model in ("account.move.line", "account.move", "account.partial.reconcile", "res.partner"):
             self.env[model].flush_model()
+        width = len(buckets) + 1  # the age buckets, then the unapplied credits
+        by_partner = {}
+        overdue_documents = unapplied_credits = ledger_balance = 0
+        for partner_id, bucket, amount, overdue, unapplied, balance in self._aging_query(
+            companies, as_of, partner_ids, buckets
+        ):
+            if bucket == -1:
+                overdue_documents, unapplied_credits, ledger_balance = overdue, unapplied, balance
+            else:
+                by_partner.setdefault(partner_id, [0.0] * width)[bucket] += amount
+        currency = companies[:1].currency_id
+        rows = self._aging_rows(by_partner, currency)
+        totals = [currency.round(sum(row["amounts"][i] for row in rows)) for i in range(width)]
+        return {
+            "as_of": as_of,
+            "buckets": [label for label, _low, _high in buckets] + [self.env._("Unapplied credits")],
+            "rows": rows,
+            "totals": totals,
+            "total": currency.round(sum(totals)),
+            "ledger_balance": currency.round(ledger_balance),
+            "overdue_amount": currency.round(sum(totals[1 : len(buckets)])),
+            "overdue_documents": overdue_documents,
+            "unapplied_credits": currency.round(unapplied_credits),
+            "currency": currency,
+        }
+
+    @api.model
+    def _aging_query(self, companies, as_of, partner_ids, buckets):
+        """[(partner, bucket, amount, None x 3)] per customer and column, then one row (bucket -1) with the
+        overdue documents, the unapplied credits and the ledger balance."""
         days = SQL("(%s::date - COALESCE(aml.date_maturity, aml.date))", as_of)
         self.env.cr.execute(
             SQL(
@@ -172,31 +202,15 @@ class BillingAging(models.AbstractModel):
                 credit_column=len(buckets),
             )
         )
-        width = len(buckets) + 1  # the age buckets, then the unapplied credits
-        by_partner = {}
-        overdue_documents = unapplied_credits = ledger_balance = 0
-        for partner_id, bucket, amount, overdue, unapplied, balance in self.env.cr.fetchall():
-            if bucket == -1:
-                overdue_documents, unapplied_credits, ledger_balance = overdue, unapplied, balance
-            else:
-                by_partner.setdefault(partner_id, [0.0] * width)[bucket] += amount
-        currency = companies[:1].currency_id
+        return self.env.cr.fetchall()
+
+    @api.model
+    def _aging_rows(self, by_partner, currency):
+        """The customers' rows, rounded, without the all-zero ones, largest total first."""
         rows = []
         for partner_id, amounts in by_partner.items():
             amounts = [currency.round(amount) for amount in amounts]
             if any(not currency.is_zero(amount) for amount in amounts):
                 rows.append({"partner_id": partner_id, "amounts": amounts, "total": currency.round(sum(amounts))})
         rows.sort(key=lambda row: -row["total"])
-        totals = [currency.round(sum(row["amounts"][i] for row in rows)) for i in range(width)]
-        return {
-            "as_of": as_of,
-            "buckets": [label for label, _low, _high in buckets] + [self.env._("Unapplied credits")],
-            "rows": rows,
-            "totals": totals,
-            "total": currency.round(sum(totals)),
-            "ledger_balance": currency.round(ledger_balance),
-            "overdue_amount": currency.round(sum(totals[1 : len(buckets)])),
-            "overdue_documents": overdue_documents,
-            "unapplied_credits": currency.round(unapplied_credits),
-            "currency": currency,
-        }
+        return rows

@@ -2,14 +2,11 @@ from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
 
-from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo import api, models
+from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..models.billing_dispute_stage import OPEN_STATES
-
-# How long after a follow-up message the payments it brought in are counted (level effectiveness).
-EFFECTIVENESS_DAYS = 30
+from ..models.billing_report_hook import ReportScope
 
 
 class BillingKpi(models.AbstractModel):
@@ -28,53 +25,57 @@ class BillingKpi(models.AbstractModel):
     - Average days to pay = mean of (last payment date - invoice date) over the invoices paid in the period.
     A ratio whose inputs make it meaningless (no net sales, negative receivables, nothing collectible, a CEI outside
     0-100) is None, with the reason in ``na_reasons``: the report shows "n/a" and the reason, never a wrong number.
-    Disputes: opened (by date opened), closed (by date closed), average days from opening to closing, amounts credited
-    and written off by the cases closed in the period, SLA breaches among cases whose deadline fell in the period.
-    Cash: inbound payments dated in the period, and unapplied credits at the end (payments and credit notes not yet
-    applied to an invoice, as they stood on the last day). Matching: payments of the period applied by an automatic
-    run (not undone), their share of the payments, and the payments fully applied otherwise (by hand or wizard).
+    Unapplied credits at the end: payments and credit notes not yet applied to an invoice, as they stood on the last
+    day. The other capabilities add their figures through ``billing.report.hook`` (``_billing_kpis``): disputes
+    (``models/billing_dispute_report.py``), payments and matching (``models/billing_match_report.py``), promises and
+    follow-up (``models/billing_collection_report.py``).
     """
 
     _name = "billing.kpi"
     _description = "Billing Activity KPIs"
 
     @api.model
-    def _invoice_filter(self, companies, team_ids=None, partner_ids=None):
-        clauses = [SQL("move.company_id IN %s", tuple(companies.ids))]
-        if partner_ids:
-            clauses.append(SQL("move.commercial_partner_id IN %s", tuple(partner_ids)))
-        if team_ids:
+    def _invoice_filter(self, scope):
+        clauses = [SQL("move.company_id IN %s", tuple(scope.companies.ids))]
+        if scope.partner_ids:
+            clauses.append(SQL("move.commercial_partner_id IN %s", tuple(scope.partner_ids)))
+        if scope.team_ids:
             # The salesperson's main team, as the analysis view and the dispute cases take it.
             team = self.env["billing.activity.report"]._team_sql(SQL.identifier("move", "invoice_user_id"))
-            clauses.append(SQL("%s IN %s", team, tuple(team_ids)))
+            clauses.append(SQL("%s IN %s", team, tuple(scope.team_ids)))
         return SQL(" AND ").join(clauses)
 
     @api.model
     def _check_companies(self, companies):
         """The companies reported on: at least one, all among the user's (the scheduled mail runs as superuser)."""
-        if not companies:
-            raise UserError(self.env._("Choose at least one of your companies for the report."))
-        if not self.env.su and companies - self.env.user.company_ids:
-            raise AccessError(self.env._("You can only report on your own companies."))
+        self.env["billing.report.hook"]._check_companies(companies)
 
     @api.model
     def _get_kpis(self, companies, date_from, date_to, team_ids=None, user_ids=None, partner_ids=None):
-        self._check_companies(companies)
-        if date_from > date_to:
+        return self._kpis_for(ReportScope.of(companies, date_from, date_to, team_ids, user_ids, partner_ids))
+
+    @api.model
+    def _kpis_for(self, scope):
+        """Every key figure of ``scope``: the invoices' and receivables' here, then each contribution's."""
+        self._check_companies(scope.companies)
+        if scope.date_from > scope.date_to:
             raise UserError(self.env._("The period starts after it ends."))
-        for model in (
-            "account.move",
-            "account.move.line",
-            "account.partial.reconcile",
-            "account.payment",
-            "billing.dispute",
-            "billing.match.run",
-            "billing.match.run.line",
-        ):
+        for model in ("account.move", "account.move.line", "account.partial.reconcile"):
             self.env[model].flush_model()
-        currency = companies[:1].currency_id
-        days = (date_to - date_from).days + 1
-        where = self._invoice_filter(companies, team_ids, partner_ids)
+        where = self._invoice_filter(scope)
+        kpis = {**self._invoice_kpis(scope, where), **self._receivable_kpis(scope)}
+        reasons = {}
+        for contribution in self.env["billing.report.hook"]._billing_report_contributions():
+            figures = dict(contribution._billing_kpis(scope))
+            reasons.update(figures.pop("na_reasons", {}))
+            kpis.update(figures)
+        kpis["na_reasons"] = {**self._set_ratios(kpis, scope.companies, where), **reasons}
+        return kpis
+
+    @api.model
+    def _invoice_kpis(self, scope, where):
+        """Invoices issued, credit notes and invoices paid in the period, and the average days to pay."""
+        date_from, date_to, currency = scope.date_from, scope.date_to, scope.currency
         cr = self.env.cr
         cr.execute(
             SQL(
@@ -114,39 +115,36 @@ class BillingKpi(models.AbstractModel):
             )
         )
         paid_count, paid_amount, avg_days_to_pay = cr.fetchone()
-        net_sales = issued_amount - credit_amount
-
-        aging = self.env["billing.aging"]
-        partners = partner_ids if partner_ids else None
-        end = aging._get_aging(companies, date_to, partner_ids=partners)
-        start_balance = aging._get_ledger_balance(companies, date_from - timedelta(days=1), partner_ids=partners)
-        end_balance = end["ledger_balance"]
-        current_end = end["totals"][0]
-        kpis = {
+        return {
             "currency": currency,
             "date_from": date_from,
             "date_to": date_to,
-            "days": days,
+            "days": (date_to - date_from).days + 1,
             "invoices_issued_count": issued_count,
             "invoices_issued_amount": currency.round(issued_amount),
             "credit_notes_amount": currency.round(credit_amount),
-            "net_sales": currency.round(net_sales),
+            "net_sales": currency.round(issued_amount - credit_amount),
             "invoices_paid_count": paid_count,
             "invoices_paid_amount": currency.round(paid_amount),
+            "avg_days_to_pay": round(float(avg_days_to_pay), 1) if avg_days_to_pay is not None else None,
+        }
+
+    @api.model
+    def _receivable_kpis(self, scope):
+        """The receivables at the start and the end of the period, and the aging on its last day."""
+        aging = self.env["billing.aging"]
+        partners = list(scope.partner_ids) or None
+        end = aging._get_aging(scope.companies, scope.date_to, partner_ids=partners)
+        day_before = scope.date_from - timedelta(days=1)
+        return {
             "invoices_overdue_count": end["overdue_documents"],
             "invoices_overdue_amount": end["overdue_amount"],
-            "receivable_start": start_balance,
-            "receivable_end": end_balance,
-            "receivable_current_end": current_end,
-            "avg_days_to_pay": round(float(avg_days_to_pay), 1) if avg_days_to_pay is not None else None,
+            "receivable_start": aging._get_ledger_balance(scope.companies, day_before, partner_ids=partners),
+            "receivable_end": end["ledger_balance"],
+            "receivable_current_end": end["totals"][0],
             "aging": end,
             "unapplied_credits_end": end["unapplied_credits"],
         }
-        kpis.update(self._cash_kpis(companies, date_from, date_to, partner_ids))
-        kpis.update(self._dispute_kpis(companies, date_from, date_to, team_ids, user_ids, partner_ids))
-        kpis.update(self._collection_kpis(companies, date_from, date_to, partner_ids))
-        kpis["na_reasons"] = self._set_ratios(kpis, companies, where)
-        return kpis
 
     @api.model
     def _set_ratios(self, kpis, companies, where):
@@ -179,18 +177,8 @@ class BillingKpi(models.AbstractModel):
                 reasons["dso_countback"] = self.env._("the receivables exceed two years of net sales")
         cei, reasons["cei"] = self._cei(start, net_sales, end, current)
         kpis["cei"] = cei
-        reasons.update(
-            avg_days_to_pay=self.env._("no invoice paid in the period") if kpis["avg_days_to_pay"] is None else None,
-            matching_auto_rate=self.env._("no customer payment in the period")
-            if kpis["matching_auto_rate"] is None
-            else None,
-            disputes_avg_resolution_days=self.env._("no case closed in the period")
-            if kpis["disputes_avg_resolution_days"] is None
-            else None,
-            promises_kept_rate=self.env._("no promise judged in the period")
-            if kpis["promises_kept_rate"] is None
-            else None,
-        )
+        if kpis["avg_days_to_pay"] is None:
+            reasons["avg_days_to_pay"] = self.env._("no invoice paid in the period")
         if kpis["avg_days_to_pay"] is not None and kpis["avg_days_to_pay"] < 0:
             kpis["avg_days_to_pay"] = None
             reasons["avg_days_to_pay"] = self.env._(
@@ -257,347 +245,3 @@ class BillingKpi(models.AbstractModel):
                 return round(total_days + remaining / sales * window_days, 1)
             window_end = window_start - timedelta(days=1)
         return None  # receivables exceed two years of sales: not meaningful
-
-    @api.model
-    def _cash_kpis(self, companies, date_from, date_to, partner_ids=None):
-        partner_clause = (
-            SQL(
-                "AND payment.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id IN %s)",
-                tuple(partner_ids),
-            )
-            if partner_ids
-            else SQL()
-        )
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT COUNT(*), COALESCE(SUM(move.amount_total_signed), 0),
-                       COUNT(*) FILTER (WHERE EXISTS (
-                            SELECT 1 FROM billing_match_run_line line
-                              JOIN billing_match_run run ON run.id = line.run_id
-                             WHERE line.payment_id = payment.id AND line.outcome = 'applied' AND run.state IN ('done', 'partial'))),
-                       COUNT(*) FILTER (WHERE NOT EXISTS (
-                            SELECT 1 FROM account_move_line aml
-                              JOIN account_account account ON account.id = aml.account_id
-                             WHERE aml.move_id = move.id AND account.account_type = 'asset_receivable'
-                               AND NOT aml.reconciled AND aml.amount_residual != 0))
-                  FROM account_payment payment
-                  JOIN account_move move ON move.id = payment.move_id
-                 WHERE payment.payment_type = 'inbound' AND payment.partner_type = 'customer'
-                   AND move.state = 'posted' AND move.date BETWEEN %s AND %s AND move.company_id IN %s %s
-                """,
-                date_from,
-                date_to,
-                tuple(companies.ids),
-                partner_clause,
-            )
-        )
-        count, amount, auto_applied, fully_applied = self.env.cr.fetchone()
-        currency = companies[:1].currency_id
-        return {
-            "payments_count": count,
-            "payments_amount": currency.round(amount),
-            "matching_auto_applied": auto_applied,
-            "matching_manual": max(fully_applied - auto_applied, 0),
-            "matching_auto_rate": round(auto_applied / count * 100.0, 1) if count else None,
-        }
-
-    @api.model
-    def _dispute_domain(self, companies, team_ids=None, user_ids=None, partner_ids=None):
-        domain = [("company_id", "in", companies.ids)]
-        if team_ids:
-            domain.append(("team_id", "in", list(team_ids)))
-        if user_ids:
-            domain.append(("user_id", "in", list(user_ids)))
-        if partner_ids:
-            domain.append(("partner_id", "in", list(partner_ids)))
-        return domain
-
-    @api.model
-    def _billing_errors_by_month(self, companies, date_from, date_to, team_ids=None, user_ids=None, partner_ids=None):
-        """Billing errors prevented beside those that reached customers, per month (YYYY-MM).
-
-        Prevented: pre-send check findings corrected in the month (the invoice was fixed before it went out), blocks
-        and warnings apart, and blocks a billing manager overrode. Reached customers: dispute cases opened in the
-        month by root cause (None while the cause is not known), rejected and cancelled cases left out.
-        :return: ({month: {"block": n, "warn": n, "overridden": n}}, {month: {root cause or None: n}})
-        """
-        self._check_companies(companies)
-        Result = self.env["billing.invoice.check.result"]
-        base = [("company_id", "in", companies.ids)]
-        if partner_ids:
-            base.append(("partner_id", "in", list(partner_ids)))
-        start, end = fields.Datetime.to_datetime(date_from), fields.Datetime.to_datetime(date_to + timedelta(days=1))
-        prevented = {}
-        corrected = [*base, ("state", "=", "corrected"), ("date_corrected", ">=", start), ("date_corrected", "<", end)]
-        for month, severity, count in Result._read_group(corrected, ["date_corrected:month", "severity"], ["__count"]):
-            prevented.setdefault(month.strftime("%Y-%m"), {})[severity] = count
-        overridden = [*base, ("state", "=", "overridden"), ("date", ">=", start), ("date", "<", end)]
-        for month, count in Result._read_group(overridden, ["date:month"], ["__count"]):
-            prevented.setdefault(month.strftime("%Y-%m"), {})["overridden"] = count
-        reached = {}
-        disputes = [
-            *self._dispute_domain(companies, team_ids, user_ids, partner_ids),
-            ("state", "not in", ("rejected", "cancelled")),
-            ("date_opened", ">=", date_from),
-            ("date_opened", "<=", date_to),
-        ]
-        groups = (
-            self.env["billing.dispute"]
-            .with_context(active_test=False)
-            ._read_group(disputes, ["date_opened:month", "root_cause_id"], ["__count"])
-        )
-        for month, cause, count in groups:
-            reached.setdefault(month.strftime("%Y-%m"), {})[cause or None] = count
-        return prevented, reached
-
-    @api.model
-    def _dispute_kpis(self, companies, date_from, date_to, team_ids=None, user_ids=None, partner_ids=None):
-        Dispute = self.env["billing.dispute"].with_context(active_test=False)
-        base = self._dispute_domain(companies, team_ids, user_ids, partner_ids)
-        opened = [*base, ("date_opened", ">=", date_from), ("date_opened", "<=", date_to)]
-        closed = [
-            *base,
-            ("state", "in", ("resolved", "rejected")),
-            ("date_closed", ">=", date_from),
-            ("date_closed", "<=", date_to),
-        ]
-        company = companies[:1]
-
-        def to_company(amount, currency):
-            return currency._convert(amount or 0.0, company.currency_id, company, date_to)
-
-        measures = ["__count", "amount_disputed:sum", "amount_credited:sum", "amount_written_off:sum"]
-
-        def grouped(domain, field=None):
-            """{record or None: [count, disputed, credited, written off]} in company currency."""
-            result = {}
-            for row in Dispute._read_group(domain, ([field] if field else []) + ["currency_id"], measures):
-                key, currency, values = (row[0], row[1], row[2:]) if field else (None, row[0], row[1:])
-                totals = result.setdefault(key, [0, 0.0, 0.0, 0.0])
-                totals[0] += values[0]
-                for index in (1, 2, 3):
-                    totals[index] += to_company(values[index], currency)
-            return result
-
-        opened_count, opened_amount, _credited, _written_off = grouped(opened).get(None, [0, 0.0, 0.0, 0.0])
-        closed_cases = Dispute.search_fetch(
-            closed, ["state", "date_opened", "date_closed", "amount_credited", "amount_written_off", "currency_id"]
-        )
-        resolution_days = [(case.date_closed - case.date_opened).days for case in closed_cases]
-        breaches = Dispute.search_count(
-            [*base, ("sla_breached", "=", True), ("date_deadline", ">=", date_from), ("date_deadline", "<=", date_to)]
-        )
-        open_at_end = Dispute.search_count(
-            [*base, ("date_opened", "<=", date_to), "|", ("state", "in", OPEN_STATES), ("date_closed", ">", date_to)]
-        )
-
-        def breakdown(field):
-            rows = [
-                {
-                    "label": record.display_name if record else self.env._("Not set"),
-                    "count": count,
-                    "disputed": company.currency_id.round(disputed),
-                    "credited": company.currency_id.round(credited),
-                    "written_off": company.currency_id.round(written_off),
-                }
-                for record, (count, disputed, credited, written_off) in grouped(opened, field).items()
-            ]
-            return sorted(rows, key=lambda row: (-row["count"], row["label"]))
-
-        return {
-            "disputes_opened_count": opened_count,
-            "disputes_opened_amount": company.currency_id.round(opened_amount),
-            "disputes_resolved_count": len(closed_cases.filtered(lambda c: c.state == "resolved")),
-            "disputes_rejected_count": len(closed_cases.filtered(lambda c: c.state == "rejected")),
-            "disputes_avg_resolution_days": round(sum(resolution_days) / len(resolution_days), 1)
-            if resolution_days
-            else None,
-            "disputes_credited": company.currency_id.round(
-                sum(to_company(case.amount_credited, case.currency_id) for case in closed_cases)
-            ),
-            "disputes_written_off": company.currency_id.round(
-                sum(to_company(case.amount_written_off, case.currency_id) for case in closed_cases)
-            ),
-            "disputes_sla_breaches": breaches,
-            "disputes_open_end": open_at_end,
-            "disputes_by_reason": breakdown("reason_id"),
-            "disputes_by_root_cause": breakdown("root_cause_id"),
-            "disputes_by_specialist": breakdown("user_id"),
-        }
-
-    @api.model
-    def _collection_kpis(self, companies, date_from, date_to, partner_ids=None):
-        """Promises to pay of the period and the collections as they stand today.
-
-        - made: promises recorded in the period (their creation day); kept / partially kept / broken: promises
-          judged in the period (``date_judged``), by outcome; amounts are the promised amounts, company currency
-          (converted on the last day). Kept rate = kept / judged x 100 (partially kept are not kept).
-        - today (not as of the period's end: disputes and promises have no history): the overdue amount still
-          followed up, the part paused by open disputes and the part covered by open promises (as the worklist
-          counts them), and the customers per follow-up level (``billing.collection.level_id``).
-        """
-        for model in ("billing.promise", "billing.collection", "account.move", "account.move.line"):
-            self.env[model].flush_model()
-        company = companies[:1]
-        Promise = self.env["billing.promise"].sudo()
-        base = [("company_id", "in", companies.ids)]
-        if partner_ids:
-            base.append(("partner_id", "in", list(partner_ids)))
-
-        def totals(domain, groupby="state"):
-            """{state: [count, amount in company currency]}"""
-            result = {}
-            for key, currency, count, amount in Promise._read_group(
-                domain, [groupby, "currency_id"], ["__count", "amount:sum"]
-            ):
-                row = result.setdefault(key, [0, 0.0])
-                row[0] += count
-                row[1] += currency._convert(amount or 0.0, company.currency_id, company, date_to)
-            return result
-
-        made = totals([*base, ("date_made", ">=", date_from), ("date_made", "<=", date_to)], "company_id")
-        made_count = sum(row[0] for row in made.values())
-        made_amount = sum(row[1] for row in made.values())
-        judged = totals([*base, ("date_judged", ">=", date_from), ("date_judged", "<=", date_to)])
-        kpis = {
-            "promises_made_count": made_count,
-            "promises_made_amount": company.currency_id.round(made_amount),
-        }
-        for state in ("kept", "partial", "broken"):
-            count, amount = judged.get(state, [0, 0.0])
-            kpis[f"promises_{state}_count"] = count
-            kpis[f"promises_{state}_amount"] = company.currency_id.round(amount)
-        judged_count = sum(judged.get(state, [0])[0] for state in ("kept", "partial", "broken"))
-        kpis["promises_kept_rate"] = (
-            round(kpis["promises_kept_count"] / judged_count * 100.0, 1) if judged_count else None
-        )
-        kpis.update(self._followup_amounts(companies, partner_ids))
-        kpis["customers_by_level"] = self._customers_by_level(companies, partner_ids)
-        kpis["level_effectiveness"] = self._level_effectiveness(companies, date_from, date_to, partner_ids)
-        return kpis
-
-    @api.model
-    def _level_effectiveness(self, companies, date_from, date_to, partner_ids=None, today=None):
-        """How well each follow-up level works: of the messages sent at that level in the period (e-mail, letter or
-        call, from follow-up runs), the share of the amount followed up that customers paid within
-        ``EFFECTIVENESS_DAYS`` days of the message (payments and bank entries reconciled with the items followed
-        up, by reconciliation date; credit notes do not count). Only messages whose days are over count; a level
-        without them has no rate (None) and says why.
-
-        :return: [{"label", "messages", "amount", "collected", "rate", "reason"}] in ladder order
-        """
-        today = today or fields.Date.context_today(self)
-        Line = self.env["billing.followup.line"]
-        for model in ("billing.followup.line", "account.partial.reconcile", "account.move.line", "account.move"):
-            self.env[model].flush_model()
-        rel = Line._fields["move_ids"]
-        partner_clause = SQL("AND line.partner_id IN %s", tuple(partner_ids)) if partner_ids else SQL()
-        self.env.cr.execute(
-            SQL(
-                """
-                WITH line AS (
-                    SELECT line.id, line.level_id, line.date, line.amount_due,
-                           line.date + %(days)s <= %(today)s AS matured
-                      FROM billing_followup_line line
-                     WHERE line.company_id IN %(companies)s AND line.run_state IN ('done', 'partial')
-                       AND line.outcome IN ('emailed', 'letter', 'activity')
-                       AND line.date BETWEEN %(date_from)s AND %(date_to)s %(partner_clause)s
-                ), collected AS (
-                    SELECT line.id, SUM(partial.amount) AS amount
-                      FROM line
-                      JOIN %(rel)s rel ON rel.%(col_line)s = line.id
-                      JOIN account_move_line item ON item.move_id = rel.%(col_move)s
-                           AND item.display_type = 'payment_term'
-                      JOIN account_partial_reconcile partial ON partial.debit_move_id = item.id
-                      JOIN account_move_line payment ON payment.id = partial.credit_move_id
-                      JOIN account_move payment_move ON payment_move.id = payment.move_id
-                           AND payment_move.move_type = 'entry'
-                     WHERE line.matured AND partial.max_date >= line.date
-                       AND partial.max_date <= line.date + %(days)s
-                     GROUP BY line.id
-                )
-                SELECT line.level_id, COUNT(*), COUNT(*) FILTER (WHERE line.matured),
-                       COALESCE(SUM(line.amount_due) FILTER (WHERE line.matured), 0),
-                       COALESCE(SUM(LEAST(COALESCE(collected.amount, 0), line.amount_due)), 0)
-                  FROM line LEFT JOIN collected ON collected.id = line.id
-                 GROUP BY line.level_id
-                """,
-                days=EFFECTIVENESS_DAYS,
-                today=today,
-                companies=tuple(companies.ids),
-                date_from=date_from,
-                date_to=date_to,
-                partner_clause=partner_clause,
-                rel=SQL.identifier(rel.relation),
-                col_line=SQL.identifier(rel.column1),
-                col_move=SQL.identifier(rel.column2),
-            )
-        )
-        rows = self.env.cr.fetchall()
-        levels = self.env["billing.followup.level"].sudo().with_context(active_test=False).browse([r[0] for r in rows])
-        by_level = {level_id: rest for level_id, *rest in rows}
-        currency = companies[:1].currency_id
-        result = []
-        for level in levels.sorted(lambda lv: (lv.delay, lv.company_id.id, lv.id)):
-            messages, matured, amount, collected = by_level[level.id]
-            rate, reason = None, None
-            if not matured:
-                reason = self.env._(
-                    "the %(days)s days after its %(count)s message(s) are not over yet",
-                    days=EFFECTIVENESS_DAYS,
-                    count=messages,
-                )
-            elif currency.is_zero(amount):
-                reason = self.env._("nothing was followed up at this level")
-            else:
-                rate = round(float(collected) / float(amount) * 100.0, 1)
-            result.append(
-                {
-                    "label": level.display_name,
-                    "messages": messages,
-                    "amount": currency.round(float(amount)),
-                    "collected": currency.round(float(collected)),
-                    "rate": rate,
-                    "reason": reason,
-                }
-            )
-        return result
-
-    @api.model
-    def _followup_amounts(self, companies, partner_ids=None):
-        """Today's overdue amounts as the worklist splits them: followed up, paused by disputes, under promise."""
-        Worklist = self.env["billing.worklist"]
-        Worklist.flush_model()
-        partner_clause = SQL("AND worklist.partner_id IN %s", tuple(partner_ids)) if partner_ids else SQL()
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT COUNT(*), COALESCE(SUM(worklist.followup_amount), 0), COALESCE(SUM(worklist.disputed_amount), 0),
-                       COALESCE(SUM(worklist.promised_amount), 0)
-                  FROM (%s) AS worklist
-                 WHERE worklist.company_id IN %s %s
-                """,
-                Worklist._table_query,
-                tuple(companies.ids),
-                partner_clause,
-            )
-        )
-        customers, followup, disputed, promised = self.env.cr.fetchone()
-        currency = companies[:1].currency_id
-        return {
-            "collection_customers_overdue": customers,
-            "collection_followup_amount": currency.round(followup),
-            "collection_disputed_amount": currency.round(disputed),
-            "collection_promised_amount": currency.round(promised),
-        }
-
-    @api.model
-    def _customers_by_level(self, companies, partner_ids=None):
-        """[{"label": level name, "count": customers}] by ladder order, then the customers at no level yet."""
-        domain = [("company_id", "in", companies.ids), ("level_id", "!=", False)]
-        if partner_ids:
-            domain.append(("partner_id", "in", list(partner_ids)))
-        groups = self.env["billing.collection"].sudo()._read_group(domain, ["level_id"], ["__count"])
-        rows = sorted(groups, key=lambda group: (group[0].delay, group[0].company_id.id, group[0].id))
-        return [{"label": level.display_name, "count": count} for level, count in rows]

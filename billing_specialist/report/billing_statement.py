@@ -46,7 +46,37 @@ class BillingStatement(models.AbstractModel):
         if date_from > date_to:
             raise UserError(self.env._("The statement starts after it ends."))
         commercial = partner.commercial_partner_id
-        base = SQL(
+        base = self._receivable_base(commercial, company)
+        cr = self.env.cr
+        self.env["account.move.line"].flush_model()
+        self.env["account.move"].flush_model()
+        self.env["account.partial.reconcile"].flush_model()
+        cr.execute(SQL("SELECT COALESCE(SUM(aml.balance), 0) %s AND aml.date < %s", base, date_from))
+        opening = cr.fetchone()[0]
+        lines = self._statement_lines(base, date_from, date_to, opening)
+        aging_data = self.env["billing.aging"]._get_aging(company, date_to, partner_ids=commercial.ids)
+        aging = [
+            {"label": label, "amount": amount}
+            for label, amount in zip(aging_data["buckets"], aging_data["totals"], strict=True)
+        ]
+        return {
+            "partner": commercial,
+            "company": company,
+            "currency": company.currency_id,
+            "date_from": date_from,
+            "date_to": date_to,
+            "opening": opening,
+            "lines": lines,
+            "closing": lines[-1]["balance"] if lines else opening,
+            "aging": aging,
+            "total_debit": sum(line["debit"] for line in lines),
+            "total_credit": sum(line["credit"] for line in lines),
+        }
+
+    @api.model
+    def _receivable_base(self, partner, company):
+        """The FROM and WHERE of the receivable items of the commercial ``partner`` in ``company``."""
+        return SQL(
             """
             FROM account_move_line aml
             JOIN account_move move ON move.id = aml.move_id
@@ -56,15 +86,14 @@ class BillingStatement(models.AbstractModel):
               AND move.state = 'posted'
               AND account.account_type = 'asset_receivable'
             """,
-            partner=commercial.id,
+            partner=partner.id,
             company=company.id,
         )
+
+    @api.model
+    def _statement_lines(self, base, date_from, date_to, opening):
+        """One line per document of the period, with the running balance from ``opening``."""
         cr = self.env.cr
-        self.env["account.move.line"].flush_model()
-        self.env["account.move"].flush_model()
-        self.env["account.partial.reconcile"].flush_model()
-        cr.execute(SQL("SELECT COALESCE(SUM(aml.balance), 0) %s AND aml.date < %s", base, date_from))
-        opening = cr.fetchone()[0]
         cr.execute(
             SQL(
                 """
@@ -102,24 +131,7 @@ class BillingStatement(models.AbstractModel):
                     "in_dispute": bool(in_dispute),
                 }
             )
-        aging_data = self.env["billing.aging"]._get_aging(company, date_to, partner_ids=commercial.ids)
-        aging = [
-            {"label": label, "amount": amount}
-            for label, amount in zip(aging_data["buckets"], aging_data["totals"], strict=True)
-        ]
-        return {
-            "partner": commercial,
-            "company": company,
-            "currency": company.currency_id,
-            "date_from": date_from,
-            "date_to": date_to,
-            "opening": opening,
-            "lines": lines,
-            "closing": balance,
-            "aging": aging,
-            "total_debit": sum(line["debit"] for line in lines),
-            "total_credit": sum(line["credit"] for line in lines),
-        }
+        return lines
 
     @api.model
     def _default_period(self):
@@ -135,16 +147,9 @@ class BillingStatement(models.AbstractModel):
         # Text from the data (names, references) is never read as a formula; the addon writes its own with write_formula.
         workbook = xlsxwriter.Workbook(output, {"in_memory": True, "strings_to_formulas": False})
         sheet = workbook.add_worksheet(self.env._("Statement")[:31])
-        currency = statement["currency"]
-        money = "#,##0.%s" % ("0" * currency.decimal_places) if currency.decimal_places else "#,##0"
-        symbol = f'"{currency.symbol}" ' if currency.position == "before" else ""
-        bold = workbook.add_format({"bold": True})
-        title = workbook.add_format({"bold": True, "font_size": 14})
-        header = workbook.add_format({"bold": True, "bg_color": "#D9E2F3", "border": 1})
-        date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-        amount_format = workbook.add_format({"num_format": symbol + money})
-        total_format = workbook.add_format({"num_format": symbol + money, "bold": True, "top": 1})
-        sheet.write_string(0, 0, self.env._("Statement of account"), title)
+        formats = self._statement_formats(workbook, statement["currency"])
+        bold, date_format = formats["bold"], formats["date"]
+        sheet.write_string(0, 0, self.env._("Statement of account"), formats["title"])
         sheet.write_string(1, 0, statement["partner"].display_name or "", bold)
         sheet.write_string(2, 0, statement["company"].name or "")
         sheet.write_string(3, 0, self.env._("From"))
@@ -161,10 +166,41 @@ class BillingStatement(models.AbstractModel):
             self.env._("Credit"),
             self.env._("Balance"),
         ]
-        row = 6
         for col, label in enumerate(columns):
-            sheet.write_string(row, col, label, header)
+            sheet.write_string(6, col, label, formats["header"])
+        row = self._write_statement_lines(sheet, formats, statement, 7)
+        row += 2
+        sheet.write_string(row, 0, self.env._("Aging on %(date)s", date=statement["date_to"]), bold)
         row += 1
+        for col, bucket in enumerate(statement["aging"]):
+            sheet.write_string(row, col, bucket["label"], formats["header"])
+            sheet.write_number(row + 1, col, bucket["amount"], formats["amount"])
+        sheet.freeze_panes(7, 0)
+        sheet.autofilter(6, 0, 6, len(columns) - 1)
+        sheet.set_column(0, 0, 12)
+        sheet.set_column(1, 3, 18)
+        sheet.set_column(4, 4, 12)
+        sheet.set_column(5, 7, 14)
+        workbook.close()
+        return output.getvalue()
+
+    @api.model
+    def _statement_formats(self, workbook, currency):
+        money = "#,##0.%s" % ("0" * currency.decimal_places) if currency.decimal_places else "#,##0"
+        symbol = f'"{currency.symbol}" ' if currency.position == "before" else ""
+        return {
+            "bold": workbook.add_format({"bold": True}),
+            "title": workbook.add_format({"bold": True, "font_size": 14}),
+            "header": workbook.add_format({"bold": True, "bg_color": "#D9E2F3", "border": 1}),
+            "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+            "amount": workbook.add_format({"num_format": symbol + money}),
+            "total": workbook.add_format({"num_format": symbol + money, "bold": True, "top": 1}),
+        }
+
+    @api.model
+    def _write_statement_lines(self, sheet, formats, statement, row):
+        """The opening balance on ``row``, the lines, the closing balance: return the closing balance's row."""
+        bold, date_format, amount_format, total_format = (formats[k] for k in ("bold", "date", "amount", "total"))
         sheet.write_string(row, 1, self.env._("Opening balance"), bold)
         sheet.write_number(row, 7, statement["opening"], amount_format)
         first_data_row = row + 1
@@ -185,20 +221,7 @@ class BillingStatement(models.AbstractModel):
             sheet.write_formula(row, 5, f"=SUM(F{first_data_row + 1}:F{row})", total_format, statement["total_debit"])
             sheet.write_formula(row, 6, f"=SUM(G{first_data_row + 1}:G{row})", total_format, statement["total_credit"])
         sheet.write_formula(row, 7, f"=H{row}", total_format, statement["closing"])
-        row += 2
-        sheet.write_string(row, 0, self.env._("Aging on %(date)s", date=statement["date_to"]), bold)
-        row += 1
-        for col, bucket in enumerate(statement["aging"]):
-            sheet.write_string(row, col, bucket["label"], header)
-            sheet.write_number(row + 1, col, bucket["amount"], amount_format)
-        sheet.freeze_panes(7, 0)
-        sheet.autofilter(6, 0, 6, len(columns) - 1)
-        sheet.set_column(0, 0, 12)
-        sheet.set_column(1, 3, 18)
-        sheet.set_column(4, 4, 12)
-        sheet.set_column(5, 7, 14)
-        workbook.close()
-        return output.getvalue()
+        return row
 
 
 class ReportBillingStatement(models.AbstractModel):

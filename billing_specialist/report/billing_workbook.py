@@ -5,7 +5,8 @@ from odoo.tools import SQL, format_date
 from odoo.tools.misc import xlsxwriter
 from odoo.tools.translate import LazyTranslate
 
-from .billing_kpi import EFFECTIVENESS_DAYS
+from ..models.billing_collection_report import EFFECTIVENESS_DAYS
+from ..models.billing_report_hook import ReportScope
 
 _lt = LazyTranslate(__name__)
 
@@ -209,7 +210,13 @@ class BillingWorkbook(models.AbstractModel):
 
     @api.model
     def _build(self, companies, date_from, date_to, team_ids=None, user_ids=None, partner_ids=None):
-        kpis = self.env["billing.kpi"]._get_kpis(companies, date_from, date_to, team_ids, user_ids, partner_ids)
+        return self._build_for(ReportScope.of(companies, date_from, date_to, team_ids, user_ids, partner_ids))
+
+    @api.model
+    def _build_for(self, scope):
+        """The workbook of ``scope`` as bytes: Summary, Aging and Invoices, then each contribution's sheets
+        (``billing.report.hook``: Disputes, Matching, Billing Errors)."""
+        kpis = self.env["billing.kpi"]._kpis_for(scope)
         output = io.BytesIO()
         # constant_memory streams each row to a temporary file as soon as the next one starts (in_memory would
         # keep every row in memory and switch it off).
@@ -220,19 +227,11 @@ class BillingWorkbook(models.AbstractModel):
         summary = workbook.add_worksheet(self.env._("Summary"))
         aging_sheet = workbook.add_worksheet(self.env._("Aging"))
         invoices_sheet = workbook.add_worksheet(self.env._("Invoices"))
-        disputes_sheet = workbook.add_worksheet(self.env._("Disputes"))
-        matching_sheet = workbook.add_worksheet(self.env._("Matching"))
-        errors_sheet = workbook.add_worksheet(self.env._("Billing Errors"))
-        self._write_summary(workbook, summary, formats, kpis, companies, team_ids, user_ids, partner_ids)
+        self._write_summary(workbook, summary, formats, kpis, scope)
         self._write_aging(workbook, aging_sheet, formats, kpis["aging"])
-        where = self.env["billing.kpi"]._invoice_filter(companies, team_ids, partner_ids)
-        self._write_invoices(invoices_sheet, formats, date_from, date_to, where)
-        self._write_disputes(disputes_sheet, formats, companies, date_from, date_to, team_ids, user_ids, partner_ids)
-        self._write_matching(matching_sheet, formats, companies, date_from, date_to, partner_ids)
-        errors = self.env["billing.kpi"]._billing_errors_by_month(
-            companies, date_from, date_to, team_ids, user_ids, partner_ids
-        )
-        self._write_billing_errors(errors_sheet, formats, *errors)
+        self._write_invoices(invoices_sheet, formats, scope)
+        for contribution in self.env["billing.report.hook"]._billing_report_contributions():
+            contribution._billing_workbook_sheets(scope, workbook, formats)
         workbook.close()
         return output.getvalue()
 
@@ -262,7 +261,8 @@ class BillingWorkbook(models.AbstractModel):
     def _date(value):
         return fields.Datetime.to_datetime(value)
 
-    def _write_summary(self, workbook, sheet, formats, kpis, companies, team_ids, user_ids, partner_ids):
+    def _write_summary(self, workbook, sheet, formats, kpis, scope):
+        companies = scope.companies
         sheet.set_column(0, 0, 38)
         sheet.set_column(1, 1, 18)
         sheet.set_column(2, 2, 70)
@@ -273,7 +273,7 @@ class BillingWorkbook(models.AbstractModel):
         sheet.write_string(2, 0, self.env._("Companies"))
         sheet.write_string(2, 1, ", ".join(companies.mapped("name")))
         sheet.write_string(3, 0, self.env._("Filters"))
-        sheet.write_string(3, 1, self._filters_text(companies, kpis, team_ids, user_ids, partner_ids))
+        sheet.write_string(3, 1, self._filters_text(companies, kpis, **scope.filters()))
         row = 5
         for col, label in enumerate((self.env._("Indicator"), self.env._("Value"), self.env._("Definition"))):
             sheet.write_string(row, col, label, formats["header"])
@@ -470,7 +470,7 @@ class BillingWorkbook(models.AbstractModel):
         sheet.set_column(0, 0, 32)
         sheet.set_column(1, width + 1, 14)
 
-    def _write_invoices(self, sheet, formats, date_from, date_to, where):
+    def _write_invoices(self, sheet, formats, scope):
         headers = [
             self.env._("Number"),
             self.env._("Type"),
@@ -488,6 +488,25 @@ class BillingWorkbook(models.AbstractModel):
         ]
         for col, label in enumerate(headers):
             sheet.write_string(0, col, label, formats["header"])
+        self._invoices_query(scope)
+        types = {"out_invoice": self.env._("Invoice"), "out_refund": self.env._("Credit Note")}
+        row = 0
+        while batch := self.env.cr.fetchmany(5000):
+            for values in batch:
+                row += 1
+                self._write_invoice(sheet, formats, types, row, values)
+        total_row = row + 1
+        sheet.write_string(total_row, 0, self.env._("Total"), formats["bold"])
+        for col, letter in ((6, "G"), (7, "H"), (8, "I")):
+            sheet.write_formula(total_row, col, f"=SUBTOTAL(9,{letter}2:{letter}{total_row})", formats["money_total"])
+        sheet.freeze_panes(1, 1)
+        sheet.autofilter(0, 0, row, len(headers) - 1)
+        sheet.set_column(0, 0, 18)
+        sheet.set_column(2, 3, 26)
+        sheet.set_column(4, 12, 13)
+
+    def _invoices_query(self, scope):
+        """Execute the query of the Invoices sheet (the rows are fetched in batches by the caller)."""
         report = self.env["billing.activity.report"]
         self.env.cr.execute(
             SQL(
@@ -504,270 +523,29 @@ class BillingWorkbook(models.AbstractModel):
                  ORDER BY r.invoice_date, r.id
                 """,
                 report._table_query,
-                date_from,
-                date_to,
-                where,
+                scope.date_from,
+                scope.date_to,
+                self.env["billing.kpi"]._invoice_filter(scope),
             )
         )
-        types = {"out_invoice": self.env._("Invoice"), "out_refund": self.env._("Credit Note")}
-        money, date_format, count = formats["money"], formats["date"], formats["count"]
-        row = 0
-        to_datetime = self._date
-        while batch := self.env.cr.fetchmany(5000):
-            for (
-                name,
-                move_type,
-                customer,
-                salesperson,
-                invoice_date,
-                due,
-                total,
-                residual,
-                paid,
-                last_payment,
-                days_to_pay,
-                days_overdue,
-                in_dispute,
-            ) in batch:
-                row += 1
-                sheet.write_string(row, 0, name)
-                sheet.write_string(row, 1, types.get(move_type, move_type))
-                sheet.write_string(row, 2, customer)
-                sheet.write_string(row, 3, salesperson)
-                sheet.write_datetime(row, 4, to_datetime(invoice_date), date_format)
-                if due:
-                    sheet.write_datetime(row, 5, to_datetime(due), date_format)
-                sheet.write_number(row, 6, total, money)
-                sheet.write_number(row, 7, residual, money)
-                sheet.write_number(row, 8, paid, money)
-                if last_payment:
-                    sheet.write_datetime(row, 9, to_datetime(last_payment), date_format)
-                if days_to_pay is not None:
-                    sheet.write_number(row, 10, days_to_pay, count)
-                sheet.write_number(row, 11, days_overdue, count)
-                sheet.write_boolean(row, 12, bool(in_dispute))
-        total_row = row + 1
-        sheet.write_string(total_row, 0, self.env._("Total"), formats["bold"])
-        for col, letter in ((6, "G"), (7, "H"), (8, "I")):
-            sheet.write_formula(total_row, col, f"=SUBTOTAL(9,{letter}2:{letter}{total_row})", formats["money_total"])
-        sheet.freeze_panes(1, 1)
-        sheet.autofilter(0, 0, row, len(headers) - 1)
-        sheet.set_column(0, 0, 18)
-        sheet.set_column(2, 3, 26)
-        sheet.set_column(4, 12, 13)
 
-    def _write_disputes(self, sheet, formats, companies, date_from, date_to, team_ids, user_ids, partner_ids):
-        headers = [
-            self.env._("Reference"),
-            self.env._("Customer"),
-            self.env._("Reason"),
-            self.env._("Root Cause"),
-            self.env._("Specialist"),
-            self.env._("Status"),
-            self.env._("Opened"),
-            self.env._("Deadline"),
-            self.env._("Closed"),
-            self.env._("Currency"),
-            self.env._("Disputed"),
-            self.env._("Credited"),
-            self.env._("Written Off"),
-            self.env._("Remaining"),
-            self.env._("SLA Breached"),
-        ]
-        for col, label in enumerate(headers):
-            sheet.write_string(0, col, label, formats["header"])
-        domain = [
-            *self.env["billing.kpi"]._dispute_domain(companies, team_ids, user_ids, partner_ids),
-            ("date_opened", "<=", date_to),
-            "|",
-            ("date_closed", "=", False),
-            ("date_closed", ">=", date_from),
-        ]
-        cases = (
-            self.env["billing.dispute"]
-            .with_context(active_test=False)
-            .search_fetch(
-                domain,
-                [
-                    "name",
-                    "partner_id",
-                    "reason_id",
-                    "root_cause_id",
-                    "user_id",
-                    "stage_id",
-                    "date_opened",
-                    "date_deadline",
-                    "date_closed",
-                    "currency_id",
-                    "amount_disputed",
-                    "amount_credited",
-                    "amount_written_off",
-                    "amount_remaining",
-                    "sla_breached",
-                ],
-                order="date_opened, id",
-            )
-        )
-        row = 0
-        for case in cases:
-            row += 1
-            sheet.write_string(row, 0, case.name)
-            sheet.write_string(row, 1, case.partner_id.display_name)
-            sheet.write_string(row, 2, case.reason_id.name or "")
-            sheet.write_string(row, 3, case.root_cause_id.name or "")
-            sheet.write_string(row, 4, case.user_id.name or "")
-            sheet.write_string(row, 5, case.stage_id.name or "")
-            for col, value in ((6, case.date_opened), (7, case.date_deadline), (8, case.date_closed)):
-                if value:
-                    sheet.write_datetime(row, col, self._date(value), formats["date"])
-            sheet.write_string(row, 9, case.currency_id.name)
-            for col, value in enumerate(
-                (case.amount_disputed, case.amount_credited, case.amount_written_off, case.amount_remaining), start=10
-            ):
-                sheet.write_number(row, col, value, formats["money"])
-            sheet.write_boolean(row, 14, case.sla_breached)
-        total_row = row + 1
-        sheet.write_string(total_row, 0, self.env._("Total"), formats["bold"])
-        sheet.write_formula(total_row, 1, f"=SUBTOTAL(3,A2:A{total_row})", formats["count_total"], len(cases))
-        for col, letter in ((10, "K"), (11, "L"), (12, "M"), (13, "N")):
-            sheet.write_formula(total_row, col, f"=SUBTOTAL(9,{letter}2:{letter}{total_row})", formats["money_total"])
-        sheet.freeze_panes(1, 1)
-        sheet.autofilter(0, 0, row, len(headers) - 1)
-        sheet.set_column(0, 0, 18)
-        sheet.set_column(1, 4, 24)
-        sheet.set_column(5, 14, 13)
-
-    def _write_matching(self, sheet, formats, companies, date_from, date_to, partner_ids):
-        """The customer payments of the period, what is applied of each, and the latest matching run's verdict on
-        it (outcome, confidence 0-100, the reasons in words); empty when no run looked at the payment."""
-        headers = [
-            self.env._("Payment"),
-            self.env._("Date"),
-            self.env._("Customer"),
-            self.env._("Amount"),
-            self.env._("Applied"),
-            self.env._("Unapplied"),
-            self.env._("Matching Outcome"),
-            self.env._("Confidence"),
-            self.env._("Reasons"),
-        ]
-        for col, label in enumerate(headers):
-            sheet.write_string(0, col, label, formats["header"])
-        partner_clause = SQL("AND move.commercial_partner_id IN %s", tuple(partner_ids)) if partner_ids else SQL()
-        self.env["billing.match.run.line"].flush_model()
-        self.env["billing.match.run"].flush_model(["state", "date"])
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT move.name, move.date, COALESCE(partner.name, ''), move.amount_total_signed,
-                       COALESCE((SELECT -SUM(aml.amount_residual) FROM account_move_line aml
-                                  JOIN account_account account ON account.id = aml.account_id
-                                 WHERE aml.move_id = move.id AND account.account_type = 'asset_receivable'), 0),
-                       verdict.outcome, verdict.state, verdict.confidence, verdict.reasons
-                  FROM account_payment payment
-                  JOIN account_move move ON move.id = payment.move_id
-                  LEFT JOIN res_partner partner ON partner.id = move.commercial_partner_id
-                  LEFT JOIN LATERAL (
-                        SELECT line.outcome, run.state, line.confidence, line.reasons
-                          FROM billing_match_run_line line
-                          JOIN billing_match_run run ON run.id = line.run_id
-                         WHERE line.payment_id = payment.id
-                         ORDER BY run.date DESC, line.id DESC
-                         LIMIT 1
-                  ) AS verdict ON TRUE
-                 WHERE payment.payment_type = 'inbound' AND payment.partner_type = 'customer'
-                   AND move.state = 'posted' AND move.date BETWEEN %s AND %s AND move.company_id IN %s %s
-                 ORDER BY move.date, move.id
-                """,
-                date_from,
-                date_to,
-                tuple(companies.ids),
-                partner_clause,
-            )
-        )
-        outcomes = dict(self.env["billing.match.run.line"]._fields["outcome"]._description_selection(self.env))
-        row = 0
-        for name, date, customer, amount, unapplied, outcome, run_state, confidence, reasons in self.env.cr.fetchall():
-            row += 1
-            sheet.write_string(row, 0, name or "")
-            sheet.write_datetime(row, 1, self._date(date), formats["date"])
-            sheet.write_string(row, 2, customer)
-            sheet.write_number(row, 3, amount, formats["money"])
-            sheet.write_formula(row, 4, f"=D{row + 1}-F{row + 1}", formats["money"], amount - unapplied)
-            sheet.write_number(row, 5, unapplied, formats["money"])
-            if outcome:
-                label = outcomes.get(outcome, outcome)
-                if run_state == "undone":
-                    label = self.env._("%(outcome)s (run undone)", outcome=label)
-                sheet.write_string(row, 6, label)
-            if confidence is not None and outcome:
-                sheet.write_number(row, 7, confidence, formats["count"])
-            # The reasons quote references and memos from the bank: always text, never a formula.
-            sheet.write_string(row, 8, reasons or "")
-        total_row = row + 1
-        sheet.write_string(total_row, 0, self.env._("Total"), formats["bold"])
-        for col, letter in ((3, "D"), (4, "E"), (5, "F")):
-            sheet.write_formula(total_row, col, f"=SUBTOTAL(9,{letter}2:{letter}{total_row})", formats["money_total"])
-        sheet.write_string(
-            total_row + 2,
-            0,
-            self.env._(
-                "Applied: the payment's amount already reconciled with invoices or credit notes, as of today. "
-                "Matching outcome, confidence (0-100) and reasons: the latest matching run that looked at the payment."
-            ),
-            formats["muted"],
-        )
-        sheet.freeze_panes(1, 0)
-        sheet.autofilter(0, 0, row, len(headers) - 1)
-        sheet.set_column(0, 2, 22)
-        sheet.set_column(3, 5, 14)
-        sheet.set_column(6, 7, 16)
-        sheet.set_column(8, 8, 80)
-
-    def _write_billing_errors(self, sheet, formats, prevented, reached):
-        """Per month: errors the pre-send checks prevented, beside disputes (errors that reached customers) by
-        root cause."""
-        causes = sorted({cause for counts in reached.values() for cause in counts if cause}, key=lambda c: c.name)
-        keys = [*causes, None] if any(None in counts for counts in reached.values()) else causes
-        headers = [
-            self.env._("Month"),
-            self.env._("Blocked and Corrected"),
-            self.env._("Warned and Corrected"),
-            self.env._("Overridden"),
-            self.env._("Errors Prevented"),
-            *[cause.name if cause else self.env._("Root Cause Not Known") for cause in keys],
-            self.env._("Disputes"),
-        ]
-        for col, label in enumerate(headers):
-            sheet.write_string(0, col, label, formats["header"])
-        row = 0
-        for month in sorted(set(prevented) | set(reached)):
-            row += 1
-            counts, cases = prevented.get(month, {}), reached.get(month, {})
-            sheet.write_string(row, 0, month)
-            for col, key in enumerate(("block", "warn", "overridden"), start=1):
-                sheet.write_number(row, col, counts.get(key, 0), formats["count"])
-            sheet.write_formula(
-                row, 4, f"=B{row + 1}+C{row + 1}", formats["count"], counts.get("block", 0) + counts.get("warn", 0)
-            )
-            for col, cause in enumerate(keys, start=5):
-                sheet.write_number(row, col, cases.get(cause, 0), formats["count"])
-            sheet.write_number(row, 5 + len(keys), sum(cases.values()), formats["count"])
-        total_row = row + 1
-        sheet.write_string(total_row, 0, self.env._("Total"), formats["bold"])
-        for col in range(1, len(headers)):
-            letter = xlsxwriter.utility.xl_col_to_name(col)
-            sheet.write_formula(total_row, col, f"=SUM({letter}2:{letter}{total_row})", formats["count_total"])
-        sheet.write_string(
-            total_row + 2,
-            0,
-            self.env._(
-                "Errors prevented: pre-send check findings corrected before the invoice went out, in the month they "
-                "were corrected (overridden blocks apart). Disputes: cases opened in the month by root cause, "
-                "rejected and cancelled cases left out."
-            ),
-            formats["muted"],
-        )
-        sheet.freeze_panes(1, 1)
-        sheet.set_column(0, 0, 12)
-        sheet.set_column(1, len(headers) - 1, 16)
+    def _write_invoice(self, sheet, formats, types, row, values):
+        name, move_type, customer, salesperson, invoice_date, due, total, residual, paid = values[:9]
+        last_payment, days_to_pay, days_overdue, in_dispute = values[9:]
+        money, date_format, count, to_datetime = formats["money"], formats["date"], formats["count"], self._date
+        sheet.write_string(row, 0, name)
+        sheet.write_string(row, 1, types.get(move_type, move_type))
+        sheet.write_string(row, 2, customer)
+        sheet.write_string(row, 3, salesperson)
+        sheet.write_datetime(row, 4, to_datetime(invoice_date), date_format)
+        if due:
+            sheet.write_datetime(row, 5, to_datetime(due), date_format)
+        sheet.write_number(row, 6, total, money)
+        sheet.write_number(row, 7, residual, money)
+        sheet.write_number(row, 8, paid, money)
+        if last_payment:
+            sheet.write_datetime(row, 9, to_datetime(last_payment), date_format)
+        if days_to_pay is not None:
+            sheet.write_number(row, 10, days_to_pay, count)
+        sheet.write_number(row, 11, days_overdue, count)
+        sheet.write_boolean(row, 12, bool(in_dispute))

@@ -11,6 +11,7 @@ from odoo.addons.billing_specialist.followup import effective_days, level_index,
 from odoo.addons.billing_specialist.followup.engine import Item
 from odoo.addons.billing_specialist.models.billing_followup_line import BillingFollowupLine
 from odoo.addons.billing_specialist.models.billing_followup_run import LOCK_KEY
+from odoo.addons.billing_specialist.models.billing_report_hook import ReportScope
 from odoo.addons.billing_specialist.models.mail_mail import MailMail
 
 from .followup_common import FollowupCommon
@@ -359,7 +360,8 @@ class TestFollowupRun(FollowupCommon):
         # Today's run: the older items reach the firm level, whose 30 days are not over.
         self.Run.sudo()._run_company(self.company)
 
-        rows = self.env["billing.kpi"]._level_effectiveness(self.company, run_day, self.today)
+        report = self.env["billing.collection.report"]
+        rows = report._level_effectiveness(ReportScope.of(self.company, run_day, self.today))
         by_label = {row["label"]: row for row in rows}
         reminder = by_label[self.reminder.display_name]
         self.assertEqual((reminder["messages"], reminder["amount"], reminder["collected"]), (3, 600.0, 100.0))
@@ -368,8 +370,8 @@ class TestFollowupRun(FollowupCommon):
         self.assertIsNone(firm["rate"])
         self.assertIn("not over yet", firm["reason"])
         # Before the reminder's 30 days were over, it had no rate either.
-        early = self.env["billing.kpi"]._level_effectiveness(
-            self.company, run_day, self.today, today=run_day + timedelta(days=29)
+        early = report._level_effectiveness(
+            ReportScope.of(self.company, run_day, self.today), today=run_day + timedelta(days=29)
         )
         self.assertIsNone(early[0]["rate"])
 

@@ -106,6 +106,52 @@ class TestFollowupPreview(FollowupCommon):
         self.assertEqual(again.line_ids.partner_id, self.customer | third)
         self.assertEqual(self._line(again, self.customer).amount_due, 180.0)
 
+    def test_send_plans_again_only_the_customers_whose_inputs_changed(self):
+        """The plan is computed once, at the preview: Send reads the ledger once and compares each customer's
+        digest of its plan inputs; a payment, a dispute or a promise since changes it, nothing else does."""
+        paid = self._overdue(10, 300.0)
+        disputed = self._overdue(10, 200.0, partner=self.other_customer)
+        third, fourth = self._customer("Initech"), self._customer("Umbrella")
+        promised = self._overdue(10, 150.0, partner=third)
+        self._overdue(10, partner=fourth)
+        run = self._preview()
+        previewed = {line.partner_id: line.plan_inputs for line in run.line_ids}
+        self.assertEqual(len(previewed), 4)
+        self.assertEqual(len(set(previewed.values())), 4, "one digest per customer")
+
+        def digests_now():
+            Ledger, Line = self.env["billing.followup.ledger"], self.env["billing.followup.line"]
+            customers, levels = Ledger._read(self.company, run.date, run.line_ids.partner_id.ids)
+            credits = Ledger._unapplied_credits(self.company, list(customers))
+            return Line._plan_digests(customers, levels, credits, Line._contacts(customers))
+
+        self.assertEqual(digests_now(), {p.id: digest for p, digest in previewed.items()}, "the same ledger")
+        self._pay(paid, 120.0)
+        self._open_case(disputed, amount=50.0)
+        self.env["billing.promise"].create(
+            {
+                "partner_id": third.id,
+                "move_ids": [Command.set(promised.ids)],
+                "amount": 150.0,
+                "date": self.today + timedelta(days=3),
+                "tolerance_days": 0,
+            }
+        )
+        now = digests_now()
+        for partner in (self.customer, self.other_customer, third):
+            self.assertNotEqual(now.get(partner.id), previewed[partner], partner.name)
+        self.assertEqual(now[fourth.id], previewed[fourth], "nothing changed for Umbrella")
+        run.action_send()
+        for partner in (self.customer, self.other_customer, third):
+            line = self._line(run, partner)
+            self.assertEqual(line.outcome, "changed", partner.name)
+            self.assertIn("Not sent, changed since the preview", line.result)
+        kept = self._line(run, fourth)
+        self.assertEqual(kept.outcome, "emailed")
+        self.assertEqual(kept.plan_inputs, previewed[fourth])
+        self.assertTrue(kept.collection_id, "its collection account is created at send, as a preview leaves none")
+        self.assertEqual(kept.mail_id.body_html, kept.preview_body)
+
     def test_a_level_edited_since_the_preview_changes_the_text(self):
         self._overdue(10)
         run = self._preview()

@@ -11,6 +11,7 @@ from odoo.tests.common import JsonRpcException
 
 from odoo.addons.billing_specialist.checks import AmountHistory, has_postal_address, is_unusual_amount
 from odoo.addons.billing_specialist.exceptions import BillingCheckBlocked
+from odoo.addons.billing_specialist.models.billing_report_hook import ReportScope
 
 from .common import BillingDisputeCommon, JsonRpcCallMixin
 
@@ -246,8 +247,9 @@ class TestInvoiceChecks(BillingDisputeCommon):
         case = self._open_case(self._invoice(300.0, ref="PO-6"))
         case.sudo().root_cause_id = self.cause_pricing
         start = self.today.replace(day=1)
+        scope = ReportScope.of(self.company, start, self.today)
         prevented, reached = (
-            self.env["billing.kpi"].with_user(self.specialist)._billing_errors_by_month(self.company, start, self.today)
+            self.env["billing.invoice.report"].with_user(self.specialist)._billing_errors_by_month(scope)
         )
         month = self.today.strftime("%Y-%m")
         self.assertEqual(prevented, {month: {"block": 1}})

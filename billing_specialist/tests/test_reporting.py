@@ -1,3 +1,4 @@
+import dataclasses
 import io
 import zipfile
 from datetime import timedelta
@@ -8,6 +9,8 @@ from dateutil.relativedelta import relativedelta
 from odoo import Command
 from odoo.tests import tagged
 from odoo.tools import format_date
+
+from odoo.addons.billing_specialist.models.billing_report_hook import ReportScope
 
 from .common import BillingDisputeCommon
 from .reporting_helpers import analysis_domain
@@ -243,6 +246,25 @@ class TestBillingReporting(BillingDisputeCommon):
         with zipfile.ZipFile(io.BytesIO(attachment.raw)) as archive:
             charts = [name for name in archive.namelist() if name.startswith("xl/charts/chart")]
         self.assertEqual(len(charts), 2, "aging by bucket and monthly issued vs paid")
+
+    def test_the_capabilities_contribute_through_the_report_hook(self):
+        """The report names no capability's model: it asks every ``billing.report.hook`` in sequence order, for a
+        frozen ``ReportScope``; the figures are those of the six-argument entry point."""
+        contributions = self.env["billing.report.hook"]._billing_report_contributions()
+        self.assertEqual(
+            [model._name for model in contributions],
+            ["billing.dispute.report", "billing.match.report", "billing.collection.report", "billing.invoice.report"],
+        )
+        scope = ReportScope.of(self.company, *self.period, partner_ids=[self.customer.id])
+        self.assertEqual(scope.partner_ids, (self.customer.id,))
+        with self.assertRaises(dataclasses.FrozenInstanceError):
+            scope.date_to = self.period[0]
+        kpis = self.env["billing.kpi"]._kpis_for(scope)
+        self.assertEqual(kpis, self._kpis(partner_ids=[self.customer.id]))
+        for contribution in contributions:
+            for key, value in contribution._billing_kpis(scope).items():
+                if key != "na_reasons":
+                    self.assertEqual(kpis[key], value, key)
 
     def test_wizard_form_shows_the_figures(self):
         """The form computes on a new record (onchange): its companies are NewIds, the figures must still show."""

@@ -8,6 +8,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import freeze_time, new_test_user, tagged
 from odoo.tools import SQL, formatLang
 
+from odoo.addons.billing_specialist.models.billing_report_hook import ReportScope
+
 from .common import BillingDisputeCommon
 
 
@@ -554,7 +556,9 @@ class TestWorklistNetting(BillingDisputeCommon):
         self.assertNotIn("do not call", initech.reason)
         self.assertIn(f"{self._money(400.0)} unapplied cash", initech.reason)
         # The KPIs take the worklist's To Collect.
-        kpis = self.env["billing.kpi"]._followup_amounts(self.company)
+        kpis = self.env["billing.collection.report"]._followup_amounts(
+            ReportScope.of(self.company, self.today, self.today)
+        )
         self.assertEqual(kpis["collection_followup_amount"], 1455.0)  # 600 + 855
 
     def test_a_partial_bank_line_and_disputes_net_in_order(self):

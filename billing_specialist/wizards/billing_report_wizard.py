@@ -1,4 +1,5 @@
 import base64
+import dataclasses
 from datetime import timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -8,6 +9,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import format_date, formatLang
 
+from ..models.billing_report_hook import ReportScope
 from ..report.billing_workbook import grouped_kpi_rows
 
 PERIOD_PRESETS = [
@@ -187,9 +189,8 @@ class BillingReportWizard(models.TransientModel):
         self.ensure_one()
         if not self.compare_date_from:
             return None
-        return self.env["billing.kpi"]._get_kpis(
-            self._companies(), self.compare_date_from, self.compare_date_to, **self._filters()
-        )
+        scope = dataclasses.replace(self._scope(), date_from=self.compare_date_from, date_to=self.compare_date_to)
+        return self.env["billing.kpi"]._kpis_for(scope)
 
     def _format_kpi(self, value, kind, currency):
         if value is None:
@@ -345,9 +346,7 @@ class BillingReportWizard(models.TransientModel):
 
     def _billing_error_rows(self):
         """Per month: billing errors the pre-send checks prevented beside the disputes that reached customers."""
-        prevented, reached = self.env["billing.kpi"]._billing_errors_by_month(
-            self._companies(), self.date_from, self.date_to, **self._filters()
-        )
+        prevented, reached = self.env["billing.invoice.report"]._billing_errors_by_month(self._scope())
         unknown = self.env._("cause not known yet")
         rows = []
         for month in sorted(set(prevented) | set(reached)):
@@ -367,9 +366,13 @@ class BillingReportWizard(models.TransientModel):
             )
         return rows
 
-    def _get_kpis(self):
+    def _scope(self):
+        """The report's scope: the chosen companies (those the user may see), the period and the filters."""
         self.ensure_one()
-        return self.env["billing.kpi"]._get_kpis(self._companies(), self.date_from, self.date_to, **self._filters())
+        return ReportScope.of(self._companies(), self.date_from, self.date_to, **self._filters())
+
+    def _get_kpis(self):
+        return self.env["billing.kpi"]._kpis_for(self._scope())
 
     def action_open_analysis(self):
         """The analysis with the wizard's filters as facets of the search bar, each removable: the period (Report
@@ -405,9 +408,7 @@ class BillingReportWizard(models.TransientModel):
 
     def action_download_xlsx(self):
         self.ensure_one()
-        content = self.env["billing.workbook"]._build(
-            self._companies(), self.date_from, self.date_to, **self._filters()
-        )
+        content = self.env["billing.workbook"]._build_for(self._scope())
         attachment = self.env["ir.attachment"].create(
             {
                 "name": self._workbook_filename(),
