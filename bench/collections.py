@@ -258,8 +258,17 @@ def _promises(env, invoices, today):
     for move_id, partner, amount, _due in invoices:
         cr.execute(
             """INSERT INTO billing_promise (company_id, partner_id, currency_id, channel, state, date, amount,
-                   tolerance_days, date_deadline) VALUES (%s, %s, %s, 'phone', 'open', %s, %s, 3, %s) RETURNING id""",
-            (company.id, partner, company.currency_id.id, today + timedelta(days=5), amount, today + timedelta(days=8)),
+                   tolerance_days, date_deadline, date_made)
+               VALUES (%s, %s, %s, 'phone', 'open', %s, %s, 3, %s, %s) RETURNING id""",
+            (
+                company.id,
+                partner,
+                company.currency_id.id,
+                today + timedelta(days=5),
+                amount,
+                today + timedelta(days=8),
+                today,
+            ),
         )
         cr.execute(
             "INSERT INTO billing_promise_move_rel (promise_id, move_id) VALUES (%s, %s)", (cr.fetchone()[0], move_id)
