@@ -57,7 +57,7 @@ import sys
 import time
 from datetime import date, timedelta
 
-from _common import MIX, addons_path, db_exists, memo_variant, setup, swap, typo, unique_amounts, update_module
+from _common import MIX, addons_path, db_exists, install, memo_variant, setup, swap, typo, unique_amounts, update_module
 from _replay import replay_main
 
 COPY_ABOVE = 20_000  # sources: above, the ledger is loaded with COPY (bench/_ledger_copy.py), not the ORM
@@ -541,24 +541,7 @@ def main():
 def _create(args, db, addons):
     """The benchmark database: the addon installed (no demo), then the ledger generated (ORM, or COPY)."""
     started = time.time()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "server",
-            "-d",
-            db,
-            f"--addons-path={addons}",
-            "-i",
-            "billing_specialist",
-            "--without-demo=all",
-            "--stop-after-init",
-            "--log-level=warn",
-        ],
-        check=True,
-        stderr=subprocess.DEVNULL,
-    )
+    install(db, addons)
     import odoo
     from odoo.modules.registry import Registry
 
