@@ -49,11 +49,34 @@ def update_module(db, addons):
     )
 
 
+def install(db, addons):
+    """Create ``db`` with the addon installed (no demo data)."""
+    import sys
+
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "odoo",
+            "server",
+            "-d",
+            db,
+            f"--addons-path={addons}",
+            "-i",
+            "billing_specialist",
+            "--without-demo=all",
+            "--stop-after-init",
+            "--log-level=warn",
+        ],
+        check=True,
+        stderr=subprocess.DEVNULL,
+    )
+
+
 def prepare_registry(db, reset, generate, describe):
     """The benchmark database's registry: ``db`` created with the addon (no demo) and filled by ``generate(env)``
     on the first run (``describe(result)`` says what was generated), updated to the current code on later runs;
     ``reset`` drops it first."""
-    import sys
     import time
 
     import odoo
@@ -66,24 +89,7 @@ def prepare_registry(db, reset, generate, describe):
     if not fresh:
         update_module(db, addons)
     else:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "odoo",
-                "server",
-                "-d",
-                db,
-                f"--addons-path={addons}",
-                "-i",
-                "billing_specialist",
-                "--without-demo=all",
-                "--stop-after-init",
-                "--log-level=warn",
-            ],
-            check=True,
-            stderr=subprocess.DEVNULL,
-        )
+        install(db, addons)
     odoo.tools.config.parse_config(["-d", db, f"--addons-path={addons}", "--log-level=warn"])
     registry = Registry(db)
     if fresh:

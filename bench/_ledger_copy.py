@@ -142,54 +142,17 @@ class LedgerWriter:
         Payment = env["account.payment"].with_context(tracking_disable=True, mail_notrack=True)
         self.template_partner = partner = env["res.partner"].create({"name": "Bench Template", "is_company": True})
         today = date.today()
-
-        def invoice(currency, day):
-            return Move.create(
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": partner.id,
-                    "invoice_date": day,
-                    "invoice_date_due": day + timedelta(days=30),
-                    "ref": "PO-TEMPLATE",
-                    "currency_id": currency.id,
-                    "invoice_line_ids": [
-                        (
-                            0,
-                            0,
-                            {
-                                "product_id": product.id,
-                                "quantity": 1,
-                                "price_unit": 1000.0,
-                                "tax_ids": [(6, 0, self.tax.ids)],
-                            },
-                        )
-                    ],
-                }
-            )
-
         self.samples = {
-            "open": invoice(self.company.currency_id, today),
-            "eur": invoice(self.eur, today),
-            "paid": invoice(self.company.currency_id, today - timedelta(days=200)),
+            "open": self._sample_invoice(Move, partner, product, self.company.currency_id, today),
+            "eur": self._sample_invoice(Move, partner, product, self.eur, today),
+            "paid": self._sample_invoice(Move, partner, product, self.company.currency_id, today - timedelta(days=200)),
         }
         (self.samples["open"] | self.samples["eur"] | self.samples["paid"]).action_post()
-
-        def payment(amount, day, memo):
-            return Payment.create(
-                {
-                    "payment_type": "inbound",
-                    "partner_type": "customer",
-                    "partner_id": partner.id,
-                    "amount": amount,
-                    "memo": memo,
-                    "date": day,
-                    "journal_id": self.bank.id,
-                }
-            )
-
         paid = self.samples["paid"]
-        self.samples["payment"] = payment(500.0, today, "TEMPLATE-MEMO")
-        self.samples["paid_payment"] = payment(paid.amount_total, today - timedelta(days=180), "TEMPLATE-MEMO")
+        self.samples["payment"] = self._sample_payment(Payment, partner, 500.0, today, "TEMPLATE-MEMO")
+        self.samples["paid_payment"] = self._sample_payment(
+            Payment, partner, paid.amount_total, today - timedelta(days=180), "TEMPLATE-MEMO"
+        )
         (self.samples["payment"] | self.samples["paid_payment"]).action_post()
         receivable = (paid.line_ids | self.samples["paid_payment"].move_id.line_ids).filtered(
             lambda line: line.account_id.account_type == "asset_receivable"
@@ -198,6 +161,43 @@ class LedgerWriter:
         assert paid.payment_state in ("paid", "in_payment") and receivable.full_reconcile_id
         self.samples["bank_line"] = env["account.bank.statement.line"].create(
             {"journal_id": self.bank.id, "date": today, "amount": 100.0, "payment_ref": "TEMPLATE-REF"}
+        )
+
+    def _sample_invoice(self, Move, partner, product, currency, day):
+        return Move.create(
+            {
+                "move_type": "out_invoice",
+                "partner_id": partner.id,
+                "invoice_date": day,
+                "invoice_date_due": day + timedelta(days=30),
+                "ref": "PO-TEMPLATE",
+                "currency_id": currency.id,
+                "invoice_line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": product.id,
+                            "quantity": 1,
+                            "price_unit": 1000.0,
+                            "tax_ids": [(6, 0, self.tax.ids)],
+                        },
+                    )
+                ],
+            }
+        )
+
+    def _sample_payment(self, Payment, partner, amount, day, memo):
+        return Payment.create(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": partner.id,
+                "amount": amount,
+                "memo": memo,
+                "date": day,
+                "journal_id": self.bank.id,
+            }
         )
 
     def _read_templates(self):
@@ -280,14 +280,54 @@ class LedgerWriter:
         :return: (amount_total in the invoice's currency, receivable line id)
         """
         key = "eur" if spec["eur"] else ("paid" if paid_by else "open")
+        amounts = self._invoice_amounts(spec)
+        _untaxed, _tax, total, _bal_untaxed, _bal_tax, bal_total = amounts
+        move_id, name, day = ids["move"], spec["name"], spec["date"]
+        open_amount, open_balance = (0.0, 0.0) if paid_by else (total, bal_total)
+        self._invoice_entry(key, move_id, spec, names, amounts, (open_amount, open_balance))
+        common = {
+            "move_id": move_id,
+            "move_name": name,
+            "partner_id": spec["partner"],
+            "date": day,
+            "invoice_date": day,
+            "ref": spec["ref"],
+        }
+        receivable = self._invoice_lines(key, ids["line"], common, amounts)
+        reconciled = {}
+        if paid_by:
+            reconciled = {"full_reconcile_id": paid_by, "matching_number": str(paid_by)}
+        self._line(
+            f"{key}_payment_term",
+            id=receivable,
+            **common,
+            name=name,
+            date_maturity=spec["due"],
+            balance=bal_total,
+            debit=bal_total,
+            amount_currency=total,
+            amount_residual=open_balance,
+            amount_residual_currency=open_amount,
+            **reconciled,
+        )
+        ids["move"], ids["line"] = move_id + 1, receivable + 1
+        return total, receivable
+
+    def _invoice_amounts(self, spec):
+        """(untaxed, tax, total) in the invoice's currency, then in the company's (its balances)."""
         rate = 1.8 if spec["eur"] else 1.0  # EUR per company unit when invoiced (see matching.setup)
         untaxed = spec["untaxed"]
         tax = round(untaxed * self.rate, 2)
         total = round(untaxed + tax, 2)
         bal_untaxed, bal_tax = round(untaxed / rate, 2), round(tax / rate, 2)
         bal_total = round(bal_untaxed + bal_tax, 2)
-        move_id, name, day = ids["move"], spec["name"], spec["date"]
-        open_amount, open_balance = (0.0, 0.0) if paid_by else (total, bal_total)
+        return untaxed, tax, total, bal_untaxed, bal_tax, bal_total
+
+    def _invoice_entry(self, key, move_id, spec, names, amounts, residual):
+        """The invoice's account_move row; ``residual``: (open amount, open balance)."""
+        untaxed, tax, total, bal_untaxed, bal_tax, bal_total = amounts
+        open_amount, open_balance = residual
+        name, day = spec["name"], spec["date"]
         self.tables["account_move"].add(
             key,
             id=move_id,
@@ -315,15 +355,10 @@ class LedgerWriter:
             amount_total_in_currency_signed=total,
             amount_residual_signed=open_balance,
         )
-        common = {
-            "move_id": move_id,
-            "move_name": name,
-            "partner_id": spec["partner"],
-            "date": day,
-            "invoice_date": day,
-            "ref": spec["ref"],
-        }
-        line_id = ids["line"]
+
+    def _invoice_lines(self, key, line_id, common, amounts):
+        """The invoice's product line (and tax line); :return: the id of its receivable line, next."""
+        untaxed, tax, total, bal_untaxed, bal_tax, _bal_total = amounts
         self._line(
             f"{key}_product",
             id=line_id,
@@ -347,25 +382,7 @@ class LedgerWriter:
                 tax_base_amount=bal_untaxed,
             )
             line_id += 1
-        receivable = line_id
-        reconciled = {}
-        if paid_by:
-            reconciled = {"full_reconcile_id": paid_by, "matching_number": str(paid_by)}
-        self._line(
-            f"{key}_payment_term",
-            id=receivable,
-            **common,
-            name=name,
-            date_maturity=spec["due"],
-            balance=bal_total,
-            debit=bal_total,
-            amount_currency=total,
-            amount_residual=open_balance,
-            amount_residual_currency=open_amount,
-            **reconciled,
-        )
-        ids["move"], ids["line"] = move_id + 1, receivable + 1
-        return total, receivable
+        return line_id
 
     def payment(self, ids, partner, names, day, amount, memo, paid=None):
         """One posted inbound customer payment in the company's currency, open or (``paid``: (full reconcile id,
@@ -373,34 +390,7 @@ class LedgerWriter:
         key = "paid_payment" if paid else "payment"
         pay_id, move_id = ids["payment"], ids["move"]
         name, prefix, number = self.sequences["payment"].next(day)
-        self.tables["account_payment"].add(
-            key,
-            id=pay_id,
-            move_id=None,
-            name=name,
-            partner_id=partner,
-            memo=memo,
-            date=day,
-            amount=amount,
-            amount_company_currency_signed=amount,
-        )
-        self.tables["account_move"].add(
-            key,
-            id=move_id,
-            name=name,
-            sequence_prefix=prefix,
-            sequence_number=number,
-            ref=memo or None,
-            partner_id=partner,
-            commercial_partner_id=partner,
-            invoice_partner_display_name=names[partner],
-            date=day,
-            invoice_date_due=day,
-            amount_total=amount,
-            amount_total_signed=amount,
-            amount_total_in_currency_signed=amount,
-            origin_payment_id=pay_id,
-        )
+        self._payment_entry(key, pay_id, move_id, (name, prefix, number), partner, names, day, amount, memo)
         label = (
             self.template_memo_label.replace("TEMPLATE-MEMO", memo) if memo else self.template_memo_label.split(":")[0]
         )
@@ -441,6 +431,38 @@ class LedgerWriter:
         )
         ids["payment"], ids["move"], ids["line"] = pay_id + 1, move_id + 1, line_id + 2
         return line_id + 1
+
+    def _payment_entry(self, key, pay_id, move_id, numbering, partner, names, day, amount, memo):
+        """The payment's account_payment and account_move rows; ``numbering``: (name, prefix, number)."""
+        name, prefix, number = numbering
+        self.tables["account_payment"].add(
+            key,
+            id=pay_id,
+            move_id=None,
+            name=name,
+            partner_id=partner,
+            memo=memo,
+            date=day,
+            amount=amount,
+            amount_company_currency_signed=amount,
+        )
+        self.tables["account_move"].add(
+            key,
+            id=move_id,
+            name=name,
+            sequence_prefix=prefix,
+            sequence_number=number,
+            ref=memo or None,
+            partner_id=partner,
+            commercial_partner_id=partner,
+            invoice_partner_display_name=names[partner],
+            date=day,
+            invoice_date_due=day,
+            amount_total=amount,
+            amount_total_signed=amount,
+            amount_total_in_currency_signed=amount,
+            origin_payment_id=pay_id,
+        )
 
     def bank_line(self, ids, day, amount, ref):
         """One incoming bank statement line naming no customer, its amount in the suspense account."""
@@ -587,6 +609,52 @@ def _source(rng, case, targets):
     return memo, paid
 
 
+def _history(rng, sources, customers, amount, today):
+    """The specs of the past invoices (each paid in full 20 days after, see ``generate_copy``)."""
+    history = []
+    for _ in range(sources // 2):
+        day = today - timedelta(days=rng.randint(150, 400))
+        history.append(
+            {
+                "owner": None,
+                "partner": rng.choice(customers),
+                "date": day,
+                "due": day,
+                "ref": None,
+                "eur": False,
+                "untaxed": amount(),
+            }
+        )
+    return history
+
+
+def _reserve(cr, writer, plan, specs, history):
+    """The first id of each table's rows to come, reserved in its sequence."""
+    bank_count = sum(1 for case, _ident, _customer in plan if case == "bank_line")
+    pay_count = len(plan) - bank_count + len(history)
+    per_invoice = 3 if writer.tax else 2
+    return {
+        "move": reserve_ids(cr, "account_move", len(specs) + 2 * len(history) + len(plan)),
+        "line": reserve_ids(
+            cr, "account_move_line", per_invoice * (len(specs) + len(history)) + 2 * pay_count + 2 * bank_count
+        ),
+        "payment": reserve_ids(cr, "account_payment", pay_count),
+        "st_line": reserve_ids(cr, "account_bank_statement_line", bank_count),
+        "full": reserve_ids(cr, "account_full_reconcile", len(history)),
+        "partial": reserve_ids(cr, "account_partial_reconcile", len(history)),
+    }
+
+
+def _copy_truth(cr, truth):
+    """The right answers (``truth``: a tab-separated buffer) into ``bench_truth``."""
+    cr.execute(
+        "CREATE TABLE IF NOT EXISTS bench_truth (source text, case_name text, identifiable bool, "
+        "invoice_ids text, customer_id int)"
+    )
+    truth.seek(0)
+    cr.copy_expert("COPY bench_truth FROM STDIN", truth)
+
+
 def generate_copy(env, sources, seed=7):
     """The ledger of ``matching.generate`` for ``sources`` sources, loaded with COPY; ground truth in bench_truth.
 
@@ -602,35 +670,10 @@ def generate_copy(env, sources, seed=7):
     amount = unique_amounts(rng)
     plan, specs = _plan(rng, sources, customers, amount)
     today = date.today()
-    history = []
-    for _ in range(sources // 2):
-        day = today - timedelta(days=rng.randint(150, 400))
-        history.append(
-            {
-                "owner": None,
-                "partner": rng.choice(customers),
-                "date": day,
-                "due": day,
-                "ref": None,
-                "eur": False,
-                "untaxed": amount(),
-            }
-        )
+    history = _history(rng, sources, customers, amount, today)
     for spec in specs + history:  # numbered in the order the ORM generator posts them
         spec["name"], *spec["sequence"] = writer.sequences["invoice"].next(spec["date"])
-    bank_count = sum(1 for case, _ident, _customer in plan if case == "bank_line")
-    pay_count = len(plan) - bank_count + len(history)
-    per_invoice = 3 if writer.tax else 2
-    ids = {
-        "move": reserve_ids(cr, "account_move", len(specs) + 2 * len(history) + len(plan)),
-        "line": reserve_ids(
-            cr, "account_move_line", per_invoice * (len(specs) + len(history)) + 2 * pay_count + 2 * bank_count
-        ),
-        "payment": reserve_ids(cr, "account_payment", pay_count),
-        "st_line": reserve_ids(cr, "account_bank_statement_line", bank_count),
-        "full": reserve_ids(cr, "account_full_reconcile", len(history)),
-        "partial": reserve_ids(cr, "account_partial_reconcile", len(history)),
-    }
+    ids = _reserve(cr, writer, plan, specs, history)
     for position, spec in enumerate(specs, 1):
         spec["id"] = ids["move"]
         spec["total"], _receivable = writer.invoice(ids, spec, labels)
@@ -665,12 +708,7 @@ def generate_copy(env, sources, seed=7):
             writer.flush()
     writer.flush()
     writer.link_back()
-    cr.execute(
-        "CREATE TABLE IF NOT EXISTS bench_truth (source text, case_name text, identifiable bool, "
-        "invoice_ids text, customer_id int)"
-    )
-    truth.seek(0)
-    cr.copy_expert("COPY bench_truth FROM STDIN", truth)
+    _copy_truth(cr, truth)
     cr.execute("ANALYZE")
     cr.commit()
     return {name: table.total for name, table in writer.tables.items()}

@@ -120,6 +120,31 @@ def _month(env, rng, month, bank, product, customers, amount):
     """Invoices of the month and the payments or bank lines that pay them, with the right answers."""
 
     start = date.today() - timedelta(days=30 * (MONTHS - month))
+    invoices, owners = _month_invoices(env, rng, start, customers, product, amount)
+    first, owned = {}, {}
+    for invoice, owner in zip(invoices, owners, strict=True):
+        first.setdefault(owner, invoice)
+        owned.setdefault(owner, []).append(invoice)
+    payments, lines, truth, advices = [], [], {}, []
+    for index, customer in enumerate(customers):
+        kind, source, advice = _month_source(rng, month, index, customer, customers, first, owned, bank)
+        (payments if kind == "payment" else lines).append(source)
+        if advice is not None:
+            advices.append(advice)
+    before = [advice for advice in advices if advice["before"]]
+    _import_advices(env, before)  # these wait for their payment: matched when it is posted
+    Payment = env["account.payment"].with_context(tracking_disable=True, mail_notrack=True)
+    posted = Payment.create([vals for vals, _expected in payments])
+    posted.action_post()
+    _import_advices(env, [advice for advice in advices if not advice["before"]])  # matched to the pending payment
+    statement_lines = env["account.bank.statement.line"].create([vals for vals, _expected in lines])
+    for record, (_vals, expected) in zip(list(posted) + list(statement_lines), payments + lines, strict=True):
+        truth[(record._name, record.id)] = expected
+    return posted, statement_lines, truth
+
+
+def _month_invoices(env, rng, start, customers, product, amount):
+    """The month's invoices of every customer, posted: (invoices, the index of the customer of each)."""
     vals, owners = [], []
     for index, customer in enumerate(customers):
         fee = amount()
@@ -149,71 +174,54 @@ def _month(env, rng, month, bank, product, customers, amount):
     Move = env["account.move"].with_context(tracking_disable=True, mail_notrack=True)
     invoices = Move.create(vals)
     invoices.action_post()
-    first, owned = {}, {}
-    for invoice, owner in zip(invoices, owners, strict=True):
-        first.setdefault(owner, invoice)
-        owned.setdefault(owner, []).append(invoice)
-    payments, lines, truth, advices = [], [], {}, []
-    for index, customer in enumerate(customers):
-        invoice, profile = first[index], customer["profile"]
-        day = invoice.invoice_date + timedelta(days=rng.randint(10, 24))
-        expected = (invoice.id, customer["fee"] if profile == "fee" else 0.0, customer, None)
-        if profile == "remittance":
-            vals, advice = _remitted(rng, customer, owned[index], day, bank)
-            payments.append((vals, (None, 0.0, customer, advice["allocations"])))
-            advices.append(advice)
-            continue
-        if profile == "adversary":
-            kind, source = _adversarial(rng, month, customer, customers, invoice, first, day, bank, expected)
-            (payments if kind == "payment" else lines).append(source)
-            continue
-        if profile in ("account", "fee"):
-            paid = invoice.amount_total - (customer["fee"] if profile == "fee" else 0.0)
-            # Noise: one transfer in 20 comes from another account of the customer, never seen before.
-            account = customer["account"] if rng.random() >= 0.05 else f"DE{rng.randint(10**15, 10**16 - 1)}"
-            if account != customer["account"]:  # only the payer's name says who: proposed, never applied alone
-                expected = (invoice.id, expected[1], {**customer, "identifiable": False, "name_only": True}, None)
-            lines.append(
-                (
-                    {
-                        "journal_id": bank.id,
-                        "date": day,
-                        "amount": round(paid, 2),
-                        "payment_ref": "transfer",
-                        "account_number": account,
-                        "partner_name": customer["payer"],
-                    },
-                    expected,
-                )
-            )
-            continue
-        # Noise: one memo in 10 of the invoice-number writers has a typo.
-        written = typo(rng, invoice.name) if rng.random() < 0.1 else memo_variant(rng, invoice.name)
-        memo = {"number": written, "po": f"our order {invoice.ref}"}.get(profile, "")
-        payments.append(
-            (
-                {
-                    "payment_type": "inbound",
-                    "partner_type": "customer",
-                    "partner_id": customer["partner"].id,
-                    "amount": invoice.amount_total,
-                    "memo": memo or "monthly fee",
-                    "date": day,
-                    "journal_id": bank.id,
-                },
-                expected,
-            )
-        )
-    before = [advice for advice in advices if advice["before"]]
-    _import_advices(env, before)  # these wait for their payment: matched when it is posted
-    Payment = env["account.payment"].with_context(tracking_disable=True, mail_notrack=True)
-    posted = Payment.create([vals for vals, _expected in payments])
-    posted.action_post()
-    _import_advices(env, [advice for advice in advices if not advice["before"]])  # matched to the pending payment
-    statement_lines = env["account.bank.statement.line"].create([vals for vals, _expected in lines])
-    for record, (_vals, expected) in zip(list(posted) + list(statement_lines), payments + lines, strict=True):
-        truth[(record._name, record.id)] = expected
-    return posted, statement_lines, truth
+    return invoices, owners
+
+
+def _month_source(rng, month, index, customer, customers, first, owned, bank):
+    """How the customer pays its first invoice of the month: ("payment" or "line", (values, right answer), the
+    remittance advice or None)."""
+    invoice, profile = first[index], customer["profile"]
+    day = invoice.invoice_date + timedelta(days=rng.randint(10, 24))
+    expected = (invoice.id, customer["fee"] if profile == "fee" else 0.0, customer, None)
+    if profile == "remittance":
+        vals, advice = _remitted(rng, customer, owned[index], day, bank)
+        return "payment", (vals, (None, 0.0, customer, advice["allocations"])), advice
+    if profile == "adversary":
+        kind, source = _adversarial(rng, month, customer, customers, invoice, first, day, bank, expected)
+        return kind, source, None
+    if profile in ("account", "fee"):
+        return "line", _transfer(rng, customer, invoice, profile, day, bank, expected), None
+    # Noise: one memo in 10 of the invoice-number writers has a typo.
+    written = typo(rng, invoice.name) if rng.random() < 0.1 else memo_variant(rng, invoice.name)
+    memo = {"number": written, "po": f"our order {invoice.ref}"}.get(profile, "")
+    vals = {
+        "payment_type": "inbound",
+        "partner_type": "customer",
+        "partner_id": customer["partner"].id,
+        "amount": invoice.amount_total,
+        "memo": memo or "monthly fee",
+        "date": day,
+        "journal_id": bank.id,
+    }
+    return "payment", (vals, expected), None
+
+
+def _transfer(rng, customer, invoice, profile, day, bank, expected):
+    """The bank line of a customer paying from its account (less its usual fee): (values, right answer)."""
+    paid = invoice.amount_total - (customer["fee"] if profile == "fee" else 0.0)
+    # Noise: one transfer in 20 comes from another account of the customer, never seen before.
+    account = customer["account"] if rng.random() >= 0.05 else f"DE{rng.randint(10**15, 10**16 - 1)}"
+    if account != customer["account"]:  # only the payer's name says who: proposed, never applied alone
+        expected = (invoice.id, expected[1], {**customer, "identifiable": False, "name_only": True}, None)
+    vals = {
+        "journal_id": bank.id,
+        "date": day,
+        "amount": round(paid, 2),
+        "payment_ref": "transfer",
+        "account_number": account,
+        "partner_name": customer["payer"],
+    }
+    return vals, expected
 
 
 def _remitted(rng, customer, invoices, day, bank):

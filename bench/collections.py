@@ -47,6 +47,52 @@ WORKLIST_FIELDS = (
 )
 
 
+MOVE_COLUMNS = (
+    "id",
+    "journal_id",
+    "company_id",
+    "currency_id",
+    "state",
+    "move_type",
+    "auto_post",
+    "date",
+    "name",
+    "partner_id",
+    "commercial_partner_id",
+    "invoice_date",
+    "invoice_date_due",
+    "amount_total",
+    "amount_total_signed",
+    "amount_residual",
+    "amount_residual_signed",
+    "amount_untaxed",
+    "amount_untaxed_signed",
+    "payment_state",
+)
+LINE_COLUMNS = (
+    "id",
+    "move_id",
+    "company_id",
+    "journal_id",
+    "account_id",
+    "partner_id",
+    "date",
+    "date_maturity",
+    "balance",
+    "debit",
+    "credit",
+    "amount_currency",
+    "currency_id",
+    "company_currency_id",
+    "parent_state",
+    "display_type",
+    "amount_residual",
+    "amount_residual_currency",
+    "reconciled",
+    "move_name",
+)
+
+
 def generate(env, seed=11):
     rng = random.Random(seed)
     cr = env.cr
@@ -68,146 +114,24 @@ def generate(env, seed=11):
     Account = env["account.account"].with_company(company)
     receivable = Account.search([("account_type", "=", "asset_receivable")], limit=1)
     income = Account.search([("account_type", "=", "income")], limit=1)
-    currency = company.currency_id.id
+    accounts = (company.id, company.currency_id.id, sale.id, receivable.id, income.id)
     move_id = reserve_ids(cr, "account_move", INVOICES)
     line_id = reserve_ids(cr, "account_move_line", 2 * INVOICES)
     moves, lines, overdue = [], [], []
     for i in range(INVOICES):
         due = today - timedelta(days=rng.randint(1, 150)) if i < OVERDUE else today + timedelta(days=rng.randint(0, 60))
-        invoice_date = due - timedelta(days=30)
         amount = round(rng.uniform(50, 5000), 2)
         partner = rng.choice(partner_ids)
-        name = f"INV/C/{i:07d}"
-        moves.append(
-            (
-                move_id,
-                sale.id,
-                company.id,
-                currency,
-                "posted",
-                "out_invoice",
-                "no",
-                invoice_date,
-                name,
-                partner,
-                partner,
-                invoice_date,
-                due,
-                amount,
-                amount,
-                amount,
-                amount,
-                amount,
-                amount,
-                "not_paid",
-            )
-        )
-        lines.append(
-            (
-                line_id,
-                move_id,
-                company.id,
-                sale.id,
-                receivable.id,
-                partner,
-                invoice_date,
-                due,
-                amount,
-                amount,
-                0,
-                amount,
-                currency,
-                currency,
-                "posted",
-                "payment_term",
-                amount,
-                amount,
-                False,
-                name,
-            )
-        )
-        lines.append(
-            (
-                line_id + 1,
-                move_id,
-                company.id,
-                sale.id,
-                income.id,
-                partner,
-                invoice_date,
-                None,
-                -amount,
-                0,
-                amount,
-                -amount,
-                currency,
-                currency,
-                "posted",
-                "product",
-                0,
-                0,
-                False,
-                name,
-            )
-        )
+        move, receivable_line, income_line = _invoice_rows(accounts, move_id, line_id, i, partner, due, amount)
+        moves.append(move)
+        lines.append(receivable_line)
+        lines.append(income_line)
         if i < OVERDUE:
             overdue.append((move_id, partner, amount, due))
         move_id += 1
         line_id += 2
-    copy_rows(
-        cr,
-        "account_move",
-        (
-            "id",
-            "journal_id",
-            "company_id",
-            "currency_id",
-            "state",
-            "move_type",
-            "auto_post",
-            "date",
-            "name",
-            "partner_id",
-            "commercial_partner_id",
-            "invoice_date",
-            "invoice_date_due",
-            "amount_total",
-            "amount_total_signed",
-            "amount_residual",
-            "amount_residual_signed",
-            "amount_untaxed",
-            "amount_untaxed_signed",
-            "payment_state",
-        ),
-        moves,
-    )
-    copy_rows(
-        cr,
-        "account_move_line",
-        (
-            "id",
-            "move_id",
-            "company_id",
-            "journal_id",
-            "account_id",
-            "partner_id",
-            "date",
-            "date_maturity",
-            "balance",
-            "debit",
-            "credit",
-            "amount_currency",
-            "currency_id",
-            "company_currency_id",
-            "parent_state",
-            "display_type",
-            "amount_residual",
-            "amount_residual_currency",
-            "reconciled",
-            "move_name",
-        ),
-        lines,
-    )
+    copy_rows(cr, "account_move", MOVE_COLUMNS, moves)
+    copy_rows(cr, "account_move_line", LINE_COLUMNS, lines)
     rng.shuffle(overdue)
     _disputes(env, overdue[:DISPUTED], today)
     _promises(env, overdue[DISPUTED : DISPUTED + PROMISED], today)
@@ -215,6 +139,20 @@ def generate(env, seed=11):
     env.flush_all()
     cr.execute("ANALYZE")  # a running server's statistics (autovacuum), not those of empty tables
     return len(moves)
+
+
+def _invoice_rows(accounts, move_id, line_id, i, partner, due, amount):
+    """The posted invoice number ``i`` as rows: (account_move, its receivable line, its income line)."""
+    company_id, currency, sale_id, receivable_id, income_id = accounts
+    invoice_date = due - timedelta(days=30)
+    name = f"INV/C/{i:07d}"
+    move = (move_id, sale_id, company_id, currency, "posted", "out_invoice", "no", invoice_date, name, partner)
+    move += (partner, invoice_date, due, amount, amount, amount, amount, amount, amount, "not_paid")
+    line = (line_id, move_id, company_id, sale_id, receivable_id, partner, invoice_date, due, amount, amount, 0, amount)
+    line += (currency, currency, "posted", "payment_term", amount, amount, False, name)
+    income = (line_id + 1, move_id, company_id, sale_id, income_id, partner, invoice_date, None, -amount, 0, amount)
+    income += (-amount, currency, currency, "posted", "product", 0, 0, False, name)
+    return move, line, income
 
 
 def _disputes(env, invoices, today):
@@ -258,8 +196,17 @@ def _promises(env, invoices, today):
     for move_id, partner, amount, _due in invoices:
         cr.execute(
             """INSERT INTO billing_promise (company_id, partner_id, currency_id, channel, state, date, amount,
-                   tolerance_days, date_deadline) VALUES (%s, %s, %s, 'phone', 'open', %s, %s, 3, %s) RETURNING id""",
-            (company.id, partner, company.currency_id.id, today + timedelta(days=5), amount, today + timedelta(days=8)),
+                   tolerance_days, date_deadline, date_made)
+               VALUES (%s, %s, %s, 'phone', 'open', %s, %s, 3, %s, %s) RETURNING id""",
+            (
+                company.id,
+                partner,
+                company.currency_id.id,
+                today + timedelta(days=5),
+                amount,
+                today + timedelta(days=8),
+                today,
+            ),
         )
         cr.execute(
             "INSERT INTO billing_promise_move_rel (promise_id, move_id) VALUES (%s, %s)", (cr.fetchone()[0], move_id)
@@ -309,6 +256,11 @@ def _cash(env, rng, partners, today):
             for i, partner in enumerate(by_name)
         ]
     )
+    _refunds(env, rng, payers[PAYMENTS + BANK_LINES + PAYER_LINES :], today)
+
+
+def _refunds(env, rng, partners, today):
+    """Open credit notes, one per partner, posted."""
     refunds = env["account.move"].create(
         [
             {
@@ -323,7 +275,7 @@ def _cash(env, rng, partners, today):
                     )
                 ],
             }
-            for partner in payers[PAYMENTS + BANK_LINES + PAYER_LINES :]
+            for partner in partners
         ]
     )
     refunds.action_post()

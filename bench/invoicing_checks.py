@@ -18,6 +18,51 @@ from datetime import date, timedelta
 
 from _common import copy_rows, prepare_registry, reserve_ids
 
+MOVE_COLUMNS = (
+    "id",
+    "journal_id",
+    "company_id",
+    "currency_id",
+    "state",
+    "move_type",
+    "auto_post",
+    "date",
+    "name",
+    "partner_id",
+    "commercial_partner_id",
+    "invoice_date",
+    "invoice_date_due",
+    "amount_total",
+    "amount_total_signed",
+    "amount_residual",
+    "amount_residual_signed",
+    "amount_untaxed",
+    "amount_untaxed_signed",
+    "payment_state",
+    "ref",
+)
+LINE_COLUMNS = (
+    "id",
+    "move_id",
+    "company_id",
+    "journal_id",
+    "account_id",
+    "partner_id",
+    "date",
+    "balance",
+    "debit",
+    "credit",
+    "amount_currency",
+    "currency_id",
+    "company_currency_id",
+    "parent_state",
+    "display_type",
+    "product_id",
+    "quantity",
+    "price_unit",
+    "move_name",
+)
+
 
 def generate(env, history, drafts, seed=12):
     """Customers billed about the same amount each month (some in another currency), 5% of drafts odd."""
@@ -42,7 +87,7 @@ def generate(env, history, drafts, seed=12):
     income = env["account.account"].with_company(company).search([("account_type", "=", "income")], limit=1)
     product = env["product.product"].create({"name": "Check Bench Service", "list_price": 100.0})
     tax = product.taxes_id[:1]
-    currency = company.currency_id.id
+    ids = (company.id, company.currency_id.id, sale.id, income.id, product.id)
     move_id = reserve_ids(cr, "account_move", history + drafts)
     line_id = reserve_ids(cr, "account_move_line", history + drafts)
     moves, lines, tax_rel = [], [], []
@@ -54,119 +99,37 @@ def generate(env, history, drafts, seed=12):
         amount = round(usual[partner] * rng.uniform(0.9, 1.1), 2)
         if draft and rng.random() < 0.05:
             amount = round(amount * 8, 2)
-        state = "draft" if draft else "posted"
         ref = f"PO-{i}"
         if draft and earlier.get(partner) and rng.random() < 0.02:  # the customer's earlier PO number written
             ref = f"po {rng.choice(earlier[partner])}\u00a0\u200b"  # otherwise: the same reference, any date
         elif not draft:
             earlier.setdefault(partner, []).append(i)
-        name = "/" if draft else f"INV/C/{i:07d}"
-        moves.append(
-            (
-                move_id,
-                sale.id,
-                company.id,
-                currency,
-                state,
-                "out_invoice",
-                "no",
-                day,
-                name,
-                partner,
-                partner,
-                day,
-                day + timedelta(days=30),
-                amount,
-                amount,
-                amount,
-                amount,
-                amount,
-                amount,
-                "not_paid",
-                ref,
-            )
-        )
-        lines.append(
-            (
-                line_id,
-                move_id,
-                company.id,
-                sale.id,
-                income.id,
-                partner,
-                day,
-                -amount,
-                0,
-                amount,
-                -amount,
-                currency,
-                currency,
-                state,
-                "product",
-                product.id,
-                1.0,
-                amount,
-                name,
-            )
-        )
+        move, line = _invoice_rows(ids, move_id, line_id, i, draft, partner, day, amount, ref)
+        moves.append(move)
+        lines.append(line)
         if draft and rng.random() < 0.95:
             tax_rel.append((line_id, tax.id))
         move_id += 1
         line_id += 1
-    copy_rows(
-        cr,
-        "account_move",
-        (
-            "id",
-            "journal_id",
-            "company_id",
-            "currency_id",
-            "state",
-            "move_type",
-            "auto_post",
-            "date",
-            "name",
-            "partner_id",
-            "commercial_partner_id",
-            "invoice_date",
-            "invoice_date_due",
-            "amount_total",
-            "amount_total_signed",
-            "amount_residual",
-            "amount_residual_signed",
-            "amount_untaxed",
-            "amount_untaxed_signed",
-            "payment_state",
-            "ref",
-        ),
-        moves,
-    )
-    copy_rows(
-        cr,
-        "account_move_line",
-        (
-            "id",
-            "move_id",
-            "company_id",
-            "journal_id",
-            "account_id",
-            "partner_id",
-            "date",
-            "balance",
-            "debit",
-            "credit",
-            "amount_currency",
-            "currency_id",
-            "company_currency_id",
-            "parent_state",
-            "display_type",
-            "product_id",
-            "quantity",
-            "price_unit",
-            "move_name",
-        ),
-        lines,
-    )
+    _copy(cr, moves, lines, tax_rel)
+
+
+def _invoice_rows(ids, move_id, line_id, i, draft, partner, day, amount, ref):
+    """Invoice number ``i`` (posted, or a draft) as rows: (account_move, its product line)."""
+    company_id, currency, sale_id, income_id, product_id = ids
+    state = "draft" if draft else "posted"
+    name = "/" if draft else f"INV/C/{i:07d}"
+    move = (move_id, sale_id, company_id, currency, state, "out_invoice", "no", day, name, partner, partner, day)
+    move += (day + timedelta(days=30), amount, amount, amount, amount, amount, amount, "not_paid", ref)
+    line = (line_id, move_id, company_id, sale_id, income_id, partner, day, -amount, 0, amount, -amount, currency)
+    line += (currency, state, "product", product_id, 1.0, amount, name)
+    return move, line
+
+
+def _copy(cr, moves, lines, tax_rel):
+    """The rows loaded with COPY, the stored reference keys filled, the tables analyzed."""
+    copy_rows(cr, "account_move", MOVE_COLUMNS, moves)
+    copy_rows(cr, "account_move_line", LINE_COLUMNS, lines)
     copy_rows(cr, "account_move_line_account_tax_rel", ("account_move_line_id", "account_tax_id"), tax_rel)
     from odoo.addons.billing_specialist.models.account_move import fill_ref_keys
 

@@ -19,7 +19,7 @@ import subprocess
 import sys
 import time
 
-from _common import addons_path, db_exists, update_module
+from _common import addons_path, db_exists, install, update_module
 
 CUSTOMERS = 200
 
@@ -123,24 +123,7 @@ def main():
         update_module(db, addons)
     else:
         started = time.time()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "odoo",
-                "server",
-                "-d",
-                db,
-                f"--addons-path={addons}",
-                "-i",
-                "billing_specialist",
-                "--without-demo=all",
-                "--stop-after-init",
-                "--log-level=warn",
-            ],
-            check=True,
-            stderr=subprocess.DEVNULL,
-        )
+        install(db, addons)
         import odoo
         from odoo.modules.registry import Registry
 

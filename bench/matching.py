@@ -57,7 +57,7 @@ import sys
 import time
 from datetime import date, timedelta
 
-from _common import MIX, addons_path, db_exists, memo_variant, setup, swap, typo, unique_amounts, update_module
+from _common import MIX, addons_path, db_exists, install, memo_variant, setup, swap, typo, unique_amounts, update_module
 from _replay import replay_main
 
 COPY_ABOVE = 20_000  # sources: above, the ledger is loaded with COPY (bench/_ledger_copy.py), not the ORM
@@ -128,9 +128,41 @@ def generate(env, sources, seed=7):
         for _ in range(round(sources * share)):
             plan.append((case, identifiable, rng.choice(customers)))
     rng.shuffle(plan)
-    invoice_vals, owners = [], []
     amount = unique_amounts(rng)
+    invoice_vals, owners = _case_invoices(rng, plan, amount, today, company.currency_id, eur, product)
+    _noise_invoices(rng, invoice_vals, owners, sources, customers, amount, today, product)
+    invoices = _post_invoices(env, invoice_vals)
+    history(env, rng, customers, product, bank, amount, sources // 2)
+    per_source = {}
+    for invoice, owner in zip(invoices, owners, strict=True):
+        if owner is not None:
+            per_source.setdefault(owner, []).append(invoice)
+    payment_vals, bank_vals, truths, bank_truths = [], [], [], []
+    for index, (case, identifiable, customer) in enumerate(plan):
+        targets = per_source[index]
+        memo, paid, truth = _memo_and_amount(rng, case, targets)
+        if case == "bank_line":
+            bank_vals.append({"journal_id": bank.id, "date": today, "amount": paid, "payment_ref": f"transfer {memo}"})
+            bank_truths.append((case, identifiable, sorted(truth), customer.id))
+            continue
+        payment_vals.append(
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": customer.id,
+                "amount": paid,
+                "memo": memo,
+                "date": today,
+                "journal_id": bank.id,
+            }
+        )
+        truths.append((case, identifiable, sorted(truth), customer.id))
+    _store_sources(env, payment_vals, truths, bank_vals, bank_truths)
 
+
+def _case_invoices(rng, plan, amount, today, currency, eur, product):
+    """The invoices each planned source pays: (invoice values, the index of the source of each)."""
+    invoice_vals, owners = [], []
     for index, (case, _identifiable, customer) in enumerate(plan):
         if case == "recurring":
             fee = amount()
@@ -148,14 +180,18 @@ def generate(env, sources, seed=7):
                     "invoice_date": invoice_date,
                     "invoice_date_due": invoice_date + timedelta(days=30),
                     "ref": f"PO-{rng.randint(100000, 999999)}" if case == "po_ref" else False,
-                    "currency_id": eur.id if case == "foreign" else company.currency_id.id,
+                    "currency_id": eur.id if case == "foreign" else currency.id,
                     "invoice_line_ids": [
                         (0, 0, {"product_id": product.id, "quantity": 1, "price_unit": value, "tax_ids": [(5, 0, 0)]})
                     ],
                 }
             )
             owners.append(index)
-    # Unrelated open invoices up to 2 x sources, as noise.
+    return invoice_vals, owners
+
+
+def _noise_invoices(rng, invoice_vals, owners, sources, customers, amount, today, product):
+    """Unrelated open invoices up to 2 x sources, as noise (added to ``invoice_vals``, owned by no source)."""
     while len(invoice_vals) < 2 * sources:
         invoice_date = today - timedelta(days=rng.randint(0, 120))
         invoice_vals.append(
@@ -169,6 +205,10 @@ def generate(env, sources, seed=7):
             }
         )
         owners.append(None)
+
+
+def _post_invoices(env, invoice_vals):
+    """The invoices created and posted by thousands, each thousand committed."""
     Move = env["account.move"].with_context(tracking_disable=True, mail_notrack=True)
     invoices = Move.browse()
     for start in range(0, len(invoice_vals), 1000):
@@ -176,57 +216,43 @@ def generate(env, sources, seed=7):
         batch.action_post()
         invoices |= batch
         env.cr.commit()
-    history(env, rng, customers, product, bank, amount, sources // 2)
-    per_source = {}
-    for invoice, owner in zip(invoices, owners, strict=True):
-        if owner is not None:
-            per_source.setdefault(owner, []).append(invoice)
-    payment_vals, bank_vals, truths, bank_truths = [], [], [], []
-    for index, (case, identifiable, customer) in enumerate(plan):
-        targets = per_source[index]
-        total = sum(inv.amount_total for inv in targets)
-        first = targets[0]
-        memo, paid, truth = "", total, [inv.id for inv in targets]
-        if case in ("number", "bank_line"):
-            memo = memo_variant(rng, first.name)
-        elif case == "foreign":
-            memo, paid = first.name, round(first.amount_total / 2.0, 2)  # EUR at 2.0 per company unit
-        elif case == "po_ref":
-            memo = f"our order {first.ref}"
-        elif case == "typo":
-            memo = f"payment {typo(rng, first.name)}"
-        elif case == "swap":
-            memo = f"payment {swap(rng, first.name)}"
-        elif case == "unique_amount":
-            memo = "payment, thank you"
-        elif case == "several":
-            memo = " + ".join(inv.name for inv in targets)
-        elif case == "partial":
-            memo, paid = first.name, round(first.amount_total * rng.uniform(0.3, 0.9), 2)
-        elif case == "overpay":
-            memo, paid = first.name, round(first.amount_total + rng.uniform(5, 100), 2)
-        elif case == "tolerance":
-            memo, paid = first.name, round(first.amount_total - rng.uniform(0.01, 0.99), 2)
-        elif case == "recurring":
-            memo, paid, truth = "monthly fee", first.amount_total, [first.id]
-        elif case == "combination":
-            memo = ""
-        if case == "bank_line":
-            bank_vals.append({"journal_id": bank.id, "date": today, "amount": paid, "payment_ref": f"transfer {memo}"})
-            bank_truths.append((case, identifiable, sorted(truth), customer.id))
-            continue
-        payment_vals.append(
-            {
-                "payment_type": "inbound",
-                "partner_type": "customer",
-                "partner_id": customer.id,
-                "amount": paid,
-                "memo": memo,
-                "date": today,
-                "journal_id": bank.id,
-            }
-        )
-        truths.append((case, identifiable, sorted(truth), customer.id))
+    return invoices
+
+
+def _memo_and_amount(rng, case, targets):
+    """What the source of ``case`` writes and pays for its invoices ``targets``: (memo, amount, right answer)."""
+    total = sum(inv.amount_total for inv in targets)
+    first = targets[0]
+    memo, paid, truth = "", total, [inv.id for inv in targets]
+    if case in ("number", "bank_line"):
+        memo = memo_variant(rng, first.name)
+    elif case == "foreign":
+        memo, paid = first.name, round(first.amount_total / 2.0, 2)  # EUR at 2.0 per company unit
+    elif case == "po_ref":
+        memo = f"our order {first.ref}"
+    elif case == "typo":
+        memo = f"payment {typo(rng, first.name)}"
+    elif case == "swap":
+        memo = f"payment {swap(rng, first.name)}"
+    elif case == "unique_amount":
+        memo = "payment, thank you"
+    elif case == "several":
+        memo = " + ".join(inv.name for inv in targets)
+    elif case == "partial":
+        memo, paid = first.name, round(first.amount_total * rng.uniform(0.3, 0.9), 2)
+    elif case == "overpay":
+        memo, paid = first.name, round(first.amount_total + rng.uniform(5, 100), 2)
+    elif case == "tolerance":
+        memo, paid = first.name, round(first.amount_total - rng.uniform(0.01, 0.99), 2)
+    elif case == "recurring":
+        memo, paid, truth = "monthly fee", first.amount_total, [first.id]
+    elif case == "combination":
+        memo = ""
+    return memo, paid, truth
+
+
+def _store_sources(env, payment_vals, truths, bank_vals, bank_truths):
+    """The payments (posted by thousands) and bank lines created, each with its right answer in ``bench_truth``."""
     Payment = env["account.payment"].with_context(tracking_disable=True, mail_notrack=True)
     env.cr.execute(
         "CREATE TABLE IF NOT EXISTS bench_truth (source text, case_name text, identifiable bool, "
@@ -502,52 +528,45 @@ def main():
     if db_exists(db):
         update_module(db, addons)
     else:
-        started = time.time()
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "odoo",
-                "server",
-                "-d",
-                db,
-                f"--addons-path={addons}",
-                "-i",
-                "billing_specialist",
-                "--without-demo=all",
-                "--stop-after-init",
-                "--log-level=warn",
-            ],
-            check=True,
-            stderr=subprocess.DEVNULL,
-        )
-        import odoo
-        from odoo.modules.registry import Registry
-
-        odoo.tools.config.parse_config(["-d", db, f"--addons-path={addons}", "--log-level=warn"])
-        copy = args.copy or args.sources > COPY_ABOVE
-        generated = time.time()
-        with Registry(db).cursor() as cr:
-            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-            if copy:
-                from _ledger_copy import generate_copy
-
-                rows = generate_copy(env, args.sources)
-                print("COPY rows: " + ", ".join(f"{table} {count:,}" for table, count in rows.items() if count))
-            else:
-                generate(env, args.sources)
-            cr.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
-            size = cr.fetchone()[0]
-        print(
-            f"generated {db} in {time.time() - started:.0f} s ({'COPY' if copy else 'ORM'}: "
-            f"{time.time() - generated:.0f} s after the module's installation); database size {size}"
-        )
+        _create(args, db, addons)
     # A measured run is rolled back: its rows are dead but still fill the tables' pages, and autovacuum may have
     # recorded those tables as empty meanwhile, which misleads PostgreSQL's planner on the next run (seen: 36 s on a
     # fresh database, 80 s on the third run). Vacuum first, so that every run starts from the state as generated.
     subprocess.run(["vacuumdb", "--analyze", "--quiet", db], check=True)
     if args.generate_only:
         return
+    report(_run_workers(args, db))
+
+
+def _create(args, db, addons):
+    """The benchmark database: the addon installed (no demo), then the ledger generated (ORM, or COPY)."""
+    started = time.time()
+    install(db, addons)
+    import odoo
+    from odoo.modules.registry import Registry
+
+    odoo.tools.config.parse_config(["-d", db, f"--addons-path={addons}", "--log-level=warn"])
+    copy = args.copy or args.sources > COPY_ABOVE
+    generated = time.time()
+    with Registry(db).cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        if copy:
+            from _ledger_copy import generate_copy
+
+            rows = generate_copy(env, args.sources)
+            print("COPY rows: " + ", ".join(f"{table} {count:,}" for table, count in rows.items() if count))
+        else:
+            generate(env, args.sources)
+        cr.execute("SELECT pg_size_pretty(pg_database_size(current_database()))")
+        size = cr.fetchone()[0]
+    print(
+        f"generated {db} in {time.time() - started:.0f} s ({'COPY' if copy else 'ORM'}: "
+        f"{time.time() - generated:.0f} s after the module's installation); database size {size}"
+    )
+
+
+def _run_workers(args, db):
+    """The measuring processes started side by side (one per worker), and their results."""
     workers = [
         subprocess.Popen(
             [
@@ -576,7 +595,7 @@ def main():
     for worker in workers:
         out, _err = worker.communicate()
         results += [json.loads(line[7:]) for line in out.splitlines() if line.startswith("RESULT ")]
-    report(results)
+    return results
 
 
 if __name__ == "__main__":

@@ -105,16 +105,26 @@ def main():
         seed(args.db, addons, args.cases)
         print(f"created {args.db} with {args.cases} cases in {time.time() - started:.0f} s")
     port = free_port()
-    server = subprocess.Popen(
+    server = _serve(args.db, addons, port)
+    try:
+        _measure(f"http://127.0.0.1:{port}", args)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _serve(db, addons, port):
+    """An Odoo server on ``db`` listening on ``port`` (no cron)."""
+    return subprocess.Popen(
         [
             sys.executable,
             "-m",
             "odoo",
             "server",
             "-d",
-            args.db,
+            db,
             f"--addons-path={addons}",
-            f"--db-filter=^{args.db}$",
+            f"--db-filter=^{db}$",
             "--http-interface=127.0.0.1",
             f"--http-port={port}",
             "--log-level=warn",
@@ -123,43 +133,42 @@ def main():
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        session = requests.Session()
-        for _ in range(120):
-            try:
-                if session.get(f"{base}/web/login", timeout=5).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            time.sleep(0.5)
-        auth = session.post(
-            f"{base}/web/session/authenticate",
-            timeout=30,
-            json={"jsonrpc": "2.0", "params": {"db": args.db, "login": "bench_portal", "password": "bench_portal"}},
+
+
+def _measure(base, args):
+    """Log in as the portal user, then time each portal page (after a warm-up request) and print its latencies."""
+    session = requests.Session()
+    for _ in range(120):
+        try:
+            if session.get(f"{base}/web/login", timeout=5).status_code == 200:
+                break
+        except requests.ConnectionError:
+            pass
+        time.sleep(0.5)
+    auth = session.post(
+        f"{base}/web/session/authenticate",
+        timeout=30,
+        json={"jsonrpc": "2.0", "params": {"db": args.db, "login": "bench_portal", "password": "bench_portal"}},
+    )
+    if not auth.json().get("result"):
+        sys.exit(f"login failed: {auth.text[:300]}")
+    listing = session.get(f"{base}/my/disputes", timeout=30)
+    case_url = listing.text.split('href="/my/disputes/')[1].split('"')[0]
+    pages = {"/my/disputes": f"{base}/my/disputes", "case page": f"{base}/my/disputes/{case_url}"}
+    for label, url in pages.items():
+        session.get(url, timeout=30)  # warm-up: assets and caches
+        timings = []
+        for _ in range(args.requests):
+            started = time.perf_counter()
+            response = session.get(url, timeout=30)
+            timings.append((time.perf_counter() - started) * 1000)
+            if response.status_code != 200:
+                sys.exit(f"{label}: HTTP {response.status_code}")
+        print(
+            f"{label:14s} {args.requests} requests, {args.cases} cases: "
+            f"p50 {statistics.median(timings):.0f} ms, p95 {percentile(timings, 95):.0f} ms, "
+            f"max {max(timings):.0f} ms"
         )
-        if not auth.json().get("result"):
-            sys.exit(f"login failed: {auth.text[:300]}")
-        listing = session.get(f"{base}/my/disputes", timeout=30)
-        case_url = listing.text.split('href="/my/disputes/')[1].split('"')[0]
-        pages = {"/my/disputes": f"{base}/my/disputes", "case page": f"{base}/my/disputes/{case_url}"}
-        for label, url in pages.items():
-            session.get(url, timeout=30)  # warm-up: assets and caches
-            timings = []
-            for _ in range(args.requests):
-                started = time.perf_counter()
-                response = session.get(url, timeout=30)
-                timings.append((time.perf_counter() - started) * 1000)
-                if response.status_code != 200:
-                    sys.exit(f"{label}: HTTP {response.status_code}")
-            print(
-                f"{label:14s} {args.requests} requests, {args.cases} cases: "
-                f"p50 {statistics.median(timings):.0f} ms, p95 {percentile(timings, 95):.0f} ms, "
-                f"max {max(timings):.0f} ms"
-            )
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 if __name__ == "__main__":

@@ -69,42 +69,17 @@ def generate(env, invoices, disputes, seed=11):
     measured = [invoice_vals(today - timedelta(days=rng.randint(0, 90))) for _ in range(invoices)]
     disputed = [invoice_vals(today - timedelta(days=rng.randint(0, 90))) for _ in range(disputes)]
     Move = env["account.move"].with_context(tracking_disable=True, mail_notrack=True)
-    Payment = env["account.payment"].with_context(tracking_disable=True, mail_notrack=True)
-
-    def post_invoices(vals_list):
-        moves = Move.browse()
-        for start in range(0, len(vals_list), 500):
-            batch = Move.create(vals_list[start : start + 500])
-            batch.action_post()
-            moves |= batch
-        return moves
-
-    def pay(moves, days_later):
-        payments = Payment.create(
-            [
-                {
-                    "payment_type": "inbound",
-                    "partner_type": "customer",
-                    "partner_id": move.partner_id.id,
-                    "amount": move.amount_total,
-                    "memo": move.name,
-                    "journal_id": bank.id,
-                    "date": min(move.invoice_date + timedelta(days=days_later), today),
-                }
-                for move in moves
-            ]
-        )
-        payments.action_post()
-        return payments
-
-    paid = post_invoices(history)
+    paid = _post_invoices(Move, history)
     env["account.move.line"]._reconcile_plan(
-        [receivable_lines(invoice | payment.move_id) for invoice, payment in zip(paid, pay(paid, 20), strict=True)]
+        [
+            receivable_lines(invoice | payment.move_id)
+            for invoice, payment in zip(paid, _pay(env, bank, today, paid, 20), strict=True)
+        ]
     )
     env.cr.commit()
-    open_invoices = post_invoices(measured)
-    payments = pay(open_invoices, 15)
-    cases = post_invoices(disputed)
+    open_invoices = _post_invoices(Move, measured)
+    payments = _pay(env, bank, today, open_invoices, 15)
+    cases = _post_invoices(Move, disputed)
     env.cr.execute("CREATE TABLE bench_pairs (invoice_id int, payment_id int)")
     env.cr.execute_values(
         "INSERT INTO bench_pairs VALUES %s",
@@ -116,6 +91,37 @@ def generate(env, invoices, disputes, seed=11):
         Dispute = env["billing.dispute"].with_context(tracking_disable=True, mail_notrack=True)
         Dispute.create([{**move._billing_prepare_dispute_vals(), "reason_id": reason.id} for move in cases])
     env.cr.commit()
+
+
+def _post_invoices(Move, vals_list):
+    """The invoices created and posted by batches of 500."""
+    moves = Move.browse()
+    for start in range(0, len(vals_list), 500):
+        batch = Move.create(vals_list[start : start + 500])
+        batch.action_post()
+        moves |= batch
+    return moves
+
+
+def _pay(env, bank, today, moves, days_later):
+    """A posted payment of each move, ``days_later`` after its date (at the latest today), naming it."""
+    Payment = env["account.payment"].with_context(tracking_disable=True, mail_notrack=True)
+    payments = Payment.create(
+        [
+            {
+                "payment_type": "inbound",
+                "partner_type": "customer",
+                "partner_id": move.partner_id.id,
+                "amount": move.amount_total,
+                "memo": move.name,
+                "journal_id": bank.id,
+                "date": min(move.invoice_date + timedelta(days=days_later), today),
+            }
+            for move in moves
+        ]
+    )
+    payments.action_post()
+    return payments
 
 
 def receivable_lines(moves):

@@ -93,23 +93,8 @@ def generate_lumps(env, rng, lumps, per_lump):
         if number % 10 == 0:
             env.cr.commit()
             env.cr.execute("ANALYZE account_move, account_move_line, account_partial_reconcile")
-        customer = env["res.partner"].create({"name": f"Remit Customer {number:04d}", "is_company": True})
-        amounts = [round(rng.uniform(100, 5000), 2) for _ in range(per_lump)]
-        recurring = [99.0, 99.0]
-        moves = env["account.move"].create([invoice(env, customer, product, a, today) for a in amounts + recurring])
-        moves.action_post()
-        named = moves[:per_lump]
-        deduct = number % 5 == 0
-        lines = ["ref;paid;deduction;reason"]
-        for index, move in enumerate(named):
-            deduction = round(move.amount_residual * 0.05, 2) if deduct and index == 0 else 0.0
-            ref = written(rng, move.name, typo=rng.random() < 0.1 and index == 1)
-            paid = f"{move.amount_residual - deduction:.2f}".replace(".", ",")
-            lines.append(f"{ref};{paid};{f'{deduction:.2f}'.replace('.', ',') if deduction else ''};short shipped")
-        total = round(
-            sum(named.mapped("amount_residual")) - (round(named[0].amount_residual * 0.05, 2) if deduct else 0), 2
-        )
-        cases.append((customer, "\n".join(lines).encode(), total))
+        customer, content, total, named = _lump(env, rng, number, per_lump, product, today)
+        cases.append((customer, content, total))
         truth[customer.id] = sorted(named.ids)
     env["billing.remittance.format"].create(
         {
@@ -147,6 +132,28 @@ def generate_lumps(env, rng, lumps, per_lump):
         payment.action_post()
         payments |= payment
     return payments, truth
+
+
+def _lump(env, rng, number, per_lump, product, today):
+    """A customer's open invoices and its advice paying the first ``per_lump`` of them (every fifth with a
+    deduction, some references with a typo): (customer, the advice's file, the payment's amount, the invoices)."""
+    customer = env["res.partner"].create({"name": f"Remit Customer {number:04d}", "is_company": True})
+    amounts = [round(rng.uniform(100, 5000), 2) for _ in range(per_lump)]
+    recurring = [99.0, 99.0]
+    moves = env["account.move"].create([invoice(env, customer, product, a, today) for a in amounts + recurring])
+    moves.action_post()
+    named = moves[:per_lump]
+    deduct = number % 5 == 0
+    lines = ["ref;paid;deduction;reason"]
+    for index, move in enumerate(named):
+        deduction = round(move.amount_residual * 0.05, 2) if deduct and index == 0 else 0.0
+        ref = written(rng, move.name, typo=rng.random() < 0.1 and index == 1)
+        paid = f"{move.amount_residual - deduction:.2f}".replace(".", ",")
+        lines.append(f"{ref};{paid};{f'{deduction:.2f}'.replace('.', ',') if deduction else ''};short shipped")
+    total = round(
+        sum(named.mapped("amount_residual")) - (round(named[0].amount_residual * 0.05, 2) if deduct else 0), 2
+    )
+    return customer, "\n".join(lines).encode(), total, named
 
 
 def measure_lumps(env, payments, truth, verbose=False):

@@ -21,6 +21,63 @@ from datetime import date, timedelta
 
 from _common import copy_rows, prepare_registry, reserve_ids
 
+MOVE_COLUMNS = (
+    "id",
+    "journal_id",
+    "company_id",
+    "currency_id",
+    "state",
+    "move_type",
+    "auto_post",
+    "date",
+    "name",
+    "partner_id",
+    "commercial_partner_id",
+    "invoice_date",
+    "invoice_date_due",
+    "amount_total",
+    "amount_total_signed",
+    "amount_residual",
+    "amount_residual_signed",
+    "amount_untaxed",
+    "amount_untaxed_signed",
+    "payment_state",
+)
+LINE_COLUMNS = (
+    "id",
+    "move_id",
+    "company_id",
+    "journal_id",
+    "account_id",
+    "partner_id",
+    "date",
+    "date_maturity",
+    "balance",
+    "debit",
+    "credit",
+    "amount_currency",
+    "currency_id",
+    "company_currency_id",
+    "parent_state",
+    "display_type",
+    "amount_residual",
+    "amount_residual_currency",
+    "reconciled",
+    "move_name",
+)
+PARTIAL_COLUMNS = (
+    "id",
+    "debit_move_id",
+    "credit_move_id",
+    "amount",
+    "debit_amount_currency",
+    "credit_amount_currency",
+    "debit_currency_id",
+    "credit_currency_id",
+    "company_id",
+    "max_date",
+)
+
 
 def generate(env, invoices, seed=42):
     """Seeded ledger: invoices over two years, 60% paid in full, 7% partly, the rest open."""
@@ -30,13 +87,7 @@ def generate(env, invoices, seed=42):
     today = date.today()
     partners = env["res.partner"].create([{"name": f"Bench Customer {i:05d}", "is_company": True} for i in range(5000)])
     partner_ids = partners.ids
-    Journal = env["account.journal"]
-    sale = Journal.search([("company_id", "=", company.id), ("type", "=", "sale")], limit=1)
-    bank = Journal.search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
-    Account = env["account.account"].with_company(company)
-    receivable = Account.search([("account_type", "=", "asset_receivable")], limit=1)
-    income = Account.search([("account_type", "=", "income")], limit=1)
-    outstanding = Account.search([("account_type", "=", "asset_current"), ("reconcile", "=", True)], limit=1)
+    ids = _accounts(env, company)
     currency = company.currency_id.id
     n_payments = int(invoices * 0.67)
     move_id = reserve_ids(cr, "account_move", invoices + n_payments)
@@ -50,248 +101,66 @@ def generate(env, invoices, seed=42):
         partner = rng.choice(partner_ids)
         roll = rng.random()
         paid = amount if roll < 0.60 else round(amount * rng.uniform(0.2, 0.8), 2) if roll < 0.67 else 0.0
-        residual = round(amount - paid, 2)
-        state = "paid" if residual == 0 else ("partial" if paid else "not_paid")
-        inv_move, inv_rec = move_id, line_id
-        moves.append(
-            (
-                inv_move,
-                sale.id,
-                company.id,
-                currency,
-                "posted",
-                "out_invoice",
-                "no",
-                invoice_date,
-                f"INV/B/{i:07d}",
-                partner,
-                partner,
-                invoice_date,
-                due,
-                amount,
-                amount,
-                residual,
-                residual,
-                amount,
-                amount,
-                state,
-            )
-        )
-        lines.append(
-            (
-                inv_rec,
-                inv_move,
-                company.id,
-                sale.id,
-                receivable.id,
-                partner,
-                invoice_date,
-                due,
-                amount,
-                amount,
-                0,
-                amount,
-                currency,
-                currency,
-                "posted",
-                "payment_term",
-                residual,
-                residual,
-                residual == 0,
-                f"INV/B/{i:07d}",
-            )
-        )
-        lines.append(
-            (
-                line_id + 1,
-                inv_move,
-                company.id,
-                sale.id,
-                income.id,
-                partner,
-                invoice_date,
-                None,
-                -amount,
-                0,
-                amount,
-                -amount,
-                currency,
-                currency,
-                "posted",
-                "product",
-                0,
-                0,
-                False,
-                f"INV/B/{i:07d}",
-            )
-        )
+        inv_rec = line_id
+        rows = _invoice_rows(ids, move_id, line_id, f"INV/B/{i:07d}", partner, invoice_date, due, amount, paid)
+        moves.append(rows[0])
+        lines += rows[1:]
         move_id += 1
         line_id += 2
         if paid:
             pay_date = min(today, invoice_date + timedelta(days=rng.randint(5, 90)))
-            name = f"PAY/B/{i:07d}"
-            moves.append(
-                (
-                    move_id,
-                    bank.id,
-                    company.id,
-                    currency,
-                    "posted",
-                    "entry",
-                    "no",
-                    pay_date,
-                    name,
-                    partner,
-                    partner,
-                    None,
-                    None,
-                    paid,
-                    paid,
-                    0,
-                    0,
-                    paid,
-                    paid,
-                    None,
-                )
-            )
-            lines.append(
-                (
-                    line_id,
-                    move_id,
-                    company.id,
-                    bank.id,
-                    receivable.id,
-                    partner,
-                    pay_date,
-                    pay_date,
-                    -paid,
-                    0,
-                    paid,
-                    -paid,
-                    currency,
-                    currency,
-                    "posted",
-                    "payment_term",
-                    0,
-                    0,
-                    True,
-                    name,
-                )
-            )
-            lines.append(
-                (
-                    line_id + 1,
-                    move_id,
-                    company.id,
-                    bank.id,
-                    outstanding.id,
-                    partner,
-                    pay_date,
-                    None,
-                    paid,
-                    paid,
-                    0,
-                    paid,
-                    currency,
-                    currency,
-                    "posted",
-                    "product",
-                    paid,
-                    paid,
-                    False,
-                    name,
-                )
-            )
-            partials.append(
-                (
-                    partial_id,
-                    inv_rec,
-                    line_id,
-                    paid,
-                    paid,
-                    paid,
-                    currency,
-                    currency,
-                    company.id,
-                    max(invoice_date, pay_date),
-                )
-            )
+            rows = _payment_rows(ids, move_id, line_id, f"PAY/B/{i:07d}", partner, pay_date, paid)
+            moves.append(rows[0])
+            lines += rows[1:]
+            partial = (partial_id, inv_rec, line_id, paid, paid, paid, currency, currency, company.id)
+            partials.append((*partial, max(invoice_date, pay_date)))
             partial_id += 1
             move_id += 1
             line_id += 2
-    copy_rows(
-        cr,
-        "account_move",
-        (
-            "id",
-            "journal_id",
-            "company_id",
-            "currency_id",
-            "state",
-            "move_type",
-            "auto_post",
-            "date",
-            "name",
-            "partner_id",
-            "commercial_partner_id",
-            "invoice_date",
-            "invoice_date_due",
-            "amount_total",
-            "amount_total_signed",
-            "amount_residual",
-            "amount_residual_signed",
-            "amount_untaxed",
-            "amount_untaxed_signed",
-            "payment_state",
-        ),
-        moves,
-    )
-    copy_rows(
-        cr,
-        "account_move_line",
-        (
-            "id",
-            "move_id",
-            "company_id",
-            "journal_id",
-            "account_id",
-            "partner_id",
-            "date",
-            "date_maturity",
-            "balance",
-            "debit",
-            "credit",
-            "amount_currency",
-            "currency_id",
-            "company_currency_id",
-            "parent_state",
-            "display_type",
-            "amount_residual",
-            "amount_residual_currency",
-            "reconciled",
-            "move_name",
-        ),
-        lines,
-    )
-    copy_rows(
-        cr,
-        "account_partial_reconcile",
-        (
-            "id",
-            "debit_move_id",
-            "credit_move_id",
-            "amount",
-            "debit_amount_currency",
-            "credit_amount_currency",
-            "debit_currency_id",
-            "credit_currency_id",
-            "company_id",
-            "max_date",
-        ),
-        partials,
-    )
+    copy_rows(cr, "account_move", MOVE_COLUMNS, moves)
+    copy_rows(cr, "account_move_line", LINE_COLUMNS, lines)
+    copy_rows(cr, "account_partial_reconcile", PARTIAL_COLUMNS, partials)
     cr.execute("ANALYZE account_move; ANALYZE account_move_line; ANALYZE account_partial_reconcile")
     return len(lines)
+
+
+def _accounts(env, company):
+    """(company, currency, sale journal, bank journal, receivable, income, outstanding receipts account) ids."""
+    Journal = env["account.journal"]
+    sale = Journal.search([("company_id", "=", company.id), ("type", "=", "sale")], limit=1)
+    bank = Journal.search([("company_id", "=", company.id), ("type", "=", "bank")], limit=1)
+    Account = env["account.account"].with_company(company)
+    receivable = Account.search([("account_type", "=", "asset_receivable")], limit=1)
+    income = Account.search([("account_type", "=", "income")], limit=1)
+    outstanding = Account.search([("account_type", "=", "asset_current"), ("reconcile", "=", True)], limit=1)
+    return (company.id, company.currency_id.id, sale.id, bank.id, receivable.id, income.id, outstanding.id)
+
+
+def _invoice_rows(ids, move_id, line_id, name, partner, day, due, amount, paid):
+    """A posted invoice paid ``paid`` of ``amount``, as rows: (account_move, its receivable line, its income line)."""
+    company_id, currency, sale_id, _bank_id, receivable_id, income_id, _outstanding_id = ids
+    residual = round(amount - paid, 2)
+    state = "paid" if residual == 0 else ("partial" if paid else "not_paid")
+    move = (move_id, sale_id, company_id, currency, "posted", "out_invoice", "no", day, name, partner, partner, day)
+    move += (due, amount, amount, residual, residual, amount, amount, state)
+    line = (line_id, move_id, company_id, sale_id, receivable_id, partner, day, due, amount, amount, 0, amount)
+    line += (currency, currency, "posted", "payment_term", residual, residual, residual == 0, name)
+    income = (line_id + 1, move_id, company_id, sale_id, income_id, partner, day, None, -amount, 0, amount, -amount)
+    income += (currency, currency, "posted", "product", 0, 0, False, name)
+    return move, line, income
+
+
+def _payment_rows(ids, move_id, line_id, name, partner, day, paid):
+    """A payment of ``paid`` reconciled with its invoice, as rows: (account_move, its receivable line, its
+    outstanding receipts line)."""
+    company_id, currency, _sale_id, bank_id, receivable_id, _income_id, outstanding_id = ids
+    move = (move_id, bank_id, company_id, currency, "posted", "entry", "no", day, name, partner, partner, None, None)
+    move += (paid, paid, 0, 0, paid, paid, None)
+    line = (line_id, move_id, company_id, bank_id, receivable_id, partner, day, day, -paid, 0, paid, -paid, currency)
+    line += (currency, "posted", "payment_term", 0, 0, True, name)
+    other = (line_id + 1, move_id, company_id, bank_id, outstanding_id, partner, day, None, paid, paid, 0, paid)
+    other += (currency, currency, "posted", "product", paid, paid, False, name)
+    return move, line, other
 
 
 def main():

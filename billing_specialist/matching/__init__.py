@@ -1,5 +1,5 @@
 """Payment-matching engine in plain Python: candidate search and scoring, no ORM (the models call it)."""
 
-from .engine import Allocation, ClosedNumbers, Matcher, OpenItem, Proposal, Source, normalize
+from .engine import Allocation, ClosedNumbers, Matcher, MatchPolicy, OpenItem, Proposal, Source, normalize
 from .habits import Habit, Habits
 from .learning import LearningMatcher

@@ -50,6 +50,7 @@ and a reason naming the conflict. The company's threshold is at least 1, so a he
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import combinations
@@ -262,46 +263,76 @@ class ClosedNumbers:
                 self.by_key[key] = number if known == number else None
 
 
+@dataclass(frozen=True, slots=True)
+class MatchPolicy:
+    """How the engine weighs amounts and words its reasons: the company's and the currency's settings, the same for
+    every source.
+
+    ``tolerance_amount`` / ``tolerance_percent``: a shortfall within the larger of the two is proposed as a write-off.
+    ``rounding``: the currency's smallest unit. ``max_combination`` / ``combination_pool``: the sums of the payer's
+    items tried (see "Combinations" above). ``format_amount`` and ``format_count`` render amounts and counts in the
+    reasons (the ORM layer passes the currency's and the user's format; plain Python gives ``35,237.50`` and
+    ``9,000``).
+    """
+
+    tolerance_amount: float = 0.0
+    tolerance_percent: float = 0.0
+    rounding: float = 0.01
+    max_combination: int = 4
+    combination_pool: int = 20
+    format_amount: Callable[[float], str] = _format_amount
+    format_count: Callable[[int], str] = _format_count
+
+
+DEFAULT_POLICY = MatchPolicy()
+
+
 class Matcher:
     """Index the open items once, then ``propose(source)`` for each source.
 
-    ``closed_numbers``: the numbers of the company's settled invoices (or a ``ClosedNumbers`` built from them): a
-    memo naming one of them holds the proposals for review (possible duplicate payment).
-    ``format_amount`` and ``format_count`` render amounts and counts in the reasons (the ORM layer passes the
-    currency's and the user's format; plain Python gives ``35,237.50`` and ``9,000``).
+    ``policy``: a ``MatchPolicy`` (tolerance, rounding, combinations, formats; default: ``MatchPolicy()``).
+    ``partner_names``: customer id -> name (found in a memo or a payer's name); ``account_partners``: bank account
+    number -> customer id. ``closed_numbers``: the numbers of the company's settled invoices (or a ``ClosedNumbers``
+    built from them): a memo naming one of them holds the proposals for review (possible duplicate payment).
+    ``fuzzy_ambiguous``: candidates one typo away from several items of the whole ledger (a chunk's index holds only
+    some of them, see ``BillingMatcher.chunk_hints``): no typo hit, as on the whole ledger.
     """
 
     def __init__(
         self,
         items,
+        policy=DEFAULT_POLICY,
         partner_names=None,
         account_partners=None,
-        tolerance_amount=0.0,
-        tolerance_percent=0.0,
-        rounding=0.01,
-        max_combination=4,
-        combination_pool=20,
         closed_numbers=None,
-        format_amount=None,
-        format_count=None,
         fuzzy_ambiguous=None,
     ):
-        self.items = {item.id: item for item in items}
-        # Candidates one typo away from several items of the whole ledger (a chunk's index holds only some of them,
-        # see ``BillingMatcher.chunk_hints``): no typo hit, as on the whole ledger.
+        self.policy = policy
+        # The policy's values as attributes: the hot path reads them once per comparison.
+        self.rounding = policy.rounding
+        self.tolerance_amount = policy.tolerance_amount
+        self.tolerance_percent = policy.tolerance_percent
+        self.max_combination = policy.max_combination
+        self.combination_pool = policy.combination_pool
+        self.format_amount = policy.format_amount
+        self.format_count = policy.format_count
         self.fuzzy_ambiguous = set(fuzzy_ambiguous or ())
-        self.rounding = rounding
-        self.tolerance_amount = tolerance_amount
-        self.tolerance_percent = tolerance_percent
-        self.max_combination = max_combination
-        self.combination_pool = combination_pool
+        self.items = {item.id: item for item in items}
+        self._index_items(items)
+        self._index_names(partner_names)
+        self.account_partners = {normalize(acc): pid for acc, pid in (account_partners or {}).items()}
+        self.closed = (
+            closed_numbers if isinstance(closed_numbers, ClosedNumbers) else ClosedNumbers(closed_numbers or ())
+        )
+        self._pair_sums = {}  # partner -> (pool, cents, pair sums) for the search of sums of items
+
+    def _index_items(self, items):
+        """The items by number key (and its one-deletion variants), reference, customer and undisputed amount."""
         self.by_key = IdIndex()
         self.by_deletion = IdIndex()
         self.by_partner = {}
         self.by_ref = IdIndex()
         self.by_cents = {}  # open amount -> undisputed open invoices of that amount, across customers
-        self.format_amount = format_amount or _format_amount
-        self.format_count = format_count or _format_count
         self._longest_key = 0  # a candidate longer by two or more is no typo of any number (``typo_neighbours``)
         for item in items:
             if item.amount > 0 and item.disputed <= 0:
@@ -320,6 +351,9 @@ class Matcher:
             index.freeze()
         for partner_items in self.by_partner.values():
             partner_items.sort(key=lambda it: (it.due, it.id))
+
+    def _index_names(self, partner_names):
+        """The customers' labels (for the reasons), and their names of five characters or more, normalized."""
         self.partner_labels = dict(partner_names or {})
         self.partner_names = {}
         for partner_id, name in self.partner_labels.items():
@@ -327,11 +361,6 @@ class Matcher:
             if len(key) >= 5:
                 self.partner_names.setdefault(key, set()).add(partner_id)
         self._longest_name = max(map(len, self.partner_names), default=0)
-        self.account_partners = {normalize(acc): pid for acc, pid in (account_partners or {}).items()}
-        self.closed = (
-            closed_numbers if isinstance(closed_numbers, ClosedNumbers) else ClosedNumbers(closed_numbers or ())
-        )
-        self._pair_sums = {}  # partner -> (pool, cents, pair sums) for the search of sums of items
 
     # ------------------------------------------------------------------ helpers
 
@@ -591,8 +620,22 @@ class Matcher:
         written = [c for c in candidates if self.exact_ids(c) or self.closed.by_key.get(c, False) is not False]
         if not written:
             return None  # the memo names nothing as written: the usual search (typos, amounts) decides
-        # What the number as written names, first (cheap): a memo naming the payer's own invoice, an invoice of
-        # the amount, or a paid one of unknown amounts, is left to the usual search at once.
+        elsewhere = self._written_elsewhere(source, written)
+        if elsewhere is None:
+            return None
+        slip = self._slip_of(source, written)
+        if slip is None:
+            return None
+        (item_id, swap), involved = slip
+        item = self.items[item_id]
+        reasons = self._slip_reasons(item, swap, *elsewhere)
+        proposal = self._proposal_for_items(source, payer, [item], False, reasons, 90)
+        return [proposal], involved
+
+    def _written_elsewhere(self, source, written):
+        """What the numbers as written name: (paid numbers, other customers' open items), each of another amount
+        than the source; None when one is the payer's own, of the amount, or paid for amounts unknown (cheap: the
+        usual search decides then)."""
         named, paid = [], []
         for candidate in written:
             closed = self.closed.by_key.get(candidate, False)
@@ -603,10 +646,15 @@ class Matcher:
                     return None  # the amount of the paid invoice: possibly paid twice
                 paid.append(closed)
             for other in (self.items[i] for i in sorted(self.exact_ids(candidate))):
-                if other.partner_id == payer or self._is_zero(other.amount - source.amount):
+                if other.partner_id == source.partner_id or self._is_zero(other.amount - source.amount):
                     return None  # the payer's own invoice as written, or one of the amount: held as usual
                 if other not in named:
                     named.append(other)
+        return paid, named
+
+    def _slip_of(self, source, written):
+        """The payer's one open item of exactly the amount that every written number is a slip of (two adjacent
+        digits swapped, or one typo): ((item id, swapped or not), the candidates read as a slip), or None."""
         found, involved = {}, set()
         for candidate in written:
             if len(candidate) > self._longest_key + 1 or not any(ch.isdigit() for ch in candidate):
@@ -617,7 +665,7 @@ class Matcher:
             typos = self.typo_neighbours(candidate) if len(candidate) >= 6 else set()
             for item_id in swapped | typos:
                 item = self.items[item_id]
-                if item.partner_id != payer or item.amount <= 0:
+                if item.partner_id != source.partner_id or item.amount <= 0:
                     continue
                 keys = number_keys(item.number)
                 if candidate not in keys and (item_id in swapped or any(one_edit(candidate, key) for key in keys)):
@@ -627,7 +675,10 @@ class Matcher:
         if len(found) != 1 or len(involved) != len(written):
             return None  # which item is a guess, or the memo names something else too
         ((item_id, swap),) = found.items()
-        item = self.items[item_id]
+        return (item_id, swap), involved
+
+    def _slip_reasons(self, item, swap, paid, named):
+        """Why the memo's number is read as ``item``'s slip, and why the invoices it names as written are not paid."""
         values = {"written": " / ".join([*paid, *(it.number for it in named)]), "number": item.number}
         if swap:
             reasons = [
@@ -662,8 +713,7 @@ class Matcher:
                     amount=self.format_amount(other.amount),
                 )
             )
-        proposal = self._proposal_for_items(source, payer, [item], False, reasons, 90)
-        return [proposal], involved
+        return reasons
 
     @staticmethod
     def _adjacent_swaps(candidate):

@@ -21,7 +21,10 @@ _lt = LazyTranslate(__name__, default_lang="en_US")
 
 
 class LearningMatcher(Matcher):
-    """``Matcher`` that also reads the customers' habits (``habits``: a ``Habits``; none: the plain engine)."""
+    """``Matcher`` that also reads the customers' habits (``habits``: a ``Habits``; none: the plain engine).
+
+    ``options``: those of ``Matcher`` (its ``MatchPolicy`` and data).
+    """
 
     def __init__(self, items, habits=None, **options):
         super().__init__(items, **options)

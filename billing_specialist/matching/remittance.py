@@ -137,38 +137,13 @@ def parse_amount(text, decimal_comma=False, digits=2):
         value = value.replace(mark, "")
     if not value:
         return 0.0
-    negative = value.startswith("(") and value.endswith(")") or value.endswith("-")
-    value = value.removeprefix("(").removesuffix(")").removesuffix("-")
-    for symbol in CURRENCY_MARKS:
-        value = value.replace(symbol, "")
-    if value[:1] in ("+", "-"):
-        negative = negative or value[0] == "-"
-        value = value[1:]
+    negative, value = _sign(value)
     if not value or not re.fullmatch(r"[0-9.,]+", value) or not value[0].isdigit():
         raise ValueError(_lt("%(value)s is not an amount", value=shown))
     amount, why = _read_number(value, decimal_comma, digits)
     other, _other_why = _read_number(value, not decimal_comma, digits)
-    convention = _lt("decimal comma") if decimal_comma else _lt("decimal point")
-    if amount is None and other is not None:
-        raise ValueError(
-            _lt(
-                "%(value)s is written in the other decimal convention: the format reads amounts with a %(convention)s",
-                value=shown,
-                convention=convention,
-            )
-        )
-    if amount is None and why == "decimals":
-        raise ValueError(_lt("%(value)s has more decimals than the currency's %(digits)s", value=shown, digits=digits))
-    if amount is None and why in ("grouping", "convention"):
-        raise ValueError(
-            _lt(
-                "%(value)s has a thousands separator out of place for the format (%(convention)s)",
-                value=shown,
-                convention=convention,
-            )
-        )
     if amount is None:
-        raise ValueError(_lt("%(value)s is not an amount", value=shown))
+        raise _misread(shown, why, other is not None, decimal_comma, digits)
     if other is not None and other != amount:
         first, second = (f"{number:.{digits}f}" for number in (amount, other))  # outside _lt: babel reads its strings
         raise ValueError(
@@ -183,6 +158,43 @@ def parse_amount(text, decimal_comma=False, digits=2):
         raise ValueError(_lt("%(value)s is not a plausible amount", value=shown))
     amount = round(amount, digits)
     return -amount if negative else amount
+
+
+def _sign(value):
+    """(negative, the digits and separators): '(12.00)', '12.00-' and '-12.00' are negative; currency marks go."""
+    negative = value.startswith("(") and value.endswith(")") or value.endswith("-")
+    value = value.removeprefix("(").removesuffix(")").removesuffix("-")
+    for symbol in CURRENCY_MARKS:
+        value = value.replace(symbol, "")
+    if value[:1] in ("+", "-"):
+        negative = negative or value[0] == "-"
+        value = value[1:]
+    return negative, value
+
+
+def _misread(shown, why, other_reads, decimal_comma, digits):
+    """The error for an amount the format's convention does not read (``why``, see ``_read_number``);
+    ``other_reads``: the other convention reads it."""
+    convention = _lt("decimal comma") if decimal_comma else _lt("decimal point")
+    if other_reads:
+        return ValueError(
+            _lt(
+                "%(value)s is written in the other decimal convention: the format reads amounts with a %(convention)s",
+                value=shown,
+                convention=convention,
+            )
+        )
+    if why == "decimals":
+        return ValueError(_lt("%(value)s has more decimals than the currency's %(digits)s", value=shown, digits=digits))
+    if why in ("grouping", "convention"):
+        return ValueError(
+            _lt(
+                "%(value)s has a thousands separator out of place for the format (%(convention)s)",
+                value=shown,
+                convention=convention,
+            )
+        )
+    return ValueError(_lt("%(value)s is not an amount", value=shown))
 
 
 def _number_cell(value, digits):
@@ -670,35 +682,7 @@ def _explain(matcher, proposal, label, seen, written):
             ),
         )
     for number, reference, how in written[:MAX_NAMED_IN_REASONS]:
-        if how == "typo":
-            reason = _lt(
-                "remittance %(advice)s names %(number)s (written %(ref)s, one typo)",
-                advice=label,
-                number=number,
-                ref=reference,
-            )
-        elif how == "typo_inferred":
-            reason = _lt(
-                "remittance %(advice)s names %(number)s (written %(ref)s, one typo: of the customer's "
-                "invoices one typo away, the only one no other line names that is open for the line's "
-                "amount)",
-                advice=label,
-                number=number,
-                ref=reference,
-            )
-        elif how == "typo_other":
-            reason = _lt(
-                "remittance %(advice)s names %(number)s (written %(ref)s, one typo: another customer's "
-                "number, but only %(number)s is open for the line's amount)",
-                advice=label,
-                number=number,
-                ref=reference,
-            )
-        else:
-            reason = _lt(
-                "remittance %(advice)s names %(number)s (written %(ref)s)", advice=label, number=number, ref=reference
-            )
-        proposal.reasons.insert(1, reason)
+        proposal.reasons.insert(1, _written_reason(label, number, reference, how))
     if len(written) > MAX_NAMED_IN_REASONS:
         proposal.reasons.append(
             _lt(
@@ -706,6 +690,40 @@ def _explain(matcher, proposal, label, seen, written):
                 count=matcher.format_count(len(written) - MAX_NAMED_IN_REASONS),
             )
         )
+    _explain_deductions(matcher, proposal, seen)
+
+
+def _written_reason(label, number, reference, how):
+    """The reason for a line naming ``number`` as ``reference`` (``how``: see ``resolve_reference``)."""
+    if how == "typo":
+        return _lt(
+            "remittance %(advice)s names %(number)s (written %(ref)s, one typo)",
+            advice=label,
+            number=number,
+            ref=reference,
+        )
+    if how == "typo_inferred":
+        return _lt(
+            "remittance %(advice)s names %(number)s (written %(ref)s, one typo: of the customer's "
+            "invoices one typo away, the only one no other line names that is open for the line's "
+            "amount)",
+            advice=label,
+            number=number,
+            ref=reference,
+        )
+    if how == "typo_other":
+        return _lt(
+            "remittance %(advice)s names %(number)s (written %(ref)s, one typo: another customer's "
+            "number, but only %(number)s is open for the line's amount)",
+            advice=label,
+            number=number,
+            ref=reference,
+        )
+    return _lt("remittance %(advice)s names %(number)s (written %(ref)s)", advice=label, number=number, ref=reference)
+
+
+def _explain_deductions(matcher, proposal, seen):
+    """The lines' deductions, each of which opens a dispute case."""
     deducted = [line for line in seen.values() if line.deduction > 0]
     amount = matcher.format_amount(sum(line.deduction for line in deducted))
     if len(deducted) == 1:

@@ -4,7 +4,7 @@ from odoo.tools import SQL, float_is_zero
 from odoo.tools.misc import format_date, formatLang
 from odoo.tools.translate import LazyTranslate
 
-from ..matching import ClosedNumbers, LearningMatcher, OpenItem
+from ..matching import ClosedNumbers, LearningMatcher, MatchPolicy, OpenItem
 from ..matching.engine import normalize, number_keys
 from ..matching.remittance import propose_remittance
 from .billing_matcher_inputs import closed_invoice_numbers
@@ -231,13 +231,16 @@ class BillingMatcher:
     def _matcher(self, currency_id, items):
         """The engine on ``items`` (open in that currency), its reasons in the currency's and the user's format."""
         currency = self.env["res.currency"].browse(currency_id)
-        matcher = LearningMatcher(
-            items,
+        policy = MatchPolicy(
             tolerance_amount=self.company.billing_match_tolerance_amount,
             tolerance_percent=self.company.billing_match_tolerance_percent,
             rounding=currency.rounding,
             format_amount=lambda value: formatLang(self.env, value, digits=currency.decimal_places),
             format_count=lambda value: formatLang(self.env, value, digits=0),
+        )
+        matcher = LearningMatcher(
+            items,
+            policy=policy,
             fuzzy_ambiguous=self._ambiguous.get(currency_id),
             **self._options,
         )

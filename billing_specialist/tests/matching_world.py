@@ -18,7 +18,15 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from odoo.addons.billing_specialist.matching import ClosedNumbers, Habit, Habits, LearningMatcher, OpenItem, Source
+from odoo.addons.billing_specialist.matching import (
+    ClosedNumbers,
+    Habit,
+    Habits,
+    LearningMatcher,
+    MatchPolicy,
+    OpenItem,
+    Source,
+)
 from odoo.addons.billing_specialist.matching.remittance import AdviceLine, RemittanceRef, propose_remittance
 
 THRESHOLD = 90  # the company's automatic threshold (the default)
@@ -61,7 +69,7 @@ class World:
             habits=Habits(self.habits),
             partner_names=self.names,
             account_partners=self.accounts,
-            tolerance_amount=self.tolerance,
+            policy=MatchPolicy(tolerance_amount=self.tolerance),
             closed_numbers=ClosedNumbers(self.closed, {n: (a,) for n, (_c, a) in self.closed_amounts.items()}),
         )
 

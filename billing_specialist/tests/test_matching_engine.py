@@ -3,7 +3,7 @@ from datetime import date
 
 from odoo.tests import BaseCase, tagged
 
-from odoo.addons.billing_specialist.matching import ClosedNumbers, Matcher, OpenItem, Source, normalize
+from odoo.addons.billing_specialist.matching import ClosedNumbers, Matcher, MatchPolicy, OpenItem, Source, normalize
 from odoo.addons.billing_specialist.matching.engine import number_keys
 from odoo.addons.billing_specialist.tests.common import THRESHOLD
 
@@ -37,8 +37,7 @@ class TestMatchingEngine(BaseCase):
             self.items,
             partner_names={ACME: "Acme Retail", GLOBEX: "Globex Stores", INITECH: "Initech Ltd"},
             account_partners={"BE71 0961 2345 6769": INITECH},
-            tolerance_amount=1.0,
-            tolerance_percent=0.5,
+            policy=MatchPolicy(tolerance_amount=1.0, tolerance_percent=0.5),
         )
 
     def best(self, **kwargs):

@@ -3,7 +3,7 @@ from datetime import date
 
 from odoo.tests import BaseCase, tagged
 
-from odoo.addons.billing_specialist.matching import Matcher, OpenItem, Source
+from odoo.addons.billing_specialist.matching import Matcher, MatchPolicy, OpenItem, Source
 
 from .common import THRESHOLD, BillingDisputeCommon
 
@@ -38,7 +38,7 @@ class TestMatchingReasons(BaseCase):
         partial = self.best(self.matcher(items), amount=4762.5, memo="INV/2026/00042", partner_id=ACME)
         self.assertIn("partial payment: 35,237.50 stays open", partial.explain())
         european = self.matcher(
-            items, format_amount=lambda value: f"{value:,.2f} €".replace(",", " ").replace(".", ",")
+            items, policy=MatchPolicy(format_amount=lambda value: f"{value:,.2f} €".replace(",", " ").replace(".", ","))
         )
         partial = self.best(european, amount=4762.5, memo="INV/2026/00042", partner_id=ACME)
         self.assertIn("partial payment: 35 237,50 € stays open", partial.explain())

@@ -11,7 +11,7 @@ from odoo.tools.misc import format_date
 
 from odoo.addons.mail.tests.common import MockEmail
 
-from ..matching.engine import Matcher, OpenItem, Source
+from ..matching.engine import Matcher, MatchPolicy, OpenItem, Source
 from ..matching.remittance import (
     Advice,
     AdviceLine,
@@ -548,7 +548,7 @@ class TestRemittanceMatching(RemittanceCommon):
         advice = RemittanceRef(
             5, "RA-1", 7, (AdviceLine("INV/2026/00012", 90.0, 10.0), AdviceLine("INV/2026/00013", 95.0, 5.0))
         )
-        matcher = Matcher(items, tolerance_amount=1.0)
+        matcher = Matcher(items, MatchPolicy(tolerance_amount=1.0))
         self.assertTrue(propose_remittance(matcher, Source(9, 185.5, partner_id=7), advice).conflict)
         exact = propose_remittance(matcher, Source(9, 185.0, partner_id=7), advice)
         self.assertEqual((exact.conflict, exact.confidence), (False, 98))
