@@ -1,4 +1,5 @@
 from . import billing_finite_mixin
+from . import billing_protected_mixin
 from . import billing_dispute_stage
 from . import billing_dispute_reason
 from . import billing_dispute_root_cause

@@ -9,7 +9,7 @@ from odoo.tools import SQL
 
 from ..exceptions import BillingCheckBlocked
 from ..matching.text import lookalike_key
-from .billing_dispute_line import is_booking, refuse_protected_fields, without_protected_defaults
+from .billing_dispute_line import is_booking
 from .billing_dispute_stage import OPEN_STATES
 from .billing_invoice_checker import CHECKED_TYPES
 
@@ -103,7 +103,9 @@ CALLER_KEEPS_FINDINGS_KEY = "billing_caller_keeps_findings"
 
 
 class AccountMove(models.Model):
-    _inherit = "account.move"
+    _name = "account.move"
+    _inherit = ["account.move", "billing.protected.mixin"]
+    _protected_create = _protected_write = PROTECTED_FIELDS
 
     billing_dispute_line_ids = fields.One2many(
         "billing.dispute.line",
@@ -284,21 +286,9 @@ class AccountMove(models.Model):
         for move in self:
             move.billing_dispute_count = counts.get(move, 0)
 
-    @api.model
-    def default_get(self, fields_list):
-        return super(AccountMove, without_protected_defaults(self, PROTECTED_FIELDS)).default_get(fields_list)
-
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not is_booking(self.env):
-            for vals in vals_list:
-                refuse_protected_fields(self, vals, PROTECTED_FIELDS)
-        return super().create(vals_list)
-
-    def write(self, vals):
-        if not is_booking(self.env):
-            refuse_protected_fields(self, vals, PROTECTED_FIELDS)
-        return super().write(vals)
+    def _protected_bypass(self):
+        """The dispute resolution books its credit notes and write-offs with their dispute fields."""
+        return super()._protected_bypass() or is_booking(self.env)
 
     # ------------------------------------------------------------------ dispute actions
 

@@ -41,6 +41,7 @@ FILES = {
     "models/res_company.py": "settings",
     "models/res_config_settings.py": "settings",
     "models/billing_finite_mixin.py": "settings",
+    "models/billing_protected_mixin.py": "settings",
     "wizards/__init__.py": "settings",
     "report/__init__.py": "settings",
     # generic runs and chunks
