@@ -334,7 +334,7 @@ class BillingWorklist(models.Model):
     @api.model
     def _figures_query(self):
         """One row per customer and company: every amount of the row, and the points that need no netting."""
-        team = self.env["billing.activity.report"]._team_sql(SQL.identifier("partner", "user_id"))
+        team = self.env["billing.receivable.base"]._team_sql(SQL.identifier("partner", "user_id"))
         today = self._today_sql()
         return SQL(
             """
