@@ -195,8 +195,6 @@ LONG_FUNCTIONS = {
     ("billing_specialist/report/billing_workbook.py", "_write_disputes"),
     ("billing_specialist/report/billing_workbook.py", "_write_invoices"),
     ("billing_specialist/report/billing_workbook.py", "_write_matching"),
-    ("billing_specialist/report/billing_worklist.py", "_figures_query"),
-    ("billing_specialist/report/billing_worklist.py", "_items_query"),
 }
 
 # The Python trees the two rules below read (beside the addon; a folder that is not shipped is skipped).
