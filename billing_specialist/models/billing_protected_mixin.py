@@ -61,7 +61,7 @@ class BillingProtectedMixin(models.AbstractModel):
 
     def _protected_allow(self, fnames):
         """These records, whose next create or write may carry ``fnames`` (the model's own values, not a client's)."""
-        return self.with_context({ALLOWED_KEY: _Allowed(self._name, frozenset(fnames))})
+        return self.with_context(**{ALLOWED_KEY: _Allowed(self._name, frozenset(fnames))})
 
     def _protected_refuse(self, vals_list, operation):
         if self._protected_bypass():

@@ -54,3 +54,4 @@ from . import test_attack_pass_8
 from . import test_cron_concurrency
 from . import test_attack_pass_9
 from . import test_architecture
+from . import test_protected_fields
