@@ -10,7 +10,7 @@ class BillingCollection(models.Model):
 
     _name = "billing.collection"
     _description = "Customer Collection Account"
-    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _inherit = ["mail.thread", "mail.activity.mixin", "billing.protected.mixin"]
     _order = "company_id, partner_id"
     _check_company_auto = True
     _rec_name = "partner_id"

@@ -3,8 +3,6 @@ from collections import defaultdict
 
 from odoo import api, fields, models
 
-from .billing_dispute_line import refuse_protected_fields
-
 # How many calls the customer screen lists (the newest); the chatter of the customer keeps them all.
 COCKPIT_CALL_LIMIT = 20
 
@@ -45,11 +43,13 @@ class BillingCollection(models.Model):
     cockpit_promise_ids = fields.Many2many("billing.promise", string="Promises", compute="_compute_cockpit_promises")
     cockpit_dispute_ids = fields.Many2many("billing.dispute", string="Disputes", compute="_compute_cockpit_disputes")
 
-    def write(self, vals):
+    def _protected_fields(self, operation):
         """The screen's lists and amounts are read, never written: commands sent on them (create, delete) would act
         on the invoices, promises or contacts themselves."""
-        refuse_protected_fields(self, vals, {name for name in self._fields if name.startswith("cockpit_")})
-        return super().write(vals)
+        protected = super()._protected_fields(operation)
+        if operation == "write":
+            return protected | {name for name in self._fields if name.startswith("cockpit_")}
+        return protected
 
     def _cockpit_key_domain(self, partner_field, company_field="company_id"):
         """The domain of the records of these accounts' customers and companies (one query for all accounts)."""

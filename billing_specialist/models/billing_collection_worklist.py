@@ -3,8 +3,6 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
-from .billing_dispute_line import refuse_protected_fields, without_protected_defaults
-
 CALL_OUTCOMES = [
     ("no_answer", "No Answer"),
     ("reached", "Reached"),
@@ -49,25 +47,26 @@ class BillingCollection(models.Model):
 
     # ------------------------------------------------------------------ guards
 
+    def _protected_fields(self, operation):
+        """The application's fields; on write the account's identity too; a specialist's defaults not the portfolio
+        (the manager's)."""
+        protected = super()._protected_fields(operation) | APPLICATION_FIELDS
+        if operation == "write":
+            return protected | IDENTITY_FIELDS
+        if operation == "default" and not self.env.user.has_group("billing_specialist.group_billing_manager"):
+            return protected | PORTFOLIO_FIELDS
+        return protected
+
     def write(self, vals):
         if not self.env.su:
-            refuse_protected_fields(self, vals, APPLICATION_FIELDS | IDENTITY_FIELDS)
             if PORTFOLIO_FIELDS & set(vals) and not self.env.user.has_group("billing_specialist.group_billing_manager"):
                 raise AccessError(self.env._("Only a billing manager assigns customers to specialists and teams."))
         return super().write(vals)
-
-    @api.model
-    def default_get(self, fields_list):
-        protected = APPLICATION_FIELDS
-        if not self.env.user.has_group("billing_specialist.group_billing_manager"):
-            protected |= PORTFOLIO_FIELDS
-        return super(BillingCollection, without_protected_defaults(self, protected)).default_get(fields_list)
 
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.su:
             for vals in vals_list:
-                refuse_protected_fields(self, vals, APPLICATION_FIELDS)
                 if any(vals.get(key) for key in PORTFOLIO_FIELDS) and not self.env.user.has_group(
                     "billing_specialist.group_billing_manager"
                 ):

@@ -5,7 +5,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools import SQL, formataddr, formatLang
 
-from .billing_dispute_line import is_booking, refuse_protected_fields, without_protected_defaults
+from .billing_dispute_line import is_booking
 from .billing_dispute_stage import CLOSED_STATES, OPEN_STATES
 
 DUE_SOON_DAYS = 2
@@ -53,10 +53,12 @@ WRITE_PROTECTED_FIELDS = CREATE_PROTECTED_FIELDS | {
 class BillingDispute(models.Model):
     _name = "billing.dispute"
     _description = "Billing Dispute Case"
-    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin"]
+    _inherit = ["portal.mixin", "mail.thread", "mail.activity.mixin", "billing.protected.mixin"]
     _order = "priority desc, date_deadline, id desc"
     _check_company_auto = True
     _mail_post_access = "read"
+    _protected_create = CREATE_PROTECTED_FIELDS
+    _protected_write = WRITE_PROTECTED_FIELDS
 
     name = fields.Char(
         string="Reference", required=True, readonly=True, copy=False, default=lambda self: self.env._("New")
@@ -409,15 +411,10 @@ class BillingDispute(models.Model):
 
     # ------------------------------------------------------------------ CRUD
 
-    @api.model
-    def default_get(self, fields_list):
-        return super(BillingDispute, without_protected_defaults(self, CREATE_PROTECTED_FIELDS)).default_get(fields_list)
-
     @api.model_create_multi
     def create(self, vals_list):
         Stage = self.env["billing.dispute.stage"]
         for vals in vals_list:
-            refuse_protected_fields(self, vals, CREATE_PROTECTED_FIELDS)
             self._check_portal_channel(vals)
             if vals.get("stage_id") and Stage.browse(vals["stage_id"]).state in CLOSED_STATES and not self.env.su:
                 raise UserError(self.env._("A new case starts open; it is closed by resolving or cancelling it."))
@@ -448,7 +445,6 @@ class BillingDispute(models.Model):
             raise UserError(self.env._("Only cases the customer opens on the portal have the channel Portal."))
 
     def write(self, vals):
-        refuse_protected_fields(self, vals, WRITE_PROTECTED_FIELDS)
         if "channel" in vals:
             self._check_portal_channel(vals, self)
         previous_customers = {case.id: case.partner_id for case in self} if "partner_id" in vals else {}
@@ -521,6 +517,7 @@ class BillingDispute(models.Model):
 
     def _write_stage(self, stage, vals):
         """Change the stage and keep the closing dates, SLA flag and rejected amounts in line with it."""
+        own = {"date_closed"} - set(vals)  # the closing date is set here; a client's own value stays refused
         vals = dict(vals, stage_id=stage.id)
         today = fields.Date.context_today(self)
         if stage.state in CLOSED_STATES:
@@ -531,7 +528,7 @@ class BillingDispute(models.Model):
             vals["date_closed"] = False
         if reopening:
             reopening._check_no_other_open_case()
-        result = super().write(vals)
+        result = super(BillingDispute, self._protected_allow(own)).write(vals)
         late = self.filtered(lambda c: c.state in CLOSED_STATES and c.date_deadline and c.date_deadline < today)
         if late:
             late.sudo().write({"sla_breached": True})

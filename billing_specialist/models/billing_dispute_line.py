@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from .billing_dispute_stage import CLOSED_STATES, OPEN_STATES
 
@@ -35,42 +35,15 @@ def is_booking(env):
     return env.context.get(BOOKING_KEY) is BOOKING
 
 
-def refuse_protected_fields(records, vals, protected):
-    """Refuse a client's values for fields the application alone sets (audit and computed figures)."""
-    if records.env.su:
-        return
-    forbidden = sorted(protected.intersection(vals))
-    if forbidden:
-        raise AccessError(
-            records.env._(
-                "%(fields)s (%(model)s) are set by the application and cannot be written.",
-                fields=", ".join(records._fields[fname].string for fname in forbidden),
-                model=records._description,
-            )
-        )
-
-
-def without_protected_defaults(records, protected):
-    """``records`` without a client's ``default_<field>`` context keys for fields the application alone sets.
-
-    ``refuse_protected_fields`` sees the values given to ``create``; the ORM fills the missing ones from the context's
-    defaults after it, so ``default_get`` must ignore these keys. (Odoo drops every ``default_*`` key itself when
-    code goes superuser: only the user's own creates need this.)
-    """
-    keys = {f"default_{fname}" for fname in protected}
-    if records.env.su or keys.isdisjoint(records.env.context):
-        return records
-    context = {key: value for key, value in records.env.context.items() if key not in keys}
-    return records.with_env(records.env(context=context))  # a new context: with_context(**) would keep the keys
-
-
 class BillingDisputeLine(models.Model):
     """One disputed invoice of a case, with the amounts that follow its accounting."""
 
     _name = "billing.dispute.line"
+    _inherit = ["billing.protected.mixin"]
     _description = "Disputed Invoice"
     _order = "dispute_id, id"
     _check_company_auto = True
+    _protected_create = _protected_write = LINE_PROTECTED_FIELDS
 
     dispute_id = fields.Many2one("billing.dispute", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="dispute_id.company_id", store=True, index=True)
@@ -113,22 +86,13 @@ class BillingDisputeLine(models.Model):
 
     # ------------------------------------------------------------------ CRUD
 
-    @api.model
-    def default_get(self, fields_list):
-        return super(BillingDisputeLine, without_protected_defaults(self, LINE_PROTECTED_FIELDS)).default_get(
-            fields_list
-        )
-
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            refuse_protected_fields(self, vals, LINE_PROTECTED_FIELDS)
         lines = super().create(vals_list)
         lines._check_case_editable()
         return lines
 
     def write(self, vals):
-        refuse_protected_fields(self, vals, LINE_PROTECTED_FIELDS)
         self._check_case_editable(vals)
         result = super().write(vals)
         if "dispute_id" in vals:

@@ -9,7 +9,6 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
 from ..exceptions import raise_concurrency
-from .billing_dispute_line import without_protected_defaults
 from .billing_invoice_run_line import error_text
 
 _logger = logging.getLogger(__name__)
@@ -58,10 +57,11 @@ class BillingInvoiceRun(models.Model):
     """
 
     _name = "billing.invoice.run"
-    _inherit = ["billing.run.chunked.mixin"]  # a mail.thread
+    _inherit = ["billing.run.chunked.mixin", "billing.protected.mixin"]  # a mail.thread
     _description = "Billing Run"
     _order = "id desc"
     _check_company_auto = True
+    _protected_create = _protected_write = _PROTECTED_FIELDS
 
     _FOREGROUND_LIMIT = 50  # more invoices than this go to the scheduled action
     _BATCH_SIZE = 50
@@ -169,28 +169,21 @@ class BillingInvoiceRun(models.Model):
             if run.date_from and run.date_to and run.date_from > run.date_to:
                 raise ValidationError(self.env._("The invoice date range ends before it starts."))
 
-    @api.model
-    def default_get(self, fields_list):
-        return super(BillingInvoiceRun, without_protected_defaults(self, _PROTECTED_FIELDS)).default_get(fields_list)
-
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._refuse_protected(vals)
             if vals.get("name", self.env._("New")) == self.env._("New"):
                 vals["name"] = self.env["ir.sequence"].next_by_code("billing.invoice.run") or self.env._("New")
         return super().create(vals_list)
 
     def write(self, vals):
         """What the run does is the run's to write (as superuser): its state, who started it, its letters."""
-        self._refuse_protected(vals)
         if not self.env.su and "company_id" in vals and self.line_ids:
             raise UserError(self.env._("The run has invoices already: its company cannot change."))
         return super().write(vals)
 
-    def _refuse_protected(self, vals):
-        if not self.env.su and _PROTECTED_FIELDS & set(vals):
-            raise AccessError(self.env._("A billing run's state and results are written by the run itself."))
+    def _protected_error(self, fnames):
+        return AccessError(self.env._("A billing run's state and results are written by the run itself."))
 
     @api.depends("line_ids.outcome")
     def _compute_counts(self):

@@ -11,7 +11,6 @@ from odoo.addons.base.models.res_bank import sanitize_account_number
 
 from ..matching import Habit, Habits, Matcher, normalize
 from ..matching.habits import amount_relations, days_bucket, mask_account, reference_way
-from .billing_dispute_line import refuse_protected_fields, without_protected_defaults
 
 KINDS = [
     ("payer_account", "Payer Bank Account"),
@@ -32,6 +31,7 @@ class BillingMatchHabit(models.Model):
     """
 
     _name = "billing.match.habit"
+    _inherit = ["billing.protected.mixin"]
     _description = "Matching Habit"
     _order = "partner_id, kind, evidence_count desc, id"
     _check_company_auto = True
@@ -107,22 +107,14 @@ class BillingMatchHabit(models.Model):
 
     # ------------------------------------------------------------------ clients: read, and switch off
 
-    @api.model
-    def default_get(self, fields_list):
-        return super(BillingMatchHabit, without_protected_defaults(self, self._protected())).default_get(fields_list)
-
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.su:
             raise AccessError(self.env._("Matching habits are learned from confirmed matches, never entered."))
         return super().create(vals_list)
 
-    def write(self, vals):
-        refuse_protected_fields(self, vals, self._protected())
-        return super().write(vals)
-
-    @api.model
-    def _protected(self):
+    def _protected_fields(self, operation):
+        """Every field but ``active``: a client reads a habit and may switch it off."""
         return frozenset(fname for fname in self._fields if fname != "active")
 
     # ------------------------------------------------------------------ learning

@@ -9,7 +9,6 @@ from odoo.tools import SQL, format_date
 from odoo.tools.sql import column_exists
 
 from ..promises import judge
-from .billing_dispute_line import refuse_protected_fields, without_protected_defaults
 
 _logger = logging.getLogger(__name__)
 
@@ -40,9 +39,10 @@ class BillingPromise(models.Model):
 
     _name = "billing.promise"
     _description = "Promise to Pay"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "billing.protected.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
+    _protected_create = _protected_write = PROTECTED_FIELDS
 
     name = fields.Char(compute="_compute_name", store=True)
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
@@ -169,14 +169,9 @@ class BillingPromise(models.Model):
 
     # ------------------------------------------------------------------ validation
 
-    @api.model
-    def default_get(self, fields_list):
-        return super(BillingPromise, without_protected_defaults(self, PROTECTED_FIELDS)).default_get(fields_list)
-
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            refuse_protected_fields(self, vals, PROTECTED_FIELDS)
             self._check_amount_value(vals)
             self._normalize_partner(vals)
         promises = super().create(vals_list)
@@ -186,7 +181,6 @@ class BillingPromise(models.Model):
         return promises
 
     def write(self, vals):
-        refuse_protected_fields(self, vals, PROTECTED_FIELDS)
         self._check_amount_value(vals)
         self._normalize_partner(vals)
         closed = self.filtered(lambda p: p.state != "open")
@@ -206,7 +200,9 @@ class BillingPromise(models.Model):
                 moves = promise.date_move_count
                 if promise.state == "open" and promise.date and new_date > promise.date:
                     moves = promise._check_move(promise.date, new_date, promise.date_move_count, vals)
-                super(BillingPromise, promise).write({**vals, "date_move_count": moves})
+                # the count of moves is set here; a client's own value stays refused
+                own = promise._protected_allow({"date_move_count"} - set(vals))
+                super(BillingPromise, own).write({**vals, "date_move_count": moves})
         else:
             super().write(vals)
         self._check_invoices_kept(promised)

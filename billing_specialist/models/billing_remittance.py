@@ -20,7 +20,6 @@ from ..matching.remittance import (
 )
 from ..matching.remittance_files import RemittanceFileError, kind_of, read_csv, read_pdf_text, read_xlsx
 from ..matching.text import text_key
-from .billing_dispute_line import without_protected_defaults
 from .billing_dispute_stage import OPEN_STATES
 
 SOURCES = [("csv", "CSV"), ("xlsx", "Spreadsheet"), ("email", "E-mail"), ("pdf", "PDF"), ("manual", "Manual")]
@@ -63,9 +62,10 @@ class BillingRemittance(models.Model):
 
     _name = "billing.remittance"
     _description = "Remittance Advice"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "billing.protected.mixin"]
     _order = "date desc, id desc"
     _check_company_auto = True
+    _protected_create = _protected_write = frozenset(PROTECTED_FIELDS)
 
     name = fields.Char(required=True, readonly=True, copy=False, default=lambda self: self.env._("New"))
     company_id = fields.Many2one("res.company", required=True, index=True, default=lambda self: self.env.company)
@@ -160,19 +160,17 @@ class BillingRemittance(models.Model):
             remittance.dispute_ids = remittance.line_ids.dispute_id
             remittance.dispute_count = len(remittance.dispute_ids)
 
-    @api.model
-    def default_get(self, fields_list):
-        return super(BillingRemittance, without_protected_defaults(self, PROTECTED_FIELDS)).default_get(fields_list)
+    def _protected_error(self, fnames):
+        return AccessError(self.env._("The state and payment of a remittance are set by the application."))
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.su and any(PROTECTED_FIELDS & set(vals) for vals in vals_list):
-            raise AccessError(self.env._("The state and payment of a remittance are set by the application."))
+        own = {"origin", "origin_user_id"} - set().union(*vals_list)  # set here; a client's own stay refused
         for vals in vals_list:
             vals.update(self._billing_origin_vals(vals))
             if not vals.get("name") or vals["name"] == self.env._("New"):
                 vals["name"] = self.env["ir.sequence"].sudo().next_by_code("billing.remittance") or "/"
-        return super().create(vals_list)
+        return super(BillingRemittance, self._protected_allow(own)).create(vals_list)
 
     @api.model
     def _billing_origin_vals(self, vals):
@@ -195,8 +193,6 @@ class BillingRemittance(models.Model):
         return super().copy(default)
 
     def write(self, vals):
-        if not self.env.su and PROTECTED_FIELDS & set(vals):
-            raise AccessError(self.env._("The state and payment of a remittance are set by the application."))
         if not self.env.su and self.filtered(lambda rec: rec.state == "applied"):
             raise UserError(self.env._("An applied remittance cannot be changed."))
         if not self.env.su and MATCHED_FIELDS & set(vals) and self.filtered(lambda rec: rec._billing_source_record()):

@@ -1,8 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
-from .billing_dispute_line import without_protected_defaults
-
 # Set by the application when the advice is applied, never by a client.
 PROTECTED_FIELDS = {"move_id", "dispute_id"}
 
@@ -12,7 +10,8 @@ class BillingRemittanceLine(models.Model):
 
     _name = "billing.remittance.line"
     _description = "Remittance Advice Line"
-    _inherit = ["billing.finite.mixin"]
+    _inherit = ["billing.finite.mixin", "billing.protected.mixin"]
+    _protected_create = _protected_write = frozenset(PROTECTED_FIELDS)
     _finite_fields = ("amount_paid", "amount_deduction")
     _order = "remittance_id, sequence, id"
     _check_company_auto = True
@@ -39,20 +38,14 @@ class BillingRemittanceLine(models.Model):
         ("deduction_positive", "CHECK(amount_deduction >= 0)", "A deduction cannot be negative."),
     ]
 
-    @api.model
-    def default_get(self, fields_list):
-        return super(BillingRemittanceLine, without_protected_defaults(self, PROTECTED_FIELDS)).default_get(fields_list)
-
     @api.model_create_multi
     def create(self, vals_list):
         if not self.env.su:
-            self._check_client_vals(vals_list)
             self.env["billing.remittance"].browse([v.get("remittance_id") for v in vals_list])._billing_check_open()
         return super().create(vals_list)
 
     def write(self, vals):
         if not self.env.su:
-            self._check_client_vals([vals])
             (
                 self.remittance_id | self.env["billing.remittance"].browse(vals.get("remittance_id"))
             )._billing_check_open()
@@ -62,7 +55,5 @@ class BillingRemittanceLine(models.Model):
     def _unlink_except_applied(self):
         self.remittance_id._billing_check_open()
 
-    @api.model
-    def _check_client_vals(self, vals_list):
-        if any(PROTECTED_FIELDS & set(vals) for vals in vals_list):
-            raise AccessError(self.env._("The invoice and case of a remittance line are set by the application."))
+    def _protected_error(self, fnames):
+        return AccessError(self.env._("The invoice and case of a remittance line are set by the application."))

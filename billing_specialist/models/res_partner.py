@@ -8,9 +8,6 @@ from .billing_dispute_stage import OPEN_STATES
 class ResPartner(models.Model):
     _inherit = "res.partner"
 
-    billing_match_habit_ids = fields.One2many(
-        "billing.match.habit", "partner_id", string="What Matching Learned", context={"active_test": False}
-    )
     billing_open_dispute_count = fields.Integer(
         string="Open Disputes",
         compute="_compute_billing_open_disputes",
@@ -58,17 +55,10 @@ class ResPartner(models.Model):
 
     def _compute_billing_overview(self):
         commercial = self.commercial_partner_id
-        report = self.env["billing.activity.report"]
-        base = [("partner_id", "in", commercial.ids), ("company_id", "in", self.env.companies.ids)]
-        overdue = dict(report._read_group([*base, ("days_overdue", ">", 0)], ["partner_id"], ["amount_residual:sum"]))
-        year_ago = fields.Date.context_today(self) - timedelta(days=365)
-        paid = [
-            *base,
-            ("move_type", "=", "out_invoice"),
-            ("payment_state", "in", ("paid", "in_payment")),
-            ("last_payment_date", ">=", year_ago),
-        ]
-        days = dict(report._read_group(paid, ["partner_id"], ["days_to_pay:avg"]))
+        today = fields.Date.context_today(self)
+        overview = self.env["billing.receivable.base"]._customer_overview(
+            commercial.ids, self.env.companies.ids, today, today - timedelta(days=365)
+        )
         last_payment = {}
         payments = self.env["account.payment"]._read_group(
             [
@@ -85,8 +75,9 @@ class ResPartner(models.Model):
             last_payment[key] = max(date, last_payment.get(key, date))
         for partner in self:
             key = partner.commercial_partner_id
-            partner.billing_overdue_amount = overdue.get(key, 0.0)
-            partner.billing_avg_days_to_pay = days.get(key) or 0.0
+            overdue, days = overview.get(key.id, (None, None))
+            partner.billing_overdue_amount = overdue or 0.0
+            partner.billing_avg_days_to_pay = days or 0.0
             partner.billing_last_payment_date = last_payment.get(key, False)
 
     def action_billing_statement(self):

@@ -105,9 +105,8 @@ class BillingActivityReport(models.Model):
 
     @api.model
     def _team_sql(self, user_column):
-        """The sales team of a salesperson: the user's main team (``res.users.sale_team_id``), as the dispute cases
-        take it; the KPI filter uses this same expression."""
-        return SQL("(SELECT team_user.sale_team_id FROM res_users team_user WHERE team_user.id = %s)", user_column)
+        """The sales team of a salesperson (``billing.receivable.base._team_sql``, shared with the worklist)."""
+        return self.env["billing.receivable.base"]._team_sql(user_column)
 
     @api.model
     def _aging_edges_sql(self):
@@ -143,8 +142,7 @@ class BillingActivityReport(models.Model):
                    move.amount_residual_signed AS amount_residual,
                    move.amount_total_signed - move.amount_residual_signed AS amount_paid,
                    payment.last_date AS last_payment_date,
-                   CASE WHEN move.payment_state IN ('paid', 'in_payment') AND move.move_type = 'out_invoice'
-                        THEN payment.last_date - move.invoice_date END AS days_to_pay,
+                   %(days_to_pay)s AS days_to_pay,
                    CASE WHEN move.amount_residual_signed > 0 AND move.invoice_date_due < %(today)s
                         THEN %(overdue_days)s ELSE 0 END AS days_overdue,
                    CASE WHEN move.amount_residual_signed = 0 THEN %(settled)s
@@ -159,6 +157,7 @@ class BillingActivityReport(models.Model):
                         END AS disputed_amount
             """,
             team=self._team_sql(SQL.identifier("move", "invoice_user_id")),
+            days_to_pay=self.env["billing.receivable.base"]._days_to_pay_sql(),
             overdue_days=overdue_days,
             today=today,
             settled=SETTLED_BUCKET,
@@ -172,13 +171,7 @@ class BillingActivityReport(models.Model):
             FROM account_move move
             JOIN res_company company ON company.id = move.company_id
             LEFT JOIN %s ON aging_edges.company_id = move.company_id
-            LEFT JOIN LATERAL (
-                  SELECT MAX(partial.max_date) AS last_date
-                    FROM account_move_line aml
-                    JOIN account_partial_reconcile partial
-                      ON partial.debit_move_id = aml.id OR partial.credit_move_id = aml.id
-                   WHERE aml.move_id = move.id
-            ) AS payment ON TRUE
+            %s
             LEFT JOIN LATERAL (
                   SELECT dispute.user_id
                     FROM billing_dispute_line dispute_line
@@ -190,6 +183,7 @@ class BillingActivityReport(models.Model):
             LEFT JOIN billing_dispute settled_case ON settled_case.id = move.billing_dispute_id
             """,
             self._aging_edges_sql(),
+            self.env["billing.receivable.base"]._last_payment_join(),
         )
 
     @api.model

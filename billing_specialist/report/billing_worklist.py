@@ -216,10 +216,24 @@ class BillingWorklist(models.Model):
         parts in dispute / promised; an open credit is unapplied cash (of a payment or a bank line) or a credit (a
         credit note); a bank line counts by the customer it names, or (``payer``) by the payer's name it gives.
         Read in one pass and summed once per customer (a join per kind made the planner loop over them)."""
-        today = self._today_sql()
         return SQL(
             """
             WITH bank AS MATERIALIZED (%(bank)s)
+            %(receivable)s
+            UNION ALL
+            %(bank_items)s
+            """,
+            bank=self._bank_lines_query(),
+            receivable=self._receivable_items_query(),
+            bank_items=self._bank_items_query(),
+        )
+
+    @api.model
+    def _receivable_items_query(self):
+        """The items of ``_items_query`` from the receivable lines: overdue debits and open credits."""
+        today = self._today_sql()
+        return SQL(
+            """
             SELECT line.company_id, partner.commercial_partner_id AS partner_id, line.move_id, line.overdue,
                    line.residual, %(today)s - line.date_maturity AS days,
                    LEAST(%(today)s - line.date_maturity, %(cap)s) / 30.0 AS age,
@@ -236,24 +250,45 @@ class BillingWorklist(models.Model):
                    CASE WHEN line.residual < 0 AND line.is_cash THEN -line.residual ELSE 0 END AS cash,
                    CASE WHEN line.residual < 0 AND NOT line.is_cash THEN -line.residual ELSE 0 END AS credits,
                    0 AS bank, 0 AS payer
-              FROM (
-                    SELECT aml.company_id, aml.partner_id, aml.move_id, aml.amount_residual AS residual,
-                           aml.date_maturity,
-                           COALESCE(aml.amount_residual > 0 AND aml.date_maturity < %(today)s, FALSE) AS overdue,
-                           aml.payment_id IS NOT NULL OR aml.statement_line_id IS NOT NULL AS is_cash
-                      FROM account_move_line aml
-                      JOIN account_account account ON account.id = aml.account_id
-                     WHERE account.account_type = 'asset_receivable'
-                       AND aml.parent_state = 'posted'
-                       AND aml.reconciled IS NOT TRUE
-                       AND (aml.amount_residual < 0
-                            OR (aml.amount_residual > 0 AND aml.date_maturity < %(today)s))
-              ) AS line
+              FROM (%(lines)s) AS line
               JOIN account_move move ON move.id = line.move_id
               JOIN res_partner partner ON partner.id = line.partner_id
               LEFT JOIN (SELECT move_id, SUM(paused) AS paused FROM (%(paused)s) AS part GROUP BY move_id) AS promised
                      ON promised.move_id = line.move_id
-            UNION ALL
+            """,
+            cap=AGE_CAP_DAYS,
+            today=today,
+            lines=self._receivable_lines_query(),
+            paused=self.env["billing.promise"]._paused_query(fields.Date.context_today(self)),
+        )
+
+    @api.model
+    def _receivable_lines_query(self):
+        """Posted receivable lines not reconciled that are open credits or overdue debits (``overdue``), and whether
+        they are cash (``is_cash``: of a payment or a bank line)."""
+        return SQL(
+            """
+            SELECT aml.company_id, aml.partner_id, aml.move_id, aml.amount_residual AS residual,
+                   aml.date_maturity,
+                   COALESCE(aml.amount_residual > 0 AND aml.date_maturity < %(today)s, FALSE) AS overdue,
+                   aml.payment_id IS NOT NULL OR aml.statement_line_id IS NOT NULL AS is_cash
+              FROM account_move_line aml
+              JOIN account_account account ON account.id = aml.account_id
+             WHERE account.account_type = 'asset_receivable'
+               AND aml.parent_state = 'posted'
+               AND aml.reconciled IS NOT TRUE
+               AND (aml.amount_residual < 0
+                    OR (aml.amount_residual > 0 AND aml.date_maturity < %(today)s))
+            """,
+            today=self._today_sql(),
+        )
+
+    @api.model
+    def _bank_items_query(self):
+        """The items of ``_items_query`` from the bank lines (the ``bank`` table of its WITH): by the customer a line
+        names, else by the payer's name it gives."""
+        return SQL(
+            """
             SELECT bank.company_id, bank_partner.commercial_partner_id, NULL, FALSE, 0, NULL, 0, 0, 0, 0, 0,
                    bank.amount, 0
               FROM bank JOIN res_partner bank_partner ON bank_partner.id = bank.partner_id
@@ -266,11 +301,7 @@ class BillingWorklist(models.Model):
                             SELECT bank.payer_key FROM bank WHERE bank.partner_id IS NULL))
                    ) AS payer
               JOIN bank ON bank.payer_key = payer.payer_key AND bank.partner_id IS NULL
-            """,
-            bank=self._bank_lines_query(),
-            cap=AGE_CAP_DAYS,
-            today=today,
-            paused=self.env["billing.promise"]._paused_query(fields.Date.context_today(self)),
+            """
         )
 
     @api.model
@@ -334,7 +365,12 @@ class BillingWorklist(models.Model):
     @api.model
     def _figures_query(self):
         """One row per customer and company: every amount of the row, and the points that need no netting."""
-        team = self.env["billing.activity.report"]._team_sql(SQL.identifier("partner", "user_id"))
+        return SQL("%s %s", self._figures_select(), self._figures_from())
+
+    @api.model
+    def _figures_select(self):
+        """The columns of ``_figures_query``: the amounts, the collection account's state and the plain points."""
+        team = self.env["billing.receivable.base"]._team_sql(SQL.identifier("partner", "user_id"))
         today = self._today_sql()
         return SQL(
             """
@@ -365,6 +401,23 @@ class BillingWorklist(models.Model):
                    CASE WHEN collection.next_action_date <= %(today)s THEN %(action)s ELSE 0 END::numeric
                        AS points_action,
                    CASE WHEN broken.since_call THEN %(priority)s ELSE 0 END::numeric AS points_priority
+            """,
+            factor=ROW_ID_FACTOR,
+            team=team,
+            today=today,
+            unit=AMOUNT_UNIT,
+            broken=BROKEN_POINTS,
+            level=LEVEL_POINTS,
+            action=ACTION_POINTS,
+            priority=PRIORITY_POINTS,
+        )
+
+    @api.model
+    def _figures_from(self):
+        """The tables of ``_figures_query``: the customers' sums, their collection account, level and broken
+        promises."""
+        return SQL(
+            """
               FROM (%(customers)s) AS customer
               JOIN res_partner partner ON partner.id = customer.partner_id
               JOIN res_company company ON company.id = customer.company_id
@@ -386,14 +439,6 @@ class BillingWorklist(models.Model):
                     ) AS since_call
               ) AS broken ON TRUE
             """,
-            factor=ROW_ID_FACTOR,
-            team=team,
-            today=today,
-            unit=AMOUNT_UNIT,
-            broken=BROKEN_POINTS,
-            level=LEVEL_POINTS,
-            action=ACTION_POINTS,
-            priority=PRIORITY_POINTS,
             customers=self._customers_query(),
         )
 

@@ -88,3 +88,4 @@ from . import test_portal_payment
 
 # architecture
 from . import test_architecture
+from . import test_protected_fields

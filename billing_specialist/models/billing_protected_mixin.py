@@ -1,0 +1,96 @@
+from dataclasses import dataclass
+
+from odoo import api, models
+from odoo.exceptions import AccessError
+
+# The context key under which a model's own create or write lets through the protected fields it adds itself (the
+# dispute's closing date, a promise's count of moves). Its value is an ``_Allowed``: JSON cannot build one, so no
+# client can pass for the model's own code by sending the key.
+ALLOWED_KEY = "billing_protected_allowed"
+
+
+@dataclass(frozen=True)
+class _Allowed:
+    model: str
+    fnames: frozenset
+
+
+class BillingProtectedMixin(models.AbstractModel):
+    """Fields the application alone sets (audit and computed figures, a run's state): a client may not give them.
+
+    A model declares them and the mixin does the rest:
+
+    - ``_protected_create``: refused in ``create``;
+    - ``_protected_write``: refused in ``write``;
+    - ``_protected_defaults``: the ``default_<field>`` keys ``default_get`` ignores (the create set when None).
+
+    A model whose set depends on the records or the user overrides ``_protected_fields``; one with its own message
+    overrides ``_protected_error``; one whose code may set them outside superuser overrides ``_protected_bypass``.
+    The superuser is never refused. The check runs where the mixin's ``create`` and ``write`` sit in the chain,
+    after the model's own checks; a model that adds protected values itself passes them with ``_protected_allow``.
+    """
+
+    _name = "billing.protected.mixin"
+    _description = "Fields Set by the Application"
+
+    _protected_create = frozenset()
+    _protected_write = frozenset()
+    _protected_defaults = None
+
+    def _protected_fields(self, operation):
+        """The protected field names for ``operation``: "create", "write" or "default"."""
+        if operation == "write":
+            return self._protected_write
+        if operation == "default" and self._protected_defaults is not None:
+            return self._protected_defaults
+        return self._protected_create
+
+    def _protected_bypass(self):
+        """Whether this environment may give protected values to create and write (``default_get``: superuser only)."""
+        return self.env.su
+
+    def _protected_error(self, fnames):
+        """The error refusing a client's values for ``fnames`` (sorted)."""
+        return AccessError(
+            self.env._(
+                "%(fields)s (%(model)s) are set by the application and cannot be written.",
+                fields=", ".join(self._fields[fname].string for fname in fnames),
+                model=self._description,
+            )
+        )
+
+    def _protected_allow(self, fnames):
+        """These records, whose next create or write may carry ``fnames`` (the model's own values, not a client's)."""
+        return self.with_context(**{ALLOWED_KEY: _Allowed(self._name, frozenset(fnames))})
+
+    def _protected_refuse(self, vals_list, operation):
+        if self._protected_bypass():
+            return
+        protected = self._protected_fields(operation)
+        allowed = self.env.context.get(ALLOWED_KEY)
+        if isinstance(allowed, _Allowed) and allowed.model == self._name:
+            protected = protected - allowed.fnames
+        for vals in vals_list:
+            forbidden = sorted(protected.intersection(vals))
+            if forbidden:
+                raise self._protected_error(forbidden)
+
+    @api.model
+    def default_get(self, fields_list):
+        """Ignore a client's ``default_<field>`` keys for protected fields: the ORM fills the values missing from
+        ``create`` with them after the check. (Odoo drops every ``default_*`` key itself when code goes superuser.)"""
+        keys = {f"default_{fname}" for fname in self._protected_fields("default")}
+        if self.env.su or keys.isdisjoint(self.env.context):
+            return super().default_get(fields_list)
+        context = {key: value for key, value in self.env.context.items() if key not in keys}
+        # a new context: with_context(**) would keep the keys
+        return super(BillingProtectedMixin, self.with_env(self.env(context=context))).default_get(fields_list)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._protected_refuse(vals_list, "create")
+        return super().create(vals_list)
+
+    def write(self, vals):
+        self._protected_refuse([vals], "write")
+        return super().write(vals)

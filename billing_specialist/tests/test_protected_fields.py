@@ -1,0 +1,62 @@
+"""The protected-field mixin (``billing.protected.mixin``): a model's own code may add the protected values it sets
+itself (the dispute's closing date on a stage change, a promise's count of moves, a remittance's origin), and that
+never lets a client's own value through with them, whatever context the client sends."""
+
+from datetime import timedelta
+
+from odoo import fields
+from odoo.exceptions import AccessError
+from odoo.tests import tagged
+
+from odoo.addons.billing_specialist.models.billing_protected_mixin import ALLOWED_KEY
+
+from .test_promise_limits import PromiseLimitsCommon
+
+
+@tagged("post_install", "-at_install")
+class TestProtectedFields(PromiseLimitsCommon):
+    def test_a_stage_change_sets_the_closing_date_but_refuses_the_clients(self):
+        case = self._open_case(self._invoice(500.0), amount=100.0)
+        in_progress = self.env["billing.dispute"]._get_stage_for_state("in_progress")
+        spec_case = case.with_user(self.specialist)
+        state = case.state
+        with self.assertRaisesRegex(AccessError, "cannot be written"), self.env.cr.savepoint():
+            spec_case.write({"stage_id": in_progress.id, "date_closed": "2020-01-01"})
+        self.assertFalse(case.date_closed)
+        self.assertEqual(case.state, state)
+        spec_case.write({"stage_id": in_progress.id})  # the stage change alone sets the (empty) closing date
+        self.assertEqual((case.state, case.date_closed), ("in_progress", False))
+
+    def test_a_date_move_counts_itself_but_refuses_the_clients_count(self):
+        promise = self.env["billing.promise"].with_user(self.specialist).create(self._vals(500_000.0, 10))
+        later = promise.date + timedelta(days=7)
+        with self.assertRaises(AccessError), self.env.cr.savepoint():
+            promise.write({"date": later, "date_move_count": 0})
+        self.assertEqual(promise.date_move_count, 0)
+        promise.write({"date": later})
+        self.assertEqual((promise.date, promise.date_move_count), (later, 1))
+
+    def test_a_context_key_from_a_client_lets_nothing_through(self):
+        """JSON cannot build the mixin's allowance: a client's key of that name is ignored."""
+        case = self._open_case(self._invoice(500.0), amount=100.0)
+        for allowed in (["date_closed"], {"model": "billing.dispute", "fnames": ["date_closed"]}, True):
+            spec_case = case.with_user(self.specialist).with_context(**{ALLOWED_KEY: allowed})
+            with self.assertRaisesRegex(AccessError, "cannot be written"), self.env.cr.savepoint():
+                spec_case.write({"date_closed": fields.Date.to_string(self.today)})
+        self.assertFalse(case.date_closed)
+
+    def test_an_allowance_is_for_its_own_model_only(self):
+        case = self._open_case(self._invoice(500.0), amount=100.0)
+        line = case.line_ids.with_user(self.specialist)
+        allowed_on_case = case.with_user(self.specialist)._protected_allow({"amount_rejected"})
+        with self.assertRaisesRegex(AccessError, "cannot be written"), self.env.cr.savepoint():
+            line.with_env(allowed_on_case.env).write({"amount_rejected": 100.0})
+        self.assertEqual(case.line_ids.amount_rejected, 0.0)
+
+    def test_defaults_of_protected_fields_are_ignored_and_others_kept(self):
+        Promise = self.env["billing.promise"].with_user(self.specialist)
+        defaults = Promise.with_context(default_date_move_count=5, default_amount=12.0).default_get(
+            ["date_move_count", "amount"]
+        )
+        self.assertEqual(defaults.get("amount"), 12.0)
+        self.assertNotEqual(defaults.get("date_move_count"), 5)
