@@ -8,6 +8,53 @@ from datetime import date, timedelta
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+# The columns the COPY generators write for an invoice and its journal items (collections, reporting).
+MOVE_COLUMNS = (
+    "id",
+    "journal_id",
+    "company_id",
+    "currency_id",
+    "state",
+    "move_type",
+    "auto_post",
+    "date",
+    "name",
+    "partner_id",
+    "commercial_partner_id",
+    "invoice_date",
+    "invoice_date_due",
+    "amount_total",
+    "amount_total_signed",
+    "amount_residual",
+    "amount_residual_signed",
+    "amount_untaxed",
+    "amount_untaxed_signed",
+    "payment_state",
+)
+LINE_COLUMNS = (
+    "id",
+    "move_id",
+    "company_id",
+    "journal_id",
+    "account_id",
+    "partner_id",
+    "date",
+    "date_maturity",
+    "balance",
+    "debit",
+    "credit",
+    "amount_currency",
+    "currency_id",
+    "company_currency_id",
+    "parent_state",
+    "display_type",
+    "amount_residual",
+    "amount_residual_currency",
+    "reconciled",
+    "move_name",
+)
+
+
 def addons_path():
     """Odoo's own addons (beside the odoo package in a source checkout), then this repository."""
     import odoo
@@ -26,51 +73,22 @@ def db_exists(db):
     return out.stdout.strip() == "1"
 
 
+def odoo_once(db, addons, *options):
+    """Run Odoo once on ``db`` with ``options`` (``-i``/``-u`` modules) and stop; its log goes nowhere."""
+    import sys
+
+    command = [sys.executable, "-m", "odoo", "server", "-d", db, f"--addons-path={addons}", *options]
+    subprocess.run([*command, "--stop-after-init", "--log-level=warn"], check=True, stderr=subprocess.DEVNULL)
+
+
 def update_module(db, addons):
     """Bring an existing benchmark database to the addon's current code (new fields, views)."""
-    import sys
-
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "server",
-            "-d",
-            db,
-            f"--addons-path={addons}",
-            "-u",
-            "billing_specialist",
-            "--stop-after-init",
-            "--log-level=warn",
-        ],
-        check=True,
-        stderr=subprocess.DEVNULL,
-    )
+    odoo_once(db, addons, "-u", "billing_specialist")
 
 
-def install(db, addons):
-    """Create ``db`` with the addon installed (no demo data)."""
-    import sys
-
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "server",
-            "-d",
-            db,
-            f"--addons-path={addons}",
-            "-i",
-            "billing_specialist",
-            "--without-demo=all",
-            "--stop-after-init",
-            "--log-level=warn",
-        ],
-        check=True,
-        stderr=subprocess.DEVNULL,
-    )
+def install(db, addons, modules="billing_specialist", *options):
+    """Create ``db`` with ``modules`` installed (no demo data)."""
+    odoo_once(db, addons, "-i", modules, "--without-demo=all", *options)
 
 
 def prepare_registry(db, reset, generate, describe):

@@ -7,7 +7,7 @@ import sys
 import time
 from datetime import date, timedelta
 
-from _common import db_exists, memo_variant, typo, unique_amounts, update_module
+from _common import db_exists, install, memo_variant, typo, unique_amounts, update_module
 
 PROFILES = [  # (profile, share of customers, identifiable)
     ("number", 0.35, True),  # a payment of the customer naming the invoice number (written its own way)
@@ -455,24 +455,7 @@ def replay_main(args, addons, script):
     if db_exists(db):
         update_module(db, addons)
     else:
-        subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "odoo",
-                "server",
-                "-d",
-                db,
-                f"--addons-path={addons}",
-                "-i",
-                "billing_specialist",
-                "--without-demo=all",
-                "--stop-after-init",
-                "--log-level=warn",
-            ],
-            check=True,
-            stderr=subprocess.DEVNULL,
-        )
+        install(db, addons)
     for mode in ("on", "off"):
         out = subprocess.run(
             [sys.executable, script, "--replay-pass", mode, "--sources", str(args.sources), "--db", db],

@@ -23,7 +23,7 @@ import resource
 import time
 from datetime import date, timedelta
 
-from _common import copy_rows, prepare_registry, reserve_ids
+from _common import LINE_COLUMNS, MOVE_COLUMNS, copy_rows, prepare_registry, reserve_ids
 
 CUSTOMERS, INVOICES, OVERDUE, DISPUTED, PROMISED = 5000, 50_000, 20_000, 500, 300
 PAYMENTS, BANK_LINES, PAYER_LINES, CREDIT_NOTES = 200, 150, 50, 100
@@ -44,52 +44,6 @@ WORKLIST_FIELDS = (
     "currency_id",
     "broken_since_call",
     "points_action",
-)
-
-
-MOVE_COLUMNS = (
-    "id",
-    "journal_id",
-    "company_id",
-    "currency_id",
-    "state",
-    "move_type",
-    "auto_post",
-    "date",
-    "name",
-    "partner_id",
-    "commercial_partner_id",
-    "invoice_date",
-    "invoice_date_due",
-    "amount_total",
-    "amount_total_signed",
-    "amount_residual",
-    "amount_residual_signed",
-    "amount_untaxed",
-    "amount_untaxed_signed",
-    "payment_state",
-)
-LINE_COLUMNS = (
-    "id",
-    "move_id",
-    "company_id",
-    "journal_id",
-    "account_id",
-    "partner_id",
-    "date",
-    "date_maturity",
-    "balance",
-    "debit",
-    "credit",
-    "amount_currency",
-    "currency_id",
-    "company_currency_id",
-    "parent_state",
-    "display_type",
-    "amount_residual",
-    "amount_residual_currency",
-    "reconciled",
-    "move_name",
 )
 
 

@@ -16,31 +16,11 @@ import resource
 import time
 from datetime import date, timedelta
 
+from _common import MOVE_COLUMNS as LEDGER_MOVE_COLUMNS
 from _common import copy_rows, prepare_registry, reserve_ids
 
-MOVE_COLUMNS = (
-    "id",
-    "journal_id",
-    "company_id",
-    "currency_id",
-    "state",
-    "move_type",
-    "auto_post",
-    "date",
-    "name",
-    "partner_id",
-    "commercial_partner_id",
-    "invoice_date",
-    "invoice_date_due",
-    "amount_total",
-    "amount_total_signed",
-    "amount_residual",
-    "amount_residual_signed",
-    "amount_untaxed",
-    "amount_untaxed_signed",
-    "payment_state",
-    "ref",
-)
+MOVE_COLUMNS = (*LEDGER_MOVE_COLUMNS, "ref")
+
 LINE_COLUMNS = (
     "id",
     "move_id",

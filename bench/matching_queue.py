@@ -35,7 +35,7 @@ import tempfile
 import time
 import urllib.request
 
-from _common import addons_path, db_exists
+from _common import addons_path, db_exists, install
 from matching import backend_cpu, process_cpu, score
 
 POLL = 1.0  # seconds between samples
@@ -58,26 +58,7 @@ def prepare(args, addons):
     if db_exists(args.db):
         subprocess.run(["dropdb", args.db], check=True)
     subprocess.run(["createdb", "-T", args.template, args.db], check=True)
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "server",
-            "-d",
-            args.db,
-            f"--addons-path={addons}",
-            "-i",
-            "billing_specialist_queue",
-            "-u",
-            "billing_specialist",
-            "--without-demo=all",
-            "--stop-after-init",
-            "--log-level=warn",
-        ],
-        check=True,
-        stderr=subprocess.DEVNULL,
-    )
+    install(args.db, addons, "billing_specialist_queue", "-u", "billing_specialist")
     # The addon's other scheduled actions (follow-up, learning, ...) are due on a copy and would run at the server's
     # start over the whole ledger, updating the invoices the jobs reconcile (seen: the follow-up's updates of
     # account_move failing on concurrent updates by the hundred): only the chunk cron and queue_job's stay active.

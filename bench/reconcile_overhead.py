@@ -33,7 +33,7 @@ import sys
 import time
 from datetime import date, timedelta
 
-from _common import addons_path, db_exists, unique_amounts, update_module
+from _common import addons_path, db_exists, install, unique_amounts, update_module
 
 BUDGET = 1.05
 WITHOUT_MODULES = "account,crm,portal,mail"
@@ -130,24 +130,7 @@ def receivable_lines(moves):
 
 def build(db, modules, invoices, addons):
     started = time.time()
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "odoo",
-            "server",
-            "-d",
-            db,
-            f"--addons-path={addons}",
-            "-i",
-            modules,
-            "--without-demo=all",
-            "--stop-after-init",
-            "--log-level=warn",
-        ],
-        check=True,
-        stderr=subprocess.DEVNULL,
-    )
+    install(db, addons, modules)
     # Odoo parses its configuration once per process: generate each database in a process of its own.
     subprocess.run([sys.executable, __file__, "--generate-only", db, "--invoices", str(invoices)], check=True)
     print(f"generated {db} in {time.time() - started:.0f} s", flush=True)
