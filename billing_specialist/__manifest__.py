@@ -13,6 +13,7 @@
     "depends": ["account", "account_payment", "crm", "portal", "mail"],
     "data": [
         "security/billing_specialist_groups.xml",
+        "security/billing_settings_security.xml",
         "security/ir.model.access.csv",
         "security/billing_dispute_security.xml",
         "data/ir_sequence_data.xml",
@@ -45,7 +46,6 @@
         "views/billing_menus.xml",
         "views/billing_remittance_views.xml",
         "views/billing_match_habit_views.xml",
-        "views/billing_settings_views.xml",
         "views/billing_collection_views.xml",
         "report/billing_followup_letter.xml",
         "views/billing_followup_run_views.xml",

@@ -19,6 +19,7 @@ from . import test_dispute_booking
 from . import test_attack_pass
 from . import test_dispute_assignment
 from . import test_billing_settings
+from . import test_settings_tour
 from . import test_reporting_wizard
 from . import test_reporting_tour
 from . import test_matching_reasons
