@@ -244,6 +244,22 @@ class TestBillingSettings(BillingDisputeCommon):
         self.company.invalidate_recordset()
         self.assertEqual((self.company.billing_writeoff_max_amount, self.company.billing_match_threshold), (50.0, 90))
 
+    def test_the_manager_renames_the_aliases_within_the_alias_rules(self):
+        """A manager renames the company's billing alias; the name of another alias (the remittance one) is refused."""
+        dispute_alias, remittance_alias = (
+            self.company.billing_dispute_alias_id,
+            self.company.billing_remittance_alias_id,
+        )
+        Settings = self._settings(self.manager)
+        with self.assertRaises(UserError), self.env.cr.savepoint():
+            Settings.create({"billing_dispute_alias_name": remittance_alias.alias_name})
+        self.assertNotEqual(dispute_alias.alias_name, remittance_alias.alias_name)
+        Settings.create({"billing_dispute_alias_name": "claims"}).execute()
+        self.assertEqual(dispute_alias.alias_name, "claims")
+        with self.assertRaises(AccessError):
+            Settings.create({"billing_dispute_alias_id": remittance_alias.id})
+        self.assertEqual(self.company.billing_dispute_alias_id, dispute_alias)
+
     # ------------------------------------------------------------------ one list, one screen
 
     def test_every_company_setting_is_on_the_screen_once_with_its_label_and_help(self):

@@ -9,6 +9,11 @@ import { screenshot } from "@billing_specialist/../tests/tours/billing_screensho
 registry.category("web_tour.tours").add("billing_specialist_settings_tour", {
     steps: () => [
         {
+            content: "The apps menu",
+            trigger: ".o_navbar_apps_menu button",
+            run: "click",
+        },
+        {
             content: "The Billing app",
             trigger: ".o_app[data-menu-xmlid='billing_specialist.billing_menu_root']",
             run: "click",
@@ -36,6 +41,22 @@ registry.category("web_tour.tours").add("billing_specialist_settings_tour", {
             trigger: "#billing_aging_buckets .text-muted:contains(Upper day counts of the overdue buckets)",
         },
         screenshot("settings-billing"),
+        {
+            content: "Payment Matching: the capability's switch, then its settings",
+            trigger: "#billing_use_matching input:checked",
+            run() {
+                document.querySelector("#billing_use_matching").scrollIntoView();
+            },
+        },
+        screenshot("settings-capabilities"),
+        {
+            content: "Collections: follow-ups and promises to pay",
+            trigger: "#billing_use_collections input:checked",
+            run() {
+                document.querySelector("#billing_use_collections").scrollIntoView();
+            },
+        },
+        screenshot("settings-promises"),
         {
             content: "New aging buckets",
             trigger: "#billing_aging_buckets input",
