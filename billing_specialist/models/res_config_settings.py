@@ -2,6 +2,7 @@ from lxml import etree
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
+from odoo.tools import clean_context
 
 APP = "billing_specialist"  # the name of the Billing app block in Odoo's Settings
 # What a billing manager without Administration may read of his settings record besides the billing settings.
@@ -168,8 +169,10 @@ class ResConfigSettings(models.TransientModel):
             self._billing_check_values(vals)
             vals["company_id"] = self.env.company.id
         # Elevated only for what was checked above: the related fields write the billing fields of the company (its
-        # constraints apply); the record keeps its creator, the user.
-        return super(ResConfigSettings, self.sudo()).create(vals_list).sudo(False)
+        # constraints apply); the record keeps its creator, the user. A client's ``default_*`` context keys give no
+        # value to any other field.
+        elevated = self.sudo().with_context(clean_context(self.env.context))
+        return super(ResConfigSettings, elevated).create(vals_list).with_env(self.env)
 
     def write(self, vals):
         if not self._billing_limited():

@@ -128,6 +128,21 @@ class TestBillingSettings(BillingDisputeCommon):
         record.with_user(self.manager).execute()
         self._assert_nothing_else_changed()
 
+    def test_client_context_defaults_write_nothing(self):
+        """``default_*`` keys of a client's context give no value to Odoo's settings, nor to another app's field of
+        the company (the record is created with elevated rights for the billing fields only)."""
+        context = {
+            f"default_{self.company_field}": not self.company_before,
+            f"default_{self.group_field}": not self.before[self.group_field],
+            f"default_{self.config_field}": not self.before[self.config_field],
+        }
+        record = self._settings(self.manager).with_context(**context).create({"billing_aging_buckets": "10,20"})
+        record.execute()
+        self.assertEqual(self.company.billing_aging_buckets, "10,20")
+        self._assert_nothing_else_changed()
+        stored = record.sudo().read([self.group_field, self.config_field])[0]
+        self.assertEqual(stored[self.group_field], self.before[self.group_field])
+
     def test_an_administrators_record_is_not_the_managers_to_save(self):
         """An administrator's settings record (it may switch a group) cannot be executed or read by a manager."""
         admin = self.env.ref("base.user_admin")
