@@ -54,8 +54,6 @@
         "views/billing_statement_portal_templates.xml",
         # The Billing menu: after the actions it opens; the files below hang their screens under it
         "views/billing_menus.xml",
-        # Settings (the billing settings screen)
-        "views/billing_settings_views.xml",
         # Payment matching: learned habits
         "views/billing_match_habit_views.xml",
         # Remittance advices

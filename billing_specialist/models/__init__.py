@@ -23,10 +23,10 @@ from . import account_payment
 from . import account_bank_statement_line
 from . import res_users
 from . import crm_team_member
-from . import billing_settings
 from . import billing_match_review
 from . import billing_match_review_allocation
 from . import billing_followup_level
+from . import res_company_collections
 from . import billing_collection
 from . import billing_promise
 from . import billing_followup_history
@@ -42,6 +42,7 @@ from . import billing_invoice_delivery
 from . import billing_invoice_run_line
 from . import billing_invoice_run
 from . import billing_invoice_check
+from . import res_company_invoicing
 from . import billing_invoice_check_result
 from . import billing_invoice_checker
 from . import billing_remittance_format

@@ -396,7 +396,7 @@ class BillingFollowupRun(models.Model):
     @api.model
     def _cron_run(self):
         """Daily: every company with a follow-up ladder, each in its own savepoint."""
-        companies = self.env["billing.followup.level"].sudo().search([]).company_id
+        companies = self.env["billing.followup.level"].sudo().search([]).company_id._billing_uses("collections")
         companies -= self.sudo().search([("state", "=", "running")]).company_id  # still sending a large run
         for company in companies:
             try:

@@ -116,8 +116,9 @@ class BillingInvoiceCheck(models.Model):
         return self.sudo().create(vals_list)
 
     def _by_company(self, companies):
-        """{company_id: {code: check}} of the checks not switched off."""
+        """{company_id: {code: check}} of the checks not switched off, of the companies that use them (Settings)."""
         result = {}
+        companies = companies.sudo()._billing_uses("invoicing")
         checks = self.sudo().search([("company_id", "in", companies.ids), ("mode", "!=", "off")])
         for check in checks:
             result.setdefault(check.company_id.id, {})[check.code] = check

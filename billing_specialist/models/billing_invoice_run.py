@@ -515,7 +515,11 @@ class BillingInvoiceRun(models.Model):
     def _cron_process(self, limit=None):
         """The scheduled action: process the runs queued for the background, as their owners, batch by batch (not
         those processed in chunks: the chunk cron or queue jobs do)."""
-        domain = [("state", "=", "running"), ("chunk_ids", "not any", [("state", "!=", "done")])]
+        domain = [
+            ("state", "=", "running"),
+            ("chunk_ids", "not any", [("state", "!=", "done")]),
+            *self.env["res.company"]._billing_capability_domain("invoicing", prefix="company_id."),
+        ]
         runs = self.sudo().search(domain, order="id", limit=limit)
         size = self.env["billing.run.chunk"]._billing_chunk_size()
         for run in runs:
@@ -545,7 +549,7 @@ class BillingInvoiceRun(models.Model):
         still has to post is left to it; a company another worker is creating the run of at the same time is left.
         """
         Line = self.env["billing.invoice.run.line"].sudo()
-        for company in self.env.user.company_ids:
+        for company in self.env.user.company_ids._billing_uses("invoicing"):
             self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", DUE_TODAY_LOCK_KEY, company.id))
             if not self.env.cr.fetchone()[0]:
                 _logger.info("Daily billing run of company %s: another worker is creating it", company.id)

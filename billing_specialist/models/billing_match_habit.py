@@ -239,7 +239,8 @@ class BillingMatchHabit(models.Model):
     def _cron_learn(self):
         """Learn from automatic runs that have stood for the company's days without being undone."""
         Run = self.env["billing.match.run"].sudo()
-        for company in self.env["res.company"].search([]):
+        Company = self.env["res.company"]
+        for company in Company.search(Company._billing_capability_domain("matching")):
             since = fields.Datetime.now() - timedelta(days=company.billing_learn_after_days)
             runs = Run.search(
                 [

@@ -445,7 +445,9 @@ class BillingMatchRun(models.Model):
         # A scheduled action runs with no language in its context: write the reasons in its user's language.
         runs = self.with_context(lang=self.env.context.get("lang") or self.env.user.lang)
         busy = self.sudo().search([("state", "=", "running")]).company_id  # a large run still in progress
-        for company in self.env["res.company"].search([("billing_match_auto", "=", True)]) - busy:
+        Company = self.env["res.company"]
+        automatic = Company.search([("billing_match_auto", "=", True), *Company._billing_capability_domain("matching")])
+        for company in automatic - busy:
             runs.with_company(company)._run_automatic(company)
 
     # ------------------------------------------------------------------ undo

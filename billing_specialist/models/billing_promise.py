@@ -685,7 +685,8 @@ class BillingPromise(models.Model):
         :return: the promises judged
         """
         today = today or fields.Date.context_today(self)
-        promises = self.sudo().search([("state", "=", "open")])
+        using = self.env["res.company"]._billing_capability_domain("collections", prefix="company_id.")
+        promises = self.sudo().search([("state", "=", "open"), *using])
         paid = promises._amounts_paid()
         judged = self.sudo().browse()
         for promise in promises:

@@ -139,7 +139,8 @@ class BillingRemittance(models.Model):
     def _cron_read_files(self, limit=20):
         """The scheduled action: read the e-mailed advice files waiting to be read, each in a child process with
         limits (``remittance_files.extract``); a file refused leaves its advice in *Error* with the reason."""
-        waiting = self.sudo().search([("state", "=", "reading")], order="id", limit=limit + 1)
+        using = self.env["res.company"]._billing_capability_domain("remittances", prefix="company_id.")
+        waiting = self.sudo().search([("state", "=", "reading"), *using], order="id", limit=limit + 1)
         for remittance in waiting[:limit]:
             remittance._billing_read_file()
             if self._billing_can_commit():

@@ -7,10 +7,46 @@ from odoo.exceptions import ValidationError
 
 MAX_LEARNING_DAYS = 36500  # the days of the learning settings: 100 years at most
 
+# The capabilities a company may switch off: the company fields that must all be set, and the technical group that
+# shows the capability's menus (implied by Billing: Specialist while at least one company uses the capability).
+CAPABILITIES = {
+    "matching": (("billing_use_matching",), "billing_specialist.group_billing_use_matching"),
+    "remittances": (
+        ("billing_use_matching", "billing_use_remittances"),
+        "billing_specialist.group_billing_use_remittances",
+    ),
+    "collections": (("billing_use_collections",), "billing_specialist.group_billing_use_collections"),
+    "invoicing": (("billing_use_invoicing",), "billing_specialist.group_billing_use_invoicing"),
+}
+CAPABILITY_FIELDS = {fname for fnames, _group in CAPABILITIES.values() for fname in fnames}
+
 
 class ResCompany(models.Model):
     _inherit = "res.company"
 
+    billing_use_matching = fields.Boolean(
+        string="Payment Matching",
+        default=True,
+        help="Match customer payments and bank lines to invoices: the Payment Matching menu, the automatic matching "
+        "and the learning of customers' habits.",
+    )
+    billing_use_remittances = fields.Boolean(
+        string="Remittance Advices",
+        default=True,
+        help="Read customers' remittance advices (imported or e-mailed) to match their payments; needs Payment "
+        "Matching.",
+    )
+    billing_use_collections = fields.Boolean(
+        string="Collections",
+        default=True,
+        help="Worklist, follow-up runs and promises to pay: their menus and scheduled actions.",
+    )
+    billing_use_invoicing = fields.Boolean(
+        string="Invoice Checks and Billing Runs",
+        default=True,
+        help="Pre-send checks on customer invoices (they may block posting) and billing runs: their menus and "
+        "scheduled actions.",
+    )
     billing_writeoff_account_id = fields.Many2one(
         "account.account",
         string="Dispute Write-off Account",
@@ -113,7 +149,12 @@ class ResCompany(models.Model):
         help="A payment short of the invoices by at most this much (or the percentage) settles them, "
         "the difference written off.",
     )
-    billing_match_tolerance_percent = fields.Float(string="Payment Difference Tolerance (%)", digits=(16, 2))
+    billing_match_tolerance_percent = fields.Float(
+        string="Payment Difference Tolerance (%)",
+        digits=(16, 2),
+        help="A payment short of the invoices by at most this share of them (or the amount) settles them, the "
+        "difference written off.",
+    )
     billing_match_writeoff_account_id = fields.Many2one(
         "account.account",
         string="Payment Difference Account",
@@ -164,9 +205,41 @@ class ResCompany(models.Model):
         companies = super().create(vals_list)
         companies._billing_ensure_dispute_alias()
         companies._billing_ensure_remittance_alias()
-        self.env["billing.followup.level"]._seed_ladder(companies)
-        self.env["billing.invoice.check"]._ensure_for_companies(companies)
+        self._billing_sync_capability_groups()
         return companies
+
+    def write(self, vals):
+        result = super().write(vals)
+        if CAPABILITY_FIELDS.intersection(vals) or "active" in vals:
+            self._billing_sync_capability_groups()
+        return result
+
+    # ------------------------------------------------------------------ capabilities
+
+    @api.model
+    def _billing_capability_domain(self, capability, prefix=""):
+        """The domain of the companies that use ``capability`` (a key of ``CAPABILITIES``); ``prefix`` is the path
+        to the company, e.g. ``"company_id."``."""
+        return [(f"{prefix}{fname}", "=", True) for fname in CAPABILITIES[capability][0]]
+
+    def _billing_uses(self, capability):
+        """These companies that use ``capability``: the scheduled actions skip the others."""
+        return self.filtered_domain(self._billing_capability_domain(capability))
+
+    @api.model
+    def _billing_sync_capability_groups(self):
+        """Show a capability's menus while at least one active company uses it, as Odoo's feature settings do: its
+        technical group is implied by Billing: Specialist, or removed from it (and from its users)."""
+        specialists = self.env.ref("billing_specialist.group_billing_user").sudo()
+        companies = self.sudo().search([])
+        for capability, (_fnames, group_xmlid) in CAPABILITIES.items():
+            group = self.env.ref(group_xmlid, raise_if_not_found=False)
+            if not group:  # while the module is being installed, before its groups
+                continue
+            if companies._billing_uses(capability):
+                specialists._apply_group(group.sudo())
+            else:
+                specialists._remove_group(group.sudo())
 
     def _billing_ensure_dispute_alias(self):
         """Give each company its billing alias (billing@its alias domain) that opens dispute cases, once."""
@@ -214,6 +287,13 @@ class ResCompany(models.Model):
                 what=what,
             ),
             self.env._("Kind regards,"),
+        )
+
+    @api.constrains("billing_writeoff_account_id", "billing_writeoff_journal_id", "billing_match_writeoff_account_id")
+    def _check_billing_companies(self):
+        """The accounts and journal of the settings belong to the company (whoever writes them, however)."""
+        self._check_company(
+            ["billing_writeoff_account_id", "billing_writeoff_journal_id", "billing_match_writeoff_account_id"]
         )
 
     @api.constrains("billing_remittance_date_window")

@@ -3,6 +3,7 @@
 # settings
 from . import test_billing_settings
 from . import test_settings_limits
+from . import test_settings_tour
 
 # runs: generic runs and chunks, scheduled actions
 from . import test_cron_concurrency

@@ -37,7 +37,6 @@ FILES = {
     "__manifest__.py": "settings",
     "exceptions.py": "settings",
     "models/__init__.py": "settings",
-    "models/billing_settings.py": "settings",
     "models/res_company.py": "settings",
     "models/res_config_settings.py": "settings",
     "models/billing_finite_mixin.py": "settings",
@@ -108,6 +107,7 @@ FILES = {
     "models/mail_mail.py": "collections",
     "models/res_partner.py": "collections",
     "models/account_move_collection.py": "collections",
+    "models/res_company_collections.py": "collections",
     "report/billing_worklist.py": "collections",
     "report/billing_worklist_cockpit.py": "collections",
     "wizards/billing_collection_assign.py": "collections",
@@ -124,6 +124,7 @@ FILES = {
     "models/billing_invoice_delivery.py": "invoicing",
     "models/billing_invoice_run.py": "invoicing",
     "models/billing_invoice_run_line.py": "invoicing",
+    "models/res_company_invoicing.py": "invoicing",
     "wizards/billing_invoice_check_override.py": "invoicing",
     # reports
     "report/billing_activity_report.py": "reports",
@@ -152,9 +153,6 @@ FILES = {
 # Today's crossings (file, model, kind): each is a call from a capability to one it may not call. Remove a line
 # when its step of issue 22 lands; never add one (fix the call, or argue the table in docs/ARCHITECTURE.md).
 KNOWN_CROSSINGS = {
-    # settings -> collections, invoicing: the company seeds its follow-up levels and checks (step 6)
-    ("models/res_company.py", "billing.followup.level", "env"),
-    ("models/res_company.py", "billing.invoice.check", "env"),
     # disputes -> matching: resolving a dispute books its write-off through the payment apply (step 4)
     ("wizards/billing_dispute_resolve.py", "billing.payment.apply", "env"),
     # matching -> remittances: the matcher, the run, the review and the payment name remittances (step 3: a hook
