@@ -35,13 +35,7 @@ _PROTECTED_FIELDS = frozenset(
         "started_uid",
         "print_attachment_id",
         "date_done",
-        "invoice_count",
-        "pending_count",
-        "sent_count",
-        "printed_count",
-        "blocked_count",
-        "failed_count",
-        "skipped_count",
+        *COUNTS,
     }
 )
 
