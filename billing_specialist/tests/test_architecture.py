@@ -57,6 +57,7 @@ FILES = {
     "models/crm_team_member.py": "disputes",
     "models/res_users.py": "disputes",
     "models/mail_alias.py": "disputes",
+    "models/billing_writeoff.py": "disputes",
     "wizards/billing_dispute_resolve.py": "disputes",
     # payment matching and learning
     "matching/__init__.py": "matching",
@@ -74,6 +75,8 @@ FILES = {
     "models/billing_matcher.py": "matching",
     "models/billing_matcher_inputs.py": "matching",
     "models/billing_payment_apply.py": "matching",
+    "models/billing_payment_source.py": "matching",
+    "models/billing_short_payment.py": "matching",
     # remittance advices
     "matching/file_extract.py": "remittances",
     "matching/remittance.py": "remittances",
@@ -84,6 +87,7 @@ FILES = {
     "models/billing_remittance_format.py": "remittances",
     "models/billing_remittance_gateway.py": "remittances",
     "models/billing_remittance_line.py": "remittances",
+    "models/billing_remittance_matching.py": "remittances",
     "wizards/billing_remittance_import.py": "remittances",
     # collections: follow-up, promises, worklist
     "followup/": "collections",
@@ -139,15 +143,6 @@ KNOWN_CROSSINGS = {
     # settings -> collections, invoicing: the company seeds its follow-up levels and checks (step 6)
     ("models/res_company.py", "billing.followup.level", "env"),
     ("models/res_company.py", "billing.invoice.check", "env"),
-    # disputes -> matching: resolving a dispute books its write-off through the payment apply (step 4)
-    ("wizards/billing_dispute_resolve.py", "billing.payment.apply", "env"),
-    # matching -> remittances: the matcher, the run, the review and the payment name remittances (step 3: a hook
-    # for extra proposals and one after applying)
-    ("models/account_payment.py", "billing.remittance", "env"),
-    ("models/billing_match_review.py", "billing.remittance", "field"),
-    ("models/billing_match_run.py", "billing.remittance", "env"),
-    ("models/billing_match_run.py", "billing.remittance", "field"),
-    ("models/billing_matcher.py", "billing.remittance", "env"),
     # collections -> matching: the partner form shows the learned habits
     ("models/res_partner.py", "billing.match.habit", "field"),
     # collections -> reports: the worklist and the partner read the activity report's team SQL (step 4)
@@ -186,10 +181,6 @@ LONG_FUNCTIONS = {
     ("billing_specialist/matching/remittance.py", "parse_amount"),
     ("billing_specialist/models/billing_followup_line.py", "_prepare_vals_list"),
     ("billing_specialist/models/billing_invoice_checker.py", "_check_dispute"),
-    ("billing_specialist/models/billing_match_run.py", "_prepare_applications"),
-    ("billing_specialist/models/billing_payment_apply.py", "_check_allocations"),
-    ("billing_specialist/models/billing_payment_apply.py", "_reconcile_capped"),
-    ("billing_specialist/models/billing_remittance.py", "action_apply"),
     ("billing_specialist/report/billing_aging.py", "_get_aging"),
     ("billing_specialist/report/billing_kpi.py", "_dispute_kpis"),
     ("billing_specialist/report/billing_kpi.py", "_get_kpis"),
