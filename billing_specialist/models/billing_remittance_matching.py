@@ -57,17 +57,19 @@ class BillingPaymentApply(models.AbstractModel):
 
     @api.model
     def _billing_after_apply(self, applications):
-        super()._billing_after_apply(applications)
+        result = super()._billing_after_apply(applications)
         for application in applications:
             if application.vals.get("remittance_id"):
                 self.env["billing.remittance"].browse(application.vals["remittance_id"])._billing_after_apply(
                     application.source, application.allocations
                 )
+        return result
 
     @api.model
     def _billing_after_undo(self, run_lines):
-        super()._billing_after_undo(run_lines)
+        result = super()._billing_after_undo(run_lines)
         self.env["billing.remittance"]._billing_undone(run_lines)
+        return result
 
 
 class BillingMatchReview(models.Model):

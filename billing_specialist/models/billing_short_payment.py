@@ -10,10 +10,11 @@ class BillingPaymentApply(models.AbstractModel):
 
     @api.model
     def _billing_after_apply(self, applications):
-        super()._billing_after_apply(applications)
+        result = super()._billing_after_apply(applications)
         for application in applications:
             if application.dispute_reason is not None:
                 self._open_short_payment_dispute(application)
+        return result
 
     @api.model
     def _open_short_payment_dispute(self, application):
