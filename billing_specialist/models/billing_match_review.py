@@ -192,10 +192,11 @@ class BillingMatchReview(models.Model):
         Rows of sources no longer pending go; rows the user skipped stay skipped. :return: the rows of ``sources``.
         """
         self.check_access("read")  # billing users only: rows are written as superuser below
-        Payment, BankLine = self.env["account.payment"], self.env["account.bank.statement.line"]
-        pending = Payment._billing_pending(company), BankLine._billing_pending(company)
+        pending = [
+            model._billing_pending(company) for model in self.env["billing.payment.source"]._billing_source_models()
+        ]
         if sources is None:
-            sources = list(pending[0]) + list(pending[1])
+            sources = [source for records in pending for source in records]
         pending_keys = {(rec._name, rec.id) for records in pending for rec in records}
         sources = [source for source in sources if (source._name, source.id) in pending_keys]
         wanted = {(source._name, source.id) for source in sources}
@@ -292,8 +293,8 @@ class BillingMatchReview(models.Model):
             partner = self.env["res.partner"].browse(context["active_id"]).commercial_partner_id
             sources = [
                 source
-                for model in ("account.payment", "account.bank.statement.line")
-                for source in self.env[model]._billing_pending(company)
+                for model in self.env["billing.payment.source"]._billing_source_models()
+                for source in model._billing_pending(company)
                 if source.partner_id.commercial_partner_id == partner
             ]
             return self._action_open(company, sources, name=self.env._("Match Payments: %s", partner.display_name))

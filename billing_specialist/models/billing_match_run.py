@@ -132,9 +132,11 @@ class BillingMatchRun(models.Model):
         lines = (
             self.line_ids if self.state == "undone" else self.line_ids.filtered(lambda rec: rec.outcome != "applied")
         )
-        payments = lines.payment_id & self.env["account.payment"]._billing_pending(self.company_id)
-        bank_lines = lines.statement_line_id & self.env["account.bank.statement.line"]._billing_pending(self.company_id)
-        return list(payments) + list(bank_lines)
+        return [
+            source
+            for model in self.env["billing.payment.source"]._billing_source_models()
+            for source in lines.mapped(model._billing_source_field) & model._billing_pending(self.company_id)
+        ]
 
     def _compute_left_count(self):
         for run in self:

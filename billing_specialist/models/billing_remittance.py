@@ -447,16 +447,12 @@ class BillingRemittance(models.Model):
         """Match waiting remittances to a pending payment or bank line of their customer, if one fits."""
         for remittance in self.filtered(lambda rec: rec.state == "new"):
             company = remittance.company_id
-            pending = list(
-                self.env["account.payment"]
-                ._billing_pending(company)
-                .filtered(lambda pay, rec=remittance: pay.partner_id.commercial_partner_id == rec.partner_id)
-            )
-            pending += list(
-                self.env["account.bank.statement.line"]
-                ._billing_pending(company)
-                .filtered(lambda line, rec=remittance: line.partner_id.commercial_partner_id == rec.partner_id)
-            )
+            pending = [
+                source
+                for model in self.env["billing.payment.source"]._billing_source_models()
+                for source in model._billing_pending(company)
+                if source.partner_id.commercial_partner_id == remittance.partner_id
+            ]
             for source in pending:
                 if self._billing_for_source(source, remittance) == remittance:
                     remittance._billing_set_source(source, "matched")
