@@ -14,7 +14,10 @@ from . import res_company
 from . import res_config_settings
 from . import res_partner
 from . import res_partner_matching
+from . import billing_writeoff
 from . import billing_payment_apply
+from . import billing_short_payment
+from . import billing_payment_source
 from . import billing_history_mixin
 from . import billing_run_chunked_mixin
 from . import billing_run_chunk
@@ -51,6 +54,7 @@ from . import billing_remittance
 from . import billing_remittance_line
 from . import billing_remittance_gateway
 from . import billing_dispute_remittance
+from . import billing_remittance_matching
 from . import billing_match_habit
 from . import billing_report_hook
 from . import billing_dispute_report

@@ -3,11 +3,17 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..matching import Source
-from .billing_payment_apply import Application
 
 
 class AccountBankStatementLine(models.Model):
-    _inherit = "account.bank.statement.line"
+    """An incoming bank line as a source of cash (``billing.payment.source``): applying it moves its amount from the
+    suspense account to its customer's receivable, then reconciles; undoing it moves the amount back."""
+
+    _name = "account.bank.statement.line"
+    _inherit = ["account.bank.statement.line", "billing.payment.source"]
+
+    _billing_source_field = "statement_line_id"
+    _billing_source_type = "bank_line"
 
     @api.model
     def _billing_pending(self, company):
@@ -28,10 +34,6 @@ class AccountBankStatementLine(models.Model):
     def _billing_amount(self):
         return self.amount_currency if self.foreign_currency_id else self.amount
 
-    def _billing_source(self):
-        self.ensure_one()
-        return self._billing_sources_read()[self.id]
-
     def _billing_sources_read(self):
         """The engine's view of each line, {id: Source}, in a few queries whatever their number (a run's)."""
         settled = self.move_id._billing_settled_names()
@@ -48,11 +50,6 @@ class AccountBankStatementLine(models.Model):
             )
             for line in self
         }
-
-    def _billing_receivable_lines(self):
-        return self.move_id.line_ids.filtered(
-            lambda aml: aml.account_id.account_type == "asset_receivable" and not aml.reconciled
-        )
 
     def _billing_customer(self, moves, partner=None):
         """Whom the line is applied for: the partner given, else the line's, else the one customer of ``moves``."""
@@ -73,32 +70,25 @@ class AccountBankStatementLine(models.Model):
     def _billing_available(self):
         return self._billing_amount()
 
-    def _billing_check_applicable(self, moves, amounts, writeoff=0.0, customer=None, automatic=False, learned_fee=0.0):
+    def _billing_done(self):
+        return self.is_reconciled
+
+    def _billing_proposed_customer(self, partner):
+        """The line's own customer, else the one whose invoices the engine proposes."""
+        return self.partner_id.commercial_partner_id or partner
+
+    def _billing_check_state(self):
         self.ensure_one()
         if self.is_reconciled or self.amount <= 0:
             raise UserError(self.env._("Bank line %(line)s is already reconciled.", line=self.display_name))
-        self.env["billing.payment.apply"]._check_allocations(
-            self,
-            moves,
-            amounts,
-            writeoff,
-            customer=customer or self.partner_id.commercial_partner_id,
-            automatic=automatic,
-            learned_fee=learned_fee,
-        )
 
-    def _billing_apply(self, allocations, writeoff=0.0, nowait=False, partner=None):
-        """Apply the line to the given invoices and credit notes: see ``billing.payment.apply``.
+    @api.model
+    def _billing_before_reconcile(self, applications):
+        """The amount of each line goes to its customer's receivable, ready to reconcile."""
+        self._billing_to_receivable_many([(app.source, app.customer) for app in applications])
 
-        The amount moves from the suspense account to the customer's receivable (``partner``, else the line's
-        partner, else the invoices' customer), then is reconciled; all in one step.
-        """
-        self.ensure_one()
-        moves = self.env["account.move"].browse([move_id for move_id, _amount in allocations])
-        customer = self._billing_customer(moves, partner)
-        self._billing_check_applicable(moves, dict(allocations), writeoff, customer=customer)
-        application = Application(self, list(allocations), writeoff, customer=customer)
-        return self.env["billing.payment.apply"]._apply(application, nowait)
+    def _billing_after_unreconcile(self):
+        self._billing_to_suspense()
 
     @api.model
     def _billing_to_receivable_many(self, lines_customers):

@@ -31,9 +31,16 @@ class AccountPartialReconcile(models.Model):
 
     def unlink(self):
         disputes = self._billing_related_disputes()
-        # A reconciliation a matching run made, taken back by hand (not with the run's Undo): what its match taught
-        # the matching is taken back too. One indexed lookup (the run lines' reconciliations), before the link goes.
-        taught = self.env["billing.match.run.line"].sudo().search([("partial_ids", "in", self.ids)]) if self else None
+        # A reconciliation a matching run made, taken back by hand (not with the run's Undo, which un-learns itself:
+        # ``billing.payment.apply._undo``): what its match taught the matching is taken back too. One indexed lookup
+        # (the run lines' reconciliations), before the link goes.
+        taught = (
+            self.env["billing.match.run.line"]
+            .sudo()
+            .search([("partial_ids", "in", self.ids), ("run_id.state", "!=", "undone")])
+            if self
+            else None
+        )
         result = super().unlink()
         if disputes:
             disputes._sync_state_with_accounting()

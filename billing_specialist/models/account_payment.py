@@ -1,17 +1,18 @@
 from odoo import api, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from ..matching import Source
-from .billing_payment_apply import Application
 
 
 class AccountPayment(models.Model):
-    _inherit = "account.payment"
+    """A customer payment as a source of cash (``billing.payment.source``)."""
 
-    def _billing_receivable_lines(self):
-        return self.move_id.line_ids.filtered(
-            lambda aml: aml.account_id.account_type == "asset_receivable" and not aml.reconciled
-        )
+    _name = "account.payment"
+    _inherit = ["account.payment", "billing.payment.source"]
+
+    _billing_source_field = "payment_id"
+    _billing_source_type = "payment"
 
     @api.model
     def _billing_pending(self, company):
@@ -39,13 +40,15 @@ class AccountPayment(models.Model):
     def _billing_label(self):
         return self.name
 
+    def _billing_row_name(self):
+        return self._billing_label()
+
+    def _billing_payment(self):
+        return self
+
     def _billing_available(self):
         """What the payment still has to apply, in its currency."""
         return -sum(self._billing_receivable_lines().mapped("amount_residual_currency"))
-
-    def _billing_source(self):
-        self.ensure_one()
-        return self._billing_sources_read()[self.id]
 
     def _billing_sources_read(self):
         """The engine's view of each payment, {id: Source}, in a few queries whatever their number (a run's)."""
@@ -72,35 +75,39 @@ class AccountPayment(models.Model):
             for payment in self
         }
 
-    def _billing_apply(self, allocations, writeoff=0.0, nowait=False):
-        """Reconcile the payment with the given invoices and credit notes: see ``billing.payment.apply``.
+    def _billing_customer(self, moves, partner=None):
+        """A payment is applied for its own customer, whatever is chosen."""
+        return self.partner_id.commercial_partner_id
 
-        :param allocations: [(invoice or credit note id, amount)] in the invoices' currency, credit notes negative.
-        :return: (account.partial.reconcile created, write-off move or empty recordset)
-        """
-        self.ensure_one()
-        moves = self.env["account.move"].browse([move_id for move_id, _amount in allocations])
-        self._billing_check_applicable(moves, dict(allocations), writeoff)
-        return self.env["billing.payment.apply"]._apply(Application(self, list(allocations), writeoff), nowait)
-
-    def _billing_check_applicable(self, moves, amounts, writeoff=0.0, customer=None, automatic=False, learned_fee=0.0):
-        """Refuse, with a clear message and before anything is written, what cannot be applied."""
+    def _billing_check_state(self):
         self.ensure_one()
         if self.state not in ("in_process", "paid") or self.payment_type != "inbound":
             raise UserError(self.env._("%(payment)s is not a posted customer payment.", payment=self.name))
-        self.env["billing.payment.apply"]._check_allocations(
-            self,
-            moves,
-            amounts,
-            writeoff,
-            customer=self.partner_id.commercial_partner_id,
-            automatic=automatic,
-            learned_fee=learned_fee,
-        )
 
-    def action_post(self):
-        result = super().action_post()
-        received = self.filtered(lambda pay: pay.payment_type == "inbound" and pay.partner_type == "customer")
-        if received:  # a remittance advice waiting for this payment is matched to it now
-            self.env["billing.remittance"].sudo()._billing_match_sources(received)
-        return result
+    def _billing_check_applicable(self, moves, amounts, writeoff=0.0, customer=None, automatic=False, learned_fee=0.0):
+        """A payment is checked for its own customer, whatever ``customer`` says."""
+        return super()._billing_check_applicable(moves, amounts, writeoff, automatic=automatic, learned_fee=learned_fee)
+
+    @api.model
+    def _billing_link(self, applications):
+        """List each payment on the invoices it settles (``matched_payment_ids``), as the register-payment wizard
+        does: the invoice's Payments button shows it. Undo leaves the link, as Odoo's unreconciling does.
+
+        Written in one statement into the relation (an ORM write per payment re-synchronised each payment's journal
+        entry: a quarter of a run's time), then the ORM is told (cache invalidated, dependent fields marked).
+        """
+        pairs = {(move_id, app.source.id) for app in applications for move_id, amount in app.allocations if amount > 0}
+        if not pairs:
+            return
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO account_move__account_payment (invoice_id, payment_id) VALUES %s ON CONFLICT DO NOTHING",
+                SQL(", ").join(SQL("(%s, %s)", move_id, payment_id) for move_id, payment_id in sorted(pairs)),
+            )
+        )
+        invoices = self.env["account.move"].browse({move_id for move_id, _payment_id in pairs})
+        payments = self.browse({payment_id for _move_id, payment_id in pairs})
+        invoices.invalidate_recordset(["matched_payment_ids"])
+        payments.invalidate_recordset(["invoice_ids"])
+        invoices.modified(["matched_payment_ids"])
+        payments.modified(["invoice_ids"])

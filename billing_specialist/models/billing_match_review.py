@@ -8,6 +8,7 @@ from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
 from .billing_matcher import BillingMatcher
+from .billing_payment_apply import Application, ApplicationRefused
 
 # What a client may change on a review row (the rest is written by the refresh, as superuser).
 CLIENT_FIELDS = {"partner_id", "allocation_ids", "writeoff", "open_dispute", "dispute_reason_id"}
@@ -84,12 +85,6 @@ class BillingMatchReview(models.Model):
         help="The payment is short on one invoice: apply it, then open a dispute case for what remains open.",
     )
     dispute_reason_id = fields.Many2one("billing.dispute.reason")
-    remittance_id = fields.Many2one(
-        "billing.remittance",
-        string="Remittance Advice",
-        readonly=True,
-        help="The customer's breakdown of this payment: the proposal follows it, invoice by invoice.",
-    )
     open_item_ids = fields.Many2many(
         "account.move",
         string="Other Open Items",
@@ -197,10 +192,11 @@ class BillingMatchReview(models.Model):
         Rows of sources no longer pending go; rows the user skipped stay skipped. :return: the rows of ``sources``.
         """
         self.check_access("read")  # billing users only: rows are written as superuser below
-        Payment, BankLine = self.env["account.payment"], self.env["account.bank.statement.line"]
-        pending = Payment._billing_pending(company), BankLine._billing_pending(company)
+        pending = [
+            model._billing_pending(company) for model in self.env["billing.payment.source"]._billing_source_models()
+        ]
         if sources is None:
-            sources = list(pending[0]) + list(pending[1])
+            sources = [source for records in pending for source in records]
         pending_keys = {(rec._name, rec.id) for records in pending for rec in records}
         sources = [source for source in sources if (source._name, source.id) in pending_keys]
         wanted = {(source._name, source.id) for source in sources}
@@ -241,9 +237,9 @@ class BillingMatchReview(models.Model):
         return {
             "company_id": company.id,
             "user_id": self.env.uid,
-            "source_type": "payment" if source._name == "account.payment" else "bank_line",
-            "payment_id" if source._name == "account.payment" else "statement_line_id": source.id,
-            "name": source._billing_label() if source._name == "account.payment" else source.display_name,
+            "source_type": source._billing_source_type,
+            source._billing_source_field: source.id,
+            "name": source._billing_row_name(),
             "date": source.date,
             "journal_id": source.journal_id.id,
             "partner_id": partner.id,
@@ -257,7 +253,7 @@ class BillingMatchReview(models.Model):
             "has_proposal": bool(best and best.allocations),
             "skipped": skipped,
             "writeoff": best.writeoff if best else 0.0,
-            "remittance_id": best.remittance_id if best else False,
+            **(self.env["billing.payment.source"]._billing_proposal_vals(best) if best else {}),
             "allocation_ids": [
                 Command.create({"move_id": a.item_id, "amount": abs(a.amount)})
                 for a in (best.allocations if best else [])
@@ -297,8 +293,8 @@ class BillingMatchReview(models.Model):
             partner = self.env["res.partner"].browse(context["active_id"]).commercial_partner_id
             sources = [
                 source
-                for model in ("account.payment", "account.bank.statement.line")
-                for source in self.env[model]._billing_pending(company)
+                for model in self.env["billing.payment.source"]._billing_source_models()
+                for source in model._billing_pending(company)
                 if source.partner_id.commercial_partner_id == partner
             ]
             return self._action_open(company, sources, name=self.env._("Match Payments: %s", partner.display_name))
@@ -334,7 +330,13 @@ class BillingMatchReview(models.Model):
         if len(self.company_id) > 1:
             raise UserError(self.env._("Apply the rows of one company at a time."))
         rows = self._lock_rows()
-        run = self.env["billing.match.run"]._record_manual(rows.company_id, [row._apply_row() for row in rows])
+        applications = [row._application() for row in rows]
+        run = self.env["billing.match.run"]._create_manual(rows.company_id)
+        try:
+            self.env["billing.payment.apply"]._apply_applications(run, applications)
+        except ApplicationRefused as refused:
+            row = next(row for row, app in zip(rows, applications, strict=True) if app is refused.application)
+            raise row._refusal(refused.error) from refused.error
         rows.sudo().unlink()
         return {
             "type": "ir.actions.client",
@@ -373,77 +375,39 @@ class BillingMatchReview(models.Model):
         self.invalidate_recordset()
         return self
 
-    def _apply_row(self):
-        """Apply one row (``billing.payment.apply`` checks and reconciles); :return: its manual run line values."""
+    def _application(self):
+        """What applying this row asks of ``billing.payment.apply``: its invoices, write-off, customer and run line."""
         self.ensure_one()
+        source = self._source()
         allocations = [
             (alloc.move_id.id, -alloc.amount if alloc.move_id.move_type == "out_refund" else alloc.amount)
             for alloc in self.allocation_ids
         ]
-        source = self._source()
-        try:
-            if self.statement_line_id:
-                # The customer chosen on the row only for a line that names none (the line's own otherwise).
-                partials, writeoff_move = source._billing_apply(
-                    allocations, self.writeoff, nowait=True, partner=None if source.partner_id else self.partner_id
-                )
-            else:
-                partials, writeoff_move = source._billing_apply(allocations, self.writeoff, nowait=True)
-            if self.open_dispute:
-                self._open_short_payment_dispute()
-            if self.remittance_id:
-                self.remittance_id._billing_after_apply(source, allocations)
-        except UserError as error:
-            raise UserError(
-                self.env._("%(payment)s: %(error)s Nothing was applied.", payment=self.name, error=error.args[0])
-            ) from error
-        except psycopg2.errors.LockNotAvailable as error:
-            raise UserError(
-                self.env._("%(payment)s is being applied by another user; nothing was applied.", payment=self.name)
-            ) from error
-        moves = self.allocation_ids.move_id
-        return {
-            "payment_id": self.payment_id.id,
-            "statement_line_id": self.statement_line_id.id,
-            "partner_id": (source.partner_id.commercial_partner_id or self.partner_id).id,
-            "confidence": self.confidence,
-            "reasons": self.reasons,
-            "currency_id": moves.currency_id[:1].id,
-            "writeoff": self.writeoff,
-            "allocation_ids": [
-                Command.create(
-                    {"move_id": move_id, "amount": amount, "currency_id": moves.browse(move_id).currency_id.id}
-                )
-                for move_id, amount in allocations
-            ],
-            "outcome": "applied",
-            "partial_ids": [Command.set(partials.ids)],
-            "partial_count": len(partials),
-            "writeoff_move_id": writeoff_move.id,
-            "remittance_id": self.remittance_id.id,
-        }
+        return Application(
+            source,
+            allocations,
+            self.writeoff,
+            # The customer chosen on the row only for a source that names none (the source's own otherwise).
+            customer=None if source.partner_id else self.partner_id,
+            vals={
+                "partner_id": (source.partner_id.commercial_partner_id or self.partner_id).id,
+                "confidence": self.confidence,
+                "reasons": self.reasons,
+                **self._billing_line_vals(),
+            },
+            dispute_reason=self.dispute_reason_id if self.open_dispute else None,
+        )
 
-    def _open_short_payment_dispute(self):
-        """After a short payment, open a case for what the payment left open on the invoice it paid in part."""
-        self.ensure_one()
-        invoices = self.allocation_ids.move_id.filtered(
-            lambda m: m.move_type == "out_invoice" and not m.currency_id.is_zero(m.amount_residual)
-        )
-        if len(invoices) != 1:
-            raise UserError(
-                self.env._("To dispute the difference, the payment must leave exactly one invoice partly open.")
+    def _billing_line_vals(self):
+        """Hook: what the row adds to its run line (remittance advices add theirs)."""
+        return {}
+
+    def _refusal(self, error):
+        """The message of this row refused: nothing of the rows was applied."""
+        if isinstance(error, psycopg2.errors.LockNotAvailable):
+            return UserError(
+                self.env._("%(payment)s is being applied by another user; nothing was applied.", payment=self.name)
             )
-        if not self.dispute_reason_id:
-            raise UserError(self.env._("Choose the reason of the dispute for the difference."))
-        vals = invoices._billing_prepare_dispute_vals()
-        vals.update(
-            reason_id=self.dispute_reason_id.id,
-            source_payment_id=self.payment_id.id,
-            description=self.env._(
-                "<p>Short payment: %(payment)s left %(amount)s open on %(invoice)s.</p>",
-                payment=self.name,
-                amount=formatLang(self.env, invoices.amount_residual, currency_obj=invoices.currency_id),
-                invoice=invoices.name,
-            ),
+        return UserError(
+            self.env._("%(payment)s: %(error)s Nothing was applied.", payment=self.name, error=error.args[0])
         )
-        return self.env["billing.dispute"].create(vals)

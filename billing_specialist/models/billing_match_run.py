@@ -1,7 +1,7 @@
 import time
 import zlib
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -132,9 +132,11 @@ class BillingMatchRun(models.Model):
         lines = (
             self.line_ids if self.state == "undone" else self.line_ids.filtered(lambda rec: rec.outcome != "applied")
         )
-        payments = lines.payment_id & self.env["account.payment"]._billing_pending(self.company_id)
-        bank_lines = lines.statement_line_id & self.env["account.bank.statement.line"]._billing_pending(self.company_id)
-        return list(payments) + list(bank_lines)
+        return [
+            source
+            for model in self.env["billing.payment.source"]._billing_source_models()
+            for source in lines.mapped(model._billing_source_field) & model._billing_pending(self.company_id)
+        ]
 
     def _compute_left_count(self):
         for run in self:
@@ -148,15 +150,32 @@ class BillingMatchRun(models.Model):
         )
 
     @api.model
-    def _record_manual(self, company, line_vals):
-        """Record what a person applied on the review screen as a manual run (history and undo)."""
+    def _create_manual(self, company):
+        """A manual run to record what a person applies (``billing.payment.apply._apply_applications``)."""
+        # sudo: the run and its lines are history that clients cannot write (see ``_check_written_by_run``).
         run = self.sudo().create(
             {"company_id": company.id, "threshold": company.billing_match_threshold, "mode": "manual"}
         )
-        lines = self.env["billing.match.run.line"].sudo().create([{**vals, "run_id": run.id} for vals in line_vals])
-        self.env["billing.match.habit"]._learn(lines)  # applied by a person: confirmed at once
-        run.learned = True
         return run.with_env(self.env)
+
+    def _record_lines(self, line_vals):
+        """Create this run's lines (as superuser: they are history) in one go; :return: them."""
+        self.ensure_one()
+        run = self.sudo()
+        # A large run's chunks run side by side (queue jobs): its counts are computed once, when it is done; each
+        # chunk updating the run's row would make chunks finishing together fail on a concurrent update.
+        counts = [self._fields[name] for name in COUNTS] if self.state == "running" else []
+        # Their run and company given, not computed from the run after the INSERT: that UPDATE joined each 100 rows
+        # with the whole table (a sequential scan of the run lines and allocations, 100,000 at the end of a large run).
+        company = {"company_id": self.company_id.id}
+        for vals in line_vals:
+            vals.update(company, run_id=self.id)
+            for command in vals.get("allocation_ids", ()):
+                command[2].update(company)
+        with self.env.protecting(counts, run):
+            lines = self.env["billing.match.run.line"].sudo().create(line_vals)
+            self.env.flush_all()
+        return lines
 
     # ------------------------------------------------------------------ entry point
 
@@ -231,34 +250,8 @@ class BillingMatchRun(models.Model):
         :param read: the caller has just read ``sources`` with ``matcher.read_sources``.
         """
         self.ensure_one()
-        run = self.sudo()
-        line_vals, ready = self._prepare_applications(run, matcher, sources, self.threshold, customers, read)
-        # Bulk run: the run's own lines are the audit trail, so the per-document tracking messages are skipped.
-        Apply = self.env["billing.payment.apply"].with_context(tracking_disable=True, mail_notrack=True)
-        ready, skipped = Apply._lock(ready)
-        line_vals += [
-            {**app.vals, "outcome": "skipped", "reasons": self.env._("held by another user or run")} for app in skipped
-        ]
-        for start in range(0, len(ready), batch_size):
-            batch = ready[start : start + batch_size]
-            for application, result in zip(batch, Apply._apply_batch(batch), strict=True):
-                line_vals.append(self._result_vals(application, result))
-            done = min(start + batch_size, len(ready))
-            if progress:
-                self.env["ir.cron"]._notify_progress(done=done, remaining=len(ready) - done)  # no-op outside the cron
-        # A large run's chunks run side by side (queue jobs): its counts are computed once, when it is done; each
-        # chunk updating the run's row would make chunks finishing together fail on a concurrent update.
-        counts = [self._fields[name] for name in COUNTS] if self.state == "running" else []
-        # Their company given, not computed from the run after the INSERT: that UPDATE joined each 100 rows with
-        # the whole table (a sequential scan of the run lines and allocations, 100,000 at the end of a large run).
-        company = {"company_id": self.company_id.id}
-        for vals in line_vals:
-            vals.update(company)
-            for command in vals.get("allocation_ids", ()):
-                command[2].update(company)
-        with self.env.protecting(counts, run):
-            self.env["billing.match.run.line"].sudo().create(line_vals)
-            self.env.flush_all()
+        line_vals, ready = self._prepare_applications(matcher, sources, self.threshold, customers, read)
+        self.env["billing.payment.apply"]._apply_applications(self, ready, line_vals, batch_size, progress)
 
     # ------------------------------------------------------------------ chunks (large runs)
 
@@ -304,9 +297,9 @@ class BillingMatchRun(models.Model):
         """Match a chunk's sources still pending (a source the run already recorded is not tried again)."""
         self.ensure_one()
         sources = chunk._billing_sources()
-        by_model = {
-            model: self.env[model].browse([s.id for s in sources if s._name == model]).exists()
-            for model in ("account.payment", "account.bank.statement.line")
+        by_field = {
+            model._billing_source_field: model.browse([s.id for s in sources if s._name == model._name]).exists()
+            for model in self.env["billing.payment.source"]._billing_source_models()
         }
         lines = (
             self.env["billing.match.run.line"]
@@ -314,21 +307,20 @@ class BillingMatchRun(models.Model):
             .search_fetch(
                 [  # the run's lines of these sources only
                     ("run_id", "=", self.id),
-                    "|",
-                    ("payment_id", "in", by_model["account.payment"].ids),
-                    ("statement_line_id", "in", by_model["account.bank.statement.line"].ids),
+                    *["|"] * (len(by_field) - 1),
+                    *[(field, "in", records.ids) for field, records in by_field.items()],
                 ],
-                ["payment_id", "statement_line_id"],
+                list(by_field),
             )
         )
-        existing = {(model, rec_id) for model, records in by_model.items() for rec_id in records.ids}
-        recorded = set(lines.payment_id.ids), set(lines.statement_line_id.ids)
+        existing = {(records._name, rec_id) for records in by_field.values() for rec_id in records.ids}
+        recorded = {field: set(lines.mapped(field).ids) for field in by_field}
         sources = [
             source
             for source in sources
             if (source._name, source.id) in existing
-            and source.id not in recorded[source._name == "account.bank.statement.line"]
-            and not (source._name == "account.bank.statement.line" and source.is_reconciled)
+            and source.id not in recorded[source._billing_source_field]
+            and not source._billing_done()
         ]
         if chunk.kind == "customer":
             matcher = BillingMatcher(self.env, self.company_id, hints=chunk.hints)
@@ -356,8 +348,12 @@ class BillingMatchRun(models.Model):
         )
 
     @api.model
-    def _prepare_applications(self, run, matcher, sources, threshold, customers=None, read=False):
-        """The run line values of the sources not to apply, and the checked applications of the others.
+    def _prepare_applications(self, matcher, sources, threshold, customers=None, read=False):
+        """The run's triage: the run line values of the sources not to apply, and the checked applications of the
+        others (``billing.payment.apply._apply_applications`` applies them).
+
+        Applied: a proposal at or above the threshold, for a customer of the chunk (``customers``), whose invoices no
+        source before it in this run takes, that passes the automatic checks (amounts, tolerance, lock dates).
 
         :param read: the caller has just read ``sources`` with ``matcher.read_sources``.
         """
@@ -373,72 +369,55 @@ class BillingMatchRun(models.Model):
                 for allocation in proposals[0].allocations
             }
         )
-        Move, Partner = self.env["account.move"], self.env["res.partner"]
         for source, proposals in proposed:
-            source_field = "payment_id" if source._name == "account.payment" else "statement_line_id"
-            vals = {"run_id": run.id, source_field: source.id, "partner_id": source.partner_id.id}
+            vals = {source._billing_source_field: source.id, "partner_id": source.partner_id.id}
             if not proposals:
                 line_vals.append(
                     {**vals, "outcome": "unmatched", "reasons": self.env._(matcher.explain_no_proposal(source))}
                 )
                 continue
-            best = proposals[0]
-            vals["partner_id"] = best.partner_id or vals["partner_id"]
-            allocations = [(allocation.item_id, allocation.amount) for allocation in best.allocations]
-            moves = Move.browse([move_id for move_id, _amount in allocations]).with_prefetch(prefetch)
-            vals.update(
-                confidence=best.confidence,
-                reasons=best.explain(self.env._),
-                currency_id=moves.currency_id[:1].id,
-                writeoff=best.writeoff,
-                remittance_id=best.remittance_id,
-                allocation_ids=[
-                    Command.create({"move_id": move.id, "amount": amount, "currency_id": move.currency_id.id})
-                    for move, (_id, amount) in zip(moves, allocations, strict=True)
-                ],
-            )
-            if not best.applies(threshold):  # evidence that disagrees waits for a person
-                line_vals.append({**vals, "outcome": "proposed"})
+            application = self._triage(source, proposals[0], vals, prefetch, threshold, customers, taken)
+            if isinstance(application, dict):
+                line_vals.append(application)
                 continue
-            if customers is not None and vals["partner_id"] not in customers:  # the ledger changed since planning
-                vals["reasons"] += self.env._("; planned for another customer: for review")
-                line_vals.append({**vals, "outcome": "proposed"})
-                continue
-            clash = [move_id for move_id, _amount in allocations if move_id in taken]
-            if clash:
-                vals["reasons"] += self.env._("; also proposed for %(payment)s in this run", payment=taken[clash[0]])
-                line_vals.append({**vals, "outcome": "proposed"})
-                continue
-            customer = None
-            if source._name == "account.bank.statement.line":
-                customer = source.partner_id.commercial_partner_id or Partner.browse(vals["partner_id"])
-            try:
-                source._billing_check_applicable(
-                    moves, dict(allocations), best.writeoff, customer, automatic=True, learned_fee=best.learned_fee
-                )
-            except UserError as error:
-                line_vals.append({**vals, "outcome": "error", "reasons": str(error.args[0])})
-                continue
-            taken.update({move_id: source.display_name for move_id, _amount in allocations})
-            ready.append(Application(source, allocations, best.writeoff, customer, vals))
+            taken.update(dict.fromkeys(application.move_ids, source.display_name))
+            ready.append(application)
         return line_vals, ready
 
     @api.model
-    def _result_vals(self, application, result):
-        if isinstance(result, str):
-            return {**application.vals, "outcome": "error", "reasons": result}
-        partials, writeoff_move = result
-        if application.vals.get("remittance_id"):
-            self.env["billing.remittance"].browse(application.vals["remittance_id"])._billing_after_apply(
-                application.source, application.allocations
-            )
-        return {
-            **application.vals,
-            "outcome": "applied",
-            "partial_ids": [Command.set(partials.ids)],
-            "partial_count": len(partials),
-            "writeoff_move_id": writeoff_move.id,
+    def _triage(self, source, best, vals, prefetch, threshold, customers, taken):
+        """The checked application of ``source``'s ``best`` proposal, or its run line values when it is not applied
+        (left for review, or refused by the checks)."""
+        allocations = [(allocation.item_id, allocation.amount) for allocation in best.allocations]
+        moves = self.env["account.move"].browse([move_id for move_id, _amount in allocations]).with_prefetch(prefetch)
+        vals = {
+            **vals,
+            **self.env["billing.payment.apply"]._line_vals(source, allocations, best.writeoff, moves),
+            **self.env["billing.payment.source"]._billing_proposal_vals(best),
+            "partner_id": best.partner_id or vals["partner_id"],
+            "confidence": best.confidence,
+            "reasons": best.explain(self.env._),
         }
+        if not best.applies(threshold):  # evidence that disagrees waits for a person
+            return {**vals, "outcome": "proposed"}
+        if customers is not None and vals["partner_id"] not in customers:  # the ledger changed since planning
+            return {
+                **vals,
+                "outcome": "proposed",
+                "reasons": vals["reasons"] + self.env._("; planned for another customer: for review"),
+            }
+        clash = [move_id for move_id, _amount in allocations if move_id in taken]
+        if clash:
+            reason = self.env._("; also proposed for %(payment)s in this run", payment=taken[clash[0]])
+            return {**vals, "outcome": "proposed", "reasons": vals["reasons"] + reason}
+        customer = source._billing_proposed_customer(self.env["res.partner"].browse(vals["partner_id"]))
+        try:
+            source._billing_check_applicable(
+                moves, dict(allocations), best.writeoff, customer, automatic=True, learned_fee=best.learned_fee
+            )
+        except UserError as error:
+            return {**vals, "outcome": "error", "reasons": str(error.args[0])}
+        return Application(source, allocations, best.writeoff, customer, vals)
 
     @api.model
     def _cron_run(self):
@@ -453,7 +432,7 @@ class BillingMatchRun(models.Model):
     # ------------------------------------------------------------------ undo
 
     def action_undo(self):
-        """Take back exactly what the run applied, as one operation: the reconciliations and write-offs it recorded.
+        """Take back exactly what the run applied, as one operation (``billing.payment.apply._undo``).
 
         Refused, naming the item, when one of them was changed since (a reconciliation removed or redone by hand, a
         bank line or write-off reconciled with something else): the run cannot know what the user meant.
@@ -468,17 +447,7 @@ class BillingMatchRun(models.Model):
                 raise UserError(
                     self.env._("%(run)s is still in progress: undo it once its chunks are done.", run=run.name)
                 )
-            applied = run.line_ids.filtered(lambda line: line.outcome == "applied")
-            applied._check_undoable(applied.partial_ids)
-            applied.partial_ids.exists().unlink()  # unlinking one may take its exchange partial along
-            applied.statement_line_id._billing_to_suspense()
-            writeoffs = applied.writeoff_move_id.filtered(lambda move: move.state == "posted")
-            if writeoffs:
-                writeoffs.button_draft()
-                writeoffs.button_cancel()
-            run.sudo().state = "undone"
-            self.env["billing.remittance"]._billing_undone(applied)
-            self.env["billing.match.habit"]._unlearn(run.line_ids)  # what its matches taught, if anything
+            self.env["billing.payment.apply"]._undo(run)
         return True
 
     def action_run_now(self):
@@ -515,7 +484,6 @@ class BillingMatchRunLine(models.Model):
     partial_ids = fields.Many2many("account.partial.reconcile", string="Reconciliations")
     partial_count = fields.Integer(help="How many reconciliations the run made: undo checks none is gone.")
     writeoff_move_id = fields.Many2one("account.move", string="Write-off Entry")
-    remittance_id = fields.Many2one("billing.remittance", string="Remittance Advice", ondelete="set null")
     invoice_ids = fields.Many2many("account.move", string="Invoices", compute="_compute_invoice_ids")
     invoice_names = fields.Char(string="Invoice Numbers", compute="_compute_invoice_ids")
 

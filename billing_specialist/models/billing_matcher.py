@@ -6,7 +6,6 @@ from odoo.tools.translate import LazyTranslate
 
 from ..matching import ClosedNumbers, LearningMatcher, MatchPolicy, OpenItem
 from ..matching.engine import normalize, number_keys
-from ..matching.remittance import propose_remittance
 from .billing_matcher_inputs import closed_invoice_numbers
 
 _lt = LazyTranslate(__name__)
@@ -49,8 +48,8 @@ class BillingMatcher:
             closed = closed_invoice_numbers(env, company)  # a memo naming a paid invoice is held (duplicate payment)
         else:
             accounts, closed = dict(hints["accounts"]), self._hinted_closed(hints, moves)
-        self._waiting = self._items = None  # planning chunks: remittance advices not applied yet, open items by id
-        self._remittances = None  # {customer: its remittance advices not applied yet}, read on first use
+        self._items = None  # open items by id, read on first use
+        self.extras = {}  # what the hooks for extra proposals read once per matcher (``_billing_extra_proposals``)
         self._sources = {}  # {(model, id): Source} read together by ``read_sources``
         habits = env["billing.match.habit"]._engine_habits(company)  # what confirmed matches taught
         # Customers known by a learned account but with nothing open: named in the reasons, not searched by name.
@@ -174,13 +173,10 @@ class BillingMatcher:
         accounts = {acc: pid for acc, pid in self._options["account_partners"].items() if normalize(acc) in wanted}
         if partner_ids is None:  # a "no customer" chunk: the whole ledger, the customers named as at planning too
             return {"names": names, "accounts": accounts}
-        if self._waiting is None:  # read once for all the chunks planned: advices by customer
-            waiting = self.env["billing.remittance"]._billing_waiting(self.company)
-            self._waiting = {partner.id: rems for partner, rems in waiting.grouped("partner_id").items()}
         own = set(partner_ids)
+        # The memos, and what other capabilities know the chunk's customers name (their remittance advices' lines).
         texts = [source.memo for source in sources]
-        for partner_id in own & set(self._waiting):
-            texts += self._waiting[partner_id].line_ids.mapped("reference")
+        texts += self.env["billing.payment.source"]._billing_hint_texts(self, own)
         candidates = {candidate for text in texts for candidate in any_matcher._candidates(text)}
         named, ambiguous = set(), []
         for currency_id, matcher in self.matchers.items():
@@ -248,31 +244,21 @@ class BillingMatcher:
             matcher.partner_labels.setdefault(partner_id, name)
         return matcher
 
+    def engine_for(self, currency):
+        """The engine on the open items in ``currency`` (an empty one when there are none)."""
+        return self.matchers.get(currency.id) or self._matcher(currency.id, [])
+
+    def source_of(self, record):
+        """The engine's view of a payment or bank line (``matching.Source``): as ``read_sources`` read it, else read."""
+        return self._source(record)
+
     def explain_no_proposal(self, record):
         """Why ``propose(record)`` gave nothing, as a lazy reason (render it with ``env._``)."""
-        currency = record._billing_currency()
-        matcher = self.matchers.get(currency.id) or self._matcher(currency.id, [])
+        matcher = self.engine_for(record._billing_currency())
         source = self._source(record)
         if source.partner_id:  # a customer with nothing open is named too
             matcher.partner_labels.setdefault(source.partner_id, record.partner_id.commercial_partner_id.name)
         return matcher.explain_no_proposal(source)
-
-    def _remittance_proposal(self, record, remittance=None):
-        """The proposal of the remittance advice that explains ``record`` (see ``billing.remittance``), or None.
-
-        Its references go through the engine's reference search on the open items in the record's currency.
-        """
-        Remittance = self.env["billing.remittance"]
-        if remittance is None:
-            if self._remittances is None:  # read once per matcher, on first use, by customer
-                self._remittances = Remittance._billing_waiting(self.company).grouped("partner_id")
-            waiting = self._remittances.get(record.partner_id.commercial_partner_id, Remittance)
-            remittance = Remittance._billing_for_source(record, waiting) if waiting else Remittance
-        if not remittance:
-            return None
-        currency = record._billing_currency()
-        matcher = self.matchers.get(currency.id) or self._matcher(currency.id, [])
-        return propose_remittance(matcher, self._source(record), remittance._billing_ref())
 
     def propose(self, record):
         """Proposals for a payment or bank line, best first.
@@ -284,13 +270,15 @@ class BillingMatcher:
         """
         source = self._source(record)
         currency = record._billing_currency()
-        remitted = self._remittance_proposal(record)
-        if remitted and (remitted.conflict or remitted.confidence >= self.company.billing_match_threshold):
-            return [remitted]  # the customer's own breakdown decides, or holds for a person
+        threshold = self.company.billing_match_threshold
+        extra = record._billing_extra_proposals(self)  # a remittance advice's, see ``billing.payment.source``
+        decisive = [proposal for proposal in extra if proposal.conflict or proposal.confidence >= threshold]
+        if decisive:
+            return decisive[:1]  # the customer's own breakdown decides, or holds for a person
         matcher = self.matchers.get(currency.id)
         proposals = matcher.propose(source) if matcher else []
-        if remitted:
-            proposals = sorted([remitted, *proposals], key=lambda proposal: -proposal.confidence)
+        if extra:
+            proposals = sorted([*extra, *proposals], key=lambda proposal: -proposal.confidence)
         if proposals and (proposals[0].conflict or proposals[0].confidence >= self.company.billing_match_threshold):
             return proposals  # conflicting evidence is for a person to settle, not for another currency
         for currency_id, other in self.matchers.items():

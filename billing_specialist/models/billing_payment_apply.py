@@ -17,7 +17,11 @@ class Application:
 
     ``allocations`` is [(invoice or credit note id, amount)] in the invoices' currency, credit notes negative, in the
     order the invoices are settled; ``writeoff`` is what the source is short of them (invoices' currency).
-    ``customer`` is the customer a bank line is applied for; ``vals`` the automatic run's values for its run line.
+    ``customer`` is whom the source is applied for: resolved by the automatic run; for a person's application the
+    customer they chose for a bank line naming none, resolved when applied (``_billing_customer``).
+    ``vals`` are the values of its run line besides what applying gives (confidence, reasons, customer, and what
+    other capabilities add: ``remittance_id``). ``dispute_reason``: not None to open a case for what the short payment
+    leaves open, with this reason (``models/billing_short_payment.py``).
     """
 
     source: models.BaseModel
@@ -25,74 +29,40 @@ class Application:
     writeoff: float = 0.0
     customer: models.BaseModel = None
     vals: dict = dataclasses.field(default_factory=dict)
+    dispute_reason: models.BaseModel = None
 
     @property
     def move_ids(self):
         return [move_id for move_id, _amount in self.allocations]
 
 
+class ApplicationRefused(UserError):
+    """A person's application was refused (checks, the hooks after applying) or is held by another transaction:
+    nothing of the call is applied. ``application`` is the one refused, ``error`` the original exception; the screen
+    that asked says which it was, in its words."""
+
+    def __init__(self, application, error):
+        super().__init__(error.args[0] if isinstance(error, UserError) else str(error))
+        self.application = application
+        self.error = error
+
+
 class BillingPaymentApply(models.AbstractModel):
-    """Applying a payment, in one place: the checks, the reconciliation of each allocation for its amount, the
-    write-off of a payment difference and its limits. Used by the review wizard, the automatic run and the dispute
-    resolution (as OCA's ``mass.reconcile.base`` holds what its history model only records).
+    """Applying payments and bank lines, in one place, and undoing it beside.
 
-    Write-off rules, wherever a write-off is booked (company currency, at the rate of the source's date):
-
-    - the automatic run books only differences within the tolerance (``billing_match_tolerance_amount``, or the
-      percentage of the source's amount), whoever runs it;
-    - a person (review wizard, dispute resolution) may write off up to the company's limit
-      (``billing_writeoff_max_amount``) or, for a payment difference, the tolerance if it is larger; billing managers
-      are not limited.
+    ``_apply_applications`` is the cash-application act of the review screen, the automatic run and the remittance
+    advice: the checks, the locks, the reconciliation of each allocation for its amount, the write-off of a payment
+    difference (the rules of ``billing.writeoff``), the run lines, the learning, and a hook after applying
+    (``_billing_after_apply``) that remittances and short-payment disputes extend. ``_undo`` is its mirror.
+    Sources are ``billing.payment.source`` records (as OCA's ``mass.reconcile.base`` holds what its history model
+    only records).
     """
 
     _name = "billing.payment.apply"
+    _inherit = ["billing.writeoff"]
     _description = "Apply Payments and Write-offs"
 
     # ------------------------------------------------------------------ checks
-
-    @api.model
-    def _check_writeoff(self, company, amount, tolerated=0.0, automatic=False, learned=False):
-        """Refuse a write-off of ``amount`` (company currency) that the rules above do not allow.
-
-        :param tolerated: the payment-difference tolerance for this source, in company currency (0 outside matching).
-        :param automatic: booked by the automatic run: the tolerance only, no exemption.
-        :param learned: the write-off is the fee or discount the customer deducted on earlier confirmed matches
-            (``LearningMatcher``): the automatic run may book it up to the company's write-off limit.
-        """
-        currency = company.currency_id
-        if currency.compare_amounts(amount, tolerated) <= 0:
-            return
-        if automatic and learned:
-            if currency.compare_amounts(amount, company.billing_writeoff_max_amount) <= 0:
-                return
-            raise UserError(
-                self.env._(
-                    "The customer's usual deduction of %(amount)s is above the write-off limit (%(limit)s); a person "
-                    "decides.",
-                    amount=formatLang(self.env, amount, currency_obj=currency),
-                    limit=formatLang(self.env, company.billing_writeoff_max_amount, currency_obj=currency),
-                )
-            )
-        if automatic:
-            raise UserError(
-                self.env._(
-                    "The difference of %(amount)s is above the payment tolerance (%(tolerance)s); a person decides.",
-                    amount=formatLang(self.env, amount, currency_obj=currency),
-                    tolerance=formatLang(self.env, tolerated, currency_obj=currency),
-                )
-            )
-        if self.env.user.has_group("billing_specialist.group_billing_manager"):
-            return
-        limit = max(company.billing_writeoff_max_amount, tolerated)
-        if currency.compare_amounts(amount, limit) > 0:
-            raise UserError(
-                self.env._(
-                    "Writing off %(amount)s is above the %(limit)s a specialist may write off; issue a credit note "
-                    "or ask a billing manager.",
-                    amount=formatLang(self.env, amount, currency_obj=currency),
-                    limit=formatLang(self.env, limit, currency_obj=currency),
-                )
-            )
 
     @api.model
     def _tolerance(self, company, amount):
@@ -108,17 +78,7 @@ class BillingPaymentApply(models.AbstractModel):
         """
         name, company = source._billing_label(), source.company_id
         currency, available = source._billing_currency(), source._billing_available()
-        if not math.isfinite(writeoff or 0.0) or not all(math.isfinite(amount) for amount in amounts.values()):
-            raise UserError(self.env._("The amounts applied from %(payment)s must be finite numbers.", payment=name))
-        if (writeoff or 0.0) < 0:
-            # An overpayment is the customer's credit: booking it as a negative write-off would move it to the
-            # profit and loss, whatever the limit (which bounds what the customer paid short).
-            raise UserError(
-                self.env._(
-                    "The write-off of %(payment)s cannot be negative: an overpayment stays the customer's credit.",
-                    payment=name,
-                )
-            )
+        self._check_numbers(name, amounts, writeoff)
         if currency.compare_amounts(available, 0.0) <= 0:
             raise UserError(self.env._("%(payment)s is already fully applied.", payment=name))
         self._check_documents(source, moves, customer)
@@ -134,6 +94,46 @@ class BillingPaymentApply(models.AbstractModel):
                     "Several invoices can be paid in part by %(payment)s only in their own currency.", payment=name
                 )
             )
+        shortfall = self._check_shortfall(name, moves, amounts, partial, available, currency, writeoff)
+        if not currency.is_zero(writeoff or 0.0):
+            if currency.compare_amounts(writeoff, shortfall) != 0:
+                raise UserError(
+                    self.env._(
+                        "The write-off of %(payment)s must be the difference, %(short)s: what the invoices need more "
+                        "than it brings.",
+                        payment=name,
+                        short=formatLang(self.env, max(shortfall, 0.0), currency_obj=currency),
+                    )
+                )
+            to_company = company.currency_id
+            self._check_writeoff(
+                company,
+                currency._convert(writeoff, to_company, company, source.date),
+                self._tolerance(company, currency._convert(available, to_company, company, source.date)),
+                automatic,
+                learned=bool(learned_fee) and currency.compare_amounts(writeoff, learned_fee) == 0,
+            )
+        if source.date <= company._get_user_fiscal_lock_date(source.journal_id):
+            raise UserError(self.env._("%(payment)s is dated in a locked period; it cannot be applied.", payment=name))
+
+    @api.model
+    def _check_numbers(self, name, amounts, writeoff):
+        if not math.isfinite(writeoff or 0.0) or not all(math.isfinite(amount) for amount in amounts.values()):
+            raise UserError(self.env._("The amounts applied from %(payment)s must be finite numbers.", payment=name))
+        if (writeoff or 0.0) < 0:
+            # An overpayment is the customer's credit: booking it as a negative write-off would move it to the
+            # profit and loss, whatever the limit (which bounds what the customer paid short).
+            raise UserError(
+                self.env._(
+                    "The write-off of %(payment)s cannot be negative: an overpayment stays the customer's credit.",
+                    payment=name,
+                )
+            )
+
+    @api.model
+    def _check_shortfall(self, name, moves, amounts, partial, available, currency, writeoff):
+        """What the invoices need more than the source brings (``available``, invoices' currency), once the invoices
+        paid in part take exactly what is left and a shortfall is written off; :return: the shortfall."""
         credit = -sum(amount for move_id, amount in amounts.items() if moves.browse(move_id).move_type == "out_refund")
         wanted = sum(amount for move_id, amount in amounts.items() if moves.browse(move_id).move_type == "out_invoice")
         shortfall = currency.round(wanted - available - credit)
@@ -165,26 +165,7 @@ class BillingPaymentApply(models.AbstractModel):
                     payment=name,
                 )
             )
-        if not currency.is_zero(writeoff or 0.0):
-            if currency.compare_amounts(writeoff, shortfall) != 0:
-                raise UserError(
-                    self.env._(
-                        "The write-off of %(payment)s must be the difference, %(short)s: what the invoices need more "
-                        "than it brings.",
-                        payment=name,
-                        short=formatLang(self.env, max(shortfall, 0.0), currency_obj=currency),
-                    )
-                )
-            to_company = company.currency_id
-            self._check_writeoff(
-                company,
-                currency._convert(writeoff, to_company, company, source.date),
-                self._tolerance(company, currency._convert(available, to_company, company, source.date)),
-                automatic,
-                learned=bool(learned_fee) and currency.compare_amounts(writeoff, learned_fee) == 0,
-            )
-        if source.date <= company._get_user_fiscal_lock_date(source.journal_id):
-            raise UserError(self.env._("%(payment)s is dated in a locked period; it cannot be applied.", payment=name))
+        return shortfall
 
     @api.model
     def _check_documents(self, source, moves, customer):
@@ -247,6 +228,18 @@ class BillingPaymentApply(models.AbstractModel):
         return partial
 
     # ------------------------------------------------------------------ apply
+
+    @api.model
+    def _check_and_apply(self, application, nowait=False):
+        """Resolve the customer of a person's ``application``, check it (``_billing_check_applicable``), then
+        reconcile it at once (``_apply``). :return: (partials created, write-off move or empty recordset)"""
+        source = application.source
+        moves = self.env["account.move"].browse(application.move_ids)
+        application.customer = source._billing_customer(moves, application.customer)
+        source._billing_check_applicable(
+            moves, dict(application.allocations), application.writeoff, customer=application.customer
+        )
+        return self._apply(application, nowait)
 
     @api.model
     def _apply(self, application, nowait=False):
@@ -326,9 +319,9 @@ class BillingPaymentApply(models.AbstractModel):
         :return: [(partials created, write-off move or empty recordset)] per application
         """
         Line = self.env["account.move.line"]
-        self.env["account.bank.statement.line"]._billing_to_receivable_many(
-            [(app.source, app.customer) for app in batch if app.source._name == "account.bank.statement.line"]
-        )
+        by_model = self._by_source_model(batch)
+        for model, applications in by_model.items():
+            self.env[model]._billing_before_reconcile(applications)
         writeoffs = self._book_writeoffs(batch)
         moves = self.env["account.move"].browse({move_id for app in batch for move_id in app.move_ids})
         by_move = self._receivable_lines(moves | self.env["account.move"].union(*(a.source.move_id for a in batch)))
@@ -346,7 +339,8 @@ class BillingPaymentApply(models.AbstractModel):
         synced = Line.with_context(skip_invoice_sync=True)
         prefetch = tuple(all_lines.ids)  # one prefetch set: Odoo reads the pairs' lines in a few queries
         # Linked first, so the fields that depend on the link are recomputed once, with the reconciliation's.
-        self._link_payments(batch)
+        for model, applications in by_model.items():
+            self.env[model]._billing_link(applications)
         synced._reconcile_plan([[pair.with_env(synced.env).with_prefetch(prefetch) for pair in plan] for plan in plans])
         for app, split in zip(batch, splits, strict=True):
             if split:
@@ -356,6 +350,14 @@ class BillingPaymentApply(models.AbstractModel):
             previous = self.env["account.partial.reconcile"].union(*(before[line.id] for line in group))
             results.append(((group.matched_debit_ids | group.matched_credit_ids) - previous, writeoff_move))
         return results
+
+    @api.model
+    def _by_source_model(self, batch):
+        """{source model: its applications of ``batch``}, in the batch's order."""
+        by_model = {}
+        for app in batch:
+            by_model.setdefault(app.source._name, []).append(app)
+        return by_model
 
     @api.model
     def _plan(self, application, writeoff_line, by_move, split=None):
@@ -403,7 +405,6 @@ class BillingPaymentApply(models.AbstractModel):
         :raise UserError: when the credits left cannot pay an invoice its amount (the checks make that impossible).
         """
         Line = self.env["account.move.line"]
-        amounts = dict(application.allocations)
         moves = self.env["account.move"].browse(application.move_ids)
         credit_lines = Line.union(
             *(by_move.get(m.id, Line) for m in moves.filtered(lambda m: m.move_type == "out_refund")),
@@ -422,32 +423,7 @@ class BillingPaymentApply(models.AbstractModel):
         Line = Line.with_context(no_exchange_difference=bool(disabled), no_exchange_difference_no_recursive=False)
         results = []
         for invoice in invoices:
-            currency, remaining = invoice.currency_id, amounts[invoice.id]
-            for line in by_move.get(invoice.id, Line).sorted(lambda aml: (aml.date_maturity or aml.date, aml.id)):
-                cap = min(remaining, line.amount_residual_currency)
-                if currency.compare_amounts(cap, 0.0) <= 0:
-                    break
-                debit = {
-                    "aml": line,
-                    "amount_residual_currency": cap,
-                    "amount_residual": self._capped_balance(line, cap),
-                }
-                for credit in credits:
-                    result = Line._prepare_reconciliation_single_partial(debit, credit)
-                    if result.get("partial_values"):
-                        results.append(result)
-                    if result["debit_values"] is None:
-                        remaining -= cap
-                        break
-            if not currency.is_zero(remaining):
-                raise UserError(
-                    self.env._(
-                        "%(payment)s does not bring the %(amount)s it should pay on %(invoice)s.",
-                        payment=application.source._billing_label(),
-                        invoice=invoice.name,
-                        amount=formatLang(self.env, amounts[invoice.id], currency_obj=currency),
-                    )
-                )
+            results += self._capped_partials(application, invoice, by_move.get(invoice.id, Line), credits, Line)
         partials = self.env["account.partial.reconcile"].create([result["partial_values"] for result in results])
         exchanges = [
             (partial, result["exchange_values"])
@@ -463,41 +439,40 @@ class BillingPaymentApply(models.AbstractModel):
         return partials
 
     @api.model
+    def _capped_partials(self, application, invoice, lines, credits, Line):
+        """Odoo's partial values giving ``invoice`` (its receivable ``lines``) exactly its allocation from ``credits``
+        (consumed as they are used), the items due first first."""
+        amount = dict(application.allocations)[invoice.id]
+        currency, remaining, results = invoice.currency_id, amount, []
+        for line in lines.sorted(lambda aml: (aml.date_maturity or aml.date, aml.id)):
+            cap = min(remaining, line.amount_residual_currency)
+            if currency.compare_amounts(cap, 0.0) <= 0:
+                break
+            debit = {"aml": line, "amount_residual_currency": cap, "amount_residual": self._capped_balance(line, cap)}
+            for credit in credits:
+                result = Line._prepare_reconciliation_single_partial(debit, credit)
+                if result.get("partial_values"):
+                    results.append(result)
+                if result["debit_values"] is None:
+                    remaining -= cap
+                    break
+        if not currency.is_zero(remaining):
+            raise UserError(
+                self.env._(
+                    "%(payment)s does not bring the %(amount)s it should pay on %(invoice)s.",
+                    payment=application.source._billing_label(),
+                    invoice=invoice.name,
+                    amount=formatLang(self.env, amount, currency_obj=currency),
+                )
+            )
+        return results
+
+    @api.model
     def _capped_balance(self, line, amount):
         """``amount`` of ``line``'s currency in the company's, at the line's own rate (the one Odoo reconciles at)."""
         if line.currency_id == line.company_currency_id or line.currency_id.is_zero(line.amount_residual_currency):
             return amount
         return line.company_currency_id.round(line.amount_residual * amount / line.amount_residual_currency)
-
-    @api.model
-    def _link_payments(self, batch):
-        """List each payment on the invoices it settles (``matched_payment_ids``), as the register-payment wizard does:
-        the invoice's Payments button shows it.
-
-        Written in one statement into the relation (an ORM write per payment re-synchronised each payment's journal
-        entry: a quarter of a run's time), then the ORM is told (cache invalidated, dependent fields marked).
-        """
-        pairs = {
-            (move_id, app.source.id)
-            for app in batch
-            if app.source._name == "account.payment"
-            for move_id, amount in app.allocations
-            if amount > 0
-        }
-        if not pairs:
-            return
-        self.env.cr.execute(
-            SQL(
-                "INSERT INTO account_move__account_payment (invoice_id, payment_id) VALUES %s ON CONFLICT DO NOTHING",
-                SQL(", ").join(SQL("(%s, %s)", move_id, payment_id) for move_id, payment_id in sorted(pairs)),
-            )
-        )
-        invoices = self.env["account.move"].browse({move_id for move_id, _payment_id in pairs})
-        payments = self.env["account.payment"].browse({payment_id for _move_id, payment_id in pairs})
-        invoices.invalidate_recordset(["matched_payment_ids"])
-        payments.invalidate_recordset(["invoice_ids"])
-        invoices.modified(["matched_payment_ids"])
-        payments.modified(["invoice_ids"])
 
     @api.model
     def _receivable_lines(self, moves):
@@ -560,33 +535,138 @@ class BillingPaymentApply(models.AbstractModel):
         account = company.billing_match_writeoff_account_id or company.billing_writeoff_account_id
         if not account:
             raise UserError(self.env._("Set the payment difference account in the Billing settings."))
-        journal = company.billing_writeoff_journal_id or self.env["account.journal"].search(
-            [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "general")], limit=1
-        )
-        return account, journal
+        return account, self._writeoff_journal(company)
+
+    # ------------------------------------------------------------------ the cash-application act, and its undo
 
     @api.model
-    def _prepare_writeoff_vals(self, invoice, amount, date, label, account, journal):
-        """Values of the entry writing ``amount`` (invoice currency) of ``invoice`` off to ``account``.
+    def _apply_applications(self, run, applications, line_vals=(), batch_size=500, progress=False):
+        """Apply ``applications`` and record them in ``run`` (``billing.match.run``): the one way cash is applied.
 
-        The one write-off builder: payment differences and dispute resolutions use it; the caller has checked the
-        amount (``_check_writeoff``).
+        A person's (a manual run: the review screen, a remittance advice): in their order, each one's customer
+        resolved, checked, its rows locked at once (``NOWAIT``), reconciled with its write-off, then the hook after
+        applying; all or nothing: the first refused raises ``ApplicationRefused`` and nothing is applied. What they
+        applied teaches the matching at once.
+
+        The automatic run's (checked by its triage, ``billing.match.run._prepare_applications``): rows another
+        transaction holds are skipped (``SKIP LOCKED``), the others reconciled in batches of ``batch_size`` inside
+        savepoints (one refused is recorded as an error, whole); then the hook after applying. Learning waits for the
+        company's days without undo (``billing.match.habit._cron_learn``).
+
+        :param line_vals: the run lines of the sources the caller did not apply, recorded with the others.
+        :return: the run lines created (``_undo`` is the mirror).
         """
-        company = invoice.company_id
-        receivable = invoice.line_ids.filtered(lambda aml: aml.account_id.account_type == "asset_receivable")[:1]
-        balance = invoice.currency_id._convert(amount, company.currency_id, company, date)
-        partner = invoice.commercial_partner_id
-        common = {"name": label, "partner_id": partner.id, "currency_id": invoice.currency_id.id}
+        line_vals = list(line_vals)
+        if run.mode == "manual":
+            applied = [(app, self._apply_by_hand(app)) for app in applications]
+        else:
+            applied = self._apply_automatic(applications, line_vals, batch_size, progress)
+            self._billing_after_apply([app for app, result in applied if not isinstance(result, str)])
+        line_vals += [self._result_vals(app, result) for app, result in applied]
+        lines = run._record_lines(line_vals)
+        if run.mode == "manual":
+            self.env["billing.match.habit"]._learn(lines)  # applied by a person: confirmed at once
+            run.sudo().learned = True
+        return lines
+
+    @api.model
+    def _apply_by_hand(self, application):
+        """Check and apply a person's ``application`` now, then the hook after applying; :return: the result.
+
+        :raise ApplicationRefused: naming the application, when it is refused or another transaction holds its rows.
+        """
+        try:
+            result = self._check_and_apply(application, nowait=True)
+            self._billing_after_apply([application])
+        except (UserError, psycopg2.errors.LockNotAvailable) as error:
+            raise ApplicationRefused(application, error) from error
+        return result
+
+    @api.model
+    def _apply_automatic(self, applications, line_vals, batch_size, progress):
+        """Lock and reconcile the automatic run's checked ``applications`` in batches; the skipped ones are added
+        to ``line_vals``. :return: [(application, (partials, write-off move) or the error message)]"""
+        # Bulk run: the run's own lines are the audit trail, so the per-document tracking messages are skipped.
+        Apply = self.with_context(tracking_disable=True, mail_notrack=True)
+        ready, skipped = Apply._lock(applications)
+        line_vals += [
+            {**app.vals, "outcome": "skipped", "reasons": self.env._("held by another user or run")} for app in skipped
+        ]
+        applied = []
+        for start in range(0, len(ready), batch_size):
+            batch = ready[start : start + batch_size]
+            applied += zip(batch, Apply._apply_batch(batch), strict=True)
+            done = min(start + batch_size, len(ready))
+            if progress:
+                self.env["ir.cron"]._notify_progress(done=done, remaining=len(ready) - done)  # no-op outside the cron
+        return applied
+
+    @api.model
+    def _line_vals(self, source, allocations, writeoff=0.0, moves=None):
+        """What a run line records of an application before it is applied: the source, the invoices' currency, the
+        write-off and the allocations (``moves``: the allocations' invoices, when the caller has them at hand)."""
+        moves = moves if moves is not None else self.env["account.move"].browse([m for m, _amount in allocations])
         return {
-            "move_type": "entry",
-            "journal_id": journal.id,
-            "date": date,
-            "ref": label,
-            "partner_id": partner.id,
-            "line_ids": [
-                Command.create(
-                    {**common, "account_id": receivable.account_id.id, "amount_currency": -amount, "balance": -balance}
-                ),
-                Command.create({**common, "account_id": account.id, "amount_currency": amount, "balance": balance}),
+            source._billing_source_field: source.id,
+            "currency_id": moves.currency_id[:1].id,
+            "writeoff": writeoff,
+            "allocation_ids": [
+                Command.create({"move_id": move.id, "amount": amount, "currency_id": move.currency_id.id})
+                for move, (_id, amount) in zip(moves, allocations, strict=True)
             ],
         }
+
+    @api.model
+    def _result_vals(self, application, result):
+        """The run line of an application once applied (``result``: partials and write-off move) or refused (the
+        error message)."""
+        vals = application.vals
+        if "allocation_ids" not in vals:
+            vals = {
+                **self._line_vals(application.source, application.allocations, application.writeoff),
+                **vals,
+            }
+        if isinstance(result, str):
+            return {**vals, "outcome": "error", "reasons": result}
+        partials, writeoff_move = result
+        return {
+            **vals,
+            "outcome": "applied",
+            "partial_ids": [Command.set(partials.ids)],
+            "partial_count": len(partials),
+            "writeoff_move_id": writeoff_move.id,
+        }
+
+    @api.model
+    def _billing_after_apply(self, applications):
+        """Hook: ``applications`` were applied (reconciled, their write-offs booked). Short payments open their
+        dispute case (``models/billing_short_payment.py``), remittance advices are marked applied and open their
+        deduction cases (``models/billing_remittance_matching.py``). Undone by ``_billing_after_undo``."""
+
+    @api.model
+    def _billing_after_undo(self, run_lines):
+        """Hook: the applied ``run_lines`` (``billing.match.run.line``) were taken back by ``_undo``."""
+
+    @api.model
+    def _undo(self, run):
+        """Take back exactly what ``run`` applied, as one operation: ``_apply_applications`` step by step, mirrored.
+
+        The checks (``_check_undoable``: refused, naming the item, when a reconciliation or write-off the run recorded
+        was changed since), the reconciliations removed, each source back as before applying
+        (``_billing_after_unreconcile``: a bank line's amount back to suspense), the write-offs cancelled, the hook
+        (``_billing_after_undo``), and what the run taught the matching taken back, once.
+        """
+        applied = run.line_ids.filtered(lambda line: line.outcome == "applied")
+        applied._check_undoable(applied.partial_ids)
+        # Undone first: the reconciliations removed below are the run's own, not taken back by hand (see
+        # ``account.partial.reconcile.unlink``, which un-learns those).
+        run.sudo().state = "undone"
+        applied.partial_ids.exists().unlink()  # unlinking one may take its exchange partial along
+        for model in self.env["billing.payment.source"]._billing_source_models():
+            applied.mapped(model._billing_source_field)._billing_after_unreconcile()
+        writeoffs = applied.writeoff_move_id.filtered(lambda move: move.state == "posted")
+        if writeoffs:
+            writeoffs.button_draft()
+            writeoffs.button_cancel()
+        self._billing_after_undo(applied)
+        self.env["billing.match.habit"]._unlearn(run.line_ids)  # what its matches taught, if anything

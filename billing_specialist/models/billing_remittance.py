@@ -16,11 +16,13 @@ from ..matching.remittance import (
     RemittanceRef,
     parse_rows,
     parse_text,
+    propose_remittance,
     resolve_reference,
 )
 from ..matching.remittance_files import RemittanceFileError, kind_of, read_csv, read_pdf_text, read_xlsx
 from ..matching.text import text_key
 from .billing_dispute_stage import OPEN_STATES
+from .billing_payment_apply import Application, ApplicationRefused
 
 SOURCES = [("csv", "CSV"), ("xlsx", "Spreadsheet"), ("email", "E-mail"), ("pdf", "PDF"), ("manual", "Manual")]
 STATES = [
@@ -394,8 +396,7 @@ class BillingRemittance(models.Model):
         """
         company = record.company_id
         waiting = self._billing_waiting(company) if waiting is None else waiting
-        field = "payment_id" if record._name == "account.payment" else "statement_line_id"
-        own = waiting.filtered(lambda rec: rec[field] == record)
+        own = waiting.filtered(lambda rec: rec[record._billing_source_field] == record)
         if own:
             return own[:1]
         partner = record.partner_id.commercial_partner_id
@@ -442,16 +443,12 @@ class BillingRemittance(models.Model):
         """Match waiting remittances to a pending payment or bank line of their customer, if one fits."""
         for remittance in self.filtered(lambda rec: rec.state == "new"):
             company = remittance.company_id
-            pending = list(
-                self.env["account.payment"]
-                ._billing_pending(company)
-                .filtered(lambda pay, rec=remittance: pay.partner_id.commercial_partner_id == rec.partner_id)
-            )
-            pending += list(
-                self.env["account.bank.statement.line"]
-                ._billing_pending(company)
-                .filtered(lambda line, rec=remittance: line.partner_id.commercial_partner_id == rec.partner_id)
-            )
+            pending = [
+                source
+                for model in self.env["billing.payment.source"]._billing_source_models()
+                for source in model._billing_pending(company)
+                if source.partner_id.commercial_partner_id == remittance.partner_id
+            ]
             for source in pending:
                 if self._billing_for_source(source, remittance) == remittance:
                     remittance._billing_set_source(source, "matched")
@@ -473,8 +470,7 @@ class BillingRemittance(models.Model):
                 remittance._billing_set_source(source, "matched")
 
     def _billing_set_source(self, source, state):
-        field = "payment_id" if source._name == "account.payment" else "statement_line_id"
-        self.sudo().write({field: source.id, "state": state, "error_message": False})
+        self.sudo().write({source._billing_source_field: source.id, "state": state, "error_message": False})
 
     # ------------------------------------------------------------------ applying
 
@@ -497,24 +493,10 @@ class BillingRemittance(models.Model):
         return True
 
     def action_apply(self):
-        """Apply the matched payment as the remittance says, through ``billing.payment.apply`` (a manual run)."""
+        """Apply the matched payment as the remittance says (a manual run, ``billing.payment.apply``)."""
         self.check_access("write")
         for remittance in self:
-            if remittance.state == "new":
-                remittance.action_match()
-            if not remittance.decides:
-                raise UserError(remittance._billing_proposes_only_message())
-            source = remittance._billing_source_record()
-            if remittance.state != "matched" or not source:
-                raise UserError(self.env._("%(name)s has no payment to apply.", name=remittance.name))
-            if source.partner_id and source.partner_id.commercial_partner_id != remittance.partner_id:
-                raise UserError(
-                    self.env._(
-                        "%(name)s is %(customer)s's advice: it cannot apply another customer's payment.",
-                        name=remittance.name,
-                        customer=remittance.partner_id.name,
-                    )
-                )
+            source = remittance._billing_check_applicable()
             proposal = remittance._billing_proposal(source)
             if proposal.conflict:
                 raise UserError(
@@ -524,57 +506,69 @@ class BillingRemittance(models.Model):
                         reasons=proposal.explain(self.env._),
                     )
                 )
-            allocations = [(allocation.item_id, allocation.amount) for allocation in proposal.allocations]
-            currency = self.env["account.move"].browse(allocations[0][0]).currency_id
-            try:  # refused at once when a run or another user holds the journal items, as a review row is
-                if source._name == "account.bank.statement.line":
-                    partials, writeoff_move = source._billing_apply(
-                        allocations,
-                        proposal.writeoff,
-                        nowait=True,
-                        partner=None if source.partner_id else remittance.partner_id,
-                    )
-                else:
-                    partials, writeoff_move = source._billing_apply(allocations, proposal.writeoff, nowait=True)
-            except psycopg2.errors.LockNotAvailable as error:
-                raise UserError(
-                    self.env._(
-                        "%(name)s: its payment or invoices are being applied by another user or "
-                        "run; nothing was applied. Try again in a moment.",
-                        name=remittance.name,
-                    )
-                ) from error
-            self.env["billing.match.run"]._record_manual(
-                remittance.company_id,
-                [
-                    {
-                        "payment_id": remittance.payment_id.id,
-                        "statement_line_id": remittance.statement_line_id.id,
-                        "partner_id": remittance.partner_id.id,
-                        "confidence": proposal.confidence,
-                        "reasons": proposal.explain(self.env._),
-                        "remittance_id": remittance.id,
-                        "currency_id": currency.id,
-                        "writeoff": proposal.writeoff,
-                        "outcome": "applied",
-                        "partial_ids": [Command.set(partials.ids)],
-                        "partial_count": len(partials),
-                        "writeoff_move_id": writeoff_move.id,
-                        "allocation_ids": [
-                            Command.create({"move_id": move_id, "amount": amount, "currency_id": currency.id})
-                            for move_id, amount in allocations
-                        ],
-                    }
-                ],
-            )
-            remittance._billing_after_apply(source, allocations)
+            remittance._billing_apply_proposal(source, proposal)
         return True
 
-    def _billing_proposal(self, source):
-        """The engine's proposal for ``source`` following this remittance."""
+    def _billing_check_applicable(self):
+        """Refuse an advice that may not apply its payment (not vouched for, no payment, another customer's);
+        :return: its payment or bank line."""
+        self.ensure_one()
+        if self.state == "new":
+            self.action_match()
+        if not self.decides:
+            raise UserError(self._billing_proposes_only_message())
+        source = self._billing_source_record()
+        if self.state != "matched" or not source:
+            raise UserError(self.env._("%(name)s has no payment to apply.", name=self.name))
+        if source.partner_id and source.partner_id.commercial_partner_id != self.partner_id:
+            raise UserError(
+                self.env._(
+                    "%(name)s is %(customer)s's advice: it cannot apply another customer's payment.",
+                    name=self.name,
+                    customer=self.partner_id.name,
+                )
+            )
+        return source
+
+    def _billing_apply_proposal(self, source, proposal):
+        """Apply ``source`` as ``proposal`` (this advice's) says, recorded in a manual run of its own; the run's hook
+        after applying (``_billing_after_apply``) marks the advice applied and opens its deduction cases."""
+        self.ensure_one()
+        application = Application(
+            source,
+            [(allocation.item_id, allocation.amount) for allocation in proposal.allocations],
+            proposal.writeoff,
+            customer=None if source.partner_id else self.partner_id,
+            vals={
+                "partner_id": self.partner_id.id,
+                "confidence": proposal.confidence,
+                "reasons": proposal.explain(self.env._),
+                "remittance_id": self.id,
+            },
+        )
+        run = self.env["billing.match.run"]._create_manual(self.company_id)
+        try:
+            self.env["billing.payment.apply"]._apply_applications(run, [application])
+        except ApplicationRefused as refused:
+            if not isinstance(refused.error, psycopg2.errors.LockNotAvailable):
+                raise refused.error from None
+            # refused at once when a run or another user holds the journal items, as a review row is
+            raise UserError(
+                self.env._(
+                    "%(name)s: its payment or invoices are being applied by another user or "
+                    "run; nothing was applied. Try again in a moment.",
+                    name=self.name,
+                )
+            ) from refused.error
+
+    def _billing_proposal(self, source, matcher=None):
+        """The engine's proposal for ``source`` following this remittance (``matcher``: the ``BillingMatcher`` at
+        hand, else one on the company's ledger)."""
         from .billing_matcher import BillingMatcher
 
-        return BillingMatcher(self.env, self.company_id)._remittance_proposal(source, self)
+        matcher = matcher or BillingMatcher(self.env, self.company_id)
+        engine = matcher.engine_for(source._billing_currency())
+        return propose_remittance(engine, matcher.source_of(source), self._billing_ref())
 
     def _billing_after_apply(self, source, allocations):
         """``source`` was applied as this remittance says: record it, and open a case for each deduction."""
@@ -697,7 +691,7 @@ class BillingRemittance(models.Model):
                     reason_id=self.env["billing.remittance.deduction.rule"]
                     ._reason_for(line.deduction_reason, self.company_id)
                     .id,
-                    source_payment_id=source.id if source._name == "account.payment" else False,
+                    source_payment_id=source._billing_payment().id,
                     remittance_id=self.id,
                     line_ids=[Command.create({"move_id": move.id, "amount_disputed": amount})],
                     description=Markup("<p>%s</p>")

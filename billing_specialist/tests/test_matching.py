@@ -1,3 +1,4 @@
+import inspect
 from datetime import timedelta
 
 from odoo import Command
@@ -7,6 +8,7 @@ from odoo.tools.misc import formatLang
 from odoo.tools.translate import code_translations
 
 from ..models.billing_payment_apply import Application
+from ..models.billing_payment_source import BillingPaymentSource
 from .common import BillingDisputeCommon
 
 
@@ -423,3 +425,35 @@ class TestPaymentMatching(PaymentMatchingCommon):
         with self.assertRaisesRegex(UserError, "locked period"):
             late._billing_apply([(self.inv3.id, 100.0)])
         self.assertEqual(self.inv3.amount_residual, 450.0)
+
+
+@tagged("post_install", "-at_install")
+class TestPaymentSourceContract(PaymentMatchingCommon):
+    """Payments and bank lines implement the one source contract the matching calls (``billing.payment.source``)."""
+
+    def test_every_source_implements_the_contract(self):
+        contract = BillingPaymentSource.__dict__
+        required = sorted(
+            name
+            for name, method in contract.items()
+            if callable(method) and "raise NotImplementedError" in inspect.getsource(method)
+        )
+        self.assertIn("_billing_pending", required)
+        models = self.env["billing.payment.source"]._billing_source_models()
+        self.assertEqual([model._name for model in models], ["account.payment", "account.bank.statement.line"])
+        for model in models:
+            missing = [name for name in required if getattr(type(model), name) is getattr(BillingPaymentSource, name)]
+            self.assertEqual(missing, [], f"{model._name} implements the contract")
+            self.assertEqual(
+                model._billing_source_field, {"account.payment": "payment_id"}.get(model._name, "statement_line_id")
+            )
+            self.assertIn(model._billing_source_field, self.env["billing.match.run.line"]._fields)
+            self.assertIn(model._billing_source_field, self.env["billing.match.review"]._fields)
+            self.assertIn(
+                model._billing_source_type, dict(self.env["billing.match.review"]._fields["source_type"].selection)
+            )
+
+    def test_a_source_that_names_no_model_refuses(self):
+        """The contract itself applies nothing: a method a source model forgot fails loudly, not silently."""
+        with self.assertRaises(NotImplementedError):
+            self.env["billing.payment.source"]._billing_pending(self.env.company)

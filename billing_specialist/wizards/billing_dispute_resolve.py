@@ -86,9 +86,7 @@ class BillingDisputeResolve(models.TransientModel):
         for wizard in self:
             company = wizard.company_id
             wizard.writeoff_account_id = company.billing_writeoff_account_id
-            wizard.writeoff_journal_id = company.billing_writeoff_journal_id or self.env["account.journal"].search(
-                [*self.env["account.journal"]._check_company_domain(company), ("type", "=", "general")], limit=1
-            )
+            wizard.writeoff_journal_id = self.env["billing.writeoff"]._writeoff_journal(company)
 
     @api.depends("dispute_id")
     def _compute_root_cause_id(self):
@@ -190,7 +188,7 @@ class BillingDisputeResolve(models.TransientModel):
             wl.currency_id._convert(wl.amount, company.currency_id, company, self.date) for wl in accepted
         )
         # The one write-off rule (limit, manager exemption), as for payment differences; no payment, no tolerance.
-        self.env["billing.payment.apply"]._check_writeoff(company, total)
+        self.env["billing.writeoff"]._check_writeoff(company, total)
 
     # ------------------------------------------------------------------ apply
 
@@ -319,7 +317,7 @@ class BillingDisputeResolve(models.TransientModel):
         label = self.env._(
             "Write-off of %(invoice)s (dispute %(case)s)", invoice=invoice.name, case=self.dispute_id.name
         )
-        vals = self.env["billing.payment.apply"]._prepare_writeoff_vals(
+        vals = self.env["billing.writeoff"]._prepare_writeoff_vals(
             invoice, wline.amount, self.date, label, self.writeoff_account_id, self.writeoff_journal_id
         )
         vals["billing_dispute_line_id"] = wline.dispute_line_id.id
