@@ -24,7 +24,7 @@ CASE_PLANS = [
 
 
 class BillingDisputeDemo(models.Model):
-    _inherit = "billing.dispute"
+    _inherit = "billing.dispute"  # pylint: disable=consider-merging-classes-inherited  # the demo lives apart
 
     @api.model
     def _demo_generate_data(self):

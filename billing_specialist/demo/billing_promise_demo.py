@@ -19,7 +19,7 @@ PROMISE_PLANS = [
 
 
 class BillingPromiseDemo(models.Model):
-    _inherit = "billing.promise"
+    _inherit = "billing.promise"  # pylint: disable=consider-merging-classes-inherited  # the demo lives apart
 
     @api.model
     def _demo_generate_promises(self):
