@@ -142,6 +142,11 @@ class ResConfigSettings(models.TransientModel):
 
     def onchange(self, values, field_names, fields_spec):
         self._billing_check_readable(set(fields_spec) | set(values))
+        if self._billing_limited() and "company_id" in values:
+            # The billing fields are computed from the company sent (related fields read as superuser): his own only.
+            company = self._fields["company_id"].convert_to_cache(values["company_id"], self)
+            if company and company != self.env.company.id:
+                raise AccessError(self.env._("The billing settings are read on your current company only."))
         return super().onchange(values, field_names, fields_spec)
 
     @api.model

@@ -185,6 +185,21 @@ class TestBillingSettings(BillingDisputeCommon):
         self.assertEqual(self.company.billing_aging_buckets, "10,20")
         self.assertEqual(self.other_company.billing_aging_buckets, "30,60,90,120")
 
+    def test_another_companys_settings_are_not_read_through_onchange(self):
+        """The screen's onchange computes the billing fields from the company in the values sent: a manager naming
+        a company he does not work in (a new record or his own) reads none of its settings."""
+        self.other_company.write({"billing_aging_buckets": "7,77,777", "billing_writeoff_max_amount": 12345.0})
+        spec = {"billing_aging_buckets": {}, "billing_writeoff_max_amount": {}}
+        record = self._settings(self.manager).create({})
+        for target in (self._settings(self.manager), record):
+            for changed in ([], ["company_id"]):
+                with self.subTest(record=bool(target), changed=changed):
+                    with self.assertRaises(AccessError):
+                        target.onchange({"company_id": self.other_company.id}, changed, spec)
+        # His own company, as the screen sends it, still works.
+        result = self._settings(self.manager).onchange({"company_id": self.company.id}, ["company_id"], spec)
+        self.assertEqual(result["value"]["billing_aging_buckets"], "30,60,90,120")
+
     def test_settings_saved_under_another_allowed_company_are_refused(self):
         """A record opened under one company cannot be written or saved under another the manager also works in."""
         self.manager.write({"company_ids": [Command.link(self.other_company.id)]})
