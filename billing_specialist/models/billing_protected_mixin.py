@@ -22,7 +22,8 @@ class BillingProtectedMixin(models.AbstractModel):
 
     - ``_protected_create``: refused in ``create``;
     - ``_protected_write``: refused in ``write``;
-    - ``_protected_defaults``: the ``default_<field>`` keys ``default_get`` ignores (the create set when None).
+    - ``_protected_defaults``: the fields whose client defaults ``default_get`` ignores (``default_<field>`` keys,
+      a user's own ``ir.default``; the create set when None).
 
     A model whose set depends on the records or the user overrides ``_protected_fields``; one with its own message
     overrides ``_protected_error``; one whose code may set them outside superuser overrides ``_protected_bypass``.
@@ -77,14 +78,28 @@ class BillingProtectedMixin(models.AbstractModel):
 
     @api.model
     def default_get(self, fields_list):
-        """Ignore a client's ``default_<field>`` keys for protected fields: the ORM fills the values missing from
-        ``create`` with them after the check. (Odoo drops every ``default_*`` key itself when code goes superuser.)"""
-        keys = {f"default_{fname}" for fname in self._protected_fields("default")}
-        if self.env.su or keys.isdisjoint(self.env.context):
+        """Ignore a client's defaults for protected fields: its ``default_<field>`` context keys and its own
+        defaults (``ir.default``, which any internal user may set for himself): the ORM fills the values missing from
+        ``create`` with them after the check. A protected field gets its declared default only. (Odoo drops every
+        ``default_*`` key itself when code goes superuser.)"""
+        if self.env.su:
             return super().default_get(fields_list)
-        context = {key: value for key, value in self.env.context.items() if key not in keys}
-        # a new context: with_context(**) would keep the keys
-        return super(BillingProtectedMixin, self.with_env(self.env(context=context))).default_get(fields_list)
+        protected = self._protected_fields("default")
+        keys = {f"default_{fname}" for fname in protected}
+        model = self
+        if not keys.isdisjoint(self.env.context):
+            # a new context: with_context(**) would keep the keys
+            context = {key: value for key, value in self.env.context.items() if key not in keys}
+            model = self.with_env(self.env(context=context))
+        defaults = super(BillingProtectedMixin, model).default_get(fields_list)
+        for fname in protected.intersection(defaults):
+            field = self._fields[fname]
+            if field.default:  # as Odoo's default_get converts it
+                value = field.convert_to_cache(field.default(model), model, validate=False)
+                defaults[fname] = field.convert_to_write(value, model)
+            else:
+                del defaults[fname]
+        return defaults
 
     @api.model_create_multi
     def create(self, vals_list):

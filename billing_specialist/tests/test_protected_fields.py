@@ -60,3 +60,22 @@ class TestProtectedFields(PromiseLimitsCommon):
         )
         self.assertEqual(defaults.get("amount"), 12.0)
         self.assertNotEqual(defaults.get("date_move_count"), 5)
+
+    def test_a_users_own_defaults_of_protected_fields_are_ignored(self):
+        """Any internal user may store his own defaults (``ir.default.set`` over JSON-RPC): the ORM would give them
+        to a new record after the mixin's check. A protected field keeps its declared default; others keep his."""
+        Default = self.env["ir.default"].with_user(self.specialist)
+        Default.set("billing.dispute", "date_closed", "2020-01-01", user_id=True)
+        Default.set("billing.dispute", "sla_breached", True, user_id=True)
+        Default.set("billing.dispute", "state", "resolved", user_id=True)
+        Default.set("billing.dispute", "priority", "1", user_id=True)
+        Default.set("billing.promise", "date_move_count", 7, user_id=True)
+        Default.set("billing.promise", "date_judged", "2020-01-01", user_id=True)
+        case = self._open_case(self._invoice(500.0), amount=100.0)
+        self.assertEqual((case.date_closed, case.sla_breached, case.state), (False, False, "new"))
+        self.assertEqual(case.priority, "1", "a default of an unprotected field is kept")
+        promise = self.env["billing.promise"].with_user(self.specialist).create(self._vals(500_000.0, 10))
+        self.assertEqual((promise.date_move_count, promise.date_judged), (0, False))
+        defaults = self.env["billing.dispute"].with_user(self.specialist).default_get(["date_closed", "state"])
+        self.assertNotIn("date_closed", defaults)
+        self.assertEqual(defaults.get("state"), self.env["billing.dispute"].default_get(["state"]).get("state"))
