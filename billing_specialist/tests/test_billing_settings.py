@@ -143,6 +143,19 @@ class TestBillingSettings(BillingDisputeCommon):
         stored = record.sudo().read([self.group_field, self.config_field])[0]
         self.assertEqual(stored[self.group_field], self.before[self.group_field])
 
+    def test_the_managers_own_defaults_write_nothing(self):
+        """Any internal user may store his own defaults (``ir.default.set`` over JSON-RPC); the record is created
+        with elevated rights, so such a default of another app's field of the company, or of a group or parameter,
+        would be written with the billing fields."""
+        Default = self.env["ir.default"].with_user(self.manager)
+        Default.set("res.config.settings", self.company_field, not self.company_before, user_id=True)
+        Default.set("res.config.settings", self.group_field, not self.before[self.group_field], user_id=True)
+        Default.set("res.config.settings", self.config_field, not self.before[self.config_field], user_id=True)
+        record = self._settings(self.manager).create({"billing_aging_buckets": "10,20"})
+        record.execute()
+        self.assertEqual(self.company.billing_aging_buckets, "10,20")
+        self._assert_nothing_else_changed()
+
     def test_an_administrators_record_is_not_the_managers_to_save(self):
         """An administrator's settings record (it may switch a group) cannot be executed or read by a manager."""
         admin = self.env.ref("base.user_admin")
