@@ -79,22 +79,23 @@ class BillingProtectedMixin(models.AbstractModel):
     @api.model
     def default_get(self, fields_list):
         """Ignore a client's defaults for protected fields: its ``default_<field>`` context keys and its own
-        defaults (``ir.default``, which any internal user may set for himself): the ORM fills the values missing from
-        ``create`` with them after the check. A protected field gets its declared default only. (Odoo drops every
-        ``default_*`` key itself when code goes superuser.)"""
-        if self.env.su:
-            return super().default_get(fields_list)
+        defaults (``ir.default``, which any internal user may set for himself, and which apply too when the
+        application creates a record as superuser on his behalf): the ORM fills the values missing from ``create``
+        with them after the check. Such a field gets its declared default instead. The superuser's context keys are
+        the application's own and are kept (Odoo drops every ``default_*`` key of a client when code goes superuser)."""
         protected = self._protected_fields("default")
-        keys = {f"default_{fname}" for fname in protected}
         model = self
-        if not keys.isdisjoint(self.env.context):
-            # a new context: with_context(**) would keep the keys
-            context = {key: value for key, value in self.env.context.items() if key not in keys}
-            model = self.with_env(self.env(context=context))
+        if not self.env.su:
+            keys = {f"default_{fname}" for fname in protected}
+            if not keys.isdisjoint(self.env.context):
+                # a new context: with_context(**) would keep the keys
+                context = {key: value for key, value in self.env.context.items() if key not in keys}
+                model = self.with_env(self.env(context=context))
         defaults = super(BillingProtectedMixin, model).default_get(fields_list)
-        for fname in protected.intersection(defaults):
+        users = protected.intersection(defaults, self.env["ir.default"]._get_model_defaults(self._name))
+        for fname in users - {fname for fname in users if f"default_{fname}" in model.env.context}:
             field = self._fields[fname]
-            if field.default:  # as Odoo's default_get converts it
+            if field.default:  # converted as Odoo's default_get does
                 value = field.convert_to_cache(field.default(model), model, validate=False)
                 defaults[fname] = field.convert_to_write(value, model)
             else:

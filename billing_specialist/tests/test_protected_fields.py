@@ -79,3 +79,19 @@ class TestProtectedFields(PromiseLimitsCommon):
         defaults = self.env["billing.dispute"].with_user(self.specialist).default_get(["date_closed", "state"])
         self.assertNotIn("date_closed", defaults)
         self.assertEqual(defaults.get("state"), self.env["billing.dispute"].default_get(["state"]).get("state"))
+
+    def test_a_clients_defaults_reach_no_record_the_application_creates_for_him(self):
+        """The application creates some records as superuser on a user's behalf (a customer's collection account
+        from the worklist), in the user's context: neither his own defaults of their protected fields nor his
+        context's ``default_*`` keys give them a value."""
+        Default = self.env["ir.default"].with_user(self.specialist)
+        Default.set("billing.collection", "level_bump", 3, user_id=True)
+        Default.set("billing.collection", "broken_promise_count", 9, user_id=True)
+        Collection = self.env["billing.collection"].with_user(self.specialist)
+        collection = Collection._for_partners(self.other_customer)
+        self.assertEqual((collection.sudo().level_bump, collection.sudo().broken_promise_count), (0, 0))
+        third = self.env["res.partner"].create({"name": "Initech", "is_company": True})
+        collection = Collection.with_context(default_level_bump=4, default_last_call_outcome="promised")._for_partners(
+            third
+        )
+        self.assertEqual((collection.sudo().level_bump, collection.sudo().last_call_outcome), (0, False))
