@@ -2,11 +2,12 @@ from lxml import etree
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
+from odoo.tests.common import JsonRpcException
 
 from ..models.res_company import CAPABILITIES
 from ..models.res_config_settings import READABLE
-from .common import BillingDisputeCommon
+from .common import BillingDisputeCommon, JsonRpcCallMixin
 
 APP = "billing_specialist"
 
@@ -440,3 +441,33 @@ class TestBillingCapabilities(BillingDisputeCommon):
         self.company.billing_use_invoicing = True
         Run._cron_due_today()
         self.assertTrue(Run.search([("line_ids.move_id", "=", due.id)]))
+
+
+@tagged("post_install", "-at_install")
+class TestBillingSettingsOverJsonRpc(JsonRpcCallMixin, BillingDisputeCommon, HttpCase):
+    """The attacks on the manager's settings as his own session sends them to a real server."""
+
+    def test_own_defaults_and_another_companys_values_over_json_rpc(self):
+        Settings = self.env["res.config.settings"]
+        company_field = next(
+            name
+            for name, field in Settings._fields.items()
+            if (field.related or "").startswith("company_id.")
+            and not field.related.startswith("company_id.billing_")
+            and not field.readonly
+            and field.type == "boolean"
+        )
+        target = Settings._fields[company_field].related.split(".")[1]
+        before = self.company[target]
+        other = self.setup_other_company()["company"]
+        other.billing_aging_buckets = "7,77,777"
+        self.authenticate(self.manager.login, self.manager.login)
+        # His own default of another app's field of the company, then a save of the billing block.
+        self._call("ir.default", "set", ["res.config.settings", company_field, not before, True])
+        spec = {"billing_aging_buckets": {}}
+        self._call("res.config.settings", "web_save", [[], {"billing_aging_buckets": "15,45"}], {"specification": spec})
+        self.company.invalidate_recordset()
+        self.assertEqual((self.company.billing_aging_buckets, self.company[target]), ("15,45", before))
+        # Another company's settings through the screen's onchange.
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            self._call("res.config.settings", "onchange", [[], {"company_id": other.id}, ["company_id"], spec])
