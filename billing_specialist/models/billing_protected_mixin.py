@@ -110,3 +110,42 @@ class BillingProtectedMixin(models.AbstractModel):
     def write(self, vals):
         self._protected_refuse([vals], "write")
         return super().write(vals)
+
+
+class IrDefault(models.Model):
+    """A user's own defaults (any internal user may store them for himself, over JSON-RPC too) never name a field the
+    application sets: a protected field, or a read-only field of a billing model. The application creates runs, lines
+    and accounts as superuser on the user's behalf, and the ORM would give them his defaults (a matching run of
+    another user, of another day). Administrators set defaults as before."""
+
+    _inherit = "ir.default"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._billing_check_fields([vals.get("field_id") for vals in vals_list])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "field_id" in vals:
+            self._billing_check_fields([vals["field_id"]])
+        return super().write(vals)
+
+    @api.model
+    def _billing_check_fields(self, field_ids):
+        if self.env.su or self.env.user.has_group("base.group_system"):
+            return
+        for field in self.env["ir.model.fields"].sudo().browse([fid for fid in field_ids if fid]):
+            model = self.env.get(field.model)
+            if model is None or field.name not in model._fields:
+                continue
+            protected = isinstance(model, self.pool["billing.protected.mixin"]) and field.name in (
+                model._protected_fields("create") | model._protected_fields("write")
+            )
+            if protected or (field.model.startswith("billing.") and model._fields[field.name].readonly):
+                raise AccessError(
+                    self.env._(
+                        "%(field)s (%(model)s) is set by the application: it takes no default of yours.",
+                        field=field.field_description,
+                        model=model._description,
+                    )
+                )
