@@ -22,7 +22,8 @@ class BillingProtectedMixin(models.AbstractModel):
 
     - ``_protected_create``: refused in ``create``;
     - ``_protected_write``: refused in ``write``;
-    - ``_protected_defaults``: the ``default_<field>`` keys ``default_get`` ignores (the create set when None).
+    - ``_protected_defaults``: the fields whose client defaults ``default_get`` ignores (``default_<field>`` keys,
+      a user's own ``ir.default``; the create set when None).
 
     A model whose set depends on the records or the user overrides ``_protected_fields``; one with its own message
     overrides ``_protected_error``; one whose code may set them outside superuser overrides ``_protected_bypass``.
@@ -77,14 +78,29 @@ class BillingProtectedMixin(models.AbstractModel):
 
     @api.model
     def default_get(self, fields_list):
-        """Ignore a client's ``default_<field>`` keys for protected fields: the ORM fills the values missing from
-        ``create`` with them after the check. (Odoo drops every ``default_*`` key itself when code goes superuser.)"""
-        keys = {f"default_{fname}" for fname in self._protected_fields("default")}
-        if self.env.su or keys.isdisjoint(self.env.context):
-            return super().default_get(fields_list)
-        context = {key: value for key, value in self.env.context.items() if key not in keys}
-        # a new context: with_context(**) would keep the keys
-        return super(BillingProtectedMixin, self.with_env(self.env(context=context))).default_get(fields_list)
+        """Ignore a client's defaults for protected fields: its ``default_<field>`` context keys and its own
+        defaults (``ir.default``, which any internal user may set for himself, and which apply too when the
+        application creates a record as superuser on his behalf): the ORM fills the values missing from ``create``
+        with them after the check. Such a field gets its declared default instead. The superuser's context keys are
+        the application's own and are kept (Odoo drops every ``default_*`` key of a client when code goes superuser)."""
+        protected = self._protected_fields("default")
+        model = self
+        if not self.env.su:
+            keys = {f"default_{fname}" for fname in protected}
+            if not keys.isdisjoint(self.env.context):
+                # a new context: with_context(**) would keep the keys
+                context = {key: value for key, value in self.env.context.items() if key not in keys}
+                model = self.with_env(self.env(context=context))
+        defaults = super(BillingProtectedMixin, model).default_get(fields_list)
+        users = protected.intersection(defaults, self.env["ir.default"]._get_model_defaults(self._name))
+        for fname in users - {fname for fname in users if f"default_{fname}" in model.env.context}:
+            field = self._fields[fname]
+            if field.default:  # converted as Odoo's default_get does
+                value = field.convert_to_cache(field.default(model), model, validate=False)
+                defaults[fname] = field.convert_to_write(value, model)
+            else:
+                del defaults[fname]
+        return defaults
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -94,3 +110,42 @@ class BillingProtectedMixin(models.AbstractModel):
     def write(self, vals):
         self._protected_refuse([vals], "write")
         return super().write(vals)
+
+
+class IrDefault(models.Model):
+    """A user's own defaults (any internal user may store them for himself, over JSON-RPC too) never name a field the
+    application sets: a protected field, or a read-only field of a billing model. The application creates runs, lines
+    and accounts as superuser on the user's behalf, and the ORM would give them his defaults (a matching run of
+    another user, of another day). Administrators set defaults as before."""
+
+    _inherit = "ir.default"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._billing_check_fields([vals.get("field_id") for vals in vals_list])
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "field_id" in vals:
+            self._billing_check_fields([vals["field_id"]])
+        return super().write(vals)
+
+    @api.model
+    def _billing_check_fields(self, field_ids):
+        if self.env.su or self.env.user.has_group("base.group_system"):
+            return
+        for field in self.env["ir.model.fields"].sudo().browse([fid for fid in field_ids if fid]):
+            model = self.env.get(field.model)
+            if model is None or field.name not in model._fields:
+                continue
+            protected = isinstance(model, self.pool["billing.protected.mixin"]) and field.name in (
+                model._protected_fields("create") | model._protected_fields("write")
+            )
+            if protected or (field.model.startswith("billing.") and model._fields[field.name].readonly):
+                raise AccessError(
+                    self.env._(
+                        "%(field)s (%(model)s) is set by the application: it takes no default of yours.",
+                        field=field.field_description,
+                        model=model._description,
+                    )
+                )

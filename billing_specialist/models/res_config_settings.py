@@ -1,12 +1,16 @@
 from lxml import etree
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import clean_context
 
 APP = "billing_specialist"  # the name of the Billing app block in Odoo's Settings
 # What a billing manager without Administration may read of his settings record besides the billing settings.
 READABLE = {"id", "display_name", "company_id", "currency_id"}
+# The context key of a manager's record being created with elevated rights: its value, a Python object JSON cannot
+# carry, makes ``default_get`` give the application's defaults, not the user's own (``ir.default``).
+ELEVATED = object()
+ELEVATED_KEY = "billing_settings_elevated"
 
 
 class ResConfigSettings(models.TransientModel):
@@ -137,11 +141,22 @@ class ResConfigSettings(models.TransientModel):
 
     @api.model
     def default_get(self, fields):
+        if self.env.context.get(ELEVATED_KEY) is ELEVATED:
+            # A manager's record created with elevated rights: the defaults of the fields he did not give are the
+            # application's, not his own (any internal user may set those for himself, e.g. of a group or another
+            # app's field of the company, which the elevated create would write).
+            application = self.with_user(SUPERUSER_ID).with_company(self.env.company)
+            return super(ResConfigSettings, application).default_get(fields)
         self._billing_check_readable(fields)
         return super().default_get(fields)
 
     def onchange(self, values, field_names, fields_spec):
         self._billing_check_readable(set(fields_spec) | set(values))
+        if self._billing_limited() and "company_id" in values:
+            # The billing fields are computed from the company sent (related fields read as superuser): his own only.
+            company = self._fields["company_id"].convert_to_cache(values["company_id"], self)
+            if company and company != self.env.company.id:
+                raise AccessError(self.env._("The billing settings are read on your current company only."))
         return super().onchange(values, field_names, fields_spec)
 
     @api.model
@@ -169,9 +184,9 @@ class ResConfigSettings(models.TransientModel):
             self._billing_check_values(vals)
             vals["company_id"] = self.env.company.id
         # Elevated only for what was checked above: the related fields write the billing fields of the company (its
-        # constraints apply); the record keeps its creator, the user. A client's ``default_*`` context keys give no
-        # value to any other field.
-        elevated = self.sudo().with_context(clean_context(self.env.context))
+        # constraints apply); the record keeps its creator, the user. A client's ``default_*`` context keys and his own
+        # defaults (``ir.default``) give no value to any other field.
+        elevated = self.sudo().with_context(clean_context(self.env.context), **{ELEVATED_KEY: ELEVATED})
         return super(ResConfigSettings, elevated).create(vals_list).with_env(self.env)
 
     def write(self, vals):

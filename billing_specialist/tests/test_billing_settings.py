@@ -2,11 +2,12 @@ from lxml import etree
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import Form, new_test_user, tagged
+from odoo.tests import Form, HttpCase, new_test_user, tagged
+from odoo.tests.common import JsonRpcException
 
 from ..models.res_company import CAPABILITIES
 from ..models.res_config_settings import READABLE
-from .common import BillingDisputeCommon
+from .common import BillingDisputeCommon, JsonRpcCallMixin
 
 APP = "billing_specialist"
 
@@ -143,6 +144,19 @@ class TestBillingSettings(BillingDisputeCommon):
         stored = record.sudo().read([self.group_field, self.config_field])[0]
         self.assertEqual(stored[self.group_field], self.before[self.group_field])
 
+    def test_the_managers_own_defaults_write_nothing(self):
+        """Any internal user may store his own defaults (``ir.default.set`` over JSON-RPC); the record is created
+        with elevated rights, so such a default of another app's field of the company, or of a group or parameter,
+        would be written with the billing fields."""
+        Default = self.env["ir.default"].with_user(self.manager)
+        Default.set("res.config.settings", self.company_field, not self.company_before, user_id=True)
+        Default.set("res.config.settings", self.group_field, not self.before[self.group_field], user_id=True)
+        Default.set("res.config.settings", self.config_field, not self.before[self.config_field], user_id=True)
+        record = self._settings(self.manager).create({"billing_aging_buckets": "10,20"})
+        record.execute()
+        self.assertEqual(self.company.billing_aging_buckets, "10,20")
+        self._assert_nothing_else_changed()
+
     def test_an_administrators_record_is_not_the_managers_to_save(self):
         """An administrator's settings record (it may switch a group) cannot be executed or read by a manager."""
         admin = self.env.ref("base.user_admin")
@@ -184,6 +198,21 @@ class TestBillingSettings(BillingDisputeCommon):
         record.execute()
         self.assertEqual(self.company.billing_aging_buckets, "10,20")
         self.assertEqual(self.other_company.billing_aging_buckets, "30,60,90,120")
+
+    def test_another_companys_settings_are_not_read_through_onchange(self):
+        """The screen's onchange computes the billing fields from the company in the values sent: a manager naming
+        a company he does not work in (a new record or his own) reads none of its settings."""
+        self.other_company.write({"billing_aging_buckets": "7,77,777", "billing_writeoff_max_amount": 12345.0})
+        spec = {"billing_aging_buckets": {}, "billing_writeoff_max_amount": {}}
+        record = self._settings(self.manager).create({})
+        for target in (self._settings(self.manager), record):
+            for changed in ([], ["company_id"]):
+                with self.subTest(record=bool(target), changed=changed):
+                    with self.assertRaises(AccessError):
+                        target.onchange({"company_id": self.other_company.id}, changed, spec)
+        # His own company, as the screen sends it, still works.
+        result = self._settings(self.manager).onchange({"company_id": self.company.id}, ["company_id"], spec)
+        self.assertEqual(result["value"]["billing_aging_buckets"], "30,60,90,120")
 
     def test_settings_saved_under_another_allowed_company_are_refused(self):
         """A record opened under one company cannot be written or saved under another the manager also works in."""
@@ -412,3 +441,33 @@ class TestBillingCapabilities(BillingDisputeCommon):
         self.company.billing_use_invoicing = True
         Run._cron_due_today()
         self.assertTrue(Run.search([("line_ids.move_id", "=", due.id)]))
+
+
+@tagged("post_install", "-at_install")
+class TestBillingSettingsOverJsonRpc(JsonRpcCallMixin, BillingDisputeCommon, HttpCase):
+    """The attacks on the manager's settings as his own session sends them to a real server."""
+
+    def test_own_defaults_and_another_companys_values_over_json_rpc(self):
+        Settings = self.env["res.config.settings"]
+        company_field = next(
+            name
+            for name, field in Settings._fields.items()
+            if (field.related or "").startswith("company_id.")
+            and not field.related.startswith("company_id.billing_")
+            and not field.readonly
+            and field.type == "boolean"
+        )
+        target = Settings._fields[company_field].related.split(".")[1]
+        before = self.company[target]
+        other = self.setup_other_company()["company"]
+        other.billing_aging_buckets = "7,77,777"
+        self.authenticate(self.manager.login, self.manager.login)
+        # His own default of another app's field of the company, then a save of the billing block.
+        self._call("ir.default", "set", ["res.config.settings", company_field, not before, True])
+        spec = {"billing_aging_buckets": {}}
+        self._call("res.config.settings", "web_save", [[], {"billing_aging_buckets": "15,45"}], {"specification": spec})
+        self.company.invalidate_recordset()
+        self.assertEqual((self.company.billing_aging_buckets, self.company[target]), ("15,45", before))
+        # Another company's settings through the screen's onchange.
+        with self.assertRaisesRegex(JsonRpcException, "AccessError"):
+            self._call("res.config.settings", "onchange", [[], {"company_id": other.id}, ["company_id"], spec])
