@@ -40,6 +40,10 @@ registry.category("web_tour.tours").add("billing_specialist_settings_tour", {
             content: "Each setting shows its help (declared on the company)",
             trigger: "#billing_aging_buckets .text-muted:contains(Upper day counts of the overdue buckets)",
         },
+        {
+            content: "The alias's address is labelled under its name (not the name twice)",
+            trigger: "#billing_dispute_alias_name .o_billing_alias_address:contains(Address:)",
+        },
         screenshot("settings-billing"),
         {
             content: "Payment Matching: the capability's switch, then its settings",
