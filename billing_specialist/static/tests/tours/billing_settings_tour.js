@@ -46,21 +46,19 @@ registry.category("web_tour.tours").add("billing_specialist_settings_tour", {
         },
         screenshot("settings-billing"),
         {
-            content: "Payment Matching: the capability's switch, then its settings",
-            trigger: "#billing_use_matching input:checked",
-            run() {
-                document.querySelector("#billing_use_matching").scrollIntoView();
-            },
+            content: "The write-off journal: search the journals named with an i",
+            trigger: "#billing_writeoff_journal_id .o_field_widget input",
+            run: "edit i",
         },
-        screenshot("settings-capabilities"),
         {
-            content: "Collections: follow-ups and promises to pay",
-            trigger: "#billing_use_collections input:checked",
-            run() {
-                document.querySelector("#billing_use_collections").scrollIntoView();
-            },
+            content: "Miscellaneous journals only (no Customer Invoices, no Vendor Bills): choose Miscellaneous Operations",
+            trigger: ".o-autocomplete--dropdown-menu:not(:has(a:contains(Customer Invoices))):not(:has(a:contains(Vendor Bills))) a:contains(Miscellaneous Operations)",
+            run: "click",
         },
-        screenshot("settings-promises"),
+        {
+            content: "The journal is chosen",
+            trigger: "#billing_writeoff_journal_id .o_field_widget input:value(Miscellaneous Operations)",
+        },
         {
             content: "New aging buckets",
             trigger: "#billing_aging_buckets input",
