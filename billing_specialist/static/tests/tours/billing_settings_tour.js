@@ -46,6 +46,22 @@ registry.category("web_tour.tours").add("billing_specialist_settings_tour", {
         },
         screenshot("settings-billing"),
         {
+            content: "Payment Matching: the capability's switch, then its settings",
+            trigger: "#billing_use_matching input:checked",
+            run() {
+                document.querySelector("#billing_use_matching").scrollIntoView();
+            },
+        },
+        screenshot("settings-capabilities"),
+        {
+            content: "Collections: follow-ups and promises to pay",
+            trigger: "#billing_use_collections input:checked",
+            run() {
+                document.querySelector("#billing_use_collections").scrollIntoView();
+            },
+        },
+        screenshot("settings-promises"),
+        {
             content: "The write-off journal: search the journals named with an i",
             trigger: "#billing_writeoff_journal_id .o_field_widget input",
             run: "edit i",
