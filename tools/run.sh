@@ -30,6 +30,7 @@ cat >&2 <<MSG
 
   Billing Specialist is served on http://localhost:$PORT  (Ctrl-C stops it)
     back office, billing manager:    admin / admin
+    back office, billing manager without Administration: manager / manager
     back office, billing specialist: billing / billing
     portal customer (Harbor Supplies): portal / portal
 

@@ -4,6 +4,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import Form, HttpCase, new_test_user, tagged
 from odoo.tests.common import JsonRpcException
+from odoo.tools.safe_eval import safe_eval
 
 from ..models.res_company import CAPABILITIES
 from ..models.res_config_settings import READABLE
@@ -327,6 +328,26 @@ class TestBillingSettings(BillingDisputeCommon):
                 continue  # the alias names: fields of the alias, labelled here
             self.assertEqual(Settings._fields[name].string, company_field.string, name)
             self.assertEqual(Settings._fields[name].help, company_field.help, name)
+
+    def test_the_screen_offers_the_accounts_and_journals_the_company_field_allows(self):
+        """A related field does not inherit its company field's domain (a string): the screen repeats it, or the
+        write-off journal offers sales and bank journals and the account any account (the walk of issue 22)."""
+        Settings = self.env["res.config.settings"]
+        arch = etree.fromstring(Settings.get_view(view_type="form")["arch"])
+        company_fields = self.env["res.company"]._fields
+        for name, model, wrong in (
+            ("billing_writeoff_journal_id", "account.journal", [("type", "=", "sale")]),
+            ("billing_writeoff_account_id", "account.account", [("account_type", "=", "asset_receivable")]),
+        ):
+            with self.subTest(field=name):
+                node = arch.xpath(f"//app[@name='{APP}']//field[@name='{name}']")[0]
+                company = self.env[model]._check_company_domain(self.company)
+                self.assertEqual(node.get("domain"), company_fields[name].domain, "the company field's domain")
+                offered = self.env[model].search(safe_eval(node.get("domain")) + company)
+                self.assertTrue(offered)
+                refused = self.env[model].search(wrong + company, limit=1)
+                self.assertTrue(refused, "the company has such a record to refuse")
+                self.assertNotIn(refused, offered)
 
     def test_the_billing_menu_opens_the_billing_block_for_managers(self):
         menu = self.env.ref("billing_specialist.billing_settings_menu")

@@ -15,6 +15,8 @@ class TestSettingsTour(ScreenshotTourMixin, BillingDisputeCommon, HttpCase):
         groups = self.env.ref("base.group_user").implied_ids
         self.start_tour("/odoo", "billing_specialist_settings_tour", login="bs_manager")
         self.assertEqual(self.company.billing_aging_buckets, "15,45")
+        misc = self.env["account.journal"].search([("company_id", "=", self.company.id), ("type", "=", "general")])
+        self.assertIn(self.company.billing_writeoff_journal_id, misc, "a miscellaneous journal, chosen in the tour")
         self.assertFalse(self.company.billing_use_collections)
         self.assertEqual(self.env.ref("base.group_user").implied_ids, groups, "no group of Odoo's changed")
         self.assertFalse(self.manager.has_group("billing_specialist.group_billing_use_collections"))

@@ -83,6 +83,10 @@ registry.category("web_tour.tours").add("billing_specialist_followup_tour", {
             trigger: `${row("Acme Retail")} td[name=level_id]:contains(Reminder):not(:contains(Firm))`,
         },
         {
+            content: "A preview offers its choices in a column of buttons",
+            trigger: ".o_field_widget[name=line_ids] table:has(th.o_list_button)",
+        },
+        {
             content: "Send",
             trigger: ".o_form_view .o_form_statusbar button[name=action_send]",
             run: "click",
@@ -106,5 +110,10 @@ registry.category("web_tour.tours").add("billing_specialist_followup_tour", {
         {
             trigger: `${row("Globex Stores")} td[name=outcome]:contains(Excluded)`,
         },
+        {
+            content: "A sent run offers no choices: no column of buttons, the result has the room",
+            trigger: ".o_field_widget[name=line_ids] table:not(:has(th.o_list_button)):has(th[data-name=result])",
+        },
+        screenshot("followup-sent"),
     ],
 });

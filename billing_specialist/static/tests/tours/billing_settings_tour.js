@@ -40,6 +40,10 @@ registry.category("web_tour.tours").add("billing_specialist_settings_tour", {
             content: "Each setting shows its help (declared on the company)",
             trigger: "#billing_aging_buckets .text-muted:contains(Upper day counts of the overdue buckets)",
         },
+        {
+            content: "The alias's address is labelled under its name (not the name twice)",
+            trigger: "#billing_dispute_alias_name .o_billing_alias_address:contains(Address:)",
+        },
         screenshot("settings-billing"),
         {
             content: "Payment Matching: the capability's switch, then its settings",
@@ -57,6 +61,20 @@ registry.category("web_tour.tours").add("billing_specialist_settings_tour", {
             },
         },
         screenshot("settings-promises"),
+        {
+            content: "The write-off journal: search the journals named with an i",
+            trigger: "#billing_writeoff_journal_id .o_field_widget input",
+            run: "edit i",
+        },
+        {
+            content: "Miscellaneous journals only (no Customer Invoices, no Vendor Bills): choose Miscellaneous Operations",
+            trigger: ".o-autocomplete--dropdown-menu:not(:has(a:contains(Customer Invoices))):not(:has(a:contains(Vendor Bills))) a:contains(Miscellaneous Operations)",
+            run: "click",
+        },
+        {
+            content: "The journal is chosen",
+            trigger: "#billing_writeoff_journal_id .o_field_widget input:value(Miscellaneous Operations)",
+        },
         {
             content: "New aging buckets",
             trigger: "#billing_aging_buckets input",
