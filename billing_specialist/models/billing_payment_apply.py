@@ -221,7 +221,11 @@ class BillingPaymentApply(models.AbstractModel):
                 raise UserError(self.env._("%(invoice)s must receive a positive amount.", invoice=move.name))
             if currency.compare_amounts(amount, move.amount_residual) > 0:
                 raise UserError(
-                    self.env._("%(invoice)s is open for %(open)s only.", invoice=move.name, open=move.amount_residual)
+                    self.env._(
+                        "%(invoice)s is open for %(open)s only.",
+                        invoice=move.name,
+                        open=formatLang(self.env, move.amount_residual, currency_obj=currency),
+                    )
                 )
             if currency.compare_amounts(amount, move.amount_residual) < 0:
                 partial |= move

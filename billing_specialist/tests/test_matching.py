@@ -253,6 +253,17 @@ class TestPaymentMatching(PaymentMatchingCommon):
         payment.with_user(self.manager)._billing_apply([(invoice.id, 3855.0)], writeoff=3854.0)
         self.assertTrue(invoice.currency_id.is_zero(invoice.amount_residual), "a manager is not limited")
 
+    def test_a_refused_amount_is_written_in_the_currency(self):
+        """The refusal of more than an invoice's open amount writes the amount as money ("300.00"), not "300.0"."""
+        payment = self._payment(400.0)
+        with self.assertRaises(UserError) as refused:
+            with self.env.cr.savepoint():
+                payment.with_user(self.specialist)._billing_apply([(self.inv2.id, 400.0)])
+        message = str(refused.exception)
+        self.assertRegex(message, r"is open for \S*\s?300\.00\s?\S* only")
+        self.assertNotIn("300.0 only", message)
+        self.assertEqual(self.inv2.amount_residual, 300.0, "nothing applied")
+
     def test_specialist_writes_off_within_the_limit_on_the_wizard(self):
         payment = self._payment(280.0, memo=self.inv2.name)  # 20 short: above the tolerance, within the limit
         _partials, writeoff = payment.with_user(self.specialist)._billing_apply([(self.inv2.id, 300.0)], 20.0)
