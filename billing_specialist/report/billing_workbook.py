@@ -127,6 +127,52 @@ KPI_ROWS = [
     ),
 ]
 
+# Which way a key figure's change is good: +1 when it rises, -1 when it falls. A figure absent here is neither
+# (more invoices issued is not good or bad in itself): its change is not coloured.
+KPI_BETTER = {
+    **dict.fromkeys(
+        (
+            "invoices_paid_count",
+            "invoices_paid_amount",
+            "cei",
+            "payments_count",
+            "payments_amount",
+            "matching_auto_applied",
+            "matching_auto_rate",
+            "disputes_resolved_count",
+            "promises_kept_count",
+            "promises_kept_amount",
+            "promises_kept_rate",
+        ),
+        1,
+    ),
+    **dict.fromkeys(
+        (
+            "credit_notes_amount",
+            "invoices_overdue_count",
+            "invoices_overdue_amount",
+            "dso_simple",
+            "dso_countback",
+            "dso_best_possible",
+            "avg_days_to_pay",
+            "unapplied_credits_end",
+            "matching_manual",
+            "disputes_opened_count",
+            "disputes_opened_amount",
+            "disputes_avg_resolution_days",
+            "disputes_credited",
+            "disputes_written_off",
+            "disputes_sla_breaches",
+            "disputes_open_end",
+            "promises_broken_count",
+            "promises_broken_amount",
+            "collection_customers_overdue",
+            "collection_followup_amount",
+        ),
+        -1,
+    ),
+}
+
 KPI_GROUPS = [
     # (key, label, KPI keys): the key figures as the report groups them
     (

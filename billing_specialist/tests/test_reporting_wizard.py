@@ -10,6 +10,7 @@ from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 from odoo.tools import format_date, formatLang
 
+from ..report.billing_workbook import KPI_ROWS
 from ..wizards.billing_report_wizard import comparison_dates, kpi_change, preset_dates
 from .common import BillingDisputeCommon
 from .reporting_helpers import analysis_domain
@@ -97,6 +98,38 @@ class TestReportingWizard(BillingDisputeCommon):
         self.assertEqual(kpi_change(7.0, None), (None, None), "n/a before: no change")
         self.assertEqual(kpi_change(None, 3.0), (None, None))
 
+    def test_change_colours_say_good_or_bad_and_percentages_change_in_points(self):
+        """A rising DSO is bad (red), falling payments are bad, more invoices issued is neither; a rate moves in points."""
+        wizard = self._wizard()
+        kpis = {
+            "currency": self.env.company.currency_id,
+            "na_reasons": {},
+            "dso_simple": 46.5,
+            "payments_amount": 900.0,
+            "invoices_issued_count": 5,
+            "invoices_overdue_amount": 800.0,
+            "matching_auto_rate": 82.5,
+        }
+        previous = {
+            "dso_simple": 30.0,
+            "payments_amount": 1000.0,
+            "invoices_issued_count": 3,
+            "invoices_overdue_amount": 1000.0,
+            "matching_auto_rate": 80.0,
+        }
+        rows = {row[0]: row for row in KPI_ROWS}
+
+        def cell(key):
+            return wizard._kpi_row(rows[key], kpis, previous)
+
+        self.assertEqual(cell("dso_simple")["trend"], -1, "DSO up 16.5 days: bad")
+        self.assertEqual(cell("payments_amount")["trend"], -1, "less cash in: bad")
+        self.assertEqual(cell("invoices_overdue_amount")["trend"], 1, "less overdue: good")
+        self.assertEqual(cell("invoices_issued_count")["trend"], 0, "more invoices: neither")
+        self.assertEqual(cell("matching_auto_rate")["trend"], 1)
+        self.assertEqual(cell("matching_auto_rate")["delta"], "+2.5 pts")
+        self.assertEqual(cell("dso_simple")["delta"], "+16.5")
+
     def test_key_figures_against_the_previous_period(self):
         self._pay(self.c1, 300.0, date=date(2025, 3, 19))
         wizard = self._wizard(partner_ids=[Command.set(self.customer.ids)])
@@ -112,6 +145,13 @@ class TestReportingWizard(BillingDisputeCommon):
         )
         # 0 before: a change, no change in %; n/a before (no invoice paid): no change at all.
         self.assertEqual(self._kpi_cells(wizard, "payments_count"), ("1", "0", "+1", "n/a"))
+        # The change's colour: more payments is good (green); more invoices issued is neither (no colour).
+        delta_class = "//tr[@data-kpi='{}']/td[contains(@class, 'o_billing_kpi_delta')]/@class"
+        page = html.fromstring(str(wizard.kpi_html))
+        self.assertIn("text-success", page.xpath(delta_class.format("payments_count"))[0])
+        classes = page.xpath(delta_class.format("invoices_issued_count"))[0]
+        self.assertNotIn("text-success", classes)
+        self.assertNotIn("text-danger", classes)
         self.assertEqual(self._kpi_cells(wizard, "avg_days_to_pay"), ("7.0", "n/a", "n/a", "n/a"))
         groups = html.fromstring(str(wizard.kpi_html)).xpath("//thead/tr/th[1]/text()")
         self.assertEqual(groups, ["Invoicing", "Collections", "Disputes", "Matching", "Promises and Follow-up"])

@@ -10,7 +10,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_date, formatLang
 
 from ..models.billing_report_hook import ReportScope
-from ..report.billing_workbook import grouped_kpi_rows
+from ..report.billing_workbook import KPI_BETTER, grouped_kpi_rows
 
 PERIOD_PRESETS = [
     ("this_month", "This Month"),
@@ -201,6 +201,12 @@ class BillingReportWizard(models.TransientModel):
             return formatLang(self.env, value, digits=0)
         return formatLang(self.env, value, digits=1)
 
+    def _format_delta(self, delta, kind, currency):
+        """A change as the figure's kind; a change of a percentage is in points, not in %."""
+        if kind == "percent":
+            return self.env._("%(points)s pts", points=formatLang(self.env, delta, digits=1))
+        return self._format_kpi(delta, kind, currency)
+
     def _kpi_row(self, row, kpis, previous):
         """One key figure for the template: its value, the previous one and the change, formatted for the user."""
         key, label, kind, definition = row
@@ -218,13 +224,14 @@ class BillingReportWizard(models.TransientModel):
             sign = "+" if delta and delta > 0 else ""
             values.update(
                 previous=self._format_kpi(previous.get(key), kind, currency),
-                delta=sign + self._format_kpi(delta, kind, currency) if delta is not None else self.env._("n/a"),
+                delta=sign + self._format_delta(delta, kind, currency) if delta is not None else self.env._("n/a"),
                 percent=(
                     ("+" if percent > 0 else "") + formatLang(self.env, percent, digits=1) + " %"
                     if percent is not None
                     else self.env._("n/a")
                 ),
-                trend=(delta > 0) - (delta < 0) if delta is not None else 0,
+                # good (> 0) or bad (< 0), not the sign: a DSO that rises is bad
+                trend=KPI_BETTER.get(key, 0) * ((delta > 0) - (delta < 0)) if delta is not None else 0,
             )
         return values
 
