@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # One command for the main job: a local Odoo 18.0 with billing_specialist and its demo data,
 # served on http://localhost:8069. The first run creates the database; later runs reuse it.
-#   BILLING_DB (default billing_demo), BILLING_PORT (default 8069), BILLING_RESET=1 to rebuild the database.
+#   BILLING_DB (default billing_demo), BILLING_PORT (default 8069), BILLING_RESET=1 to rebuild the database,
+#   BILLING_LONGPOLL_PORT (Odoo's live-update port; default BILLING_PORT + 3, 8072 beside 8069), so that a second
+#   server on other ports does not collide with the first. The test and lint tools are not installed here (test.sh).
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 
 DB="${BILLING_DB:-billing_demo}"
 PORT="${BILLING_PORT:-8069}"
+LONGPOLL_PORT="${BILLING_LONGPOLL_PORT:-$((PORT + 3))}"
 
 ensure_odoo
-ensure_python_deps
 ensure_postgres
 ensure_wkhtmltopdf
 ADDONS="$(odoo_addons_path)"
@@ -22,7 +24,7 @@ if db_exists "$DB"; then
     say "Reusing database $DB; updating billing_specialist."
     odoo_cmd server -d "$DB" --addons-path="$ADDONS" -u billing_specialist --stop-after-init --log-level=warn
 else
-    say "Creating database $DB with billing_specialist and demo data (a minute or two)."
+    say "Creating database $DB with billing_specialist and demo data (about 2 minutes on 2 cores)."
     odoo_cmd server -d "$DB" --addons-path="$ADDONS" -i billing_specialist --stop-after-init --log-level=warn
 fi
 
@@ -36,4 +38,4 @@ cat >&2 <<MSG
 
 MSG
 exec "$PYTHON" -m odoo server -d "$DB" --db-filter="^$DB\$" --addons-path="$ADDONS" \
-    --http-interface=127.0.0.1 --http-port="$PORT" --log-level=info
+    --http-interface=127.0.0.1 --http-port="$PORT" --gevent-port="$LONGPOLL_PORT" --log-level=info
