@@ -56,6 +56,8 @@
         "views/billing_menus.xml",
         # Payment matching: learned habits
         "views/billing_match_habit_views.xml",
+        # Payment matching: fee rules
+        "views/billing_match_fee_rule_views.xml",
         # Remittance advices
         "data/billing_remittance_data.xml",
         "views/billing_remittance_views.xml",

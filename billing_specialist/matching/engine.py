@@ -7,7 +7,8 @@ database; the ORM layer decides what to apply (only proposals at or above a thre
 
 Confidence scale used below (the automatic run's default threshold is 90):
     98  the memo names the items exactly and the amount settles them exactly
-    95  ... settles them within the company's tolerance (the difference is proposed as a write-off)
+    95  ... settles them within the company's tolerance (the difference is proposed as a write-off), or a company's
+        fee rule writes the difference off as a bank charge (``fees.py``: the same confidence as the tolerance)
     93  ... pays one named item in part, or overpays the named items (the rest stays as open credit)
     90  a reference with one typo names one item and the amount settles it exactly; or, with no reference, the
         payer's own open items hold exactly one of that amount (the payer identified by the payment itself); or the
@@ -203,6 +204,7 @@ class Source:
     # them is no sign of a duplicate payment.
     settled_numbers: tuple = ()
     date: "date | None" = None  # the payment's date (the customer's usual days to pay, ``LearningMatcher``)
+    journal_id: int | None = None  # the journal it came through (fee rules, ``fees.py``)
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,8 @@ class Proposal:
     conflict: bool = False  # the evidence disagrees: never applied automatically, whatever the threshold
     remittance_id: int | None = None  # the remittance advice this proposal follows (matching/remittance.py)
     learned_fee: float = 0.0  # the write-off is a fee or discount the customer deducted before (``LearningMatcher``)
+    fee_rule_id: int | None = None  # the write-off is a bank charge by this fee rule (``fees.py``)
+    for_review: bool = False  # a person decides, whatever the confidence (a fee rule's write-off above the limit)
 
     @property
     def item_ids(self):
@@ -231,7 +235,7 @@ class Proposal:
     def applies(self, threshold):
         """Whether the automatic run applies it at ``threshold`` (the company's ``billing_match_threshold``): no
         evidence against it and a confidence of at least the threshold."""
-        return not self.conflict and self.confidence >= threshold
+        return not self.conflict and not self.for_review and self.confidence >= threshold
 
     def hold(self, reason):
         """Keep the proposal for review: the evidence behind it points elsewhere too (``reason`` says where)."""
@@ -282,6 +286,7 @@ class MatchPolicy:
     combination_pool: int = 20
     format_amount: Callable[[float], str] = _format_amount
     format_count: Callable[[int], str] = _format_count
+    fee_rules: object = None  # the company's fee rules (``fees.FeeRules``): a short difference written off by rule
 
 
 DEFAULT_POLICY = MatchPolicy()
@@ -525,6 +530,9 @@ class Matcher:
         if disputed and not named_exactly:
             proposal.confidence -= 20
             proposal.reasons.append(_lt("disputed: only the undisputed part is applied"))
+        fees = self.policy.fee_rules
+        if difference > 0 and fees and fees.write_off(self, source, items, named_exactly, difference, proposal, base):
+            return proposal
         if difference > 0 and not self._within_tolerance(difference, source.amount):
             if self._learned_deduction(partner_id, items, named_exactly, difference, proposal):
                 return proposal

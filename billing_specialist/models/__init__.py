@@ -56,6 +56,8 @@ from . import billing_remittance_gateway
 from . import billing_dispute_remittance
 from . import billing_remittance_matching
 from . import billing_match_habit
+from . import billing_match_fee_rule
+from . import billing_match_fee_matching
 from . import billing_report_hook
 from . import billing_dispute_report
 from . import billing_match_report

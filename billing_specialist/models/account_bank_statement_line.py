@@ -47,6 +47,7 @@ class AccountBankStatementLine(models.Model):
                 payer_name=line.partner_name or None,
                 settled_numbers=settled.get(line.move_id.id, ()),
                 date=line.date,
+                journal_id=line.journal_id.id,
             )
             for line in self
         }

@@ -71,6 +71,7 @@ class AccountPayment(models.Model):
                 partner_id=payment.partner_id.commercial_partner_id.id or None,
                 settled_numbers=settled.get(payment.move_id.id, ()),
                 date=payment.date,
+                journal_id=payment.journal_id.id,
             )
             for payment in self
         }
@@ -84,9 +85,13 @@ class AccountPayment(models.Model):
         if self.state not in ("in_process", "paid") or self.payment_type != "inbound":
             raise UserError(self.env._("%(payment)s is not a posted customer payment.", payment=self.name))
 
-    def _billing_check_applicable(self, moves, amounts, writeoff=0.0, customer=None, automatic=False, learned_fee=0.0):
+    def _billing_check_applicable(
+        self, moves, amounts, writeoff=0.0, customer=None, automatic=False, learned_fee=0.0, fee_rule=None
+    ):
         """A payment is checked for its own customer, whatever ``customer`` says."""
-        return super()._billing_check_applicable(moves, amounts, writeoff, automatic=automatic, learned_fee=learned_fee)
+        return super()._billing_check_applicable(
+            moves, amounts, writeoff, automatic=automatic, learned_fee=learned_fee, fee_rule=fee_rule
+        )
 
     @api.model
     def _billing_link(self, applications):

@@ -413,7 +413,13 @@ class BillingMatchRun(models.Model):
         customer = source._billing_proposed_customer(self.env["res.partner"].browse(vals["partner_id"]))
         try:
             source._billing_check_applicable(
-                moves, dict(allocations), best.writeoff, customer, automatic=True, learned_fee=best.learned_fee
+                moves,
+                dict(allocations),
+                best.writeoff,
+                customer,
+                automatic=True,
+                learned_fee=best.learned_fee,
+                fee_rule=best.fee_rule_id,
             )
         except UserError as error:
             return {**vals, "outcome": "error", "reasons": str(error.args[0])}

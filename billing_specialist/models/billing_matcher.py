@@ -52,6 +52,7 @@ class BillingMatcher:
         self.extras = {}  # what the hooks for extra proposals read once per matcher (``_billing_extra_proposals``)
         self._sources = {}  # {(model, id): Source} read together by ``read_sources``
         habits = env["billing.match.habit"]._engine_habits(company)  # what confirmed matches taught
+        self._fee_rules = env["billing.match.fee.rule"]._engine_rules(company)  # bank charges written off by rule
         # Customers known by a learned account but with nothing open: named in the reasons, not searched by name.
         labelled = set(habits.by_partner) | set(accounts.values() if hints is not None or known else ())  # a chunk's
         self._labels = {p.id: p.name for p in env["res.partner"].browse(labelled) if p.id not in names}
@@ -233,6 +234,7 @@ class BillingMatcher:
             rounding=currency.rounding,
             format_amount=lambda value: formatLang(self.env, value, digits=currency.decimal_places),
             format_count=lambda value: formatLang(self.env, value, digits=0),
+            fee_rules=self._fee_rules and self._fee_rules.in_currency(self._to_company(currency)),
         )
         matcher = LearningMatcher(
             items,
@@ -243,6 +245,13 @@ class BillingMatcher:
         for partner_id, name in self._labels.items():
             matcher.partner_labels.setdefault(partner_id, name)
         return matcher
+
+    def _to_company(self, currency):
+        """Amounts of ``currency`` in the company's, at the rate of a date (None: the company's own currency)."""
+        company = self.company
+        if currency == company.currency_id:
+            return None
+        return lambda amount, day: currency._convert(amount, company.currency_id, company, day)
 
     def engine_for(self, currency):
         """The engine on the open items in ``currency`` (an empty one when there are none)."""

@@ -70,11 +70,14 @@ class BillingPaymentApply(models.AbstractModel):
         return max(company.billing_match_tolerance_amount, abs(amount) * company.billing_match_tolerance_percent / 100)
 
     @api.model
-    def _check_allocations(self, source, moves, amounts, writeoff=0.0, customer=None, automatic=False, learned_fee=0.0):
+    def _check_allocations(
+        self, source, moves, amounts, writeoff=0.0, customer=None, automatic=False, learned_fee=0.0, fee_rule=None
+    ):
         """Refuse, with a clear message and before anything is written, allocations that cannot be applied.
 
         Shared by payments and bank lines (``source``): what it still has to apply is ``source._billing_available()``
-        in ``source._billing_currency()``; ``amounts`` is {move id: amount} in the invoices' currency.
+        in ``source._billing_currency()``; ``amounts`` is {move id: amount} in the invoices' currency. ``fee_rule``:
+        the id of the fee rule the engine wrote the difference off by (checked again: ``_billing_rule_for``).
         """
         name, company = source._billing_label(), source.company_id
         currency, available = source._billing_currency(), source._billing_available()
@@ -106,12 +109,14 @@ class BillingPaymentApply(models.AbstractModel):
                     )
                 )
             to_company = company.currency_id
+            amount = currency._convert(writeoff, to_company, company, source.date)
             self._check_writeoff(
                 company,
-                currency._convert(writeoff, to_company, company, source.date),
+                amount,
                 self._tolerance(company, currency._convert(available, to_company, company, source.date)),
                 automatic,
                 learned=bool(learned_fee) and currency.compare_amounts(writeoff, learned_fee) == 0,
+                rule=fee_rule and self.env["billing.match.fee.rule"]._billing_rule_for(source, fee_rule, amount).name,
             )
         if source.date <= company._get_user_fiscal_lock_date(source.journal_id):
             raise UserError(self.env._("%(payment)s is dated in a locked period; it cannot be applied.", payment=name))
@@ -512,10 +517,7 @@ class BillingPaymentApply(models.AbstractModel):
             if app.writeoff and not moves.currency_id[:1].is_zero(app.writeoff):
                 # The invoice left short: the one paid last (the full ones are settled first).
                 invoice = moves.filtered(lambda m: m.move_type == "out_invoice")[-1:]
-                account, journal = self._writeoff_defaults(app.source.company_id)
-                label = self.env._(
-                    "Payment difference %(payment)s / %(invoice)s", payment=app.source.name, invoice=invoice.name
-                )
+                account, journal, label = self._billing_writeoff_target(app, invoice)
                 moves_vals.append(
                     self._prepare_writeoff_vals(invoice, app.writeoff, app.source.date, label, account, journal)
                 )
@@ -532,6 +534,16 @@ class BillingPaymentApply(models.AbstractModel):
         for position, line in zip(positions, receivable.sorted("id"), strict=True):
             result[position] = (writeoff, line)
         return result
+
+    @api.model
+    def _billing_writeoff_target(self, application, invoice):
+        """(account, journal, label) of the write-off of ``application`` on ``invoice``: the payment difference
+        account here; a fee rule's account (``models/billing_match_fee_matching.py``)."""
+        account, journal = self._writeoff_defaults(application.source.company_id)
+        label = self.env._(
+            "Payment difference %(payment)s / %(invoice)s", payment=application.source.name, invoice=invoice.name
+        )
+        return account, journal, label
 
     @api.model
     def _writeoff_defaults(self, company):

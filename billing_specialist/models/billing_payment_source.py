@@ -85,7 +85,9 @@ class BillingPaymentSource(models.AbstractModel):
         """Refuse, with a clear message, a source that cannot take an application at all (not posted, reconciled)."""
         raise NotImplementedError
 
-    def _billing_check_applicable(self, moves, amounts, writeoff=0.0, customer=None, automatic=False, learned_fee=0.0):
+    def _billing_check_applicable(
+        self, moves, amounts, writeoff=0.0, customer=None, automatic=False, learned_fee=0.0, fee_rule=None
+    ):
         """Refuse, with a clear message and before anything is written, what cannot be applied.
 
         :param amounts: {move id: amount} in the invoices' currency, credit notes negative.
@@ -101,6 +103,7 @@ class BillingPaymentSource(models.AbstractModel):
             customer=customer or self.partner_id.commercial_partner_id,
             automatic=automatic,
             learned_fee=learned_fee,
+            fee_rule=fee_rule,
         )
 
     def _billing_apply(self, allocations, writeoff=0.0, nowait=False, partner=None):

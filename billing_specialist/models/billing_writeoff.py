@@ -20,20 +20,31 @@ class BillingWriteoff(models.AbstractModel):
     _description = "Write-off Policy"
 
     @api.model
-    def _check_writeoff(self, company, amount, tolerated=0.0, automatic=False, learned=False):
+    def _check_writeoff(self, company, amount, tolerated=0.0, automatic=False, learned=False, rule=None):
         """Refuse a write-off of ``amount`` (company currency) that the rules above do not allow.
 
         :param tolerated: the payment-difference tolerance for this source, in company currency (0 outside matching).
         :param automatic: booked by the automatic run: the tolerance only, no exemption.
         :param learned: the write-off is the fee or discount the customer deducted on earlier confirmed matches
             (``LearningMatcher``): the automatic run may book it up to the company's write-off limit.
+        :param rule: the name of the matching's fee rule writing it off as a bank charge: likewise.
         """
         currency = company.currency_id
         if currency.compare_amounts(amount, tolerated) <= 0:
             return
-        if automatic and learned:
+        if automatic and (learned or rule):
             if currency.compare_amounts(amount, company.billing_writeoff_max_amount) <= 0:
                 return
+            if rule:
+                raise UserError(
+                    self.env._(
+                        "The bank charge of %(amount)s by rule '%(rule)s' is above the write-off limit (%(limit)s); "
+                        "a person decides.",
+                        amount=formatLang(self.env, amount, currency_obj=currency),
+                        rule=rule,
+                        limit=formatLang(self.env, company.billing_writeoff_max_amount, currency_obj=currency),
+                    )
+                )
             raise UserError(
                 self.env._(
                     "The customer's usual deduction of %(amount)s is above the write-off limit (%(limit)s); a person "
