@@ -110,19 +110,25 @@ class FeeRules:
         return next((rule for rule in self.rules if rule.matches(source, amount)), None), amount
 
     def write_off(self, matcher, source, items, named_exactly, difference, proposal, base):
-        """Write the short ``difference`` of ``proposal`` off by the first rule that matches, as the tolerance
-        does (the items paid in full, 95 at most when the memo names them, 5 less otherwise); the reason names
-        the rule and its account. Above the company's limit it is for a person (``Proposal.for_review``).
+        """Write the short ``difference`` of ``proposal`` off by the first rule that matches; the reason names the
+        rule and its account. The evidence keeps its weight: the customer's usual deduction (``LearningMatcher``)
+        its own, otherwise as the tolerance (the items paid in full, 95 at most when the memo names them, 5 less
+        otherwise). Above the company's limit it is for a person (``Proposal.for_review``).
         :return: whether a rule matched."""
         rule, amount = self.find(source, difference)
         if rule is None:
             return False
-        proposal.allocations = matcher._full_allocations(items, named_exactly)
-        proposal.writeoff = difference
+        within = matcher._within_tolerance(difference, source.amount)
+        learned = not within and matcher._learned_deduction(
+            proposal.partner_id, items, named_exactly, difference, proposal
+        )
+        if not learned:
+            proposal.allocations = matcher._full_allocations(items, named_exactly)
+            proposal.writeoff = difference
+            proposal.confidence = min(proposal.confidence, 95) if base >= 98 else proposal.confidence - 5
         proposal.fee_rule_id = rule.id
-        proposal.confidence = min(proposal.confidence, 95) if base >= 98 else proposal.confidence - 5
         values = {"amount": matcher.format_amount(difference), "rule": rule.name, "account": rule.account}
-        if amount > self.limit + 1e-9 and not matcher._within_tolerance(difference, source.amount):
+        if amount > self.limit + 1e-9 and not within:
             proposal.for_review = True
             proposal.reasons.append(
                 _lt(

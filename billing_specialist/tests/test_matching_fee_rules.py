@@ -4,7 +4,7 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import BaseCase, tagged
 
-from odoo.addons.billing_specialist.matching import LearningMatcher, MatchPolicy, OpenItem, Source
+from odoo.addons.billing_specialist.matching import Habit, Habits, LearningMatcher, MatchPolicy, OpenItem, Source
 from odoo.addons.billing_specialist.matching.fees import FeeRule, FeeRules, label_matches, label_terms
 
 from .common import THRESHOLD
@@ -74,6 +74,16 @@ class TestFeeRulesEngine(BaseCase):
         # A difference out of the range: a partial payment as without the rule.
         far = ruled.propose(Source(3, 1100.0, "INV/2026/00001 bank fee", partner_id=1, journal_id=BANK))[0]
         self.assertEqual((far.writeoff, far.fee_rule_id), (0.0, None))
+
+    def test_the_customers_usual_deduction_keeps_its_weight_and_goes_to_the_rules_account(self):
+        items = [OpenItem(1, 1, "INV/2026/00001", 1000.0, date(2026, 1, 1))]
+        habits = Habits([Habit(1, "amount_relation", "fee:15.00", 3, date(2026, 10, 2))])
+        source = Source(1, 985.0, "bank fee", partner_id=1, journal_id=BANK)
+        plain = LearningMatcher(items, habits=habits).propose(source)[0]
+        ruled = LearningMatcher(items, habits=habits, policy=MatchPolicy(fee_rules=_rules())).propose(source)[0]
+        self.assertEqual((plain.writeoff, plain.learned_fee, plain.confidence), (15.0, 15.0, 90))
+        self.assertEqual((ruled.writeoff, ruled.learned_fee, ruled.confidence, ruled.fee_rule_id), (15.0, 15.0, 90, 1))
+        self.assertIn("written off by rule 'Bank fees'", ruled.explain())
 
     def test_above_the_companys_limit_it_is_for_review_whatever_the_threshold(self):
         items = [OpenItem(1, 1, "INV/2026/00001", 1200.0, date(2026, 1, 1))]
