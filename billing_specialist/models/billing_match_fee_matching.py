@@ -44,7 +44,6 @@ class BillingMatchReview(models.Model):
 
     fee_rule_id = fields.Many2one(
         "billing.match.fee.rule",
-        string="Fee Rule",
         readonly=True,
         ondelete="set null",
         help="The rule the proposed write-off follows: applied, it goes to the rule's account.",
@@ -59,7 +58,6 @@ class BillingMatchRunLine(models.Model):
 
     fee_rule_id = fields.Many2one(
         "billing.match.fee.rule",
-        string="Fee Rule",
         readonly=True,
         ondelete="set null",
         help="The rule the write-off followed, when it was a bank charge.",

@@ -230,6 +230,11 @@ class TestFeeRulesSecurity(FeeRulesCommon):
             self.rule.with_user(self.specialist).unlink()
         with self.assertRaises(AccessError):
             self.env["billing.match.fee.rule"].with_user(self.internal_user).search([])
+        views = Rules.get_views([(False, "list"), (False, "form")])["views"]
+        self.assertIn("label_pattern", views["form"]["arch"], "the screens open for a specialist, read-only")
+        menu = self.env.ref("billing_specialist.billing_match_fee_rule_menu")
+        self.assertEqual(menu.parent_id, self.env.ref("billing_specialist.billing_config_menu"))
+        self.assertEqual(menu.action.res_model, "billing.match.fee.rule")
 
     def test_another_companys_rule_is_never_used_and_its_accounts_are_refused(self):
         other = self.setup_other_company()
