@@ -53,6 +53,13 @@ class TestFeeRulesEngine(BaseCase):
         self.assertFalse(rule.matches(Source(1, 100.0, "bank fee", journal_id=BANK + 1), 10.0), "another journal")
         self.assertFalse(rule.matches(Source(1, 100.0, "transfer", journal_id=BANK), 10.0), "no fee in the label")
 
+    def test_the_range_is_in_the_companys_currency(self):
+        rules = _rules(high=25.0).in_currency(lambda amount, day: amount * 2)  # one unit of the payment is two
+        source = Source(1, 100.0, "bank fee", journal_id=BANK, date=date(2026, 10, 2))
+        self.assertEqual(rules.find(source, 12.0)[1], 24.0)
+        self.assertTrue(rules.find(source, 12.0)[0])
+        self.assertIsNone(rules.find(source, 13.0)[0], "26.00 in the company's currency: out of the range")
+
     def test_the_engine_writes_the_difference_off_by_rule_only_on_its_evidence(self):
         items = [
             OpenItem(1, 1, "INV/2026/00001", 1200.0, date(2026, 1, 1)),
