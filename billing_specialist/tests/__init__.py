@@ -39,6 +39,7 @@ from . import test_matching_learning
 from . import test_matching_properties
 from . import test_matching_reasons
 from . import test_matching_review
+from . import test_matching_workbench
 from . import test_reconcile_overhead
 from . import test_text
 from . import test_text_normalisation
