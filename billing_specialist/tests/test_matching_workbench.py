@@ -208,3 +208,9 @@ class TestMatchingWorkbenchTour(ScreenshotTourMixin, MatchingReviewCommon, HttpC
         self.assertEqual(run.line_ids.writeoff, 10.0, "the write-off typed in the panel")
         self.assertTrue(self.inv2.currency_id.is_zero(self.inv2.amount_residual))
         self.assertEqual((twin._billing_available(), rival._billing_available()), (450.0, 450.0))
+        added = self.env["billing.match.review"].sudo().search([("payment_id", "=", rival.id)]).allocation_ids
+        self.assertEqual(
+            sorted(added.mapped(lambda alloc: (alloc.move_id.name, alloc.amount))),
+            [(self.inv1.name, 1200.0), (self.inv3.name, 450.0)],
+            "the open item added in the browser, after Refresh rebuilt the rows",
+        )

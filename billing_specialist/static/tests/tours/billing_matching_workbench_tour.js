@@ -146,7 +146,30 @@ registry.category("web_tour.tours").add("billing_specialist_matching_workbench_t
             trigger: `.o_control_panel .o_breadcrumb:not(:has(.breadcrumb-item)) .active:contains(Match Payments)`,
         },
         {
+            content: "The rows were rebuilt: no dialog, the panel waits for a row",
+            trigger: `body:not(:has(.modal)) .o_billing_workbench_empty`,
+        },
+        {
             trigger: `${row("remittance to follow")}`,
+        },
+        {
+            content: "Back to the row that claims the invoice twice: add another open item of the customer",
+            trigger: `${row("remittance to follow")} td[name=partner_id]`,
+            run: "click",
+        },
+        {
+            trigger: `${panel} .o_field_widget[name=memo]:contains(remittance to follow)`,
+        },
+        {
+            trigger: `${panel} .o_billing_open_item:contains(1,200.00) .o_billing_open_item_add`,
+            run: "click",
+        },
+        {
+            content: "It joins the invoices: nothing was left, so its open amount, and the difference says so",
+            trigger: `${panel} .o_field_widget[name=allocation_ids] .o_data_row:contains(1,200.00)`,
+        },
+        {
+            trigger: `${panel} .o_field_widget[name=remainder]:contains(-1,200.00)`,
         },
     ],
 });
