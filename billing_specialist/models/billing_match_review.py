@@ -54,7 +54,6 @@ class BillingMatchReview(models.Model):
     memo = fields.Char(string="Reference", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
     payment_amount = fields.Monetary(
-        string="Payment Amount",
         readonly=True,
         help="What the customer paid: the payment's or bank line's full amount, in its currency.",
     )
