@@ -1,6 +1,7 @@
 /** @odoo-module */
 
 import { Component } from "@odoo/owl";
+import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
 import { formatDate } from "@web/core/l10n/dates";
@@ -21,7 +22,7 @@ export class BillingOpenItemsField extends Component {
     }
 
     label(item) {
-        return item.data.move_type === "out_refund" ? "Credit Note" : "Invoice";
+        return item.data.move_type === "out_refund" ? _t("Credit Note") : _t("Invoice");
     }
 
     due(item) {
