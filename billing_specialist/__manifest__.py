@@ -85,6 +85,9 @@
         "demo/billing_specialist_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "billing_specialist/static/src/workbench/*",
+        ],
         "web.assets_tests": [
             "billing_specialist/static/tests/tours/*.js",
         ],

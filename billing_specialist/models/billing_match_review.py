@@ -7,12 +7,14 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tools import SQL
 from odoo.tools.misc import formatLang
 
+from .billing_match_review_allocation import MAX_AMOUNT
 from .billing_matcher import BillingMatcher
 from .billing_payment_apply import Application, ApplicationRefused
 
 # What a client may change on a review row (the rest is written by the refresh, as superuser).
 CLIENT_FIELDS = {"partner_id", "allocation_ids", "writeoff", "open_dispute", "dispute_reason_id"}
-BANDS = [("high", "Apply"), ("medium", "Likely"), ("low", "Weak"), ("conflict", "Conflict"), ("none", "No Proposal")]
+# The badge's words are states of the row, never the word of the button that applies it.
+BANDS = [("high", "Ready"), ("medium", "Likely"), ("low", "Weak"), ("conflict", "Conflict"), ("none", "No Proposal")]
 MEDIUM_CONFIDENCE = 60
 
 
@@ -51,10 +53,18 @@ class BillingMatchReview(models.Model):
     )
     memo = fields.Char(string="Reference", readonly=True)
     currency_id = fields.Many2one("res.currency", readonly=True)
-    amount = fields.Monetary(string="Unapplied", readonly=True)
+    payment_amount = fields.Monetary(
+        readonly=True,
+        help="What the customer paid: the payment's or bank line's full amount, in its currency.",
+    )
+    amount = fields.Monetary(
+        string="Unapplied",
+        readonly=True,
+        help="What the payment still has to apply, in its currency: its amount less what was applied before.",
+    )
     company_currency_id = fields.Many2one(related="company_id.currency_id", string="Company Currency")
     amount_company = fields.Monetary(
-        string="Amount",
+        string="Unapplied (Company)",
         currency_field="company_currency_id",
         readonly=True,
         help="The unapplied amount in the company's currency: the list sums it for the rows selected.",
@@ -76,10 +86,20 @@ class BillingMatchReview(models.Model):
         "write-off limit; a billing manager is not limited.",
     )
     remainder = fields.Monetary(
-        string="Payment Not Applied",
+        string="Difference",
         compute="_compute_amounts",
-        help="What stays of the payment once these invoices take their amounts: the customer's open credit.",
+        help="The running difference: unapplied amount - invoices + write-off. What stays of the payment once these "
+        "invoices take their amounts (the customer's open credit); negative: the invoices ask for more than it has.",
     )
+    duplicate_claim = fields.Boolean(
+        string="Invoice Also Claimed",
+        compute="_compute_duplicate_claim",
+        search="_search_duplicate_claim",
+        help="An invoice of this row is also proposed on another of your rows: applying both is refused beyond "
+        "what is open on it.",
+    )
+    duplicate_note = fields.Char(string="Also Claimed By", compute="_compute_duplicate_claim")
+    duplicate_badge = fields.Char(string="Claims", compute="_compute_duplicate_claim")
     open_dispute = fields.Boolean(
         string="Dispute the Difference",
         help="The payment is short on one invoice: apply it, then open a dispute case for what remains open.",
@@ -122,6 +142,58 @@ class BillingMatchReview(models.Model):
             if source and row.invoice_currency_id != row.currency_id:
                 taken = row.invoice_currency_id._convert(taken, row.currency_id, row.company_id, row.date)
             row.remainder = row.amount - taken
+
+    @api.depends("allocation_ids.move_id", "allocation_ids.amount")
+    def _compute_duplicate_claim(self):
+        """Flag the rows whose invoices another row of the user claims too, before anyone clicks Apply."""
+        moves = self.allocation_ids.move_id
+        others = self.env["billing.match.review.allocation"]
+        if moves:
+            others = others.search(
+                [
+                    ("move_id", "in", moves.ids),
+                    ("review_id.user_id", "=", self.env.uid),
+                    ("review_id.skipped", "=", False),
+                ]
+            )
+        for row in self:
+            notes = []
+            for alloc in row.allocation_ids.filtered("move_id"):
+                rivals = others.filtered(
+                    lambda other, alloc=alloc, row=row: (
+                        other.move_id == alloc.move_id
+                        and other.review_id.id != row._origin.id
+                        and other.review_id.company_id == row.company_id
+                    )
+                )
+                if not rivals:
+                    continue
+                move = alloc.move_id
+                claimed = alloc.amount + sum(rivals.mapped("amount"))
+                notes.append(
+                    self.env._(
+                        "%(invoice)s is also claimed by %(rows)s: %(claimed)s together, %(open)s open",
+                        invoice=move.name,
+                        rows=", ".join(rivals.review_id.mapped("name")),
+                        claimed=formatLang(self.env, claimed, currency_obj=move.currency_id),
+                        open=formatLang(self.env, move.amount_residual, currency_obj=move.currency_id),
+                    )
+                )
+            row.duplicate_claim = bool(notes)
+            row.duplicate_note = "; ".join(notes)
+            row.duplicate_badge = self.env._("Twice") if notes else False
+
+    def _search_duplicate_claim(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Search rows whose invoice is claimed twice with = True or = False."))
+        claims = self.env["billing.match.review.allocation"]._read_group(
+            [("review_id.user_id", "=", self.env.uid), ("review_id.skipped", "=", False)],
+            ["move_id"],
+            ["review_id:array_agg"],
+            having=[("review_id:count_distinct", ">", 1)],
+        )
+        row_ids = [row_id for _move, row_ids in claims for row_id in row_ids]
+        return [("id", "in" if (operator == "=") == value else "not in", row_ids)]
 
     @api.depends("partner_id", "company_id", "allocation_ids.move_id")
     def _compute_open_item_ids(self):
@@ -177,6 +249,8 @@ class BillingMatchReview(models.Model):
                 )
             if not math.isfinite(vals.get("writeoff") or 0.0):
                 raise UserError(self.env._("The write-off must be a finite number."))
+            if abs(vals.get("writeoff") or 0.0) > MAX_AMOUNT:
+                raise UserError(self.env._("The write-off is too large to be a payment difference."))
         return super().write(vals)
 
     def _source(self):
@@ -245,6 +319,7 @@ class BillingMatchReview(models.Model):
             "partner_id": partner.id,
             "memo": source._billing_source().memo,
             "currency_id": currency.id,
+            "payment_amount": self._source_amount(source),
             "amount": amount,
             "amount_company": currency._convert(amount, company.currency_id, company, source.date),
             "confidence": confidence,
@@ -262,12 +337,21 @@ class BillingMatchReview(models.Model):
         }
 
     @api.model
+    def _source_amount(self, source):
+        """The full amount of ``source`` in its currency (a bank line's in the currency the customer paid)."""
+        return source._billing_amount() if source._name == "account.bank.statement.line" else source.amount
+
+    @api.model
     def _action_open(self, company, sources=None, name=None):
         """Refresh, then the review screen: on ``sources`` when given, else on every pending row."""
         rows = self._refresh(company, sources)
         action = self.env["ir.actions.act_window"]._for_xml_id("billing_specialist.billing_match_review_action")
         if sources is not None:
-            action["domain"] = [("id", "in", rows.ids)]
+            # By source, not by row: Refresh rebuilds the rows (new ids) and reloads this same action.
+            action["domain"] = [(field, "in", ids) for field, ids in self._source_ids(rows).items()] or [
+                ("id", "in", [])
+            ]
+            action["domain"] = ["|"] * (len(action["domain"]) - 1) + action["domain"]
             action["context"] = {"search_default_to_review": 0}
             if name:
                 action["display_name"] = name
@@ -300,8 +384,44 @@ class BillingMatchReview(models.Model):
             return self._action_open(company, sources, name=self.env._("Match Payments: %s", partner.display_name))
         return self._action_open(company)
 
+    @api.model
+    def _source_ids(self, rows):
+        """{source field: ids} of ``rows``, for a domain that outlives them."""
+        result = {}
+        for row in rows:
+            result.setdefault(row._source()._billing_source_field, []).append(row._source().id)
+        return result
+
     def action_refresh(self):
-        return self.action_open_review()
+        """Rebuild the rows from the engine, then reload the screen in place (no new breadcrumb)."""
+        self.check_access("read")
+        self._refresh(self.env.company)
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
+
+    # ------------------------------------------------------------------ the workbench's panel
+
+    def action_add_open_item(self, move_id):
+        """Add one of the customer's other open items to this row, for what the payment still has (at most its open).
+
+        Called by the workbench's panel (JSON-RPC): the item must be one of ``open_item_ids`` (the row's customer's,
+        its company's, open, not already on the row). :return: the allocation's amount.
+        """
+        self.ensure_one()
+        self.check_access("write")
+        if not isinstance(move_id, int) or isinstance(move_id, bool):
+            raise UserError(self.env._("Choose one of the customer's open items."))
+        move = self.open_item_ids.filtered(lambda item: item.id == move_id)
+        if not move:
+            raise UserError(self.env._("Only one of the customer's other open items can be added to this payment."))
+        wanted = move.amount_residual
+        if self.remainder > 0 and move.move_type == "out_invoice":
+            available = self.remainder
+            if self.currency_id != move.currency_id:
+                available = self.currency_id._convert(available, move.currency_id, self.company_id, self.date)
+            wanted = min(wanted, available)
+        amount = move.currency_id.round(abs(wanted))
+        self.write({"allocation_ids": [Command.create({"move_id": move.id, "amount": amount})]})
+        return amount
 
     # ------------------------------------------------------------------ skip
 

@@ -3,6 +3,9 @@ import math
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+# Beyond this an amount is a typing accident (or an attack), not a payment: refused before it reaches the books.
+MAX_AMOUNT = 1e12
+
 
 class BillingMatchReviewAllocation(models.Model):
     """An invoice or credit note a review row pays, and how much of it (credit notes: the positive amount used)."""
@@ -28,8 +31,17 @@ class BillingMatchReviewAllocation(models.Model):
 
     @api.model
     def _check_client_vals(self, vals):
-        if not math.isfinite(vals.get("amount") or 0.0):
+        amount = vals.get("amount") or 0.0
+        if not math.isfinite(amount):
             raise UserError(self.env._("The amount applied to an invoice must be a finite number."))
+        if amount < 0:
+            raise UserError(
+                self.env._(
+                    "The amount applied to an invoice cannot be negative (a credit note's is its positive part)."
+                )
+            )
+        if amount > MAX_AMOUNT:
+            raise UserError(self.env._("The amount applied to an invoice is too large to be a payment."))
 
     @api.model_create_multi
     def create(self, vals_list):

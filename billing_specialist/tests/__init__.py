@@ -41,6 +41,7 @@ from . import test_matching_reasons
 from . import test_matching_fee_rules
 from . import test_matching_fee_rules_tour
 from . import test_matching_review
+from . import test_matching_workbench
 from . import test_reconcile_overhead
 from . import test_text
 from . import test_text_normalisation

@@ -5,9 +5,11 @@ import { screenshot } from "@billing_specialist/../tests/tours/billing_screensho
 
 const row = (text) => `.o_list_renderer .o_data_row:contains(${text})`;
 
-// A specialist filters the review screen on one customer, opens a short payment to pay its invoice in full with a
-// write-off of the difference, applies it with a bank line whose customer was found from the bank account, then
-// undoes the manual run that recorded both.
+// A specialist filters the review screen (the workbench) on one customer, opens a short payment in the panel to pay
+// its invoice in full with a write-off of the difference, applies it from the list with a bank line whose customer
+// was found from the bank account, then undoes the manual run that recorded both. Adapted to the workbench: the
+// reasons and open items are read in the panel (the list keeps one line per row), the panel saves without a
+// breadcrumb.
 registry.category("web_tour.tours").add("billing_specialist_matching_tour", {
     steps: () => [
         {
@@ -15,8 +17,12 @@ registry.category("web_tour.tours").add("billing_specialist_matching_tour", {
             trigger: `${row("Globex Stores")}`,
         },
         {
-            content: "The combination explains itself, in full",
-            trigger: `${row("Acme Retail")} td[name=reasons]:contains(open items sum to the amount)`,
+            content: "The combination explains itself, in full (in the panel: the list has one line per row)",
+            trigger: `${row("Acme Retail")}:not(:contains(short)):not(:contains(invoice payment)) td[name=partner_id]`,
+            run: "click",
+        },
+        {
+            trigger: ".o_billing_workbench_panel .o_field_widget[name=reasons]:contains(open items sum to the amount)",
         },
         screenshot("review-list"),
         {
@@ -36,21 +42,17 @@ registry.category("web_tour.tours").add("billing_specialist_matching_tour", {
             trigger: ".o_list_renderer:not(:has(.o_data_row:contains(Globex Stores))) .o_data_row:contains(invoice payment)",
         },
         {
-            content: "Open the short payment",
+            content: "Open the short payment in the panel",
             trigger: `${row("short")} td[name=name]`,
             run: "click",
         },
         {
+            content: "The panel shows the short payment",
+            trigger: ".o_billing_workbench_panel .o_field_widget[name=memo]:contains(short)",
+        },
+        {
             content: "The customer's other open items are listed with their open amounts",
-            trigger: ".o_notebook a:contains(Other Open Items)",
-            run: "click",
-        },
-        {
-            trigger: ".o_field_widget[name=open_item_ids] .o_data_row td[name=amount_residual_signed]:contains(1,200.00)",
-        },
-        {
-            trigger: ".o_notebook a:contains(Invoices to Pay)",
-            run: "click",
+            trigger: ".o_billing_workbench_panel .o_billing_open_item:contains(1,200.00)",
         },
         {
             content: "Pay the invoice in full",
@@ -67,23 +69,23 @@ registry.category("web_tour.tours").add("billing_specialist_matching_tour", {
             run: "edit 10",
         },
         {
-            trigger: ".o_field_widget[name=remainder]:contains(0.00)",
+            trigger: ".o_field_widget[name=allocation_ids]",
+            run: "click",
+        },
+        {
+            trigger: ".o_field_widget[name=remainder]:not(:contains(-)):contains(0.00)",
         },
         screenshot("review-row"),
         {
-            trigger: ".o_form_button_save",
+            content: "Save the panel",
+            trigger: ".o_billing_workbench_panel button.o_billing_workbench_save",
             run: "click",
         },
         {
-            trigger: ".o_form_saved",
-        },
-        {
-            content: "Back to the list",
-            trigger: ".o_breadcrumb .breadcrumb-item a",
-            run: "click",
-        },
-        {
-            trigger: `${row("short")} td[name=writeoff]:contains(10.00)`,
+            content: "Saved: the panel reads the write-off back",
+            trigger:
+                "body:not(:has(.modal)) .o_billing_workbench:not(.o_billing_workbench_busy) .o_billing_workbench_panel " +
+                ".o_form_saved .o_field_widget[name=writeoff] input:value(10.00)",
         },
         {
             content: "Select the short payment",
