@@ -91,6 +91,15 @@ class TestStatement(BillingDisputeCommon, HttpCase):
         self.assertEqual(sheet.freeze_panes, "A8")
         self.assertTrue(sheet["A9"].is_date)
 
+    def test_statement_from_the_worklist_row_and_the_customer_form_header_tour(self):
+        Collection = self.env["billing.collection"]
+        Collection._for_partners(self.customer, self.company).write({"user_id": self.specialist.id})
+        self.start_tour(
+            "/odoo/action-billing_specialist.billing_worklist_action_my",
+            "billing_specialist_statement_tour",
+            login="bs_specialist",
+        )
+
     def test_portal_statement_shows_only_own_account(self):
         self.authenticate("bs_portal", "bs_portal")
         page = self.url_open(f"/my/statement?date_from={self.d(60)}&date_to={self.today}")
