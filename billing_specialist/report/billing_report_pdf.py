@@ -110,7 +110,8 @@ def _move_header_into_body(root):
             footer.set("class", " ".join(c if c != "footer" else "o_billing_body_footer" for c in _classes(footer)))
             for numbers in footer.xpath(".//*[span[contains(concat(' ', @class, ' '), ' page ')]]"):
                 numbers.getparent().remove(numbers)
-            last_article.append(footer)
+            if "".join(footer.itertext()).strip():  # an empty footer would print as a stray rule
+                last_article.append(footer)
     for node in nodes:
         if set(_classes(node)) & {"header", "footer"} and node.getparent() is not None:
             node.getparent().remove(node)

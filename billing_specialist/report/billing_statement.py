@@ -135,12 +135,14 @@ class BillingStatement(models.AbstractModel):
         return lines
 
     @api.model
-    def _filename(self, partner, date_to, extension=None):
-        """``Statement - Azure Interior - 2026-12-07.pdf``: the customer and the last day, in characters every file
-        system and mail client keeps (a name's slashes, colons, quotes or line breaks become ``_``)."""
+    def _filename(self, partner, date_to=None, extension=None):
+        """``Statement - Azure Interior - 2026-12-07.pdf``: the customer and the last day (today by default, as the
+        default period and the Print menu's ``print_report_name``), in characters every file system and mail client
+        keeps (a name's slashes, colons, quotes or line breaks become ``_``)."""
         name = re.sub(r"[^\w .,&()+'-]+", "_", partner.commercial_partner_id.name or "")
         name = " ".join(name.split())[:80].strip(" .") or "Customer"
-        filename = f"{self.env._('Statement')} - {name} - {fields.Date.to_string(date_to)}"
+        last_day = fields.Date.to_date(date_to) or fields.Date.context_today(self)
+        filename = f"{self.env._('Statement')} - {name} - {fields.Date.to_string(last_day)}"
         return f"{filename}.{extension}" if extension else filename
 
     @api.model
@@ -232,14 +234,6 @@ class BillingStatement(models.AbstractModel):
             sheet.write_formula(row, 6, f"=SUM(G{first_data_row + 1}:G{row})", total_format, statement["total_credit"])
         sheet.write_formula(row, 7, f"=H{row}", total_format, statement["closing"])
         return row
-
-
-class ResPartner(models.Model):
-    _inherit = "res.partner"
-
-    def _billing_statement_report_name(self):
-        """The PDF's name when printed from the customer (Print menu): the default period ends today."""
-        return self.env["billing.statement"]._filename(self, fields.Date.context_today(self))
 
 
 class ReportBillingStatement(models.AbstractModel):
