@@ -8,8 +8,10 @@ extracted and one page weighs hundreds of kilobytes.
 
 For the statement of account, the follow-up letters and Odoo's invoice reports, and only where wkhtmltopdf is
 unpatched, the layout's header is printed at the top of each document's body and its footer at the end, the text
-uses the machine's own fonts (embedded, so extractable), the documents of a batch are printed as one HTML file, and
-the one second Odoo waits for the header's script is not waited. With the patched build nothing changes.
+uses the machine's own fonts (embedded, so extractable), the documents of a batch are printed as one HTML file, the
+report's style sheets are written into the page (read from the database: wkhtmltopdf no longer fetches them from the
+server's own URL, slow on a busy server and missing where none answers it), and the one second Odoo waits for the
+header's script is not waited. With the patched build nothing changes.
 """
 
 import functools
