@@ -1,2 +1,4 @@
 from . import portal
 from . import portal_promise
+from . import report
+from . import portal_invoice

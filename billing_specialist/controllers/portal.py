@@ -309,7 +309,7 @@ class BillingDisputePortal(CustomerPortal):
         # Superuser: portal users cannot read journal items; the statement only ever reads the items of the
         # user's own commercial partner in the user's company.
         statement = Statement.sudo()._get_statement(user.partner_id, user.company_id, start, end)
-        filename = f"statement-{start}-{end}"
+        filename = Statement._filename(statement["partner"], end)
         if output == "xlsx":
             content = Statement.sudo()._statement_xlsx(statement)
             return request.make_response(

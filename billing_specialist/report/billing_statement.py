@@ -1,4 +1,5 @@
 import io
+import re
 from datetime import timedelta
 
 from odoo import api, fields, models
@@ -132,6 +133,17 @@ class BillingStatement(models.AbstractModel):
                 }
             )
         return lines
+
+    @api.model
+    def _filename(self, partner, date_to=None, extension=None):
+        """``Statement - Azure Interior - 2026-12-07.pdf``: the customer and the last day (today by default, as the
+        default period and the Print menu's ``print_report_name``), in characters every file system and mail client
+        keeps (a name's slashes, colons, quotes or line breaks become ``_``)."""
+        name = re.sub(r"[^\w .,&()+'-]+", "_", partner.commercial_partner_id.name or "")
+        name = " ".join(name.split())[:80].strip(" .") or "Customer"
+        last_day = fields.Date.to_date(date_to) or fields.Date.context_today(self)
+        filename = f"{self.env._('Statement')} - {name} - {fields.Date.to_string(last_day)}"
+        return f"{filename}.{extension}" if extension else filename
 
     @api.model
     def _default_period(self):

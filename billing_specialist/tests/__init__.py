@@ -83,6 +83,7 @@ from . import test_reporting_figures
 from . import test_reporting_tour
 from . import test_reporting_wizard
 from . import test_statement
+from . import test_statement_pdf
 
 # portal
 from . import test_portal

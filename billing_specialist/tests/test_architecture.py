@@ -45,6 +45,7 @@ FILES = {
     "models/billing_receivable_base.py": "settings",
     "wizards/__init__.py": "settings",
     "report/__init__.py": "settings",
+    "report/billing_report_pdf.py": "settings",
     # generic runs and chunks
     "models/billing_history_mixin.py": "runs",
     "models/billing_run_chunk.py": "runs",

@@ -283,6 +283,23 @@ class TestDisputePortal(BillingDisputeCommon, HttpCase):
         self.assertEqual(ack.author_id, self.company.partner_id, "signed by the company, not the customer")
         self.assertIn("Sam Specialist", self.url_open(f"/my/disputes/{case.id}").text)
 
+    def test_posted_invoice_never_reads_proforma(self):
+        """Odoo's portal marks a posted invoice PROFORMA until its PDF is generated; a customer reads "Invoice"."""
+        self.assertFalse(self.invoice.invoice_pdf_report_id, "posted, never sent: no PDF yet")
+        self.authenticate("bs_portal", "bs_portal")
+        url = f"/my/invoices/{self.invoice.id}"
+        for query in ("?report_type=html", "?report_type=pdf", "?report_type=pdf&download=true"):
+            page = self.url_open(url + query)
+            self.assertEqual(page.status_code, 200, query)
+            self.assertIn(self.invoice.name, page.text, query)
+            self.assertNotIn("PROFORMA", page.text.upper(), query)
+        self.assertFalse(self.invoice.invoice_pdf_report_id, "viewing it stores nothing")
+        # Another customer's invoice: refused as before.
+        self.authenticate("bs_portal_other", "bs_portal_other")
+        page = self.url_open(url + "?report_type=html")
+        self.assertNotIn(self.invoice.name, page.text)
+        self.assertTrue(page.url.endswith("/my"), "redirected home, as Odoo does")
+
     def test_statement_links_documents_and_flags_disputed_items(self):
         disputed = self._invoice(300.0)
         case = self._open_case(disputed, amount=100.0)

@@ -194,7 +194,7 @@ class TestBillingReporting(BillingDisputeCommon):
             self.env["mail.compose.message"].with_user(self.specialist).with_context(**send["context"]).create({})
         )
         self.assertIn("statement of account", composer.subject)
-        self.assertEqual(composer.attachment_ids.name, f"statement-{self.customer.name}-{self.d(59)}-{self.today}.pdf")
+        self.assertEqual(composer.attachment_ids.name, f"Statement - {self.customer.name} - {self.today}.pdf")
         composer._action_send_mail()
         message = self.customer.message_ids[0]
         self.assertIn("statement of account", message.subject)

@@ -1,5 +1,7 @@
 import io
+import json
 from datetime import timedelta
+from urllib.parse import quote
 
 import openpyxl
 
@@ -90,6 +92,44 @@ class TestStatement(BillingDisputeCommon, HttpCase):
         self.assertEqual(sheet["H12"].value, "=H11")
         self.assertEqual(sheet.freeze_panes, "A8")
         self.assertTrue(sheet["A9"].is_date)
+
+    def test_statement_from_the_worklist_row_and_the_customer_form_header_tour(self):
+        Collection = self.env["billing.collection"]
+        Collection._for_partners(self.customer, self.company).write({"user_id": self.specialist.id})
+        self.start_tour(
+            "/odoo/action-billing_specialist.billing_worklist_action_my",
+            "billing_specialist_statement_tour",
+            login="bs_specialist",
+        )
+
+    def _download(self, url, context=None):
+        """/report/download as the web client calls it (a GET: the route takes both)."""
+        data = {"data": json.dumps([url, "qweb-pdf"]), "context": json.dumps(context or {})}
+        return self.url_open("/report/download?" + "&".join(f"{k}={quote(v)}" for k, v in data.items()))
+
+    def test_statement_pdf_file_name_over_http(self):
+        self.customer.name = 'Acme/Retail: "East"'
+        wizard = self.env["billing.statement.wizard"].create(
+            {"partner_id": self.customer.id, "date_from": self.d(60), "date_to": self.d(1)}
+        )
+        report = "billing_specialist.report_billing_statement"
+        url = f"/report/pdf/{report}?options={json.dumps(wizard._report_data())}&context={{}}"
+        expected = f"Statement - Acme_Retail_ _East_ - {self.d(1)}.pdf"
+        self.authenticate("bs_specialist", "bs_specialist")
+        response = self._download(url)
+        self.assertEqual(response.status_code, 200)
+        self.assertIn(quote(expected), response.headers["Content-Disposition"], "the wizard's customer and last day")
+        by_id = self._download(f"/report/pdf/{report}/{self.customer.id}")
+        self.assertIn(quote(f"Statement - Acme_Retail_ _East_ - {self.today}"), by_id.headers["Content-Disposition"])
+        # Options a client made up: Odoo's own refusal or name, never another customer's name.
+        bad = url.replace(str(self.customer.id), "not-a-number")
+        self.assertNotIn("Statement - ", self._download(bad).headers.get("Content-Disposition", ""))
+        self.authenticate("bs_portal", "bs_portal")
+        refused = self._download(url)
+        # Odoo answers a refused download with its error (as a 200 page the web client shows): no PDF, no name.
+        self.assertFalse(refused.content.startswith(b"%PDF"), "a portal user prints no back-office statement")
+        self.assertIn("AccessError", refused.text)
+        self.assertNotIn("Content-Disposition", refused.headers)
 
     def test_portal_statement_shows_only_own_account(self):
         self.authenticate("bs_portal", "bs_portal")

@@ -26,7 +26,7 @@ class BillingStatementWizard(models.TransientModel):
         }
 
     def _filename(self, extension):
-        return f"statement-{self.partner_id.commercial_partner_id.name}-{self.date_from}-{self.date_to}.{extension}"
+        return self.env["billing.statement"]._filename(self.partner_id, self.date_to, extension)
 
     def action_print(self):
         report = self.env.ref("billing_specialist.action_report_billing_statement")
