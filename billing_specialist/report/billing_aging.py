@@ -112,17 +112,23 @@ class BillingAging(models.AbstractModel):
     @api.model
     def _get_open_item_ids(self, companies, as_of, partner_ids=None):
         """The receivable journal items still open on ``as_of`` (what the aging of that day adds up), ids."""
+        return list(self._get_open_amounts(companies, as_of, partner_ids))
+
+    @api.model
+    def _get_open_amounts(self, companies, as_of, partner_ids=None):
+        """{journal item id: its open amount on ``as_of``} of the receivable items still open that day, from the
+        reconciliations dated up to that day: what the aging of that day adds up."""
         if not companies:
             raise UserError(self.env._("Choose at least one company for the aged receivables."))
         for model in ("account.move.line", "account.move", "account.partial.reconcile", "res.partner"):
             self.env[model].flush_model()
         self.env.cr.execute(
             SQL(
-                "WITH %s SELECT aml_id FROM items WHERE ROUND(open_amount, 6) != 0 ORDER BY aml_id",
+                "WITH %s SELECT aml_id, open_amount FROM items WHERE ROUND(open_amount, 6) != 0 ORDER BY aml_id",
                 self._open_items_sql(companies, as_of, partner_ids),
             )
         )
-        return [row[0] for row in self.env.cr.fetchall()]
+        return dict(self.env.cr.fetchall())
 
     @api.model
     def _bucket_case(self, buckets, days):

@@ -3,6 +3,8 @@ from markupsafe import Markup
 from odoo import api, fields, models
 from odoo.tools import format_date
 
+from .billing_report_open_item import AS_OF_KEY
+
 
 class BillingReportAgingLine(models.TransientModel):
     """One customer's row of the report's aged receivables, with the button that opens its open items.
@@ -44,36 +46,32 @@ class BillingReportAgingLine(models.TransientModel):
         )
 
     def action_open_items(self):
-        """The customer's receivable journal items still open on the aging's date: what its row adds up.
-
-        The list shows each item's open amount today; items paid after the date are listed (they were open then).
-        """
+        """The customer's receivable journal items still open on the aging's date: what its row adds up, each with
+        its open amount on that date (the reconciliations dated up to it) beside its open amount now."""
         self.ensure_one()
         # _origin: called on the form's value of a new wizard, the row's relations are NewIds.
         companies = self.company_ids._origin
         self.env["billing.kpi"]._check_companies(companies)
         partner_ids = self.partner_id._origin.ids or None
-        item_ids = self.env["billing.aging"]._get_open_item_ids(companies, self.date_as_of, partner_ids=partner_ids)
+        amounts = self.env["billing.aging"]._get_open_amounts(companies, self.date_as_of, partner_ids=partner_ids)
         if not self.partner_id:
             # "No customer": the items without a partner only.
-            items = self.env["account.move.line"].browse(item_ids).filtered(lambda item: not item.partner_id)
-            item_ids = items.ids
-        view = self.env.ref("billing_specialist.billing_report_open_items_view_list")
+            items = self.env["account.move.line"].browse(list(amounts)).filtered(lambda item: not item.partner_id)
+            amounts = {item.id: amounts[item.id] for item in items}
+        rows = self.env["billing.report.open.item"]._create_for(amounts, self.date_as_of)
+        date = format_date(self.env, self.date_as_of)
         return {
             "type": "ir.actions.act_window",
             "name": self.env._(
                 "Open items of %(customer)s on %(date)s",
                 customer=self.partner_id.display_name or self.env._("no customer"),
-                date=format_date(self.env, self.date_as_of),
+                date=date,
             ),
-            "res_model": "account.move.line",
-            "view_mode": "list,form",
-            "views": [(view.id, "list"), (False, "form")],
-            "domain": [("id", "in", item_ids)],
-            "context": {"create": False},
+            "res_model": "billing.report.open.item",
+            "view_mode": "list",
+            "views": [(self.env.ref("billing_specialist.billing_report_open_item_view_list").id, "list")],
+            "domain": [("id", "in", rows.ids)],
+            "context": {"create": False, AS_OF_KEY: fields.Date.to_string(self.date_as_of)},
             "help": Markup("<p>%s</p>")
-            % self.env._(
-                "The receivable items open on %(date)s. The Open Today column shows what is still open.",
-                date=format_date(self.env, self.date_as_of),
-            ),
+            % self.env._("Nothing of this customer was open on %(date)s.", date=date),
         }

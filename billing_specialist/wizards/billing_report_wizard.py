@@ -10,7 +10,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_date, formatLang
 
 from ..models.billing_report_hook import ReportScope
-from ..report.billing_workbook import KPI_BETTER, grouped_kpi_rows
+from ..report.billing_workbook import grouped_kpi_rows, kpi_change, kpi_trend
 
 PERIOD_PRESETS = [
     ("this_month", "This Month"),
@@ -72,15 +72,6 @@ def comparison_dates(date_from, date_to, comparison, preset=None):
         return date_from - relativedelta(months=months), min(date_to - relativedelta(months=months), day_before)
     days = (date_to - date_from).days + 1
     return date_from - timedelta(days=days), date_from - timedelta(days=1)
-
-
-def kpi_change(current, previous):
-    """(absolute change, change in %) from ``previous`` to ``current``; None where it means nothing: a figure that
-    is n/a on either side has no change, and a previous figure of 0 has no change in %."""
-    if current is None or previous is None:
-        return None, None
-    delta = current - previous
-    return delta, (round(delta / abs(previous) * 100.0, 1) if previous else None)
 
 
 class BillingReportWizard(models.TransientModel):
@@ -186,11 +177,15 @@ class BillingReportWizard(models.TransientModel):
 
     def _get_previous_kpis(self):
         """The key figures of the comparison period, with the same filters; None without a comparison."""
+        scope = self._previous_scope()
+        return self.env["billing.kpi"]._kpis_for(scope) if scope else None
+
+    def _previous_scope(self):
+        """The comparison period's scope (same companies and filters); None without a comparison."""
         self.ensure_one()
         if not self.compare_date_from:
             return None
-        scope = dataclasses.replace(self._scope(), date_from=self.compare_date_from, date_to=self.compare_date_to)
-        return self.env["billing.kpi"]._kpis_for(scope)
+        return dataclasses.replace(self._scope(), date_from=self.compare_date_from, date_to=self.compare_date_to)
 
     def _format_kpi(self, value, kind, currency):
         if value is None:
@@ -231,7 +226,7 @@ class BillingReportWizard(models.TransientModel):
                     else self.env._("n/a")
                 ),
                 # good (> 0) or bad (< 0), not the sign: a DSO that rises is bad
-                trend=KPI_BETTER.get(key, 0) * ((delta > 0) - (delta < 0)) if delta is not None else 0,
+                trend=kpi_trend(key, delta),
             )
         return values
 
@@ -415,7 +410,7 @@ class BillingReportWizard(models.TransientModel):
 
     def action_download_xlsx(self):
         self.ensure_one()
-        content = self.env["billing.workbook"]._build_for(self._scope())
+        content = self.env["billing.workbook"]._build_for(self._scope(), self._previous_scope())
         attachment = self.env["ir.attachment"].create(
             {
                 "name": self._workbook_filename(),
