@@ -201,8 +201,9 @@ class BillingMatchReport(models.AbstractModel):
             row += 1
             undone = run.state == "undone"
             sheet.write_string(row, 0, run.name or "")
-            sheet.write_datetime(row, 1, fields.Datetime.context_timestamp(run, run.date).replace(tzinfo=None),
-                                 formats["datetime"])
+            sheet.write_datetime(
+                row, 1, fields.Datetime.context_timestamp(run, run.date).replace(tzinfo=None), formats["datetime"]
+            )
             sheet.write_string(row, 2, modes.get(run.mode, run.mode or ""))
             sheet.write_string(row, 3, states.get(run.state, run.state or ""))
             sheet.write_number(row, 4, run.applied_count, formats["count"])

@@ -160,7 +160,9 @@ class TestBillingReporting(BillingDisputeCommon):
         self.assertEqual(
             (a2.amount_total, a2.amount_residual, a2.amount_paid, a2.amount_credited), (600.0, 500.0, 0.0, 100.0)
         )
-        self.assertEqual((a1.amount_paid, a1.amount_credited, a1.amount_invoiced, a1.amount_credit_note), (1000.0, 0, 1000.0, 0))
+        self.assertEqual(
+            (a1.amount_paid, a1.amount_credited, a1.amount_invoiced, a1.amount_credit_note), (1000.0, 0, 1000.0, 0)
+        )
         self.assertEqual((a2.days_overdue, a2.aging_bucket), (20, "01"))
         refund = self.case.settlement_move_ids
         refund_row = self.env["billing.activity.report"].search([("move_id", "=", refund.id)])

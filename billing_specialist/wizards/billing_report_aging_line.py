@@ -72,6 +72,5 @@ class BillingReportAgingLine(models.TransientModel):
             "views": [(self.env.ref("billing_specialist.billing_report_open_item_view_list").id, "list")],
             "domain": [("id", "in", rows.ids)],
             "context": {"create": False, AS_OF_KEY: fields.Date.to_string(self.date_as_of)},
-            "help": Markup("<p>%s</p>")
-            % self.env._("Nothing of this customer was open on %(date)s.", date=date),
+            "help": Markup("<p>%s</p>") % self.env._("Nothing of this customer was open on %(date)s.", date=date),
         }

@@ -53,16 +53,24 @@ class BillingReportOpenItem(models.TransientModel):
     def _get_view(self, view_id=None, view_type="form", **options):
         """The list names its column after the as-of date: "Open on 06/30/2026"."""
         arch, view = super()._get_view(view_id, view_type, **options)
-        as_of = self.env.context.get(AS_OF_KEY)
+        as_of = self._as_of_from_context()
         if view_type == "list" and as_of:
-            label = self.env._("Open on %(date)s", date=format_date(self.env, fields.Date.to_date(as_of)))
+            label = self.env._("Open on %(date)s", date=format_date(self.env, as_of))
             for node in arch.xpath("//field[@name='amount_open_as_of']"):
                 node.set("string", label)
         return arch, view
 
     @api.model
+    def _as_of_from_context(self):
+        """The as-of date the client sent, or None when it is missing or is not a date (the label stays)."""
+        try:
+            return fields.Date.to_date(self.env.context.get(AS_OF_KEY) or None)
+        except (TypeError, ValueError):
+            return None
+
+    @api.model
     def _get_view_cache_key(self, view_id=None, view_type="form", **options):
-        return (*super()._get_view_cache_key(view_id, view_type, **options), self.env.context.get(AS_OF_KEY))
+        return (*super()._get_view_cache_key(view_id, view_type, **options), self._as_of_from_context())
 
     def action_open_document(self):
         """The row's invoice, credit note or payment entry."""

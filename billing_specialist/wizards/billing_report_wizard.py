@@ -120,6 +120,16 @@ class BillingReportWizard(models.TransientModel):
     )
     analysis_note = fields.Char(compute="_compute_analysis_note")
 
+    @api.depends("date_from", "date_to")
+    def _compute_display_name(self):
+        """The breadcrumb of a drill-down's way back: "Billing Report 11/01/2026 - 11/30/2026"."""
+        for wizard in self:
+            wizard.display_name = (
+                self.env._("Billing Report %(period)s", period=wizard._period_label(wizard.date_from, wizard.date_to))
+                if wizard.date_from and wizard.date_to
+                else self.env._("Billing Report")
+            )
+
     @api.depends("period_preset")
     def _compute_dates(self):
         today = fields.Date.context_today(self)
