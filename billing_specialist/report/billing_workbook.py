@@ -610,7 +610,8 @@ class BillingWorkbook(models.AbstractModel):
             self.env._("Due Date"),
             self.env._("Total"),
             self.env._("Open"),
-            self.env._("Paid"),
+            self.env._("Paid (payments and bank)"),
+            self.env._("Credited"),
             self.env._("Last Payment"),
             self.env._("Days to Pay"),
             self.env._("Days Overdue"),
@@ -627,13 +628,13 @@ class BillingWorkbook(models.AbstractModel):
                 self._write_invoice(sheet, formats, types, row, values)
         total_row = row + 1
         sheet.write_string(total_row, 0, self.env._("Total"), formats["bold"])
-        for col, letter in ((6, "G"), (7, "H"), (8, "I")):
+        for col, letter in ((6, "G"), (7, "H"), (8, "I"), (9, "J")):
             sheet.write_formula(total_row, col, f"=SUBTOTAL(9,{letter}2:{letter}{total_row})", formats["money_total"])
         sheet.freeze_panes(1, 1)
         sheet.autofilter(0, 0, row, len(headers) - 1)
         sheet.set_column(0, 0, 18)
         sheet.set_column(2, 3, 26)
-        sheet.set_column(4, 12, 13)
+        sheet.set_column(4, 13, 13)
 
     def _invoices_query(self, scope):
         """Execute the query of the Invoices sheet (the rows are fetched in batches by the caller)."""
@@ -642,7 +643,8 @@ class BillingWorkbook(models.AbstractModel):
             SQL(
                 """
                 SELECT r.name, r.move_type, partner.name, COALESCE(user_partner.name, ''), r.invoice_date,
-                       r.invoice_date_due, r.amount_total, r.amount_residual, r.amount_paid, r.last_payment_date,
+                       r.invoice_date_due, r.amount_total, r.amount_residual, r.amount_paid, r.amount_credited,
+                       r.last_payment_date,
                        r.days_to_pay, r.days_overdue, r.in_dispute
                   FROM (%s) AS r
                   JOIN account_move move ON move.id = r.move_id
@@ -660,8 +662,8 @@ class BillingWorkbook(models.AbstractModel):
         )
 
     def _write_invoice(self, sheet, formats, types, row, values):
-        name, move_type, customer, salesperson, invoice_date, due, total, residual, paid = values[:9]
-        last_payment, days_to_pay, days_overdue, in_dispute = values[9:]
+        name, move_type, customer, salesperson, invoice_date, due, total, residual, paid, credited = values[:10]
+        last_payment, days_to_pay, days_overdue, in_dispute = values[10:]
         money, date_format, count, to_datetime = formats["money"], formats["date"], formats["count"], self._date
         sheet.write_string(row, 0, name)
         sheet.write_string(row, 1, types.get(move_type, move_type))
@@ -673,9 +675,10 @@ class BillingWorkbook(models.AbstractModel):
         sheet.write_number(row, 6, total, money)
         sheet.write_number(row, 7, residual, money)
         sheet.write_number(row, 8, paid, money)
+        sheet.write_number(row, 9, credited, money)
         if last_payment:
-            sheet.write_datetime(row, 9, to_datetime(last_payment), date_format)
+            sheet.write_datetime(row, 10, to_datetime(last_payment), date_format)
         if days_to_pay is not None:
-            sheet.write_number(row, 10, days_to_pay, count)
-        sheet.write_number(row, 11, days_overdue, count)
-        sheet.write_boolean(row, 12, bool(in_dispute))
+            sheet.write_number(row, 11, days_to_pay, count)
+        sheet.write_number(row, 12, days_overdue, count)
+        sheet.write_boolean(row, 13, bool(in_dispute))

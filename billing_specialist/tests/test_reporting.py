@@ -243,7 +243,9 @@ class TestBillingReporting(BillingDisputeCommon):
         )
         self.assertEqual(invoices["G5"].value, "=SUBTOTAL(9,G2:G4)")
         self.assertTrue(invoices["E2"].is_date)
-        self.assertEqual(invoices.auto_filter.ref, "A1:M4")
+        self.assertEqual(invoices.auto_filter.ref, "A1:N4")
+        # Paid (payments and bank) and Credited apart: A2 was credited 100, not paid.
+        self.assertEqual((invoices["I2"].value, invoices["J2"].value), (0.0, 100.0))
         disputes = book["Disputes"]
         self.assertEqual(disputes["A2"].value, self.case.name)
         self.assertEqual(disputes["L2"].value, 100.0)
