@@ -196,3 +196,30 @@ class TestReportingPaid(BillingDisputeCommon):
         for odd in ("not a date", "2026-13-45", 12, ["x"]):
             arch = Item.with_context(billing_open_on_view_ref=odd).get_view(view_type="list")["arch"]
             self.assertNotIn('string="Open on', arch, odd)
+
+    def test_each_bucket_opens_what_it_adds_up(self):
+        """The aging's buckets are rows too: each opens the items of its column, open on the as-of date."""
+        invoices, _run = self._ledger()
+        current_invoice = self._invoice(250.0, invoice_date=self.month_end)  # current on the last day
+        wizard = (
+            self.env["billing.report.wizard"]
+            .with_user(self.specialist)
+            .create({"date_from": self.month, "date_to": self.month_end})
+        )
+        aging = self.env["billing.aging"]._get_aging(self.company, self.month_end)
+        buckets = wizard.aging_bucket_line_ids.sorted("bucket_index")
+        self.assertEqual(buckets.mapped("bucket_label"), aging["buckets"])
+        self.assertEqual(buckets.mapped("amount_total"), aging["totals"])
+        Item = self.env["billing.report.open.item"]
+        seen = Item
+        for bucket in buckets:
+            action = bucket.action_open_items()
+            rows = Item.search(action["domain"])
+            self.assertEqual(sum(rows.mapped("amount_open_as_of")), bucket.amount_total, bucket.bucket_label)
+            self.assertIn(bucket.bucket_label, action["name"])
+            seen |= rows
+        self.assertEqual(len(seen.move_line_id), len(seen), "each item in one bucket only")
+        self.assertEqual(sum(seen.mapped("amount_open_as_of")), aging["total"])
+        self.assertIn(current_invoice, Item.search(buckets[0].action_open_items()["domain"]).move_id)
+        credits = Item.search(buckets[-1].action_open_items()["domain"])
+        self.assertTrue(credits and all(row.amount_open_as_of < 0 for row in credits), "unapplied credits apart")

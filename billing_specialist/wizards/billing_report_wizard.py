@@ -118,6 +118,12 @@ class BillingReportWizard(models.TransientModel):
     aging_line_ids = fields.Many2many(
         "billing.report.aging.line", string="Open Items by Customer", compute="_compute_aging_line_ids"
     )
+    aging_bucket_line_ids = fields.Many2many(
+        "billing.report.aging.line",
+        "billing_report_wizard_aging_bucket_rel",
+        string="Open Items by Bucket",
+        compute="_compute_aging_line_ids",
+    )
     analysis_note = fields.Char(compute="_compute_analysis_note")
 
     @api.depends("date_from", "date_to")
@@ -307,9 +313,11 @@ class BillingReportWizard(models.TransientModel):
         for wizard in self:
             companies = wizard._companies(raise_if_none=False)
             if not (wizard.date_to and companies):
-                wizard.aging_line_ids = Line
+                wizard.aging_line_ids = wizard.aging_bucket_line_ids = Line
                 continue
-            wizard.aging_line_ids = Line._create_from_aging(companies, wizard.date_to, wizard._filters()["partner_ids"])
+            wizard.aging_line_ids, wizard.aging_bucket_line_ids = Line._create_from_aging(
+                companies, wizard.date_to, wizard._filters()["partner_ids"]
+            )
 
     @api.depends("date_from", "date_to")
     def _compute_analysis_note(self):

@@ -3,9 +3,9 @@
 import { registry } from "@web/core/registry";
 import { screenshot } from "@billing_specialist/../tests/tours/billing_screenshot";
 
-// The billing report, full page: last month against the month before, a customer's row of the aging drilled down
-// to its items open on the period's last day beside what is open now, then back by the breadcrumb to the report
-// with its period and filters unchanged.
+// The billing report, full page: last month against the month before, a bucket of the aging (for one customer)
+// drilled down to its items open on the period's last day beside what is open now, then back by the breadcrumb to
+// the report with its period and filters unchanged.
 registry.category("web_tour.tours").add("billing_specialist_report_tour", {
     steps: () => [
         {
@@ -49,13 +49,13 @@ registry.category("web_tour.tours").add("billing_specialist_report_tour", {
             trigger: ".o_field_widget[name=aging_line_ids]:not(:has(.o_data_row:contains(Globex Stores)))",
         },
         {
-            content: "Drill down to the customer's open items",
-            trigger: ".o_data_row:contains(Acme Retail) button[name=action_open_items]",
+            content: "Drill down into the bucket 1-30 days overdue",
+            trigger: ".o_field_widget[name=aging_bucket_line_ids] .o_data_row:contains(1-30) button[name=action_open_items]",
             run: "click",
         },
         {
-            content: "The items, the report kept in the breadcrumbs",
-            trigger: ".o_breadcrumb:contains(Billing Report):contains(Open items of Acme Retail)",
+            content: "The bucket's items, the report kept in the breadcrumbs",
+            trigger: ".o_breadcrumb:contains(Billing Report):contains(Open items in 1-30 on)",
         },
         {
             content: "Open on the as-of date, beside open now",
