@@ -42,7 +42,7 @@ class BillingActivityReport(models.Model):
         readonly=True,
         help="Every amount of the analysis is in this currency, the document's company's.",
     )
-    document_currency_id = fields.Many2one("res.currency", string="Document Currency", readonly=True)
+    document_currency_id = fields.Many2one("res.currency", readonly=True)
     payment_state = fields.Selection(
         [
             ("not_paid", "Not Paid"),
@@ -225,10 +225,10 @@ class BillingActivityReport(models.Model):
                    LIMIT 1
             ) AS latest_case ON TRUE
             LEFT JOIN billing_dispute settled_case ON settled_case.id = move.billing_dispute_id
-            LEFT JOIN (SELECT flows.move_id, SUM(flows.amount) AS amount FROM (%s) AS flows GROUP BY flows.move_id)
-                   AS paid ON paid.move_id = move.id
-            LEFT JOIN (SELECT flows.move_id, SUM(flows.amount) AS amount FROM (%s) AS flows GROUP BY flows.move_id)
-                   AS credited ON credited.move_id = move.id
+            LEFT JOIN LATERAL (SELECT SUM(flows.amount) AS amount FROM (%s) AS flows WHERE flows.move_id = move.id)
+                   AS paid ON TRUE
+            LEFT JOIN LATERAL (SELECT SUM(flows.amount) AS amount FROM (%s) AS flows WHERE flows.move_id = move.id)
+                   AS credited ON TRUE
             """,
             self._aging_edges_sql(),
             self.env["billing.receivable.base"]._last_payment_join(),

@@ -199,7 +199,7 @@ class TestReportingPaid(BillingDisputeCommon):
 
     def test_each_bucket_opens_what_it_adds_up(self):
         """The aging's buckets are rows too: each opens the items of its column, open on the as-of date."""
-        invoices, _run = self._ledger()
+        self._ledger()
         current_invoice = self._invoice(250.0, invoice_date=self.month_end)  # current on the last day
         wizard = (
             self.env["billing.report.wizard"]

@@ -200,7 +200,7 @@ class TestReportingWizard(BillingDisputeCommon):
             (c2_row.amount_open_as_of, c2_row.amount_open_now), (self.c2.amount_total, self.c2.amount_total - 200.0)
         )
         # The columns say which is which: "Open on <the as-of date>" and "Open now".
-        Item = self.env["billing.report.open.item"].with_context(action["context"])
+        Item = self.env["billing.report.open.item"].with_context(**action["context"])
         list_arch = Item.get_view(action["views"][0][0], "list")["arch"]
         self.assertIn(f'string="Open on {format_date(self.env, as_of)}"', list_arch)
         self.assertIn('string="Open now"', list_arch)
