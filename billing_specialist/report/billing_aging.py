@@ -118,7 +118,8 @@ class BillingAging(models.AbstractModel):
     def _get_open_amounts(self, companies, as_of, partner_ids=None, bucket=None):
         """{journal item id: its open amount on ``as_of``} of the receivable items still open that day, from the
         reconciliations dated up to that day: what the aging of that day adds up. ``bucket``: only the items of that
-        column of the aging (its index in ``_get_aging``'s ``buckets``, the unapplied credits last)."""
+        column of the aging, or of those columns (a tuple): indexes in ``_get_aging``'s ``buckets``, the unapplied
+        credits last."""
         if not companies:
             raise UserError(self.env._("Choose at least one company for the aged receivables."))
         for model in ("account.move.line", "account.move", "account.partial.reconcile", "res.partner"):
@@ -130,7 +131,7 @@ class BillingAging(models.AbstractModel):
             column = SQL(
                 "CASE WHEN open_amount < 0 THEN %s ELSE %s END", len(buckets), self._bucket_case(buckets, SQL("days"))
             )
-            bucket_filter = SQL("AND %s = %s", column, bucket)
+            bucket_filter = SQL("AND %s IN %s", column, tuple(bucket) if isinstance(bucket, tuple) else (bucket,))
         self.env.cr.execute(
             SQL(
                 "WITH %s SELECT aml_id, open_amount FROM items WHERE ROUND(open_amount, 6) != 0 %s ORDER BY aml_id",

@@ -223,3 +223,25 @@ class TestReportingPaid(BillingDisputeCommon):
         self.assertIn(current_invoice, Item.search(buckets[0].action_open_items()["domain"]).move_id)
         credits = Item.search(buckets[-1].action_open_items()["domain"])
         self.assertTrue(credits and all(row.amount_open_as_of < 0 for row in credits), "unapplied credits apart")
+
+    def test_overdue_key_figure_opens_its_items(self):
+        """The key figure drilled down: the items past due on the last day add up to the overdue amount."""
+        self._ledger()
+        self._invoice(250.0, invoice_date=self.month_end)  # current on the last day: not overdue
+        late = self._invoice(300.0, invoice_date=self._day(1), invoice_date_due=self._day(5))
+        self._pay(late, 100.0, date=self.month_end + relativedelta(days=1))  # after the day: still 300 overdue then
+        wizard = (
+            self.env["billing.report.wizard"]
+            .with_user(self.specialist)
+            .create({"date_from": self.month, "date_to": self.month_end})
+        )
+        kpis = wizard._get_kpis()
+        action = wizard.action_open_overdue_items()
+        rows = self.env["billing.report.open.item"].search(action["domain"])
+        self.assertIn(late, rows.move_id)
+        self.assertEqual(rows.filtered(lambda row: row.move_id == late).mapped("amount_open_as_of"), [300.0])
+        self.assertEqual(sum(rows.mapped("amount_open_as_of")), kpis["invoices_overdue_amount"])
+        self.assertEqual(len(rows.move_id), kpis["invoices_overdue_count"])
+        self.assertTrue(all(row.date_maturity < self.month_end for row in rows))
+        self.assertIn("overdue", action["name"])
+        self.assertEqual(action["context"]["billing_open_on_view_ref"], str(self.month_end))

@@ -1,9 +1,4 @@
-from markupsafe import Markup
-
 from odoo import api, fields, models
-from odoo.tools import format_date
-
-from .billing_report_open_item import AS_OF_KEY
 
 
 class BillingReportAgingLine(models.TransientModel):
@@ -93,15 +88,4 @@ class BillingReportAgingLine(models.TransientModel):
                 # "No customer": the items without a partner only.
                 items = self.env["account.move.line"].browse(list(amounts)).filtered(lambda item: not item.partner_id)
                 amounts = {item.id: amounts[item.id] for item in items}
-        rows = self.env["billing.report.open.item"]._create_for(amounts, self.date_as_of)
-        date = format_date(self.env, self.date_as_of)
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Open items %(whose)s on %(date)s", whose=whose, date=date),
-            "res_model": "billing.report.open.item",
-            "view_mode": "list",
-            "views": [(self.env.ref("billing_specialist.billing_report_open_item_view_list").id, "list")],
-            "domain": [("id", "in", rows.ids)],
-            "context": {"create": False, AS_OF_KEY: fields.Date.to_string(self.date_as_of)},
-            "help": Markup("<p>%s</p>") % self.env._("Nothing of this customer was open on %(date)s.", date=date),
-        }
+        return self.env["billing.report.open.item"]._action_for(amounts, self.date_as_of, whose)

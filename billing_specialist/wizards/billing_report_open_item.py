@@ -1,3 +1,5 @@
+from markupsafe import Markup
+
 from odoo import api, fields, models
 from odoo.tools import format_date
 
@@ -48,6 +50,23 @@ class BillingReportOpenItem(models.TransientModel):
                 for item in items
             ]
         )
+
+    @api.model
+    def _action_for(self, open_amounts, as_of, whose):
+        """The drill-down: the rows of ``open_amounts`` (see ``_create_for``) in their list, titled "Open items
+        ``whose`` on ``as_of``"; it opens in the main view, so the report stays in the breadcrumbs."""
+        rows = self._create_for(open_amounts, as_of)
+        date = format_date(self.env, as_of)
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Open items %(whose)s on %(date)s", whose=whose, date=date),
+            "res_model": self._name,
+            "view_mode": "list",
+            "views": [(self.env.ref("billing_specialist.billing_report_open_item_view_list").id, "list")],
+            "domain": [("id", "in", rows.ids)],
+            "context": {"create": False, AS_OF_KEY: fields.Date.to_string(as_of)},
+            "help": Markup("<p>%s</p>") % self.env._("Nothing was open on %(date)s.", date=date),
+        }
 
     @api.model
     def _get_view(self, view_id=None, view_type="form", **options):

@@ -423,6 +423,17 @@ class BillingReportWizard(models.TransientModel):
         )
         return action
 
+    def action_open_overdue_items(self):
+        """The key figure "Overdue amount at period end" drilled down: the items open and past due on the last day
+        (every overdue bucket of the aging), each open on that day beside open now."""
+        self.ensure_one()
+        companies = self._companies()
+        self.env["billing.kpi"]._check_companies(companies)
+        Aging = self.env["billing.aging"]
+        overdue = tuple(range(1, len(Aging._get_buckets(companies[:1]))))
+        amounts = Aging._get_open_amounts(companies, self.date_to, self._filters()["partner_ids"], bucket=overdue)
+        return self.env["billing.report.open.item"]._action_for(amounts, self.date_to, self.env._("overdue"))
+
     def _workbook_filename(self):
         return f"billing-activity-{self.date_from}-{self.date_to}.xlsx"
 
