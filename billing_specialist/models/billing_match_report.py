@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -136,6 +138,7 @@ class BillingMatchReport(models.AbstractModel):
             ),
             formats["muted"],
         )
+        self._write_runs(sheet, formats, scope, total_row + 4)
         sheet.freeze_panes(1, 0)
         sheet.autofilter(0, 0, row, len(headers) - 1)
         sheet.set_column(0, 2, 22)
@@ -160,3 +163,59 @@ class BillingMatchReport(models.AbstractModel):
             sheet.write_number(row, 7, confidence, formats["count"])
         # The reasons quote references and memos from the bank: always text, never a formula.
         sheet.write_string(row, 8, reasons or "")
+
+    def _runs_of(self, scope):
+        """The matching runs started in the period in the report's companies, oldest first."""
+        start = fields.Datetime.to_datetime(scope.date_from)
+        end = fields.Datetime.to_datetime(scope.date_to) + timedelta(days=1)
+        return self.env["billing.match.run"].search(
+            [("company_id", "in", scope.companies.ids), ("date", ">=", start), ("date", "<", end)], order="date, id"
+        )
+
+    def _write_runs(self, sheet, formats, scope, row):
+        """The matching runs of the period from ``row``: date, type, state, how many payments each applied, kept and
+        took back by an undo, who ran it and who undid it (when the run records it, else who changed it last)."""
+        sheet.write_string(row, 0, self.env._("Matching runs of the period"), formats["bold"])
+        headers = [
+            self.env._("Run"),
+            self.env._("Date"),
+            self.env._("Type"),
+            self.env._("State"),
+            self.env._("Applied"),
+            self.env._("Kept"),
+            self.env._("Undone"),
+            self.env._("Run by"),
+            self.env._("Undone by"),
+            self.env._("Undone on"),
+        ]
+        row += 1
+        for col, label in enumerate(headers):
+            sheet.write_string(row, col, label, formats["header"])
+        runs = self._runs_of(scope)
+        Run = self.env["billing.match.run"]
+        modes = dict(Run._fields["mode"]._description_selection(self.env))
+        states = dict(Run._fields["state"]._description_selection(self.env))
+        if not runs:
+            sheet.write_string(row + 1, 0, self.env._("No matching run in the period"), formats["muted"])
+        for run in runs:
+            row += 1
+            undone = run.state == "undone"
+            sheet.write_string(row, 0, run.name or "")
+            sheet.write_datetime(
+                row, 1, fields.Datetime.context_timestamp(run, run.date).replace(tzinfo=None), formats["datetime"]
+            )
+            sheet.write_string(row, 2, modes.get(run.mode, run.mode or ""))
+            sheet.write_string(row, 3, states.get(run.state, run.state or ""))
+            sheet.write_number(row, 4, run.applied_count, formats["count"])
+            sheet.write_number(row, 5, run.kept_count, formats["count"])
+            sheet.write_number(row, 6, run.applied_count if undone else 0, formats["count"])
+            sheet.write_string(row, 7, run.user_id.name or "")
+            if undone:
+                # mx adds undone_by / undone_date; until then, the last change of an undone run is its undo.
+                by = getattr(run, "undone_by", None) or run.write_uid
+                when = getattr(run, "undone_date", None) or run.write_date
+                sheet.write_string(row, 8, by.name or "")
+                sheet.write_datetime(
+                    row, 9, fields.Datetime.context_timestamp(run, when).replace(tzinfo=None), formats["datetime"]
+                )
+        return row

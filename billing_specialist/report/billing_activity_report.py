@@ -7,7 +7,10 @@ SETTLED_BUCKET = "90_settled"
 
 class BillingActivityReport(models.Model):
     """One row per posted customer invoice or credit note, amounts in company currency (signed: credit notes
-    negative), with payment timing, aging today and dispute status, for pivot and graph analysis."""
+    negative), with payment timing, aging today and dispute status, for pivot and graph analysis.
+
+    Gross and net are separate measures: Invoiced (gross), Credit Notes, Invoiced (net of credit notes). Paid is
+    ``billing.kpi._paid_sql``, the one definition the key figures and the workbook use."""
 
     _name = "billing.activity.report"
     _description = "Billing Activity Analysis"
@@ -33,7 +36,13 @@ class BillingActivityReport(models.Model):
         "dispute figures, keeps the documents of those specialists' cases.",
     )
     company_id = fields.Many2one("res.company", readonly=True)
-    currency_id = fields.Many2one("res.currency", string="Company Currency", readonly=True)
+    currency_id = fields.Many2one(
+        "res.currency",
+        string="Company Currency",
+        readonly=True,
+        help="Every amount of the analysis is in this currency, the document's company's.",
+    )
+    document_currency_id = fields.Many2one("res.currency", readonly=True)
     payment_state = fields.Selection(
         [
             ("not_paid", "Not Paid"),
@@ -46,9 +55,33 @@ class BillingActivityReport(models.Model):
         ],
         readonly=True,
     )
-    amount_total = fields.Monetary(string="Total", readonly=True)
-    amount_residual = fields.Monetary(string="Open", readonly=True)
-    amount_paid = fields.Monetary(string="Paid or Credited", readonly=True)
+    amount_invoiced = fields.Monetary(
+        string="Invoiced (gross)", readonly=True, help="The invoice's total; 0 for a credit note."
+    )
+    amount_credit_note = fields.Monetary(
+        string="Credit Notes", readonly=True, help="The credit note's total, as a positive amount; 0 for an invoice."
+    )
+    amount_total = fields.Monetary(
+        string="Invoiced (net of credit notes)",
+        readonly=True,
+        help="Invoices positive, credit notes negative: summed, the invoiced amount net of credit notes.",
+    )
+    amount_total_currency = fields.Monetary(
+        string="Total (document currency)",
+        currency_field="document_currency_id",
+        readonly=True,
+        help="Signed as the net total, in the document's own currency: group by Document Currency to sum it.",
+    )
+    amount_residual = fields.Monetary(string="Open Today", readonly=True)
+    amount_paid = fields.Monetary(
+        string="Paid (payments and bank)",
+        readonly=True,
+        help="What payments and bank entries settled of the invoice to date; credit notes are not payments (the "
+        "one definition of paid, as the Billing Report's key figure and workbook count it).",
+    )
+    amount_credited = fields.Monetary(
+        string="Settled by Credit Notes", readonly=True, help="What credit notes settled of the invoice to date."
+    )
     last_payment_date = fields.Date(readonly=True)
     days_to_pay = fields.Integer(string="Days to Pay", readonly=True, aggregator="avg")
     days_overdue = fields.Integer(readonly=True, aggregator="max")
@@ -74,6 +107,10 @@ class BillingActivityReport(models.Model):
             "company_id",
             "amount_total",
             "amount_total_signed",
+            "amount_total_in_currency_signed",
+            "currency_id",
+            "origin_payment_id",
+            "statement_line_id",
             "amount_residual_signed",
             "payment_state",
             "billing_in_dispute",
@@ -137,10 +174,17 @@ class BillingActivityReport(models.Model):
                    COALESCE(latest_case.user_id, settled_case.user_id) AS specialist_id,
                    move.company_id,
                    company.currency_id,
+                   move.currency_id AS document_currency_id,
                    move.payment_state,
+                   CASE WHEN move.move_type = 'out_invoice' THEN move.amount_total_signed ELSE 0 END
+                       AS amount_invoiced,
+                   CASE WHEN move.move_type = 'out_refund' THEN -move.amount_total_signed ELSE 0 END
+                       AS amount_credit_note,
                    move.amount_total_signed AS amount_total,
+                   move.amount_total_in_currency_signed AS amount_total_currency,
                    move.amount_residual_signed AS amount_residual,
-                   move.amount_total_signed - move.amount_residual_signed AS amount_paid,
+                   COALESCE(paid.amount, 0) AS amount_paid,
+                   COALESCE(credited.amount, 0) AS amount_credited,
                    payment.last_date AS last_payment_date,
                    %(days_to_pay)s AS days_to_pay,
                    CASE WHEN move.amount_residual_signed > 0 AND move.invoice_date_due < %(today)s
@@ -181,9 +225,15 @@ class BillingActivityReport(models.Model):
                    LIMIT 1
             ) AS latest_case ON TRUE
             LEFT JOIN billing_dispute settled_case ON settled_case.id = move.billing_dispute_id
+            LEFT JOIN LATERAL (SELECT SUM(flows.amount) AS amount FROM (%s) AS flows WHERE flows.move_id = move.id)
+                   AS paid ON TRUE
+            LEFT JOIN LATERAL (SELECT SUM(flows.amount) AS amount FROM (%s) AS flows WHERE flows.move_id = move.id)
+                   AS credited ON TRUE
             """,
             self._aging_edges_sql(),
             self.env["billing.receivable.base"]._last_payment_join(),
+            self.env["billing.kpi"]._paid_sql(),
+            self.env["billing.kpi"]._credited_sql(),
         )
 
     @api.model

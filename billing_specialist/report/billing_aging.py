@@ -112,17 +112,34 @@ class BillingAging(models.AbstractModel):
     @api.model
     def _get_open_item_ids(self, companies, as_of, partner_ids=None):
         """The receivable journal items still open on ``as_of`` (what the aging of that day adds up), ids."""
+        return list(self._get_open_amounts(companies, as_of, partner_ids))
+
+    @api.model
+    def _get_open_amounts(self, companies, as_of, partner_ids=None, bucket=None):
+        """{journal item id: its open amount on ``as_of``} of the receivable items still open that day, from the
+        reconciliations dated up to that day: what the aging of that day adds up. ``bucket``: only the items of that
+        column of the aging, or of those columns (a tuple): indexes in ``_get_aging``'s ``buckets``, the unapplied
+        credits last."""
         if not companies:
             raise UserError(self.env._("Choose at least one company for the aged receivables."))
         for model in ("account.move.line", "account.move", "account.partial.reconcile", "res.partner"):
             self.env[model].flush_model()
+        days = SQL("(%s::date - COALESCE(aml.date_maturity, aml.date))", as_of)
+        bucket_filter = SQL()
+        if bucket is not None:
+            buckets = self._get_buckets(companies[:1])
+            column = SQL(
+                "CASE WHEN open_amount < 0 THEN %s ELSE %s END", len(buckets), self._bucket_case(buckets, SQL("days"))
+            )
+            bucket_filter = SQL("AND %s IN %s", column, tuple(bucket) if isinstance(bucket, tuple) else (bucket,))
         self.env.cr.execute(
             SQL(
-                "WITH %s SELECT aml_id FROM items WHERE ROUND(open_amount, 6) != 0 ORDER BY aml_id",
-                self._open_items_sql(companies, as_of, partner_ids),
+                "WITH %s SELECT aml_id, open_amount FROM items WHERE ROUND(open_amount, 6) != 0 %s ORDER BY aml_id",
+                self._open_items_sql(companies, as_of, partner_ids, days),
+                bucket_filter,
             )
         )
-        return [row[0] for row in self.env.cr.fetchall()]
+        return dict(self.env.cr.fetchall())
 
     @api.model
     def _bucket_case(self, buckets, days):

@@ -13,8 +13,9 @@ class BillingKpi(models.AbstractModel):
     """Billing-activity KPIs for a period, in company currency, each figure stated with its definition.
 
     Invoices (customer invoices only; credit notes net the sales):
-    - issued: invoices dated in the period; paid: invoices whose last payment (or credit) fell in the period and that
-      are paid now; overdue: open debits past due on the last day (as of), and the documents they belong to.
+    - issued: invoices dated in the period (gross), less credit notes: net; paid: what payments and bank entries
+      settled of the invoices in the period (``_paid_sql``, the one definition); invoices fully paid: those whose last
+      payment (or credit) fell in the period and that are paid now; overdue: open debits past due on the last day (as of), and the documents they belong to.
       Unapplied credits are reported apart and never net the overdue amount.
     - DSO simple = receivables at the end / net credit sales of the period x days of the period.
     - DSO countback = days of sales, walking back month by month from the end of the period, that the
@@ -49,6 +50,43 @@ class BillingKpi(models.AbstractModel):
     def _check_companies(self, companies):
         """The companies reported on: at least one, all among the user's (the scheduled mail runs as superuser)."""
         self.env["billing.report.hook"]._check_companies(companies)
+
+    @api.model
+    def _paid_sql(self, where=None):
+        """THE definition of "paid", used by the key figures, the workbook and the Billing Activity analysis.
+
+        One row per reconciliation of a posted customer invoice's receivable with a payment or a bank entry
+        (``move_id`` the invoice, ``paid_date`` the reconciliation's date, ``amount`` in company currency). Credit
+        notes, write-offs and exchange differences do not pay; an undone matching run took its reconciliations back,
+        so it pays nothing. ``where`` filters the invoices (alias ``move``).
+        """
+        return SQL(
+            """
+            SELECT move.id AS move_id, partial.max_date AS paid_date, partial.amount AS amount
+              FROM account_partial_reconcile partial
+              JOIN account_move_line aml ON aml.id = partial.debit_move_id
+              JOIN account_move move ON move.id = aml.move_id
+              JOIN account_move_line counterpart ON counterpart.id = partial.credit_move_id
+              JOIN account_move source ON source.id = counterpart.move_id
+             WHERE move.state = 'posted' AND move.move_type = 'out_invoice'
+               AND (source.origin_payment_id IS NOT NULL OR source.statement_line_id IS NOT NULL) AND %s
+            """,
+            where or SQL("TRUE"),
+        )
+
+    @api.model
+    def _credited_sql(self):
+        """Like ``_paid_sql``: each reconciliation of a customer invoice with a credit note (what is credited)."""
+        return SQL(
+            """
+            SELECT aml.move_id AS move_id, partial.max_date AS paid_date, partial.amount AS amount
+              FROM account_partial_reconcile partial
+              JOIN account_move_line aml ON aml.id = partial.debit_move_id
+              JOIN account_move_line counterpart ON counterpart.id = partial.credit_move_id
+              JOIN account_move source ON source.id = counterpart.move_id
+             WHERE source.move_type = 'out_refund'
+            """
+        )
 
     @api.model
     def _get_kpis(self, companies, date_from, date_to, team_ids=None, user_ids=None, partner_ids=None):
@@ -97,8 +135,7 @@ class BillingKpi(models.AbstractModel):
             SQL(
                 """
                 WITH paid AS (
-                    SELECT move.id, move.amount_total_signed AS amount, move.invoice_date,
-                           MAX(partial.max_date) AS paid_on
+                    SELECT move.id, move.invoice_date, MAX(partial.max_date) AS paid_on
                       FROM account_move move
                       JOIN account_move_line aml ON aml.move_id = move.id
                       JOIN account_partial_reconcile partial ON partial.debit_move_id = aml.id
@@ -106,15 +143,20 @@ class BillingKpi(models.AbstractModel):
                        AND move.payment_state IN ('paid', 'in_payment') AND %s
                      GROUP BY move.id
                 )
-                SELECT COUNT(*), COALESCE(SUM(amount), 0), AVG(paid_on - invoice_date)
+                SELECT COUNT(*), AVG(paid_on - invoice_date),
+                       (SELECT COALESCE(SUM(flows.amount), 0) FROM (%s) AS flows
+                         WHERE flows.paid_date BETWEEN %s AND %s)
                   FROM paid WHERE paid_on BETWEEN %s AND %s
                 """,
                 where,
+                self._paid_sql(where),
+                date_from,
+                date_to,
                 date_from,
                 date_to,
             )
         )
-        paid_count, paid_amount, avg_days_to_pay = cr.fetchone()
+        paid_count, avg_days_to_pay, paid_amount = cr.fetchone()
         return {
             "currency": currency,
             "date_from": date_from,

@@ -13,11 +13,31 @@ _lt = LazyTranslate(__name__)
 KPI_ROWS = [
     # (key, label, kind, definition)
     ("invoices_issued_count", _lt("Invoices issued"), "count", _lt("Customer invoices dated in the period")),
-    ("invoices_issued_amount", _lt("Invoiced amount"), "money", _lt("Their total, taxes included")),
+    (
+        "invoices_issued_amount",
+        _lt("Invoiced (gross)"),
+        "money",
+        _lt("Their total, taxes included, before credit notes"),
+    ),
     ("credit_notes_amount", _lt("Credit notes"), "money", _lt("Customer credit notes dated in the period")),
-    ("net_sales", _lt("Net credit sales"), "money", _lt("Invoiced less credit notes")),
-    ("invoices_paid_count", _lt("Invoices paid"), "count", _lt("Paid now, last payment or credit in the period")),
-    ("invoices_paid_amount", _lt("Paid amount"), "money", _lt("Total of those invoices")),
+    (
+        "net_sales",
+        _lt("Invoiced (net of credit notes)"),
+        "money",
+        _lt("Invoiced (gross) less credit notes: the net credit sales of the DSO"),
+    ),
+    (
+        "invoices_paid_count",
+        _lt("Invoices fully paid"),
+        "count",
+        _lt("Paid now, last payment or credit in the period"),
+    ),
+    (
+        "invoices_paid_amount",
+        _lt("Paid (payments and bank)"),
+        "money",
+        _lt("Invoice amounts settled in the period by payments and bank entries; credit notes are not payments"),
+    ),
     (
         "invoices_overdue_count",
         _lt("Invoices overdue at period end"),
@@ -238,6 +258,20 @@ KPI_GROUPS = [
 ]
 
 
+def kpi_change(current, previous):
+    """(absolute change, change in %) from ``previous`` to ``current``; None where it means nothing: a figure that
+    is n/a on either side has no change, and a previous figure of 0 has no change in %."""
+    if current is None or previous is None:
+        return None, None
+    delta = current - previous
+    return delta, (round(delta / abs(previous) * 100.0, 1) if previous else None)
+
+
+def kpi_trend(key, delta):
+    """+1 when the change of the key figure ``key`` is good, -1 when bad, 0 when neither (``KPI_BETTER``)."""
+    return KPI_BETTER.get(key, 0) * ((delta > 0) - (delta < 0)) if delta is not None else 0
+
+
 def grouped_kpi_rows():
     """[(group label, [(key, label, kind, definition)])] in the order of ``KPI_GROUPS``: every KPI row once."""
     rows = {row[0]: row for row in KPI_ROWS}
@@ -259,10 +293,12 @@ class BillingWorkbook(models.AbstractModel):
         return self._build_for(ReportScope.of(companies, date_from, date_to, team_ids, user_ids, partner_ids))
 
     @api.model
-    def _build_for(self, scope):
+    def _build_for(self, scope, previous_scope=None):
         """The workbook of ``scope`` as bytes: Summary, Aging and Invoices, then each contribution's sheets
-        (``billing.report.hook``: Disputes, Matching, Billing Errors)."""
+        (``billing.report.hook``: Disputes, Matching, Billing Errors). With ``previous_scope`` (the comparison
+        period, same filters), the Summary carries the previous figures and their changes, as the screen does."""
         kpis = self.env["billing.kpi"]._kpis_for(scope)
+        previous = self.env["billing.kpi"]._kpis_for(previous_scope) if previous_scope else None
         output = io.BytesIO()
         # constant_memory streams each row to a temporary file as soon as the next one starts (in_memory would
         # keep every row in memory and switch it off).
@@ -273,7 +309,7 @@ class BillingWorkbook(models.AbstractModel):
         summary = workbook.add_worksheet(self.env._("Summary"))
         aging_sheet = workbook.add_worksheet(self.env._("Aging"))
         invoices_sheet = workbook.add_worksheet(self.env._("Invoices"))
-        self._write_summary(workbook, summary, formats, kpis, scope)
+        self._write_summary(workbook, summary, formats, (kpis, previous), (scope, previous_scope))
         self._write_aging(workbook, aging_sheet, formats, kpis["aging"])
         self._write_invoices(invoices_sheet, formats, scope)
         for contribution in self.env["billing.report.hook"]._billing_report_contributions():
@@ -294,6 +330,7 @@ class BillingWorkbook(models.AbstractModel):
             "bold": workbook.add_format({"bold": True}),
             "header": workbook.add_format({"bold": True, "bg_color": "#D9E2F3", "border": 1, "text_wrap": True}),
             "date": workbook.add_format({"num_format": "yyyy-mm-dd"}),
+            "datetime": workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"}),
             "money": workbook.add_format({"num_format": money}),
             "money_total": workbook.add_format({"num_format": money, "bold": True, "top": 1}),
             "count": workbook.add_format({"num_format": "#,##0"}),
@@ -301,17 +338,40 @@ class BillingWorkbook(models.AbstractModel):
             "days": workbook.add_format({"num_format": "0.0"}),
             "percent": workbook.add_format({"num_format": "0.0"}),
             "muted": workbook.add_format({"font_color": "#666666", "italic": True}),
+            "rate": workbook.add_format({"num_format": "+0.0%;-0.0%;0.0%"}),
+            **self._change_formats(workbook, money),
+        }
+
+    @staticmethod
+    def _change_formats(workbook, money):
+        """``change_<kind>_<trend>``: a change as its figure's kind (a percentage's in points), green when good,
+        red when bad (``KPI_BETTER``), black when neither."""
+        number_formats = {
+            "money": f"+{money};-{money};{money}",
+            "count": "+#,##0;-#,##0;0",
+            "days": "+0.0;-0.0;0.0",
+            "percent": '+0.0" pts";-0.0" pts";0.0" pts"',
+        }
+        colours = {1: "#1E7B34", -1: "#B02A37", 0: "#000000"}
+        return {
+            f"change_{kind}_{trend}": workbook.add_format({"num_format": number_format, "font_color": colour})
+            for kind, number_format in number_formats.items()
+            for trend, colour in colours.items()
         }
 
     @staticmethod
     def _date(value):
         return fields.Datetime.to_datetime(value)
 
-    def _write_summary(self, workbook, sheet, formats, kpis, scope):
+    def _write_summary(self, workbook, sheet, formats, kpis_pair, scopes):
+        """The key figures (with the previous period's and the changes when there is a comparison), the follow-up
+        levels, their effectiveness and the monthly issued and paid with their chart."""
+        kpis, previous = kpis_pair
+        scope, previous_scope = scopes
         companies = scope.companies
         sheet.set_column(0, 0, 38)
-        sheet.set_column(1, 1, 18)
-        sheet.set_column(2, 2, 70)
+        sheet.set_column(1, 4, 16)
+        sheet.set_column(5, 5, 70)
         sheet.write_string(0, 0, self.env._("Billing activity"), formats["title"])
         sheet.write_string(1, 0, self.env._("Period"))
         sheet.write_datetime(1, 1, self._date(kpis["date_from"]), formats["date"])
@@ -320,20 +380,38 @@ class BillingWorkbook(models.AbstractModel):
         sheet.write_string(2, 1, ", ".join(companies.mapped("name")))
         sheet.write_string(3, 0, self.env._("Filters"))
         sheet.write_string(3, 1, self._filters_text(companies, kpis, **scope.filters()))
+        sheet.write_string(4, 0, self.env._("Compared with"))
+        if previous_scope:
+            sheet.write_datetime(4, 1, self._date(previous_scope.date_from), formats["date"])
+            sheet.write_datetime(4, 2, self._date(previous_scope.date_to), formats["date"])
+        else:
+            sheet.write_string(4, 1, self.env._("No comparison"), formats["muted"])
         row = 5
-        for col, label in enumerate((self.env._("Indicator"), self.env._("Value"), self.env._("Definition"))):
+        headers = (
+            self.env._("Indicator"),
+            self.env._("Value"),
+            self.env._("Previous"),
+            self.env._("Change"),
+            self.env._("Change %"),
+            self.env._("Definition"),
+        )
+        for col, label in enumerate(headers):
             sheet.write_string(row, col, label, formats["header"])
         for group_label, rows in grouped_kpi_rows():
             row += 1
             sheet.write_string(row, 0, str(group_label), formats["bold"])
-            row = self._write_kpi_rows(sheet, formats, kpis, rows, row)
+            row = self._write_kpi_rows(sheet, formats, (kpis, previous), rows, row)
         row = self._write_levels(sheet, formats, kpis["customers_by_level"], row + 2)
         row = self._write_effectiveness(sheet, formats, kpis["level_effectiveness"], row + 2)
-        row += 2
-        monthly = self._monthly(companies, kpis["date_from"], kpis["date_to"])
-        sheet.write_string(row, 0, self.env._("Month"), formats["header"])
-        sheet.write_string(row, 1, self.env._("Issued"), formats["header"])
-        sheet.write_string(row, 2, self.env._("Paid"), formats["header"])
+        self._write_monthly(workbook, sheet, formats, scope, row + 2)
+        sheet.freeze_panes(6, 0)
+
+    def _write_monthly(self, workbook, sheet, formats, scope, row):
+        """Invoiced (gross) and paid (``billing.kpi._paid_sql``) by month from ``row``, and their chart."""
+        monthly = self._monthly(scope)
+        headers = (self.env._("Month"), self.env._("Invoiced (gross)"), self.env._("Paid (payments and bank)"))
+        for col, label in enumerate(headers):
+            sheet.write_string(row, col, label, formats["header"])
         first = row + 1
         for month, issued, paid in monthly:
             row += 1
@@ -342,18 +420,17 @@ class BillingWorkbook(models.AbstractModel):
             sheet.write_number(row, 2, paid, formats["money"])
         if monthly:
             chart = workbook.add_chart({"type": "column"})
-            for col, name in ((1, self.env._("Issued")), (2, self.env._("Paid"))):
+            for col in (1, 2):
                 chart.add_series(
                     {
-                        "name": name,
+                        "name": headers[col],
                         "categories": [sheet.name, first, 0, row, 0],
                         "values": [sheet.name, first, col, row, col],
                     }
                 )
-            chart.set_title({"name": self.env._("Invoices issued vs paid, by month")})
+            chart.set_title({"name": self.env._("Invoiced vs paid, by month")})
             chart.set_y_axis({"num_format": "#,##0"})
-            sheet.insert_chart(5, 4, chart, {"x_scale": 1.4, "y_scale": 1.2})
-        sheet.freeze_panes(6, 0)
+            sheet.insert_chart(5, 7, chart, {"x_scale": 1.4, "y_scale": 1.2})
 
     def _filters_text(self, companies, kpis, team_ids=None, user_ids=None, partner_ids=None):
         """Every filter of the report, named: "Companies: A; Sales teams: B; ...; Period: 01/03/2026 - 31/03/2026".
@@ -378,21 +455,36 @@ class BillingWorkbook(models.AbstractModel):
             )
         return "; ".join(parts) or self.env._("None")
 
-    def _write_kpi_rows(self, sheet, formats, kpis, rows, row):
-        """Write the KPI ``rows`` (value and definition) after ``row``; return the last row written."""
+    def _write_kpi_rows(self, sheet, formats, kpis_pair, rows, row):
+        """Write the KPI ``rows`` after ``row``: value, previous, change, change % (numbers only: an n/a figure is an
+        empty cell with a comment, its reason in the definition); return the last row written."""
+        kpis, previous = kpis_pair
         for key, label, kind, definition in rows:
             row += 1
             value = kpis.get(key)
             sheet.write_string(row, 0, str(label))
-            if value is None:
-                sheet.write_string(row, 1, self.env._("n/a"), formats["muted"])
-            else:
-                sheet.write_number(row, 1, value, formats[kind])
+            self._write_figure(sheet, (row, 1), value, formats[kind], kpis["na_reasons"].get(key))
+            if previous is not None:
+                before = previous.get(key)
+                self._write_figure(sheet, (row, 2), before, formats[kind], previous["na_reasons"].get(key))
+                delta, percent = kpi_change(value, before)
+                if delta is not None:
+                    sheet.write_number(row, 3, delta, formats[f"change_{kind}_{kpi_trend(key, delta)}"])
+                if percent is not None:
+                    sheet.write_number(row, 4, percent / 100.0, formats["rate"])
             reason = kpis["na_reasons"].get(key)
             if reason:
                 definition = self.env._("%(definition)s. n/a: %(reason)s", definition=definition, reason=reason)
-            sheet.write_string(row, 2, str(definition), formats["muted"])
+            sheet.write_string(row, 5, str(definition), formats["muted"])
         return row
+
+    def _write_figure(self, sheet, cell, value, cell_format, reason=None):
+        """A figure as a number; None (n/a) as an empty cell with the reason in a comment, never text."""
+        if value is not None:
+            sheet.write_number(*cell, value, cell_format)
+            return
+        sheet.write_blank(*cell, None, cell_format)
+        sheet.write_comment(*cell, self.env._("n/a: %(reason)s", reason=reason) if reason else self.env._("n/a"))
 
     def _write_levels(self, sheet, formats, levels, row):
         """Customers per follow-up level today, from ``row``; return the last row written."""
@@ -412,7 +504,9 @@ class BillingWorkbook(models.AbstractModel):
         headers = (
             self.env._("Follow-up level: paid within %(days)s days", days=EFFECTIVENESS_DAYS),
             self.env._("Rate (%)"),
-            self.env._("Messages, amount followed up, amount paid within the days"),
+            self.env._("Messages"),
+            self.env._("Followed up"),
+            self.env._("Paid within the days"),
         )
         for col, label in enumerate(headers):
             sheet.write_string(row, col, label, formats["header"])
@@ -422,25 +516,17 @@ class BillingWorkbook(models.AbstractModel):
         for level in levels:
             row += 1
             sheet.write_string(row, 0, level["label"])
-            if level["rate"] is None:
-                sheet.write_string(row, 1, self.env._("n/a: %(reason)s", reason=level["reason"]), formats["muted"])
-            else:
-                sheet.write_number(row, 1, level["rate"])
-            amount, collected = (format(level[key], ",.2f") for key in ("amount", "collected"))
-            sheet.write_string(
-                row,
-                2,
-                self.env._(
-                    "%(messages)s messages, %(amount)s followed up, %(collected)s paid",
-                    messages=level["messages"],
-                    amount=amount,
-                    collected=collected,
-                ),
-            )
+            self._write_figure(sheet, (row, 1), level["rate"], formats["percent"], level.get("reason"))
+            sheet.write_number(row, 2, level["messages"], formats["count"])
+            sheet.write_number(row, 3, level["amount"], formats["money"])
+            sheet.write_number(row, 4, level["collected"], formats["money"])
         return row
 
-    def _monthly(self, companies, date_from, date_to):
-        """[(YYYY-MM, issued, paid)] over the period, company currency."""
+    def _monthly(self, scope):
+        """[(YYYY-MM, invoiced gross, paid)] over the period, company currency, with the report's filters; paid is
+        ``billing.kpi._paid_sql``, as the key figure and the analysis count it."""
+        Kpi = self.env["billing.kpi"]
+        where = Kpi._invoice_filter(scope)
         self.env.cr.execute(
             SQL(
                 """
@@ -448,20 +534,18 @@ class BillingWorkbook(models.AbstractModel):
                     SELECT move.invoice_date AS day, move.amount_total_signed AS issued, 0 AS paid
                       FROM account_move move
                      WHERE move.state = 'posted' AND move.move_type = 'out_invoice'
-                       AND move.invoice_date BETWEEN %(start)s AND %(end)s AND move.company_id IN %(companies)s
+                       AND move.invoice_date BETWEEN %(start)s AND %(end)s AND %(where)s
                     UNION ALL
-                    SELECT partial.max_date, 0, partial.amount
-                      FROM account_partial_reconcile partial
-                      JOIN account_move_line aml ON aml.id = partial.debit_move_id
-                      JOIN account_move move ON move.id = aml.move_id
-                     WHERE move.move_type = 'out_invoice' AND partial.max_date BETWEEN %(start)s AND %(end)s
-                       AND move.company_id IN %(companies)s
+                    SELECT flows.paid_date, 0, flows.amount
+                      FROM (%(paid)s) AS flows
+                     WHERE flows.paid_date BETWEEN %(start)s AND %(end)s
                 ) AS flows
                 GROUP BY 1 ORDER BY 1
                 """,
-                start=date_from,
-                end=date_to,
-                companies=tuple(companies.ids),
+                start=scope.date_from,
+                end=scope.date_to,
+                where=where,
+                paid=Kpi._paid_sql(where),
             )
         )
         return self.env.cr.fetchall()
@@ -526,7 +610,8 @@ class BillingWorkbook(models.AbstractModel):
             self.env._("Due Date"),
             self.env._("Total"),
             self.env._("Open"),
-            self.env._("Paid"),
+            self.env._("Paid (payments and bank)"),
+            self.env._("Credited"),
             self.env._("Last Payment"),
             self.env._("Days to Pay"),
             self.env._("Days Overdue"),
@@ -543,13 +628,13 @@ class BillingWorkbook(models.AbstractModel):
                 self._write_invoice(sheet, formats, types, row, values)
         total_row = row + 1
         sheet.write_string(total_row, 0, self.env._("Total"), formats["bold"])
-        for col, letter in ((6, "G"), (7, "H"), (8, "I")):
+        for col, letter in ((6, "G"), (7, "H"), (8, "I"), (9, "J")):
             sheet.write_formula(total_row, col, f"=SUBTOTAL(9,{letter}2:{letter}{total_row})", formats["money_total"])
         sheet.freeze_panes(1, 1)
         sheet.autofilter(0, 0, row, len(headers) - 1)
         sheet.set_column(0, 0, 18)
         sheet.set_column(2, 3, 26)
-        sheet.set_column(4, 12, 13)
+        sheet.set_column(4, 13, 13)
 
     def _invoices_query(self, scope):
         """Execute the query of the Invoices sheet (the rows are fetched in batches by the caller)."""
@@ -558,7 +643,8 @@ class BillingWorkbook(models.AbstractModel):
             SQL(
                 """
                 SELECT r.name, r.move_type, partner.name, COALESCE(user_partner.name, ''), r.invoice_date,
-                       r.invoice_date_due, r.amount_total, r.amount_residual, r.amount_paid, r.last_payment_date,
+                       r.invoice_date_due, r.amount_total, r.amount_residual, r.amount_paid, r.amount_credited,
+                       r.last_payment_date,
                        r.days_to_pay, r.days_overdue, r.in_dispute
                   FROM (%s) AS r
                   JOIN account_move move ON move.id = r.move_id
@@ -576,8 +662,8 @@ class BillingWorkbook(models.AbstractModel):
         )
 
     def _write_invoice(self, sheet, formats, types, row, values):
-        name, move_type, customer, salesperson, invoice_date, due, total, residual, paid = values[:9]
-        last_payment, days_to_pay, days_overdue, in_dispute = values[9:]
+        name, move_type, customer, salesperson, invoice_date, due, total, residual, paid, credited = values[:10]
+        last_payment, days_to_pay, days_overdue, in_dispute = values[10:]
         money, date_format, count, to_datetime = formats["money"], formats["date"], formats["count"], self._date
         sheet.write_string(row, 0, name)
         sheet.write_string(row, 1, types.get(move_type, move_type))
@@ -589,9 +675,10 @@ class BillingWorkbook(models.AbstractModel):
         sheet.write_number(row, 6, total, money)
         sheet.write_number(row, 7, residual, money)
         sheet.write_number(row, 8, paid, money)
+        sheet.write_number(row, 9, credited, money)
         if last_payment:
-            sheet.write_datetime(row, 9, to_datetime(last_payment), date_format)
+            sheet.write_datetime(row, 10, to_datetime(last_payment), date_format)
         if days_to_pay is not None:
-            sheet.write_number(row, 10, days_to_pay, count)
-        sheet.write_number(row, 11, days_overdue, count)
-        sheet.write_boolean(row, 12, bool(in_dispute))
+            sheet.write_number(row, 11, days_to_pay, count)
+        sheet.write_number(row, 12, days_overdue, count)
+        sheet.write_boolean(row, 13, bool(in_dispute))

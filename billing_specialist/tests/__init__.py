@@ -80,6 +80,7 @@ from . import test_invoice_checks_concurrency
 from . import test_report_security
 from . import test_reporting
 from . import test_reporting_figures
+from . import test_reporting_paid
 from . import test_reporting_tour
 from . import test_reporting_wizard
 from . import test_statement

@@ -142,6 +142,7 @@ FILES = {
     "report/billing_statement.py": "reports",
     "report/billing_workbook.py": "reports",
     "wizards/billing_report_aging_line.py": "reports",
+    "wizards/billing_report_open_item.py": "reports",
     "wizards/billing_report_wizard.py": "reports",
     "wizards/billing_statement_wizard.py": "reports",
     # portal

@@ -156,7 +156,13 @@ class TestBillingReporting(BillingDisputeCommon):
         a1 = rows.filtered(lambda r: r.move_id == self.inv_a1)
         a2 = rows.filtered(lambda r: r.move_id == self.inv_a2)
         self.assertEqual((a1.days_to_pay, a1.last_payment_date, a1.aging_bucket), (60, self.d(40), "90_settled"))
-        self.assertEqual((a2.amount_total, a2.amount_residual, a2.amount_paid), (600.0, 500.0, 100.0))
+        # Paid counts payments and bank entries only: A2's 100 was credited, not paid.
+        self.assertEqual(
+            (a2.amount_total, a2.amount_residual, a2.amount_paid, a2.amount_credited), (600.0, 500.0, 0.0, 100.0)
+        )
+        self.assertEqual(
+            (a1.amount_paid, a1.amount_credited, a1.amount_invoiced, a1.amount_credit_note), (1000.0, 0, 1000.0, 0)
+        )
         self.assertEqual((a2.days_overdue, a2.aging_bucket), (20, "01"))
         refund = self.case.settlement_move_ids
         refund_row = self.env["billing.activity.report"].search([("move_id", "=", refund.id)])
@@ -209,7 +215,7 @@ class TestBillingReporting(BillingDisputeCommon):
             .with_user(self.specialist)
             .create({"date_from": self.period[0], "date_to": self.period[1]})
         )
-        self.assertIn("Net credit sales", wizard.kpi_html)
+        self.assertIn("Invoiced (net of credit notes)", wizard.kpi_html)
         self.assertIn(self.customer.name, wizard.aging_html)
         action = wizard.action_download_xlsx()
         attachment = self.env["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
@@ -237,7 +243,9 @@ class TestBillingReporting(BillingDisputeCommon):
         )
         self.assertEqual(invoices["G5"].value, "=SUBTOTAL(9,G2:G4)")
         self.assertTrue(invoices["E2"].is_date)
-        self.assertEqual(invoices.auto_filter.ref, "A1:M4")
+        self.assertEqual(invoices.auto_filter.ref, "A1:N4")
+        # Paid (payments and bank) and Credited apart: A2 was credited 100, not paid.
+        self.assertEqual((invoices["I2"].value, invoices["J2"].value), (0.0, 100.0))
         disputes = book["Disputes"]
         self.assertEqual(disputes["A2"].value, self.case.name)
         self.assertEqual(disputes["L2"].value, 100.0)
@@ -273,7 +281,7 @@ class TestBillingReporting(BillingDisputeCommon):
             .with_user(self.specialist)
             .new({"date_from": self.period[0], "date_to": self.period[1]})
         )
-        self.assertIn("Net credit sales", wizard.kpi_html)
+        self.assertIn("Invoiced (net of credit notes)", wizard.kpi_html)
         self.assertNotIn("Choose at least one", wizard.kpi_html)
         self.assertIn(self.customer.name, wizard.aging_html)
         self.assertIn(f"On {format_date(self.env, self.today)}.", wizard.aging_html)

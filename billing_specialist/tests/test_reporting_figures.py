@@ -48,7 +48,15 @@ class TestReportingFigures(BillingDisputeCommon):
         action = wizard.action_download_xlsx()
         attachment = self.env["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
         sheet = openpyxl.load_workbook(io.BytesIO(attachment.raw))["Summary"]
-        return {sheet.cell(row, 1).value: (sheet.cell(row, 2).value, sheet.cell(row, 3).value) for row in range(7, 45)}
+        # (value, definition, the value's comment): an n/a figure is an empty cell whose comment gives the reason
+        return {
+            sheet.cell(row, 1).value: (
+                sheet.cell(row, 2).value,
+                sheet.cell(row, 6).value,
+                sheet.cell(row, 2).comment and sheet.cell(row, 2).comment.text,
+            )
+            for row in range(7, 45)
+        }
 
     # ------------------------------------------------------------------ impossible key figures
 
@@ -70,8 +78,9 @@ class TestReportingFigures(BillingDisputeCommon):
         self.assertIn("n/a", wizard.kpi_html)
         self.assertIn("credit notes are at least the invoices of the period", wizard.kpi_html)
         summary = self._summary(wizard)
-        value, definition = summary["DSO (simple)"]
-        self.assertEqual(value, "n/a")
+        value, definition, comment = summary["DSO (simple)"]
+        self.assertIsNone(value, "n/a is an empty cell, never text in a number column")
+        self.assertIn("n/a: credit notes are at least the invoices of the period", comment)
         self.assertIn("n/a: credit notes are at least the invoices of the period", definition)
         self.assertEqual(summary["Overdue amount at period end"][0], 600.0)
 
@@ -89,8 +98,9 @@ class TestReportingFigures(BillingDisputeCommon):
         self.assertIn("no invoice paid in the period", kpis["na_reasons"]["avg_days_to_pay"])
         summary = self._summary(self._wizard())
         for label in ("DSO (simple)", "DSO (countback)", "Best possible DSO", "Collection effectiveness index (%)"):
-            self.assertEqual(summary[label][0], "n/a", label)
+            self.assertIsNone(summary[label][0], label)
             self.assertIn("n/a: ", summary[label][1], label)
+            self.assertIn("n/a: ", summary[label][2], label)
 
     def test_cei_above_100_is_not_shown(self):
         # Paid ahead: a payment of 900 leaves 300 of unapplied credit beyond the 600 overdue.

@@ -9,7 +9,8 @@ from .screenshots import ScreenshotTourMixin
 @tagged("post_install", "-at_install")
 class TestReportingWizardTour(ScreenshotTourMixin, BillingDisputeCommon, HttpCase):
     def test_key_figures_and_aging_drill_down_in_the_browser(self):
-        """Last month against the month before: the key figures with their change, then an aging row's open items."""
+        """Full page, last month against the month before: the key figures with their change, a customer filter, an
+        aging row's items open on the last day beside open now, and back by the breadcrumb to the same report."""
         last_month = self.today.replace(day=1) - relativedelta(months=1)
         before = last_month - relativedelta(months=1)
         initech = self.env["res.partner"].create({"name": "Initech Supplies", "is_company": True})
@@ -20,7 +21,8 @@ class TestReportingWizardTour(ScreenshotTourMixin, BillingDisputeCommon, HttpCas
                 amount, partner=partner, invoice_date=when, invoice_date_due=when + relativedelta(days=30)
             )
 
-        invoice(900.0, self.customer, 4, month=before)
+        # Paid in part after last month: open 900 on its last day, 500 now (the drill-down shows both).
+        self._pay(invoice(900.0, self.customer, 4, month=before), 400.0, date=self.today)
         self._pay(invoice(600.0, initech, 9, month=before), 600.0, date=before + relativedelta(days=20))
         self._pay(invoice(1200.0, self.customer, 2), 1200.0, date=last_month + relativedelta(days=12))
         open_item = invoice(750.0, self.customer, 8)

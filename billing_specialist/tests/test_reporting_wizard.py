@@ -183,19 +183,32 @@ class TestReportingWizard(BillingDisputeCommon):
         acme = lines.filtered(lambda line: line.partner_id == self.customer)
         self.assertEqual((acme.amount_total, acme.date_as_of), (400.0, as_of))
         action = acme.action_open_items()
-        items = self.env["account.move.line"].search(action["domain"])
+        rows = self.env["billing.report.open.item"].search(action["domain"])
+        items = rows.move_line_id
         receivable = (self.c1 | self.c2).line_ids.filtered(
             lambda item: item.account_id.account_type == "asset_receivable"
         )
         self.assertEqual(items, receivable)
         self.assertNotIn(later, items.move_id)
-        self.assertEqual(sum(items.mapped("balance")), 500.0)
+        self.assertEqual(sum(rows.mapped("amount")), 500.0)
         self.assertIn(format_date(self.env, as_of), action["name"])
-        # The list shows what each item still owes, so its total is the aging row's.
-        list_arch = self.env["account.move.line"].get_view(action["views"][0][0], "list")["arch"]
-        self.assertIn('name="amount_residual"', list_arch)
+        # Each item's open amount on the 16th (the reconciliations up to that day) beside what is open now: the
+        # as-of column adds up to the aging row, C2's payment of the 18th shows in the Open now column only.
+        self.assertEqual(sum(rows.mapped("amount_open_as_of")), acme.amount_total)
+        c2_row = rows.filtered(lambda row: row.move_id == self.c2)
+        self.assertEqual(
+            (c2_row.amount_open_as_of, c2_row.amount_open_now), (self.c2.amount_total, self.c2.amount_total - 200.0)
+        )
+        # The columns say which is which: "Open on <the as-of date>" and "Open now".
+        Item = self.env["billing.report.open.item"].with_context(**action["context"])
+        list_arch = Item.get_view(action["views"][0][0], "list")["arch"]
+        self.assertIn(f'string="Open on {format_date(self.env, as_of)}"', list_arch)
+        self.assertIn('string="Open now"', list_arch)
+        self.assertNotIn("Open Today", list_arch)
+        self.assertEqual(c2_row.action_open_document()["res_id"], self.c2.id)
         globex = lines.filtered(lambda line: line.partner_id == self.other_customer)
-        self.assertEqual(self.env["account.move.line"].search(globex.action_open_items()["domain"]).move_id, self.g1)
+        globex_rows = self.env["billing.report.open.item"].search(globex.action_open_items()["domain"])
+        self.assertEqual(globex_rows.move_id, self.g1)
         other = self.setup_other_company()["company"]
         foreign = self.env["billing.report.aging.line"].create(
             {"partner_id": self.customer.id, "date_as_of": as_of, "company_ids": [Command.set(other.ids)]}

@@ -10,7 +10,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_date, formatLang
 
 from ..models.billing_report_hook import ReportScope
-from ..report.billing_workbook import KPI_BETTER, grouped_kpi_rows
+from ..report.billing_workbook import grouped_kpi_rows, kpi_change, kpi_trend
 
 PERIOD_PRESETS = [
     ("this_month", "This Month"),
@@ -74,15 +74,6 @@ def comparison_dates(date_from, date_to, comparison, preset=None):
     return date_from - timedelta(days=days), date_from - timedelta(days=1)
 
 
-def kpi_change(current, previous):
-    """(absolute change, change in %) from ``previous`` to ``current``; None where it means nothing: a figure that
-    is n/a on either side has no change, and a previous figure of 0 has no change in %."""
-    if current is None or previous is None:
-        return None, None
-    delta = current - previous
-    return delta, (round(delta / abs(previous) * 100.0, 1) if previous else None)
-
-
 class BillingReportWizard(models.TransientModel):
     """Billing-activity report: a period and filters, the KPIs against the previous period, the aging with its
     drill-down, the analysis and the XLSX workbook."""
@@ -127,7 +118,23 @@ class BillingReportWizard(models.TransientModel):
     aging_line_ids = fields.Many2many(
         "billing.report.aging.line", string="Open Items by Customer", compute="_compute_aging_line_ids"
     )
+    aging_bucket_line_ids = fields.Many2many(
+        "billing.report.aging.line",
+        "billing_report_wizard_aging_bucket_rel",
+        string="Open Items by Bucket",
+        compute="_compute_aging_line_ids",
+    )
     analysis_note = fields.Char(compute="_compute_analysis_note")
+
+    @api.depends("date_from", "date_to")
+    def _compute_display_name(self):
+        """The breadcrumb of a drill-down's way back: "Billing Report 11/01/2026 - 11/30/2026"."""
+        for wizard in self:
+            wizard.display_name = (
+                self.env._("Billing Report %(period)s", period=wizard._period_label(wizard.date_from, wizard.date_to))
+                if wizard.date_from and wizard.date_to
+                else self.env._("Billing Report")
+            )
 
     @api.depends("period_preset")
     def _compute_dates(self):
@@ -186,11 +193,15 @@ class BillingReportWizard(models.TransientModel):
 
     def _get_previous_kpis(self):
         """The key figures of the comparison period, with the same filters; None without a comparison."""
+        scope = self._previous_scope()
+        return self.env["billing.kpi"]._kpis_for(scope) if scope else None
+
+    def _previous_scope(self):
+        """The comparison period's scope (same companies and filters); None without a comparison."""
         self.ensure_one()
         if not self.compare_date_from:
             return None
-        scope = dataclasses.replace(self._scope(), date_from=self.compare_date_from, date_to=self.compare_date_to)
-        return self.env["billing.kpi"]._kpis_for(scope)
+        return dataclasses.replace(self._scope(), date_from=self.compare_date_from, date_to=self.compare_date_to)
 
     def _format_kpi(self, value, kind, currency):
         if value is None:
@@ -231,7 +242,7 @@ class BillingReportWizard(models.TransientModel):
                     else self.env._("n/a")
                 ),
                 # good (> 0) or bad (< 0), not the sign: a DSO that rises is bad
-                trend=KPI_BETTER.get(key, 0) * ((delta > 0) - (delta < 0)) if delta is not None else 0,
+                trend=kpi_trend(key, delta),
             )
         return values
 
@@ -302,9 +313,11 @@ class BillingReportWizard(models.TransientModel):
         for wizard in self:
             companies = wizard._companies(raise_if_none=False)
             if not (wizard.date_to and companies):
-                wizard.aging_line_ids = Line
+                wizard.aging_line_ids = wizard.aging_bucket_line_ids = Line
                 continue
-            wizard.aging_line_ids = Line._create_from_aging(companies, wizard.date_to, wizard._filters()["partner_ids"])
+            wizard.aging_line_ids, wizard.aging_bucket_line_ids = Line._create_from_aging(
+                companies, wizard.date_to, wizard._filters()["partner_ids"]
+            )
 
     @api.depends("date_from", "date_to")
     def _compute_analysis_note(self):
@@ -410,12 +423,23 @@ class BillingReportWizard(models.TransientModel):
         )
         return action
 
+    def action_open_overdue_items(self):
+        """The key figure "Overdue amount at period end" drilled down: the items open and past due on the last day
+        (every overdue bucket of the aging), each open on that day beside open now."""
+        self.ensure_one()
+        companies = self._companies()
+        self.env["billing.kpi"]._check_companies(companies)
+        Aging = self.env["billing.aging"]
+        overdue = tuple(range(1, len(Aging._get_buckets(companies[:1]))))
+        amounts = Aging._get_open_amounts(companies, self.date_to, self._filters()["partner_ids"], bucket=overdue)
+        return self.env["billing.report.open.item"]._action_for(amounts, self.date_to, self.env._("overdue"))
+
     def _workbook_filename(self):
         return f"billing-activity-{self.date_from}-{self.date_to}.xlsx"
 
     def action_download_xlsx(self):
         self.ensure_one()
-        content = self.env["billing.workbook"]._build_for(self._scope())
+        content = self.env["billing.workbook"]._build_for(self._scope(), self._previous_scope())
         attachment = self.env["ir.attachment"].create(
             {
                 "name": self._workbook_filename(),
