@@ -191,6 +191,7 @@ class OpenItem:
     refs: tuple = ()  # customer references (PO numbers), payment references
     disputed: float = 0.0  # part of the open amount under dispute
     invoice_date: date | None = None  # for the customer's usual days to pay (``LearningMatcher``)
+    reverses: int | None = None  # a credit note's: the invoice it was issued for (``Matcher._offset``)
 
 
 @dataclass(frozen=True)
@@ -588,9 +589,11 @@ class Matcher:
     # ------------------------------------------------------------------ credit notes first
 
     def _offset(self, partner_id):
-        """The customer's open credit notes set against its open undisputed invoices, oldest first (cached).
+        """The customer's open credit notes set against its open undisputed invoices (cached): each on the invoice
+        it was issued for when that one is open and takes it, the others on the oldest invoices first.
 
-        :return: (the credit notes used, {invoice id: the part of it they settle}), or None when it has none to use.
+        :return: (the credit notes used, {invoice id: the part of it they settle}, whether any was set against an
+            invoice it was not issued for: a guess), or None when it has none to use.
         """
         if partner_id not in self.credit_partners:
             return None
@@ -603,26 +606,37 @@ class Matcher:
         return cached or None
 
     def _offset_against(self, credits, invoices):
-        """``credits`` (oldest first) used in full while ``invoices`` can take them, set against ``invoices``
-        oldest due first: (credit notes used, {invoice id: the part they settle}), or () when none is used.
+        """``credits`` (oldest first) used in full while ``invoices`` can take them: each on the invoice it was
+        issued for when that one has room for it, the others on ``invoices`` oldest due first.
 
         A credit note is used in full or not at all (as the apply requires); one larger than what is left of the
-        invoices stays open."""
-        room = sum(self._cents(it.amount) for it in invoices)
-        used, total = [], 0
+        invoices stays open. :return: (credit notes used, {invoice id: the part they settle}, guessed), or ()."""
+        room = {it.id: self._cents(it.amount) for it in invoices}
+        used, parts, guessed, loose = [], {}, False, []
         for credit in credits:
             cents = -self._cents(credit.amount)
-            if 0 < cents <= room - total:
+            if cents > 0 and 0 < cents <= room.get(credit.reverses, 0):
+                used.append(credit)
+                room[credit.reverses] -= cents
+                parts[credit.reverses] = parts.get(credit.reverses, 0) + cents
+            else:
+                loose.append((credit, cents))
+        left = sum(room.values())
+        total = 0
+        for credit, cents in loose:
+            if 0 < cents <= left - total:
                 used.append(credit)
                 total += cents
-        parts = {}
+                guessed = True
         for invoice in invoices:
             if total <= 0:
                 break
-            cents = min(self._cents(invoice.amount), total)
-            parts[invoice.id] = self._round(cents * self.rounding)
-            total -= cents
-        return (used, parts) if used else ()
+            cents = min(room[invoice.id], total)
+            if cents > 0:
+                parts[invoice.id] = parts.get(invoice.id, 0) + cents
+                total -= cents
+        parts = {i: self._round(cents * self.rounding) for i, cents in parts.items()}
+        return (used, parts, guessed) if used else ()
 
     def _net_items(self, items, parts):
         """``items`` with what the credit notes settle of them (``parts``) taken off; those they settle left out."""
@@ -639,7 +653,7 @@ class Matcher:
         """``proposal`` (cash on what the credit notes of ``offset`` leave open) with those credit notes used first:
         each in full, then the invoices they settle (each its credit part plus any cash), then the rest. Their
         reasons go at position ``at`` of the proposal's."""
-        used, parts = offset
+        used, parts, _guessed = offset
         cash = {allocation.item_id: allocation.amount for allocation in proposal.allocations}
         allocations = [Allocation(credit.id, self._round(credit.amount)) for credit in used]
         allocations += [Allocation(i, self._round(part + cash.pop(i, 0.0))) for i, part in parts.items()]
@@ -1069,7 +1083,12 @@ class Matcher:
         netted, plain = self._strength(found), self._strength(gross)
         settled = offset[1]  # what the credit notes settle: cash there is the mistake this avoids
         if found and (not gross or netted > plain or (netted == plain and self._pays_any(gross[0], settled))):
-            return [self._with_credits(proposal, offset) for proposal in found]
+            found = [self._with_credits(proposal, offset) for proposal in found]
+            if offset[2] and found[0].confidence > 80:
+                # Set against invoices they were not issued for: the amount may well pay the one they reduced.
+                found[0].confidence = 80
+                found[0].reasons.append(_lt("credit notes set against invoices they were not issued for: to confirm"))
+            return found
         if gross and netted < plain:
             gross[0].reasons.append(_lt("the open credit notes stay open: the amount fits the open items as they are"))
         return gross

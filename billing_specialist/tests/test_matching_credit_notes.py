@@ -21,8 +21,15 @@ class TestCreditNotesFirst(BillingDisputeCommon):
         old, older = cls.today - timedelta(days=40), cls.today - timedelta(days=50)
         cls.settled = cls._invoice(100.0, partner=cls.buyer, invoice_date=older)  # the two credit notes settle it
         cls.open = cls._invoice(100.0, partner=cls.buyer, invoice_date=old)
-        cls.note1 = cls._invoice(50.0, partner=cls.buyer, move_type="out_refund", invoice_date=old)
-        cls.note2 = cls._invoice(50.0, partner=cls.buyer, move_type="out_refund", invoice_date=old)
+        # Issued for the invoice they settle (Odoo's Credit Note button links them so).
+        linked = {
+            "partner": cls.buyer,
+            "move_type": "out_refund",
+            "invoice_date": old,
+            "reversed_entry_id": cls.settled.id,
+        }
+        cls.note1 = cls._invoice(50.0, **linked)
+        cls.note2 = cls._invoice(50.0, **linked)
         # Another customer's credit note: never used for the buyer.
         cls.foreign_note = cls._invoice(100.0, partner=cls.other_customer, move_type="out_refund", invoice_date=older)
 
@@ -63,6 +70,17 @@ class TestCreditNotesFirst(BillingDisputeCommon):
                 by_credit.get(partial.credit_move_id.move_id, 0) + partial.amount
             )
         self.assertEqual(by_credit, {self.note1: 50.0, self.note2: 50.0, payment.move_id: 100.0})
+
+    def test_credit_notes_issued_for_no_invoice_wait_for_a_person(self):
+        """Set against the oldest invoice, they are a guess: the amount may pay the invoice they reduced."""
+        (self.note1 | self.note2).button_draft()
+        (self.note1 | self.note2).reversed_entry_id = False
+        (self.note1 | self.note2).action_post()
+        line = self._run(self._payment(100.0, memo="thanks", partner=self.buyer)).line_ids
+        self.assertEqual((line.outcome, line.confidence), ("proposed", 80))
+        self.assertEqual(line.allocation_ids.move_id, self.note1 | self.note2 | self.settled | self.open)
+        self.assertIn("credit notes set against invoices they were not issued for: to confirm", line.reasons)
+        self.assertEqual(self._residuals(), [100.0, 100.0, 50.0, 50.0, 100.0], "nothing applied")
 
     def test_undo_takes_back_exactly_what_the_run_made(self):
         # A reconciliation made before, by hand, of the same customer: undo leaves it alone.
