@@ -21,15 +21,9 @@ class TestCreditNotesFirst(BillingDisputeCommon):
         old, older = cls.today - timedelta(days=40), cls.today - timedelta(days=50)
         cls.settled = cls._invoice(100.0, partner=cls.buyer, invoice_date=older)  # the two credit notes settle it
         cls.open = cls._invoice(100.0, partner=cls.buyer, invoice_date=old)
-        # Issued for the invoice they settle (Odoo's Credit Note button links them so).
-        linked = {
-            "partner": cls.buyer,
-            "move_type": "out_refund",
-            "invoice_date": old,
-            "reversed_entry_id": cls.settled.id,
-        }
-        cls.note1 = cls._invoice(50.0, **linked)
-        cls.note2 = cls._invoice(50.0, **linked)
+        # Issued for no invoice (a credit note issued for an open invoice is reconciled with it when posted, by Odoo).
+        cls.note1 = cls._invoice(50.0, partner=cls.buyer, move_type="out_refund", invoice_date=old)
+        cls.note2 = cls._invoice(50.0, partner=cls.buyer, move_type="out_refund", invoice_date=old)
         # Another customer's credit note: never used for the buyer.
         cls.foreign_note = cls._invoice(100.0, partner=cls.other_customer, move_type="out_refund", invoice_date=older)
 
@@ -43,10 +37,19 @@ class TestCreditNotesFirst(BillingDisputeCommon):
         moves = self.settled | self.open | self.note1 | self.note2 | self.foreign_note
         return [move.amount_residual for move in moves]
 
+    def _apply_as_proposed(self, line):
+        """What a person does on the review screen: apply the run line's proposal as it is (a manual run)."""
+        allocations = [(allocation.move_id.id, allocation.amount) for allocation in line.allocation_ids]
+        run = self.env["billing.match.run"]._create_manual(self.company)
+        Apply = self.env["billing.payment.apply"].with_user(self.specialist)
+        Apply._apply_applications(run, [Application(line.payment_id, allocations, line.writeoff)])
+        return run
+
     def test_cash_goes_to_what_the_credit_notes_leave_open(self):
         payment = self._payment(100.0, memo="thanks", partner=self.buyer)
         line = self._run(payment).line_ids
-        self.assertEqual((line.outcome, line.confidence), ("applied", 90))
+        # Set against the oldest invoice, which they were not issued for: a guess, so a person confirms.
+        self.assertEqual((line.outcome, line.confidence), ("proposed", 80))
         self.assertEqual(
             [(a.move_id, a.amount) for a in line.allocation_ids],
             [(self.note1, -50.0), (self.note2, -50.0), (self.settled, 100.0), (self.open, 100.0)],
@@ -54,6 +57,10 @@ class TestCreditNotesFirst(BillingDisputeCommon):
         fifty = formatLang(self.env, 50.0, digits=2)
         self.assertIn(f"credit note {self.note1.name} ({fifty}) offset first", line.reasons)
         self.assertIn(f"credit note {self.note2.name} ({fifty}) offset first", line.reasons)
+        self.assertIn("credit notes set against invoices they were not issued for: to confirm", line.reasons)
+        self.assertEqual(self._residuals(), [100.0, 100.0, 50.0, 50.0, 100.0], "nothing applied by the run")
+        run = self._apply_as_proposed(line)
+        self.assertEqual(run.applied_count, 1)
         # The books: every document settled, the payment used in full, the other customer's credit note untouched.
         self.assertEqual(self._residuals(), [0.0, 0.0, 0.0, 0.0, 100.0])
         self.assertEqual(self.open.payment_state, "paid")
@@ -62,7 +69,7 @@ class TestCreditNotesFirst(BillingDisputeCommon):
             self._receivable(self.settled | self.open | self.note1 | self.note2).filtered("amount_residual")
         )
         partials = self._receivable(self.settled | self.open).matched_credit_ids
-        self.assertEqual(line.partial_ids, partials, "the run recorded every reconciliation it made")
+        self.assertEqual(run.line_ids.partial_ids, partials, "the run recorded every reconciliation it made")
         self.assertEqual(sum(partials.mapped("amount")), 200.0)
         by_credit = {}
         for partial in partials:
@@ -70,17 +77,6 @@ class TestCreditNotesFirst(BillingDisputeCommon):
                 by_credit.get(partial.credit_move_id.move_id, 0) + partial.amount
             )
         self.assertEqual(by_credit, {self.note1: 50.0, self.note2: 50.0, payment.move_id: 100.0})
-
-    def test_credit_notes_issued_for_no_invoice_wait_for_a_person(self):
-        """Set against the oldest invoice, they are a guess: the amount may pay the invoice they reduced."""
-        (self.note1 | self.note2).button_draft()
-        (self.note1 | self.note2).reversed_entry_id = False
-        (self.note1 | self.note2).action_post()
-        line = self._run(self._payment(100.0, memo="thanks", partner=self.buyer)).line_ids
-        self.assertEqual((line.outcome, line.confidence), ("proposed", 80))
-        self.assertEqual(line.allocation_ids.move_id, self.note1 | self.note2 | self.settled | self.open)
-        self.assertIn("credit notes set against invoices they were not issued for: to confirm", line.reasons)
-        self.assertEqual(self._residuals(), [100.0, 100.0, 50.0, 50.0, 100.0], "nothing applied")
 
     def test_undo_takes_back_exactly_what_the_run_made(self):
         # A reconciliation made before, by hand, of the same customer: undo leaves it alone.
@@ -90,8 +86,8 @@ class TestCreditNotesFirst(BillingDisputeCommon):
         kept = self._receivable(earlier).matched_credit_ids
         self.assertTrue(kept)
         payment = self._payment(100.0, memo="thanks", partner=self.buyer)
-        run = self._run(payment)
-        self.assertEqual(run.applied_count, 1)
+        run = self._apply_as_proposed(self._run(payment).line_ids)
+        self.assertEqual(self._residuals(), [0.0, 0.0, 0.0, 0.0, 100.0])
         run.with_user(self.specialist).action_undo()
         self.assertEqual(self._residuals(), [100.0, 100.0, 50.0, 50.0, 100.0])
         self.assertEqual(
@@ -155,7 +151,7 @@ class TestCreditNotesFirst(BillingDisputeCommon):
         with self.assertRaisesRegex(UserError, "must all be in one currency"):
             self._payment(60.0, partner=self.buyer)._billing_apply([(note.id, -80.0), (self.open.id, 100.0)])
         line = self._run(self._payment(100.0, memo="thanks", partner=self.buyer)).line_ids
-        self.assertEqual(line.outcome, "applied")
+        self.assertIn(self.note1, line.allocation_ids.move_id)
         self.assertNotIn(note, line.allocation_ids.move_id)
         self.assertEqual(note.amount_residual, 80.0)
 
