@@ -90,7 +90,7 @@ class BillingMatchRun(models.Model):
         "review is tried again by the next run, so sources and leftovers are not summed).",
     )
     left_count = fields.Integer(string="Left to Review", compute="_compute_left_count")
-    undone_by_id = fields.Many2one("res.users", string="Undone By", readonly=True)
+    undone_by_id = fields.Many2one("res.users", readonly=True)
     undone_date = fields.Datetime(string="Undone On", readonly=True)
     learned = fields.Boolean(
         readonly=True,
@@ -490,7 +490,6 @@ class BillingMatchRunLine(models.Model):
         compute="_compute_status", help="Applied by the run, then taken back when the run was undone."
     )
     status = fields.Char(
-        string="Status",
         compute="_compute_status",
         help="The outcome at the time of the run; Undone when the run applied it and was undone since.",
     )

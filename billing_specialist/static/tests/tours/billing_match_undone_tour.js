@@ -32,8 +32,16 @@ registry.category("web_tour.tours").add("billing_specialist_match_undone_tour", 
             trigger: ".o_statusbar_status button.o_arrow_button_current:contains(Undone)",
         },
         {
-            content: "The run says who undid it",
-            trigger: ".alert-secondary:contains(This run was undone by):contains(Sam Specialist)",
+            content: "The run says it was undone, by whom and when",
+            trigger: ".alert-secondary:contains(This run was undone)",
+        },
+        {
+            content: "by whom",
+            trigger: ".o_field_widget[name=undone_by_id]:contains(Sam Specialist)",
+        },
+        {
+            content: "and when",
+            trigger: ".o_field_widget[name=undone_date]:not(:empty)",
         },
         {
             content: "The line reads Undone, not Applied",
@@ -44,7 +52,7 @@ registry.category("web_tour.tours").add("billing_specialist_match_undone_tour", 
             trigger: `${line} td[name=undone_by_id]:contains(Sam Specialist)`,
         },
         {
-            content: "and when",
+            content: "and when, on the line",
             trigger: `${line} td[name=undone_date]:not(:empty)`,
         },
         screenshot("run-undone"),
