@@ -732,12 +732,15 @@ class Matcher:
             return None, []
         tails = None
         for candidate in candidates:
-            if not any(ch.isdigit() for ch in candidate):
+            if not DIGITS.search(candidate):
                 continue
             ids = self.by_key.get(candidate)
-            mine = [self.items[i] for i in sorted(ids) if self.items[i].partner_id == partner_id]
-            mine = [it for it in mine if it.amount > 0]
-            if not mine and not ids:
+            if len(ids) == 1:
+                continue  # one number's alone: named exactly (``_exact_hits``), or another customer's
+            if ids:
+                mine = [self.items[i] for i in sorted(ids) if self.items[i].partner_id == partner_id]
+                mine = [it for it in mine if it.amount > 0]
+            else:
                 tails = self._tails_of(partner_id) if tails is None else tails
                 mine = tails.get(candidate, [])
             if len(mine) == 1:
