@@ -49,6 +49,7 @@ open items, or of one item and also of a sum of others), every proposal is *held
 and a reason naming the conflict. The company's threshold is at least 1, so a held proposal waits for a person.
 """
 
+import dataclasses
 import math
 import re
 from collections.abc import Callable
@@ -67,6 +68,7 @@ TOKEN_SPLIT = re.compile(r"[\s,;:+&|]+")
 DIGITS = re.compile(r"\d+")
 MIN_KEY = 4  # shorter references are too ambiguous to index globally
 MAX_COINCIDENCE = 1 / 1000  # a unique combination is applied automatically below this chance of a coincidence
+MAX_CREDITS = 10  # a memo's invoices net of at most this many of the customer's oldest open credit notes
 ACROSS_CUSTOMERS = 3  # a line with no customer and no reference: at most this many items of its amount proposed
 NUMBER_LIKE = re.compile(r"\b[A-Za-z]{2,}[A-Za-z]*[/\-_.#]?[0-9]+(?:[/\-_.][0-9A-Za-z]+)*\b")
 DIGITS_ONLY = re.compile(r"[^0-9]")
@@ -190,6 +192,7 @@ class OpenItem:
     refs: tuple = ()  # customer references (PO numbers), payment references
     disputed: float = 0.0  # part of the open amount under dispute
     invoice_date: date | None = None  # for the customer's usual days to pay (``LearningMatcher``)
+    reverses: int | None = None  # a credit note's: the invoice it was issued for (``Matcher._offset``)
 
 
 @dataclass(frozen=True)
@@ -330,6 +333,8 @@ class Matcher:
             closed_numbers if isinstance(closed_numbers, ClosedNumbers) else ClosedNumbers(closed_numbers or ())
         )
         self._pair_sums = {}  # partner -> (pool, cents, pair sums) for the search of sums of items
+        self._offsets = {}  # partner -> its open credit notes set against its open invoices (``_offset``)
+        self._tails = {}  # partner -> its open invoices by number without prefix (``_short_numbers``)
 
     def _index_items(self, items):
         """The items by number key (and its one-deletion variants), reference, customer and undisputed amount."""
@@ -339,7 +344,10 @@ class Matcher:
         self.by_ref = IdIndex()
         self.by_cents = {}  # open amount -> undisputed open invoices of that amount, across customers
         self._longest_key = 0  # a candidate longer by two or more is no typo of any number (``typo_neighbours``)
+        self.credit_partners = set()  # customers with an open credit note (``_offset``)
         for item in items:
+            if item.amount < 0:
+                self.credit_partners.add(item.partner_id)
             if item.amount > 0 and item.disputed <= 0:
                 self.by_cents.setdefault(self._cents(item.amount), []).append(item)
             for key in number_keys(item.number):
@@ -586,6 +594,202 @@ class Matcher:
             for it in sorted(items, key=lambda it: (it.amount >= 0, it.due, it.id))
         ]
 
+    # ------------------------------------------------------------------ credit notes first
+
+    def _offset(self, partner_id):
+        """The customer's open credit notes set against its open undisputed invoices (cached): each on the invoice
+        it was issued for when that one is open and takes it, the others on the oldest invoices first.
+
+        :return: (the credit notes used, {invoice id: the part of it they settle}, whether any was set against an
+            invoice it was not issued for: a guess), or None when it has none to use.
+        """
+        if partner_id not in self.credit_partners:
+            return None
+        cached = self._offsets.get(partner_id)
+        if cached is None:
+            items = self.by_partner.get(partner_id, ())
+            credits = [it for it in items if it.amount < 0]
+            invoices = [it for it in items if it.amount > 0 and it.disputed <= 0]
+            cached = self._offsets[partner_id] = self._offset_against(credits, invoices)
+        return cached or None
+
+    def _offset_against(self, credits, invoices):
+        """``credits`` (oldest first) used in full while ``invoices`` can take them: each on the invoice it was
+        issued for when that one has room for it, the others on ``invoices`` oldest due first.
+
+        A credit note is used in full or not at all (as the apply requires); one larger than what is left of the
+        invoices stays open. :return: (credit notes used, {invoice id: the part they settle}, guessed), or ()."""
+        room = {it.id: self._cents(it.amount) for it in invoices}
+        used, parts, guessed, loose = [], {}, False, []
+        for credit in credits:
+            cents = -self._cents(credit.amount)
+            if cents > 0 and 0 < cents <= room.get(credit.reverses, 0):
+                used.append(credit)
+                room[credit.reverses] -= cents
+                parts[credit.reverses] = parts.get(credit.reverses, 0) + cents
+            else:
+                loose.append((credit, cents))
+        left = sum(room.values())
+        total = 0
+        for credit, cents in loose:
+            if 0 < cents <= left - total:
+                used.append(credit)
+                total += cents
+                guessed = True
+        for invoice in invoices:
+            if total <= 0:
+                break
+            cents = min(room[invoice.id], total)
+            if cents > 0:
+                parts[invoice.id] = parts.get(invoice.id, 0) + cents
+                total -= cents
+        parts = {i: self._round(cents * self.rounding) for i, cents in parts.items()}
+        return (used, parts, guessed) if used else ()
+
+    def _net_items(self, items, parts):
+        """``items`` with what the credit notes settle of them (``parts``) taken off; those they settle left out."""
+        net = []
+        for item in items:
+            part = parts.get(item.id)
+            if part is None:
+                net.append(item)
+            elif not self._is_zero(item.amount - part):
+                net.append(dataclasses.replace(item, amount=self._round(item.amount - part)))
+        return net
+
+    def _with_credits(self, proposal, offset, at=0):
+        """``proposal`` (cash on what the credit notes of ``offset`` leave open) with those credit notes used first:
+        each in full, then the invoices they settle (each its credit part plus any cash), then the rest. Their
+        reasons go at position ``at`` of the proposal's."""
+        used, parts, _guessed = offset
+        cash = {allocation.item_id: allocation.amount for allocation in proposal.allocations}
+        allocations = [Allocation(credit.id, self._round(credit.amount)) for credit in used]
+        allocations += [Allocation(i, self._round(part + cash.pop(i, 0.0))) for i, part in parts.items()]
+        allocations += [allocation for allocation in proposal.allocations if allocation.item_id in cash]
+        proposal.allocations = allocations
+        if len(used) > 3:
+            reasons = [
+                _lt(
+                    "%(count)s open credit notes (%(amount)s) offset first",
+                    count=self.format_count(len(used)),
+                    amount=self.format_amount(-sum(credit.amount for credit in used)),
+                )
+            ]
+        else:
+            reasons = [
+                _lt(
+                    "credit note %(number)s (%(amount)s) offset first",
+                    number=credit.number,
+                    amount=self.format_amount(-credit.amount),
+                )
+                for credit in used
+            ]
+        proposal.reasons[at:at] = reasons
+        return proposal
+
+    def _named_net_of_credits(self, source, partner_id, items, reasons):
+        """The memo's invoices settled once the customer's oldest other open credit notes (the first one, the first
+        two... up to ``MAX_CREDITS``) are set against them: the proposal when the amount settles them so (exactly or
+        within the tolerance), else None."""
+        if partner_id not in self.credit_partners:
+            return None
+        named = {it.id for it in items}
+        own = self.by_partner.get(partner_id, ())
+        credits = [it for it in own if it.amount < 0 and it.id not in named]
+        invoices = [it for it in own if it.amount > 0 and it.id in named]
+        for count in range(1, min(len(credits), MAX_CREDITS) + 1):
+            offset = self._offset_against(credits[:count], invoices)
+            if not offset or len(offset[0]) < count:
+                break  # that credit note does not fit the invoices: more never settle them
+            net = self._net_items(invoices, offset[1]) + [it for it in items if it.amount < 0]
+            if not net:
+                break
+            proposal = self._proposal_for_items(source, partner_id, net, True, reasons, 98)
+            if proposal.confidence >= 95 and self._is_zero(proposal.remainder):
+                proposal.confidence = min(proposal.confidence, 95)  # the credit notes deducted are inferred
+                return self._with_credits(proposal, offset, at=1)
+        return None
+
+    # ------------------------------------------------------------------ numbers without their prefix
+
+    def _tails_of(self, partner_id):
+        """The customer's open invoices by their number without its prefix: the last run of digits as written
+        ('INV/2026/00001' -> '00001', four digits or more) and the same after the prefix ('inv00001'); cached."""
+        tails = self._tails.get(partner_id)
+        if tails is None:
+            tails = self._tails[partner_id] = {}
+            for item in self.by_partner.get(partner_id, ()):
+                parts = key_parts(item.number)
+                if item.amount <= 0 or not parts or not parts[-1].isdigit() or len(parts[-1]) < MIN_KEY:
+                    continue
+                forms = {parts[-1]} | ({parts[0] + parts[-1]} if len(parts) > 2 and parts[0].isalpha() else set())
+                for form in forms:
+                    tails.setdefault(form, []).append(item)
+        return tails
+
+    def _short_numbers(self, candidates, partner_id):
+        """The customer's open invoice the memo names by a number without its journal prefix ('invoice 2026/00001',
+        'inv 00001'), when it names exactly one of them.
+
+        Only what no number of the whole ledger names alone is looked at here (``_exact_hits`` takes that): a key
+        several invoices share ('2026/00001' of INV/2026/00001 and SAL/2026/00001), or the sequence as written.
+
+        :return: (the item or None, the numbers it could be when several, else [])
+        """
+        if partner_id is None:
+            return None, []
+        tails = None
+        for candidate in candidates:
+            if not DIGITS.search(candidate):
+                continue
+            ids = self.by_key.get(candidate)
+            if len(ids) == 1:
+                continue  # one number's alone: named exactly (``_exact_hits``), or another customer's
+            if ids:
+                mine = [self.items[i] for i in sorted(ids) if self.items[i].partner_id == partner_id]
+                mine = [it for it in mine if it.amount > 0]
+            else:
+                tails = self._tails_of(partner_id) if tails is None else tails
+                mine = tails.get(candidate, [])
+            if len(mine) == 1:
+                return mine[0], []
+            if mine:
+                return None, sorted(it.number for it in mine)
+        return None, []
+
+    def _short_proposal(self, source, partner_id, partner_reason, item):
+        """The invoice the memo names without its prefix: 90 when the amount settles it and the payer is the
+        source's own (80 otherwise), 60 paid in other amounts (held when another item takes the amount)."""
+        reasons = [_lt("%(number)s found in the memo without its prefix", number=item.number)]
+        if partner_reason:
+            reasons.append(partner_reason)
+        exact_amount = self._is_zero(self._dispute_cap(item, False) - source.amount)
+        base = (90 if source.partner_id is not None else 80) if exact_amount else 60
+        if not exact_amount:  # the customer may have deducted its open credit notes
+            netted = self._named_net_of_credits(source, partner_id, [item], reasons)
+            if netted:
+                netted.confidence = min(netted.confidence, 90 if source.partner_id is not None else 80)
+                return netted
+        proposal = self._proposal_for_items(source, partner_id, [item], False, reasons, base)
+        proposal.confidence = min(proposal.confidence, base)
+        if not exact_amount:
+            self._hold_if_amount_elsewhere(proposal, source, partner_id, [item])
+        return proposal
+
+    def _hold_ambiguous(self, proposals, numbers):
+        """The memo's number could be any of ``numbers``: said in the reasons; a proposal paying none of them, or
+        more than one, is held (the memo alone never picks one)."""
+        reason = _lt(
+            "the number in the memo, without its prefix, could be %(numbers)s: ambiguous", numbers=" or ".join(numbers)
+        )
+        for proposal in proposals:
+            named = {self.items[a.item_id].number for a in proposal.allocations} & set(numbers)
+            if len(named) == 1 and not proposal.conflict:
+                proposal.reasons.append(reason)
+            else:
+                proposal.hold(reason)
+        return proposals
+
     # ------------------------------------------------------------------ search
 
     def propose(self, source, limit=5):
@@ -740,8 +944,19 @@ class Matcher:
                 reasons.append(partner_reason)
             proposal = self._proposal_for_items(source, partner_id, items, True, reasons, 98)
             if not self._is_zero(proposal.remainder) or proposal.confidence < 95:
+                netted = self._named_net_of_credits(source, partner_id, items, reasons)
+                if netted:
+                    return [netted]
                 self._hold_if_amount_elsewhere(proposal, source, partner_id, items)
             return [proposal]
+        short, ambiguous = self._short_numbers(candidates, partner_id)
+        if short is not None:
+            return [self._short_proposal(source, partner_id, partner_reason, short)]
+        if ambiguous:
+            found = self._learned_search(source, candidates, partner_id, partner_reason) or self._search_amount(
+                source, partner_id, partner_reason, limit
+            )
+            return self._hold_ambiguous(found, ambiguous)
         fuzzy = self._fuzzy_hits(candidates)
         if partner_id is not None:
             fuzzy = {i for i in fuzzy if self.items[i].partner_id == partner_id}
@@ -862,8 +1077,44 @@ class Matcher:
         )
 
     def _search_amount(self, source, partner_id, partner_reason, limit):
-        """No reference: the payer's open items of that amount, a sum of them, else the oldest ones."""
+        """No reference: the payer's open items of that amount, a sum of them, else the oldest ones.
+
+        The payer's open credit notes settle its oldest open invoices first (``_offset``): the amount is searched
+        among what they leave open too, and those proposals use the credit notes before the cash. They are taken
+        when surer than the search on the open items as they are, or as sure while that one puts cash on an invoice
+        the credit notes settle. When the items as they are fit the amount better (the customer paid an invoice in
+        full and keeps its credit notes for later), the reasons say the credit notes stay open."""
         open_items = [it for it in self.by_partner.get(partner_id, []) if it.amount > 0]
+        gross = self._search_open_amounts(source, partner_id, partner_reason, limit, open_items, partner_id)
+        offset = self._offset(partner_id)
+        if not offset:
+            return gross
+        net = self._net_items(open_items, offset[1])
+        found = self._search_open_amounts(source, partner_id, partner_reason, limit, net, (partner_id, "net"))
+        netted, plain = self._strength(found), self._strength(gross)
+        settled = offset[1]  # what the credit notes settle: cash there is the mistake this avoids
+        if found and (not gross or netted > plain or (netted == plain and self._pays_any(gross[0], settled))):
+            found = [self._with_credits(proposal, offset) for proposal in found]
+            if offset[2] and found[0].confidence > 80:
+                # Set against invoices they were not issued for: the amount may well pay the one they reduced.
+                found[0].confidence = 80
+                found[0].reasons.append(_lt("credit notes set against invoices they were not issued for: to confirm"))
+            return found
+        if gross and netted < plain:
+            gross[0].reasons.append(_lt("the open credit notes stay open: the amount fits the open items as they are"))
+        return gross
+
+    @staticmethod
+    def _pays_any(proposal, item_ids):
+        return any(allocation.item_id in item_ids for allocation in proposal.allocations)
+
+    @staticmethod
+    def _strength(proposals):
+        """How sure the best of ``proposals`` is: its confidence, 0 when held or when there is none."""
+        return 0 if not proposals or proposals[0].conflict else proposals[0].confidence
+
+    def _search_open_amounts(self, source, partner_id, partner_reason, limit, open_items, pool_key):
+        """``_search_amount`` on ``open_items`` (``pool_key``: their sums' cache, see ``_pool``)."""
         same_amount = [it for it in open_items if self._is_zero(self._dispute_cap(it, False) - source.amount)]
         given = source.partner_id is not None
         if len(same_amount) == 1:
@@ -874,7 +1125,7 @@ class Matcher:
             if partner_reason:
                 reasons.append(partner_reason)
             proposal = self._proposal_for_items(source, partner_id, [item], False, reasons, 90 if given else 80)
-            others = self._sum_of_others(partner_id, open_items, item, source.amount)
+            others = self._sum_of_others(pool_key, open_items, item, source.amount)
             if others:
                 proposal.hold(_lt("also the sum of %(numbers)s", numbers=" + ".join(it.number for it in others)))
             return [proposal]
@@ -889,7 +1140,7 @@ class Matcher:
                 proposals.append(self._proposal_for_items(source, partner_id, [item], False, [reason], 40))
                 proposals[-1].hold(reason)
             return proposals
-        combination = self._search_combination(source, partner_id, partner_reason, open_items)
+        combination = self._search_combination(source, partner_id, partner_reason, open_items, pool_key)
         if combination:
             return [combination]
         if open_items:  # nothing fits: the oldest items, as a starting point for the user
@@ -899,13 +1150,13 @@ class Matcher:
             proposals.append(proposal)
         return proposals
 
-    def _search_combination(self, source, partner_id, partner_reason, open_items):
+    def _search_combination(self, source, partner_id, partner_reason, open_items, pool_key=None):
         """The one set of the payer's items summing to the amount: automatic (90) when unlikely to be a coincidence.
 
         See the module's docstring for the model. Automatic only for a payer given by the source itself and when
         the pool held every undisputed open item of the payer (else a set outside it was never tried).
         """
-        pool, cents, _sums = self._pool(partner_id, open_items)
+        pool, cents, _sums = self._pool(partner_id if pool_key is None else pool_key, open_items)
         combination = self._unique_combination(pool, cents, source.amount)
         if not combination:
             return None
@@ -1111,7 +1362,8 @@ class Matcher:
         return None
 
     def _pool(self, partner_id, open_items):
-        """The customer's oldest ``pool`` undisputed open items, their cents and pair sums (computed once)."""
+        """The customer's oldest ``pool`` undisputed open items, their cents and pair sums (computed once per
+        ``partner_id``: a customer's id, or its id and "net" for its items net of its credit notes)."""
         cached = self._pair_sums.get(partner_id)
         if cached is None:
             pool = [it for it in open_items if it.disputed <= 0][: self.combination_pool]

@@ -90,6 +90,8 @@ class BillingMatchRun(models.Model):
         "review is tried again by the next run, so sources and leftovers are not summed).",
     )
     left_count = fields.Integer(string="Left to Review", compute="_compute_left_count")
+    undone_by_id = fields.Many2one("res.users", readonly=True)
+    undone_date = fields.Datetime(string="Undone On", readonly=True)
     learned = fields.Boolean(
         readonly=True,
         help="What the run applied has taught the matching its customers' habits (a manual run at once, an "
@@ -490,6 +492,15 @@ class BillingMatchRunLine(models.Model):
     partial_ids = fields.Many2many("account.partial.reconcile", string="Reconciliations")
     partial_count = fields.Integer(help="How many reconciliations the run made: undo checks none is gone.")
     writeoff_move_id = fields.Many2one("account.move", string="Write-off Entry")
+    undone = fields.Boolean(
+        compute="_compute_status", help="Applied by the run, then taken back when the run was undone."
+    )
+    status = fields.Char(
+        compute="_compute_status",
+        help="The outcome at the time of the run; Undone when the run applied it and was undone since.",
+    )
+    undone_by_id = fields.Many2one(related="run_id.undone_by_id")
+    undone_date = fields.Datetime(related="run_id.undone_date")
     invoice_ids = fields.Many2many("account.move", string="Invoices", compute="_compute_invoice_ids")
     invoice_names = fields.Char(string="Invoice Numbers", compute="_compute_invoice_ids")
 
@@ -498,6 +509,14 @@ class BillingMatchRunLine(models.Model):
         for line in self:
             line.invoice_ids = line.allocation_ids.move_id
             line.invoice_names = ", ".join(line.invoice_ids.mapped("name"))  # full numbers, never cut
+
+    @api.depends("outcome", "run_id.state")
+    @api.depends_context("lang")
+    def _compute_status(self):
+        labels = dict(self._fields["outcome"]._description_selection(self.env))
+        for line in self:
+            line.undone = line.outcome == "applied" and line.run_id.state == "undone"
+            line.status = self.env._("Undone") if line.undone else labels.get(line.outcome, "")
 
     def _item_name(self):
         self.ensure_one()

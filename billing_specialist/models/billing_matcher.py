@@ -79,6 +79,7 @@ class BillingMatcher:
             "currency_id",
             "move_type",
             "billing_disputed_amount",
+            "reversed_entry_id",
         ]
         Move.flush_model(fnames)
         query = Move._search(domain, order=Move._order)
@@ -103,6 +104,7 @@ class BillingMatcher:
             currency_id,
             move_type,
             disputed,
+            reverses,
         ) in rows:
             ids.append(move_id)
             partner_ids.add(partner_id)
@@ -118,6 +120,7 @@ class BillingMatcher:
                     refs=tuple(r for r in (ref, reference) if r and r != name),
                     disputed=disputed or 0.0,
                     invoice_date=invoiced or None,
+                    reverses=reverses or None,
                 )
             )
         return by_currency, Move.browse(ids), self.env["res.partner"].browse(partner_ids - {None})

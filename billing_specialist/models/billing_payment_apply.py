@@ -3,7 +3,7 @@ import math
 
 import psycopg2
 
-from odoo import Command, api, models
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 from odoo.tools.misc import formatLang
@@ -676,7 +676,7 @@ class BillingPaymentApply(models.AbstractModel):
         applied._check_undoable(applied.partial_ids)
         # Undone first: the reconciliations removed below are the run's own, not taken back by hand (see
         # ``account.partial.reconcile.unlink``, which un-learns those).
-        run.sudo().state = "undone"
+        run.sudo().write({"state": "undone", "undone_by_id": self.env.uid, "undone_date": fields.Datetime.now()})
         applied.partial_ids.exists().unlink()  # unlinking one may take its exchange partial along
         for model in self.env["billing.payment.source"]._billing_source_models():
             applied.mapped(model._billing_source_field)._billing_after_unreconcile()

@@ -13,8 +13,8 @@ from .common import random_digits
 ACME, GLOBEX, INITECH = 1, 2, 3
 
 
-def item(id_, number, amount, partner=ACME, due=(2026, 1, 1), refs=(), disputed=0.0):
-    return OpenItem(id_, partner, number, amount, date(*due), tuple(refs), disputed)
+def item(id_, number, amount, partner=ACME, due=(2026, 1, 1), refs=(), disputed=0.0, reverses=None):
+    return OpenItem(id_, partner, number, amount, date(*due), tuple(refs), disputed, reverses=reverses)
 
 
 @tagged("post_install", "-at_install")
@@ -392,3 +392,120 @@ class TestTypoSearchOfLongMemos(BaseCase):
         self.assertEqual([a.item_id for a in proposals[0].allocations], [1], "the number it names is still found")
         self.assertEqual(matcher.typo_neighbours("inv202600043"), {1}, "a typo of a number is still found")
         self.assertEqual(typo_slip("INV20260042", "INV202600042"), "dropped")
+
+
+@tagged("post_install", "-at_install")
+class TestCreditNotesFirst(BaseCase):
+    """The customer's open credit notes settle invoices before any cash is proposed on them (issue 23)."""
+
+    def setUp(self):
+        super().setUp()
+        self.items = [
+            item(1, "INV/2026/00001", 100.0, due=(2026, 1, 1)),
+            item(2, "INV/2026/00002", 100.0, due=(2026, 2, 1)),
+            item(3, "RINV/2026/00001", -50.0, due=(2026, 1, 5), reverses=1),
+            item(4, "RINV/2026/00002", -50.0, due=(2026, 1, 6), reverses=1),
+            item(5, "RINV/2026/00003", -100.0, partner=GLOBEX, reverses=1),  # another customer's
+            item(6, "INV/2026/00003", 80.0, partner=INITECH, due=(2026, 1, 1)),
+            item(7, "INV/2026/00004", 80.0, partner=INITECH, due=(2026, 2, 1)),
+            item(8, "RINV/2026/00004", -30.0, partner=INITECH),  # issued for no invoice
+        ]
+        self.matcher = Matcher(self.items, partner_names={ACME: "Acme Retail", GLOBEX: "Globex", INITECH: "Initech"})
+
+    def best(self, **kwargs):
+        proposals = self.matcher.propose(Source(id=100, **kwargs))
+        return proposals[0] if proposals else None
+
+    def test_cash_goes_to_what_the_credit_notes_leave_open(self):
+        proposal = self.best(amount=100.0, memo="thanks", partner_id=ACME)
+        self.assertEqual(
+            [(a.item_id, a.amount) for a in proposal.allocations], [(3, -50.0), (4, -50.0), (1, 100.0), (2, 100.0)]
+        )
+        self.assertEqual(proposal.confidence, 90)
+        self.assertTrue(proposal.applies(THRESHOLD))
+        self.assertEqual(
+            proposal.explain(),
+            "credit note RINV/2026/00001 (50.00) offset first; credit note RINV/2026/00002 (50.00) offset first; "
+            "the only open item of 100.00 for this customer; the amount settles it exactly",
+        )
+
+    def test_another_customers_credit_note_is_never_used(self):
+        proposal = self.best(amount=100.0, memo="thanks", partner_id=ACME)
+        self.assertNotIn(5, proposal.item_ids)
+        self.assertIsNone(self.best(amount=100.0, memo="thanks", partner_id=GLOBEX), "nothing of Globex to pay")
+
+    def test_a_memo_naming_the_invoice_net_of_a_credit_note(self):
+        proposal = self.best(amount=50.0, memo="INV/2026/00001", partner_id=ACME)
+        self.assertEqual([(a.item_id, a.amount) for a in proposal.allocations], [(3, -50.0), (1, 100.0)])
+        self.assertEqual(proposal.confidence, 95)
+        self.assertIn("credit note RINV/2026/00001 (50.00) offset first", proposal.explain())
+        paid_in_full = self.best(amount=100.0, memo="INV/2026/00002", partner_id=ACME)
+        self.assertEqual(([(a.item_id, a.amount) for a in paid_in_full.allocations]), [(2, 100.0)], "no credit used")
+
+    def test_credit_notes_issued_for_no_invoice_are_a_guess(self):
+        # Two invoices of 80: the credit note set against the oldest makes the other the only one of 80.
+        proposal = self.best(amount=80.0, memo="", partner_id=INITECH)
+        self.assertEqual([(a.item_id, a.amount) for a in proposal.allocations], [(8, -30.0), (6, 30.0), (7, 80.0)])
+        self.assertEqual(proposal.confidence, 80)
+        self.assertFalse(proposal.applies(THRESHOLD))
+        self.assertIn("credit notes set against invoices they were not issued for", proposal.explain())
+
+    def test_a_paid_invoice_keeps_the_credit_notes_open(self):
+        """The amount is that of an invoice as it is and of nothing once the credit notes are set: they stay."""
+        proposal = self.best(amount=200.0, memo="", partner_id=ACME)  # both invoices, gross
+        self.assertEqual(sorted(proposal.item_ids), [1, 2])
+        self.assertNotIn(3, proposal.item_ids)
+        self.assertIn("the open credit notes stay open", proposal.explain())
+
+    def test_credit_note_larger_than_the_invoices_stays_open(self):
+        matcher = Matcher([item(1, "INV/2026/00001", 40.0), item(2, "RINV/2026/00001", -60.0)])
+        proposals = matcher.propose(Source(id=1, amount=40.0, partner_id=ACME))
+        self.assertEqual([(a.item_id, a.amount) for a in proposals[0].allocations], [(1, 40.0)])
+
+
+@tagged("post_install", "-at_install")
+class TestNumbersWithoutPrefix(BaseCase):
+    """A memo naming an invoice number without its journal prefix (issue 23)."""
+
+    def setUp(self):
+        super().setUp()
+        self.matcher = Matcher(
+            [
+                item(1, "INV/2026/00001", 400.0, due=(2026, 1, 1)),
+                item(2, "SAL/2026/00001", 250.0, due=(2026, 2, 1)),
+                item(3, "INV/2025/00017", 80.0, partner=GLOBEX),
+                item(4, "INV/2026/00017", 90.0, partner=INITECH),
+            ],
+            partner_names={ACME: "Acme Retail", GLOBEX: "Globex", INITECH: "Initech"},
+        )
+
+    def best(self, **kwargs):
+        proposals = self.matcher.propose(Source(id=100, **kwargs))
+        return proposals[0] if proposals else None
+
+    def test_one_open_invoice_of_the_customer(self):
+        proposal = self.best(amount=80.0, memo="inv 00017", partner_id=GLOBEX)
+        self.assertEqual((proposal.item_ids, proposal.confidence), ([3], 90))
+        self.assertIn("INV/2025/00017 found in the memo without its prefix", proposal.explain())
+        proposal = self.best(amount=90.0, memo="invoice 2026/00017", partner_id=INITECH)
+        self.assertEqual((proposal.item_ids, proposal.confidence), ([4], 98), "a key no other invoice has")
+        proposal = self.best(amount=250.0, memo="sal 00001", partner_id=ACME)
+        self.assertEqual((proposal.item_ids, proposal.confidence), ([2], 90))
+
+    def test_several_open_invoices_is_ambiguous_and_held(self):
+        proposal = self.best(amount=650.5, memo="invoice 2026/00001", partner_id=ACME)
+        self.assertTrue(proposal.conflict)
+        self.assertIn("could be INV/2026/00001 or SAL/2026/00001: ambiguous", proposal.explain())
+        proposal = self.best(amount=10.0, memo="ref 00001", partner_id=ACME)
+        self.assertFalse(proposal.applies(THRESHOLD))
+        self.assertIn("ambiguous", proposal.explain())
+        proposal = self.best(amount=400.0, memo="inv 00001", partner_id=ACME)  # the prefix tells which
+        self.assertEqual((proposal.item_ids, proposal.confidence), ([1], 90))
+
+    def test_the_memo_alone_never_decides(self):
+        """A number without prefix, another amount: 60 (partial), never applied automatically."""
+        proposal = self.best(amount=50.0, memo="inv 00017", partner_id=GLOBEX)
+        self.assertEqual((proposal.item_ids, proposal.confidence), ([3], 60))
+        proposal = self.best(amount=80.0, memo="inv 00017")  # no payer: its amount across customers, held
+        self.assertFalse(proposal.applies(THRESHOLD))
+        self.assertNotIn("without its prefix", proposal.explain())
