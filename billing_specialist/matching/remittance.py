@@ -503,6 +503,60 @@ def resolve_reference(matcher, reference, partner_id, amount=None, exclude=froze
     return None, None
 
 
+@dataclass(frozen=True)
+class Understood:
+    """What an advice line was understood as, right after import (``understand_reference``).
+
+    ``how``: 'exact', 'written' or 'typo' with ``item`` (the customer's invoice it names); 'several' with the
+    customer's numbers it could name (``candidates``); 'not_found' (no invoice of the customer: a reference naming
+    another customer's invoice is not found either, and names nothing of it)."""
+
+    how: str
+    item: object = None
+    candidates: tuple = ()
+
+
+def understand_reference(matchers, reference, partner_id, amount=None, exclude=frozenset()):
+    """What ``reference`` names among the customer's invoices: an ``Understood``.
+
+    ``matchers``: (the customer's open items, all its invoices with the paid ones); each may also hold other
+    customers' invoices named exactly, so that a typo landing on one is read as the matching reads it
+    (``resolve_reference``). The number as written first (a paid invoice named exactly is that invoice), then
+    several of the customer's named alike, then one typo among the open invoices, then among all. Another
+    customer's invoice is never the answer: it is 'not_found'."""
+    open_items, all_items = matchers
+    how, item = resolve_reference(all_items, reference, partner_id, amount, exclude)
+    if how in ("exact", "written"):
+        return Understood(how, item)
+    several = _own_exact(all_items, reference, partner_id)
+    if len(several) <= 1:
+        for matcher in (open_items, all_items):
+            how, item = resolve_reference(matcher, reference, partner_id, amount, exclude)
+            if how == "other":
+                return Understood("not_found")
+            if item is not None:
+                return Understood("typo", item)
+        several = _own_fuzzy(open_items, reference, partner_id) or _own_fuzzy(all_items, reference, partner_id)
+    if len(several) > 1:
+        numbers = sorted(all_items.items[i].number for i in several)
+        return Understood("several", candidates=tuple(numbers[:MAX_NAMED_IN_REASONS]))
+    return Understood("not_found")
+
+
+def _own_exact(matcher, reference, partner_id):
+    """The customer's items a reference names exactly (by number, a variant of it or a reference)."""
+    candidates = matcher._candidates(reference)
+    return {i for c in candidates for i in matcher.exact_ids(c) if matcher.items[i].partner_id == partner_id}
+
+
+def _own_fuzzy(matcher, reference, partner_id):
+    """The customer's items one typo away from a reference (those whose full number is, when some are)."""
+    typed = [c for c in matcher._candidates(reference) if len(c) >= 6 and any(ch.isdigit() for ch in c)]
+    fuzzy = {i for c in typed for i in matcher.typo_neighbours(c) if matcher.items[i].partner_id == partner_id}
+    written = normalize(reference)
+    return {i for i in fuzzy if _one_edit(written, normalize(matcher.items[i].number))} or fuzzy
+
+
 def _own_typo(matcher, candidates, reference, partner_id, amount=None, exclude=frozenset()):
     """The customer's only open item one typo away from the reference: (item, False); when several are, the only
     one of them open for exactly ``amount`` and not in ``exclude``: (item, True); else (None, False).
@@ -667,6 +721,38 @@ def _check_line(matcher, proposal, label, item, line, partial):
         )
     elif item.amount - line.paid > matcher.rounding / 2:
         partial.append(item.number)
+        proposal.reasons.append(_short_reason(matcher, label, item, line))
+
+
+def _short_reason(matcher, label, item, line):
+    """Why the line pays less than its invoice's open amount: its deduction (the customer's reason code), or none."""
+    values = {
+        "short": matcher.format_amount(item.amount - line.paid),
+        "advice": label,
+        "row": line.row or "?",
+        "number": item.number,
+    }
+    if line.deduction > 0 and matcher._is_zero(item.amount - line.paid - line.deduction):
+        return _lt(
+            "short by %(short)s: deduction '%(reason)s' on line %(row)s of advice %(advice)s (invoice %(number)s)",
+            reason=line.reason or "-",
+            **values,
+        )
+    if line.deduction > 0:
+        return _lt(
+            "short by %(short)s: deduction '%(reason)s' of %(deduction)s on line %(row)s of advice %(advice)s "
+            "(invoice %(number)s), which is not the difference",
+            reason=line.reason or "-",
+            deduction=matcher.format_amount(line.deduction),
+            **values,
+        )
+    return _lt(
+        "short by %(short)s: line %(row)s of advice %(advice)s pays %(paid)s of the %(open)s open on %(number)s, "
+        "with no deduction",
+        paid=matcher.format_amount(line.paid),
+        open=matcher.format_amount(item.amount),
+        **values,
+    )
 
 
 def _explain(matcher, proposal, label, seen, written):
