@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from odoo.tools.translate import LazyTranslate
 
-from .engine import Allocation, Proposal, normalize
+from .engine import Allocation, Matcher, Proposal, normalize
 
 _lt = LazyTranslate(__name__, default_lang="en_US")
 
@@ -516,27 +516,52 @@ class Understood:
     candidates: tuple = ()
 
 
+class AdviceMatcher(Matcher):
+    """A ``Matcher`` for the lines of advices: what each reference is split into is worked out once, as advices
+    name the same references again (two passes over the lines, the open then all invoices)."""
+
+    _shared_candidates = None
+
+    def share_candidates(self, cache):
+        """Use ``cache`` (a dict: reference -> candidates) for ``_candidates``, shared with other matchers."""
+        self._shared_candidates = cache
+        return self
+
+    def _candidates(self, memo):
+        cache = self._shared_candidates
+        if cache is None:
+            return super()._candidates(memo)
+        found = cache.get(memo)
+        if found is None:
+            found = cache[memo] = super()._candidates(memo)
+        return found
+
+
 def understand_reference(matchers, reference, partner_id, amount=None, exclude=frozenset()):
     """What ``reference`` names among the customer's invoices: an ``Understood``.
 
-    ``matchers``: (the customer's open items, all its invoices with the paid ones); each may also hold other
-    customers' invoices named exactly, so that a typo landing on one is read as the matching reads it
-    (``resolve_reference``). The number as written first (a paid invoice named exactly is that invoice), then
-    several of the customer's named alike, then one typo among the open invoices, then among all. Another
-    customer's invoice is never the answer: it is 'not_found'."""
+    ``matchers``: (the customer's open items, all its invoices with the paid ones: the same matcher when none is
+    paid); each may also hold other customers' invoices named exactly, so that a typo landing on one is read as the
+    matching reads it (``resolve_reference``). The number as written first (a paid invoice named exactly is that
+    invoice), then several of the customer's named alike, then one typo among the open invoices, then among all.
+    Another customer's invoice is never the answer: it is 'not_found'."""
     open_items, all_items = matchers
-    how, item = resolve_reference(all_items, reference, partner_id, amount, exclude)
-    if how in ("exact", "written"):
-        return Understood(how, item)
+    how_all, item_all = resolve_reference(all_items, reference, partner_id, amount, exclude)
+    if how_all in ("exact", "written"):
+        return Understood(how_all, item_all)
     several = _own_exact(all_items, reference, partner_id)
     if len(several) <= 1:
-        for matcher in (open_items, all_items):
-            how, item = resolve_reference(matcher, reference, partner_id, amount, exclude)
+        tried = [(how_all, item_all)]
+        if open_items is not all_items:
+            tried.insert(0, resolve_reference(open_items, reference, partner_id, amount, exclude))
+        for how, item in tried:
             if how == "other":
                 return Understood("not_found")
             if item is not None:
                 return Understood("typo", item)
-        several = _own_fuzzy(open_items, reference, partner_id) or _own_fuzzy(all_items, reference, partner_id)
+        several = _own_fuzzy(open_items, reference, partner_id)
+        if not several and open_items is not all_items:
+            several = _own_fuzzy(all_items, reference, partner_id)
     if len(several) > 1:
         numbers = sorted(all_items.items[i].number for i in several)
         return Understood("several", candidates=tuple(numbers[:MAX_NAMED_IN_REASONS]))
@@ -604,6 +629,12 @@ def _one_edit(first, second):
         )
     short, long = sorted((first, second), key=len)
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def named_by(matcher, candidates, partner_id):
+    """The customer's items a reference's ``candidates`` name: one item is what ``resolve_reference`` takes as
+    'exact' or 'written'."""
+    return _own_hits(matcher, candidates, partner_id)
 
 
 def _own_hits(matcher, candidates, partner_id):

@@ -2,8 +2,8 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 from odoo.tools.misc import formatLang
 
-from ..matching.engine import Matcher, MatchPolicy, OpenItem
-from ..matching.remittance import understand_reference
+from ..matching.engine import MatchPolicy, OpenItem
+from ..matching.remittance import AdviceMatcher, named_by, understand_reference
 
 # Set by the application (when the advice is read, or applied), never by a client.
 PROTECTED_FIELDS = {
@@ -25,6 +25,14 @@ UNDERSTOOD_STATES = [
     ("currency", "Other Currency"),
 ]
 UNDERSTOOD = ("found", "deduction")
+# Computed from what the line names, then from the invoice it names as it is now.
+UNDERSTOOD_FIELDS = (
+    "understood_match",
+    "understood_move_id",
+    "understood_candidates",
+    "understood_state",
+    "understood",
+)
 MATCHES = [
     ("exact", "Exact"),
     ("written", "Written Differently"),
@@ -262,7 +270,7 @@ class BillingRemittanceLine(models.Model):
             ("state", "=", "posted"),
             ("move_type", "in", ("out_invoice", "out_refund")),
         ]
-        references = {line.reference.strip() for line in lines.remittance_id.line_ids}
+        references = {line.reference.strip() for line in lines}
         invoices = Move.search_fetch(
             [*domain, ("commercial_partner_id", "in", lines.remittance_id.partner_id.ids)], INVOICE_FIELDS
         ) | Move.search_fetch([*domain, ("name", "in", list(references))], INVOICE_FIELDS)
@@ -276,12 +284,7 @@ class BillingRemittanceLine(models.Model):
     def _billing_understand_with(self, remittance, matchers):
         """Understand these lines of ``remittance`` with its customer's ``matchers`` (open items, then all)."""
         partner_id = remittance.partner_id.id
-        named = set()  # what the advice's lines name exactly: a typo elsewhere in it does not mean them
-        for line in remittance.line_ids:
-            if line.reference:
-                understood = understand_reference(matchers, line.reference, partner_id)
-                if understood.how in ("exact", "written"):
-                    named.add(understood.item.id)
+        named = self._billing_named_exactly(remittance, matchers[1])
         for line in self:
             understood = understand_reference(
                 matchers, line.reference, partner_id, line.amount_paid + line.amount_deduction, exclude=named
@@ -289,6 +292,28 @@ class BillingRemittanceLine(models.Model):
             line.understood_match = understood.how
             line.understood_move_id = understood.item.id if understood.item else False
             line.understood_candidates = ", ".join(understood.candidates) or False
+
+    @api.model
+    def _billing_named_exactly(self, remittance, matcher):
+        """The customer's invoices the advice's lines name exactly: a typo elsewhere in it does not mean them.
+
+        Odoo computes the lines by batches of a thousand: this set, read from all the lines, is kept for the next
+        batches (keyed by the lines' references and the customer's invoices, so it is never stale)."""
+        partner_id = remittance.partner_id.id
+        references = tuple(remittance.line_ids.mapped("reference"))
+        own = tuple(sorted(i for i, item in matcher.items.items() if item.partner_id == partner_id))
+        key = (remittance.id, partner_id, hash(references), hash(own))
+        memo = self.env.cr.cache.setdefault("billing_remittance_named", {})
+        if key not in memo:
+            if len(memo) > 20:
+                memo.clear()
+            named = set()
+            for reference in references if own else ():  # what resolve_reference takes as 'exact' or 'written'
+                hits = named_by(matcher, matcher._candidates(reference or ""), partner_id)
+                if len(hits) == 1:
+                    named |= hits
+            memo[key] = frozenset(named)
+        return memo[key]
 
     @api.model
     def _billing_understanding_matchers(self, invoices, company, partner, references):
@@ -312,10 +337,31 @@ class BillingRemittanceLine(models.Model):
             elif move.name in references:
                 named.append(item)
         policy = MatchPolicy(rounding=company.currency_id.rounding)
-        return (
-            Matcher([item for item, paid in mine if not paid] + named, policy),
-            Matcher([item for item, _paid in mine] + named, policy),
+        cache = {}
+        everything = AdviceMatcher([item for item, _paid in mine] + named, policy).share_candidates(cache)
+        if not any(paid for _item, paid in mine):
+            return everything, everything
+        return AdviceMatcher([item for item, paid in mine if not paid] + named, policy).share_candidates(
+            cache
+        ), everything
+
+    @api.model
+    def _billing_understand_again(self, partners):
+        """Invoices of ``partners`` were posted: the lines of their waiting advices not understood yet are understood
+        again (one query; the lines are recomputed with the next flush, in bulk)."""
+        lines = self.search(
+            [
+                ("remittance_id.partner_id", "in", partners.ids),
+                ("remittance_id.state", "in", ("new", "matched")),
+                ("understood", "=", False),
+            ]
         )
+        if lines:
+            for fname in UNDERSTOOD_FIELDS:
+                self.env.add_to_compute(self._fields[fname], lines)
+            Remittance = self.env["billing.remittance"]
+            for fname in ("understood_count", "not_understood_count"):
+                self.env.add_to_compute(Remittance._fields[fname], lines.remittance_id)
 
     def action_open_invoice(self):
         """Open the invoice the line was understood as (the user's own rights on it apply)."""

@@ -10,6 +10,7 @@ from odoo.tests.common import JsonRpcException
 from ..matching.remittance import Advice, AdviceLine
 from .screenshots import ScreenshotTourMixin
 from .test_remittance import RemittanceCommon
+from .test_remittance_origin import EmailedAdviceCommon
 
 UNKNOWN = "INV/2099/99999"
 
@@ -124,6 +125,16 @@ class TestRemittanceUnderstood(UnderstoodCommon):
         self.assertEqual((remittance.understood_count, remittance.not_understood_count), (0, 2))
         self.assertEqual(second.understood_move_id, self.inv3, "still the invoice the line names")
 
+    def test_understood_again_when_the_invoice_it_names_is_posted(self):
+        remittance = self._advice(["PO-9001,250.00,,"])
+        line = remittance.line_ids
+        self.assertEqual(line.understood_state, "not_found")
+        invoice = self._invoice(250.0, ref="PO-9001", post=False)
+        self.assertEqual(line.understood_state, "not_found", "a draft is no invoice of the customer yet")
+        invoice.action_post()
+        self.assertEqual((line.understood_state, line.understood_move_id), ("found", invoice))
+        self.assertEqual(remittance.understood_count, 1)
+
     def test_understood_again_when_the_line_or_its_customer_changes(self):
         remittance = self._advice([f"{UNKNOWN},300.00,,"])
         line = remittance.line_ids.with_user(self.specialist)
@@ -168,6 +179,24 @@ class TestRemittanceUnderstood(UnderstoodCommon):
         few, many = queries(5), queries(50)
         self.assertEqual(few, many, f"5 lines: {few} queries, 50 lines: {many}")
         self.assertLess(many, 80)
+
+
+@tagged("post_install", "-at_install")
+class TestEmailedAdvicesAreUnderstood(EmailedAdviceCommon):
+    def test_an_emailed_body_is_understood_when_received(self):
+        advice = self._receive(f"{self.inv2.name} 300.00\n{self.inv_other.name} 700.00\n")
+        self.assertEqual(advice.line_ids.mapped("understood_state"), ["found", "not_found"])
+        self.assertEqual(advice.line_ids[0].understood_move_id, self.inv2)
+        self.assertNotIn("Globex", advice.line_ids[1].understood_note)
+        self.assertEqual((advice.understood_count, advice.not_understood_count), (1, 1))
+
+    def test_an_emailed_file_is_understood_when_read(self):
+        advice = self._receive("See attached.", csv=f"ref,amount\n{self.inv4.name},750.00\n{UNKNOWN},5.00\n".encode())
+        self.assertEqual((advice.state, advice.understood_count, advice.not_understood_count), ("reading", 0, 0))
+        self.Remittance._cron_read_files()
+        self.assertEqual(advice.state, "new")
+        self.assertEqual(advice.line_ids.mapped("understood_state"), ["found", "not_found"])
+        self.assertEqual((advice.understood_count, advice.not_understood_count), (1, 1))
 
 
 @tagged("post_install", "-at_install")
