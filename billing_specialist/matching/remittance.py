@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 from odoo.tools.translate import LazyTranslate
 
-from .engine import Allocation, Proposal, normalize
+from .engine import Allocation, Matcher, Proposal, normalize
 
 _lt = LazyTranslate(__name__, default_lang="en_US")
 
@@ -503,6 +503,85 @@ def resolve_reference(matcher, reference, partner_id, amount=None, exclude=froze
     return None, None
 
 
+@dataclass(frozen=True)
+class Understood:
+    """What an advice line was understood as, right after import (``understand_reference``).
+
+    ``how``: 'exact', 'written' or 'typo' with ``item`` (the customer's invoice it names); 'several' with the
+    customer's numbers it could name (``candidates``); 'not_found' (no invoice of the customer: a reference naming
+    another customer's invoice is not found either, and names nothing of it)."""
+
+    how: str
+    item: object = None
+    candidates: tuple = ()
+
+
+class AdviceMatcher(Matcher):
+    """A ``Matcher`` for the lines of advices: what each reference is split into is worked out once, as advices
+    name the same references again (two passes over the lines, the open then all invoices)."""
+
+    _shared_candidates = None
+
+    def share_candidates(self, cache):
+        """Use ``cache`` (a dict: reference -> candidates) for ``_candidates``, shared with other matchers."""
+        self._shared_candidates = cache
+        return self
+
+    def _candidates(self, memo):
+        cache = self._shared_candidates
+        if cache is None:
+            return super()._candidates(memo)
+        found = cache.get(memo)
+        if found is None:
+            found = cache[memo] = super()._candidates(memo)
+        return found
+
+
+def understand_reference(matchers, reference, partner_id, amount=None, exclude=frozenset()):
+    """What ``reference`` names among the customer's invoices: an ``Understood``.
+
+    ``matchers``: (the customer's open items, all its invoices with the paid ones: the same matcher when none is
+    paid); each may also hold other customers' invoices named exactly, so that a typo landing on one is read as the
+    matching reads it (``resolve_reference``). The number as written first (a paid invoice named exactly is that
+    invoice), then several of the customer's named alike, then one typo among the open invoices, then among all.
+    Another customer's invoice is never the answer: it is 'not_found'."""
+    open_items, all_items = matchers
+    how_all, item_all = resolve_reference(all_items, reference, partner_id, amount, exclude)
+    if how_all in ("exact", "written"):
+        return Understood(how_all, item_all)
+    several = _own_exact(all_items, reference, partner_id)
+    if len(several) <= 1:
+        tried = [(how_all, item_all)]
+        if open_items is not all_items:
+            tried.insert(0, resolve_reference(open_items, reference, partner_id, amount, exclude))
+        for how, item in tried:
+            if how == "other":
+                return Understood("not_found")
+            if item is not None:
+                return Understood("typo", item)
+        several = _own_fuzzy(open_items, reference, partner_id)
+        if not several and open_items is not all_items:
+            several = _own_fuzzy(all_items, reference, partner_id)
+    if len(several) > 1:
+        numbers = sorted(all_items.items[i].number for i in several)
+        return Understood("several", candidates=tuple(numbers[:MAX_NAMED_IN_REASONS]))
+    return Understood("not_found")
+
+
+def _own_exact(matcher, reference, partner_id):
+    """The customer's items a reference names exactly (by number, a variant of it or a reference)."""
+    candidates = matcher._candidates(reference)
+    return {i for c in candidates for i in matcher.exact_ids(c) if matcher.items[i].partner_id == partner_id}
+
+
+def _own_fuzzy(matcher, reference, partner_id):
+    """The customer's items one typo away from a reference (those whose full number is, when some are)."""
+    typed = [c for c in matcher._candidates(reference) if len(c) >= 6 and any(ch.isdigit() for ch in c)]
+    fuzzy = {i for c in typed for i in matcher.typo_neighbours(c) if matcher.items[i].partner_id == partner_id}
+    written = normalize(reference)
+    return {i for i in fuzzy if _one_edit(written, normalize(matcher.items[i].number))} or fuzzy
+
+
 def _own_typo(matcher, candidates, reference, partner_id, amount=None, exclude=frozenset()):
     """The customer's only open item one typo away from the reference: (item, False); when several are, the only
     one of them open for exactly ``amount`` and not in ``exclude``: (item, True); else (None, False).
@@ -550,6 +629,12 @@ def _one_edit(first, second):
         )
     short, long = sorted((first, second), key=len)
     return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
+def named_by(matcher, candidates, partner_id):
+    """The customer's items a reference's ``candidates`` name: one item is what ``resolve_reference`` takes as
+    'exact' or 'written'."""
+    return _own_hits(matcher, candidates, partner_id)
 
 
 def _own_hits(matcher, candidates, partner_id):
@@ -667,6 +752,38 @@ def _check_line(matcher, proposal, label, item, line, partial):
         )
     elif item.amount - line.paid > matcher.rounding / 2:
         partial.append(item.number)
+        proposal.reasons.append(_short_reason(matcher, label, item, line))
+
+
+def _short_reason(matcher, label, item, line):
+    """Why the line pays less than its invoice's open amount: its deduction (the customer's reason code), or none."""
+    values = {
+        "short": matcher.format_amount(item.amount - line.paid),
+        "advice": label,
+        "row": line.row or "?",
+        "number": item.number,
+    }
+    if line.deduction > 0 and matcher._is_zero(item.amount - line.paid - line.deduction):
+        return _lt(
+            "short by %(short)s: deduction '%(reason)s' on line %(row)s of advice %(advice)s (invoice %(number)s)",
+            reason=line.reason or "-",
+            **values,
+        )
+    if line.deduction > 0:
+        return _lt(
+            "short by %(short)s: deduction '%(reason)s' of %(deduction)s on line %(row)s of advice %(advice)s "
+            "(invoice %(number)s), which is not the difference",
+            reason=line.reason or "-",
+            deduction=matcher.format_amount(line.deduction),
+            **values,
+        )
+    return _lt(
+        "short by %(short)s: line %(row)s of advice %(advice)s pays %(paid)s of the %(open)s open on %(number)s, "
+        "with no deduction",
+        paid=matcher.format_amount(line.paid),
+        open=matcher.format_amount(item.amount),
+        **values,
+    )
 
 
 def _explain(matcher, proposal, label, seen, written):

@@ -125,6 +125,18 @@ class BillingRemittance(models.Model):
     line_count = fields.Integer(compute="_compute_amounts", store=True)
     amount_total = fields.Monetary(string="Total Paid", compute="_compute_amounts", store=True)
     amount_deducted = fields.Monetary(string="Deducted", compute="_compute_amounts", store=True)
+    understood_count = fields.Integer(
+        string="Understood",
+        compute="_compute_understood_counts",
+        store=True,
+        help="Lines whose reference names an invoice of the customer that they can pay as written.",
+    )
+    not_understood_count = fields.Integer(
+        string="Not Understood",
+        compute="_compute_understood_counts",
+        store=True,
+        help="Lines whose invoice was not found, is ambiguous, paid, in another currency or open for less.",
+    )
     dispute_ids = fields.Many2many("billing.dispute", string="Dispute Cases", compute="_compute_dispute_ids")
     dispute_count = fields.Integer(compute="_compute_dispute_ids")
 
@@ -138,6 +150,13 @@ class BillingRemittance(models.Model):
             remittance.line_count = len(remittance.line_ids)
             remittance.amount_total = sum(remittance.line_ids.mapped("amount_paid"))
             remittance.amount_deducted = sum(remittance.line_ids.mapped("amount_deduction"))
+
+    @api.depends("line_ids.understood_state")
+    def _compute_understood_counts(self):
+        for remittance in self:
+            states = remittance.line_ids.filtered("understood_state")
+            remittance.understood_count = len(states.filtered("understood"))
+            remittance.not_understood_count = len(states) - remittance.understood_count
 
     @api.depends("origin", "vouched_user_id")
     def _compute_decides(self):
@@ -427,8 +446,8 @@ class BillingRemittance(models.Model):
         self.ensure_one()
 
         lines = tuple(
-            AdviceLine(line.reference, line.amount_paid, line.amount_deduction, line.deduction_reason or "")
-            for line in self.line_ids.sorted(lambda rec: (rec.sequence, rec.id))
+            AdviceLine(line.reference, line.amount_paid, line.amount_deduction, line.deduction_reason or "", row=row)
+            for row, line in enumerate(self.line_ids.sorted(lambda rec: (rec.sequence, rec.id)), start=1)
         )
         return RemittanceRef(
             self.id,

@@ -16,6 +16,17 @@ class AccountPayment(models.Model):
         return result
 
 
+class AccountMove(models.Model):
+    _inherit = "account.move"
+
+    def _post(self, soft=True):
+        posted = super()._post(soft)
+        invoices = posted.filtered(lambda move: move.move_type in ("out_invoice", "out_refund"))
+        if invoices:  # a line of a waiting advice may name one of them: it is understood again
+            self.env["billing.remittance.line"].sudo()._billing_understand_again(invoices.commercial_partner_id)
+        return posted
+
+
 class BillingPaymentSource(models.AbstractModel):
     """The advice that explains a payment or bank line proposes its breakdown, invoice by invoice."""
 

@@ -51,6 +51,7 @@ from . import test_remittance
 from . import test_remittance_concurrency
 from . import test_remittance_files
 from . import test_remittance_origin
+from . import test_remittance_understood
 
 # collections: follow-up, promises, worklist, customer screen
 from . import test_cockpit
