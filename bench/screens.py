@@ -134,7 +134,7 @@ def _copy_invoices(env, count, seed=23):
 def _fodder(db, repeat):
     """What this run's actions consume, made by the ORM: for 4 x ``repeat`` open bench invoices one posted payment
     each, its memo naming the invoice (half for the review rows, half for Odoo's outstanding-payment widget), and
-    ``repeat`` more open invoices to dispute. :return: {"review": [...], "outstanding": [...], "dispute": [...]}
+    ``repeat`` more open invoices to dispute and ``repeat`` to reverse. :return: {"review": [...], "outstanding": [...], "dispute": [...]}
     invoice ids."""
     import odoo
 
@@ -147,8 +147,9 @@ def _fodder(db, repeat):
                   AND NOT EXISTS (SELECT 1 FROM billing_dispute_line l WHERE l.move_id = m.id)
                   AND NOT EXISTS (SELECT 1 FROM account_payment pay JOIN account_move pm ON pm.id = pay.move_id
                                    WHERE pm.state = 'posted' AND pay.memo = m.name)
+                  AND NOT EXISTS (SELECT 1 FROM account_move r WHERE r.reversed_entry_id = m.id)
                 ORDER BY m.id DESC LIMIT %s""",
-            (5 * repeat,),
+            (6 * repeat,),
         )
         moves = env["account.move"].browse([row[0] for row in cr.fetchall()])
         paid = moves[: 4 * repeat]
@@ -177,7 +178,8 @@ def _fodder(db, repeat):
             "review_action": env.ref("billing_specialist.billing_match_review_action_open").id,
             "review": paid[: 2 * repeat].ids,
             "outstanding": paid[2 * repeat :].ids,
-            "dispute": moves[4 * repeat :].ids,
+            "dispute": moves[4 * repeat : 5 * repeat].ids,
+            "reverse": moves[5 * repeat :].ids,
         }
 
 
@@ -221,6 +223,7 @@ class Server:
             "odoo",
             "server",
             f"--addons-path={addons_path()}",
+            f"--database={','.join(dbs)}",  # loaded at start, as tools/run.sh's server does
             f"--db-filter=^({'|'.join(dbs)})$",
             "--http-interface=127.0.0.1",
             f"--http-port={self.port}",
@@ -229,10 +232,12 @@ class Server:
             "--workers=0",
             "--log-level=warn",
             "--log-handler=werkzeug:INFO",
+            "--log-handler=odoo.modules.registry:INFO",
             f"--logfile={logfile}",
         ]
         self.process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.base = f"http://127.0.0.1:{self.port}"
+        self.dbs = dbs
 
     def wait_ready(self):
         for _ in range(240):
@@ -240,9 +245,12 @@ class Server:
                 sys.exit(f"the Odoo server stopped (see {self.logfile})")
             try:
                 requests.get(f"{self.base}/web/health", timeout=5)
-                return
-            except requests.ConnectionError:
-                time.sleep(0.5)
+                with open(self.logfile, encoding="utf-8", errors="replace") as log:
+                    if log.read().count("Registry loaded in") >= len(self.dbs):
+                        return
+            except (requests.ConnectionError, FileNotFoundError):
+                pass
+            time.sleep(0.5)
         sys.exit("the Odoo server did not answer in 2 minutes")
 
     def stop(self):
@@ -448,7 +456,7 @@ def actions(specialist, manager, plain_manager, odoo_specs, fodder, repeat):
     rows = []
     rows.append(_open_invoice(specialist, odoo_specs, fodder))
     rows.append(_save_case(specialist, manager, fodder, repeat))
-    rows.append(_resolve(specialist, repeat))
+    rows.append(_resolve(specialist, fodder, repeat))
     rows.append(_apply_two_rows(specialist, fodder, repeat))
     rows.append(_settings(manager, plain_manager, repeat))
     rows.append(_worklist(specialist, manager, odoo_specs, repeat))
@@ -511,7 +519,7 @@ def _save_case(client, manager, fodder, repeat):
     return addon, odoo, "Odoo: a new CRM opportunity saved from its form (by the administrator)"
 
 
-def _resolve(client, repeat):
+def _resolve(client, fodder, repeat):
     specs, _search = views(client, "billing.dispute.resolve", ["form"], label=None)
     root_cause = client.kw("billing.dispute.root.cause", "search", [[]], {"limit": 1})[0]
 
@@ -539,19 +547,7 @@ def _resolve(client, repeat):
 
     addon = measure("resolve a dispute (wizard's confirm: web_save + action_apply)", client, repeat, resolve)
     reversal_specs, _search = views(client, "account.move.reversal", ["form"], label=None)
-    invoices = client.kw(
-        "account.move",
-        "search",
-        [
-            [
-                ("move_type", "=", "out_invoice"),
-                ("state", "=", "posted"),
-                ("payment_state", "=", "not_paid"),
-                ("partner_id.name", "=like", "Screens Customer %"),
-            ]
-        ],
-        {"limit": repeat, "order": "id"},
-    )
+    invoices = fodder["reverse"]
 
     def reverse(i):
         context = {**client.context, "active_model": "account.move", "active_ids": [invoices[i]]}
@@ -565,7 +561,7 @@ def _resolve(client, repeat):
             {"specification": reversal_specs["form"], "context": context},
             label="web_save",
         )
-        client.kw(
+        action = client.kw(
             "account.move.reversal",
             "reverse_moves",
             [[saved[0]["id"]]],
@@ -573,9 +569,26 @@ def _resolve(client, repeat):
             label="reverse_moves",
             button=True,
         )
+        refund = action["res_id"]
+        client.kw("account.move", "action_post", [[refund]], label="action_post", button=True)  # reconciles it
 
     odoo = measure("", client, repeat, reverse)
-    return addon, odoo, "Odoo: a credit note by the Reverse wizard (web_save + reverse_moves), posted"
+    return (
+        addon,
+        odoo,
+        "Odoo: Reverse wizard (web_save + reverse_moves: a draft credit note), then its Confirm (posts, reconciles)",
+    )
+
+
+def _assign_outstanding(client, move_id):
+    """Odoo's invoice widget: the outstanding payment of the invoice's amount added to the invoice
+    (js_assign_outstanding_line); the widget's read is not counted."""
+    fields = ["invoice_outstanding_credits_debits_widget", "amount_residual"]
+    move = client.kw("account.move", "read", [[move_id], fields])[0]
+    content = (move["invoice_outstanding_credits_debits_widget"] or {}).get("content") or []
+    same = [item for item in content if abs(item["amount"] - move["amount_residual"]) < 0.005]
+    line_id = (same or content)[0]["id"]
+    client.kw("account.move", "js_assign_outstanding_line", [[move_id], line_id], label="js_assign_outstanding_line")
 
 
 def _apply_two_rows(client, fodder, repeat):
@@ -610,17 +623,8 @@ def _apply_two_rows(client, fodder, repeat):
     outstanding = fodder["outstanding"]
 
     def assign(i):
-        pairs = []
         for move_id in outstanding[2 * i : 2 * i + 2]:
-            fields = ["invoice_outstanding_credits_debits_widget", "amount_residual"]
-            move = client.kw("account.move", "read", [[move_id], fields])[0]
-            content = (move["invoice_outstanding_credits_debits_widget"] or {}).get("content") or []
-            same = [item for item in content if abs(item["amount"] - move["amount_residual"]) < 0.005]
-            pairs.append((move_id, (same or content)[0]["id"]))
-        for move_id, line_id in pairs:
-            client.kw(
-                "account.move", "js_assign_outstanding_line", [[move_id], line_id], label="js_assign_outstanding_line"
-            )
+            _assign_outstanding(client, move_id)
 
     odoo = measure("", client, repeat, assign)
     return addon, odoo, "Odoo: two payments added to two invoices (js_assign_outstanding_line x 2)", review
