@@ -72,11 +72,13 @@ def build(db, odoo_db, invoices, reset, update):
         print(f"added {invoices} posted invoices by COPY in {time.perf_counter() - started:.0f} s")
 
 
-def _registry(db):
+def _registry(db, _configured=[]):  # noqa: B006 - Odoo's configuration is parsed once per process
     import odoo
     from odoo.modules.registry import Registry
 
-    odoo.tools.config.parse_config(["-d", db, f"--addons-path={addons_path()}", "--log-level=warn"])
+    if not _configured:
+        odoo.tools.config.parse_config([f"--addons-path={addons_path()}", "--log-level=warn"])
+        _configured.append(True)
     return Registry(db)
 
 
@@ -467,7 +469,7 @@ def actions(specialist, manager, plain_manager, odoo_specs, fodder, repeat):
     rows.append(_resolve(specialist, fodder, repeat))
     rows.append(_apply_two_rows(specialist, fodder, repeat))
     rows.append(_settings(manager, plain_manager, repeat))
-    rows.append(_worklist(specialist, manager, odoo_specs, repeat))
+    rows.append(_worklist(specialist, odoo_specs, repeat))
     rows.append(_billing_report(specialist, repeat))
     return rows
 
@@ -608,7 +610,7 @@ def _apply_two_rows(client, fodder, repeat):
         action = client.call("/web/action/run", {"action_id": action_id, "context": client.context}, label="action/run")
         opened["domain"] = _literal(action.get("domain")) or []
 
-    review = measure("open Match Payments (build the review rows)", client, 1, open_review)
+    review = measure("open Match Payments (build the review rows)", client, repeat, open_review)
     specs, _search = views(client, "billing.match.review", ["list"], label=None)
     invoices = client.kw("account.move", "read", [fodder["review"], ["name"]])
     names = [invoice["name"] for invoice in invoices]
@@ -656,7 +658,7 @@ def _settings(manager, plain_manager, repeat):
     return addon, odoo, "Odoo: the same on the database without the addon"
 
 
-def _worklist(specialist, manager, odoo_specs, repeat):
+def _worklist(specialist, odoo_specs, repeat):
     addon = measure(
         "open My Worklist (web_search_read, 80 rows)",
         specialist,
