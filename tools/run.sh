@@ -28,6 +28,26 @@ else
     odoo_cmd server -d "$DB" --addons-path="$ADDONS" -i billing_specialist --stop-after-init --log-level=warn
 fi
 
+# The web client's asset bundles (style sheets and scripts of the login page and the back office) are built on
+# their first request: built here, the first login does not wait for them (28 s on a loaded 2-core machine).
+# Each bundle already built for the current files is found and kept; a changed file makes a new one.
+say "Building the web client's asset bundles."
+odoo_cmd shell -d "$DB" --addons-path="$ADDONS" --no-http --log-level=warn >/dev/null <<'PY' || say "WARNING: the asset bundles were not built; the first login builds them."
+for name, css, js in (
+    ("web.assets_frontend", True, False),
+    ("web.assets_frontend_minimal", False, True),
+    ("web.assets_frontend_lazy", False, True),
+    ("web.assets_web", True, True),
+    ("web.assets_web_print", True, False),
+):
+    bundle = env["ir.qweb"]._get_asset_bundle(name, css=css, js=js)
+    if css:
+        bundle.css()
+    if js:
+        bundle.js()
+env.cr.commit()
+PY
+
 cat >&2 <<MSG
 
   Billing Specialist is served on http://localhost:$PORT  (Ctrl-C stops it)

@@ -281,6 +281,7 @@ class BillingMatchReview(models.Model):
             lambda row: (key := (row._source()._name, row._source().id)) in wanted or key not in pending_keys
         ).unlink()
         matcher = BillingMatcher(self.env, company)
+        matcher.read_sources(sources)  # every source's engine view in a few queries, not two per source
         vals_list = [
             self._prepare_row_vals(company, matcher, source, (source._name, source.id) in skipped) for source in sources
         ]
@@ -317,7 +318,7 @@ class BillingMatchReview(models.Model):
             "date": source.date,
             "journal_id": source.journal_id.id,
             "partner_id": partner.id,
-            "memo": source._billing_source().memo,
+            "memo": matcher._source(source).memo,
             "currency_id": currency.id,
             "payment_amount": self._source_amount(source),
             "amount": amount,
