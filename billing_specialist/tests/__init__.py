@@ -97,3 +97,4 @@ from . import test_portal_payment
 from . import test_architecture
 from . import test_protected_fields
 from . import test_attack_issue23
+from . import test_matching_workbench_concurrency
