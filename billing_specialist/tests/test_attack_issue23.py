@@ -2,8 +2,9 @@
 
 from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
+from .common import BillingDisputeCommon
 from .test_matching_review import MatchingReviewCommon
 
 
@@ -85,3 +86,52 @@ class TestAttackIssue23(MatchingReviewCommon):
         # The maker still reads and opens them.
         self.assertEqual(rows.read(["move_id"])[0]["move_id"][0], rows[0].move_id.id)
         self.assertEqual(rows[0].action_open_document()["res_id"], rows[0].move_id.id)
+
+    def test_statement_file_name_keeps_no_crafted_character(self):
+        """A customer's name is written by anyone who may edit it: in the file name (Content-Disposition of the
+        download, the portal's and the e-mail's attachment) it never splits a header, climbs a folder or grows."""
+        Statement = self.env["billing.statement"]
+        for crafted in (
+            "Acme\r\nSet-Cookie: session=x",
+            "../../etc/passwd",
+            "..\\..\\windows\\win.ini",
+            '=cmd|" /C calc"!A0',
+            "Acme\x00\x07\u202e",
+            "A" * 5000,
+            "...",
+        ):
+            self.customer.name = crafted
+            name = Statement._filename(self.customer, self.today, "pdf")
+            self.assertTrue(name.startswith("Statement - ") and name.endswith(f" - {self.today}.pdf"), name)
+            for forbidden in ("\r", "\n", "/", "\\", '"', "\x00", "\u202e"):  # '..' alone climbs no folder
+                self.assertNotIn(forbidden, name.removesuffix(".pdf"), repr(crafted))
+            self.assertLessEqual(len(name), 120, "a long name is cut")
+
+
+@tagged("post_install", "-at_install")
+class TestAttackPortalInvoice(BillingDisputeCommon, HttpCase):
+    """The portal's invoice without "PROFORMA" (controllers/portal_invoice.py) as an outsider would call it."""
+
+    def test_another_token_a_draft_or_a_cancelled_invoice_shows_nothing_more(self):
+        invoice = self._invoice(700.0)
+        theirs = self._invoice(900.0, partner=self.other_customer)
+        draft = self._invoice(500.0, post=False)
+        cancelled = self._invoice(400.0, post=False)
+        cancelled.button_cancel()
+        token = invoice._portal_ensure_token()
+        self.assertFalse(invoice.invoice_pdf_report_id)
+        # Public visitor: one invoice's token opens that invoice alone.
+        page = self.url_open(f"/my/invoices/{invoice.id}?report_type=html&access_token={token}")
+        self.assertIn(invoice.name, page.text)
+        for move in (theirs, draft, cancelled):
+            for query in (f"access_token={token}", "access_token=", f"access_token={token[:-1]}x"):
+                page = self.url_open(f"/my/invoices/{move.id}?report_type=pdf&{query}")
+                self.assertFalse(page.content.startswith(b"%PDF"), (move.state, query))
+                if move.name and move.name != "/":
+                    self.assertNotIn(move.name, page.text)
+        # The customer logged in: its draft and cancelled invoices are not printed as invoices by this route.
+        self.authenticate("bs_portal", "bs_portal")
+        for move in (draft, cancelled):
+            page = self.url_open(f"/my/invoices/{move.id}?report_type=pdf")
+            self.assertFalse(page.content.startswith(b"%PDF"), move.state)
+        self.assertFalse((invoice | draft | cancelled).invoice_pdf_report_id, "nothing stored")
