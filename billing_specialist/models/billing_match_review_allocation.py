@@ -13,6 +13,7 @@ class BillingMatchReviewAllocation(models.Model):
     _name = "billing.match.review.allocation"
     _description = "Payment Matching Review: Invoice"
     _order = "review_id, id"
+    _check_company_auto = True
 
     review_id = fields.Many2one("billing.match.review", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one(related="review_id.company_id", store=True)
@@ -21,6 +22,8 @@ class BillingMatchReviewAllocation(models.Model):
         string="Invoice",
         required=True,
         ondelete="cascade",
+        # Another company's invoice is refused when written (its number and open amount are read as the system).
+        check_company=True,
         domain="[('company_id', '=', company_id), ('move_type', 'in', ('out_invoice', 'out_refund')), "
         "('state', '=', 'posted'), ('payment_state', 'in', ('not_paid', 'partial'))]",
     )

@@ -96,3 +96,5 @@ from . import test_portal_payment
 # architecture
 from . import test_architecture
 from . import test_protected_fields
+from . import test_attack_issue23
+from . import test_matching_workbench_concurrency

@@ -210,9 +210,16 @@ class TestAgingRowOfAnotherCompany(BillingDisputeCommon):
 
     def test_aging_row_of_another_company_opens_nothing(self):
         other_company = self.setup_other_company(name="Attack Aging Co")["company"]
+        # A client makes no aging row (the report makes them, as the system, for its user).
+        with self.assertRaises(AccessError):
+            self.env["billing.report.aging.line"].with_user(self.specialist).create(
+                {"partner_id": self.customer.id, "company_ids": [Command.set(other_company.ids)]}
+            )
+        # One made for the specialist naming a company that is not his opens nothing.
         row = (
             self.env["billing.report.aging.line"]
             .with_user(self.specialist)
+            .sudo()
             .create(
                 {
                     "partner_id": self.customer.id,
@@ -222,4 +229,4 @@ class TestAgingRowOfAnotherCompany(BillingDisputeCommon):
             )
         )
         with self.assertRaises(UserError):  # the company is not the specialist's: refused either way
-            row.action_open_items()
+            row.sudo(False).action_open_items()

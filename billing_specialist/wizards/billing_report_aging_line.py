@@ -41,7 +41,9 @@ class BillingReportAgingLine(models.TransientModel):
             "company_ids": [fields.Command.set(companies.ids)],
             "currency_id": aging["currency"].id,
         }
-        customers = self.create(
+        # Made as the system for this user (sudo keeps the uid: the rows are his alone, ir.rule): clients only read.
+        Line = self.sudo()
+        customers = Line.create(
             [
                 {
                     **common,
@@ -54,7 +56,7 @@ class BillingReportAgingLine(models.TransientModel):
                 for row in aging["rows"][:limit]
             ]
         )
-        buckets = self.create(
+        buckets = Line.create(
             [
                 {
                     **common,
@@ -66,7 +68,7 @@ class BillingReportAgingLine(models.TransientModel):
                 for index, (label, total) in enumerate(zip(aging["buckets"], aging["totals"], strict=True))
             ]
         )
-        return customers, buckets
+        return customers.sudo(self.env.su), buckets.sudo(self.env.su)
 
     def action_open_items(self):
         """The customer's receivable journal items still open on the aging's date: what its row adds up, each with
