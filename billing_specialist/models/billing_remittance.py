@@ -128,13 +128,11 @@ class BillingRemittance(models.Model):
     understood_count = fields.Integer(
         string="Understood",
         compute="_compute_understood_counts",
-        store=True,
         help="Lines whose reference names an invoice of the customer that they can pay as written.",
     )
     not_understood_count = fields.Integer(
         string="Not Understood",
         compute="_compute_understood_counts",
-        store=True,
         help="Lines whose invoice was not found, is ambiguous, paid, in another currency or open for less.",
     )
     dispute_ids = fields.Many2many("billing.dispute", string="Dispute Cases", compute="_compute_dispute_ids")

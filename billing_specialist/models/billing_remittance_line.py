@@ -25,14 +25,8 @@ UNDERSTOOD_STATES = [
     ("currency", "Other Currency"),
 ]
 UNDERSTOOD = ("found", "deduction")
-# Computed from what the line names, then from the invoice it names as it is now.
-UNDERSTOOD_FIELDS = (
-    "understood_match",
-    "understood_move_id",
-    "understood_candidates",
-    "understood_state",
-    "understood",
-)
+# Stored, computed from what the line names; the state (``understood_state``) is read from the invoice as it is now.
+UNDERSTOOD_FIELDS = ("understood_match", "understood_move_id", "understood_candidates")
 MATCHES = [
     ("exact", "Exact"),
     ("written", "Written Differently"),
@@ -109,10 +103,9 @@ class BillingRemittanceLine(models.Model):
         UNDERSTOOD_STATES,
         string="Understood As",
         compute="_compute_understood_state",
-        store=True,
         help="What the line was understood as: its invoice (found, with a deduction), or why none was taken.",
     )
-    understood = fields.Boolean(compute="_compute_understood_state", store=True)
+    understood = fields.Boolean(compute="_compute_understood_state")
     understood_note = fields.Text(
         string="Explanation", compute="_compute_understood_note", compute_sudo=True, help="In plain words."
     )
@@ -151,6 +144,8 @@ class BillingRemittanceLine(models.Model):
     def _compute_understood(self):
         self._billing_understand()
 
+    # Not stored: the invoice's open amount changes at every reconciliation of the company, and a stored state would
+    # add a look-up of the advice lines to each (tests/test_reconcile_overhead.py). It is read as the invoice is now.
     @api.depends(
         "understood_match",
         "understood_move_id.amount_residual",
@@ -347,21 +342,20 @@ class BillingRemittanceLine(models.Model):
 
     @api.model
     def _billing_understand_again(self, partners):
-        """Invoices of ``partners`` were posted: the lines of their waiting advices not understood yet are understood
+        """Invoices of ``partners`` were posted: the lines of their waiting advices that found no invoice are understood
         again (one query; the lines are recomputed with the next flush, in bulk)."""
         lines = self.search(
             [
                 ("remittance_id.partner_id", "in", partners.ids),
                 ("remittance_id.state", "in", ("new", "matched")),
-                ("understood", "=", False),
+                ("understood_move_id", "=", False),
             ]
         )
         if lines:
             for fname in UNDERSTOOD_FIELDS:
                 self.env.add_to_compute(self._fields[fname], lines)
-            Remittance = self.env["billing.remittance"]
-            for fname in ("understood_count", "not_understood_count"):
-                self.env.add_to_compute(Remittance._fields[fname], lines.remittance_id)
+            lines.invalidate_recordset(["understood_state", "understood", "understood_note"])  # read from the above
+            lines.remittance_id.invalidate_recordset(["understood_count", "not_understood_count"])
 
     def action_open_invoice(self):
         """Open the invoice the line was understood as (the user's own rights on it apply)."""
