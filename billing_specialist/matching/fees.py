@@ -59,7 +59,8 @@ def check_range(low, high):
     if low < 0 or high <= 0:
         return _lt("The amounts of a fee rule must be positive.")
     if high > MAX_AMOUNT:
-        return _lt("A fee rule covers differences of at most %(max)s.", max=f"{MAX_AMOUNT:,.0f}")
+        limit = f"{MAX_AMOUNT:,.0f}"  # a name, not an expression, for the .pot's extraction
+        return _lt("A fee rule covers differences of at most %(max)s.", max=limit)
     if low > high:
         return _lt("The smallest difference of a fee rule cannot be above its largest.")
     return None
