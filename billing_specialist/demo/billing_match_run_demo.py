@@ -3,9 +3,10 @@ learned from a person's matches, the evidence screens of issue 21 and a large ru
 
 import logging
 from collections import Counter
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from odoo import Command, api, fields, models
+from odoo.tools import SQL
 
 from ..models.billing_run_chunk import CHUNK_SIZE_PARAM
 from .ledger import bank_journal, open_by_customer, sale_journal
@@ -335,3 +336,116 @@ class BillingMatchRunDemo(models.Model):
         finally:
             Param.set_param(CHUNK_SIZE_PARAM, size or False)
         return run.sudo()
+
+    @api.model
+    def _demo_generate_workbench(self):
+        """What the workbench flags and explains: Pioneer pays two invoices it names net of two credit notes it holds
+        (the notes are offset first), and Harbor's bank sent one invoice's payment twice (both rows claim it)."""
+        company = self.env.company
+        if not company.chart_template:
+            return
+        today = fields.Date.context_today(self)
+        pioneer = self.env.ref("billing_specialist.partner_pioneer_demo")
+        harbor = self.env.ref("billing_specialist.partner_harbor_demo")
+        invoices = self._demo_workbench_moves(company, pioneer, "out_invoice", ((35, 4), (20, 5)))
+        notes = self._demo_workbench_moves(company, pioneer, "out_refund", ((25, 1), (10, 2)))
+        claimed = self._demo_workbench_moves(company, harbor, "out_invoice", ((30, 7),))
+        net = sum(invoices.mapped("amount_residual")) - sum(notes.mapped("amount_residual"))
+        bank = bank_journal(self.env, company)
+        lines = [
+            {
+                "payment_ref": f"{invoices[0].name} {invoices[1].name} less credits",
+                "amount": net,
+                "partner_id": pioneer.id,
+            },
+            {"payment_ref": f"Payment {claimed.name}", "amount": claimed.amount_residual, "partner_id": harbor.id},
+            {"payment_ref": f"{claimed.name} resent", "amount": claimed.amount_residual, "partner_id": harbor.id},
+        ]
+        self.env["account.bank.statement.line"].create(
+            [
+                {"journal_id": bank.id, "date": today - timedelta(days=index + 1), **vals}
+                for index, vals in enumerate(lines)
+            ]
+        )
+
+    @api.model
+    def _demo_generate_last_month(self):
+        """Last month's matching, so the Billing Report's default period has runs: Greenleaf paid three invoices
+        naming them, applied by an automatic run; a fourth payment was applied, then the specialist undid that run
+        (it reads Undone, with who and when, and its payment waits on Match Payments again)."""
+        company = self.env.company
+        if not company.chart_template:
+            return
+        today = fields.Date.context_today(self)
+        last_month_end = today.replace(day=1) - timedelta(days=1)
+        days = [last_month_end.replace(day=day) for day in (5, 12, 19, 26)]
+        greenleaf = self.env.ref("billing_specialist.partner_greenleaf_demo")
+        invoices = self._demo_workbench_moves(
+            company,
+            greenleaf,
+            "out_invoice",
+            [((today - day).days + 30, quantity) for day, quantity in zip(days, (1, 2, 3, 5), strict=True)],
+        )
+        bank = bank_journal(self.env, company)
+        payments = self.env["account.payment"].create(
+            [
+                {
+                    "payment_type": "inbound",
+                    "partner_type": "customer",
+                    "partner_id": greenleaf.id,
+                    "amount": invoice.amount_residual,
+                    "memo": f"Payment {invoice.name}",
+                    "date": day,
+                    "journal_id": bank.id,
+                }
+                for invoice, day in zip(invoices, days, strict=True)
+            ]
+        )
+        payments.action_post()
+        specialist = self.env.ref("billing_specialist.user_billing_specialist_demo")
+        kept = self._run_automatic(company, payments=payments[:3], statement_lines=None)
+        undone = self.with_user(specialist)._run_automatic(company, payments=payments[3:], statement_lines=None)
+        undone.with_user(specialist).action_undo()
+        for run, day in ((kept, days[2]), (undone, days[3])):  # the runs of last month, on the day they ran
+            moment = datetime.combine(day, time(18, 0))
+            self.env.cr.execute(SQL("UPDATE billing_match_run SET date = %s WHERE id = %s", moment, run.id))
+            if undone == run:
+                self.env.cr.execute(
+                    SQL(
+                        "UPDATE billing_match_run SET undone_date = %s WHERE id = %s",
+                        moment + timedelta(hours=1),
+                        run.id,
+                    )
+                )
+        runs = kept | undone
+        runs.invalidate_recordset(["date", "undone_date"])
+        self.env.add_to_compute(self._fields["name"], runs)  # named after the day they ran
+        runs.flush_recordset(["name"])
+
+    @api.model
+    def _demo_workbench_moves(self, company, partner, move_type, ages_quantities):
+        today = fields.Date.context_today(self)
+        product = self.env.ref("billing_specialist.product_support_demo")
+        moves = self.env["account.move"].create(
+            [
+                {
+                    "move_type": move_type,
+                    "partner_id": partner.id,
+                    "journal_id": sale_journal(self.env, company).id,
+                    "invoice_date": today - timedelta(days=days),
+                    "invoice_line_ids": [
+                        Command.create(
+                            {
+                                "product_id": product.id,
+                                "quantity": quantity,
+                                "price_unit": product.list_price,
+                                "tax_ids": [Command.clear()],
+                            }
+                        )
+                    ],
+                }
+                for days, quantity in ages_quantities
+            ]
+        )
+        moves.action_post()
+        return moves

@@ -69,6 +69,26 @@ class BillingRemittanceDemo(models.Model):
         if len(customers) > 2:
             self._demo_remittance_matched(customers[2], by_customer[customers[2]][:2], company, bank)
         self._demo_remittance_format(company)
+        self._demo_remittance_explained(company, by_customer)
+
+    @api.model
+    def _demo_remittance_explained(self, company, by_customer):
+        """An advice whose lines the import could not all understand: an invoice paid already, a number nobody has,
+        and one found, so the lines' Understood As shows why as well as what."""
+        Move = self.env["account.move"]
+        paid = Move.search(
+            [("company_id", "=", company.id), ("move_type", "=", "out_invoice"), ("payment_state", "=", "paid")],
+            order="id",
+            limit=1,
+        )
+        if not paid:
+            return
+        customer = paid.commercial_partner_id
+        lines = [AdviceLine(paid.name, paid.amount_total), AdviceLine("INV/2026/99999", 150.0)]
+        if by_customer.get(customer):
+            found = by_customer[customer][-1]
+            lines.append(AdviceLine(found.name, found.amount_residual))
+        self._billing_import(customer, company, Advice(lines), "manual", reference="REMIT-3318")
 
     @api.model
     def _demo_remittance_by_email(self, customer, company, waiting):
