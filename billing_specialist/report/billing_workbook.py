@@ -91,7 +91,7 @@ KPI_ROWS = [
         "matching_manual",
         _lt("Payments matched by hand"),
         "count",
-        _lt("Payments of the period fully applied otherwise (wizard, register payment)"),
+        _lt("Payments of the period fully applied otherwise (Match Payments, registered payments)"),
     ),
     ("disputes_opened_count", _lt("Disputes opened"), "count", _lt("Cases opened in the period")),
     ("disputes_opened_amount", _lt("Amount disputed"), "money", _lt("Their disputed amount")),
@@ -146,6 +146,16 @@ KPI_ROWS = [
         _lt("Overdue invoices covered by an open promise, not yet past its deadline"),
     ),
 ]
+
+# The key figures about today, not about the period: they have no previous period, hence no change.
+TODAY_KPIS = frozenset(
+    (
+        "collection_customers_overdue",
+        "collection_followup_amount",
+        "collection_disputed_amount",
+        "collection_promised_amount",
+    )
+)
 
 # Which way a key figure's change is good: +1 when it rises, -1 when it falls. A figure absent here is neither
 # (more invoices issued is not good or bad in itself): its change is not coloured.
@@ -267,6 +277,11 @@ def kpi_change(current, previous):
     return delta, (round(delta / abs(previous) * 100.0, 1) if previous else None)
 
 
+def today_reason(env):
+    """Why a key figure of ``TODAY_KPIS`` has no previous value nor change, in words for the reader."""
+    return env._("a figure of today, not of the period, has no previous period")
+
+
 def kpi_trend(key, delta):
     """+1 when the change of the key figure ``key`` is good, -1 when bad, 0 when neither (``KPI_BETTER``)."""
     return KPI_BETTER.get(key, 0) * ((delta > 0) - (delta < 0)) if delta is not None else 0
@@ -372,7 +387,7 @@ class BillingWorkbook(models.AbstractModel):
         sheet.set_column(0, 0, 38)
         sheet.set_column(1, 4, 16)
         sheet.set_column(5, 5, 70)
-        sheet.write_string(0, 0, self.env._("Billing activity"), formats["title"])
+        sheet.write_string(0, 0, self.env._("Billing Report"), formats["title"])
         sheet.write_string(1, 0, self.env._("Period"))
         sheet.write_datetime(1, 1, self._date(kpis["date_from"]), formats["date"])
         sheet.write_datetime(1, 2, self._date(kpis["date_to"]), formats["date"])
@@ -465,18 +480,28 @@ class BillingWorkbook(models.AbstractModel):
             sheet.write_string(row, 0, str(label))
             self._write_figure(sheet, (row, 1), value, formats[kind], kpis["na_reasons"].get(key))
             if previous is not None:
-                before = previous.get(key)
-                self._write_figure(sheet, (row, 2), before, formats[kind], previous["na_reasons"].get(key))
-                delta, percent = kpi_change(value, before)
-                if delta is not None:
-                    sheet.write_number(row, 3, delta, formats[f"change_{kind}_{kpi_trend(key, delta)}"])
-                if percent is not None:
-                    sheet.write_number(row, 4, percent / 100.0, formats["rate"])
+                self._write_change(sheet, formats, row, (key, kind), (value, previous))
             reason = kpis["na_reasons"].get(key)
             if reason:
                 definition = self.env._("%(definition)s. n/a: %(reason)s", definition=definition, reason=reason)
             sheet.write_string(row, 5, str(definition), formats["muted"])
         return row
+
+    def _write_change(self, sheet, formats, row, key_kind, values):
+        """Previous, change and change % of one key figure on ``row``. A figure of today has none (empty cells, the
+        reason in a comment); a percentage's change is in points only, its Change % empty."""
+        (key, kind), (value, previous) = key_kind, values
+        if key in TODAY_KPIS:
+            for col in (2, 3, 4):
+                self._write_figure(sheet, (row, col), None, formats[kind], today_reason(self.env))
+            return
+        before = previous.get(key)
+        self._write_figure(sheet, (row, 2), before, formats[kind], previous["na_reasons"].get(key))
+        delta, percent = kpi_change(value, before)
+        if delta is not None:
+            sheet.write_number(row, 3, delta, formats[f"change_{kind}_{kpi_trend(key, delta)}"])
+        if percent is not None and kind != "percent":
+            sheet.write_number(row, 4, percent / 100.0, formats["rate"])
 
     def _write_figure(self, sheet, cell, value, cell_format, reason=None):
         """A figure as a number; None (n/a) as an empty cell with the reason in a comment, never text."""

@@ -3,14 +3,15 @@ from datetime import date
 
 import openpyxl
 from freezegun import freeze_time
-from lxml import html
+from lxml import etree, html
 
 from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import Form, tagged
 from odoo.tools import format_date, formatLang
+from odoo.tools.misc import xlsxwriter
 
-from ..report.billing_workbook import KPI_ROWS
+from ..report.billing_workbook import KPI_ROWS, TODAY_KPIS
 from ..wizards.billing_report_wizard import comparison_dates, kpi_change, preset_dates
 from .common import BillingDisputeCommon
 from .reporting_helpers import analysis_domain
@@ -291,3 +292,89 @@ class TestReportingWizard(BillingDisputeCommon):
             self.assertTrue(all(f.startswith("=SUBTOTAL(") for f in formulas), f"{name}: {formulas}")
             last_filtered = int(sheet.auto_filter.ref.split(":")[1].lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
             self.assertEqual(last_filtered, total - 1, f"{name}: the autofilter stops above the total")
+
+    # ------------------------------------------------------------------ issue 23: figures that can be compared
+
+    def _summary_row(self, sheet, label):
+        """(value, previous, change, change %) cells of the Summary's key figure ``label``."""
+        row = next(row for row in sheet.iter_rows(min_row=6) if row[0].value == label)
+        return row[1:5]
+
+    def test_figures_of_today_have_no_previous_period(self):
+        """ "Customers with overdue items today" is today's, whatever the period: no previous value, no change (not
+        today's value again with a change of 0), the reason said, on the screen and in the workbook."""
+        wizard = self._wizard()
+        na = ("n/a", "n/a", "n/a")
+        for key in TODAY_KPIS:
+            self.assertEqual(self._kpi_cells(wizard, key)[1:], na, key)
+        overdue_today = self._kpi_cells(wizard, "collection_customers_overdue")[0]
+        self.assertNotEqual(overdue_today, "n/a", "today's value itself is shown")
+        reason = html.fromstring(str(wizard.kpi_html)).xpath(
+            "//tr[@data-kpi='collection_customers_overdue']//em[hasclass('o_billing_kpi_compare_reason')]"
+        )
+        self.assertIn("has no previous period", reason[0].text_content())
+        self.assertEqual(
+            self._kpi_cells(wizard, "invoices_issued_count")[1], "1", "a figure of the period compares (P1)"
+        )
+        sheet = self._workbook(wizard)["Summary"]
+        value, *compared = self._summary_row(sheet, "Customers with overdue items today")
+        self.assertEqual(value.value, int(overdue_today))
+        self.assertEqual([cell.value for cell in compared], [None, None, None])
+        self.assertTrue(all("has no previous period" in cell.comment.text for cell in compared))
+        none = self._wizard(comparison="none")
+        self.assertNotIn("has no previous period", str(none.kpi_html), "no comparison: nothing to explain")
+
+    def test_a_percentage_changes_in_points_only(self):
+        """A rate from 20 % to 54.1 % moved +34.1 pts; "+170.5 %" of a percentage is left empty (screen, XLSX)."""
+        wizard = self._wizard()
+        rows = {row[0]: row for row in KPI_ROWS}
+        kpis = {"currency": self.company.currency_id, "na_reasons": {}, "cei": 54.1, "net_sales": 500.0}
+        previous = {"currency": self.company.currency_id, "na_reasons": {}, "cei": 20.0, "net_sales": 400.0}
+        cei = wizard._kpi_row(rows["cei"], kpis, previous)
+        self.assertEqual((cei["delta"], cei["percent"]), ("+34.1 pts", ""))
+        self.assertEqual(wizard._kpi_row(rows["net_sales"], kpis, previous)["percent"], "+25.0 %")
+        output = io.BytesIO()
+        book = xlsxwriter.Workbook(output)
+        sheet = book.add_worksheet("Summary")
+        Workbook = self.env["billing.workbook"]
+        formats = Workbook._formats(book, self.company.currency_id)
+        Workbook._write_kpi_rows(sheet, formats, (kpis, previous), [rows["cei"], rows["net_sales"]], 5)
+        book.close()
+        written = openpyxl.load_workbook(io.BytesIO(output.getvalue()))["Summary"]
+        self.assertEqual([c.value for c in self._summary_row(written, str(rows["cei"][1]))], [54.1, 20.0, 34.1, None])
+        self.assertEqual(self._summary_row(written, str(rows["net_sales"][1]))[3].value, 0.25)
+
+    def test_workbook_is_the_billing_report(self):
+        wizard = self._wizard()
+        action = wizard.action_download_xlsx()
+        attachment = self.env["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
+        self.assertEqual(attachment.name, "billing-report-2025-03-10-2025-03-19.xlsx")
+        self.assertEqual(self._workbook(wizard)["Summary"]["A1"].value, "Billing Report")
+        definition = {row[0]: str(row[3]) for row in KPI_ROWS}["matching_manual"]
+        self.assertIn("Match Payments", definition)
+        self.assertNotIn("wizard", definition)
+
+    def test_report_page_selects_no_field_on_open(self):
+        """The start date is not focused with its text selected when the page opens (the tour checks the browser)."""
+        arch = self.env["billing.report.wizard"].get_view(view_type="form")["arch"]
+        form = etree.fromstring(arch)
+        self.assertEqual(form.get("disable_autofocus"), "1")
+        self.assertFalse(form.xpath("//field[@default_focus]"))
+        self.assertEqual((form.get("create"), form.get("delete"), form.get("duplicate")), ("0", "0", "0"))
+
+    def test_analysis_pivot_measures_mean_something_in_every_column(self):
+        """The pivot's columns are Aging Today, whose Settled column holds documents open 0 by definition: its
+        measure is Invoiced (net), which a settled document has, not Open Today (all zeros there)."""
+        self._pay(self.c1, 300.0, date=date(2025, 3, 19))
+        arch = etree.fromstring(self.env["billing.activity.report"].get_view(view_type="pivot")["arch"])
+        self.assertEqual(arch.xpath("//field[@type='col']/@name"), ["aging_bucket"])
+        self.assertEqual(arch.xpath("//field[@type='measure']/@name"), ["amount_total"])
+        groups = (
+            self.env["billing.activity.report"]
+            .with_user(self.specialist)
+            ._read_group(
+                [("partner_id", "=", self.customer.id)], ["aging_bucket"], ["amount_total:sum", "amount_residual:sum"]
+            )
+        )
+        totals = {bucket: (total, residual) for bucket, total, residual in groups}
+        self.assertEqual(totals["90_settled"], (300.0, 0.0), "Settled: 300 invoiced, open 0 whatever happens")

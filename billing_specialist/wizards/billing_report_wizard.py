@@ -10,7 +10,7 @@ from odoo.exceptions import UserError
 from odoo.tools import format_date, formatLang
 
 from ..models.billing_report_hook import ReportScope
-from ..report.billing_workbook import grouped_kpi_rows, kpi_change, kpi_trend
+from ..report.billing_workbook import TODAY_KPIS, grouped_kpi_rows, kpi_change, kpi_trend, today_reason
 
 PERIOD_PRESETS = [
     ("this_month", "This Month"),
@@ -230,8 +230,13 @@ class BillingReportWizard(models.TransientModel):
             "reason": kpis["na_reasons"].get(key),
             "value": self._format_kpi(value, kind, currency),
         }
-        if previous is not None:
+        if previous is not None and key in TODAY_KPIS:
+            na = self.env._("n/a")
+            values.update(previous=na, delta=na, percent=na, trend=0, compare_reason=today_reason(self.env))
+        elif previous is not None:
             delta, percent = kpi_change(value, previous.get(key))
+            if kind == "percent":  # a change of a percentage is in points; a % of a % means nothing
+                percent = None
             sign = "+" if delta and delta > 0 else ""
             values.update(
                 previous=self._format_kpi(previous.get(key), kind, currency),
@@ -239,6 +244,8 @@ class BillingReportWizard(models.TransientModel):
                 percent=(
                     ("+" if percent > 0 else "") + formatLang(self.env, percent, digits=1) + " %"
                     if percent is not None
+                    else ""
+                    if kind == "percent"
                     else self.env._("n/a")
                 ),
                 # good (> 0) or bad (< 0), not the sign: a DSO that rises is bad
@@ -435,7 +442,7 @@ class BillingReportWizard(models.TransientModel):
         return self.env["billing.report.open.item"]._action_for(amounts, self.date_to, self.env._("overdue"))
 
     def _workbook_filename(self):
-        return f"billing-activity-{self.date_from}-{self.date_to}.xlsx"
+        return f"billing-report-{self.date_from}-{self.date_to}.xlsx"
 
     def action_download_xlsx(self):
         self.ensure_one()

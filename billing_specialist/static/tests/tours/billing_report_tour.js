@@ -13,6 +13,16 @@ registry.category("web_tour.tours").add("billing_specialist_report_tour", {
             trigger: "body:not(:has(.modal)) .o_action_manager .o_form_view .o_billing_kpis",
         },
         {
+            content: "No field takes the focus on open: the start date is not selected for typing over",
+            trigger: ".o_form_view .o_field_widget[name=date_from] input",
+            run() {
+                const focused = document.activeElement;
+                if (focused && focused.closest(".o_form_view .o_field_widget")) {
+                    throw new Error(`A field has the focus on open: ${focused.closest(".o_field_widget").getAttribute("name")}`);
+                }
+            },
+        },
+        {
             content: "Key figures, grouped, each with its change against the previous period",
             trigger: ".o_billing_kpis tr[data-kpi=invoices_issued_count]:contains(+2)",
         },
