@@ -456,8 +456,8 @@ class BillingMatchReview(models.Model):
         try:
             self.env["billing.payment.apply"]._apply_applications(run, applications)
         except ApplicationRefused as refused:
-            row = next(row for row, app in zip(rows, applications, strict=True) if app is refused.application)
-            raise row._refusal(refused.error) from refused.error
+            index = next(i for i, app in enumerate(applications) if app is refused.application)
+            raise rows[index]._refusal(refused.error, rows[:index]) from refused.error
         rows.sudo().unlink()
         return {
             "type": "ir.actions.client",
@@ -523,12 +523,25 @@ class BillingMatchReview(models.Model):
         """Hook: what the row adds to its run line (remittance advices add theirs)."""
         return {}
 
-    def _refusal(self, error):
-        """The message of this row refused: nothing of the rows was applied."""
+    def _refusal(self, error, earlier=None):
+        """The message of this row refused: nothing of the rows was applied. ``earlier``: the rows of the same Apply
+        applied before it; one that paid an invoice this row pays is named (the same invoice twice in one Apply)."""
         if isinstance(error, psycopg2.errors.LockNotAvailable):
             return UserError(
                 self.env._("%(payment)s is being applied by another user; nothing was applied.", payment=self.name)
             )
+        for move in self.allocation_ids.move_id:
+            other = (earlier or self.browse()).filtered(lambda row, move=move: move in row.allocation_ids.move_id)[:1]
+            if other and move.currency_id.is_zero(move.amount_residual):
+                return UserError(
+                    self.env._(
+                        "%(payment)s: %(invoice)s is already paid by %(other)s in this same Apply: apply one of the "
+                        "two. Nothing was applied.",
+                        payment=self.name,
+                        invoice=move.name,
+                        other=other.name,
+                    )
+                )
         return UserError(
             self.env._("%(payment)s: %(error)s Nothing was applied.", payment=self.name, error=error.args[0])
         )

@@ -155,6 +155,33 @@ class TestMatchingReview(MatchingReviewCommon):
         manager_row.action_apply()
         self.assertTrue(self.inv3.currency_id.is_zero(self.inv3.amount_residual), "a manager is not limited")
 
+    def test_an_invoice_paid_twice_in_one_apply_names_the_other_row(self):
+        """Two rows paying the same invoice in one Apply: the refusal names the row that paid it (issue 23)."""
+        first = self._payment(1200.0, memo=self.inv1.name)
+        second = self._payment(1200.0, memo=self.inv1.name)
+        rows = self._review()
+        rows = rows.filtered(lambda rec: rec.payment_id == first) | rows.filtered(lambda rec: rec.payment_id == second)
+        self.assertEqual(rows.allocation_ids.move_id, self.inv1)
+        message = (
+            f"{rows[1].name}: {self.inv1.name} is already paid by {rows[0].name} in this same Apply: "
+            "apply one of the two. Nothing was applied."
+        )
+        with self.assertRaises(UserError) as caught, self.env.cr.savepoint():
+            rows.action_apply()
+        self.assertEqual(caught.exception.args[0], message)
+        self.assertEqual(self.inv1.amount_residual, 1200.0, "nothing applied")
+
+    def test_an_invoice_settled_before_the_apply(self):
+        """One invoice settled elsewhere: "is already settled" (one invoice, one verb)."""
+        payment = self._payment(300.0, memo=self.inv2.name)
+        row = self._review().filtered(lambda rec: rec.payment_id == payment)
+        self._pay(self.inv2, 300.0)
+        with self.assertRaises(UserError) as caught, self.env.cr.savepoint():
+            row.action_apply()
+        self.assertEqual(
+            caught.exception.args[0], f"{row.name}: {self.inv2.name} is already settled. Nothing was applied."
+        )
+
     def test_all_or_nothing(self):
         good = self._payment(1200.0, memo=self.inv1.name)
         bad = self._payment(300.0, memo=self.inv2.name)
