@@ -91,6 +91,11 @@ class BillingMatchReview(models.Model):
         help="The running difference: unapplied amount - invoices + write-off. What stays of the payment once these "
         "invoices take their amounts (the customer's open credit); negative: the invoices ask for more than it has.",
     )
+    overdrawn_note = fields.Char(
+        string="Beyond What Is Open",
+        compute="_compute_overdrawn_note",
+        help="The invoices this row asks more of than is open on them: applying it is refused.",
+    )
     duplicate_claim = fields.Boolean(
         string="Invoice Also Claimed",
         compute="_compute_duplicate_claim",
@@ -142,6 +147,21 @@ class BillingMatchReview(models.Model):
             if source and row.invoice_currency_id != row.currency_id:
                 taken = row.invoice_currency_id._convert(taken, row.currency_id, row.company_id, row.date)
             row.remainder = row.amount - taken
+
+    @api.depends("allocation_ids.amount", "allocation_ids.move_id.amount_residual")
+    def _compute_overdrawn_note(self):
+        """'INV/x is open for 720.00 only' for each allocation above what is open on its invoice, else False."""
+        for row in self:
+            notes = [
+                self.env._(
+                    "%(invoice)s is open for %(open)s only",
+                    invoice=alloc.move_id.name,
+                    open=formatLang(self.env, alloc.open_amount, currency_obj=alloc.currency_id),
+                )
+                for alloc in row.allocation_ids
+                if alloc.move_id and alloc.currency_id.compare_amounts(alloc.amount, alloc.open_amount) > 0
+            ]
+            row.overdrawn_note = "; ".join(notes) or False
 
     @api.depends("allocation_ids.move_id", "allocation_ids.amount")
     def _compute_duplicate_claim(self):

@@ -182,6 +182,22 @@ class TestMatchingReview(MatchingReviewCommon):
             caught.exception.args[0], f"{row.name}: {self.inv2.name} is already settled. Nothing was applied."
         )
 
+    def test_an_allocation_beyond_what_is_open_is_flagged(self):
+        """1,800 asked of an invoice open for 720: the panel's warning names it (issue 23), credit notes are typed."""
+        invoice = self._invoice(720.0)
+        payment = self._payment(1800.0, memo=invoice.name)
+        row = self._review().filtered(lambda rec: rec.payment_id == payment)
+        self.assertFalse(row.overdrawn_note, "the engine's proposal asks no more than is open")
+        row.write({"allocation_ids": [Command.clear(), Command.create({"move_id": invoice.id, "amount": 1800.0})]})
+        self.assertEqual(row.remainder, 0.0, "the difference alone would look settled")
+        self.assertRegex(row.overdrawn_note, rf"^{invoice.name} is open for \W*720\.00 only$")
+        refund = self._invoice(100.0, move_type="out_refund")
+        row.write({"allocation_ids": [Command.create({"move_id": refund.id, "amount": 100.0})]})
+        self.assertEqual(row.allocation_ids.mapped("kind"), ["invoice", "credit_note"])
+        self.assertEqual(row.allocated, 1700.0, "a credit note lowers the invoices' total")
+        row.write({"allocation_ids": [Command.update(row.allocation_ids[0].id, {"amount": 720.0})]})
+        self.assertFalse(row.overdrawn_note)
+
     def test_all_or_nothing(self):
         good = self._payment(1200.0, memo=self.inv1.name)
         bad = self._payment(300.0, memo=self.inv2.name)
