@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+import pytz
+
 from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.tests import HttpCase, tagged
@@ -197,6 +199,17 @@ class TestMatchingReview(MatchingReviewCommon):
         self.assertEqual(row.allocated, 1700.0, "a credit note lowers the invoices' total")
         row.write({"allocation_ids": [Command.update(row.allocation_ids[0].id, {"amount": 720.0})]})
         self.assertFalse(row.overdrawn_note)
+
+    def test_a_runs_name_is_in_the_users_time_zone(self):
+        """'Manual matching 2026-12-08 01:12:34' for a user in Brussels, not UTC's 00:12:34 (issue 23)."""
+        self.specialist.tz = "Europe/Brussels"
+        run = self.env["billing.match.run"].with_user(self.specialist)._create_manual(self.company)
+        brussels = pytz.utc.localize(run.date).astimezone(pytz.timezone("Europe/Brussels"))
+        self.assertEqual(run.name, f"Manual matching {brussels:%Y-%m-%d %H:%M:%S}")
+        self.assertNotIn(f"{run.date:%H:%M:%S}", run.name, "Brussels is never at UTC's hour")
+        self.specialist.tz = "UTC"
+        again = self.env["billing.match.run"].with_user(self.specialist)._create_manual(self.company)
+        self.assertEqual(again.name, f"Manual matching {again.date:%Y-%m-%d %H:%M:%S}")
 
     def test_all_or_nothing(self):
         good = self._payment(1200.0, memo=self.inv1.name)
