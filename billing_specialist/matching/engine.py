@@ -20,6 +20,7 @@ Confidence scale used below (the automatic run's default threshold is 90):
         items sums to the amount (a coincidence too likely, or the payer not given); or a unique amount for a payer
         found from the name or account (a payer's name, exact or learned, never applies anything alone)
     60  a reference with a typo and a different amount
+    50  at most: cash on an invoice the payer's open credit notes settle in full (``_flag_cash_on_settled``)
     30  no reference and no amount match: the payer's oldest open items, as a starting point
     Disputed items get 20 less and at most their undisputed part unless the memo names them exactly.
      0  held for review: conflicting evidence (below), or a line naming neither customer nor reference for which a
@@ -68,6 +69,8 @@ TOKEN_SPLIT = re.compile(r"[\s,;:+&|]+")
 DIGITS = re.compile(r"\d+")
 MIN_KEY = 4  # shorter references are too ambiguous to index globally
 MAX_COINCIDENCE = 1 / 1000  # a unique combination is applied automatically below this chance of a coincidence
+OLDEST_ITEMS = 30  # the confidence of the oldest open items proposed when nothing fits the amount
+CASH_ON_SETTLED = 50  # the most a proposal putting cash on an invoice the open credit notes settle is worth
 MAX_CREDITS = 10  # a memo's invoices net of at most this many of the customer's oldest open credit notes
 ACROSS_CUSTOMERS = 3  # a line with no customer and no reference: at most this many items of its amount proposed
 NUMBER_LIKE = re.compile(r"\b[A-Za-z]{2,}[A-Za-z]*[/\-_.#]?[0-9]+(?:[/\-_.][0-9A-Za-z]+)*\b")
@@ -809,6 +812,7 @@ class Matcher:
         else:
             proposals = self._search(searched, candidates, exact, partner_id, partner_reason, limit)
             self._learned_lift(source, proposals)
+        self._flag_cash_on_settled(proposals)
         if proposals:
             for reason in self._closed_conflicts(candidates, source) + self._partner_conflicts(source, named):
                 for proposal in proposals:
@@ -1100,9 +1104,44 @@ class Matcher:
                 found[0].confidence = 80
                 found[0].reasons.append(_lt("credit notes set against invoices they were not issued for: to confirm"))
             return found
-        if gross and netted < plain:
+        fits = gross and not gross[0].conflict and plain > OLDEST_ITEMS  # an amount fit, not the oldest items
+        if fits and netted < plain and not self._pays_any(gross[0], self._settled_in_full(offset)):
             gross[0].reasons.append(_lt("the open credit notes stay open: the amount fits the open items as they are"))
         return gross
+
+    def _settled_in_full(self, offset):
+        """The invoices ``offset``'s credit notes settle in full: {invoice id: those credit notes' numbers}."""
+        used, parts, _guessed = offset
+        settled = {}
+        for invoice_id, part in parts.items():
+            if not self._is_zero(self.items[invoice_id].amount - part):
+                continue
+            own = [credit for credit in used if credit.reverses == invoice_id]
+            if not self._is_zero(part + sum(credit.amount for credit in own)):
+                own = used  # set against it as the oldest open invoice: which ones is a guess, all are named
+            settled[invoice_id] = [credit.number for credit in own]
+        return settled
+
+    def _flag_cash_on_settled(self, proposals):
+        """Cash on an invoice the customer's open credit notes settle in full, without using them, is never sure:
+        capped at 50 and said (the customer may have meant to pay another invoice, or not to use its credit notes)."""
+        for proposal in proposals:
+            offset = self._offset(proposal.partner_id)
+            if not offset or any(self.items[a.item_id].amount < 0 for a in proposal.allocations):
+                continue
+            settled = self._settled_in_full(offset)
+            paid = [a.item_id for a in proposal.allocations if a.item_id in settled and a.amount > 0]
+            if not paid:
+                continue
+            proposal.confidence = min(proposal.confidence, CASH_ON_SETTLED)
+            credits = settled[paid[0]]
+            proposal.reasons.append(
+                _lt(
+                    "%(number)s is settled by open credit notes %(credits)s: cash there may be a mistake, to confirm",
+                    number=self.items[paid[0]].number,
+                    credits=", ".join(credits[:3]) + (", ..." if len(credits) > 3 else ""),
+                )
+            )
 
     @staticmethod
     def _pays_any(proposal, item_ids):
@@ -1145,8 +1184,8 @@ class Matcher:
             return [combination]
         if open_items:  # nothing fits: the oldest items, as a starting point for the user
             reasons = [_lt("no open invoice named in the memo and no amount match: oldest open items")]
-            proposal = self._proposal_for_items(source, partner_id, open_items[:limit], False, reasons, 30)
-            proposal.confidence = min(proposal.confidence, 30)
+            proposal = self._proposal_for_items(source, partner_id, open_items[:limit], False, reasons, OLDEST_ITEMS)
+            proposal.confidence = min(proposal.confidence, OLDEST_ITEMS)
             proposals.append(proposal)
         return proposals
 

@@ -91,6 +91,11 @@ class BillingMatchReview(models.Model):
         help="The running difference: unapplied amount - invoices + write-off. What stays of the payment once these "
         "invoices take their amounts (the customer's open credit); negative: the invoices ask for more than it has.",
     )
+    overdrawn_note = fields.Char(
+        string="Beyond What Is Open",
+        compute="_compute_overdrawn_note",
+        help="The invoices this row asks more of than is open on them: applying it is refused.",
+    )
     duplicate_claim = fields.Boolean(
         string="Invoice Also Claimed",
         compute="_compute_duplicate_claim",
@@ -142,6 +147,21 @@ class BillingMatchReview(models.Model):
             if source and row.invoice_currency_id != row.currency_id:
                 taken = row.invoice_currency_id._convert(taken, row.currency_id, row.company_id, row.date)
             row.remainder = row.amount - taken
+
+    @api.depends("allocation_ids.amount", "allocation_ids.move_id.amount_residual")
+    def _compute_overdrawn_note(self):
+        """'INV/x is open for 720.00 only' for each allocation above what is open on its invoice, else False."""
+        for row in self:
+            notes = [
+                self.env._(
+                    "%(invoice)s is open for %(open)s only",
+                    invoice=alloc.move_id.name,
+                    open=formatLang(self.env, alloc.open_amount, currency_obj=alloc.currency_id),
+                )
+                for alloc in row.allocation_ids
+                if alloc.move_id and alloc.currency_id.compare_amounts(alloc.amount, alloc.open_amount) > 0
+            ]
+            row.overdrawn_note = "; ".join(notes) or False
 
     @api.depends("allocation_ids.move_id", "allocation_ids.amount")
     def _compute_duplicate_claim(self):
@@ -456,8 +476,8 @@ class BillingMatchReview(models.Model):
         try:
             self.env["billing.payment.apply"]._apply_applications(run, applications)
         except ApplicationRefused as refused:
-            row = next(row for row, app in zip(rows, applications, strict=True) if app is refused.application)
-            raise row._refusal(refused.error) from refused.error
+            index = next(i for i, app in enumerate(applications) if app is refused.application)
+            raise rows[index]._refusal(refused.error, rows[:index]) from refused.error
         rows.sudo().unlink()
         return {
             "type": "ir.actions.client",
@@ -523,12 +543,25 @@ class BillingMatchReview(models.Model):
         """Hook: what the row adds to its run line (remittance advices add theirs)."""
         return {}
 
-    def _refusal(self, error):
-        """The message of this row refused: nothing of the rows was applied."""
+    def _refusal(self, error, earlier=None):
+        """The message of this row refused: nothing of the rows was applied. ``earlier``: the rows of the same Apply
+        applied before it; one that paid an invoice this row pays is named (the same invoice twice in one Apply)."""
         if isinstance(error, psycopg2.errors.LockNotAvailable):
             return UserError(
                 self.env._("%(payment)s is being applied by another user; nothing was applied.", payment=self.name)
             )
+        for move in self.allocation_ids.move_id:
+            other = (earlier or self.browse()).filtered(lambda row, move=move: move in row.allocation_ids.move_id)[:1]
+            if other and move.currency_id.is_zero(move.amount_residual):
+                return UserError(
+                    self.env._(
+                        "%(payment)s: %(invoice)s is already paid by %(other)s in this same Apply: apply one of the "
+                        "two. Nothing was applied.",
+                        payment=self.name,
+                        invoice=move.name,
+                        other=other.name,
+                    )
+                )
         return UserError(
             self.env._("%(payment)s: %(error)s Nothing was applied.", payment=self.name, error=error.args[0])
         )

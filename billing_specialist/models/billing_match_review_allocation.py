@@ -31,6 +31,17 @@ class BillingMatchReviewAllocation(models.Model):
     open_amount = fields.Monetary(related="move_id.amount_residual", string="Open")
     in_dispute = fields.Boolean(related="move_id.billing_in_dispute")
     amount = fields.Monetary(string="Apply")
+    kind = fields.Selection(
+        [("invoice", "Invoice"), ("credit_note", "Credit Note")],
+        string="Type",
+        compute="_compute_kind",
+        help="A credit note's Open and Apply are what it gives: they lower the invoices' total of the row.",
+    )
+
+    @api.depends("move_id.move_type")
+    def _compute_kind(self):
+        for allocation in self:
+            allocation.kind = "credit_note" if allocation.move_id.move_type == "out_refund" else "invoice"
 
     @api.model
     def _check_client_vals(self, vals):

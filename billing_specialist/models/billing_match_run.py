@@ -101,7 +101,9 @@ class BillingMatchRun(models.Model):
     @api.depends("date", "company_id", "mode")
     def _compute_name(self):
         for run in self:
-            date = fields.Datetime.to_string(run.date or fields.Datetime.now())
+            # In the user's time zone (context_timestamp): the hour they see everywhere else, not UTC's.
+            when = fields.Datetime.context_timestamp(run, run.date or fields.Datetime.now())
+            date = when.strftime("%Y-%m-%d %H:%M:%S")
             run.name = (
                 self.env._("Manual matching %(date)s", date=date)
                 if run.mode == "manual"

@@ -200,6 +200,8 @@ class BillingPaymentApply(models.AbstractModel):
                 )
             )
         closed = moves.filtered(lambda m: m.currency_id.is_zero(m.amount_residual))
+        if len(closed) == 1:
+            raise UserError(self.env._("%(document)s is already settled.", document=closed.name))
         if closed:
             raise UserError(
                 self.env._("%(documents)s are already settled.", documents=", ".join(closed.mapped("name")))

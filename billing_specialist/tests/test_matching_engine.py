@@ -452,10 +452,46 @@ class TestCreditNotesFirst(BaseCase):
 
     def test_a_paid_invoice_keeps_the_credit_notes_open(self):
         """The amount is that of an invoice as it is and of nothing once the credit notes are set: they stay."""
-        proposal = self.best(amount=200.0, memo="", partner_id=ACME)  # both invoices, gross
-        self.assertEqual(sorted(proposal.item_ids), [1, 2])
-        self.assertNotIn(3, proposal.item_ids)
+        matcher = Matcher(
+            [
+                item(1, "INV/2026/00001", 100.0, due=(2026, 1, 1)),
+                item(2, "INV/2026/00002", 70.0, due=(2026, 2, 1)),
+                item(3, "RINV/2026/00001", -50.0, reverses=1),
+            ]
+        )
+        proposal = matcher.propose(Source(id=100, amount=100.0, memo="", partner_id=ACME))[0]
+        self.assertEqual(proposal.item_ids, [1], "the invoice of 100 as it is; the credit note stays")
+        self.assertEqual(proposal.confidence, 90)
         self.assertIn("the open credit notes stay open", proposal.explain())
+
+    def test_cash_on_an_invoice_the_credit_notes_settle_is_never_sure(self):
+        """Both invoices gross, while the two credit notes settle INV/2026/00001: at most 50, and said (issue 23);
+        never "the credit notes stay open: the amount fits", which would contradict it."""
+        proposal = self.best(amount=200.0, memo="", partner_id=ACME)
+        self.assertEqual(sorted(proposal.item_ids), [1, 2])
+        self.assertEqual(proposal.confidence, 50)
+        self.assertFalse(proposal.applies(THRESHOLD))
+        self.assertIn(
+            "INV/2026/00001 is settled by open credit notes RINV/2026/00001, RINV/2026/00002: "
+            "cash there may be a mistake, to confirm",
+            proposal.explain(),
+        )
+        self.assertNotIn("stay open", proposal.explain())
+
+    def test_a_memo_naming_an_invoice_the_credit_notes_settle(self):
+        """'First 20 of invoice 2026/00001' (the demo's Azure line): cash on the named invoice, capped at 50."""
+        for memo in ("First 20.00 of invoice 2026/00001", "INV/2026/00001 part"):
+            proposal = self.best(amount=20.0, memo=memo, partner_id=ACME)
+            self.assertEqual([(a.item_id, a.amount) for a in proposal.allocations], [(1, 20.0)], memo)
+            self.assertLessEqual(proposal.confidence, 50, memo)
+            self.assertIn("INV/2026/00001 is settled by open credit notes", proposal.explain(), memo)
+
+    def test_oldest_items_never_say_the_amount_fits(self):
+        """Nothing fits 7.00: the oldest open items, without "the amount fits the open items as they are"."""
+        proposal = self.best(amount=7.0, memo="Prepayment", partner_id=ACME)
+        self.assertIn("oldest open items", proposal.explain())
+        self.assertNotIn("fits the open items as they are", proposal.explain())
+        self.assertLessEqual(proposal.confidence, 30)
 
     def test_credit_note_larger_than_the_invoices_stays_open(self):
         matcher = Matcher([item(1, "INV/2026/00001", 40.0), item(2, "RINV/2026/00001", -60.0)])

@@ -243,6 +243,25 @@ class TestFeeRulesSecurity(FeeRulesCommon):
         self.assertEqual(menu.parent_id, self.env.ref("billing_specialist.billing_config_menu"))
         self.assertEqual(menu.action.res_model, "billing.match.fee.rule")
 
+    def test_a_specialist_reaches_the_rules_from_payment_matching_read_only(self):
+        """The reasons name fee rules: specialists open them under Payment Matching, read only (issue 23)."""
+        menu = self.env.ref("billing_specialist.billing_match_fee_rule_read_menu")
+        self.assertEqual(menu.parent_id, self.env.ref("billing_specialist.billing_payment_matching_menu"))
+        self.assertEqual(menu.groups_id, self.env.ref("billing_specialist.group_billing_user"))
+        self.assertEqual(menu.action, self.env.ref("billing_specialist.billing_match_fee_rule_action"))
+        for user, visible in ((self.specialist, True), (self.manager, True), (self.internal_user, False)):
+            menus = self.env["ir.ui.menu"].with_user(user)._visible_menu_ids()
+            self.assertEqual(menu.id in menus, visible, user.login)
+        self.assertNotIn(
+            self.env.ref("billing_specialist.billing_config_menu").id,
+            self.env["ir.ui.menu"].with_user(self.specialist)._visible_menu_ids(),
+            "Configuration stays the managers'",
+        )
+        views = self.env["billing.match.fee.rule"].with_user(self.specialist).get_views([(False, "form")])["views"]
+        self.assertIn('edit="False"', views["form"]["arch"], "the form is read only for a specialist")
+        views = self.env["billing.match.fee.rule"].with_user(self.manager).get_views([(False, "form")])["views"]
+        self.assertNotIn('edit="False"', views["form"]["arch"])
+
     def test_another_companys_rule_is_never_used_and_its_accounts_are_refused(self):
         other = self.setup_other_company()
         company_2 = other["company"]

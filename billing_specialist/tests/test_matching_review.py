@@ -1,5 +1,7 @@
 from datetime import timedelta
 
+import pytz
+
 from odoo import SUPERUSER_ID, Command, api
 from odoo.exceptions import AccessError, MissingError, UserError
 from odoo.tests import HttpCase, tagged
@@ -154,6 +156,60 @@ class TestMatchingReview(MatchingReviewCommon):
         )
         manager_row.action_apply()
         self.assertTrue(self.inv3.currency_id.is_zero(self.inv3.amount_residual), "a manager is not limited")
+
+    def test_an_invoice_paid_twice_in_one_apply_names_the_other_row(self):
+        """Two rows paying the same invoice in one Apply: the refusal names the row that paid it (issue 23)."""
+        first = self._payment(1200.0, memo=self.inv1.name)
+        second = self._payment(1200.0, memo=self.inv1.name)
+        rows = self._review()
+        rows = rows.filtered(lambda rec: rec.payment_id == first) | rows.filtered(lambda rec: rec.payment_id == second)
+        self.assertEqual(rows.allocation_ids.move_id, self.inv1)
+        message = (
+            f"{rows[1].name}: {self.inv1.name} is already paid by {rows[0].name} in this same Apply: "
+            "apply one of the two. Nothing was applied."
+        )
+        with self.assertRaises(UserError) as caught, self.env.cr.savepoint():
+            rows.action_apply()
+        self.assertEqual(caught.exception.args[0], message)
+        self.assertEqual(self.inv1.amount_residual, 1200.0, "nothing applied")
+
+    def test_an_invoice_settled_before_the_apply(self):
+        """One invoice settled elsewhere: "is already settled" (one invoice, one verb)."""
+        payment = self._payment(300.0, memo=self.inv2.name)
+        row = self._review().filtered(lambda rec: rec.payment_id == payment)
+        self._pay(self.inv2, 300.0)
+        with self.assertRaises(UserError) as caught, self.env.cr.savepoint():
+            row.action_apply()
+        self.assertEqual(
+            caught.exception.args[0], f"{row.name}: {self.inv2.name} is already settled. Nothing was applied."
+        )
+
+    def test_an_allocation_beyond_what_is_open_is_flagged(self):
+        """1,800 asked of an invoice open for 720: the panel's warning names it (issue 23), credit notes are typed."""
+        invoice = self._invoice(720.0)
+        payment = self._payment(1800.0, memo=invoice.name)
+        row = self._review().filtered(lambda rec: rec.payment_id == payment)
+        self.assertFalse(row.overdrawn_note, "the engine's proposal asks no more than is open")
+        row.write({"allocation_ids": [Command.clear(), Command.create({"move_id": invoice.id, "amount": 1800.0})]})
+        self.assertEqual(row.remainder, 0.0, "the difference alone would look settled")
+        self.assertRegex(row.overdrawn_note, rf"^{invoice.name} is open for \W*720\.00 only$")
+        refund = self._invoice(100.0, move_type="out_refund")
+        row.write({"allocation_ids": [Command.create({"move_id": refund.id, "amount": 100.0})]})
+        self.assertEqual(row.allocation_ids.mapped("kind"), ["invoice", "credit_note"])
+        self.assertEqual(row.allocated, 1700.0, "a credit note lowers the invoices' total")
+        row.write({"allocation_ids": [Command.update(row.allocation_ids[0].id, {"amount": 720.0})]})
+        self.assertFalse(row.overdrawn_note)
+
+    def test_a_runs_name_is_in_the_users_time_zone(self):
+        """'Manual matching 2026-12-08 01:12:34' for a user in Brussels, not UTC's 00:12:34 (issue 23)."""
+        self.specialist.tz = "Europe/Brussels"
+        run = self.env["billing.match.run"].with_user(self.specialist)._create_manual(self.company)
+        brussels = pytz.utc.localize(run.date).astimezone(pytz.timezone("Europe/Brussels"))
+        self.assertEqual(run.name, f"Manual matching {brussels:%Y-%m-%d %H:%M:%S}")
+        self.assertNotIn(f"{run.date:%H:%M:%S}", run.name, "Brussels is never at UTC's hour")
+        self.specialist.tz = "UTC"
+        again = self.env["billing.match.run"].with_user(self.specialist)._create_manual(self.company)
+        self.assertEqual(again.name, f"Manual matching {again.date:%Y-%m-%d %H:%M:%S}")
 
     def test_all_or_nothing(self):
         good = self._payment(1200.0, memo=self.inv1.name)
