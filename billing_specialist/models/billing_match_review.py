@@ -165,7 +165,9 @@ class BillingMatchReview(models.Model):
 
     @api.depends("allocation_ids.move_id", "allocation_ids.amount")
     def _compute_duplicate_claim(self):
-        """Flag the rows whose invoices another row of the user claims too, before anyone clicks Apply."""
+        """Flag the rows whose invoice other rows of the user claim too, beyond what is open on it, before anyone
+        clicks Apply. Claims that together fit the open amount are no alert. A payment and a bank line claiming the
+        same amount of one invoice are most likely the same money (the payment and its bank line): flagged too."""
         moves = self.allocation_ids.move_id
         others = self.env["billing.match.review.allocation"]
         if moves:
@@ -186,22 +188,44 @@ class BillingMatchReview(models.Model):
                         and other.review_id.company_id == row.company_id
                     )
                 )
-                if not rivals:
-                    continue
-                move = alloc.move_id
-                claimed = alloc.amount + sum(rivals.mapped("amount"))
-                notes.append(
-                    self.env._(
-                        "%(invoice)s is also claimed by %(rows)s: %(claimed)s together, %(open)s open",
-                        invoice=move.name,
-                        rows=", ".join(rivals.review_id.mapped("name")),
-                        claimed=formatLang(self.env, claimed, currency_obj=move.currency_id),
-                        open=formatLang(self.env, move.amount_residual, currency_obj=move.currency_id),
-                    )
-                )
+                note = rivals and row._duplicate_note(alloc, rivals)
+                if note:
+                    notes.append(note)
             row.duplicate_claim = bool(notes)
             row.duplicate_note = "; ".join(notes)
             row.duplicate_badge = self.env._("Twice") if notes else False
+
+    def _duplicate_note(self, alloc, rivals):
+        """What the row's alert says of one invoice also claimed by ``rivals`` (other rows' allocations), or False
+        when the claims together fit what is open on it and none looks like the same money."""
+        move = alloc.move_id
+        currency = move.currency_id
+        same_money = rivals.filtered(
+            lambda other: (
+                other.review_id.source_type != self.source_type
+                and currency.compare_amounts(other.amount, alloc.amount) == 0
+            )
+        )[:1]
+        if same_money:
+            payment, bank_line = (
+                (self, same_money.review_id) if self.source_type == "payment" else (same_money.review_id, self)
+            )
+            return self.env._(
+                "%(invoice)s: probably the same money: payment %(payment)s and its bank line %(line)s",
+                invoice=move.name,
+                payment=payment.name,
+                line=bank_line.name,
+            )
+        claimed = alloc.amount + sum(rivals.mapped("amount"))
+        if currency.compare_amounts(claimed, move.amount_residual) <= 0:
+            return False
+        return self.env._(
+            "%(invoice)s is also claimed by %(rows)s: %(claimed)s together, %(open)s open",
+            invoice=move.name,
+            rows=", ".join(rivals.review_id.mapped("name")),
+            claimed=formatLang(self.env, claimed, currency_obj=currency),
+            open=formatLang(self.env, move.amount_residual, currency_obj=currency),
+        )
 
     def _search_duplicate_claim(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
@@ -212,7 +236,9 @@ class BillingMatchReview(models.Model):
             ["review_id:array_agg"],
             having=[("review_id:count_distinct", ">", 1)],
         )
-        row_ids = [row_id for _move, row_ids in claims for row_id in row_ids]
+        # The same rule as the alert: of the rows sharing an invoice, those whose claims do not fit it.
+        candidates = self.browse({row_id for _move, row_ids in claims for row_id in row_ids})
+        row_ids = candidates.filtered("duplicate_claim").ids
         return [("id", "in" if (operator == "=") == value else "not in", row_ids)]
 
     @api.depends("partner_id", "company_id", "allocation_ids.move_id")

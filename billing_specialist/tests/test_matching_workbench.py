@@ -76,6 +76,43 @@ class TestMatchingWorkbench(MatchingReviewCommon):
             second_row.action_apply()
         self.assertEqual(second._billing_available(), 300.0, "the engine refuses to apply the paid invoice again")
 
+    def test_claims_that_fit_the_open_amount_are_no_alert(self):
+        """Three rows share an invoice open for 1,200 with 900 together: nothing to flag; one more and it is."""
+        payments = [self._payment(300.0, memo=f"part {number}") for number in range(4)]
+        rows = self._review()
+        self._row_of(payments[3], rows).allocation_ids = [Command.clear()]
+        for payment in payments[:3]:
+            self._row_of(payment, rows).write(
+                {"allocation_ids": [Command.clear(), Command.create({"move_id": self.inv1.id, "amount": 300.0})]}
+            )
+        rows.invalidate_recordset(["duplicate_claim", "duplicate_note"])
+        self.assertFalse(any(rows.mapped("duplicate_claim")), "900 claimed of 1,200 open: they fit")
+        self.assertFalse(rows.search([("id", "in", rows.ids), ("duplicate_claim", "=", True)]), "nor does the filter")
+        fourth = self._row_of(payments[3], rows)
+        fourth.write({"allocation_ids": [Command.clear(), Command.create({"move_id": self.inv1.id, "amount": 400.0})]})
+        rows.invalidate_recordset(["duplicate_claim", "duplicate_note"])
+        self.assertTrue(all(rows.filtered("allocation_ids").mapped("duplicate_claim")), "1,300 claimed, 1,200 open")
+        self.assertRegex(fourth.duplicate_note, r"1,300\.00 together, \S+\s?1,200\.00 open")
+        self.assertEqual(
+            rows.search([("id", "in", rows.ids), ("duplicate_claim", "=", True)]), rows.filtered("allocation_ids")
+        )
+
+    def test_a_payment_and_its_bank_line_are_probably_the_same_money(self):
+        """A registered payment and a bank line of the same amount on one invoice: flagged even though both fit."""
+        payment = self._payment(300.0, memo="on account")
+        line = self._bank_line(300.0, memo="transfer", partner=self.customer)
+        rows = self._review()
+        for source in (payment, line):
+            self._row_of(source, rows).write(
+                {"allocation_ids": [Command.clear(), Command.create({"move_id": self.inv1.id, "amount": 300.0})]}
+            )
+        rows.invalidate_recordset(["duplicate_claim", "duplicate_note"])
+        pay_row, line_row = self._row_of(payment, rows), self._row_of(line, rows)
+        self.assertEqual((pay_row.duplicate_claim, line_row.duplicate_claim), (True, True))
+        expected = f"probably the same money: payment {pay_row.name} and its bank line {line_row.name}"
+        self.assertIn(expected, pay_row.duplicate_note)
+        self.assertIn(expected, line_row.duplicate_note)
+
     def test_a_skipped_row_claims_nothing(self):
         first = self._payment(300.0, memo=self.inv2.name)
         second = self._payment(300.0, memo="on account")

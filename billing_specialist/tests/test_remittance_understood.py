@@ -309,6 +309,7 @@ class TestRemittanceLinesTour(ScreenshotTourMixin, UnderstoodCommon, HttpCase):
         }
         for invoice, tag in tags.items():
             invoice.payment_reference = tag
+        self.inv1.ref = "PO-2026-0042"  # the invoice found then reads "INV/... (PO-2026-0042)": the column fits it
         self.start_tour(
             "/odoo/action-billing_specialist.billing_remittance_action",
             "billing_specialist_remittance_lines_tour",

@@ -1,6 +1,6 @@
 /** @odoo-module */
 
-import { Component, useState, useSubEnv, xml } from "@odoo/owl";
+import { Component, useEffect, useState, useSubEnv, xml } from "@odoo/owl";
 import { _t } from "@web/core/l10n/translation";
 import { registry } from "@web/core/registry";
 import { useService } from "@web/core/utils/hooks";
@@ -56,6 +56,20 @@ export class MatchWorkbenchController extends ListController {
                 reloadList: () => this.reloadList(),
             },
         });
+        // The panel is never empty while there are rows: the first one is selected on load (and after Refresh).
+        useEffect(
+            (resId, firstId) => {
+                if (!resId && firstId) {
+                    this.workbench.resId = firstId;
+                }
+            },
+            () => [this.workbench.resId, this.firstRowId]
+        );
+    }
+
+    get firstRowId() {
+        const root = this.model.root;
+        return (!root.isGrouped && root.records[0]?.resId) || false;
     }
 
     /** One object per selected row: the panel is not reloaded (its edits lost) when the list renders again. */

@@ -28,6 +28,39 @@ registry.category("web_tour.tours").add("billing_specialist_matching_workbench_t
             },
         },
         {
+            content: "The first row is in the panel on load, without a click",
+            trigger: `.o_billing_workbench_rows .o_data_row:first-child.o_billing_workbench_current`,
+        },
+        {
+            trigger: `${panel} .o_billing_workbench_name`,
+        },
+        {
+            content: "The hint says a row's changes are saved when moving to another row",
+            trigger: ".o_billing_workbench_hint:contains(Changes are saved when you move to another row)",
+        },
+        {
+            content: "Whole numbers and customers, a short Payment header, the Twice column without a header",
+            trigger: `.o_billing_workbench_rows th[data-name=name]:contains(Payment):not(:contains(Bank))`,
+            run() {
+                const header = document.querySelector(".o_billing_workbench_rows th[data-name=duplicate_badge]");
+                if (header.textContent.trim()) {
+                    throw new Error(`the Twice column has a header: ${header.textContent}`);
+                }
+                const button = document.querySelector(".o_control_panel button[name=action_refresh]");
+                if (button.textContent.trim() !== "Refresh" || button.scrollWidth > button.clientWidth) {
+                    throw new Error(`the Refresh button reads "${button.textContent.trim()}" or is cut`);
+                }
+                const cut = [
+                    ...document.querySelectorAll(
+                        ".o_billing_workbench_rows .o_data_row td:is([name=name], [name=partner_id], [name=date], [name=confidence_band], [name=duplicate_badge])"
+                    ),
+                ].filter((td) => td.scrollWidth > td.clientWidth);
+                if (cut.length) {
+                    throw new Error(`cut cells: ${cut.map((td) => td.textContent).join(", ")}`);
+                }
+            },
+        },
+        {
             content: "Both rows claiming the same invoice are flagged in the list",
             trigger: `${row("remittance to follow")} td[name=duplicate_badge]:contains(Twice)`,
         },
@@ -68,6 +101,10 @@ registry.category("web_tour.tours").add("billing_specialist_matching_workbench_t
         },
         {
             trigger: `${panel} .o_billing_open_item:contains(1,200.00) .o_billing_open_item_add`,
+        },
+        {
+            content: "The open items' columns are named, their due date too",
+            trigger: `${panel} .o_billing_open_items thead th:contains(Due Date)`,
         },
         {
             content: "The row is marked as the one in the panel",
@@ -146,8 +183,8 @@ registry.category("web_tour.tours").add("billing_specialist_matching_workbench_t
             trigger: `.o_control_panel .o_breadcrumb:not(:has(.breadcrumb-item)) .active:contains(Match Payments)`,
         },
         {
-            content: "The rows were rebuilt: no dialog, the panel waits for a row",
-            trigger: `body:not(:has(.modal)) .o_billing_workbench_empty`,
+            content: "The rows were rebuilt: no dialog, the first row is in the panel",
+            trigger: `body:not(:has(.modal)) .o_billing_workbench_rows .o_data_row:first-child.o_billing_workbench_current`,
         },
         {
             trigger: `${row("remittance to follow")}`,

@@ -137,6 +137,16 @@ registry.category("web_tour.tours").add("billing_specialist_remittance_lines_tou
                 ".o_field_widget[name=line_ids] .o_data_row:nth-child(1):has(td[name=understood_state]:contains(Found)):not(:has(td[name=understood_state]:contains(Deduction))):has(td[name=understood_move_id]:contains(INV/)):has(button[name=action_open_invoice]):has(td[name=understood_amount_open]:contains(1,200.00)):contains(pays it in full)",
         },
         {
+            content: "The invoice found is read whole, never cut",
+            trigger: ".o_field_widget[name=line_ids] .o_data_row:nth-child(1) td[name=understood_move_id]:contains(INV/)",
+            run() {
+                const cell = this.anchor;
+                if (cell.scrollWidth > cell.clientWidth) {
+                    throw new Error(`the invoice found is cut: ${cell.textContent}`);
+                }
+            },
+        },
+        {
             content: "Line 2: found, with the deduction and its reason code",
             trigger:
                 ".o_field_widget[name=line_ids] .o_data_row:nth-child(2):has(td[name=understood_state]:contains(Found, Deduction)):contains(reason code 'DAMAGED')",

@@ -63,5 +63,22 @@ registry.category("web_tour.tours").add("billing_specialist_runs_tour", {
             trigger: ".o_form_statusbar:not(:has(button[name=action_billing_cancel_rest]))",
         },
         screenshot("run-rest-cancelled"),
+        {
+            content: "Back to the list of runs",
+            trigger: ".o_breadcrumb .breadcrumb-item:first-child a",
+            run: "click",
+        },
+        {
+            content: "Its count columns have short headers, each read whole",
+            trigger: ".o_list_view th[data-name=proposed_count]:contains(To Review)",
+            run() {
+                const cut = [...document.querySelectorAll(".o_list_view thead th span.text-truncate")].filter(
+                    (span) => span.scrollWidth > span.clientWidth
+                );
+                if (cut.length) {
+                    throw new Error(`cut headers: ${cut.map((span) => span.textContent).join(", ")}`);
+                }
+            },
+        },
     ],
 });

@@ -36,6 +36,17 @@ registry.category("web_tour.tours").add("billing_specialist_worklist_tour", {
         {
             trigger: `${row("Hooli")} td[name=followup_amount]:contains(0.00)`,
         },
+        {
+            content: "Each row is one line: the Why is cut, its full text in the cell's tooltip",
+            trigger: `${row("Hooli")} td[name=reason][data-tooltip*="do not call"][data-tooltip*="500.00 unapplied cash"]`,
+            run() {
+                const rows = [...document.querySelectorAll(".o_list_view .o_data_row")];
+                const heights = rows.map((tr) => tr.getBoundingClientRect().height);
+                if (Math.max(...heights) > Math.min(...heights) * 1.3) {
+                    throw new Error(`rows of several heights (${heights}): a Why wraps`);
+                }
+            },
+        },
         screenshot("worklist"),
         {
             content: "Log a call with Acme Retail",
