@@ -285,12 +285,12 @@ class Habits:
         values = {"customer": customer, **self.evidence(habit)}
         if habit.kind == "payer_account":
             return _lt(
-                "account %(account)s paid %(customer)s's invoices %(count)s times, last on %(date)s",
+                "account %(account)s paid the invoices of %(customer)s %(count)s times, last on %(date)s",
                 account=mask_account(habit.key),
                 **values,
             )
         return _lt(
-            "the payer's name %(name)s paid %(customer)s's invoices %(count)s times, last on %(date)s",
+            "the payer's name %(name)s paid the invoices of %(customer)s %(count)s times, last on %(date)s",
             name=habit.key,
             **values,
         )

@@ -77,7 +77,7 @@ class BillingMatchRun(models.Model):
     )
     line_ids = fields.One2many("billing.match.run.line", "run_id", readonly=True)
     chunk_ids = fields.One2many("billing.run.chunk", "match_run_id", string="Chunks", readonly=True)
-    source_count = fields.Integer(string="Sources", compute="_compute_counts", store=True)
+    source_count = fields.Integer(string="Payments and Bank Lines", compute="_compute_counts", store=True)
     applied_count = fields.Integer(string="Applied", compute="_compute_counts", store=True)
     proposed_count = fields.Integer(string="Left for Review", compute="_compute_counts", store=True)
     unmatched_count = fields.Integer(string="No Proposal", compute="_compute_counts", store=True)
@@ -150,7 +150,7 @@ class BillingMatchRun(models.Model):
         """The review screen on the sources this run left."""
         self.ensure_one()
         return self.env["billing.match.review"]._action_open(
-            self.company_id, self._left_sources(), name=self.env._("Left by %(run)s", run=self.name)
+            self.company_id, self._left_sources(), name=self.env._("Still to match after %(run)s", run=self.name)
         )
 
     @api.model

@@ -6,7 +6,7 @@ import { screenshot } from "@billing_specialist/../tests/tours/billing_screensho
 const line = ".o_field_widget[name=line_ids] .o_data_row";
 
 // A specialist undoes an automatic matching run: its applied line then reads Undone, with who undid it and when, in
-// the Sources tab and on the run itself.
+// the Payments and Bank Lines tab and on the run itself.
 registry.category("web_tour.tours").add("billing_specialist_match_undone_tour", {
     steps: () => [
         {
