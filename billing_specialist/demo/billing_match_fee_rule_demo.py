@@ -3,9 +3,9 @@ by an automatic run (its line reads why), one waiting on Match Payments with the
 
 from datetime import timedelta
 
-from odoo import Command, api, fields, models
+from odoo import api, fields, models
 
-from .ledger import bank_journal, sale_journal
+from .ledger import bank_journal, support_moves
 
 FEES = (7.5, 12.5)  # what the bank kept of each transfer
 
@@ -29,7 +29,13 @@ class BillingMatchFeeRuleDemo(models.Model):
                 "company_id": company.id,
             }
         )
-        invoices = self._demo_fee_invoices(company)
+        invoices = support_moves(  # two support invoices of Lakeside, 40 and 25 days old
+            self.env,
+            company,
+            self.env.ref("billing_specialist.partner_lakeside_demo"),
+            "out_invoice",
+            ((40, 2), (25, 3)),
+        )
         bank = bank_journal(self.env, company)
         today = fields.Date.context_today(self)
         labels = ("Transfer {number} less bank fee", "{number} FRAIS BANCAIRES")
@@ -55,32 +61,3 @@ class BillingMatchFeeRuleDemo(models.Model):
         return account or Account.create(
             {"code": "627000", "name": "Bank charges", "account_type": "expense", "company_ids": company.ids}
         )
-
-    @api.model
-    def _demo_fee_invoices(self, company):
-        """Two support invoices of Lakeside, 40 and 25 days old."""
-        today = fields.Date.context_today(self)
-        product = self.env.ref("billing_specialist.product_support_demo")
-        invoices = self.env["account.move"].create(
-            [
-                {
-                    "move_type": "out_invoice",
-                    "partner_id": self.env.ref("billing_specialist.partner_lakeside_demo").id,
-                    "journal_id": sale_journal(self.env, company).id,
-                    "invoice_date": today - timedelta(days=days),
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "product_id": product.id,
-                                "quantity": quantity,
-                                "price_unit": product.list_price,
-                                "tax_ids": [Command.clear()],
-                            }
-                        )
-                    ],
-                }
-                for days, quantity in ((40, 2), (25, 3))
-            ]
-        )
-        invoices.action_post()
-        return invoices

@@ -9,7 +9,7 @@ from odoo import Command, api, fields, models
 from odoo.tools import SQL
 
 from ..models.billing_run_chunk import CHUNK_SIZE_PARAM
-from .ledger import bank_journal, open_by_customer, sale_journal
+from .ledger import bank_journal, open_by_customer, sale_journal, support_moves
 
 LEARNED_ACCOUNT = "NL91 ABNA 0417 1643 00"
 LEARNED_PAYER = "NORTHWIND TRADERS INC"
@@ -347,9 +347,9 @@ class BillingMatchRunDemo(models.Model):
         today = fields.Date.context_today(self)
         pioneer = self.env.ref("billing_specialist.partner_pioneer_demo")
         harbor = self.env.ref("billing_specialist.partner_harbor_demo")
-        invoices = self._demo_workbench_moves(company, pioneer, "out_invoice", ((35, 4), (20, 5)))
-        notes = self._demo_workbench_moves(company, pioneer, "out_refund", ((25, 1), (10, 2)))
-        claimed = self._demo_workbench_moves(company, harbor, "out_invoice", ((30, 7),))
+        invoices = support_moves(self.env, company, pioneer, "out_invoice", ((35, 4), (20, 5)))
+        notes = support_moves(self.env, company, pioneer, "out_refund", ((25, 1), (10, 2)))
+        claimed = support_moves(self.env, company, harbor, "out_invoice", ((30, 7),))
         net = sum(invoices.mapped("amount_residual")) - sum(notes.mapped("amount_residual"))
         bank = bank_journal(self.env, company)
         lines = [
@@ -380,7 +380,8 @@ class BillingMatchRunDemo(models.Model):
         last_month_end = today.replace(day=1) - timedelta(days=1)
         days = [last_month_end.replace(day=day) for day in (5, 12, 19, 26)]
         greenleaf = self.env.ref("billing_specialist.partner_greenleaf_demo")
-        invoices = self._demo_workbench_moves(
+        invoices = support_moves(
+            self.env,
             company,
             greenleaf,
             "out_invoice",
@@ -421,31 +422,3 @@ class BillingMatchRunDemo(models.Model):
         runs.invalidate_recordset(["date", "undone_date"])
         self.env.add_to_compute(self._fields["name"], runs)  # named after the day they ran
         runs.flush_recordset(["name"])
-
-    @api.model
-    def _demo_workbench_moves(self, company, partner, move_type, ages_quantities):
-        today = fields.Date.context_today(self)
-        product = self.env.ref("billing_specialist.product_support_demo")
-        moves = self.env["account.move"].create(
-            [
-                {
-                    "move_type": move_type,
-                    "partner_id": partner.id,
-                    "journal_id": sale_journal(self.env, company).id,
-                    "invoice_date": today - timedelta(days=days),
-                    "invoice_line_ids": [
-                        Command.create(
-                            {
-                                "product_id": product.id,
-                                "quantity": quantity,
-                                "price_unit": product.list_price,
-                                "tax_ids": [Command.clear()],
-                            }
-                        )
-                    ],
-                }
-                for days, quantity in ages_quantities
-            ]
-        )
-        moves.action_post()
-        return moves

@@ -129,3 +129,33 @@ def _pay(env, company, rng, paid, partial):
                 "payment_difference_handling": "open",
             }
         )._create_payments()
+
+
+def support_moves(env, company, partner, move_type, ages_quantities):
+    """Posted customer invoices or credit notes (``move_type``) of ``partner``, one per (age in days, quantity) of
+    the support product, without taxes."""
+    today = fields.Date.context_today(env["account.move"])
+    product = env.ref("billing_specialist.product_support_demo")
+    moves = env["account.move"].create(
+        [
+            {
+                "move_type": move_type,
+                "partner_id": partner.id,
+                "journal_id": sale_journal(env, company).id,
+                "invoice_date": today - timedelta(days=days),
+                "invoice_line_ids": [
+                    Command.create(
+                        {
+                            "product_id": product.id,
+                            "quantity": quantity,
+                            "price_unit": product.list_price,
+                            "tax_ids": [Command.clear()],
+                        }
+                    )
+                ],
+            }
+            for days, quantity in ages_quantities
+        ]
+    )
+    moves.action_post()
+    return moves
