@@ -25,9 +25,20 @@ MAY_CALL = {
     "remittances": {"settings", "runs", "disputes", "matching"},
     "collections": {"settings", "runs", "disputes"},
     "invoicing": {"settings", "runs", "disputes"},
-    "reports": {"settings", "runs", "disputes", "matching", "remittances", "collections", "invoicing"},
-    "portal": {"settings", "disputes", "collections", "reports"},
-    "demo": {"settings", "runs", "disputes", "matching", "remittances", "collections", "invoicing", "reports"},
+    "credit": {"settings", "runs", "disputes", "collections", "invoicing"},
+    "reports": {"settings", "runs", "disputes", "matching", "remittances", "collections", "invoicing", "credit"},
+    "portal": {"settings", "disputes", "collections", "credit", "reports"},
+    "demo": {
+        "settings",
+        "runs",
+        "disputes",
+        "matching",
+        "remittances",
+        "collections",
+        "invoicing",
+        "credit",
+        "reports",
+    },
 }
 
 # Every Python file outside tests/ (path relative to the addon, or a folder ending in "/").
