@@ -101,16 +101,23 @@ class BillingInvoiceCheck(models.Model):
                 raise ValidationError(self.env._("The dispute lookback is from 1 to 3650 days."))
 
     @api.model
+    def _billing_check_defaults(self):
+        """{code: default values} of the checks seeded for a company; a capability adding a check (``selection_add``
+        on ``code``) adds its defaults here."""
+        return dict(CHECK_DEFAULTS)
+
+    @api.model
     def _ensure_for_companies(self, companies=None):
         """Seed the missing checks of ``companies`` (every company by default) with their defaults."""
         companies = (companies or self.env["res.company"].sudo().search([])).sudo()
         existing = {
             (check.company_id.id, check.code) for check in self.sudo().search([("company_id", "in", companies.ids)])
         }
+        defaults = self._billing_check_defaults()
         vals_list = [
-            {"company_id": company.id, "code": code, **CHECK_DEFAULTS.get(code, {})}
+            {"company_id": company.id, "code": code, **defaults.get(code, {})}
             for company in companies
-            for code, _label in CHECK_CODES
+            for code, _label in self._fields["code"].selection
             if (company.id, code) not in existing
         ]
         return self.sudo().create(vals_list)

@@ -5,7 +5,7 @@ from odoo.tools.misc import format_date
 
 # The worklist score: who to call first. Every part is a column of the row, so a row shows why it is there.
 # score = age points + paused points + cash points + broken points + level points + action points + priority points
-#         + worked points + settled points, where
+#         + worked points + account points + settled points, where
 #   age points      = sum over overdue items of (open amount x min(days overdue, AGE_CAP_DAYS) / 30) / AMOUNT_UNIT
 #                     (one point per AMOUNT_UNIT of company currency overdue for a month, age capped at 180 days)
 #   paused points   = minus the same, for the part of each item in an open dispute or paused by an open promise
@@ -22,6 +22,9 @@ from odoo.tools.misc import format_date
 #   worked points   = -WORKED_POINTS while the customer was worked: its next action is after today, or a call was
 #                     logged today (a promise is recorded by a call). It comes back when the next action is due.
 #                     A promise broken since the last call is not "worked": the customer is to be called now.
+#   account points  = what a capability above adds for the customer's standing in the company, through the hook
+#                     ``_account_points_select`` (0 here): credit control adds points for a customer on credit hold
+#                     or on watch (see its override of the hook).
 #   settled points  = when nothing is left to collect (To Collect = 0): minus all the other points, minus
 #                     SETTLED_POINTS, so the score is -SETTLED_POINTS: below every customer with something to collect
 #                     (whose score is at least -WORKED_POINTS).
@@ -138,6 +141,12 @@ class BillingWorklist(models.Model):
     points_priority = fields.Float(string="Priority Points", readonly=True, digits=(16, 2))
     points_cash = fields.Float(string="Cash Points", readonly=True, digits=(16, 2))
     points_worked = fields.Float(string="Worked Points", readonly=True, digits=(16, 2))
+    points_account = fields.Float(
+        string="Account Points",
+        readonly=True,
+        digits=(16, 2),
+        help="Points for the customer's standing in the company, added by other features (0 without them).",
+    )
     points_settled = fields.Float(string="Settled Points", readonly=True, digits=(16, 2))
     score = fields.Float(readonly=True, digits=(16, 2), aggregator="max", help=SCORE_HELP)
     reason = fields.Char(string="Why", compute="_compute_reason")
@@ -400,7 +409,8 @@ class BillingWorklist(models.Model):
                    (%(level)s * COALESCE(level_rank.rank, 0))::numeric AS points_level,
                    CASE WHEN collection.next_action_date <= %(today)s THEN %(action)s ELSE 0 END::numeric
                        AS points_action,
-                   CASE WHEN broken.since_call THEN %(priority)s ELSE 0 END::numeric AS points_priority
+                   CASE WHEN broken.since_call THEN %(priority)s ELSE 0 END::numeric AS points_priority,
+                   %(account)s
             """,
             factor=ROW_ID_FACTOR,
             team=team,
@@ -410,7 +420,15 @@ class BillingWorklist(models.Model):
             level=LEVEL_POINTS,
             action=ACTION_POINTS,
             priority=PRIORITY_POINTS,
+            account=self._account_points_select(),
         )
+
+    @api.model
+    def _account_points_select(self):
+        """Hook: the column ``points_account`` of ``_figures_select`` (and any column it needs), from the tables of
+        ``_figures_from`` (``customer.partner_id``, ``customer.company_id``). A capability above adds its points for
+        the customer's standing here; none by default."""
+        return SQL("0::numeric AS points_account")
 
     @api.model
     def _figures_from(self):
@@ -466,7 +484,7 @@ class BillingWorklist(models.Model):
     def _table_query(self):
         parts = SQL(
             "scored.points_age + scored.points_paused + scored.points_cash + scored.points_broken + scored.points_level"
-            " + scored.points_action + scored.points_priority + scored.points_worked"
+            " + scored.points_action + scored.points_priority + scored.points_worked + scored.points_account"
         )
         return SQL(
             """
