@@ -80,6 +80,9 @@
         # Invoicing: pre-send checks
         "views/billing_invoice_check_views.xml",
         "wizards/billing_invoice_check_override_views.xml",
+        # Credit control: its effects on invoices, the worklist and the portal
+        "views/billing_credit_effects_views.xml",
+        "views/billing_credit_portal_templates.xml",
     ],
     "demo": [
         "demo/billing_specialist_demo.xml",
@@ -87,6 +90,7 @@
     "assets": {
         "web.assets_backend": [
             "billing_specialist/static/src/workbench/*",
+            "billing_specialist/static/src/errors/*",
         ],
         "web.assets_tests": [
             "billing_specialist/static/tests/tours/*.js",

@@ -48,6 +48,9 @@ from . import billing_invoice_check
 from . import res_company_invoicing
 from . import billing_invoice_check_result
 from . import billing_invoice_checker
+from . import billing_credit_invoice_check
+from . import billing_credit_checker
+from . import account_move_credit
 from . import billing_remittance_format
 from . import billing_remittance_deduction_rule
 from . import billing_remittance

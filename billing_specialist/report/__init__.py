@@ -7,3 +7,4 @@ from . import billing_workbook
 from . import billing_worklist
 from . import billing_worklist_cockpit
 from . import billing_collector_report
+from . import billing_worklist_credit

@@ -77,6 +77,10 @@ from . import test_billing_run_tour
 from . import test_invoice_checks
 from . import test_invoice_checks_concurrency
 
+# credit: its effects (the pre-send check, the worklist's rank, the held invoice's tour)
+from . import test_credit_effects
+from . import test_credit_hold_tour
+
 # reports
 from . import test_report_security
 from . import test_reporting
@@ -90,6 +94,7 @@ from . import test_statement_pdf
 # portal
 from . import test_portal
 from . import test_portal_payment
+from . import test_credit_portal
 
 # demo: no test file; tools/check_install.py --demo checks the demo install (tools/test.sh)
 

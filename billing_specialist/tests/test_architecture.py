@@ -145,6 +145,11 @@ FILES = {
     "models/billing_invoice_run_line.py": "invoicing",
     "models/res_company_invoicing.py": "invoicing",
     "wizards/billing_invoice_check_override.py": "invoicing",
+    # credit control: its effects through the hooks of invoicing (a pre-send check) and collections (the worklist)
+    "models/billing_credit_invoice_check.py": "credit",
+    "models/billing_credit_checker.py": "credit",
+    "models/account_move_credit.py": "credit",
+    "report/billing_worklist_credit.py": "credit",
     # reports
     "report/billing_activity_report.py": "reports",
     "report/billing_aging.py": "reports",
