@@ -331,6 +331,23 @@ class TestCreditWalls(CreditCommon):
         with self.assertRaises(AccessError):
             self.env(user=self.specialist)["res.partner"].create({"name": "Big Limit", "credit_limit": 1e9})
         partner.phone = "+1 555 0100"  # the rest of the customer stays his to edit
+        partner.write({"credit_limit": 1000.0})  # the same limit: no change
+        self.assertEqual(self.customer.with_company(self.company).credit_limit, 1000.0)
+
+    def test_specialist_edits_contacts_of_a_limited_customer(self):
+        """Odoo copies the company's limit to its new contacts: that is no change of the customer's limit."""
+        self.customer.with_company(self.company).credit_limit = 4000.0
+        Partner = self.env(user=self.specialist)["res.partner"]
+        contact = Partner.create({"name": "Bob Buyer", "parent_id": self.customer.id})
+        contact.phone = "+1 555 0101"
+        self.customer.with_user(self.specialist).write({"phone": "+1 555 0100", "credit_limit": 4000.0})
+        with self.assertRaises(AccessError):
+            contact.write({"parent_id": False, "credit_limit": 1e9})
+
+    def test_limit_is_a_finite_positive_amount(self):
+        for value in (float("nan"), float("inf"), -1.0, "lots"):
+            with self.subTest(value=value), self.assertRaises(ValidationError):
+                self.customer.with_user(self.manager).write({"credit_limit": value})
         self.assertEqual(self.customer.with_company(self.company).credit_limit, 1000.0)
 
     def test_managers_change_a_limit(self):
