@@ -2,18 +2,18 @@ from odoo import models
 
 
 def hold_sentence(env, status):
-    """What a specialist reads of a customer on credit hold: the hold's reasons and the amount that releases it."""
-    reasons = "; ".join(line.strip().rstrip(".") for line in (status.reasons or "").splitlines() if line.strip())
+    """What a specialist reads of a customer on credit hold: the hold's reasons (one sentence each) and the amount
+    that releases it (none when paying cannot: the reasons say so)."""
+    reasons = " ".join(line.strip() for line in (status.reasons or "").splitlines() if line.strip())
     sentence = env._(
-        "%(customer)s is on credit hold: %(reasons)s.",
+        "%(customer)s is on credit hold: %(reasons)s",
         customer=status.partner_id.display_name,
-        reasons=reasons or env._("no reason recorded"),
+        reasons=reasons or env._("no reason recorded."),
     )
     if status.currency_id.compare_amounts(status.amount_to_release, 0) > 0:
         release = env._("Paying %(amount)s releases it.", amount=status.currency_id.format(status.amount_to_release))
-    else:
-        release = env._("Paying cannot release it: a billing manager can.")
-    return f"{sentence} {release}"
+        return f"{sentence} {release}"
+    return sentence
 
 
 class BillingInvoiceChecker(models.AbstractModel):

@@ -9,7 +9,7 @@ from odoo.addons.billing_specialist.report.billing_worklist_credit import HOLD_P
 
 from .credit_effects_common import CreditEffectsCommon
 
-HOLD_REASONS = "Exposure 12,000.00 is above the credit limit of 10,000.00.\nOldest overdue item is 75 days late."
+HOLD_REASONS = "Exposure of 12,000.00 is above the credit limit of 10,000.00.\nThe oldest item is 75 days late."
 
 
 @tagged("post_install", "-at_install")
@@ -54,16 +54,31 @@ class TestCreditHoldCheck(CreditEffectsCommon):
         self.assertEqual(again.name, "Customer on Credit Hold")
 
     def test_warn_posts_and_names_reasons_and_amount(self):
-        move = self._held_draft()
+        """On the company's real rules: 1,500.00 posted and unpaid, a draft of 2,000.00, a limit of 1,000.00: the
+        exposure of 3,500.00 holds the customer, paying 2,500.00 releases it."""
+        self._invoice(1500.0)
+        move = self._invoice(2000.0, post=False)
+        status = self._recompute()
+        self.assertEqual((status.state, status.amount_to_release), ("hold", 2500.0))
         move.with_user(self.specialist).action_post()
         self.assertEqual(move.state, "posted")
         finding = self._finding(move)
         self.assertEqual((finding.severity, finding.state), ("warn", "open"))
-        self.assertIn("Acme Retail is on credit hold", finding.message)
-        self.assertIn("Exposure 12,000.00 is above the credit limit of 10,000.00", finding.message)
-        self.assertIn("Oldest overdue item is 75 days late", finding.message)
-        self.assertIn(f"Paying {self.company.currency_id.format(1500.0)} releases it.", finding.message)
+        money = self.company.currency_id.format
+        self.assertEqual(
+            finding.message,
+            f"Acme Retail is on credit hold: Exposure of {money(3500.0)} is above the credit limit of "
+            f"{money(1000.0)}. Paying {money(2500.0)} releases it.",
+        )
         self.assertEqual(move.billing_check_state, "warn")
+
+    def test_a_released_hold_no_longer_warns(self):
+        self._invoice(1500.0)
+        move = self._invoice(2000.0, post=False)
+        self._release(self._recompute())
+        self.assertEqual(self.customer._billing_credit_status(self.company).state, "watch")
+        move.action_post()
+        self.assertFalse(self._finding(move))
 
     def test_block_refuses_the_post(self):
         self.check.mode = "block"
@@ -116,7 +131,7 @@ class TestCreditHoldCheck(CreditEffectsCommon):
     def test_another_companys_hold_is_not_applied(self):
         self.check.mode = "block"
         company_2 = self.setup_other_company(name="Credit Other Co")["company"]
-        move = self._invoice(2000.0, post=False)
+        move = self._invoice(500.0, post=False)  # half the limit: OK here
         self._credit(self.customer, "hold", 900.0, HOLD_REASONS, company=company_2)
         move.with_user(self.specialist).action_post()
         self.assertEqual(move.state, "posted")
@@ -143,9 +158,11 @@ class TestCreditHoldCheck(CreditEffectsCommon):
         self.assertFalse(self._finding(move))
 
     def test_hold_paying_cannot_release(self):
-        move = self._held_draft(release=0.0)
+        reasons = "2 broken promises in the last 90 days (hold at 2). Paying does not release this hold; a billing manager can."
+        move = self._invoice(500.0, post=False)
+        self._credit(self.customer, "hold", 0.0, reasons)
         findings = {code: message for code, _sev, message in move._billing_run_checks()[move.id]}
-        self.assertIn("Paying cannot release it: a billing manager can.", findings["credit_hold"])
+        self.assertEqual(findings["credit_hold"], f"Acme Retail is on credit hold: {reasons}")
 
     def test_the_draft_invoice_shows_the_hold(self):
         move = self._held_draft()

@@ -1,5 +1,6 @@
 import lxml.html
 
+from odoo import Command
 from odoo.tests import HttpCase, tagged
 
 from .credit_effects_common import CreditEffectsCommon
@@ -15,7 +16,7 @@ class TestCreditPortalBanner(CreditEffectsCommon, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls._invoice(1500.0)
+        cls.open_invoice = cls._invoice(1500.0)  # above the limit of 1,000.00 by 500.00
 
     def _banners(self, login):
         self.authenticate(login, login)
@@ -32,39 +33,65 @@ class TestCreditPortalBanner(CreditEffectsCommon, HttpCase):
         return found
 
     def test_held_customer_reads_the_amount_on_every_page(self):
-        self._credit(self.customer, "hold", 700.0, "Exposure is above the credit limit.")
-        amount = " ".join(self.company.currency_id.format(700.0).split())  # the page's spaces, read as text
+        self.assertEqual(self._recompute().amount_to_release, 500.0)
+        amount = " ".join(self.company.currency_id.format(500.0).split())  # the page's spaces, read as text
         for url, banners in self._banners("bs_portal").items():
             with self.subTest(url=url):
                 self.assertEqual(len(banners), 1)
                 self.assertIn(f"Your account is on credit hold. Paying {amount} releases it.", banners[0])
                 self.assertIn("See and pay your invoices", banners[0])
                 self.assertNotIn("Exposure", banners[0], "the internal reasons stay internal")
+                self.assertNotIn("limit", banners[0])
         page = self.url_open("/my").text
         self.assertIn('href="/my/invoices?filterby=overdue_invoices"', page)
 
     def test_another_customer_sees_nothing(self):
-        self._credit(self.customer, "hold", 700.0, "Exposure is above the credit limit.")
+        self.assertEqual(self._recompute().state, "hold")
         self.assertEqual(self._banners("bs_portal_other"), dict.fromkeys(PAGES, []))
 
     def test_ok_watch_and_another_company_show_nothing(self):
-        for state in ("ok", "watch"):
-            self._credit(self.customer, state, 0.0, "")
+        """The states as the ledger gives them: 1,500.00 owed against a limit of 5,000.00 (OK), of 1,800.00 (83 %:
+        watch); then held in another company only."""
+        for limit, state in ((5000.0, "ok"), (1800.0, "watch")):
+            self.customer.with_company(self.company).credit_limit = limit
             with self.subTest(state=state):
+                self.assertEqual(self._recompute().state, state)
                 self.assertEqual(self._banners("bs_portal"), dict.fromkeys(PAGES, []))
         company_2 = self.setup_other_company(name="Portal Credit Co")["company"]
         self._credit(self.customer, "hold", 700.0, "Held elsewhere.", company=company_2)
         self.assertEqual(self._banners("bs_portal"), dict.fromkeys(PAGES, []))
 
     def test_after_a_release_nothing_shows(self):
-        status = self._credit(self.customer, "hold", 700.0, "Exposure is above the credit limit.")
+        status = self._recompute()
         self.assertTrue(self._banners("bs_portal")["/my"])
-        status.write({"state": "ok", "amount_to_release": 0.0})
+        self._release(status)
+        self.assertEqual(status.state, "watch", "a released hold watches")
+        self.assertEqual(self._banners("bs_portal"), dict.fromkeys(PAGES, []))
+
+    def test_after_paying_the_amount_nothing_shows(self):
+        self._recompute()
+        self.assertTrue(self._banners("bs_portal")["/my"])
+        self._pay(self.open_invoice, 500.0)
+        self.assertEqual(self._recompute().state, "watch", "an exposure at the limit is watched, not held")
         self.assertEqual(self._banners("bs_portal"), dict.fromkeys(PAGES, []))
 
     def test_paying_cannot_release_asks_politely_to_contact_us(self):
-        self._credit(self.customer, "hold", 0.0, "Three broken promises in 90 days.")
-        banners = self._banners("bs_portal")["/my/invoices"]
-        self.assertEqual(len(banners), 1)
-        self.assertIn("Your account is on credit hold. Please contact us", banners[0])
-        self.assertNotIn("Paying", banners[0])
+        """Two promises broken in the last 90 days hold the customer; paying does not release that hold."""
+        Promise = self.env["billing.promise"].sudo()
+        for _i in range(2):
+            promise = Promise.create(
+                {
+                    "partner_id": self.customer.id,
+                    "move_ids": [Command.set(self.open_invoice.ids)],
+                    "amount": 750.0,  # the company's minimum share, half of what is open
+                    "date": self.today,
+                }
+            )
+            promise.write({"state": "broken", "date_judged": self.today})
+        status = self._recompute()
+        self.assertEqual((status.state, status.amount_to_release), ("hold", 0.0))
+        for url, banners in self._banners("bs_portal").items():
+            with self.subTest(url=url):
+                self.assertEqual(len(banners), 1)
+                self.assertIn("Your account is on credit hold. Please contact us", banners[0])
+                self.assertNotIn("Paying", banners[0])
