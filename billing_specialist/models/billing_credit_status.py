@@ -6,6 +6,8 @@ from psycopg2 import errors
 from odoo import api, fields, models
 from odoo.tools import SQL, clean_context, format_date, formatLang
 
+from .billing_dispute_stage import OPEN_STATES
+
 _logger = logging.getLogger(__name__)
 
 CREDIT_STATES = [("ok", "OK"), ("watch", "Watch"), ("hold", "On Hold")]
@@ -178,7 +180,14 @@ class BillingCreditStatus(models.Model):
 
     @api.model
     def _billing_flush(self):
-        for model in ("account.move", "account.move.line", "billing.promise", "res.partner"):
+        for model in (
+            "account.move",
+            "account.move.line",
+            "billing.promise",
+            "res.partner",
+            "billing.dispute",
+            "billing.dispute.line",
+        ):
             self.env[model].flush_model()
 
     @api.model
@@ -196,6 +205,7 @@ class BillingCreditStatus(models.Model):
                   JOIN account_account account ON account.id = aml.account_id
                   JOIN account_move move ON move.id = aml.move_id
                   JOIN res_partner partner ON partner.id = aml.partner_id
+                  %(disputed)s
                  WHERE aml.company_id = %(company)s AND aml.parent_state = 'posted' AND NOT aml.reconciled
                    AND account.account_type = 'asset_receivable'
                    AND (%(all)s OR partner.commercial_partner_id = ANY(%(partners)s))
@@ -203,6 +213,7 @@ class BillingCreditStatus(models.Model):
                 """,
                 overdue=SQL("aml.amount_residual > 0 AND %s > 0", self._undisputed_sql()),
                 undisputed=self._undisputed_sql(),
+                disputed=self._disputed_join(),
                 today=today,
                 limit_date=limit_date,
                 company=company.id,
@@ -213,30 +224,50 @@ class BillingCreditStatus(models.Model):
         return {row[0]: list(row[1:]) for row in self.env.cr.fetchall()}
 
     @api.model
-    def _undisputed_sql(self):
-        """The company-currency open amount of item ``aml`` less its invoice's amount in an open dispute (a share of
-        the residual, as the cockpit counts it)."""
+    def _disputed_join(self):
+        """``disputed.amount``: what is left in dispute on the document ``move`` (its currency), counting the cases a
+        specialist opened or took up. A case the customer opened on the portal or by e-mail and nobody has looked at
+        yet (still *New*) still counts against him: his own input never changes his credit state."""
         return SQL(
-            """(aml.amount_residual - CASE WHEN move.billing_in_dispute AND move.amount_residual != 0
-                   THEN LEAST(COALESCE(move.billing_disputed_amount, 0), ABS(move.amount_residual))
+            """
+            LEFT JOIN LATERAL (
+                  SELECT SUM(line.amount_remaining) AS amount
+                    FROM billing_dispute_line line
+                    JOIN billing_dispute dispute ON dispute.id = line.dispute_id
+                   WHERE line.move_id = move.id AND dispute.active AND dispute.state IN %(open)s
+                     AND NOT (dispute.channel IN ('portal', 'email') AND dispute.state = 'new')
+            ) AS disputed ON TRUE
+            """,
+            open=OPEN_STATES,
+        )
+
+    @api.model
+    def _undisputed_sql(self):
+        """The company-currency open amount of item ``aml`` less its document's amount in dispute (a share of the
+        residual, as the cockpit counts it); needs ``_disputed_join``."""
+        return SQL(
+            """(aml.amount_residual - CASE WHEN move.amount_residual != 0
+                   THEN LEAST(COALESCE(disputed.amount, 0), ABS(move.amount_residual))
                         * aml.amount_residual / move.amount_residual ELSE 0 END)"""
         )
 
     @api.model
     def _billing_disputed(self, company, partner_ids):
-        """{commercial partner: company-currency amount of its posted invoices in an open dispute}."""
+        """{commercial partner: company-currency amount of its posted documents in dispute (``_disputed_join``)}."""
         self.env.cr.execute(
             SQL(
                 """
                 SELECT move.commercial_partner_id,
-                       SUM(LEAST(COALESCE(move.billing_disputed_amount, 0), ABS(move.amount_residual))
+                       SUM(LEAST(disputed.amount, ABS(move.amount_residual))
                            * move.amount_residual_signed / move.amount_residual)
                   FROM account_move move
+                  %(disputed)s
                  WHERE move.company_id = %(company)s AND move.state = 'posted' AND move.billing_in_dispute
-                   AND move.amount_residual != 0
+                   AND move.amount_residual != 0 AND disputed.amount > 0
                    AND (%(all)s OR move.commercial_partner_id = ANY(%(partners)s))
                  GROUP BY move.commercial_partner_id
                 """,
+                disputed=self._disputed_join(),
                 company=company.id,
                 all=partner_ids is None,
                 partners=list(partner_ids or []),
