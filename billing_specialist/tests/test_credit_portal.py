@@ -48,6 +48,10 @@ class TestCreditPortalBanner(CreditEffectsCommon, HttpCase):
     def test_another_customer_sees_nothing(self):
         self.assertEqual(self._recompute().state, "hold")
         self.assertEqual(self._banners("bs_portal_other"), dict.fromkeys(PAGES, []))
+        # Parameters naming the held customer or the company are no way in: the banner reads the user alone.
+        for url in PAGES:
+            page = self.url_open(f"{url}?partner_id={self.customer.id}&company_id={self.company.id}").text
+            self.assertNotIn("o_billing_credit_hold_banner", page, url)
 
     def test_ok_watch_and_another_company_show_nothing(self):
         """The states as the ledger gives them: 1,500.00 owed against a limit of 5,000.00 (OK), of 1,800.00 (83 %:
