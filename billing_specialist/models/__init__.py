@@ -51,6 +51,7 @@ from . import billing_invoice_checker
 from . import billing_credit_invoice_check
 from . import billing_credit_checker
 from . import account_move_credit
+from . import billing_collection_credit
 from . import billing_remittance_format
 from . import billing_remittance_deduction_rule
 from . import billing_remittance

@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..models.billing_credit_status import CREDIT_STATES
 from .billing_worklist import SCORE_HELP
 
 # Credit control's account points in the worklist score (``billing.worklist._account_points_select``): a customer
@@ -9,8 +10,6 @@ from .billing_worklist import SCORE_HELP
 # those who broke their word. Worked, settled and paid rows keep their place (worked -1000, settled -2000).
 HOLD_POINTS = 500
 WATCH_POINTS = 100
-
-CREDIT_STATES = [("ok", "OK"), ("watch", "Watch"), ("hold", "On Hold")]
 
 
 class BillingWorklist(models.Model):

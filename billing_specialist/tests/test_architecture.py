@@ -155,6 +155,7 @@ FILES = {
     "models/billing_credit_invoice_check.py": "credit",
     "models/billing_credit_checker.py": "credit",
     "models/account_move_credit.py": "credit",
+    "models/billing_collection_credit.py": "credit",
     "report/billing_worklist_credit.py": "credit",
     # reports
     "report/billing_activity_report.py": "reports",

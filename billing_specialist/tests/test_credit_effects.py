@@ -215,6 +215,16 @@ class TestCreditWorklist(CreditEffectsCommon):
         row = self._rows().filtered(lambda r: r.partner_id == self.initech)
         self.assertEqual((row.credit_state, row.points_account), ("ok", 0.0))
 
+    def test_the_customer_screen_shows_the_state(self):
+        Collection = self.env["billing.collection"].with_user(self.specialist)
+        held = Collection._for_partners(self.customer, self.company)
+        self.assertEqual(held.credit_state, "hold")
+        self.assertIn("Acme Retail is on credit hold: Exposure of 12,000.00", held.credit_note)
+        watched = Collection._for_partners(self.other_customer, self.company)
+        self.assertEqual((watched.credit_state, watched.credit_note), ("watch", False))
+        ok = Collection._for_partners(self.initech, self.company)
+        self.assertEqual((ok.credit_state, ok.credit_note), ("ok", False))
+
     def test_a_user_without_the_group_reads_no_row(self):
         with self.assertRaises(AccessError):
             self._rows(self.internal_user).mapped("credit_state")
