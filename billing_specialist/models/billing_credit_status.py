@@ -10,6 +10,8 @@ from .billing_dispute_stage import OPEN_STATES
 
 _logger = logging.getLogger(__name__)
 
+TOUCHED_KEY = "billing.credit.touched"  # the precommit data of the customers a transaction touched
+
 CREDIT_STATES = [("ok", "OK"), ("watch", "Watch"), ("hold", "On Hold")]
 BROKEN_PROMISE_DAYS = 90  # broken promises count against a customer for this many days after they were judged
 # The figures and the release: the application alone sets them (recompute, release wizard), never a client.
@@ -146,7 +148,7 @@ class BillingCreditStatus(models.Model):
     broken_promise_count = fields.Integer(string="Broken Promises (90 days)", readonly=True)
     release_until = fields.Date(string="Released Until", readonly=True)
     release_reason = fields.Char(readonly=True)
-    released_by_id = fields.Many2one("res.users", string="Released By", readonly=True)
+    released_by_id = fields.Many2one("res.users", readonly=True)
     release_rules = fields.Char(readonly=True, help="The hold rules the release covers (technical).")
     date_computed = fields.Datetime(string="Computed On", readonly=True)
 
@@ -487,6 +489,74 @@ class BillingCreditStatus(models.Model):
             user=self.released_by_id.name,
             reason=self.release_reason,
         )
+
+    def action_open_release(self):
+        """The release wizard of this held customer (billing managers)."""
+        self.ensure_one()
+        self.env["billing.credit.release"]._billing_check_manager()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Release Credit Hold"),
+            "res_model": "billing.credit.release",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_status_id": self.id},
+        }
+
+    def _billing_release(self, user, reason, date_end):
+        """Release this hold (called by the wizard, which checked the manager): the hold rules firing now are
+        covered; logged on the customer's chatter."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        rules = self._billing_rules(self.company_id)
+        figures = self._billing_figures(self.company_id, [self.partner_id.id], today)[self.partner_id.id]
+        self.write(
+            {
+                "released_by_id": user.id,
+                "release_reason": reason,
+                "release_until": date_end,
+                "release_rules": ",".join(judge(figures, rules).hold),
+            }
+        )
+        until = (
+            self.env._("until %(date)s", date=format_date(self.env, date_end))
+            if date_end
+            else self.env._("until a new hold reason appears")
+        )
+        self.partner_id.message_post(
+            body=self.env._(
+                "Credit hold released in %(company)s by %(user)s %(until)s: %(reason)s",
+                company=self.company_id.name,
+                user=user.name,
+                until=until,
+                reason=reason,
+            ),
+            author_id=user.partner_id.id,
+        )
+        self._billing_recompute(self.partner_id, self.company_id)
+
+    @api.model
+    def _billing_touch(self, pairs):
+        """Note (partner id, company id) ``pairs`` (any contact: its commercial partner is taken at commit) for the
+        recompute before this transaction commits."""
+        pairs = {(partner_id, company_id) for partner_id, company_id in pairs if partner_id and company_id}
+        if not pairs:
+            return
+        precommit = self.env.cr.precommit
+        if TOUCHED_KEY not in precommit.data:
+            precommit.data[TOUCHED_KEY] = set()
+            precommit.add(self.sudo()._billing_precommit)
+        precommit.data[TOUCHED_KEY] |= pairs
+
+    @api.model
+    def _billing_precommit(self):
+        """Recompute the customers this transaction touched, once per company."""
+        pairs = self.env.cr.precommit.data.pop(TOUCHED_KEY, set())
+        by_company = {}
+        for partner_id, company_id in pairs:
+            by_company.setdefault(company_id, set()).add(partner_id)
+        if by_company:
+            self._billing_recompute_safely({company: sorted(partners) for company, partners in by_company.items()})
 
     @api.model
     def _billing_recompute_safely(self, pairs):
