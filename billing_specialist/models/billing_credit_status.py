@@ -363,14 +363,21 @@ class BillingCreditStatus(models.Model):
             figures = Status._billing_figures(company, None if commercial is None else commercial.ids, today)
             existing = Status.search([("company_id", "=", company.id), ("partner_id", "in", list(figures))])
             by_partner = {status.partner_id.id: status for status in existing}
+            to_create = []
             for partner_id, figs in figures.items():
                 status = by_partner.get(partner_id) or Status.browse()
-                statuses |= Status._billing_store(status, partner_id, company, figs, today)
+                stored = Status._billing_store(status, partner_id, company, figs, today)
+                if isinstance(stored, dict):
+                    to_create.append(stored)
+                else:
+                    statuses |= stored
+            statuses |= Status.create(to_create)  # in one batch (a billing run touches many customers)
         return statuses
 
     @api.model
     def _billing_store(self, status, partner_id, company, figures, today):
-        """Write (or create) one customer's status from its figures; the release is applied and may end here."""
+        """Write one customer's status from its figures (the release is applied and may end here), or return the
+        values of the status to create."""
         rules = self._billing_rules(company)
         verdict = judge(figures, rules)
         release = status._billing_release_holds(verdict, today) if status else False
@@ -393,7 +400,7 @@ class BillingCreditStatus(models.Model):
             if changed:
                 status.write(vals)
             return status
-        return self.create({**vals, "partner_id": partner_id, "company_id": company.id})
+        return {**vals, "partner_id": partner_id, "company_id": company.id}
 
     def _billing_release_holds(self, verdict, today):
         """Whether this status's release still covers the hold: it ends at its end date, when a hold rule it did not
