@@ -332,18 +332,21 @@ class BillingCreditStatus(models.Model):
         extra = self._billing_exposure_extra(list(ids), company)
         partners = self.env["res.partner"].sudo().with_company(company).browse(ids)
         use_limit = company.account_use_credit_limit
+        money = company.currency_id.round
         result = {}
         for partner in partners:
             open_amount, oldest_due, old_overdue = receivable.get(partner.id, (0.0, None, 0.0))
             result[partner.id] = CreditFigures(
-                exposure=(open_amount or 0.0)
-                + (drafts.get(partner.id) or 0.0)
-                + (extra.get(partner.id) or 0.0)
-                - (disputed.get(partner.id) or 0.0),
-                disputed=disputed.get(partner.id) or 0.0,
+                exposure=money(
+                    (open_amount or 0.0)
+                    + (drafts.get(partner.id) or 0.0)
+                    + (extra.get(partner.id) or 0.0)
+                    - (disputed.get(partner.id) or 0.0)
+                ),
+                disputed=money(disputed.get(partner.id) or 0.0),
                 limit=partner.credit_limit if use_limit and partner.credit_limit > 0 else 0.0,
                 oldest_overdue_days=(today - oldest_due).days if oldest_due else 0,
-                old_overdue_amount=old_overdue or 0.0,
+                old_overdue_amount=money(old_overdue or 0.0),
                 broken=broken.get(partner.id) or 0,
             )
         return result
