@@ -3,14 +3,22 @@ from dataclasses import dataclass, field
 
 from psycopg2 import errors
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.modules.registry import Registry
 from odoo.tools import SQL, clean_context, format_date, formatLang
 
 from .billing_dispute_stage import OPEN_STATES
 
 _logger = logging.getLogger(__name__)
 
-TOUCHED_KEY = "billing.credit.touched"  # the precommit data of the customers a transaction touched
+TOUCHED_KEY = "billing.credit.touched"
+# Another transaction writes the same status: the recompute is done again after this one commits.
+CONCURRENCY_ERRORS = (
+    errors.UniqueViolation,
+    errors.SerializationFailure,
+    errors.DeadlockDetected,
+    errors.LockNotAvailable,
+)  # the precommit data of the customers a transaction touched
 
 CREDIT_STATES = [("ok", "OK"), ("watch", "Watch"), ("hold", "On Hold")]
 BROKEN_PROMISE_DAYS = 90  # broken promises count against a customer for this many days after they were judged
@@ -367,7 +375,7 @@ class BillingCreditStatus(models.Model):
             existing = Status.search([("company_id", "=", company.id), ("partner_id", "in", list(figures))])
             by_partner = {status.partner_id.id: status for status in existing}
             to_create = []
-            for partner_id, figs in figures.items():
+            for partner_id, figs in sorted(figures.items()):  # one order: two transactions never lock crosswise
                 status = by_partner.get(partner_id) or Status.browse()
                 stored = Status._billing_store(status, partner_id, company, figs, today)
                 if isinstance(stored, dict):
@@ -570,18 +578,45 @@ class BillingCreditStatus(models.Model):
 
     @api.model
     def _billing_recompute_safely(self, pairs):
-        """Recompute ``pairs`` ({company id: partner ids}) for the events of a transaction; a status created at the
-        same time by another transaction is left for the nightly recompute rather than failing the transaction."""
+        """Recompute ``pairs`` ({company id: partner ids}) for the events of a transaction. A status another
+        transaction is writing (or creating) at the same moment never fails this one: its recompute is done again
+        in a transaction of its own once this one has committed (and else by the nightly job)."""
         for company_id, partner_ids in pairs.items():
             company = self.env["res.company"].sudo().browse(company_id)
             partners = self.env["res.partner"].sudo().browse(partner_ids).exists()
             try:
                 with self.env.cr.savepoint(flush=False):
+                    # a status another transaction holds is not waited for (a billing run may hold it for long)
+                    self.env.cr.execute(
+                        SQL(
+                            """SELECT id FROM billing_credit_status WHERE company_id = %s AND partner_id = ANY(%s)
+                               FOR UPDATE NOWAIT""",
+                            company_id,
+                            partners.commercial_partner_id.ids,
+                        )
+                    )
                     self._billing_recompute(partners, company)
                     self.env.flush_all()
-            except errors.UniqueViolation:
+            except CONCURRENCY_ERRORS:
                 self.env.invalidate_all()
-                _logger.info("Credit status of %s left for the nightly recompute (created concurrently)", partners)
+                self._billing_recompute_after_commit(company_id, partners.ids)
+
+    @api.model
+    def _billing_recompute_after_commit(self, company_id, partner_ids):
+        dbname = self.env.cr.dbname
+
+        def recompute():
+            try:
+                with Registry(dbname).cursor() as cr:
+                    cr.execute("SET LOCAL lock_timeout = '2s'")  # the caller's response waits for this at most
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    env["billing.credit.status"]._billing_recompute(
+                        env["res.partner"].browse(partner_ids).exists(), env["res.company"].browse(company_id)
+                    )
+            except Exception:  # pylint: disable=broad-exception-caught  # the nightly job catches up
+                _logger.warning("Credit status of partners %s left for the nightly recompute", partner_ids)
+
+        self.env.cr.postcommit.add(recompute)
 
     @api.model
     def _cron_recompute(self):
