@@ -3,12 +3,22 @@ from dataclasses import dataclass, field
 
 from psycopg2 import errors
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
+from odoo.modules.registry import Registry
 from odoo.tools import SQL, clean_context, format_date, formatLang
 
 from .billing_dispute_stage import OPEN_STATES
 
 _logger = logging.getLogger(__name__)
+
+TOUCHED_KEY = "billing.credit.touched"
+# Another transaction writes the same status: the recompute is done again after this one commits.
+CONCURRENCY_ERRORS = (
+    errors.UniqueViolation,
+    errors.SerializationFailure,
+    errors.DeadlockDetected,
+    errors.LockNotAvailable,
+)  # the precommit data of the customers a transaction touched
 
 CREDIT_STATES = [("ok", "OK"), ("watch", "Watch"), ("hold", "On Hold")]
 BROKEN_PROMISE_DAYS = 90  # broken promises count against a customer for this many days after they were judged
@@ -146,7 +156,7 @@ class BillingCreditStatus(models.Model):
     broken_promise_count = fields.Integer(string="Broken Promises (90 days)", readonly=True)
     release_until = fields.Date(string="Released Until", readonly=True)
     release_reason = fields.Char(readonly=True)
-    released_by_id = fields.Many2one("res.users", string="Released By", readonly=True)
+    released_by_id = fields.Many2one("res.users", readonly=True)
     release_rules = fields.Char(readonly=True, help="The hold rules the release covers (technical).")
     date_computed = fields.Datetime(string="Computed On", readonly=True)
 
@@ -330,18 +340,21 @@ class BillingCreditStatus(models.Model):
         extra = self._billing_exposure_extra(list(ids), company)
         partners = self.env["res.partner"].sudo().with_company(company).browse(ids)
         use_limit = company.account_use_credit_limit
+        money = company.currency_id.round
         result = {}
         for partner in partners:
             open_amount, oldest_due, old_overdue = receivable.get(partner.id, (0.0, None, 0.0))
             result[partner.id] = CreditFigures(
-                exposure=(open_amount or 0.0)
-                + (drafts.get(partner.id) or 0.0)
-                + (extra.get(partner.id) or 0.0)
-                - (disputed.get(partner.id) or 0.0),
-                disputed=disputed.get(partner.id) or 0.0,
+                exposure=money(
+                    (open_amount or 0.0)
+                    + (drafts.get(partner.id) or 0.0)
+                    + (extra.get(partner.id) or 0.0)
+                    - (disputed.get(partner.id) or 0.0)
+                ),
+                disputed=money(disputed.get(partner.id) or 0.0),
                 limit=partner.credit_limit if use_limit and partner.credit_limit > 0 else 0.0,
                 oldest_overdue_days=(today - oldest_due).days if oldest_due else 0,
-                old_overdue_amount=old_overdue or 0.0,
+                old_overdue_amount=money(old_overdue or 0.0),
                 broken=broken.get(partner.id) or 0,
             )
         return result
@@ -361,14 +374,21 @@ class BillingCreditStatus(models.Model):
             figures = Status._billing_figures(company, None if commercial is None else commercial.ids, today)
             existing = Status.search([("company_id", "=", company.id), ("partner_id", "in", list(figures))])
             by_partner = {status.partner_id.id: status for status in existing}
-            for partner_id, figs in figures.items():
+            to_create = []
+            for partner_id, figs in sorted(figures.items()):  # one order: two transactions never lock crosswise
                 status = by_partner.get(partner_id) or Status.browse()
-                statuses |= Status._billing_store(status, partner_id, company, figs, today)
+                stored = Status._billing_store(status, partner_id, company, figs, today)
+                if isinstance(stored, dict):
+                    to_create.append(stored)
+                else:
+                    statuses |= stored
+            statuses |= Status.create(to_create)  # in one batch (a billing run touches many customers)
         return statuses
 
     @api.model
     def _billing_store(self, status, partner_id, company, figures, today):
-        """Write (or create) one customer's status from its figures; the release is applied and may end here."""
+        """Write one customer's status from its figures (the release is applied and may end here), or return the
+        values of the status to create."""
         rules = self._billing_rules(company)
         verdict = judge(figures, rules)
         release = status._billing_release_holds(verdict, today) if status else False
@@ -391,7 +411,7 @@ class BillingCreditStatus(models.Model):
             if changed:
                 status.write(vals)
             return status
-        return self.create({**vals, "partner_id": partner_id, "company_id": company.id})
+        return {**vals, "partner_id": partner_id, "company_id": company.id}
 
     def _billing_release_holds(self, verdict, today):
         """Whether this status's release still covers the hold: it ends at its end date, when a hold rule it did not
@@ -488,20 +508,115 @@ class BillingCreditStatus(models.Model):
             reason=self.release_reason,
         )
 
+    def action_open_release(self):
+        """The release wizard of this held customer (billing managers)."""
+        self.ensure_one()
+        self.env["billing.credit.release"]._billing_check_manager()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Release Credit Hold"),
+            "res_model": "billing.credit.release",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_status_id": self.id},
+        }
+
+    def _billing_release(self, user, reason, date_end):
+        """Release this hold (called by the wizard, which checked the manager): the hold rules firing now are
+        covered; logged on the customer's chatter."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        rules = self._billing_rules(self.company_id)
+        figures = self._billing_figures(self.company_id, [self.partner_id.id], today)[self.partner_id.id]
+        self.write(
+            {
+                "released_by_id": user.id,
+                "release_reason": reason,
+                "release_until": date_end,
+                "release_rules": ",".join(judge(figures, rules).hold),
+            }
+        )
+        until = (
+            self.env._("until %(date)s", date=format_date(self.env, date_end))
+            if date_end
+            else self.env._("until a new hold reason appears")
+        )
+        self.partner_id.message_post(
+            body=self.env._(
+                "Credit hold released in %(company)s by %(user)s %(until)s: %(reason)s",
+                company=self.company_id.name,
+                user=user.name,
+                until=until,
+                reason=reason,
+            ),
+            author_id=user.partner_id.id,
+        )
+        self._billing_recompute(self.partner_id, self.company_id)
+
+    @api.model
+    def _billing_touch(self, pairs):
+        """Note (partner id, company id) ``pairs`` (any contact: its commercial partner is taken at commit) for the
+        recompute before this transaction commits."""
+        pairs = {(partner_id, company_id) for partner_id, company_id in pairs if partner_id and company_id}
+        if not pairs:
+            return
+        precommit = self.env.cr.precommit
+        if TOUCHED_KEY not in precommit.data:
+            precommit.data[TOUCHED_KEY] = set()
+            precommit.add(self.sudo()._billing_precommit)
+        precommit.data[TOUCHED_KEY] |= pairs
+
+    @api.model
+    def _billing_precommit(self):
+        """Recompute the customers this transaction touched, once per company."""
+        pairs = self.env.cr.precommit.data.pop(TOUCHED_KEY, set())
+        by_company = {}
+        for partner_id, company_id in pairs:
+            by_company.setdefault(company_id, set()).add(partner_id)
+        if by_company:
+            self._billing_recompute_safely({company: sorted(partners) for company, partners in by_company.items()})
+
     @api.model
     def _billing_recompute_safely(self, pairs):
-        """Recompute ``pairs`` ({company id: partner ids}) for the events of a transaction; a status created at the
-        same time by another transaction is left for the nightly recompute rather than failing the transaction."""
+        """Recompute ``pairs`` ({company id: partner ids}) for the events of a transaction. A status another
+        transaction is writing (or creating) at the same moment never fails this one: its recompute is done again
+        in a transaction of its own once this one has committed (and else by the nightly job)."""
         for company_id, partner_ids in pairs.items():
             company = self.env["res.company"].sudo().browse(company_id)
             partners = self.env["res.partner"].sudo().browse(partner_ids).exists()
             try:
                 with self.env.cr.savepoint(flush=False):
+                    # a status another transaction holds is not waited for (a billing run may hold it for long)
+                    self.env.cr.execute(
+                        SQL(
+                            """SELECT id FROM billing_credit_status WHERE company_id = %s AND partner_id = ANY(%s)
+                               FOR UPDATE NOWAIT""",
+                            company_id,
+                            partners.commercial_partner_id.ids,
+                        )
+                    )
                     self._billing_recompute(partners, company)
                     self.env.flush_all()
-            except errors.UniqueViolation:
+            except CONCURRENCY_ERRORS:
                 self.env.invalidate_all()
-                _logger.info("Credit status of %s left for the nightly recompute (created concurrently)", partners)
+                self._billing_recompute_after_commit(company_id, partners.ids)
+
+    @api.model
+    def _billing_recompute_after_commit(self, company_id, partner_ids):
+        dbname = self.env.cr.dbname
+
+        def recompute():
+            try:
+                with Registry(dbname).cursor() as cr:
+                    cr.execute("SET LOCAL lock_timeout = '2s'")  # the caller's response waits for this at most
+                    env = api.Environment(cr, SUPERUSER_ID, {})
+                    env["billing.credit.status"]._billing_recompute(
+                        env["res.partner"].browse(partner_ids).exists(), env["res.company"].browse(company_id)
+                    )
+            except Exception:  # pylint: disable=broad-exception-caught  # the nightly job catches up
+                _logger.warning("Credit status of partners %s left for the nightly recompute", partner_ids)
+
+        self.env.cr.postcommit.add(recompute)
 
     @api.model
     def _cron_recompute(self):

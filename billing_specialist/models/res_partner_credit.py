@@ -124,7 +124,11 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._billing_check_limit_value(vals)
-        if any(vals.get("credit_limit") and not vals.get("parent_id") for vals in vals_list):
+        default = self._fields["credit_limit"].get_company_dependent_fallback(self) or 0.0
+        if any(
+            float(vals.get("credit_limit") or 0.0) not in (0.0, default) and not vals.get("parent_id")
+            for vals in vals_list
+        ):  # the company's default limit, as the form proposes it, is no change
             self._billing_check_limit_rights()
         return super().create(vals_list)
 

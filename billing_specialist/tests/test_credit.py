@@ -361,6 +361,15 @@ class TestCreditWalls(CreditCommon):
         with self.assertRaises(AccessError):
             contact.write({"parent_id": False, "credit_limit": 1e9})
 
+    def test_specialist_creates_a_customer_with_the_default_limit(self):
+        """The form proposes the company's default limit (Odoo's ``ir.default``): creating with it is no change."""
+        self.env["ir.default"].set("res.partner", "credit_limit", 5000.0, company_id=self.company.id)
+        Partner = self.env(user=self.specialist)["res.partner"]
+        customer = Partner.create({"name": "New Customer", "is_company": True, "credit_limit": 5000.0})
+        self.assertEqual(customer.with_company(self.company).credit_limit, 5000.0)
+        with self.assertRaises(AccessError):
+            Partner.create({"name": "Bigger Customer", "is_company": True, "credit_limit": 6000.0})
+
     def test_limit_is_a_finite_positive_amount(self):
         for value in (float("nan"), float("inf"), -1.0, "lots"):
             with self.subTest(value=value), self.assertRaises(ValidationError):

@@ -1,4 +1,6 @@
 import re
+import threading
+import time
 from contextlib import contextmanager
 from datetime import timedelta
 from unittest.mock import patch
@@ -7,7 +9,7 @@ from odoo import Command
 from odoo.sql_db import Cursor
 from odoo.tests import tagged
 
-from ..models.billing_credit_events import TOUCHED_KEY
+from ..models.billing_credit_status import TOUCHED_KEY
 from .common import CommittedFixtureCase
 from .test_credit import CreditCommon
 
@@ -197,3 +199,74 @@ class TestCreditCommitted(CommittedFixtureCase):
             env["account.move"].browse(self.ids["move"]).unlink()
         with self._committed() as (_env, partner, company):
             self.assertEqual(partner._billing_credit_status(company).exposure, 0.0)
+
+
+@tagged("post_install", "-at_install")
+class TestCreditConcurrency(CommittedFixtureCase):
+    """A transaction whose customer's status another transaction holds commits anyway, without waiting: its recompute
+    is done again in a transaction of its own once it has committed."""
+
+    def setUp(self):
+        super().setUp()
+        with self.committed_env() as env:
+            company = env.company
+            self.ids = {"company": company.id, "use_limit": company.account_use_credit_limit}
+            company.account_use_credit_limit = True
+            partner = env["res.partner"].create({"name": "Credit Concurrent Customer", "is_company": True})
+            partner.with_company(company).credit_limit = 100.0
+            self.ids["partner"] = partner.id
+            env["billing.credit.status"]._billing_recompute(partner, company)  # none yet: nothing to say
+            env["account.move"].create(
+                {
+                    "move_type": "out_invoice",
+                    "partner_id": partner.id,
+                    "invoice_line_ids": [Command.create({"name": "Service", "price_unit": 50.0, "tax_ids": []})],
+                }
+            )
+        self.addCleanup(TestCreditCommitted._cleanup, self)
+
+    def _draft_in_a_thread(self, outcome):
+        try:
+            with self.committed_env() as env:
+                env["account.move"].create(
+                    {
+                        "move_type": "out_invoice",
+                        "partner_id": self.ids["partner"],
+                        "invoice_line_ids": [Command.create({"name": "More", "price_unit": 100.0, "tax_ids": []})],
+                    }
+                )
+            outcome.append("committed")
+        except Exception as error:  # pylint: disable=broad-exception-caught  # reported by the test
+            outcome.append(error)
+
+    def _committed_draft(self):
+        """Whether the worker's draft is committed (seen from another connection), waiting up to 20 s."""
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            with self.registry.cursor() as cr:
+                cr.execute(
+                    "SELECT 1 FROM account_move WHERE partner_id = %s AND amount_total = 100", [self.ids["partner"]]
+                )
+                if cr.fetchall():
+                    return True
+            time.sleep(0.05)
+        return False
+
+    def test_a_held_status_does_not_fail_nor_block_the_transaction(self):
+        with self.registry.cursor() as holder:
+            holder.execute(
+                "SELECT id FROM billing_credit_status WHERE partner_id = %s FOR UPDATE", [self.ids["partner"]]
+            )
+            self.assertTrue(holder.fetchall(), "the customer has a status (watch: 50 of 100)")
+            outcome = []
+            worker = threading.Thread(target=self._draft_in_a_thread, args=(outcome,))
+            worker.start()
+            self.assertTrue(self._committed_draft(), "the worker committed while the status was held")
+            holder.rollback()  # its recompute after the commit (waiting 2 s at most) now takes the status
+        worker.join(20)
+        self.assertFalse(worker.is_alive())
+        self.assertEqual(outcome, ["committed"])
+        with self.committed_env() as env:
+            partner = env["res.partner"].browse(self.ids["partner"])
+            status = partner._billing_credit_status(env["res.company"].browse(self.ids["company"]))
+            self.assertEqual((status.state, status.exposure), ("hold", 150.0), "recomputed after the commit")
