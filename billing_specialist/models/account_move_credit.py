@@ -6,7 +6,7 @@ from .billing_credit_checker import hold_sentence
 class AccountMove(models.Model):
     """A draft invoice of a customer on credit hold says so on its form, before anyone confirms or sends it."""
 
-    _inherit = "account.move"
+    _inherit = "account.move"  # pylint: disable=consider-merging-classes-inherited  # credit's own file
 
     billing_credit_hold_note = fields.Char(
         string="Credit Hold",

@@ -6,7 +6,7 @@ from .billing_credit_checker import hold_sentence
 class BillingCollection(models.Model):
     """The customer screen shows the customer's credit state in the account's company, and why it is held."""
 
-    _inherit = "billing.collection"
+    _inherit = "billing.collection"  # pylint: disable=consider-merging-classes-inherited  # credit's own file
 
     credit_state = fields.Selection(
         selection=lambda self: self.env["billing.credit.status"]._fields["state"].selection,

@@ -15,7 +15,7 @@ WATCH_POINTS = 100
 class BillingWorklist(models.Model):
     """The worklist shows each customer's credit state and ranks held and watched customers higher."""
 
-    _inherit = "billing.worklist"
+    _inherit = "billing.worklist"  # pylint: disable=consider-merging-classes-inherited  # credit's hook, its own file
     _depends = {"billing.credit.status": ["partner_id", "company_id", "state"]}
 
     credit_state = fields.Selection(
@@ -56,7 +56,7 @@ class BillingWorklist(models.Model):
         )
 
     @api.depends("credit_state")
-    def _compute_reason(self):
+    def _compute_reason(self):  # pylint: disable=missing-return
         super()._compute_reason()
         for row in self:
             if row.credit_state == "hold":
