@@ -60,6 +60,14 @@ class BillingWorklist(models.Model):
         super()._compute_reason()
         for row in self:
             if row.credit_state == "hold":
-                row.reason = self.env._("on credit hold; %(rest)s", rest=row.reason)
+                credit = self.env._("on credit hold")
             elif row.credit_state == "watch":
-                row.reason = self.env._("on credit watch; %(rest)s", rest=row.reason)
+                credit = self.env._("on credit watch")
+            else:
+                continue
+            # "paid, not applied yet" and "nothing to collect" stay first: they say not to call.
+            if row.call_status in ("paid", "nothing"):
+                head, _sep, rest = row.reason.partition("; ")
+                row.reason = "; ".join(part for part in (head, credit, rest) if part)
+            else:
+                row.reason = f"{credit}; {row.reason}"

@@ -209,6 +209,12 @@ class TestCreditWorklist(CreditEffectsCommon):
         self.assertNotIn("credit", rows[2].reason)
         self.assertIn("+500 on credit hold", rows._fields["score"].help)
 
+    def test_paid_rows_still_say_first_not_to_call(self):
+        self._payment(1000.0)
+        row = self._rows().filtered(lambda r: r.partner_id == self.customer)
+        self.assertEqual(row.call_status, "paid")
+        self.assertTrue(row.reason.startswith("paid, not applied yet: do not call; on credit hold; "), row.reason)
+
     def test_another_companys_hold_does_not_rank(self):
         company_2 = self.setup_other_company(name="Worklist Credit Co")["company"]
         self._credit(self.initech, "hold", 1000.0, HOLD_REASONS, company=company_2)
