@@ -1,3 +1,4 @@
+# pylint: disable=consider-merging-classes-inherited  # credit control's hooks live apart (docs/ARCHITECTURE.md)
 """The events that change a customer's credit state: each notes the customers it touches (no query: the values are
 in the cache), and the transaction recomputes them once, just before it commits (``cr.precommit``)."""
 

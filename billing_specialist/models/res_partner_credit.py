@@ -11,7 +11,7 @@ LIMIT_GROUPS = ("billing_specialist.group_billing_manager", "account.group_accou
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _inherit = "res.partner"  # pylint: disable=consider-merging-classes-inherited  # credit control's own file
 
     billing_credit_status_ids = fields.One2many(
         "billing.credit.status", "partner_id", string="Credit Statuses", groups="billing_specialist.group_billing_user"
