@@ -57,17 +57,22 @@ class BillingWorklist(models.Model):
 
     @api.depends("credit_state")
     def _compute_reason(self):  # pylint: disable=missing-return
+        """The hold comes right after what says not to call (paid, nothing to collect) or to call first (a promise
+        broken since the last call): the order of the points. A watch comes last."""
         super()._compute_reason()
+        first = {
+            self.env._("paid, not applied yet: do not call"),
+            self.env._("nothing to collect"),
+            self.env._("promise broken since the last call"),
+        }
         for row in self:
-            if row.credit_state == "hold":
-                credit = self.env._("on credit hold")
-            elif row.credit_state == "watch":
-                credit = self.env._("on credit watch")
-            else:
+            if row.credit_state not in ("hold", "watch"):
                 continue
-            # "paid, not applied yet" and "nothing to collect" stay first: they say not to call.
-            if row.call_status in ("paid", "nothing"):
-                head, _sep, rest = row.reason.partition("; ")
-                row.reason = "; ".join(part for part in (head, credit, rest) if part)
-            else:
-                row.reason = f"{credit}; {row.reason}"
+            parts = row.reason.split("; ") if row.reason else []
+            if row.credit_state == "watch":
+                row.reason = "; ".join([*parts, self.env._("on credit watch")])
+                continue
+            lead = 0
+            while lead < len(parts) and parts[lead] in first:
+                lead += 1
+            row.reason = "; ".join([*parts[:lead], self.env._("on credit hold"), *parts[lead:]])

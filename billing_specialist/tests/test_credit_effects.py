@@ -205,7 +205,7 @@ class TestCreditWorklist(CreditEffectsCommon):
         self.assertEqual(rows.mapped("points_account"), [HOLD_POINTS, WATCH_POINTS, 0.0])
         self.assertEqual(rows.mapped("score"), [1.0 + HOLD_POINTS, 1.0 + WATCH_POINTS, 1.0])
         self.assertTrue(rows[0].reason.startswith("on credit hold; "), rows[0].reason)
-        self.assertTrue(rows[1].reason.startswith("on credit watch; "), rows[1].reason)
+        self.assertTrue(rows[1].reason.endswith("; on credit watch"), rows[1].reason)
         self.assertNotIn("credit", rows[2].reason)
         self.assertIn("+500 on credit hold", rows._fields["score"].help)
 
