@@ -1,0 +1,3 @@
+from . import billing_credit_status
+from . import sale_order
+from . import payment_transaction

@@ -1,0 +1,3 @@
+from . import test_sale_credit_hold
+from . import test_sale_exposure
+from . import test_sale_hold_rpc
