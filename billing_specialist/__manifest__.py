@@ -23,6 +23,7 @@
         "security/billing_collection_security.xml",
         "security/billing_invoicing_security.xml",
         "security/billing_report_security.xml",
+        "security/billing_credit_security.xml",
         # Shared data (records of several capabilities: sequences, activity types, mail templates, scheduled actions)
         "data/ir_sequence_data.xml",
         "data/mail_activity_type_data.xml",
@@ -80,6 +81,10 @@
         # Invoicing: pre-send checks
         "views/billing_invoice_check_views.xml",
         "wizards/billing_invoice_check_override_views.xml",
+        # Credit control: statuses, the release, the customer form
+        "data/billing_credit_data.xml",
+        "wizards/billing_credit_release_views.xml",
+        "views/billing_credit_views.xml",
     ],
     "demo": [
         "demo/billing_specialist_demo.xml",

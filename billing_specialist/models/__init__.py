@@ -63,3 +63,6 @@ from . import billing_dispute_report
 from . import billing_match_report
 from . import billing_collection_report
 from . import billing_invoice_report
+from . import billing_credit_status
+from . import billing_credit_events
+from . import res_partner_credit

@@ -405,3 +405,36 @@ class ResCompany(models.Model):
                         "Aging buckets are rising day counts from 1 to 3650, at most 12 of them, e.g. 30,60,90,120."
                     )
                 )
+
+    # ------------------------------------------------------------------ credit control (issue 24)
+
+    billing_credit_hold_overdue_days = fields.Integer(
+        string="Hold When Overdue Beyond (days)",
+        default=60,
+        help="A customer whose oldest overdue item (not in dispute) is later than this many days is put on credit "
+        "hold; on watch beyond half of it. Zero turns the rule off.",
+    )
+    billing_credit_hold_broken_promises = fields.Integer(
+        string="Hold After Broken Promises",
+        default=2,
+        help="A customer with at least this many promises to pay broken in the last 90 days is put on credit hold "
+        "(paying does not release it; a billing manager does); on watch at one fewer. Zero turns the rule off.",
+    )
+    billing_credit_watch_percent = fields.Integer(
+        string="Watch From (% of Credit Limit)",
+        default=80,
+        help="A customer whose exposure reaches this share of his credit limit is on watch; above the limit, on "
+        "hold. The limit is Odoo's customer credit limit (Sales Credit Limit in the Invoicing settings).",
+    )
+
+    @api.constrains(
+        "billing_credit_hold_overdue_days", "billing_credit_hold_broken_promises", "billing_credit_watch_percent"
+    )
+    def _check_billing_credit_rules(self):
+        for company in self:
+            if not 0 <= company.billing_credit_hold_overdue_days <= 3650:
+                raise ValidationError(self.env._("The credit hold's overdue days are from 0 to 3650."))
+            if not 0 <= company.billing_credit_hold_broken_promises <= 100:
+                raise ValidationError(self.env._("The credit hold's broken promises are from 0 to 100."))
+            if not 1 <= company.billing_credit_watch_percent <= 100:
+                raise ValidationError(self.env._("The credit watch starts from 1 to 100 % of the limit."))

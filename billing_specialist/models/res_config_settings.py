@@ -87,6 +87,14 @@ class ResConfigSettings(models.TransientModel):
     billing_promise_move_max_days = fields.Integer(related="company_id.billing_promise_move_max_days", readonly=False)
     billing_promise_tolerance_days = fields.Integer(related="company_id.billing_promise_tolerance_days", readonly=False)
     billing_aging_buckets = fields.Char(related="company_id.billing_aging_buckets", readonly=False)
+    # credit control (issue 24)
+    billing_credit_hold_overdue_days = fields.Integer(
+        related="company_id.billing_credit_hold_overdue_days", readonly=False
+    )
+    billing_credit_hold_broken_promises = fields.Integer(
+        related="company_id.billing_credit_hold_broken_promises", readonly=False
+    )
+    billing_credit_watch_percent = fields.Integer(related="company_id.billing_credit_watch_percent", readonly=False)
 
     # ------------------------------------------------------------------ the one list
 

@@ -145,6 +145,12 @@ FILES = {
     "models/billing_invoice_run_line.py": "invoicing",
     "models/res_company_invoicing.py": "invoicing",
     "wizards/billing_invoice_check_override.py": "invoicing",
+    # credit control: a customer's credit state, its hold rules, the release by a manager
+    "models/billing_credit_status.py": "credit",
+    "models/billing_credit_events.py": "credit",
+    "models/res_partner_credit.py": "credit",
+    "wizards/billing_credit_release.py": "credit",
+    "demo/billing_credit_demo.py": "credit",
     # reports
     "report/billing_activity_report.py": "reports",
     "report/billing_aging.py": "reports",

@@ -9,3 +9,4 @@ from . import billing_collection_assign
 from . import billing_invoice_check_override
 from . import billing_remittance_import
 from . import billing_followup_line_level
+from . import billing_credit_release

@@ -1,0 +1,474 @@
+import logging
+from dataclasses import dataclass, field
+
+from psycopg2 import errors
+
+from odoo import api, fields, models
+from odoo.tools import SQL, clean_context, format_date, formatLang
+
+_logger = logging.getLogger(__name__)
+
+CREDIT_STATES = [("ok", "OK"), ("watch", "Watch"), ("hold", "On Hold")]
+BROKEN_PROMISE_DAYS = 90  # broken promises count against a customer for this many days after they were judged
+# The figures and the release: the application alone sets them (recompute, release wizard), never a client.
+PROTECTED_FIELDS = frozenset(
+    {
+        "partner_id",
+        "company_id",
+        "state",
+        "reasons",
+        "exposure",
+        "credit_limit",
+        "disputed_amount",
+        "amount_to_release",
+        "overdue_amount",
+        "oldest_overdue_days",
+        "broken_promise_count",
+        "release_until",
+        "release_reason",
+        "released_by_id",
+        "release_rules",
+        "date_computed",
+    }
+)
+
+
+@dataclass
+class CreditFigures:
+    """What the rules read of one customer in one company (company currency)."""
+
+    exposure: float = 0.0
+    disputed: float = 0.0
+    limit: float = 0.0
+    oldest_overdue_days: int = 0
+    old_overdue_amount: float = 0.0  # open (undisputed) amount of the items overdue more than the hold's days
+    broken: int = 0
+
+
+@dataclass
+class CreditRules:
+    """A company's hold rules; 0 turns a rule off (the limit rule: no positive limit)."""
+
+    overdue_days: int = 0
+    broken_promises: int = 0
+    watch_percent: int = 80
+
+
+@dataclass
+class CreditVerdict:
+    """The rules' answer: ``hold`` and ``watch`` are the codes of the rules that fire (exposure, overdue, broken)."""
+
+    hold: list = field(default_factory=list)
+    watch: list = field(default_factory=list)
+
+    @property
+    def state(self):
+        return "hold" if self.hold else "watch" if self.watch else "ok"
+
+
+def judge(figures, rules):
+    """The rules on one customer's figures, without database (docs in README, "Credit control")."""
+    verdict = CreditVerdict()
+    if figures.limit > 0:
+        if figures.exposure > figures.limit:
+            verdict.hold.append("exposure")
+        elif figures.exposure * 100 >= figures.limit * rules.watch_percent:
+            verdict.watch.append("exposure")
+    if rules.overdue_days > 0:
+        if figures.oldest_overdue_days > rules.overdue_days:
+            verdict.hold.append("overdue")
+        elif figures.oldest_overdue_days > rules.overdue_days // 2:
+            verdict.watch.append("overdue")
+    if rules.broken_promises > 0:
+        if figures.broken >= rules.broken_promises:
+            verdict.hold.append("broken")
+        elif rules.broken_promises > 1 and figures.broken >= rules.broken_promises - 1:
+            verdict.watch.append("broken")
+    return verdict
+
+
+def amount_to_release(figures, verdict):
+    """What paying releases: the larger of the exposure over the limit and the old overdue items (paying those
+    lowers the exposure too); 0 when paying cannot release (broken promises) or nothing holds."""
+    if not verdict.hold or "broken" in verdict.hold:
+        return 0.0
+    over_limit = figures.exposure - figures.limit if "exposure" in verdict.hold else 0.0
+    overdue = figures.old_overdue_amount if "overdue" in verdict.hold else 0.0
+    return max(over_limit, overdue, 0.0)
+
+
+class BillingCreditStatus(models.Model):
+    """A customer's credit state in one company: OK, Watch or On Hold, with its reasons and figures.
+
+    One record per commercial partner and company, kept by ``_billing_recompute`` (nightly, and once per transaction
+    when a payment, an invoice, a promise or a dispute of the customer changes: ``billing.credit.events``). No record
+    means OK. The limit is Odoo's own partner credit limit (company-dependent ``credit_limit``, used when the
+    company's ``account_use_credit_limit`` is on). A billing manager releases a hold (``billing.credit.release``)."""
+
+    _name = "billing.credit.status"
+    _description = "Customer Credit Status"
+    _inherit = ["billing.protected.mixin"]
+    _order = "state_rank desc, amount_to_release desc, exposure desc, id"
+    _check_company_auto = True
+    _rec_name = "partner_id"
+    _protected_create = PROTECTED_FIELDS
+    _protected_write = PROTECTED_FIELDS
+
+    partner_id = fields.Many2one(
+        "res.partner", string="Customer", required=True, readonly=True, index=True, ondelete="cascade"
+    )
+    company_id = fields.Many2one("res.company", required=True, readonly=True, index=True, ondelete="cascade")
+    currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
+    state = fields.Selection(CREDIT_STATES, string="Credit State", required=True, default="ok", readonly=True)
+    state_rank = fields.Integer(compute="_compute_state_rank", store=True, readonly=True)
+    reasons = fields.Text(readonly=True, help="One sentence per rule that watches or holds the customer.")
+    exposure = fields.Monetary(
+        readonly=True,
+        help="Open receivables (posted, unpaid; unapplied payments lower it) plus draft customer invoices, less the "
+        "amounts in an open dispute, company currency.",
+    )
+    credit_limit = fields.Monetary(
+        readonly=True, help="Odoo's credit limit of the customer in this company (0: no limit)."
+    )
+    disputed_amount = fields.Monetary(
+        string="In Open Disputes", readonly=True, help="Not counted against the customer."
+    )
+    overdue_amount = fields.Monetary(
+        string="Overdue Beyond Hold Days", readonly=True, help="Open items overdue more than the hold's days."
+    )
+    amount_to_release = fields.Monetary(
+        readonly=True,
+        help="What the customer pays to be released; 0 when paying cannot release the hold (broken promises).",
+    )
+    oldest_overdue_days = fields.Integer(string="Oldest Overdue (days)", readonly=True)
+    broken_promise_count = fields.Integer(string="Broken Promises (90 days)", readonly=True)
+    release_until = fields.Date(string="Released Until", readonly=True)
+    release_reason = fields.Char(readonly=True)
+    released_by_id = fields.Many2one("res.users", string="Released By", readonly=True)
+    release_rules = fields.Char(readonly=True, help="The hold rules the release covers (technical).")
+    date_computed = fields.Datetime(string="Computed On", readonly=True)
+
+    _sql_constraints = [
+        ("partner_company_unique", "UNIQUE(partner_id, company_id)", "A customer has one credit status per company."),
+    ]
+
+    @api.depends("state")
+    def _compute_state_rank(self):
+        ranks = {"hold": 2, "watch": 1}
+        for status in self:
+            status.state_rank = ranks.get(status.state, 0)
+
+    # ------------------------------------------------------------------ hooks
+
+    @api.model
+    def _billing_exposure_extra(self, partner_ids, company):
+        """{commercial partner id: amount} added to the exposure in ``company`` (company currency); the sale glue
+        adds confirmed orders not invoiced yet."""
+        return {}
+
+    # ------------------------------------------------------------------ figures
+
+    @api.model
+    def _billing_rules(self, company):
+        return CreditRules(
+            overdue_days=company.billing_credit_hold_overdue_days,
+            broken_promises=company.billing_credit_hold_broken_promises,
+            watch_percent=company.billing_credit_watch_percent,
+        )
+
+    @api.model
+    def _billing_flush(self):
+        for model in ("account.move", "account.move.line", "billing.promise", "res.partner"):
+            self.env[model].flush_model()
+
+    @api.model
+    def _billing_receivable_figures(self, company, partner_ids, today, overdue_days):
+        """{commercial partner: [open receivable, oldest overdue due date, open undisputed overdue beyond
+        ``overdue_days``]} of posted receivable items; ``partner_ids`` None: every customer of the company."""
+        limit_date = fields.Date.subtract(today, days=overdue_days) if overdue_days else today
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner.commercial_partner_id, SUM(aml.amount_residual),
+                       MIN(aml.date_maturity) FILTER (WHERE %(overdue)s AND aml.date_maturity < %(today)s),
+                       SUM(%(undisputed)s) FILTER (WHERE %(overdue)s AND aml.date_maturity < %(limit_date)s)
+                  FROM account_move_line aml
+                  JOIN account_account account ON account.id = aml.account_id
+                  JOIN account_move move ON move.id = aml.move_id
+                  JOIN res_partner partner ON partner.id = aml.partner_id
+                 WHERE aml.company_id = %(company)s AND aml.parent_state = 'posted' AND NOT aml.reconciled
+                   AND account.account_type = 'asset_receivable'
+                   AND (%(all)s OR partner.commercial_partner_id = ANY(%(partners)s))
+                 GROUP BY partner.commercial_partner_id
+                """,
+                overdue=SQL("aml.amount_residual > 0 AND %s > 0", self._undisputed_sql()),
+                undisputed=self._undisputed_sql(),
+                today=today,
+                limit_date=limit_date,
+                company=company.id,
+                all=partner_ids is None,
+                partners=list(partner_ids or []),
+            )
+        )
+        return {row[0]: list(row[1:]) for row in self.env.cr.fetchall()}
+
+    @api.model
+    def _undisputed_sql(self):
+        """The company-currency open amount of item ``aml`` less its invoice's amount in an open dispute (a share of
+        the residual, as the cockpit counts it)."""
+        return SQL(
+            """(aml.amount_residual - CASE WHEN move.billing_in_dispute AND move.amount_residual != 0
+                   THEN LEAST(COALESCE(move.billing_disputed_amount, 0), ABS(move.amount_residual))
+                        * aml.amount_residual / move.amount_residual ELSE 0 END)"""
+        )
+
+    @api.model
+    def _billing_disputed(self, company, partner_ids):
+        """{commercial partner: company-currency amount of its posted invoices in an open dispute}."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT move.commercial_partner_id,
+                       SUM(LEAST(COALESCE(move.billing_disputed_amount, 0), ABS(move.amount_residual))
+                           * move.amount_residual_signed / move.amount_residual)
+                  FROM account_move move
+                 WHERE move.company_id = %(company)s AND move.state = 'posted' AND move.billing_in_dispute
+                   AND move.amount_residual != 0
+                   AND (%(all)s OR move.commercial_partner_id = ANY(%(partners)s))
+                 GROUP BY move.commercial_partner_id
+                """,
+                company=company.id,
+                all=partner_ids is None,
+                partners=list(partner_ids or []),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    @api.model
+    def _billing_drafts_and_promises(self, company, partner_ids, today):
+        """({commercial partner: draft customer invoices, company currency}, {commercial partner: promises broken
+        (judged) in the last 90 days})."""
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT move.commercial_partner_id, SUM(move.amount_total_signed)
+                  FROM account_move move
+                 WHERE move.company_id = %(company)s AND move.state = 'draft'
+                   AND move.move_type IN ('out_invoice', 'out_refund')
+                   AND move.commercial_partner_id IS NOT NULL
+                   AND (%(all)s OR move.commercial_partner_id = ANY(%(partners)s))
+                 GROUP BY move.commercial_partner_id
+                """,
+                company=company.id,
+                all=partner_ids is None,
+                partners=list(partner_ids or []),
+            )
+        )
+        drafts = dict(self.env.cr.fetchall())
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner.commercial_partner_id, COUNT(*)
+                  FROM billing_promise promise
+                  JOIN res_partner partner ON partner.id = promise.partner_id
+                 WHERE promise.company_id = %(company)s AND promise.state = 'broken'
+                   AND promise.date_judged >= %(since)s
+                   AND (%(all)s OR partner.commercial_partner_id = ANY(%(partners)s))
+                 GROUP BY partner.commercial_partner_id
+                """,
+                company=company.id,
+                since=fields.Date.subtract(today, days=BROKEN_PROMISE_DAYS),
+                all=partner_ids is None,
+                partners=list(partner_ids or []),
+            )
+        )
+        return drafts, dict(self.env.cr.fetchall())
+
+    @api.model
+    def _billing_figures(self, company, partner_ids, today):
+        """{commercial partner id: CreditFigures} in ``company``; ``partner_ids`` None: every customer with open
+        items, drafts, broken promises or a status record."""
+        self._billing_flush()
+        rules = self._billing_rules(company)
+        receivable = self._billing_receivable_figures(company, partner_ids, today, rules.overdue_days)
+        disputed = self._billing_disputed(company, partner_ids)
+        drafts, broken = self._billing_drafts_and_promises(company, partner_ids, today)
+        ids = set(partner_ids) if partner_ids is not None else set(receivable) | set(drafts) | set(broken)
+        if partner_ids is None:
+            ids |= set(self.sudo().search([("company_id", "=", company.id)]).partner_id.ids)
+        extra = self._billing_exposure_extra(list(ids), company)
+        partners = self.env["res.partner"].sudo().with_company(company).browse(ids)
+        use_limit = company.account_use_credit_limit
+        result = {}
+        for partner in partners:
+            open_amount, oldest_due, old_overdue = receivable.get(partner.id, (0.0, None, 0.0))
+            result[partner.id] = CreditFigures(
+                exposure=(open_amount or 0.0)
+                + (drafts.get(partner.id) or 0.0)
+                + (extra.get(partner.id) or 0.0)
+                - (disputed.get(partner.id) or 0.0),
+                disputed=disputed.get(partner.id) or 0.0,
+                limit=partner.credit_limit if use_limit and partner.credit_limit > 0 else 0.0,
+                oldest_overdue_days=(today - oldest_due).days if oldest_due else 0,
+                old_overdue_amount=old_overdue or 0.0,
+                broken=broken.get(partner.id) or 0,
+            )
+        return result
+
+    # ------------------------------------------------------------------ recompute
+
+    @api.model
+    def _billing_recompute(self, partners, companies):
+        """Evaluate the rules for ``partners`` (their commercial partners; None: every customer) in ``companies``
+        and store the result: a status is created for a customer with something to say, kept up to date once it
+        exists. Returns the statuses."""
+        Status = self.sudo().with_context(clean_context(self.env.context))  # no client default reaches a status
+        statuses = Status.browse()
+        commercial = None if partners is None else partners.sudo().commercial_partner_id
+        for company in companies.sudo():
+            today = fields.Date.context_today(Status.with_company(company))
+            figures = Status._billing_figures(company, None if commercial is None else commercial.ids, today)
+            existing = Status.search([("company_id", "=", company.id), ("partner_id", "in", list(figures))])
+            by_partner = {status.partner_id.id: status for status in existing}
+            for partner_id, figs in figures.items():
+                status = by_partner.get(partner_id) or Status.browse()
+                statuses |= Status._billing_store(status, partner_id, company, figs, today)
+        return statuses
+
+    @api.model
+    def _billing_store(self, status, partner_id, company, figures, today):
+        """Write (or create) one customer's status from its figures; the release is applied and may end here."""
+        rules = self._billing_rules(company)
+        verdict = judge(figures, rules)
+        release = status._billing_release_holds(verdict, today) if status else False
+        if not status and verdict.state == "ok" and not figures.exposure and not figures.limit:
+            return status
+        vals = {
+            "state": "watch" if release and verdict.hold else verdict.state,
+            "reasons": "\n".join(self._billing_reasons(company, figures, rules, verdict, status if release else None)),
+            "exposure": figures.exposure,
+            "credit_limit": figures.limit,
+            "disputed_amount": figures.disputed,
+            "overdue_amount": figures.old_overdue_amount if "overdue" in verdict.hold else 0.0,
+            "amount_to_release": amount_to_release(figures, verdict),
+            "oldest_overdue_days": figures.oldest_overdue_days,
+            "broken_promise_count": figures.broken,
+            "date_computed": fields.Datetime.now(),
+        }
+        if status:
+            changed = {key: value for key, value in vals.items() if key != "date_computed" and status[key] != value}
+            if changed:
+                status.write(vals)
+            return status
+        return self.create({**vals, "partner_id": partner_id, "company_id": company.id})
+
+    def _billing_release_holds(self, verdict, today):
+        """Whether this status's release still covers the hold: it ends at its end date, when a hold rule it did not
+        cover fires, or when no rule holds any more (logged on the customer)."""
+        self.ensure_one()
+        if not self.released_by_id:
+            return False
+        covered = set((self.release_rules or "").split(","))
+        ended = None
+        if self.release_until and self.release_until < today:
+            ended = self.env._("the release ended on %(date)s", date=format_date(self.env, self.release_until))
+        elif not set(verdict.hold) <= covered:
+            ended = self.env._("a new hold reason appeared")
+        elif not verdict.hold:
+            ended = self.env._("no rule holds the customer any more")
+        if ended:
+            self.partner_id.message_post(
+                body=self.env._(
+                    "Credit release ended in %(company)s: %(why)s.", company=self.company_id.name, why=ended
+                )
+            )
+            self.write(
+                {"release_until": False, "release_reason": False, "released_by_id": False, "release_rules": False}
+            )
+            return False
+        return True
+
+    @api.model
+    def _billing_reasons(self, company, figures, rules, verdict, release):
+        """One human sentence per rule that holds or watches, amounts in the company currency."""
+
+        def money(amount):
+            return formatLang(self.env, amount, currency_obj=company.currency_id)
+
+        reasons = []
+        for code in verdict.hold + verdict.watch:
+            held = code in verdict.hold
+            if code == "exposure":
+                reasons.append(
+                    self.env._(
+                        "Exposure of %(exposure)s is above the credit limit of %(limit)s.",
+                        exposure=money(figures.exposure),
+                        limit=money(figures.limit),
+                    )
+                    if held
+                    else self.env._(
+                        "Exposure of %(exposure)s is %(percent)s %% of the credit limit of %(limit)s.",
+                        exposure=money(figures.exposure),
+                        percent=int(figures.exposure * 100 // figures.limit),
+                        limit=money(figures.limit),
+                    )
+                )
+            elif code == "overdue":
+                reasons.append(
+                    self.env._(
+                        "The oldest overdue item is %(days)s days late (hold after %(hold)s days).",
+                        days=figures.oldest_overdue_days,
+                        hold=rules.overdue_days,
+                    )
+                )
+            else:
+                reasons.append(
+                    self.env._(
+                        "%(count)s broken promises in the last 90 days (hold at %(hold)s).",
+                        count=figures.broken,
+                        hold=rules.broken_promises,
+                    )
+                    + (" " + self.env._("Paying does not release this hold; a billing manager can.") if held else "")
+                )
+        if figures.disputed and reasons:
+            reasons.append(self.env._("%(amount)s in open disputes is not counted.", amount=money(figures.disputed)))
+        if release and verdict.hold:
+            reasons.insert(0, release._billing_release_sentence())
+        return reasons
+
+    def _billing_release_sentence(self):
+        self.ensure_one()
+        if self.release_until:
+            return self.env._(
+                "Released by %(user)s until %(date)s: %(reason)s",
+                user=self.released_by_id.name,
+                date=format_date(self.env, self.release_until),
+                reason=self.release_reason,
+            )
+        return self.env._(
+            "Released by %(user)s until a new hold reason: %(reason)s",
+            user=self.released_by_id.name,
+            reason=self.release_reason,
+        )
+
+    @api.model
+    def _billing_recompute_safely(self, pairs):
+        """Recompute ``pairs`` ({company id: partner ids}) for the events of a transaction; a status created at the
+        same time by another transaction is left for the nightly recompute rather than failing the transaction."""
+        for company_id, partner_ids in pairs.items():
+            company = self.env["res.company"].sudo().browse(company_id)
+            partners = self.env["res.partner"].sudo().browse(partner_ids).exists()
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    self._billing_recompute(partners, company)
+                    self.env.flush_all()
+            except errors.UniqueViolation:
+                self.env.invalidate_all()
+                _logger.info("Credit status of %s left for the nightly recompute (created concurrently)", partners)
+
+    @api.model
+    def _cron_recompute(self):
+        """Nightly: every customer of every company (the releases whose end date passed end here)."""
+        for company in self.env["res.company"].sudo().search([]):
+            self._billing_recompute(None, company)
+            self.env.flush_all()

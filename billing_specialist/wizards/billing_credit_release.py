@@ -1,0 +1,96 @@
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import format_date
+
+from ..models.billing_credit_status import judge
+
+
+class BillingCreditRelease(models.TransientModel):
+    """A billing manager releases a customer's credit hold: a reason, an optional end date, logged on the customer.
+    The checks are here, in Python: the group, the company of the status, its state, the date."""
+
+    _name = "billing.credit.release"
+    _description = "Release a Credit Hold"
+
+    status_id = fields.Many2one("billing.credit.status", required=True, ondelete="cascade")
+    partner_id = fields.Many2one(related="status_id.partner_id", string="Customer")
+    reasons = fields.Text(related="status_id.reasons", string="Held Because")
+    reason = fields.Char(required=True, help="Why the customer may buy and be invoiced again; kept on the customer.")
+    date_end = fields.Date(
+        string="Released Until", help="Empty: until a new hold reason appears (or the hold's reasons go away)."
+    )
+
+    @api.model
+    def _billing_check_manager(self):
+        if not self.env.su and not self.env.user.has_group("billing_specialist.group_billing_manager"):
+            raise AccessError(self.env._("Only a billing manager can release a credit hold."))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._billing_check_manager()
+        return super().create(vals_list)
+
+    def action_release(self):
+        self.ensure_one()
+        self._billing_check_manager()
+        status = self.status_id
+        status.check_access("read")  # the manager's companies only (record rule)
+        if status.state != "hold":
+            raise UserError(self.env._("%(customer)s is not on credit hold.", customer=status.partner_id.name))
+        reason = (self.reason or "").strip()
+        if not reason:
+            raise ValidationError(self.env._("Give the reason of the release."))
+        today = fields.Date.context_today(self)
+        if self.date_end and self.date_end < today:
+            raise ValidationError(self.env._("A release ends today or later."))
+        status.sudo()._billing_release(self.env.user, reason, self.date_end)
+        return {"type": "ir.actions.act_window_close"}
+
+
+class BillingCreditStatusRelease(models.Model):
+    _inherit = "billing.credit.status"
+
+    def action_open_release(self):
+        """The release wizard of this held customer (billing managers)."""
+        self.ensure_one()
+        self.env["billing.credit.release"]._billing_check_manager()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Release Credit Hold"),
+            "res_model": "billing.credit.release",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_status_id": self.id},
+        }
+
+    def _billing_release(self, user, reason, date_end):
+        """Release this hold (called by the wizard, which checked the manager): the hold rules firing now are
+        covered; logged on the customer's chatter."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        rules = self._billing_rules(self.company_id)
+        figures = self._billing_figures(self.company_id, [self.partner_id.id], today)[self.partner_id.id]
+        self.write(
+            {
+                "released_by_id": user.id,
+                "release_reason": reason,
+                "release_until": date_end,
+                "release_rules": ",".join(judge(figures, rules).hold),
+            }
+        )
+        until = (
+            self.env._("until %(date)s", date=format_date(self.env, date_end))
+            if date_end
+            else self.env._("until a new hold reason appears")
+        )
+        self.partner_id.message_post(
+            body=self.env._(
+                "Credit hold released in %(company)s by %(user)s %(until)s: %(reason)s",
+                company=self.company_id.name,
+                user=user.name,
+                until=until,
+                reason=reason,
+            ),
+            author_id=user.partner_id.id,
+        )
+        self._billing_recompute(self.partner_id, self.company_id)
