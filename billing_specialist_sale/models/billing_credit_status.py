@@ -3,8 +3,6 @@ from collections import defaultdict
 from odoo import fields, models
 from odoo.tools import SQL
 
-_PENDING = "billing_specialist_sale.credit_recompute"
-
 
 class BillingCreditStatus(models.Model):
     _inherit = "billing.credit.status"
@@ -62,22 +60,3 @@ class BillingCreditStatus(models.Model):
             if currency.compare_amounts(left, 0.0) > 0:
                 amounts[partner_id] += currency._convert(left, company.currency_id, company, today)
         return {partner_id: company.currency_id.round(amount) for partner_id, amount in amounts.items()}
-
-    def _billing_sale_recompute_later(self, pairs):
-        """Recompute the state of these (commercial partner id, company id) pairs once, just before the commit."""
-        pending = self.env.cr.precommit.data.get(_PENDING)
-        if pending is None:
-            pending = self.env.cr.precommit.data[_PENDING] = set()
-            env = self.env(su=True)
-
-            @self.env.cr.precommit.add
-            def _recompute():
-                by_company = defaultdict(set)
-                for partner_id, company_id in env.cr.precommit.data.pop(_PENDING, ()):
-                    by_company[company_id].add(partner_id)
-                for company_id, partner_ids in by_company.items():
-                    env["billing.credit.status"]._billing_recompute(
-                        env["res.partner"].browse(partner_ids), env["res.company"].browse(company_id)
-                    )
-
-        pending.update(pairs)

@@ -152,7 +152,6 @@ class SaleOrder(models.Model):
         }
 
     def _billing_recompute_credit_later(self):
-        """Recompute, just before the commit, the credit state of these orders' customers in their companies."""
-        pairs = {(order.partner_id.commercial_partner_id.id, order.company_id.id) for order in self if order.partner_id}
-        if pairs:
-            self.env["billing.credit.status"]._billing_sale_recompute_later(pairs)
+        """Recompute, once just before the commit, the credit state of these orders' customers in their companies
+        (the credit capability's mechanism: billing.credit.status._billing_touch)."""
+        self.env["billing.credit.status"]._billing_touch((order.partner_id.id, order.company_id.id) for order in self)
