@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.tests import tagged
 
 from .common import SaleCreditCommon
@@ -31,6 +32,20 @@ class TestSaleExposure(SaleCreditCommon):
         self._commit_events()
         self.assertEqual(status.exposure, 600.0)
         self.assertEqual(status.state, "ok")
+
+    def test_a_line_added_to_a_confirmed_order_is_recomputed(self):
+        self._limit(self.customer, 1000.0)
+        order = self._order(600.0)
+        order.action_confirm()
+        self._commit_events()
+        status = self.customer._billing_credit_status(self.company)
+        self.assertEqual((status.exposure, status.state), (600.0, "ok"))
+        order.order_line = [Command.create({"product_id": self.product_a.id, "price_unit": 500.0, "tax_id": []})]
+        self._commit_events()
+        self.assertEqual((status.exposure, status.state), (1100.0, "hold"))
+        order.order_line.filtered(lambda line: line.price_unit == 500.0).discount = 50.0
+        self._commit_events()
+        self.assertEqual((status.exposure, status.state), (850.0, "watch"))
 
     def test_quotations_do_not_count(self):
         self._order(700.0)
