@@ -18,10 +18,10 @@ class BillingCreditStatus(models.Model):
         """{commercial partner id: what their confirmed orders of ``company`` will still invoice}, taxes included.
 
         Like sale's credit_to_invoice (res.partner._compute_credit_to_invoice), in the company currency at today's
-        rate, with three differences: the ordered amount counts, not only what was delivered (the order commits the
-        company); what a draft invoice of the order already holds is taken off (the exposure counts draft
-        invoices); and a line's discount counts once. Down payments invoiced are taken off the order, and credit
-        notes are not added back (a return lowers what is left to invoice).
+        rate, with two differences: the ordered amount counts, not only what was delivered (the order commits the
+        company); and what a draft invoice of the order already holds is taken off (the exposure counts draft
+        invoices). Down payments invoiced are taken off the order, and credit notes are not added back (a return
+        lowers what is left to invoice).
         """
         if not partner_ids:
             return {}

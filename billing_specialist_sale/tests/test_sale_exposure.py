@@ -85,6 +85,13 @@ class TestSaleExposure(SaleCreditCommon):
         self.assertEqual(order.amount_to_invoice, 0.0, "sale's figure: nothing delivered, nothing to invoice")
         self.assertEqual(self._to_invoice(), 400.0, "the order commits the company all the same")
 
+    def test_a_discount_counts_once(self):
+        order = self._order(1000.0)
+        order.order_line.discount = 10.0
+        order.action_confirm()
+        self.assertEqual(order.amount_total, 900.0)
+        self.assertEqual(self._to_invoice(), 900.0)
+
     def test_other_currency_in_company_currency_other_company_apart(self):
         currency = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
         pricelist = self.env["product.pricelist"].create({"name": "EUR", "currency_id": currency.id})
