@@ -60,7 +60,7 @@ class TestSaleCreditHold(SaleCreditCommon):
         order = self._order(300.0, user=self.manager)
         action = order.with_user(self.manager).action_billing_override_hold()
         self.assertEqual(action["res_model"], "billing.sale.hold.override")
-        wizard_form = Form(self.env[action["res_model"]].with_user(self.manager).with_context(action["context"]))
+        wizard_form = Form(self.env[action["res_model"]].with_user(self.manager).with_context(**action["context"]))
         self.assertEqual(wizard_form.order_id, order)
         self.assertEqual(wizard_form.amount_to_release, 500.0)
         self.assertIn("above the credit limit", wizard_form.credit_reasons)
