@@ -423,10 +423,16 @@ class BillingCreditStatus(models.Model):
                 )
             else:
                 reasons.append(
-                    self.env._(
-                        "%(count)s broken promises in the last 90 days (hold at %(hold)s).",
-                        count=figures.broken,
-                        hold=rules.broken_promises,
+                    (
+                        self.env._(
+                            "1 broken promise in the last 90 days (hold at %(hold)s).", hold=rules.broken_promises
+                        )
+                        if figures.broken == 1
+                        else self.env._(
+                            "%(count)s broken promises in the last 90 days (hold at %(hold)s).",
+                            count=figures.broken,
+                            hold=rules.broken_promises,
+                        )
                     )
                     + (" " + self.env._("Paying does not release this hold; a billing manager can.") if held else "")
                 )

@@ -1,5 +1,7 @@
+import math
+
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from .billing_credit_status import CREDIT_STATES
 
@@ -84,20 +86,50 @@ class ResPartner(models.Model):
 
     # ------------------------------------------------------------------ the limit is a manager's
 
-    @api.model
-    def _billing_check_limit_change(self, vals_list):
-        if self.env.su or not any(LIMIT_FIELDS.intersection(vals) for vals in vals_list):
+    def _billing_limit_changes(self, vals):
+        """Whether ``vals`` change the credit limit of a customer (a commercial partner, or a contact becoming one)
+        in the current company. Contacts under a company take its limit from Odoo's own sync: not a change."""
+        if not LIMIT_FIELDS.intersection(vals):
+            return False
+        targets = self if "parent_id" in vals and not vals["parent_id"] else self.filtered(lambda p: not p.parent_id)
+        for partner in targets:
+            if "use_partner_credit_limit" in vals and bool(vals["use_partner_credit_limit"]) != bool(
+                partner.use_partner_credit_limit
+            ):
+                return True
+            if "credit_limit" in vals and float(vals["credit_limit"] or 0.0) != partner.credit_limit:
+                return True
+        return False
+
+    def _billing_check_limit_rights(self):
+        if self.env.su or any(self.env.user.has_group(group) for group in LIMIT_GROUPS):
             return
-        if not any(self.env.user.has_group(group) for group in LIMIT_GROUPS):
-            raise AccessError(
-                self.env._("Only a billing manager or an accounting manager can change a customer's credit limit.")
-            )
+        raise AccessError(
+            self.env._("Only a billing manager or an accounting manager can change a customer's credit limit.")
+        )
+
+    @api.model
+    def _billing_check_limit_value(self, vals):
+        """A credit limit is a finite number, zero or more (JSON-RPC gives NaN and Infinity, which compare false)."""
+        if "credit_limit" not in vals:
+            return
+        try:
+            value = float(vals["credit_limit"] or 0.0)
+        except (TypeError, ValueError) as error:
+            raise ValidationError(self.env._("A credit limit is an amount.")) from error
+        if not math.isfinite(value) or value < 0:
+            raise ValidationError(self.env._("A credit limit is zero or a positive amount."))
 
     @api.model_create_multi
     def create(self, vals_list):
-        self._billing_check_limit_change([vals for vals in vals_list if vals.get("credit_limit")])
+        for vals in vals_list:
+            self._billing_check_limit_value(vals)
+        if any(vals.get("credit_limit") and not vals.get("parent_id") for vals in vals_list):
+            self._billing_check_limit_rights()
         return super().create(vals_list)
 
     def write(self, vals):
-        self._billing_check_limit_change([vals])
+        self._billing_check_limit_value(vals)
+        if not self.env.su and self._billing_limit_changes(vals):
+            self._billing_check_limit_rights()
         return super().write(vals)

@@ -1,8 +1,13 @@
+from datetime import date
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import format_date
 
 from ..models.billing_credit_status import judge
+
+MAX_RELEASE_DAYS = 366  # a release ends within a year (then the nightly job may hold the customer again)
+MAX_REASON = 1000
 
 
 class BillingCreditRelease(models.TransientModel):
@@ -28,7 +33,26 @@ class BillingCreditRelease(models.TransientModel):
     @api.model_create_multi
     def create(self, vals_list):
         self._billing_check_manager()
+        for vals in vals_list:
+            self._billing_clean_date(vals)
         return super().create(vals_list)
+
+    def write(self, vals):
+        self._billing_check_manager()
+        self._billing_clean_date(vals)
+        return super().write(vals)
+
+    @api.model
+    def _billing_clean_date(self, vals):
+        """A client's end date is a date (JSON gives strings, numbers, NaN): refused politely otherwise."""
+        if not vals.get("date_end"):
+            return
+        try:
+            vals["date_end"] = fields.Date.to_date(vals["date_end"])
+        except (ValueError, TypeError) as error:
+            raise ValidationError(self.env._("The end date is not a date.")) from error
+        if not isinstance(vals["date_end"], date):
+            raise ValidationError(self.env._("The end date is not a date."))
 
     def action_release(self):
         self.ensure_one()
@@ -41,8 +65,12 @@ class BillingCreditRelease(models.TransientModel):
         if not reason:
             raise ValidationError(self.env._("Give the reason of the release."))
         today = fields.Date.context_today(self)
-        if self.date_end and self.date_end < today:
-            raise ValidationError(self.env._("A release ends today or later."))
+        if self.date_end and not today <= self.date_end <= fields.Date.add(today, days=MAX_RELEASE_DAYS):
+            raise ValidationError(
+                self.env._("A release ends between today and %(days)s days from now.", days=MAX_RELEASE_DAYS)
+            )
+        if len(reason) > MAX_REASON:
+            raise ValidationError(self.env._("Keep the reason under %(max)s characters.", max=MAX_REASON))
         status.sudo()._billing_release(self.env.user, reason, self.date_end)
         return {"type": "ir.actions.act_window_close"}
 
