@@ -14,6 +14,11 @@
         "wizards/billing_sale_hold_override_views.xml",
         "views/sale_order_views.xml",
     ],
+    "assets": {
+        "web.assets_tests": [
+            "billing_specialist_sale/static/tests/tours/*.js",
+        ],
+    },
     "auto_install": True,
     "installable": True,
 }
