@@ -3,35 +3,6 @@ in the cache), and the transaction recomputes them once, just before it commits 
 
 from odoo import api, models
 
-TOUCHED_KEY = "billing.credit.touched"
-
-
-class BillingCreditStatusEvents(models.Model):
-    _inherit = "billing.credit.status"
-
-    @api.model
-    def _billing_touch(self, pairs):
-        """Note (partner id, company id) ``pairs`` (any contact: its commercial partner is taken at commit) for the
-        recompute before this transaction commits."""
-        pairs = {(partner_id, company_id) for partner_id, company_id in pairs if partner_id and company_id}
-        if not pairs:
-            return
-        precommit = self.env.cr.precommit
-        if TOUCHED_KEY not in precommit.data:
-            precommit.data[TOUCHED_KEY] = set()
-            precommit.add(self.sudo()._billing_precommit)
-        precommit.data[TOUCHED_KEY] |= pairs
-
-    @api.model
-    def _billing_precommit(self):
-        """Recompute the customers this transaction touched, once per company."""
-        pairs = self.env.cr.precommit.data.pop(TOUCHED_KEY, set())
-        by_company = {}
-        for partner_id, company_id in pairs:
-            by_company.setdefault(company_id, set()).add(partner_id)
-        if by_company:
-            self._billing_recompute_safely({company: sorted(partners) for company, partners in by_company.items()})
-
 
 class AccountMove(models.Model):
     _inherit = "account.move"

@@ -6,7 +6,11 @@ from psycopg2 import errors
 from odoo import api, fields, models
 from odoo.tools import SQL, clean_context, format_date, formatLang
 
+from .billing_dispute_stage import OPEN_STATES
+
 _logger = logging.getLogger(__name__)
+
+TOUCHED_KEY = "billing.credit.touched"  # the precommit data of the customers a transaction touched
 
 CREDIT_STATES = [("ok", "OK"), ("watch", "Watch"), ("hold", "On Hold")]
 BROKEN_PROMISE_DAYS = 90  # broken promises count against a customer for this many days after they were judged
@@ -144,7 +148,7 @@ class BillingCreditStatus(models.Model):
     broken_promise_count = fields.Integer(string="Broken Promises (90 days)", readonly=True)
     release_until = fields.Date(string="Released Until", readonly=True)
     release_reason = fields.Char(readonly=True)
-    released_by_id = fields.Many2one("res.users", string="Released By", readonly=True)
+    released_by_id = fields.Many2one("res.users", readonly=True)
     release_rules = fields.Char(readonly=True, help="The hold rules the release covers (technical).")
     date_computed = fields.Datetime(string="Computed On", readonly=True)
 
@@ -178,7 +182,14 @@ class BillingCreditStatus(models.Model):
 
     @api.model
     def _billing_flush(self):
-        for model in ("account.move", "account.move.line", "billing.promise", "res.partner"):
+        for model in (
+            "account.move",
+            "account.move.line",
+            "billing.promise",
+            "res.partner",
+            "billing.dispute",
+            "billing.dispute.line",
+        ):
             self.env[model].flush_model()
 
     @api.model
@@ -196,6 +207,7 @@ class BillingCreditStatus(models.Model):
                   JOIN account_account account ON account.id = aml.account_id
                   JOIN account_move move ON move.id = aml.move_id
                   JOIN res_partner partner ON partner.id = aml.partner_id
+                  %(disputed)s
                  WHERE aml.company_id = %(company)s AND aml.parent_state = 'posted' AND NOT aml.reconciled
                    AND account.account_type = 'asset_receivable'
                    AND (%(all)s OR partner.commercial_partner_id = ANY(%(partners)s))
@@ -203,6 +215,7 @@ class BillingCreditStatus(models.Model):
                 """,
                 overdue=SQL("aml.amount_residual > 0 AND %s > 0", self._undisputed_sql()),
                 undisputed=self._undisputed_sql(),
+                disputed=self._disputed_join(),
                 today=today,
                 limit_date=limit_date,
                 company=company.id,
@@ -213,30 +226,50 @@ class BillingCreditStatus(models.Model):
         return {row[0]: list(row[1:]) for row in self.env.cr.fetchall()}
 
     @api.model
-    def _undisputed_sql(self):
-        """The company-currency open amount of item ``aml`` less its invoice's amount in an open dispute (a share of
-        the residual, as the cockpit counts it)."""
+    def _disputed_join(self):
+        """``disputed.amount``: what is left in dispute on the document ``move`` (its currency), counting the cases a
+        specialist opened or took up. A case the customer opened on the portal or by e-mail and nobody has looked at
+        yet (still *New*) still counts against him: his own input never changes his credit state."""
         return SQL(
-            """(aml.amount_residual - CASE WHEN move.billing_in_dispute AND move.amount_residual != 0
-                   THEN LEAST(COALESCE(move.billing_disputed_amount, 0), ABS(move.amount_residual))
+            """
+            LEFT JOIN LATERAL (
+                  SELECT SUM(line.amount_remaining) AS amount
+                    FROM billing_dispute_line line
+                    JOIN billing_dispute dispute ON dispute.id = line.dispute_id
+                   WHERE line.move_id = move.id AND dispute.active AND dispute.state IN %(open)s
+                     AND NOT (dispute.channel IN ('portal', 'email') AND dispute.state = 'new')
+            ) AS disputed ON TRUE
+            """,
+            open=OPEN_STATES,
+        )
+
+    @api.model
+    def _undisputed_sql(self):
+        """The company-currency open amount of item ``aml`` less its document's amount in dispute (a share of the
+        residual, as the cockpit counts it); needs ``_disputed_join``."""
+        return SQL(
+            """(aml.amount_residual - CASE WHEN move.amount_residual != 0
+                   THEN LEAST(COALESCE(disputed.amount, 0), ABS(move.amount_residual))
                         * aml.amount_residual / move.amount_residual ELSE 0 END)"""
         )
 
     @api.model
     def _billing_disputed(self, company, partner_ids):
-        """{commercial partner: company-currency amount of its posted invoices in an open dispute}."""
+        """{commercial partner: company-currency amount of its posted documents in dispute (``_disputed_join``)}."""
         self.env.cr.execute(
             SQL(
                 """
                 SELECT move.commercial_partner_id,
-                       SUM(LEAST(COALESCE(move.billing_disputed_amount, 0), ABS(move.amount_residual))
+                       SUM(LEAST(disputed.amount, ABS(move.amount_residual))
                            * move.amount_residual_signed / move.amount_residual)
                   FROM account_move move
+                  %(disputed)s
                  WHERE move.company_id = %(company)s AND move.state = 'posted' AND move.billing_in_dispute
-                   AND move.amount_residual != 0
+                   AND move.amount_residual != 0 AND disputed.amount > 0
                    AND (%(all)s OR move.commercial_partner_id = ANY(%(partners)s))
                  GROUP BY move.commercial_partner_id
                 """,
+                disputed=self._disputed_join(),
                 company=company.id,
                 all=partner_ids is None,
                 partners=list(partner_ids or []),
@@ -456,6 +489,74 @@ class BillingCreditStatus(models.Model):
             user=self.released_by_id.name,
             reason=self.release_reason,
         )
+
+    def action_open_release(self):
+        """The release wizard of this held customer (billing managers)."""
+        self.ensure_one()
+        self.env["billing.credit.release"]._billing_check_manager()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Release Credit Hold"),
+            "res_model": "billing.credit.release",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_status_id": self.id},
+        }
+
+    def _billing_release(self, user, reason, date_end):
+        """Release this hold (called by the wizard, which checked the manager): the hold rules firing now are
+        covered; logged on the customer's chatter."""
+        self.ensure_one()
+        today = fields.Date.context_today(self)
+        rules = self._billing_rules(self.company_id)
+        figures = self._billing_figures(self.company_id, [self.partner_id.id], today)[self.partner_id.id]
+        self.write(
+            {
+                "released_by_id": user.id,
+                "release_reason": reason,
+                "release_until": date_end,
+                "release_rules": ",".join(judge(figures, rules).hold),
+            }
+        )
+        until = (
+            self.env._("until %(date)s", date=format_date(self.env, date_end))
+            if date_end
+            else self.env._("until a new hold reason appears")
+        )
+        self.partner_id.message_post(
+            body=self.env._(
+                "Credit hold released in %(company)s by %(user)s %(until)s: %(reason)s",
+                company=self.company_id.name,
+                user=user.name,
+                until=until,
+                reason=reason,
+            ),
+            author_id=user.partner_id.id,
+        )
+        self._billing_recompute(self.partner_id, self.company_id)
+
+    @api.model
+    def _billing_touch(self, pairs):
+        """Note (partner id, company id) ``pairs`` (any contact: its commercial partner is taken at commit) for the
+        recompute before this transaction commits."""
+        pairs = {(partner_id, company_id) for partner_id, company_id in pairs if partner_id and company_id}
+        if not pairs:
+            return
+        precommit = self.env.cr.precommit
+        if TOUCHED_KEY not in precommit.data:
+            precommit.data[TOUCHED_KEY] = set()
+            precommit.add(self.sudo()._billing_precommit)
+        precommit.data[TOUCHED_KEY] |= pairs
+
+    @api.model
+    def _billing_precommit(self):
+        """Recompute the customers this transaction touched, once per company."""
+        pairs = self.env.cr.precommit.data.pop(TOUCHED_KEY, set())
+        by_company = {}
+        for partner_id, company_id in pairs:
+            by_company.setdefault(company_id, set()).add(partner_id)
+        if by_company:
+            self._billing_recompute_safely({company: sorted(partners) for company, partners in by_company.items()})
 
     @api.model
     def _billing_recompute_safely(self, pairs):

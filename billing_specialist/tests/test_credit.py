@@ -162,6 +162,23 @@ class TestCreditRules(CreditCommon):
         status = self._status()
         self.assertEqual((status.state, status.exposure, status.disputed_amount), ("hold", 1500.0, 0.0))
 
+    def test_a_customers_own_portal_dispute_changes_nothing_until_taken_up(self):
+        """A case the customer opens on the portal still counts against him while nobody has looked at it (New); once
+        a specialist takes it up, its amount is out of the exposure."""
+        invoice = self._invoice(1500.0)
+        portal_reason = self.env["billing.dispute.reason"].search([("portal_visible", "=", True)], limit=1)
+        case = (
+            self.env["billing.dispute"]
+            .sudo()
+            ._portal_create_from_invoice(invoice, self.customer_contact, portal_reason, 1500.0)
+        )
+        self.assertEqual(case.state, "new")
+        status = self._status()
+        self.assertEqual((status.state, status.exposure, status.disputed_amount), ("hold", 1500.0, 0.0))
+        case.with_user(self.specialist).action_start()
+        status = self._status()
+        self.assertEqual((status.state, status.exposure, status.disputed_amount), ("ok", 0.0, 1500.0))
+
     def test_overdue_beyond_the_days_holds(self):
         self._overdue_invoice(300.0, 61)
         self._invoice(200.0)  # not due: not part of what paying releases

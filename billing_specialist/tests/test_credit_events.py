@@ -7,7 +7,7 @@ from odoo import Command
 from odoo.sql_db import Cursor
 from odoo.tests import tagged
 
-from ..models.billing_credit_events import TOUCHED_KEY
+from ..models.billing_credit_status import TOUCHED_KEY
 from .common import CommittedFixtureCase
 from .test_credit import CreditCommon
 

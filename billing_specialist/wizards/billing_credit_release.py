@@ -2,9 +2,6 @@ from datetime import date
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tools import format_date
-
-from ..models.billing_credit_status import judge
 
 MAX_RELEASE_DAYS = 366  # a release ends within a year (then the nightly job may hold the customer again)
 MAX_REASON = 1000
@@ -73,52 +70,3 @@ class BillingCreditRelease(models.TransientModel):
             raise ValidationError(self.env._("Keep the reason under %(max)s characters.", max=MAX_REASON))
         status.sudo()._billing_release(self.env.user, reason, self.date_end)
         return {"type": "ir.actions.act_window_close"}
-
-
-class BillingCreditStatusRelease(models.Model):
-    _inherit = "billing.credit.status"
-
-    def action_open_release(self):
-        """The release wizard of this held customer (billing managers)."""
-        self.ensure_one()
-        self.env["billing.credit.release"]._billing_check_manager()
-        return {
-            "type": "ir.actions.act_window",
-            "name": self.env._("Release Credit Hold"),
-            "res_model": "billing.credit.release",
-            "view_mode": "form",
-            "target": "new",
-            "context": {"default_status_id": self.id},
-        }
-
-    def _billing_release(self, user, reason, date_end):
-        """Release this hold (called by the wizard, which checked the manager): the hold rules firing now are
-        covered; logged on the customer's chatter."""
-        self.ensure_one()
-        today = fields.Date.context_today(self)
-        rules = self._billing_rules(self.company_id)
-        figures = self._billing_figures(self.company_id, [self.partner_id.id], today)[self.partner_id.id]
-        self.write(
-            {
-                "released_by_id": user.id,
-                "release_reason": reason,
-                "release_until": date_end,
-                "release_rules": ",".join(judge(figures, rules).hold),
-            }
-        )
-        until = (
-            self.env._("until %(date)s", date=format_date(self.env, date_end))
-            if date_end
-            else self.env._("until a new hold reason appears")
-        )
-        self.partner_id.message_post(
-            body=self.env._(
-                "Credit hold released in %(company)s by %(user)s %(until)s: %(reason)s",
-                company=self.company_id.name,
-                user=user.name,
-                until=until,
-                reason=reason,
-            ),
-            author_id=user.partner_id.id,
-        )
-        self._billing_recompute(self.partner_id, self.company_id)
