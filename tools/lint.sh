@@ -5,9 +5,9 @@ source "$(dirname "$0")/common.sh"
 ensure_python_deps
 cd "$REPO_ROOT"
 say "ruff"
-"$PYTHON" -m ruff check billing_specialist billing_specialist_queue tools bench
-"$PYTHON" -m ruff format --check billing_specialist billing_specialist_queue tools bench
+"$PYTHON" -m ruff check billing_specialist billing_specialist_queue billing_specialist_sale tools bench
+"$PYTHON" -m ruff format --check billing_specialist billing_specialist_queue billing_specialist_sale tools bench
 say "pylint-odoo"
-"$PYTHON" -m pylint --rcfile=.pylintrc billing_specialist billing_specialist_queue
+"$PYTHON" -m pylint --rcfile=.pylintrc billing_specialist billing_specialist_queue billing_specialist_sale
 say "threat model references"
 "$PYTHON" tools/check_threat_model.py

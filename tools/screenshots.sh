@@ -42,6 +42,16 @@ set +e
 BILLING_SCREENSHOTS="$OUT" "$PYTHON" -m pytest "${TOURS[@]}" -p no:cacheprovider -q \
     --odoo-database="$DB" --odoo-addons-path="$ADDONS" --odoo-http "$@"
 status=$?
+if [ $status -eq 0 ]; then
+    say "Installing sale (and with it billing_specialist_sale) into $DB; the sale glue's tours."
+    odoo_cmd server -d "$DB" --addons-path="$ADDONS" -i sale --without-demo=all --stop-after-init --log-level=warn \
+        >"$LOG" 2>&1 || { cat "$LOG" >&2; status=1; }
+fi
+if [ $status -eq 0 ]; then
+    BILLING_SCREENSHOTS="$OUT" "$PYTHON" -m pytest billing_specialist_sale/tests/test_sale_hold_tour.py \
+        -p no:cacheprovider -q --odoo-database="$DB" --odoo-addons-path="$ADDONS" --odoo-http "$@"
+    status=$?
+fi
 set -e
 dropdb --if-exists "$DB" >/dev/null 2>&1 || true
 rm -f "$LOG"

@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # One command for the tests: a fresh database with billing_specialist (no demo), the whole pytest-odoo
 # suite with the HTTP server for browser tours (headless Chromium), the glue addon billing_specialist_queue's tests
-# in a second database with OCA's queue_job (installed from the package index when missing), an uninstall check,
-# then a demo install.
+# in a second database with OCA's queue_job (installed from the package index when missing), the glue addon
+# billing_specialist_sale's tests in a third database with Odoo's sale, an uninstall check, then a demo install.
 # Exits non-zero on any failure. Extra arguments go to pytest (e.g. -k resolution).
-#   BILLING_TEST_DB (default billing_test; the run also uses ${DB}_demo and ${DB}_queue): two runs at once need
+#   BILLING_TEST_DB (default billing_test; the run also uses ${DB}_demo, ${DB}_queue and ${DB}_sale): two runs at once need
 #     two names. BILLING_SKIP_DEMO_CHECK=1 skips the demo install check.
 #   BILLING_HTTP_PORT: the port of the test HTTP server (default: a free port, so two runs do not collide).
 #   BILLING_FAKE_NOW=2027-12-07T10:00:00 (UTC): run everything on a shifted, ticking clock (by hand, not in CI).
@@ -14,6 +14,7 @@ source "$(dirname "$0")/common.sh"
 DB="${BILLING_TEST_DB:-billing_test}"
 DEMO_DB="${DB}_demo"
 QUEUE_DB="${DB}_queue"
+SALE_DB="${DB}_sale"
 LOG_DIR="${BILLING_LOG_DIR:-$REPO_ROOT/.test-logs}"
 mkdir -p "$LOG_DIR"
 
@@ -40,6 +41,9 @@ install_fresh() {  # db, extra args...
 
 say "Installing billing_specialist into a fresh database $DB."
 install_fresh "$DB" --without-demo=all
+# The sale glue's stage starts from a copy of this fresh database (saves installing billing_specialist twice).
+dropdb --if-exists "$SALE_DB" >/dev/null 2>&1
+createdb -T "$DB" "$SALE_DB"
 
 say "Running the test suite (pytest-odoo, with the HTTP server on port $HTTP_PORT and headless Chromium)."
 cd "$REPO_ROOT"
@@ -67,6 +71,25 @@ status=$?
 set -e
 [ $status -eq 0 ] || die "the billing_specialist_queue tests failed (pytest exit $status)."
 dropdb --if-exists "$QUEUE_DB"
+
+say "Installing sale into $SALE_DB (a copy of the fresh $DB): billing_specialist_sale must come with it; its tests."
+sale_start=$(date +%s)
+if ! odoo_cmd server -d "$SALE_DB" --addons-path="$ADDONS" -i sale --stop-after-init \
+        --log-level=warn --without-demo=all >"$LOG_DIR/install-$SALE_DB.log" 2>&1 \
+        || grep -qE " (ERROR|CRITICAL) " "$LOG_DIR/install-$SALE_DB.log"; then
+    cat "$LOG_DIR/install-$SALE_DB.log" >&2
+    die "installing sale into $SALE_DB failed (log above)."
+fi
+[ "$(psql -d "$SALE_DB" -Atc "select state from ir_module_module where name = 'billing_specialist_sale'")" = "installed" ] \
+    || die "installing sale did not install billing_specialist_sale (auto_install)."
+set +e
+"$PYTHON" -m pytest billing_specialist_sale/tests -p no:cacheprovider \
+    --odoo-database="$SALE_DB" --odoo-addons-path="$ADDONS" --odoo-http --odoo-extra "http-port=$HTTP_PORT"
+status=$?
+set -e
+[ $status -eq 0 ] || die "the billing_specialist_sale tests failed (pytest exit $status)."
+dropdb --if-exists "$SALE_DB"
+say "The sale glue's stage took $(( $(date +%s) - sale_start )) s."
 
 say "Uninstalling billing_specialist from $DB and checking nothing of it is left."
 "$PYTHON" "$REPO_ROOT/tools/check_install.py" -d "$DB" --addons-path="$ADDONS" --uninstall \

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Regenerate the .pot of billing_specialist (and of billing_specialist_queue, with queue_job) from scratch databases.
+# Regenerate the .pot of billing_specialist (and of the glue addons: billing_specialist_queue with queue_job,
+# billing_specialist_sale with sale) from scratch databases.
 set -euo pipefail
 source "$(dirname "$0")/common.sh"
 DB="${BILLING_POT_DB:-billing_pot}"
@@ -32,3 +33,15 @@ dropdb "${DB}_queue"
 grep -q "Failed to extract terms" "$log" \
     && die "some terms of billing_specialist_queue could not be extracted (see the log above)."
 say "Wrote billing_specialist_queue/i18n/billing_specialist_queue.pot"
+
+# The sale glue's terms, from a database with Odoo's sale (which installs billing_specialist_sale with it).
+dropdb --if-exists "${DB}_sale" >/dev/null 2>&1
+odoo_cmd server -d "${DB}_sale" --addons-path="$ADDONS" -i sale,billing_specialist_sale --without-demo=all \
+    --stop-after-init --log-level=warn
+odoo_cmd server -d "${DB}_sale" --addons-path="$ADDONS" \
+    --i18n-export="$REPO_ROOT/billing_specialist_sale/i18n/billing_specialist_sale.pot" \
+    --modules=billing_specialist_sale --stop-after-init --log-level=warn 2>&1 | tee "$log" >&2
+dropdb "${DB}_sale"
+grep -q "Failed to extract terms" "$log" \
+    && die "some terms of billing_specialist_sale could not be extracted (see the log above)."
+say "Wrote billing_specialist_sale/i18n/billing_specialist_sale.pot"

@@ -1,0 +1,1 @@
+from . import billing_sale_hold_override
