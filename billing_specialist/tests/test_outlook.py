@@ -43,8 +43,8 @@ class TestOutlook(OutlookCommon):
     """The cash outlook's rows from the ledger (``billing.outlook.line._billing_refresh``)."""
 
     def test_habit_moves_the_due_date(self):
-        """Six payments 20 days late: an invoice due in 10 days is expected 16 days later (blended with the default
-        10 days: 6 / 10 of 20 + 4 / 10 of 10)."""
+        """Six payments 20 days late: an invoice due in 10 days is expected 19 days later (blended with the default
+        10 days as one more payment: 6 / 7 of 20 + 1 / 7 of 10 = 18.6)."""
         self._history(self.customer, 20)
         invoice = self._due_invoice(500.0, self.today + 10 * D)
         self._refresh()
@@ -52,7 +52,7 @@ class TestOutlook(OutlookCommon):
         self.assertEqual(len(row), 1)
         self.assertEqual((row.kind, row.basis, row.amount_open, row.amount_expected), ("item", "habit", 500.0, 500.0))
         self.assertEqual(row.date_due, self.today + 10 * D)
-        self.assertEqual(row.date_expected, self.today + 26 * D)
+        self.assertEqual(row.date_expected, self.today + 29 * D)
         self.assertLessEqual(row.date_early, row.date_expected)
         self.assertGreaterEqual(row.date_late, row.date_expected)
         self.assertEqual(row.partner_id, self.customer)
@@ -158,6 +158,24 @@ class TestOutlook(OutlookCommon):
         invoice = self._due_invoice(100.0, self.today)
         self._refresh()
         self.assertEqual((self._rows(invoice).user_id, self._rows(invoice).team_id), (self.specialist, team))
+
+    def test_weekly_outlook_with_band(self):
+        """The screen's weeks: a new customer's invoice due today (default 10 days, spread 10) spreads over its band;
+        unapplied cash and at-risk rows add nothing; a user of the company reads the same figures."""
+        self._due_invoice(700.0, self.today)
+        self._payment(999.0)
+        self._refresh()
+        weeks = self.Line.with_user(self.specialist)._billing_weekly(weeks=5)
+        self.assertEqual([week[0] for week in weeks], [self.today + 7 * index * D for index in range(5)])
+        self.assertAlmostEqual(sum(week[1] for week in weeks), 700.0)
+        self.assertGreater(weeks[0][1], 0.0, "the early half starts today")
+        for _start, expected, low, high in weeks:
+            self.assertLessEqual(low, expected)
+            self.assertGreaterEqual(high, expected)
+        self.assertTrue(any(high > low for _start, _expected, low, high in weeks), "a visible band")
+        for weeks_asked in (0, 105, -3):
+            with self.assertRaises(ValueError):
+                self.Line._billing_weekly(weeks=weeks_asked)
 
     def test_refresh_is_idempotent(self):
         self._history(self.customer, 5)
