@@ -173,6 +173,12 @@ class TestOutlook(OutlookCommon):
             self.assertLessEqual(low, expected)
             self.assertGreaterEqual(high, expected)
         self.assertTrue(any(high > low for _start, _expected, low, high in weeks), "a visible band")
+        # The pivot's sums, as the web client asks them (the currency is the company's, not stored on the rows).
+        groups = self.Line.with_user(self.specialist).read_group(
+            [("company_id", "=", self.company.id)], ["amount_open:sum", "amount_expected:sum"], ["kind"]
+        )
+        by_kind = {group["kind"]: (group["amount_open"], group["amount_expected"]) for group in groups}
+        self.assertEqual(by_kind, {"item": (700.0, 700.0), "unapplied": (999.0, 0.0)})
         for weeks_asked in (0, 105, -3):
             with self.assertRaises(ValueError):
                 self.Line._billing_weekly(weeks=weeks_asked)
