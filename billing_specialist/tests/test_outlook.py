@@ -3,6 +3,7 @@ from datetime import timedelta
 from odoo import Command
 from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import SQL
 
 from .common import BillingDisputeCommon, JsonRpcCallMixin
 
@@ -182,6 +183,38 @@ class TestOutlook(OutlookCommon):
         for weeks_asked in (0, 105, -3):
             with self.assertRaises(ValueError):
                 self.Line._billing_weekly(weeks=weeks_asked)
+
+    def test_refresh_learns_but_applies_nothing(self):
+        """Payment dates are the customers' (THREAT-MODEL.md): the outlook learns from them and writes its own rows,
+        nothing else: no reconciliation, invoice, promise, case, collection account or message changes."""
+        self._history(self.customer, 20)
+        invoice = self._due_invoice(1000.0, self.today - 90 * D)
+        self._payment(250.0)
+        self._open_case(self._due_invoice(300.0, self.today), amount=100.0)
+        self.env.flush_all()
+        tables = (
+            "account_move",
+            "account_move_line",
+            "account_partial_reconcile",
+            "billing_promise",
+            "billing_dispute",
+            "billing_collection",
+            "mail_message",
+            "mail_activity",
+        )
+
+        def state():
+            found = {}
+            for table in tables:
+                self.env.cr.execute(SQL("SELECT COUNT(*), MAX(write_date) FROM %s", SQL.identifier(table)))
+                found[table] = self.env.cr.fetchone()
+            return found
+
+        before = state()
+        self._refresh()
+        self.assertEqual(state(), before)
+        self.assertEqual(invoice.amount_residual, 1000.0)
+        self.assertTrue(self._rows(invoice))
 
     def test_refresh_is_idempotent(self):
         self._history(self.customer, 5)
