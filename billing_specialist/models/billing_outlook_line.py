@@ -43,7 +43,7 @@ class BillingOutlookLine(models.Model):
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     move_id = fields.Many2one("account.move", string="Document", readonly=True, index=True, ondelete="cascade")
     kind = fields.Selection(KINDS, required=True, readonly=True, default="item")
-    currency_id = fields.Many2one(related="company_id.currency_id", string="Currency")
+    currency_id = fields.Many2one(related="company_id.currency_id")
     amount_open = fields.Monetary(readonly=True, help="What is open on the item, in the company currency.")
     amount_expected = fields.Monetary(
         readonly=True,
@@ -407,30 +407,37 @@ class BillingOutlookLine(models.Model):
     def _billing_reason_text(self, reason, company):
         """The row's reason in words (the user's language): ``reason`` is the engine's (code, parameters)."""
         code, params = reason
-        _ = self.env._
         amount = params.get("credit_note")
         if code == "habit":
-            text = _(
+            text = self.env._(
                 "Pays %(days)s days after the due date (%(count)s payments, recent ones weigh more).",
                 days=params["days"],
                 count=params["samples"],
             )
         elif code == "default":
-            text = _(
-                "Few payments to learn from (%(count)s): the company's %(days)s days late.",
+            text = self.env._(
+                "Few payments to learn from (%(count)s): %(days)s days late, mostly the company's default.",
                 count=params["samples"],
                 days=params["days"],
             )
         elif code == "promise":
-            text = _("Promised for %(date)s.", date=fields.Date.to_string(params["date"]))
+            text = self.env._("Promised for %(date)s.", date=fields.Date.to_string(params["date"]))
         elif code == "dispute":
-            text = _("In dispute: held back %(days)s days, the reason's typical time to resolve.", days=params["days"])
+            text = self.env._(
+                "In dispute: held back %(days)s days, the reason's typical time to resolve.", days=params["days"]
+            )
         elif code == "at_risk":
-            text = _("Stopped paying: overdue and no payment for over %(days)s days; not counted.", days=params["days"])
+            text = self.env._(
+                "Stopped paying: overdue and no payment for over %(days)s days; not counted.", days=params["days"]
+            )
         elif code == "credit_note":
-            text = _("Open credit note: lowers the customer's expected receipts, expects nothing.")
+            text = self.env._("Open credit note: lowers the customer's expected receipts, expects nothing.")
         else:
-            text = _("Cash received, not applied to an invoice yet: shown apart, never expected.")
+            text = self.env._("Cash received, not applied to an invoice yet: shown apart, never expected.")
+        if params.get("late"):
+            text += " " + self.env._(
+                "Already %(days)s days late: expected as its later payments came, or soon.", days=params["late"]
+            )
         if amount:
-            text += " " + _("Less %(amount)s of open credit notes.", amount=company.currency_id.format(amount))
+            text += " " + self.env._("Less %(amount)s of open credit notes.", amount=company.currency_id.format(amount))
         return text

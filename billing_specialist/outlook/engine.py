@@ -221,6 +221,8 @@ def _shift(day, offset):
 def _dated(row, expected, early, late, today, habit, policy, due=None):
     """Set the row's dates: nothing before today; one already late comes from today (see the module)."""
     if expected < today:
+        if due is not None and row.reason:
+            row.reason = (row.reason[0], {**row.reason[1], "late": (today - due).days})
         tail = (
             habit.learned.quantiles(policy.quantiles, above=(today - due).days - 1) if habit.learned and due else None
         )

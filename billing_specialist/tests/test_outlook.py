@@ -151,6 +151,7 @@ class TestOutlook(OutlookCommon):
         self.assertIn("Stopped paying", rows[0].reason)
         other = self._rows(other_old)
         self.assertEqual((other.basis, other.amount_expected), ("habit", 500.0))
+        self.assertIn("Already 100 days late", other.reason)
         self.assertGreater(other.date_expected, self.today)
 
     def test_specialist_and_team_from_the_collection_account(self):
