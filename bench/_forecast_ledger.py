@@ -111,17 +111,19 @@ def time_refresh(database, items, seed, reset, load):
         )
         open_count = cr.fetchone()[0]
         print(f"before: {load()}")
-        timings = []
+        timings, cpu = [], []
         for _attempt in range(2):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             Line._billing_refresh(company)
             env.flush_all()
             timings.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
         rows = Line.search_count([("company_id", "=", company.id)])
         by_basis = dict(Line._read_group([("company_id", "=", company.id)], ["basis"], ["__count"]))
         print(
             f"refresh of {open_count:,} open invoices: best {min(timings):.2f} s of {len(timings)} "
-            f"({', '.join(f'{t:.2f}' for t in timings)}; goal <= 10 s), {rows:,} rows {by_basis}"
+            f"({', '.join(f'{t:.2f}' for t in timings)}; goal <= 10 s; this process's CPU "
+            f"{', '.join(f'{t:.2f}' for t in cpu)} s, the rest is PostgreSQL), {rows:,} rows {by_basis}"
         )
         print(f"after: {load()}")
         cr.rollback()
