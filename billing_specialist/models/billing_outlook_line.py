@@ -1,13 +1,18 @@
 import csv
 import io
+import logging
 from collections import defaultdict
 from datetime import timedelta
+
+import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..outlook import engine
+
+_logger = logging.getLogger(__name__)
 
 KINDS = [("item", "Open Item"), ("unapplied", "Unapplied Cash")]
 BASES = [
@@ -72,7 +77,14 @@ class BillingOutlookLine(models.Model):
 
     @api.model
     def _cron_refresh(self):
-        self.sudo()._billing_refresh(self.env["res.company"].search([]))
+        """Every company, each in a savepoint: one that fails (a refresh by hand at the same time) is logged and
+        left for the next night; the others are refreshed."""
+        for company in self.env["res.company"].search([]):
+            try:
+                with self.env.cr.savepoint():
+                    self.sudo()._billing_refresh_company(company)
+            except psycopg2.Error:
+                _logger.warning("Cash outlook of %s not refreshed (refreshed at the same time)", company.name)
 
     @api.model
     def _billing_refresh(self, companies):
@@ -98,6 +110,12 @@ class BillingOutlookLine(models.Model):
             "billing.collection",
         ):
             self.env[model].flush_model()
+        # One refresh of a company at a time: the second one's update of the company's row waits, then fails on
+        # the first one's (REPEATABLE READ), so two refreshes never both insert rows (docs/CONCURRENCY.md).
+        self.env.cr.execute(
+            SQL("UPDATE res_company SET billing_outlook_date = %s WHERE id = %s", fields.Datetime.now(), company.id)
+        )
+        company.invalidate_recordset(["billing_outlook_date"])
         customers, moves, extra = self._billing_read(company, today, policy)
         rows = engine.forecast_company(customers, today, policy)
         self.env.cr.execute(SQL("DELETE FROM billing_outlook_line WHERE company_id = %s", company.id))

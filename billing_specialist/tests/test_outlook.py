@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import SQL
 
@@ -260,6 +260,30 @@ class TestOutlook(OutlookCommon):
         # Refreshing from the screen refreshes the user's own companies only.
         self.Line.with_user(outsider).action_billing_refresh()
         self.assertTrue(self._rows(ours))
+
+    def test_settings_are_bounded(self):
+        for field, value in (
+            ("billing_outlook_default_days", 366),
+            ("billing_outlook_default_days", -31),
+            ("billing_outlook_default_spread", -1),
+            ("billing_outlook_default_spread", 181),
+            ("billing_outlook_dispute_days", 0),
+            ("billing_outlook_dispute_days", 10**6),
+        ):
+            with self.subTest(field=field, value=value), self.assertRaises(ValidationError):
+                self.company.write({field: value})
+        self.assertEqual(self.company.billing_outlook_default_days, 10)
+
+    def test_refresh_for_a_company_the_user_does_not_have_is_refused(self):
+        other_company = self.setup_other_company(name="Outlook Context Co")["company"]
+        journal = self.env["account.journal"].search(
+            [("company_id", "=", other_company.id), ("type", "=", "sale")], limit=1
+        )
+        theirs = self._invoice(555.0, company_id=other_company.id, journal_id=journal.id)
+        Line = self.Line.with_user(self.specialist).with_context(allowed_company_ids=other_company.ids)
+        with self.assertRaises(AccessError):
+            Line.action_billing_refresh()
+        self.assertFalse(self._rows(theirs))
 
     def test_users_cannot_write_rows(self):
         invoice = self._due_invoice(100.0, self.today)
