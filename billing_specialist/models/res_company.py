@@ -429,7 +429,7 @@ class ResCompany(models.Model):
         string="Outlook Computed At",
         readonly=True,
         copy=False,
-        help="When the cash outlook of the company was last computed (written by the refresh only).",
+        help="When the cash outlook of the company was last computed: every night, or from the outlook's screen.",
     )
 
     @api.constrains("billing_outlook_default_days", "billing_outlook_default_spread", "billing_outlook_dispute_days")
