@@ -86,6 +86,28 @@ class TestOutlook(OutlookCommon):
         self.assertEqual(promised.date_late, self.today + 7 * D, "the promise's deadline (tolerance 3 days)")
         self.assertEqual(sum(rows.mapped("amount_open")), 1000.0)
 
+    def test_foreign_currency_invoice_in_company_currency(self):
+        """An invoice of 1,000 EUR at 2 EUR per company unit is 500 open; a promise of 600 EUR and a dispute of
+        200 EUR are 300 and 100 of it, the rest 100."""
+        eur = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
+        invoice = self._invoice(1000.0, currency_id=eur.id, invoice_date=self.today - 40 * D)
+        invoice.invoice_date_due = self.today - 10 * D
+        self.assertEqual(invoice.amount_residual_signed, 500.0)
+        self._open_case(invoice, amount=200.0)
+        self.env(user=self.specialist)["billing.promise"].create(
+            {
+                "partner_id": self.customer.id,
+                "move_ids": [Command.set(invoice.ids)],
+                "amount": 600.0,
+                "date": self.today + 4 * D,
+            }
+        )
+        self._refresh()
+        rows = self._rows(invoice)
+        by_basis = {row.basis: row.amount_open for row in rows}
+        self.assertEqual(by_basis, {"dispute": 100.0, "promise": 300.0, "default": 100.0})
+        self.assertEqual(set(rows.currency_id), {self.company.currency_id})
+
     def test_dispute_held_back_by_the_reason_typical_time(self):
         """Three closed pricing cases took 25 days: a pricing dispute opened today is expected after 25 days; a
         reason without closed cases holds for the company default (30 days)."""
