@@ -199,7 +199,7 @@ class BillingOutlookLine(models.Model):
                 SELECT aml.id, aml.move_id, partner.commercial_partner_id, COALESCE(aml.date_maturity, aml.date),
                        aml.amount_residual::float, aml.amount_residual_currency::float,
                        CASE WHEN aml.payment_id IS NOT NULL OR aml.statement_line_id IS NOT NULL THEN 'cash'
-                            WHEN move.move_type = 'out_refund' THEN 'credit_note' ELSE 'cash' END
+                            WHEN move.move_type = 'out_refund' THEN 'credit_note' ELSE 'other' END
                   FROM account_move_line aml
                   JOIN account_account account ON account.id = aml.account_id
                   JOIN account_move move ON move.id = aml.move_id
@@ -450,8 +450,10 @@ class BillingOutlookLine(models.Model):
             )
         elif code == "credit_note":
             text = self.env._("Open credit note: lowers the customer's expected receipts, expects nothing.")
-        else:
+        elif code == "unapplied":
             text = self.env._("Cash received, not applied to an invoice yet: shown apart, never expected.")
+        else:
+            text = self.env._("A credit not applied to an invoice yet (not cash): shown apart, never expected.")
         if params.get("late"):
             text += " " + self.env._(
                 "Already %(days)s days late: expected as its later payments came, or soon.", days=params["late"]
