@@ -61,7 +61,7 @@ class BillingOutlookLine(models.Model):
     date_late = fields.Date(string="Late Date", readonly=True, help="High end of the customer's spread.")
     basis = fields.Selection(BASES, readonly=True)
     reason = fields.Char(readonly=True)
-    team_id = fields.Many2one("crm.team", string="Team", readonly=True, ondelete="set null")
+    team_id = fields.Many2one("crm.team", readonly=True, ondelete="set null")
     user_id = fields.Many2one("res.users", string="Specialist", readonly=True, ondelete="set null")
     date_refreshed = fields.Date(string="Computed On", readonly=True)
 
