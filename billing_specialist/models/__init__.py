@@ -70,3 +70,4 @@ from . import billing_invoice_report
 from . import billing_credit_status
 from . import billing_credit_events
 from . import res_partner_credit
+from . import billing_outlook_line

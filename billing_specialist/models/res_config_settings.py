@@ -96,6 +96,12 @@ class ResConfigSettings(models.TransientModel):
     )
     billing_credit_watch_percent = fields.Integer(related="company_id.billing_credit_watch_percent", readonly=False)
 
+    # cash outlook (reports, issue 24)
+    billing_outlook_default_days = fields.Integer(related="company_id.billing_outlook_default_days", readonly=False)
+    billing_outlook_default_spread = fields.Integer(related="company_id.billing_outlook_default_spread", readonly=False)
+    billing_outlook_dispute_days = fields.Integer(related="company_id.billing_outlook_dispute_days", readonly=False)
+    billing_outlook_date = fields.Datetime(related="company_id.billing_outlook_date")
+
     # ------------------------------------------------------------------ the one list
 
     @api.model

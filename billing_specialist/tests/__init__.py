@@ -88,6 +88,9 @@ from . import test_reporting_figures
 from . import test_reporting_paid
 from . import test_reporting_tour
 from . import test_reporting_wizard
+from . import test_outlook_engine
+from . import test_outlook
+from . import test_outlook_concurrency
 from . import test_statement
 from . import test_statement_pdf
 
