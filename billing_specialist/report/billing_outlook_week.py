@@ -1,0 +1,268 @@
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import AccessError
+from odoo.tools import SQL
+from odoo.tools.misc import get_lang
+
+WEEKS = 13
+
+SECTIONS = [
+    ("week", "Next 13 Weeks"),
+    ("later", "After 13 Weeks"),
+    ("at_risk", "At Risk"),
+    ("unapplied", "Unapplied Cash"),
+]
+
+# A row's id: the outlook line's id times this, plus the week's index (0-12) or the section's slot.
+ROW_ID_FACTOR = 16
+SLOTS = {"later": 13, "at_risk": 14, "unapplied": 15}
+
+
+class BillingOutlookWeek(models.Model):
+    """The cash outlook by week, for the pivot and the graph: one row per outlook line and week it touches.
+
+    Weeks start on the first day of the week of the user's language (Odoo groups weeks the same way); week 1 is the
+    current week, 13 weeks in all. A line touches the weeks of its early, expected and late dates
+    (``billing.outlook.line``: the customer's spread). Per row: *Expected* is the amount expected that week,
+    *On Early Dates* / *On Late Dates* the same amount when every item comes on its early / late date. *Low* and
+    *High* are the smallest and the largest of those three sums, computed on each group (a week, a customer's week,
+    the whole 13 weeks), as ``outlook/engine.py`` (``weekly``) defines the band: low <= expected <= high always.
+
+    Apart, never in *Expected*: cash received and not applied yet (*Unapplied Cash*), and what is not expected
+    within the 13 weeks (*Not Expected in 13 Weeks*: the items of customers at risk, and those expected later).
+    """
+
+    _name = "billing.outlook.week"
+    _description = "Cash Outlook by Week"
+    _auto = False
+    _rec_name = "partner_id"
+    _order = "week_start, partner_id, id"
+
+    line_id = fields.Many2one("billing.outlook.line", string="Outlook Line", readonly=True)
+    company_id = fields.Many2one("res.company", readonly=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
+    team_id = fields.Many2one("crm.team", string="Team", readonly=True)
+    user_id = fields.Many2one("res.users", string="Specialist", readonly=True)
+    currency_id = fields.Many2one("res.currency", string="Company Currency", readonly=True)
+    move_id = fields.Many2one("account.move", string="Document", readonly=True)
+    basis = fields.Selection(related="line_id.basis", readonly=True)
+    reason = fields.Char(related="line_id.reason", readonly=True)
+    date_due = fields.Date(string="Due Date", readonly=True)
+    date_expected = fields.Date(string="Expected On", readonly=True)
+    date_early = fields.Date(string="Early Date", readonly=True)
+    date_late = fields.Date(string="Late Date", readonly=True)
+    section = fields.Selection(SECTIONS, readonly=True)
+    week_start = fields.Date(string="Week", readonly=True, help="The first day of the week (empty outside the 13).")
+    amount_expected = fields.Monetary(string="Expected", readonly=True)
+    amount_low = fields.Monetary(
+        string="Low", readonly=True, help="The smallest of Expected, On Early Dates and On Late Dates of the group."
+    )
+    amount_high = fields.Monetary(
+        string="High", readonly=True, help="The largest of Expected, On Early Dates and On Late Dates of the group."
+    )
+    amount_early = fields.Monetary(
+        string="On Early Dates", readonly=True, help="The week's receipts if every item came on its early date."
+    )
+    amount_late = fields.Monetary(
+        string="On Late Dates", readonly=True, help="The week's receipts if every item came on its late date."
+    )
+    amount_unapplied = fields.Monetary(
+        string="Unapplied Cash",
+        readonly=True,
+        help="Payments and bank lines received and not applied to an invoice yet: already here, never expected.",
+    )
+    amount_not_expected = fields.Monetary(
+        string="Not Expected in 13 Weeks",
+        readonly=True,
+        help="Open amounts of customers at risk (not expected at all) and amounts expected after the 13 weeks.",
+    )
+
+    _depends = {
+        "billing.outlook.line": [
+            "company_id",
+            "partner_id",
+            "move_id",
+            "kind",
+            "currency_id",
+            "amount_open",
+            "amount_expected",
+            "date_due",
+            "date_expected",
+            "date_early",
+            "date_late",
+            "basis",
+            "team_id",
+            "user_id",
+        ],
+        "account.move": ["move_type"],
+    }
+
+    # ------------------------------------------------------------------ weeks
+
+    @api.model
+    def _first_week_day(self):
+        """The first day of the week of the user's language: 1 Monday ... 7 Sunday (``res.lang.week_start``)."""
+        return int(get_lang(self.env).week_start)
+
+    @api.model
+    def _week_start(self, day=None):
+        """The first day of the week holding ``day`` (today by default), as Odoo groups weeks for this user."""
+        day = day or fields.Date.context_today(self)
+        return day - timedelta(days=(day.isoweekday() - self._first_week_day()) % 7)
+
+    @api.model
+    def _weeks(self):
+        """The first days of the 13 weeks of the outlook, this week first."""
+        start = self._week_start()
+        return [start + timedelta(weeks=index) for index in range(WEEKS)]
+
+    # ------------------------------------------------------------------ the view
+
+    @property
+    def _table_query(self):
+        start = self._week_start()
+
+        def index(day):  # the week of ``day``, 0 for this one; floor, as the engine's // (a past day is < 0)
+            return SQL("FLOOR((%s - %s::date) / 7.0)::int", day, start)
+
+        early = SQL("COALESCE(line.date_early, line.date_expected)")
+        late = SQL("COALESCE(line.date_late, line.date_expected)")
+        common = SQL(
+            """line.id AS line_id, line.company_id, line.partner_id, line.team_id, line.user_id, line.currency_id,
+               line.move_id, line.date_due, line.date_expected, line.date_early, line.date_late"""
+        )
+        return SQL(
+            """
+            WITH dated AS (
+                SELECT line.*, %(early_index)s AS early_index, %(expected_index)s AS expected_index,
+                       %(late_index)s AS late_index
+                  FROM billing_outlook_line line
+                 WHERE line.kind = 'item' AND line.amount_expected > 0 AND line.date_expected IS NOT NULL
+                   AND COALESCE(line.basis, '') != 'at_risk'
+            )
+            SELECT line.id * %(factor)s + week.index AS id, %(common)s, 'week' AS section,
+                   %(start)s::date + 7 * week.index AS week_start,
+                   CASE WHEN line.expected_index = week.index THEN line.amount_expected ELSE 0 END AS amount_expected,
+                   CASE WHEN line.early_index = week.index THEN line.amount_expected ELSE 0 END AS amount_early,
+                   CASE WHEN line.late_index = week.index THEN line.amount_expected ELSE 0 END AS amount_late,
+                   LEAST(%(scenarios)s) AS amount_low, GREATEST(%(scenarios)s) AS amount_high,
+                   0 AS amount_unapplied, 0 AS amount_not_expected
+              FROM dated line
+              CROSS JOIN LATERAL (
+                    SELECT DISTINCT index FROM unnest(ARRAY[line.early_index, line.expected_index, line.late_index])
+                        AS index
+                     WHERE index BETWEEN 0 AND %(last)s
+              ) AS week
+            UNION ALL
+            SELECT line.id * %(factor)s + CASE WHEN line.kind = 'unapplied' THEN %(unapplied)s
+                                               WHEN line.basis = 'at_risk' THEN %(at_risk)s ELSE %(later)s END,
+                   %(common)s,
+                   CASE WHEN line.kind = 'unapplied' THEN 'unapplied'
+                        WHEN line.basis = 'at_risk' THEN 'at_risk' ELSE 'later' END,
+                   NULL, 0, 0, 0, 0, 0,
+                   CASE WHEN line.kind = 'unapplied' THEN ABS(line.amount_open) ELSE 0 END,
+                   CASE WHEN line.kind = 'unapplied' THEN 0
+                        WHEN line.basis = 'at_risk' THEN line.amount_open ELSE line.amount_expected END
+              FROM billing_outlook_line line
+              LEFT JOIN account_move move ON move.id = line.move_id
+             WHERE (line.kind = 'unapplied' AND COALESCE(move.move_type, 'entry') != 'out_refund')
+                OR (line.kind = 'item' AND line.basis = 'at_risk')
+                OR (line.kind = 'item' AND COALESCE(line.basis, '') != 'at_risk' AND line.amount_expected > 0
+                    AND line.date_expected >= %(start)s::date + 7 * %(weeks)s)
+            """,
+            early_index=index(early),
+            expected_index=index(SQL("line.date_expected")),
+            late_index=index(late),
+            factor=ROW_ID_FACTOR,
+            common=common,
+            start=start,
+            last=WEEKS - 1,
+            weeks=WEEKS,
+            scenarios=SQL(
+                """CASE WHEN line.expected_index = week.index THEN line.amount_expected ELSE 0 END,
+                   CASE WHEN line.early_index = week.index THEN line.amount_expected ELSE 0 END,
+                   CASE WHEN line.late_index = week.index THEN line.amount_expected ELSE 0 END"""
+            ),
+            **SLOTS,
+        )
+
+    @api.model
+    def _read_group_select(self, aggregate_spec, query):
+        """Low and High of a group are the smallest and the largest of its three scenario sums (not a sum of the
+        rows' own lows and highs): the band of ``outlook/engine.py``, for any grouping."""
+        if aggregate_spec in ("amount_low:sum", "amount_high:sum"):
+            sums = [
+                SQL("COALESCE(SUM(%s), 0)", self._field_to_sql(self._table, name, query))
+                for name in ("amount_early", "amount_expected", "amount_late")
+            ]
+            function = "LEAST" if aggregate_spec == "amount_low:sum" else "GREATEST"
+            return SQL("%s(%s)", SQL(function), SQL(", ").join(sums))
+        return super()._read_group_select(aggregate_spec, query)
+
+    # ------------------------------------------------------------------ reading and refreshing
+
+    @api.model
+    def _check_reader(self, companies):
+        """A billing user, about companies among the user's (the scheduled actions run as the system)."""
+        if self.env.su:
+            return
+        if not self.env.user.has_group("billing_specialist.group_billing_user"):
+            raise AccessError(self.env._("Only billing users can see the cash outlook."))
+        if companies - self.env.user.company_ids:
+            raise AccessError(self.env._("You can only see the cash outlook of your own companies."))
+
+    @api.model
+    def _refresh_stale(self, companies):
+        """Compute again the outlook of those ``companies`` not computed today (or never)."""
+        self._check_reader(companies)
+        Line = self.env["billing.outlook.line"].sudo()
+        today = fields.Date.context_today(self)
+        fresh = {
+            company.id
+            for company, refreshed in Line._read_group(
+                [("company_id", "in", companies.ids)], ["company_id"], ["date_refreshed:min"]
+            )
+            if refreshed and refreshed >= today
+        }
+        stale = companies.filtered(lambda company: company.id not in fresh)
+        if stale:
+            Line._billing_refresh(stale.sudo())
+        return stale
+
+    @api.model
+    def _weekly(self, domain):
+        """[(week start, expected, low, high)] of the 13 weeks for the rows of ``domain``, empty weeks included."""
+        groups = self._read_group(
+            [*domain, ("section", "=", "week")],
+            ["week_start:day"],
+            ["amount_expected:sum", "amount_low:sum", "amount_high:sum"],
+        )
+        found = {week: (expected, low, high) for week, expected, low, high in groups}
+        return [(week, *found.get(week, (0.0, 0.0, 0.0))) for week in self._weeks()]
+
+    @api.model
+    def action_open_outlook(self):
+        """The Cash Outlook screen: the outlook computed again first when it is older than today; the 13 weeks
+        shown even when empty (``fill_temporal`` from this week, as Odoo groups weeks for the user)."""
+        self._refresh_stale(self.env.companies)
+        action = self.env["ir.actions.act_window"]._for_xml_id("billing_specialist.billing_outlook_week_action")
+        start = self._week_start()
+        # Odoo's filling moves its first date to the Monday before, then back by the language's offset: give it
+        # the day that lands on this week's first day (see models.py, _read_group_fill_temporal).
+        offset = (8 - self._first_week_day()) % 7
+        action["context"] = {
+            "search_default_filter_weeks": 1,
+            "fill_temporal": {
+                "fill_from": fields.Date.to_string(start + timedelta(days=offset)),
+                "fill_to": fields.Date.to_string(start + timedelta(days=offset, weeks=WEEKS - 1)),
+                "min_groups": WEEKS,
+            },
+        }
+        return action
+
+    def action_refresh(self):
+        """Refresh: compute the outlook of the user's companies again now, then reload the screen."""
+        self._check_reader(self.env.companies)
+        self.env["billing.outlook.line"].sudo()._billing_refresh(self.env.companies.sudo())
+        return {"type": "ir.actions.client", "tag": "soft_reload"}
