@@ -63,3 +63,4 @@ from . import billing_dispute_report
 from . import billing_match_report
 from . import billing_collection_report
 from . import billing_invoice_report
+from . import billing_outlook_line

@@ -405,3 +405,32 @@ class ResCompany(models.Model):
                         "Aging buckets are rising day counts from 1 to 3650, at most 12 of them, e.g. 30,60,90,120."
                     )
                 )
+
+    # ------------------------------------------------------------------ cash outlook (reports, issue 24)
+
+    billing_outlook_default_days = fields.Integer(
+        string="Outlook: Default Days Late",
+        default=10,
+        help="Days after the due date a customer without payment history is expected to pay (the cash outlook). "
+        "A customer's own habit takes over as its payments come in.",
+    )
+    billing_outlook_default_spread = fields.Integer(
+        string="Outlook: Default Spread (days)",
+        default=10,
+        help="Days before and after the expected date that make the outlook's band for a customer without history.",
+    )
+    billing_outlook_dispute_days = fields.Integer(
+        string="Outlook: Default Days to Resolve a Dispute",
+        default=30,
+        help="Days a disputed amount is held back when its reason has fewer than three closed cases to learn from.",
+    )
+
+    @api.constrains("billing_outlook_default_days", "billing_outlook_default_spread", "billing_outlook_dispute_days")
+    def _check_billing_outlook(self):
+        for company in self:
+            if not -30 <= company.billing_outlook_default_days <= 365:
+                raise ValidationError(self.env._("The outlook's default days late are between -30 and 365."))
+            if not 0 <= company.billing_outlook_default_spread <= 180:
+                raise ValidationError(self.env._("The outlook's default spread is between 0 and 180 days."))
+            if not 1 <= company.billing_outlook_dispute_days <= 365:
+                raise ValidationError(self.env._("The outlook's days to resolve a dispute are between 1 and 365."))

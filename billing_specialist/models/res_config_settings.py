@@ -87,6 +87,10 @@ class ResConfigSettings(models.TransientModel):
     billing_promise_move_max_days = fields.Integer(related="company_id.billing_promise_move_max_days", readonly=False)
     billing_promise_tolerance_days = fields.Integer(related="company_id.billing_promise_tolerance_days", readonly=False)
     billing_aging_buckets = fields.Char(related="company_id.billing_aging_buckets", readonly=False)
+    # cash outlook (reports, issue 24)
+    billing_outlook_default_days = fields.Integer(related="company_id.billing_outlook_default_days", readonly=False)
+    billing_outlook_default_spread = fields.Integer(related="company_id.billing_outlook_default_spread", readonly=False)
+    billing_outlook_dispute_days = fields.Integer(related="company_id.billing_outlook_dispute_days", readonly=False)
 
     # ------------------------------------------------------------------ the one list
 

@@ -152,6 +152,8 @@ FILES = {
     "report/billing_kpi.py": "reports",
     "report/billing_statement.py": "reports",
     "report/billing_workbook.py": "reports",
+    "outlook/": "reports",
+    "models/billing_outlook_line.py": "reports",
     "wizards/billing_report_aging_line.py": "reports",
     "wizards/billing_report_open_item.py": "reports",
     "wizards/billing_report_wizard.py": "reports",

@@ -1,0 +1,1 @@
+"""The cash outlook's engine: pure Python, no ORM (``engine.py``)."""
