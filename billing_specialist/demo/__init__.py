@@ -7,3 +7,4 @@ from . import billing_followup_run_demo
 from . import billing_promise_demo
 from . import billing_invoice_run_demo
 from . import billing_match_fee_rule_demo
+from . import billing_outlook_demo

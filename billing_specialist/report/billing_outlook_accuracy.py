@@ -1,5 +1,5 @@
-from odoo import fields, models
-from odoo.tools import SQL
+from odoo import api, fields, models
+from odoo.tools import SQL, formatLang
 
 # Within this error (in % of what was received) a forecast is good (green); beyond it, bad (red): issue 24's goal.
 GOOD_ERROR_PERCENT = 15.0
@@ -42,12 +42,26 @@ class BillingOutlookAccuracy(models.Model):
     error_4w_percent = fields.Float(string="Error % 4 Weeks Before", readonly=True, digits=(16, 1), aggregator=None)
     grade_4w = fields.Selection(GRADES, string="4 Weeks Before", readonly=True)
     na_reason = fields.Char(string="Why n/a", readonly=True)
+    has_1w = fields.Boolean(string="Snapshot 1 Week Before", readonly=True)
+    has_4w = fields.Boolean(string="Snapshot 4 Weeks Before", readonly=True)
+    error_1w_label = fields.Char(string="Error % (1 Week)", compute="_compute_error_labels")
+    error_4w_label = fields.Char(string="Error % (4 Weeks)", compute="_compute_error_labels")
 
     _depends = {
         "billing.outlook.snapshot": ["company_id", "currency_id", "week_start", "weeks_ahead", "amount_expected"],
         "account.partial.reconcile": ["debit_move_id", "credit_move_id", "max_date", "amount"],
         "account.move": ["state", "move_type", "company_id", "origin_payment_id", "statement_line_id"],
     }
+
+    @api.depends("error_1w_percent", "error_4w_percent", "grade_1w", "grade_4w")
+    def _compute_error_labels(self):
+        """The error % as the list shows it: "n/a" when there is none (the reason beside)."""
+        na = self.env._("n/a")
+        for row in self:
+            for weeks in ("1w", "4w"):
+                percent = row[f"error_{weeks}_percent"]
+                label = na if row[f"grade_{weeks}"] == "na" else f"{formatLang(self.env, percent, digits=1)} %"
+                row[f"error_{weeks}_label"] = label
 
     @property
     def _table_query(self):
@@ -96,7 +110,8 @@ class BillingOutlookAccuracy(models.Model):
                    NULLIF(CONCAT_WS('; ',
                        CASE WHEN NOT weeks.has_1w THEN %(no_1w)s END,
                        CASE WHEN NOT weeks.has_4w THEN %(no_4w)s END,
-                       CASE WHEN received.amount <= 0 THEN %(no_receipt)s END), '') AS na_reason
+                       CASE WHEN received.amount <= 0 THEN %(no_receipt)s END), '') AS na_reason,
+                   weeks.has_1w, weeks.has_4w
               FROM weeks
               CROSS JOIN LATERAL (
                     SELECT COALESCE(SUM(flows.amount), 0) AS amount FROM (%(paid)s) AS flows
