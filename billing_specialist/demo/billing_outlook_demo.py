@@ -45,7 +45,10 @@ class BillingOutlookDemo(models.Model):
         """``HISTORY`` invoices paid ``late(rng)`` days after their due date, then open ones due soon."""
         today = fields.Date.context_today(self)
         dates = [today - timedelta(days=60 + 28 * (HISTORY - number)) for number in range(HISTORY)]
-        dates += [today + timedelta(days=due - 30) for due in OPEN_DUE_IN]
+        dates += [today + timedelta(days=min(due - 30, 0)) for due in OPEN_DUE_IN]
+        dues = [day + timedelta(days=30) for day in dates[:HISTORY]] + [
+            today + timedelta(days=due) for due in OPEN_DUE_IN
+        ]
         invoices = self.env["account.move"].create(
             [
                 {
@@ -53,19 +56,20 @@ class BillingOutlookDemo(models.Model):
                     "partner_id": customer.id,
                     "journal_id": sale_journal(self.env, company).id,
                     "invoice_date": day,
-                    "invoice_date_due": day + timedelta(days=30),
+                    "invoice_date_due": due,
                     "invoice_line_ids": [
                         Command.create(
                             {
                                 "product_id": self.env.ref("billing_specialist.product_consulting_demo").id,
                                 "quantity": 1,
-                                "price_unit": round(amount * rng.uniform(0.8, 1.2), 2),
+                                # 3 % apart: never taken for near-duplicates by the pre-send checks
+                                "price_unit": round(amount * (1 + 0.03 * number), 2),
                                 "tax_ids": [Command.clear()],
                             }
                         )
                     ],
                 }
-                for day in dates
+                for number, (day, due) in enumerate(zip(dates, dues, strict=True))
             ]
         )
         invoices.action_post()

@@ -242,24 +242,31 @@ class BillingOutlookWeek(models.Model):
         return [(week, *found.get(week, (0.0, 0.0, 0.0))) for week in self._weeks()]
 
     @api.model
-    def action_open_outlook(self):
-        """The Cash Outlook screen: the outlook computed again first when it is older than today; the 13 weeks
-        shown even when empty (``fill_temporal`` from this week, as Odoo groups weeks for the user)."""
-        self._refresh_stale(self.env.companies)
-        action = self.env["ir.actions.act_window"]._for_xml_id("billing_specialist.billing_outlook_week_action")
-        start = self._week_start()
-        # Odoo's filling moves its first date to the Monday before, then back by the language's offset: give it
-        # the day that lands on this week's first day (see models.py, _read_group_fill_temporal).
-        offset = (8 - self._first_week_day()) % 7
-        action["context"] = {
-            "search_default_filter_weeks": 1,
-            "fill_temporal": {
-                "fill_from": fields.Date.to_string(start + timedelta(days=offset)),
-                "fill_to": fields.Date.to_string(start + timedelta(days=offset, weeks=WEEKS - 1)),
-                "min_groups": WEEKS,
-            },
+    def _fill_weeks(self):
+        """Odoo's ``fill_temporal`` for the 13 weeks from this one. Odoo's filling moves its first date to the Monday
+        before, then back by the language's offset: give it the day that lands on this week's first day (see
+        models.py, ``_read_group_fill_temporal``)."""
+        start = self._week_start() + timedelta(days=(8 - self._first_week_day()) % 7)
+        return {
+            "fill_from": fields.Date.to_string(start),
+            "fill_to": fields.Date.to_string(start + timedelta(weeks=WEEKS - 1)),
+            "min_groups": WEEKS,
         }
-        return action
+
+    @api.model
+    def read_group(self, domain, fields, groupby, offset=0, limit=None, orderby=False, lazy=True):
+        """On the Cash Outlook screen (``billing_outlook_weeks`` in the context), a grouping by week shows the 13
+        weeks, empty ones included; other groupings are left alone (Odoo fills a date only when it comes first)."""
+        groupby = [groupby] if isinstance(groupby, str) else list(groupby or [])
+        if self.env.context.get("billing_outlook_weeks") and groupby and groupby[0].startswith("week_start"):
+            self = self.with_context(fill_temporal=self._fill_weeks())
+        return super().read_group(domain, fields, groupby, offset=offset, limit=limit, orderby=orderby, lazy=lazy)
+
+    @api.model
+    def action_open_outlook(self):
+        """The Cash Outlook screen, the outlook computed again first when it is older than today."""
+        self._refresh_stale(self.env.companies)
+        return self.env["ir.actions.act_window"]._for_xml_id("billing_specialist.billing_outlook_week_action")
 
     def action_refresh(self):
         """Refresh: compute the outlook of the user's companies again now, then reload the screen."""
