@@ -7,6 +7,28 @@ GOOD_ERROR_PERCENT = 15.0
 GRADES = [("good", "Good"), ("bad", "Bad"), ("na", "n/a")]
 
 
+def _error(forecast, has):
+    """Forecast - received, when the snapshot was taken."""
+    return SQL("CASE WHEN %s THEN %s - received.amount END", has, forecast)
+
+
+def _percent(forecast, has):
+    """|forecast - received| / received x 100, when the snapshot was taken and something was received."""
+    return SQL(
+        "CASE WHEN %s AND received.amount > 0 THEN ROUND(ABS(%s - received.amount) / received.amount * 100, 1) END",
+        has,
+        forecast,
+    )
+
+
+def _grade(forecast, has):
+    return SQL(
+        "CASE WHEN %(percent)s IS NULL THEN 'na' WHEN %(percent)s <= %(good)s THEN 'good' ELSE 'bad' END",
+        percent=_percent(forecast, has),
+        good=GOOD_ERROR_PERCENT,
+    )
+
+
 class BillingOutlookAccuracy(models.Model):
     """How right the cash outlook was: one row per company and past week that a snapshot forecast.
 
@@ -68,24 +90,6 @@ class BillingOutlookAccuracy(models.Model):
         today = fields.Date.context_today(self)
         paid = self.env["billing.kpi"]._paid_sql(SQL("move.company_id = weeks.company_id"))
 
-        def error(forecast, has):
-            return SQL("CASE WHEN %s THEN %s - received.amount END", has, forecast)
-
-        def percent(forecast, has):
-            return SQL(
-                "CASE WHEN %s AND received.amount > 0 THEN ROUND(ABS(%s - received.amount) / received.amount * 100, 1)"
-                " END",
-                has,
-                forecast,
-            )
-
-        def grade(forecast, has):
-            return SQL(
-                "CASE WHEN %(percent)s IS NULL THEN 'na' WHEN %(percent)s <= %(good)s THEN 'good' ELSE 'bad' END",
-                percent=percent(forecast, has),
-                good=GOOD_ERROR_PERCENT,
-            )
-
         return SQL(
             """
             WITH weeks AS (
@@ -120,12 +124,12 @@ class BillingOutlookAccuracy(models.Model):
             """,
             today=today,
             paid=paid,
-            error_1w=error(SQL("weeks.forecast_1w"), SQL("weeks.has_1w")),
-            percent_1w=percent(SQL("weeks.forecast_1w"), SQL("weeks.has_1w")),
-            grade_1w=grade(SQL("weeks.forecast_1w"), SQL("weeks.has_1w")),
-            error_4w=error(SQL("weeks.forecast_4w"), SQL("weeks.has_4w")),
-            percent_4w=percent(SQL("weeks.forecast_4w"), SQL("weeks.has_4w")),
-            grade_4w=grade(SQL("weeks.forecast_4w"), SQL("weeks.has_4w")),
+            error_1w=_error(SQL("weeks.forecast_1w"), SQL("weeks.has_1w")),
+            percent_1w=_percent(SQL("weeks.forecast_1w"), SQL("weeks.has_1w")),
+            grade_1w=_grade(SQL("weeks.forecast_1w"), SQL("weeks.has_1w")),
+            error_4w=_error(SQL("weeks.forecast_4w"), SQL("weeks.has_4w")),
+            percent_4w=_percent(SQL("weeks.forecast_4w"), SQL("weeks.has_4w")),
+            grade_4w=_grade(SQL("weeks.forecast_4w"), SQL("weeks.has_4w")),
             no_1w=self.env._("no snapshot taken 1 week before"),
             no_4w=self.env._("no snapshot taken 4 weeks before"),
             no_receipt=self.env._("nothing received that week: no error %"),

@@ -18,6 +18,12 @@ SECTIONS = [
 ROW_ID_FACTOR = 16
 SLOTS = {"later": 13, "at_risk": 14, "unapplied": 15}
 
+# The columns every row takes from its outlook line.
+COMMON = SQL(
+    """line.id AS line_id, line.company_id, line.partner_id, line.team_id, line.user_id, line.currency_id,
+       line.move_id, line.date_due, line.date_expected, line.date_early, line.date_late"""
+)
+
 
 class BillingOutlookWeek(models.Model):
     """The cash outlook by week, for the pivot and the graph: one row per outlook line and week it touches.
@@ -122,19 +128,23 @@ class BillingOutlookWeek(models.Model):
     @property
     def _table_query(self):
         start = self._week_start()
+        return SQL("%s UNION ALL %s", self._week_rows(start), self._apart_rows(start))
+
+    @api.model
+    def _week_rows(self, start):
+        """One row per line and week (0-12 from ``start``) holding its early, expected or late date."""
 
         def index(day):  # the week of ``day``, 0 for this one; floor, as the engine's // (a past day is < 0)
             return SQL("FLOOR((%s - %s::date) / 7.0)::int", day, start)
 
-        early = SQL("COALESCE(line.date_early, line.date_expected)")
-        late = SQL("COALESCE(line.date_late, line.date_expected)")
-        common = SQL(
-            """line.id AS line_id, line.company_id, line.partner_id, line.team_id, line.user_id, line.currency_id,
-               line.move_id, line.date_due, line.date_expected, line.date_early, line.date_late"""
+        scenarios = SQL(
+            """CASE WHEN line.expected_index = week.index THEN line.amount_expected ELSE 0 END,
+               CASE WHEN line.early_index = week.index THEN line.amount_expected ELSE 0 END,
+               CASE WHEN line.late_index = week.index THEN line.amount_expected ELSE 0 END"""
         )
         return SQL(
             """
-            WITH dated AS (
+            (WITH dated AS (
                 SELECT line.*, %(early_index)s AS early_index, %(expected_index)s AS expected_index,
                        %(late_index)s AS late_index
                   FROM billing_outlook_line line
@@ -153,8 +163,24 @@ class BillingOutlookWeek(models.Model):
                     SELECT DISTINCT index FROM unnest(ARRAY[line.early_index, line.expected_index, line.late_index])
                         AS index
                      WHERE index BETWEEN 0 AND %(last)s
-              ) AS week
-            UNION ALL
+              ) AS week)
+            """,
+            early_index=index(SQL("COALESCE(line.date_early, line.date_expected)")),
+            expected_index=index(SQL("line.date_expected")),
+            late_index=index(SQL("COALESCE(line.date_late, line.date_expected)")),
+            factor=ROW_ID_FACTOR,
+            common=COMMON,
+            start=start,
+            last=WEEKS - 1,
+            scenarios=scenarios,
+        )
+
+    @api.model
+    def _apart_rows(self, start):
+        """One row per line apart from the weeks: unapplied cash (not credit notes: they lowered the expected
+        amounts), customers at risk, and what is expected after the 13 weeks."""
+        return SQL(
+            """
             SELECT line.id * %(factor)s + CASE WHEN line.kind = 'unapplied' THEN %(unapplied)s
                                                WHEN line.basis = 'at_risk' THEN %(at_risk)s ELSE %(later)s END,
                    %(common)s,
@@ -171,19 +197,10 @@ class BillingOutlookWeek(models.Model):
                 OR (line.kind = 'item' AND COALESCE(line.basis, '') != 'at_risk' AND line.amount_expected > 0
                     AND line.date_expected >= %(start)s::date + 7 * %(weeks)s)
             """,
-            early_index=index(early),
-            expected_index=index(SQL("line.date_expected")),
-            late_index=index(late),
             factor=ROW_ID_FACTOR,
-            common=common,
+            common=COMMON,
             start=start,
-            last=WEEKS - 1,
             weeks=WEEKS,
-            scenarios=SQL(
-                """CASE WHEN line.expected_index = week.index THEN line.amount_expected ELSE 0 END,
-                   CASE WHEN line.early_index = week.index THEN line.amount_expected ELSE 0 END,
-                   CASE WHEN line.late_index = week.index THEN line.amount_expected ELSE 0 END"""
-            ),
             **SLOTS,
         )
 
