@@ -99,6 +99,35 @@ class BillingOutlookLine(models.Model):
         self._billing_insert(company, today, rows, moves, extra)
         self.invalidate_model()
 
+    @api.model
+    def _billing_weekly(self, domain=None, weeks=13, start=None):
+        """[(week start, expected, low, high)] of the rows the user reads in ``domain`` (``engine.weekly``: each
+        row's amount spread over its band, the band from the early/expected/late scenario sums), from ``start``
+        (today) for ``weeks`` weeks (1 to 104). The screens and the snapshots use this, not a sum by expected date."""
+        weeks = int(weeks)
+        if not 1 <= weeks <= 104:
+            raise ValueError("weeks: 1 to 104")
+        start = start or fields.Date.context_today(self)
+        lines = self.search_fetch(
+            [*(domain or []), ("kind", "=", "item"), ("amount_expected", ">", 0)],
+            ["amount_expected", "date_expected", "date_early", "date_late"],
+        )
+        rows = [
+            engine.Row(
+                line.id,
+                "item",
+                line.amount_expected,
+                line.amount_expected,
+                None,
+                line.date_expected,
+                line.date_early or line.date_expected,
+                line.date_late or line.date_expected,
+            )
+            for line in lines
+            if line.date_expected
+        ]
+        return engine.weekly(rows, start, weeks)
+
     # ------------------------------------------------------------------ reading the ledger
 
     @api.model

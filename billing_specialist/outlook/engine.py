@@ -10,18 +10,21 @@ The rules, in order:
   ``Policy.half_life``, 90 days): a payment three months old counts half as much as today's. The habit is the weighted
   median of the days late; its spread, the band, runs from the weighted 20th to the weighted 80th percentile.
 - **Few samples.** With n samples the learned figures weigh n / (n + ``prior``) and the company default (days late
-  and spread) the rest: a new customer gets the default, a customer with four payments half of each. Basis "default"
-  while the default weighs more, "habit" after.
+  and spread) the rest: the default counts as one payment. A new customer gets the default; basis "default" below
+  ``habit_samples`` (3) payments, "habit" from then on.
 - **Open item.** Expected on due date + habit, early on due date + low quantile, late on due date + high quantile.
-- **Late already.** An item whose expected date is past is expected from today: early today, expected today + half
-  the customer's upper spread (1 to ``catch_up_max`` days), late at least that.
+- **Late already.** An item whose expected date is past is expected from what the customer did with items as late
+  as this one: the weighted quantiles of its days late that are at least the item's lateness (the tail). Without
+  such payments it comes from today: early today, expected today + half the customer's upper spread (1 to
+  ``catch_up_max`` days), late at least that.
 - **Promise.** An open promise's remaining amount is spread over its invoices, oldest due first; that part is
   expected on the promised date (today when the date is past), late on the promise's deadline (date + tolerance).
 - **Dispute.** The amount in an open dispute is held back until the case is expected to close: opened + the reason's
   typical time to resolve (median days from opened to closed over the company's resolved or rejected cases of that
   reason; the company default when fewer than ``dispute_min_cases``), then paid by habit from then on.
-- **At risk.** A customer who stopped paying: an item overdue by more than the limit and no payment within the limit,
-  limit = max(``risk_min_days``, habit's late days + ``risk_grace_days``). Its items (but parts under an open
+- **At risk.** A customer who stopped paying: an item overdue by more than the limit and no payment within the limit
+  (cash received but not applied counts as a payment), limit = max(``risk_min_days``, habit's late days +
+  ``risk_grace_days``): 30 days, or three weeks past the customer's usual late end. Its items (but parts under an open
   promise) are "at_risk": amount expected 0, no expected date: shown, never counted.
 - **Unapplied.** Cash received but not applied (a payment or a bank line on the receivable) is a row of kind
   "unapplied": already received, never expected (amount expected 0).
@@ -30,14 +33,18 @@ The rules, in order:
   nothing.
 - **Parts.** An item whose parts come on different dates (disputed, promised, the rest) gets one row per part; the
   parts' open amounts add up to the item's.
-- **Weeks.** ``weekly`` sums the expected amounts per week from a start date. The band is made of two scenario sums:
-  every row on its early date, every row on its late date; per week the low is the smallest of the three sums (early,
-  expected, late) and the high the largest.
+- **Weeks.** ``weekly`` gives per week from a start date the expected amount: each row's amount spread over its
+  band, half evenly from its early to its expected date, half from its expected to its late date (a week's sum is
+  then the amount the customers' spread puts in it, not a lump on one day). The band: the scenario sums with every
+  row on its early date, on its expected date and on its late date; per week the low is the smallest of these and
+  of the expected amount, the high the largest.
 """
 
 import math
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import accumulate
 
 DAY = timedelta(days=1)
 
@@ -50,13 +57,18 @@ class Policy:
     default_spread: float = 10.0
     dispute_default_days: int = 30
     half_life: float = 90.0
-    prior: float = 4.0
+    prior: float = 1.0
+    habit_samples: int = 3
     low_quantile: float = 0.2
     high_quantile: float = 0.8
     dispute_min_cases: int = 3
-    risk_min_days: int = 60
-    risk_grace_days: int = 30
+    risk_min_days: int = 30
+    risk_grace_days: int = 21
     catch_up_max: int = 14
+
+    @property
+    def quantiles(self):
+        return (self.low_quantile, 0.5, self.high_quantile)
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,7 @@ class Habit:
     late: float
     samples: int
     basis: str
+    learned: object = None  # the Distribution of the days late (None without samples)
 
 
 @dataclass(frozen=True)
@@ -94,7 +107,7 @@ class Item:
 @dataclass(frozen=True)
 class Customer:
     """A customer's open items and history: ``samples`` are (days late, payment date) of its paid items;
-    ``last_paid`` its last payment's date."""
+    ``last_paid`` its last payment's date (the latest sample's when not given)."""
 
     items: tuple
     samples: tuple = ()
@@ -115,25 +128,46 @@ class Row:
     reason: tuple = field(default_factory=tuple)
 
 
+class Distribution:
+    """Weighted values, sorted once, for quantiles of the whole or of its tail above a value (``bisect``)."""
+
+    __slots__ = ("cumulated", "values")
+
+    def __init__(self, pairs):
+        ordered = sorted((value, weight) for value, weight in pairs if weight > 0)
+        self.values = [value for value, _weight in ordered]
+        self.cumulated = list(accumulate(weight for _value, weight in ordered))
+
+    def __bool__(self):
+        return bool(self.values)
+
+    def quantiles(self, quantiles, above=None):
+        """The weighted quantiles of the values (of those above ``above`` when given; None when there are none):
+        the smallest value whose cumulated weight reaches q x total; a tie at exactly q x total takes the midpoint
+        with the next value, as the median of an even count."""
+        values, cumulated = self.values, self.cumulated
+        start = 0 if above is None else bisect_right(values, above)
+        if start >= len(values):
+            return None
+        base = cumulated[start - 1] if start else 0.0
+        total = cumulated[-1] - base
+        result = []
+        for q in quantiles:
+            target = base + q * total
+            index = max(bisect_left(cumulated, target, lo=start), start)
+            if index > start and math.isclose(cumulated[index - 1], target, rel_tol=1e-9):
+                index -= 1
+            index = min(index, len(values) - 1)
+            if math.isclose(cumulated[index], target, rel_tol=1e-9) and index + 1 < len(values):
+                result.append((values[index] + values[index + 1]) / 2.0)
+            else:
+                result.append(float(values[index]))
+        return result
+
+
 def weighted_quantiles(pairs, quantiles):
-    """The weighted quantiles of ``pairs`` (value, weight): the smallest value whose cumulated weight reaches q x
-    total (a tie at exactly q x total takes the midpoint with the next value, as a median of an even count)."""
-    pairs = sorted((value, weight) for value, weight in pairs if weight > 0)
-    total = sum(weight for _value, weight in pairs)
-    result = []
-    for q in quantiles:
-        target, cumulated = q * total, 0.0
-        value = pairs[-1][0]
-        for index, (candidate, weight) in enumerate(pairs):
-            cumulated += weight
-            if math.isclose(cumulated, target, rel_tol=1e-9) and index + 1 < len(pairs):
-                value = (candidate + pairs[index + 1][0]) / 2.0
-                break
-            if cumulated > target:
-                value = candidate
-                break
-        result.append(float(value))
-    return result
+    """The weighted quantiles of ``pairs`` (value, weight) (``Distribution.quantiles``)."""
+    return Distribution(pairs).quantiles(quantiles)
 
 
 def learn_habit(samples, today, policy):
@@ -147,12 +181,13 @@ def learn_habit(samples, today, policy):
     if not pairs:
         days = policy.default_days
         return Habit(days, days - spread, days + spread, 0, "default")
-    low, median, high = weighted_quantiles(pairs, (policy.low_quantile, 0.5, policy.high_quantile))
+    learned = Distribution(pairs)
+    low, median, high = learned.quantiles(policy.quantiles)
     share = len(pairs) / (len(pairs) + policy.prior)
     days = share * median + (1 - share) * policy.default_days
     early = days - (share * (median - low) + (1 - share) * spread)
     late = days + (share * (high - median) + (1 - share) * spread)
-    return Habit(days, early, late, len(pairs), "habit" if share >= 0.5 else "default")
+    return Habit(days, early, late, len(pairs), "habit" if len(pairs) >= policy.habit_samples else "default", learned)
 
 
 def resolve_days(durations, policy):
@@ -183,10 +218,16 @@ def _shift(day, offset):
     return day + DAY * round(offset)
 
 
-def _dated(row, expected, early, late, today, habit, policy):
+def _dated(row, expected, early, late, today, habit, policy, due=None):
     """Set the row's dates: nothing before today; one already late comes from today (see the module)."""
     if expected < today:
-        expected = today + DAY * min(max(round((habit.late - habit.days) / 2.0), 1), policy.catch_up_max)
+        tail = (
+            habit.learned.quantiles(policy.quantiles, above=(today - due).days - 1) if habit.learned and due else None
+        )
+        if tail and due + DAY * round(tail[1]) >= today:
+            early, expected, late = (due + DAY * round(days) for days in tail)
+        else:
+            expected = today + DAY * min(max(round((habit.late - habit.days) / 2.0), 1), policy.catch_up_max)
     row.date_expected = expected
     row.date_early = min(max(early, today), expected)
     row.date_late = max(late, expected)
@@ -240,7 +281,8 @@ def _rest_row(item, amount, habit, risk_limit, today, policy):
         row.reason = ("habit", {"days": round(habit.days), "samples": habit.samples})
     else:
         row.reason = ("default", {"days": round(habit.days), "samples": habit.samples})
-    return _dated(row, _shift(due, habit.days), _shift(due, habit.early), _shift(due, habit.late), today, habit, policy)
+    expected, early, late = _shift(due, habit.days), _shift(due, habit.early), _shift(due, habit.late)
+    return _dated(row, expected, early, late, today, habit, policy, due=due)
 
 
 def _net_credit_notes(rows, credit):
@@ -257,9 +299,13 @@ def _net_credit_notes(rows, credit):
 def forecast_customer(customer, today, policy):
     """The rows of one customer (``Customer``) on ``today``."""
     habit = learn_habit(customer.samples, today, policy)
-    cash = [item.due for item in customer.items if item.amount < 0 and item.credit_kind == "cash" and item.due]
-    if cash and (customer.last_paid is None or max(cash) > customer.last_paid):
-        customer = Customer(customer.items, customer.samples, max(cash))  # cash received, not applied yet, counts
+    # The last payment: the history's (or ``last_paid`` when later), and cash received but not applied yet.
+    paid = [item.due for item in customer.items if item.amount < 0 and item.credit_kind == "cash" and item.due]
+    paid += [day for _days, day in customer.samples if day is not None]
+    if customer.last_paid is not None:
+        paid.append(customer.last_paid)
+    if paid and max(paid) != customer.last_paid:
+        customer = Customer(customer.items, customer.samples, max(paid))
     risk_limit = at_risk(customer, habit, today, policy)
     rows, credit_notes = [], 0.0
     for item in customer.items:
@@ -280,19 +326,36 @@ def forecast_company(customers, today, policy):
     return {partner: forecast_customer(customer, today, policy) for partner, customer in customers.items()}
 
 
+def _spread(sums, amount, first, last, start, weeks):
+    """Add ``amount`` to ``sums`` spread evenly over the days ``first`` to ``last`` (both included)."""
+    days = (last - first).days + 1
+    offset = (first - start).days
+    index = offset // 7
+    while index < weeks and index * 7 <= offset + days - 1:
+        low, high = max(index * 7, offset), min(index * 7 + 6, offset + days - 1)
+        if index >= 0 and high >= low:
+            sums[index] += amount * (high - low + 1) / days
+        index += 1
+
+
 def weekly(rows, start, weeks):
-    """[(week start, expected, low, high)] for ``weeks`` weeks from ``start``: the expected amounts by week of their
-    expected date; low and high from the scenario sums on the early and on the late dates (see the module)."""
-    sums = {name: [0.0] * weeks for name in ("expected", "early", "late")}
+    """[(week start, expected, low, high)] for ``weeks`` weeks from ``start`` (see the module): the expected amount
+    of a row is spread over its band, half evenly from its early to its expected date, half from its expected to its
+    late date; low and high are the smallest and the largest of that sum and of the scenario sums with every row on
+    its early date, on its expected date and on its late date."""
+    sums = {name: [0.0] * weeks for name in ("spread", "early", "expected", "late")}
     for row in rows:
         if row.amount_expected <= 0 or row.date_expected is None:
             continue
-        for name, day in (("expected", row.date_expected), ("early", row.date_early), ("late", row.date_late)):
+        amount = row.amount_expected
+        _spread(sums["spread"], amount / 2.0, row.date_early, row.date_expected, start, weeks)
+        _spread(sums["spread"], amount / 2.0, row.date_expected, row.date_late, start, weeks)
+        for name, day in (("early", row.date_early), ("expected", row.date_expected), ("late", row.date_late)):
             index = (day - start).days // 7
             if 0 <= index < weeks:
-                sums[name][index] += row.amount_expected
+                sums[name][index] += amount
     result = []
     for index in range(weeks):
-        figures = (sums["early"][index], sums["expected"][index], sums["late"][index])
-        result.append((start + DAY * (7 * index), figures[1], min(figures), max(figures)))
+        figures = [sums[name][index] for name in ("spread", "early", "expected", "late")]
+        result.append((start + DAY * (7 * index), figures[0], min(figures), max(figures)))
     return result

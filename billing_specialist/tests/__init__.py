@@ -84,6 +84,8 @@ from . import test_reporting_figures
 from . import test_reporting_paid
 from . import test_reporting_tour
 from . import test_reporting_wizard
+from . import test_outlook_engine
+from . import test_outlook
 from . import test_outlook_screens
 from . import test_outlook_tour
 from . import test_statement

@@ -33,11 +33,11 @@ class TestOutlookEngine(BaseCase):
         habit = engine.learn_habit(old + recent, TODAY, POLICY)
         self.assertEqual(habit.basis, "habit")
         self.assertEqual(habit.samples, 20)
-        # 20 / 24 of the learned median (0) and 4 / 24 of the default (10).
-        self.assertAlmostEqual(habit.days, 10 * 4 / 24)
+        # 20 / 21 of the learned median (0) and 1 / 21 of the default (10): the default counts as one payment.
+        self.assertAlmostEqual(habit.days, 10 / 21)
         # Reversed: old on time, recent 40 days late.
         habit = engine.learn_habit(history(0, 10, first=TODAY - 300 * D) + history(40, 10), TODAY, POLICY)
-        self.assertAlmostEqual(habit.days, 40 * 20 / 24 + 10 * 4 / 24)
+        self.assertAlmostEqual(habit.days, 40 * 20 / 21 + 10 / 21)
         # The weight halves every 90 days: a payment 90 days old weighs half today's.
         pairs = [(1, 1.0), (9, 0.5 ** (90 / 90))]
         self.assertEqual(engine.weighted_quantiles(pairs, [0.5]), [1.0])
@@ -48,7 +48,7 @@ class TestOutlookEngine(BaseCase):
         self.assertLess(habit.early, habit.days)
         self.assertGreater(habit.late, habit.days)
         # p20 = 7.5, p80 = 37.5 (ties at exactly 20 % and 80 % take the midpoint): 30 days learned, 20 by default.
-        self.assertAlmostEqual(habit.late - habit.early, 40 / 44 * 30 + 4 / 44 * 20)
+        self.assertAlmostEqual(habit.late - habit.early, 40 / 41 * 30 + 1 / 41 * 20)
 
     def test_new_customer_gets_the_default(self):
         habit = engine.learn_habit((), TODAY, POLICY)
@@ -60,19 +60,20 @@ class TestOutlookEngine(BaseCase):
         self.assertEqual(
             (row.date_expected, row.date_early, row.date_late), (TODAY + 15 * D, TODAY + 5 * D, TODAY + 25 * D)
         )
-        # Two payments: the default still weighs more (basis default), blended halfway at four.
+        # Two payments: blended with the default as one more payment, basis default below three payments.
         habit = engine.learn_habit(history(30, 2), TODAY, POLICY)
         self.assertEqual(habit.basis, "default")
-        self.assertAlmostEqual(habit.days, 30 * 2 / 6 + 10 * 4 / 6)
-        self.assertEqual(engine.learn_habit(history(30, 4), TODAY, POLICY).basis, "habit")
+        self.assertAlmostEqual(habit.days, 30 * 2 / 3 + 10 / 3)
+        self.assertEqual(engine.learn_habit(history(30, 3), TODAY, POLICY).basis, "habit")
 
     def test_due_date_moved_by_the_habit(self):
         customer = Customer((Item(1, TODAY + 10 * D, 500.0),), history(20, 30))
         row = engine.forecast_customer(customer, TODAY, POLICY)[0]
         self.assertEqual(row.basis, "habit")
-        self.assertEqual(row.date_expected, TODAY + 10 * D + round(20 * 30 / 34 + 10 * 4 / 34) * D)
+        self.assertEqual(row.date_expected, TODAY + 10 * D + round(20 * 30 / 31 + 10 / 31) * D)
 
     def test_item_later_than_expected_comes_from_today(self):
+        """An on-time payer whose item is 40 days overdue: nothing in its history that late, so from today."""
         customer = Customer((Item(1, TODAY - 40 * D, 500.0),), history(0, 30))
         row = engine.forecast_customer(customer, TODAY, POLICY)[0]
         self.assertGreater(row.date_expected, TODAY)
@@ -80,6 +81,18 @@ class TestOutlookEngine(BaseCase):
         self.assertEqual(row.date_early, TODAY)
         self.assertGreaterEqual(row.date_late, row.date_expected)
         self.assertEqual(row.amount_expected, 500.0)
+
+    def test_item_later_than_expected_follows_the_tail(self):
+        """Pays 0 to 40 days late, evenly: an item 25 days late now is expected from the payments 25 to 40 days
+        late (median 32 or 33 days late), not from the whole habit (20 days)."""
+        samples = tuple((days, TODAY - (1 + index % 10) * D) for index, days in enumerate(range(0, 41)))
+        due = TODAY - 25 * D
+        row = engine.forecast_customer(Customer((Item(1, due, 500.0),), samples), TODAY, POLICY)[0]
+        self.assertIn((row.date_expected - due).days, (32, 33))
+        self.assertGreaterEqual(row.date_early, TODAY)
+        self.assertLessEqual(row.date_late, due + 40 * D)
+        self.assertLess(row.date_early, row.date_expected)
+        self.assertLess(row.date_expected, row.date_late)
 
     def test_promise_date_and_amount_rest_by_habit(self):
         promise = {"promised": 300.0, "promise_date": TODAY + 3 * D, "promise_deadline": TODAY + 6 * D}
@@ -149,12 +162,23 @@ class TestOutlookEngine(BaseCase):
         rows = engine.forecast_customer(Customer(cash, samples, TODAY - 90 * D), TODAY, POLICY)
         self.assertNotIn("at_risk", {r.basis for r in rows})
 
-    def test_weekly_band(self):
-        row = engine.Row(1, "item", 100.0, 100.0, TODAY, TODAY + 8 * D, TODAY + 2 * D, TODAY + 16 * D, "habit")
+    def test_weekly_spreads_over_the_band(self):
+        """Expected on day 8 (week 2), early day 2 (week 1), late day 16 (week 3): half of the amount spread over
+        days 2-8, half over days 8-16; the band holds the scenario sums."""
+        row = engine.Row(1, "item", 140.0, 140.0, TODAY, TODAY + 8 * D, TODAY + 2 * D, TODAY + 16 * D, "habit")
         weeks = engine.weekly([row], TODAY, 3)
         self.assertEqual([w[0] for w in weeks], [TODAY, TODAY + 7 * D, TODAY + 14 * D])
-        self.assertEqual([w[1] for w in weeks], [0.0, 100.0, 0.0])
-        self.assertEqual([(w[2], w[3]) for w in weeks], [(0.0, 100.0), (0.0, 100.0), (0.0, 100.0)])
-        for _start, expected, low, high in weeks:
-            self.assertLessEqual(low, expected)
-            self.assertGreaterEqual(high, expected)
+        expected = [70 * 5 / 7, 70 * 2 / 7 + 70 * 6 / 9, 70 * 3 / 9]
+        for week, amount in zip(weeks, expected, strict=True):
+            self.assertAlmostEqual(week[1], amount)
+        self.assertAlmostEqual(sum(w[1] for w in weeks), 140.0)
+        self.assertEqual([(w[2], w[3]) for w in weeks], [(0.0, 140.0), (0.0, 140.0), (0.0, 140.0)])
+        for _start, amount, low, high in weeks:
+            self.assertLessEqual(low, amount)
+            self.assertGreaterEqual(high, amount)
+        # Outside the weeks asked: nothing; a row expecting nothing (at risk, unapplied): nothing.
+        self.assertEqual(
+            engine.weekly([row], TODAY + 30 * D, 2), [(TODAY + 30 * D, 0.0, 0.0, 0.0), (TODAY + 37 * D, 0.0, 0.0, 0.0)]
+        )
+        nothing = engine.Row(2, "unapplied", 50.0, 0.0, TODAY)
+        self.assertEqual(engine.weekly([nothing], TODAY, 1), [(TODAY, 0.0, 0.0, 0.0)])
