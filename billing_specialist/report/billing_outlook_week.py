@@ -26,14 +26,15 @@ COMMON = SQL(
 
 
 class BillingOutlookWeek(models.Model):
-    """The cash outlook by week, for the pivot and the graph: one row per outlook line and week it touches.
+    """The cash outlook by week, for the pivot and the graph: one row per outlook line and week its band touches.
 
-    Weeks start on the first day of the week of the user's language (Odoo groups weeks the same way); week 1 is the
-    current week, 13 weeks in all. A line touches the weeks of its early, expected and late dates
-    (``billing.outlook.line``: the customer's spread). Per row: *Expected* is the amount expected that week,
-    *On Early Dates* / *On Late Dates* the same amount when every item comes on its early / late date. *Low* and
-    *High* are the smallest and the largest of those three sums, computed on each group (a week, a customer's week,
-    the whole 13 weeks), as ``outlook/engine.py`` (``weekly``) defines the band: low <= expected <= high always.
+    Weeks start on the first day of the week of the user's language (Odoo groups weeks the same way); the first is
+    the current week, 13 weeks in all. As ``outlook/engine.py`` (``weekly``) counts them: *Expected* is each line's
+    amount spread over its band (``billing.outlook.line``: early, expected and late dates from the customer's
+    spread), half evenly from the early to the expected date, half from the expected to the late date. *On Early /
+    Expected / Late Dates*: the whole amount in the week of that date. *Low* and *High* are the smallest and the
+    largest of those four sums, computed on each group (a week, a customer's week, the 13 weeks): low <= expected
+    <= high always.
 
     Apart, never in *Expected*: cash received and not applied yet (*Unapplied Cash*), and what is not expected
     within the 13 weeks (*Not Expected in 13 Weeks*: the items of customers at risk, and those expected later).
@@ -60,15 +61,22 @@ class BillingOutlookWeek(models.Model):
     date_late = fields.Date(string="Late Date", readonly=True)
     section = fields.Selection(SECTIONS, readonly=True)
     week_start = fields.Date(string="Week", readonly=True, help="The first day of the week (empty outside the 13).")
-    amount_expected = fields.Monetary(string="Expected", readonly=True)
+    amount_expected = fields.Monetary(
+        string="Expected", readonly=True, help="The amounts the customers' spread puts in the week."
+    )
     amount_low = fields.Monetary(
-        string="Low", readonly=True, help="The smallest of Expected, On Early Dates and On Late Dates of the group."
+        string="Low", readonly=True, help="The smallest of Expected and the sums on early, expected and late dates."
     )
     amount_high = fields.Monetary(
-        string="High", readonly=True, help="The largest of Expected, On Early Dates and On Late Dates of the group."
+        string="High", readonly=True, help="The largest of Expected and the sums on early, expected and late dates."
     )
     amount_early = fields.Monetary(
         string="On Early Dates", readonly=True, help="The week's receipts if every item came on its early date."
+    )
+    amount_on_expected = fields.Monetary(
+        string="On Expected Dates",
+        readonly=True,
+        help="The week's receipts if every item came on its expected date, not spread.",
     )
     amount_late = fields.Monetary(
         string="On Late Dates", readonly=True, help="The week's receipts if every item came on its late date."
@@ -132,47 +140,55 @@ class BillingOutlookWeek(models.Model):
 
     @api.model
     def _week_rows(self, start):
-        """One row per line and week (0-12 from ``start``) holding its early, expected or late date."""
+        """One row per line and week (0-12 from ``start``) that its band touches, from its early to its late date.
 
-        def index(day):  # the week of ``day``, 0 for this one; floor, as the engine's // (a past day is < 0)
-            return SQL("FLOOR((%s - %s::date) / 7.0)::int", day, start)
+        Expected: the line's amount spread over its band as ``outlook/engine.py`` (``weekly``) spreads it, half
+        evenly over the days from its early to its expected date, half from its expected to its late date (both
+        included). On Early / Expected / Late Dates: the whole amount in the week of that date (the scenarios)."""
 
-        scenarios = SQL(
-            """CASE WHEN line.expected_index = week.index THEN line.amount_expected ELSE 0 END,
-               CASE WHEN line.early_index = week.index THEN line.amount_expected ELSE 0 END,
-               CASE WHEN line.late_index = week.index THEN line.amount_expected ELSE 0 END"""
+        def overlap(first, last):  # the days of [first, last] (offsets from ``start``) within the row's week
+            return SQL(
+                "GREATEST(0, LEAST(7 * week.index + 6, %s) - GREATEST(7 * week.index, %s) + 1)::numeric", last, first
+            )
+
+        def lump(offset):
+            return SQL("CASE WHEN FLOOR(%s / 7.0) = week.index THEN line.amount_expected ELSE 0 END", offset)
+
+        spread = SQL(
+            "line.amount_expected / 2 * (%s / (line.x - line.e + 1) + %s / (line.l - line.x + 1))",
+            overlap(SQL("line.e"), SQL("line.x")),
+            overlap(SQL("line.x"), SQL("line.l")),
         )
+        scenarios = SQL(", ").join([spread, lump(SQL("line.e")), lump(SQL("line.x")), lump(SQL("line.l"))])
         return SQL(
             """
             (WITH dated AS (
-                SELECT line.*, %(early_index)s AS early_index, %(expected_index)s AS expected_index,
-                       %(late_index)s AS late_index
+                SELECT line.*, COALESCE(line.date_early, line.date_expected) - %(start)s::date AS e,
+                       line.date_expected - %(start)s::date AS x,
+                       COALESCE(line.date_late, line.date_expected) - %(start)s::date AS l
                   FROM billing_outlook_line line
                  WHERE line.kind = 'item' AND line.amount_expected > 0 AND line.date_expected IS NOT NULL
                    AND COALESCE(line.basis, '') != 'at_risk'
             )
             SELECT line.id * %(factor)s + week.index AS id, %(common)s, 'week' AS section,
                    %(start)s::date + 7 * week.index AS week_start,
-                   CASE WHEN line.expected_index = week.index THEN line.amount_expected ELSE 0 END AS amount_expected,
-                   CASE WHEN line.early_index = week.index THEN line.amount_expected ELSE 0 END AS amount_early,
-                   CASE WHEN line.late_index = week.index THEN line.amount_expected ELSE 0 END AS amount_late,
-                   LEAST(%(scenarios)s) AS amount_low, GREATEST(%(scenarios)s) AS amount_high,
+                   %(spread)s AS amount_expected, %(early)s AS amount_early, %(on_expected)s AS amount_on_expected,
+                   %(late)s AS amount_late, LEAST(%(scenarios)s) AS amount_low, GREATEST(%(scenarios)s) AS amount_high,
                    0 AS amount_unapplied, 0 AS amount_not_expected
               FROM dated line
-              CROSS JOIN LATERAL (
-                    SELECT DISTINCT index FROM unnest(ARRAY[line.early_index, line.expected_index, line.late_index])
-                        AS index
-                     WHERE index BETWEEN 0 AND %(last)s
-              ) AS week)
+              CROSS JOIN LATERAL generate_series(
+                    GREATEST(FLOOR(line.e / 7.0)::int, 0), LEAST(FLOOR(line.l / 7.0)::int, %(last)s)
+              ) AS week(index))
             """,
-            early_index=index(SQL("COALESCE(line.date_early, line.date_expected)")),
-            expected_index=index(SQL("line.date_expected")),
-            late_index=index(SQL("COALESCE(line.date_late, line.date_expected)")),
+            start=start,
             factor=ROW_ID_FACTOR,
             common=COMMON,
-            start=start,
-            last=WEEKS - 1,
+            spread=spread,
+            early=lump(SQL("line.e")),
+            on_expected=lump(SQL("line.x")),
+            late=lump(SQL("line.l")),
             scenarios=scenarios,
+            last=WEEKS - 1,
         )
 
     @api.model
@@ -186,7 +202,7 @@ class BillingOutlookWeek(models.Model):
                    %(common)s,
                    CASE WHEN line.kind = 'unapplied' THEN 'unapplied'
                         WHEN line.basis = 'at_risk' THEN 'at_risk' ELSE 'later' END,
-                   NULL, 0, 0, 0, 0, 0,
+                   NULL, 0, 0, 0, 0, 0, 0,
                    CASE WHEN line.kind = 'unapplied' THEN ABS(line.amount_open) ELSE 0 END,
                    CASE WHEN line.kind = 'unapplied' THEN 0
                         WHEN line.basis = 'at_risk' THEN line.amount_open ELSE line.amount_expected END
@@ -206,12 +222,12 @@ class BillingOutlookWeek(models.Model):
 
     @api.model
     def _read_group_select(self, aggregate_spec, query):
-        """Low and High of a group are the smallest and the largest of its three scenario sums (not a sum of the
+        """Low and High of a group are the smallest and the largest of its four sums (Expected and the three scenarios) (not a sum of the
         rows' own lows and highs): the band of ``outlook/engine.py``, for any grouping."""
         if aggregate_spec in ("amount_low:sum", "amount_high:sum"):
             sums = [
                 SQL("COALESCE(SUM(%s), 0)", self._field_to_sql(self._table, name, query))
-                for name in ("amount_early", "amount_expected", "amount_late")
+                for name in ("amount_expected", "amount_early", "amount_on_expected", "amount_late")
             ]
             function = "LEAST" if aggregate_spec == "amount_low:sum" else "GREATEST"
             return SQL("%s(%s)", SQL(function), SQL(", ").join(sums))

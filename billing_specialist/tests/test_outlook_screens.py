@@ -69,11 +69,13 @@ class TestOutlookWeeks(OutlookCommon):
         weekly = self.Week._weekly([("company_id", "=", self.company.id)])
         self.assertEqual([week for week, *_ in weekly], [self.start + timedelta(weeks=n) for n in range(WEEKS)])
         figures = [tuple(values) for _week, *values in weekly]
-        # (expected, low, high): the band is the smallest and the largest of the three scenario sums of each week
-        self.assertEqual(figures[0], (0.0, 0.0, 1000.0), "X may come early, in this week")
-        self.assertEqual(figures[1], (1000.0, 0.0, 2000.0), "V early, X expected, nothing late")
-        self.assertEqual(figures[2], (2000.0, 0.0, 2000.0))
-        self.assertEqual(figures[3], (0.0, 0.0, 2000.0), "V late")
+        # (expected, low, high). Expected: each amount spread over its band, half from early to expected, half from
+        # expected to late (X's 8 days to its expected date put 375 in week 0, its next 8 days 125 in week 2). The
+        # band: the smallest and the largest of that and of the sums with every item on its early, expected, late date.
+        self.assertEqual(figures[0], (375.0, 0.0, 1000.0), "X may come early, in this week")
+        self.assertEqual(figures[1], (1250.0, 0.0, 2000.0), "V early, X on its expected date, nothing late")
+        self.assertEqual(figures[2], (1125.0, 0.0, 2000.0))
+        self.assertEqual(figures[3], (250.0, 0.0, 2000.0), "V late")
         self.assertEqual(figures[5], (400.0, 400.0, 400.0), "a customer who pays on one day: no band")
         self.assertTrue(all(low <= expected <= high for expected, low, high in figures))
         self.assertEqual(sum(expected for expected, _low, _high in figures), 3400.0, "unapplied cash is not expected")
@@ -88,6 +90,16 @@ class TestOutlookWeeks(OutlookCommon):
         }
         self.assertEqual(apart, {"unapplied": (250.0, 0.0), "at_risk": (0.0, 300.0), "later": (0.0, 70.0)})
 
+    def test_the_screen_counts_as_the_engine(self):
+        """The view's weeks are those of ``billing.outlook.line._billing_weekly`` (``outlook/engine.py``)."""
+        self._ledger()
+        domain = [("company_id", "=", self.company.id)]
+        engine = self.env["billing.outlook.line"]._billing_weekly(domain, WEEKS, self.start)
+        for screen, counted in zip(self.Week._weekly(domain), engine, strict=True):
+            self.assertEqual(screen[0], counted[0])
+            for ours, theirs in zip(screen[1:], counted[1:], strict=True):
+                self.assertAlmostEqual(ours, theirs, places=2)
+
     def test_band_by_customer_is_each_customers_own(self):
         """Low and High of a group are computed on the group (pivot by customer), never a sum of rows' bands."""
         self._ledger()
@@ -97,7 +109,7 @@ class TestOutlookWeeks(OutlookCommon):
             ["amount_low:sum", "amount_expected:sum", "amount_high:sum"],
         )
         acme = {week: figures for partner, week, *figures in groups if partner == self.customer}
-        self.assertEqual(acme[self.start + timedelta(weeks=1)], [0.0, 1000.0, 2000.0])
+        self.assertEqual(acme[self.start + timedelta(weeks=1)], [0.0, 1250.0, 2000.0])
         for _partner, _week, low, expected, high in groups:
             self.assertLessEqual(low, expected)
             self.assertLessEqual(expected, high)
@@ -182,11 +194,11 @@ class TestOutlookSnapshotsAndAccuracy(OutlookCommon):
         snapshots = self.env["billing.outlook.snapshot"].search([("company_id", "=", self.company.id)])
         self.assertEqual(snapshots.mapped("weeks_ahead"), list(range(WEEKS)))
         self.assertEqual(set(snapshots.mapped("date_taken")), {self.start})
-        self.assertEqual(sum(snapshots.mapped("amount_expected")), 800.0, "the invoice, expected within 13 weeks")
+        self.assertAlmostEqual(sum(snapshots.mapped("amount_expected")), 800.0, 2, "the invoice, within 13 weeks")
         weekly = self.Week._weekly([("company_id", "=", self.company.id)])
         self.assertEqual(
             [(s.week_start, s.amount_expected, s.amount_low, s.amount_high) for s in snapshots],
-            [tuple(week) for week in weekly],
+            [(week, *(round(amount, 2) for amount in amounts)) for week, *amounts in weekly],
         )
         self.env["billing.outlook.snapshot"]._cron_snapshot()
         again = self.env["billing.outlook.snapshot"].search([("company_id", "=", self.company.id)])
@@ -239,7 +251,7 @@ class TestOutlookReport(OutlookCommon):
     def test_key_figure_expected_next_four_weeks(self):
         self._ledger()
         kpis = self.env["billing.kpi"].with_user(self.specialist)._kpis_for(self._scope())
-        self.assertEqual(kpis["outlook_expected_4w"], 3000.0, "weeks 0-3: X and V; Globex's week 5 is later")
+        self.assertEqual(kpis["outlook_expected_4w"], 3000.0, "weeks 0-3: X and V; Globex's week 5 is after")
         self.assertNotIn("outlook_expected_4w", kpis["na_reasons"])
         other = self.env["billing.kpi"]._kpis_for(self._scope(partner_ids=self.other_customer.ids))
         self.assertEqual(other["outlook_expected_4w"], 0.0)
@@ -257,7 +269,7 @@ class TestOutlookReport(OutlookCommon):
         weeks = [sheet.cell(header + n, 1).value for n in range(1, WEEKS + 1)]
         self.assertEqual([week.date() for week in weeks], [self.start + timedelta(weeks=n) for n in range(WEEKS)])
         second = [sheet.cell(header + 2, col).value for col in (2, 3, 4)]
-        self.assertEqual(second, [1000.0, 0.0, 2000.0], "expected, low, high of week 2")
+        self.assertEqual(second, [1250.0, 0.0, 2000.0], "expected, low, high of week 2")
         labels = {sheet.cell(row, 1).value: sheet.cell(row, 2).value for row in range(1, sheet.max_row + 1)}
         self.assertEqual(labels["Unapplied cash (received, not in Expected)"], 250.0)
         self.assertEqual(labels["Customers at risk (not expected)"], 300.0)

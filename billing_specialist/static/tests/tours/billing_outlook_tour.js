@@ -18,7 +18,7 @@ function pivotRow(name) {
 }
 
 // Billing > Reporting > Cash Outlook: the next 13 weeks as columns, each with Low, Expected and High; regrouped by
-// customer, Acme Retail's second week shows its band (low 0, expected 1,000, high 2,000), then the graph.
+// customer, Acme Retail's second week shows its band (low 0, expected 1,250, high 2,000), then the graph.
 registry.category("web_tour.tours").add("billing_specialist_outlook_tour", {
     steps: () => [
         {
@@ -59,7 +59,7 @@ registry.category("web_tour.tours").add("billing_specialist_outlook_tour", {
             trigger: ".o_pivot tbody th:contains(Acme Retail)",
             run() {
                 const [low, expected, high] = pivotRow("Acme Retail").slice(3, 6);
-                if (!(low === 0 && expected === 1000 && high === 2000)) {
+                if (!(low === 0 && expected === 1250 && high === 2000)) {
                     throw new Error(`Acme Retail's second week: ${low} / ${expected} / ${high}`);
                 }
             },
