@@ -49,7 +49,7 @@ class BillingOutlookWeek(models.Model):
     line_id = fields.Many2one("billing.outlook.line", string="Outlook Line", readonly=True)
     company_id = fields.Many2one("res.company", readonly=True)
     partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
-    team_id = fields.Many2one("crm.team", string="Team", readonly=True)
+    team_id = fields.Many2one("crm.team", readonly=True)
     user_id = fields.Many2one("res.users", string="Specialist", readonly=True)
     currency_id = fields.Many2one("res.currency", string="Company Currency", readonly=True)
     move_id = fields.Many2one("account.move", string="Document", readonly=True)
