@@ -36,7 +36,7 @@ from datetime import date, timedelta
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "billing_specialist"))
 
-from outlook import engine  # noqa: E402  (the addon's pure engine, without Odoo)
+from outlook import engine
 
 DEFAULT_MIX = "on_time=60,late20=40,erratic=30,stops=10"
 START = date(2025, 1, 6)  # a Monday
@@ -149,8 +149,10 @@ def accuracy(seed, mix_text):
             actual_sum[week] += actual[week]
         forecasts += 1
     elapsed = time.perf_counter() - started
-    print(f"cash outlook accuracy: seed {seed}, mix {mix_text} ({sum(mix.values())} customers, "
-          f"{len(invoices):,} invoices over 12 months), {forecasts} weekly forecasts from month 4 in {elapsed:.1f} s")
+    print(
+        f"cash outlook accuracy: seed {seed}, mix {mix_text} ({sum(mix.values())} customers, "
+        f"{len(invoices):,} invoices over 12 months), {forecasts} weekly forecasts from month 4 in {elapsed:.1f} s"
+    )
     print(f"{'':>10} {'outlook':>9} {'due date':>9} {'ratio':>7}")
     for week in range(HORIZON):
         wape_o, wape_d = errors["outlook"][week] / actual_sum[week], errors["due_date"][week] / actual_sum[week]
@@ -158,9 +160,11 @@ def accuracy(seed, mix_text):
     total_o, total_d = sum(errors["outlook"]) / sum(actual_sum), sum(errors["due_date"]) / sum(actual_sum)
     print(f"{'overall':>10} {total_o:>9.1%} {total_d:>9.1%} {total_o / total_d:>7.0%}")
     worst = max(errors["outlook"][week] / actual_sum[week] for week in range(HORIZON))
-    print(f"goals: outlook <= 70 % of due-date WAPE: {'met' if total_o <= 0.7 * total_d else 'MISSED'} "
-          f"({total_o / total_d:.0%}); weeks 1-4 within 15 %: {'met' if worst <= 0.15 else 'MISSED'} "
-          f"(worst {worst:.1%})")
+    print(
+        f"goals: outlook <= 70 % of due-date WAPE: {'met' if total_o <= 0.7 * total_d else 'MISSED'} "
+        f"({total_o / total_d:.0%}); weeks 1-4 within 15 %: {'met' if worst <= 0.15 else 'MISSED'} "
+        f"(worst {worst:.1%})"
+    )
     print(load())
 
 

@@ -1,11 +1,18 @@
+import csv
+import io
+import logging
 from collections import defaultdict
 from datetime import timedelta
+
+import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from ..outlook import engine
+
+_logger = logging.getLogger(__name__)
 
 KINDS = [("item", "Open Item"), ("unapplied", "Unapplied Cash")]
 BASES = [
@@ -33,12 +40,15 @@ class BillingOutlookLine(models.Model):
     _description = "Cash Outlook Line"
     _order = "date_expected, partner_id, id"
     _rec_name = "move_id"
+    # Regenerated in bulk by the system: no author or change dates (``date_refreshed`` says when), and only the
+    # foreign keys and indexes the screens and the deletions need (each one costs on every row inserted).
+    _log_access = False
 
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
-    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True, index=True)
+    partner_id = fields.Many2one("res.partner", string="Customer", readonly=True)
     move_id = fields.Many2one("account.move", string="Document", readonly=True, index=True, ondelete="cascade")
-    kind = fields.Selection(KINDS, required=True, readonly=True, default="item", index=True)
-    currency_id = fields.Many2one("res.currency", required=True, readonly=True)
+    kind = fields.Selection(KINDS, required=True, readonly=True, default="item")
+    currency_id = fields.Many2one(related="company_id.currency_id")
     amount_open = fields.Monetary(readonly=True, help="What is open on the item, in the company currency.")
     amount_expected = fields.Monetary(
         readonly=True,
@@ -49,10 +59,10 @@ class BillingOutlookLine(models.Model):
     date_expected = fields.Date(string="Expected On", readonly=True, index=True)
     date_early = fields.Date(string="Early Date", readonly=True, help="Low end of the customer's spread.")
     date_late = fields.Date(string="Late Date", readonly=True, help="High end of the customer's spread.")
-    basis = fields.Selection(BASES, readonly=True, index=True)
+    basis = fields.Selection(BASES, readonly=True)
     reason = fields.Char(readonly=True)
-    team_id = fields.Many2one("crm.team", string="Team", readonly=True, index=True)
-    user_id = fields.Many2one("res.users", string="Specialist", readonly=True, index=True)
+    team_id = fields.Many2one("crm.team", readonly=True, ondelete="set null")
+    user_id = fields.Many2one("res.users", string="Specialist", readonly=True, ondelete="set null")
     date_refreshed = fields.Date(string="Computed On", readonly=True)
 
     # ------------------------------------------------------------------ entry points
@@ -67,7 +77,14 @@ class BillingOutlookLine(models.Model):
 
     @api.model
     def _cron_refresh(self):
-        self.sudo()._billing_refresh(self.env["res.company"].search([]))
+        """Every company, each in a savepoint: one that fails (a refresh by hand at the same time) is logged and
+        left for the next night; the others are refreshed."""
+        for company in self.env["res.company"].search([]):
+            try:
+                with self.env.cr.savepoint():
+                    self.sudo()._billing_refresh_company(company)
+            except psycopg2.Error:
+                _logger.warning("Cash outlook of %s not refreshed (refreshed at the same time)", company.name)
 
     @api.model
     def _billing_refresh(self, companies):
@@ -93,6 +110,12 @@ class BillingOutlookLine(models.Model):
             "billing.collection",
         ):
             self.env[model].flush_model()
+        # One refresh of a company at a time: the second one's update of the company's row waits, then fails on
+        # the first one's (REPEATABLE READ), so two refreshes never both insert rows (docs/CONCURRENCY.md).
+        self.env.cr.execute(
+            SQL("UPDATE res_company SET billing_outlook_date = %s WHERE id = %s", fields.Datetime.now(), company.id)
+        )
+        company.invalidate_recordset(["billing_outlook_date"])
         customers, moves, extra = self._billing_read(company, today, policy)
         rows = engine.forecast_company(customers, today, policy)
         self.env.cr.execute(SQL("DELETE FROM billing_outlook_line WHERE company_id = %s", company.id))
@@ -176,7 +199,7 @@ class BillingOutlookLine(models.Model):
                 SELECT aml.id, aml.move_id, partner.commercial_partner_id, COALESCE(aml.date_maturity, aml.date),
                        aml.amount_residual::float, aml.amount_residual_currency::float,
                        CASE WHEN aml.payment_id IS NOT NULL OR aml.statement_line_id IS NOT NULL THEN 'cash'
-                            WHEN move.move_type = 'out_refund' THEN 'credit_note' ELSE 'cash' END
+                            WHEN move.move_type = 'out_refund' THEN 'credit_note' ELSE 'other' END
                   FROM account_move_line aml
                   JOIN account_account account ON account.id = aml.account_id
                   JOIN account_move move ON move.id = aml.move_id
@@ -351,7 +374,7 @@ class BillingOutlookLine(models.Model):
 
     @api.model
     def _billing_insert(self, company, today, rows, moves, bank):
-        """Insert the engine's rows in a few statements (no ORM create per row)."""
+        """Insert the engine's rows with COPY, a chunk at a time (no ORM create per row)."""
         assignments = self._billing_assignments(company, rows)
         digits = company.currency_id.decimal_places
         reasons = {}
@@ -368,7 +391,6 @@ class BillingOutlookLine(models.Model):
                         partner,
                         moves.get(row.key),
                         row.kind,
-                        company.currency_id.id,
                         round(row.amount_open, digits),
                         round(row.amount_expected, digits),
                         row.date_due,
@@ -387,51 +409,55 @@ class BillingOutlookLine(models.Model):
 
     @api.model
     def _billing_insert_chunk(self, values):
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO billing_outlook_line (company_id, partner_id, move_id, kind, currency_id, amount_open,
-                       amount_expected, date_due, date_expected, date_early, date_late, basis, reason, team_id,
-                       user_id, date_refreshed, create_uid, create_date, write_uid, write_date)
-                SELECT *, %s, NOW() AT TIME ZONE 'UTC', %s, NOW() AT TIME ZONE 'UTC'
-                  FROM UNNEST(%s::int[], %s::int[], %s::int[], %s::varchar[], %s::int[], %s::numeric[], %s::numeric[],
-                              %s::date[], %s::date[], %s::date[], %s::date[], %s::varchar[], %s::varchar[], %s::int[],
-                              %s::int[], %s::date[])
-                """,
-                self.env.uid,
-                self.env.uid,
-                *(list(column) for column in zip(*values, strict=True)),
-            )
+        """COPY the rows in (CSV: an empty field is NULL; every text is quoted by the writer when it must be)."""
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        writer.writerows(values)
+        buffer.seek(0)
+        self.env.cr.copy_expert(
+            """COPY billing_outlook_line (company_id, partner_id, move_id, kind, amount_open, amount_expected,
+                   date_due, date_expected, date_early, date_late, basis, reason, team_id, user_id, date_refreshed)
+                   FROM STDIN WITH (FORMAT csv)""",
+            buffer,
         )
 
     @api.model
     def _billing_reason_text(self, reason, company):
         """The row's reason in words (the user's language): ``reason`` is the engine's (code, parameters)."""
         code, params = reason
-        _ = self.env._
         amount = params.get("credit_note")
         if code == "habit":
-            text = _(
+            text = self.env._(
                 "Pays %(days)s days after the due date (%(count)s payments, recent ones weigh more).",
                 days=params["days"],
                 count=params["samples"],
             )
         elif code == "default":
-            text = _(
-                "Few payments to learn from (%(count)s): the company's %(days)s days late.",
+            text = self.env._(
+                "Few payments to learn from (%(count)s): %(days)s days late, mostly the company's default.",
                 count=params["samples"],
                 days=params["days"],
             )
         elif code == "promise":
-            text = _("Promised for %(date)s.", date=fields.Date.to_string(params["date"]))
+            text = self.env._("Promised for %(date)s.", date=fields.Date.to_string(params["date"]))
         elif code == "dispute":
-            text = _("In dispute: held back %(days)s days, the reason's typical time to resolve.", days=params["days"])
+            text = self.env._(
+                "In dispute: held back %(days)s days, the reason's typical time to resolve.", days=params["days"]
+            )
         elif code == "at_risk":
-            text = _("Stopped paying: overdue and no payment for over %(days)s days; not counted.", days=params["days"])
+            text = self.env._(
+                "Stopped paying: overdue and no payment for over %(days)s days; not counted.", days=params["days"]
+            )
         elif code == "credit_note":
-            text = _("Open credit note: lowers the customer's expected receipts, expects nothing.")
+            text = self.env._("Open credit note: lowers the customer's expected receipts, expects nothing.")
+        elif code == "unapplied":
+            text = self.env._("Cash received, not applied to an invoice yet: shown apart, never expected.")
         else:
-            text = _("Cash received, not applied to an invoice yet: shown apart, never expected.")
+            text = self.env._("A credit not applied to an invoice yet (not cash): shown apart, never expected.")
+        if params.get("late"):
+            text += " " + self.env._(
+                "Already %(days)s days late: expected as its later payments came, or soon.", days=params["late"]
+            )
         if amount:
-            text += " " + _("Less %(amount)s of open credit notes.", amount=company.currency_id.format(amount))
+            text += " " + self.env._("Less %(amount)s of open credit notes.", amount=company.currency_id.format(amount))
         return text

@@ -425,6 +425,13 @@ class ResCompany(models.Model):
         help="Days a disputed amount is held back when its reason has fewer than three closed cases to learn from.",
     )
 
+    billing_outlook_date = fields.Datetime(
+        string="Outlook Computed At",
+        readonly=True,
+        copy=False,
+        help="When the cash outlook of the company was last computed: every night, or from the outlook's screen.",
+    )
+
     @api.constrains("billing_outlook_default_days", "billing_outlook_default_spread", "billing_outlook_dispute_days")
     def _check_billing_outlook(self):
         for company in self:

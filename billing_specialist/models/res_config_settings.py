@@ -91,6 +91,7 @@ class ResConfigSettings(models.TransientModel):
     billing_outlook_default_days = fields.Integer(related="company_id.billing_outlook_default_days", readonly=False)
     billing_outlook_default_spread = fields.Integer(related="company_id.billing_outlook_default_spread", readonly=False)
     billing_outlook_dispute_days = fields.Integer(related="company_id.billing_outlook_dispute_days", readonly=False)
+    billing_outlook_date = fields.Datetime(related="company_id.billing_outlook_date")
 
     # ------------------------------------------------------------------ the one list
 

@@ -87,7 +87,8 @@ class Habit:
 class Item:
     """An open receivable item (company currency): ``amount`` > 0 owed, < 0 a credit (credit note, unapplied cash).
 
-    ``credit_kind``: for a credit, "cash" (payment or bank line) or "credit_note". ``disputed``: the amount in open
+    ``credit_kind``: for a credit, "cash" (payment or bank line), "credit_note" or "other" (an entry: shown apart,
+    neither a payment nor netted). ``disputed``: the amount in open
     disputes on it, ``dispute_until`` when they are expected to close (opened + ``dispute_days``, the reason's
     typical days to resolve; the latest when several).
     ``promised``: the part under an open promise, with ``promise_date`` and ``promise_deadline``."""
@@ -221,6 +222,8 @@ def _shift(day, offset):
 def _dated(row, expected, early, late, today, habit, policy, due=None):
     """Set the row's dates: nothing before today; one already late comes from today (see the module)."""
     if expected < today:
+        if due is not None and row.reason:
+            row.reason = (row.reason[0], {**row.reason[1], "late": (today - due).days})
         tail = (
             habit.learned.quantiles(policy.quantiles, above=(today - due).days - 1) if habit.learned and due else None
         )
@@ -312,7 +315,7 @@ def forecast_customer(customer, today, policy):
         if item.amount > 0:
             rows.extend(_item_rows(item, habit, risk_limit, today, policy))
         elif item.amount < 0:
-            kind = "credit_note" if item.credit_kind == "credit_note" else "unapplied"
+            kind = {"credit_note": "credit_note", "cash": "unapplied"}.get(item.credit_kind, "other_credit")
             if kind == "credit_note":
                 credit_notes += -item.amount
             rows.append(Row(item.key, "unapplied", -item.amount, 0.0, item.due, date_expected=None, reason=(kind, {})))

@@ -20,7 +20,7 @@ SLOTS = {"later": 13, "at_risk": 14, "unapplied": 15}
 
 # The columns every row takes from its outlook line.
 COMMON = SQL(
-    """line.id AS line_id, line.company_id, line.partner_id, line.team_id, line.user_id, line.currency_id,
+    """line.id AS line_id, line.company_id, line.partner_id, line.team_id, line.user_id, company.currency_id,
        line.move_id, line.date_due, line.date_expected, line.date_early, line.date_late"""
 )
 
@@ -98,7 +98,6 @@ class BillingOutlookWeek(models.Model):
             "partner_id",
             "move_id",
             "kind",
-            "currency_id",
             "amount_open",
             "amount_expected",
             "date_due",
@@ -109,7 +108,8 @@ class BillingOutlookWeek(models.Model):
             "team_id",
             "user_id",
         ],
-        "account.move": ["move_type"],
+        "account.move": ["origin_payment_id", "statement_line_id"],
+        "res.company": ["currency_id"],
     }
 
     # ------------------------------------------------------------------ weeks
@@ -176,6 +176,7 @@ class BillingOutlookWeek(models.Model):
                    %(late)s AS amount_late, LEAST(%(scenarios)s) AS amount_low, GREATEST(%(scenarios)s) AS amount_high,
                    0 AS amount_unapplied, 0 AS amount_not_expected
               FROM dated line
+              JOIN res_company company ON company.id = line.company_id
               CROSS JOIN LATERAL generate_series(
                     GREATEST(FLOOR(line.e / 7.0)::int, 0), LEAST(FLOOR(line.l / 7.0)::int, %(last)s)
               ) AS week(index))
@@ -193,8 +194,9 @@ class BillingOutlookWeek(models.Model):
 
     @api.model
     def _apart_rows(self, start):
-        """One row per line apart from the weeks: unapplied cash (not credit notes: they lowered the expected
-        amounts), customers at risk, and what is expected after the 13 weeks."""
+        """One row per line apart from the weeks: unapplied cash (payments and bank lines; not credit notes, they
+        lowered the expected amounts, nor other credits), customers at risk, and what is expected after the 13
+        weeks."""
         return SQL(
             """
             SELECT line.id * %(factor)s + CASE WHEN line.kind = 'unapplied' THEN %(unapplied)s
@@ -207,8 +209,10 @@ class BillingOutlookWeek(models.Model):
                    CASE WHEN line.kind = 'unapplied' THEN 0
                         WHEN line.basis = 'at_risk' THEN line.amount_open ELSE line.amount_expected END
               FROM billing_outlook_line line
+              JOIN res_company company ON company.id = line.company_id
               LEFT JOIN account_move move ON move.id = line.move_id
-             WHERE (line.kind = 'unapplied' AND COALESCE(move.move_type, 'entry') != 'out_refund')
+             WHERE (line.kind = 'unapplied'
+                    AND (move.id IS NULL OR move.origin_payment_id IS NOT NULL OR move.statement_line_id IS NOT NULL))
                 OR (line.kind = 'item' AND line.basis = 'at_risk')
                 OR (line.kind = 'item' AND COALESCE(line.basis, '') != 'at_risk' AND line.amount_expected > 0
                     AND line.date_expected >= %(start)s::date + 7 * %(weeks)s)

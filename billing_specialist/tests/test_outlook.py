@@ -1,8 +1,9 @@
 from datetime import timedelta
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools import SQL
 
 from .common import BillingDisputeCommon, JsonRpcCallMixin
 
@@ -85,6 +86,28 @@ class TestOutlook(OutlookCommon):
         self.assertEqual(promised.date_late, self.today + 7 * D, "the promise's deadline (tolerance 3 days)")
         self.assertEqual(sum(rows.mapped("amount_open")), 1000.0)
 
+    def test_foreign_currency_invoice_in_company_currency(self):
+        """An invoice of 1,000 EUR at 2 EUR per company unit is 500 open; a promise of 600 EUR and a dispute of
+        200 EUR are 300 and 100 of it, the rest 100."""
+        eur = self.setup_other_currency("EUR", rates=[("2000-01-01", 2.0)])
+        invoice = self._invoice(1000.0, currency_id=eur.id, invoice_date=self.today - 40 * D)
+        invoice.invoice_date_due = self.today - 10 * D
+        self.assertEqual(invoice.amount_residual_signed, 500.0)
+        self._open_case(invoice, amount=200.0)
+        self.env(user=self.specialist)["billing.promise"].create(
+            {
+                "partner_id": self.customer.id,
+                "move_ids": [Command.set(invoice.ids)],
+                "amount": 600.0,
+                "date": self.today + 4 * D,
+            }
+        )
+        self._refresh()
+        rows = self._rows(invoice)
+        by_basis = {row.basis: row.amount_open for row in rows}
+        self.assertEqual(by_basis, {"dispute": 100.0, "promise": 300.0, "default": 100.0})
+        self.assertEqual(set(rows.currency_id), {self.company.currency_id})
+
     def test_dispute_held_back_by_the_reason_typical_time(self):
         """Three closed pricing cases took 25 days: a pricing dispute opened today is expected after 25 days; a
         reason without closed cases holds for the company default (30 days)."""
@@ -150,6 +173,7 @@ class TestOutlook(OutlookCommon):
         self.assertIn("Stopped paying", rows[0].reason)
         other = self._rows(other_old)
         self.assertEqual((other.basis, other.amount_expected), ("habit", 500.0))
+        self.assertIn("Already 100 days late", other.reason)
         self.assertGreater(other.date_expected, self.today)
 
     def test_specialist_and_team_from_the_collection_account(self):
@@ -173,9 +197,47 @@ class TestOutlook(OutlookCommon):
             self.assertLessEqual(low, expected)
             self.assertGreaterEqual(high, expected)
         self.assertTrue(any(high > low for _start, _expected, low, high in weeks), "a visible band")
+        # The pivot's sums, as the web client asks them (the currency is the company's, not stored on the rows).
+        groups = self.Line.with_user(self.specialist).read_group(
+            [("company_id", "=", self.company.id)], ["amount_open:sum", "amount_expected:sum"], ["kind"]
+        )
+        by_kind = {group["kind"]: (group["amount_open"], group["amount_expected"]) for group in groups}
+        self.assertEqual(by_kind, {"item": (700.0, 700.0), "unapplied": (999.0, 0.0)})
         for weeks_asked in (0, 105, -3):
             with self.assertRaises(ValueError):
                 self.Line._billing_weekly(weeks=weeks_asked)
+
+    def test_refresh_learns_but_applies_nothing(self):
+        """Payment dates are the customers' (THREAT-MODEL.md): the outlook learns from them and writes its own rows,
+        nothing else: no reconciliation, invoice, promise, case, collection account or message changes."""
+        self._history(self.customer, 20)
+        invoice = self._due_invoice(1000.0, self.today - 90 * D)
+        self._payment(250.0)
+        self._open_case(self._due_invoice(300.0, self.today), amount=100.0)
+        self.env.flush_all()
+        tables = (
+            "account_move",
+            "account_move_line",
+            "account_partial_reconcile",
+            "billing_promise",
+            "billing_dispute",
+            "billing_collection",
+            "mail_message",
+            "mail_activity",
+        )
+
+        def state():
+            found = {}
+            for table in tables:
+                self.env.cr.execute(SQL("SELECT COUNT(*), MAX(write_date) FROM %s", SQL.identifier(table)))
+                found[table] = self.env.cr.fetchone()
+            return found
+
+        before = state()
+        self._refresh()
+        self.assertEqual(state(), before)
+        self.assertEqual(invoice.amount_residual, 1000.0)
+        self.assertTrue(self._rows(invoice))
 
     def test_refresh_is_idempotent(self):
         self._history(self.customer, 5)
@@ -220,6 +282,30 @@ class TestOutlook(OutlookCommon):
         # Refreshing from the screen refreshes the user's own companies only.
         self.Line.with_user(outsider).action_billing_refresh()
         self.assertTrue(self._rows(ours))
+
+    def test_settings_are_bounded(self):
+        for field, value in (
+            ("billing_outlook_default_days", 366),
+            ("billing_outlook_default_days", -31),
+            ("billing_outlook_default_spread", -1),
+            ("billing_outlook_default_spread", 181),
+            ("billing_outlook_dispute_days", 0),
+            ("billing_outlook_dispute_days", 10**6),
+        ):
+            with self.subTest(field=field, value=value), self.assertRaises(ValidationError):
+                self.company.write({field: value})
+        self.assertEqual(self.company.billing_outlook_default_days, 10)
+
+    def test_refresh_for_a_company_the_user_does_not_have_is_refused(self):
+        other_company = self.setup_other_company(name="Outlook Context Co")["company"]
+        journal = self.env["account.journal"].search(
+            [("company_id", "=", other_company.id), ("type", "=", "sale")], limit=1
+        )
+        theirs = self._invoice(555.0, company_id=other_company.id, journal_id=journal.id)
+        Line = self.Line.with_user(self.specialist).with_context(allowed_company_ids=other_company.ids)
+        with self.assertRaises(AccessError):
+            Line.action_billing_refresh()
+        self.assertFalse(self._rows(theirs))
 
     def test_users_cannot_write_rows(self):
         invoice = self._due_invoice(100.0, self.today)

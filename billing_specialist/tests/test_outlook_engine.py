@@ -144,6 +144,11 @@ class TestOutlookEngine(BaseCase):
         expected = {r.key: r.amount_expected for r in rows}
         self.assertEqual(expected, {1: 0.0, 2: 400.0, 3: 0.0})
         self.assertEqual([r.kind for r in rows if r.key == 3], ["unapplied"])
+        # Another credit (a journal entry): shown apart, neither netted nor a payment.
+        other = (*items[:2], Item(4, TODAY, -400.0, credit_kind="other"))
+        rows = engine.forecast_customer(Customer(other, history(0, 30)), TODAY, POLICY)
+        self.assertEqual({r.key: r.amount_expected for r in rows}, {1: 300.0, 2: 500.0, 4: 0.0})
+        self.assertEqual([r.reason[0] for r in rows if r.key == 4], ["other_credit"])
 
     def test_customer_who_stopped_paying_is_at_risk(self):
         """Paid 20 days late for a year, then nothing for 90 days with items 80 days overdue: at risk."""
