@@ -251,21 +251,19 @@ class BillingOutlookWeek(models.Model):
 
     @api.model
     def _refresh_stale(self, companies):
-        """Compute again the outlook of those ``companies`` not computed today (or never)."""
+        """Compute again the outlook of those ``companies`` not computed today (``billing_outlook_date``, the
+        user's day) or never."""
         self._check_reader(companies)
-        Line = self.env["billing.outlook.line"].sudo()
         today = fields.Date.context_today(self)
-        fresh = {
-            company.id
-            for company, refreshed in Line._read_group(
-                [("company_id", "in", companies.ids)], ["company_id"], ["date_refreshed:min"]
-            )
-            if refreshed and refreshed >= today
-        }
-        stale = companies.filtered(lambda company: company.id not in fresh)
-        if stale:
-            Line._billing_refresh(stale.sudo())
-        return stale
+
+        def stale(company):
+            computed = company.sudo().billing_outlook_date
+            return not computed or fields.Datetime.context_timestamp(self, computed).date() < today
+
+        to_refresh = companies.filtered(stale)
+        if to_refresh:
+            self.env["billing.outlook.line"].sudo()._billing_refresh(to_refresh.sudo())
+        return to_refresh
 
     @api.model
     def _weekly(self, domain):

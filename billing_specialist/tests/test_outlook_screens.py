@@ -27,7 +27,9 @@ class OutlookCommon(BillingDisputeCommon):
 
     def _line(self, amount, weeks, partner=None, **vals):
         """An outlook row computed today (the system's): ``weeks`` = (early, expected, late) week numbers, 0 this
-        one, each date the week's second day."""
+        one, each date the week's second day. The company's outlook is marked computed now."""
+        self.company.sudo().billing_outlook_date = fields.Datetime.now()
+        self.env.flush_all()  # the refresh writes its date in SQL
         early, expected, late = (self.start + timedelta(weeks=week, days=1) for week in weeks)
         return (
             self.env["billing.outlook.line"]
@@ -154,6 +156,8 @@ class TestOutlookWeeks(OutlookCommon):
     def test_the_screen_refreshes_an_outlook_older_than_today(self):
         invoice = self._invoice(1200.0, invoice_date=self.today, invoice_date_due=self.today + timedelta(days=10))
         old = self._line(999.0, (1, 1, 1), date_refreshed=self.today - timedelta(days=1))
+        self.company.sudo().billing_outlook_date = fields.Datetime.now() - timedelta(days=1)
+        self.env.flush_all()  # the refresh writes its date in SQL
         self.Week.with_user(self.specialist).action_open_outlook()
         self.assertFalse(old.exists(), "yesterday's outlook was computed again")
         lines = self.env["billing.outlook.line"].search([("company_id", "=", self.company.id)])
