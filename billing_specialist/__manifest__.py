@@ -78,6 +78,8 @@
         "views/res_partner_collection_views.xml",
         # Reports of collections (the collector report hangs under the collections menu)
         "report/billing_collector_report_views.xml",
+        # Reports: the cash outlook's screens (Cash Outlook, Outlook Accuracy, under Reporting)
+        "report/billing_outlook_views.xml",
         # Invoicing: pre-send checks
         "views/billing_invoice_check_views.xml",
         "wizards/billing_invoice_check_override_views.xml",

@@ -19,6 +19,7 @@ TOURS=(
     billing_specialist/tests/test_billing_run_tour.py
     billing_specialist/tests/test_remittance_origin.py::TestRemittanceOriginTour
     billing_specialist/tests/test_matching_fee_rules_tour.py
+    billing_specialist/tests/test_outlook_tour.py
 )
 
 ensure_odoo

@@ -8,3 +8,4 @@ from . import billing_promise_demo
 from . import billing_invoice_run_demo
 from . import billing_match_fee_rule_demo
 from . import billing_credit_demo
+from . import billing_outlook_demo

@@ -8,3 +8,7 @@ from . import billing_worklist
 from . import billing_worklist_cockpit
 from . import billing_collector_report
 from . import billing_worklist_credit
+from . import billing_outlook_week
+from . import billing_outlook_snapshot
+from . import billing_outlook_accuracy
+from . import billing_outlook_report

@@ -145,6 +145,12 @@ KPI_ROWS = [
         "money",
         _lt("Overdue invoices covered by an open promise, not yet past its deadline"),
     ),
+    (
+        "outlook_expected_4w",
+        _lt("Expected next 4 weeks"),
+        "money",
+        _lt("Cash outlook today: receipts expected this week and the 3 after; unapplied cash apart"),
+    ),
 ]
 
 # The key figures about today, not about the period: they have no previous period, hence no change.
@@ -154,6 +160,7 @@ TODAY_KPIS = frozenset(
         "collection_followup_amount",
         "collection_disputed_amount",
         "collection_promised_amount",
+        "outlook_expected_4w",
     )
 )
 
@@ -228,6 +235,7 @@ KPI_GROUPS = [
             "payments_count",
             "payments_amount",
             "unapplied_credits_end",
+            "outlook_expected_4w",
         ),
     ),
     (

@@ -91,6 +91,8 @@ from . import test_reporting_wizard
 from . import test_outlook_engine
 from . import test_outlook
 from . import test_outlook_concurrency
+from . import test_outlook_screens
+from . import test_outlook_tour
 from . import test_statement
 from . import test_statement_pdf
 

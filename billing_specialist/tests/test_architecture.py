@@ -166,6 +166,10 @@ FILES = {
     "report/billing_workbook.py": "reports",
     "outlook/": "reports",
     "models/billing_outlook_line.py": "reports",
+    "report/billing_outlook_week.py": "reports",
+    "report/billing_outlook_snapshot.py": "reports",
+    "report/billing_outlook_accuracy.py": "reports",
+    "report/billing_outlook_report.py": "reports",
     "wizards/billing_report_aging_line.py": "reports",
     "wizards/billing_report_open_item.py": "reports",
     "wizards/billing_report_wizard.py": "reports",
@@ -182,6 +186,7 @@ FILES = {
     "demo/billing_followup_run_demo.py": "collections",
     "demo/billing_promise_demo.py": "collections",
     "demo/billing_invoice_run_demo.py": "invoicing",
+    "demo/billing_outlook_demo.py": "reports",
     "migrations/": "demo",
 }
 

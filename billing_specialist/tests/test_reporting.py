@@ -220,7 +220,9 @@ class TestBillingReporting(BillingDisputeCommon):
         action = wizard.action_download_xlsx()
         attachment = self.env["ir.attachment"].browse(int(action["url"].split("/")[3].split("?")[0]))
         book = openpyxl.load_workbook(io.BytesIO(attachment.raw))
-        self.assertEqual(book.sheetnames, ["Summary", "Aging", "Invoices", "Disputes", "Matching", "Billing Errors"])
+        self.assertEqual(
+            book.sheetnames, ["Summary", "Aging", "Invoices", "Disputes", "Matching", "Billing Errors", "Cash Outlook"]
+        )
         summary = book["Summary"]
         values = {summary.cell(row, 1).value: summary.cell(row, 2).value for row in range(7, 45)}
         self.assertEqual(values["Invoices issued"], 2)
@@ -261,7 +263,13 @@ class TestBillingReporting(BillingDisputeCommon):
         contributions = self.env["billing.report.hook"]._billing_report_contributions()
         self.assertEqual(
             [model._name for model in contributions],
-            ["billing.dispute.report", "billing.match.report", "billing.collection.report", "billing.invoice.report"],
+            [
+                "billing.dispute.report",
+                "billing.match.report",
+                "billing.collection.report",
+                "billing.invoice.report",
+                "billing.outlook.report",
+            ],
         )
         scope = ReportScope.of(self.company, *self.period, partner_ids=[self.customer.id])
         self.assertEqual(scope.partner_ids, (self.customer.id,))
