@@ -110,6 +110,8 @@ class BillingOutlookLine(models.Model):
             "billing.collection",
         ):
             self.env[model].flush_model()
+        # A pending ORM write of the company's date would be flushed after the update below and overwrite it.
+        company.flush_recordset(["billing_outlook_date"])
         # One refresh of a company at a time: the second one's update of the company's row waits, then fails on
         # the first one's (REPEATABLE READ), so two refreshes never both insert rows (docs/CONCURRENCY.md).
         self.env.cr.execute(
