@@ -10,6 +10,8 @@ from odoo import Command
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
+from ..exceptions import BillingCheckBlocked
+from ..models.billing_dispute_line import BOOKING_KEY
 from ..models.billing_report_hook import ReportScope
 from .test_credit import CreditCommon
 
@@ -152,3 +154,60 @@ class TestAttackOutlookSheet(CreditCommon):
         cells = [cell for row in sheet.iter_rows() for cell in row if cell.value == evil.name]
         self.assertTrue(cells, "the customer is on the sheet")
         self.assertTrue(all(cell.data_type == "s" for cell in cells), "written as text, never a formula")
+
+
+@tagged("post_install", "-at_install")
+class TestAttackHeldInvoice(CreditCommon):
+    def test_forged_booking_and_override_keys_post_nothing(self):
+        """A held customer's draft is refused whatever the client puts in the context (the dispute's booking key
+        and the override are Python objects, JSON cannot forge them)."""
+        Check = self.env["billing.invoice.check"]
+        Check._ensure_for_companies(self.company)
+        checks = Check.search([("company_id", "=", self.company.id)])
+        checks.mode = "off"
+        checks.filtered(lambda c: c.code == "credit_hold").mode = "block"
+        self._invoice(1500.0)
+        self.assertEqual(self._status().state, "hold")
+        draft = self._invoice(100.0, post=False)
+        keys = {BOOKING_KEY: True, "billing_check_override": {"reason": "x"}, "active_test": False, "tz": "Etc/GMT-14"}
+        for user in (self.specialist, self.manager):
+            with self.subTest(user=user.login), self.assertRaises(BillingCheckBlocked):
+                draft.with_user(user).with_context(**keys).action_post()
+        self.assertEqual(draft.state, "draft")
+
+
+@tagged("post_install", "-at_install")
+class TestAttackOutlookGroups(CreditCommon):
+    def test_read_group_keeps_companies_apart(self):
+        other = self.setup_other_company()["company"]
+        self.manager.write({"company_ids": [Command.link(other.id)]})
+        Line = self.env["billing.outlook.line"].sudo()
+        week = self.env["billing.outlook.week"]._week_start() + timedelta(days=8)
+        for company, amount in ((self.company, 100.0), (other, 5000.0)):
+            Line.create(
+                {
+                    "company_id": company.id,
+                    "partner_id": self.customer.id,
+                    "kind": "item",
+                    "amount_open": amount,
+                    "amount_expected": amount,
+                    "date_expected": week,
+                    "date_refreshed": self.today,
+                }
+            )
+        self.env.flush_all()
+        for user, context in (
+            (self.specialist, {}),
+            (self.manager, {"allowed_company_ids": [self.company.id]}),
+        ):
+            Week = self.env["billing.outlook.week"].with_user(user).with_context(**context)
+            groups = Week.read_group([], ["amount_expected:sum", "amount_high:sum"], ["company_id"])
+            with self.subTest(user=user.login):
+                self.assertEqual([g["company_id"][0] for g in groups], self.company.ids)
+                self.assertEqual(groups[0]["amount_expected"], 100.0)
+                accuracy = self.env["billing.outlook.accuracy"].with_user(user).with_context(**context)
+                self.assertFalse(accuracy.read_group([("company_id", "=", other.id)], ["company_id"], ["company_id"]))
+        with self.assertRaises(AccessError):
+            self.env["billing.outlook.week"].with_user(self.specialist).with_context(
+                allowed_company_ids=[other.id]
+            ).read_group([], ["amount_expected:sum"], ["company_id"])
