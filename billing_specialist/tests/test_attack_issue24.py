@@ -211,3 +211,15 @@ class TestAttackOutlookGroups(CreditCommon):
             self.env["billing.outlook.week"].with_user(self.specialist).with_context(
                 allowed_company_ids=[other.id]
             ).read_group([], ["amount_expected:sum"], ["company_id"])
+
+
+@tagged("post_install", "-at_install")
+class TestAttackStatusRank(CreditCommon):
+    def test_manager_cannot_write_the_rank_that_puts_holds_first(self):
+        """``state_rank`` (stored, computed from the state) orders held customers first: no client writes it."""
+        self._invoice(1500.0)
+        status = self._status()
+        self.assertEqual(status.state_rank, 2)
+        with self.assertRaises(AccessError):
+            status.with_user(self.manager).write({"state_rank": 0})
+        self.assertEqual(status.state_rank, 2)
