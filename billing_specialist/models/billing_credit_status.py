@@ -28,6 +28,7 @@ PROTECTED_FIELDS = frozenset(
         "partner_id",
         "company_id",
         "state",
+        "state_rank",
         "reasons",
         "exposure",
         "credit_limit",
