@@ -223,3 +223,40 @@ class TestAttackStatusRank(CreditCommon):
         with self.assertRaises(AccessError):
             status.with_user(self.manager).write({"state_rank": 0})
         self.assertEqual(status.state_rank, 2)
+
+
+@tagged("post_install", "-at_install")
+class TestAttackSettingsAndNames(CreditCommon):
+    def test_impossible_outlook_and_credit_settings_are_refused(self):
+        """Huge, negative and NaN values never reach a company's outlook or hold rules."""
+        fields_ = (
+            "billing_outlook_default_days",
+            "billing_outlook_default_spread",
+            "billing_outlook_dispute_days",
+            "billing_credit_hold_overdue_days",
+            "billing_credit_hold_broken_promises",
+            "billing_credit_watch_percent",
+        )
+        before = self.company.read(list(fields_))[0]
+        for fname in fields_:
+            for value in (-1000, 10**9, math.nan, math.inf):
+                with self.subTest(field=fname, value=value):
+                    refused = None
+                    try:
+                        with self.env.cr.savepoint():
+                            self.company.write({fname: value})
+                            self.company.flush_recordset()
+                    except (ValidationError, ValueError, OverflowError) as error:
+                        refused = error
+                    self.assertTrue(refused, "refused")
+        self.company.invalidate_recordset()
+        self.assertEqual(self.company.read(list(fields_))[0], before)
+
+    def test_a_look_alike_name_is_another_customer(self):
+        """The hold is the customer's (its id), never a name: a Cyrillic look-alike is not held, nor releases."""
+        self._invoice(1500.0)
+        self.assertEqual(self._status().state, "hold")
+        twin = self.env["res.partner"].create({"name": "\u0410cme Retail", "is_company": True})
+        self.assertFalse(twin._billing_credit_status(self.company))
+        self.assertEqual(twin.with_user(self.specialist).billing_credit_state, "ok")
+        self.assertEqual(self.customer.with_user(self.specialist).billing_credit_state, "hold")
