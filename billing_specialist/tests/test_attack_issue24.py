@@ -260,3 +260,24 @@ class TestAttackSettingsAndNames(CreditCommon):
         self.assertFalse(twin._billing_credit_status(self.company))
         self.assertEqual(twin.with_user(self.specialist).billing_credit_state, "ok")
         self.assertEqual(self.customer.with_user(self.specialist).billing_credit_state, "hold")
+
+
+@tagged("post_install", "-at_install")
+class TestAttackDraftCreditNote(CreditCommon):
+    def test_a_draft_credit_note_releases_nothing(self):
+        """A draft credit note is not money the customer owes less (until posted): a specialist's draft of any
+        amount must not take a held customer out of hold, to be deleted once the orders went through."""
+        self._invoice(1500.0)
+        self.assertEqual(self._status().state, "hold")
+        refund = self.env(user=self.specialist)["account.move"].create(
+            {
+                "move_type": "out_refund",
+                "partner_id": self.customer.id,
+                "invoice_line_ids": [Command.create({"name": "Goodwill", "price_unit": 1e6, "tax_ids": []})],
+            }
+        )
+        self.assertEqual(refund.state, "draft")
+        status = self._status()
+        self.assertEqual((status.state, status.exposure), ("hold", 1500.0))
+        refund.action_post()
+        self.assertEqual(self._status().state, "ok", "posted, it lowers what the customer owes")
