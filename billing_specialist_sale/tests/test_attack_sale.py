@@ -43,3 +43,13 @@ class TestAttackSaleHold(SaleCreditCommon):
         order = self._order(300.0, partner=self.other_customer, user=self.specialist)
         order.with_user(self.specialist).action_confirm()
         self.assertEqual(order.state, "sale")
+
+    def test_order_created_confirmed_is_refused(self):
+        """``create({"state": "sale"})`` over RPC never goes through ``action_confirm``: refused as well."""
+        self._put_on_hold()
+        vals = {"partner_id": self.customer_contact.id, "company_id": self.company.id, "state": "sale"}
+        with self.assertRaises(UserError):
+            self.env(user=self.specialist)["sale.order"].with_context(**CLIENT_KEYS).create(vals)
+        self.assertFalse(self.env["sale.order"].search([("partner_id", "=", self.customer_contact.id)]))
+        ok = self.env(user=self.specialist)["sale.order"].create({**vals, "partner_id": self.other_customer.id})
+        self.assertEqual(ok.state, "sale", "an OK customer's order is left alone")
