@@ -53,14 +53,12 @@ class SaleOrder(models.Model):
                 statuses |= partner.commercial_partner_id.sudo()._billing_credit_status(self.company_id)
         return (statuses.filtered(lambda status: status.state == "hold") or statuses)[:1]
 
-    def _billing_held(self):
-        """The orders of self whose customer is on hold, not overridden by a billing manager."""
+    def _billing_held(self, states=("draft", "sent")):
+        """The orders of self in ``states`` whose customer is on hold, not overridden by a billing manager."""
         overridden = self.env.cr.cache.get(_OVERRIDDEN, ())
         return self.filtered(
             lambda order: (
-                order.id not in overridden
-                and order.state in ("draft", "sent")
-                and order._billing_credit_status().state == "hold"
+                order.id not in overridden and order.state in states and order._billing_credit_status().state == "hold"
             )
         )
 
@@ -86,6 +84,15 @@ class SaleOrder(models.Model):
             )
         lines.append(self.env._("A billing manager can confirm it despite the hold."))
         return "\n".join(lines)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """An order created confirmed (a client's ``state``) skips ``action_confirm``: a held one is refused."""
+        orders = super().create(vals_list)
+        held = orders._billing_held(states=("sale",))
+        if held:
+            raise UserError("\n\n".join(held.mapped(lambda order: order._billing_hold_message())))
+        return orders
 
     def write(self, vals):
         """A client writing the state skips ``action_confirm``: a held order is refused here too (``action_confirm``
