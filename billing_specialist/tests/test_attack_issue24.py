@@ -174,6 +174,12 @@ class TestAttackHeldInvoice(CreditCommon):
             with self.subTest(user=user.login), self.assertRaises(BillingCheckBlocked):
                 draft.with_user(user).with_context(**keys).action_post()
         self.assertEqual(draft.state, "draft")
+        # Odoo's write takes a state: "posted" written directly skips ``_post`` and every pre-send check.
+        for user in (self.specialist, self.manager):
+            with self.subTest(user=user.login, path="write"), self.assertRaises(UserError):
+                draft.with_user(user).write({"state": "posted"})
+        draft.invalidate_recordset()
+        self.assertEqual(draft.state, "draft")
 
 
 @tagged("post_install", "-at_install")
