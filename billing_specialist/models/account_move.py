@@ -70,6 +70,10 @@ class CheckOverride:
 
 
 CHECK_OVERRIDE_KEY = "billing_check_override"
+# ``_post`` marks its own write of the state with this object (JSON cannot send it): any other write of the state
+# "posted" (a client's ``write``) runs the pre-send checks first.
+POSTING_KEY = "billing_posting"
+POSTING = object()
 
 
 class CallerKeepsFindings:
@@ -564,11 +568,17 @@ class AccountMove(models.Model):
 
     def _post(self, soft=True):
         self._billing_enforce_checks()
-        posted = super()._post(soft=soft)
+        posted = super(AccountMove, self.with_context(**{POSTING_KEY: POSTING}))._post(soft=soft).with_env(self.env)
         disputes = posted._billing_related_disputes()
         if disputes:  # entries no case involves cost one query, not a sync
             disputes._sync_state_with_accounting()
         return posted
+
+    def write(self, vals):
+        """Odoo's ``write`` takes the state "posted" from a client, without ``_post``: the checks run here then."""
+        if vals.get("state") == "posted" and self.env.context.get(POSTING_KEY) is not POSTING:
+            self._billing_enforce_checks()
+        return super().write(vals)
 
     def button_draft(self):
         disputes = self._billing_related_disputes()

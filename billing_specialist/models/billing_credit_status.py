@@ -28,6 +28,7 @@ PROTECTED_FIELDS = frozenset(
         "partner_id",
         "company_id",
         "state",
+        "state_rank",
         "reasons",
         "exposure",
         "credit_limit",
@@ -288,14 +289,15 @@ class BillingCreditStatus(models.Model):
     @api.model
     def _billing_drafts_and_promises(self, company, partner_ids, today):
         """({commercial partner: draft customer invoices, company currency}, {commercial partner: promises broken
-        (judged) in the last 90 days})."""
+        (judged) in the last 90 days}). A draft credit note lowers nothing until posted: anyone who drafts one could
+        otherwise release a hold and delete it."""
         self.env.cr.execute(
             SQL(
                 """
                 SELECT move.commercial_partner_id, SUM(move.amount_total_signed)
                   FROM account_move move
                  WHERE move.company_id = %(company)s AND move.state = 'draft'
-                   AND move.move_type IN ('out_invoice', 'out_refund')
+                   AND move.move_type = 'out_invoice'
                    AND move.commercial_partner_id IS NOT NULL
                    AND (%(all)s OR move.commercial_partner_id = ANY(%(partners)s))
                  GROUP BY move.commercial_partner_id

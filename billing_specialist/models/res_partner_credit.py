@@ -87,18 +87,25 @@ class ResPartner(models.Model):
     # ------------------------------------------------------------------ the limit is a manager's
 
     def _billing_limit_changes(self, vals):
-        """Whether ``vals`` change the credit limit of a customer (a commercial partner, or a contact becoming one)
-        in the current company. Contacts under a company take its limit from Odoo's own sync: not a change."""
+        """Whether ``vals`` change the credit limit of a customer in the current company. A contact under a company
+        (not a company itself) may only carry its company's limit, as Odoo's own sync writes it: any other value
+        would become the customer's limit once the contact is detached or made a company."""
         if not LIMIT_FIELDS.intersection(vals):
             return False
-        targets = self if "parent_id" in vals and not vals["parent_id"] else self.filtered(lambda p: not p.parent_id)
-        for partner in targets:
+        for partner in self:
             if "use_partner_credit_limit" in vals and bool(vals["use_partner_credit_limit"]) != bool(
                 partner.use_partner_credit_limit
             ):
                 return True
-            if "credit_limit" in vals and float(vals["credit_limit"] or 0.0) != partner.credit_limit:
-                return True
+            if "credit_limit" in vals:
+                value = float(vals["credit_limit"] or 0.0)
+                parent = partner.browse(vals["parent_id"]) if "parent_id" in vals else partner.parent_id
+                is_company = vals["is_company"] if "is_company" in vals else partner.is_company
+                if parent and not is_company:
+                    if value not in (partner.credit_limit, parent.commercial_partner_id.credit_limit):
+                        return True
+                elif value != partner.credit_limit:
+                    return True
         return False
 
     def _billing_check_limit_rights(self):
@@ -125,11 +132,13 @@ class ResPartner(models.Model):
         for vals in vals_list:
             self._billing_check_limit_value(vals)
         default = self._fields["credit_limit"].get_company_dependent_fallback(self) or 0.0
-        if any(
-            float(vals.get("credit_limit") or 0.0) not in (0.0, default) and not vals.get("parent_id")
-            for vals in vals_list
-        ):  # the company's default limit, as the form proposes it, is no change
-            self._billing_check_limit_rights()
+        for vals in vals_list:
+            # the company's default limit, as the form proposes it, is no change; nor is a contact's company's limit
+            allowed = {0.0, default}
+            if vals.get("parent_id") and not vals.get("is_company"):
+                allowed.add(self.browse(vals["parent_id"]).commercial_partner_id.credit_limit)
+            if float(vals.get("credit_limit") or 0.0) not in allowed:
+                self._billing_check_limit_rights()
         return super().create(vals_list)
 
     def write(self, vals):

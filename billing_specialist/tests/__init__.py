@@ -107,4 +107,5 @@ from . import test_credit_portal
 from . import test_architecture
 from . import test_protected_fields
 from . import test_attack_issue23
+from . import test_attack_issue24
 from . import test_matching_workbench_concurrency

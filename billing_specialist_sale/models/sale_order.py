@@ -32,7 +32,7 @@ class SaleOrder(models.Model):
         help="What the customer pays to be released from the hold (company currency); 0 when paying cannot.",
     )
 
-    @api.depends("partner_id", "company_id")
+    @api.depends("partner_id", "partner_invoice_id", "company_id")
     def _compute_billing_credit(self):
         for order in self:
             status = order._billing_credit_status()
@@ -42,21 +42,23 @@ class SaleOrder(models.Model):
             order.billing_amount_to_release = status.amount_to_release if status else 0.0
 
     def _billing_credit_status(self):
-        """The credit status of the order's customer in the order's company (empty when OK)."""
+        """The credit status of the order's customer in the order's company (empty when OK); the invoice address's
+        when that one is on hold (it is who pays: an order for another customer must not go around the hold)."""
         self.ensure_one()
-        partner = self.partner_id.commercial_partner_id
-        if not partner or not self.company_id:
-            return self.env["billing.credit.status"]
-        return partner.sudo()._billing_credit_status(self.company_id)
+        statuses = self.env["billing.credit.status"]
+        if not self.company_id:
+            return statuses
+        for partner in (self.partner_id, self.partner_invoice_id):
+            if partner.commercial_partner_id:
+                statuses |= partner.commercial_partner_id.sudo()._billing_credit_status(self.company_id)
+        return (statuses.filtered(lambda status: status.state == "hold") or statuses)[:1]
 
-    def _billing_held(self):
-        """The orders of self whose customer is on hold, not overridden by a billing manager."""
+    def _billing_held(self, states=("draft", "sent")):
+        """The orders of self in ``states`` whose customer is on hold, not overridden by a billing manager."""
         overridden = self.env.cr.cache.get(_OVERRIDDEN, ())
         return self.filtered(
             lambda order: (
-                order.id not in overridden
-                and order.state in ("draft", "sent")
-                and order._billing_credit_status().state == "hold"
+                order.id not in overridden and order.state in states and order._billing_credit_status().state == "hold"
             )
         )
 
@@ -67,7 +69,7 @@ class SaleOrder(models.Model):
             self.env._(
                 "%(order)s cannot be confirmed: %(customer)s is on credit hold in %(company)s.",
                 order=self.name,
-                customer=self.partner_id.commercial_partner_id.display_name,
+                customer=status.partner_id.display_name,
                 company=self.company_id.name,
             )
         ]
@@ -82,6 +84,24 @@ class SaleOrder(models.Model):
             )
         lines.append(self.env._("A billing manager can confirm it despite the hold."))
         return "\n".join(lines)
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """An order created confirmed (a client's ``state``) skips ``action_confirm``: a held one is refused."""
+        orders = super().create(vals_list)
+        held = orders._billing_held(states=("sale",))
+        if held:
+            raise UserError("\n\n".join(held.mapped(lambda order: order._billing_hold_message())))
+        return orders
+
+    def write(self, vals):
+        """A client writing the state skips ``action_confirm``: a held order is refused here too (``action_confirm``
+        and the override reach this write with the order already checked)."""
+        if vals.get("state") == "sale":
+            held = self._billing_held()
+            if held:
+                raise UserError("\n\n".join(held.mapped(lambda order: order._billing_hold_message())))
+        return super().write(vals)
 
     def action_confirm(self):
         held = self._billing_held()
@@ -114,7 +134,7 @@ class SaleOrder(models.Model):
             "%(what)s It was not confirmed: %(customer)s is on credit hold. A billing manager can confirm it "
             "despite the hold (Confirm despite Credit Hold), or it can be confirmed once the hold is released.",
             what=what,
-            customer=self.partner_id.commercial_partner_id.display_name,
+            customer=(self._billing_credit_status().partner_id or self.partner_id.commercial_partner_id).display_name,
         )
         self.sudo().message_post(body=note, subtype_xmlid="mail.mt_note")
         user = self.user_id or self.team_id.user_id
