@@ -1,27 +1,18 @@
-from odoo import api, models
+from odoo import models
 
 # What changes a confirmed order's amount left to invoice (quantities delivered only matter to sale's own figure).
 _AMOUNT_FIELDS = frozenset({"product_uom_qty", "price_unit", "discount", "tax_id", "product_id"})
 
 
 class SaleOrderLine(models.Model):
-    _inherit = "sale.order.line"
+    """A line added to, changed on or removed from a confirmed order changes its customer's exposure: noted for the
+    recompute before commit (billing_specialist's ``billing.credit.event.mixin``)."""
 
-    def _billing_touch_credit(self):
-        self.order_id.filtered(lambda order: order.state == "sale")._billing_recompute_credit_later()
+    _name = "sale.order.line"
+    _inherit = ["sale.order.line", "billing.credit.event.mixin"]
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        lines = super().create(vals_list)
-        lines._billing_touch_credit()
-        return lines
+    _billing_credit_fields = _AMOUNT_FIELDS
+    _billing_credit_partner_fields = frozenset()  # a line never moves to another order
 
-    def write(self, vals):
-        result = super().write(vals)
-        if _AMOUNT_FIELDS.intersection(vals):
-            self._billing_touch_credit()
-        return result
-
-    def unlink(self):
-        self._billing_touch_credit()
-        return super().unlink()
+    def _billing_credit_pairs(self):
+        return ((order.partner_id.id, order.company_id.id) for order in self.order_id if order.state == "sale")
