@@ -55,6 +55,7 @@ cat >&2 <<MSG
     back office, billing manager without Administration: manager / manager
     back office, billing specialist: billing / billing
     portal customer (Harbor Supplies): portal / portal
+    portal customer on credit hold (Redwood Builders): redwood / redwood
 
 MSG
 exec "$PYTHON" -m odoo server -d "$DB" --db-filter="^$DB\$" --addons-path="$ADDONS" \

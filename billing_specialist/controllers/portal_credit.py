@@ -14,7 +14,7 @@ class BillingCreditPortal(CustomerPortal):
 
     @staticmethod
     def _billing_credit_banner():
-        """{"amount": text or False} when the user's own commercial entity is on credit hold in the user's company
+        """{"amount": text or False, "url": the invoices to pay} when the user's own commercial entity is on credit hold in the user's company
         (False otherwise: OK, watch, an internal user, another customer's state is never read)."""
         user = request.env.user
         if not user._is_portal():
@@ -26,4 +26,9 @@ class BillingCreditPortal(CustomerPortal):
             return False
         currency = status.currency_id
         releasable = currency.compare_amounts(status.amount_to_release, 0) > 0
-        return {"amount": currency.format(status.amount_to_release) if releasable else False}
+        # Held for old overdue items: those invoices; above the limit only: all of them (nothing may be overdue).
+        overdue = currency.compare_amounts(status.overdue_amount, 0) > 0
+        return {
+            "amount": currency.format(status.amount_to_release) if releasable else False,
+            "url": "/my/invoices?filterby=overdue_invoices" if overdue else "/my/invoices",
+        }

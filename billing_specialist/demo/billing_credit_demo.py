@@ -21,12 +21,14 @@ class BillingCreditStatusDemo(models.Model):
         customers = self.env["res.partner"].union(*demo_customers(self.env))
         figures = self._billing_figures(company, customers.ids, fields.Date.context_today(self))
         rules = self._billing_rules(company)
+        # cash on a bank line not applied yet is paid: the limit is shown on a customer that has none waiting
+        waiting = self._billing_bank_cash(company, list(figures))
         # the customers no other rule holds or watches, largest exposure first
         free = sorted(
             (
                 (figs.exposure, partner_id)
                 for partner_id, figs in figures.items()
-                if figs.exposure > 0 and not judge(figs, rules).hold
+                if figs.exposure > 0 and not judge(figs, rules).hold and not waiting.get(partner_id)
             ),
             reverse=True,
         )

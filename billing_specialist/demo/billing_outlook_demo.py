@@ -1,5 +1,6 @@
-"""The cash outlook's demo: three customers who pay in three ways, so that the outlook has a visible band, and the
-weekly snapshots of the past five weeks, so that *Outlook Accuracy* has weeks to show.
+"""The cash outlook's demo: three customers who pay in three ways, so that the outlook has a visible band, one who
+stopped paying (at risk, apart), and the weekly snapshots of the past five weeks, so that *Outlook Accuracy* has weeks
+to show.
 
 The snapshots are taken by the real snapshot code (``billing.outlook.snapshot._take``, which computes the outlook
 again first) with the clock set back to a day of each of the past five weeks (freezegun, as Odoo's tests set the
@@ -14,14 +15,17 @@ from odoo import Command, api, fields, models
 
 from .ledger import bank_journal, sale_journal
 
-# (name, days late of each payment as a function of the draw): on time, always about 20 days late, erratic.
-HABITS = [
-    ("Meridian Foods", lambda rng: rng.randint(-1, 2)),
-    ("Tidewater Supply", lambda rng: rng.randint(18, 22)),
-    ("Orbit Labs", lambda rng: rng.randint(-5, 35)),
-]
 HISTORY = 8  # paid invoices per customer, one every four weeks
 OPEN_DUE_IN = (4, 11, 18, 26, 33, 47)  # days from today to the due dates of each customer's open invoices
+# (name, days late of each payment as a function of the draw, due dates of its open invoices): on time, always
+# about 20 days late, erratic, and one who stopped paying (its last payment 48 days ago, two invoices long overdue:
+# at risk, *Not Expected in 13 Weeks*)
+HABITS = [
+    ("Meridian Foods", lambda rng: rng.randint(-1, 2), OPEN_DUE_IN),
+    ("Tidewater Supply", lambda rng: rng.randint(18, 22), OPEN_DUE_IN),
+    ("Orbit Labs", lambda rng: rng.randint(-5, 35), OPEN_DUE_IN),
+    ("Stillwater Crafts", lambda rng: 10, (-65, -40, 12)),
+]
 SNAPSHOT_WEEKS = 5
 
 
@@ -30,25 +34,24 @@ class BillingOutlookDemo(models.Model):
 
     @api.model
     def _demo_generate_outlook(self):
-        """Three customers' paid history and open invoices, the outlook computed, then the snapshots."""
+        """Four customers' paid history and open invoices, the outlook computed, then the snapshots."""
         company = self.env.company
         if not company.chart_template:
             return
         rng = random.Random(24)
-        for index, (name, late) in enumerate(HABITS):
+        for index, (name, late, open_due) in enumerate(HABITS):
             customer = self.env["res.partner"].create({"name": name, "is_company": True})
-            self._demo_history(company, customer, rng, late, 900.0 + 350.0 * index)
+            self._demo_history(company, customer, rng, late, 900.0 + 350.0 * index, open_due)
         self._demo_snapshots(company)  # the last one, today's, leaves the outlook computed today
 
     @api.model
-    def _demo_history(self, company, customer, rng, late, amount):
-        """``HISTORY`` invoices paid ``late(rng)`` days after their due date, then open ones due soon."""
+    def _demo_history(self, company, customer, rng, late, amount, open_due=OPEN_DUE_IN):
+        """``HISTORY`` invoices paid ``late(rng)`` days after their due date, then open ones due in ``open_due``
+        days."""
         today = fields.Date.context_today(self)
         dates = [today - timedelta(days=60 + 28 * (HISTORY - number)) for number in range(HISTORY)]
-        dates += [today + timedelta(days=min(due - 30, 0)) for due in OPEN_DUE_IN]
-        dues = [day + timedelta(days=30) for day in dates[:HISTORY]] + [
-            today + timedelta(days=due) for due in OPEN_DUE_IN
-        ]
+        dates += [today + timedelta(days=min(due - 30, 0)) for due in open_due]
+        dues = [day + timedelta(days=30) for day in dates[:HISTORY]] + [today + timedelta(days=due) for due in open_due]
         invoices = self.env["account.move"].create(
             [
                 {

@@ -56,6 +56,7 @@ class CreditFigures:
     oldest_overdue_days: int = 0
     old_overdue_amount: float = 0.0  # open (undisputed) amount of the items overdue more than the hold's days
     broken: int = 0
+    overdue_covered: bool = False  # its unapplied cash and open credits cover all it has overdue: not late
 
 
 @dataclass
@@ -87,7 +88,9 @@ def judge(figures, rules):
             verdict.hold.append("exposure")
         elif figures.exposure * 100 >= figures.limit * rules.watch_percent:
             verdict.watch.append("exposure")
-    if rules.overdue_days > 0:
+    # Cash received and credits not applied yet that cover all the overdue items are to be applied, not paid again
+    # (the worklist says "paid, not applied yet: do not call"): the customer is not late.
+    if rules.overdue_days > 0 and not figures.overdue_covered:
         if figures.oldest_overdue_days > rules.overdue_days:
             verdict.hold.append("overdue")
         elif figures.oldest_overdue_days > rules.overdue_days // 2:
@@ -204,14 +207,17 @@ class BillingCreditStatus(models.Model):
     @api.model
     def _billing_receivable_figures(self, company, partner_ids, today, overdue_days):
         """{commercial partner: [open receivable, oldest overdue due date, open undisputed overdue beyond
-        ``overdue_days``]} of posted receivable items; ``partner_ids`` None: every customer of the company."""
+        ``overdue_days``, open undisputed overdue, open credits (unapplied payments, credit notes)]} of posted
+        receivable items; ``partner_ids`` None: every customer of the company."""
         limit_date = fields.Date.subtract(today, days=overdue_days) if overdue_days else today
         self.env.cr.execute(
             SQL(
                 """
                 SELECT partner.commercial_partner_id, SUM(aml.amount_residual),
                        MIN(aml.date_maturity) FILTER (WHERE %(overdue)s AND aml.date_maturity < %(today)s),
-                       SUM(%(undisputed)s) FILTER (WHERE %(overdue)s AND aml.date_maturity < %(limit_date)s)
+                       SUM(%(undisputed)s) FILTER (WHERE %(overdue)s AND aml.date_maturity < %(limit_date)s),
+                       SUM(%(undisputed)s) FILTER (WHERE %(overdue)s AND aml.date_maturity < %(today)s),
+                       -SUM(aml.amount_residual) FILTER (WHERE aml.amount_residual < 0)
                   FROM account_move_line aml
                   JOIN account_account account ON account.id = aml.account_id
                   JOIN account_move move ON move.id = aml.move_id
@@ -233,6 +239,28 @@ class BillingCreditStatus(models.Model):
             )
         )
         return {row[0]: list(row[1:]) for row in self.env.cr.fetchall()}
+
+    @api.model
+    def _billing_bank_cash(self, company, partner_ids):
+        """{commercial partner: incoming bank lines not reconciled that name it} (the worklist's unapplied bank
+        lines, collections' ``_bank_lines_query``; a payer's name alone is not the customer)."""
+        if not partner_ids:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT partner.commercial_partner_id, SUM(bank.amount)
+                  FROM (%(bank)s) AS bank
+                  JOIN res_partner partner ON partner.id = bank.partner_id
+                 WHERE bank.company_id = %(company)s AND partner.commercial_partner_id = ANY(%(partners)s)
+                 GROUP BY partner.commercial_partner_id
+                """,
+                bank=self.env["billing.worklist"]._bank_lines_query(),
+                company=company.id,
+                partners=list(partner_ids),
+            )
+        )
+        return dict(self.env.cr.fetchall())
 
     @api.model
     def _disputed_join(self):
@@ -340,12 +368,13 @@ class BillingCreditStatus(models.Model):
         if partner_ids is None:
             ids |= set(self.sudo().search([("company_id", "=", company.id)]).partner_id.ids)
         extra = self._billing_exposure_extra(list(ids), company)
+        bank = self._billing_bank_cash(company, [pid for pid, row in receivable.items() if row[3]])
         partners = self.env["res.partner"].sudo().with_company(company).browse(ids)
         use_limit = company.account_use_credit_limit
         money = company.currency_id.round
         result = {}
         for partner in partners:
-            open_amount, oldest_due, old_overdue = receivable.get(partner.id, (0.0, None, 0.0))
+            open_amount, oldest_due, old_overdue, overdue, credits = receivable.get(partner.id, (0.0, None, 0.0, 0, 0))
             result[partner.id] = CreditFigures(
                 exposure=money(
                     (open_amount or 0.0)
@@ -358,6 +387,7 @@ class BillingCreditStatus(models.Model):
                 oldest_overdue_days=(today - oldest_due).days if oldest_due else 0,
                 old_overdue_amount=money(old_overdue or 0.0),
                 broken=broken.get(partner.id) or 0,
+                overdue_covered=bool(overdue) and money((credits or 0.0) + bank.get(partner.id, 0.0) - overdue) >= 0,
             )
         return result
 

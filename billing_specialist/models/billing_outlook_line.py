@@ -8,7 +8,7 @@ import psycopg2
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError
-from odoo.tools import SQL
+from odoo.tools import SQL, format_date
 
 from ..outlook import engine
 
@@ -424,24 +424,38 @@ class BillingOutlookLine(models.Model):
         )
 
     @api.model
+    def _billing_days_text(self, days):
+        return self.env._("1 day") if abs(days) == 1 else self.env._("%(days)s days", days=abs(days))
+
+    @api.model
+    def _billing_habit_text(self, code, days, samples):
+        """How the customer pays, in words: "Pays 3 days after the due date (5 payments...)", never a negative
+        number of days (walk of issue 24: "Pays -11 days after", "Few payments to learn from (0)")."""
+        if days > 0:
+            when = self.env._("%(days)s after the due date", days=self._billing_days_text(days))
+        elif days < 0:
+            when = self.env._("%(days)s before the due date", days=self._billing_days_text(days))
+        else:
+            when = self.env._("on the due date")
+        if code == "habit":
+            return self.env._("Pays %(when)s (%(count)s payments, recent ones weigh more).", when=when, count=samples)
+        if not samples:
+            return self.env._("No payment to learn from yet: expected %(when)s, the company's default.", when=when)
+        return self.env._(
+            "Few payments to learn from (%(count)s): expected %(when)s, the company's default weighing in.",
+            count=samples,
+            when=when,
+        )
+
+    @api.model
     def _billing_reason_text(self, reason, company):
         """The row's reason in words (the user's language): ``reason`` is the engine's (code, parameters)."""
         code, params = reason
         amount = params.get("credit_note")
-        if code == "habit":
-            text = self.env._(
-                "Pays %(days)s days after the due date (%(count)s payments, recent ones weigh more).",
-                days=params["days"],
-                count=params["samples"],
-            )
-        elif code == "default":
-            text = self.env._(
-                "Few payments to learn from (%(count)s): %(days)s days late, mostly the company's default.",
-                count=params["samples"],
-                days=params["days"],
-            )
+        if code in ("habit", "default"):
+            text = self._billing_habit_text(code, params["days"], params["samples"])
         elif code == "promise":
-            text = self.env._("Promised for %(date)s.", date=fields.Date.to_string(params["date"]))
+            text = self.env._("Promised for %(date)s.", date=format_date(self.env, params["date"]))
         elif code == "dispute":
             text = self.env._(
                 "In dispute: held back %(days)s days, the reason's typical time to resolve.", days=params["days"]
@@ -458,7 +472,8 @@ class BillingOutlookLine(models.Model):
             text = self.env._("A credit not applied to an invoice yet (not cash): shown apart, never expected.")
         if params.get("late"):
             text += " " + self.env._(
-                "Already %(days)s days late: expected as its later payments came, or soon.", days=params["late"]
+                "Already %(late)s late: expected as its later payments came, or soon.",
+                late=self._billing_days_text(params["late"]),
             )
         if amount:
             text += " " + self.env._("Less %(amount)s of open credit notes.", amount=company.currency_id.format(amount))

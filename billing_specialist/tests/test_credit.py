@@ -197,6 +197,28 @@ class TestCreditRules(CreditCommon):
         status = self._status()
         self.assertEqual((status.state, status.oldest_overdue_days, status.exposure), ("ok", 0, 0.0))
 
+    def test_overdue_covered_by_unapplied_cash_does_not_hold(self):
+        """Walk of issue 24: the demo held Harbor Supplies for $ 2,100 overdue while $ 4,200 it had paid waited on
+        bank lines, and its portal asked it to pay $ 2,100 again (Atlas Logistics: $ 190 overdue, $ 3,990 of
+        payments not applied). Cash and credits that cover all the overdue items are to be applied, not paid twice:
+        no hold, no watch for lateness. Less than the overdue still holds; a payer's name alone is not the customer."""
+        self._overdue_invoice(300.0, 90)
+        self._overdue_invoice(100.0, 40)
+        self._payment(250.0)
+        status = self._status()
+        self.assertEqual((status.state, status.amount_to_release), ("hold", 300.0), "250 of 400 overdue is covered")
+        self._bank_line(100.0, partner=self.other_customer)  # another customer's money
+        self._bank_line(100.0, partner_name=self.customer.name)  # only the payer's name: not confirmed
+        self.env["account.bank.statement.line"].flush_model()
+        self.assertEqual(self._status().state, "hold")
+        self._bank_line(150.0, partner=self.customer_contact)  # the customer's (a contact of it) bank line
+        status = self._status()
+        self.assertEqual((status.state, status.amount_to_release, status.oldest_overdue_days), ("ok", 0.0, 90))
+        self.assertEqual(status.exposure, 150.0, "the exposure is the ledger's: the bank line is not applied yet")
+        rules = CreditRules(overdue_days=60)
+        self.assertEqual(judge(CreditFigures(oldest_overdue_days=90, overdue_covered=True), rules).state, "ok")
+        self.assertEqual(judge(CreditFigures(oldest_overdue_days=40, overdue_covered=True), rules).state, "ok")
+
     def test_overdue_rule_off(self):
         self.company.billing_credit_hold_overdue_days = 0
         self._overdue_invoice(300.0, 400)

@@ -60,6 +60,30 @@ class TestOutlook(OutlookCommon):
         self.assertEqual(row.currency_id, self.company.currency_id)
         self.assertIn("6 payments", row.reason)
 
+    def test_reasons_read_as_words(self):
+        """Walk of issue 24: the rows read "Pays -11 days after the due date", "Pays 0 days after", "Few payments
+        to learn from (0)". A customer paying early, on time, one day late, and a new one, in plain words."""
+        early, on_time = self.customer, self.other_customer
+        one_day = self.env["res.partner"].create({"name": "One Day Late", "is_company": True})
+        new = self.env["res.partner"].create({"name": "Brand New", "is_company": True})
+        self.company.billing_outlook_default_days = 0
+        self._history(early, -11, count=20)
+        self._history(on_time, 0, count=20)
+        self._history(one_day, 1, count=20)
+        invoices = [self._due_invoice(100.0, self.today + 40 * D, partner=p) for p in (early, on_time, one_day, new)]
+        self._refresh()
+        reasons = [self._rows(invoice).reason for invoice in invoices]
+        self.assertTrue(reasons[0].startswith("Pays 10 days before the due date (20 payments"), reasons[0])
+        self.assertTrue(reasons[1].startswith("Pays on the due date (20 payments"), reasons[1])
+        self.assertTrue(reasons[2].startswith("Pays 1 day after the due date (20 payments"), reasons[2])
+        self.assertEqual(reasons[3], "No payment to learn from yet: expected on the due date, the company's default.")
+        for reason in reasons:
+            self.assertNotIn("-", reason)
+        self.assertEqual(
+            self.Line._billing_habit_text("default", 8, 2),
+            "Few payments to learn from (2): expected 8 days after the due date, the company's default weighing in.",
+        )
+
     def test_new_customer_takes_the_company_default(self):
         self.company.billing_outlook_default_days = 7
         invoice = self._due_invoice(300.0, self.today + 5 * D, partner=self.other_customer)

@@ -73,6 +73,9 @@ class TestSaleCreditHold(SaleCreditCommon):
         self.assertIn("by Morgan Manager", note.body)
         self.assertIn("Strategic customer; the CFO agreed on the phone.", note.body)
         self.assertIn("above the credit limit", note.body)
+        # walk of issue 24: each on its line, not "...on the phone. The hold's reasons" run together
+        self.assertRegex(str(note.body), r"on the phone\.(<br>|<br/>|</p>\s*<p>)\s*The hold(&#39;|')s reasons then: ")
+        self.assertNotIn("<script", str(note.body))
         self.assertEqual(note.author_id, self.manager.partner_id)
         # The override covered that one confirmation only: the next order is refused again.
         with self.assertRaises(UserError):

@@ -1,5 +1,6 @@
 from odoo import fields, models
 from odoo.exceptions import AccessError, UserError
+from odoo.tools import plaintext2html
 
 
 class BillingSaleHoldOverride(models.TransientModel):
@@ -28,14 +29,17 @@ class BillingSaleHoldOverride(models.TransientModel):
         if not reason:
             raise UserError(self.env._("Say why the order is confirmed despite the credit hold."))
         status = order._billing_credit_status()
+        # one line each, escaped (the chatter shows a plain text's line breaks as spaces: "...the CFO The hold's")
         order.message_post(
-            body=self.env._(
-                "Confirmed despite the credit hold of %(customer)s by %(user)s. Reason: %(reason)s\n"
-                "The hold's reasons then: %(reasons)s",
-                customer=order.partner_id.commercial_partner_id.display_name,
-                user=self.env.user.name,
-                reason=reason,
-                reasons=status.reasons or self.env._("none (no longer on hold)"),
+            body=plaintext2html(
+                self.env._(
+                    "Confirmed despite the credit hold of %(customer)s by %(user)s. Reason: %(reason)s\n"
+                    "The hold's reasons then: %(reasons)s",
+                    customer=order.partner_id.commercial_partner_id.display_name,
+                    user=self.env.user.name,
+                    reason=reason,
+                    reasons=status.reasons or self.env._("none (no longer on hold)"),
+                )
             ),
             subtype_xmlid="mail.mt_note",
         )

@@ -73,5 +73,26 @@ registry.category("web_tour.tours").add("billing_specialist_outlook_tour", {
         {
             trigger: ".o_graph_renderer canvas",
         },
+        {
+            content: "The list of the same rows",
+            trigger: ".o_switch_view.o_list",
+            run: "click",
+        },
+        {
+            // walk of issue 24: 15 columns cut every text to a few letters at 1,400 px ("Next 13 W...", "Few paym...")
+            content: "The list reads: the reason has room, the section, basis and band's dates are optional columns",
+            trigger: ".o_list_table th[data-name=reason]",
+            run() {
+                const width = document.querySelector(".o_list_table th[data-name=reason]").offsetWidth;
+                if (width < 200) {
+                    throw new Error(`The Reason column is ${width} px wide`);
+                }
+                for (const name of ["section", "basis", "date_early", "date_late"]) {
+                    if (document.querySelector(`.o_list_table th[data-name=${name}]`)) {
+                        throw new Error(`The ${name} column is shown by default`);
+                    }
+                }
+            },
+        },
     ],
 });
