@@ -1,7 +1,9 @@
 """Post-install checks of billing_specialist, run by tools/test.sh.
 
 --demo: the demo data of a fresh demo database has cases in every state, invoices in dispute and in every
-payment state, and the admin is a billing manager.
+payment state, and the admin is a billing manager; issue 24's screens are not empty: a customer on credit hold and
+one on watch, a cash outlook whose band is visible (rows with early and late dates apart) and past weeks on the
+accuracy screen.
 --uninstall: uninstalling the addon from a database that holds none of its records (the test database) leaves
 no table, column, model or xml id of it behind. Exits non-zero when a check fails.
 """
@@ -29,10 +31,28 @@ def check_demo(database):
             failures.append(f"demo invoices are only {sorted(payment_states)}")
         if not env.ref("base.user_admin").has_group("billing_specialist.group_billing_manager"):
             failures.append("the admin is not a billing manager")
+        failures += _check_demo_issue24(env)
         print(
             f"demo: {env['billing.dispute'].search_count([])} cases in states {sorted(states)}; "
             f"{len(invoices)} invoices {sorted(payment_states)}"
         )
+    return failures
+
+
+def _check_demo_issue24(env):
+    failures = []
+    credit_states = set(env["billing.credit.status"].search([]).mapped("state"))
+    if not {"hold", "watch"} <= credit_states:
+        failures.append(f"demo credit states are only {sorted(credit_states)}: no customer on hold and on watch")
+    lines = env["billing.outlook.line"].search([("kind", "=", "item"), ("date_expected", "!=", False)])
+    if not lines.filtered(lambda line: line.date_early and line.date_late and line.date_early < line.date_late):
+        failures.append("the demo's cash outlook has no band (no row with its early date before its late date)")
+    if not env["billing.outlook.accuracy"].search_count([("has_1w", "=", True)]):
+        failures.append("the demo's outlook accuracy has no past week with a snapshot")
+    print(
+        f"demo: credit states {sorted(credit_states)}; {len(lines)} outlook rows with a date; "
+        f"{env['billing.outlook.accuracy'].search_count([])} accuracy weeks"
+    )
     return failures
 
 
