@@ -652,7 +652,12 @@ class BillingCreditStatus(models.Model):
 
     @api.model
     def _cron_recompute(self):
-        """Nightly: every customer of every company (the releases whose end date passed end here)."""
+        """Nightly: every customer of every company (the releases whose end date passed end here), each company in
+        a savepoint: one whose status another transaction changed meanwhile is logged and left for the next night,
+        the other companies are recomputed (docs/CONCURRENCY.md)."""
         for company in self.env["res.company"].sudo().search([]):
-            self._billing_recompute(None, company)
-            self.env.flush_all()
+            try:
+                with self.env.cr.savepoint():
+                    self._billing_recompute(None, company)
+            except CONCURRENCY_ERRORS:
+                _logger.warning("Credit states of %s not recomputed (changed at the same time)", company.name)

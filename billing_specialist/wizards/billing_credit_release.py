@@ -56,6 +56,14 @@ class BillingCreditRelease(models.TransientModel):
         self._billing_check_manager()
         status = self.status_id
         status.check_access("read")  # the manager's companies only (record rule)
+        if status.state != "hold" and status.released_by_id:  # another manager's release (or its replay)
+            raise UserError(
+                self.env._(
+                    "%(customer)s's credit hold was already released by %(user)s.",
+                    customer=status.partner_id.name,
+                    user=status.released_by_id.name,
+                )
+            )
         if status.state != "hold":
             raise UserError(self.env._("%(customer)s is not on credit hold.", customer=status.partner_id.name))
         reason = (self.reason or "").strip()
