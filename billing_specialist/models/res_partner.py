@@ -41,6 +41,12 @@ class ResPartner(models.Model):
         groups="billing_specialist.group_billing_user",
         help="Invoice date to last payment, over the invoices paid in the last 365 days.",
     )
+    billing_avg_days_to_pay_na = fields.Char(
+        string="Average Days to Pay: n/a",
+        compute="_compute_billing_overview",
+        groups="billing_specialist.group_billing_user",
+        help="Why the average days to pay is not given: no invoice paid in the last 365 days.",
+    )
     billing_last_payment_date = fields.Date(
         string="Last Payment",
         compute="_compute_billing_overview",
@@ -78,6 +84,10 @@ class ResPartner(models.Model):
             overdue, days = overview.get(key.id, (None, None))
             partner.billing_overdue_amount = overdue or 0.0
             partner.billing_avg_days_to_pay = days or 0.0
+            # 0.0 would read "pays the same day": without a paid invoice the figure is n/a, and says why
+            partner.billing_avg_days_to_pay_na = (
+                self.env._("n/a: no invoice paid in the last 12 months") if days is None else False
+            )
             partner.billing_last_payment_date = last_payment.get(key, False)
 
     def action_billing_statement(self):

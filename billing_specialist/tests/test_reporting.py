@@ -178,7 +178,11 @@ class TestBillingReporting(BillingDisputeCommon):
         partner = self.customer.with_user(self.specialist)
         self.assertEqual(partner.billing_overdue_amount, 500.0)
         self.assertEqual(partner.billing_avg_days_to_pay, 60.0)
+        self.assertFalse(partner.billing_avg_days_to_pay_na)
         self.assertEqual(partner.billing_last_payment_date, self.d(40))
+        # a customer who never paid has no average: n/a with the reason, not "0.0 days"
+        newcomer = self.env["res.partner"].create({"name": "Newcomer"}).with_user(self.specialist)
+        self.assertEqual(newcomer.billing_avg_days_to_pay_na, "n/a: no invoice paid in the last 12 months")
         action = partner.action_billing_statement()
         wizard = (
             self.env["billing.statement.wizard"]
