@@ -535,7 +535,7 @@ class BillingCreditStatus(models.Model):
                 reason=self.release_reason,
             )
         return self.env._(
-            "Released by %(user)s until a new hold reason: %(reason)s",
+            "Released by %(user)s, with no end date (a new hold reason ends it): %(reason)s",
             user=self.released_by_id.name,
             reason=self.release_reason,
         )

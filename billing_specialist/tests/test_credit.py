@@ -294,7 +294,7 @@ class TestCreditRelease(CreditCommon):
         self._invoice(1500.0)
         status = self._status()
         self._release(status)
-        self.assertIn("until a new hold reason", status.reasons)
+        self.assertIn("with no end date (a new hold reason ends it)", status.reasons)
         self._invoice(100.0)  # more of the same reason: still released
         self.assertEqual(self._status().state, "watch")
         self._overdue_invoice(50.0, 75)  # a new reason: the release ends
