@@ -255,7 +255,8 @@ class BillingCreditStatus(models.Model):
                  WHERE bank.company_id = %(company)s AND partner.commercial_partner_id = ANY(%(partners)s)
                  GROUP BY partner.commercial_partner_id
                 """,
-                bank=self.env["billing.worklist"]._bank_lines_query(),
+                # only these customers' lines: a commit touching one customer must not read the company's lines
+                bank=self.env["billing.worklist"]._bank_lines_query(list(partner_ids)),
                 company=company.id,
                 partners=list(partner_ids),
             )

@@ -336,13 +336,24 @@ class BillingWorklist(models.Model):
         )
 
     @api.model
-    def _bank_lines_query(self):
+    def _bank_lines_query(self, commercial_ids=None):
         """Incoming bank lines not reconciled, with what is still in the suspense account (company currency): the
         line's own customer (``partner_id``, set by the company) and the payer's name as the bank gave it.
 
         A bank line of a customer that has a registered payment of the same amount not matched with a bank line yet
         is that payment's money arriving (the payment already counts, or already paid an invoice): left out.
+
+        ``commercial_ids``: only the lines whose own customer is one of these commercial partners (a caller about a
+        few customers, e.g. a recompute before a commit, reads their lines, not the company's).
         """
+        customers = (
+            SQL(
+                "AND st.partner_id IN (SELECT id FROM res_partner WHERE commercial_partner_id = ANY(%s))",
+                list(commercial_ids),
+            )
+            if commercial_ids is not None
+            else SQL()
+        )
         return SQL(
             """
             SELECT st.company_id, st.partner_id, LOWER(BTRIM(st.partner_name)) AS payer_key,
@@ -355,7 +366,7 @@ class BillingWorklist(models.Model):
                      WHERE line.move_id = st.move_id AND line.account_id = journal.suspense_account_id
               ) AS suspense
              WHERE move.state = 'posted' AND st.is_reconciled IS NOT TRUE AND st.amount > 0
-               AND suspense.amount > 0
+               AND suspense.amount > 0 %s
                AND NOT EXISTS (
                     SELECT 1
                       FROM account_payment payment
@@ -368,7 +379,8 @@ class BillingWorklist(models.Model):
                        AND payment.amount_company_currency_signed = suspense.amount
                )
              GROUP BY st.company_id, st.partner_id, LOWER(BTRIM(st.partner_name))
-            """
+            """,
+            customers,
         )
 
     @api.model

@@ -215,6 +215,12 @@ class TestCreditRules(CreditCommon):
         status = self._status()
         self.assertEqual((status.state, status.amount_to_release, status.oldest_overdue_days), ("ok", 0.0, 90))
         self.assertEqual(status.exposure, 150.0, "the exposure is the ledger's: the bank line is not applied yet")
+        # a recompute about one customer reads that customer's bank lines only, not the company's (issue 25's
+        # measurement: the company's lines cost 6.8 s per commit at 30,000 sources)
+        self.env.cr.execute(self.env["billing.worklist"]._bank_lines_query([self.customer.id]))
+        self.assertEqual(sorted(row[3] for row in self.env.cr.fetchall()), [150.0])
+        self.env.cr.execute(self.env["billing.worklist"]._bank_lines_query())
+        self.assertGreaterEqual(len(self.env.cr.fetchall()), 3, "without customers: the company's lines")
         rules = CreditRules(overdue_days=60)
         self.assertEqual(judge(CreditFigures(oldest_overdue_days=90, overdue_covered=True), rules).state, "ok")
         self.assertEqual(judge(CreditFigures(oldest_overdue_days=40, overdue_covered=True), rules).state, "ok")
